@@ -1,0 +1,44 @@
+namespace MeanFieldCluster.Engine.Observables;
+
+/// <summary>Quantiles of empirical laws (MATH section 5).</summary>
+public static class Quantiles
+{
+    /// <summary>The quantile levels p_j = (j + 1/2)/n, j = 0..n-1, used for every snapshot.</summary>
+    public static double[] Levels(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        var levels = new double[count];
+        for (int j = 0; j < count; j++)
+        {
+            levels[j] = (j + 0.5) / count;
+        }
+
+        return levels;
+    }
+
+    /// <summary>
+    /// The empirical quantile function Q(p) = x_(⌈pN⌉) (the left-continuous inverse of the empirical CDF)
+    /// of <paramref name="values"/> at the levels of <see cref="Levels"/>. With it, W_p distances between
+    /// empirical laws are integrals of |Q_1 - Q_2|^p over p.
+    /// </summary>
+    public static double[] Empirical(ReadOnlySpan<double> values, int count)
+    {
+        if (values.IsEmpty)
+        {
+            throw new ArgumentException("Cannot take quantiles of an empty sample.", nameof(values));
+        }
+
+        double[] sorted = values.ToArray();
+        Array.Sort(sorted);
+        double[] levels = Levels(count);
+        var result = new double[count];
+        int n = sorted.Length;
+        for (int j = 0; j < count; j++)
+        {
+            int rank = (int)Math.Ceiling(levels[j] * n);
+            result[j] = sorted[Math.Clamp(rank - 1, 0, n - 1)];
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,155 @@
+using System.Runtime.CompilerServices;
+
+namespace MeanFieldCluster.Engine.Randomness;
+
+/// <summary>
+/// xoshiro256** (Blackman and Vigna, 2018): a small, fast generator whose whole state is four 64-bit words
+/// plus one cached Gaussian, so a run can be checkpointed and resumed bit for bit. Streams are keyed by
+/// <see cref="RandomStreams"/>; the generator is a mutable struct, pass it by <c>ref</c>.
+/// </summary>
+public struct Xoshiro256
+{
+    private ulong _s0, _s1, _s2, _s3;
+    private double _spareGaussian;
+    private bool _hasSpare;
+
+    /// <summary>Creates a generator from a 64-bit seed, expanded by SplitMix64 as its authors recommend.</summary>
+    public Xoshiro256(ulong seed)
+    {
+        _s0 = SplitMix64.Next(ref seed);
+        _s1 = SplitMix64.Next(ref seed);
+        _s2 = SplitMix64.Next(ref seed);
+        _s3 = SplitMix64.Next(ref seed);
+        _spareGaussian = 0;
+        _hasSpare = false;
+    }
+
+    /// <summary>Restores a generator from a state captured by <see cref="GetState"/>.</summary>
+    public Xoshiro256(RandomState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        (_s0, _s1, _s2, _s3) = (state.S0, state.S1, state.S2, state.S3);
+        if ((_s0 | _s1 | _s2 | _s3) == 0)
+        {
+            throw new ArgumentException("The all-zero state is not a valid xoshiro256** state.", nameof(state));
+        }
+
+        _hasSpare = state.HasSpare;
+        _spareGaussian = state.Spare;
+    }
+
+    /// <summary>The complete state, enough to continue the stream exactly.</summary>
+    public readonly RandomState GetState() => new(_s0, _s1, _s2, _s3, _hasSpare, _spareGaussian);
+
+    /// <summary>The next 64 random bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ulong NextUInt64()
+    {
+        ulong result = ulong.RotateLeft(_s1 * 5, 7) * 9;
+        ulong t = _s1 << 17;
+        _s2 ^= _s0;
+        _s3 ^= _s1;
+        _s1 ^= _s2;
+        _s0 ^= _s3;
+        _s2 ^= t;
+        _s3 = ulong.RotateLeft(_s3, 45);
+        return result;
+    }
+
+    /// <summary>A uniform double in [0, 1) with 53 random bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
+
+    /// <summary>A fair sign: +1 or -1 with probability 1/2 each.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public double NextSign() => (NextUInt64() >> 63) == 0 ? 1.0 : -1.0;
+
+    /// <summary>A standard normal variate (Box–Muller; the second value of each pair is cached in the state).</summary>
+    public double NextGaussian()
+    {
+        if (_hasSpare)
+        {
+            _hasSpare = false;
+            return _spareGaussian;
+        }
+
+        // u1 in (0, 1] so that the logarithm is finite.
+        double u1 = ((NextUInt64() >> 11) + 1) * (1.0 / (1UL << 53));
+        double u2 = NextDouble();
+        double radius = Math.Sqrt(-2.0 * Math.Log(u1));
+        (double sin, double cos) = Math.SinCos(2.0 * Math.PI * u2);
+        _spareGaussian = radius * sin;
+        _hasSpare = true;
+        return radius * cos;
+    }
+
+    /// <summary>Fills <paramref name="destination"/> with standard normal variates.</summary>
+    public void FillGaussian(Span<double> destination)
+    {
+        for (int i = 0; i < destination.Length; i++)
+        {
+            destination[i] = NextGaussian();
+        }
+    }
+}
+
+/// <summary>The serializable state of a <see cref="Xoshiro256"/> generator.</summary>
+/// <param name="S0">State word 0.</param>
+/// <param name="S1">State word 1.</param>
+/// <param name="S2">State word 2.</param>
+/// <param name="S3">State word 3.</param>
+/// <param name="HasSpare">Whether a cached Gaussian is pending.</param>
+/// <param name="Spare">The cached Gaussian.</param>
+public sealed record RandomState(ulong S0, ulong S1, ulong S2, ulong S3, bool HasSpare, double Spare);
+
+/// <summary>SplitMix64 (Steele, Lea, Flood 2014): seeds xoshiro and mixes stream keys.</summary>
+public static class SplitMix64
+{
+    /// <summary>Advances <paramref name="state"/> and returns the next output.</summary>
+    public static ulong Next(ref ulong state)
+    {
+        state += 0x9E3779B97F4A7C15UL;
+        return Mix(state);
+    }
+
+    /// <summary>The SplitMix64 finalizer: a bijective avalanche mix of 64 bits.</summary>
+    public static ulong Mix(ulong z)
+    {
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+}
+
+/// <summary>
+/// Derives independent streams from a sweep seed and a tuple of keys (point coordinates, seed index,
+/// purpose). A stream depends on nothing else: not on placement, timing, batch split or cluster size.
+/// </summary>
+public static class RandomStreams
+{
+    /// <summary>The purposes a stream can serve; part of the key so that streams never overlap by design.</summary>
+    public enum Purpose : ulong
+    {
+        /// <summary>Initial parameters of a network.</summary>
+        Initialization = 1,
+
+        /// <summary>The training samples and SGD noise of a run.</summary>
+        Training = 2,
+
+        /// <summary>The fixed test set of a sweep.</summary>
+        TestSet = 3,
+    }
+
+    /// <summary>A generator for (seed, purpose, keys...).</summary>
+    public static Xoshiro256 Create(ulong seed, Purpose purpose, params ReadOnlySpan<ulong> keys)
+    {
+        ulong h = SplitMix64.Mix(seed ^ 0x6A09E667F3BCC909UL);
+        h = SplitMix64.Mix(h ^ ((ulong)purpose * 0x9E3779B97F4A7C15UL));
+        foreach (ulong key in keys)
+        {
+            h = SplitMix64.Mix(h + 0x9E3779B97F4A7C15UL + SplitMix64.Mix(key));
+        }
+
+        return new Xoshiro256(h);
+    }
+}
