@@ -1,0 +1,30 @@
+using MeanFieldCluster.Engine.Specs;
+
+namespace MeanFieldCluster.Client.Commands;
+
+/// <summary>Loads a spec file with overrides and reports every error the way all commands do.</summary>
+internal static class SpecInput
+{
+    /// <summary>Exit code for bad input: spec errors, usage errors, refused output folders.</summary>
+    public const int BadInput = 2;
+
+    /// <summary>Loads and plans a spec; on error prints every problem, one per line, and returns null.</summary>
+    public static (SweepSpec Spec, IReadOnlyList<PointSpec> Points)? Load(string path, IReadOnlyList<string> overrides, TextWriter error)
+    {
+        try
+        {
+            SweepSpec spec = SpecLoader.LoadFile(path, overrides);
+            return (spec, SweepPlanner.Expand(spec));
+        }
+        catch (SpecException ex)
+        {
+            error.WriteLine($"{path}: the spec is not valid ({ex.Errors.Count} error{(ex.Errors.Count == 1 ? "" : "s")}):");
+            foreach (SpecError e in ex.Errors)
+            {
+                error.WriteLine($"error: {e}");
+            }
+
+            return null;
+        }
+    }
+}

@@ -1,0 +1,56 @@
+using MeanFieldCluster.Silo.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace MeanFieldCluster.Client.Embedded;
+
+/// <summary>
+/// An in-process silo (localhost clustering on free loopback ports) with its co-hosted cluster client:
+/// the embedded default of <c>mfc run</c>, nothing else to install.
+/// </summary>
+internal sealed class EmbeddedCluster : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private EmbeddedCluster(IHost host)
+    {
+        _host = host;
+        Client = host.Services.GetRequiredService<IClusterClient>();
+    }
+
+    /// <summary>The client of the in-process silo.</summary>
+    public IClusterClient Client { get; }
+
+    /// <summary>Starts the silo; <paramref name="workerSlots"/> caps the points computing at once.</summary>
+    public static async Task<EmbeddedCluster> StartAsync(int workerSlots, CancellationToken cancellationToken)
+    {
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFilter("Orleans", LogLevel.Error);
+        builder.UseOrleans(silo => silo
+            .UseEmbeddedCluster(clusterId: $"embedded-{Environment.ProcessId}")
+            .AddMeanFieldCluster(new WorkerOptions { Slots = workerSlots }));
+        IHost host = builder.Build();
+        await host.StartAsync(cancellationToken);
+        return new EmbeddedCluster(host);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            await _host.StopAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutting down anyway: the results are already written.
+        }
+
+        _host.Dispose();
+    }
+}

@@ -1,0 +1,52 @@
+namespace MeanFieldCluster.Contracts;
+
+/// <summary>
+/// The coordinator of one sweep (key: sweep id). Holds the resolved spec and the points, starts a point
+/// grain per point, and collects their reports idempotently.
+/// </summary>
+public interface ISweepGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// Starts the sweep from a resolved spec (canonical JSON) and returns at once. Starting again with the
+    /// same spec returns the existing sweep; a different spec under the same id is refused.
+    /// </summary>
+    Task<SweepStatus> Start(string specJson);
+
+    /// <summary>The current status of every point.</summary>
+    Task<SweepStatus> GetStatus();
+
+    /// <summary>The resolved spec the sweep runs, or null when none was submitted.</summary>
+    Task<string?> GetSpecJson();
+
+    /// <summary>The final report of a point, or null while it is not finished.</summary>
+    Task<PointResult?> GetResult(int index);
+
+    /// <summary>Called by point grains after each chunk.</summary>
+    Task ReportProgress(PointProgress progress);
+
+    /// <summary>Called by point grains when they finish; a second report of the same point is ignored.</summary>
+    Task ReportResult(PointResult result);
+
+    /// <summary>Asks every unfinished point to stop; finished results are kept.</summary>
+    Task Cancel();
+}
+
+/// <summary>One grid point (key: "{sweep id}/{index}"). Runs SGD off the grain scheduler in chunks.</summary>
+public interface ISweepPointGrain : IGrainWithStringKey
+{
+    /// <summary>Starts the work and returns at once; a second call is ignored.</summary>
+    Task Start(PointAssignment assignment);
+
+    /// <summary>Current progress.</summary>
+    Task<PointProgress> GetProgress();
+
+    /// <summary>Stops the work after the current chunk.</summary>
+    Task Cancel();
+}
+
+/// <summary>Grain keys.</summary>
+public static class GrainKeys
+{
+    /// <summary>The key of point <paramref name="index"/> of sweep <paramref name="sweepId"/>.</summary>
+    public static string Point(string sweepId, int index) => $"{sweepId}/{index}";
+}

@@ -1,0 +1,107 @@
+namespace MeanFieldCluster.Contracts;
+
+// Wire records: Orleans includes a record's primary-constructor parameters as fields with ids in
+// parameter order, so new parameters are only ever appended at the end.
+
+/// <summary>Lifecycle of one grid point.</summary>
+[GenerateSerializer]
+public enum PointState
+{
+    /// <summary>Assigned, waiting for a worker slot.</summary>
+    Pending,
+
+    /// <summary>SGD steps are being taken.</summary>
+    Running,
+
+    /// <summary>All steps done; results reported.</summary>
+    Completed,
+
+    /// <summary>NaN or infinity appeared; the point stopped and reported what it had.</summary>
+    Diverged,
+
+    /// <summary>An unexpected error ended the point; the message is in the result.</summary>
+    Failed,
+
+    /// <summary>Stopped on request.</summary>
+    Cancelled,
+}
+
+/// <summary>Lifecycle of a sweep.</summary>
+[GenerateSerializer]
+public enum SweepState
+{
+    /// <summary>No spec has been submitted under this id.</summary>
+    Unknown,
+
+    /// <summary>Some points are not finished.</summary>
+    Running,
+
+    /// <summary>Every point reached a final state.</summary>
+    Completed,
+
+    /// <summary>Stopped on request; finished points keep their results.</summary>
+    Cancelled,
+}
+
+/// <summary>What a point grain is asked to run.</summary>
+/// <param name="SweepId">The sweep the point belongs to.</param>
+/// <param name="SpecJson">The resolved spec, canonical JSON.</param>
+/// <param name="Index">Point index in the expanded grid.</param>
+/// <param name="Width">Hidden width N.</param>
+/// <param name="StepSize">Step size ε.</param>
+/// <param name="Layers">Hidden layer count L.</param>
+/// <param name="Seed">Seed index.</param>
+/// <param name="Steps">Total SGD steps.</param>
+/// <param name="RiskSteps">Steps at which the risk is recorded.</param>
+/// <param name="SnapshotSteps">Steps at which measures are recorded.</param>
+[GenerateSerializer, Immutable]
+public sealed record PointAssignment(string SweepId, string SpecJson, int Index, int Width, double StepSize, int Layers, int Seed, long Steps, long[] RiskSteps, long[] SnapshotSteps);
+
+/// <summary>Progress of one point.</summary>
+/// <param name="Index">Point index.</param>
+/// <param name="State">Current state.</param>
+/// <param name="Step">Steps done.</param>
+/// <param name="TotalSteps">Steps planned.</param>
+[GenerateSerializer, Immutable]
+public sealed record PointProgress(int Index, PointState State, long Step, long TotalSteps);
+
+/// <summary>The risk at one recorded step.</summary>
+/// <param name="Step">SGD step.</param>
+/// <param name="Time">t = k ε.</param>
+/// <param name="Risk">Test-set risk.</param>
+/// <param name="StdErr">Its standard error.</param>
+[GenerateSerializer, Immutable]
+public sealed record RiskRow(long Step, double Time, double Risk, double StdErr);
+
+/// <summary>Quantiles of one feature at one recorded step.</summary>
+/// <param name="Step">SGD step.</param>
+/// <param name="Time">t = k ε.</param>
+/// <param name="Feature">Feature name.</param>
+/// <param name="Values">Quantile values at levels (j + 1/2)/n.</param>
+[GenerateSerializer, Immutable]
+public sealed record MeasureRow(long Step, double Time, string Feature, double[] Values);
+
+/// <summary>The final report of one point.</summary>
+/// <param name="Index">Point index.</param>
+/// <param name="State">Final state.</param>
+/// <param name="Steps">Steps done.</param>
+/// <param name="Error">Why the point failed, when it did.</param>
+/// <param name="Risk">The risk curve.</param>
+/// <param name="Measures">The snapshots.</param>
+/// <param name="Seconds">Wall-clock seconds spent computing (not part of the reproducible results).</param>
+[GenerateSerializer, Immutable]
+public sealed record PointResult(int Index, PointState State, long Steps, string? Error, RiskRow[] Risk, MeasureRow[] Measures, double Seconds);
+
+/// <summary>A sweep as the coordinator sees it.</summary>
+/// <param name="SweepId">Sweep id.</param>
+/// <param name="Name">Name from the spec.</param>
+/// <param name="State">Sweep state.</param>
+/// <param name="Points">Progress of every point, by index.</param>
+/// <param name="StartedUtc">When the sweep was submitted.</param>
+/// <param name="FinishedUtc">When the last point finished, if it has.</param>
+[GenerateSerializer, Immutable]
+public sealed record SweepStatus(string SweepId, string Name, SweepState State, PointProgress[] Points, DateTime StartedUtc, DateTime? FinishedUtc)
+{
+    /// <summary>Points in a final state.</summary>
+    public int FinishedCount => Points.Count(p => p.State is PointState.Completed or PointState.Diverged or PointState.Failed or PointState.Cancelled);
+}

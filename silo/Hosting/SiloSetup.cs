@@ -1,0 +1,46 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
+
+namespace MeanFieldCluster.Silo.Hosting;
+
+/// <summary>Options shared by every silo of MeanFieldCluster.</summary>
+public sealed class WorkerOptions
+{
+    /// <summary>Worker slots: how many points compute at once on this silo. Default: the processor count.</summary>
+    public int Slots { get; set; } = Environment.ProcessorCount;
+}
+
+/// <summary>The few builder calls that make a silo a MeanFieldCluster silo.</summary>
+public static class SiloSetup
+{
+    /// <summary>Registers the worker scheduler and grain defaults on a silo.</summary>
+    public static ISiloBuilder AddMeanFieldCluster(this ISiloBuilder silo, WorkerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        int slots = (options ?? new WorkerOptions()).Slots;
+        silo.Services.AddSingleton(_ => new WorkScheduler(slots));
+        return silo;
+    }
+
+    /// <summary>
+    /// Embedded mode: a single in-process silo with localhost clustering on free loopback ports, so several
+    /// runs on one machine never collide.
+    /// </summary>
+    public static ISiloBuilder UseEmbeddedCluster(this ISiloBuilder silo, string clusterId)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        silo.UseLocalhostClustering(siloPort: FreeTcpPort(), gatewayPort: FreeTcpPort(), serviceId: "MeanFieldCluster", clusterId: clusterId);
+        silo.Configure<EndpointOptions>(o => o.AdvertisedIPAddress = IPAddress.Loopback);
+        return silo;
+    }
+
+    /// <summary>A TCP port on loopback that was free a moment ago.</summary>
+    public static int FreeTcpPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

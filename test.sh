@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Installs what the tests need when it is missing, builds, runs every test project, and ends with
+# the totals line "N passed, N failed". Exit code 0 only when every test passed.
+set -uo pipefail
+cd "$(dirname "$0")"
+
+sudo_cmd=""
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd="sudo"; fi
+
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "test.sh: installing ${missing[*]} (apt-get)"
+  if ! { $sudo_cmd apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; }; then
+    echo "test.sh: warning: could not install ${missing[*]}; tests that need them will fail" >&2
+  fi
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+if ! dotnet build MeanFieldCluster.sln -c Release -nologo -v quiet; then
+  echo "test.sh: build failed"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+results_dir="$(pwd)/TestResults"
+rm -rf "$results_dir"
+status=0
+for project in tests/*/*.csproj; do
+  name="$(basename "$project" .csproj)"
+  echo "== $name"
+  if ! dotnet test "$project" -c Release --no-build --nologo \
+      --logger "console;verbosity=normal" --logger "trx;LogFileName=$name.trx" \
+      --results-directory "$results_dir"; then
+    status=1
+  fi
+done
+
+passed=0; failed=0; found=0
+for trx in "$results_dir"/*.trx; do
+  [ -f "$trx" ] || continue
+  found=$((found + 1))
+  counters="$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)"
+  p="$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")"
+  f="$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")"
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+done
+expected=$(ls tests/*/*.csproj | wc -l)
+if [ "$found" -lt "$expected" ]; then
+  echo "test.sh: only $found of $expected test projects produced results"
+  failed=$((failed + expected - found)); status=1
+fi
+if [ "$failed" -gt 0 ]; then status=1; fi
+echo "$passed passed, $failed failed"
+exit $status

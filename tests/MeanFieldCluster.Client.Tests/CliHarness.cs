@@ -1,0 +1,42 @@
+using System.Globalization;
+
+namespace MeanFieldCluster.Client.Tests;
+
+/// <summary>Runs the mfc command line in-process with captured output, and finds repository files.</summary>
+internal static class CliHarness
+{
+    public static async Task<(int ExitCode, string Output, string Error)> Run(params string[] args)
+    {
+        var output = new StringWriter(CultureInfo.InvariantCulture);
+        var error = new StringWriter(CultureInfo.InvariantCulture);
+        int code = await Cli.RunAsync(args, output, error, interactive: false);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "MeanFieldCluster.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("MeanFieldCluster.sln not found above the test binaries.");
+    }
+
+    public static string TempDirectory()
+    {
+        string path = Path.Combine(Path.GetTempPath(), "mfc-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(path);
+        return path;
+    }
+
+    public static string WriteSpec(string directory, string text, string name = "spec.yaml")
+    {
+        string path = Path.Combine(directory, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+}

@@ -1,0 +1,83 @@
+namespace MeanFieldCluster.Client.Tests;
+
+public sealed class ValidationTests
+{
+    private const string Valid = """
+        name: tiny
+        seed: 1
+        model: {preset: mmn-isotropic, activation: ramp}
+        data: {kind: isotropic-gaussian, d: 4, delta: 0.5}
+        training: {horizon: 1}
+        observe: {test_samples: 100, quantiles: 8}
+        grid: {width: [10], step_size: [0.01], seeds: 1}
+        """;
+
+    public static TheoryData<string, string, string> InvalidSpecs() => new()
+    {
+        { "negative width", Valid.Replace("width: [10]", "width: [-10]"), "grid.width[0]" },
+        { "unknown activation", Valid.Replace("activation: ramp", "activation: swish"), "model.activation" },
+        { "empty grid", Valid.Replace("width: [10]", "width: []"), "grid.width" },
+        { "missing data kind", Valid.Replace("kind: isotropic-gaussian, ", ""), "data.kind" },
+        { "d = 0", Valid.Replace("d: 4", "d: 0"), "data.d" },
+        { "step size 0", Valid.Replace("step_size: [0.01]", "step_size: [0]"), "grid.step_size[0]" },
+        { "negative step size", Valid.Replace("step_size: [0.01]", "step_size: [-0.01]"), "grid.step_size[0]" },
+        { "yaml syntax error", Valid.Replace("grid: {width: [10]", "grid: {width: [10"), "(yaml)" },
+        { "unknown field", Valid.Replace("seed: 1", "seed: 1\nlearning_rate: 3"), "learning_rate" },
+        { "unknown nested field", Valid.Replace("delta: 0.5", "delta: 0.5, sigma: 2"), "data.sigma" },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidSpecs))]
+    public async Task ValidateRejectsABadSpecWithExitCode2AndAMessageNamingTheField(string because, string spec, string field)
+    {
+        string path = CliHarness.WriteSpec(CliHarness.TempDirectory(), spec);
+
+        var (code, _, error) = await CliHarness.Run("validate", path);
+
+        Assert.True(code == 2, $"{because}: exit code {code}, stderr: {error}");
+        Assert.Contains(field, error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(InvalidSpecs))]
+    public async Task RunRejectsABadSpecWithExitCode2BeforeStartingAnything(string because, string spec, string field)
+    {
+        string dir = CliHarness.TempDirectory();
+        string path = CliHarness.WriteSpec(dir, spec);
+
+        var (code, _, error) = await CliHarness.Run("run", path, "--out", Path.Combine(dir, "out"));
+
+        Assert.True(code == 2, $"{because}: exit code {code}");
+        Assert.Contains(field, error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(dir, "out")));
+    }
+
+    [Fact]
+    public async Task ValidateAcceptsAValidSpecAndCountsItsPoints()
+    {
+        string path = CliHarness.WriteSpec(CliHarness.TempDirectory(), Valid);
+
+        var (code, output, _) = await CliHarness.Run("validate", path, "--set", "grid.width=[10,20,40]");
+
+        Assert.Equal(0, code);
+        Assert.Contains("3 points", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AMissingSpecFileIsBadInput()
+    {
+        var (code, _, error) = await CliHarness.Run("validate", "/nonexistent/spec.yaml");
+
+        Assert.Equal(2, code);
+        Assert.Contains("/nonexistent/spec.yaml", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnUnknownCommandLineOptionIsBadInput()
+    {
+        var (code, _, error) = await CliHarness.Run("run", "x.yaml", "--frobnicate");
+
+        Assert.Equal(2, code);
+        Assert.Contains("--frobnicate", error, StringComparison.Ordinal);
+    }
+}

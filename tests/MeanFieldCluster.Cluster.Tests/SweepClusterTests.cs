@@ -1,0 +1,109 @@
+using MeanFieldCluster.Contracts;
+using MeanFieldCluster.Engine.Data;
+using MeanFieldCluster.Engine.Observables;
+using MeanFieldCluster.Engine.Specs;
+using MeanFieldCluster.Engine.Training;
+using MeanFieldCluster.Silo.Hosting;
+using Orleans.TestingHost;
+
+namespace MeanFieldCluster.Cluster.Tests;
+
+public sealed class SweepClusterTests : IAsyncLifetime
+{
+    private const string EightPointSpec = """
+        name: eight-points
+        seed: 3
+        model: {preset: mmn-relu, activation: tanh, init: {kappa: 1.0, output_std: 0.5}}
+        data: {kind: isotropic-gaussian, d: 6, delta: 0.5}
+        training: {horizon: 2}
+        observe: {test_samples: 300, risk_times: {count: 5, spacing: linear}, snapshot_times: [0, 2], quantiles: 8}
+        grid: {width: [10, 20], step_size: [0.01, 0.02], seeds: 2}
+        """;
+
+    private InProcessTestCluster _cluster = null!;
+
+    public async Task InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(2);
+        builder.ConfigureSilo((_, silo) => silo.AddMeanFieldCluster(new WorkerOptions { Slots = 1 }));
+        _cluster = builder.Build();
+        await _cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+
+    [Fact]
+    public async Task AnEightPointSweepRunsToCompletionAndEveryPointMatchesADirectEngineRun()
+    {
+        SweepSpec spec = SpecLoader.Parse(EightPointSpec, SpecFormat.Yaml);
+        IReadOnlyList<PointSpec> points = SweepPlanner.Expand(spec);
+        Assert.Equal(8, points.Count);
+        string specJson = SpecWriter.ToJson(spec);
+        ISweepGrain sweep = _cluster.Client.GetGrain<ISweepGrain>("eight-points-test");
+
+        SweepStatus started = await sweep.Start(specJson);
+        Assert.Equal(SweepState.Running, started.State);
+        SweepStatus status = await WaitForCompletion(sweep);
+
+        Assert.Equal(SweepState.Completed, status.State);
+        Assert.All(status.Points, p => Assert.Equal(PointState.Completed, p.State));
+        TestSet testSet = TestSet.Draw(DataModel.Create(spec.Data), spec.Observe.TestSamples, spec.Seed);
+        foreach (PointSpec point in points)
+        {
+            PointResult? result = await sweep.GetResult(point.Index);
+            Assert.NotNull(result);
+            var direct = new SgdRun(spec, point, testSet);
+            direct.Advance(long.MaxValue);
+            Assert.Equal(direct.Step, result.Steps);
+            Assert.Equal(direct.Risk.Select(r => (r.Step, r.Risk, r.StdErr)), result.Risk.Select(r => (r.Step, r.Risk, r.StdErr)));
+            Assert.Equal(direct.Snapshots.SelectMany(s => s.Values), result.Measures.SelectMany(m => m.Values));
+        }
+    }
+
+    [Fact]
+    public async Task StartingASweepAgainWithTheSameSpecReturnsTheSameSweepAndADifferentSpecIsRefused()
+    {
+        SweepSpec spec = SpecLoader.Parse(EightPointSpec, SpecFormat.Yaml);
+        string specJson = SpecWriter.ToJson(spec);
+        ISweepGrain sweep = _cluster.Client.GetGrain<ISweepGrain>("idempotent-test");
+
+        SweepStatus first = await sweep.Start(specJson);
+        SweepStatus second = await sweep.Start(specJson);
+
+        Assert.Equal(first.StartedUtc, second.StartedUtc);
+        string other = SpecWriter.ToJson(spec with { Seed = 4 });
+        await Assert.ThrowsAnyAsync<InvalidOperationException>(() => sweep.Start(other));
+        await WaitForCompletion(sweep);
+    }
+
+    [Fact]
+    public async Task ADuplicateResultReportCountsOnce()
+    {
+        SweepSpec spec = SpecLoader.Parse(EightPointSpec, SpecFormat.Yaml);
+        ISweepGrain sweep = _cluster.Client.GetGrain<ISweepGrain>("duplicate-test");
+        await sweep.Start(SpecWriter.ToJson(spec));
+        await WaitForCompletion(sweep);
+        PointResult original = (await sweep.GetResult(0))!;
+
+        await sweep.ReportResult(original with { Steps = 1, State = PointState.Failed });
+
+        PointResult after = (await sweep.GetResult(0))!;
+        Assert.Equal(original.Steps, after.Steps);
+        Assert.Equal(PointState.Completed, after.State);
+    }
+
+    private static async Task<SweepStatus> WaitForCompletion(ISweepGrain sweep)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        while (true)
+        {
+            SweepStatus status = await sweep.GetStatus();
+            if (status.State != SweepState.Running)
+            {
+                return status;
+            }
+
+            await Task.Delay(100, timeout.Token);
+        }
+    }
+}
