@@ -28,10 +28,16 @@ internal sealed record Bounds(double? Min, bool MinExclusive, double? Max, bool 
         && (Min is not { } lo || (MinExclusive ? value > lo : value >= lo))
         && (Max is not { } hi || (MaxExclusive ? value < hi : value <= hi));
 
-    /// <summary>"an integer &gt;= 1 and &lt;= 64", "a finite number &gt; 0".</summary>
-    public string Describe(bool integer)
+    /// <summary>"an integer &gt;= 1 and &lt;= 64", "a finite number &gt; 0"; plural: "integers &gt;= 1 and &lt;= 64".</summary>
+    public string Describe(bool integer, bool plural = false)
     {
-        string noun = integer ? "an integer" : "a finite number";
+        string noun = (integer, plural) switch
+        {
+            (true, false) => "an integer",
+            (true, true) => "integers",
+            (false, false) => "a finite number",
+            (false, true) => "finite numbers",
+        };
         var parts = new List<string>(2);
         if (Min is { } lo)
         {

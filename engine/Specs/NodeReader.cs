@@ -140,7 +140,7 @@ internal sealed class NodeReader
     {
         JsonNode? value = Get(name);
         string path = PathOf(name);
-        string expected = $"a non-empty list of {expectedItem}" + (allowScalar ? ", or a single one" : "");
+        string expected = $"a non-empty list of {expectedItem}" + (allowScalar ? ", or a single value" : "");
         switch (value)
         {
             case null when fallback is not null:

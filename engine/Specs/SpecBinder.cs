@@ -242,7 +242,7 @@ internal static class SpecBinder
                 IReadOnlyList<double>? times = observe.List<double>(
                     name,
                     (v, p) => ValueRules.Number(v, p, L.NonNegative, observe.Errors),
-                    "times >= 0",
+                    L.NonNegative.Describe(integer: false, plural: true),
                     allowScalar: false,
                     distinct: false);
                 return times is null ? null : new TimeGrid(times, defaultCount, L.LinearSpacing);
@@ -275,7 +275,7 @@ internal static class SpecBinder
         IReadOnlyList<double>? stepSize = g.List<double>(
             F.StepSize,
             (v, p) => ValueRules.Number(v, p, L.StepSize, g.Errors),
-            $"step sizes, each {L.StepSize.Describe(integer: false)}",
+            L.StepSize.Describe(integer: false, plural: true),
             allowScalar: true,
             distinct: true);
         IReadOnlyList<int>? layers = IntegerList(g, F.Layers, L.Layers, fallback: [1]);
@@ -289,7 +289,7 @@ internal static class SpecBinder
         long points = (long)layers.Count * width.Count * stepSize.Count * seeds.Count;
         if (points > L.MaxPoints)
         {
-            string sizes = $"{layers.Count} layers × {width.Count} widths × {stepSize.Count} step sizes × {seeds.Count} seeds";
+            string sizes = $"layers × widths × step sizes × seeds = {layers.Count} × {width.Count} × {stepSize.Count} × {seeds.Count}";
             g.Errors.Add(g.Path, $"the grid has {points} points ({sizes}); expected at most {L.MaxPoints}");
             return null;
         }
@@ -301,7 +301,7 @@ internal static class SpecBinder
         g.List<int>(
             name,
             (v, p) => ValueRules.Integer(v, p, bounds, g.Errors) is { } n ? (int)n : null,
-            $"integers, each {bounds.Describe(integer: true)}",
+            bounds.Describe(integer: true, plural: true),
             allowScalar: true,
             distinct: true,
             fallback);

@@ -148,7 +148,7 @@ public static class SpecWriter
         w.WriteStartArray(name);
         foreach (double v in values)
         {
-            w.WriteRawValue(Format(v));
+            w.WriteNumberValue(Finite(v));
         }
 
         w.WriteEndArray();
@@ -156,12 +156,15 @@ public static class SpecWriter
 
     private static void Number(Utf8JsonWriter w, string name, double value)
     {
-        w.WritePropertyName(name);
-        w.WriteRawValue(Format(value));
+        w.WriteNumber(name, Finite(value));
     }
 
-    private static string Format(double value) =>
+    /// <summary>
+    /// Utf8JsonWriter writes doubles in their shortest round-trip form with the invariant culture (the same
+    /// text as <c>ToString("R", CultureInfo.InvariantCulture)</c>).
+    /// </summary>
+    private static double Finite(double value) =>
         double.IsFinite(value)
-            ? value.ToString("R", CultureInfo.InvariantCulture)
-            : throw new ArgumentException($"{value} cannot be written: spec numbers must be finite", nameof(value));
+            ? value
+            : throw new ArgumentException($"{value.ToString(CultureInfo.InvariantCulture)} cannot be written: spec numbers must be finite", nameof(value));
 }

@@ -3,6 +3,7 @@ using System.Numerics;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
 
 namespace MeanFieldCluster.Engine.Specs;
@@ -27,13 +28,21 @@ internal static partial class YamlTree
     {
         syntaxError = null;
         var stream = new YamlStream();
+        var parser = new TrackingParser(new Parser(new StringReader(text)));
         try
         {
-            stream.Load(new StringReader(text));
+            stream.Load(parser);
         }
         catch (YamlException e)
         {
             syntaxError = $"line {e.Start.Line}, column {e.Start.Column}: {Describe(e)}";
+            return null;
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner fails this way on some malformed flow collections, without a position.
+            Mark at = parser.LastStart;
+            syntaxError = $"line {at.Line}, column {at.Column}: invalid YAML after this point (is a bracket or a quote left open?)";
             return null;
         }
 
@@ -44,7 +53,7 @@ internal static partial class YamlTree
             return null;
         }
 
-        return stream.Documents.Count == 0 ? null : Convert(stream.Documents[0].RootNode, basePath, 0, errors);
+        return stream.Documents.Count == 0 ? null : Convert(stream.Documents[0].RootNode, basePath, errors);
     }
 
     private static string Describe(YamlException e)
@@ -56,7 +65,7 @@ internal static partial class YamlTree
             : message;
     }
 
-    private static JsonNode? Convert(YamlNode node, string path, int depth, ErrorSink errors)
+    private static JsonNode? Convert(YamlNode node, string path, ErrorSink errors)
     {
         if (!node.Anchor.IsEmpty)
         {
@@ -64,17 +73,11 @@ internal static partial class YamlTree
             return null;
         }
 
-        if (depth > MaxDepth)
-        {
-            errors.Add(SpecPath.Show(path), $"nesting at {Position(node)} is deeper than {MaxDepth} levels");
-            return null;
-        }
-
         return node switch
         {
             YamlScalarNode scalar => Scalar(scalar, path, errors),
-            YamlSequenceNode sequence => Sequence(sequence, path, depth, errors),
-            YamlMappingNode mapping => Mapping(mapping, path, depth, errors),
+            YamlSequenceNode sequence => Sequence(sequence, path, errors),
+            YamlMappingNode mapping => Mapping(mapping, path, errors),
             _ => Unsupported(node, path, errors),
         };
     }
@@ -85,18 +88,18 @@ internal static partial class YamlTree
         return null;
     }
 
-    private static JsonArray Sequence(YamlSequenceNode sequence, string path, int depth, ErrorSink errors)
+    private static JsonArray Sequence(YamlSequenceNode sequence, string path, ErrorSink errors)
     {
         var array = new JsonArray();
         for (int i = 0; i < sequence.Children.Count; i++)
         {
-            array.Add(Convert(sequence.Children[i], SpecPath.Item(path, i), depth + 1, errors));
+            array.Add(Convert(sequence.Children[i], SpecPath.Item(path, i), errors));
         }
 
         return array;
     }
 
-    private static JsonObject Mapping(YamlMappingNode mapping, string path, int depth, ErrorSink errors)
+    private static JsonObject Mapping(YamlMappingNode mapping, string path, ErrorSink errors)
     {
         var obj = new JsonObject();
         foreach (var (keyNode, valueNode) in mapping.Children)
@@ -108,7 +111,7 @@ internal static partial class YamlTree
             }
 
             string name = key.Value ?? "";
-            obj[name] = Convert(valueNode, SpecPath.Child(path, name), depth + 1, errors);
+            obj[name] = Convert(valueNode, SpecPath.Child(path, name), errors);
         }
 
         return obj;
@@ -183,6 +186,37 @@ internal static partial class YamlTree
         }
 
         return value <= long.MaxValue ? JsonValue.Create((long)value) : JsonValue.Create((double)value);
+    }
+
+    /// <summary>
+    /// Remembers where the last parsing event started, to place errors reported without a position, and
+    /// rejects nesting deeper than <see cref="MaxDepth"/> before YamlDotNet's recursive loader sees it.
+    /// </summary>
+    private sealed class TrackingParser(IParser inner) : IParser
+    {
+        private int depth;
+
+        public Mark LastStart { get; private set; } = Mark.Empty;
+
+        public ParsingEvent? Current => inner.Current;
+
+        public bool MoveNext()
+        {
+            bool moved = inner.MoveNext();
+            if (inner.Current is not { } current)
+            {
+                return moved;
+            }
+
+            LastStart = current.Start;
+            depth += current.NestingIncrease;
+            if (depth > MaxDepth)
+            {
+                throw new YamlException(current.Start, current.End, $"nesting is deeper than {MaxDepth} levels");
+            }
+
+            return moved;
+        }
     }
 
     [GeneratedRegex("^[-+]?[0-9]+$", RegexOptions.CultureInvariant)]
