@@ -21,6 +21,12 @@ public interface ISweepGrain : IGrainWithStringKey
     /// <summary>The final report of a point, or null while it is not finished.</summary>
     Task<PointResult?> GetResult(int index);
 
+    /// <summary>
+    /// The coordinator's aggregation over all finished points (aggregate.json), or null while points are
+    /// still running.
+    /// </summary>
+    Task<string?> GetAggregateJson();
+
     /// <summary>Called by point grains after each chunk.</summary>
     Task ReportProgress(PointProgress progress);
 

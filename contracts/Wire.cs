@@ -47,15 +47,17 @@ public enum SweepState
 /// <param name="SweepId">The sweep the point belongs to.</param>
 /// <param name="SpecJson">The resolved spec, canonical JSON.</param>
 /// <param name="Index">Point index in the expanded grid.</param>
-/// <param name="Width">Hidden width N.</param>
+/// <param name="Widths">Hidden widths N_1..N_L.</param>
 /// <param name="StepSize">Step size ε.</param>
 /// <param name="Layers">Hidden layer count L.</param>
+/// <param name="Gamma">γ_1..γ_L.</param>
 /// <param name="Seed">Seed index.</param>
 /// <param name="Steps">Total SGD steps.</param>
 /// <param name="RiskSteps">Steps at which the risk is recorded.</param>
 /// <param name="SnapshotSteps">Steps at which measures are recorded.</param>
+/// <param name="RawSteps">Steps at which raw parameters are dumped.</param>
 [GenerateSerializer, Immutable]
-public sealed record PointAssignment(string SweepId, string SpecJson, int Index, int Width, double StepSize, int Layers, int Seed, long Steps, long[] RiskSteps, long[] SnapshotSteps);
+public sealed record PointAssignment(string SweepId, string SpecJson, int Index, int[] Widths, double StepSize, int Layers, double[] Gamma, int Seed, long Steps, long[] RiskSteps, long[] SnapshotSteps, long[] RawSteps);
 
 /// <summary>Progress of one point.</summary>
 /// <param name="Index">Point index.</param>
@@ -81,16 +83,46 @@ public sealed record RiskRow(long Step, double Time, double Risk, double StdErr)
 [GenerateSerializer, Immutable]
 public sealed record MeasureRow(long Step, double Time, string Feature, double[] Values);
 
+/// <summary>A histogram of one feature at one recorded step.</summary>
+/// <param name="Step">SGD step.</param>
+/// <param name="Time">t = k ε.</param>
+/// <param name="Feature">Feature name.</param>
+/// <param name="Low">Left edge of the first bin.</param>
+/// <param name="High">Right edge of the last bin.</param>
+/// <param name="Counts">Count per equal-width bin.</param>
+[GenerateSerializer, Immutable]
+public sealed record HistogramRow(long Step, double Time, string Feature, double Low, double High, long[] Counts);
+
+/// <summary>The raw values of one parameter block at one step.</summary>
+/// <param name="Step">SGD step.</param>
+/// <param name="Time">t = k ε.</param>
+/// <param name="Block">Block name (w, b1, W1, c, ...).</param>
+/// <param name="Values">Values in the block's row-major layout.</param>
+[GenerateSerializer, Immutable]
+public sealed record RawRow(long Step, double Time, string Block, double[] Values);
+
+/// <summary>The cross-layer dependence test of a point.</summary>
+/// <param name="Step">Step measured at.</param>
+/// <param name="DistanceCorrelation">Sample distance correlation.</param>
+/// <param name="PValue">Permutation p-value.</param>
+/// <param name="Pairs">Edges sampled.</param>
+/// <param name="Permutations">Permutations used.</param>
+[GenerateSerializer, Immutable]
+public sealed record DependenceRow(long Step, double DistanceCorrelation, double PValue, int Pairs, int Permutations);
+
 /// <summary>The final report of one point.</summary>
 /// <param name="Index">Point index.</param>
 /// <param name="State">Final state.</param>
 /// <param name="Steps">Steps done.</param>
 /// <param name="Error">Why the point failed, when it did.</param>
 /// <param name="Risk">The risk curve.</param>
-/// <param name="Measures">The snapshots.</param>
+/// <param name="Measures">The quantile snapshots.</param>
 /// <param name="Seconds">Wall-clock seconds spent computing (not part of the reproducible results).</param>
+/// <param name="Histograms">The histograms.</param>
+/// <param name="Raw">The raw parameter dumps.</param>
+/// <param name="Dependence">The cross-layer dependence test, for layered models.</param>
 [GenerateSerializer, Immutable]
-public sealed record PointResult(int Index, PointState State, long Steps, string? Error, RiskRow[] Risk, MeasureRow[] Measures, double Seconds);
+public sealed record PointResult(int Index, PointState State, long Steps, string? Error, RiskRow[] Risk, MeasureRow[] Measures, double Seconds, HistogramRow[] Histograms, RawRow[] Raw, DependenceRow? Dependence);
 
 /// <summary>A sweep as the coordinator sees it.</summary>
 /// <param name="SweepId">Sweep id.</param>

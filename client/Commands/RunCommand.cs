@@ -77,7 +77,8 @@ internal static class RunCommand
         }
 
         SweepState state = cancelled ? SweepState.Cancelled : status.State;
-        ResultsWriter.Write(directory, new SweepOutcome(sweepId, specJson, spec, points, results, state, status.StartedUtc, status.FinishedUtc ?? DateTime.UtcNow));
+        string? aggregate = await sweep.GetAggregateJson();
+        ResultsWriter.Write(directory, new SweepOutcome(sweepId, specJson, spec, points, results, state, status.StartedUtc, status.FinishedUtc ?? DateTime.UtcNow, aggregate));
 
         int failed = results.Count(r => r?.State == PointState.Failed);
         int diverged = results.Count(r => r?.State == PointState.Diverged);

@@ -18,42 +18,103 @@ namespace MeanFieldCluster.Client.Results;
 /// <param name="State">Final sweep state.</param>
 /// <param name="StartedUtc">Submission time.</param>
 /// <param name="FinishedUtc">Completion time.</param>
-internal sealed record SweepOutcome(string SweepId, string SpecJson, SweepSpec Spec, IReadOnlyList<PointSpec> Points, IReadOnlyList<PointResult?> Results, SweepState State, DateTime StartedUtc, DateTime FinishedUtc);
+/// <param name="AggregateJson">The coordinator's aggregation, when every point finished.</param>
+internal sealed record SweepOutcome(string SweepId, string SpecJson, SweepSpec Spec, IReadOnlyList<PointSpec> Points, IReadOnlyList<PointResult?> Results, SweepState State, DateTime StartedUtc, DateTime FinishedUtc, string? AggregateJson);
 
 /// <summary>
-/// Writes a results folder: summary.json, points.csv, curves.csv, measures.csv (columns in README.md).
-/// The CSV files depend only on the spec, so the same spec gives byte-identical CSVs; wall-clock times
-/// live only in summary.json. Each file is written under a temporary name and renamed, so a file with
+/// Writes a results folder: points.csv, curves.csv, measures.csv, histograms.csv, aggregate.json,
+/// raw/ and summary.json (columns in README.md). Everything but summary.json depends only on the spec,
+/// so the same spec gives byte-identical files; wall-clock times live only in summary.json. Each file is written under a temporary name and renamed, so a file with
 /// its final name is always complete.
 /// </summary>
 internal static class ResultsWriter
 {
     /// <summary>File names, in the order they are written.</summary>
-    public static readonly IReadOnlyList<string> Files = ["points.csv", "curves.csv", "measures.csv", "summary.json"];
+    public static readonly IReadOnlyList<string> Files = ["points.csv", "curves.csv", "measures.csv", "histograms.csv", "aggregate.json", "summary.json"];
+
+    /// <summary>The folder of raw parameter dumps, one file per point that has any.</summary>
+    public const string RawFolder = "raw";
 
     public static void Write(string directory, SweepOutcome outcome)
     {
         Directory.CreateDirectory(directory);
+
+        // Files of an earlier run in the same folder (--force) must not mix with this one's.
+        if (Directory.Exists(Path.Combine(directory, RawFolder)))
+        {
+            Directory.Delete(Path.Combine(directory, RawFolder), recursive: true);
+        }
+
+        File.Delete(Path.Combine(directory, "aggregate.json"));
         WriteAtomically(Path.Combine(directory, "points.csv"), w => WritePoints(w, outcome));
         WriteAtomically(Path.Combine(directory, "curves.csv"), w => WriteCurves(w, outcome));
         WriteAtomically(Path.Combine(directory, "measures.csv"), w => WriteMeasures(w, outcome));
+        WriteAtomically(Path.Combine(directory, "histograms.csv"), w => WriteHistograms(w, outcome));
+        foreach (PointResult r in outcome.Results.OfType<PointResult>().Where(r => r.Raw.Length > 0))
+        {
+            Directory.CreateDirectory(Path.Combine(directory, RawFolder));
+            WriteAtomically(Path.Combine(directory, RawFolder, $"point-{Int(r.Index)}.csv"), w => WriteRaw(w, r));
+        }
+
+        if (outcome.AggregateJson is not null)
+        {
+            WriteAtomically(Path.Combine(directory, "aggregate.json"), w => w.Write(outcome.AggregateJson + "\n"));
+        }
+
         WriteAtomically(Path.Combine(directory, "summary.json"), w => WriteSummary(w, outcome));
     }
 
     private static void WritePoints(TextWriter w, SweepOutcome outcome)
     {
-        w.Write("point,width,step_size,layers,seed,status,steps,planned_steps,final_time,initial_risk,final_risk,final_risk_stderr\n");
+        w.Write("point,width,widths,step_size,layers,gamma,seed,status,steps,planned_steps,final_time,initial_risk,final_risk,final_risk_stderr,dcor,dcor_pvalue\n");
         foreach (PointSpec p in outcome.Points)
         {
             PointResult? r = outcome.Results[p.Index];
             RiskRow? first = r?.Risk.FirstOrDefault();
             RiskRow? last = r?.Risk.LastOrDefault();
+            DependenceRow? dep = r?.Dependence;
             w.Write(string.Join(',',
-                Int(p.Index), Int(p.Width), Num(p.StepSize), Int(p.Layers), Int(p.Seed),
+                Int(p.Index), Int(p.Width), string.Join(';', p.Widths.Select(n => Int(n))), Num(p.StepSize), Int(p.Layers),
+                string.Join(';', p.Gamma.Select(Num)), Int(p.Seed),
                 StatusName(r?.State ?? PointState.Pending), Int(r?.Steps ?? 0), Int(p.Steps),
                 last is null ? "" : Num(last.Time), first is null ? "" : Num(first.Risk),
-                last is null ? "" : Num(last.Risk), last is null ? "" : Num(last.StdErr)));
+                last is null ? "" : Num(last.Risk), last is null ? "" : Num(last.StdErr),
+                dep is null ? "" : Num(dep.DistanceCorrelation), dep is null ? "" : Num(dep.PValue)));
             w.Write('\n');
+        }
+    }
+
+    private static void WriteHistograms(TextWriter w, SweepOutcome outcome)
+    {
+        w.Write("point,step,t,feature,bin,low,high,count\n");
+        foreach (PointResult? r in outcome.Results)
+        {
+            foreach (HistogramRow h in r?.Histograms ?? [])
+            {
+                double width = (h.High - h.Low) / h.Counts.Length;
+                for (int b = 0; b < h.Counts.Length; b++)
+                {
+                    double low = h.Low + (b * width), high = b == h.Counts.Length - 1 ? h.High : h.Low + ((b + 1) * width);
+                    w.Write($"{Int(r!.Index)},{Int(h.Step)},{Num(h.Time)},{h.Feature},{Int(b)},{Num(low)},{Num(high)},{Int(h.Counts[b])}\n");
+                }
+            }
+        }
+    }
+
+    private static void WriteRaw(TextWriter w, PointResult r)
+    {
+        w.Write("step,t,block,index,value\n");
+        foreach (RawRow raw in r.Raw)
+        {
+            string prefix = $"{Int(raw.Step)},{Num(raw.Time)},{raw.Block},";
+            for (int k = 0; k < raw.Values.Length; k++)
+            {
+                w.Write(prefix);
+                w.Write(Int(k));
+                w.Write(',');
+                w.Write(Num(raw.Values[k]));
+                w.Write('\n');
+            }
         }
     }
 

@@ -36,6 +36,8 @@ public abstract class Activation
             ActivationKinds.Ramp => new Ramp(spec.T1, spec.T2, spec.S1, spec.S2),
             ActivationKinds.Relu => new Relu(),
             ActivationKinds.Tanh => new Tanh(),
+            ActivationKinds.Sigmoid => new Sigmoid(),
+            ActivationKinds.Erf => new Erf(),
             ActivationKinds.Identity => new Identity(),
             _ => throw new ArgumentException($"Unknown activation '{spec.Kind}'.", nameof(spec)),
         };
@@ -120,6 +122,43 @@ public sealed class Tanh : Activation
             derivative[i] = 1.0 - (t * t);
         }
     }
+}
+
+/// <summary>The logistic function 1/(1 + e^{-z}); derivative σ(1 - σ).</summary>
+public sealed class Sigmoid : Activation
+{
+    /// <inheritdoc/>
+    public override double Value(double z) => 1.0 / (1.0 + Math.Exp(-z));
+
+    /// <inheritdoc/>
+    public override double Derivative(double z)
+    {
+        double s = Value(z);
+        return s * (1.0 - s);
+    }
+
+    /// <inheritdoc/>
+    public override void Apply(ReadOnlySpan<double> z, Span<double> value, Span<double> derivative)
+    {
+        for (int i = 0; i < z.Length; i++)
+        {
+            double s = 1.0 / (1.0 + Math.Exp(-z[i]));
+            value[i] = s;
+            derivative[i] = s * (1.0 - s);
+        }
+    }
+}
+
+/// <summary>The error function erf(z); derivative (2/√π) e^{-z²}.</summary>
+public sealed class Erf : Activation
+{
+    private static readonly double TwoOverSqrtPi = 2.0 / Math.Sqrt(Math.PI);
+
+    /// <inheritdoc/>
+    public override double Value(double z) => MathNet.Numerics.SpecialFunctions.Erf(z);
+
+    /// <inheritdoc/>
+    public override double Derivative(double z) => TwoOverSqrtPi * Math.Exp(-z * z);
 }
 
 /// <summary>σ(z) = z; derivative 1.</summary>

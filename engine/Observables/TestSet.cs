@@ -34,6 +34,16 @@ public sealed class TestSet
     /// <summary>Input dimension d.</summary>
     public int Dimension { get; }
 
+    /// <summary>
+    /// The test set of a sweep: the data's own held-out rows when it has them, otherwise
+    /// <paramref name="count"/> samples drawn from the stream (sweep seed, test set).
+    /// </summary>
+    public static TestSet For(DataModel data, int count, ulong sweepSeed)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return data.FixedTestSet ?? Draw(data, count, sweepSeed);
+    }
+
     /// <summary>Draws the test set of a sweep from the stream (sweep seed, test set).</summary>
     public static TestSet Draw(DataModel data, int count, ulong sweepSeed)
     {
@@ -54,7 +64,7 @@ public sealed class TestSet
     /// The test-set estimate of R = E[(y - ŷ(x))²] with its standard error s/√M, where s is the sample
     /// standard deviation of the squared errors.
     /// </summary>
-    public RiskEstimate Risk(TwoLayerNetwork network)
+    public RiskEstimate Risk(MeanFieldNetwork network)
     {
         ArgumentNullException.ThrowIfNull(network);
         int d = Dimension;

@@ -138,6 +138,18 @@ public static class RandomStreams
 
         /// <summary>The fixed test set of a sweep.</summary>
         TestSet = 3,
+
+        /// <summary>The train/test split of a data file.</summary>
+        DataSplit = 4,
+
+        /// <summary>The teacher network of teacher-student data (keyed by the teacher's own seed).</summary>
+        Teacher = 5,
+
+        /// <summary>Langevin noise of noisy SGD.</summary>
+        Noise = 6,
+
+        /// <summary>Observation randomness: sliced-Wasserstein directions, edge samples, permutations.</summary>
+        Observation = 7,
     }
 
     /// <summary>A generator for (seed, purpose, keys...).</summary>

@@ -28,7 +28,15 @@ internal sealed class NodeReader
     /// Opens <paramref name="value"/> as a mapping with the given allowed fields, reporting unknown fields.
     /// Returns null (after reporting) when the value is not a mapping.
     /// </summary>
-    public static NodeReader? Open(JsonNode? value, string path, IReadOnlyList<string> fields, ErrorSink errors)
+    /// <param name="value">The value that should be a mapping.</param>
+    /// <param name="path">Its path.</param>
+    /// <param name="fields">The allowed fields.</param>
+    /// <param name="errors">Where problems are reported.</param>
+    /// <param name="misplaced">
+    /// For a field that is not allowed here but has a meaning elsewhere (a field of another data kind), the
+    /// reason it is not allowed; null for fields that are simply unknown.
+    /// </param>
+    public static NodeReader? Open(JsonNode? value, string path, IReadOnlyList<string> fields, ErrorSink errors, Func<string, string?>? misplaced = null)
     {
         if (value is not JsonObject obj)
         {
@@ -36,11 +44,21 @@ internal sealed class NodeReader
             return null;
         }
 
-        foreach (var (key, _) in obj)
+        foreach (var (key, item) in obj)
         {
-            if (!fields.Contains(key, StringComparer.Ordinal))
+            if (fields.Contains(key, StringComparer.Ordinal))
             {
-                errors.Add(SpecPath.Child(path, key), $"unknown field {NodeText.Quote(key)}; allowed fields: {NodeText.List(fields)}");
+                continue;
+            }
+
+            string childPath = SpecPath.Child(path, key);
+            if (misplaced?.Invoke(key) is { } reason)
+            {
+                errors.Add(childPath, $"{NodeText.Describe(item)} is not allowed; {reason}; allowed fields: {NodeText.List(fields)}");
+            }
+            else
+            {
+                errors.Add(childPath, $"unknown field {NodeText.Quote(key)}; allowed fields: {NodeText.List(fields)}");
             }
         }
 
@@ -123,6 +141,28 @@ internal sealed class NodeReader
     public double? Number(string name, Bounds bounds, double fallback) =>
         Has(name) ? ValueRules.Number(Get(name), PathOf(name), bounds, Errors) : fallback;
 
+    /// <summary>An optional boolean (<c>true</c> or <c>false</c>).</summary>
+    public bool? Bool(string name, bool fallback) =>
+        Has(name) ? ValueRules.Bool(Get(name), PathOf(name), Errors) : fallback;
+
+    /// <summary>A required non-empty string.</summary>
+    public string? Text(string name, string expected)
+    {
+        if (!Has(name))
+        {
+            Missing(name, expected);
+            return null;
+        }
+
+        if (NodeText.TryGetString(Get(name), out string text) && text.Length > 0)
+        {
+            return text;
+        }
+
+        ValueRules.Reject(Get(name), PathOf(name), expected, Errors);
+        return null;
+    }
+
     /// <summary>
     /// A non-empty list of items, each read by <paramref name="readItem"/> (which reports its own errors).
     /// With <paramref name="allowScalar"/>, a single item stands for a one-element list. With
@@ -136,7 +176,47 @@ internal sealed class NodeReader
         bool allowScalar,
         bool distinct,
         IReadOnlyList<T>? fallback = null)
-        where T : struct
+        where T : struct =>
+        ListCore(
+            name,
+            (v, p) => readItem(v, p) is { } item ? new Found<T>(item) : null,
+            expectedItem,
+            allowScalar,
+            distinct ? EqualityComparer<T>.Default : null,
+            fallback);
+
+    /// <summary>
+    /// Like <see cref="List{T}"/>, for items of reference type; <paramref name="distinctBy"/>, when given,
+    /// says which items are repeats (errors).
+    /// </summary>
+    public IReadOnlyList<T>? ObjectList<T>(
+        string name,
+        Func<JsonNode?, string, T?> readItem,
+        string expectedItem,
+        bool allowScalar,
+        IEqualityComparer<T>? distinctBy,
+        IReadOnlyList<T>? fallback = null)
+        where T : class =>
+        ListCore(
+            name,
+            (v, p) => readItem(v, p) is { } item ? new Found<T>(item) : null,
+            expectedItem,
+            allowScalar,
+            distinctBy,
+            fallback);
+
+    /// <summary>The path of item <paramref name="index"/> of a field read by <see cref="List{T}"/>.</summary>
+    public string ItemPath(string name, int index) =>
+        Get(name) is JsonArray ? SpecPath.Item(PathOf(name), index) : PathOf(name);
+
+    private IReadOnlyList<T>? ListCore<T>(
+        string name,
+        Func<JsonNode?, string, Found<T>?> readItem,
+        string expectedItem,
+        bool allowScalar,
+        IEqualityComparer<T>? distinctBy,
+        IReadOnlyList<T>? fallback)
+        where T : notnull
     {
         JsonNode? value = Get(name);
         string path = PathOf(name);
@@ -152,42 +232,38 @@ internal sealed class NodeReader
                 Errors.Add(path, $"the list must not be empty; expected {expected}");
                 return null;
             case JsonArray array:
-                return Items(array, path, readItem, distinct);
+                return Items(array, path, readItem, distinctBy);
             case not null when allowScalar:
-                return readItem(value, path) is { } single ? [single] : null;
+                return readItem(value, path) is { } single ? [single.Value] : null;
             default:
                 Errors.Add(path, $"{NodeText.Describe(value)} is not allowed; expected {expected}");
                 return null;
         }
     }
 
-    /// <summary>The path of item <paramref name="index"/> of a field read by <see cref="List{T}"/>.</summary>
-    public string ItemPath(string name, int index) =>
-        Get(name) is JsonArray ? SpecPath.Item(PathOf(name), index) : PathOf(name);
-
-    private IReadOnlyList<T>? Items<T>(JsonArray array, string path, Func<JsonNode?, string, T?> readItem, bool distinct)
-        where T : struct
+    private IReadOnlyList<T>? Items<T>(JsonArray array, string path, Func<JsonNode?, string, Found<T>?> readItem, IEqualityComparer<T>? distinctBy)
+        where T : notnull
     {
         var items = new List<T>(array.Count);
-        var firstIndex = new Dictionary<T, int>();
+        var firstIndex = distinctBy is null ? null : new Dictionary<T, int>(distinctBy);
         bool ok = true;
         for (int i = 0; i < array.Count; i++)
         {
             string itemPath = SpecPath.Item(path, i);
-            if (readItem(array[i], itemPath) is not { } item)
+            if (readItem(array[i], itemPath) is not { } found)
             {
                 ok = false;
                 continue;
             }
 
-            if (distinct && !firstIndex.TryAdd(item, i))
+            if (firstIndex is not null && !firstIndex.TryAdd(found.Value, i))
             {
-                Errors.Add(itemPath, $"{NodeText.Describe(array[i])} is not allowed; it repeats {SpecPath.Item(path, firstIndex[item])} (values must be distinct)");
+                Errors.Add(itemPath, $"{NodeText.Describe(array[i])} is not allowed; it repeats {SpecPath.Item(path, firstIndex[found.Value])} (values must be distinct)");
                 ok = false;
                 continue;
             }
 
-            items.Add(item);
+            items.Add(found.Value);
         }
 
         return ok ? items.AsReadOnly() : null;
@@ -198,6 +274,9 @@ internal sealed class NodeReader
         Missing(name, $"one of {NodeText.List(allowed)}");
         return null;
     }
+
+    /// <summary>A successfully read list item (a box, so that value and reference types share one path).</summary>
+    private sealed record Found<T>(T Value);
 }
 
 /// <summary>Checks single values of a spec tree, reporting problems with their path.</summary>
@@ -224,6 +303,18 @@ internal static class ValueRules
         }
 
         Reject(value, path, bounds.Describe(integer: false), errors);
+        return null;
+    }
+
+    /// <summary>A boolean: <c>true</c> or <c>false</c> (quoted "true" is a string).</summary>
+    public static bool? Bool(JsonNode? value, string path, ErrorSink errors)
+    {
+        if (value is JsonValue v && v.TryGetValue(out bool result))
+        {
+            return result;
+        }
+
+        Reject(value, path, "true or false", errors);
         return null;
     }
 

@@ -1,4 +1,7 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using MeanFieldCluster.Engine.Data;
 using F = MeanFieldCluster.Engine.Specs.SpecFields;
 using L = MeanFieldCluster.Engine.Specs.SpecLimits;
 
@@ -8,9 +11,19 @@ namespace MeanFieldCluster.Engine.Specs;
 /// Binds a normalized spec tree to a <see cref="SweepSpec"/>, checking every rule of docs/spec.md and
 /// reporting every violation with its path. Returns null when anything was reported.
 /// </summary>
-internal static class SpecBinder
+internal static partial class SpecBinder
 {
-    public static SweepSpec? Bind(JsonNode? root, ErrorSink errors)
+    private const string StepSizeForms =
+        "a number > 0 and <= 10, or a string 'c/N' with c a finite number > 0 (ε = c / N_1, e.g. '0.5/N')";
+
+    private const string WidthEntryForms =
+        "an integer >= 1 and <= 10000000 (every hidden layer), or a non-empty list of such integers (one per hidden layer)";
+
+    /// <summary>Binds <paramref name="root"/>.</summary>
+    /// <param name="root">The normalized tree.</param>
+    /// <param name="errors">Where problems are reported.</param>
+    /// <param name="baseDirectory">Absolute folder against which relative paths in the spec (csv files) are resolved.</param>
+    public static SweepSpec? Bind(JsonNode? root, ErrorSink errors, string baseDirectory)
     {
         if (root is null)
         {
@@ -26,19 +39,20 @@ internal static class SpecBinder
 
         string? name = ReadName(r);
         long? seed = r.Integer(F.Seed, L.Seed, 0);
-        (string? preset, ModelSpec? model) = ReadModel(r);
-        DataSpec? data = ReadData(r);
+        ModelParts model = ReadModel(r);
+        DataSpec? data = ReadData(r, baseDirectory);
         TrainingSpec? training = ReadTraining(r);
         ObserveSpec? observe = ReadObserve(r);
-        GridSpec? grid = ReadGrid(r, preset);
+        (GridSpec? grid, IReadOnlyList<int>? layers) = ReadGrid(r, model.Preset);
+        CheckModelAgainstLayers(model, layers, errors);
 
-        if (errors.HasErrors || name is null || seed is null || model is null || data is null
+        if (errors.HasErrors || name is null || seed is null || model.Spec is null || data is null
             || training is null || observe is null || grid is null)
         {
             return null;
         }
 
-        return new SweepSpec(name, (ulong)seed.Value, model, data, training, observe, grid);
+        return new SweepSpec(name, (ulong)seed.Value, model.Spec, data, training, observe, grid);
     }
 
     private static string? ReadName(NodeReader r)
@@ -63,35 +77,64 @@ internal static class SpecBinder
         name.Length is > 0 and <= L.MaxNameLength
         && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
 
-    private static (string? Preset, ModelSpec? Model) ReadModel(NodeReader root)
+    // ---------------------------------------------------------------- model
+
+    /// <summary>The parts of the model section needed by checks against the grid, each null when invalid.</summary>
+    private sealed record ModelParts(string? Preset, ModelSpec? Spec, IReadOnlyList<double>? Gamma, TrainSpec? Train, bool? Bias)
+    {
+        public static readonly ModelParts None = new(null, null, null, null, null);
+    }
+
+    private static ModelParts ReadModel(NodeReader root)
     {
         NodeReader? m = root.Section(F.Model, F.ModelFields, required: true);
         if (m is null)
         {
-            return (null, null);
+            return ModelParts.None;
         }
 
         string? preset = m.Choice(F.Preset, "preset", Presets.All);
-        ActivationSpec? activation = ReadActivation(m);
+        PresetRules? rules = preset is null ? null : PresetRules.Of(preset);
+        bool linear = preset == Presets.Linear;
+        ActivationSpec? activation = ReadActivation(m, F.Activation, linear ? new ActivationSpec(ActivationKinds.Identity) : null);
+        if (linear && activation is not null && activation.Kind != ActivationKinds.Identity)
+        {
+            string path = m.Get(F.Activation) is JsonObject ? SpecPath.Child(m.PathOf(F.Activation), F.Kind) : m.PathOf(F.Activation);
+            m.Errors.Add(path, $"activation {NodeText.Quote(activation.Kind)} is not allowed; preset linear is the linear neuron; activation must be identity");
+            activation = null;
+        }
+
         InitSpec? init = ReadInit(m);
-        ModelSpec? model = preset is null || activation is null || init is null ? null : new ModelSpec(preset, activation, init);
-        return (preset, model);
+        IReadOnlyList<double>? gamma = ReadModelGamma(m, preset);
+        bool? bias = m.Bool(F.Bias, rules?.Bias ?? false);
+        TrainSpec? train = ReadTrain(m, rules);
+        bool? scaling = m.Bool(F.MeanFieldScaling, true);
+        double? bound = m.Number(F.DivergenceBound, L.Positive, L.DefaultDivergenceBound);
+
+        ModelSpec? model = preset is null || activation is null || init is null || gamma is null || bias is null
+            || train is null || scaling is null || bound is null
+            ? null
+            : new ModelSpec(preset, activation, init, gamma, bias.Value, train, scaling.Value, bound.Value);
+        return new ModelParts(preset, model, gamma, train, bias);
     }
 
-    private static ActivationSpec? ReadActivation(NodeReader model)
+    /// <summary>An activation: a name or a mapping; <paramref name="fallback"/> when absent, or an error when there is none.</summary>
+    private static ActivationSpec? ReadActivation(NodeReader parent, string name, ActivationSpec? fallback)
     {
-        JsonNode? value = model.Get(F.Activation);
-        string path = model.PathOf(F.Activation);
+        JsonNode? value = parent.Get(name);
+        string path = parent.PathOf(name);
         switch (value)
         {
+            case null when fallback is not null:
+                return fallback;
             case null:
-                model.Missing(F.Activation, $"one of {NodeText.List(ActivationKinds.All)}, or {NodeReader.MappingOf(F.ActivationFields)}");
+                parent.Missing(name, $"one of {NodeText.List(ActivationKinds.All)}, or {NodeReader.MappingOf(F.ActivationFields)}");
                 return null;
             case JsonObject:
-                NodeReader? a = NodeReader.Open(value, path, F.ActivationFields, model.Errors);
+                NodeReader? a = NodeReader.Open(value, path, F.ActivationFields, parent.Errors);
                 return a is null ? null : ReadActivationMapping(a);
             default:
-                string? kind = ValueRules.Choice(value, path, "activation", ActivationKinds.All, model.Errors);
+                string? kind = ValueRules.Choice(value, path, "activation", ActivationKinds.All, parent.Errors);
                 return kind is null ? null : new ActivationSpec(kind);
         }
     }
@@ -101,7 +144,7 @@ internal static class SpecBinder
         string? kind = a.Choice(F.Kind, "activation", ActivationKinds.All);
         if (kind is not null and not ActivationKinds.Ramp)
         {
-            return RejectRampParameters(a, kind) ? new ActivationSpec(kind) : null;
+            return RejectParameters(a, F.RampParameters, "activation", ActivationKinds.Ramp, kind) ? new ActivationSpec(kind) : null;
         }
 
         var defaults = new ActivationSpec(ActivationKinds.Ramp);
@@ -120,13 +163,16 @@ internal static class SpecBinder
             : new ActivationSpec(kind, t1.Value, t2.Value, s1.Value, s2.Value);
     }
 
-    /// <summary>Reports ramp parameters given for another activation; true when there were none.</summary>
-    private static bool RejectRampParameters(NodeReader a, string kind)
+    /// <summary>
+    /// Reports parameters that only kind <paramref name="owner"/> has, given with kind <paramref name="kind"/>;
+    /// true when there were none.
+    /// </summary>
+    private static bool RejectParameters(NodeReader a, IReadOnlyList<string> parameters, string noun, string owner, string kind)
     {
         bool ok = true;
-        foreach (string parameter in F.RampParameters.Where(a.Has))
+        foreach (string parameter in parameters.Where(a.Has))
         {
-            string reason = $"parameter {NodeText.Quote(parameter)} applies only to activation 'ramp', not {NodeText.Quote(kind)}";
+            string reason = $"parameter {NodeText.Quote(parameter)} applies only to {noun} {NodeText.Quote(owner)}, not {NodeText.Quote(kind)}";
             a.Errors.Add(a.PathOf(parameter), $"{NodeText.Describe(a.Get(parameter))} is not allowed; {reason}");
             ok = false;
         }
@@ -148,24 +194,354 @@ internal static class SpecBinder
         double? outputStd = i.Number(F.OutputStd, L.NonNegative, d.OutputStd);
         double? biasMean = i.Number(F.BiasMean, Bounds.Any, d.BiasMean);
         double? biasStd = i.Number(F.BiasStd, L.NonNegative, d.BiasStd);
+        double? hiddenMean = i.Number(F.HiddenMean, Bounds.Any, d.HiddenMean);
+        double? hiddenStd = i.Number(F.HiddenStd, L.NonNegative, d.HiddenStd);
         return kappa is null || outputMean is null || outputStd is null || biasMean is null || biasStd is null
+            || hiddenMean is null || hiddenStd is null
             ? null
-            : new InitSpec(kappa.Value, outputMean.Value, outputStd.Value, biasMean.Value, biasStd.Value);
+            : new InitSpec(kappa.Value, outputMean.Value, outputStd.Value, biasMean.Value, biasStd.Value, hiddenMean.Value, hiddenStd.Value);
     }
 
-    private static DataSpec? ReadData(NodeReader root)
+    /// <summary>γ: one number or a list; every value must be 1 unless the preset frees it.</summary>
+    private static IReadOnlyList<double>? ReadModelGamma(NodeReader m, string? preset)
     {
-        NodeReader? d = root.Section(F.Data, F.DataFields, required: true);
+        IReadOnlyList<double>? gamma = m.List<double>(
+            F.Gamma,
+            (v, p) => ValueRules.Number(v, p, L.Gamma, m.Errors),
+            L.Gamma.Describe(integer: false, plural: true),
+            allowScalar: true,
+            distinct: false,
+            fallback: [1.0]);
+        if (gamma is null || preset is null || PresetRules.Of(preset).FreeGamma)
+        {
+            return gamma;
+        }
+
+        bool ok = true;
+        for (int i = 0; i < gamma.Count; i++)
+        {
+            if (gamma[i] != 1.0)
+            {
+                m.Errors.Add(m.ItemPath(F.Gamma, i), $"{NodeText.Number(gamma[i])} is not allowed; {FixedGamma(preset)}");
+                ok = false;
+            }
+        }
+
+        return ok ? gamma : null;
+    }
+
+    private static string FixedGamma(string preset) => $"preset {preset} fixes gamma = 1; use preset {Presets.Normalized} for other values";
+
+    /// <summary>The trained blocks: the preset's defaults, overridden by the fields given.</summary>
+    private static TrainSpec? ReadTrain(NodeReader model, PresetRules? rules)
+    {
+        NodeReader? t = model.Section(F.Train, F.TrainFields, required: false);
+        if (t is null)
+        {
+            return null;
+        }
+
+        TrainSpec d = rules?.Train ?? new TrainSpec(First: false, Hidden: false, Output: false, Bias: false);
+        bool? first = t.Bool(F.First, d.First);
+        bool? hidden = t.Bool(F.Hidden, d.Hidden);
+        bool? output = t.Bool(F.Output, d.Output);
+        bool? bias = t.Bool(F.Bias, d.Bias);
+        return rules is null || first is null || hidden is null || output is null || bias is null
+            ? null
+            : new TrainSpec(first.Value, hidden.Value, output.Value, bias.Value);
+    }
+
+    /// <summary>Checks γ's length and that something is trained, for every layer count of the grid.</summary>
+    private static void CheckModelAgainstLayers(ModelParts model, IReadOnlyList<int>? layers, ErrorSink errors)
+    {
+        if (layers is null)
+        {
+            return;
+        }
+
+        if (model.Gamma is { Count: > 1 } gamma && layers.Where(l => l != gamma.Count).ToList() is { Count: > 0 } bad)
+        {
+            errors.Add(
+                SpecPath.Child(F.Model, F.Gamma),
+                $"a list of {gamma.Count} values is not allowed with {LayerCounts(bad)}; expected one γ per hidden layer (a list as long as every L of grid.layers) or a single value for every layer");
+        }
+
+        if (model.Train is { } train && model.Bias is { } bias
+            && layers.Select(l => Frozen(train, bias, l)).FirstOrDefault(m => m is not null) is { } message)
+        {
+            errors.Add(SpecPath.Child(F.Model, F.Train), message);
+        }
+    }
+
+    /// <summary>Why nothing would be trained with <paramref name="layers"/> hidden layers, or null when something is.</summary>
+    private static string? Frozen(TrainSpec t, bool bias, int layers)
+    {
+        if (t.First || (t.Hidden && layers >= 2) || t.Output || (t.Bias && bias))
+        {
+            return null;
+        }
+
+        string hidden = t.Hidden ? "hidden = true has no effect with one hidden layer" : "hidden = false";
+        string biases = t.Bias ? "bias = true has no effect without biases (model.bias = false)" : "bias = false";
+        string hiddenOn = layers >= 2 ? "hidden" : "hidden (with L >= 2)";
+        string biasOn = bias ? "bias" : "bias (with model.bias: true)";
+        return $"nothing is trained with L = {layers}: first = false, {hidden}, output = false, {biases}; "
+            + $"expected at least one trained block: switch on first, output, {hiddenOn} or {biasOn}";
+    }
+
+    private static string LayerCounts(IReadOnlyList<int> layers) =>
+        layers.Count == 1 ? $"L = {layers[0]}" : $"L = {string.Join(", ", layers)} (grid.layers)";
+
+    // ---------------------------------------------------------------- data
+
+    private static DataSpec? ReadData(NodeReader root, string baseDirectory)
+    {
+        JsonNode? value = root.Get(F.Data);
+        if (value is null)
+        {
+            root.Missing(F.Data, NodeReader.MappingOf(F.DataFields));
+            return null;
+        }
+
+        string? known = value is JsonObject obj && NodeText.TryGetString(obj[F.Kind], out string k) && DataKinds.All.Contains(k, StringComparer.Ordinal) ? k : null;
+        IReadOnlyList<string> fields = known is null ? F.DataFields : F.DataFieldsOf(known);
+        NodeReader? d = NodeReader.Open(value, root.PathOf(F.Data), fields, root.Errors, key => Misplaced(known, key));
         if (d is null)
         {
             return null;
         }
 
         string? kind = d.Choice(F.Kind, "data kind", DataKinds.All);
-        long? dimension = d.Integer(F.Dimension, L.Dimension);
-        double? delta = d.Number(F.Delta, L.Delta, 0.0);
-        return kind is null || dimension is null || delta is null ? null : new DataSpec(kind, (int)dimension.Value, delta.Value);
+        switch (kind)
+        {
+            case DataKinds.IsotropicGaussian:
+            {
+                long? dimension = d.Integer(F.Dimension, L.Dimension);
+                double? delta = d.Number(F.Delta, L.Delta, 0.0);
+                return dimension is null || delta is null ? null : new DataSpec(kind, (int)dimension.Value, delta.Value);
+            }
+
+            case DataKinds.AnisotropicGaussian:
+            {
+                long? dimension = d.Integer(F.Dimension, L.Dimension);
+                double? delta = d.Number(F.Delta, L.Delta, 0.0);
+                long? s0 = d.Integer(F.InformativeDimensions, L.Dimension);
+                if (s0 is { } s && dimension is { } dim && s > dim)
+                {
+                    d.Errors.Add(d.PathOf(F.InformativeDimensions), $"{s} is not allowed; expected an integer >= 1 and <= d = {dim}");
+                    return null;
+                }
+
+                return dimension is null || delta is null || s0 is null
+                    ? null
+                    : new DataSpec(kind, (int)dimension.Value, delta.Value, InformativeDimensions: (int)s0.Value);
+            }
+
+            case DataKinds.TeacherStudent:
+            {
+                long? dimension = d.Integer(F.Dimension, L.Dimension);
+                TeacherSpec? teacher = ReadTeacher(d);
+                double? noise = d.Number(F.Noise, L.NonNegative, 0.0);
+                return dimension is null || teacher is null || noise is null
+                    ? null
+                    : new DataSpec(kind, (int)dimension.Value, Teacher: teacher, Noise: noise.Value);
+            }
+
+            case DataKinds.Csv:
+                return ReadCsv(d, baseDirectory) is { } csv ? new DataSpec(kind, csv.Features.Count, Csv: csv) : null;
+
+            default:
+                // Unknown kind: still check the fields every kind reads the same way.
+                if (d.Has(F.Dimension))
+                {
+                    d.Integer(F.Dimension, L.Dimension);
+                }
+
+                if (d.Has(F.Delta))
+                {
+                    d.Number(F.Delta, L.Delta);
+                }
+
+                if (d.Has(F.Noise))
+                {
+                    d.Number(F.Noise, L.NonNegative);
+                }
+
+                return null;
+        }
     }
+
+    /// <summary>Why a field of another data kind is not allowed with <paramref name="kind"/>; null for unknown fields.</summary>
+    private static string? Misplaced(string? kind, string key)
+    {
+        if (kind is null || !F.DataFields.Contains(key, StringComparer.Ordinal))
+        {
+            return null;
+        }
+
+        return kind == DataKinds.Csv && key == F.Dimension
+            ? "csv data has no field 'd': the dimension is the number of feature columns"
+            : $"field {NodeText.Quote(key)} is not used by data kind {NodeText.Quote(kind)}";
+    }
+
+    private static TeacherSpec? ReadTeacher(NodeReader data)
+    {
+        if (!data.Has(F.Teacher))
+        {
+            data.Missing(F.Teacher, NodeReader.MappingOf(F.TeacherFields));
+            return null;
+        }
+
+        NodeReader? t = NodeReader.Open(data.Get(F.Teacher), data.PathOf(F.Teacher), F.TeacherFields, data.Errors);
+        if (t is null)
+        {
+            return null;
+        }
+
+        long? width = t.Integer(F.Width, L.TeacherWidth);
+        ActivationSpec? activation = ReadActivation(t, F.Activation, new ActivationSpec(ActivationKinds.Relu));
+        long? seed = t.Integer(F.Seed, L.Seed, 0);
+        return width is null || activation is null || seed is null ? null : new TeacherSpec((int)width.Value, activation, (ulong)seed.Value);
+    }
+
+    /// <summary>
+    /// The csv section: its fields, then (only when they are all valid) the file itself, its columns and
+    /// the number of rows left for training.
+    /// </summary>
+    private static CsvSpec? ReadCsv(NodeReader data, string baseDirectory)
+    {
+        if (!data.Has(F.Csv))
+        {
+            data.Missing(F.Csv, NodeReader.MappingOf(F.CsvFields));
+            return null;
+        }
+
+        int before = data.Errors.Count;
+        NodeReader? c = NodeReader.Open(data.Get(F.Csv), data.PathOf(F.Csv), F.CsvFields, data.Errors);
+        if (c is null)
+        {
+            return null;
+        }
+
+        string? path = c.Text(F.CsvPath, "a non-empty string: the csv file, absolute or relative to the spec file's folder");
+        string? label = c.Text(F.Label, "a non-empty string: the name of the label column");
+        IReadOnlyList<string>? features = c.Has(F.Features)
+            ? c.ObjectList<string>(F.Features, (v, p) => ColumnName(v, p, c.Errors), "distinct column names", allowScalar: false, StringComparer.Ordinal)
+            : null;
+        double? testFraction = c.Number(F.TestFraction, L.TestFraction, L.DefaultTestFraction);
+        bool? standardize = c.Bool(F.StandardizeLabel, false);
+        if (data.Errors.Count > before || path is null || label is null || testFraction is null || standardize is null)
+        {
+            return null;
+        }
+
+        if (ResolvePath(c, path, baseDirectory) is not { } fullPath || ReadTable(c, fullPath) is not { } table)
+        {
+            return null;
+        }
+
+        return CheckColumns(c, fullPath, table, label, features, testFraction.Value, standardize.Value);
+    }
+
+    private static string? ColumnName(JsonNode? value, string path, ErrorSink errors)
+    {
+        if (NodeText.TryGetString(value, out string name) && name.Length > 0)
+        {
+            return name;
+        }
+
+        ValueRules.Reject(value, path, "a column name (a non-empty string; quote names that look like numbers)", errors);
+        return null;
+    }
+
+    private static string? ResolvePath(NodeReader c, string path, string baseDirectory)
+    {
+        try
+        {
+            return Path.GetFullPath(path, baseDirectory);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            c.Errors.Add(c.PathOf(F.CsvPath), $"{NodeText.Quote(path)} is not allowed: {e.Message}; expected the path of a csv file");
+            return null;
+        }
+    }
+
+    private static CsvTable? ReadTable(NodeReader c, string fullPath)
+    {
+        try
+        {
+            return CsvTable.Read(fullPath);
+        }
+        catch (CsvFormatException e)
+        {
+            string message = e.Message.Contains(fullPath, StringComparison.Ordinal) ? e.Message : $"csv file '{fullPath}', {e.Message}";
+            string expected = File.Exists(fullPath)
+                ? "a header row of column names, then rows of numbers separated by commas"
+                : "the path of an existing csv file";
+            c.Errors.Add(c.PathOf(F.CsvPath), $"{message}; expected {expected}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            c.Errors.Add(c.PathOf(F.CsvPath), $"csv file '{fullPath}' cannot be read: {e.Message}; expected a readable csv file");
+        }
+
+        return null;
+    }
+
+    private static CsvSpec? CheckColumns(NodeReader c, string fullPath, CsvTable table, string label, IReadOnlyList<string>? features, double testFraction, bool standardize)
+    {
+        var columns = new HashSet<string>(table.Columns, StringComparer.Ordinal);
+        string available = $"expected one of its columns: {ColumnList(table.Columns)}";
+        bool ok = true;
+        if (!columns.Contains(label))
+        {
+            c.Errors.Add(c.PathOf(F.Label), $"{NodeText.Quote(label)} is not a column of '{fullPath}'; {available}");
+            ok = false;
+        }
+
+        for (int i = 0; features is not null && i < features.Count; i++)
+        {
+            string path = SpecPath.Item(c.PathOf(F.Features), i);
+            if (features[i] == label)
+            {
+                c.Errors.Add(path, $"{NodeText.Quote(features[i])} is not allowed; it is the label column, which cannot also be a feature");
+                ok = false;
+            }
+            else if (!columns.Contains(features[i]))
+            {
+                c.Errors.Add(path, $"{NodeText.Quote(features[i])} is not a column of '{fullPath}'; {available}");
+                ok = false;
+            }
+        }
+
+        IReadOnlyList<string> resolved = features ?? table.Columns.Where(name => name != label).ToList().AsReadOnly();
+        if (ok && !L.Dimension.Contains(resolved.Count))
+        {
+            string where = features is null ? c.Path : c.PathOf(F.Features);
+            c.Errors.Add(where, $"the data would have {resolved.Count} feature columns; expected at least 1 and at most {NodeText.Number(L.Dimension.Max ?? 0)} (every column but the label, unless features are listed)");
+            ok = false;
+        }
+
+        int rows = table.Rows.Count;
+        int testRows = CsvSplit.TestRows(rows, testFraction);
+        if (rows - testRows < CsvSplit.MinTrainingRows)
+        {
+            c.Errors.Add(
+                c.PathOf(F.TestFraction),
+                $"{NodeText.Number(testFraction)} is not allowed with the {rows} data rows of '{fullPath}': it holds out {testRows} test rows and leaves {rows - testRows} training rows; expected a fraction that leaves at least 1 test row and {CsvSplit.MinTrainingRows} training rows");
+            ok = false;
+        }
+
+        return ok ? new CsvSpec(fullPath, label, resolved, testFraction, standardize) : null;
+    }
+
+    private static string ColumnList(IReadOnlyList<string> columns) =>
+        columns.Count <= L.MaxListedColumns
+            ? NodeText.List(columns)
+            : $"{NodeText.List(columns.Take(L.MaxListedColumns))}, ... ({columns.Count} columns)";
+
+    // ---------------------------------------------------------------- training
 
     private static TrainingSpec? ReadTraining(NodeReader root)
     {
@@ -180,9 +556,13 @@ internal static class SpecBinder
         double? horizon = t.Has(horizonKey) ? t.Number(horizonKey, L.Horizon) : null;
         long? steps = t.Has(F.Steps) ? t.Integer(F.Steps, L.Steps) : null;
         ok &= t.Has(horizonKey) == horizon.HasValue && t.Has(F.Steps) == steps.HasValue;
-        string? xi = t.Choice(F.Xi, "learning-rate schedule", L.Schedules, L.ConstantSchedule);
+        XiSpec? xi = ReadXi(t);
         long? batchSize = t.Integer(F.BatchSize, L.BatchSize, 1);
-        return !ok || xi is null || batchSize is null ? null : new TrainingSpec(horizon, steps, xi, (int)batchSize.Value);
+        double? ridge = t.Number(F.Ridge, L.NonNegative, 0.0);
+        ok &= ReadBeta(t, out double? beta);
+        return !ok || xi is null || batchSize is null || ridge is null
+            ? null
+            : new TrainingSpec(horizon, steps, xi, (int)batchSize.Value, ridge.Value, beta);
     }
 
     /// <summary>Checks that exactly one of horizon (or its alias T) and steps is given.</summary>
@@ -214,6 +594,72 @@ internal static class SpecBinder
         return true;
     }
 
+    /// <summary>ξ: a schedule name, or a mapping with its kind and (for power) t0 and alpha.</summary>
+    private static XiSpec? ReadXi(NodeReader training)
+    {
+        const string noun = "learning-rate schedule";
+        JsonNode? value = training.Get(F.Xi);
+        string path = training.PathOf(F.Xi);
+        switch (value)
+        {
+            case null:
+                return new XiSpec();
+            case JsonObject:
+                NodeReader? x = NodeReader.Open(value, path, F.XiFields, training.Errors);
+                if (x?.Choice(F.Kind, noun, L.Schedules) is not { } kind)
+                {
+                    return null;
+                }
+
+                if (kind == L.ConstantSchedule)
+                {
+                    return RejectParameters(x, F.PowerParameters, "xi kind", L.PowerSchedule, kind) ? new XiSpec(kind) : null;
+                }
+
+                var defaults = new XiSpec(L.PowerSchedule);
+                double? t0 = x.Number(F.T0, L.Positive, defaults.T0);
+                double? alpha = x.Number(F.Alpha, L.NonNegative, defaults.Alpha);
+                return t0 is null || alpha is null ? null : new XiSpec(kind, t0.Value, alpha.Value);
+            default:
+                string? name = ValueRules.Choice(value, path, noun, L.Schedules, training.Errors);
+                return name is null ? null : new XiSpec(name);
+        }
+    }
+
+    /// <summary>β: a finite number &gt; 0, or ∞ (.inf, "inf", "infinity", or not given) read as null.</summary>
+    private static bool ReadBeta(NodeReader t, out double? beta)
+    {
+        beta = null;
+        JsonNode? value = t.Get(F.Beta);
+        if (value is null)
+        {
+            return true;
+        }
+
+        if (NodeText.TryGetNumber(value, out double number))
+        {
+            if (double.IsPositiveInfinity(number))
+            {
+                return true;
+            }
+
+            if (L.Positive.Contains(number))
+            {
+                beta = number;
+                return true;
+            }
+        }
+        else if (NodeText.TryGetString(value, out string text) && L.InfinityWords.Contains(text.Trim(), StringComparer.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        ValueRules.Reject(value, t.PathOf(F.Beta), "a finite number > 0, or .inf (also 'inf', 'infinity' or null) for β = ∞", t.Errors);
+        return false;
+    }
+
+    // ---------------------------------------------------------------- observe
+
     private static ObserveSpec? ReadObserve(NodeReader root)
     {
         NodeReader? o = root.Section(F.Observe, F.ObserveFields, required: false);
@@ -226,9 +672,15 @@ internal static class SpecBinder
         TimeGrid? risk = ReadTimeGrid(o, F.RiskTimes, L.DefaultRiskCount);
         TimeGrid? snapshots = ReadTimeGrid(o, F.SnapshotTimes, L.DefaultSnapshotCount);
         long? quantiles = o.Integer(F.Quantiles, L.Quantiles, L.DefaultQuantiles);
-        return testSamples is null || risk is null || snapshots is null || quantiles is null
+        long? bins = o.Integer(F.HistogramBins, L.HistogramBins, L.DefaultHistogramBins);
+        bool rawOk = ReadRawTimes(o, out IReadOnlyList<double>? raw);
+        long? sliced = o.Integer(F.SlicedDirections, L.SlicedDirections, L.DefaultSlicedDirections);
+        long? edges = o.Integer(F.EdgeSample, L.EdgeSample, L.DefaultEdgeSample);
+        DependenceSpec? dependence = ReadDependence(o);
+        return testSamples is null || risk is null || snapshots is null || quantiles is null || bins is null || !rawOk
+            || sliced is null || edges is null || dependence is null
             ? null
-            : new ObserveSpec((int)testSamples.Value, risk, snapshots, (int)quantiles.Value);
+            : new ObserveSpec((int)testSamples.Value, risk, snapshots, (int)quantiles.Value, (int)bins.Value, raw, (int)sliced.Value, (int)edges.Value, dependence);
     }
 
     private static TimeGrid? ReadTimeGrid(NodeReader observe, string name, int defaultCount)
@@ -239,12 +691,7 @@ internal static class SpecBinder
             case null:
                 return new TimeGrid(null, defaultCount, L.LinearSpacing);
             case JsonArray:
-                IReadOnlyList<double>? times = observe.List<double>(
-                    name,
-                    (v, p) => ValueRules.Number(v, p, L.NonNegative, observe.Errors),
-                    L.NonNegative.Describe(integer: false, plural: true),
-                    allowScalar: false,
-                    distinct: false);
+                IReadOnlyList<double>? times = ReadTimes(observe, name);
                 return times is null ? null : new TimeGrid(times, defaultCount, L.LinearSpacing);
             case JsonObject:
                 NodeReader? g = NodeReader.Open(value, observe.PathOf(name), F.TimeGridFields, observe.Errors);
@@ -256,6 +703,14 @@ internal static class SpecBinder
         }
     }
 
+    private static IReadOnlyList<double>? ReadTimes(NodeReader observe, string name) =>
+        observe.List<double>(
+            name,
+            (v, p) => ValueRules.Number(v, p, L.NonNegative, observe.Errors),
+            L.NonNegative.Describe(integer: false, plural: true),
+            allowScalar: false,
+            distinct: false);
+
     private static TimeGrid? ReadGeneratedTimes(NodeReader g, int defaultCount)
     {
         long? count = g.Integer(F.Count, L.TimeCount, defaultCount);
@@ -263,38 +718,244 @@ internal static class SpecBinder
         return count is null || spacing is null ? null : new TimeGrid(null, (int)count.Value, spacing);
     }
 
-    private static GridSpec? ReadGrid(NodeReader root, string? preset)
+    /// <summary>raw_times: an explicit list of times, or absent (null: no raw dumps).</summary>
+    private static bool ReadRawTimes(NodeReader observe, out IReadOnlyList<double>? times)
+    {
+        times = null;
+        if (!observe.Has(F.RawTimes))
+        {
+            return true;
+        }
+
+        times = ReadTimes(observe, F.RawTimes);
+        return times is not null;
+    }
+
+    private static DependenceSpec? ReadDependence(NodeReader observe)
+    {
+        NodeReader? d = observe.Section(F.Dependence, F.DependenceFields, required: false);
+        if (d is null)
+        {
+            return null;
+        }
+
+        var defaults = new DependenceSpec();
+        long? pairs = d.Integer(F.Pairs, L.DependenceCount, defaults.Pairs);
+        long? permutations = d.Integer(F.Permutations, L.DependenceCount, defaults.Permutations);
+        return pairs is null || permutations is null ? null : new DependenceSpec((int)pairs.Value, (int)permutations.Value);
+    }
+
+    // ---------------------------------------------------------------- grid
+
+    /// <summary>One entry of grid.width, remembering whether it was written as a per-layer list.</summary>
+    private sealed record WidthEntry(IReadOnlyList<int> Widths, bool PerLayer);
+
+    /// <summary>Width entries are repeats when they hold the same widths, however written.</summary>
+    private sealed class SameWidths : IEqualityComparer<WidthEntry>
+    {
+        public static readonly SameWidths Instance = new();
+
+        public bool Equals(WidthEntry? x, WidthEntry? y) =>
+            ReferenceEquals(x, y) || (x is not null && y is not null && x.Widths.SequenceEqual(y.Widths));
+
+        public int GetHashCode(WidthEntry obj)
+        {
+            var hash = default(HashCode);
+            foreach (int w in obj.Widths)
+            {
+                hash.Add(w);
+            }
+
+            return hash.ToHashCode();
+        }
+    }
+
+    /// <summary>
+    /// The grid and its layer counts. The layer counts are returned, for the model's checks, whenever they
+    /// are valid, even when another grid field is not.
+    /// </summary>
+    private static (GridSpec? Grid, IReadOnlyList<int>? Layers) ReadGrid(NodeReader root, string? preset)
     {
         NodeReader? g = root.Section(F.Grid, F.GridFields, required: true);
         if (g is null)
         {
-            return null;
+            return (null, null);
         }
 
-        IReadOnlyList<int>? width = IntegerList(g, F.Width, L.Width, fallback: null);
-        IReadOnlyList<double>? stepSize = g.List<double>(
-            F.StepSize,
-            (v, p) => ValueRules.Number(v, p, L.StepSize, g.Errors),
-            L.StepSize.Describe(integer: false, plural: true),
+        PresetRules? rules = preset is null ? null : PresetRules.Of(preset);
+        IReadOnlyList<WidthEntry>? width = g.ObjectList<WidthEntry>(
+            F.Width,
+            (v, p) => ReadWidthEntry(v, p, g.Errors),
+            "widths (each an integer, or a list of integers with one per hidden layer; every integer >= 1 and <= 10000000)",
             allowScalar: true,
-            distinct: true);
-        IReadOnlyList<int>? layers = IntegerList(g, F.Layers, L.Layers, fallback: [1]);
+            SameWidths.Instance);
+        IReadOnlyList<StepSizeSpec>? stepSize = g.ObjectList<StepSizeSpec>(
+            F.StepSize,
+            (v, p) => ReadStepSize(v, p, g.Errors),
+            "step sizes (each a number > 0 and <= 10, or a string 'c/N')",
+            allowScalar: true,
+            EqualityComparer<StepSizeSpec>.Default);
+        IReadOnlyList<int>? layers = IntegerList(g, F.Layers, L.Layers, fallback: [rules?.MinLayers ?? 1]);
+        bool gammaOk = ReadGridGamma(g, preset, out IReadOnlyList<double>? gamma);
         IReadOnlyList<int>? seeds = ReadSeeds(g);
-        bool ok = layers is null || CheckLayers(g, layers, preset);
-        if (width is null || stepSize is null || layers is null || seeds is null || !ok)
+        bool layersOk = layers is not null && CheckLayers(g, layers, preset);
+        bool ok = layersOk;
+        ok &= width is null || !layersOk || CheckWidthLengths(g, width, layers!);
+        ok &= width is null || stepSize is null || CheckStepSizes(g, stepSize, width);
+        IReadOnlyList<int>? validLayers = layersOk ? layers : null;
+        if (width is null || stepSize is null || layers is null || seeds is null || !gammaOk || !ok)
         {
-            return null;
+            return (null, validLayers);
         }
 
-        long points = (long)layers.Count * width.Count * stepSize.Count * seeds.Count;
+        int gammaCount = gamma?.Count ?? 1;
+        long points = (long)layers.Count * width.Count * gammaCount * stepSize.Count * seeds.Count;
         if (points > L.MaxPoints)
         {
-            string sizes = $"layers × widths × step sizes × seeds = {layers.Count} × {width.Count} × {stepSize.Count} × {seeds.Count}";
+            string sizes = $"layers × widths × gammas × step sizes × seeds = {layers.Count} × {width.Count} × {gammaCount} × {stepSize.Count} × {seeds.Count}";
             g.Errors.Add(g.Path, $"the grid has {points} points ({sizes}); expected at most {L.MaxPoints}");
-            return null;
+            return (null, validLayers);
         }
 
-        return new GridSpec(width, stepSize, layers, seeds);
+        IReadOnlyList<IReadOnlyList<int>> widths = width.Select(w => w.Widths).ToList().AsReadOnly();
+        return (new GridSpec(widths, stepSize, layers, seeds, gamma), validLayers);
+    }
+
+    private static WidthEntry? ReadWidthEntry(JsonNode? value, string path, ErrorSink errors)
+    {
+        switch (value)
+        {
+            case JsonArray { Count: 0 }:
+                errors.Add(path, $"the list must not be empty; expected {WidthEntryForms}");
+                return null;
+            case JsonArray array:
+                var widths = new List<int>(array.Count);
+                for (int i = 0; i < array.Count; i++)
+                {
+                    if (ValueRules.Integer(array[i], SpecPath.Item(path, i), L.Width, errors) is { } w)
+                    {
+                        widths.Add((int)w);
+                    }
+                }
+
+                return widths.Count == array.Count ? new WidthEntry(widths.AsReadOnly(), PerLayer: true) : null;
+            case JsonObject:
+                ValueRules.Reject(value, path, WidthEntryForms, errors);
+                return null;
+            default:
+                return ValueRules.Integer(value, path, L.Width, errors) is { } n ? new WidthEntry([(int)n], PerLayer: false) : null;
+        }
+    }
+
+    /// <summary>A per-layer width list must have one width for every L of the grid.</summary>
+    private static bool CheckWidthLengths(NodeReader g, IReadOnlyList<WidthEntry> width, IReadOnlyList<int> layers)
+    {
+        bool ok = true;
+        for (int i = 0; i < width.Count; i++)
+        {
+            int count = width[i].Widths.Count;
+            if (width[i].PerLayer && layers.Where(l => l != count).ToList() is { Count: > 0 } bad)
+            {
+                g.Errors.Add(
+                    g.ItemPath(F.Width, i),
+                    $"a list of {count} widths is not allowed with {LayerCounts(bad)}; expected one width per hidden layer (a list as long as every L of grid.layers) or a single integer for every layer");
+                ok = false;
+            }
+        }
+
+        return ok && (layers.Count != 1 || CheckSameNetworks(g, width, layers[0]));
+    }
+
+    /// <summary>
+    /// With one layer count L, a per-layer list of equal widths is the same network as that uniform width
+    /// (<c>[5, 5]</c> and <c>5</c> with L = 2): a repeated entry.
+    /// </summary>
+    private static bool CheckSameNetworks(NodeReader g, IReadOnlyList<WidthEntry> width, int layers)
+    {
+        var first = new Dictionary<string, int>(StringComparer.Ordinal);
+        bool ok = true;
+        for (int i = 0; i < width.Count; i++)
+        {
+            IReadOnlyList<int> w = width[i].Widths;
+            string key = string.Join(',', w.Count == 1 ? Enumerable.Repeat(w[0], layers) : w);
+            if (!first.TryAdd(key, i))
+            {
+                string path = g.ItemPath(F.Width, i);
+                string reason = $"with L = {layers} it gives the same widths ({key.Replace(",", ", ", StringComparison.Ordinal)}) as {g.ItemPath(F.Width, first[key])} (entries must be distinct)";
+                g.Errors.Add(path, $"{NodeText.Describe(ItemValue(g, F.Width, i))} is not allowed; {reason}");
+                ok = false;
+            }
+        }
+
+        return ok;
+    }
+
+    /// <summary>Item <paramref name="index"/> of a list field, or the field itself when it is a single value.</summary>
+    private static JsonNode? ItemValue(NodeReader r, string name, int index) =>
+        r.Get(name) is JsonArray array ? array[index] : r.Get(name);
+
+    private static StepSizeSpec? ReadStepSize(JsonNode? value, string path, ErrorSink errors)
+    {
+        if (NodeText.TryGetNumber(value, out _))
+        {
+            return ValueRules.Number(value, path, L.StepSize, errors) is { } eps ? new StepSizeSpec(eps) : null;
+        }
+
+        if (NodeText.TryGetString(value, out string text) && OverWidth().Match(text) is { Success: true } match
+            && double.TryParse(match.Groups["c"].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out double c)
+            && L.Positive.Contains(c))
+        {
+            return new StepSizeSpec(c, DividedByWidth: true);
+        }
+
+        ValueRules.Reject(value, path, StepSizeForms, errors);
+        return null;
+    }
+
+    /// <summary>A step size c/N must give ε = c / N_1 &lt;= 10 for every width of the grid.</summary>
+    private static bool CheckStepSizes(NodeReader g, IReadOnlyList<StepSizeSpec> stepSize, IReadOnlyList<WidthEntry> width)
+    {
+        int narrowest = width.Min(w => w.Widths[0]);
+        bool ok = true;
+        for (int i = 0; i < stepSize.Count; i++)
+        {
+            StepSizeSpec s = stepSize[i];
+            double eps = s.Resolve(narrowest);
+            if (s.DividedByWidth && eps > L.MaxStepSize)
+            {
+                g.Errors.Add(
+                    g.ItemPath(F.StepSize, i),
+                    $"'{NodeText.Number(s.Value)}/N' is not allowed with first hidden width N_1 = {narrowest}: it gives ε = {NodeText.Number(eps)}; expected c / N_1 <= {NodeText.Number(L.MaxStepSize)} for every width of the grid");
+                ok = false;
+            }
+        }
+
+        return ok;
+    }
+
+    /// <summary>The optional γ axis: only for presets that free γ.</summary>
+    private static bool ReadGridGamma(NodeReader g, string? preset, out IReadOnlyList<double>? gamma)
+    {
+        gamma = null;
+        if (!g.Has(F.Gamma))
+        {
+            return true;
+        }
+
+        if (preset is not null && !PresetRules.Of(preset).FreeGamma)
+        {
+            string reason = $"the gamma axis is allowed only for preset {Presets.Normalized} ({FixedGamma(preset)})";
+            g.Errors.Add(g.PathOf(F.Gamma), $"{NodeText.Describe(g.Get(F.Gamma))} is not allowed; {reason}");
+            return false;
+        }
+
+        gamma = g.List<double>(
+            F.Gamma,
+            (v, p) => ValueRules.Number(v, p, L.Gamma, g.Errors),
+            L.Gamma.Describe(integer: false, plural: true),
+            allowScalar: true,
+            distinct: true);
+        return gamma is not null;
     }
 
     private static IReadOnlyList<int>? IntegerList(NodeReader g, string name, Bounds bounds, IReadOnlyList<int>? fallback) =>
@@ -306,21 +967,21 @@ internal static class SpecBinder
             distinct: true,
             fallback);
 
-    /// <summary>The presets of this version are one-hidden-layer networks: every layer count must be 1.</summary>
+    /// <summary>Every layer count must be one the preset allows.</summary>
     private static bool CheckLayers(NodeReader g, IReadOnlyList<int> layers, string? preset)
     {
-        if (preset is null || !L.OneHiddenLayerPresets.Contains(preset))
+        if (preset is null)
         {
             return true;
         }
 
+        PresetRules rules = PresetRules.Of(preset);
         bool ok = true;
         for (int i = 0; i < layers.Count; i++)
         {
-            if (layers[i] != 1)
+            if (layers[i] < rules.MinLayers || layers[i] > rules.MaxLayers)
             {
-                string reason = $"preset {NodeText.Quote(preset)} is a one-hidden-layer network, so every layer count must be 1";
-                g.Errors.Add(g.ItemPath(F.Layers, i), $"{layers[i]} is not allowed; {reason}");
+                g.Errors.Add(g.ItemPath(F.Layers, i), $"{layers[i]} is not allowed; {rules.LayerRule(preset)}");
                 ok = false;
             }
         }
@@ -345,4 +1006,8 @@ internal static class SpecBinder
         ValueRules.Reject(value, g.PathOf(F.Seeds), expected, g.Errors);
         return null;
     }
+
+    /// <summary>"c/N": a number, a slash and a capital N, with optional spaces.</summary>
+    [GeneratedRegex(@"^\s*(?<c>[^/\s][^/]*?)\s*/\s*N\s*$", RegexOptions.CultureInvariant)]
+    private static partial Regex OverWidth();
 }

@@ -9,7 +9,10 @@ namespace MeanFieldCluster.Engine.Specs;
 /// </summary>
 public static class SpecLoader
 {
-    /// <summary>Loads a spec file; the format follows the extension (.yaml, .yml or .json).</summary>
+    /// <summary>
+    /// Loads a spec file; the format follows the extension (.yaml, .yml or .json). Relative paths inside the
+    /// spec (csv data files) are resolved against the spec file's folder.
+    /// </summary>
     /// <param name="path">The spec file.</param>
     /// <param name="overrides"><c>path=value</c> overrides applied after parsing, in order.</param>
     /// <returns>The validated spec.</returns>
@@ -17,7 +20,10 @@ public static class SpecLoader
     public static SweepSpec LoadFile(string path, IReadOnlyList<string>? overrides = null) =>
         TryLoadFile(path, overrides, out SweepSpec? spec, out IReadOnlyList<SpecError> errors) ? spec : throw new SpecException(errors);
 
-    /// <summary>Parses spec text.</summary>
+    /// <summary>
+    /// Parses spec text. Relative paths inside the spec (csv data files) are resolved against the current
+    /// directory; csv files are read and checked.
+    /// </summary>
     /// <param name="text">The spec text.</param>
     /// <param name="format">Its format.</param>
     /// <param name="overrides"><c>path=value</c> overrides applied after parsing, in order.</param>
@@ -47,7 +53,8 @@ public static class SpecLoader
         }
         else if (ReadText(path, sink) is { } text)
         {
-            spec = ParseCore(text, format, overrides, sink);
+            string folder = Path.GetDirectoryName(Path.GetFullPath(path)) ?? Directory.GetCurrentDirectory();
+            spec = ParseCore(text, format, overrides, folder, sink);
         }
 
         errors = sink.Errors;
@@ -70,7 +77,7 @@ public static class SpecLoader
     {
         ArgumentNullException.ThrowIfNull(text);
         var sink = new ErrorSink();
-        spec = ParseCore(text, format, overrides, sink);
+        spec = ParseCore(text, format, overrides, Directory.GetCurrentDirectory(), sink);
         errors = sink.Errors;
         return spec is not null && !sink.HasErrors;
     }
@@ -104,11 +111,11 @@ public static class SpecLoader
         }
     }
 
-    private static SweepSpec? ParseCore(string text, SpecFormat format, IReadOnlyList<string>? overrides, ErrorSink errors)
+    private static SweepSpec? ParseCore(string text, SpecFormat format, IReadOnlyList<string>? overrides, string baseDirectory, ErrorSink errors)
     {
         if (string.IsNullOrWhiteSpace(text))
         {
-            return SpecBinder.Bind(null, errors);
+            return SpecBinder.Bind(null, errors, baseDirectory);
         }
 
         JsonNode? root = ParseTree(text, format, errors);
@@ -122,7 +129,7 @@ public static class SpecLoader
             SpecOverrides.Apply(root, overrides, errors);
         }
 
-        return SpecBinder.Bind(root, errors);
+        return SpecBinder.Bind(root, errors, baseDirectory);
     }
 
     private static JsonNode? ParseTree(string text, SpecFormat format, ErrorSink errors)

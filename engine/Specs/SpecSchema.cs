@@ -14,6 +14,15 @@ internal static class SpecFields
     public const string Preset = "preset";
     public const string Activation = "activation";
     public const string Init = "init";
+    public const string Gamma = "gamma";
+    public const string Bias = "bias";
+    public const string Train = "train";
+    public const string MeanFieldScaling = "mean_field_scaling";
+    public const string DivergenceBound = "divergence_bound";
+
+    public const string First = "first";
+    public const string Hidden = "hidden";
+    public const string Output = "output";
 
     public const string Kind = "kind";
     public const string T1 = "t1";
@@ -26,22 +35,46 @@ internal static class SpecFields
     public const string OutputStd = "output_std";
     public const string BiasMean = "bias_mean";
     public const string BiasStd = "bias_std";
+    public const string HiddenMean = "hidden_mean";
+    public const string HiddenStd = "hidden_std";
 
     public const string Dimension = "d";
     public const string Delta = "delta";
+    public const string InformativeDimensions = "s0";
+    public const string Teacher = "teacher";
+    public const string Noise = "noise";
+    public const string Csv = "csv";
+
+    public const string CsvPath = "path";
+    public const string Label = "label";
+    public const string Features = "features";
+    public const string TestFraction = "test_fraction";
+    public const string StandardizeLabel = "standardize_label";
 
     public const string Horizon = "horizon";
     public const string HorizonAlias = "T";
     public const string Steps = "steps";
     public const string Xi = "xi";
     public const string BatchSize = "batch_size";
+    public const string Ridge = "ridge";
+    public const string Beta = "beta";
+
+    public const string T0 = "t0";
+    public const string Alpha = "alpha";
 
     public const string TestSamples = "test_samples";
     public const string RiskTimes = "risk_times";
     public const string SnapshotTimes = "snapshot_times";
     public const string Quantiles = "quantiles";
+    public const string HistogramBins = "histogram_bins";
+    public const string RawTimes = "raw_times";
+    public const string SlicedDirections = "sliced_directions";
+    public const string EdgeSample = "edge_sample";
+    public const string Dependence = "dependence";
     public const string Count = "count";
     public const string Spacing = "spacing";
+    public const string Pairs = "pairs";
+    public const string Permutations = "permutations";
 
     public const string Width = "width";
     public const string StepSize = "step_size";
@@ -49,15 +82,37 @@ internal static class SpecFields
     public const string Seeds = "seeds";
 
     public static readonly IReadOnlyList<string> RootFields = [Name, Seed, Model, Data, Training, Observe, Grid];
-    public static readonly IReadOnlyList<string> ModelFields = [Preset, Activation, Init];
+    public static readonly IReadOnlyList<string> ModelFields = [Preset, Activation, Init, Gamma, Bias, Train, MeanFieldScaling, DivergenceBound];
+    public static readonly IReadOnlyList<string> TrainFields = [First, Hidden, Output, Bias];
     public static readonly IReadOnlyList<string> ActivationFields = [Kind, T1, T2, S1, S2];
     public static readonly IReadOnlyList<string> RampParameters = [T1, T2, S1, S2];
-    public static readonly IReadOnlyList<string> InitFields = [Kappa, OutputMean, OutputStd, BiasMean, BiasStd];
-    public static readonly IReadOnlyList<string> DataFields = [Kind, Dimension, Delta];
-    public static readonly IReadOnlyList<string> TrainingFields = [Horizon, HorizonAlias, Steps, Xi, BatchSize];
-    public static readonly IReadOnlyList<string> ObserveFields = [TestSamples, RiskTimes, SnapshotTimes, Quantiles];
+    public static readonly IReadOnlyList<string> InitFields = [Kappa, OutputMean, OutputStd, BiasMean, BiasStd, HiddenMean, HiddenStd];
+
+    /// <summary>Every field any data kind uses; <see cref="DataFieldsOf"/> gives those of one kind.</summary>
+    public static readonly IReadOnlyList<string> DataFields = [Kind, Dimension, Delta, InformativeDimensions, Teacher, Noise, Csv];
+    public static readonly IReadOnlyList<string> TeacherFields = [Width, Activation, Seed];
+    public static readonly IReadOnlyList<string> CsvFields = [CsvPath, Label, Features, TestFraction, StandardizeLabel];
+
+    public static readonly IReadOnlyList<string> TrainingFields = [Horizon, HorizonAlias, Steps, Xi, BatchSize, Ridge, Beta];
+    public static readonly IReadOnlyList<string> XiFields = [Kind, T0, Alpha];
+    public static readonly IReadOnlyList<string> PowerParameters = [T0, Alpha];
+
+    public static readonly IReadOnlyList<string> ObserveFields =
+        [TestSamples, RiskTimes, SnapshotTimes, Quantiles, HistogramBins, RawTimes, SlicedDirections, EdgeSample, Dependence];
     public static readonly IReadOnlyList<string> TimeGridFields = [Count, Spacing];
-    public static readonly IReadOnlyList<string> GridFields = [Width, StepSize, Layers, Seeds];
+    public static readonly IReadOnlyList<string> DependenceFields = [Pairs, Permutations];
+
+    public static readonly IReadOnlyList<string> GridFields = [Width, StepSize, Layers, Gamma, Seeds];
+
+    /// <summary>The fields of data kind <paramref name="kind"/>, in canonical order.</summary>
+    public static IReadOnlyList<string> DataFieldsOf(string kind) => kind switch
+    {
+        DataKinds.IsotropicGaussian => [Kind, Dimension, Delta],
+        DataKinds.AnisotropicGaussian => [Kind, Dimension, Delta, InformativeDimensions],
+        DataKinds.TeacherStudent => [Kind, Dimension, Teacher, Noise],
+        DataKinds.Csv => [Kind, Csv],
+        _ => DataFields,
+    };
 }
 
 /// <summary>Allowed values and limits of the spec format (docs/spec.md).</summary>
@@ -71,34 +126,84 @@ internal static class SpecLimits
     public const int DefaultSnapshotCount = 5;
     public const int DefaultTestSamples = 2000;
     public const int DefaultQuantiles = 256;
+    public const int DefaultHistogramBins = 32;
+    public const int DefaultSlicedDirections = 16;
+    public const int DefaultEdgeSample = 4096;
+    public const double DefaultDivergenceBound = 1e6;
+    public const double DefaultTestFraction = 0.2;
+
+    /// <summary>Largest step size ε, also the bound on c / N_1 for step sizes written c/N.</summary>
+    public const double MaxStepSize = 10;
+
+    /// <summary>Largest number of columns listed in an error message about a csv file.</summary>
+    public const int MaxListedColumns = 20;
 
     public const string ConstantSchedule = "constant";
+    public const string PowerSchedule = "power";
     public const string LinearSpacing = "linear";
     public const string LogSpacing = "log";
 
     /// <summary>Learning-rate schedules ξ known to this version.</summary>
-    public static readonly IReadOnlyList<string> Schedules = [ConstantSchedule];
+    public static readonly IReadOnlyList<string> Schedules = [ConstantSchedule, PowerSchedule];
 
     /// <summary>Spacings of generated time grids.</summary>
     public static readonly IReadOnlyList<string> Spacings = [LinearSpacing, LogSpacing];
 
-    /// <summary>Presets whose network has exactly one hidden layer.</summary>
-    public static readonly IReadOnlyList<string> OneHiddenLayerPresets = [Presets.MmnIsotropic, Presets.MmnRelu];
+    /// <summary>Strings accepted for β = ∞ besides YAML's <c>.inf</c> (compared ignoring case).</summary>
+    public static readonly IReadOnlyList<string> InfinityWords = ["inf", "infinity", ".inf", "+inf", "+infinity", "+.inf"];
 
     public static readonly Bounds Seed = Bounds.Between(0, long.MaxValue);
     public static readonly Bounds Kappa = Bounds.Above(0);
     public static readonly Bounds NonNegative = Bounds.AtLeast(0);
+    public static readonly Bounds Positive = Bounds.Above(0);
+    public static readonly Bounds Gamma = Bounds.AboveUpTo(0, 1.5);
     public static readonly Bounds Dimension = Bounds.Between(1, 100_000);
     public static readonly Bounds Delta = Bounds.FromUpToExcluding(0, 1);
+    public static readonly Bounds TeacherWidth = Bounds.Between(1, 100_000);
+    public static readonly Bounds TestFraction = Bounds.Inside(0, 1);
     public static readonly Bounds Horizon = Bounds.Above(0);
     public static readonly Bounds Steps = Bounds.Between(1, MaxSteps);
     public static readonly Bounds BatchSize = Bounds.Between(1, 100_000);
     public static readonly Bounds TestSamples = Bounds.Between(10, 10_000_000);
     public static readonly Bounds TimeCount = Bounds.Between(2, 10_000);
     public static readonly Bounds Quantiles = Bounds.Between(2, 100_000);
+    public static readonly Bounds HistogramBins = Bounds.Between(0, 10_000);
+    public static readonly Bounds SlicedDirections = Bounds.Between(0, 1024);
+    public static readonly Bounds EdgeSample = Bounds.Between(1, 10_000_000);
+    public static readonly Bounds DependenceCount = Bounds.Between(0, 100_000);
     public static readonly Bounds Width = Bounds.Between(1, 10_000_000);
-    public static readonly Bounds StepSize = Bounds.AboveUpTo(0, 10);
+    public static readonly Bounds StepSize = Bounds.AboveUpTo(0, MaxStepSize);
     public static readonly Bounds Layers = Bounds.Between(1, 64);
     public static readonly Bounds SeedCount = Bounds.Between(1, 100_000);
     public static readonly Bounds SeedIndex = Bounds.Between(0, int.MaxValue);
+}
+
+/// <summary>What a preset fixes and what it defaults (docs/spec.md, "Presets").</summary>
+/// <param name="MinLayers">Smallest hidden layer count L allowed (also the default of <c>grid.layers</c>).</param>
+/// <param name="MaxLayers">Largest hidden layer count L allowed.</param>
+/// <param name="Train">Default trained blocks.</param>
+/// <param name="Bias">Default of <c>model.bias</c>.</param>
+/// <param name="FreeGamma">Whether γ may differ from 1 (and the γ grid axis may be used).</param>
+internal sealed record PresetRules(int MinLayers, int MaxLayers, TrainSpec Train, bool Bias, bool FreeGamma)
+{
+    private static readonly Dictionary<string, PresetRules> ByName = new(StringComparer.Ordinal)
+    {
+        [Presets.MmnIsotropic] = new(1, 1, new TrainSpec(First: true, Hidden: false, Output: false, Bias: false), Bias: false, FreeGamma: false),
+        [Presets.MmnRelu] = new(1, 1, new TrainSpec(First: true, Hidden: false, Output: true, Bias: true), Bias: true, FreeGamma: false),
+        [Presets.Linear] = new(1, 1, new TrainSpec(First: true, Hidden: false, Output: false, Bias: false), Bias: false, FreeGamma: false),
+        [Presets.ThreeLayer] = new(2, 2, new TrainSpec(First: true, Hidden: true, Output: true, Bias: true), Bias: false, FreeGamma: false),
+        [Presets.DeepFixedEnds] = new(2, 64, new TrainSpec(First: false, Hidden: true, Output: false, Bias: true), Bias: false, FreeGamma: false),
+        [Presets.Normalized] = new(1, 64, new TrainSpec(First: true, Hidden: true, Output: true, Bias: true), Bias: false, FreeGamma: true),
+    };
+
+    /// <summary>The rules of a known preset.</summary>
+    public static PresetRules Of(string preset) => ByName[preset];
+
+    /// <summary>"every layer count must be 1", "... must be 2", "... must be &gt;= 2", for error messages.</summary>
+    public string LayerRule(string preset) => (MinLayers, MaxLayers) switch
+    {
+        (1, 1) => $"preset {NodeText.Quote(preset)} is a one-hidden-layer network, so every layer count must be 1",
+        var (lo, hi) when lo == hi => $"preset {NodeText.Quote(preset)} has exactly {lo} hidden layers, so every layer count must be {lo}",
+        var (lo, _) => $"preset {NodeText.Quote(preset)} needs at least {lo} hidden layers, so every layer count must be >= {lo}",
+    };
 }

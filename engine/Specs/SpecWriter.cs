@@ -9,8 +9,10 @@ namespace MeanFieldCluster.Engine.Specs;
 /// <summary>
 /// Writes a resolved <see cref="SweepSpec"/> as canonical JSON: snake_case keys in a fixed order, every
 /// default filled in, seeds as an explicit list, time grids as given (a list, or count and spacing),
-/// two-space indentation, '\n' line ends, numbers in shortest round-trip form. Parsing the output with
-/// <see cref="SpecLoader.Parse"/> gives a spec that writes back to the identical text.
+/// two-space indentation, '\n' line ends, numbers in shortest round-trip form. β = ∞, no raw times and no
+/// γ axis are written as null; csv data is written with its absolute path and resolved feature columns.
+/// Parsing the output with <see cref="SpecLoader.Parse"/> gives a spec that writes back to the identical
+/// text (for csv data, as long as the file is unchanged).
 /// </summary>
 public static class SpecWriter
 {
@@ -44,21 +46,33 @@ public static class SpecWriter
     {
         w.WriteStartObject(F.Model);
         w.WriteString(F.Preset, model.Preset);
-        WriteActivation(w, model.Activation);
+        WriteActivation(w, F.Activation, model.Activation);
         w.WriteStartObject(F.Init);
         Number(w, F.Kappa, model.Init.Kappa);
         Number(w, F.OutputMean, model.Init.OutputMean);
         Number(w, F.OutputStd, model.Init.OutputStd);
         Number(w, F.BiasMean, model.Init.BiasMean);
         Number(w, F.BiasStd, model.Init.BiasStd);
+        Number(w, F.HiddenMean, model.Init.HiddenMean);
+        Number(w, F.HiddenStd, model.Init.HiddenStd);
         w.WriteEndObject();
+        Numbers(w, F.Gamma, model.Gamma);
+        w.WriteBoolean(F.Bias, model.Bias);
+        w.WriteStartObject(F.Train);
+        w.WriteBoolean(F.First, model.Train.First);
+        w.WriteBoolean(F.Hidden, model.Train.Hidden);
+        w.WriteBoolean(F.Output, model.Train.Output);
+        w.WriteBoolean(F.Bias, model.Train.Bias);
+        w.WriteEndObject();
+        w.WriteBoolean(F.MeanFieldScaling, model.MeanFieldScaling);
+        Number(w, F.DivergenceBound, model.DivergenceBound);
         w.WriteEndObject();
     }
 
     /// <summary>Ramp parameters are written only for the ramp, the one activation that has them.</summary>
-    private static void WriteActivation(Utf8JsonWriter w, ActivationSpec activation)
+    private static void WriteActivation(Utf8JsonWriter w, string name, ActivationSpec activation)
     {
-        w.WriteStartObject(F.Activation);
+        w.WriteStartObject(name);
         w.WriteString(F.Kind, activation.Kind);
         if (activation.Kind == ActivationKinds.Ramp)
         {
@@ -71,15 +85,52 @@ public static class SpecWriter
         w.WriteEndObject();
     }
 
+    /// <summary>Only the fields of the data kind are written (csv data has no <c>d</c>: it comes from the file).</summary>
     private static void WriteData(Utf8JsonWriter w, DataSpec data)
     {
         w.WriteStartObject(F.Data);
         w.WriteString(F.Kind, data.Kind);
-        w.WriteNumber(F.Dimension, data.Dimension);
-        Number(w, F.Delta, data.Delta);
+        switch (data.Kind)
+        {
+            case DataKinds.Csv when data.Csv is { } csv:
+                w.WriteStartObject(F.Csv);
+                w.WriteString(F.CsvPath, csv.Path);
+                w.WriteString(F.Label, csv.Label);
+                w.WriteStartArray(F.Features);
+                foreach (string feature in csv.Features)
+                {
+                    w.WriteStringValue(feature);
+                }
+
+                w.WriteEndArray();
+                Number(w, F.TestFraction, csv.TestFraction);
+                w.WriteBoolean(F.StandardizeLabel, csv.StandardizeLabel);
+                w.WriteEndObject();
+                break;
+            case DataKinds.TeacherStudent when data.Teacher is { } teacher:
+                w.WriteNumber(F.Dimension, data.Dimension);
+                w.WriteStartObject(F.Teacher);
+                w.WriteNumber(F.Width, teacher.Width);
+                WriteActivation(w, F.Activation, teacher.Activation);
+                w.WriteNumber(F.Seed, teacher.Seed);
+                w.WriteEndObject();
+                Number(w, F.Noise, data.Noise);
+                break;
+            case DataKinds.AnisotropicGaussian when data.InformativeDimensions is { } s0:
+                w.WriteNumber(F.Dimension, data.Dimension);
+                Number(w, F.Delta, data.Delta);
+                w.WriteNumber(F.InformativeDimensions, s0);
+                break;
+            default:
+                w.WriteNumber(F.Dimension, data.Dimension);
+                Number(w, F.Delta, data.Delta);
+                break;
+        }
+
         w.WriteEndObject();
     }
 
+    /// <summary>ξ is always a mapping; β = ∞ (null in the record) is written as null.</summary>
     private static void WriteTraining(Utf8JsonWriter w, TrainingSpec training)
     {
         w.WriteStartObject(F.Training);
@@ -93,8 +144,26 @@ public static class SpecWriter
             w.WriteNumber(F.Steps, steps);
         }
 
-        w.WriteString(F.Xi, training.Xi);
+        w.WriteStartObject(F.Xi);
+        w.WriteString(F.Kind, training.Xi.Kind);
+        if (training.Xi.Kind == SpecLimits.PowerSchedule)
+        {
+            Number(w, F.T0, training.Xi.T0);
+            Number(w, F.Alpha, training.Xi.Alpha);
+        }
+
+        w.WriteEndObject();
         w.WriteNumber(F.BatchSize, training.BatchSize);
+        Number(w, F.Ridge, training.Ridge);
+        if (training.Beta is { } beta && !double.IsPositiveInfinity(beta))
+        {
+            Number(w, F.Beta, beta);
+        }
+        else
+        {
+            w.WriteNull(F.Beta);
+        }
+
         w.WriteEndObject();
     }
 
@@ -105,6 +174,23 @@ public static class SpecWriter
         WriteTimes(w, F.RiskTimes, observe.RiskTimes);
         WriteTimes(w, F.SnapshotTimes, observe.SnapshotTimes);
         w.WriteNumber(F.Quantiles, observe.QuantileLevels);
+        w.WriteNumber(F.HistogramBins, observe.HistogramBins);
+        if (observe.RawTimes is { } raw)
+        {
+            Numbers(w, F.RawTimes, raw);
+        }
+        else
+        {
+            w.WriteNull(F.RawTimes);
+        }
+
+        w.WriteNumber(F.SlicedDirections, observe.SlicedDirections);
+        w.WriteNumber(F.EdgeSample, observe.EdgeSample);
+        DependenceSpec dependence = observe.Dependence ?? new DependenceSpec();
+        w.WriteStartObject(F.Dependence);
+        w.WriteNumber(F.Pairs, dependence.Pairs);
+        w.WriteNumber(F.Permutations, dependence.Permutations);
+        w.WriteEndObject();
         w.WriteEndObject();
     }
 
@@ -122,14 +208,69 @@ public static class SpecWriter
         w.WriteEndObject();
     }
 
+    /// <summary>
+    /// Width entries: one width as an integer, one width per layer as a list. Step sizes: a number, or the
+    /// string "c/N". No γ axis is written as null.
+    /// </summary>
     private static void WriteGrid(Utf8JsonWriter w, GridSpec grid)
     {
         w.WriteStartObject(F.Grid);
-        Integers(w, F.Width, grid.Width);
-        Numbers(w, F.StepSize, grid.StepSize);
+        w.WriteStartArray(F.Width);
+        foreach (IReadOnlyList<int> entry in grid.Width)
+        {
+            if (entry.Count == 1)
+            {
+                w.WriteNumberValue(entry[0]);
+            }
+            else
+            {
+                w.WriteStartArray();
+                foreach (int n in entry)
+                {
+                    w.WriteNumberValue(n);
+                }
+
+                w.WriteEndArray();
+            }
+        }
+
+        w.WriteEndArray();
+        w.WriteStartArray(F.StepSize);
+        foreach (StepSizeSpec step in grid.StepSize)
+        {
+            if (step.DividedByWidth)
+            {
+                w.WriteStringValue(StepSizeText(step));
+            }
+            else
+            {
+                w.WriteNumberValue(Finite(step.Value));
+            }
+        }
+
+        w.WriteEndArray();
         Integers(w, F.Layers, grid.Layers);
+        if (grid.Gamma is { } gamma)
+        {
+            Numbers(w, F.Gamma, gamma);
+        }
+        else
+        {
+            w.WriteNull(F.Gamma);
+        }
+
         Integers(w, F.Seeds, grid.Seeds);
         w.WriteEndObject();
+    }
+
+    /// <summary>"c/N" with c in shortest round-trip form, as the spec format writes it.</summary>
+    /// <param name="step">A step size.</param>
+    /// <returns>"0.5/N" for c/N step sizes, the number ("0.001") otherwise.</returns>
+    public static string StepSizeText(StepSizeSpec step)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        string value = NodeText.Number(Finite(step.Value));
+        return step.DividedByWidth ? $"{value}/N" : value;
     }
 
     private static void Integers(Utf8JsonWriter w, string name, IReadOnlyList<int> values)

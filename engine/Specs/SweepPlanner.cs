@@ -16,36 +16,71 @@ public static class SweepPlanner
 
     private const string RiskPath = "observe." + SpecFields.RiskTimes;
     private const string SnapshotPath = "observe." + SpecFields.SnapshotTimes;
+    private const string RawPath = "observe." + SpecFields.RawTimes;
 
     /// <summary>
-    /// The cartesian product of the grid in the order layers (outermost), width, step size, seed
-    /// (innermost), with <see cref="PointSpec.Index"/> 0..P-1 in that order.
+    /// The cartesian product of the grid in the order layers (outermost), width, gamma, step size, seed
+    /// (innermost), with <see cref="PointSpec.Index"/> 0..P-1 in that order. Uniform width entries are
+    /// replicated to the point's L layers; a step size c/N is resolved with N_1 = <see cref="PointSpec.Width"/>;
+    /// γ is the γ-axis value (or a one-value <see cref="ModelSpec.Gamma"/>) replicated to L layers.
     /// </summary>
     /// <param name="spec">A spec produced by <see cref="SpecLoader"/>.</param>
     /// <returns>The points, in index order.</returns>
     /// <exception cref="SpecException">
-    /// A step size gives fewer than 1 or more than 10^12 steps for the horizon, or an explicit observation time
-    /// lies beyond a point's horizon. All such problems are reported together.
+    /// A step size gives fewer than 1 or more than 10^12 steps for the horizon, an explicit observation time
+    /// lies beyond a point's horizon, or (for specs not built by the loader) a per-layer width list or γ list
+    /// does not match a layer count. All such problems are reported together.
     /// </exception>
     public static IReadOnlyList<PointSpec> Expand(SweepSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var errors = new ErrorSink();
         GridSpec grid = spec.Grid;
-        StepSchedule?[] schedules = grid.StepSize.Select(eps => Schedule(spec, eps, errors)).ToArray();
-        errors.ThrowIfAny();
-
-        var points = new List<PointSpec>(grid.Layers.Count * grid.Width.Count * grid.StepSize.Count * grid.Seeds.Count);
+        IReadOnlyList<IReadOnlyList<double>> gammaAxis = grid.Gamma is { } axis ? [.. axis.Select(g => (IReadOnlyList<double>)[g])] : [spec.Model.Gamma];
+        var schedules = new Dictionary<double, StepSchedule?>();
+        var widths = new Dictionary<(int Layers, int Entry), IReadOnlyList<int>>();
+        var gammas = new Dictionary<(int Layers, int Entry), IReadOnlyList<double>>();
         foreach (int layers in grid.Layers)
         {
-            foreach (int width in grid.Width)
+            for (int w = 0; w < grid.Width.Count; w++)
             {
-                for (int e = 0; e < grid.StepSize.Count; e++)
+                widths[(layers, w)] = PerLayer(grid.Width[w], layers, SpecPath.Item("grid." + SpecFields.Width, w), "widths", errors);
+                foreach (StepSizeSpec step in grid.StepSize)
                 {
-                    StepSchedule s = schedules[e]!;
-                    foreach (int seed in grid.Seeds)
+                    double eps = step.Resolve(grid.Width[w][0]);
+                    if (!schedules.ContainsKey(eps))
                     {
-                        points.Add(new PointSpec(points.Count, width, grid.StepSize[e], layers, seed, s.Steps, s.RiskSteps, s.SnapshotSteps));
+                        schedules[eps] = Schedule(spec, step, grid.Width[w][0], errors);
+                    }
+                }
+            }
+
+            for (int g = 0; g < gammaAxis.Count; g++)
+            {
+                string path = grid.Gamma is null ? $"{SpecFields.Model}.{SpecFields.Gamma}" : SpecPath.Item("grid." + SpecFields.Gamma, g);
+                gammas[(layers, g)] = PerLayer(gammaAxis[g], layers, path, "values", errors);
+            }
+        }
+
+        errors.ThrowIfAny();
+
+        var points = new List<PointSpec>(grid.Layers.Count * grid.Width.Count * gammaAxis.Count * grid.StepSize.Count * grid.Seeds.Count);
+        foreach (int layers in grid.Layers)
+        {
+            for (int w = 0; w < grid.Width.Count; w++)
+            {
+                IReadOnlyList<int> pointWidths = widths[(layers, w)];
+                for (int g = 0; g < gammaAxis.Count; g++)
+                {
+                    IReadOnlyList<double> gamma = gammas[(layers, g)];
+                    foreach (StepSizeSpec step in grid.StepSize)
+                    {
+                        double eps = step.Resolve(pointWidths[0]);
+                        StepSchedule s = schedules[eps]!;
+                        foreach (int seed in grid.Seeds)
+                        {
+                            points.Add(new PointSpec(points.Count, pointWidths, eps, layers, gamma, seed, s.Steps, s.RiskSteps, s.SnapshotSteps, s.RawSteps));
+                        }
                     }
                 }
             }
@@ -54,25 +89,61 @@ public static class SweepPlanner
         return points.AsReadOnly();
     }
 
-    /// <summary>Steps and observation steps shared by every point with one step size.</summary>
-    private sealed record StepSchedule(long Steps, IReadOnlyList<long> RiskSteps, IReadOnlyList<long> SnapshotSteps);
-
-    private static StepSchedule? Schedule(SweepSpec spec, double eps, ErrorSink errors)
+    /// <summary>One value replicated to <paramref name="layers"/> values, or a list of exactly that many.</summary>
+    private static IReadOnlyList<T> PerLayer<T>(IReadOnlyList<T> values, int layers, string path, string noun, ErrorSink errors)
     {
-        if (StepCount(spec.Training, eps, errors) is not { } steps)
+        if (values.Count == 1)
+        {
+            return Enumerable.Repeat(values[0], layers).ToList().AsReadOnly();
+        }
+
+        if (values.Count != layers)
+        {
+            errors.Add(path, $"a list of {values.Count} {noun} is not allowed with L = {layers}; expected one per hidden layer, or a single value for every layer");
+        }
+
+        return values;
+    }
+
+    /// <summary>Steps and observation steps shared by every point with one (resolved) step size.</summary>
+    private sealed record StepSchedule(long Steps, IReadOnlyList<long> RiskSteps, IReadOnlyList<long> SnapshotSteps, IReadOnlyList<long> RawSteps);
+
+    private static StepSchedule? Schedule(SweepSpec spec, StepSizeSpec step, int width, ErrorSink errors)
+    {
+        double eps = step.Resolve(width);
+        string shown = step.DividedByWidth
+            ? $"{SpecWriter.StepSizeText(step)} = {NodeText.Number(eps)} (N_1 = {width})"
+            : NodeText.Number(eps);
+        if (StepCount(spec.Training, eps, shown, errors) is not { } steps)
         {
             return null;
         }
 
         // The largest time that maps to at most `steps`: the horizon as given, or Steps·ε when it is larger.
         double horizon = Math.Max(spec.Training.Horizon ?? 0, steps * eps);
-        IReadOnlyList<long>? risk = ObservationSteps(spec.Observe.RiskTimes, RiskPath, steps, eps, horizon, errors);
-        IReadOnlyList<long>? snapshots = ObservationSteps(spec.Observe.SnapshotTimes, SnapshotPath, steps, eps, horizon, errors);
-        return risk is null || snapshots is null ? null : new StepSchedule(steps, risk, snapshots);
+        var run = new Run(steps, eps, shown, horizon);
+        IReadOnlyList<long>? risk = ObservationSteps(spec.Observe.RiskTimes, RiskPath, run, errors);
+        IReadOnlyList<long>? snapshots = ObservationSteps(spec.Observe.SnapshotTimes, SnapshotPath, run, errors);
+        IReadOnlyList<long>? raw = RawSteps(spec.Observe.RawTimes, run, errors);
+        return risk is null || snapshots is null || raw is null ? null : new StepSchedule(steps, risk, snapshots, raw);
+    }
+
+    /// <summary>The run of one step size: its steps, ε (and how to name it in errors), and its horizon.</summary>
+    private sealed record Run(long Steps, double Eps, string Shown, double Horizon);
+
+    private static IReadOnlyList<long>? RawSteps(IReadOnlyList<double>? times, Run run, ErrorSink errors)
+    {
+        var result = new SortedSet<long>();
+        if (times is not null && !AddExplicit(result, times, RawPath, run, errors))
+        {
+            return null;
+        }
+
+        return result.ToList().AsReadOnly();
     }
 
     /// <summary><c>Training.Steps</c>, or round(T / ε) (half to even), which must lie in 1..10^12.</summary>
-    private static long? StepCount(TrainingSpec training, double eps, ErrorSink errors)
+    private static long? StepCount(TrainingSpec training, double eps, string shown, ErrorSink errors)
     {
         if (training.Steps is { } steps)
         {
@@ -94,16 +165,17 @@ public static class SweepPlanner
         string bound = rounded < 1 ? "at least 1 step" : $"at most {L.MaxSteps} steps";
         errors.Add(
             $"{SpecFields.Training}.{SpecFields.Horizon}",
-            $"{NodeText.Number(horizon)} is not allowed with step size {NodeText.Number(eps)}: round(T / ε) = {NodeText.Number(rounded)}; expected {bound}");
+            $"{NodeText.Number(horizon)} is not allowed with step size {shown}: round(T / ε) = {NodeText.Number(rounded)}; expected {bound}");
         return null;
     }
 
-    private static IReadOnlyList<long>? ObservationSteps(TimeGrid grid, string path, long steps, double eps, double horizon, ErrorSink errors)
+    private static IReadOnlyList<long>? ObservationSteps(TimeGrid grid, string path, Run run, ErrorSink errors)
     {
+        long steps = run.Steps;
         var result = new SortedSet<long> { 0, steps };
         if (grid.Times is { } times)
         {
-            if (!AddExplicit(result, times, path, steps, eps, horizon, errors))
+            if (!AddExplicit(result, times, path, run, errors))
             {
                 return null;
             }
@@ -131,8 +203,9 @@ public static class SweepPlanner
     }
 
     /// <summary>Adds round(t / ε) for each time; a time beyond the horizon is an error, not clamped.</summary>
-    private static bool AddExplicit(SortedSet<long> result, IReadOnlyList<double> times, string path, long steps, double eps, double horizon, ErrorSink errors)
+    private static bool AddExplicit(SortedSet<long> result, IReadOnlyList<double> times, string path, Run run, ErrorSink errors)
     {
+        (long steps, double eps, string shown, double horizon) = run;
         bool ok = true;
         for (int i = 0; i < times.Count; i++)
         {
@@ -144,7 +217,7 @@ public static class SweepPlanner
                 continue;
             }
 
-            string reason = $"the points with step size {NodeText.Number(eps)} run to T = {NodeText.Number(horizon)}";
+            string reason = $"the points with step size {shown} run to T = {NodeText.Number(horizon)}";
             errors.Add(SpecPath.Item(path, i), $"{NodeText.Number(t)} is not allowed; {reason}; expected a time in [0, T]");
             ok = false;
         }

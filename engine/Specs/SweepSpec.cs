@@ -2,10 +2,10 @@ namespace MeanFieldCluster.Engine.Specs;
 
 /// <summary>
 /// A validated sweep specification: what to train, on which data, how, what to observe, and the grid of
-/// points to run. Produced only by <c>SpecLoader</c>, so every instance satisfies the rules in
+/// points to run. Produced only by <see cref="SpecLoader"/>, so every instance satisfies the rules in
 /// docs/spec.md. Times are in the mean-field time unit t = k ε (MATH section 3).
 /// </summary>
-/// <param name="Name">Free-form name of the sweep (used in summaries and as the default sweep id prefix).</param>
+/// <param name="Name">Free-form name of the sweep (used in summaries and as the default results folder).</param>
 /// <param name="Seed">Sweep seed: every random stream derives from it and the point coordinates.</param>
 /// <param name="Model">The network and its initialization.</param>
 /// <param name="Data">The data model.</param>
@@ -21,23 +21,83 @@ public sealed record SweepSpec(
     ObserveSpec Observe,
     GridSpec Grid);
 
-/// <summary>The network (MATH section 2).</summary>
-/// <param name="Preset">One of <see cref="Presets.All"/>, e.g. <c>mmn-isotropic</c>.</param>
-/// <param name="Activation">The hidden activation σ.</param>
+/// <summary>
+/// The network (MATH section 2). A preset fixes the architecture family and gives defaults for the
+/// trainable blocks and biases; <see cref="Train"/> and <see cref="Bias"/> hold the resolved values.
+/// </summary>
+/// <param name="Preset">One of <see cref="Presets.All"/>.</param>
+/// <param name="Activation">The hidden activation σ (every hidden layer).</param>
 /// <param name="Init">How the parameters are drawn at t = 0.</param>
-public sealed record ModelSpec(string Preset, ActivationSpec Activation, InitSpec Init);
+/// <param name="Gamma">
+/// Per-layer normalization exponents γ_ℓ in (0, 1.5]: one value (all layers) or one per hidden layer.
+/// Overridden per point by <see cref="GridSpec.Gamma"/> when that axis is given. Default [1].
+/// </param>
+/// <param name="Bias">Whether hidden neurons have biases b_ℓ.</param>
+/// <param name="Train">Which blocks SGD updates.</param>
+/// <param name="MeanFieldScaling">Whether gradients get the mean-field multipliers of MATH section 3 (default true).</param>
+/// <param name="DivergenceBound">A point ends <c>diverged</c> when a parameter's absolute value exceeds this (default 1e6), or on NaN/∞.</param>
+public sealed record ModelSpec(
+    string Preset,
+    ActivationSpec Activation,
+    InitSpec Init,
+    IReadOnlyList<double> Gamma,
+    bool Bias,
+    TrainSpec Train,
+    bool MeanFieldScaling = true,
+    double DivergenceBound = 1e6);
 
-/// <summary>Names of the network presets.</summary>
+/// <summary>Which parameter blocks are trained (the rest stay at their initial values).</summary>
+/// <param name="First">First-layer weights w_i.</param>
+/// <param name="Hidden">Inner weights W^1..W^{L-1} (no effect when L = 1).</param>
+/// <param name="Output">Output weights c_j (the a_i of MMN).</param>
+/// <param name="Bias">Hidden biases b_ℓ (no effect without biases).</param>
+public sealed record TrainSpec(bool First, bool Hidden, bool Output, bool Bias);
+
+/// <summary>Names of the network presets and their fixed structure.</summary>
 public static class Presets
 {
-    /// <summary>ŷ = (1/N) Σ σ(&lt;w_i, x&gt;); only w is trained (MMN example 1).</summary>
+    /// <summary>L = 1, ŷ = (1/N) Σ σ(&lt;w_i, x&gt;): c ≡ 1 frozen, no bias; trains w (MMN example 1).</summary>
     public const string MmnIsotropic = "mmn-isotropic";
 
-    /// <summary>ŷ = (1/N) Σ a_i σ(&lt;w_i, x&gt; + b_i); a, w, b trained.</summary>
+    /// <summary>L = 1, ŷ = (1/N) Σ a_i σ(&lt;w_i, x&gt; + b_i); trains a, w, b.</summary>
     public const string MmnRelu = "mmn-relu";
 
+    /// <summary>L = 1 linear neuron σ_*(x; θ) = &lt;θ, x&gt; (identity activation, c ≡ 1, no bias); the Gibbs known answer.</summary>
+    public const string Linear = "linear";
+
+    /// <summary>L = 2, γ = 1; trains w, W^1, c (Luo–Wang–Fung, Nguyen–Pham).</summary>
+    public const string ThreeLayer = "three-layer";
+
+    /// <summary>L ≥ 2, γ = 1; trains W^1..W^{L-1} only, w and c frozen (Araújo–Oliveira–Yukimura).</summary>
+    public const string DeepFixedEnds = "deep-fixed-ends";
+
+    /// <summary>Any L with per-layer γ_ℓ; trains everything (Sirignano–Spiliopoulos).</summary>
+    public const string Normalized = "normalized";
+
     /// <summary>All preset names known to this version.</summary>
-    public static readonly IReadOnlyList<string> All = [MmnIsotropic, MmnRelu];
+    public static readonly IReadOnlyList<string> All = [MmnIsotropic, MmnRelu, Linear, ThreeLayer, DeepFixedEnds, Normalized];
+
+    /// <summary>The trainable blocks and bias setting a preset starts from (a spec may override both).</summary>
+    public static (TrainSpec Train, bool Bias) Defaults(string preset) => preset switch
+    {
+        MmnIsotropic => (new TrainSpec(First: true, Hidden: false, Output: false, Bias: false), false),
+        MmnRelu => (new TrainSpec(First: true, Hidden: false, Output: true, Bias: true), true),
+        Linear => (new TrainSpec(First: true, Hidden: false, Output: false, Bias: false), false),
+        ThreeLayer => (new TrainSpec(First: true, Hidden: true, Output: true, Bias: true), false),
+        DeepFixedEnds => (new TrainSpec(First: false, Hidden: true, Output: false, Bias: true), false),
+        Normalized => (new TrainSpec(First: true, Hidden: true, Output: true, Bias: true), false),
+        _ => throw new ArgumentException($"Unknown preset '{preset}'.", nameof(preset)),
+    };
+
+    /// <summary>The hidden layer counts a preset allows: (minimum, maximum).</summary>
+    public static (int Min, int Max) LayerRange(string preset) => preset switch
+    {
+        MmnIsotropic or MmnRelu or Linear => (1, 1),
+        ThreeLayer => (2, 2),
+        DeepFixedEnds => (2, 64),
+        Normalized => (1, 64),
+        _ => throw new ArgumentException($"Unknown preset '{preset}'.", nameof(preset)),
+    };
 }
 
 /// <summary>An activation function and its parameters.</summary>
@@ -60,26 +120,58 @@ public static class ActivationKinds
     /// <summary>tanh(z).</summary>
     public const string Tanh = "tanh";
 
-    /// <summary>σ(z) = z (for hand-checkable tests).</summary>
+    /// <summary>The logistic function 1/(1 + e^{-z}).</summary>
+    public const string Sigmoid = "sigmoid";
+
+    /// <summary>The error function erf(z).</summary>
+    public const string Erf = "erf";
+
+    /// <summary>σ(z) = z.</summary>
     public const string Identity = "identity";
 
     /// <summary>All activation names known to this version.</summary>
-    public static readonly IReadOnlyList<string> All = [Ramp, Relu, Tanh, Identity];
+    public static readonly IReadOnlyList<string> All = [Ramp, Relu, Tanh, Sigmoid, Erf, Identity];
 }
 
-/// <summary>Initial law of the parameters.</summary>
+/// <summary>Initial law of the parameters (all independent).</summary>
 /// <param name="Kappa">w_i ~ N(0, κ²/d I_d); κ &gt; 0 (default 0.8, MMN figure 1).</param>
-/// <param name="OutputMean">Mean of the output weights a_i (presets that train them; default 1).</param>
-/// <param name="OutputStd">Standard deviation of a_i (default 0: all start at the mean).</param>
-/// <param name="BiasMean">Mean of the biases b_i (presets that have them; default 0).</param>
-/// <param name="BiasStd">Standard deviation of b_i (default 0).</param>
-public sealed record InitSpec(double Kappa = 0.8, double OutputMean = 1.0, double OutputStd = 0.0, double BiasMean = 0.0, double BiasStd = 0.0);
+/// <param name="OutputMean">Mean of the output weights c_j (default 1).</param>
+/// <param name="OutputStd">Standard deviation of c_j (default 0: all start at the mean).</param>
+/// <param name="BiasMean">Mean of the biases (default 0).</param>
+/// <param name="BiasStd">Standard deviation of the biases (default 0).</param>
+/// <param name="HiddenMean">Mean of the inner weights W^ℓ_{ji} (default 0).</param>
+/// <param name="HiddenStd">Standard deviation of W^ℓ_{ji} (default 1).</param>
+public sealed record InitSpec(double Kappa = 0.8, double OutputMean = 1.0, double OutputStd = 0.0, double BiasMean = 0.0, double BiasStd = 0.0, double HiddenMean = 0.0, double HiddenStd = 1.0);
 
 /// <summary>The data model (MATH section 1).</summary>
 /// <param name="Kind">One of <see cref="DataKinds.All"/>.</param>
-/// <param name="Dimension">Input dimension d ≥ 1.</param>
-/// <param name="Delta">Δ in [0, 1): class-conditional scale (1 ± Δ) of the Gaussian mixtures.</param>
-public sealed record DataSpec(string Kind, int Dimension, double Delta);
+/// <param name="Dimension">Input dimension d ≥ 1 (for csv: the number of feature columns, resolved from the file).</param>
+/// <param name="Delta">Δ in [0, 1): class-conditional scale (1 ± Δ) of the Gaussian mixtures (default 0).</param>
+/// <param name="InformativeDimensions">anisotropic-gaussian: s0 in [1, d], the coordinates whose scale depends on y.</param>
+/// <param name="Teacher">teacher-student: the teacher network.</param>
+/// <param name="Noise">teacher-student: standard deviation of the Gaussian label noise (default 0).</param>
+/// <param name="Csv">csv: the file and its columns.</param>
+public sealed record DataSpec(string Kind, int Dimension, double Delta = 0.0, int? InformativeDimensions = null, TeacherSpec? Teacher = null, double Noise = 0.0, CsvSpec? Csv = null);
+
+/// <summary>
+/// The teacher of <c>teacher-student</c>: teacher(x) = (1/k) Σ_j a_j σ(&lt;u_j, x&gt;), u_j ~ N(0, I_d/d),
+/// a_j ~ N(0, 1), drawn from its own seed.
+/// </summary>
+/// <param name="Width">k ≥ 1.</param>
+/// <param name="Activation">σ of the teacher.</param>
+/// <param name="Seed">The teacher's own seed.</param>
+public sealed record TeacherSpec(int Width, ActivationSpec Activation, ulong Seed);
+
+/// <summary>
+/// A csv data file: feature columns plus one label column, standardized with training-set statistics,
+/// split into train and test rows by the sweep seed.
+/// </summary>
+/// <param name="Path">Absolute path of the file (a relative path in the spec is resolved against the spec file's folder).</param>
+/// <param name="Label">Name of the label column.</param>
+/// <param name="Features">Feature column names, in order (resolved: all columns but the label when not given).</param>
+/// <param name="TestFraction">Fraction of rows held out for the test set, in (0, 1) (default 0.2).</param>
+/// <param name="StandardizeLabel">Whether the label is standardized too (default false: labels such as ±1 stay as they are).</param>
+public sealed record CsvSpec(string Path, string Label, IReadOnlyList<string> Features, double TestFraction = 0.2, bool StandardizeLabel = false);
 
 /// <summary>Names of the data models.</summary>
 public static class DataKinds
@@ -87,23 +179,59 @@ public static class DataKinds
     /// <summary>y = ±1 with probability 1/2; x | y ~ N(0, (1 + yΔ)² I_d).</summary>
     public const string IsotropicGaussian = "isotropic-gaussian";
 
+    /// <summary>y = ±1; x | y ~ N(0, diag((1 + yΔ)² I_s0, I_{d-s0})).</summary>
+    public const string AnisotropicGaussian = "anisotropic-gaussian";
+
+    /// <summary>x ~ N(0, I_d); y = teacher(x) + noise·g.</summary>
+    public const string TeacherStudent = "teacher-student";
+
+    /// <summary>Rows of a csv file.</summary>
+    public const string Csv = "csv";
+
     /// <summary>All data kinds known to this version.</summary>
-    public static readonly IReadOnlyList<string> All = [IsotropicGaussian];
+    public static readonly IReadOnlyList<string> All = [IsotropicGaussian, AnisotropicGaussian, TeacherStudent, Csv];
 }
 
 /// <summary>SGD settings shared by every point (MATH section 3).</summary>
 /// <param name="Horizon">Time horizon T &gt; 0; a point runs round(T/ε) steps. Null when <paramref name="Steps"/> is given.</param>
 /// <param name="Steps">Number of SGD steps, instead of a horizon; null when <paramref name="Horizon"/> is given.</param>
-/// <param name="Xi">Learning-rate schedule ξ; only <c>constant</c> in this version.</param>
+/// <param name="Xi">Learning-rate schedule ξ: step k uses s_k = ε ξ(kε).</param>
 /// <param name="BatchSize">Mini-batch size B ≥ 1 (B per-sample gradients averaged per step).</param>
-public sealed record TrainingSpec(double? Horizon, long? Steps, string Xi = "constant", int BatchSize = 1);
+/// <param name="Ridge">Ridge penalty λ ≥ 0 (default 0).</param>
+/// <param name="Beta">Inverse temperature β &gt; 0 of the Langevin noise; null means β = ∞ (plain SGD, the default).</param>
+public sealed record TrainingSpec(double? Horizon, long? Steps, XiSpec Xi, int BatchSize = 1, double Ridge = 0.0, double? Beta = null);
+
+/// <summary>The schedule ξ: <c>constant</c> (ξ ≡ 1) or <c>power</c> ξ(t) = (1 + t/t0)^(-α).</summary>
+/// <param name="Kind"><c>constant</c> or <c>power</c>.</param>
+/// <param name="T0">power: t0 &gt; 0 (default 1).</param>
+/// <param name="Alpha">power: α ≥ 0 (default 0.5).</param>
+public sealed record XiSpec(string Kind = "constant", double T0 = 1.0, double Alpha = 0.5);
 
 /// <summary>What to measure during training.</summary>
-/// <param name="TestSamples">Size M_test of the fixed test set used for the risk estimate.</param>
+/// <param name="TestSamples">Size M_test of the fixed test set (ignored for csv data, whose test rows are the test set).</param>
 /// <param name="RiskTimes">Times t at which the test risk is recorded.</param>
 /// <param name="SnapshotTimes">Times t at which the laws of per-neuron features are recorded.</param>
 /// <param name="QuantileLevels">Number of quantile levels per snapshot (levels (j + 1/2)/n, j = 0..n-1).</param>
-public sealed record ObserveSpec(int TestSamples, TimeGrid RiskTimes, TimeGrid SnapshotTimes, int QuantileLevels);
+/// <param name="HistogramBins">Bins of the per-snapshot histograms (default 32; 0 turns histograms off).</param>
+/// <param name="RawTimes">Times at which the raw per-neuron parameters are dumped (default none).</param>
+/// <param name="SlicedDirections">Random directions for the sliced Wasserstein distance of the w_i (default 16; 0 turns it off).</param>
+/// <param name="EdgeSample">Edges of each W^ℓ sampled for the edge-weight law (default 4096).</param>
+/// <param name="Dependence">Cross-layer dependence test settings (layered models only).</param>
+public sealed record ObserveSpec(
+    int TestSamples,
+    TimeGrid RiskTimes,
+    TimeGrid SnapshotTimes,
+    int QuantileLevels,
+    int HistogramBins = 32,
+    IReadOnlyList<double>? RawTimes = null,
+    int SlicedDirections = 16,
+    int EdgeSample = 4096,
+    DependenceSpec? Dependence = null);
+
+/// <summary>Distance-correlation test between layer-1 and layer-2 neuron parameters paired through edges.</summary>
+/// <param name="Pairs">Edges (i, j) sampled per point (default 500; 0 turns the test off).</param>
+/// <param name="Permutations">Permutations for the p-value (default 199).</param>
+public sealed record DependenceSpec(int Pairs = 500, int Permutations = 199);
 
 /// <summary>
 /// A set of observation times: either an explicit list, or <c>Count</c> points spaced linearly or
@@ -114,20 +242,42 @@ public sealed record ObserveSpec(int TestSamples, TimeGrid RiskTimes, TimeGrid S
 /// <param name="Spacing"><c>linear</c> or <c>log</c>, when generated.</param>
 public sealed record TimeGrid(IReadOnlyList<double>? Times, int Count = 21, string Spacing = "linear");
 
-/// <summary>The swept coordinates. The points are the cartesian product, in the order layers, width, step size, seed.</summary>
-/// <param name="Width">Hidden widths N ≥ 1.</param>
-/// <param name="StepSize">Step sizes ε &gt; 0.</param>
-/// <param name="Layers">Hidden layer counts L ≥ 1 (the presets of this version need L = 1).</param>
+/// <summary>A step size: a number ε, or c/N (ε = c divided by the first hidden width; the Hirsch–Willhalm scaling).</summary>
+/// <param name="Value">ε, or c when <paramref name="DividedByWidth"/>.</param>
+/// <param name="DividedByWidth">Whether ε = Value / N_1.</param>
+public sealed record StepSizeSpec(double Value, bool DividedByWidth = false)
+{
+    /// <summary>The step size at first hidden width <paramref name="width"/>.</summary>
+    public double Resolve(int width) => DividedByWidth ? Value / width : Value;
+}
+
+/// <summary>
+/// The swept coordinates. The points are the cartesian product, in the order layers (outermost), width,
+/// gamma, step size, seed (innermost).
+/// </summary>
+/// <param name="Width">
+/// Widths: each entry is one number (every hidden layer that wide) or one number per hidden layer
+/// (its length must then equal every L of <paramref name="Layers"/>).
+/// </param>
+/// <param name="StepSize">Step sizes.</param>
+/// <param name="Layers">Hidden layer counts L ≥ 1 (fixed by some presets).</param>
 /// <param name="Seeds">Seed indices ≥ 0 (a count n in the spec means 0..n-1).</param>
-public sealed record GridSpec(IReadOnlyList<int> Width, IReadOnlyList<double> StepSize, IReadOnlyList<int> Layers, IReadOnlyList<int> Seeds);
+/// <param name="Gamma">Optional γ axis: each value is used for every layer; null means <see cref="ModelSpec.Gamma"/>.</param>
+public sealed record GridSpec(IReadOnlyList<IReadOnlyList<int>> Width, IReadOnlyList<StepSizeSpec> StepSize, IReadOnlyList<int> Layers, IReadOnlyList<int> Seeds, IReadOnlyList<double>? Gamma = null);
 
 /// <summary>One point of the grid, with its index in the cartesian product.</summary>
 /// <param name="Index">Position in the expanded grid, 0-based.</param>
-/// <param name="Width">Hidden width N.</param>
-/// <param name="StepSize">Step size ε.</param>
+/// <param name="Widths">Hidden widths N_1..N_L.</param>
+/// <param name="StepSize">Step size ε (resolved).</param>
 /// <param name="Layers">Hidden layer count L.</param>
+/// <param name="Gamma">γ_1..γ_L.</param>
 /// <param name="Seed">Seed index.</param>
 /// <param name="Steps">Number of SGD steps this point runs.</param>
-/// <param name="RiskSteps">Steps (ascending, distinct, within [0, Steps]) at which the risk is recorded.</param>
-/// <param name="SnapshotSteps">Steps (ascending, distinct) at which measures are recorded.</param>
-public sealed record PointSpec(int Index, int Width, double StepSize, int Layers, int Seed, long Steps, IReadOnlyList<long> RiskSteps, IReadOnlyList<long> SnapshotSteps);
+/// <param name="RiskSteps">Steps (ascending, distinct, within [0, Steps], including 0 and Steps) at which the risk is recorded.</param>
+/// <param name="SnapshotSteps">Steps (ascending, distinct, including 0 and Steps) at which measures are recorded.</param>
+/// <param name="RawSteps">Steps (ascending, distinct) at which raw parameters are dumped.</param>
+public sealed record PointSpec(int Index, IReadOnlyList<int> Widths, double StepSize, int Layers, IReadOnlyList<double> Gamma, int Seed, long Steps, IReadOnlyList<long> RiskSteps, IReadOnlyList<long> SnapshotSteps, IReadOnlyList<long> RawSteps)
+{
+    /// <summary>The first hidden width N_1 (the width of one-hidden-layer models).</summary>
+    public int Width => Widths[0];
+}

@@ -15,87 +15,92 @@ public enum RunStatus
     /// <summary>All steps done.</summary>
     Completed,
 
-    /// <summary>The prediction or a parameter became NaN or infinite; the run stopped there.</summary>
+    /// <summary>The prediction or a parameter became NaN, infinite, or larger than the divergence bound; the run stopped there.</summary>
     Diverged,
 }
-
-/// <summary>The risk recorded at one step.</summary>
-/// <param name="Step">SGD step k.</param>
-/// <param name="Time">t = k ε.</param>
-/// <param name="Risk">Test-set risk estimate.</param>
-/// <param name="StdErr">Its standard error.</param>
-public sealed record RiskPoint(long Step, double Time, double Risk, double StdErr);
-
-/// <summary>Quantiles of one per-neuron feature at one step, at the levels of <see cref="Quantiles.Levels"/>.</summary>
-/// <param name="Step">SGD step k.</param>
-/// <param name="Time">t = k ε.</param>
-/// <param name="Feature">Feature name, e.g. <c>w_norm</c>.</param>
-/// <param name="Values">Quantile values, one per level.</param>
-public sealed record MeasureSnapshot(long Step, double Time, string Feature, IReadOnlyList<double> Values);
 
 /// <summary>Everything needed to continue a run exactly where it stopped.</summary>
 /// <param name="Step">Steps done.</param>
 /// <param name="Status">Status at capture.</param>
-/// <param name="Rng">Training stream state.</param>
-/// <param name="Parameters">Flat parameters [W, a, b].</param>
+/// <param name="Rng">Training stream state (samples).</param>
+/// <param name="NoiseRng">Noise stream state (Langevin noise).</param>
+/// <param name="Parameters">Flat parameters θ.</param>
 /// <param name="Risk">Risk points so far.</param>
-/// <param name="Snapshots">Snapshots so far.</param>
-public sealed record SgdCheckpoint(long Step, RunStatus Status, RandomState Rng, double[] Parameters, IReadOnlyList<RiskPoint> Risk, IReadOnlyList<MeasureSnapshot> Snapshots);
+/// <param name="Snapshots">Quantile snapshots so far.</param>
+/// <param name="Histograms">Histograms so far.</param>
+/// <param name="Raw">Raw dumps so far.</param>
+/// <param name="Dependence">The dependence test, once measured.</param>
+public sealed record SgdCheckpoint(
+    long Step,
+    RunStatus Status,
+    RandomState Rng,
+    RandomState NoiseRng,
+    double[] Parameters,
+    IReadOnlyList<RiskPoint> Risk,
+    IReadOnlyList<MeasureSnapshot> Snapshots,
+    IReadOnlyList<HistogramSnapshot> Histograms,
+    IReadOnlyList<RawDump> Raw,
+    DependenceResult? Dependence);
 
 /// <summary>
-/// One SGD run of one grid point (MATH section 3): draws the network from the stream
-/// (sweep seed, initialization, width, layers, seed index), then takes online SGD steps on fresh samples
-/// from the stream (sweep seed, training, width, layers, step size, seed index), recording the test risk
-/// and the laws of per-neuron features at the planned steps. Runs in chunks (<see cref="Advance"/>) and
-/// can be captured and restored between chunks with bit-identical continuation.
+/// One SGD run of one grid point (MATH section 3). Draws the network from the stream
+/// (sweep seed, initialization, N_1..N_L, L, seed index), then takes SGD steps s_k = ε ξ(kε) on fresh
+/// samples from the stream (sweep seed, training, N_1..N_L, L, ε, seed index), with Langevin noise from its
+/// own stream when β is finite; records the test risk, snapshots, histograms and raw dumps at the planned
+/// steps, and the cross-layer dependence at the end. Runs in chunks (<see cref="Advance"/>) and can be
+/// captured and restored between chunks with bit-identical continuation.
 /// </summary>
 public sealed class SgdRun
 {
-    /// <summary>Feature name of the per-neuron first-layer weight norm ||w_i||.</summary>
-    public const string WeightNormFeature = "w_norm";
-
-    /// <summary>Feature name of the output weight a_i.</summary>
-    public const string OutputWeightFeature = "a";
-
-    /// <summary>Feature name of the bias b_i.</summary>
-    public const string BiasFeature = "b";
+    /// <summary>Steps between two divergence checks of the parameter bound (a multiple of this never depends on chunking).</summary>
+    public const long DivergenceCheckInterval = 1024;
 
     private readonly SweepSpec _spec;
     private readonly PointSpec _point;
     private readonly TestSet _testSet;
     private readonly DataModel _data;
-    private readonly TwoLayerNetwork _network;
+    private readonly MeanFieldNetwork _network;
+    private readonly FeatureExtractor _features;
     private readonly double[] _xs;
     private readonly double[] _ys;
     private readonly double[] _featureScratch;
+    private readonly double _beta;
     private readonly List<RiskPoint> _risk = [];
     private readonly List<MeasureSnapshot> _snapshots = [];
+    private readonly List<HistogramSnapshot> _histograms = [];
+    private readonly List<RawDump> _raw = [];
     private Xoshiro256 _rng;
+    private Xoshiro256 _noise;
     private int _nextRisk;
     private int _nextSnapshot;
+    private int _nextRaw;
 
-    /// <summary>Starts a run at step 0.</summary>
-    public SgdRun(SweepSpec spec, PointSpec point, TestSet testSet)
+    /// <summary>Starts a run at step 0. <paramref name="data"/> and <paramref name="testSet"/> may be shared by points of one sweep.</summary>
+    public SgdRun(SweepSpec spec, PointSpec point, DataModel data, TestSet testSet)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(point);
+        ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(testSet);
         _spec = spec;
         _point = point;
+        _data = data;
         _testSet = testSet;
-        _data = DataModel.Create(spec.Data);
-        var initRng = RandomStreams.Create(spec.Seed, RandomStreams.Purpose.Initialization, (ulong)point.Width, (ulong)point.Layers, (ulong)point.Seed);
-        _network = TwoLayerNetwork.Initialize(spec.Model, point.Width, spec.Data.Dimension, ref initRng);
-        _rng = RandomStreams.Create(spec.Seed, RandomStreams.Purpose.Training, (ulong)point.Width, (ulong)point.Layers, BitConverter.DoubleToUInt64Bits(point.StepSize), (ulong)point.Seed);
+        var initRng = RandomStreams.Create(spec.Seed, RandomStreams.Purpose.Initialization, PointKeys.Of(point));
+        _network = MeanFieldNetwork.Initialize(spec.Model, data.Dimension, point.Widths, point.Gamma, ref initRng);
+        _features = new FeatureExtractor(spec, point, _network);
+        _rng = RandomStreams.Create(spec.Seed, RandomStreams.Purpose.Training, PointKeys.WithStepSize(point));
+        _noise = RandomStreams.Create(spec.Seed, RandomStreams.Purpose.Noise, PointKeys.WithStepSize(point));
+        _beta = spec.Training.Beta ?? double.PositiveInfinity;
         int batch = spec.Training.BatchSize;
-        _xs = new double[batch * spec.Data.Dimension];
+        _xs = new double[batch * data.Dimension];
         _ys = new double[batch];
-        _featureScratch = new double[point.Width];
+        _featureScratch = new double[_features.MaxLength];
     }
 
     /// <summary>Continues a run from a checkpoint taken by <see cref="Capture"/> on a run of the same spec and point.</summary>
-    public SgdRun(SweepSpec spec, PointSpec point, TestSet testSet, SgdCheckpoint checkpoint)
-        : this(spec, point, testSet)
+    public SgdRun(SweepSpec spec, PointSpec point, DataModel data, TestSet testSet, SgdCheckpoint checkpoint)
+        : this(spec, point, data, testSet)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         if (checkpoint.Parameters.Length != _network.ParameterCount)
@@ -103,14 +108,19 @@ public sealed class SgdRun
             throw new ArgumentException("The checkpoint does not belong to this point: parameter count differs.", nameof(checkpoint));
         }
 
-        _network.SetParameters(checkpoint.Parameters);
+        checkpoint.Parameters.CopyTo(_network.Theta, 0);
         _rng = new Xoshiro256(checkpoint.Rng);
+        _noise = new Xoshiro256(checkpoint.NoiseRng);
         Step = checkpoint.Step;
         Status = checkpoint.Status;
         _risk.AddRange(checkpoint.Risk);
         _snapshots.AddRange(checkpoint.Snapshots);
-        _nextRisk = CountBefore(point.RiskSteps, Step, _risk.Count > 0 && _risk[^1].Step == Step);
-        _nextSnapshot = CountBefore(point.SnapshotSteps, Step, _snapshots.Count > 0 && _snapshots[^1].Step == Step);
+        _histograms.AddRange(checkpoint.Histograms);
+        _raw.AddRange(checkpoint.Raw);
+        Dependence = checkpoint.Dependence;
+        _nextRisk = CountDone(point.RiskSteps, _risk.Select(r => r.Step));
+        _nextSnapshot = CountDone(point.SnapshotSteps, _snapshots.Select(s => s.Step));
+        _nextRaw = CountDone(point.RawSteps, _raw.Select(r => r.Step));
     }
 
     /// <summary>Steps done so far.</summary>
@@ -125,11 +135,23 @@ public sealed class SgdRun
     /// <summary>The risk points recorded so far.</summary>
     public IReadOnlyList<RiskPoint> Risk => _risk;
 
-    /// <summary>The snapshots recorded so far.</summary>
+    /// <summary>The quantile snapshots recorded so far.</summary>
     public IReadOnlyList<MeasureSnapshot> Snapshots => _snapshots;
 
-    /// <summary>The network being trained (for tests and diagnostics).</summary>
-    public TwoLayerNetwork Network => _network;
+    /// <summary>The histograms recorded so far.</summary>
+    public IReadOnlyList<HistogramSnapshot> Histograms => _histograms;
+
+    /// <summary>The raw dumps recorded so far.</summary>
+    public IReadOnlyList<RawDump> Raw => _raw;
+
+    /// <summary>The cross-layer dependence test (layered models, measured at the final step), or null.</summary>
+    public DependenceResult? Dependence { get; private set; }
+
+    /// <summary>The network being trained.</summary>
+    public MeanFieldNetwork Network => _network;
+
+    /// <summary>The features recorded in snapshots, in order.</summary>
+    public IReadOnlyList<string> Features => [.. _features.Features.Select(f => f.Name)];
 
     /// <summary>
     /// Runs at most <paramref name="maxSteps"/> SGD steps, recording the planned observations, and returns
@@ -140,14 +162,22 @@ public sealed class SgdRun
         ArgumentOutOfRangeException.ThrowIfNegative(maxSteps);
         long start = Step;
         long stop = Math.Min(TotalSteps, Step + maxSteps);
-        int d = _spec.Data.Dimension;
+        int d = _data.Dimension;
         int batch = _ys.Length;
+        double ridge = _spec.Training.Ridge;
         while (Status == RunStatus.Running)
         {
-            ObserveIfPlanned();
+            if (Step % DivergenceCheckInterval == 0 && ExceedsBound())
+            {
+                Status = RunStatus.Diverged;
+                break;
+            }
+
+            Observe();
             if (Step == TotalSteps)
             {
                 Status = RunStatus.Completed;
+                MeasureDependence();
                 break;
             }
 
@@ -166,7 +196,8 @@ public sealed class SgdRun
                 _ys[s] = _data.Sample(ref _rng, _xs.AsSpan(s * d, d));
             }
 
-            double residual = _network.SgdStep(_xs, _ys, _point.StepSize);
+            double stepSize = _point.StepSize * Xi(Step * _point.StepSize);
+            double residual = _network.SgdStep(_xs, _ys, stepSize, ridge, _beta, ref _noise);
             Step++;
             if (!double.IsFinite(residual))
             {
@@ -178,18 +209,24 @@ public sealed class SgdRun
     }
 
     /// <summary>Captures the state between chunks.</summary>
-    public SgdCheckpoint Capture()
+    public SgdCheckpoint Capture() => new(
+        Step, Status, _rng.GetState(), _noise.GetState(), (double[])_network.Theta.Clone(),
+        [.. _risk], [.. _snapshots], [.. _histograms], [.. _raw], Dependence);
+
+    /// <summary>The summary a sweep aggregates.</summary>
+    public PointOutcome ToOutcome() => new(_point, Status, Step, [.. _risk], [.. _snapshots], Dependence);
+
+    /// <summary>ξ(t): 1 for <c>constant</c>, (1 + t/t0)^(-α) for <c>power</c>.</summary>
+    public double Xi(double time) =>
+        _spec.Training.Xi.Kind == "power" ? Math.Pow(1.0 + (time / _spec.Training.Xi.T0), -_spec.Training.Xi.Alpha) : 1.0;
+
+    private bool ExceedsBound()
     {
-        var parameters = new double[_network.ParameterCount];
-        _network.CopyParameters(parameters);
-        return new SgdCheckpoint(Step, Status, _rng.GetState(), parameters, [.. _risk], [.. _snapshots]);
+        double max = _network.MaxAbsParameter();
+        return !(max <= _spec.Model.DivergenceBound);
     }
 
-    /// <summary>The feature names this run records, in output order.</summary>
-    public IReadOnlyList<string> Features =>
-        _spec.Model.Preset == Presets.MmnRelu ? [WeightNormFeature, OutputWeightFeature, BiasFeature] : [WeightNormFeature];
-
-    private void ObserveIfPlanned()
+    private void Observe()
     {
         double time = Step * _point.StepSize;
         if (_nextRisk < _point.RiskSteps.Count && _point.RiskSteps[_nextRisk] == Step)
@@ -201,38 +238,97 @@ public sealed class SgdRun
 
         if (_nextSnapshot < _point.SnapshotSteps.Count && _point.SnapshotSteps[_nextSnapshot] == Step)
         {
-            foreach (string feature in Features)
+            foreach (FeatureExtractor.Feature feature in _features.Features)
             {
-                FillFeature(feature, _featureScratch);
-                _snapshots.Add(new MeasureSnapshot(Step, time, feature, Quantiles.Empirical(_featureScratch, _spec.Observe.QuantileLevels)));
+                Span<double> values = _featureScratch.AsSpan(0, feature.Length);
+                feature.Fill(values);
+                _snapshots.Add(new MeasureSnapshot(Step, time, feature.Name, Quantiles.Empirical(values, _spec.Observe.QuantileLevels)));
+                if (_spec.Observe.HistogramBins > 0)
+                {
+                    (double low, double high, long[] counts) = Histogram.Compute(values, _spec.Observe.HistogramBins);
+                    _histograms.Add(new HistogramSnapshot(Step, time, feature.Name, low, high, counts));
+                }
             }
 
             _nextSnapshot++;
         }
-    }
 
-    private void FillFeature(string feature, Span<double> destination)
-    {
-        switch (feature)
+        if (_nextRaw < _point.RawSteps.Count && _point.RawSteps[_nextRaw] == Step)
         {
-            case WeightNormFeature:
-                _network.WeightNorms(destination);
-                break;
-            case OutputWeightFeature:
-                _network.A.CopyTo(destination);
-                break;
-            case BiasFeature:
-                _network.B.CopyTo(destination);
-                break;
-            default:
-                throw new InvalidOperationException($"Unknown feature '{feature}'.");
+            foreach (ParameterBlock block in _network.Blocks.Where(b => b.Kind != BlockKind.Bias || _network.HasBias))
+            {
+                _raw.Add(new RawDump(Step, time, block.Name, _network.Theta.AsSpan(block.Offset, block.Length).ToArray()));
+            }
+
+            _nextRaw++;
         }
     }
 
-    private static int CountBefore(IReadOnlyList<long> steps, long step, bool includeEqual)
+    // Distance correlation between layer-1 neuron parameters (w_i, b_{1,i}) and layer-2 neuron parameters
+    // (W^1_{ji}, b_{2,j}, mean outgoing weight of j) over edges (i, j) drawn uniformly (MATH section 5).
+    private void MeasureDependence()
     {
+        DependenceSpec settings = _spec.Observe.Dependence ?? new DependenceSpec();
+        if (_network.Layers < 2 || settings.Pairs < 2)
+        {
+            return;
+        }
+
+        var rng = RandomStreams.Create(_spec.Seed, RandomStreams.Purpose.Observation, [ObservationTags.Dependence, .. PointKeys.Of(_point)]);
+        int n1 = _network.Widths[0], n2 = _network.Widths[1], d = _network.Dimension;
+        int bias = _network.HasBias ? 1 : 0;
+        int dx = d + bias, dy = 2 + bias;
+        double[] outgoing = OutgoingMeans(layer: 2);
+        var x = new double[settings.Pairs * dx];
+        var y = new double[settings.Pairs * dy];
+        ReadOnlySpan<double> w = _network.FirstLayer;
+        ReadOnlySpan<double> weights = _network.Hidden(1);
+        for (int e = 0; e < settings.Pairs; e++)
+        {
+            int i = RandomIndex.Next(ref rng, n1);
+            int j = RandomIndex.Next(ref rng, n2);
+            w.Slice(i * d, d).CopyTo(x.AsSpan(e * dx, d));
+            y[e * dy] = weights[(j * n1) + i];
+            y[(e * dy) + 1] = outgoing[j];
+            if (bias == 1)
+            {
+                x[(e * dx) + d] = _network.Bias(1)[i];
+                y[(e * dy) + 2] = _network.Bias(2)[j];
+            }
+        }
+
+        (double dcor, double p) = DistanceCorrelation.Test(x, dx, y, dy, settings.Permutations, ref rng);
+        Dependence = new DependenceResult(Step, dcor, p, settings.Pairs, settings.Permutations);
+    }
+
+    // The mean weight from each neuron of layer ℓ to the next layer: c_j when ℓ = L, else mean_k W^ℓ_{kj}.
+    private double[] OutgoingMeans(int layer)
+    {
+        int n = _network.Widths[layer - 1];
+        if (layer == _network.Layers)
+        {
+            return _network.Output.ToArray();
+        }
+
+        var means = new double[n];
+        ReadOnlySpan<double> weights = _network.Hidden(layer);
+        int next = _network.Widths[layer];
+        for (int k = 0; k < next; k++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                means[j] += weights[(k * n) + j] / next;
+            }
+        }
+
+        return means;
+    }
+
+    private static int CountDone(IReadOnlyList<long> planned, IEnumerable<long> recorded)
+    {
+        var done = recorded.ToHashSet();
         int count = 0;
-        while (count < steps.Count && (steps[count] < step || (includeEqual && steps[count] == step)))
+        while (count < planned.Count && done.Contains(planned[count]))
         {
             count++;
         }

@@ -1,4 +1,5 @@
 using MeanFieldCluster.Contracts;
+using MeanFieldCluster.Engine.Aggregation;
 using MeanFieldCluster.Engine.Specs;
 using Orleans.Concurrency;
 
@@ -13,6 +14,9 @@ namespace MeanFieldCluster.Silo.Grains;
 public sealed class SweepGrain : Grain, ISweepGrain
 {
     private string? _specJson;
+    private SweepSpec? _spec;
+    private PointSpec[] _points = [];
+    private string? _aggregateJson;
     private string _name = "";
     private PointProgress[] _progress = [];
     private PointResult?[] _results = [];
@@ -48,13 +52,14 @@ public sealed class SweepGrain : Grain, ISweepGrain
         }
 
         _specJson = specJson;
+        _spec = spec;
+        _points = [.. points];
         _name = spec.Name;
         _startedUtc = DateTime.UtcNow;
         _progress = [.. points.Select(p => new PointProgress(p.Index, PointState.Pending, 0, p.Steps))];
         _results = new PointResult?[points.Count];
         string sweepId = this.GetPrimaryKeyString();
-        await Task.WhenAll(points.Select(p => GrainFactory.GetGrain<ISweepPointGrain>(GrainKeys.Point(sweepId, p.Index)).Start(
-            new PointAssignment(sweepId, specJson, p.Index, p.Width, p.StepSize, p.Layers, p.Seed, p.Steps, [.. p.RiskSteps], [.. p.SnapshotSteps]))));
+        await Task.WhenAll(points.Select(p => GrainFactory.GetGrain<ISweepPointGrain>(GrainKeys.Point(sweepId, p.Index)).Start(Mapping.ToAssignment(sweepId, specJson, p))));
         return Status();
     }
 
@@ -67,6 +72,18 @@ public sealed class SweepGrain : Grain, ISweepGrain
     /// <inheritdoc/>
     public Task<PointResult?> GetResult(int index) =>
         Task.FromResult(index >= 0 && index < _results.Length ? _results[index] : null);
+
+    /// <inheritdoc/>
+    public Task<string?> GetAggregateJson()
+    {
+        if (_aggregateJson is null && _finishedUtc is not null && _spec is not null)
+        {
+            var outcomes = _results.Select((r, i) => Mapping.ToOutcome(_points[i], r!)).ToList();
+            _aggregateJson = AggregateWriter.ToJson(SweepAggregator.Aggregate(_spec, outcomes));
+        }
+
+        return Task.FromResult(_aggregateJson);
+    }
 
     /// <inheritdoc/>
     public Task ReportProgress(PointProgress progress)

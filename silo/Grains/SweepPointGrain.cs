@@ -64,9 +64,13 @@ public sealed partial class SweepPointGrain(WorkScheduler scheduler, ILogger<Swe
             using IDisposable slot = await scheduler.AcquireAsync(_cancellation.Token);
             clock.Restart();
             SweepSpec spec = SpecLoader.Parse(assignment.SpecJson, SpecFormat.Json);
-            PointSpec point = new(assignment.Index, assignment.Width, assignment.StepSize, assignment.Layers, assignment.Seed, assignment.Steps, assignment.RiskSteps, assignment.SnapshotSteps);
-            run = await Task.Run(() => new SgdRun(spec, point, TestSet.Draw(DataModel.Create(spec.Data), spec.Observe.TestSamples, spec.Seed)));
-            long chunk = Math.Max(1, (long)(ChunkWork / ((double)assignment.Width * spec.Data.Dimension * spec.Training.BatchSize)));
+            PointSpec point = Mapping.ToPointSpec(assignment);
+            run = await Task.Run(() =>
+            {
+                DataModel data = DataModel.Create(spec.Data, spec.Seed);
+                return new SgdRun(spec, point, data, TestSet.For(data, spec.Observe.TestSamples, spec.Seed));
+            });
+            long chunk = Math.Max(1, (long)(ChunkWork / (WorkPerSample(point, spec.Data.Dimension) * spec.Training.BatchSize)));
             await Report(sweep, PointState.Running, run);
             while (run.Status == RunStatus.Running)
             {
@@ -75,16 +79,16 @@ public sealed partial class SweepPointGrain(WorkScheduler scheduler, ILogger<Swe
                 await Report(sweep, run.Status == RunStatus.Running ? PointState.Running : MapState(run.Status), run);
             }
 
-            result = ToResult(assignment.Index, MapState(run.Status), run, null, clock.Elapsed.TotalSeconds);
+            result = Mapping.ToResult(assignment.Index, MapState(run.Status), run, null, clock.Elapsed.TotalSeconds);
         }
         catch (OperationCanceledException) when (_cancellation.IsCancellationRequested)
         {
-            result = ToResult(assignment.Index, PointState.Cancelled, run, null, clock.Elapsed.TotalSeconds);
+            result = Mapping.ToResult(assignment.Index, PointState.Cancelled, run, null, clock.Elapsed.TotalSeconds);
         }
         catch (Exception ex)
         {
             LogPointFailed(logger, ex, assignment.SweepId, assignment.Index);
-            result = ToResult(assignment.Index, PointState.Failed, run, ex.Message, clock.Elapsed.TotalSeconds);
+            result = Mapping.ToResult(assignment.Index, PointState.Failed, run, ex.Message, clock.Elapsed.TotalSeconds);
         }
 
         _progress = new PointProgress(assignment.Index, result.State, result.Steps, assignment.Steps);
@@ -106,14 +110,17 @@ public sealed partial class SweepPointGrain(WorkScheduler scheduler, ILogger<Swe
         _ => PointState.Running,
     };
 
-    private static PointResult ToResult(int index, PointState state, SgdRun? run, string? error, double seconds) => new(
-        index,
-        state,
-        run?.Step ?? 0,
-        error,
-        run is null ? [] : [.. run.Risk.Select(r => new RiskRow(r.Step, r.Time, r.Risk, r.StdErr))],
-        run is null ? [] : [.. run.Snapshots.Select(s => new MeasureRow(s.Step, s.Time, s.Feature, [.. s.Values]))],
-        seconds);
+    // Multiply-adds of one forward and backward pass: N_1 d for the first layer plus N_{ℓ+1} N_ℓ per inner layer.
+    private static double WorkPerSample(PointSpec point, int dimension)
+    {
+        double work = (double)point.Widths[0] * dimension;
+        for (int l = 1; l < point.Layers; l++)
+        {
+            work += (double)point.Widths[l] * point.Widths[l - 1];
+        }
+
+        return Math.Max(1, 2 * work);
+    }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Point {Index} of sweep {SweepId} failed")]
     private static partial void LogPointFailed(ILogger logger, Exception exception, string sweepId, int index);

@@ -10,7 +10,7 @@ public sealed class RunTests
         model: {preset: mmn-relu, activation: relu, init: {output_std: 0.5, bias_std: 0.2}}
         data: {kind: isotropic-gaussian, d: 5, delta: 0.5}
         training: {horizon: 2}
-        observe: {test_samples: 200, risk_times: {count: 6, spacing: log}, snapshot_times: [0, 1, 2], quantiles: 16}
+        observe: {test_samples: 200, risk_times: {count: 6, spacing: log}, snapshot_times: [0, 1, 2], quantiles: 16, sliced_directions: 2, histogram_bins: 4, raw_times: [2]}
         grid: {width: [8, 16], step_size: [0.01], seeds: 2}
         """;
 
@@ -25,14 +25,14 @@ public sealed class RunTests
 
         Assert.Equal(0, first.ExitCode);
         Assert.Equal(0, second.ExitCode);
-        foreach (string file in new[] { "points.csv", "curves.csv", "measures.csv" })
+        foreach (string file in new[] { "points.csv", "curves.csv", "measures.csv", "histograms.csv", "aggregate.json", "raw/point-0.csv" })
         {
             Assert.Equal(File.ReadAllBytes(Path.Combine(dir, "a", file)), File.ReadAllBytes(Path.Combine(dir, "b", file)));
         }
     }
 
     [Fact]
-    public async Task RunWritesTheFourFilesWithTheDocumentedColumnsAndSaysWhereTheyAre()
+    public async Task RunWritesTheResultsFolderWithTheDocumentedColumnsAndSaysWhereItIs()
     {
         string dir = CliHarness.TempDirectory();
         string spec = CliHarness.WriteSpec(dir, Tiny);
@@ -42,14 +42,22 @@ public sealed class RunTests
 
         Assert.Equal(0, code);
         Assert.Contains($"results: {outDir}", output, StringComparison.Ordinal);
-        Assert.Equal("point,width,step_size,layers,seed,status,steps,planned_steps,final_time,initial_risk,final_risk,final_risk_stderr", File.ReadLines(Path.Combine(outDir, "points.csv")).First());
+        Assert.Equal("point,width,widths,step_size,layers,gamma,seed,status,steps,planned_steps,final_time,initial_risk,final_risk,final_risk_stderr,dcor,dcor_pvalue", File.ReadLines(Path.Combine(outDir, "points.csv")).First());
         Assert.Equal("point,step,t,risk,risk_stderr", File.ReadLines(Path.Combine(outDir, "curves.csv")).First());
         Assert.Equal("point,step,t,feature,level,value", File.ReadLines(Path.Combine(outDir, "measures.csv")).First());
+        Assert.Equal("point,step,t,feature,bin,low,high,count", File.ReadLines(Path.Combine(outDir, "histograms.csv")).First());
+        Assert.Equal("step,t,block,index,value", File.ReadLines(Path.Combine(outDir, "raw", "point-3.csv")).First());
         Assert.Equal(5, File.ReadLines(Path.Combine(outDir, "points.csv")).Count());
         Assert.All(File.ReadLines(Path.Combine(outDir, "points.csv")).Skip(1), line => Assert.Contains(",completed,", line, StringComparison.Ordinal));
 
-        // 4 points x 3 snapshots x 3 features (w_norm, a, b) x 16 levels.
-        Assert.Equal(1 + (4 * 3 * 3 * 16), File.ReadLines(Path.Combine(outDir, "measures.csv")).Count());
+        // 4 points x 3 snapshots x 5 features (w_norm, w_proj0, w_proj1, b1, c) x 16 levels; histograms with 4 bins.
+        Assert.Equal(1 + (4 * 3 * 5 * 16), File.ReadLines(Path.Combine(outDir, "measures.csv")).Count());
+        Assert.Equal(1 + (4 * 3 * 5 * 4), File.ReadLines(Path.Combine(outDir, "histograms.csv")).Count());
+
+        // Raw dumps of w (8 or 16 x 5), b1 and c at t = 2.
+        Assert.Equal(1 + (16 * 5) + 16 + 16, File.ReadLines(Path.Combine(outDir, "raw", "point-3.csv")).Count());
+        using var aggregate = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "aggregate.json")));
+        Assert.Equal(4, aggregate.RootElement.GetProperty("points").GetInt32());
         using var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "summary.json")));
         Assert.Equal("completed", summary.RootElement.GetProperty("status").GetString());
         Assert.Equal(4, summary.RootElement.GetProperty("points").GetArrayLength());
@@ -73,26 +81,20 @@ public sealed class RunTests
     }
 
     [Fact]
-    public async Task TheMmnFigureOneExampleLowersTheMeanRiskOverSeedsAtEveryWidth()
+    public async Task ADivergingPointEndsDivergedAndTheRestOfTheSweepCompletes()
     {
-        string spec = Path.Combine(CliHarness.RepositoryRoot(), "examples", "mmn-fig1-small.yaml");
-        string outDir = Path.Combine(CliHarness.TempDirectory(), "mmn");
+        string dir = CliHarness.TempDirectory();
+        string spec = CliHarness.WriteSpec(dir, Tiny);
+        string outDir = Path.Combine(dir, "out");
 
-        var (code, output, error) = await CliHarness.Run("run", spec, "--out", outDir);
+        var (code, output, error) = await CliHarness.Run("run", spec, "--out", outDir, "--set", "grid.step_size=[0.01,8]", "--set", "grid.seeds=1", "--set", "training.horizon=400", "--set", "observe.raw_times=null");
 
         Assert.True(code == 0, output + error);
-        string[] header = File.ReadLines(Path.Combine(outDir, "points.csv")).First().Split(',');
-        int width = Array.IndexOf(header, "width"), initial = Array.IndexOf(header, "initial_risk"), final = Array.IndexOf(header, "final_risk");
-        var byWidth = File.ReadLines(Path.Combine(outDir, "points.csv")).Skip(1)
-            .Select(line => line.Split(','))
-            .GroupBy(f => f[width])
-            .ToList();
-        Assert.Equal(3, byWidth.Count);
-        foreach (var group in byWidth)
-        {
-            double meanInitial = group.Average(f => double.Parse(f[initial], CultureInfo.InvariantCulture));
-            double meanFinal = group.Average(f => double.Parse(f[final], CultureInfo.InvariantCulture));
-            Assert.True(meanFinal < meanInitial, $"width {group.Key}: final {meanFinal} is not below initial {meanInitial}");
-        }
+        string[] lines = [.. File.ReadLines(Path.Combine(outDir, "points.csv")).Skip(1)];
+        Assert.Equal(4, lines.Length);
+        Assert.Equal(2, lines.Count(l => l.Contains(",diverged,", StringComparison.Ordinal)));
+        Assert.Equal(2, lines.Count(l => l.Contains(",completed,", StringComparison.Ordinal)));
+        Assert.True(File.Exists(Path.Combine(outDir, "aggregate.json")));
+        Assert.Contains("2 diverged", output, StringComparison.Ordinal);
     }
 }

@@ -24,13 +24,48 @@ public sealed class ValidationTests
         { "yaml syntax error", Valid.Replace("grid: {width: [10]", "grid: {width: [10"), "(yaml)" },
         { "unknown field", Valid.Replace("seed: 1", "seed: 1\nlearning_rate: 3"), "learning_rate" },
         { "unknown nested field", Valid.Replace("delta: 0.5", "delta: 0.5, sigma: 2"), "data.sigma" },
+        { "gamma zero", Normalized.Replace("gamma: 1", "gamma: 0"), "model.gamma" },
+        { "gamma above 1.5", Normalized.Replace("gamma: 1", "gamma: 1.6"), "model.gamma" },
+        { "gamma for a mean-field preset", Valid.Replace("activation: ramp", "activation: ramp, gamma: 0.5"), "model.gamma" },
+        { "every block frozen", Valid.Replace("activation: ramp", "activation: ramp, train: {first: false}"), "model.train" },
+        { "widths list of the wrong length", Normalized.Replace("width: [10]", "width: [[10, 20, 30]]"), "grid.width[0]" },
+        { "csv file missing", CsvSpec("/nonexistent/data.csv", "y"), "data.csv.path" },
+        { "csv label column absent", CsvSpec("{good}", "label"), "data.csv.label" },
+        { "csv non-numeric cell", CsvSpec("{bad}", "y"), "data.csv.path" },
     };
+
+    private const string Normalized = """
+        name: tiny-normalized
+        model: {preset: normalized, activation: tanh, gamma: 1}
+        data: {kind: isotropic-gaussian, d: 4}
+        training: {horizon: 1}
+        grid: {width: [10], step_size: [0.01], layers: [2]}
+        """;
+
+    private static string CsvSpec(string path, string label) => $$"""
+        name: tiny-csv
+        model: {preset: mmn-relu, activation: relu}
+        data:
+          kind: csv
+          csv: {path: "{{path}}", label: {{label}}}
+        training: {horizon: 1}
+        grid: {width: [10], step_size: [0.01]}
+        """;
+
+    /// <summary>Writes the spec, with {good} and {bad} replaced by csv files written beside it.</summary>
+    private static string WriteWithCsvFiles(string spec)
+    {
+        string dir = CliHarness.TempDirectory();
+        File.WriteAllText(Path.Combine(dir, "good.csv"), "a,b,y\n1,2,1\n3,4,-1\n5,6,1\n7,8,-1\n");
+        File.WriteAllText(Path.Combine(dir, "bad.csv"), "a,b,y\n1,2,1\n3,four,-1\n5,6,1\n");
+        return CliHarness.WriteSpec(dir, spec.Replace("{good}", "good.csv", StringComparison.Ordinal).Replace("{bad}", "bad.csv", StringComparison.Ordinal));
+    }
 
     [Theory]
     [MemberData(nameof(InvalidSpecs))]
     public async Task ValidateRejectsABadSpecWithExitCode2AndAMessageNamingTheField(string because, string spec, string field)
     {
-        string path = CliHarness.WriteSpec(CliHarness.TempDirectory(), spec);
+        string path = WriteWithCsvFiles(spec);
 
         var (code, _, error) = await CliHarness.Run("validate", path);
 
@@ -42,8 +77,8 @@ public sealed class ValidationTests
     [MemberData(nameof(InvalidSpecs))]
     public async Task RunRejectsABadSpecWithExitCode2BeforeStartingAnything(string because, string spec, string field)
     {
-        string dir = CliHarness.TempDirectory();
-        string path = CliHarness.WriteSpec(dir, spec);
+        string path = WriteWithCsvFiles(spec);
+        string dir = Path.GetDirectoryName(path)!;
 
         var (code, _, error) = await CliHarness.Run("run", path, "--out", Path.Combine(dir, "out"));
 

@@ -47,12 +47,13 @@ public sealed class SweepClusterTests : IAsyncLifetime
 
         Assert.Equal(SweepState.Completed, status.State);
         Assert.All(status.Points, p => Assert.Equal(PointState.Completed, p.State));
-        TestSet testSet = TestSet.Draw(DataModel.Create(spec.Data), spec.Observe.TestSamples, spec.Seed);
+        DataModel data = DataModel.Create(spec.Data, spec.Seed);
+        TestSet testSet = TestSet.For(data, spec.Observe.TestSamples, spec.Seed);
         foreach (PointSpec point in points)
         {
             PointResult? result = await sweep.GetResult(point.Index);
             Assert.NotNull(result);
-            var direct = new SgdRun(spec, point, testSet);
+            var direct = new SgdRun(spec, point, data, testSet);
             direct.Advance(long.MaxValue);
             Assert.Equal(direct.Step, result.Steps);
             Assert.Equal(direct.Risk.Select(r => (r.Step, r.Risk, r.StdErr)), result.Risk.Select(r => (r.Step, r.Risk, r.StdErr)));

@@ -12,7 +12,7 @@ public sealed class GradientTests
         var data = new TheoryData<string, string>();
         foreach (string preset in Presets.All)
         {
-            foreach (string activation in new[] { ActivationKinds.Ramp, ActivationKinds.Relu, ActivationKinds.Tanh, ActivationKinds.Identity })
+            foreach (string activation in preset == Presets.Linear ? [ActivationKinds.Identity] : ActivationKinds.All)
             {
                 data.Add(preset, activation);
             }
@@ -21,111 +21,164 @@ public sealed class GradientTests
         return data;
     }
 
-    [Theory]
-    [MemberData(nameof(PresetsAndActivations))]
-    public void AnalyticGradientEqualsCentralFiniteDifferences(string preset, string activation)
+    /// <summary>Widths, γ and bias that exercise every block of a preset.</summary>
+    internal static MeanFieldNetwork Network(string preset, string activation, ref Xoshiro256 rng, TrainSpec? train = null)
     {
-        const int width = 7, d = 5;
-        var rng = new Xoshiro256(42);
-        var model = new ModelSpec(preset, new ActivationSpec(activation), new InitSpec(Kappa: 2.0, OutputMean: 0.3, OutputStd: 1.0, BiasMean: 0.2, BiasStd: 0.7));
-        TwoLayerNetwork net = TwoLayerNetwork.Initialize(model, width, d, ref rng);
-        double[] x = AwayFromKinks(net, Activation.Create(model.Activation), ref rng);
-        double y = 0.7;
-
-        var analytic = new double[net.ParameterCount];
-        net.LossGradient(x, y, analytic);
-
-        var theta = new double[net.ParameterCount];
-        net.CopyParameters(theta);
-        const double h = 1e-6;
-        for (int p = 0; p < theta.Length; p++)
+        (int[] widths, double[] gamma, bool? bias) = preset switch
         {
-            double saved = theta[p];
-            theta[p] = saved + h;
-            net.SetParameters(theta);
-            double plus = net.Loss(x, y);
-            theta[p] = saved - h;
-            net.SetParameters(theta);
-            double minus = net.Loss(x, y);
-            theta[p] = saved;
-            net.SetParameters(theta);
-            double numeric = (plus - minus) / (2 * h);
-            Assert.True(
-                Math.Abs(analytic[p] - numeric) <= 1e-6 * Math.Max(1.0, Math.Abs(numeric)),
-                $"parameter {p}: analytic {analytic[p]}, finite difference {numeric}");
-        }
-
-        Assert.Contains(analytic, g => Math.Abs(g) > 1e-3);
+            Presets.ThreeLayer => (new[] { 6, 5 }, new[] { 1.0, 1.0 }, (bool?)true),
+            Presets.DeepFixedEnds => ([5, 4, 3], [1.0, 1.0, 1.0], true),
+            Presets.Normalized => ([6, 4, 3], [0.5, 0.75, 1.0], true),
+            _ => ([7], [1.0], null),
+        };
+        ModelSpec model = TestSpecs.Model(preset, activation, bias, train, gamma: gamma);
+        return MeanFieldNetwork.Initialize(model, 4, widths, gamma, ref rng);
     }
 
     [Theory]
     [MemberData(nameof(PresetsAndActivations))]
-    public void OneSgdStepMovesTrainedParametersByMinusStepTimesWidthTimesGradientAndLeavesFrozenOnesAlone(string preset, string activation)
+    public void AnalyticGradientEqualsCentralFiniteDifferences(string preset, string activation)
     {
-        const int width = 6, d = 4;
-        const double stepSize = 1e-3;
-        var rng = new Xoshiro256(3);
-        var model = new ModelSpec(preset, new ActivationSpec(activation), new InitSpec(Kappa: 2.0, OutputMean: 0.3, OutputStd: 1.0, BiasMean: 0.2, BiasStd: 0.7));
-        TwoLayerNetwork net = TwoLayerNetwork.Initialize(model, width, d, ref rng);
-        double[] x = AwayFromKinks(net, Activation.Create(model.Activation), ref rng);
-        const double y = -1.0;
+        var rng = new Xoshiro256(42);
+        MeanFieldNetwork net = Network(preset, activation, ref rng);
+        double[] x = AwayFromKinks(net, Activation.Create(new ActivationSpec(activation)), ref rng);
+        const double y = 0.7;
 
-        var gradient = new double[net.ParameterCount];
-        net.LossGradient(x, y, gradient);
-        var before = new double[net.ParameterCount];
-        net.CopyParameters(before);
+        var analytic = new double[net.ParameterCount];
+        net.LossGradient(x, y, analytic);
 
-        net.SgdStep(x, [y], stepSize);
-        var after = new double[net.ParameterCount];
-        net.CopyParameters(after);
-
-        for (int p = 0; p < before.Length; p++)
+        const double h = 1e-6;
+        for (int p = 0; p < net.ParameterCount; p++)
         {
-            double expected = net.IsTrainable(p) ? -stepSize * width * gradient[p] : 0.0;
-            Assert.True(Math.Abs(after[p] - before[p] - expected) <= 1e-12 * Math.Max(1.0, Math.Abs(before[p])), $"parameter {p}");
+            double saved = net.Theta[p];
+            net.Theta[p] = saved + h;
+            double plus = net.Loss(x, y);
+            net.Theta[p] = saved - h;
+            double minus = net.Loss(x, y);
+            net.Theta[p] = saved;
+            double numeric = (plus - minus) / (2 * h);
+            Assert.True(
+                Math.Abs(analytic[p] - numeric) <= 1e-6 * Math.Max(1.0, Math.Abs(numeric)),
+                $"{preset}/{activation} parameter {p} ({Block(net, p)}): analytic {analytic[p]}, finite difference {numeric}");
         }
 
-        Assert.Equal(preset == Presets.MmnRelu, net.TrainOutput);
+        // Every block that affects the output has a non-zero gradient somewhere: the test is not vacuous.
+        foreach (ParameterBlock block in net.Blocks.Where(b => b.Kind != BlockKind.Bias || net.HasBias))
+        {
+            Assert.Contains(analytic.Skip(block.Offset).Take(block.Length), g => Math.Abs(g) > 1e-9);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(PresetsAndActivations))]
+    public void AnSgdStepMovesTrainedBlocksByMinusStepTimesMultiplierTimesGradientAndLeavesFrozenBlocksUnchanged(string preset, string activation)
+    {
+        const double stepSize = 1e-3, ridge = 0.3;
+        var rng = new Xoshiro256(3);
+        MeanFieldNetwork net = Network(preset, activation, ref rng);
+        double[] x = AwayFromKinks(net, Activation.Create(new ActivationSpec(activation)), ref rng);
+        const double y = -1.0;
+        var gradient = new double[net.ParameterCount];
+        net.LossGradient(x, y, gradient);
+        double[] before = (double[])net.Theta.Clone();
+
+        var noise = new Xoshiro256(1);
+        net.SgdStep(x, [y], stepSize, ridge, double.PositiveInfinity, ref noise);
+
+        foreach (ParameterBlock block in net.Blocks)
+        {
+            for (int p = block.Offset; p < block.Offset + block.Length; p++)
+            {
+                double expected = block.Trainable ? (-2 * ridge * stepSize * before[p]) - (stepSize * block.Multiplier * gradient[p]) : 0.0;
+                Assert.True(Math.Abs(net.Theta[p] - before[p] - expected) <= 1e-12 * Math.Max(1.0, Math.Abs(before[p])), $"{block.Name}[{p - block.Offset}]");
+            }
+        }
+
+        Assert.Contains(net.Blocks, b => b.Trainable);
+    }
+
+    [Fact]
+    public void MeanFieldMultipliersAreTheProductsOfTheNormalizersOfMath3()
+    {
+        var rng = new Xoshiro256(5);
+        ModelSpec model = TestSpecs.Model(Presets.Normalized, bias: true, gamma: [0.5, 0.75, 1.0]);
+        MeanFieldNetwork net = MeanFieldNetwork.Initialize(model, 3, [16, 81, 10], [0.5, 0.75, 1.0], ref rng);
+        double Multiplier(string name) => net.Blocks.Single(b => b.Name == name).Multiplier;
+
+        Assert.Equal(4.0, Multiplier("w"), 12);                       // N_1^γ1 = 16^0.5
+        Assert.Equal(4.0, Multiplier("b1"), 12);
+        Assert.Equal(4.0 * 27.0, Multiplier("W1"), 9);                // 16^0.5 · 81^0.75
+        Assert.Equal(27.0, Multiplier("b2"), 9);
+        Assert.Equal(27.0 * 10.0, Multiplier("W2"), 9);               // 81^0.75 · 10^1
+        Assert.Equal(10.0, Multiplier("c"), 12);                      // N_3^γ3
+    }
+
+    [Fact]
+    public void WithMeanFieldScalingOffEveryMultiplierIsOne()
+    {
+        var rng = new Xoshiro256(5);
+        ModelSpec model = TestSpecs.Model(Presets.ThreeLayer) with { MeanFieldScaling = false };
+        MeanFieldNetwork net = MeanFieldNetwork.Initialize(model, 3, [20, 30], [1.0, 1.0], ref rng);
+
+        Assert.All(net.Blocks, b => Assert.Equal(1.0, b.Multiplier));
+    }
+
+    [Fact]
+    public void FrozenBlocksStayExactlyAtTheirInitialValuesThroughTraining()
+    {
+        SweepSpec spec = TestSpecs.Small(model: TestSpecs.Model(Presets.DeepFixedEnds, bias: true));
+        var run = TestSpecs.Run(spec, TestSpecs.Point(spec, [6, 5, 4], 0.01));
+        MeanFieldNetwork net = run.Network;
+        double[] initial = (double[])net.Theta.Clone();
+
+        run.Advance(long.MaxValue);
+
+        foreach (ParameterBlock block in net.Blocks)
+        {
+            bool changed = !net.Theta.AsSpan(block.Offset, block.Length).SequenceEqual(initial.AsSpan(block.Offset, block.Length));
+            Assert.True(changed == block.Trainable, $"{block.Name}: trainable {block.Trainable}, changed {changed}");
+        }
     }
 
     [Fact]
     public void MiniBatchStepAveragesThePerSampleUpdates()
     {
-        const int width = 5, d = 3;
         var rng = new Xoshiro256(11);
-        var model = new ModelSpec(Presets.MmnRelu, new ActivationSpec(ActivationKinds.Tanh), new InitSpec(OutputStd: 1.0, BiasStd: 0.5));
-        TwoLayerNetwork net = TwoLayerNetwork.Initialize(model, width, d, ref rng);
-        double[] xs = [0.3, -1.2, 0.8, 1.1, 0.4, -0.6];
+        MeanFieldNetwork net = Network(Presets.ThreeLayer, ActivationKinds.Tanh, ref rng);
+        int d = net.Dimension;
+        double[] xs = [0.3, -1.2, 0.8, 0.1, 1.1, 0.4, -0.6, -0.2];
         double[] ys = [1.0, -1.0];
-        var theta0 = new double[net.ParameterCount];
-        net.CopyParameters(theta0);
-
+        double[] theta0 = (double[])net.Theta.Clone();
         var expected = (double[])theta0.Clone();
         var g = new double[net.ParameterCount];
         for (int s = 0; s < 2; s++)
         {
-            net.SetParameters(theta0);
+            theta0.CopyTo(net.Theta, 0);
             net.LossGradient(xs.AsSpan(s * d, d), ys[s], g);
-            for (int p = 0; p < g.Length; p++)
+            foreach (ParameterBlock block in net.Blocks.Where(b => b.Trainable))
             {
-                expected[p] -= 0.01 * width * g[p] / 2;
+                for (int p = block.Offset; p < block.Offset + block.Length; p++)
+                {
+                    expected[p] -= 0.01 * block.Multiplier * g[p] / 2;
+                }
             }
         }
 
-        net.SetParameters(theta0);
-        net.SgdStep(xs, ys, 0.01);
-        var actual = new double[net.ParameterCount];
-        net.CopyParameters(actual);
-        for (int p = 0; p < actual.Length; p++)
+        theta0.CopyTo(net.Theta, 0);
+        var noise = new Xoshiro256(1);
+        net.SgdStep(xs, ys, 0.01, 0, double.PositiveInfinity, ref noise);
+
+        for (int p = 0; p < net.ParameterCount; p++)
         {
-            Assert.Equal(expected[p], actual[p], 12);
+            Assert.Equal(expected[p], net.Theta[p], 12);
         }
     }
 
-    private static double[] AwayFromKinks(TwoLayerNetwork net, Activation sigma, ref Xoshiro256 rng)
+    private static string Block(MeanFieldNetwork net, int p) => net.Blocks.First(b => p >= b.Offset && p < b.Offset + b.Length).Name;
+
+    private static double[] AwayFromKinks(MeanFieldNetwork net, Activation sigma, ref Xoshiro256 rng)
     {
-        var z = new double[net.Width];
-        for (int attempt = 0; attempt < 10_000; attempt++)
+        for (int attempt = 0; attempt < 100_000; attempt++)
         {
             var x = new double[net.Dimension];
             for (int j = 0; j < x.Length; j++)
@@ -133,8 +186,10 @@ public sealed class GradientTests
                 x[j] = 1.5 * rng.NextGaussian();
             }
 
-            net.PreActivations(x, z);
-            if (z.All(zi => sigma.Kinks.All(k => Math.Abs(zi - k) > 1e-3)))
+            // Away from every kink, and with some neuron of every layer off the flat parts of σ, so that
+            // every block's gradient is exercised.
+            double[][] u = net.PreActivations(x);
+            if (u.All(layer => layer.All(v => sigma.Kinks.All(k => Math.Abs(v - k) > 1e-3)) && layer.Any(v => sigma.Derivative(v) != 0)))
             {
                 return x;
             }

@@ -1,6 +1,7 @@
 using MeanFieldCluster.Engine.Activations;
 using MeanFieldCluster.Engine.Networks;
 using MeanFieldCluster.Engine.Observables;
+using MeanFieldCluster.Engine.Specs;
 
 namespace MeanFieldCluster.Engine.Tests.Numerics;
 
@@ -9,8 +10,10 @@ public sealed class RiskTests
     [Fact]
     public void RiskOfATinyIdentityNetworkOnAFixedTestSetEqualsItsClosedForm()
     {
-        // ŷ = (1/2) [1·(x1 + 0.5) + 3·(2 x2 - 1)]
-        var net = new TwoLayerNetwork(new Identity(), width: 2, dimension: 2, w: [1, 0, 0, 2], a: [1, 3], b: [0.5, -1], trainOutput: true, trainBias: true);
+        // ŷ = (1/2) [1·(x1 + 0.5) + 3·(2 x2 - 1)]: layout [w (2×2), b1 (2), c (2)].
+        var net = new MeanFieldNetwork(new Identity(), 2, [2], [1.0], hasBias: true, new TrainSpec(true, false, true, true), meanFieldScaling: true);
+        double[] theta = [1, 0, 0, 2, 0.5, -1, 1, 3];
+        theta.CopyTo(net.Theta, 0);
         var testSet = new TestSet(x: [1, 1, 0, -1, 2, 0], y: [2, -4, 0.75], dimension: 2);
 
         // Predictions 2.25, -4.25, -0.25; squared errors 0.0625, 0.0625, 1.
@@ -20,6 +23,18 @@ public sealed class RiskTests
 
         // Sample variance of (0.0625, 0.0625, 1) is 0.29296875; stderr = sqrt(0.29296875 / 3) = 0.3125.
         Assert.Equal(0.3125, risk.StdErr, 14);
+    }
+
+    [Fact]
+    public void ATwoHiddenLayerIdentityNetworkComputesItsNormalizedSums()
+    {
+        // N = (2, 2), γ = (1, 0.5): u2_j = 2^-1 Σ_i W_ji u1_i, ŷ = 2^-0.5 Σ_j c_j u2_j.
+        var net = new MeanFieldNetwork(new Identity(), 1, [2, 2], [1.0, 0.5], hasBias: false, new TrainSpec(true, true, true, false), meanFieldScaling: true);
+        double[] theta = [1, 2, 0, 0, 0, 0, 1, 1, 2, -1, 3, 4];
+        theta.CopyTo(net.Theta, 0);
+
+        // x = 1: u1 = (1, 2); u2 = ((1 + 2)/2, (2 - 2)/2) = (1.5, 0); ŷ = (3·1.5 + 4·0)/√2.
+        Assert.Equal(4.5 / Math.Sqrt(2), net.Predict([1.0]), 14);
     }
 
     [Fact]

@@ -14,14 +14,17 @@ public sealed class SpecFuzzTests
         Gen.OneOfConst(0L, 1L, -1L, 2L, 64L, 65L, 100_000L, long.MaxValue, long.MinValue).Select(l => (JsonNode?)JsonValue.Create(l)),
         Gen.OneOfConst(0.0, -0.0, 0.5, 2.5, -1e-300, 1e308, -1e308, 1e12, 1e13, 3.0).Select(d => (JsonNode?)JsonValue.Create(d)),
         Gen.Double.Select(d => (JsonNode?)JsonValue.Create(double.IsFinite(d) ? d : 0)),
-        Gen.OneOfConst("", "ramp", "relu", "log", "linear", "constant", "mmn-relu", "isotropic-gaussian", "40", "x y")
+        Gen.OneOfConst(
+                "", "ramp", "relu", "log", "linear", "constant", "mmn-relu", "isotropic-gaussian", "40", "x y", "0.5/N", "1e9/N",
+                "0/N", "inf", "power", "normalized", "three-layer", "deep-fixed-ends", "teacher-student", "anisotropic-gaussian", "csv",
+                "sigmoid", "erf", "identity", "\0/N")
             .Select(s => (JsonNode?)JsonValue.Create(s)),
         depth >= 2
             ? Gen.Const<JsonNode?>(() => new JsonArray())
             : inner.Array[0, 3].Select(items => (JsonNode?)new JsonArray(items.Select(i => i?.DeepClone()).ToArray())),
         depth >= 2
             ? Gen.Const<JsonNode?>(() => new JsonObject())
-            : Gen.Select(Gen.OneOfConst("kind", "count", "t1", "width", "zzz"), inner)
+            : Gen.Select(Gen.OneOfConst("kind", "count", "t1", "width", "zzz", "first", "t0", "pairs", "path", "label", "s0", "teacher"), inner)
                 .Select(p => (JsonNode?)new JsonObject { [p.Item1] = p.Item2?.DeepClone() })));
 
     [Fact]
@@ -44,10 +47,16 @@ public sealed class SpecFuzzTests
         Gen<string> path = Gen.OneOfConst(
             "name", "seed", "model", "model.preset", "model.activation", "model.activation.t2", "model.init.kappa",
             "data", "data.d", "data.delta", "training", "training.T", "training.steps", "observe.risk_times",
-            "observe.snapshot_times.count", "grid", "grid.width", "grid.width.x", "grid.step_size", "grid.seeds", "x.y.z");
+            "observe.snapshot_times.count", "grid", "grid.width", "grid.width.x", "grid.step_size", "grid.seeds", "x.y.z",
+            "model.gamma", "model.bias", "model.train", "model.train.hidden", "model.init.hidden_std", "model.divergence_bound",
+            "data.kind", "data.s0", "data.teacher", "data.teacher.width", "data.csv", "data.csv.path", "data.noise",
+            "training.xi", "training.xi.t0", "training.ridge", "training.beta", "observe.raw_times", "observe.dependence",
+            "observe.dependence.pairs", "observe.histogram_bins", "grid.gamma", "grid.layers");
         Gen<string> text = Gen.OneOfConst(
             "", "~", ".nan", "-.inf", "1e400", "0x7fffffffffffffff", "99999999999999999999", "'1'", "[]", "[1, 2.5]",
-            "{kind: ramp, t1: 2}", "{count: 3, spacing: log}", "[", "{", "&a 1", "!!int 3", "- a", "a: b", "\"\\x\"");
+            "{kind: ramp, t1: 2}", "{count: 3, spacing: log}", "[", "{", "&a 1", "!!int 3", "- a", "a: b", "\"\\x\"",
+            "0.5/N", "[1, [2, 3]]", "[[1, 2], [1, 2]]", "{kind: power}", "{kind: power, t0: 0}", ".inf", "inf", "normalized", "csv",
+            "anisotropic-gaussian", "{width: 3}", "{path: no-such.csv, label: y}", "[0.5, 1.5]", "{first: false}", "2", "64");
         Gen.Select(SpecGenerators.Spec, path, text).Sample((spec, p, v) =>
         {
             string json = SpecWriter.ToJson(spec);

@@ -12,19 +12,22 @@ public sealed class SpecLoaderTests
 
         Assert.Equal("mmn-fig1-small", spec.Name);
         Assert.Equal(7UL, spec.Seed);
-        Assert.Equal(new ModelSpec(Presets.MmnIsotropic, new ActivationSpec("ramp", 0.25, 1.75, -2, 8), new InitSpec()), spec.Model);
+        AssertSame(
+            new ModelSpec(Presets.MmnIsotropic, new ActivationSpec("ramp", 0.25, 1.75, -2, 8), new InitSpec(), [1.0], false, new TrainSpec(true, false, false, false)),
+            spec.Model);
         Assert.Equal(new DataSpec(DataKinds.IsotropicGaussian, 40, 0.8), spec.Data);
-        Assert.Equal(new TrainingSpec(20.0, null, "constant", 1), spec.Training);
+        Assert.Equal(new TrainingSpec(20.0, null, new XiSpec(), 1), spec.Training);
         Assert.Equal(2000, spec.Observe.TestSamples);
         Assert.Equal([0.0, 1.0, 5.0, 20.0], spec.Observe.RiskTimes.Times!);
         Assert.Null(spec.Observe.SnapshotTimes.Times);
         Assert.Equal(5, spec.Observe.SnapshotTimes.Count);
         Assert.Equal("log", spec.Observe.SnapshotTimes.Spacing);
         Assert.Equal(256, spec.Observe.QuantileLevels);
-        Assert.Equal([100, 200, 400], spec.Grid.Width);
-        Assert.Equal([1e-4, 2.5e-4], spec.Grid.StepSize);
+        Assert.Equal([[100], [200], [400]], spec.Grid.Width);
+        Assert.Equal([new StepSizeSpec(1e-4), new StepSizeSpec(2.5e-4)], spec.Grid.StepSize);
         Assert.Equal([1], spec.Grid.Layers);
         Assert.Equal([0, 1], spec.Grid.Seeds);
+        Assert.Null(spec.Grid.Gamma);
     }
 
     [Fact]
@@ -44,16 +47,27 @@ public sealed class SpecLoaderTests
         Assert.Equal("sweep", spec.Name);
         Assert.Equal(0UL, spec.Seed);
         Assert.Equal(new ActivationSpec("ramp", 0.5, 1.5, -2.5, 7.5), spec.Model.Activation);
-        Assert.Equal(new InitSpec(0.8, 1.0, 0.0, 0.0, 0.0), spec.Model.Init);
-        Assert.Equal(0.0, spec.Data.Delta);
-        Assert.Equal(new TrainingSpec(20.0, null, "constant", 1), spec.Training);
+        Assert.Equal(new InitSpec(0.8, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0), spec.Model.Init);
+        Assert.Equal([1.0], spec.Model.Gamma);
+        Assert.False(spec.Model.Bias);
+        Assert.Equal(new TrainSpec(First: true, Hidden: false, Output: false, Bias: false), spec.Model.Train);
+        Assert.True(spec.Model.MeanFieldScaling);
+        Assert.Equal(1e6, spec.Model.DivergenceBound);
+        Assert.Equal(new DataSpec(DataKinds.IsotropicGaussian, 40), spec.Data);
+        Assert.Equal(new TrainingSpec(20.0, null, new XiSpec("constant"), 1, 0.0, null), spec.Training);
         Assert.Equal(2000, spec.Observe.TestSamples);
         Assert.Equal(new TimeGrid(null, 21, "linear"), spec.Observe.RiskTimes);
         Assert.Equal(new TimeGrid(null, 5, "linear"), spec.Observe.SnapshotTimes);
         Assert.Equal(256, spec.Observe.QuantileLevels);
-        Assert.Equal([100], spec.Grid.Width);
-        Assert.Equal([0.001], spec.Grid.StepSize);
+        Assert.Equal(32, spec.Observe.HistogramBins);
+        Assert.Null(spec.Observe.RawTimes);
+        Assert.Equal(16, spec.Observe.SlicedDirections);
+        Assert.Equal(4096, spec.Observe.EdgeSample);
+        Assert.Equal(new DependenceSpec(500, 199), spec.Observe.Dependence);
+        Assert.Equal([[100]], spec.Grid.Width);
+        Assert.Equal([new StepSizeSpec(0.001)], spec.Grid.StepSize);
         Assert.Equal([1], spec.Grid.Layers);
+        Assert.Null(spec.Grid.Gamma);
         Assert.Equal([0], spec.Grid.Seeds);
     }
 
@@ -118,7 +132,7 @@ public sealed class SpecLoaderTests
     {
         SweepSpec spec = Yaml(MinimalYaml, $"grid.step_size={text}");
 
-        Assert.Equal(expected, Assert.Single(spec.Grid.StepSize));
+        Assert.Equal(new StepSizeSpec(expected), Assert.Single(spec.Grid.StepSize));
     }
 
     [Fact]

@@ -8,7 +8,7 @@ public sealed class SpecOverrideTests
     [Fact]
     public void A_list_override_replaces_the_list()
     {
-        Assert.Equal([100, 200], Yaml(FullYaml, "grid.width=[100,200]").Grid.Width);
+        Assert.Equal([[100], [200]], Yaml(FullYaml, "grid.width=[100,200]").Grid.Width);
     }
 
     [Fact]
@@ -54,7 +54,7 @@ public sealed class SpecOverrideTests
     {
         SweepSpec spec = Yaml(MinimalYaml, "training.horizon=null", "training.steps=500");
 
-        Assert.Equal(new TrainingSpec(null, 500, "constant", 1), spec.Training);
+        Assert.Equal(new TrainingSpec(null, 500, new XiSpec(), 1), spec.Training);
     }
 
     [Fact]

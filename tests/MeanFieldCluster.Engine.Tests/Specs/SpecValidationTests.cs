@@ -18,7 +18,7 @@ public sealed class SpecValidationTests
     {
         SpecError error = ErrorsWith("model.activation=relu2").At("model.activation");
 
-        Assert.Equal("unknown activation 'relu2'; expected one of ramp, relu, tanh, identity", error.Message);
+        Assert.Equal("unknown activation 'relu2'; expected one of ramp, relu, tanh, sigmoid, erf, identity", error.Message);
     }
 
     [Fact]
@@ -40,7 +40,7 @@ public sealed class SpecValidationTests
     {
         SpecError error = Errors(MinimalYaml.Replace("kind: isotropic-gaussian, ", "", StringComparison.Ordinal)).At("data.kind");
 
-        Assert.Equal("required field is missing; expected one of isotropic-gaussian", error.Message);
+        Assert.Equal("required field is missing; expected one of isotropic-gaussian, anisotropic-gaussian, teacher-student, csv", error.Message);
     }
 
     [Fact]
@@ -205,9 +205,10 @@ public sealed class SpecValidationTests
     [Theory]
     [InlineData("mmn-isotropic")]
     [InlineData("mmn-relu")]
+    [InlineData("linear")]
     public void One_hidden_layer_presets_reject_more_layers(string preset)
     {
-        SpecError error = ErrorsWith($"model.preset={preset}", "grid.layers=[1, 2]").At("grid.layers[1]");
+        SpecError error = ErrorsWith($"model.preset={preset}", "model.activation=identity", "grid.layers=[1, 2]").At("grid.layers[1]");
 
         Assert.Contains("one-hidden-layer", error.Message, StringComparison.Ordinal);
     }

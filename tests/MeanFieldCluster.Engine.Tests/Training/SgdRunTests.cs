@@ -1,5 +1,3 @@
-using MeanFieldCluster.Engine.Data;
-using MeanFieldCluster.Engine.Observables;
 using MeanFieldCluster.Engine.Specs;
 using MeanFieldCluster.Engine.Training;
 
@@ -7,57 +5,86 @@ namespace MeanFieldCluster.Engine.Tests.Training;
 
 public sealed class SgdRunTests
 {
-    [Theory]
-    [InlineData(Presets.MmnIsotropic, 1)]
-    [InlineData(Presets.MmnRelu, 1)]
-    [InlineData(Presets.MmnRelu, 3)]
-    public void ARunCapturedAndRestoredBetweenChunksEndsBitIdenticalToAnUninterruptedRun(string preset, int batch)
+    public static TheoryData<string, int, int> ResumeCases() => new()
     {
-        SweepSpec spec = TestSpecs.Small(preset, batch: batch);
-        PointSpec point = TestSpecs.Point(spec, width: 12, stepSize: 0.005);
-        TestSet testSet = TestSet.Draw(DataModel.Create(spec.Data), spec.Observe.TestSamples, spec.Seed);
+        { Presets.MmnIsotropic, 1, 1 },
+        { Presets.MmnRelu, 3, 1 },
+        { Presets.ThreeLayer, 1, 2 },
+        { Presets.Normalized, 2, 3 },
+    };
 
-        var straight = new SgdRun(spec, point, testSet);
+    [Theory]
+    [MemberData(nameof(ResumeCases))]
+    public void ARunCapturedAndRestoredBetweenChunksEndsBitIdenticalToAnUninterruptedRun(string preset, int batch, int layers)
+    {
+        SweepSpec spec = TestSpecs.Small(batch: batch, model: TestSpecs.Model(preset, bias: true), beta: 50.0, ridge: 0.1);
+        PointSpec point = TestSpecs.Point(spec, width: 12, stepSize: 0.005, layers: layers);
+
+        SgdRun straight = TestSpecs.Run(spec, point);
         straight.Advance(long.MaxValue);
 
-        var chunked = new SgdRun(spec, point, testSet);
+        var (data, testSet) = TestSpecs.DataOf(spec);
+        var chunked = new SgdRun(spec, point, data, testSet);
         while (chunked.Status == RunStatus.Running)
         {
             chunked.Advance(37);
-            chunked = new SgdRun(spec, point, testSet, chunked.Capture());
+            chunked = new SgdRun(spec, point, data, testSet, chunked.Capture());
         }
 
         Assert.Equal(RunStatus.Completed, straight.Status);
-        Assert.Equal(straight.Capture().Parameters, chunked.Capture().Parameters);
+        Assert.Equal(straight.Network.Theta, chunked.Network.Theta);
         Assert.Equal(straight.Risk, chunked.Risk);
-        Assert.Equal(straight.Snapshots.Select(s => (s.Step, s.Feature, string.Join(',', s.Values))), chunked.Snapshots.Select(s => (s.Step, s.Feature, string.Join(',', s.Values))));
+        Assert.Equal(Flatten(straight.Snapshots), Flatten(chunked.Snapshots));
+        Assert.Equal(straight.Dependence, chunked.Dependence);
+        Assert.Equal(straight.Raw.SelectMany(r => r.Values), chunked.Raw.SelectMany(r => r.Values));
     }
 
     [Fact]
-    public void RiskAndSnapshotsAreRecordedExactlyAtThePlannedSteps()
+    public void RiskSnapshotsHistogramsAndRawDumpsAreRecordedExactlyAtThePlannedSteps()
     {
         SweepSpec spec = TestSpecs.Small(Presets.MmnRelu);
         PointSpec point = TestSpecs.Point(spec, width: 8, stepSize: 0.01);
-        TestSet testSet = TestSet.Draw(DataModel.Create(spec.Data), spec.Observe.TestSamples, spec.Seed);
 
-        var run = new SgdRun(spec, point, testSet);
+        SgdRun run = TestSpecs.Run(spec, point);
         long taken = run.Advance(long.MaxValue);
 
         Assert.Equal(point.Steps, taken);
         Assert.Equal(point.RiskSteps, run.Risk.Select(r => r.Step));
-        Assert.Equal(point.SnapshotSteps.Count * 3, run.Snapshots.Count);
+        Assert.Equal(["w_norm", "w_proj0", "w_proj1", "w_proj2", "w_proj3", "b1", "c"], run.Features);
+        Assert.Equal(point.SnapshotSteps.Count * run.Features.Count, run.Snapshots.Count);
+        Assert.Equal(run.Snapshots.Count, run.Histograms.Count);
+        Assert.All(run.Histograms, h => Assert.Equal(8, h.Counts.Count));
+        Assert.All(run.Histograms, h => Assert.Equal(8L, h.Counts.Sum()));
         Assert.All(run.Risk, r => Assert.Equal(r.Step * point.StepSize, r.Time, 12));
         Assert.All(run.Snapshots, s => Assert.Equal(spec.Observe.QuantileLevels, s.Values.Count));
+        Assert.Equal(["w", "b1", "c"], run.Raw.Select(r => r.Feature));
+        Assert.All(run.Raw, r => Assert.Equal(point.RawSteps[0], r.Step));
+    }
+
+    [Fact]
+    public void LayeredModelsRecordInnerWeightLawsAndTheCrossLayerDependence()
+    {
+        SweepSpec spec = TestSpecs.Small(model: TestSpecs.Model(Presets.ThreeLayer));
+        PointSpec point = TestSpecs.Point(spec, width: 9, stepSize: 0.01, layers: 2);
+
+        SgdRun run = TestSpecs.Run(spec, point);
+        run.Advance(long.MaxValue);
+
+        Assert.Contains("W1_row_mean", run.Features);
+        Assert.Contains("W1_edges", run.Features);
+        Assert.NotNull(run.Dependence);
+        Assert.InRange(run.Dependence.DistanceCorrelation, 0.0, 1.0);
+        Assert.InRange(run.Dependence.PValue, 1.0 / 50, 1.0);
+        Assert.Equal(point.Steps, run.Dependence.Step);
     }
 
     [Fact]
     public void TheSameSpecAndPointGiveTheSameNumbersAndAnotherSeedIndexGivesOthers()
     {
         SweepSpec spec = TestSpecs.Small();
-        TestSet testSet = TestSet.Draw(DataModel.Create(spec.Data), spec.Observe.TestSamples, spec.Seed);
         double FinalRisk(int seed)
         {
-            var run = new SgdRun(spec, TestSpecs.Point(spec, 10, 0.01, seed), testSet);
+            SgdRun run = TestSpecs.Run(spec, TestSpecs.Point(spec, 10, 0.01, seed));
             run.Advance(long.MaxValue);
             return run.Risk[^1].Risk;
         }
@@ -70,10 +97,8 @@ public sealed class SgdRunTests
     public void SgdLowersTheTestRiskOfTheMmnIsotropicModel()
     {
         SweepSpec spec = TestSpecs.Small(d: 10, horizon: 5.0, testSamples: 4000);
-        PointSpec point = TestSpecs.Point(spec, width: 50, stepSize: 0.002);
-        TestSet testSet = TestSet.Draw(DataModel.Create(spec.Data), spec.Observe.TestSamples, spec.Seed);
+        SgdRun run = TestSpecs.Run(spec, TestSpecs.Point(spec, width: 50, stepSize: 0.002));
 
-        var run = new SgdRun(spec, point, testSet);
         run.Advance(long.MaxValue);
 
         RiskPoint first = run.Risk[0], last = run.Risk[^1];
@@ -81,16 +106,41 @@ public sealed class SgdRunTests
     }
 
     [Fact]
-    public void AHugeStepSizeEndsTheRunAsDivergedAtTheStepWhereItHappened()
+    public void AHugeStepSizeEndsTheRunAsDivergedBeforeTheLastStep()
     {
         SweepSpec spec = TestSpecs.Small(Presets.MmnRelu, ActivationKinds.Relu, horizon: 1e4);
-        PointSpec point = TestSpecs.Point(spec, width: 10, stepSize: 5.0);
-        TestSet testSet = TestSet.Draw(DataModel.Create(spec.Data), spec.Observe.TestSamples, spec.Seed);
+        SgdRun run = TestSpecs.Run(spec, TestSpecs.Point(spec, width: 10, stepSize: 5.0));
 
-        var run = new SgdRun(spec, point, testSet);
         run.Advance(long.MaxValue);
 
         Assert.Equal(RunStatus.Diverged, run.Status);
-        Assert.True(run.Step < point.Steps);
+        Assert.True(run.Step < run.TotalSteps);
     }
+
+    [Fact]
+    public void AParameterAboveTheDivergenceBoundEndsTheRunAtACheckStep()
+    {
+        // Output weights start near 1, above the bound 0.5: the check at step 0 stops the run.
+        SweepSpec spec = TestSpecs.Small(model: TestSpecs.Model(Presets.MmnRelu) with { DivergenceBound = 0.5 });
+        SgdRun run = TestSpecs.Run(spec, TestSpecs.Point(spec, width: 10, stepSize: 0.01));
+
+        run.Advance(long.MaxValue);
+
+        Assert.Equal(RunStatus.Diverged, run.Status);
+        Assert.Equal(0, run.Step);
+        Assert.True(run.Network.MaxAbsParameter() > 0.5);
+    }
+
+    [Fact]
+    public void ThePowerScheduleDecaysAsOnePlusTOverT0ToTheMinusAlpha()
+    {
+        SweepSpec spec = TestSpecs.Small() with { Training = new TrainingSpec(1.0, null, new XiSpec("power", T0: 2.0, Alpha: 0.5)) };
+        SgdRun run = TestSpecs.Run(spec, TestSpecs.Point(spec, 4, 0.01));
+
+        Assert.Equal(1.0, run.Xi(0), 15);
+        Assert.Equal(Math.Pow(3.0, -0.5), run.Xi(4.0), 15);
+    }
+
+    private static IEnumerable<string> Flatten(IEnumerable<MeasureSnapshot> snapshots) =>
+        snapshots.Select(s => $"{s.Step}/{s.Feature}/{string.Join(',', s.Values)}");
 }

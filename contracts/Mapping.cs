@@ -1,0 +1,64 @@
+using MeanFieldCluster.Engine.Specs;
+using MeanFieldCluster.Engine.Training;
+
+namespace MeanFieldCluster.Contracts;
+
+/// <summary>Conversions between engine values and wire records.</summary>
+public static class Mapping
+{
+    /// <summary>The assignment of one planned point.</summary>
+    public static PointAssignment ToAssignment(string sweepId, string specJson, PointSpec p)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        return new PointAssignment(sweepId, specJson, p.Index, [.. p.Widths], p.StepSize, p.Layers, [.. p.Gamma], p.Seed, p.Steps, [.. p.RiskSteps], [.. p.SnapshotSteps], [.. p.RawSteps]);
+    }
+
+    /// <summary>The planned point of an assignment.</summary>
+    public static PointSpec ToPointSpec(PointAssignment a)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        return new PointSpec(a.Index, a.Widths, a.StepSize, a.Layers, a.Gamma, a.Seed, a.Steps, a.RiskSteps, a.SnapshotSteps, a.RawSteps);
+    }
+
+    /// <summary>The final report of a run (or of a point that never got to run, when <paramref name="run"/> is null).</summary>
+    public static PointResult ToResult(int index, PointState state, SgdRun? run, string? error, double seconds)
+    {
+        if (run is null)
+        {
+            return new PointResult(index, state, 0, error, [], [], seconds, [], [], null);
+        }
+
+        DependenceResult? dep = run.Dependence;
+        return new PointResult(
+            index,
+            state,
+            run.Step,
+            error,
+            [.. run.Risk.Select(r => new RiskRow(r.Step, r.Time, r.Risk, r.StdErr))],
+            [.. run.Snapshots.Select(s => new MeasureRow(s.Step, s.Time, s.Feature, [.. s.Values]))],
+            seconds,
+            [.. run.Histograms.Select(h => new HistogramRow(h.Step, h.Time, h.Feature, h.Low, h.High, [.. h.Counts]))],
+            [.. run.Raw.Select(r => new RawRow(r.Step, r.Time, r.Feature, [.. r.Values]))],
+            dep is null ? null : new DependenceRow(dep.Step, dep.DistanceCorrelation, dep.PValue, dep.Pairs, dep.Permutations));
+    }
+
+    /// <summary>What a point's report contributes to the aggregation.</summary>
+    public static PointOutcome ToOutcome(PointSpec point, PointResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        RunStatus status = result.State switch
+        {
+            PointState.Completed => RunStatus.Completed,
+            PointState.Diverged => RunStatus.Diverged,
+            _ => RunStatus.Running,
+        };
+        DependenceRow? dep = result.Dependence;
+        return new PointOutcome(
+            point,
+            status,
+            result.Steps,
+            [.. result.Risk.Select(r => new RiskPoint(r.Step, r.Time, r.Risk, r.StdErr))],
+            [.. result.Measures.Select(m => new MeasureSnapshot(m.Step, m.Time, m.Feature, m.Values))],
+            dep is null ? null : new DependenceResult(dep.Step, dep.DistanceCorrelation, dep.PValue, dep.Pairs, dep.Permutations));
+    }
+}

@@ -1,0 +1,442 @@
+using System.Globalization;
+using System.Numerics.Tensors;
+using MeanFieldCluster.Engine.Activations;
+using MeanFieldCluster.Engine.Randomness;
+using MeanFieldCluster.Engine.Specs;
+
+namespace MeanFieldCluster.Engine.Networks;
+
+/// <summary>
+/// A fully connected network in the mean-field parametrization (MATH section 2), hidden layers
+/// ℓ = 1..L with widths N_ℓ and normalizers N_ℓ^{-γ_ℓ}:
+/// <code>
+/// u_{1,i}   = &lt;w_i, x&gt; + b_{1,i}
+/// u_{ℓ+1,j} = N_ℓ^{-γ_ℓ} Σ_i W^ℓ_{ji} σ(u_{ℓ,i}) + b_{ℓ+1,j}
+/// ŷ(x)      = N_L^{-γ_L} Σ_j c_j σ(u_{L,j})
+/// </code>
+/// All parameters live in one flat array θ, in blocks [w (N_1×d, row-major: neuron i's w_i is contiguous),
+/// b_1..b_L, W^1..W^{L-1} (N_{ℓ+1}×N_ℓ, row j = the weights into neuron j), c]. Bias blocks exist (as
+/// zeros, never trained) also when the model has no biases, so the layout depends on the widths only.
+/// </summary>
+public sealed class MeanFieldNetwork
+{
+    private readonly Activation _sigma;
+    private readonly double[] _normalizer;
+    private readonly int[] _biasOffset;
+    private readonly int[] _hiddenOffset;
+    private readonly List<ParameterBlock> _blocks = [];
+
+    // Per-sample scratch: pre-activations u, activations h, derivatives σ'(u), and δ = ∂ŷ/∂u, per layer.
+    private Scratch[] _scratch;
+
+    /// <summary>Creates a network with all parameters zero; see <see cref="Initialize"/>.</summary>
+    public MeanFieldNetwork(Activation sigma, int dimension, IReadOnlyList<int> widths, IReadOnlyList<double> gamma, bool hasBias, TrainSpec train, bool meanFieldScaling)
+    {
+        ArgumentNullException.ThrowIfNull(sigma);
+        ArgumentNullException.ThrowIfNull(widths);
+        ArgumentNullException.ThrowIfNull(gamma);
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
+        if (widths.Count < 1 || widths.Any(n => n < 1) || gamma.Count != widths.Count)
+        {
+            throw new ArgumentException("Need at least one layer, positive widths and one γ per layer.");
+        }
+
+        _sigma = sigma;
+        Dimension = dimension;
+        Widths = [.. widths];
+        Gamma = [.. gamma];
+        HasBias = hasBias;
+        int layers = Widths.Length;
+        _normalizer = [.. Enumerable.Range(0, layers).Select(l => Math.Pow(Widths[l], -Gamma[l]))];
+        double Scale(int l) => meanFieldScaling ? Math.Pow(Widths[l], Gamma[l]) : 1.0;
+
+        // Mean-field multipliers (MATH section 3): the normalizer of the sum a parameter enters (1 for w and
+        // biases, N_ℓ^{γ_ℓ} for W^ℓ and c) times that of the sum its receiving neuron's activation enters next.
+        int offset = 0;
+        AddBlock(BlockKind.First, 0, ref offset, Widths[0] * dimension, train.First, Scale(0));
+        _biasOffset = new int[layers];
+        for (int l = 0; l < layers; l++)
+        {
+            _biasOffset[l] = offset;
+            AddBlock(BlockKind.Bias, l + 1, ref offset, Widths[l], hasBias && train.Bias, Scale(l));
+        }
+
+        _hiddenOffset = new int[Math.Max(0, layers - 1)];
+        for (int l = 0; l < layers - 1; l++)
+        {
+            _hiddenOffset[l] = offset;
+            AddBlock(BlockKind.Hidden, l + 1, ref offset, Widths[l + 1] * Widths[l], train.Hidden, Scale(l) * Scale(l + 1));
+        }
+
+        OutputOffset = offset;
+        AddBlock(BlockKind.Output, 0, ref offset, Widths[layers - 1], train.Output, Scale(layers - 1));
+        Theta = new double[offset];
+        _scratch = [new Scratch(Widths)];
+    }
+
+    /// <summary>Input dimension d.</summary>
+    public int Dimension { get; }
+
+    /// <summary>Hidden widths N_1..N_L.</summary>
+    public int[] Widths { get; }
+
+    /// <summary>Normalization exponents γ_1..γ_L.</summary>
+    public double[] Gamma { get; }
+
+    /// <summary>Number of hidden layers L.</summary>
+    public int Layers => Widths.Length;
+
+    /// <summary>Whether hidden neurons have biases.</summary>
+    public bool HasBias { get; }
+
+    /// <summary>All parameters, flat (see the class summary for the layout).</summary>
+    public double[] Theta { get; }
+
+    /// <summary>The parameter blocks in layout order.</summary>
+    public IReadOnlyList<ParameterBlock> Blocks => _blocks;
+
+    /// <summary>Offset of the output weights c in <see cref="Theta"/>.</summary>
+    public int OutputOffset { get; }
+
+    /// <summary>Number of parameters.</summary>
+    public int ParameterCount => Theta.Length;
+
+    /// <summary>First-layer weights w, N_1×d row-major.</summary>
+    public Span<double> FirstLayer => Theta.AsSpan(0, Widths[0] * Dimension);
+
+    /// <summary>Output weights c, length N_L.</summary>
+    public Span<double> Output => Theta.AsSpan(OutputOffset, Widths[^1]);
+
+    /// <summary>Biases of hidden layer <paramref name="layer"/> (1-based).</summary>
+    public Span<double> Bias(int layer) => Theta.AsSpan(_biasOffset[layer - 1], Widths[layer - 1]);
+
+    /// <summary>W^ℓ for <paramref name="layer"/> = ℓ in 1..L-1: N_{ℓ+1}×N_ℓ row-major.</summary>
+    public Span<double> Hidden(int layer) => Theta.AsSpan(_hiddenOffset[layer - 1], Widths[layer] * Widths[layer - 1]);
+
+    /// <summary>
+    /// Builds the network of a model at given widths and γ, drawing its parameters from
+    /// <paramref name="rng"/> in layout order: w_i ~ N(0, κ²/d I_d); b ~ N(bias_mean, bias_std²) when the
+    /// model has biases; W^ℓ_{ji} ~ N(hidden_mean, hidden_std²); c_j ~ N(output_mean, output_std²).
+    /// </summary>
+    public static MeanFieldNetwork Initialize(ModelSpec model, int dimension, IReadOnlyList<int> widths, IReadOnlyList<double> gamma, ref Xoshiro256 rng)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var network = new MeanFieldNetwork(Activation.Create(model.Activation), dimension, widths, gamma, model.Bias, model.Train, model.MeanFieldScaling);
+        InitSpec init = model.Init;
+        FillGaussian(network.FirstLayer, 0.0, init.Kappa / Math.Sqrt(dimension), ref rng);
+        for (int l = 1; l <= network.Layers && model.Bias; l++)
+        {
+            FillGaussian(network.Bias(l), init.BiasMean, init.BiasStd, ref rng);
+        }
+
+        for (int l = 1; l < network.Layers; l++)
+        {
+            FillGaussian(network.Hidden(l), init.HiddenMean, init.HiddenStd, ref rng);
+        }
+
+        FillGaussian(network.Output, init.OutputMean, init.OutputStd, ref rng);
+        return network;
+    }
+
+    /// <summary>ŷ(x).</summary>
+    public double Predict(ReadOnlySpan<double> x) => Forward(x, _scratch[0]);
+
+    /// <summary>Writes the first-layer pre-activations u_{1,i} = &lt;w_i, x&gt; + b_{1,i} into <paramref name="u"/>.</summary>
+    public void FirstPreActivations(ReadOnlySpan<double> x, Span<double> u)
+    {
+        int d = Dimension;
+        ReadOnlySpan<double> w = FirstLayer;
+        ReadOnlySpan<double> b = Bias(1);
+        for (int i = 0; i < Widths[0]; i++)
+        {
+            u[i] = TensorPrimitives.Dot(w.Slice(i * d, d), x) + b[i];
+        }
+    }
+
+    /// <summary>Writes every layer's pre-activations for input <paramref name="x"/>: element ℓ-1 of the result has length N_ℓ.</summary>
+    public double[][] PreActivations(ReadOnlySpan<double> x)
+    {
+        Forward(x, _scratch[0]);
+        return [.. _scratch[0].U.Select(u => (double[])u.Clone())];
+    }
+
+    /// <summary>The quadratic loss (y - ŷ(x))².</summary>
+    public double Loss(ReadOnlySpan<double> x, double y)
+    {
+        double r = y - Predict(x);
+        return r * r;
+    }
+
+    /// <summary>
+    /// The gradient of (y - ŷ(x))² with respect to every parameter, frozen ones included, in the flat
+    /// layout. This is the raw gradient, before the mean-field multipliers.
+    /// </summary>
+    public void LossGradient(ReadOnlySpan<double> x, double y, Span<double> gradient)
+    {
+        if (gradient.Length != ParameterCount)
+        {
+            throw new ArgumentException($"gradient must have length {ParameterCount}.", nameof(gradient));
+        }
+
+        Scratch s = _scratch[0];
+        double residual = y - Forward(x, s);
+        Backward(s);
+        gradient.Clear();
+        AddSampleUpdate(gradient, x, s, -2.0 * residual, useMultipliers: false);
+    }
+
+    /// <summary>
+    /// One step of (noisy) SGD on a mini-batch (MATH section 3): every trained parameter θ becomes
+    /// (1 − 2λs) θ + 2s (1/B) Σ_b (y_b − ŷ(x_b)) M_θ ∂ŷ(x_b)/∂θ + sqrt(4s/β) g, with M_θ the mean-field
+    /// multiplier of its block, all derivatives taken at the pre-step parameters, and g ~ N(0, 1) drawn
+    /// from <paramref name="noise"/> (only when β is finite). Frozen parameters do not move.
+    /// <paramref name="xs"/> holds B rows of length d. Returns the mean residual over the batch (not
+    /// finite when the run has diverged).
+    /// </summary>
+    public double SgdStep(ReadOnlySpan<double> xs, ReadOnlySpan<double> ys, double stepSize, double ridge, double beta, ref Xoshiro256 noise)
+    {
+        int batch = ys.Length;
+        EnsureScratch(batch);
+        int d = Dimension;
+        double meanResidual = 0;
+        for (int s = 0; s < batch; s++)
+        {
+            double residual = ys[s] - Forward(xs.Slice(s * d, d), _scratch[s]);
+            _scratch[s].Residual = residual;
+            meanResidual += residual / batch;
+            Backward(_scratch[s]);
+        }
+
+        if (ridge > 0)
+        {
+            double shrink = 1.0 - (2.0 * ridge * stepSize);
+            foreach (ParameterBlock block in _blocks.Where(b => b.Trainable))
+            {
+                Span<double> values = Theta.AsSpan(block.Offset, block.Length);
+                TensorPrimitives.Multiply(values, shrink, values);
+            }
+        }
+
+        for (int s = 0; s < batch; s++)
+        {
+            AddSampleUpdate(Theta, xs.Slice(s * d, d), _scratch[s], 2.0 * stepSize * _scratch[s].Residual / batch, useMultipliers: true);
+        }
+
+        if (double.IsFinite(beta))
+        {
+            double amplitude = Math.Sqrt(4.0 * stepSize / beta);
+            foreach (ParameterBlock block in _blocks.Where(b => b.Trainable))
+            {
+                Span<double> values = Theta.AsSpan(block.Offset, block.Length);
+                for (int k = 0; k < values.Length; k++)
+                {
+                    values[k] += amplitude * noise.NextGaussian();
+                }
+            }
+        }
+
+        return meanResidual;
+    }
+
+    /// <summary>Whether flat parameter <paramref name="index"/> is trained by SGD.</summary>
+    public bool IsTrainable(int index) => _blocks.First(b => index >= b.Offset && index < b.Offset + b.Length).Trainable;
+
+    /// <summary>The largest absolute parameter value (NaN when a parameter is NaN).</summary>
+    public double MaxAbsParameter()
+    {
+        double max = 0;
+        foreach (double v in Theta)
+        {
+            if (double.IsNaN(v))
+            {
+                return double.NaN;
+            }
+
+            max = Math.Max(max, Math.Abs(v));
+        }
+
+        return max;
+    }
+
+    /// <summary>Writes ‖w_i‖ for every first-layer neuron into <paramref name="destination"/>.</summary>
+    public void WeightNorms(Span<double> destination)
+    {
+        int d = Dimension;
+        ReadOnlySpan<double> w = FirstLayer;
+        for (int i = 0; i < Widths[0]; i++)
+        {
+            destination[i] = TensorPrimitives.Norm(w.Slice(i * d, d));
+        }
+    }
+
+    private double Forward(ReadOnlySpan<double> x, Scratch s)
+    {
+        FirstPreActivations(x, s.U[0]);
+        _sigma.Apply(s.U[0], s.H[0], s.DH[0]);
+        for (int l = 1; l < Layers; l++)
+        {
+            ReadOnlySpan<double> weights = Hidden(l);
+            ReadOnlySpan<double> bias = Bias(l + 1);
+            double[] input = s.H[l - 1];
+            int fanIn = Widths[l - 1];
+            for (int j = 0; j < Widths[l]; j++)
+            {
+                s.U[l][j] = (_normalizer[l - 1] * TensorPrimitives.Dot(weights.Slice(j * fanIn, fanIn), input)) + bias[j];
+            }
+
+            _sigma.Apply(s.U[l], s.H[l], s.DH[l]);
+        }
+
+        return _normalizer[^1] * TensorPrimitives.Dot(Output, s.H[^1]);
+    }
+
+    // δ_{L,j} = N_L^{-γ_L} c_j σ'(u_{L,j});  δ_{ℓ,i} = σ'(u_{ℓ,i}) N_ℓ^{-γ_ℓ} Σ_j W^ℓ_{ji} δ_{ℓ+1,j}.
+    private void Backward(Scratch s)
+    {
+        int last = Layers - 1;
+        TensorPrimitives.Multiply(Output, s.DH[last], s.Delta[last]);
+        TensorPrimitives.Multiply(s.Delta[last], _normalizer[last], s.Delta[last]);
+        for (int l = last - 1; l >= 0; l--)
+        {
+            ReadOnlySpan<double> weights = Hidden(l + 1);
+            int fanIn = Widths[l];
+            Span<double> delta = s.Delta[l];
+            delta.Clear();
+            for (int j = 0; j < Widths[l + 1]; j++)
+            {
+                TensorPrimitives.MultiplyAdd(weights.Slice(j * fanIn, fanIn), s.Delta[l + 1][j], delta, delta);
+            }
+
+            TensorPrimitives.Multiply(delta, s.DH[l], delta);
+            TensorPrimitives.Multiply(delta, _normalizer[l], delta);
+        }
+    }
+
+    // target += coefficient · M · ∂ŷ/∂θ for every trained block (every block, with M = 1, when !useMultipliers).
+    private void AddSampleUpdate(Span<double> target, ReadOnlySpan<double> x, Scratch s, double coefficient, bool useMultipliers)
+    {
+        foreach (ParameterBlock block in _blocks)
+        {
+            if (useMultipliers && !block.Trainable)
+            {
+                continue;
+            }
+
+            double k = coefficient * (useMultipliers ? block.Multiplier : 1.0);
+            Span<double> values = target.Slice(block.Offset, block.Length);
+            switch (block.Kind)
+            {
+                case BlockKind.First:
+                    AddFirstLayerUpdate(values, x, s.Delta[0], k);
+                    break;
+                case BlockKind.Bias:
+                    // ∂ŷ/∂b_{ℓ,i} = δ_{ℓ,i}
+                    TensorPrimitives.MultiplyAdd(s.Delta[block.Layer - 1], k, values, values);
+                    break;
+                case BlockKind.Hidden:
+                    AddHiddenUpdate(values, block.Layer, s, k);
+                    break;
+                case BlockKind.Output:
+                    // ∂ŷ/∂c_j = N_L^{-γ_L} h_{L,j}
+                    TensorPrimitives.MultiplyAdd(s.H[^1], k * _normalizer[^1], values, values);
+                    break;
+            }
+        }
+    }
+
+    // ∂ŷ/∂w_i = δ_{1,i} x: a rank-1 update, skipping neurons whose δ is exactly zero (flat parts of σ).
+    private void AddFirstLayerUpdate(Span<double> w, ReadOnlySpan<double> x, ReadOnlySpan<double> delta, double k)
+    {
+        int d = Dimension;
+        for (int i = 0; i < delta.Length; i++)
+        {
+            double ki = k * delta[i];
+            if (ki != 0.0)
+            {
+                Span<double> wi = w.Slice(i * d, d);
+                TensorPrimitives.MultiplyAdd(x, ki, wi, wi);
+            }
+        }
+    }
+
+    // ∂ŷ/∂W^ℓ_{ji} = δ_{ℓ+1,j} N_ℓ^{-γ_ℓ} h_{ℓ,i}.
+    private void AddHiddenUpdate(Span<double> weights, int layer, Scratch s, double k)
+    {
+        int fanIn = Widths[layer - 1];
+        double kn = k * _normalizer[layer - 1];
+        for (int j = 0; j < Widths[layer]; j++)
+        {
+            Span<double> row = weights.Slice(j * fanIn, fanIn);
+            TensorPrimitives.MultiplyAdd(s.H[layer - 1], kn * s.Delta[layer][j], row, row);
+        }
+    }
+
+    private void AddBlock(BlockKind kind, int layer, ref int offset, int length, bool trainable, double multiplier)
+    {
+        string name = kind switch
+        {
+            BlockKind.First => "w",
+            BlockKind.Bias => string.Create(CultureInfo.InvariantCulture, $"b{layer}"),
+            BlockKind.Hidden => string.Create(CultureInfo.InvariantCulture, $"W{layer}"),
+            _ => "c",
+        };
+        _blocks.Add(new ParameterBlock(name, kind, layer, offset, length, trainable, multiplier));
+        offset += length;
+    }
+
+    private void EnsureScratch(int batch)
+    {
+        if (_scratch.Length < batch)
+        {
+            _scratch = [.. _scratch, .. Enumerable.Range(0, batch - _scratch.Length).Select(_ => new Scratch(Widths))];
+        }
+    }
+
+    private static void FillGaussian(Span<double> values, double mean, double std, ref Xoshiro256 rng)
+    {
+        for (int k = 0; k < values.Length; k++)
+        {
+            values[k] = mean + (std * rng.NextGaussian());
+        }
+    }
+
+    private sealed class Scratch(int[] widths)
+    {
+        public double[][] U { get; } = [.. widths.Select(n => new double[n])];
+
+        public double[][] H { get; } = [.. widths.Select(n => new double[n])];
+
+        public double[][] DH { get; } = [.. widths.Select(n => new double[n])];
+
+        public double[][] Delta { get; } = [.. widths.Select(n => new double[n])];
+
+        public double Residual { get; set; }
+    }
+}
+
+/// <summary>The kind of a parameter block.</summary>
+public enum BlockKind
+{
+    /// <summary>First-layer weights w.</summary>
+    First,
+
+    /// <summary>Hidden biases b_ℓ.</summary>
+    Bias,
+
+    /// <summary>Inner weights W^ℓ.</summary>
+    Hidden,
+
+    /// <summary>Output weights c.</summary>
+    Output,
+}
+
+/// <summary>A contiguous block of the flat parameter array.</summary>
+/// <param name="Name">w, b1..bL, W1..W{L-1} or c.</param>
+/// <param name="Kind">Its kind.</param>
+/// <param name="Layer">ℓ for b_ℓ and W^ℓ, else 0.</param>
+/// <param name="Offset">Start in the flat array.</param>
+/// <param name="Length">Number of parameters.</param>
+/// <param name="Trainable">Whether SGD moves it.</param>
+/// <param name="Multiplier">The mean-field gradient multiplier of the block (1 when scaling is off).</param>
+public sealed record ParameterBlock(string Name, BlockKind Kind, int Layer, int Offset, int Length, bool Trainable, double Multiplier);

@@ -1,0 +1,52 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace MeanFieldCluster.Client.Tests;
+
+/// <summary>Every shipped example runs through `mfc run` and produces an aggregation.</summary>
+public sealed class ExampleTests
+{
+    public static TheoryData<string> Examples() =>
+        [.. Directory.GetFiles(Path.Combine(CliHarness.RepositoryRoot(), "examples"), "*.yaml").Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal)];
+
+    [Theory]
+    [MemberData(nameof(Examples))]
+    public async Task TheExampleRunsToCompletionAndWritesAggregateJson(string example)
+    {
+        string spec = Path.Combine(CliHarness.RepositoryRoot(), "examples", example);
+        string outDir = Path.Combine(CliHarness.TempDirectory(), "out");
+
+        var (code, output, error) = await CliHarness.Run("run", spec, "--out", outDir);
+
+        Assert.True(code == 0, output + error);
+        Assert.All(File.ReadLines(Path.Combine(outDir, "points.csv")).Skip(1), line => Assert.Contains(",completed,", line, StringComparison.Ordinal));
+        using var aggregate = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "aggregate.json")));
+        Assert.True(aggregate.RootElement.GetProperty("risk_curves").GetArrayLength() > 0);
+        if (example == "mmn-fig1-small.yaml")
+        {
+            AssertTheMmnExampleLearnsAndItsWeightLawConverges(outDir, aggregate);
+        }
+    }
+
+    private static void AssertTheMmnExampleLearnsAndItsWeightLawConverges(string outDir, JsonDocument aggregate)
+    {
+        // The mean final risk over seeds is below the risk at t = 0 for every width.
+        string[] header = File.ReadLines(Path.Combine(outDir, "points.csv")).First().Split(',');
+        int width = Array.IndexOf(header, "width"), initial = Array.IndexOf(header, "initial_risk"), final = Array.IndexOf(header, "final_risk");
+        var byWidth = File.ReadLines(Path.Combine(outDir, "points.csv")).Skip(1).Select(line => line.Split(',')).GroupBy(f => f[width]).ToList();
+        Assert.Equal(3, byWidth.Count);
+        foreach (var group in byWidth)
+        {
+            double meanInitial = group.Average(f => double.Parse(f[initial], CultureInfo.InvariantCulture));
+            double meanFinal = group.Average(f => double.Parse(f[final], CultureInfo.InvariantCulture));
+            Assert.True(meanFinal < meanInitial, $"width {group.Key}: final {meanFinal} is not below initial {meanInitial}");
+        }
+
+        // The W1 distance of the law of ||w_i|| to the largest width's law decays in N: positive exponent.
+        JsonElement family = aggregate.RootElement.GetProperty("measure_convergence")[0];
+        JsonElement wNorm = family.GetProperty("features").EnumerateArray().Single(f => f.GetProperty("feature").GetString() == "w_norm");
+        JsonElement last = wNorm.GetProperty("times").EnumerateArray().Last();
+        Assert.Equal(20.0, last.GetProperty("time").GetDouble(), 9);
+        Assert.True(last.GetProperty("w1_fit").GetProperty("exponent").GetDouble() > 0, last.GetProperty("w1_fit").ToString());
+    }
+}
