@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MeanFieldCluster.Client.Cluster;
 using MeanFieldCluster.Client.Commands;
 
 namespace MeanFieldCluster.Client;
@@ -28,13 +29,15 @@ internal static class Cli
     private static RootCommand Build(TextWriter output, TextWriter error, bool interactive)
     {
         var specArgument = new Argument<string>("spec") { Description = "Sweep spec file (.yaml, .yml or .json)." };
+        var sweepIdArgument = new Argument<string>("sweep-id") { Description = "The sweep id printed by 'mfc submit'." };
         var setOption = new Option<string[]>("--set")
         {
             Description = "Override a spec field: --set path=value (e.g. --set grid.width=[100,200]). Repeatable.",
             AllowMultipleArgumentsPerToken = false,
         };
-        var outOption = new Option<string?>("--out", "-o") { Description = "Results folder (default: results/<spec name>)." };
-        var forceOption = new Option<bool>("--force") { Description = "Overwrite an existing results folder." };
+        var outOption = new Option<string?>("--out", "-o") { Description = "Results folder (default: results/<spec name> for run, results/<sweep id> for results)." };
+        var forceOption = new Option<bool>("--force") { Description = "Start over in (or overwrite) a results folder that holds results or an unfinished run." };
+        var resumeOption = new Option<bool>("--resume") { Description = "Finish the interrupted run in the results folder, without recomputing finished points." };
         var workersOption = new Option<int>("--workers")
         {
             Description = "Points computing at once (default: the number of cores).",
@@ -48,14 +51,69 @@ internal static class Cli
             }
         });
 
-        var run = new Command("run", "Run a sweep on an in-process silo and write a results folder.") { specArgument, setOption, outOption, forceOption, workersOption };
+        var run = new Command("run", "Run a sweep on an in-process silo and write a results folder.") { specArgument, setOption, outOption, forceOption, resumeOption, workersOption };
         run.SetAction((parse, token) => RunCommand.ExecuteAsync(
-            new RunSettings(parse.GetValue(specArgument)!, parse.GetValue(setOption) ?? [], parse.GetValue(outOption), parse.GetValue(forceOption), parse.GetValue(workersOption)),
+            new RunSettings(parse.GetValue(specArgument)!, parse.GetValue(setOption) ?? [], parse.GetValue(outOption), parse.GetValue(forceOption), parse.GetValue(resumeOption), parse.GetValue(workersOption)),
             output, error, interactive, token));
 
         var validate = new Command("validate", "Check a spec without running it; exit 2 with every error when it is not valid.") { specArgument, setOption };
         validate.SetAction((parse, _) => ValidateCommand.ExecuteAsync(parse.GetValue(specArgument)!, parse.GetValue(setOption) ?? [], output, error));
 
-        return new RootCommand("mfc: mean-field SGD sweeps on an Orleans cluster (MeanFieldCluster).") { run, validate };
+        // Cluster mode: every command takes the connection options.
+        var redisOption = new Option<string?>("--redis")
+        {
+            Description = "The cluster's Redis, e.g. localhost:6379 or host:6380,password=...,ssl=true (default: $MFC_REDIS).",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("MFC_REDIS"),
+        };
+        var clusterIdOption = new Option<string>("--cluster-id")
+        {
+            Description = "Cluster id (default: $MFC_CLUSTER_ID or mfc).",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("MFC_CLUSTER_ID") ?? "mfc",
+        };
+        var serviceIdOption = new Option<string>("--service-id")
+        {
+            Description = "Service id (default: $MFC_SERVICE_ID or MeanFieldCluster).",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("MFC_SERVICE_ID") ?? "MeanFieldCluster",
+        };
+        ConnectionSettings Connection(ParseResult p) => new(p.GetValue(redisOption), p.GetValue(clusterIdOption)!, p.GetValue(serviceIdOption)!);
+        Command ClusterCommand(string name, string description, params Symbol[] symbols)
+        {
+            var command = new Command(name, description);
+            foreach (Symbol s in symbols.Concat([redisOption, clusterIdOption, serviceIdOption]))
+            {
+                switch (s)
+                {
+                    case Argument a:
+                        command.Arguments.Add(a);
+                        break;
+                    case Option o:
+                        command.Options.Add(o);
+                        break;
+                }
+            }
+
+            return command;
+        }
+
+        var sweepIdOption = new Option<string?>("--sweep-id") { Description = "Choose the sweep id (default: <name>-<time>-<random>); resubmitting the same spec under an id returns that sweep." };
+        var submit = ClusterCommand("submit", "Submit a sweep to the cluster; prints its id and returns at once.", specArgument, setOption, sweepIdOption);
+        submit.SetAction((p, t) => ClusterCommands.SubmitAsync(Connection(p), p.GetValue(specArgument)!, p.GetValue(setOption) ?? [], p.GetValue(sweepIdOption), output, error, t));
+
+        var watch = ClusterCommand("watch", "Show live progress of a sweep until it finishes (survives the loss of a gateway silo).", sweepIdArgument);
+        watch.SetAction((p, t) => ClusterCommands.WatchAsync(Connection(p), p.GetValue(sweepIdArgument)!, output, error, interactive, t));
+
+        var status = ClusterCommand("status", "Print a sweep's state and progress once.", sweepIdArgument);
+        status.SetAction((p, t) => ClusterCommands.StatusAsync(Connection(p), p.GetValue(sweepIdArgument)!, output, error, t));
+
+        var list = ClusterCommand("list", "List the cluster's sweeps.");
+        list.SetAction((p, t) => ClusterCommands.ListAsync(Connection(p), output, error, t));
+
+        var cancel = ClusterCommand("cancel", "Cancel a sweep: running points stop after their current chunk, finished results are kept.", sweepIdArgument);
+        cancel.SetAction((p, t) => ClusterCommands.CancelAsync(Connection(p), p.GetValue(sweepIdArgument)!, output, error, t));
+
+        var results = ClusterCommand("results", "Write a sweep's results folder (the same files as mfc run).", sweepIdArgument, outOption, forceOption);
+        results.SetAction((p, t) => ClusterCommands.ResultsAsync(Connection(p), p.GetValue(sweepIdArgument)!, p.GetValue(outOption), p.GetValue(forceOption), output, error, t));
+
+        return new RootCommand("mfc: mean-field SGD sweeps on an Orleans cluster (MeanFieldCluster).") { run, validate, submit, watch, status, list, cancel, results };
     }
 }

@@ -46,6 +46,12 @@ public interface ISweepPointGrain : IGrainWithStringKey
     /// <summary>Current progress.</summary>
     Task<PointProgress> GetProgress();
 
+    /// <summary>The final report, or null while unfinished.</summary>
+    Task<PointResult?> GetResult();
+
+    /// <summary>How many times computation started or resumed (1 when never interrupted).</summary>
+    Task<int> GetAttempts();
+
     /// <summary>Stops the work after the current chunk.</summary>
     Task Cancel();
 }
@@ -55,4 +61,10 @@ public static class GrainKeys
 {
     /// <summary>The key of point <paramref name="index"/> of sweep <paramref name="sweepId"/>.</summary>
     public static string Point(string sweepId, int index) => $"{sweepId}/{index}";
+
+    /// <summary>The name of the grain storage provider every MeanFieldCluster grain uses.</summary>
+    public const string Storage = "mfc";
+
+    /// <summary>The key of the sweep registry.</summary>
+    public const long Registry = 0;
 }

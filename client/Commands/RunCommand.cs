@@ -1,6 +1,8 @@
+using System.Text.Json;
 using MeanFieldCluster.Client.Embedded;
 using MeanFieldCluster.Client.Progress;
 using MeanFieldCluster.Client.Results;
+using MeanFieldCluster.Client.Sweeps;
 using MeanFieldCluster.Contracts;
 using MeanFieldCluster.Engine.Specs;
 
@@ -10,15 +12,22 @@ namespace MeanFieldCluster.Client.Commands;
 /// <param name="SpecPath">The spec file.</param>
 /// <param name="Overrides">--set path=value items.</param>
 /// <param name="OutputDirectory">--out, or null for results/&lt;name&gt;.</param>
-/// <param name="Force">--force: overwrite an existing results folder.</param>
+/// <param name="Force">--force: start over in a folder that holds results or an unfinished run.</param>
+/// <param name="Resume">--resume: finish the interrupted run in the folder.</param>
 /// <param name="Workers">--workers: points computing at once.</param>
-internal sealed record RunSettings(string SpecPath, IReadOnlyList<string> Overrides, string? OutputDirectory, bool Force, int Workers);
+internal sealed record RunSettings(string SpecPath, IReadOnlyList<string> Overrides, string? OutputDirectory, bool Force, bool Resume, int Workers);
 
-/// <summary><c>mfc run</c>: runs a sweep on an embedded in-process silo and writes a results folder.</summary>
+/// <summary>
+/// <c>mfc run</c>: runs a sweep on an embedded in-process silo and writes a results folder. Grain state
+/// (every point's checkpoints and results) lives in &lt;out&gt;/.mfc-state while the run is unfinished, so
+/// <c>--resume</c> finishes a killed or interrupted run without recomputing finished points.
+/// </summary>
 internal static class RunCommand
 {
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
-    private static readonly TimeSpan CancelGrace = TimeSpan.FromSeconds(30);
+    /// <summary>The folder, inside the results folder, that holds an unfinished run's grain state.</summary>
+    public const string StateFolder = ".mfc-state";
+
+    private const string MarkerFile = "run.json";
 
     public static async Task<int> ExecuteAsync(RunSettings settings, TextWriter output, TextWriter error, bool interactive, CancellationToken cancellationToken)
     {
@@ -28,68 +37,81 @@ internal static class RunCommand
         }
 
         string directory = Path.GetFullPath(settings.OutputDirectory ?? Path.Combine("results", spec.Name));
-        if (!settings.Force && ResultsWriter.Files.Any(f => File.Exists(Path.Combine(directory, f))))
+        string stateDirectory = Path.Combine(directory, StateFolder);
+        string specJson = SpecWriter.ToJson(spec);
+        if (Prepare(settings, directory, stateDirectory, spec.Name, specJson, error) is not { } sweepId)
         {
-            await error.WriteLineAsync($"error: --out: '{directory}' already holds results; pass --force to overwrite them or choose another folder.");
             return SpecInput.BadInput;
         }
 
-        string specJson = SpecWriter.ToJson(spec);
-        string sweepId = $"{spec.Name}-{DateTime.UtcNow:yyyyMMddTHHmmssZ}-{Guid.NewGuid().ToString("N")[..6]}";
-        await output.WriteLineAsync($"sweep {sweepId}: {points.Count} points, {points.Sum(p => p.Steps):N0} SGD steps in all, {settings.Workers} worker slot(s)");
-
-        await using EmbeddedCluster cluster = await EmbeddedCluster.StartAsync(settings.Workers, CancellationToken.None);
+        string verb = settings.Resume ? "resuming sweep" : "sweep";
+        await output.WriteLineAsync($"{verb} {sweepId}: {points.Count} points, {points.Sum(p => p.Steps):N0} SGD steps in all, {settings.Workers} worker slot(s)");
+        await using EmbeddedCluster cluster = await EmbeddedCluster.StartAsync(settings.Workers, stateDirectory, CancellationToken.None);
         ISweepGrain sweep = cluster.Client.GetGrain<ISweepGrain>(sweepId);
-        SweepStatus status = await sweep.Start(specJson);
+        await sweep.Start(specJson);
 
         ProgressView view = ProgressView.Create(output, points, interactive);
-        bool cancelled = false;
-        status = await view.RunAsync(async update =>
+        SweepStatus status = await SweepSession.FollowAsync(cluster.Client, sweepId, points, view, TimeSpan.FromSeconds(30), cancellationToken);
+        bool interrupted = status.State == SweepState.Running;
+        SweepOutcome outcome = await SweepSession.ExportAsync(cluster.Client, sweepId, specJson, spec, points, status, interrupted, directory);
+        if (interrupted)
         {
-            SweepStatus current = status;
-            DateTime? cancelDeadline = null;
-            while (current.FinishedCount < points.Count)
+            await output.WriteLineAsync($"interrupted: finished points are saved; finish the rest with: mfc run {settings.SpecPath} --out {directory} --resume");
+        }
+        else
+        {
+            // Everything is in the results files now; the checkpoints are no longer needed.
+            await cluster.DisposeAsync();
+            Directory.Delete(stateDirectory, recursive: true);
+        }
+
+        return await SweepSession.ReportAsync(outcome, directory, interrupted, output, error);
+    }
+
+    // Decides the sweep id, refusing to mix runs in one folder; null (after printing why) when refused.
+    private static string? Prepare(RunSettings settings, string directory, string stateDirectory, string name, string specJson, TextWriter error)
+    {
+        string marker = Path.Combine(stateDirectory, MarkerFile);
+        if (settings.Resume)
+        {
+            if (!File.Exists(marker))
             {
-                if (cancellationToken.IsCancellationRequested && cancelDeadline is null)
-                {
-                    cancelled = true;
-                    cancelDeadline = DateTime.UtcNow + CancelGrace;
-                    await sweep.Cancel();
-                }
-
-                if (cancelDeadline is { } deadline && DateTime.UtcNow > deadline)
-                {
-                    break;
-                }
-
-                await Task.Delay(PollInterval, CancellationToken.None);
-                current = await sweep.GetStatus();
-                await update(current);
+                error.WriteLine($"error: --resume: '{directory}' holds no unfinished run to resume; run without --resume to start one.");
+                return null;
             }
 
-            return current;
-        });
+            RunMarker? previous = JsonSerializer.Deserialize<RunMarker>(File.ReadAllText(marker));
+            if (previous is null || previous.SpecJson != specJson)
+            {
+                error.WriteLine($"error: --resume: the spec (with its --set overrides) differs from the one of the unfinished run in '{directory}'; resume with the same spec, or pass --force to start over.");
+                return null;
+            }
 
-        var results = new PointResult?[points.Count];
-        for (int i = 0; i < results.Length; i++)
-        {
-            results[i] = await sweep.GetResult(i);
+            return previous.SweepId;
         }
 
-        SweepState state = cancelled ? SweepState.Cancelled : status.State;
-        string? aggregate = await sweep.GetAggregateJson();
-        ResultsWriter.Write(directory, new SweepOutcome(sweepId, specJson, spec, points, results, state, status.StartedUtc, status.FinishedUtc ?? DateTime.UtcNow, aggregate));
-
-        int failed = results.Count(r => r?.State == PointState.Failed);
-        int diverged = results.Count(r => r?.State == PointState.Diverged);
-        int completed = results.Count(r => r?.State == PointState.Completed);
-        await output.WriteLineAsync($"{completed} completed, {diverged} diverged, {failed} failed, {points.Count - completed - diverged - failed} not finished");
-        await output.WriteLineAsync($"results: {directory}");
-        foreach (PointResult r in results.OfType<PointResult>().Where(r => r.State == PointState.Failed))
+        bool unfinished = File.Exists(marker);
+        bool hasResults = ResultsWriter.Files.Any(f => File.Exists(Path.Combine(directory, f)));
+        if ((unfinished || hasResults) && !settings.Force)
         {
-            await error.WriteLineAsync($"error: point {r.Index} failed: {r.Error}");
+            error.WriteLine(unfinished
+                ? $"error: --out: '{directory}' holds an unfinished run; pass --resume to finish it or --force to start over."
+                : $"error: --out: '{directory}' already holds results; pass --force to overwrite them or choose another folder.");
+            return null;
         }
 
-        return cancelled ? 130 : failed > 0 ? 1 : 0;
+        if (Directory.Exists(stateDirectory))
+        {
+            Directory.Delete(stateDirectory, recursive: true);
+        }
+
+        string sweepId = $"{name}-{DateTime.UtcNow:yyyyMMddTHHmmssZ}-{Guid.NewGuid().ToString("N")[..6]}";
+        Directory.CreateDirectory(stateDirectory);
+        string temporary = marker + ".partial";
+        File.WriteAllText(temporary, JsonSerializer.Serialize(new RunMarker(sweepId, specJson)));
+        File.Move(temporary, marker, overwrite: true);
+        return sweepId;
     }
+
+    private sealed record RunMarker(string SweepId, string SpecJson);
 }

@@ -12,6 +12,7 @@ namespace MeanFieldCluster.Client.Embedded;
 internal sealed class EmbeddedCluster : IAsyncDisposable
 {
     private readonly IHost _host;
+    private bool _disposed;
 
     private EmbeddedCluster(IHost host)
     {
@@ -22,8 +23,11 @@ internal sealed class EmbeddedCluster : IAsyncDisposable
     /// <summary>The client of the in-process silo.</summary>
     public IClusterClient Client { get; }
 
-    /// <summary>Starts the silo; <paramref name="workerSlots"/> caps the points computing at once.</summary>
-    public static async Task<EmbeddedCluster> StartAsync(int workerSlots, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts the silo; <paramref name="workerSlots"/> caps the points computing at once, and grain state
+    /// (checkpoints) goes to <paramref name="stateDirectory"/>, or stays in memory when it is null.
+    /// </summary>
+    public static async Task<EmbeddedCluster> StartAsync(int workerSlots, string? stateDirectory, CancellationToken cancellationToken)
     {
         HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
@@ -31,7 +35,7 @@ internal sealed class EmbeddedCluster : IAsyncDisposable
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("Orleans", LogLevel.Error);
         builder.UseOrleans(silo => silo
-            .UseEmbeddedCluster(clusterId: $"embedded-{Environment.ProcessId}")
+            .UseEmbeddedCluster(clusterId: $"embedded-{Environment.ProcessId}", stateDirectory)
             .AddMeanFieldCluster(new WorkerOptions { Slots = workerSlots }));
         IHost host = builder.Build();
         await host.StartAsync(cancellationToken);
@@ -41,6 +45,12 @@ internal sealed class EmbeddedCluster : IAsyncDisposable
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         try
         {

@@ -19,7 +19,8 @@ namespace MeanFieldCluster.Client.Results;
 /// <param name="StartedUtc">Submission time.</param>
 /// <param name="FinishedUtc">Completion time.</param>
 /// <param name="AggregateJson">The coordinator's aggregation, when every point finished.</param>
-internal sealed record SweepOutcome(string SweepId, string SpecJson, SweepSpec Spec, IReadOnlyList<PointSpec> Points, IReadOnlyList<PointResult?> Results, SweepState State, DateTime StartedUtc, DateTime FinishedUtc, string? AggregateJson);
+/// <param name="Attempts">How many times each point started or resumed computing (1 when never interrupted).</param>
+internal sealed record SweepOutcome(string SweepId, string SpecJson, SweepSpec Spec, IReadOnlyList<PointSpec> Points, IReadOnlyList<PointResult?> Results, SweepState State, DateTime StartedUtc, DateTime FinishedUtc, string? AggregateJson, IReadOnlyList<int> Attempts);
 
 /// <summary>
 /// Writes a results folder: points.csv, curves.csv, measures.csv, histograms.csv, aggregate.json,
@@ -163,6 +164,7 @@ internal static class ResultsWriter
                 ["status"] = StatusName(r?.State ?? PointState.Pending),
                 ["steps"] = r?.Steps ?? 0,
                 ["seconds"] = r is null ? null : Math.Round(r.Seconds, 3),
+                ["attempts"] = outcome.Attempts[p.Index],
                 ["error"] = r?.Error,
             });
         }

@@ -1,65 +1,82 @@
 using MeanFieldCluster.Contracts;
 using MeanFieldCluster.Engine.Aggregation;
 using MeanFieldCluster.Engine.Specs;
+using MeanFieldCluster.Engine.Training;
+using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
+using Orleans.Storage;
 
 namespace MeanFieldCluster.Silo.Grains;
 
 /// <summary>
-/// The coordinator of one sweep. Expands the grid, assigns each point to its own point grain, and
-/// collects progress and results. Reports are idempotent: a point's result counts once, whatever the
-/// number of times it arrives. Every method body is synchronous between awaits, so interleaving is safe.
+/// The coordinator of one sweep. Expands the grid, assigns each point to its own point grain, follows
+/// progress, and aggregates. Its storage holds the spec and the final state of every point (not the
+/// results, which stay with the point grains), so it survives the loss of its silo. A watchdog restarts
+/// points that stop reporting (their silo died): a restarted point resumes from its last checkpoint.
+/// Reports are idempotent: a point's final report counts once, however often it arrives.
 /// </summary>
 [Reentrant]
-public sealed class SweepGrain : Grain, ISweepGrain
+public sealed partial class SweepGrain(
+    [PersistentState("sweep", GrainKeys.Storage)] IPersistentState<SweepGrainState> state,
+    ILogger<SweepGrain> logger) : Grain, ISweepGrain, IRemindable
 {
-    private string? _specJson;
-    private SweepSpec? _spec;
+    private const string WatchdogReminder = "watchdog";
+
+    /// <summary>A point silent for this long is asked to start again (a no-op when it is in fact running).</summary>
+    private static readonly TimeSpan StallAfter = TimeSpan.FromSeconds(10);
+
     private PointSpec[] _points = [];
-    private string? _aggregateJson;
-    private string _name = "";
-    private PointProgress[] _progress = [];
-    private PointResult?[] _results = [];
-    private DateTime _startedUtc;
-    private DateTime? _finishedUtc;
-    private bool _cancelled;
+    private PointProgress?[] _live = [];
+    private DateTime[] _lastHeard = [];
+    private IGrainTimer? _watchdog;
+    private Task<string>? _aggregation;
+
+    private string SweepId => this.GetPrimaryKeyString();
+
+    private bool IsFinished => state.State.FinishedUtc is not null;
+
+    /// <inheritdoc/>
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (state.State.SpecJson is { } specJson)
+        {
+            Plan(specJson);
+            if (!IsFinished)
+            {
+                StartWatchdog();
+            }
+        }
+
+        return Task.CompletedTask;
+    }
 
     /// <inheritdoc/>
     public async Task<SweepStatus> Start(string specJson)
     {
         ArgumentNullException.ThrowIfNull(specJson);
-        if (_specJson is not null)
+        if (state.State.SpecJson is not null)
         {
-            if (_specJson != specJson)
+            if (state.State.SpecJson != specJson)
             {
-                throw new InvalidOperationException($"Sweep '{this.GetPrimaryKeyString()}' already exists with a different spec; choose another sweep id.");
+                throw new InvalidOperationException($"Sweep '{SweepId}' already exists with a different spec; choose another sweep id.");
             }
 
+            // Resubmitting an existing sweep (mfc run --resume) restarts whatever is unfinished.
+            await RestartStalled(TimeSpan.Zero);
             return Status();
         }
 
-        SweepSpec spec;
-        IReadOnlyList<PointSpec> points;
-        try
-        {
-            spec = SpecLoader.Parse(specJson, SpecFormat.Json);
-            points = SweepPlanner.Expand(spec);
-        }
-        catch (SpecException ex)
-        {
-            // Specs are validated by the client first; this guards against other callers.
-            throw new ArgumentException(ex.Message, nameof(specJson));
-        }
-
-        _specJson = specJson;
-        _spec = spec;
-        _points = [.. points];
-        _name = spec.Name;
-        _startedUtc = DateTime.UtcNow;
-        _progress = [.. points.Select(p => new PointProgress(p.Index, PointState.Pending, 0, p.Steps))];
-        _results = new PointResult?[points.Count];
-        string sweepId = this.GetPrimaryKeyString();
-        await Task.WhenAll(points.Select(p => GrainFactory.GetGrain<ISweepPointGrain>(GrainKeys.Point(sweepId, p.Index)).Start(Mapping.ToAssignment(sweepId, specJson, p))));
+        SweepSpec spec = Plan(specJson);
+        state.State.SpecJson = specJson;
+        state.State.Name = spec.Name;
+        state.State.StartedUtc = DateTime.UtcNow;
+        state.State.Final = [.. _points.Select(_ => PointState.Pending)];
+        state.State.Steps = new long[_points.Length];
+        await state.WriteStateAsync();
+        await GrainFactory.GetGrain<ISweepRegistryGrain>(GrainKeys.Registry).Register(new SweepEntry(SweepId, spec.Name, _points.Length, state.State.StartedUtc));
+        await this.RegisterOrUpdateReminder(WatchdogReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        StartWatchdog();
+        await Task.WhenAll(_points.Select(p => PointGrain(p.Index).Start(Mapping.ToAssignment(SweepId, specJson, p))));
         return Status();
     }
 
@@ -67,70 +84,201 @@ public sealed class SweepGrain : Grain, ISweepGrain
     public Task<SweepStatus> GetStatus() => Task.FromResult(Status());
 
     /// <inheritdoc/>
-    public Task<string?> GetSpecJson() => Task.FromResult(_specJson);
+    public Task<string?> GetSpecJson() => Task.FromResult(state.State.SpecJson);
 
     /// <inheritdoc/>
     public Task<PointResult?> GetResult(int index) =>
-        Task.FromResult(index >= 0 && index < _results.Length ? _results[index] : null);
+        InRange(index) ? PointGrain(index).GetResult() : Task.FromResult<PointResult?>(null);
 
     /// <inheritdoc/>
-    public Task<string?> GetAggregateJson()
+    public async Task<string?> GetAggregateJson()
     {
-        if (_aggregateJson is null && _finishedUtc is not null && _spec is not null)
+        if (state.State.AggregateJson is { } cached || !IsFinished)
         {
-            var outcomes = _results.Select((r, i) => Mapping.ToOutcome(_points[i], r!)).ToList();
-            _aggregateJson = AggregateWriter.ToJson(SweepAggregator.Aggregate(_spec, outcomes));
+            return state.State.AggregateJson;
         }
 
-        return Task.FromResult(_aggregateJson);
+        _aggregation ??= Aggregate();
+        string json = await _aggregation;
+        if (state.State.AggregateJson is null)
+        {
+            state.State.AggregateJson = json;
+            await state.WriteStateAsync();
+        }
+
+        return json;
     }
 
     /// <inheritdoc/>
     public Task ReportProgress(PointProgress progress)
     {
         ArgumentNullException.ThrowIfNull(progress);
-        if (InRange(progress.Index) && _results[progress.Index] is null)
+        if (InRange(progress.Index) && !IsFinal(state.State.Final[progress.Index]))
         {
-            _progress[progress.Index] = progress;
+            _live[progress.Index] = progress;
+            _lastHeard[progress.Index] = DateTime.UtcNow;
         }
 
         return Task.CompletedTask;
     }
 
     /// <inheritdoc/>
-    public Task ReportResult(PointResult result)
+    public async Task ReportResult(PointResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        if (InRange(result.Index) && _results[result.Index] is null)
+        if (!InRange(result.Index) || IsFinal(state.State.Final[result.Index]))
         {
-            _results[result.Index] = result;
-            _progress[result.Index] = new PointProgress(result.Index, result.State, result.Steps, _progress[result.Index].TotalSteps);
-            if (_results.All(r => r is not null))
-            {
-                _finishedUtc = DateTime.UtcNow;
-            }
+            return;
         }
 
-        return Task.CompletedTask;
+        state.State.Final[result.Index] = result.State;
+        state.State.Steps[result.Index] = result.Steps;
+        _live[result.Index] = null;
+        if (state.State.Final.All(IsFinal))
+        {
+            state.State.FinishedUtc = DateTime.UtcNow;
+            _watchdog?.Dispose();
+            _watchdog = null;
+        }
+
+        await WriteState();
+        if (IsFinished && await this.GetReminder(WatchdogReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
     }
 
     /// <inheritdoc/>
     public async Task Cancel()
     {
-        _cancelled = true;
-        string sweepId = this.GetPrimaryKeyString();
-        await Task.WhenAll(_progress
-            .Where(p => _results[p.Index] is null)
-            .Select(p => GrainFactory.GetGrain<ISweepPointGrain>(GrainKeys.Point(sweepId, p.Index)).Cancel()));
+        if (state.State.SpecJson is null || IsFinished)
+        {
+            return;
+        }
+
+        state.State.Cancelled = true;
+        await WriteState();
+        await Task.WhenAll(_points.Where(p => !IsFinal(state.State.Final[p.Index])).Select(p => PointGrain(p.Index).Cancel()));
     }
 
-    private bool InRange(int index) => index >= 0 && index < _results.Length;
+    /// <inheritdoc/>
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        // The reminder only needs to activate the grain after its silo died: activation starts the watchdog.
+        if (IsFinished && await this.GetReminder(WatchdogReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
+    private SweepSpec Plan(string specJson)
+    {
+        SweepSpec spec;
+        try
+        {
+            spec = SpecLoader.Parse(specJson, SpecFormat.Json);
+            _points = [.. SweepPlanner.Expand(spec)];
+        }
+        catch (SpecException ex)
+        {
+            // Specs are validated by the client first; this guards against other callers.
+            throw new ArgumentException(ex.Message, nameof(specJson));
+        }
+
+        _live = new PointProgress?[_points.Length];
+        _lastHeard = [.. _points.Select(_ => DateTime.UtcNow)];
+        return spec;
+    }
+
+    private void StartWatchdog() =>
+        _watchdog ??= this.RegisterGrainTimer(() => RestartStalled(StallAfter), new GrainTimerCreationOptions(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2)) { Interleave = true });
+
+    // Asks every unfinished point not heard from within `silence` to start: a running point ignores it,
+    // a point whose activation was lost is activated on a live silo and resumes from its checkpoint.
+    private async Task RestartStalled(TimeSpan silence)
+    {
+        if (state.State.SpecJson is not { } specJson || IsFinished)
+        {
+            return;
+        }
+
+        DateTime now = DateTime.UtcNow;
+        PointSpec[] stalled = [.. _points.Where(p => !IsFinal(state.State.Final[p.Index]) && now - _lastHeard[p.Index] >= silence)];
+        foreach (PointSpec p in stalled)
+        {
+            _lastHeard[p.Index] = now;
+        }
+
+        await Task.WhenAll(stalled.Select(async p =>
+        {
+            try
+            {
+                await PointGrain(p.Index).Start(Mapping.ToAssignment(SweepId, specJson, p));
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogRestartFailed(logger, ex, SweepId, p.Index);
+            }
+        }));
+    }
+
+    // Streams the points' results through the aggregator one by one, keeping only what it needs.
+    private async Task<string> Aggregate()
+    {
+        SweepSpec spec = SpecLoader.Parse(state.State.SpecJson!, SpecFormat.Json);
+        var outcomes = new List<PointOutcome>(_points.Length);
+        foreach (PointSpec p in _points)
+        {
+            PointResult? r = await PointGrain(p.Index).GetResult();
+            if (r is not null)
+            {
+                outcomes.Add(Mapping.ToOutcome(p, r));
+            }
+        }
+
+        return AggregateWriter.ToJson(SweepAggregator.Aggregate(spec, outcomes));
+    }
 
     private SweepStatus Status()
     {
-        SweepState state = _specJson is null ? SweepState.Unknown
-            : _finishedUtc is not null ? (_cancelled ? SweepState.Cancelled : SweepState.Completed)
+        SweepState sweepState = state.State.SpecJson is null ? SweepState.Unknown
+            : IsFinished ? (state.State.Cancelled ? SweepState.Cancelled : SweepState.Completed)
             : SweepState.Running;
-        return new SweepStatus(this.GetPrimaryKeyString(), _name, state, [.. _progress], _startedUtc, _finishedUtc);
+        PointProgress[] points = [.. _points.Select(p => IsFinal(state.State.Final[p.Index])
+            ? new PointProgress(p.Index, state.State.Final[p.Index], state.State.Steps[p.Index], p.Steps)
+            : _live[p.Index] ?? new PointProgress(p.Index, PointState.Pending, 0, p.Steps))];
+        return new SweepStatus(SweepId, state.State.Name, sweepState, points, state.State.StartedUtc, state.State.FinishedUtc);
     }
+
+    private async Task WriteState()
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await state.WriteStateAsync();
+                return;
+            }
+            catch (Exception ex) when (attempt < 60 && ex is not OperationCanceledException)
+            {
+                if (ex is InconsistentStateException)
+                {
+                    SweepGrainState mine = state.State;
+                    await state.ReadStateAsync();
+                    state.State = mine;
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 200 * attempt)));
+            }
+        }
+    }
+
+    private ISweepPointGrain PointGrain(int index) => GrainFactory.GetGrain<ISweepPointGrain>(GrainKeys.Point(SweepId, index));
+
+    private bool InRange(int index) => index >= 0 && index < _points.Length;
+
+    private static bool IsFinal(PointState s) => s is not (PointState.Pending or PointState.Running);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Restarting point {Index} of sweep {SweepId} failed; the watchdog tries again")]
+    private static partial void LogRestartFailed(ILogger logger, Exception exception, string sweepId, int index);
 }

@@ -6,79 +6,151 @@ using MeanFieldCluster.Engine.Specs;
 using MeanFieldCluster.Engine.Training;
 using MeanFieldCluster.Silo.Hosting;
 using Microsoft.Extensions.Logging;
+using Orleans.Storage;
 
 namespace MeanFieldCluster.Silo.Grains;
 
 /// <summary>
 /// Runs one grid point. <see cref="Start"/> returns at once; the SGD work runs on the thread pool in
-/// chunks while holding one worker slot, and progress goes to the coordinator after every chunk.
+/// chunks while holding one worker slot. After every chunk the grain checkpoints the run (parameters,
+/// step, random streams, observations) to grain storage and reports progress to the coordinator, so an
+/// activation that lost its silo resumes elsewhere from the last checkpoint and ends bit-identical to an
+/// uninterrupted run. A reminder brings the point back after a silo dies even when nobody calls it.
 /// </summary>
-public sealed partial class SweepPointGrain(WorkScheduler scheduler, ILogger<SweepPointGrain> logger) : Grain, ISweepPointGrain
+public sealed partial class SweepPointGrain(
+    [PersistentState("point", GrainKeys.Storage)] IPersistentState<PointGrainState> state,
+    WorkScheduler scheduler,
+    ILogger<SweepPointGrain> logger) : Grain, ISweepPointGrain, IRemindable
 {
-    /// <summary>Target multiply-adds per chunk: long enough to amortize the hop, short enough for live progress.</summary>
-    private const double ChunkWork = 5e7;
+    private const string ResumeReminder = "resume";
+    private static readonly TimeSpan TargetChunkDuration = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
+    private const int RetryAttempts = 60;
 
     private readonly CancellationTokenSource _cancellation = new();
-    private PointAssignment? _assignment;
     private PointProgress? _progress;
     private Task? _work;
     private IGrainTimer? _keepAlive;
 
     /// <inheritdoc/>
-    public Task Start(PointAssignment assignment)
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(assignment);
-        if (_work is not null)
+        // A point that was assigned and never finished resumes as soon as it is activated again.
+        if (state.State.Assignment is not null && state.State.Result is null && !state.State.CancelRequested)
         {
-            return Task.CompletedTask;
+            StartWork(state.State.Assignment);
         }
 
-        _assignment = assignment;
-        _progress = new PointProgress(assignment.Index, PointState.Pending, 0, assignment.Steps);
-
-        // A timer with KeepAlive holds the activation while the work runs, whatever the idle collection age.
-        _keepAlive = this.RegisterGrainTimer(static () => Task.CompletedTask, new GrainTimerCreationOptions(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1)) { KeepAlive = true });
-        _work = RunAsync(assignment);
         return Task.CompletedTask;
     }
 
     /// <inheritdoc/>
-    public Task<PointProgress> GetProgress() =>
-        Task.FromResult(_progress ?? new PointProgress(-1, PointState.Pending, 0, 0));
+    public async Task Start(PointAssignment assignment)
+    {
+        ArgumentNullException.ThrowIfNull(assignment);
+        if (state.State.Result is { } finished)
+        {
+            // Reported before; report again (idempotent) in case the coordinator lost it.
+            await GrainFactory.GetGrain<ISweepGrain>(assignment.SweepId).ReportResult(finished);
+            return;
+        }
+
+        if (state.State.Assignment is null)
+        {
+            state.State.Assignment = assignment;
+            await Persist();
+            await this.RegisterOrUpdateReminder(ResumeReminder, ReminderPeriod, ReminderPeriod);
+        }
+
+        if (!state.State.CancelRequested)
+        {
+            StartWork(state.State.Assignment);
+        }
+        else if (_work is null)
+        {
+            await Finish(state.State.Assignment, Mapping.ToResult(assignment.Index, PointState.Cancelled, null, null, 0), state.State.Checkpoint?.Step ?? 0);
+        }
+    }
 
     /// <inheritdoc/>
-    public Task Cancel()
+    public Task<PointProgress> GetProgress() =>
+        Task.FromResult(_progress ?? Progress(state.State.Result?.State ?? PointState.Pending));
+
+    /// <inheritdoc/>
+    public Task<PointResult?> GetResult() => Task.FromResult(state.State.Result);
+
+    /// <inheritdoc/>
+    public Task<int> GetAttempts() => Task.FromResult(state.State.Attempts);
+
+    /// <inheritdoc/>
+    public async Task Cancel()
     {
-        _cancellation.Cancel();
-        return Task.CompletedTask;
+        if (state.State.Result is not null)
+        {
+            return;
+        }
+
+        state.State.CancelRequested = true;
+        await Persist();
+        await _cancellation.CancelAsync();
+        if (_work is null && state.State.Assignment is { } assignment)
+        {
+            // Not running here (never started, or its activation was lost): finish it as cancelled now.
+            await Finish(assignment, Mapping.ToResult(assignment.Index, PointState.Cancelled, null, null, 0), checkpointSteps: state.State.Checkpoint?.Step ?? 0);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (state.State.Result is { } finished && state.State.Assignment is { } done)
+        {
+            await GrainFactory.GetGrain<ISweepGrain>(done.SweepId).ReportResult(finished);
+            await UnregisterReminder();
+        }
+        else if (state.State.Assignment is { } assignment && !state.State.CancelRequested)
+        {
+            StartWork(assignment);
+        }
+    }
+
+    private void StartWork(PointAssignment assignment)
+    {
+        if (_work is not null)
+        {
+            return;
+        }
+
+        _progress = Progress(PointState.Pending);
+
+        // A timer with KeepAlive holds the activation while the work runs, whatever the idle collection age.
+        _keepAlive = this.RegisterGrainTimer(static () => Task.CompletedTask, new GrainTimerCreationOptions(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1)) { KeepAlive = true });
+        _work = RunAsync(assignment);
     }
 
     private async Task RunAsync(PointAssignment assignment)
     {
         ISweepGrain sweep = GrainFactory.GetGrain<ISweepGrain>(assignment.SweepId);
-        var clock = Stopwatch.StartNew();
+        var clock = new Stopwatch();
         PointResult result;
         SgdRun? run = null;
         try
         {
             using IDisposable slot = await scheduler.AcquireAsync(_cancellation.Token);
-            clock.Restart();
+            clock.Start();
+            state.State.Attempts++;
+            await Persist();
             SweepSpec spec = SpecLoader.Parse(assignment.SpecJson, SpecFormat.Json);
             PointSpec point = Mapping.ToPointSpec(assignment);
+            CheckpointData? checkpoint = state.State.Checkpoint;
             run = await Task.Run(() =>
             {
                 DataModel data = DataModel.Create(spec.Data, spec.Seed);
-                return new SgdRun(spec, point, data, TestSet.For(data, spec.Observe.TestSamples, spec.Seed));
+                TestSet testSet = TestSet.For(data, spec.Observe.TestSamples, spec.Seed);
+                return checkpoint is null ? new SgdRun(spec, point, data, testSet) : new SgdRun(spec, point, data, testSet, checkpoint.ToEngine());
             });
-            long chunk = Math.Max(1, (long)(ChunkWork / (WorkPerSample(point, spec.Data.Dimension) * spec.Training.BatchSize)));
-            await Report(sweep, PointState.Running, run);
-            while (run.Status == RunStatus.Running)
-            {
-                SgdRun current = run;
-                await Task.Run(() => current.Advance(chunk, _cancellation.Token));
-                await Report(sweep, run.Status == RunStatus.Running ? PointState.Running : MapState(run.Status), run);
-            }
-
+            await RunChunks(run, sweep, InitialChunk(point, spec));
             result = Mapping.ToResult(assignment.Index, MapState(run.Status), run, null, clock.Elapsed.TotalSeconds);
         }
         catch (OperationCanceledException) when (_cancellation.IsCancellationRequested)
@@ -91,16 +163,118 @@ public sealed partial class SweepPointGrain(WorkScheduler scheduler, ILogger<Swe
             result = Mapping.ToResult(assignment.Index, PointState.Failed, run, ex.Message, clock.Elapsed.TotalSeconds);
         }
 
-        _progress = new PointProgress(assignment.Index, result.State, result.Steps, assignment.Steps);
-        await sweep.ReportResult(result);
+        await Finish(assignment, result, run?.Step ?? 0);
         _keepAlive?.Dispose();
         DeactivateOnIdle();
     }
 
-    private Task Report(ISweepGrain sweep, PointState state, SgdRun run)
+    // Runs chunks until the run ends, checkpointing after each one. Chunk length adapts to about one second
+    // of work; results do not depend on it (a run resumed at any step continues bit for bit).
+    private async Task RunChunks(SgdRun run, ISweepGrain sweep, long chunk)
     {
-        _progress = new PointProgress(_assignment!.Index, state, run.Step, run.TotalSteps);
-        return sweep.ReportProgress(_progress);
+        _progress = Progress(PointState.Running, run.Step);
+        await ReportProgress(sweep, _progress);
+        var clock = new Stopwatch();
+        while (run.Status == RunStatus.Running)
+        {
+            clock.Restart();
+            await Task.Run(() => run.Advance(chunk, _cancellation.Token));
+            double seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-3);
+            chunk = Math.Clamp((long)(chunk * TargetChunkDuration.TotalSeconds / seconds), 1, Math.Max(1, chunk * 4));
+            if (run.Status == RunStatus.Running)
+            {
+                state.State.Checkpoint = CheckpointData.Capture(state.State.Assignment!.Index, run);
+                await Persist();
+            }
+
+            _progress = Progress(run.Status == RunStatus.Running ? PointState.Running : MapState(run.Status), run.Step);
+            await ReportProgress(sweep, _progress);
+        }
+    }
+
+    private async Task Finish(PointAssignment assignment, PointResult result, long checkpointSteps)
+    {
+        state.State.Result = result;
+        state.State.Checkpoint = null;
+        await Persist();
+        _progress = Progress(result.State, Math.Max(result.Steps, checkpointSteps));
+        await WithRetry(() => GrainFactory.GetGrain<ISweepGrain>(assignment.SweepId).ReportResult(result));
+        await UnregisterReminder();
+    }
+
+    // Storage may be briefly unreachable (a Redis restart): keep trying rather than fail the point.
+    // A write that reached storage but whose reply was lost leaves a stale ETag: refresh it and write ours again.
+    private Task Persist() => WithRetry(async () =>
+    {
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch (InconsistentStateException)
+        {
+            PointGrainState mine = state.State;
+            await state.ReadStateAsync();
+            state.State = mine;
+            throw;
+        }
+    });
+
+    // Progress is best effort: the coordinator re-reads state after a reconnect.
+    private async Task ReportProgress(ISweepGrain sweep, PointProgress progress)
+    {
+        try
+        {
+            await sweep.ReportProgress(progress);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogReportFailed(logger, ex, progress.Index);
+        }
+    }
+
+    private async Task WithRetry(Func<Task> action)
+    {
+        TimeSpan delay = TimeSpan.FromMilliseconds(200);
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await action();
+                return;
+            }
+            catch (Exception ex) when (attempt < RetryAttempts && ex is not OperationCanceledException)
+            {
+                LogRetry(logger, ex, attempt, delay.TotalSeconds);
+                await Task.Delay(delay);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
+            }
+        }
+    }
+
+    private async Task UnregisterReminder()
+    {
+        if (await this.GetReminder(ResumeReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
+    private PointProgress Progress(PointState pointState, long step = 0)
+    {
+        PointAssignment? a = state.State.Assignment;
+        return new PointProgress(a?.Index ?? -1, pointState, step, a?.Steps ?? 0);
+    }
+
+    private static long InitialChunk(PointSpec point, SweepSpec spec)
+    {
+        // A first guess of about 5·10^7 multiply-adds; RunChunks then adapts it to the measured speed.
+        double work = (double)point.Widths[0] * spec.Data.Dimension;
+        for (int l = 1; l < point.Layers; l++)
+        {
+            work += (double)point.Widths[l] * point.Widths[l - 1];
+        }
+
+        return Math.Max(1, (long)(5e7 / (2 * work * spec.Training.BatchSize)));
     }
 
     private static PointState MapState(RunStatus status) => status switch
@@ -110,17 +284,11 @@ public sealed partial class SweepPointGrain(WorkScheduler scheduler, ILogger<Swe
         _ => PointState.Running,
     };
 
-    // Multiply-adds of one forward and backward pass: N_1 d for the first layer plus N_{ℓ+1} N_ℓ per inner layer.
-    private static double WorkPerSample(PointSpec point, int dimension)
-    {
-        double work = (double)point.Widths[0] * dimension;
-        for (int l = 1; l < point.Layers; l++)
-        {
-            work += (double)point.Widths[l] * point.Widths[l - 1];
-        }
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Progress report of point {Index} failed; it will be re-read later")]
+    private static partial void LogReportFailed(ILogger logger, Exception exception, int index);
 
-        return Math.Max(1, 2 * work);
-    }
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Attempt {Attempt} failed; retrying in {Seconds} s")]
+    private static partial void LogRetry(ILogger logger, Exception exception, int attempt, double seconds);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Point {Index} of sweep {SweepId} failed")]
     private static partial void LogPointFailed(ILogger logger, Exception exception, string sweepId, int index);

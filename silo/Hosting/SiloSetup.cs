@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using MeanFieldCluster.Contracts;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 
@@ -15,7 +16,7 @@ public sealed class WorkerOptions
 /// <summary>The few builder calls that make a silo a MeanFieldCluster silo.</summary>
 public static class SiloSetup
 {
-    /// <summary>Registers the worker scheduler and grain defaults on a silo.</summary>
+    /// <summary>Registers the worker scheduler.</summary>
     public static ISiloBuilder AddMeanFieldCluster(this ISiloBuilder silo, WorkerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(silo);
@@ -25,14 +26,25 @@ public static class SiloSetup
     }
 
     /// <summary>
-    /// Embedded mode: a single in-process silo with localhost clustering on free loopback ports, so several
-    /// runs on one machine never collide.
+    /// Embedded mode: a single in-process silo with localhost clustering on free loopback ports (so several
+    /// runs on one machine never collide), in-memory reminders, and grain state in
+    /// <paramref name="stateDirectory"/> (durable, for --resume) or in memory when it is null.
     /// </summary>
-    public static ISiloBuilder UseEmbeddedCluster(this ISiloBuilder silo, string clusterId)
+    public static ISiloBuilder UseEmbeddedCluster(this ISiloBuilder silo, string clusterId, string? stateDirectory)
     {
         ArgumentNullException.ThrowIfNull(silo);
         silo.UseLocalhostClustering(siloPort: FreeTcpPort(), gatewayPort: FreeTcpPort(), serviceId: "MeanFieldCluster", clusterId: clusterId);
         silo.Configure<EndpointOptions>(o => o.AdvertisedIPAddress = IPAddress.Loopback);
+        silo.UseInMemoryReminderService();
+        if (stateDirectory is null)
+        {
+            silo.AddMemoryGrainStorage(GrainKeys.Storage);
+        }
+        else
+        {
+            silo.AddFileGrainStorage(GrainKeys.Storage, stateDirectory);
+        }
+
         return silo;
     }
 

@@ -25,7 +25,10 @@ public sealed class SweepClusterTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var builder = new InProcessTestClusterBuilder(2);
-        builder.ConfigureSilo((_, silo) => silo.AddMeanFieldCluster(new WorkerOptions { Slots = 1 }));
+        builder.ConfigureSilo((_, silo) => silo
+            .AddMeanFieldCluster(new WorkerOptions { Slots = 1 })
+            .AddMemoryGrainStorage(GrainKeys.Storage)
+            .UseInMemoryReminderService());
         _cluster = builder.Build();
         await _cluster.DeployAsync();
     }

@@ -1,0 +1,86 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+
+namespace MeanFieldCluster.Client.Cluster;
+
+/// <summary>Where the cluster is: --redis, --cluster-id, --service-id (or MFC_REDIS, MFC_CLUSTER_ID, MFC_SERVICE_ID).</summary>
+/// <param name="Redis">Redis connection in StackExchange.Redis syntax.</param>
+/// <param name="ClusterId">Cluster id (default mfc).</param>
+/// <param name="ServiceId">Service id (default MeanFieldCluster).</param>
+internal sealed record ConnectionSettings(string? Redis, string ClusterId, string ServiceId)
+{
+    /// <summary>How long connecting may take before the command gives up with exit code 2.</summary>
+    public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(20);
+}
+
+/// <summary>A client connected to a cluster-mode cluster through its Redis gateway list.</summary>
+internal sealed class ClusterConnection : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private ClusterConnection(IHost host)
+    {
+        _host = host;
+        Client = host.Services.GetRequiredService<IClusterClient>();
+    }
+
+    /// <summary>The connected client.</summary>
+    public IClusterClient Client { get; }
+
+    /// <summary>Connects, or returns null after printing why (no Redis setting, unreachable Redis, no gateway) within the timeout.</summary>
+    public static async Task<ClusterConnection?> ConnectAsync(ConnectionSettings settings, TextWriter error, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(settings.Redis))
+        {
+            await error.WriteLineAsync("error: --redis: required; expected the cluster's Redis connection, e.g. --redis localhost:6379 (or set MFC_REDIS)");
+            return null;
+        }
+
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.ClearProviders();
+        builder.UseOrleansClient(client => client
+            .UseRedisClustering(settings.Redis)
+            .Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = settings.ClusterId;
+                o.ServiceId = settings.ServiceId;
+            })
+            .Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5)));
+        IHost host = builder.Build();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(ConnectionSettings.ConnectTimeout);
+        try
+        {
+            await host.StartAsync(timeout.Token);
+            return new ClusterConnection(host);
+        }
+        catch (Exception ex)
+        {
+            host.Dispose();
+            string why = ex is OperationCanceledException ? $"no answer within {ConnectionSettings.ConnectTimeout.TotalSeconds:0} s" : ex.GetBaseException().Message;
+            await error.WriteLineAsync($"error: --redis: cannot reach a MeanFieldCluster cluster '{settings.ClusterId}' through Redis at '{Redact(settings.Redis)}': {why}. Is Redis running and is at least one silo up (deploy/local/cluster.sh up)?");
+            return null;
+        }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await _host.StopAsync(timeout.Token);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or OrleansException)
+        {
+            // Leaving anyway.
+        }
+
+        _host.Dispose();
+    }
+
+    private static string Redact(string connection) =>
+        string.Join(',', connection.Split(',').Select(p => p.Trim().StartsWith("password=", StringComparison.OrdinalIgnoreCase) ? "password=***" : p));
+}

@@ -1,0 +1,136 @@
+using System.Globalization;
+using MeanFieldCluster.Client.Cluster;
+using MeanFieldCluster.Client.Progress;
+using MeanFieldCluster.Client.Results;
+using MeanFieldCluster.Client.Sweeps;
+using MeanFieldCluster.Contracts;
+using MeanFieldCluster.Engine.Specs;
+
+namespace MeanFieldCluster.Client.Commands;
+
+/// <summary>The cluster-mode commands: submit, watch, status, list, cancel, results.</summary>
+internal static class ClusterCommands
+{
+    public static async Task<int> SubmitAsync(ConnectionSettings connection, string specPath, IReadOnlyList<string> overrides, string? sweepId, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        if (SpecInput.Load(specPath, overrides, error) is not var (spec, points))
+        {
+            return SpecInput.BadInput;
+        }
+
+        string specJson = SpecWriter.ToJson(spec);
+        sweepId ??= $"{spec.Name}-{DateTime.UtcNow:yyyyMMddTHHmmssZ}-{Guid.NewGuid().ToString("N")[..6]}";
+        await using ClusterConnection? cluster = await ClusterConnection.ConnectAsync(connection, error, cancellationToken);
+        if (cluster is null)
+        {
+            return SpecInput.BadInput;
+        }
+
+        ISweepGrain sweep = cluster.Client.GetGrain<ISweepGrain>(sweepId);
+        bool existed = await sweep.GetSpecJson() is not null;
+        try
+        {
+            await sweep.Start(specJson);
+        }
+        catch (InvalidOperationException ex)
+        {
+            await error.WriteLineAsync($"error: --sweep-id: {ex.Message}");
+            return SpecInput.BadInput;
+        }
+
+        await output.WriteLineAsync(existed ? $"{sweepId} (already submitted with this spec; nothing new started)" : sweepId);
+        await error.WriteLineAsync($"{points.Count} points, {points.Sum(p => p.Steps):N0} SGD steps; follow with: mfc watch {sweepId}");
+        return 0;
+    }
+
+    public static Task<int> WatchAsync(ConnectionSettings connection, string sweepId, TextWriter output, TextWriter error, bool interactive, CancellationToken cancellationToken) =>
+        WithSweep(connection, sweepId, error, cancellationToken, async (cluster, specJson, spec, points) =>
+        {
+            ProgressView view = ProgressView.Create(output, points, interactive);
+            SweepStatus status = await SweepSession.FollowAsync(cluster.Client, sweepId, points, view, TimeSpan.FromMinutes(2), cancellationToken);
+            await output.WriteLineAsync(Describe(status));
+            return status.State == SweepState.Running ? 130 : status.Points.Any(p => p.State == PointState.Failed) ? 1 : 0;
+        });
+
+    public static Task<int> StatusAsync(ConnectionSettings connection, string sweepId, TextWriter output, TextWriter error, CancellationToken cancellationToken) =>
+        WithSweep(connection, sweepId, error, cancellationToken, async (cluster, _, spec, points) =>
+        {
+            SweepStatus status = await cluster.Client.GetGrain<ISweepGrain>(sweepId).GetStatus();
+            await output.WriteLineAsync(Describe(status));
+            return 0;
+        });
+
+    public static async Task<int> ListAsync(ConnectionSettings connection, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        await using ClusterConnection? cluster = await ClusterConnection.ConnectAsync(connection, error, cancellationToken);
+        if (cluster is null)
+        {
+            return SpecInput.BadInput;
+        }
+
+        SweepEntry[] sweeps = await cluster.Client.GetGrain<ISweepRegistryGrain>(GrainKeys.Registry).List();
+        await output.WriteLineAsync("sweep_id\tname\tpoints\tsubmitted_utc\tstate");
+        foreach (SweepEntry entry in sweeps)
+        {
+            SweepStatus status = await cluster.Client.GetGrain<ISweepGrain>(entry.SweepId).GetStatus();
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{entry.SweepId}\t{entry.Name}\t{entry.Points}\t{entry.SubmittedUtc:O}\t{status.State.ToString().ToLowerInvariant()}"));
+        }
+
+        return 0;
+    }
+
+    public static Task<int> CancelAsync(ConnectionSettings connection, string sweepId, TextWriter output, TextWriter error, CancellationToken cancellationToken) =>
+        WithSweep(connection, sweepId, error, cancellationToken, async (cluster, _, _, _) =>
+        {
+            await cluster.Client.GetGrain<ISweepGrain>(sweepId).Cancel();
+            await output.WriteLineAsync($"{sweepId}: cancel requested; running points stop after their current chunk, finished results are kept");
+            return 0;
+        });
+
+    public static Task<int> ResultsAsync(ConnectionSettings connection, string sweepId, string? outDirectory, bool force, TextWriter output, TextWriter error, CancellationToken cancellationToken) =>
+        WithSweep(connection, sweepId, error, cancellationToken, async (cluster, specJson, spec, points) =>
+        {
+            string directory = Path.GetFullPath(outDirectory ?? Path.Combine("results", sweepId));
+            if (!force && ResultsWriter.Files.Any(f => File.Exists(Path.Combine(directory, f))))
+            {
+                await error.WriteLineAsync($"error: --out: '{directory}' already holds results; pass --force to overwrite them or choose another folder.");
+                return SpecInput.BadInput;
+            }
+
+            SweepStatus status = await cluster.Client.GetGrain<ISweepGrain>(sweepId).GetStatus();
+            if (status.State == SweepState.Running)
+            {
+                await error.WriteLineAsync($"warning: {sweepId} is still running; exporting the {status.FinishedCount} finished points of {points.Count}");
+            }
+
+            SweepOutcome outcome = await SweepSession.ExportAsync(cluster.Client, sweepId, specJson, spec, points, status, interrupted: false, directory);
+            int code = await SweepSession.ReportAsync(outcome, directory, interrupted: false, output, error);
+            return status.State == SweepState.Running ? 0 : code;
+        });
+
+    private static async Task<int> WithSweep(ConnectionSettings connection, string sweepId, TextWriter error, CancellationToken cancellationToken, Func<ClusterConnection, string, SweepSpec, IReadOnlyList<PointSpec>, Task<int>> action)
+    {
+        await using ClusterConnection? cluster = await ClusterConnection.ConnectAsync(connection, error, cancellationToken);
+        if (cluster is null)
+        {
+            return SpecInput.BadInput;
+        }
+
+        if (await cluster.Client.GetGrain<ISweepGrain>(sweepId).GetSpecJson() is not { } specJson)
+        {
+            await error.WriteLineAsync($"error: sweep id '{sweepId}' is unknown to cluster '{connection.ClusterId}'; 'mfc list' shows the sweeps.");
+            return SpecInput.BadInput;
+        }
+
+        SweepSpec spec = SpecLoader.Parse(specJson, SpecFormat.Json);
+        return await action(cluster, specJson, spec, SweepPlanner.Expand(spec));
+    }
+
+    private static string Describe(SweepStatus status)
+    {
+        double done = status.Points.Sum(p => p.State is PointState.Pending or PointState.Running ? (double)p.Step : p.TotalSteps);
+        double all = Math.Max(1, status.Points.Sum(p => (double)p.TotalSteps));
+        string counts = string.Join(", ", status.Points.GroupBy(p => p.State).OrderBy(g => g.Key).Select(g => $"{g.Count()} {g.Key.ToString().ToLowerInvariant()}"));
+        return string.Create(CultureInfo.InvariantCulture, $"{status.SweepId}: {status.State.ToString().ToLowerInvariant()}, {100 * done / all:F1}% of steps; points: {counts}");
+    }
+}

@@ -1,0 +1,117 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+
+namespace MeanFieldCluster.Silo.Hosting;
+
+/// <summary>
+/// Settings of a cluster-mode silo (<c>mfc-silo</c>), from the command line, MFC_-prefixed environment
+/// variables and appsettings.json, section <c>Silo</c>. Validated at start.
+/// </summary>
+public sealed class SiloOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Silo";
+
+    /// <summary>Default cluster id.</summary>
+    public const string DefaultClusterId = "mfc";
+
+    /// <summary>Default service id.</summary>
+    public const string DefaultServiceId = "MeanFieldCluster";
+
+    /// <summary>Default silo-to-silo port.</summary>
+    public const int DefaultSiloPort = 11111;
+
+    /// <summary>Default client gateway port.</summary>
+    public const int DefaultGatewayPort = 30000;
+
+    /// <summary>Cluster id: silos and clients with the same cluster id form one cluster.</summary>
+    public string ClusterId { get; set; } = DefaultClusterId;
+
+    /// <summary>Service id: keys grain state and reminders; keep it across deployments.</summary>
+    public string ServiceId { get; set; } = DefaultServiceId;
+
+    /// <summary>
+    /// Redis connection in StackExchange.Redis syntax, e.g. <c>localhost:6379</c> or
+    /// <c>redis.internal:6380,password=...,ssl=true</c> (password and TLS flags pass through).
+    /// </summary>
+    public string? Redis { get; set; }
+
+    /// <summary>The address other silos and clients reach this silo at (default 127.0.0.1).</summary>
+    public string AdvertisedAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>The address the silo and gateway listen on (default: the advertised address).</summary>
+    public string? ListenAddress { get; set; }
+
+    /// <summary>Silo-to-silo port.</summary>
+    public int SiloPort { get; set; } = DefaultSiloPort;
+
+    /// <summary>Client gateway port.</summary>
+    public int GatewayPort { get; set; } = DefaultGatewayPort;
+
+    /// <summary>Worker slots: points computing at once on this silo (default: the processor count).</summary>
+    public int Workers { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>Declare a silo dead after about 3 s of silence instead of Orleans' default (for tests and small local clusters).</summary>
+    public bool FastFailureDetection { get; set; }
+}
+
+/// <summary>Checks <see cref="SiloOptions"/>, naming the setting, the value and what is allowed.</summary>
+public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
+{
+    /// <inheritdoc/>
+    public ValidateOptionsResult Validate(string? name, SiloOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.Redis))
+        {
+            errors.Add("--redis: required in cluster mode; expected a Redis connection such as localhost:6379 (or set MFC_Silo__Redis)");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.ClusterId))
+        {
+            errors.Add("--cluster-id: must not be empty");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.ServiceId))
+        {
+            errors.Add("--service-id: must not be empty");
+        }
+
+        CheckAddress(errors, "--advertised-address", options.AdvertisedAddress);
+        if (options.ListenAddress is not null)
+        {
+            CheckAddress(errors, "--listen-address", options.ListenAddress);
+        }
+
+        CheckPort(errors, "--silo-port", options.SiloPort);
+        CheckPort(errors, "--gateway-port", options.GatewayPort);
+        if (options.SiloPort == options.GatewayPort)
+        {
+            errors.Add($"--gateway-port: {options.GatewayPort} is also the silo port; expected two different ports");
+        }
+
+        if (options.Workers < 1 || options.Workers > 1024)
+        {
+            errors.Add($"--workers: {options.Workers} is not allowed; expected an integer from 1 to 1024");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void CheckAddress(List<string> errors, string name, string value)
+    {
+        if (!IPAddress.TryParse(value, out _))
+        {
+            errors.Add($"{name}: '{value}' is not an IP address; expected e.g. 127.0.0.1 or 10.0.0.5");
+        }
+    }
+
+    private static void CheckPort(List<string> errors, string name, int port)
+    {
+        if (port < 1 || port > 65535)
+        {
+            errors.Add($"{name}: {port} is not allowed; expected a port from 1 to 65535");
+        }
+    }
+}

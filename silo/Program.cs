@@ -1,0 +1,101 @@
+using MeanFieldCluster.Silo.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+// mfc-silo: one silo of a cluster-mode MeanFieldCluster (Redis membership, storage and reminders).
+// Settings: command line (--redis, --silo-port, ...), MFC_Silo__* environment variables, appsettings.json.
+var switches = new Dictionary<string, string>
+{
+    ["--redis"] = "Silo:Redis",
+    ["--cluster-id"] = "Silo:ClusterId",
+    ["--service-id"] = "Silo:ServiceId",
+    ["--advertised-address"] = "Silo:AdvertisedAddress",
+    ["--listen-address"] = "Silo:ListenAddress",
+    ["--silo-port"] = "Silo:SiloPort",
+    ["--gateway-port"] = "Silo:GatewayPort",
+    ["--workers"] = "Silo:Workers",
+    ["--fast-failure-detection"] = "Silo:FastFailureDetection",
+};
+
+if (args.Contains("--help") || args.Contains("-h"))
+{
+    Console.WriteLine("mfc-silo: a MeanFieldCluster silo in cluster mode.");
+    Console.WriteLine("Options (or environment variables MFC_Silo__<Name>, or appsettings.json section Silo):");
+    foreach (string option in switches.Keys)
+    {
+        Console.WriteLine($"  {option} <value>");
+    }
+
+    return 0;
+}
+
+HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
+builder.Configuration.AddEnvironmentVariables("MFC_");
+try
+{
+    builder.Configuration.AddCommandLine(args, switches);
+}
+catch (FormatException ex)
+{
+    Console.Error.WriteLine($"error: {ex.Message}");
+    return 2;
+}
+
+var options = new SiloOptions();
+try
+{
+    builder.Configuration.GetSection(SiloOptions.Section).Bind(options);
+}
+catch (InvalidOperationException ex)
+{
+    Console.Error.WriteLine($"error: {ex.Message}{(ex.InnerException is null ? "" : $" ({ex.InnerException.Message})")}");
+    return 2;
+}
+
+ValidateOptionsResult validation = new SiloOptionsValidator().Validate(null, options);
+List<string> problems = validation.Failed ? [.. validation.Failures] : [];
+string listen = options.ListenAddress ?? options.AdvertisedAddress;
+if (problems.Count == 0)
+{
+    problems.AddRange(new[] { ClusterSetup.CheckPortFree("--silo-port", listen, options.SiloPort), ClusterSetup.CheckPortFree("--gateway-port", listen, options.GatewayPort) }.OfType<string>());
+}
+
+if (problems.Count > 0)
+{
+    foreach (string problem in problems)
+    {
+        Console.Error.WriteLine($"error: {problem}");
+    }
+
+    return 2;
+}
+
+builder.Services.AddSingleton(Options.Create(options));
+builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+builder.UseOrleans(silo => silo
+    .UseRedisCluster(options)
+    .AddMeanFieldCluster(new WorkerOptions { Slots = options.Workers }));
+
+using IHost host = builder.Build();
+try
+{
+    using var startTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+    await host.StartAsync(startTimeout.Token);
+}
+catch (Exception ex) when (ex is RedisException or RedisConnectionException or OperationCanceledException or OrleansException or TimeoutException)
+{
+    Console.Error.WriteLine($"error: the silo could not start: {ex.GetBaseException().Message}");
+    Console.Error.WriteLine($"  check --redis ({options.Redis}) is reachable and the ports {options.SiloPort}/{options.GatewayPort} are free");
+    return 2;
+}
+
+Console.WriteLine($"mfc-silo: cluster '{options.ClusterId}', silo {options.AdvertisedAddress}:{options.SiloPort}, gateway {options.GatewayPort}, {options.Workers} worker slot(s), Redis {RedactPassword(options.Redis!)}");
+await host.WaitForShutdownAsync();
+return 0;
+
+static string RedactPassword(string connection) =>
+    string.Join(',', connection.Split(',').Select(part => part.Trim().StartsWith("password=", StringComparison.OrdinalIgnoreCase) ? "password=***" : part));
