@@ -4,7 +4,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 
 // mfc-silo: one silo of a cluster-mode MeanFieldCluster (Redis membership, storage and reminders).
 // Settings: command line (--redis, --silo-port, ...), MFC_Silo__* environment variables, appsettings.json.
@@ -86,8 +85,9 @@ try
     using var startTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
     await host.StartAsync(startTimeout.Token);
 }
-catch (Exception ex) when (ex is RedisException or RedisConnectionException or OperationCanceledException or OrleansException or TimeoutException)
+catch (Exception ex)
 {
+    // Whatever stops the start (Redis unreachable, a port taken meanwhile, a timeout) is a setup problem.
     Console.Error.WriteLine($"error: the silo could not start: {ex.GetBaseException().Message}");
     Console.Error.WriteLine($"  check --redis ({options.Redis}) is reachable and the ports {options.SiloPort}/{options.GatewayPort} are free");
     return 2;

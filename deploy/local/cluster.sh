@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# A local cluster-mode MeanFieldCluster on loopback: one redis-server (AOF on) and N silo processes.
+#   deploy/local/cluster.sh up N     start Redis and N silos; prints the MFC_REDIS to export
+#   deploy/local/cluster.sh down     stop exactly the processes 'up' started (by pid)
+#   deploy/local/cluster.sh status   show them
+# Settings (environment): MFC_CLUSTER_DIR (state, logs, pids; default <repo>/.cluster),
+# MFC_REDIS_PORT (default 6391), MFC_SILO_PORT (first silo port, default 11111),
+# MFC_GATEWAY_PORT (first gateway port, default 30000), MFC_WORKERS (slots per silo, default: cores).
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/../.." && pwd)"
+dir="${MFC_CLUSTER_DIR:-$repo/.cluster}"
+redis_port="${MFC_REDIS_PORT:-6391}"
+silo_port="${MFC_SILO_PORT:-11111}"
+gateway_port="${MFC_GATEWAY_PORT:-30000}"
+workers="${MFC_WORKERS:-$(nproc)}"
+pids="$dir/pids"
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+up() {
+  local n="${1:-}"
+  [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "usage: $0 up N   (N silos, N >= 1)" >&2; exit 2; }
+  if [ -s "$pids" ]; then echo "error: a cluster from $dir is already up; run '$0 down' first" >&2; exit 2; fi
+  command -v redis-server >/dev/null || { echo "error: redis-server not found; install it (apt-get install redis-server)" >&2; exit 2; }
+  for p in "$redis_port" $(seq "$silo_port" $((silo_port + n - 1))) $(seq "$gateway_port" $((gateway_port + n - 1))); do
+    port_free "$p" || { echo "error: port $p on 127.0.0.1 is in use; set MFC_REDIS_PORT / MFC_SILO_PORT / MFC_GATEWAY_PORT" >&2; exit 2; }
+  done
+  mkdir -p "$dir/redis" "$dir/logs"
+  : > "$pids"
+  echo "building the silo (Release)..."
+  dotnet build "$repo/silo" -c Release -nologo -v quiet >/dev/null
+  redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$dir/redis" --appendonly yes --save "" \
+    --daemonize no --logfile "$dir/logs/redis.log" </dev/null >/dev/null 2>&1 &
+  echo "redis $!" >> "$pids"
+  for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  for i in $(seq 0 $((n - 1))); do
+    dotnet "$repo/silo/bin/Release/net10.0/mfc-silo.dll" --redis "127.0.0.1:$redis_port" \
+      --silo-port $((silo_port + i)) --gateway-port $((gateway_port + i)) --workers "$workers" \
+      </dev/null > "$dir/logs/silo-$i.log" 2>&1 &
+    echo "silo-$i $!" >> "$pids"
+  done
+  for i in $(seq 0 $((n - 1))); do
+    for _ in $(seq 300); do grep -q "^mfc-silo: cluster" "$dir/logs/silo-$i.log" 2>/dev/null && break; sleep 0.2; done
+    grep -q "^mfc-silo: cluster" "$dir/logs/silo-$i.log" || { echo "error: silo-$i did not start; see $dir/logs/silo-$i.log" >&2; down; exit 1; }
+  done
+  echo "up: redis on 127.0.0.1:$redis_port, $n silo(s); logs in $dir/logs"
+  echo "export MFC_REDIS=127.0.0.1:$redis_port"
+}
+
+down() {
+  [ -s "$pids" ] || { echo "nothing to stop (no $pids)"; return 0; }
+  # Silos first, Redis last; each by the pid recorded at start, and only if it is still that process.
+  tac "$pids" | while read -r name pid; do
+    if kill -0 "$pid" 2>/dev/null; then kill "$pid" 2>/dev/null || true; fi
+  done
+  for _ in $(seq 50); do
+    alive=0
+    while read -r name pid; do kill -0 "$pid" 2>/dev/null && alive=1; done < "$pids"
+    [ "$alive" = 0 ] && break; sleep 0.2
+  done
+  while read -r name pid; do kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true; done < "$pids"
+  rm -f "$pids"
+  echo "down"
+}
+
+status() {
+  [ -s "$pids" ] || { echo "no cluster up from $dir"; return 0; }
+  while read -r name pid; do
+    if kill -0 "$pid" 2>/dev/null; then echo "$name pid $pid running"; else echo "$name pid $pid gone"; fi
+  done < "$pids"
+}
+
+case "${1:-}" in
+  up) up "${2:-}" ;;
+  down) down ;;
+  status) status ;;
+  *) echo "usage: $0 up N | down | status" >&2; exit 2 ;;
+esac

@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using System.Globalization;
+using MeanFieldCluster.Client;
+
+namespace MeanFieldCluster.Fault.Tests;
+
+/// <summary>Real processes: silos killed with SIGKILL, Redis restarted, the client killed mid-run.</summary>
+[Collection(nameof(ProcessCollection))]
+public sealed class FaultTests
+{
+    // 24 points of about half a second each on one core.
+    private const string Spec = """
+        name: fault
+        seed: 21
+        model: {preset: mmn-relu, activation: tanh, init: {output_std: 1.0, bias_std: 0.3}}
+        data: {kind: isotropic-gaussian, d: 20, delta: 0.5}
+        training: {horizon: 4}
+        observe: {test_samples: 500, risk_times: {count: 9, spacing: linear}, snapshot_times: [0, 2, 4], quantiles: 32, sliced_directions: 2}
+        grid: {width: [64, 128, 192, 256], step_size: [0.0002], seeds: 6}
+        """;
+
+    private static readonly string[] Tables = ["points.csv", "curves.csv", "measures.csv", "histograms.csv", "aggregate.json"];
+
+    [Fact]
+    public async Task KillingASiloMidSweepLosesNothingAndTheResultsEqualTheEmbeddedRunByteForByte()
+    {
+        string dir = Env.TempDirectory();
+        string spec = Write(dir, Spec);
+        using var redis = new RedisServer();
+        string clusterId = $"fault-{Guid.NewGuid():N}";
+        using SiloProcess a = await SiloProcess.StartAsync(redis.Connection, clusterId);
+        using SiloProcess b = await SiloProcess.StartAsync(redis.Connection, clusterId);
+        using SiloProcess c = await SiloProcess.StartAsync(redis.Connection, clusterId);
+        string[] connection = ["--redis", redis.Connection, "--cluster-id", clusterId];
+
+        var submit = await Mfc(["submit", spec, "--sweep-id", "fault-1", .. connection]);
+        Assert.True(submit.Code == 0, submit.Error);
+
+        // Let the sweep get going, then kill a silo that is not the first gateway.
+        await WaitUntil(async () => (await Mfc(["status", "fault-1", .. connection])).Output.Contains("completed", StringComparison.Ordinal), TimeSpan.FromSeconds(90));
+        b.Kill();
+
+        var watch = await Mfc(["watch", "fault-1", .. connection]);
+        Assert.True(watch.Code == 0, watch.Output + watch.Error);
+        var results = await Mfc(["results", "fault-1", "--out", Path.Combine(dir, "cluster"), .. connection]);
+        Assert.True(results.Code == 0, results.Output + results.Error);
+
+        string[] rows = [.. File.ReadLines(Path.Combine(dir, "cluster", "points.csv")).Skip(1)];
+        Assert.Equal(24, rows.Length);
+        Assert.Equal(Enumerable.Range(0, 24), rows.Select(r => int.Parse(r.Split(',')[0], CultureInfo.InvariantCulture)));
+        Assert.All(rows, r => Assert.Contains(",completed,", r, StringComparison.Ordinal));
+
+        var embedded = await Mfc(["run", spec, "--out", Path.Combine(dir, "embedded")]);
+        Assert.True(embedded.Code == 0, embedded.Output + embedded.Error);
+        foreach (string table in Tables)
+        {
+            Assert.True(
+                File.ReadAllBytes(Path.Combine(dir, "cluster", table)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(dir, "embedded", table))),
+                $"{table} differs between the cluster run (a silo killed) and the embedded run");
+        }
+    }
+
+    [Fact]
+    public async Task RestartingRedisMidSweepLosesNothing()
+    {
+        string dir = Env.TempDirectory();
+        string spec = Write(dir, Spec.Replace("seeds: 6", "seeds: 3", StringComparison.Ordinal));
+        using var redis = new RedisServer();
+        string clusterId = $"redis-{Guid.NewGuid():N}";
+        using SiloProcess a = await SiloProcess.StartAsync(redis.Connection, clusterId);
+        using SiloProcess b = await SiloProcess.StartAsync(redis.Connection, clusterId);
+        string[] connection = ["--redis", redis.Connection, "--cluster-id", clusterId];
+        Assert.Equal(0, (await Mfc(["submit", spec, "--sweep-id", "redis-1", .. connection])).Code);
+        await WaitUntil(async () => (await Mfc(["status", "redis-1", .. connection])).Output.Contains("running", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
+
+        redis.Stop();
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        redis.Start();
+
+        var watch = await Mfc(["watch", "redis-1", .. connection]);
+        Assert.True(watch.Code == 0, watch.Output + watch.Error + a.Output + b.Output);
+        var results = await Mfc(["results", "redis-1", "--out", Path.Combine(dir, "cluster"), .. connection]);
+        Assert.True(results.Code == 0, results.Output + results.Error);
+        string[] rows = [.. File.ReadLines(Path.Combine(dir, "cluster", "points.csv")).Skip(1)];
+        Assert.Equal(12, rows.Length);
+        Assert.All(rows, r => Assert.Contains(",completed,", r, StringComparison.Ordinal));
+        var embedded = await Mfc(["run", spec, "--out", Path.Combine(dir, "embedded")]);
+        Assert.Equal(0, embedded.Code);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(dir, "embedded", "curves.csv")), File.ReadAllBytes(Path.Combine(dir, "cluster", "curves.csv")));
+    }
+
+    [Fact]
+    public async Task AKilledEmbeddedRunResumesWithoutRecomputingFinishedPointsAndEndsIdenticalToAnUninterruptedRun()
+    {
+        string dir = Env.TempDirectory();
+        string spec = Write(dir, Spec.Replace("seeds: 6", "seeds: 2", StringComparison.Ordinal));
+        string outDir = Path.Combine(dir, "killed");
+
+        using (var run = new ChildProcess("dotnet", [Env.Executable("client", "mfc.dll"), "run", spec, "--out", outDir, "--workers", "1"]))
+        {
+            // Kill it, as a machine would die, once 3 points have finished.
+            await run.WaitForOutput(" completed after ", TimeSpan.FromSeconds(120), occurrences: 3);
+            run.Kill();
+        }
+
+        var refused = await Mfc(["run", spec, "--out", outDir]);
+        Assert.Equal(2, refused.Code);
+        Assert.Contains("--resume", refused.Error, StringComparison.Ordinal);
+
+        var resumed = await Mfc(["run", spec, "--out", outDir, "--resume", "--workers", "1"]);
+        Assert.True(resumed.Code == 0, resumed.Output + resumed.Error);
+
+        using var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "summary.json")));
+        int[] attempts = [.. summary.RootElement.GetProperty("points").EnumerateArray().Select(p => p.GetProperty("attempts").GetInt32())];
+        Assert.True(attempts.Count(a => a == 1) >= 3, $"attempts per point: {string.Join(',', attempts)}");
+        Assert.Contains(attempts, a => a >= 2);
+        Assert.False(Directory.Exists(Path.Combine(outDir, ".mfc-state")));
+
+        var straight = await Mfc(["run", spec, "--out", Path.Combine(dir, "straight")]);
+        Assert.Equal(0, straight.Code);
+        foreach (string table in Tables)
+        {
+            Assert.True(File.ReadAllBytes(Path.Combine(outDir, table)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(dir, "straight", table))), $"{table} differs after resume");
+        }
+    }
+
+    private static string Write(string dir, string text)
+    {
+        string path = Path.Combine(dir, "spec.yaml");
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    internal static async Task<(int Code, string Output, string Error)> Mfc(string[] args)
+    {
+        var output = new StringWriter(CultureInfo.InvariantCulture);
+        var error = new StringWriter(CultureInfo.InvariantCulture);
+        int code = await Cli.RunAsync(args, output, error, interactive: false);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    internal static async Task WaitUntil(Func<Task<bool>> condition, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            Assert.True(clock.Elapsed < timeout, $"condition not met within {timeout}");
+            await Task.Delay(200);
+        }
+    }
+}
+
+[CollectionDefinition(nameof(ProcessCollection), DisableParallelization = true)]
+public sealed class ProcessCollection;

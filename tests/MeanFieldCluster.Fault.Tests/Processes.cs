@@ -1,0 +1,251 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace MeanFieldCluster.Fault.Tests;
+
+/// <summary>Paths and ports shared by the multi-process tests.</summary>
+internal static class Env
+{
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "MeanFieldCluster.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("MeanFieldCluster.sln not found above the test binaries.");
+    }
+
+    /// <summary>The built dll of a project's executable, from the same configuration as these tests.</summary>
+    public static string Executable(string project, string assembly)
+    {
+        string configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+        string path = Path.Combine(RepositoryRoot(), project, "bin", configuration, "net10.0", assembly);
+        return File.Exists(path) ? path : throw new FileNotFoundException($"{path} is not built; build the solution first.");
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public static string TempDirectory()
+    {
+        string path = Path.Combine(Path.GetTempPath(), "mfc-fault-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(path);
+        return path;
+    }
+}
+
+/// <summary>A child process whose output is captured, killed with its tree on dispose.</summary>
+internal sealed class ChildProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    public ChildProcess(string fileName, IEnumerable<string> arguments, string? workingDirectory = null, IDictionary<string, string>? environment = null)
+    {
+        var start = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
+        };
+        foreach (string a in arguments)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
+        start.Environment["CI"] = "true";
+        _process = new Process { StartInfo = start };
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.Start();
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Waits until the output contains <paramref name="text"/>; throws with the output on timeout or exit.</summary>
+    public async Task WaitForOutput(string text, TimeSpan timeout, int occurrences = 1)
+    {
+        var clock = Stopwatch.StartNew();
+        while (Count(Output, text) < occurrences)
+        {
+            if (clock.Elapsed > timeout || _process.HasExited)
+            {
+                throw new TimeoutException($"'{text}' x{occurrences} not seen within {timeout} (exited: {_process.HasExited}). Output:\n{Output}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    public async Task<int> WaitForExit(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        return _process.ExitCode;
+    }
+
+    /// <summary>SIGKILL: no shutdown, no flush, as when a machine dies.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(10_000);
+        }
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        _process.Dispose();
+    }
+
+    private static int Count(string haystack, string needle)
+    {
+        int count = 0;
+        for (int at = haystack.IndexOf(needle, StringComparison.Ordinal); at >= 0; at = haystack.IndexOf(needle, at + needle.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+}
+
+/// <summary>A real redis-server on a free loopback port with AOF on, in its own folder.</summary>
+internal sealed class RedisServer : IDisposable
+{
+    private readonly string _directory = Env.TempDirectory();
+    private ChildProcess? _process;
+
+    public RedisServer()
+    {
+        Port = Env.FreePort();
+        Start();
+    }
+
+    public int Port { get; }
+
+    public string Connection => $"127.0.0.1:{Port}";
+
+    public void Start()
+    {
+        _process = new ChildProcess("redis-server", ["--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", _directory, "--appendonly", "yes", "--appendfsync", "always", "--save", ""]);
+        WaitUntilReady();
+    }
+
+    /// <summary>Stops the server abruptly (SIGKILL); with appendfsync always nothing acknowledged is lost.</summary>
+    public void Stop() => _process?.Kill();
+
+    public void Dispose()
+    {
+        _process?.Dispose();
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private void WaitUntilReady()
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            try
+            {
+                using var client = new TcpClient("127.0.0.1", Port);
+                using NetworkStream stream = client.GetStream();
+                stream.Write("PING\r\n"u8);
+                var buffer = new byte[64];
+                int read = stream.Read(buffer);
+                if (Encoding.ASCII.GetString(buffer, 0, read).StartsWith("+PONG", StringComparison.Ordinal))
+                {
+                    return;
+                }
+            }
+            catch (SocketException)
+            {
+            }
+
+            Thread.Sleep(100);
+        }
+
+        throw new TimeoutException($"redis-server on port {Port} did not answer PING. Output:\n{_process?.Output}");
+    }
+}
+
+/// <summary>A real mfc-silo process in cluster mode.</summary>
+internal sealed class SiloProcess : IDisposable
+{
+    private readonly ChildProcess _process;
+
+    private SiloProcess(ChildProcess process, int gatewayPort)
+    {
+        _process = process;
+        GatewayPort = gatewayPort;
+    }
+
+    public int GatewayPort { get; }
+
+    public string Output => _process.Output;
+
+    public static async Task<SiloProcess> StartAsync(string redis, string clusterId, int workers = 1)
+    {
+        int siloPort = Env.FreePort(), gatewayPort = Env.FreePort();
+        var process = new ChildProcess("dotnet", [Env.Executable("silo", "mfc-silo.dll"), "--redis", redis, "--cluster-id", clusterId, "--silo-port", $"{siloPort}", "--gateway-port", $"{gatewayPort}", "--workers", $"{workers}", "--fast-failure-detection", "true"]);
+        await process.WaitForOutput("mfc-silo: cluster", TimeSpan.FromSeconds(60));
+        return new SiloProcess(process, gatewayPort);
+    }
+
+    public void Kill() => _process.Kill();
+
+    public void Dispose() => _process.Dispose();
+}
