@@ -16,6 +16,8 @@ workers="${MFC_WORKERS:-$(nproc)}"
 pids="$dir/pids"
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# Running: the pid exists and is not a zombie (an exited child nobody has reaped yet).
+alive() { local s; s="$(ps -o stat= -p "$1" 2>/dev/null)" && [ -n "$s" ] && [[ "$s" != Z* ]]; }
 
 up() {
   local n="${1:-}"
@@ -51,14 +53,14 @@ down() {
   [ -s "$pids" ] || { echo "nothing to stop (no $pids)"; return 0; }
   # Silos first, Redis last; each by the pid recorded at start, and only if it is still that process.
   tac "$pids" | while read -r name pid; do
-    if kill -0 "$pid" 2>/dev/null; then kill "$pid" 2>/dev/null || true; fi
+    if alive "$pid"; then kill "$pid" 2>/dev/null || true; fi
   done
   for _ in $(seq 50); do
-    alive=0
-    while read -r name pid; do kill -0 "$pid" 2>/dev/null && alive=1; done < "$pids"
-    [ "$alive" = 0 ] && break; sleep 0.2
+    any=0
+    while read -r name pid; do alive "$pid" && any=1; done < "$pids"
+    [ "$any" = 0 ] && break; sleep 0.2
   done
-  while read -r name pid; do kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true; done < "$pids"
+  while read -r name pid; do alive "$pid" && kill -9 "$pid" 2>/dev/null || true; done < "$pids"
   rm -f "$pids"
   echo "down"
 }
@@ -66,7 +68,7 @@ down() {
 status() {
   [ -s "$pids" ] || { echo "no cluster up from $dir"; return 0; }
   while read -r name pid; do
-    if kill -0 "$pid" 2>/dev/null; then echo "$name pid $pid running"; else echo "$name pid $pid gone"; fi
+    if alive "$pid"; then echo "$name pid $pid running"; else echo "$name pid $pid gone"; fi
   done < "$pids"
 }
 

@@ -1,0 +1,79 @@
+namespace MeanFieldCluster.Fault.Tests;
+
+/// <summary>README's cluster section, run as written: cluster.sh up 2, submit, watch, results, down.</summary>
+[Collection(nameof(ProcessCollection))]
+public sealed class LocalClusterScriptTests
+{
+    [Fact]
+    public async Task TheReadmeClusterWalkthroughWorksAndDownStopsExactlyWhatUpStarted()
+    {
+        string root = Env.RepositoryRoot();
+        string clusterDir = Env.TempDirectory();
+        int redisPort = Env.FreePort();
+        var environment = new Dictionary<string, string>
+        {
+            ["MFC_CLUSTER_DIR"] = clusterDir,
+            ["MFC_REDIS_PORT"] = $"{redisPort}",
+            ["MFC_SILO_PORT"] = $"{Env.FreePort()}",
+            ["MFC_GATEWAY_PORT"] = $"{Env.FreePort()}",
+            ["MFC_WORKERS"] = "1",
+        };
+        string script = Path.Combine(root, "deploy", "local", "cluster.sh");
+        try
+        {
+            using (var up = new ChildProcess("bash", [script, "up", "2"], root, environment))
+            {
+                Assert.True(await up.WaitForExit(TimeSpan.FromMinutes(3)) == 0, up.Output);
+                Assert.Contains($"export MFC_REDIS=127.0.0.1:{redisPort}", up.Output, StringComparison.Ordinal);
+            }
+
+            int[] pids = [.. File.ReadLines(Path.Combine(clusterDir, "pids")).Select(l => int.Parse(l.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture))];
+            Assert.Equal(3, pids.Length);
+            string[] connection = ["--redis", $"127.0.0.1:{redisPort}"];
+            string spec = Path.Combine(root, "examples", "mmn-fig1-small.yaml");
+
+            var submit = await FaultTests.Mfc(["submit", spec, "--sweep-id", "readme", .. connection]);
+            Assert.True(submit.Code == 0, submit.Error);
+            Assert.Equal("readme", submit.Output.Trim());
+            var watch = await FaultTests.Mfc(["watch", "readme", .. connection]);
+            Assert.True(watch.Code == 0, watch.Output + watch.Error);
+            string outDir = Path.Combine(clusterDir, "results");
+            var results = await FaultTests.Mfc(["results", "readme", "--out", outDir, .. connection]);
+            Assert.True(results.Code == 0, results.Output + results.Error);
+            Assert.Equal(7, File.ReadLines(Path.Combine(outDir, "points.csv")).Count());
+            Assert.Contains("readme", (await FaultTests.Mfc(["list", .. connection])).Output, StringComparison.Ordinal);
+
+            using (var down = new ChildProcess("bash", [script, "down"], root, environment))
+            {
+                Assert.Equal(0, await down.WaitForExit(TimeSpan.FromMinutes(1)));
+            }
+
+            Assert.All(pids, pid => Assert.False(IsAlive(pid), $"pid {pid} still running after down"));
+        }
+        finally
+        {
+            using var cleanup = new ChildProcess("bash", [script, "down"], root, environment);
+            await cleanup.WaitForExit(TimeSpan.FromMinutes(1));
+        }
+    }
+
+    // Running: /proc has the pid and it is not a zombie (exited, waiting to be reaped by its new parent).
+    private static bool IsAlive(int pid)
+    {
+        string stat = $"/proc/{pid}/stat";
+        if (!File.Exists(stat))
+        {
+            return false;
+        }
+
+        try
+        {
+            string text = File.ReadAllText(stat);
+            return text[(text.LastIndexOf(')') + 2)..][0] is not ('Z' or 'X');
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+}
