@@ -59,6 +59,9 @@ internal static class Cli
         var validate = new Command("validate", "Check a spec without running it; exit 2 with every error when it is not valid.") { specArgument, setOption };
         validate.SetAction((parse, _) => ValidateCommand.ExecuteAsync(parse.GetValue(specArgument)!, parse.GetValue(setOption) ?? [], output, error));
 
+        var pde = new Command("pde", "Solve the mean-field limit (radial PDE of MMN example 1) of a spec alone and write pde.csv.") { specArgument, setOption, outOption, forceOption };
+        pde.SetAction((parse, _) => PdeCommand.ExecuteAsync(parse.GetValue(specArgument)!, parse.GetValue(setOption) ?? [], parse.GetValue(outOption), parse.GetValue(forceOption), output, error));
+
         // Cluster mode: every command takes the connection options.
         var redisOption = new Option<string?>("--redis")
         {
@@ -114,6 +117,6 @@ internal static class Cli
         var results = ClusterCommand("results", "Write a sweep's results folder (the same files as mfc run).", sweepIdArgument, outOption, forceOption);
         results.SetAction((p, t) => ClusterCommands.ResultsAsync(Connection(p), p.GetValue(sweepIdArgument)!, p.GetValue(outOption), p.GetValue(forceOption), output, error, t));
 
-        return new RootCommand("mfc: mean-field SGD sweeps on an Orleans cluster (MeanFieldCluster).") { run, validate, submit, watch, status, list, cancel, results };
+        return new RootCommand("mfc: mean-field SGD sweeps on an Orleans cluster (MeanFieldCluster).") { run, validate, pde, submit, watch, status, list, cancel, results };
     }
 }

@@ -27,10 +27,10 @@ internal static class ClusterCommands
         }
 
         ISweepGrain sweep = cluster.Client.GetGrain<ISweepGrain>(sweepId);
-        bool existed = await sweep.GetSpecJson() is not null;
+        bool existed = await Resilient.Call(() => sweep.GetSpecJson()) is not null;
         try
         {
-            await sweep.Start(specJson);
+            await Resilient.Call(() => sweep.Start(specJson));
         }
         catch (InvalidOperationException ex)
         {
@@ -55,7 +55,7 @@ internal static class ClusterCommands
     public static Task<int> StatusAsync(ConnectionSettings connection, string sweepId, TextWriter output, TextWriter error, CancellationToken cancellationToken) =>
         WithSweep(connection, sweepId, error, cancellationToken, async (cluster, _, spec, points) =>
         {
-            SweepStatus status = await cluster.Client.GetGrain<ISweepGrain>(sweepId).GetStatus();
+            SweepStatus status = await Resilient.Call(() => cluster.Client.GetGrain<ISweepGrain>(sweepId).GetStatus());
             await output.WriteLineAsync(Describe(status));
             return 0;
         });
@@ -68,11 +68,11 @@ internal static class ClusterCommands
             return SpecInput.BadInput;
         }
 
-        SweepEntry[] sweeps = await cluster.Client.GetGrain<ISweepRegistryGrain>(GrainKeys.Registry).List();
+        SweepEntry[] sweeps = await Resilient.Call(() => cluster.Client.GetGrain<ISweepRegistryGrain>(GrainKeys.Registry).List());
         await output.WriteLineAsync("sweep_id\tname\tpoints\tsubmitted_utc\tstate");
         foreach (SweepEntry entry in sweeps)
         {
-            SweepStatus status = await cluster.Client.GetGrain<ISweepGrain>(entry.SweepId).GetStatus();
+            SweepStatus status = await Resilient.Call(() => cluster.Client.GetGrain<ISweepGrain>(entry.SweepId).GetStatus());
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{entry.SweepId}\t{entry.Name}\t{entry.Points}\t{entry.SubmittedUtc:O}\t{status.State.ToString().ToLowerInvariant()}"));
         }
 
@@ -82,7 +82,7 @@ internal static class ClusterCommands
     public static Task<int> CancelAsync(ConnectionSettings connection, string sweepId, TextWriter output, TextWriter error, CancellationToken cancellationToken) =>
         WithSweep(connection, sweepId, error, cancellationToken, async (cluster, _, _, _) =>
         {
-            await cluster.Client.GetGrain<ISweepGrain>(sweepId).Cancel();
+            await Resilient.Call(() => cluster.Client.GetGrain<ISweepGrain>(sweepId).Cancel());
             await output.WriteLineAsync($"{sweepId}: cancel requested; running points stop after their current chunk, finished results are kept");
             return 0;
         });
@@ -97,7 +97,7 @@ internal static class ClusterCommands
                 return SpecInput.BadInput;
             }
 
-            SweepStatus status = await cluster.Client.GetGrain<ISweepGrain>(sweepId).GetStatus();
+            SweepStatus status = await Resilient.Call(() => cluster.Client.GetGrain<ISweepGrain>(sweepId).GetStatus());
             if (status.State == SweepState.Running)
             {
                 await error.WriteLineAsync($"warning: {sweepId} is still running; exporting the {status.FinishedCount} finished points of {points.Count}");
@@ -116,7 +116,7 @@ internal static class ClusterCommands
             return SpecInput.BadInput;
         }
 
-        if (await cluster.Client.GetGrain<ISweepGrain>(sweepId).GetSpecJson() is not { } specJson)
+        if (await Resilient.Call(() => cluster.Client.GetGrain<ISweepGrain>(sweepId).GetSpecJson()) is not { } specJson)
         {
             await error.WriteLineAsync($"error: sweep id '{sweepId}' is unknown to cluster '{connection.ClusterId}'; 'mfc list' shows the sweeps.");
             return SpecInput.BadInput;

@@ -1,3 +1,4 @@
+using MeanFieldCluster.Client.Cluster;
 using MeanFieldCluster.Client.Progress;
 using MeanFieldCluster.Client.Results;
 using MeanFieldCluster.Contracts;
@@ -47,7 +48,7 @@ internal static class SweepSession
                 }
             }
 
-            return current ?? await sweep.GetStatus();
+            return current ?? await Resilient.Call(() => sweep.GetStatus());
         });
 
     /// <summary>Fetches every point's report and the aggregation, and writes the results folder.</summary>
@@ -58,12 +59,13 @@ internal static class SweepSession
         var attempts = new int[points.Count];
         for (int i = 0; i < results.Length; i++)
         {
-            results[i] = await sweep.GetResult(i);
-            attempts[i] = await client.GetGrain<ISweepPointGrain>(GrainKeys.Point(sweepId, i)).GetAttempts();
+            int index = i;
+            results[i] = await Resilient.Call(() => sweep.GetResult(index));
+            attempts[i] = await Resilient.Call(() => client.GetGrain<ISweepPointGrain>(GrainKeys.Point(sweepId, index)).GetAttempts());
         }
 
         SweepState state = interrupted ? SweepState.Cancelled : status.State;
-        string? aggregate = status.State == SweepState.Running ? null : await sweep.GetAggregateJson();
+        string? aggregate = status.State == SweepState.Running ? null : await Resilient.Call(() => sweep.GetAggregateJson());
         var outcome = new SweepOutcome(sweepId, specJson, spec, points, results, state, status.StartedUtc, status.FinishedUtc ?? DateTime.UtcNow, aggregate, attempts);
         ResultsWriter.Write(directory, outcome);
         return outcome;

@@ -18,7 +18,11 @@ public sealed record AggregateReport(
     IReadOnlyDictionary<string, int> Counts,
     IReadOnlyList<RiskCurveGroup> RiskCurves,
     IReadOnlyList<ConvergenceFamily> MeasureConvergence,
-    LayerDependenceReport LayerDependence);
+    LayerDependenceReport LayerDependence)
+{
+    /// <summary>SGD against the mean-field limit, for sweeps that admit the radial reduction (MATH section 4.1); null otherwise.</summary>
+    public PdeComparison? PdeComparison { get; init; }
+}
 
 /// <summary>The kinds of reference law the feature laws are compared with.</summary>
 public static class ReferenceKinds

@@ -62,7 +62,10 @@ public static class SweepAggregator
             counts,
             [.. groups.Select(RiskCurve)],
             [.. families.Where(f => f.Groups.Count >= 2).Select(MeasureConvergence)],
-            LayerDependence(groups, families));
+            LayerDependence(groups, families))
+        {
+            PdeComparison = PdeComparison.Compute(spec, outcomes),
+        };
     }
 
     private static string StatusName(RunStatus status) => JsonNamingPolicy.SnakeCaseLower.ConvertName(status.ToString());

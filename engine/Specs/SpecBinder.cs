@@ -52,7 +52,14 @@ internal static partial class SpecBinder
             return null;
         }
 
-        return new SweepSpec(name, (ulong)seed.Value, model.Spec, data, training, observe, grid);
+        var spec = new SweepSpec(name, (ulong)seed.Value, model.Spec, data, training, observe, grid);
+        if (observe.Risk == RiskKinds.Population && Limit.RadialReduction.CheckPopulationRisk(spec) is { } reason)
+        {
+            errors.Add(F.Observe + "." + F.Risk, $"'{RiskKinds.Population}' is not available for this sweep: {reason}; expected '{RiskKinds.Test}'");
+            return null;
+        }
+
+        return spec;
     }
 
     private static string? ReadName(NodeReader r)
@@ -677,10 +684,11 @@ internal static partial class SpecBinder
         long? sliced = o.Integer(F.SlicedDirections, L.SlicedDirections, L.DefaultSlicedDirections);
         long? edges = o.Integer(F.EdgeSample, L.EdgeSample, L.DefaultEdgeSample);
         DependenceSpec? dependence = ReadDependence(o);
+        string? riskKind = o.Choice(F.Risk, "risk estimate", RiskKinds.All, RiskKinds.Test);
         return testSamples is null || risk is null || snapshots is null || quantiles is null || bins is null || !rawOk
-            || sliced is null || edges is null || dependence is null
+            || sliced is null || edges is null || dependence is null || riskKind is null
             ? null
-            : new ObserveSpec((int)testSamples.Value, risk, snapshots, (int)quantiles.Value, (int)bins.Value, raw, (int)sliced.Value, (int)edges.Value, dependence);
+            : new ObserveSpec((int)testSamples.Value, risk, snapshots, (int)quantiles.Value, (int)bins.Value, raw, (int)sliced.Value, (int)edges.Value, dependence, riskKind);
     }
 
     private static TimeGrid? ReadTimeGrid(NodeReader observe, string name, int defaultCount)

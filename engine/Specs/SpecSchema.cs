@@ -9,6 +9,7 @@ internal static class SpecFields
     public const string Data = "data";
     public const string Training = "training";
     public const string Observe = "observe";
+    public const string Risk = "risk";
     public const string Grid = "grid";
 
     public const string Preset = "preset";
@@ -98,7 +99,7 @@ internal static class SpecFields
     public static readonly IReadOnlyList<string> PowerParameters = [T0, Alpha];
 
     public static readonly IReadOnlyList<string> ObserveFields =
-        [TestSamples, RiskTimes, SnapshotTimes, Quantiles, HistogramBins, RawTimes, SlicedDirections, EdgeSample, Dependence];
+        [TestSamples, RiskTimes, SnapshotTimes, Quantiles, HistogramBins, RawTimes, SlicedDirections, EdgeSample, Dependence, Risk];
     public static readonly IReadOnlyList<string> TimeGridFields = [Count, Spacing];
     public static readonly IReadOnlyList<string> DependenceFields = [Pairs, Permutations];
 

@@ -191,6 +191,7 @@ public static class SpecWriter
         w.WriteNumber(F.Pairs, dependence.Pairs);
         w.WriteNumber(F.Permutations, dependence.Permutations);
         w.WriteEndObject();
+        w.WriteString(F.Risk, observe.Risk);
         w.WriteEndObject();
     }
 

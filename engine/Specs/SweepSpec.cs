@@ -217,6 +217,10 @@ public sealed record XiSpec(string Kind = "constant", double T0 = 1.0, double Al
 /// <param name="SlicedDirections">Random directions for the sliced Wasserstein distance of the w_i (default 16; 0 turns it off).</param>
 /// <param name="EdgeSample">Edges of each W^ℓ sampled for the edge-weight law (default 4096).</param>
 /// <param name="Dependence">Cross-layer dependence test settings (layered models only).</param>
+/// <param name="Risk">
+/// <c>test</c> (default): the test-set estimate with its standard error; <c>population</c>: the exact
+/// finite-N population risk, available for the models that admit the radial reduction (MATH section 4.1).
+/// </param>
 public sealed record ObserveSpec(
     int TestSamples,
     TimeGrid RiskTimes,
@@ -226,7 +230,21 @@ public sealed record ObserveSpec(
     IReadOnlyList<double>? RawTimes = null,
     int SlicedDirections = 16,
     int EdgeSample = 4096,
-    DependenceSpec? Dependence = null);
+    DependenceSpec? Dependence = null,
+    string Risk = RiskKinds.Test);
+
+/// <summary>How the risk is measured.</summary>
+public static class RiskKinds
+{
+    /// <summary>Mean squared error on the sweep's fixed test set, with its standard error.</summary>
+    public const string Test = "test";
+
+    /// <summary>The exact population risk of the finite-N network (radial-reduction models only).</summary>
+    public const string Population = "population";
+
+    /// <summary>All risk kinds.</summary>
+    public static readonly IReadOnlyList<string> All = [Test, Population];
+}
 
 /// <summary>Distance-correlation test between layer-1 and layer-2 neuron parameters paired through edges.</summary>
 /// <param name="Pairs">Edges (i, j) sampled per point (default 500; 0 turns the test off).</param>

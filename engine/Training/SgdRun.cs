@@ -1,4 +1,5 @@
 using MeanFieldCluster.Engine.Data;
+using MeanFieldCluster.Engine.Limit;
 using MeanFieldCluster.Engine.Networks;
 using MeanFieldCluster.Engine.Observables;
 using MeanFieldCluster.Engine.Randomness;
@@ -231,7 +232,7 @@ public sealed class SgdRun
         double time = Step * _point.StepSize;
         if (_nextRisk < _point.RiskSteps.Count && _point.RiskSteps[_nextRisk] == Step)
         {
-            RiskEstimate estimate = _testSet.Risk(_network);
+            RiskEstimate estimate = MeasureRisk();
             _risk.Add(new RiskPoint(Step, time, estimate.Risk, estimate.StdErr));
             _nextRisk++;
         }
@@ -262,6 +263,19 @@ public sealed class SgdRun
 
             _nextRaw++;
         }
+    }
+
+    // The test-set estimate, or the exact population risk (its "standard error" is then the series'
+    // truncation bound) for the models of MATH section 4.1.
+    private RiskEstimate MeasureRisk()
+    {
+        if (_spec.Observe.Risk != RiskKinds.Population)
+        {
+            return _testSet.Risk(_network);
+        }
+
+        PopulationRiskEstimate exact = PopulationRisk.Compute(_network.FirstLayer, _network.Widths[0], _network.Dimension, _spec.Data.Delta, RampParameters.FromSpec(_spec.Model.Activation));
+        return new RiskEstimate(exact.Risk, exact.TruncationBound);
     }
 
     // Distance correlation between layer-1 neuron parameters (w_i, b_{1,i}) and layer-2 neuron parameters

@@ -1,0 +1,120 @@
+using MeanFieldCluster.Engine.Limit;
+using MeanFieldCluster.Engine.Observables;
+using MeanFieldCluster.Engine.Specs;
+using MeanFieldCluster.Engine.Training;
+
+namespace MeanFieldCluster.Engine.Aggregation;
+
+/// <summary>
+/// SGD measured against its mean-field limit (MATH section 4.1): the radial PDE is solved once for the
+/// sweep, then per width the sup over recorded times of |risk_SGD(t) − risk_PDE(t)| and, at each snapshot,
+/// W1 between the law of ‖w_i‖ and the PDE's radial law, with means and standard errors over seeds and
+/// power-law fits in N.
+/// </summary>
+/// <param name="Reference">What the SGD runs are compared with.</param>
+/// <param name="Dimension">d of the finite-d equation.</param>
+/// <param name="Particles">Lagrangian particles of the solver.</param>
+/// <param name="IntegratorStep">RK4 step of the solver.</param>
+/// <param name="Times">The PDE's output times.</param>
+/// <param name="Risk">The PDE risk at those times.</param>
+/// <param name="Families">Per step size.</param>
+public sealed record PdeComparison(string Reference, int Dimension, int Particles, double IntegratorStep, IReadOnlyList<double> Times, IReadOnlyList<double> Risk, IReadOnlyList<PdeFamily> Families)
+{
+    /// <summary>The reference description written to aggregate.json.</summary>
+    public const string RadialPde = "radial PDE at finite d (mean-field limit N -> infinity, MATH section 4.1)";
+
+    /// <summary>The comparison for a sweep, or null when the sweep does not admit the reduction or has no completed point.</summary>
+    public static PdeComparison? Compute(SweepSpec spec, IReadOnlyList<PointOutcome> outcomes)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(outcomes);
+        // Completed points, a point reported twice counted once (the first report), as in the rest of the aggregation.
+        PointOutcome[] done = [.. outcomes.Where(o => o.Status == RunStatus.Completed).GroupBy(o => o.Point.Index).Select(g => g.First()).OrderBy(o => o.Point.Index)];
+        if (RadialReduction.Check(spec) is not null || done.Length == 0)
+        {
+            return null;
+        }
+
+        double[] times = [.. done.SelectMany(o => o.Risk.Select(r => r.Time).Concat(o.Snapshots.Select(s => s.Time))).Distinct().Order()];
+        RadialPdeSolution pde = RadialPdeSolver.Solve(RadialReduction.Settings(spec, times[^1], times));
+        var families = done
+            .GroupBy(o => FamilyKey(spec, o.Point))
+            .OrderBy(g => g.Key.Value).ThenBy(g => g.Key.DividedByWidth)
+            .Select(g => Family(g.Key, [.. g], pde))
+            .ToList();
+        RadialPdeSettings settings = pde.Settings;
+        return new PdeComparison(RadialPde, spec.Data.Dimension, settings.Particles, settings.StepSize, pde.Times, pde.Risks, families);
+    }
+
+    private static PdeFamily Family(StepSizeSpec step, PointOutcome[] outcomes, RadialPdeSolution pde)
+    {
+        var widths = new List<PdeWidth>();
+        foreach (var group in outcomes.GroupBy(o => o.Point.Width).OrderBy(g => g.Key))
+        {
+            double[] gaps = [.. group.Select(o => o.Risk.Max(r => Math.Abs(r.Risk - Snapshot(pde, r.Time).Risk)))];
+            var w1 = group
+                .SelectMany(o => o.Snapshots.Where(s => s.Feature == FeatureNames.WeightNorm).Select(s => (s.Time, W1: Distances.W1([.. s.Values], [.. Snapshot(pde, s.Time).Quantiles]))))
+                .GroupBy(x => x.Time)
+                .OrderBy(x => x.Key)
+                .Select(x => MeanAt(x.Key, [.. x.Select(v => v.W1)]))
+                .ToList();
+            (double mean, double? stderr) = MeanAndStdErr(gaps);
+            widths.Add(new PdeWidth(group.Key, gaps.Length, mean, stderr, w1));
+        }
+
+        double[] n = [.. widths.Select(w => (double)w.Width)];
+        FitSummary? gapFit = FitSummary.From(PowerLawFit.Fit(n, [.. widths.Select(w => w.RiskGapMean)]));
+        var w1Fits = widths.SelectMany(w => w.W1.Select(p => p.Time)).Distinct().Order()
+            .Select(t => new PdeTimeFit(t, FitSummary.From(PowerLawFit.Fit(n, [.. widths.Select(w => w.W1.FirstOrDefault(p => p.Time == t)?.Mean ?? double.NaN)]))))
+            .ToList();
+        return new PdeFamily(step.Value, step.DividedByWidth, widths, gapFit, w1Fits);
+    }
+
+    private static PdeTimeMean MeanAt(double time, double[] values)
+    {
+        (double mean, double? stderr) = MeanAndStdErr(values);
+        return new PdeTimeMean(time, values.Length, mean, stderr);
+    }
+
+    private static (double Mean, double? StdErr) MeanAndStdErr(double[] values)
+    {
+        double mean = values.Average();
+        return values.Length < 2 ? (mean, null) : (mean, Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Length - 1) / values.Length));
+    }
+
+    private static RadialPdeSnapshot Snapshot(RadialPdeSolution pde, double time) =>
+        pde.Snapshots.First(s => Math.Abs(s.Time - time) <= 1e-9 * Math.Max(1.0, Math.Abs(time)));
+
+    // The grid step size a point was run with: c/N entries resolve differently per width but form one family.
+    private static StepSizeSpec FamilyKey(SweepSpec spec, PointSpec point) =>
+        spec.Grid.StepSize.FirstOrDefault(s => s.DividedByWidth && s.Resolve(point.Width) == point.StepSize && !spec.Grid.StepSize.Any(c => !c.DividedByWidth && c.Value == point.StepSize))
+        ?? new StepSizeSpec(point.StepSize);
+}
+
+/// <summary>One step-size family of the PDE comparison.</summary>
+/// <param name="StepSize">ε, or c when <paramref name="StepSizeDividedByWidth"/>.</param>
+/// <param name="StepSizeDividedByWidth">Whether ε = c / N.</param>
+/// <param name="Widths">Per width.</param>
+/// <param name="RiskGapFit">Fit of the mean risk gap ≈ C N^(−a).</param>
+/// <param name="W1Fits">Fit of the mean W1 ≈ C N^(−a) at each snapshot time.</param>
+public sealed record PdeFamily(double StepSize, bool StepSizeDividedByWidth, IReadOnlyList<PdeWidth> Widths, FitSummary? RiskGapFit, IReadOnlyList<PdeTimeFit> W1Fits);
+
+/// <summary>The comparison at one width.</summary>
+/// <param name="Width">N.</param>
+/// <param name="Seeds">Completed seeds.</param>
+/// <param name="RiskGapMean">Mean over seeds of sup_t |risk_SGD(t) − risk_PDE(t)|.</param>
+/// <param name="RiskGapStdErr">Its standard error over seeds (null with one seed).</param>
+/// <param name="W1">Mean W1(law of ‖w_i‖, PDE radial law) at each snapshot time.</param>
+public sealed record PdeWidth(int Width, int Seeds, double RiskGapMean, double? RiskGapStdErr, IReadOnlyList<PdeTimeMean> W1);
+
+/// <summary>A mean over seeds at one time.</summary>
+/// <param name="Time">t.</param>
+/// <param name="Seeds">Seeds.</param>
+/// <param name="Mean">Mean.</param>
+/// <param name="StdErr">Standard error (null with one seed).</param>
+public sealed record PdeTimeMean(double Time, int Seeds, double Mean, double? StdErr);
+
+/// <summary>A fit at one time.</summary>
+/// <param name="Time">t.</param>
+/// <param name="Fit">The fit over widths, or null.</param>
+public sealed record PdeTimeFit(double Time, FitSummary? Fit);

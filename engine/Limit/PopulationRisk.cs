@@ -1,0 +1,198 @@
+using System.Numerics.Tensors;
+
+namespace MeanFieldCluster.Engine.Limit;
+
+/// <summary>
+/// The exact population risk of a finite mmn-isotropic network ŷ = (1/N) Σ_i σ(&lt;w_i, x&gt;) (ramp σ) on
+/// isotropic-gaussian data (MATH section 4.1). Given y = ±1, &lt;w_i, x&gt; = τ_± r_i G_i with r_i = ‖w_i‖ and
+/// (G_i, G_j) standard normals of correlation c_ij = cos(w_i, w_j), so
+/// <code>
+/// R_N(W) = 1 + (2/N) Σ_i v(r_i) + (1/N²) Σ_{i,j} U_ij,   U_ij = (1/2) Σ_± E[σ(τ_± r_i G_i) σ(τ_± r_j G_j)]
+/// </code>
+/// with v as in <see cref="RadialField"/>. The diagonal is E σ(τ r G)² in closed form. Off the diagonal the
+/// Mehler series E[σ(a G_1) σ(b G_2)] = Σ_n c^n α_n(a) α_n(b) (odd orders included) is summed up to the
+/// first order K at which the Cauchy–Schwarz bound on the rest,
+/// |Σ_{n&gt;K} c^n α_n(a) α_n(b)| ≤ |c|^{K+1} √(T_a(K) T_b(K)),   T_a(K) = E σ(aG)² - Σ_{n≤K} α_n(a)²,
+/// is below the pair tolerance (T_a is padded by the rounding error of the partial sums, so the bound is
+/// rigorous). Pairs that need more than the maximum order (|c| close to 1) are computed exactly with
+/// <see cref="RampGaussian.ProductMoment"/> (bivariate normal orthant probabilities, about 1e-14). Cost
+/// O(N² (d + K)), fine for N ≤ a few thousand.
+/// </summary>
+public static class PopulationRisk
+{
+    /// <summary>The default bound on each pair's series truncation error.</summary>
+    public const double DefaultPairTolerance = 1e-12;
+
+    /// <summary>The default highest Hermite order of the pair series.</summary>
+    public const int DefaultMaxOrder = 128;
+
+    /// <summary>
+    /// R_N(W) for first-layer weights <paramref name="weights"/> (N×d row-major, as
+    /// <see cref="Networks.MeanFieldNetwork.FirstLayer"/>), with its truncation bound.
+    /// </summary>
+    /// <exception cref="ArgumentException">The shapes or parameters are invalid.</exception>
+    public static PopulationRiskEstimate Compute(ReadOnlySpan<double> weights, int width, int dimension, double delta, RampParameters ramp, double pairTolerance = DefaultPairTolerance) =>
+        Compute(weights, width, dimension, delta, ramp, pairTolerance, DefaultMaxOrder);
+
+    /// <summary>As the public overload, with the highest series order (0 sends every off-diagonal pair to the exact formula).</summary>
+    internal static PopulationRiskEstimate Compute(ReadOnlySpan<double> weights, int width, int dimension, double delta, RampParameters ramp, double pairTolerance, int maxOrder)
+    {
+        Validate(weights, width, dimension, delta, ramp, pairTolerance, maxOrder);
+        var gauss = new RampGaussian(ramp);
+        double[] norms = new double[width];
+        for (int i = 0; i < width; i++)
+        {
+            norms[i] = TensorPrimitives.Norm(weights.Slice(i * dimension, dimension));
+        }
+
+        double[] tau = [1.0 + delta, 1.0 - delta];
+        NeuronTable[] tables = [new NeuronTable(gauss, norms, tau[0], maxOrder), new NeuronTable(gauss, norms, tau[1], maxOrder)];
+        double linear = 0, diagonal = 0;
+        for (int i = 0; i < width; i++)
+        {
+            linear += -0.5 * (tables[0].Mean(i) - tables[1].Mean(i));
+            diagonal += 0.5 * (tables[0].Second[i] + tables[1].Second[i]);
+        }
+
+        var pairs = new PairSums();
+        for (int i = 0; i < width; i++)
+        {
+            ReadOnlySpan<double> wi = weights.Slice(i * dimension, dimension);
+            for (int j = i + 1; j < width; j++)
+            {
+                double c = norms[i] > 0 && norms[j] > 0 ? Math.Clamp(TensorPrimitives.Dot(wi, weights.Slice(j * dimension, dimension)) / (norms[i] * norms[j]), -1.0, 1.0) : 0.0;
+                for (int s = 0; s < 2; s++)
+                {
+                    pairs.Add(tables[s], gauss, i, j, c, pairTolerance);
+                }
+            }
+        }
+
+        // Each unordered pair counts twice in Σ_{i,j}, each class with weight 1/2.
+        double n2 = (double)width * width;
+        double risk = 1.0 + (2.0 * linear / width) + ((diagonal + pairs.Value) / n2);
+        return new PopulationRiskEstimate(risk, pairs.Bound / n2, pairs.MaxOrder, pairs.SeriesPairs, pairs.ExactPairs);
+    }
+
+    private static void Validate(ReadOnlySpan<double> weights, int width, int dimension, double delta, RampParameters ramp, double pairTolerance, int maxOrder)
+    {
+        ArgumentNullException.ThrowIfNull(ramp);
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
+        if (weights.Length != (long)width * dimension)
+        {
+            throw new ArgumentException($"Expected {width}×{dimension} = {(long)width * dimension} weights, got {weights.Length}.", nameof(weights));
+        }
+
+        if (!(delta >= 0 && delta < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(delta), delta, "Δ must lie in [0, 1).");
+        }
+
+        if (!(pairTolerance > 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(pairTolerance), pairTolerance, "The pair tolerance must be positive.");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(maxOrder);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxOrder, RampGaussian.MaxOrder);
+        ramp.Validate();
+        foreach (double w in weights)
+        {
+            if (!double.IsFinite(w))
+            {
+                throw new ArgumentException("Weights must be finite.", nameof(weights));
+            }
+        }
+    }
+
+    // Per neuron, for one class scale τ: α_n(τ r_i), n = 0..K; E σ(τ r_i G)²; and √(T_i(n)) with the padding.
+    private sealed class NeuronTable
+    {
+        public NeuronTable(RampGaussian gauss, double[] norms, double tau, int maxOrder)
+        {
+            Order = maxOrder;
+            int stride = maxOrder + 1;
+            Alpha = new double[norms.Length * stride];
+            TailRoot = new double[norms.Length * stride];
+            Second = new double[norms.Length];
+            Scale = [.. norms.Select(r => tau * r)];
+            for (int i = 0; i < norms.Length; i++)
+            {
+                Span<double> alpha = Alpha.AsSpan(i * stride, stride);
+                gauss.Coefficients(Scale[i], alpha, []);
+                double second = gauss.SecondMoment(Scale[i]), partial = 0;
+                Second[i] = second;
+                for (int n = 0; n <= maxOrder; n++)
+                {
+                    partial += alpha[n] * alpha[n];
+                    double padding = 4.0 * (n + 2) * 2.3e-16 * second;
+                    TailRoot[(i * stride) + n] = Math.Sqrt(Math.Max(second - partial, 0.0) + padding);
+                }
+            }
+        }
+
+        public int Order { get; }
+
+        public double[] Alpha { get; }
+
+        public double[] TailRoot { get; }
+
+        public double[] Second { get; }
+
+        public double[] Scale { get; }
+
+        public double Mean(int i) => Alpha[i * (Order + 1)];
+    }
+
+    // Σ over ordered pairs i ≠ j and classes of (1/2) E[σ σ], with the truncation bounds.
+    private sealed class PairSums
+    {
+        public double Value { get; private set; }
+
+        public double Bound { get; private set; }
+
+        public int MaxOrder { get; private set; }
+
+        public long SeriesPairs { get; private set; }
+
+        public long ExactPairs { get; private set; }
+
+        public void Add(NeuronTable table, RampGaussian gauss, int i, int j, double c, double tolerance)
+        {
+            int stride = table.Order + 1;
+            ReadOnlySpan<double> ai = table.Alpha.AsSpan(i * stride, stride), aj = table.Alpha.AsSpan(j * stride, stride);
+            ReadOnlySpan<double> ti = table.TailRoot.AsSpan(i * stride, stride), tj = table.TailRoot.AsSpan(j * stride, stride);
+            double absC = Math.Abs(c);
+            if (absC < 1 && Math.Pow(absC, stride) * ti[^1] * tj[^1] <= tolerance)
+            {
+                double sum = 0, power = 1;
+                for (int n = 0; n < stride; n++)
+                {
+                    sum += power * ai[n] * aj[n];
+                    power *= c;
+                    double bound = Math.Abs(power) * ti[n] * tj[n];
+                    if (bound <= tolerance)
+                    {
+                        Value += sum;
+                        Bound += bound;
+                        MaxOrder = Math.Max(MaxOrder, n);
+                        SeriesPairs++;
+                        return;
+                    }
+                }
+            }
+
+            Value += gauss.ProductMoment(table.Scale[i], table.Scale[j], c);
+            ExactPairs++;
+        }
+    }
+}
+
+/// <summary>The population risk of <see cref="PopulationRisk.Compute(ReadOnlySpan{double}, int, int, double, RampParameters, double)"/>.</summary>
+/// <param name="Risk">R_N(W) = E(y - ŷ(x))².</param>
+/// <param name="TruncationBound">A rigorous bound on the error from truncating the pair series (at most the pair tolerance).</param>
+/// <param name="MaxOrder">The highest Hermite order any pair series used.</param>
+/// <param name="SeriesPairs">(pair, class) terms summed by the Hermite series.</param>
+/// <param name="ExactPairs">(pair, class) terms computed by the exact bivariate formula.</param>
+public sealed record PopulationRiskEstimate(double Risk, double TruncationBound, int MaxOrder, long SeriesPairs, long ExactPairs);
