@@ -59,8 +59,9 @@ internal static class Cli
         var validate = new Command("validate", "Check a spec without running it; exit 2 with every error when it is not valid.") { specArgument, setOption };
         validate.SetAction((parse, _) => ValidateCommand.ExecuteAsync(parse.GetValue(specArgument)!, parse.GetValue(setOption) ?? [], output, error));
 
-        var pde = new Command("pde", "Solve the mean-field limit (radial PDE of MMN example 1) of a spec alone and write pde.csv.") { specArgument, setOption, outOption, forceOption };
-        pde.SetAction((parse, _) => PdeCommand.ExecuteAsync(parse.GetValue(specArgument)!, parse.GetValue(setOption) ?? [], parse.GetValue(outOption), parse.GetValue(forceOption), output, error));
+        var leadingOrderOption = new Option<bool>("--leading-order") { Description = "Keep only the n = 0 Hermite term: the d = infinity equation (from the finite-d initial law)." };
+        var pde = new Command("pde", "Solve the mean-field limit (radial PDE of MMN example 1) of a spec alone and write pde.csv.") { specArgument, setOption, outOption, forceOption, leadingOrderOption };
+        pde.SetAction((parse, _) => PdeCommand.ExecuteAsync(parse.GetValue(specArgument)!, parse.GetValue(setOption) ?? [], parse.GetValue(outOption), parse.GetValue(forceOption), parse.GetValue(leadingOrderOption), output, error));
 
         // Cluster mode: every command takes the connection options.
         var redisOption = new Option<string?>("--redis")

@@ -10,7 +10,7 @@ namespace MeanFieldCluster.Client.Commands;
 /// </summary>
 internal static class PdeCommand
 {
-    public static async Task<int> ExecuteAsync(string specPath, IReadOnlyList<string> overrides, string? outDirectory, bool force, TextWriter output, TextWriter error)
+    public static async Task<int> ExecuteAsync(string specPath, IReadOnlyList<string> overrides, string? outDirectory, bool force, bool leadingOrderOnly, TextWriter output, TextWriter error)
     {
         if (SpecInput.Load(specPath, overrides, error) is not var (spec, points))
         {
@@ -34,6 +34,12 @@ internal static class PdeCommand
         // The times every point records (risk and snapshots), up to the longest horizon of the grid.
         double[] times = [.. points.SelectMany(p => p.RiskSteps.Concat(p.SnapshotSteps).Select(k => k * p.StepSize)).Distinct().Order()];
         RadialPdeSettings settings = RadialReduction.Settings(spec, times[^1], times);
+        if (leadingOrderOnly)
+        {
+            // n = 0 only: the d = infinity dynamics, started from the finite-d initial law.
+            settings = settings with { MaxHermiteOrder = 0 };
+        }
+
         RadialPdeSolution solution = RadialPdeSolver.Solve(settings);
 
         Directory.CreateDirectory(directory);
@@ -52,7 +58,7 @@ internal static class PdeCommand
         }
 
         File.Move(temporary, file, overwrite: true);
-        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"radial PDE, d = {spec.Data.Dimension}, {settings.Particles} particles, RK4 step {settings.StepSize}: risk {solution.Risks[0]:G6} at t = 0, {solution.Risks[^1]:G6} at t = {solution.Times[^1]:G6}"));
+        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"radial PDE, d = {spec.Data.Dimension}{(leadingOrderOnly ? " (n = 0 term only: the d = infinity dynamics)" : "")}, {settings.Particles} particles, RK4 step {settings.StepSize}: risk {solution.Risks[0]:G6} at t = 0, {solution.Risks[^1]:G6} at t = {solution.Times[^1]:G6}"));
         await output.WriteLineAsync($"results: {file}");
         return 0;
     }
