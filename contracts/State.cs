@@ -79,6 +79,10 @@ public sealed class PointGrainState
     /// <summary>Whether a cancel was requested.</summary>
     [Id(4)]
     public bool CancelRequested { get; set; }
+
+    /// <summary>Large deviations: the functional of the replicas done so far (the batch's checkpoint).</summary>
+    [Id(5)]
+    public double[]? PartialSamples { get; set; }
 }
 
 /// <summary>What a sweep grain keeps in grain storage.</summary>

@@ -56,8 +56,11 @@ public enum SweepState
 /// <param name="RiskSteps">Steps at which the risk is recorded.</param>
 /// <param name="SnapshotSteps">Steps at which measures are recorded.</param>
 /// <param name="RawSteps">Steps at which raw parameters are dumped.</param>
+/// <param name="Mode">Large deviations: quenched or annealed; null for SGD points.</param>
+/// <param name="ReplicaStart">Large deviations: first replica of the batch.</param>
+/// <param name="ReplicaCount">Large deviations: replicas in the batch.</param>
 [GenerateSerializer, Immutable]
-public sealed record PointAssignment(string SweepId, string SpecJson, int Index, int[] Widths, double StepSize, int Layers, double[] Gamma, int Seed, long Steps, long[] RiskSteps, long[] SnapshotSteps, long[] RawSteps);
+public sealed record PointAssignment(string SweepId, string SpecJson, int Index, int[] Widths, double StepSize, int Layers, double[] Gamma, int Seed, long Steps, long[] RiskSteps, long[] SnapshotSteps, long[] RawSteps, string? Mode = null, int ReplicaStart = 0, int ReplicaCount = 0);
 
 /// <summary>Progress of one point.</summary>
 /// <param name="Index">Point index.</param>
@@ -121,8 +124,9 @@ public sealed record DependenceRow(long Step, double DistanceCorrelation, double
 /// <param name="Histograms">The histograms.</param>
 /// <param name="Raw">The raw parameter dumps.</param>
 /// <param name="Dependence">The cross-layer dependence test, for layered models.</param>
+/// <param name="Samples">Large deviations: the functional F of every replica of the batch, in replica order (NaN for a diverged replica).</param>
 [GenerateSerializer, Immutable]
-public sealed record PointResult(int Index, PointState State, long Steps, string? Error, RiskRow[] Risk, MeasureRow[] Measures, double Seconds, HistogramRow[] Histograms, RawRow[] Raw, DependenceRow? Dependence);
+public sealed record PointResult(int Index, PointState State, long Steps, string? Error, RiskRow[] Risk, MeasureRow[] Measures, double Seconds, HistogramRow[] Histograms, RawRow[] Raw, DependenceRow? Dependence, double[]? Samples = null);
 
 /// <summary>A sweep as the coordinator sees it.</summary>
 /// <param name="SweepId">Sweep id.</param>

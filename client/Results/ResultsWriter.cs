@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MeanFieldCluster.Contracts;
+using MeanFieldCluster.Engine.Aggregation;
 using MeanFieldCluster.Engine.Observables;
 using MeanFieldCluster.Engine.Specs;
 
@@ -31,7 +32,7 @@ internal sealed record SweepOutcome(string SweepId, string SpecJson, SweepSpec S
 internal static class ResultsWriter
 {
     /// <summary>File names, in the order they are written.</summary>
-    public static readonly IReadOnlyList<string> Files = ["points.csv", "curves.csv", "measures.csv", "histograms.csv", "aggregate.json", "summary.json"];
+    public static readonly IReadOnlyList<string> Files = ["points.csv", "curves.csv", "measures.csv", "histograms.csv", "ld_samples.csv", "rate_functions.csv", "aggregate.json", "summary.json"];
 
     /// <summary>The folder of raw parameter dumps, one file per point that has any.</summary>
     public const string RawFolder = "raw";
@@ -55,6 +56,15 @@ internal static class ResultsWriter
         {
             Directory.CreateDirectory(Path.Combine(directory, RawFolder));
             WriteAtomically(Path.Combine(directory, RawFolder, $"point-{Int(r.Index)}.csv"), w => WriteRaw(w, r));
+        }
+
+        if (outcome.Spec.LargeDeviations is not null)
+        {
+            WriteAtomically(Path.Combine(directory, "ld_samples.csv"), w => WriteSamples(w, outcome));
+            if (outcome.AggregateJson is not null)
+            {
+                WriteAtomically(Path.Combine(directory, "rate_functions.csv"), w => WriteRateFunctions(w, outcome.AggregateJson));
+            }
         }
 
         if (outcome.AggregateJson is not null)
@@ -81,6 +91,30 @@ internal static class ResultsWriter
                 last is null ? "" : Num(last.Time), first is null ? "" : Num(first.Risk),
                 last is null ? "" : Num(last.Risk), last is null ? "" : Num(last.StdErr),
                 dep is null ? "" : Num(dep.DistanceCorrelation), dep is null ? "" : Num(dep.PValue)));
+            w.Write('\n');
+        }
+    }
+
+    // One row per replica: mode, width, replica index, value of the functional (NaN for a diverged replica).
+    private static void WriteSamples(TextWriter w, SweepOutcome outcome)
+    {
+        w.Write("mode,width,replica,value\n");
+        foreach (PointSpec p in outcome.Points)
+        {
+            double[] samples = outcome.Results[p.Index]?.Samples ?? [];
+            for (int r = 0; r < samples.Length; r++)
+            {
+                w.Write($"{p.Mode},{Int(p.Width)},{Int(p.ReplicaStart + r)},{Num(samples[r])}\n");
+            }
+        }
+    }
+
+    private static void WriteRateFunctions(TextWriter w, string aggregateJson)
+    {
+        w.Write("mode,width,x,estimator,value,lo,hi,censored\n");
+        foreach (string[] row in LargeDeviationsAggregate.Rows(aggregateJson))
+        {
+            w.Write(string.Join(',', row));
             w.Write('\n');
         }
     }

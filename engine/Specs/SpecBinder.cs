@@ -39,9 +39,11 @@ internal static partial class SpecBinder
 
         string? name = ReadName(r);
         long? seed = r.Integer(F.Seed, L.Seed, 0);
+        string task = ReadTask(r) ?? L.SgdTask;
         ModelParts model = ReadModel(r);
         DataSpec? data = ReadData(r, baseDirectory);
-        TrainingSpec? training = ReadTraining(r);
+        TrainingSpec? training = ReadTraining(r, allowZeroHorizon: task == L.LargeDeviationsTask);
+        LargeDeviationsSpec? largeDeviations = ReadLargeDeviations(r, task);
         ObserveSpec? observe = ReadObserve(r);
         (GridSpec? grid, IReadOnlyList<int>? layers) = ReadGrid(r, model.Preset);
         CheckModelAgainstLayers(model, layers, errors);
@@ -52,7 +54,18 @@ internal static partial class SpecBinder
             return null;
         }
 
-        var spec = new SweepSpec(name, (ulong)seed.Value, model.Spec, data, training, observe, grid);
+        if (task == L.LargeDeviationsTask && largeDeviations is null)
+        {
+            return null;
+        }
+
+        var spec = new SweepSpec(name, (ulong)seed.Value, model.Spec, data, training, observe, grid, largeDeviations);
+        CheckLargeDeviations(spec, errors);
+        if (errors.HasErrors)
+        {
+            return null;
+        }
+
         if (observe.Risk == RiskKinds.Population && Limit.RadialReduction.CheckPopulationRisk(spec) is { } reason)
         {
             errors.Add(F.Observe + "." + F.Risk, $"'{RiskKinds.Population}' is not available for this sweep: {reason}; expected '{RiskKinds.Test}'");
@@ -550,7 +563,7 @@ internal static partial class SpecBinder
 
     // ---------------------------------------------------------------- training
 
-    private static TrainingSpec? ReadTraining(NodeReader root)
+    private static TrainingSpec? ReadTraining(NodeReader root, bool allowZeroHorizon)
     {
         NodeReader? t = root.Section(F.Training, F.TrainingFields, required: true);
         if (t is null)
@@ -560,7 +573,7 @@ internal static partial class SpecBinder
 
         bool ok = CheckHorizonOrSteps(t);
         string horizonKey = t.Has(F.HorizonAlias) && !t.Has(F.Horizon) ? F.HorizonAlias : F.Horizon;
-        double? horizon = t.Has(horizonKey) ? t.Number(horizonKey, L.Horizon) : null;
+        double? horizon = t.Has(horizonKey) ? t.Number(horizonKey, allowZeroHorizon ? L.NonNegative : L.Horizon) : null;
         long? steps = t.Has(F.Steps) ? t.Integer(F.Steps, L.Steps) : null;
         ok &= t.Has(horizonKey) == horizon.HasValue && t.Has(F.Steps) == steps.HasValue;
         XiSpec? xi = ReadXi(t);

@@ -10,6 +10,21 @@ internal static class SpecFields
     public const string Training = "training";
     public const string Observe = "observe";
     public const string Risk = "risk";
+    public const string Task = "task";
+    public const string LargeDeviations = "large_deviations";
+    public const string Functional = "functional";
+    public const string Replicas = "replicas";
+    public const string Modes = "modes";
+    public const string XGrid = "x_grid";
+    public const string KGrid = "k_grid";
+    public const string EssMin = "ess_min";
+    public const string Bootstrap = "bootstrap";
+    public const string BootstrapSeed = "bootstrap_seed";
+    public const string From = "from";
+    public const string To = "to";
+    public const string Step = "step";
+    public static readonly IReadOnlyList<string> LargeDeviationsFields = [Functional, Replicas, "batch_size", Modes, XGrid, KGrid, EssMin, Bootstrap, BootstrapSeed];
+    public static readonly IReadOnlyList<string> RangeFields = [From, To, Step];
     public const string Grid = "grid";
 
     public const string Preset = "preset";
@@ -82,7 +97,7 @@ internal static class SpecFields
     public const string Layers = "layers";
     public const string Seeds = "seeds";
 
-    public static readonly IReadOnlyList<string> RootFields = [Name, Seed, Model, Data, Training, Observe, Grid];
+    public static readonly IReadOnlyList<string> RootFields = [Name, Seed, Task, Model, Data, Training, Observe, Grid, LargeDeviations];
     public static readonly IReadOnlyList<string> ModelFields = [Preset, Activation, Init, Gamma, Bias, Train, MeanFieldScaling, DivergenceBound];
     public static readonly IReadOnlyList<string> TrainFields = [First, Hidden, Output, Bias];
     public static readonly IReadOnlyList<string> ActivationFields = [Kind, T1, T2, S1, S2];
@@ -120,6 +135,9 @@ internal static class SpecFields
 internal static class SpecLimits
 {
     public const string DefaultName = "sweep";
+    public const string SgdTask = "sgd";
+    public const string LargeDeviationsTask = "large-deviations";
+    public static readonly IReadOnlyList<string> Tasks = [SgdTask, LargeDeviationsTask];
     public const int MaxNameLength = 100;
     public const long MaxSteps = 1_000_000_000_000;
     public const long MaxPoints = 1_000_000;

@@ -31,15 +31,46 @@ public static class SpecWriter
             w.WriteStartObject();
             w.WriteString(F.Name, spec.Name);
             w.WriteNumber(F.Seed, spec.Seed);
+            if (spec.LargeDeviations is not null)
+            {
+                w.WriteString(F.Task, SpecLimits.LargeDeviationsTask);
+            }
+
             WriteModel(w, spec.Model);
             WriteData(w, spec.Data);
             WriteTraining(w, spec.Training);
             WriteObserve(w, spec.Observe);
             WriteGrid(w, spec.Grid);
+            if (spec.LargeDeviations is { } ld)
+            {
+                WriteLargeDeviations(w, ld);
+            }
+
             w.WriteEndObject();
         }
 
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static void WriteLargeDeviations(Utf8JsonWriter w, LargeDeviationsSpec ld)
+    {
+        w.WriteStartObject(F.LargeDeviations);
+        w.WriteString(F.Functional, ld.Functional);
+        w.WriteNumber(F.Replicas, ld.Replicas);
+        w.WriteNumber("batch_size", ld.BatchSize);
+        w.WriteStartArray(F.Modes);
+        foreach (string mode in ld.Modes)
+        {
+            w.WriteStringValue(mode);
+        }
+
+        w.WriteEndArray();
+        Numbers(w, F.XGrid, ld.XGrid);
+        Numbers(w, F.KGrid, ld.KGrid);
+        w.WriteNumber(F.EssMin, ld.EssMin);
+        w.WriteNumber(F.Bootstrap, ld.Bootstrap);
+        w.WriteNumber(F.BootstrapSeed, ld.BootstrapSeed);
+        w.WriteEndObject();
     }
 
     private static void WriteModel(Utf8JsonWriter w, ModelSpec model)

@@ -34,6 +34,11 @@ public static class SweepPlanner
     public static IReadOnlyList<PointSpec> Expand(SweepSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        if (spec.LargeDeviations is not null)
+        {
+            return ExpandLargeDeviations(spec);
+        }
+
         var errors = new ErrorSink();
         GridSpec grid = spec.Grid;
         IReadOnlyList<IReadOnlyList<double>> gammaAxis = grid.Gamma is { } axis ? [.. axis.Select(g => (IReadOnlyList<double>)[g])] : [spec.Model.Gamma];
@@ -244,5 +249,33 @@ public static class SweepPlanner
             double exponent = -3.0 + (3.0 * (k - 1) / (count - 2));
             yield return k == count - 1 ? steps : (long)Math.Round(steps * Math.Pow(10, exponent));
         }
+    }
+
+    /// <summary>
+    /// Large deviations: for each mode (outermost) and width, the replicas 0..R-1 in batches of the spec's
+    /// batch size, one point per batch. Every replica runs round(T/ε) steps (T = 0 allowed).
+    /// </summary>
+    private static List<PointSpec> ExpandLargeDeviations(SweepSpec spec)
+    {
+        LargeDeviationsSpec ld = spec.LargeDeviations!;
+        GridSpec grid = spec.Grid;
+        int layers = grid.Layers[0];
+        IReadOnlyList<double> gamma = grid.Gamma is { } g ? [.. Enumerable.Repeat(g[0], layers)] : spec.Model.Gamma.Count == layers ? spec.Model.Gamma : [.. Enumerable.Repeat(spec.Model.Gamma[0], layers)];
+        var points = new List<PointSpec>();
+        foreach (string mode in ld.Modes)
+        {
+            foreach (IReadOnlyList<int> entry in grid.Width)
+            {
+                IReadOnlyList<int> widths = entry.Count == layers ? entry : [.. Enumerable.Repeat(entry[0], layers)];
+                double eps = grid.StepSize[0].Resolve(widths[0]);
+                long steps = spec.Training.Steps ?? (long)Math.Round(spec.Training.Horizon!.Value / eps);
+                for (int start = 0; start < ld.Replicas; start += ld.BatchSize)
+                {
+                    points.Add(new PointSpec(points.Count, widths, eps, layers, gamma, 0, steps, [], [], [], mode, start, Math.Min(ld.BatchSize, ld.Replicas - start)));
+                }
+            }
+        }
+
+        return points;
     }
 }

@@ -12,6 +12,10 @@ namespace MeanFieldCluster.Engine.Specs;
 /// <param name="Training">The SGD settings shared by all points.</param>
 /// <param name="Observe">What to measure during training.</param>
 /// <param name="Grid">The swept coordinates; the points are their cartesian product.</param>
+/// <param name="LargeDeviations">
+/// For task <c>large-deviations</c> (MATH section 6): replicas of the run at every width, a functional of
+/// each at time T, and rate-function estimates; null for the default task (SGD curves).
+/// </param>
 public sealed record SweepSpec(
     string Name,
     ulong Seed,
@@ -19,7 +23,52 @@ public sealed record SweepSpec(
     DataSpec Data,
     TrainingSpec Training,
     ObserveSpec Observe,
-    GridSpec Grid);
+    GridSpec Grid,
+    LargeDeviationsSpec? LargeDeviations = null);
+
+/// <summary>A large-deviation Monte Carlo study (MATH section 6).</summary>
+/// <param name="Functional">One of <see cref="LdFunctionals.All"/>, measured at the end of each replica (t = T).</param>
+/// <param name="Replicas">Replicas R per width and mode (≥ 100).</param>
+/// <param name="BatchSize">Replicas per point grain (default 1000); results never depend on it.</param>
+/// <param name="Modes"><c>quenched</c> (initial weights drawn once and shared by all replicas) and/or <c>annealed</c> (everything fresh).</param>
+/// <param name="XGrid">Points x where the rate function is estimated.</param>
+/// <param name="KGrid">Tilts k for the Gärtner–Ellis estimator (must contain 0).</param>
+/// <param name="EssMin">Reliability threshold on the effective sample size (&gt; 1, default 100).</param>
+/// <param name="Bootstrap">Bootstrap resamples for the intervals (default 200; 0 turns them off).</param>
+/// <param name="BootstrapSeed">Seed of the bootstrap.</param>
+public sealed record LargeDeviationsSpec(string Functional, int Replicas, int BatchSize, IReadOnlyList<string> Modes, IReadOnlyList<double> XGrid, IReadOnlyList<double> KGrid, double EssMin = 100, int Bootstrap = 200, ulong BootstrapSeed = 0);
+
+/// <summary>Functionals F of one replica (MATH section 6).</summary>
+public static class LdFunctionals
+{
+    /// <summary>The test risk at time T.</summary>
+    public const string Risk = "risk";
+
+    /// <summary>(1/N) Σ c_j(T), the mean output weight.</summary>
+    public const string MeanOutputWeight = "mean-output-weight";
+
+    /// <summary>(1/N) Σ ‖w_i(T)‖².</summary>
+    public const string MeanSquaredNorm = "mean-sq-norm";
+
+    /// <summary>W1 between the law of ‖w_i(T)‖ and the mean-field limit's radial law at T (radial-reduction models only).</summary>
+    public const string W1ToReference = "w1-to-reference";
+
+    /// <summary>All functionals.</summary>
+    public static readonly IReadOnlyList<string> All = [Risk, MeanOutputWeight, MeanSquaredNorm, W1ToReference];
+}
+
+/// <summary>How the replicas' randomness is drawn.</summary>
+public static class LdModes
+{
+    /// <summary>Initial weights drawn once (fixed seed) and shared by all replicas; data and noise fresh.</summary>
+    public const string Quenched = "quenched";
+
+    /// <summary>Everything fresh for every replica.</summary>
+    public const string Annealed = "annealed";
+
+    /// <summary>All modes.</summary>
+    public static readonly IReadOnlyList<string> All = [Quenched, Annealed];
+}
 
 /// <summary>
 /// The network (MATH section 2). A preset fixes the architecture family and gives defaults for the
@@ -294,7 +343,10 @@ public sealed record GridSpec(IReadOnlyList<IReadOnlyList<int>> Width, IReadOnly
 /// <param name="RiskSteps">Steps (ascending, distinct, within [0, Steps], including 0 and Steps) at which the risk is recorded.</param>
 /// <param name="SnapshotSteps">Steps (ascending, distinct, including 0 and Steps) at which measures are recorded.</param>
 /// <param name="RawSteps">Steps (ascending, distinct) at which raw parameters are dumped.</param>
-public sealed record PointSpec(int Index, IReadOnlyList<int> Widths, double StepSize, int Layers, IReadOnlyList<double> Gamma, int Seed, long Steps, IReadOnlyList<long> RiskSteps, IReadOnlyList<long> SnapshotSteps, IReadOnlyList<long> RawSteps)
+/// <param name="Mode">Large deviations: the mode of this batch; null for SGD points.</param>
+/// <param name="ReplicaStart">Large deviations: the first replica index of this batch.</param>
+/// <param name="ReplicaCount">Large deviations: the number of replicas in this batch (0 for SGD points).</param>
+public sealed record PointSpec(int Index, IReadOnlyList<int> Widths, double StepSize, int Layers, IReadOnlyList<double> Gamma, int Seed, long Steps, IReadOnlyList<long> RiskSteps, IReadOnlyList<long> SnapshotSteps, IReadOnlyList<long> RawSteps, string? Mode = null, int ReplicaStart = 0, int ReplicaCount = 0)
 {
     /// <summary>The first hidden width N_1 (the width of one-hidden-layer models).</summary>
     public int Width => Widths[0];

@@ -226,6 +226,17 @@ public sealed partial class SweepGrain(
     private async Task<string> Aggregate()
     {
         SweepSpec spec = SpecLoader.Parse(state.State.SpecJson!, SpecFormat.Json);
+        if (spec.LargeDeviations is not null)
+        {
+            var batches = new List<(PointSpec, double[]?)>(_points.Length);
+            foreach (PointSpec p in _points)
+            {
+                batches.Add((p, (await PointGrain(p.Index).GetResult())?.Samples));
+            }
+
+            return LargeDeviationsAggregate.ToJson(spec, batches);
+        }
+
         var outcomes = new List<PointOutcome>(_points.Length);
         foreach (PointSpec p in _points)
         {
@@ -245,8 +256,8 @@ public sealed partial class SweepGrain(
             : IsFinished ? (state.State.Cancelled ? SweepState.Cancelled : SweepState.Completed)
             : SweepState.Running;
         PointProgress[] points = [.. _points.Select(p => IsFinal(state.State.Final[p.Index])
-            ? new PointProgress(p.Index, state.State.Final[p.Index], state.State.Steps[p.Index], p.Steps)
-            : _live[p.Index] ?? new PointProgress(p.Index, PointState.Pending, 0, p.Steps))];
+            ? new PointProgress(p.Index, state.State.Final[p.Index], p.ReplicaCount > 0 ? Work(p) : state.State.Steps[p.Index], Work(p))
+            : _live[p.Index] ?? new PointProgress(p.Index, PointState.Pending, 0, Work(p)))];
         return new SweepStatus(SweepId, state.State.Name, sweepState, points, state.State.StartedUtc, state.State.FinishedUtc);
     }
 
@@ -272,6 +283,9 @@ public sealed partial class SweepGrain(
             }
         }
     }
+
+    // Units of progress: SGD steps, or replicas × steps per replica for a large-deviations batch.
+    private static long Work(PointSpec p) => p.ReplicaCount > 0 ? p.ReplicaCount * Math.Max(1, p.Steps) : p.Steps;
 
     private ISweepPointGrain PointGrain(int index) => GrainFactory.GetGrain<ISweepPointGrain>(GrainKeys.Point(SweepId, index));
 

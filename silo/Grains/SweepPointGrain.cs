@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using MeanFieldCluster.Contracts;
 using MeanFieldCluster.Engine.Data;
+using MeanFieldCluster.Engine.LargeDeviations;
 using MeanFieldCluster.Engine.Observables;
 using MeanFieldCluster.Engine.Specs;
 using MeanFieldCluster.Engine.Training;
@@ -143,6 +144,16 @@ public sealed partial class SweepPointGrain(
             await Persist();
             SweepSpec spec = SpecLoader.Parse(assignment.SpecJson, SpecFormat.Json);
             PointSpec point = Mapping.ToPointSpec(assignment);
+            if (spec.LargeDeviations is not null)
+            {
+                double[] samples = await RunReplicas(spec, point, sweep);
+                result = Mapping.ToResult(assignment.Index, PointState.Completed, null, null, clock.Elapsed.TotalSeconds) with { Steps = samples.Length, Samples = samples };
+                await Finish(assignment, result, 0);
+                _keepAlive?.Dispose();
+                DeactivateOnIdle();
+                return;
+            }
+
             CheckpointData? checkpoint = state.State.Checkpoint;
             run = await Task.Run(() =>
             {
@@ -192,10 +203,43 @@ public sealed partial class SweepPointGrain(
         }
     }
 
+    // Large deviations: the batch's replicas in chunks of about a second, checkpointing the values done so far.
+    private async Task<double[]> RunReplicas(SweepSpec spec, PointSpec point, ISweepGrain sweep)
+    {
+        var samples = new List<double>(state.State.PartialSamples ?? []);
+        ReplicaRunner runner = await Task.Run(() =>
+        {
+            DataModel data = DataModel.Create(spec.Data, spec.Seed);
+            bool testRisk = spec.LargeDeviations!.Functional == LdFunctionals.Risk && spec.Observe.Risk == RiskKinds.Test;
+            TestSet? testSet = testRisk ? TestSet.For(data, spec.Observe.TestSamples, spec.Seed) : null;
+            return new ReplicaRunner(spec, point, data, testSet, ReplicaRunner.ReferenceFor(spec, point));
+        });
+        long perReplica = Math.Max(1, point.Steps);
+        int chunk = 1;
+        var clock = new Stopwatch();
+        while (samples.Count < point.ReplicaCount)
+        {
+            _cancellation.Token.ThrowIfCancellationRequested();
+            int from = point.ReplicaStart + samples.Count, count = Math.Min(chunk, point.ReplicaCount - samples.Count);
+            clock.Restart();
+            double[] done = await Task.Run(() => Enumerable.Range(from, count).Select(runner.Run).ToArray());
+            samples.AddRange(done);
+            double seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-3);
+            chunk = (int)Math.Clamp(chunk * TargetChunkDuration.TotalSeconds / seconds, 1, Math.Max(1, chunk * 4L));
+            state.State.PartialSamples = [.. samples];
+            await Persist();
+            _progress = Progress(PointState.Running, samples.Count * perReplica);
+            await ReportProgress(sweep, _progress);
+        }
+
+        return [.. samples];
+    }
+
     private async Task Finish(PointAssignment assignment, PointResult result, long checkpointSteps)
     {
         state.State.Result = result;
         state.State.Checkpoint = null;
+        state.State.PartialSamples = null;
         await Persist();
         _progress = Progress(result.State, Math.Max(result.Steps, checkpointSteps));
         await WithRetry(() => GrainFactory.GetGrain<ISweepGrain>(assignment.SweepId).ReportResult(result));
@@ -262,7 +306,8 @@ public sealed partial class SweepPointGrain(
     private PointProgress Progress(PointState pointState, long step = 0)
     {
         PointAssignment? a = state.State.Assignment;
-        return new PointProgress(a?.Index ?? -1, pointState, step, a?.Steps ?? 0);
+        long total = a is null ? 0 : a.ReplicaCount > 0 ? a.ReplicaCount * Math.Max(1, a.Steps) : a.Steps;
+        return new PointProgress(a?.Index ?? -1, pointState, step, total);
     }
 
     private static long InitialChunk(PointSpec point, SweepSpec spec)

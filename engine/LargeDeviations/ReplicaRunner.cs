@@ -1,0 +1,116 @@
+using MeanFieldCluster.Engine.Data;
+using MeanFieldCluster.Engine.Limit;
+using MeanFieldCluster.Engine.Networks;
+using MeanFieldCluster.Engine.Observables;
+using MeanFieldCluster.Engine.Randomness;
+using MeanFieldCluster.Engine.Specs;
+using MeanFieldCluster.Engine.Training;
+
+namespace MeanFieldCluster.Engine.LargeDeviations;
+
+/// <summary>
+/// Runs replicas of one width (MATH section 6) and returns the functional F of each at time T. Replica r's
+/// randomness derives from (sweep seed, point coordinates, r) only: the initial weights from the stream
+/// (initialization, N_1..N_L, L, r) when annealed, or from one fixed stream shared by all replicas when
+/// quenched; samples and noise from (training | noise, …, ε, r). So the merged sample never depends on how
+/// replicas are batched or where batches run. A replica that diverges yields NaN (dropped and counted by
+/// the aggregation).
+/// </summary>
+public sealed class ReplicaRunner
+{
+    private readonly SweepSpec _spec;
+    private readonly PointSpec _point;
+    private readonly DataModel _data;
+    private readonly TestSet? _testSet;
+    private readonly RadialPdeSnapshot? _reference;
+    private readonly double[] _xs;
+    private readonly double[] _ys;
+
+    /// <summary>Prepares the runner of a large-deviations batch point; <paramref name="reference"/> is the limit's law at T for w1-to-reference.</summary>
+    public ReplicaRunner(SweepSpec spec, PointSpec point, DataModel data, TestSet? testSet, RadialPdeSnapshot? reference)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(point);
+        ArgumentNullException.ThrowIfNull(data);
+        if (spec.LargeDeviations is null || point.Mode is null)
+        {
+            throw new ArgumentException("Not a large-deviations point.", nameof(point));
+        }
+
+        _spec = spec;
+        _point = point;
+        _data = data;
+        _testSet = testSet;
+        _reference = reference;
+        _xs = new double[spec.Training.BatchSize * data.Dimension];
+        _ys = new double[spec.Training.BatchSize];
+    }
+
+    /// <summary>The limit's radial law at T, for <c>w1-to-reference</c> (null for other functionals or models).</summary>
+    public static RadialPdeSnapshot? ReferenceFor(SweepSpec spec, PointSpec point)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(point);
+        if (spec.LargeDeviations?.Functional != LdFunctionals.W1ToReference)
+        {
+            return null;
+        }
+
+        double horizon = point.Steps * point.StepSize;
+        return RadialPdeSolver.Solve(RadialReduction.Settings(spec, Math.Max(horizon, 1e-12), [horizon])).Snapshots[^1];
+    }
+
+    /// <summary>F of replica <paramref name="replica"/>.</summary>
+    public double Run(int replica)
+    {
+        ulong r = (ulong)replica;
+        ulong[] keys = PointKeys.Of(_point);
+        bool quenched = _point.Mode == LdModes.Quenched;
+        var init = RandomStreams.Create(_spec.Seed, RandomStreams.Purpose.Initialization, [.. keys, quenched ? ulong.MaxValue : r]);
+        MeanFieldNetwork network = MeanFieldNetwork.Initialize(_spec.Model, _data.Dimension, _point.Widths, _point.Gamma, ref init);
+        var rng = RandomStreams.Create(_spec.Seed, RandomStreams.Purpose.Training, [.. PointKeys.WithStepSize(_point), r]);
+        var noise = RandomStreams.Create(_spec.Seed, RandomStreams.Purpose.Noise, [.. PointKeys.WithStepSize(_point), r]);
+        double beta = _spec.Training.Beta ?? double.PositiveInfinity;
+        int d = _data.Dimension;
+        for (long k = 0; k < _point.Steps; k++)
+        {
+            for (int s = 0; s < _ys.Length; s++)
+            {
+                _ys[s] = _data.Sample(ref rng, _xs.AsSpan(s * d, d));
+            }
+
+            double stepSize = _point.StepSize * Xi(k * _point.StepSize);
+            if (!double.IsFinite(network.SgdStep(_xs, _ys, stepSize, _spec.Training.Ridge, beta, ref noise)))
+            {
+                return double.NaN;
+            }
+        }
+
+        return Functional(network);
+    }
+
+    private double Functional(MeanFieldNetwork network)
+    {
+        int n = network.Widths[0];
+        switch (_spec.LargeDeviations!.Functional)
+        {
+            case LdFunctionals.MeanOutputWeight:
+                return network.Output.ToArray().Average();
+            case LdFunctionals.MeanSquaredNorm:
+                var norms = new double[n];
+                network.WeightNorms(norms);
+                return norms.Sum(v => v * v) / n;
+            case LdFunctionals.W1ToReference:
+                var radii = new double[n];
+                network.WeightNorms(radii);
+                return _reference!.W1(radii);
+            default:
+                return _spec.Observe.Risk == RiskKinds.Population
+                    ? PopulationRisk.Compute(network.FirstLayer, n, network.Dimension, _spec.Data.Delta, RampParameters.FromSpec(_spec.Model.Activation)).Risk
+                    : _testSet!.Risk(network).Risk;
+        }
+    }
+
+    private double Xi(double time) =>
+        _spec.Training.Xi.Kind == "power" ? Math.Pow(1.0 + (time / _spec.Training.Xi.T0), -_spec.Training.Xi.Alpha) : 1.0;
+}

@@ -1,0 +1,158 @@
+using System.Text.Json.Nodes;
+using MeanFieldCluster.Engine.LargeDeviations;
+using F = MeanFieldCluster.Engine.Specs.SpecFields;
+using L = MeanFieldCluster.Engine.Specs.SpecLimits;
+
+namespace MeanFieldCluster.Engine.Specs;
+
+/// <summary>The <c>task</c> field and the <c>large_deviations</c> section (MATH section 6).</summary>
+internal static partial class SpecBinder
+{
+    private static readonly Bounds Replicas = Bounds.Between(100, 100_000_000);
+    private static readonly Bounds LdBatch = Bounds.Between(1, 10_000_000);
+    private static readonly Bounds EssMin = Bounds.Above(1);
+    private static readonly Bounds BootstrapCount = Bounds.Between(0, 100_000);
+
+    /// <summary>The task: <c>sgd</c> (default) or <c>large-deviations</c>.</summary>
+    private static string? ReadTask(NodeReader r) => r.Choice(F.Task, "task", L.Tasks, L.SgdTask);
+
+    private static LargeDeviationsSpec? ReadLargeDeviations(NodeReader root, string task)
+    {
+        bool wanted = task == L.LargeDeviationsTask;
+        if (!wanted)
+        {
+            if (root.Has(F.LargeDeviations))
+            {
+                root.Errors.Add(root.PathOf(F.LargeDeviations), $"not used by task '{task}'; set task: {L.LargeDeviationsTask} to estimate rate functions");
+            }
+
+            return null;
+        }
+
+        NodeReader? d = root.Section(F.LargeDeviations, F.LargeDeviationsFields, required: true);
+        if (d is null)
+        {
+            return null;
+        }
+
+        string? functional = d.Choice(F.Functional, "functional", LdFunctionals.All);
+        long? replicas = d.Integer(F.Replicas, Replicas);
+        long? batch = d.Integer(F.BatchSize, LdBatch, 1000);
+        IReadOnlyList<string>? modes = ReadModes(d);
+        double[]? x = ReadGrid(d, F.XGrid, requireZero: false);
+        double[]? k = ReadGrid(d, F.KGrid, requireZero: true);
+        double? essMin = d.Number(F.EssMin, EssMin, 100);
+        long? bootstrap = d.Integer(F.Bootstrap, BootstrapCount, 200);
+        long? bootstrapSeed = d.Integer(F.BootstrapSeed, L.Seed, 0);
+        return functional is null || replicas is null || batch is null || modes is null || x is null || k is null
+            || essMin is null || bootstrap is null || bootstrapSeed is null
+            ? null
+            : new LargeDeviationsSpec(functional, (int)replicas.Value, (int)batch.Value, modes, x, k, essMin.Value, (int)bootstrap.Value, (ulong)bootstrapSeed.Value);
+    }
+
+    // modes: one mode or a non-empty list of distinct modes; default [quenched].
+    private static List<string>? ReadModes(NodeReader d)
+    {
+        JsonNode? value = d.Get(F.Modes);
+        if (value is null)
+        {
+            return [LdModes.Quenched];
+        }
+
+        JsonNode?[] items = value is JsonArray array ? [.. array] : [value];
+        if (items.Length == 0)
+        {
+            d.Errors.Add(d.PathOf(F.Modes), $"[] is not allowed; expected one or more of {string.Join(", ", LdModes.All)}");
+            return null;
+        }
+
+        var modes = new List<string>();
+        for (int i = 0; i < items.Length; i++)
+        {
+            string path = value is JsonArray ? d.ItemPath(F.Modes, i) : d.PathOf(F.Modes);
+            if (ValueRules.Choice(items[i], path, "mode", LdModes.All, d.Errors) is not { } mode)
+            {
+                return null;
+            }
+
+            if (modes.Contains(mode))
+            {
+                d.Errors.Add(path, $"'{mode}' is listed twice; expected distinct modes");
+                return null;
+            }
+
+            modes.Add(mode);
+        }
+
+        return modes;
+    }
+
+    // A grid: a non-empty list of finite numbers (sorted, distinct), or {from, to, step}.
+    private static double[]? ReadGrid(NodeReader d, string name, bool requireZero)
+    {
+        JsonNode? value = d.Get(name);
+        double[]? grid = null;
+        switch (value)
+        {
+            case null:
+                d.Missing(name, "a list of numbers or {from, to, step}");
+                return null;
+            case JsonArray:
+                IReadOnlyList<double>? list = d.List<double>(name, (v, p) => ValueRules.Number(v, p, Bounds.Any, d.Errors), "finite numbers", allowScalar: false, distinct: true);
+                grid = list is null ? null : [.. list.Order()];
+                break;
+            case JsonObject:
+                NodeReader? g = NodeReader.Open(value, d.PathOf(name), F.RangeFields, d.Errors);
+                double? from = g?.Number(F.From, Bounds.Any), to = g?.Number(F.To, Bounds.Any), step = g?.Number(F.Step, Bounds.Above(0));
+                if (g is null || from is null || to is null || step is null)
+                {
+                    return null;
+                }
+
+                if (!(to > from) || (to - from) / step > 100_000)
+                {
+                    d.Errors.Add(d.PathOf(name), $"from = {from}, to = {to}, step = {step} is not allowed; expected from < to and at most 100000 points");
+                    return null;
+                }
+
+                grid = LdSettings.Grid(from.Value, to.Value, step.Value);
+                break;
+            default:
+                ValueRules.Reject(value, d.PathOf(name), "a non-empty list of numbers, or {from, to, step}", d.Errors);
+                return null;
+        }
+
+        if (grid is not null && requireZero && !grid.Contains(0.0))
+        {
+            d.Errors.Add(d.PathOf(name), "the k grid must contain k = 0 (the reliable range of tilts is the interval around 0)");
+            return null;
+        }
+
+        return grid;
+    }
+
+    // Rules that tie the large-deviations section to the rest of the spec.
+    private static void CheckLargeDeviations(SweepSpec spec, ErrorSink errors)
+    {
+        if (spec.LargeDeviations is not { } ld)
+        {
+            return;
+        }
+
+        string path = F.LargeDeviations + "." + F.Functional;
+        if (ld.Functional == LdFunctionals.W1ToReference && Limit.RadialReduction.Check(spec) is { } reason)
+        {
+            errors.Add(path, $"'{ld.Functional}' compares with the mean-field limit, which needs the radial reduction: {reason}");
+        }
+
+        if (ld.Functional == LdFunctionals.MeanOutputWeight && !spec.Model.Train.Output && spec.Model.Init.OutputStd == 0)
+        {
+            errors.Add(path, "'mean-output-weight' is constant for this model (output weights neither trained nor random); expected a functional that varies");
+        }
+
+        if (spec.Grid.StepSize.Count != 1 || spec.Grid.Layers.Count != 1 || (spec.Grid.Gamma?.Count ?? 1) != 1)
+        {
+            errors.Add("grid", "a large-deviations sweep takes one step size, one layer count and one gamma; widths are its only axis (seeds are replaced by replicas)");
+        }
+    }
+}
