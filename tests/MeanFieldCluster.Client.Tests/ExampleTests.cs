@@ -21,11 +21,33 @@ public sealed class ExampleTests
         Assert.True(code == 0, output + error);
         Assert.All(File.ReadLines(Path.Combine(outDir, "points.csv")).Skip(1), line => Assert.Contains(",completed,", line, StringComparison.Ordinal));
         using var aggregate = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "aggregate.json")));
+        if (example.StartsWith("ld-", StringComparison.Ordinal))
+        {
+            Assert.True(aggregate.RootElement.GetProperty("large_deviations").GetProperty("modes").GetArrayLength() > 0);
+            Assert.True(File.ReadLines(Path.Combine(outDir, "rate_functions.csv")).Count() > 1);
+            return;
+        }
+
         Assert.True(aggregate.RootElement.GetProperty("risk_curves").GetArrayLength() > 0);
         if (example == "mmn-fig1-small.yaml")
         {
             AssertTheMmnExampleLearnsAndItsWeightLawConverges(outDir, aggregate);
         }
+
+        if (example == "mmn-fig1.yaml")
+        {
+            AssertTheRiskGapToThePdeDecaysInN(aggregate);
+        }
+    }
+
+    // MMN figure 1 against its limit: the fitted exponent of sup_t |R_SGD - R_PDE| in N lies in [0.25, 1]
+    // and its 95% interval excludes 0.
+    private static void AssertTheRiskGapToThePdeDecaysInN(JsonDocument aggregate)
+    {
+        JsonElement fit = aggregate.RootElement.GetProperty("pde_comparison").GetProperty("families")[0].GetProperty("risk_gap_fit");
+        double exponent = fit.GetProperty("exponent").GetDouble();
+        Assert.InRange(exponent, 0.25, 1.0);
+        Assert.True(fit.GetProperty("exponent_ci95")[0].GetDouble() > 0, fit.ToString());
     }
 
     private static void AssertTheMmnExampleLearnsAndItsWeightLawConverges(string outDir, JsonDocument aggregate)
