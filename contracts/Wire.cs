@@ -59,8 +59,9 @@ public enum SweepState
 /// <param name="Mode">Large deviations: quenched or annealed; null for SGD points.</param>
 /// <param name="ReplicaStart">Large deviations: first replica of the batch.</param>
 /// <param name="ReplicaCount">Large deviations: replicas in the batch.</param>
+/// <param name="Draw">Large deviations: quenched draw of the initial weights.</param>
 [GenerateSerializer, Immutable]
-public sealed record PointAssignment(string SweepId, string SpecJson, int Index, int[] Widths, double StepSize, int Layers, double[] Gamma, int Seed, long Steps, long[] RiskSteps, long[] SnapshotSteps, long[] RawSteps, string? Mode = null, int ReplicaStart = 0, int ReplicaCount = 0);
+public sealed record PointAssignment(string SweepId, string SpecJson, int Index, int[] Widths, double StepSize, int Layers, double[] Gamma, int Seed, long Steps, long[] RiskSteps, long[] SnapshotSteps, long[] RawSteps, string? Mode = null, int ReplicaStart = 0, int ReplicaCount = 0, int Draw = 0);
 
 /// <summary>Progress of one point.</summary>
 /// <param name="Index">Point index.</param>

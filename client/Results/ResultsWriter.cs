@@ -95,16 +95,16 @@ internal static class ResultsWriter
         }
     }
 
-    // One row per replica: mode, width, replica index, value of the functional (NaN for a diverged replica).
+    // One row per replica: mode, quenched draw (0 when annealed), width, replica index, value of the functional (NaN for a diverged replica).
     private static void WriteSamples(TextWriter w, SweepOutcome outcome)
     {
-        w.Write("mode,width,replica,value\n");
+        w.Write("mode,draw,width,replica,value\n");
         foreach (PointSpec p in outcome.Points)
         {
             double[] samples = outcome.Results[p.Index]?.Samples ?? [];
             for (int r = 0; r < samples.Length; r++)
             {
-                w.Write($"{p.Mode},{Int(p.Width)},{Int(p.ReplicaStart + r)},{Num(samples[r])}\n");
+                w.Write($"{p.Mode},{Int(p.Draw)},{Int(p.Width)},{Int(p.ReplicaStart + r)},{Num(samples[r])}\n");
             }
         }
     }

@@ -30,29 +30,46 @@ public static class LargeDeviationsAggregate
         var modes = new JsonArray();
         foreach (string mode in ld.Modes)
         {
-            var byWidth = new SortedDictionary<int, double[]>();
+            int draws = mode == LdModes.Quenched ? ld.QuenchedDraws : 1;
             var widthNodes = new JsonArray();
-            foreach (var group in batches.Where(b => b.Point.Mode == mode).GroupBy(b => b.Point.Width).OrderBy(g => g.Key))
+            var reports = new List<RateFunctionReport>();
+            for (int draw = 0; draw < draws; draw++)
             {
-                double[] all = [.. group.OrderBy(b => b.Point.ReplicaStart).SelectMany(b => b.Samples ?? [])];
-                double[] finite = [.. all.Where(double.IsFinite)];
-                int missing = group.Sum(b => b.Samples is null ? b.Point.ReplicaCount : 0);
-                widthNodes.Add(new JsonObject
+                var byWidth = new SortedDictionary<int, double[]>();
+                foreach (var group in batches.Where(b => b.Point.Mode == mode && b.Point.Draw == draw).GroupBy(b => b.Point.Width).OrderBy(g => g.Key))
                 {
-                    ["width"] = group.Key,
-                    ["replicas"] = all.Length,
-                    ["dropped_non_finite"] = all.Length - finite.Length,
-                    ["missing"] = missing,
-                    ["mean"] = finite.Length > 0 ? finite.Average() : null,
-                });
-                if (finite.Length >= 2)
+                    double[] all = [.. group.OrderBy(b => b.Point.ReplicaStart).SelectMany(b => b.Samples ?? [])];
+                    double[] finite = [.. all.Where(double.IsFinite)];
+                    var node = new JsonObject
+                    {
+                        ["width"] = group.Key,
+                        ["draw"] = draw,
+                        ["replicas"] = all.Length,
+                        ["dropped_non_finite"] = all.Length - finite.Length,
+                        ["missing"] = group.Sum(b => b.Samples is null ? b.Point.ReplicaCount : 0),
+                        ["mean"] = finite.Length > 0 ? finite.Average() : null,
+                    };
+                    widthNodes.Add(node);
+                    if (finite.Length >= 2)
+                    {
+                        byWidth[group.Key] = finite;
+                    }
+                }
+
+                if (byWidth.Count > 0)
                 {
-                    byWidth[group.Key] = finite;
+                    RateFunctionReport report = RateFunctionEstimator.Estimate(byWidth, settings);
+                    AddReliableRanges(report, widthNodes, draw);
+                    reports.Add(report);
                 }
             }
 
-            JsonNode? report = byWidth.Count == 0 ? null : Report(RateFunctionEstimator.Estimate(byWidth, settings), widthNodes);
-            modes.Add(new JsonObject { ["mode"] = mode, ["widths"] = widthNodes, ["rate_functions"] = report });
+            JsonNode? rates = reports.Count == 0 ? null : new JsonObject
+            {
+                ["averaged_over_draws"] = reports.Count,
+                ["rows"] = Rows(reports),
+            };
+            modes.Add(new JsonObject { ["mode"] = mode, ["widths"] = widthNodes, ["rate_functions"] = rates });
         }
 
         var root = new JsonObject
@@ -95,31 +112,48 @@ public static class LargeDeviationsAggregate
         }
     }
 
-    private static JsonObject Report(RateFunctionReport report, JsonArray widthNodes)
+    private static void AddReliableRanges(RateFunctionReport report, JsonArray widthNodes, int draw)
     {
         foreach (ReliableKRange range in report.ReliableK)
         {
-            JsonObject node = widthNodes.OfType<JsonObject>().First(w => w["width"]!.GetValue<int>() == range.Width);
+            JsonObject node = widthNodes.OfType<JsonObject>().First(w => w["width"]!.GetValue<int>() == range.Width && w["draw"]!.GetValue<int>() == draw);
             node["reliable_k"] = new JsonArray(Number(range.KMin), Number(range.KMax));
             node["reliable_x"] = new JsonArray(Number(range.XMin), Number(range.XMax));
         }
+    }
 
+    // One report as rows; several (quenched draws) as the average over draws of the rows every draw has,
+    // uncensored: the mean of Î over initial draws, which bounds the annealed rate function from above.
+    private static JsonArray Rows(List<RateFunctionReport> reports)
+    {
         var rows = new JsonArray();
-        foreach (RateFunctionRow row in report.Rows)
+        var groups = reports
+            .SelectMany(r => r.Rows)
+            .GroupBy(r => (r.WidthLabel, r.X, r.Estimator))
+            .Where(g => g.Count() == reports.Count)
+            .OrderBy(g => g.First().Width ?? int.MaxValue).ThenBy(g => g.Key.Estimator, StringComparer.Ordinal).ThenBy(g => g.Key.X);
+        foreach (var g in groups)
         {
+            RateFunctionRow[] all = [.. g];
+            bool censored = all.Any(r => r.Censored);
+            if (reports.Count > 1 && censored)
+            {
+                continue;
+            }
+
             rows.Add(new JsonObject
             {
-                ["width"] = row.WidthLabel,
-                ["x"] = row.X,
-                ["estimator"] = row.Estimator,
-                ["value"] = Number(row.Value),
-                ["lo"] = Number(row.Low),
-                ["hi"] = Number(row.High),
-                ["censored"] = row.Censored,
+                ["width"] = g.Key.WidthLabel,
+                ["x"] = g.Key.X,
+                ["estimator"] = g.Key.Estimator,
+                ["value"] = Number(all.Average(r => r.Value)),
+                ["lo"] = all.All(r => r.Low.HasValue) ? Number(all.Average(r => r.Low!.Value)) : null,
+                ["hi"] = all.All(r => r.High.HasValue) ? Number(all.Average(r => r.High!.Value)) : null,
+                ["censored"] = censored,
             });
         }
 
-        return new JsonObject { ["rows"] = rows };
+        return rows;
     }
 
     private static JsonNode? Number(double? value) => value is { } v && double.IsFinite(v) ? JsonValue.Create(v) : null;

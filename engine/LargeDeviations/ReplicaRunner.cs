@@ -11,8 +11,8 @@ namespace MeanFieldCluster.Engine.LargeDeviations;
 /// <summary>
 /// Runs replicas of one width (MATH section 6) and returns the functional F of each at time T. Replica r's
 /// randomness derives from (sweep seed, point coordinates, r) only: the initial weights from the stream
-/// (initialization, N_1..N_L, L, r) when annealed, or from one fixed stream shared by all replicas when
-/// quenched; samples and noise from (training | noise, …, ε, r). So the merged sample never depends on how
+/// (initialization, N_1..N_L, L, r) when annealed, or from one fixed stream per quenched draw shared by all
+/// replicas when quenched; samples and noise from (training | noise, …, ε, r). So the merged sample never depends on how
 /// replicas are batched or where batches run. A replica that diverges yields NaN (dropped and counted by
 /// the aggregation).
 /// </summary>
@@ -66,7 +66,7 @@ public sealed class ReplicaRunner
         ulong r = (ulong)replica;
         ulong[] keys = PointKeys.Of(_point);
         bool quenched = _point.Mode == LdModes.Quenched;
-        var init = RandomStreams.Create(_spec.Seed, RandomStreams.Purpose.Initialization, [.. keys, quenched ? ulong.MaxValue : r]);
+        var init = RandomStreams.Create(_spec.Seed, RandomStreams.Purpose.Initialization, [.. keys, quenched ? ulong.MaxValue - (ulong)_point.Draw : r]);
         MeanFieldNetwork network = MeanFieldNetwork.Initialize(_spec.Model, _data.Dimension, _point.Widths, _point.Gamma, ref init);
         var rng = RandomStreams.Create(_spec.Seed, RandomStreams.Purpose.Training, [.. PointKeys.WithStepSize(_point), r]);
         var noise = RandomStreams.Create(_spec.Seed, RandomStreams.Purpose.Noise, [.. PointKeys.WithStepSize(_point), r]);

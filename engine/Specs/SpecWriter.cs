@@ -70,6 +70,7 @@ public static class SpecWriter
         w.WriteNumber(F.EssMin, ld.EssMin);
         w.WriteNumber(F.Bootstrap, ld.Bootstrap);
         w.WriteNumber(F.BootstrapSeed, ld.BootstrapSeed);
+        w.WriteNumber(F.QuenchedDraws, ld.QuenchedDraws);
         w.WriteEndObject();
     }
 

@@ -252,8 +252,8 @@ public static class SweepPlanner
     }
 
     /// <summary>
-    /// Large deviations: for each mode (outermost) and width, the replicas 0..R-1 in batches of the spec's
-    /// batch size, one point per batch. Every replica runs round(T/ε) steps (T = 0 allowed).
+    /// Large deviations: for each mode (outermost), quenched draw, and width, the replicas 0..R-1 in batches
+    /// of the spec's batch size, one point per batch. Every replica runs round(T/ε) steps (T = 0 allowed).
     /// </summary>
     private static List<PointSpec> ExpandLargeDeviations(SweepSpec spec)
     {
@@ -264,14 +264,18 @@ public static class SweepPlanner
         var points = new List<PointSpec>();
         foreach (string mode in ld.Modes)
         {
-            foreach (IReadOnlyList<int> entry in grid.Width)
+            int draws = mode == LdModes.Quenched ? ld.QuenchedDraws : 1;
+            for (int draw = 0; draw < draws; draw++)
             {
-                IReadOnlyList<int> widths = entry.Count == layers ? entry : [.. Enumerable.Repeat(entry[0], layers)];
-                double eps = grid.StepSize[0].Resolve(widths[0]);
-                long steps = spec.Training.Steps ?? (long)Math.Round(spec.Training.Horizon!.Value / eps);
-                for (int start = 0; start < ld.Replicas; start += ld.BatchSize)
+                foreach (IReadOnlyList<int> entry in grid.Width)
                 {
-                    points.Add(new PointSpec(points.Count, widths, eps, layers, gamma, 0, steps, [], [], [], mode, start, Math.Min(ld.BatchSize, ld.Replicas - start)));
+                    IReadOnlyList<int> widths = entry.Count == layers ? entry : [.. Enumerable.Repeat(entry[0], layers)];
+                    double eps = grid.StepSize[0].Resolve(widths[0]);
+                    long steps = spec.Training.Steps ?? (long)Math.Round(spec.Training.Horizon!.Value / eps);
+                    for (int start = 0; start < ld.Replicas; start += ld.BatchSize)
+                    {
+                        points.Add(new PointSpec(points.Count, widths, eps, layers, gamma, 0, steps, [], [], [], mode, start, Math.Min(ld.BatchSize, ld.Replicas - start), draw));
+                    }
                 }
             }
         }

@@ -36,7 +36,11 @@ public sealed record SweepSpec(
 /// <param name="EssMin">Reliability threshold on the effective sample size (&gt; 1, default 100).</param>
 /// <param name="Bootstrap">Bootstrap resamples for the intervals (default 200; 0 turns them off).</param>
 /// <param name="BootstrapSeed">Seed of the bootstrap.</param>
-public sealed record LargeDeviationsSpec(string Functional, int Replicas, int BatchSize, IReadOnlyList<string> Modes, IReadOnlyList<double> XGrid, IReadOnlyList<double> KGrid, double EssMin = 100, int Bootstrap = 200, ulong BootstrapSeed = 0);
+/// <param name="QuenchedDraws">
+/// Quenched mode: independent draws of the initial weights, each with its own R replicas; the reported
+/// quenched rate function is the average over draws (default 1).
+/// </param>
+public sealed record LargeDeviationsSpec(string Functional, int Replicas, int BatchSize, IReadOnlyList<string> Modes, IReadOnlyList<double> XGrid, IReadOnlyList<double> KGrid, double EssMin = 100, int Bootstrap = 200, ulong BootstrapSeed = 0, int QuenchedDraws = 1);
 
 /// <summary>Functionals F of one replica (MATH section 6).</summary>
 public static class LdFunctionals
@@ -346,7 +350,8 @@ public sealed record GridSpec(IReadOnlyList<IReadOnlyList<int>> Width, IReadOnly
 /// <param name="Mode">Large deviations: the mode of this batch; null for SGD points.</param>
 /// <param name="ReplicaStart">Large deviations: the first replica index of this batch.</param>
 /// <param name="ReplicaCount">Large deviations: the number of replicas in this batch (0 for SGD points).</param>
-public sealed record PointSpec(int Index, IReadOnlyList<int> Widths, double StepSize, int Layers, IReadOnlyList<double> Gamma, int Seed, long Steps, IReadOnlyList<long> RiskSteps, IReadOnlyList<long> SnapshotSteps, IReadOnlyList<long> RawSteps, string? Mode = null, int ReplicaStart = 0, int ReplicaCount = 0)
+/// <param name="Draw">Large deviations, quenched: which draw of the shared initial weights this batch uses.</param>
+public sealed record PointSpec(int Index, IReadOnlyList<int> Widths, double StepSize, int Layers, IReadOnlyList<double> Gamma, int Seed, long Steps, IReadOnlyList<long> RiskSteps, IReadOnlyList<long> SnapshotSteps, IReadOnlyList<long> RawSteps, string? Mode = null, int ReplicaStart = 0, int ReplicaCount = 0, int Draw = 0)
 {
     /// <summary>The first hidden width N_1 (the width of one-hidden-layer models).</summary>
     public int Width => Widths[0];

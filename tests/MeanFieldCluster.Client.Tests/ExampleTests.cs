@@ -25,6 +25,11 @@ public sealed class ExampleTests
         {
             Assert.True(aggregate.RootElement.GetProperty("large_deviations").GetProperty("modes").GetArrayLength() > 0);
             Assert.True(File.ReadLines(Path.Combine(outDir, "rate_functions.csv")).Count() > 1);
+            if (example == "ld-quenched-vs-annealed.yaml")
+            {
+                AssertAnnealedIsNotAboveQuenchedBeyondTheIntervals(outDir);
+            }
+
             return;
         }
 
@@ -38,6 +43,29 @@ public sealed class ExampleTests
         {
             AssertTheRiskGapToThePdeDecaysInN(aggregate);
         }
+    }
+
+    // Where both are estimated (uncensored, with intervals), the annealed rate function is not above the
+    // quenched one (averaged over initial draws) beyond the intervals: annealed lo <= quenched hi.
+    private static void AssertAnnealedIsNotAboveQuenchedBeyondTheIntervals(string outDir)
+    {
+        var rows = File.ReadLines(Path.Combine(outDir, "rate_functions.csv")).Skip(1).Select(l => l.Split(','))
+            .Where(r => r[7] == "false" && r[5].Length > 0 && r[6].Length > 0)
+            .ToLookup(r => (r[1], r[2], r[3]));
+        int compared = 0;
+        foreach (var group in rows)
+        {
+            string[]? quenched = group.FirstOrDefault(r => r[0] == "quenched"), annealed = group.FirstOrDefault(r => r[0] == "annealed");
+            if (quenched is null || annealed is null)
+            {
+                continue;
+            }
+
+            compared++;
+            Assert.True(double.Parse(annealed[5], CultureInfo.InvariantCulture) <= double.Parse(quenched[6], CultureInfo.InvariantCulture), $"width {group.Key.Item1}, x = {group.Key.Item2}, {group.Key.Item3}: annealed [{annealed[5]}, {annealed[6]}] above quenched [{quenched[5]}, {quenched[6]}]");
+        }
+
+        Assert.True(compared >= 20, $"only {compared} points where both are estimated");
     }
 
     // MMN figure 1 against its limit: the fitted exponent of sup_t |R_SGD - R_PDE| in N lies in [0.25, 1]

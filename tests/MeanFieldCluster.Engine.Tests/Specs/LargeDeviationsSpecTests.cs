@@ -1,0 +1,70 @@
+using MeanFieldCluster.Engine.Specs;
+
+namespace MeanFieldCluster.Engine.Tests.Specs;
+
+public sealed class LargeDeviationsSpecTests
+{
+    private const string Yaml = """
+        name: ld
+        task: large-deviations
+        model: {preset: mmn-relu, activation: tanh, init: {output_std: 1.0}}
+        data: {kind: isotropic-gaussian, d: 3}
+        training: {horizon: 0}
+        grid: {width: [8, 16], step_size: ["0.5/N"]}
+        large_deviations:
+          functional: mean-output-weight
+          replicas: 250
+          batch_size: 100
+          modes: [quenched, annealed]
+          quenched_draws: 2
+          x_grid: [0.5, -0.5, 0]
+          k_grid: {from: -1, to: 1, step: 0.5}
+        """;
+
+    [Fact]
+    public void ALargeDeviationsSpecRoundTripsThroughCanonicalJson()
+    {
+        SweepSpec spec = SpecLoader.Parse(Yaml, SpecFormat.Yaml);
+        string json = SpecWriter.ToJson(spec);
+
+        Assert.Equal(json, SpecWriter.ToJson(SpecLoader.Parse(json, SpecFormat.Json)));
+        LargeDeviationsSpec ld = spec.LargeDeviations!;
+        Assert.Equal([-0.5, 0, 0.5], ld.XGrid);
+        Assert.Equal([-1, -0.5, 0, 0.5, 1], ld.KGrid);
+        Assert.Equal(2, ld.QuenchedDraws);
+    }
+
+    [Fact]
+    public void ThePlannerSplitsReplicasIntoBatchesPerModeDrawAndWidth()
+    {
+        IReadOnlyList<PointSpec> points = SweepPlanner.Expand(SpecLoader.Parse(Yaml, SpecFormat.Yaml));
+
+        // quenched: 2 draws x 2 widths x 3 batches; annealed: 2 widths x 3 batches.
+        Assert.Equal(18, points.Count);
+        Assert.Equal(Enumerable.Range(0, 18), points.Select(p => p.Index));
+        Assert.All(points, p => Assert.Equal(0, p.Steps));
+        Assert.Equal([100, 100, 50], points.Take(3).Select(p => p.ReplicaCount));
+        Assert.Equal([0, 100, 200], points.Take(3).Select(p => p.ReplicaStart));
+        Assert.Equal(0.5 / 16, points.First(p => p.Width == 16).StepSize);
+        Assert.Equal(12, points.Count(p => p.Mode == LdModes.Quenched));
+        Assert.Equal([0, 1], points.Where(p => p.Mode == LdModes.Quenched).Select(p => p.Draw).Distinct());
+    }
+
+    [Fact]
+    public void LargeDeviationSettingsWithoutTheTaskAreRejected()
+    {
+        var ex = Assert.Throws<SpecException>(() => SpecLoader.Parse(Yaml.Replace("task: large-deviations\n", "", StringComparison.Ordinal), SpecFormat.Yaml));
+
+        Assert.Contains(ex.Errors, e => e.Path == "large_deviations");
+    }
+
+    [Fact]
+    public void AHorizonOfZeroIsOnlyAllowedForLargeDeviations()
+    {
+        var ex = Assert.Throws<SpecException>(() => SpecLoader.Parse(
+            Yaml.Replace("task: large-deviations\n", "", StringComparison.Ordinal).Split("large_deviations:")[0],
+            SpecFormat.Yaml));
+
+        Assert.Contains(ex.Errors, e => e.Path == "training.horizon");
+    }
+}
