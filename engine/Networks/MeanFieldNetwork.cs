@@ -117,7 +117,8 @@ public sealed class MeanFieldNetwork
     /// <summary>
     /// Builds the network of a model at given widths and γ, drawing its parameters from
     /// <paramref name="rng"/> in layout order: w_i ~ N(0, κ²/d I_d); b ~ N(bias_mean, bias_std²) when the
-    /// model has biases; W^ℓ_{ji} ~ N(hidden_mean, hidden_std²); c_j ~ N(output_mean, output_std²).
+    /// model has biases; W^ℓ_{ji} ~ N(hidden_mean, hidden_std²); c_j ~ N(output_mean, output_std²), or
+    /// output_mean ± output_std with probability 1/2 each for the Rademacher law.
     /// </summary>
     public static MeanFieldNetwork Initialize(ModelSpec model, int dimension, IReadOnlyList<int> widths, IReadOnlyList<double> gamma, ref Xoshiro256 rng)
     {
@@ -135,7 +136,19 @@ public sealed class MeanFieldNetwork
             FillGaussian(network.Hidden(l), init.HiddenMean, init.HiddenStd, ref rng);
         }
 
-        FillGaussian(network.Output, init.OutputMean, init.OutputStd, ref rng);
+        if (init.OutputLaw == "rademacher")
+        {
+            Span<double> c = network.Output;
+            for (int j = 0; j < c.Length; j++)
+            {
+                c[j] = init.OutputMean + (init.OutputStd * rng.NextSign());
+            }
+        }
+        else
+        {
+            FillGaussian(network.Output, init.OutputMean, init.OutputStd, ref rng);
+        }
+
         return network;
     }
 

@@ -216,10 +216,11 @@ internal static partial class SpecBinder
         double? biasStd = i.Number(F.BiasStd, L.NonNegative, d.BiasStd);
         double? hiddenMean = i.Number(F.HiddenMean, Bounds.Any, d.HiddenMean);
         double? hiddenStd = i.Number(F.HiddenStd, L.NonNegative, d.HiddenStd);
+        string? outputLaw = i.Choice(F.OutputLaw, "output-weight law", F.OutputLaws, d.OutputLaw);
         return kappa is null || outputMean is null || outputStd is null || biasMean is null || biasStd is null
-            || hiddenMean is null || hiddenStd is null
+            || hiddenMean is null || hiddenStd is null || outputLaw is null
             ? null
-            : new InitSpec(kappa.Value, outputMean.Value, outputStd.Value, biasMean.Value, biasStd.Value, hiddenMean.Value, hiddenStd.Value);
+            : new InitSpec(kappa.Value, outputMean.Value, outputStd.Value, biasMean.Value, biasStd.Value, hiddenMean.Value, hiddenStd.Value, outputLaw);
     }
 
     /// <summary>γ: one number or a list; every value must be 1 unless the preset frees it.</summary>

@@ -103,7 +103,9 @@ internal static class SpecFields
     public static readonly IReadOnlyList<string> TrainFields = [First, Hidden, Output, Bias];
     public static readonly IReadOnlyList<string> ActivationFields = [Kind, T1, T2, S1, S2];
     public static readonly IReadOnlyList<string> RampParameters = [T1, T2, S1, S2];
-    public static readonly IReadOnlyList<string> InitFields = [Kappa, OutputMean, OutputStd, BiasMean, BiasStd, HiddenMean, HiddenStd];
+    public const string OutputLaw = "output_law";
+    public static readonly IReadOnlyList<string> OutputLaws = ["gaussian", "rademacher"];
+    public static readonly IReadOnlyList<string> InitFields = [Kappa, OutputMean, OutputStd, BiasMean, BiasStd, HiddenMean, HiddenStd, OutputLaw];
 
     /// <summary>Every field any data kind uses; <see cref="DataFieldsOf"/> gives those of one kind.</summary>
     public static readonly IReadOnlyList<string> DataFields = [Kind, Dimension, Delta, InformativeDimensions, Teacher, Noise, Csv];

@@ -87,6 +87,11 @@ public static class SpecWriter
         Number(w, F.BiasStd, model.Init.BiasStd);
         Number(w, F.HiddenMean, model.Init.HiddenMean);
         Number(w, F.HiddenStd, model.Init.HiddenStd);
+        if (model.Init.OutputLaw != new InitSpec().OutputLaw)
+        {
+            w.WriteString(F.OutputLaw, model.Init.OutputLaw);
+        }
+
         w.WriteEndObject();
         Numbers(w, F.Gamma, model.Gamma);
         w.WriteBoolean(F.Bias, model.Bias);

@@ -194,7 +194,11 @@ public static class ActivationKinds
 /// <param name="BiasStd">Standard deviation of the biases (default 0).</param>
 /// <param name="HiddenMean">Mean of the inner weights W^ℓ_{ji} (default 0).</param>
 /// <param name="HiddenStd">Standard deviation of W^ℓ_{ji} (default 1).</param>
-public sealed record InitSpec(double Kappa = 0.8, double OutputMean = 1.0, double OutputStd = 0.0, double BiasMean = 0.0, double BiasStd = 0.0, double HiddenMean = 0.0, double HiddenStd = 1.0);
+/// <param name="OutputLaw">
+/// Law of the output weights around their mean: <c>gaussian</c> (default), c_j ~ N(mean, std²), or
+/// <c>rademacher</c>, c_j = mean ± std with probability 1/2 each.
+/// </param>
+public sealed record InitSpec(double Kappa = 0.8, double OutputMean = 1.0, double OutputStd = 0.0, double BiasMean = 0.0, double BiasStd = 0.0, double HiddenMean = 0.0, double HiddenStd = 1.0, string OutputLaw = "gaussian");
 
 /// <summary>The data model (MATH section 1).</summary>
 /// <param name="Kind">One of <see cref="DataKinds.All"/>.</param>

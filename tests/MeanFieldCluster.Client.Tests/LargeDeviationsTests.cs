@@ -65,6 +65,35 @@ public sealed class LargeDeviationsTests
     }
 
     [Theory]
+    [InlineData(10)]
+    [InlineData(40)]
+    public async Task RademacherOutputWeightsAtTimeZeroGiveTheBinaryEntropyRateFunction(int width)
+    {
+        // c = ±1 with probability 1/2: I(x) = ((1+x)/2) ln(1+x) + ((1-x)/2) ln(1-x) at every N (Cramér).
+        string spec = CliHarness.WriteSpec(CliHarness.TempDirectory(), Cramer
+            .Replace("init: {output_mean: 0.2, output_std: 1.0}", "init: {output_mean: 0.0, output_std: 1.0, output_law: rademacher}", StringComparison.Ordinal)
+            .Replace("width: [10]", $"width: [{width}]", StringComparison.Ordinal)
+            .Replace("replicas: 9000", "replicas: 100000", StringComparison.Ordinal)
+            .Replace("batch_size: 1000", "batch_size: 25000", StringComparison.Ordinal)
+            .Replace("bootstrap: 50", "bootstrap: 200", StringComparison.Ordinal));
+        string outDir = Path.Combine(CliHarness.TempDirectory(), "out");
+
+        var (code, output, error) = await CliHarness.Run("run", spec, "--out", outDir);
+
+        Assert.True(code == 0, output + error);
+        string[][] rows = [.. File.ReadLines(Path.Combine(outDir, "rate_functions.csv")).Skip(1).Select(l => l.Split(','))
+            .Where(r => r[3] == "gartner-ellis" && r[5].Length > 0 && r[6].Length > 0)];
+        Assert.True(rows.Length >= 8, $"only {rows.Length} reliable rows");
+        foreach (string[] r in rows)
+        {
+            double x = D(r[2]), lo = D(r[5]), hi = D(r[6]);
+            double exact = (((1 + x) / 2) * Math.Log(1 + x)) + (((1 - x) / 2) * Math.Log(1 - x));
+            double slack = (hi - lo) / 2;
+            Assert.True(exact >= lo - slack && exact <= hi + slack, $"N = {width}, x = {x}: [{lo}, {hi}], exact {exact}");
+        }
+    }
+
+    [Theory]
     [InlineData("large_deviations.replicas=50", "large_deviations.replicas")]
     [InlineData("large_deviations.x_grid=[]", "large_deviations.x_grid")]
     [InlineData("large_deviations.k_grid=[1,2]", "large_deviations.k_grid")]

@@ -96,6 +96,35 @@ public sealed class SweepClusterTests : IAsyncLifetime
         Assert.Equal(PointState.Completed, after.State);
     }
 
+    [Fact]
+    public async Task CancellingStopsRunningPointsWithinAChunkAndKeepsFinishedResults()
+    {
+        // Two quick points and two long ones on two silos with one worker slot each.
+        string spec = SpecWriter.ToJson(SpecLoader.Parse(EightPointSpec, SpecFormat.Yaml, ["grid.width=[10, 2000]", "grid.step_size=[0.01]", "training.horizon=400"]));
+        ISweepGrain sweep = _cluster.Client.GetGrain<ISweepGrain>("cancel-test");
+        await sweep.Start(spec);
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1)))
+        {
+            while ((await sweep.GetStatus()).Points.Count(p => p.State == PointState.Completed) < 2)
+            {
+                await Task.Delay(100, timeout.Token);
+            }
+        }
+
+        await sweep.Cancel();
+        SweepStatus status = await WaitForCompletion(sweep);
+
+        Assert.Equal(SweepState.Cancelled, status.State);
+        Assert.Equal(2, status.Points.Count(p => p.State == PointState.Completed));
+        Assert.Equal(2, status.Points.Count(p => p.State == PointState.Cancelled));
+        foreach (PointProgress p in status.Points.Where(p => p.State == PointState.Completed))
+        {
+            PointResult? kept = await sweep.GetResult(p.Index);
+            Assert.NotNull(kept);
+            Assert.NotEmpty(kept.Risk);
+        }
+    }
+
     private static async Task<SweepStatus> WaitForCompletion(ISweepGrain sweep)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
