@@ -93,9 +93,6 @@ catch (Exception ex)
     return 2;
 }
 
-Console.WriteLine($"mfc-silo: cluster '{options.ClusterId}', silo {options.AdvertisedAddress}:{options.SiloPort}, gateway {options.GatewayPort}, {options.Workers} worker slot(s), Redis {RedactPassword(options.Redis!)}");
+Console.WriteLine($"mfc-silo: cluster '{options.ClusterId}', silo {options.AdvertisedAddress}:{options.SiloPort}, gateway {options.GatewayPort}, {options.Workers} worker slot(s), Redis {SiloOptions.Redact(options.Redis!)}");
 await host.WaitForShutdownAsync();
 return 0;
-
-static string RedactPassword(string connection) =>
-    string.Join(',', connection.Split(',').Select(part => part.Trim().StartsWith("password=", StringComparison.OrdinalIgnoreCase) ? "password=***" : part));

@@ -60,7 +60,7 @@ internal sealed class ClusterConnection : IAsyncDisposable
         {
             host.Dispose();
             string why = ex is OperationCanceledException ? $"no answer within {ConnectionSettings.ConnectTimeout.TotalSeconds:0} s" : ex.GetBaseException().Message;
-            await error.WriteLineAsync($"error: --redis: cannot reach a MeanFieldCluster cluster '{settings.ClusterId}' through Redis at '{Redact(settings.Redis)}': {why}. Is Redis running and is at least one silo up (deploy/local/cluster.sh up)?");
+            await error.WriteLineAsync($"error: --redis: cannot reach a MeanFieldCluster cluster '{settings.ClusterId}' through Redis at '{MeanFieldCluster.Silo.Hosting.SiloOptions.Redact(settings.Redis)}': {why}. Is Redis running and is at least one silo up (deploy/local/cluster.sh up)?");
             return null;
         }
     }
@@ -80,7 +80,4 @@ internal sealed class ClusterConnection : IAsyncDisposable
 
         _host.Dispose();
     }
-
-    private static string Redact(string connection) =>
-        string.Join(',', connection.Split(',').Select(p => p.Trim().StartsWith("password=", StringComparison.OrdinalIgnoreCase) ? "password=***" : p));
 }

@@ -19,7 +19,7 @@ internal static class ClusterCommands
         }
 
         string specJson = SpecWriter.ToJson(spec);
-        sweepId ??= $"{spec.Name}-{DateTime.UtcNow:yyyyMMddTHHmmssZ}-{Guid.NewGuid().ToString("N")[..6]}";
+        sweepId ??= SpecInput.NewSweepId(spec.Name);
         await using ClusterConnection? cluster = await ClusterConnection.ConnectAsync(connection, error, cancellationToken);
         if (cluster is null)
         {

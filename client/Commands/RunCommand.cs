@@ -105,7 +105,7 @@ internal static class RunCommand
             Directory.Delete(stateDirectory, recursive: true);
         }
 
-        string sweepId = $"{name}-{DateTime.UtcNow:yyyyMMddTHHmmssZ}-{Guid.NewGuid().ToString("N")[..6]}";
+        string sweepId = SpecInput.NewSweepId(name);
         Directory.CreateDirectory(stateDirectory);
         string temporary = marker + ".partial";
         File.WriteAllText(temporary, JsonSerializer.Serialize(new RunMarker(sweepId, specJson)));

@@ -8,6 +8,9 @@ internal static class SpecInput
     /// <summary>Exit code for bad input: spec errors, usage errors, refused output folders.</summary>
     public const int BadInput = 2;
 
+    /// <summary>A new sweep id: &lt;name&gt;-&lt;UTC time&gt;-&lt;6 random hex digits&gt;.</summary>
+    public static string NewSweepId(string name) => $"{name}-{DateTime.UtcNow:yyyyMMddTHHmmssZ}-{Guid.NewGuid().ToString("N")[..6]}";
+
     /// <summary>Loads and plans a spec; on error prints every problem, one per line, and returns null.</summary>
     public static (SweepSpec Spec, IReadOnlyList<PointSpec> Points)? Load(string path, IReadOnlyList<string> overrides, TextWriter error)
     {

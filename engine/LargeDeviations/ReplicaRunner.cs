@@ -25,6 +25,7 @@ public sealed class ReplicaRunner
     private readonly RadialPdeSnapshot? _reference;
     private readonly double[] _xs;
     private readonly double[] _ys;
+    private readonly XiSchedule _xi;
 
     /// <summary>Prepares the runner of a large-deviations batch point; <paramref name="reference"/> is the limit's law at T for w1-to-reference.</summary>
     public ReplicaRunner(SweepSpec spec, PointSpec point, DataModel data, TestSet? testSet, RadialPdeSnapshot? reference)
@@ -44,6 +45,7 @@ public sealed class ReplicaRunner
         _reference = reference;
         _xs = new double[spec.Training.BatchSize * data.Dimension];
         _ys = new double[spec.Training.BatchSize];
+        _xi = XiSchedule.FromSpec(spec.Training.Xi);
     }
 
     /// <summary>The limit's radial law at T, for <c>w1-to-reference</c> (null for other functionals or models).</summary>
@@ -79,7 +81,7 @@ public sealed class ReplicaRunner
                 _ys[s] = _data.Sample(ref rng, _xs.AsSpan(s * d, d));
             }
 
-            double stepSize = _point.StepSize * Xi(k * _point.StepSize);
+            double stepSize = _point.StepSize * _xi.Value(k * _point.StepSize);
             if (!double.IsFinite(network.SgdStep(_xs, _ys, stepSize, _spec.Training.Ridge, beta, ref noise)))
             {
                 return double.NaN;
@@ -111,6 +113,4 @@ public sealed class ReplicaRunner
         }
     }
 
-    private double Xi(double time) =>
-        _spec.Training.Xi.Kind == "power" ? Math.Pow(1.0 + (time / _spec.Training.Xi.T0), -_spec.Training.Xi.Alpha) : 1.0;
 }

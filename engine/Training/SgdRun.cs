@@ -66,6 +66,7 @@ public sealed class SgdRun
     private readonly double[] _ys;
     private readonly double[] _featureScratch;
     private readonly double _beta;
+    private readonly XiSchedule _xi;
     private readonly List<RiskPoint> _risk = [];
     private readonly List<MeasureSnapshot> _snapshots = [];
     private readonly List<HistogramSnapshot> _histograms = [];
@@ -93,6 +94,7 @@ public sealed class SgdRun
         _rng = RandomStreams.Create(spec.Seed, RandomStreams.Purpose.Training, PointKeys.WithStepSize(point));
         _noise = RandomStreams.Create(spec.Seed, RandomStreams.Purpose.Noise, PointKeys.WithStepSize(point));
         _beta = spec.Training.Beta ?? double.PositiveInfinity;
+        _xi = XiSchedule.FromSpec(spec.Training.Xi);
         int batch = spec.Training.BatchSize;
         _xs = new double[batch * data.Dimension];
         _ys = new double[batch];
@@ -218,8 +220,7 @@ public sealed class SgdRun
     public PointOutcome ToOutcome() => new(_point, Status, Step, [.. _risk], [.. _snapshots], Dependence);
 
     /// <summary>ξ(t): 1 for <c>constant</c>, (1 + t/t0)^(-α) for <c>power</c>.</summary>
-    public double Xi(double time) =>
-        _spec.Training.Xi.Kind == "power" ? Math.Pow(1.0 + (time / _spec.Training.Xi.T0), -_spec.Training.Xi.Alpha) : 1.0;
+    public double Xi(double time) => _xi.Value(time);
 
     private bool ExceedsBound()
     {

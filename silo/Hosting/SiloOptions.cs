@@ -53,6 +53,13 @@ public sealed class SiloOptions
 
     /// <summary>Declare a silo dead after about 3 s of silence instead of Orleans' default (for tests and small local clusters).</summary>
     public bool FastFailureDetection { get; set; }
+
+    /// <summary>A Redis connection string fit for logs and messages: any password replaced by ***.</summary>
+    public static string Redact(string connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        return string.Join(',', connection.Split(',').Select(part => part.Trim().StartsWith("password=", StringComparison.OrdinalIgnoreCase) ? "password=***" : part));
+    }
 }
 
 /// <summary>Checks <see cref="SiloOptions"/>, naming the setting, the value and what is allowed.</summary>
