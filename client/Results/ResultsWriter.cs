@@ -47,7 +47,10 @@ internal static class ResultsWriter
             Directory.Delete(Path.Combine(directory, RawFolder), recursive: true);
         }
 
-        File.Delete(Path.Combine(directory, "aggregate.json"));
+        foreach (string file in Files.Where(f => f is "aggregate.json" or "ld_samples.csv" or "rate_functions.csv"))
+        {
+            File.Delete(Path.Combine(directory, file));
+        }
         WriteAtomically(Path.Combine(directory, "points.csv"), w => WritePoints(w, outcome));
         WriteAtomically(Path.Combine(directory, "curves.csv"), w => WriteCurves(w, outcome));
         WriteAtomically(Path.Combine(directory, "measures.csv"), w => WriteMeasures(w, outcome));
@@ -72,7 +75,8 @@ internal static class ResultsWriter
             WriteAtomically(Path.Combine(directory, "aggregate.json"), w => w.Write(outcome.AggregateJson + "\n"));
         }
 
-        WriteAtomically(Path.Combine(directory, "summary.json"), w => WriteSummary(w, outcome));
+        string[] written = [.. Files.Where(f => f == "summary.json" || File.Exists(Path.Combine(directory, f)))];
+        WriteAtomically(Path.Combine(directory, "summary.json"), w => WriteSummary(w, outcome, written));
     }
 
     private static void WritePoints(TextWriter w, SweepOutcome outcome)
@@ -186,7 +190,7 @@ internal static class ResultsWriter
         }
     }
 
-    private static void WriteSummary(TextWriter w, SweepOutcome outcome)
+    private static void WriteSummary(TextWriter w, SweepOutcome outcome, IReadOnlyList<string> files)
     {
         var points = new JsonArray();
         foreach (PointSpec p in outcome.Points)
@@ -216,7 +220,7 @@ internal static class ResultsWriter
                 .GroupBy(r => StatusName(r?.State ?? PointState.Pending))
                 .OrderBy(g => g.Key, StringComparer.Ordinal)
                 .Select(g => KeyValuePair.Create(g.Key, (JsonNode?)g.Count()))),
-            ["files"] = new JsonArray([.. Files.Select(f => (JsonNode)f)]),
+            ["files"] = new JsonArray([.. files.Select(f => (JsonNode)f)]),
             ["spec"] = JsonNode.Parse(outcome.SpecJson),
             ["points"] = points,
         };
