@@ -49,18 +49,30 @@ up() {
   echo "export MFC_REDIS=127.0.0.1:$redis_port"
 }
 
-down() {
-  [ -s "$pids" ] || { echo "nothing to stop (no $pids)"; return 0; }
-  # Silos first, Redis last; each by the pid recorded at start, and only if it is still that process.
-  tac "$pids" | while read -r name pid; do
-    if alive "$pid"; then kill "$pid" 2>/dev/null || true; fi
+# Stops the recorded processes whose name matches $1: SIGTERM, up to $2 tenths of a second to exit,
+# then SIGKILL, and waits until they are really gone.
+stop_matching() {
+  local pattern="$1" patience="$2" name pid any
+  while read -r name pid; do [[ "$name" == $pattern ]] && alive "$pid" && kill "$pid" 2>/dev/null; done < "$pids"
+  for _ in $(seq "$patience"); do
+    any=0
+    while read -r name pid; do [[ "$name" == $pattern ]] && alive "$pid" && any=1; done < "$pids"
+    [ "$any" = 0 ] && return 0; sleep 0.1
   done
+  while read -r name pid; do [[ "$name" == $pattern ]] && alive "$pid" && kill -9 "$pid" 2>/dev/null; done < "$pids"
   for _ in $(seq 50); do
     any=0
-    while read -r name pid; do alive "$pid" && any=1; done < "$pids"
-    [ "$any" = 0 ] && break; sleep 0.2
+    while read -r name pid; do [[ "$name" == $pattern ]] && alive "$pid" && any=1; done < "$pids"
+    [ "$any" = 0 ] && return 0; sleep 0.1
   done
-  while read -r name pid; do alive "$pid" && kill -9 "$pid" 2>/dev/null || true; done < "$pids"
+}
+
+down() {
+  [ -s "$pids" ] || { echo "nothing to stop (no $pids)"; return 0; }
+  # Silos first (a silo leaves the membership table in Redis as it shuts down: up to 30 s), Redis last;
+  # each by the pid recorded at start.
+  stop_matching "silo-*" 300
+  stop_matching "redis" 100
   rm -f "$pids"
   echo "down"
 }

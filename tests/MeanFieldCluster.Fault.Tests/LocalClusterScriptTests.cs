@@ -45,7 +45,8 @@ public sealed class LocalClusterScriptTests
 
             using (var down = new ChildProcess("bash", [script, "down"], root, environment))
             {
-                Assert.Equal(0, await down.WaitForExit(TimeSpan.FromMinutes(1)));
+                Assert.True(await down.WaitForExit(TimeSpan.FromMinutes(2)) == 0, down.Output);
+                Assert.Contains("down", down.Output, StringComparison.Ordinal);
             }
 
             Assert.All(pids, pid => Assert.False(IsAlive(pid), $"pid {pid} still running after down"));
