@@ -69,7 +69,21 @@ public sealed record PointAssignment(string SweepId, string SpecJson, int Index,
 /// <param name="Step">Steps done.</param>
 /// <param name="TotalSteps">Steps planned.</param>
 [GenerateSerializer, Immutable]
-public sealed record PointProgress(int Index, PointState State, long Step, long TotalSteps);
+public sealed record PointProgress(int Index, PointState State, long Step, long TotalSteps)
+{
+    /// <summary>Whether the point reached a final state.</summary>
+    public bool IsFinished => PointStates.IsFinal(State);
+
+    /// <summary>Work counted as done: all of it once the point is final, else the steps done.</summary>
+    public long DoneSteps => IsFinished ? TotalSteps : Step;
+}
+
+/// <summary>Helpers on <see cref="PointState"/>.</summary>
+public static class PointStates
+{
+    /// <summary>Whether <paramref name="state"/> is final (anything but pending or running).</summary>
+    public static bool IsFinal(PointState state) => state is not (PointState.Pending or PointState.Running);
+}
 
 /// <summary>The risk at one recorded step.</summary>
 /// <param name="Step">SGD step.</param>
@@ -140,5 +154,5 @@ public sealed record PointResult(int Index, PointState State, long Steps, string
 public sealed record SweepStatus(string SweepId, string Name, SweepState State, PointProgress[] Points, DateTime StartedUtc, DateTime? FinishedUtc)
 {
     /// <summary>Points in a final state.</summary>
-    public int FinishedCount => Points.Count(p => p.State is PointState.Completed or PointState.Diverged or PointState.Failed or PointState.Cancelled);
+    public int FinishedCount => Points.Count(p => p.IsFinished);
 }

@@ -128,7 +128,7 @@ internal static class ClusterCommands
 
     private static string Describe(SweepStatus status)
     {
-        double done = status.Points.Sum(p => p.State is PointState.Pending or PointState.Running ? (double)p.Step : p.TotalSteps);
+        double done = status.Points.Sum(p => (double)p.DoneSteps);
         double all = Math.Max(1, status.Points.Sum(p => (double)p.TotalSteps));
         string counts = string.Join(", ", status.Points.GroupBy(p => p.State).OrderBy(g => g.Key).Select(g => $"{g.Count()} {g.Key.ToString().ToLowerInvariant()}"));
         return string.Create(CultureInfo.InvariantCulture, $"{status.SweepId}: {status.State.ToString().ToLowerInvariant()}, {100 * done / all:F1}% of steps; points: {counts}");

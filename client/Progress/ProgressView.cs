@@ -46,7 +46,7 @@ internal sealed class LiveProgressView(TextWriter output, IReadOnlyList<PointSpe
                 {
                     foreach (PointProgress p in status.Points)
                     {
-                        bool finished = p.State is not (PointState.Pending or PointState.Running);
+                        bool finished = p.IsFinished;
                         if (!bars.TryGetValue(p.Index, out ProgressTask? bar))
                         {
                             if (p.State != PointState.Running)
@@ -65,7 +65,7 @@ internal sealed class LiveProgressView(TextWriter output, IReadOnlyList<PointSpe
                         }
                     }
 
-                    total.Value = status.Points.Sum(p => p.State is PointState.Pending or PointState.Running ? (double)p.Step : p.TotalSteps);
+                    total.Value = status.Points.Sum(p => (double)p.DoneSteps);
                     total.Description = $"total ({status.FinishedCount}/{points.Count} points)";
                     return Task.CompletedTask;
                 });
@@ -88,7 +88,7 @@ internal sealed class PlainProgressView(TextWriter output, IReadOnlyList<PointSp
         {
             foreach (PointProgress p in status.Points)
             {
-                if (p.State is not (PointState.Pending or PointState.Running) && reported.Add(p.Index))
+                if (p.IsFinished && reported.Add(p.Index))
                 {
                     await output.WriteLineAsync($"[{status.FinishedCount}/{points.Count}] {Describe(points[p.Index])} {p.State.ToString().ToLowerInvariant()} after {p.Step} steps");
                 }

@@ -4,7 +4,6 @@ using MeanFieldCluster.Engine.Specs;
 using MeanFieldCluster.Engine.Training;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
-using Orleans.Storage;
 
 namespace MeanFieldCluster.Silo.Grains;
 
@@ -261,28 +260,7 @@ public sealed partial class SweepGrain(
         return new SweepStatus(SweepId, state.State.Name, sweepState, points, state.State.StartedUtc, state.State.FinishedUtc);
     }
 
-    private async Task WriteState()
-    {
-        for (int attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await state.WriteStateAsync();
-                return;
-            }
-            catch (Exception ex) when (attempt < 60 && ex is not OperationCanceledException)
-            {
-                if (ex is InconsistentStateException)
-                {
-                    SweepGrainState mine = state.State;
-                    await state.ReadStateAsync();
-                    state.State = mine;
-                }
-
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 200 * attempt)));
-            }
-        }
-    }
+    private Task WriteState() => Durable.Write(state, logger);
 
     // Units of progress: SGD steps, or replicas × steps per replica for a large-deviations batch.
     private static long Work(PointSpec p) => p.ReplicaCount > 0 ? p.ReplicaCount * Math.Max(1, p.Steps) : p.Steps;
@@ -291,7 +269,7 @@ public sealed partial class SweepGrain(
 
     private bool InRange(int index) => index >= 0 && index < _points.Length;
 
-    private static bool IsFinal(PointState s) => s is not (PointState.Pending or PointState.Running);
+    private static bool IsFinal(PointState s) => PointStates.IsFinal(s);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Restarting point {Index} of sweep {SweepId} failed; the watchdog tries again")]
     private static partial void LogRestartFailed(ILogger logger, Exception exception, string sweepId, int index);

@@ -7,7 +7,6 @@ using MeanFieldCluster.Engine.Specs;
 using MeanFieldCluster.Engine.Training;
 using MeanFieldCluster.Silo.Hosting;
 using Microsoft.Extensions.Logging;
-using Orleans.Storage;
 
 namespace MeanFieldCluster.Silo.Grains;
 
@@ -26,8 +25,6 @@ public sealed partial class SweepPointGrain(
     private const string ResumeReminder = "resume";
     private static readonly TimeSpan TargetChunkDuration = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(1);
-    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
-    private const int RetryAttempts = 60;
 
     private readonly CancellationTokenSource _cancellation = new();
     private PointProgress? _progress;
@@ -242,26 +239,12 @@ public sealed partial class SweepPointGrain(
         state.State.PartialSamples = null;
         await Persist();
         _progress = Progress(result.State, Math.Max(result.Steps, checkpointSteps));
-        await WithRetry(() => GrainFactory.GetGrain<ISweepGrain>(assignment.SweepId).ReportResult(result));
+        await Durable.Retry(() => GrainFactory.GetGrain<ISweepGrain>(assignment.SweepId).ReportResult(result), logger);
         await UnregisterReminder();
     }
 
     // Storage may be briefly unreachable (a Redis restart): keep trying rather than fail the point.
-    // A write that reached storage but whose reply was lost leaves a stale ETag: refresh it and write ours again.
-    private Task Persist() => WithRetry(async () =>
-    {
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch (InconsistentStateException)
-        {
-            PointGrainState mine = state.State;
-            await state.ReadStateAsync();
-            state.State = mine;
-            throw;
-        }
-    });
+    private Task Persist() => Durable.Write(state, logger);
 
     // Progress is best effort: the coordinator re-reads state after a reconnect.
     private async Task ReportProgress(ISweepGrain sweep, PointProgress progress)
@@ -273,25 +256,6 @@ public sealed partial class SweepPointGrain(
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogReportFailed(logger, ex, progress.Index);
-        }
-    }
-
-    private async Task WithRetry(Func<Task> action)
-    {
-        TimeSpan delay = TimeSpan.FromMilliseconds(200);
-        for (int attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await action();
-                return;
-            }
-            catch (Exception ex) when (attempt < RetryAttempts && ex is not OperationCanceledException)
-            {
-                LogRetry(logger, ex, attempt, delay.TotalSeconds);
-                await Task.Delay(delay);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
-            }
         }
     }
 
@@ -331,9 +295,6 @@ public sealed partial class SweepPointGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Progress report of point {Index} failed; it will be re-read later")]
     private static partial void LogReportFailed(ILogger logger, Exception exception, int index);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Attempt {Attempt} failed; retrying in {Seconds} s")]
-    private static partial void LogRetry(ILogger logger, Exception exception, int attempt, double seconds);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Point {Index} of sweep {SweepId} failed")]
     private static partial void LogPointFailed(ILogger logger, Exception exception, string sweepId, int index);

@@ -1,0 +1,59 @@
+using Microsoft.Extensions.Logging;
+using Orleans.Storage;
+
+namespace MeanFieldCluster.Silo.Grains;
+
+/// <summary>
+/// Retries for grain work that must not be lost when storage or a peer silo is briefly unreachable (a
+/// Redis restart, a silo dying): up to 60 attempts with back-off doubling from 0.2 s to 5 s.
+/// </summary>
+internal static partial class Durable
+{
+    private const int Attempts = 60;
+    private static readonly TimeSpan FirstDelay = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(5);
+
+    /// <summary>Runs <paramref name="action"/> until it succeeds or the attempts run out (then its error propagates).</summary>
+    public static async Task Retry(Func<Task> action, ILogger logger)
+    {
+        TimeSpan delay = FirstDelay;
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await action();
+                return;
+            }
+            catch (Exception ex) when (attempt < Attempts && ex is not OperationCanceledException)
+            {
+                LogRetry(logger, ex, attempt, delay.TotalSeconds);
+                await Task.Delay(delay);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxDelay.Ticks));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes grain state with retries. A write that reached storage but whose reply was lost leaves a stale
+    /// ETag: the ETag is refreshed and the in-memory state written again.
+    /// </summary>
+    public static Task Write<T>(IPersistentState<T> state, ILogger logger) => Retry(
+        async () =>
+        {
+            try
+            {
+                await state.WriteStateAsync();
+            }
+            catch (InconsistentStateException)
+            {
+                T mine = state.State;
+                await state.ReadStateAsync();
+                state.State = mine;
+                throw;
+            }
+        },
+        logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Attempt {Attempt} failed; retrying in {Seconds} s")]
+    private static partial void LogRetry(ILogger logger, Exception exception, int attempt, double seconds);
+}
