@@ -1,4 +1,6 @@
 using MeanFieldCluster.Silo.Hosting;
+using MeanFieldCluster.Silo.Web;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -18,6 +20,8 @@ var switches = new Dictionary<string, string>
     ["--gateway-port"] = "Silo:GatewayPort",
     ["--workers"] = "Silo:Workers",
     ["--fast-failure-detection"] = "Silo:FastFailureDetection",
+    ["--http-address"] = "Silo:HttpAddress",
+    ["--http-port"] = "Silo:HttpPort",
 };
 
 if (args.Contains("--help") || args.Contains("-h"))
@@ -32,11 +36,14 @@ if (args.Contains("--help") || args.Contains("-h"))
     return 0;
 }
 
-HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
-builder.Configuration.AddEnvironmentVariables("MFC_");
+// Settings are read before the host is built: whether the HTTP endpoint is on decides the kind of host.
+var configuration = new ConfigurationManager();
+configuration.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true);
+configuration.AddJsonFile("appsettings.json", optional: true);
+configuration.AddEnvironmentVariables("MFC_");
 try
 {
-    builder.Configuration.AddCommandLine(args, switches);
+    configuration.AddCommandLine(args, switches);
 }
 catch (FormatException ex)
 {
@@ -47,7 +54,7 @@ catch (FormatException ex)
 var options = new SiloOptions();
 try
 {
-    builder.Configuration.GetSection(SiloOptions.Section).Bind(options);
+    configuration.GetSection(SiloOptions.Section).Bind(options);
 }
 catch (InvalidOperationException ex)
 {
@@ -60,7 +67,12 @@ List<string> problems = validation.Failed ? [.. validation.Failures] : [];
 string listen = options.ListenAddress ?? options.AdvertisedAddress;
 if (problems.Count == 0)
 {
-    problems.AddRange(new[] { ClusterSetup.CheckPortFree("--silo-port", listen, options.SiloPort), ClusterSetup.CheckPortFree("--gateway-port", listen, options.GatewayPort) }.OfType<string>());
+    problems.AddRange(new[]
+    {
+        ClusterSetup.CheckPortFree("--silo-port", listen, options.SiloPort),
+        ClusterSetup.CheckPortFree("--gateway-port", listen, options.GatewayPort),
+        options.HttpPort == 0 ? null : ClusterSetup.CheckPortFree("--http-port", options.HttpAddress, options.HttpPort),
+    }.OfType<string>());
 }
 
 if (problems.Count > 0)
@@ -73,13 +85,19 @@ if (problems.Count > 0)
     return 2;
 }
 
+WebEndpointOptions? web = options.HttpPort == 0 ? null : new WebEndpointOptions(options.HttpAddress, options.HttpPort, options.DashboardToken);
+WebApplicationBuilder? webBuilder = web is null ? null : WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] }).AddSiloWeb(web);
+IHostApplicationBuilder builder = webBuilder ?? (IHostApplicationBuilder)Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
+builder.Configuration.AddConfiguration(configuration);
 builder.Services.AddSingleton(Options.Create(options));
 builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 builder.UseOrleans(silo => silo
     .UseRedisCluster(options)
     .AddMeanFieldCluster(new WorkerOptions { Slots = options.Workers }));
 
-using IHost host = builder.Build();
+IHost host = webBuilder is null ? ((HostApplicationBuilder)builder).Build() : webBuilder.Build().MapSiloWeb();
+
 try
 {
     using var startTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -93,6 +111,7 @@ catch (Exception ex)
     return 2;
 }
 
-Console.WriteLine($"mfc-silo: cluster '{options.ClusterId}', silo {options.AdvertisedAddress}:{options.SiloPort}, gateway {options.GatewayPort}, {options.Workers} worker slot(s), Redis {SiloOptions.Redact(options.Redis!)}");
+Console.WriteLine($"mfc-silo: cluster '{options.ClusterId}', silo {options.AdvertisedAddress}:{options.SiloPort}, gateway {options.GatewayPort}, {options.Workers} worker slot(s), Redis {SiloOptions.Redact(options.Redis!)}, http {(web is null ? "off" : web.BaseUrl)}");
 await host.WaitForShutdownAsync();
+host.Dispose();
 return 0;

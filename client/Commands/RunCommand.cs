@@ -46,7 +46,7 @@ internal static class RunCommand
 
         string verb = settings.Resume ? "resuming sweep" : "sweep";
         await output.WriteLineAsync($"{verb} {sweepId}: {points.Count} points, {points.Sum(p => p.Steps):N0} SGD steps in all, {settings.Workers} worker slot(s)");
-        await using EmbeddedCluster cluster = await EmbeddedCluster.StartAsync(settings.Workers, stateDirectory, CancellationToken.None);
+        await using EmbeddedCluster cluster = await EmbeddedCluster.StartAsync(settings.Workers, stateDirectory, web: null, CancellationToken.None);
         ISweepGrain sweep = cluster.Client.GetGrain<ISweepGrain>(sweepId);
         await sweep.Start(specJson);
 

@@ -1,4 +1,6 @@
 using MeanFieldCluster.Silo.Hosting;
+using MeanFieldCluster.Silo.Web;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -25,11 +27,13 @@ internal sealed class EmbeddedCluster : IAsyncDisposable
 
     /// <summary>
     /// Starts the silo; <paramref name="workerSlots"/> caps the points computing at once, and grain state
-    /// (checkpoints) goes to <paramref name="stateDirectory"/>, or stays in memory when it is null.
+    /// (checkpoints) goes to <paramref name="stateDirectory"/>, or stays in memory when it is null. With
+    /// <paramref name="web"/>, the silo also serves its dashboard and metrics there.
     /// </summary>
-    public static async Task<EmbeddedCluster> StartAsync(int workerSlots, string? stateDirectory, CancellationToken cancellationToken)
+    public static async Task<EmbeddedCluster> StartAsync(int workerSlots, string? stateDirectory, WebEndpointOptions? web, CancellationToken cancellationToken)
     {
-        HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        WebApplicationBuilder? webBuilder = web is null ? null : WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] }).AddSiloWeb(web);
+        IHostApplicationBuilder builder = webBuilder ?? (IHostApplicationBuilder)Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -37,7 +41,7 @@ internal sealed class EmbeddedCluster : IAsyncDisposable
         builder.UseOrleans(silo => silo
             .UseEmbeddedCluster(clusterId: $"embedded-{Environment.ProcessId}", stateDirectory)
             .AddMeanFieldCluster(new WorkerOptions { Slots = workerSlots }));
-        IHost host = builder.Build();
+        IHost host = webBuilder is null ? ((HostApplicationBuilder)builder).Build() : webBuilder.Build().MapSiloWeb();
         await host.StartAsync(cancellationToken);
         return new EmbeddedCluster(host);
     }

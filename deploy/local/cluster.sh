@@ -5,13 +5,15 @@
 #   deploy/local/cluster.sh status   show them
 # Settings (environment): MFC_CLUSTER_DIR (state, logs, pids; default <repo>/.cluster),
 # MFC_REDIS_PORT (default 6391), MFC_SILO_PORT (first silo port, default 11111),
-# MFC_GATEWAY_PORT (first gateway port, default 30000), MFC_WORKERS (slots per silo, default: cores).
+# MFC_GATEWAY_PORT (first gateway port, default 30000), MFC_HTTP_PORT (first dashboard/metrics port,
+# default 8080; silo i serves http://127.0.0.1:$((MFC_HTTP_PORT+i))), MFC_WORKERS (slots per silo, default: cores).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 dir="${MFC_CLUSTER_DIR:-$repo/.cluster}"
 redis_port="${MFC_REDIS_PORT:-6391}"
 silo_port="${MFC_SILO_PORT:-11111}"
 gateway_port="${MFC_GATEWAY_PORT:-30000}"
+http_port="${MFC_HTTP_PORT:-8080}"
 workers="${MFC_WORKERS:-$(nproc)}"
 pids="$dir/pids"
 
@@ -24,8 +26,8 @@ up() {
   [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "usage: $0 up N   (N silos, N >= 1)" >&2; exit 2; }
   if [ -s "$pids" ]; then echo "error: a cluster from $dir is already up; run '$0 down' first" >&2; exit 2; fi
   command -v redis-server >/dev/null || { echo "error: redis-server not found; install it (apt-get install redis-server)" >&2; exit 2; }
-  for p in "$redis_port" $(seq "$silo_port" $((silo_port + n - 1))) $(seq "$gateway_port" $((gateway_port + n - 1))); do
-    port_free "$p" || { echo "error: port $p on 127.0.0.1 is in use; set MFC_REDIS_PORT / MFC_SILO_PORT / MFC_GATEWAY_PORT" >&2; exit 2; }
+  for p in "$redis_port" $(seq "$silo_port" $((silo_port + n - 1))) $(seq "$gateway_port" $((gateway_port + n - 1))) $(seq "$http_port" $((http_port + n - 1))); do
+    port_free "$p" || { echo "error: port $p on 127.0.0.1 is in use; set MFC_REDIS_PORT / MFC_SILO_PORT / MFC_GATEWAY_PORT / MFC_HTTP_PORT" >&2; exit 2; }
   done
   mkdir -p "$dir/redis" "$dir/logs"
   : > "$pids"
@@ -37,7 +39,7 @@ up() {
   for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
   for i in $(seq 0 $((n - 1))); do
     dotnet "$repo/silo/bin/Release/net10.0/mfc-silo.dll" --redis "127.0.0.1:$redis_port" \
-      --silo-port $((silo_port + i)) --gateway-port $((gateway_port + i)) --workers "$workers" \
+      --silo-port $((silo_port + i)) --gateway-port $((gateway_port + i)) --http-port $((http_port + i)) --workers "$workers" \
       </dev/null > "$dir/logs/silo-$i.log" 2>&1 &
     echo "silo-$i $!" >> "$pids"
   done
@@ -46,6 +48,7 @@ up() {
     grep -q "^mfc-silo: cluster" "$dir/logs/silo-$i.log" || { echo "error: silo-$i did not start; see $dir/logs/silo-$i.log" >&2; down; exit 1; }
   done
   echo "up: redis on 127.0.0.1:$redis_port, $n silo(s); logs in $dir/logs"
+  echo "dashboards: $(for i in $(seq 0 $((n - 1))); do printf 'http://127.0.0.1:%s/ ' $((http_port + i)); done)"
   echo "export MFC_REDIS=127.0.0.1:$redis_port"
 }
 

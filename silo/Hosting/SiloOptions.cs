@@ -24,6 +24,9 @@ public sealed class SiloOptions
     /// <summary>Default client gateway port.</summary>
     public const int DefaultGatewayPort = 30000;
 
+    /// <summary>Default HTTP port (dashboard and metrics).</summary>
+    public const int DefaultHttpPort = 8080;
+
     /// <summary>Cluster id: silos and clients with the same cluster id form one cluster.</summary>
     public string ClusterId { get; set; } = DefaultClusterId;
 
@@ -47,6 +50,18 @@ public sealed class SiloOptions
 
     /// <summary>Client gateway port.</summary>
     public int GatewayPort { get; set; } = DefaultGatewayPort;
+
+    /// <summary>The address the HTTP endpoint (dashboard, metrics) listens on (default 127.0.0.1: loopback only).</summary>
+    public string HttpAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>The HTTP port of the dashboard and metrics endpoint; 0 turns the endpoint off.</summary>
+    public int HttpPort { get; set; } = DefaultHttpPort;
+
+    /// <summary>
+    /// The token mutating dashboard actions (cancel) need when <see cref="HttpAddress"/> is not loopback;
+    /// without one they are refused there. Read it from MFC_Silo__DashboardToken rather than the command line.
+    /// </summary>
+    public string? DashboardToken { get; set; }
 
     /// <summary>Worker slots: points computing at once on this silo (default: the processor count).</summary>
     public int Workers { get; set; } = Environment.ProcessorCount;
@@ -96,6 +111,16 @@ public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
         if (options.SiloPort == options.GatewayPort)
         {
             errors.Add($"--gateway-port: {options.GatewayPort} is also the silo port; expected two different ports");
+        }
+
+        CheckAddress(errors, "--http-address", options.HttpAddress);
+        if (options.HttpPort != 0)
+        {
+            CheckPort(errors, "--http-port", options.HttpPort);
+            if (options.HttpPort == options.SiloPort || options.HttpPort == options.GatewayPort)
+            {
+                errors.Add($"--http-port: {options.HttpPort} is also the silo or gateway port; expected a different port (or 0 to turn the HTTP endpoint off)");
+            }
         }
 
         if (options.Workers < 1 || options.Workers > 1024)

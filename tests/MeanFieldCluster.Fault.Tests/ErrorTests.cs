@@ -54,7 +54,7 @@ public sealed class ErrorTests
         occupied.Start();
         int port = ((IPEndPoint)occupied.LocalEndpoint).Port;
 
-        using var silo = new ChildProcess("dotnet", [Env.Executable("silo", "mfc-silo.dll"), "--redis", redis.Connection, "--silo-port", $"{port}", "--gateway-port", $"{Env.FreePort()}"]);
+        using var silo = new ChildProcess("dotnet", [Env.Executable("silo", "mfc-silo.dll"), "--redis", redis.Connection, "--silo-port", $"{port}", "--gateway-port", $"{Env.FreePort()}", "--http-port", $"{Env.FreePort()}"]);
         int code = await silo.WaitForExit(Limit);
 
         Assert.Equal(2, code);
@@ -64,11 +64,11 @@ public sealed class ErrorTests
     [Fact]
     public async Task ASiloWithoutRedisOrWithAnUnreachableRedisExitsWith2()
     {
-        using var none = new ChildProcess("dotnet", [Env.Executable("silo", "mfc-silo.dll"), "--silo-port", $"{Env.FreePort()}", "--gateway-port", $"{Env.FreePort()}"]);
+        using var none = new ChildProcess("dotnet", [Env.Executable("silo", "mfc-silo.dll"), "--silo-port", $"{Env.FreePort()}", "--gateway-port", $"{Env.FreePort()}", "--http-port", $"{Env.FreePort()}"]);
         Assert.Equal(2, await none.WaitForExit(Limit));
         Assert.Contains("--redis: required", none.Output, StringComparison.Ordinal);
 
-        using var unreachable = new ChildProcess("dotnet", [Env.Executable("silo", "mfc-silo.dll"), "--redis", $"127.0.0.1:{Env.FreePort()}", "--silo-port", $"{Env.FreePort()}", "--gateway-port", $"{Env.FreePort()}"]);
+        using var unreachable = new ChildProcess("dotnet", [Env.Executable("silo", "mfc-silo.dll"), "--redis", $"127.0.0.1:{Env.FreePort()}", "--silo-port", $"{Env.FreePort()}", "--gateway-port", $"{Env.FreePort()}", "--http-port", $"{Env.FreePort()}"]);
         Assert.Equal(2, await unreachable.WaitForExit(TimeSpan.FromSeconds(90)));
         Assert.Contains("could not start", unreachable.Output, StringComparison.Ordinal);
     }

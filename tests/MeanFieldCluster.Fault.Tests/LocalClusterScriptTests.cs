@@ -10,12 +10,14 @@ public sealed class LocalClusterScriptTests
         string root = Env.RepositoryRoot();
         string clusterDir = Env.TempDirectory();
         int redisPort = Env.FreePort();
+        int httpPort = Env.FreePort();
         var environment = new Dictionary<string, string>
         {
             ["MFC_CLUSTER_DIR"] = clusterDir,
             ["MFC_REDIS_PORT"] = $"{redisPort}",
             ["MFC_SILO_PORT"] = $"{Env.FreePort()}",
             ["MFC_GATEWAY_PORT"] = $"{Env.FreePort()}",
+            ["MFC_HTTP_PORT"] = $"{httpPort}",
             ["MFC_WORKERS"] = "1",
         };
         string script = Path.Combine(root, "deploy", "local", "cluster.sh");
@@ -25,6 +27,14 @@ public sealed class LocalClusterScriptTests
             {
                 Assert.True(await up.WaitForExit(TimeSpan.FromMinutes(3)) == 0, up.Output);
                 Assert.Contains($"export MFC_REDIS=127.0.0.1:{redisPort}", up.Output, StringComparison.Ordinal);
+            }
+
+            using (var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) })
+            {
+                foreach (int port in new[] { httpPort, httpPort + 1 })
+                {
+                    Assert.Equal("ok", await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/healthz")));
+                }
             }
 
             int[] pids = [.. File.ReadLines(Path.Combine(clusterDir, "pids")).Select(l => int.Parse(l.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture))];

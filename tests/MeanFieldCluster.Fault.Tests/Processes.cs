@@ -240,7 +240,7 @@ internal sealed class SiloProcess : IDisposable
     public static async Task<SiloProcess> StartAsync(string redis, string clusterId, int workers = 1)
     {
         int siloPort = Env.FreePort(), gatewayPort = Env.FreePort();
-        var process = new ChildProcess("dotnet", [Env.Executable("silo", "mfc-silo.dll"), "--redis", redis, "--cluster-id", clusterId, "--silo-port", $"{siloPort}", "--gateway-port", $"{gatewayPort}", "--workers", $"{workers}", "--fast-failure-detection", "true"]);
+        var process = new ChildProcess("dotnet", [Env.Executable("silo", "mfc-silo.dll"), "--redis", redis, "--cluster-id", clusterId, "--silo-port", $"{siloPort}", "--gateway-port", $"{gatewayPort}", "--workers", $"{workers}", "--fast-failure-detection", "true", "--http-port", $"{Env.FreePort()}"]);
         await process.WaitForOutput("mfc-silo: cluster", TimeSpan.FromSeconds(60));
         return new SiloProcess(process, gatewayPort);
     }
