@@ -51,13 +51,16 @@ internal static class Cli
             }
         });
 
+        var budget = new BudgetOptions();
         var run = new Command("run", "Run a sweep on an in-process silo and write a results folder.") { specArgument, setOption, outOption, forceOption, resumeOption, workersOption };
+        budget.AddTo(run);
         run.SetAction((parse, token) => RunCommand.ExecuteAsync(
-            new RunSettings(parse.GetValue(specArgument)!, parse.GetValue(setOption) ?? [], parse.GetValue(outOption), parse.GetValue(forceOption), parse.GetValue(resumeOption), parse.GetValue(workersOption)),
+            new RunSettings(parse.GetValue(specArgument)!, parse.GetValue(setOption) ?? [], parse.GetValue(outOption), parse.GetValue(forceOption), parse.GetValue(resumeOption), parse.GetValue(workersOption)) { Budget = budget.Budget(parse) },
             output, error, interactive, token));
 
         var validate = new Command("validate", "Check a spec without running it; exit 2 with every error when it is not valid.") { specArgument, setOption };
-        validate.SetAction((parse, _) => ValidateCommand.ExecuteAsync(parse.GetValue(specArgument)!, parse.GetValue(setOption) ?? [], output, error));
+        budget.AddTo(validate);
+        validate.SetAction((parse, _) => ValidateCommand.ExecuteAsync(parse.GetValue(specArgument)!, parse.GetValue(setOption) ?? [], budget.Budget(parse), output, error));
 
         var leadingOrderOption = new Option<bool>("--leading-order") { Description = "Keep only the n = 0 Hermite term: the d = infinity equation (from the finite-d initial law)." };
         var pde = new Command("pde", "Solve the mean-field limit (radial PDE of MMN example 1) of a spec alone and write pde.csv.") { specArgument, setOption, outOption, forceOption, leadingOrderOption };
@@ -101,7 +104,8 @@ internal static class Cli
 
         var sweepIdOption = new Option<string?>("--sweep-id") { Description = "Choose the sweep id (default: <name>-<time>-<random>); resubmitting the same spec under an id returns that sweep." };
         var submit = ClusterCommand("submit", "Submit a sweep to the cluster; prints its id and returns at once.", specArgument, setOption, sweepIdOption);
-        submit.SetAction((p, t) => ClusterCommands.SubmitAsync(Connection(p), p.GetValue(specArgument)!, p.GetValue(setOption) ?? [], p.GetValue(sweepIdOption), output, error, t));
+        budget.AddTo(submit);
+        submit.SetAction((p, t) => ClusterCommands.SubmitAsync(Connection(p), p.GetValue(specArgument)!, p.GetValue(setOption) ?? [], p.GetValue(sweepIdOption), budget.Budget(p), output, error, t));
 
         var watch = ClusterCommand("watch", "Show live progress of a sweep until it finishes (survives the loss of a gateway silo).", sweepIdArgument);
         watch.SetAction((p, t) => ClusterCommands.WatchAsync(Connection(p), p.GetValue(sweepIdArgument)!, output, error, interactive, t));

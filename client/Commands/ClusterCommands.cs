@@ -11,9 +11,9 @@ namespace MeanFieldCluster.Client.Commands;
 /// <summary>The cluster-mode commands: submit, watch, status, list, cancel, results.</summary>
 internal static class ClusterCommands
 {
-    public static async Task<int> SubmitAsync(ConnectionSettings connection, string specPath, IReadOnlyList<string> overrides, string? sweepId, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    public static async Task<int> SubmitAsync(ConnectionSettings connection, string specPath, IReadOnlyList<string> overrides, string? sweepId, ResourceBudget budget, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
-        if (SpecInput.Load(specPath, overrides, error) is not var (spec, points))
+        if (SpecInput.Load(specPath, overrides, error, budget) is not var (spec, points))
         {
             return SpecInput.BadInput;
         }

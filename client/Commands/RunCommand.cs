@@ -15,7 +15,11 @@ namespace MeanFieldCluster.Client.Commands;
 /// <param name="Force">--force: start over in a folder that holds results or an unfinished run.</param>
 /// <param name="Resume">--resume: finish the interrupted run in the folder.</param>
 /// <param name="Workers">--workers: points computing at once.</param>
-internal sealed record RunSettings(string SpecPath, IReadOnlyList<string> Overrides, string? OutputDirectory, bool Force, bool Resume, int Workers);
+internal sealed record RunSettings(string SpecPath, IReadOnlyList<string> Overrides, string? OutputDirectory, bool Force, bool Resume, int Workers)
+{
+    /// <summary>The resource budget points are checked against before anything runs.</summary>
+    public ResourceBudget Budget { get; init; } = ResourceBudget.Default;
+}
 
 /// <summary>
 /// <c>mfc run</c>: runs a sweep on an embedded in-process silo and writes a results folder. Grain state
@@ -31,7 +35,7 @@ internal static class RunCommand
 
     public static async Task<int> ExecuteAsync(RunSettings settings, TextWriter output, TextWriter error, bool interactive, CancellationToken cancellationToken)
     {
-        if (SpecInput.Load(settings.SpecPath, settings.Overrides, error) is not var (spec, points))
+        if (SpecInput.Load(settings.SpecPath, settings.Overrides, error, settings.Budget) is not var (spec, points))
         {
             return SpecInput.BadInput;
         }

@@ -11,13 +11,29 @@ internal static class SpecInput
     /// <summary>A new sweep id: &lt;name&gt;-&lt;UTC time&gt;-&lt;6 random hex digits&gt;.</summary>
     public static string NewSweepId(string name) => $"{name}-{DateTime.UtcNow:yyyyMMddTHHmmssZ}-{Guid.NewGuid().ToString("N")[..6]}";
 
-    /// <summary>Loads and plans a spec; on error prints every problem, one per line, and returns null.</summary>
-    public static (SweepSpec Spec, IReadOnlyList<PointSpec> Points)? Load(string path, IReadOnlyList<string> overrides, TextWriter error)
+    /// <summary>
+    /// Loads and plans a spec and checks its points against <paramref name="budget"/> (when given); on error
+    /// prints every problem, one per line, and returns null.
+    /// </summary>
+    public static (SweepSpec Spec, IReadOnlyList<PointSpec> Points)? Load(string path, IReadOnlyList<string> overrides, TextWriter error, ResourceBudget? budget = null)
     {
         try
         {
             SweepSpec spec = SpecLoader.LoadFile(path, overrides);
-            return (spec, SweepPlanner.Expand(spec));
+            IReadOnlyList<PointSpec> points = SweepPlanner.Expand(spec);
+            IReadOnlyList<string> over = budget is null ? [] : ResourceEstimator.Check(spec, points, budget);
+            if (over.Count > 0)
+            {
+                error.WriteLine($"{path}: the sweep does not fit the resource budget (set --max-point-memory / --max-point-hours to change it):");
+                foreach (string message in over)
+                {
+                    error.WriteLine($"error: grid: {message}");
+                }
+
+                return null;
+            }
+
+            return (spec, points);
         }
         catch (SpecException ex)
         {

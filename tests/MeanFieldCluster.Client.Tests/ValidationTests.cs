@@ -115,4 +115,58 @@ public sealed class ValidationTests
         Assert.Equal(2, code);
         Assert.Contains("--frobnicate", error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task ValidatePrintsTheEstimatedMemoryAndTimePerPoint()
+    {
+        string path = CliHarness.WriteSpec(CliHarness.TempDirectory(), Valid);
+
+        var (code, output, _) = await CliHarness.Run("validate", path, "--set", "grid.width=[10,2000]", "--max-point-memory", "3GB", "--max-point-hours", "2");
+
+        Assert.Equal(0, code);
+        Assert.Contains("estimated per point: memory up to ", output, StringComparison.Ordinal);
+        Assert.Contains("(point 1, 12,000 parameters)", output, StringComparison.Ordinal);
+        Assert.Contains("budget per point: 3 GiB, 2 h", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("validate")]
+    [InlineData("run")]
+    [InlineData("submit")]
+    public async Task PointsOverTheBudgetAreRefusedBeforeAnythingRuns(string command)
+    {
+        string dir = CliHarness.TempDirectory();
+        string path = CliHarness.WriteSpec(dir, Valid);
+        string outDir = Path.Combine(dir, "out");
+
+        string[] extra = command switch
+        {
+            "run" => ["--out", outDir],
+            "submit" => ["--redis", "127.0.0.1:1"],
+            _ => [],
+        };
+
+        var (code, _, error) = await CliHarness.Run([command, path, "--set", "grid.width=[10,100000]", "--max-point-memory", "20MB", .. extra]);
+
+        Assert.Equal(2, code);
+        Assert.Contains("does not fit the resource budget", error, StringComparison.Ordinal);
+        Assert.Contains("error: grid: point 1 (N=100000, step_size=0.01): needs about ", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("point 0", error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(outDir));
+    }
+
+    [Theory]
+    [InlineData("--max-point-memory", "lots")]
+    [InlineData("--max-point-memory", "-5GB")]
+    [InlineData("--max-point-hours", "0")]
+    [InlineData("--max-point-hours", "soon")]
+    public async Task ABadBudgetIsBadInputNamingTheOption(string option, string value)
+    {
+        string path = CliHarness.WriteSpec(CliHarness.TempDirectory(), Valid);
+
+        var (code, _, error) = await CliHarness.Run("validate", path, option, value);
+
+        Assert.Equal(2, code);
+        Assert.Contains($"{option}: '{value}'", error, StringComparison.Ordinal);
+    }
 }

@@ -1,0 +1,74 @@
+using System.CommandLine;
+using System.Globalization;
+using MeanFieldCluster.Engine.Specs;
+
+namespace MeanFieldCluster.Client.Commands;
+
+/// <summary>
+/// <c>--max-point-memory</c> and <c>--max-point-hours</c>: the resource budget a sweep's points are checked
+/// against before anything runs (defaults: $MFC_MAX_POINT_MEMORY and $MFC_MAX_POINT_HOURS, else a quarter of
+/// this machine's memory and 7 days of one core per point).
+/// </summary>
+internal sealed class BudgetOptions
+{
+    public BudgetOptions()
+    {
+        Memory = new Option<string?>("--max-point-memory")
+        {
+            Description = "Refuse points estimated to need more memory than this, e.g. 2GB or 512MiB (default: $MFC_MAX_POINT_MEMORY, else a quarter of this machine's memory).",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("MFC_MAX_POINT_MEMORY"),
+        };
+        Memory.Validators.Add(r =>
+        {
+            string? value = r.GetValueOrDefault<string?>();
+            if (value is not null && ResourceEstimator.ParseBytes(value) is null)
+            {
+                r.AddError($"--max-point-memory: '{value}' is not a size; expected a positive number with an optional unit B, KB, MB, GB or TB (e.g. 2GB)");
+            }
+        });
+        Hours = new Option<string?>("--max-point-hours")
+        {
+            Description = "Refuse points estimated to need more single-core hours than this (default: $MFC_MAX_POINT_HOURS, else 168).",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("MFC_MAX_POINT_HOURS"),
+        };
+        Hours.Validators.Add(r =>
+        {
+            string? value = r.GetValueOrDefault<string?>();
+            if (value is not null && ParseHours(value) is null)
+            {
+                r.AddError($"--max-point-hours: '{value}' is not allowed; expected a number of hours > 0 (e.g. 24)");
+            }
+        });
+    }
+
+    public Option<string?> Memory { get; }
+
+    public Option<string?> Hours { get; }
+
+    /// <summary>Adds both options to <paramref name="command"/>.</summary>
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Memory);
+        command.Options.Add(Hours);
+    }
+
+    /// <summary>The budget the parse result asks for.</summary>
+    public ResourceBudget Budget(ParseResult parse)
+    {
+        ResourceBudget budget = ResourceBudget.Default;
+        if (parse.GetValue(Memory) is { } memory && ResourceEstimator.ParseBytes(memory) is { } bytes)
+        {
+            budget = budget with { MaxPointMemoryBytes = bytes };
+        }
+
+        if (parse.GetValue(Hours) is { } hours && ParseHours(hours) is { } h)
+        {
+            budget = budget with { MaxPointSeconds = h * 3600 };
+        }
+
+        return budget;
+    }
+
+    private static double? ParseHours(string text) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double h) && double.IsFinite(h) && h > 0 ? h : null;
+}
