@@ -37,7 +37,7 @@ internal static class SpecInput
         }
         catch (SpecException ex)
         {
-            error.WriteLine($"{path}: the spec is not valid ({ex.Errors.Count} error{(ex.Errors.Count == 1 ? "" : "s")}):");
+            error.WriteLine($"{path}: the spec is not valid:");
             foreach (SpecError e in ex.Errors)
             {
                 error.WriteLine($"error: {e}");

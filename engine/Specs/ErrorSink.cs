@@ -1,24 +1,42 @@
 namespace MeanFieldCluster.Engine.Specs;
 
-/// <summary>Collects <see cref="SpecError"/>s so that a single pass reports every problem.</summary>
+/// <summary>
+/// Collects <see cref="SpecError"/>s so that a single pass reports every problem: the first
+/// <see cref="MaxKept"/> of them in full, and how many more there were (a damaged 10 MB spec must not
+/// produce millions of messages).
+/// </summary>
 internal sealed class ErrorSink
 {
+    /// <summary>Errors kept in full.</summary>
+    public const int MaxKept = 100;
+
     private readonly List<SpecError> errors = [];
+    private int total;
 
-    public int Count => errors.Count;
+    public int Count => total;
 
-    public bool HasErrors => errors.Count > 0;
+    public bool HasErrors => total > 0;
 
-    public IReadOnlyList<SpecError> Errors => errors;
+    /// <summary>The errors kept, followed by a line counting the others when there were more.</summary>
+    public IReadOnlyList<SpecError> Errors => total > errors.Count
+        ? [.. errors, new SpecError(SpecError.RootPath, $"... and {total - errors.Count} more errors not shown")]
+        : errors;
 
-    public void Add(string path, string message) => errors.Add(new SpecError(path, message));
+    public void Add(string path, string message)
+    {
+        total++;
+        if (errors.Count < MaxKept)
+        {
+            errors.Add(new SpecError(path, message));
+        }
+    }
 
     /// <summary>Throws a <see cref="SpecException"/> carrying all errors, if there are any.</summary>
     public void ThrowIfAny()
     {
         if (HasErrors)
         {
-            throw new SpecException(errors.Distinct().ToList());
+            throw new SpecException(Errors.Distinct().ToList());
         }
     }
 }
