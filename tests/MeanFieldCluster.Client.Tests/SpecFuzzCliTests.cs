@@ -77,10 +77,11 @@ public sealed class SpecFuzzCliTests
         string[][] mutations =
         [
             ["--set", "data.d=1", "--set", "grid.width=[1]"],
+            ["--set", "grid.step_size=[0.5/N]", "--set", "training.batch_size=3"],
+            ["--set", "observe.quantiles=2", "--set", "observe.test_samples=10", "--set", "observe.snapshot_times=[0]"],
+            ["--set", "model.activation=relu", "--set", "grid.seeds=3"],
             ["--set", "name=Ωmega-😀"],
-            ["--set", "grid.step_size=[1e-300]", "--set", "training.horizon=1e-300"],
             ["--set", "model.init.kappa=0"],
-            ["--set", "observe.test_samples=1"],
         ];
         int ran = 0;
         foreach (string[] mutation in mutations)
