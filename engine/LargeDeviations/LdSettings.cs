@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace MeanFieldCluster.Engine.LargeDeviations;
 
 /// <summary>
@@ -123,8 +125,10 @@ public sealed record LdSettings
     }
 
     /// <summary>
-    /// A grid lo, lo + step, …, up to hi (inclusive within rounding), for convenience in specs and tests. A point
-    /// within 1e-9 steps of 0 is set to exactly 0, so that a grid through 0 satisfies <see cref="KGrid"/>.
+    /// A grid lo, lo + step, …, up to hi (inclusive within rounding), for convenience in specs and tests. Each
+    /// point is rounded to 15 significant digits, so -1 + 12 × 0.1 is 0.2 and not 0.20000000000000018 (a
+    /// constant functional at 0.2 then meets its grid point); a point within 1e-9 steps of 0 is set to
+    /// exactly 0, so that a grid through 0 satisfies <see cref="KGrid"/>.
     /// </summary>
     /// <param name="lo">First point.</param>
     /// <param name="hi">Last point.</param>
@@ -141,7 +145,7 @@ public sealed record LdSettings
         for (int i = 0; i < count; i++)
         {
             double v = lo + (i * step);
-            grid[i] = Math.Abs(v) < 1e-9 * step ? 0.0 : v;
+            grid[i] = Math.Abs(v) < 1e-9 * step ? 0.0 : double.Parse(v.ToString("G15", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
         }
 
         return grid;
