@@ -8,6 +8,12 @@ internal static class SpecInput
     /// <summary>Exit code for bad input: spec errors, usage errors, refused output folders.</summary>
     public const int BadInput = 2;
 
+    /// <summary>
+    /// The folder csv data files must lie under, from $MFC_DATA_ROOT; null (any readable file) when it is
+    /// not set. Silos check their own data root again (mfc-silo --data-root).
+    /// </summary>
+    public static string? DataRoot => Environment.GetEnvironmentVariable("MFC_DATA_ROOT") is { Length: > 0 } root ? root : null;
+
     /// <summary>A new sweep id: &lt;name&gt;-&lt;UTC time&gt;-&lt;6 random hex digits&gt;.</summary>
     public static string NewSweepId(string name) => $"{name}-{DateTime.UtcNow:yyyyMMddTHHmmssZ}-{Guid.NewGuid().ToString("N")[..6]}";
 
@@ -19,7 +25,7 @@ internal static class SpecInput
     {
         try
         {
-            SweepSpec spec = SpecLoader.LoadFile(path, overrides);
+            SweepSpec spec = SpecLoader.LoadFile(path, overrides, DataRoot);
             IReadOnlyList<PointSpec> points = SweepPlanner.Expand(spec);
             IReadOnlyList<string> over = budget is null ? [] : ResourceEstimator.Check(spec, points, budget);
             if (over.Count > 0)

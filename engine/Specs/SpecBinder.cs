@@ -22,8 +22,8 @@ internal static partial class SpecBinder
     /// <summary>Binds <paramref name="root"/>.</summary>
     /// <param name="root">The normalized tree.</param>
     /// <param name="errors">Where problems are reported.</param>
-    /// <param name="baseDirectory">Absolute folder against which relative paths in the spec (csv files) are resolved.</param>
-    public static SweepSpec? Bind(JsonNode? root, ErrorSink errors, string baseDirectory)
+    /// <param name="location">Where relative csv paths start, and the data root csv files must lie under (when set).</param>
+    public static SweepSpec? Bind(JsonNode? root, ErrorSink errors, SpecLocation location)
     {
         if (root is null)
         {
@@ -41,7 +41,7 @@ internal static partial class SpecBinder
         long? seed = r.Integer(F.Seed, L.Seed, 0);
         string task = ReadTask(r) ?? L.SgdTask;
         ModelParts model = ReadModel(r);
-        DataSpec? data = ReadData(r, baseDirectory);
+        DataSpec? data = ReadData(r, location);
         TrainingSpec? training = ReadTraining(r, allowZeroHorizon: task == L.LargeDeviationsTask);
         LargeDeviationsSpec? largeDeviations = ReadLargeDeviations(r, task);
         ObserveSpec? observe = ReadObserve(r);
@@ -315,7 +315,7 @@ internal static partial class SpecBinder
 
     // ---------------------------------------------------------------- data
 
-    private static DataSpec? ReadData(NodeReader root, string baseDirectory)
+    private static DataSpec? ReadData(NodeReader root, SpecLocation location)
     {
         JsonNode? value = root.Get(F.Data);
         if (value is null)
@@ -369,7 +369,7 @@ internal static partial class SpecBinder
             }
 
             case DataKinds.Csv:
-                return ReadCsv(d, baseDirectory) is { } csv ? new DataSpec(kind, csv.Features.Count, Csv: csv) : null;
+                return ReadCsv(d, location) is { } csv ? new DataSpec(kind, csv.Features.Count, Csv: csv) : null;
 
             default:
                 // Unknown kind: still check the fields every kind reads the same way.
@@ -429,7 +429,7 @@ internal static partial class SpecBinder
     /// The csv section: its fields, then (only when they are all valid) the file itself, its columns and
     /// the number of rows left for training.
     /// </summary>
-    private static CsvSpec? ReadCsv(NodeReader data, string baseDirectory)
+    private static CsvSpec? ReadCsv(NodeReader data, SpecLocation location)
     {
         if (!data.Has(F.Csv))
         {
@@ -456,7 +456,7 @@ internal static partial class SpecBinder
             return null;
         }
 
-        if (ResolvePath(c, path, baseDirectory) is not { } fullPath || ReadTable(c, fullPath) is not { } table)
+        if (ResolvePath(c, path, location) is not { } fullPath || ReadTable(c, fullPath) is not { } table)
         {
             return null;
         }
@@ -475,11 +475,29 @@ internal static partial class SpecBinder
         return null;
     }
 
-    private static string? ResolvePath(NodeReader c, string path, string baseDirectory)
+    private static string? ResolvePath(NodeReader c, string path, SpecLocation location)
     {
         try
         {
-            return Path.GetFullPath(path, baseDirectory);
+            string full = Path.GetFullPath(path, location.BaseDirectory);
+            if (location.DataRoot is null)
+            {
+                return full;
+            }
+
+            // Links are followed, so a link under the root cannot lead outside it.
+            string root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(location.DataRoot));
+            string target = File.Exists(full) ? new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? full : full;
+            string? folder = Path.GetDirectoryName(target);
+            string realFolder = folder is not null && Directory.Exists(folder) ? new DirectoryInfo(folder).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? folder : folder ?? target;
+            string resolved = Path.Combine(realFolder, Path.GetFileName(target));
+            if (!resolved.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            {
+                c.Errors.Add(c.PathOf(F.CsvPath), $"{NodeText.Quote(path)} is outside the data root {NodeText.Quote(root)}; expected a csv file under it (the cluster's data root is set by its operators)");
+                return null;
+            }
+
+            return full;
         }
         catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
         {

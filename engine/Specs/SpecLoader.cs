@@ -17,8 +17,9 @@ public static class SpecLoader
     /// <param name="overrides"><c>path=value</c> overrides applied after parsing, in order.</param>
     /// <returns>The validated spec.</returns>
     /// <exception cref="SpecException">The file is missing or unreadable, or the spec is invalid.</exception>
-    public static SweepSpec LoadFile(string path, IReadOnlyList<string>? overrides = null) =>
-        TryLoadFile(path, overrides, out SweepSpec? spec, out IReadOnlyList<SpecError> errors) ? spec : throw new SpecException(errors);
+    /// <param name="dataRoot">When set, csv data files must resolve (links followed) to a file under this folder.</param>
+    public static SweepSpec LoadFile(string path, IReadOnlyList<string>? overrides = null, string? dataRoot = null) =>
+        TryLoadFile(path, overrides, out SweepSpec? spec, out IReadOnlyList<SpecError> errors, dataRoot) ? spec : throw new SpecException(errors);
 
     /// <summary>
     /// Parses spec text. Relative paths inside the spec (csv data files) are resolved against the current
@@ -29,20 +30,23 @@ public static class SpecLoader
     /// <param name="overrides"><c>path=value</c> overrides applied after parsing, in order.</param>
     /// <returns>The validated spec.</returns>
     /// <exception cref="SpecException">The spec is invalid.</exception>
-    public static SweepSpec Parse(string text, SpecFormat format, IReadOnlyList<string>? overrides = null) =>
-        TryParse(text, format, overrides, out SweepSpec? spec, out IReadOnlyList<SpecError> errors) ? spec : throw new SpecException(errors);
+    /// <param name="dataRoot">When set, csv data files must resolve (links followed) to a file under this folder.</param>
+    public static SweepSpec Parse(string text, SpecFormat format, IReadOnlyList<string>? overrides = null, string? dataRoot = null) =>
+        TryParse(text, format, overrides, out SweepSpec? spec, out IReadOnlyList<SpecError> errors, dataRoot) ? spec : throw new SpecException(errors);
 
     /// <summary>Like <see cref="LoadFile"/>, but returns the errors instead of throwing.</summary>
     /// <param name="path">The spec file.</param>
     /// <param name="overrides"><c>path=value</c> overrides, or null.</param>
     /// <param name="spec">The validated spec, when the result is true.</param>
     /// <param name="errors">Every problem found; empty when the result is true.</param>
+    /// <param name="dataRoot">When set, csv data files must resolve (links followed) to a file under this folder.</param>
     /// <returns>Whether the spec is valid.</returns>
     public static bool TryLoadFile(
         string path,
         IReadOnlyList<string>? overrides,
         [NotNullWhen(true)] out SweepSpec? spec,
-        out IReadOnlyList<SpecError> errors)
+        out IReadOnlyList<SpecError> errors,
+        string? dataRoot = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         spec = null;
@@ -54,7 +58,7 @@ public static class SpecLoader
         else if (ReadText(path, sink) is { } text)
         {
             string folder = Path.GetDirectoryName(Path.GetFullPath(path)) ?? Directory.GetCurrentDirectory();
-            spec = ParseCore(text, format, overrides, folder, sink);
+            spec = ParseCore(text, format, overrides, new SpecLocation(folder, dataRoot), sink);
         }
 
         errors = sink.Errors;
@@ -67,17 +71,19 @@ public static class SpecLoader
     /// <param name="overrides"><c>path=value</c> overrides, or null.</param>
     /// <param name="spec">The validated spec, when the result is true.</param>
     /// <param name="errors">Every problem found; empty when the result is true.</param>
+    /// <param name="dataRoot">When set, csv data files must resolve (links followed) to a file under this folder.</param>
     /// <returns>Whether the spec is valid.</returns>
     public static bool TryParse(
         string text,
         SpecFormat format,
         IReadOnlyList<string>? overrides,
         [NotNullWhen(true)] out SweepSpec? spec,
-        out IReadOnlyList<SpecError> errors)
+        out IReadOnlyList<SpecError> errors,
+        string? dataRoot = null)
     {
         ArgumentNullException.ThrowIfNull(text);
         var sink = new ErrorSink();
-        spec = ParseCore(text, format, overrides, Directory.GetCurrentDirectory(), sink);
+        spec = ParseCore(text, format, overrides, new SpecLocation(Directory.GetCurrentDirectory(), dataRoot), sink);
         errors = sink.Errors;
         return spec is not null && !sink.HasErrors;
     }
@@ -111,11 +117,11 @@ public static class SpecLoader
         }
     }
 
-    private static SweepSpec? ParseCore(string text, SpecFormat format, IReadOnlyList<string>? overrides, string baseDirectory, ErrorSink errors)
+    private static SweepSpec? ParseCore(string text, SpecFormat format, IReadOnlyList<string>? overrides, SpecLocation location, ErrorSink errors)
     {
         if (string.IsNullOrWhiteSpace(text))
         {
-            return SpecBinder.Bind(null, errors, baseDirectory);
+            return SpecBinder.Bind(null, errors, location);
         }
 
         JsonNode? root = ParseTree(text, format, errors);
@@ -129,7 +135,7 @@ public static class SpecLoader
             SpecOverrides.Apply(root, overrides, errors);
         }
 
-        return SpecBinder.Bind(root, errors, baseDirectory);
+        return SpecBinder.Bind(root, errors, location);
     }
 
     private static JsonNode? ParseTree(string text, SpecFormat format, ErrorSink errors)
@@ -149,3 +155,8 @@ public static class SpecLoader
         return root;
     }
 }
+
+/// <summary>Where a spec's relative paths start, and the folder its data files must lie under (when set).</summary>
+/// <param name="BaseDirectory">The folder relative csv paths are resolved against.</param>
+/// <param name="DataRoot">When set, csv data files must resolve to a file under this folder.</param>
+internal sealed record SpecLocation(string BaseDirectory, string? DataRoot);
