@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -177,6 +178,23 @@ internal sealed class RedisServer : IDisposable
     {
         _process = new ChildProcess("redis-server", ["--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", _directory, "--appendonly", "yes", "--appendfsync", "always", "--save", ""]);
         WaitUntilReady();
+    }
+
+    /// <summary>Sends one command (RESP) and returns the first line of the reply, e.g. "+OK".</summary>
+    public string Command(params string[] args)
+    {
+        using var client = new TcpClient("127.0.0.1", Port);
+        using NetworkStream stream = client.GetStream();
+        var request = new StringBuilder().Append(CultureInfo.InvariantCulture, $"*{args.Length}\r\n");
+        foreach (string arg in args)
+        {
+            request.Append(CultureInfo.InvariantCulture, $"${Encoding.UTF8.GetByteCount(arg)}\r\n{arg}\r\n");
+        }
+
+        stream.Write(Encoding.UTF8.GetBytes(request.ToString()));
+        var buffer = new byte[4096];
+        int read = stream.Read(buffer);
+        return Encoding.UTF8.GetString(buffer, 0, read).Split("\r\n")[0];
     }
 
     /// <summary>Stops the server abruptly (SIGKILL); with appendfsync always nothing acknowledged is lost.</summary>

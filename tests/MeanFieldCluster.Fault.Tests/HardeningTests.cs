@@ -1,0 +1,182 @@
+using System.Globalization;
+
+namespace MeanFieldCluster.Fault.Tests;
+
+/// <summary>Load from several clients, a silo killed with a checkpoint write in flight, a client killed while exporting.</summary>
+[Collection(nameof(ProcessCollection))]
+public sealed class HardeningTests
+{
+    // 3 points of about a tenth of a second each.
+    private const string SmallSpec = """
+        name: load
+        seed: SEED
+        model: {preset: mmn-relu, activation: tanh, init: {output_std: 1.0}}
+        data: {kind: isotropic-gaussian, d: 10, delta: 0.5}
+        training: {horizon: 1}
+        observe: {test_samples: 200, risk_times: {count: 5}, snapshot_times: [0, 1], quantiles: 16, sliced_directions: 1}
+        grid: {width: [16, 32, 48], step_size: [0.002], seeds: 1}
+        """;
+
+    // Wide points with checkpoints of several megabytes, so writes take a while.
+    private const string WideSpec = """
+        name: wide
+        seed: 4
+        model: {preset: mmn-relu, activation: relu, init: {output_std: 1.0}}
+        data: {kind: isotropic-gaussian, d: 100, delta: 0.5}
+        training: {horizon: 0.6}
+        observe: {test_samples: 200, risk_times: {count: 4}, snapshot_times: [0, 0.6], quantiles: 16, sliced_directions: 1}
+        grid: {width: [4000, 6000], step_size: [0.0005], seeds: 1}
+        """;
+
+    [Fact]
+    public async Task FiveClientsSubmittingAndWatchingTwentySweepsOnThreeSilosGetEveryPointOnce()
+    {
+        string dir = Env.TempDirectory();
+        using var redis = new RedisServer();
+        string clusterId = $"load-{Guid.NewGuid():N}";
+        using SiloProcess a = await SiloProcess.StartAsync(redis.Connection, clusterId);
+        using SiloProcess b = await SiloProcess.StartAsync(redis.Connection, clusterId);
+        using SiloProcess c = await SiloProcess.StartAsync(redis.Connection, clusterId);
+        string[] connection = ["--redis", redis.Connection, "--cluster-id", clusterId];
+
+        // Client k submits sweeps 4k..4k+3 (each its own seed), then watches and exports them, all clients at once.
+        async Task<string[]> Client(int k)
+        {
+            var ids = new List<string>();
+            foreach (int s in Enumerable.Range(4 * k, 4))
+            {
+                string spec = Path.Combine(dir, $"spec-{s}.yaml");
+                await File.WriteAllTextAsync(spec, SmallSpec.Replace("SEED", $"{s + 1}", StringComparison.Ordinal));
+                var submit = await FaultTests.Mfc(["submit", spec, "--sweep-id", $"load-{s}", .. connection]);
+                Assert.True(submit.Code == 0, submit.Output + submit.Error);
+                ids.Add(submit.Output.Trim());
+            }
+
+            foreach (string id in ids)
+            {
+                var watch = await FaultTests.Mfc(["watch", id, .. connection]);
+                Assert.True(watch.Code == 0, watch.Output + watch.Error);
+                var results = await FaultTests.Mfc(["results", id, "--out", Path.Combine(dir, id), .. connection]);
+                Assert.True(results.Code == 0, results.Output + results.Error);
+            }
+
+            return [.. ids];
+        }
+
+        string[][] perClient = await Task.WhenAll(Enumerable.Range(0, 5).Select(k => Task.Run(() => Client(k))));
+
+        string[] all = [.. perClient.SelectMany(ids => ids)];
+        Assert.Equal(20, all.Distinct().Count());
+        string list = (await FaultTests.Mfc(["list", .. connection])).Output;
+        Assert.Equal(20, list.Split('\n').Count(l => l.TrimStart().StartsWith("load-", StringComparison.Ordinal)));
+        foreach (string id in all)
+        {
+            string[] rows = [.. File.ReadLines(Path.Combine(dir, id, "points.csv")).Skip(1)];
+            Assert.Equal([0, 1, 2], rows.Select(r => int.Parse(r.Split(',')[0], CultureInfo.InvariantCulture)));
+            Assert.All(rows, r => Assert.Contains(",completed,", r, StringComparison.Ordinal));
+        }
+
+        // Under load the numbers are those of a quiet embedded run.
+        var embedded = await FaultTests.Mfc(["run", Path.Combine(dir, "spec-7.yaml"), "--out", Path.Combine(dir, "embedded-7")]);
+        Assert.True(embedded.Code == 0, embedded.Error);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(dir, "embedded-7", "curves.csv")), File.ReadAllBytes(Path.Combine(dir, "load-7", "curves.csv")));
+    }
+
+    [Fact]
+    public async Task ASiloKilledWithACheckpointWriteInFlightLosesNothing()
+    {
+        string dir = Env.TempDirectory();
+        string spec = Path.Combine(dir, "wide.yaml");
+        await File.WriteAllTextAsync(spec, WideSpec);
+        using var redis = new RedisServer();
+        string clusterId = $"ckpt-{Guid.NewGuid():N}";
+        using SiloProcess a = await SiloProcess.StartAsync(redis.Connection, clusterId);
+        using SiloProcess b = await SiloProcess.StartAsync(redis.Connection, clusterId);
+        string[] connection = ["--redis", redis.Connection, "--cluster-id", clusterId];
+        Assert.Equal(0, (await FaultTests.Mfc(["submit", spec, "--sweep-id", "ckpt-1", .. connection])).Code);
+        await FaultTests.WaitUntil(async () => (await FaultTests.Mfc(["status", "ckpt-1", .. connection])).Output.Contains("running", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+
+        // Hold every write in Redis: within a chunk (about 1 s) each running point sends its checkpoint and
+        // waits for it. Kill a silo while those writes are in flight, then let Redis go on.
+        Assert.Equal("+OK", redis.Command("CLIENT", "PAUSE", "4000", "WRITE"));
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        b.Kill();
+        Assert.Equal("+OK", redis.Command("CLIENT", "UNPAUSE"));
+
+        var watch = await FaultTests.Mfc(["watch", "ckpt-1", .. connection]);
+        Assert.True(watch.Code == 0, watch.Output + watch.Error + a.Output);
+        var results = await FaultTests.Mfc(["results", "ckpt-1", "--out", Path.Combine(dir, "cluster"), .. connection]);
+        Assert.True(results.Code == 0, results.Output + results.Error);
+        var embedded = await FaultTests.Mfc(["run", spec, "--out", Path.Combine(dir, "embedded")]);
+        Assert.True(embedded.Code == 0, embedded.Error);
+        foreach (string table in new[] { "points.csv", "curves.csv", "measures.csv" })
+        {
+            Assert.True(
+                File.ReadAllBytes(Path.Combine(dir, "cluster", table)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(dir, "embedded", table))),
+                $"{table} differs after a silo was killed mid-checkpoint");
+        }
+    }
+
+    [Fact]
+    public async Task AClientKilledWhileExportingLeavesNoPartialFileLookingCompleteAndARerunCompletesTheFolder()
+    {
+        string dir = Env.TempDirectory();
+        string spec = Path.Combine(dir, "spec.yaml");
+        // Many snapshots and quantile levels: a measures.csv of tens of megabytes takes a while to write.
+        await File.WriteAllTextAsync(spec, SmallSpec.Replace("SEED", "3", StringComparison.Ordinal)
+            .Replace("snapshot_times: [0, 1], quantiles: 16, sliced_directions: 1", "snapshot_times: {count: 10}, quantiles: 500, sliced_directions: 16", StringComparison.Ordinal)
+            .Replace("seeds: 1", "seeds: 4", StringComparison.Ordinal));
+        using var redis = new RedisServer();
+        string clusterId = $"export-{Guid.NewGuid():N}";
+        using SiloProcess a = await SiloProcess.StartAsync(redis.Connection, clusterId, workers: 2);
+        string[] connection = ["--redis", redis.Connection, "--cluster-id", clusterId];
+        Assert.Equal(0, (await FaultTests.Mfc(["submit", spec, "--sweep-id", "export-1", .. connection])).Code);
+        Assert.Equal(0, (await FaultTests.Mfc(["watch", "export-1", .. connection])).Code);
+        string reference = Path.Combine(dir, "reference");
+        var complete = await FaultTests.Mfc(["results", "export-1", "--out", reference, .. connection]);
+        Assert.True(complete.Code == 0, complete.Output + complete.Error);
+
+        string outDir = Path.Combine(dir, "killed");
+        // Kill the exporting client at three moments: once the first table is in place, while the large
+        // measures table is being written, and once it is in place.
+        foreach (string moment in new[] { "points.csv", "measures.csv.partial", "measures.csv" })
+        {
+            if (Directory.Exists(outDir))
+            {
+                Directory.Delete(outDir, recursive: true);
+            }
+
+            using (var export = new ChildProcess("dotnet", [Env.Executable("client", "mfc.dll"), "results", "export-1", "--out", outDir, "--force", .. connection]))
+            {
+                await FaultTests.WaitUntil(() => Task.FromResult(File.Exists(Path.Combine(outDir, moment)) || export.HasExited), TimeSpan.FromSeconds(60));
+                export.Kill();
+            }
+
+            Assert.False(File.Exists(Path.Combine(outDir, "summary.json")), $"summary.json exists after a kill at {moment}: the folder looks complete");
+
+            // Whatever exists under a final name is complete: byte-identical to the reference.
+            foreach (string file in Directory.EnumerateFiles(outDir, "*", SearchOption.AllDirectories))
+            {
+                string relative = Path.GetRelativePath(outDir, file);
+                if (relative.EndsWith(".partial", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                Assert.True(File.ReadAllBytes(file).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(reference, relative))), $"{relative} exists after a kill at {moment} but differs from the complete file");
+            }
+        }
+
+        // The folder the last kill left behind, exported again.
+        var rerun = await FaultTests.Mfc(["results", "export-1", "--out", outDir, "--force", .. connection]);
+        Assert.True(rerun.Code == 0, rerun.Output + rerun.Error);
+        string[] expected = [.. Directory.EnumerateFiles(reference, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(reference, f)).Where(f => f != "summary.json").Order()];
+        string[] actual = [.. Directory.EnumerateFiles(outDir, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(outDir, f)).Where(f => f != "summary.json").Order()];
+        Assert.Equal(expected, actual);
+        foreach (string relative in expected)
+        {
+            Assert.True(File.ReadAllBytes(Path.Combine(outDir, relative)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(reference, relative))), relative);
+        }
+    }
+}
