@@ -22,6 +22,9 @@ var switches = new Dictionary<string, string>
     ["--fast-failure-detection"] = "Silo:FastFailureDetection",
     ["--http-address"] = "Silo:HttpAddress",
     ["--http-port"] = "Silo:HttpPort",
+    ["--data-root"] = "Silo:DataRoot",
+    ["--max-point-memory"] = "Silo:MaxPointMemory",
+    ["--max-point-hours"] = "Silo:MaxPointHours",
 };
 
 if (args.Contains("--help") || args.Contains("-h"))
@@ -94,7 +97,7 @@ builder.Logging.AddFilter("Orleans", LogLevel.Warning);
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 builder.UseOrleans(silo => silo
     .UseRedisCluster(options)
-    .AddMeanFieldCluster(new WorkerOptions { Slots = options.Workers }));
+    .AddMeanFieldCluster(new WorkerOptions { Slots = options.Workers, DataRoot = options.DataRoot, Budget = options.Budget() }));
 
 IHost host = webBuilder is null ? ((HostApplicationBuilder)builder).Build() : webBuilder.Build().MapSiloWeb();
 

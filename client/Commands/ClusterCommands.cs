@@ -37,6 +37,18 @@ internal static class ClusterCommands
             await error.WriteLineAsync($"error: --sweep-id: {ex.Message}");
             return SpecInput.BadInput;
         }
+        catch (ArgumentException ex)
+        {
+            // The silos' own checks (data root, resource budget): one line per problem, naming the field.
+            string[] lines = ex.Message.Split('\n');
+            await error.WriteLineAsync($"{specPath}: {lines[0]}");
+            foreach (string line in lines.Skip(1))
+            {
+                await error.WriteLineAsync($"error: {line}");
+            }
+
+            return SpecInput.BadInput;
+        }
 
         await output.WriteLineAsync(existed ? $"{sweepId} (already submitted with this spec; nothing new started)" : sweepId);
         await error.WriteLineAsync($"{points.Count} points, {points.Sum(p => p.Steps):N0} SGD steps; follow with: mfc watch {sweepId}");

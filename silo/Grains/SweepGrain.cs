@@ -2,6 +2,7 @@ using MeanFieldCluster.Contracts;
 using MeanFieldCluster.Engine.Aggregation;
 using MeanFieldCluster.Engine.Specs;
 using MeanFieldCluster.Engine.Training;
+using MeanFieldCluster.Silo.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 
@@ -17,6 +18,7 @@ namespace MeanFieldCluster.Silo.Grains;
 [Reentrant]
 public sealed partial class SweepGrain(
     [PersistentState("sweep", GrainKeys.Storage)] IPersistentState<SweepGrainState> state,
+    SweepPolicy policy,
     ILogger<SweepGrain> logger) : Grain, ISweepGrain, IRemindable
 {
     private const string WatchdogReminder = "watchdog";
@@ -65,6 +67,7 @@ public sealed partial class SweepGrain(
             return Status();
         }
 
+        Admit(specJson);
         SweepSpec spec = Plan(specJson);
         state.State.SpecJson = specJson;
         state.State.Name = spec.Name;
@@ -167,6 +170,27 @@ public sealed partial class SweepGrain(
         if (IsFinished && await this.GetReminder(WatchdogReminder) is { } reminder)
         {
             await this.UnregisterReminder(reminder);
+        }
+    }
+
+    // This silo's own checks of a new sweep, whatever the client checked: csv data under the data root,
+    // every point within the resource budget. Refusals name the fields, as the client's do.
+    private void Admit(string specJson)
+    {
+        IReadOnlyList<string> problems;
+        try
+        {
+            SweepSpec spec = SpecLoader.Parse(specJson, SpecFormat.Json, dataRoot: policy.DataRoot);
+            problems = [.. ResourceEstimator.Check(spec, SweepPlanner.Expand(spec), policy.Budget).Select(m => $"grid: {m}")];
+        }
+        catch (SpecException ex)
+        {
+            problems = [.. ex.Errors.Select(e => e.ToString())];
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException($"the cluster refused sweep '{SweepId}':\n{string.Join('\n', problems)}");
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Net;
+using MeanFieldCluster.Engine.Specs;
 using Microsoft.Extensions.Options;
 
 namespace MeanFieldCluster.Silo.Hosting;
@@ -63,6 +64,20 @@ public sealed class SiloOptions
     /// </summary>
     public string? DashboardToken { get; set; }
 
+    /// <summary>When set, csv data files of submitted specs must resolve (links followed) to files under this folder.</summary>
+    public string? DataRoot { get; set; }
+
+    /// <summary>The memory one point may need, e.g. <c>2GB</c> (default: a quarter of this machine's memory).</summary>
+    public string? MaxPointMemory { get; set; }
+
+    /// <summary>The single-core hours one point may need (default 168).</summary>
+    public double MaxPointHours { get; set; } = ResourceBudget.DefaultMaxPointSeconds / 3600;
+
+    /// <summary>The resource budget these options describe.</summary>
+    public ResourceBudget Budget() => new(
+        MaxPointMemory is { } memory && ResourceEstimator.ParseBytes(memory) is { } bytes ? bytes : ResourceBudget.Default.MaxPointMemoryBytes,
+        MaxPointHours * 3600);
+
     /// <summary>Worker slots: points computing at once on this silo (default: the processor count).</summary>
     public int Workers { get; set; } = Environment.ProcessorCount;
 
@@ -121,6 +136,21 @@ public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
             {
                 errors.Add($"--http-port: {options.HttpPort} is also the silo or gateway port; expected a different port (or 0 to turn the HTTP endpoint off)");
             }
+        }
+
+        if (options.DataRoot is not null && !Directory.Exists(options.DataRoot))
+        {
+            errors.Add($"--data-root: '{options.DataRoot}' is not an existing folder; expected the folder csv data files must lie under");
+        }
+
+        if (options.MaxPointMemory is not null && ResourceEstimator.ParseBytes(options.MaxPointMemory) is null)
+        {
+            errors.Add($"--max-point-memory: '{options.MaxPointMemory}' is not a size; expected a positive number with an optional unit B, KB, MB, GB or TB (e.g. 2GB)");
+        }
+
+        if (!(options.MaxPointHours > 0) || !double.IsFinite(options.MaxPointHours))
+        {
+            errors.Add($"--max-point-hours: {options.MaxPointHours} is not allowed; expected a number of hours > 0");
         }
 
         if (options.Workers < 1 || options.Workers > 1024)

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using MeanFieldCluster.Contracts;
+using MeanFieldCluster.Engine.Specs;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 
@@ -11,7 +12,18 @@ public sealed class WorkerOptions
 {
     /// <summary>Worker slots: how many points compute at once on this silo. Default: the processor count.</summary>
     public int Slots { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>When set, csv data files of submitted specs must lie under this folder.</summary>
+    public string? DataRoot { get; set; }
+
+    /// <summary>The largest point this silo accepts in a submitted sweep.</summary>
+    public ResourceBudget Budget { get; set; } = ResourceBudget.Default;
 }
+
+/// <summary>What a silo admits: where csv data may come from, and how large a point may be.</summary>
+/// <param name="DataRoot">When set, csv data files must resolve to files under this folder.</param>
+/// <param name="Budget">The largest point admitted.</param>
+public sealed record SweepPolicy(string? DataRoot, ResourceBudget Budget);
 
 /// <summary>The few builder calls that make a silo a MeanFieldCluster silo.</summary>
 public static class SiloSetup
@@ -20,8 +32,9 @@ public static class SiloSetup
     public static ISiloBuilder AddMeanFieldCluster(this ISiloBuilder silo, WorkerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(silo);
-        int slots = (options ?? new WorkerOptions()).Slots;
-        silo.Services.AddSingleton(_ => new WorkScheduler(slots));
+        WorkerOptions o = options ?? new WorkerOptions();
+        silo.Services.AddSingleton(_ => new WorkScheduler(o.Slots));
+        silo.Services.AddSingleton(new SweepPolicy(o.DataRoot, o.Budget));
         return silo;
     }
 

@@ -179,4 +179,86 @@ public sealed class HardeningTests
             Assert.True(File.ReadAllBytes(Path.Combine(outDir, relative)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(reference, relative))), relative);
         }
     }
+
+    [Fact]
+    public async Task ASiloRefusesCsvDataOutsideItsDataRootAndPointsOverItsBudgetWhateverTheClientChecked()
+    {
+        string dir = Env.TempDirectory();
+        string root = Directory.CreateDirectory(Path.Combine(dir, "data")).FullName;
+        string csv = "a,b,y\n" + string.Join('\n', Enumerable.Range(0, 40).Select(i => FormattableString.Invariant($"{i * 0.1},{(i % 7) * 0.3},{i % 2}"))) + "\n";
+        await File.WriteAllTextAsync(Path.Combine(dir, "outside.csv"), csv);
+        await File.WriteAllTextAsync(Path.Combine(root, "inside.csv"), csv);
+        string CsvSpec(string path) => $$"""
+            name: data-root
+            model: {preset: mmn-relu, activation: relu}
+            data:
+              kind: csv
+              csv: {path: '{{path}}', label: y}
+            training: {horizon: 0.2}
+            observe: {test_samples: 20, quantiles: 4}
+            grid: {width: [4], step_size: [0.1]}
+            """;
+        using var redis = new RedisServer();
+        string clusterId = $"policy-{Guid.NewGuid():N}";
+        using SiloProcess silo = await SiloProcess.StartAsync(redis.Connection, clusterId, extraArguments: ["--data-root", root, "--max-point-memory", "64MB"]);
+        string[] connection = ["--redis", redis.Connection, "--cluster-id", clusterId];
+
+        string outside = Path.Combine(dir, "outside.yaml");
+        await File.WriteAllTextAsync(outside, CsvSpec(Path.Combine(dir, "outside.csv")));
+        var refused = await FaultTests.Mfc(["submit", outside, "--sweep-id", "outside", .. connection]);
+        Assert.Equal(2, refused.Code);
+        Assert.Contains("the cluster refused sweep 'outside'", refused.Error, StringComparison.Ordinal);
+        Assert.True(refused.Error.Contains("error: data.csv.path: '", StringComparison.Ordinal) && refused.Error.Contains($"is outside the data root '{root}'", StringComparison.Ordinal), refused.Error);
+
+        string inside = Path.Combine(dir, "inside.yaml");
+        await File.WriteAllTextAsync(inside, CsvSpec(Path.Combine(root, "inside.csv")));
+        Assert.Equal(0, (await FaultTests.Mfc(["submit", inside, "--sweep-id", "inside", .. connection])).Code);
+        Assert.Equal(0, (await FaultTests.Mfc(["watch", "inside", .. connection])).Code);
+
+        // The client's own budget lets it through; the silo's (64 MB per point) does not.
+        string wide = Path.Combine(dir, "wide.yaml");
+        await File.WriteAllTextAsync(wide, CsvSpec(Path.Combine(root, "inside.csv")).Replace("width: [4]", "width: [4, 2000000]", StringComparison.Ordinal));
+        var tooBig = await FaultTests.Mfc(["submit", wide, "--sweep-id", "wide", "--max-point-memory", "1TB", .. connection]);
+        Assert.Equal(2, tooBig.Code);
+        Assert.Contains("error: grid: point 1 (N=2000000, step_size=0.1): needs about ", tooBig.Error, StringComparison.Ordinal);
+        Assert.Contains("over the budget of 64 MiB per point", tooBig.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("wide", (await FaultTests.Mfc(["list", .. connection])).Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NeitherTheRedisPasswordNorTheDashboardTokenAppearsInOutputLogsOrResults()
+    {
+        const string password = "redis-secret-5b1f0c";
+        const string token = "dashboard-secret-9e27d4";
+        string dir = Env.TempDirectory();
+        using var redis = new RedisServer();
+        Assert.Equal("+OK", redis.Command("CONFIG", "SET", "requirepass", password));
+        string connectionString = $"{redis.Connection},password={password}";
+        string clusterId = $"secret-{Guid.NewGuid():N}";
+        using SiloProcess silo = await SiloProcess.StartAsync(
+            connectionString,
+            clusterId,
+            environment: new Dictionary<string, string> { ["MFC_Silo__DashboardToken"] = token, ["Logging__LogLevel__Default"] = "Debug" },
+            extraArguments: ["--http-address", "0.0.0.0"]);
+        string spec = Path.Combine(dir, "spec.yaml");
+        await File.WriteAllTextAsync(spec, SmallSpec.Replace("SEED", "9", StringComparison.Ordinal));
+        string[] connection = ["--redis", connectionString, "--cluster-id", clusterId];
+
+        var submit = await FaultTests.Mfc(["submit", spec, "--sweep-id", "secret-1", .. connection]);
+        var watch = await FaultTests.Mfc(["watch", "secret-1", .. connection]);
+        var results = await FaultTests.Mfc(["results", "secret-1", "--out", Path.Combine(dir, "out"), .. connection]);
+        var bad = await FaultTests.Mfc(["status", "nope", "--redis", $"127.0.0.1:{Env.FreePort()},password={password}", "--cluster-id", clusterId]);
+
+        Assert.Equal(0, submit.Code);
+        Assert.Equal(0, results.Code);
+        Assert.Contains("password=***", silo.Output, StringComparison.Ordinal);
+        string everything = string.Join('\n', silo.Output, submit.Output, submit.Error, watch.Output, watch.Error, results.Output, results.Error, bad.Output, bad.Error);
+        foreach (string file in Directory.EnumerateFiles(Path.Combine(dir, "out"), "*", SearchOption.AllDirectories))
+        {
+            everything += await File.ReadAllTextAsync(file);
+        }
+
+        Assert.DoesNotContain(password, everything, StringComparison.Ordinal);
+        Assert.DoesNotContain(token, everything, StringComparison.Ordinal);
+    }
 }

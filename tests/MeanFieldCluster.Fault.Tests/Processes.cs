@@ -245,22 +245,26 @@ internal sealed class SiloProcess : IDisposable
 {
     private readonly ChildProcess _process;
 
-    private SiloProcess(ChildProcess process, int gatewayPort)
+    private SiloProcess(ChildProcess process, int gatewayPort, int httpPort)
     {
         _process = process;
         GatewayPort = gatewayPort;
+        HttpPort = httpPort;
     }
 
     public int GatewayPort { get; }
 
+    /// <summary>The port of the silo's HTTP endpoint (dashboard, /metrics) on 127.0.0.1.</summary>
+    public int HttpPort { get; }
+
     public string Output => _process.Output;
 
-    public static async Task<SiloProcess> StartAsync(string redis, string clusterId, int workers = 1)
+    public static async Task<SiloProcess> StartAsync(string redis, string clusterId, int workers = 1, IDictionary<string, string>? environment = null, IEnumerable<string>? extraArguments = null)
     {
-        int siloPort = Env.FreePort(), gatewayPort = Env.FreePort();
-        var process = new ChildProcess("dotnet", [Env.Executable("silo", "mfc-silo.dll"), "--redis", redis, "--cluster-id", clusterId, "--silo-port", $"{siloPort}", "--gateway-port", $"{gatewayPort}", "--workers", $"{workers}", "--fast-failure-detection", "true", "--http-port", $"{Env.FreePort()}"]);
+        int siloPort = Env.FreePort(), gatewayPort = Env.FreePort(), httpPort = Env.FreePort();
+        var process = new ChildProcess("dotnet", [Env.Executable("silo", "mfc-silo.dll"), "--redis", redis, "--cluster-id", clusterId, "--silo-port", $"{siloPort}", "--gateway-port", $"{gatewayPort}", "--workers", $"{workers}", "--fast-failure-detection", "true", "--http-port", $"{httpPort}", .. extraArguments ?? []], environment: environment);
         await process.WaitForOutput("mfc-silo: cluster", TimeSpan.FromSeconds(60));
-        return new SiloProcess(process, gatewayPort);
+        return new SiloProcess(process, gatewayPort, httpPort);
     }
 
     public void Kill() => _process.Kill();
