@@ -1,6 +1,7 @@
 using System.CommandLine;
 using MeanFieldCluster.Client.Cluster;
 using MeanFieldCluster.Client.Commands;
+using MeanFieldCluster.Client.Plotting;
 
 namespace MeanFieldCluster.Client;
 
@@ -52,11 +53,30 @@ internal static class Cli
         });
 
         var budget = new BudgetOptions();
-        var run = new Command("run", "Run a sweep on an in-process silo and write a results folder.") { specArgument, setOption, outOption, forceOption, resumeOption, workersOption };
+        var plotAfterRunOption = new Option<bool>("--plot") { Description = "When the run completes, also draw its figures (PNG) into <out>/figures, as 'mfc plot' does." };
+
+        var run = new Command("run", "Run a sweep on an in-process silo and write a results folder.") { specArgument, setOption, outOption, forceOption, resumeOption, workersOption, plotAfterRunOption };
         budget.AddTo(run);
         run.SetAction((parse, token) => RunCommand.ExecuteAsync(
-            new RunSettings(parse.GetValue(specArgument)!, parse.GetValue(setOption) ?? [], parse.GetValue(outOption), parse.GetValue(forceOption), parse.GetValue(resumeOption), parse.GetValue(workersOption)) { Budget = budget.Budget(parse) },
+            new RunSettings(parse.GetValue(specArgument)!, parse.GetValue(setOption) ?? [], parse.GetValue(outOption), parse.GetValue(forceOption), parse.GetValue(resumeOption), parse.GetValue(workersOption), parse.GetValue(plotAfterRunOption)) { Budget = budget.Budget(parse) },
             output, error, interactive, token));
+
+        var resultsDirArgument = new Argument<string>("dir") { Description = "A results folder written by 'mfc run' or 'mfc results'." };
+        var formatOption = new Option<string>("--format")
+        {
+            Description = $"Image format: png ({FigureRenderer.Width * FigureRenderer.PngScale}x{FigureRenderer.Height * FigureRenderer.PngScale} pixels) or svg.",
+            DefaultValueFactory = _ => "png",
+        };
+        formatOption.Validators.Add(r =>
+        {
+            string value = r.GetValueOrDefault<string>() ?? "";
+            if (!PlotCommand.Formats.Contains(value.ToLowerInvariant()))
+            {
+                r.AddError($"--format: '{value}' is not allowed; expected one of: {string.Join(", ", PlotCommand.Formats)}.");
+            }
+        });
+        var plot = new Command("plot", "Draw a results folder's figures into DIR/figures: risk against t, distances against N with fitted power laws, weight-law quantiles, rate functions.") { resultsDirArgument, formatOption };
+        plot.SetAction((parse, token) => PlotCommand.ExecuteAsync(parse.GetValue(resultsDirArgument)!, parse.GetValue(formatOption)!, output, error, token));
 
         var validate = new Command("validate", "Check a spec without running it; exit 2 with every error when it is not valid.") { specArgument, setOption };
         budget.AddTo(validate);
@@ -122,6 +142,6 @@ internal static class Cli
         var results = ClusterCommand("results", "Write a sweep's results folder (the same files as mfc run).", sweepIdArgument, outOption, forceOption);
         results.SetAction((p, t) => ClusterCommands.ResultsAsync(Connection(p), p.GetValue(sweepIdArgument)!, p.GetValue(outOption), p.GetValue(forceOption), output, error, t));
 
-        return new RootCommand("mfc: mean-field SGD sweeps on an Orleans cluster (MeanFieldCluster).") { run, validate, pde, submit, watch, status, list, cancel, results };
+        return new RootCommand("mfc: mean-field SGD sweeps on an Orleans cluster (MeanFieldCluster).") { run, validate, pde, plot, submit, watch, status, list, cancel, results };
     }
 }

@@ -15,7 +15,8 @@ namespace MeanFieldCluster.Client.Commands;
 /// <param name="Force">--force: start over in a folder that holds results or an unfinished run.</param>
 /// <param name="Resume">--resume: finish the interrupted run in the folder.</param>
 /// <param name="Workers">--workers: points computing at once.</param>
-internal sealed record RunSettings(string SpecPath, IReadOnlyList<string> Overrides, string? OutputDirectory, bool Force, bool Resume, int Workers)
+/// <param name="Plot">--plot: draw the figures (PNG) when the run is not interrupted.</param>
+internal sealed record RunSettings(string SpecPath, IReadOnlyList<string> Overrides, string? OutputDirectory, bool Force, bool Resume, int Workers, bool Plot = false)
 {
     /// <summary>The resource budget points are checked against before anything runs.</summary>
     public ResourceBudget Budget { get; init; } = ResourceBudget.Default;
@@ -69,7 +70,14 @@ internal static class RunCommand
             Directory.Delete(stateDirectory, recursive: true);
         }
 
-        return await SweepSession.ReportAsync(outcome, directory, interrupted, output, error);
+        int code = await SweepSession.ReportAsync(outcome, directory, interrupted, output, error);
+        if (settings.Plot && !interrupted)
+        {
+            int plotted = await PlotCommand.ExecuteAsync(directory, "png", output, error, cancellationToken);
+            return code != 0 ? code : plotted;
+        }
+
+        return code;
     }
 
     // Decides the sweep id, refusing to mix runs in one folder; null (after printing why) when refused.

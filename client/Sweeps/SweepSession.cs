@@ -67,7 +67,7 @@ internal static class SweepSession
         SweepState state = interrupted ? SweepState.Cancelled : status.State;
         string? aggregate = status.State == SweepState.Running ? null : await Resilient.Call(() => sweep.GetAggregateJson());
         var outcome = new SweepOutcome(sweepId, specJson, spec, points, results, state, status.StartedUtc, status.FinishedUtc ?? DateTime.UtcNow, aggregate, attempts);
-        ResultsWriter.Write(directory, outcome);
+        await ResultsWriter.WriteAsync(directory, outcome);
         return outcome;
     }
 

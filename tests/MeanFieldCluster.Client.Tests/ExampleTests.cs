@@ -13,10 +13,7 @@ public sealed class ExampleTests
     [MemberData(nameof(Examples))]
     public async Task TheExampleRunsToCompletionAndWritesAggregateJson(string example)
     {
-        string spec = Path.Combine(CliHarness.RepositoryRoot(), "examples", example);
-        string outDir = Path.Combine(CliHarness.TempDirectory(), "out");
-
-        var (code, output, error) = await CliHarness.Run("run", spec, "--out", outDir);
+        var (code, output, error, outDir) = await SharedRuns.Example(example);
 
         Assert.True(code == 0, output + error);
         Assert.All(File.ReadLines(Path.Combine(outDir, "points.csv")).Skip(1), line => Assert.Contains(",completed,", line, StringComparison.Ordinal));

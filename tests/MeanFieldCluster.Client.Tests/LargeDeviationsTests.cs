@@ -41,10 +41,7 @@ public sealed class LargeDeviationsTests
     [Fact]
     public async Task TheCramerExampleRecoversTheGaussianRateFunctionWithinItsIntervals()
     {
-        string spec = Path.Combine(CliHarness.RepositoryRoot(), "examples", "ld-cramer.yaml");
-        string outDir = Path.Combine(CliHarness.TempDirectory(), "cramer");
-
-        var (code, output, error) = await CliHarness.Run("run", spec, "--out", outDir);
+        var (code, output, error, outDir) = await SharedRuns.Example("ld-cramer.yaml");
 
         Assert.True(code == 0, output + error);
         string[][] rows = [.. File.ReadLines(Path.Combine(outDir, "rate_functions.csv")).Skip(1).Select(l => l.Split(','))];

@@ -1,0 +1,158 @@
+using System.Globalization;
+using System.Text.Json;
+using ParquetSharp;
+
+namespace MeanFieldCluster.Client.Tests;
+
+/// <summary>
+/// The Parquet copy of every results table, read back with Apache Arrow's C++ reader (ParquetSharp, the
+/// reader pyarrow and pandas use), holds exactly the values of its CSV, typed.
+/// </summary>
+public sealed class ParquetTests
+{
+    [Fact]
+    public async Task EveryTableOfTheMmnRunReadsBackFromParquetEqualToItsCsv()
+    {
+        RunOutcome run = await SharedRuns.Example("mmn-fig1-small.yaml");
+        Assert.True(run.ExitCode == 0, run.Output + run.Error);
+
+        foreach (string table in new[] { "points", "curves", "measures", "histograms" })
+        {
+            AssertParquetEqualsCsv(Path.Combine(run.Directory, table));
+        }
+
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(run.Directory, "summary.json")));
+        string[] files = [.. summary.RootElement.GetProperty("files").EnumerateArray().Select(f => f.GetString()!)];
+        Assert.Equal(["points.csv", "points.parquet", "curves.csv", "curves.parquet", "measures.csv", "measures.parquet", "histograms.csv", "histograms.parquet", "aggregate.json", "summary.json"], files);
+    }
+
+    [Fact]
+    public async Task LargeDeviationTablesReadBackFromParquetEqualToTheirCsvWithTypedColumns()
+    {
+        RunOutcome run = await SharedRuns.Example("ld-cramer.yaml");
+        Assert.True(run.ExitCode == 0, run.Output + run.Error);
+
+        AssertParquetEqualsCsv(Path.Combine(run.Directory, "ld_samples"));
+        AssertParquetEqualsCsv(Path.Combine(run.Directory, "rate_functions"));
+
+        Assert.Equal(
+            [("mode", PhysicalType.ByteArray), ("draw", PhysicalType.Int64), ("width", PhysicalType.Int64), ("replica", PhysicalType.Int64), ("value", PhysicalType.Double)],
+            Schema(Path.Combine(run.Directory, "ld_samples.parquet")).Select(c => (c.Name, c.PhysicalType)));
+        Assert.Equal(
+            [("mode", PhysicalType.ByteArray), ("width", PhysicalType.ByteArray), ("x", PhysicalType.Double), ("estimator", PhysicalType.ByteArray), ("value", PhysicalType.Double), ("lo", PhysicalType.Double), ("hi", PhysicalType.Double), ("censored", PhysicalType.Boolean)],
+            Schema(Path.Combine(run.Directory, "rate_functions.parquet")).Select(c => (c.Name, c.PhysicalType)));
+    }
+
+    [Fact]
+    public async Task RawDumpsAndMissingValuesReadBackFromParquetEqualToTheirCsv()
+    {
+        string dir = CliHarness.TempDirectory();
+        string spec = CliHarness.WriteSpec(dir, """
+            name: tiny-parquet
+            seed: 4
+            model: {preset: normalized, activation: tanh, gamma: 1}
+            data: {kind: isotropic-gaussian, d: 3, delta: 0.5}
+            training: {horizon: 1}
+            observe: {test_samples: 100, risk_times: {count: 4, spacing: log}, snapshot_times: [0, 1], quantiles: 8, histogram_bins: 4, raw_times: [1]}
+            grid: {width: [6], step_size: [0.01], seeds: 1, layers: [1, 2]}
+            """);
+        string outDir = Path.Combine(dir, "out");
+
+        var (code, output, error) = await CliHarness.Run("run", spec, "--out", outDir);
+
+        Assert.True(code == 0, output + error);
+        foreach (string table in new[] { "points", "curves", "measures", "histograms" })
+        {
+            AssertParquetEqualsCsv(Path.Combine(outDir, table));
+        }
+
+        string[] raw = Directory.GetFiles(Path.Combine(outDir, "raw"), "*.csv");
+        Assert.Equal(2, raw.Length);
+        Assert.All(raw, f => AssertParquetEqualsCsv(Path.ChangeExtension(f, null)));
+
+        // dcor is empty for L = 1 in the CSV and null in Parquet; the L = 2 point has a value.
+        string[] dcor = [.. File.ReadLines(Path.Combine(outDir, "points.csv")).Skip(1).Select(l => l.Split(',')[14])];
+        Assert.Contains("", dcor);
+        Assert.Contains(dcor, d => d.Length > 0);
+        Assert.Equal(
+            [PhysicalType.Int64, PhysicalType.Int64, PhysicalType.ByteArray, PhysicalType.Double, PhysicalType.Int64, PhysicalType.ByteArray, PhysicalType.Int64, PhysicalType.ByteArray, PhysicalType.Int64, PhysicalType.Int64, PhysicalType.Double, PhysicalType.Double, PhysicalType.Double, PhysicalType.Double, PhysicalType.Double, PhysicalType.Double],
+            Schema(Path.Combine(outDir, "points.parquet")).Select(c => c.PhysicalType));
+    }
+
+    // Same column names in the same order, the same number of rows, and every cell equal: integers and
+    // strings as text, numbers bit for bit (the CSV holds the shortest round-trip text), empty cells as nulls.
+    private static void AssertParquetEqualsCsv(string tablePath)
+    {
+        string[] lines = File.ReadAllLines(tablePath + ".csv");
+        string[] header = lines[0].Split(',');
+        string[][] rows = [.. lines.Skip(1).Select(l => l.Split(','))];
+        string name = Path.GetFileName(tablePath);
+
+        using var file = new ParquetFileReader(tablePath + ".parquet");
+        Assert.Equal(header, Schema(file).Select(c => c.Name));
+        Assert.Equal(rows.Length, file.FileMetaData.NumRows);
+        int offset = 0;
+        for (int g = 0; g < file.FileMetaData.NumRowGroups; g++)
+        {
+            using RowGroupReader group = file.RowGroup(g);
+            int count = checked((int)group.MetaData.NumRows);
+            for (int c = 0; c < header.Length; c++)
+            {
+                ColumnDescriptor column = file.FileMetaData.Schema.Column(c);
+                using ColumnReader reader = group.Column(c);
+                string[] expected = [.. rows.Skip(offset).Take(count).Select(r => r[c])];
+                switch (column.PhysicalType)
+                {
+                    case PhysicalType.Int64:
+                        Assert.Equal(0, column.MaxDefinitionLevel);
+                        Assert.Equal(expected.Select(v => long.Parse(v, CultureInfo.InvariantCulture)), reader.LogicalReader<long>().ReadAll(count));
+                        break;
+                    case PhysicalType.Double:
+                        double?[] actual = column.MaxDefinitionLevel == 0
+                            ? [.. reader.LogicalReader<double>().ReadAll(count).Select(v => (double?)v)]
+                            : reader.LogicalReader<double?>().ReadAll(count);
+                        for (int r = 0; r < count; r++)
+                        {
+                            AssertSameNumber(expected[r], actual[r], $"{name}.{header[c]} row {offset + r}");
+                        }
+
+                        break;
+                    case PhysicalType.ByteArray:
+                        Assert.Equal(expected, reader.LogicalReader<string>().ReadAll(count));
+                        break;
+                    case PhysicalType.Boolean:
+                        Assert.Equal(expected, reader.LogicalReader<bool>().ReadAll(count).Select(b => b ? "true" : "false"));
+                        break;
+                    default:
+                        Assert.Fail($"{name}.{header[c]}: unexpected Parquet type {column.PhysicalType}");
+                        break;
+                }
+            }
+
+            offset += count;
+        }
+
+        Assert.Equal(rows.Length, offset);
+    }
+
+    private static void AssertSameNumber(string csv, double? parquet, string where)
+    {
+        if (csv.Length == 0)
+        {
+            Assert.True(parquet is null, $"{where}: empty in the CSV, {parquet} in Parquet");
+            return;
+        }
+
+        double expected = double.Parse(csv, NumberStyles.Float, CultureInfo.InvariantCulture);
+        Assert.True(parquet is { } value && (double.IsNaN(expected) ? double.IsNaN(value) : BitConverter.DoubleToInt64Bits(value) == BitConverter.DoubleToInt64Bits(expected)), $"{where}: {csv} in the CSV, {parquet?.ToString("R", CultureInfo.InvariantCulture) ?? "null"} in Parquet");
+    }
+
+    private static (string Name, PhysicalType PhysicalType)[] Schema(string path)
+    {
+        using var file = new ParquetFileReader(path);
+        return Schema(file);
+    }
+
+    private static (string Name, PhysicalType PhysicalType)[] Schema(ParquetFileReader file) =>
+        [.. Enumerable.Range(0, file.FileMetaData.NumColumns).Select(c => file.FileMetaData.Schema.Column(c)).Select(c => (c.Name, c.PhysicalType))];
+}
