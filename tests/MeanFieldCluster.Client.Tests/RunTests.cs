@@ -25,7 +25,7 @@ public sealed class RunTests
 
         Assert.Equal(0, first.ExitCode);
         Assert.Equal(0, second.ExitCode);
-        foreach (string file in new[] { "points.csv", "curves.csv", "measures.csv", "histograms.csv", "aggregate.json", "raw/point-0.csv" })
+        foreach (string file in new[] { "points.csv", "curves.csv", "measures.csv", "histograms.csv", "aggregate.json", "raw/point-0.csv", "points.parquet", "curves.parquet", "measures.parquet", "histograms.parquet", "raw/point-0.parquet" })
         {
             Assert.Equal(File.ReadAllBytes(Path.Combine(dir, "a", file)), File.ReadAllBytes(Path.Combine(dir, "b", file)));
         }
