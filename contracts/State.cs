@@ -120,6 +120,13 @@ public sealed class SweepGrainState
     /// <summary>The aggregation, once computed.</summary>
     [Id(7)]
     public string? AggregateJson { get; set; }
+
+    /// <summary>
+    /// The W3C trace context of the submission when it was traced (null otherwise): restarted points and the
+    /// aggregation join the submission's trace.
+    /// </summary>
+    [Id(8)]
+    public string? TraceParent { get; set; }
 }
 
 /// <summary>One entry of the sweep registry.</summary>

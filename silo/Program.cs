@@ -1,4 +1,5 @@
 using MeanFieldCluster.Silo.Hosting;
+using MeanFieldCluster.Silo.Telemetry;
 using MeanFieldCluster.Silo.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -95,6 +96,7 @@ builder.Configuration.AddConfiguration(configuration);
 builder.Services.AddSingleton(Options.Create(options));
 builder.Logging.AddFilter("Orleans", LogLevel.Warning);
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+bool otlp = builder.AddMeanFieldTelemetry("mfc-silo");
 builder.UseOrleans(silo => silo
     .UseRedisCluster(options)
     .AddMeanFieldCluster(new WorkerOptions { Slots = options.Workers, DataRoot = options.DataRoot, Budget = options.Budget() }));
@@ -114,7 +116,7 @@ catch (Exception ex)
     return 2;
 }
 
-Console.WriteLine($"mfc-silo: cluster '{options.ClusterId}', silo {options.AdvertisedAddress}:{options.SiloPort}, gateway {options.GatewayPort}, {options.Workers} worker slot(s), Redis {SiloOptions.Redact(options.Redis!)}, http {(web is null ? "off" : web.BaseUrl)}");
+Console.WriteLine($"mfc-silo: cluster '{options.ClusterId}', silo {options.AdvertisedAddress}:{options.SiloPort}, gateway {options.GatewayPort}, {options.Workers} worker slot(s), Redis {SiloOptions.Redact(options.Redis!)}, http {(web is null ? "off" : web.BaseUrl)}, metrics {(web is null ? "off" : web.BaseUrl + TelemetrySetup.MetricsPath)}{(otlp ? $", OTLP {builder.Configuration[TelemetrySetup.OtlpEndpointVariable]}" : "")}");
 await host.WaitForShutdownAsync();
 host.Dispose();
 return 0;

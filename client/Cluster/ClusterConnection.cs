@@ -1,3 +1,4 @@
+using MeanFieldCluster.Silo.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -40,7 +41,9 @@ internal sealed class ClusterConnection : IAsyncDisposable
 
         HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
+        builder.AddMeanFieldTelemetry("mfc");
         builder.UseOrleansClient(client => client
+            .AddActivityPropagation()
             .UseRedisClustering(settings.Redis)
             .Configure<ClusterOptions>(o =>
             {

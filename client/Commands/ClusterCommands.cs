@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using MeanFieldCluster.Client.Cluster;
 using MeanFieldCluster.Client.Progress;
@@ -5,6 +6,7 @@ using MeanFieldCluster.Client.Results;
 using MeanFieldCluster.Client.Sweeps;
 using MeanFieldCluster.Contracts;
 using MeanFieldCluster.Engine.Specs;
+using MeanFieldCluster.Silo.Telemetry;
 
 namespace MeanFieldCluster.Client.Commands;
 
@@ -26,6 +28,7 @@ internal static class ClusterCommands
             return SpecInput.BadInput;
         }
 
+        using Activity? activity = MeanFieldTelemetry.StartClientActivity(MeanFieldTelemetry.SubmitActivity, sweepId);
         ISweepGrain sweep = cluster.Client.GetGrain<ISweepGrain>(sweepId);
         bool existed = await Resilient.Call(() => sweep.GetSpecJson()) is not null;
         try
@@ -109,6 +112,7 @@ internal static class ClusterCommands
                 return SpecInput.BadInput;
             }
 
+            using Activity? activity = MeanFieldTelemetry.StartClientActivity(MeanFieldTelemetry.ResultsActivity, sweepId);
             SweepStatus status = await Resilient.Call(() => cluster.Client.GetGrain<ISweepGrain>(sweepId).GetStatus());
             if (status.State == SweepState.Running)
             {

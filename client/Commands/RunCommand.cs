@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using MeanFieldCluster.Client.Embedded;
 using MeanFieldCluster.Client.Progress;
@@ -5,6 +6,7 @@ using MeanFieldCluster.Client.Results;
 using MeanFieldCluster.Client.Sweeps;
 using MeanFieldCluster.Contracts;
 using MeanFieldCluster.Engine.Specs;
+using MeanFieldCluster.Silo.Telemetry;
 
 namespace MeanFieldCluster.Client.Commands;
 
@@ -52,6 +54,7 @@ internal static class RunCommand
         string verb = settings.Resume ? "resuming sweep" : "sweep";
         await output.WriteLineAsync($"{verb} {sweepId}: {points.Count} points, {points.Sum(p => p.Steps):N0} SGD steps in all, {settings.Workers} worker slot(s)");
         await using EmbeddedCluster cluster = await EmbeddedCluster.StartAsync(settings.Workers, stateDirectory, web: null, CancellationToken.None);
+        using Activity? activity = MeanFieldTelemetry.StartClientActivity(MeanFieldTelemetry.RunActivity, sweepId);
         ISweepGrain sweep = cluster.Client.GetGrain<ISweepGrain>(sweepId);
         await sweep.Start(specJson);
 
@@ -65,7 +68,9 @@ internal static class RunCommand
         }
         else
         {
-            // Everything is in the results files now; the checkpoints are no longer needed.
+            // Everything is in the results files now; the checkpoints are no longer needed. The trace ends
+            // before the silo stops (and flushes its exporters).
+            activity?.Stop();
             await cluster.DisposeAsync();
             Directory.Delete(stateDirectory, recursive: true);
         }

@@ -1,4 +1,5 @@
 using MeanFieldCluster.Silo.Hosting;
+using MeanFieldCluster.Silo.Telemetry;
 using MeanFieldCluster.Silo.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -38,6 +39,7 @@ internal sealed class EmbeddedCluster : IAsyncDisposable
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("Orleans", LogLevel.Error);
+        builder.AddMeanFieldTelemetry("mfc");
         builder.UseOrleans(silo => silo
             .UseEmbeddedCluster(clusterId: $"embedded-{Environment.ProcessId}", stateDirectory)
             .AddMeanFieldCluster(new WorkerOptions { Slots = workerSlots }));

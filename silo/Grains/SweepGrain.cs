@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using MeanFieldCluster.Contracts;
 using MeanFieldCluster.Engine.Aggregation;
 using MeanFieldCluster.Engine.Specs;
 using MeanFieldCluster.Engine.Training;
 using MeanFieldCluster.Silo.Hosting;
+using MeanFieldCluster.Silo.Telemetry;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 
@@ -69,6 +71,9 @@ public sealed partial class SweepGrain(
 
         Admit(specJson);
         SweepSpec spec = Plan(specJson);
+        using Activity? activity = StartActivity(MeanFieldTelemetry.SweepStartActivity);
+        activity?.SetTag("mfc.points", _points.Length);
+        state.State.TraceParent = Activity.Current?.Id;
         state.State.SpecJson = specJson;
         state.State.Name = spec.Name;
         state.State.StartedUtc = DateTime.UtcNow;
@@ -232,6 +237,9 @@ public sealed partial class SweepGrain(
             _lastHeard[p.Index] = now;
         }
 
+        using Activity? activity = stalled.Length == 0 ? null : StartActivity(MeanFieldTelemetry.SweepRestartActivity);
+        activity?.SetTag("mfc.points", stalled.Length);
+
         await Task.WhenAll(stalled.Select(async p =>
         {
             try
@@ -248,6 +256,7 @@ public sealed partial class SweepGrain(
     // Streams the points' results through the aggregator one by one, keeping only what it needs.
     private async Task<string> Aggregate()
     {
+        using Activity? activity = StartActivity(MeanFieldTelemetry.SweepAggregateActivity);
         SweepSpec spec = SpecLoader.Parse(state.State.SpecJson!, SpecFormat.Json);
         if (spec.LargeDeviations is not null)
         {
@@ -285,6 +294,19 @@ public sealed partial class SweepGrain(
     }
 
     private Task WriteState() => Durable.Write(state, logger);
+
+    // An activity in the submission's trace: a child of the caller when the caller is in it (or the
+    // submission was not traced), else a child of the submission linked to the caller (a later
+    // 'mfc results', the watchdog's timer).
+    private Activity? StartActivity(string name)
+    {
+        ActivityContext caller = Activity.Current?.Context ?? default;
+        ActivityContext parent = state.State.TraceParent is { } stored && ActivityContext.TryParse(stored, null, out ActivityContext submission) && submission.TraceId != caller.TraceId ? submission : caller;
+        ActivityLink[]? links = caller != default && caller.TraceId != parent.TraceId ? [new ActivityLink(caller)] : null;
+        Activity? activity = MeanFieldTelemetry.ActivitySource.StartActivity(name, ActivityKind.Internal, parent, links: links);
+        activity?.SetTag("mfc.sweep.id", SweepId);
+        return activity;
+    }
 
     // Units of progress: SGD steps, or replicas × steps per replica for a large-deviations batch.
     private static long Work(PointSpec p) => p.ReplicaCount > 0 ? p.ReplicaCount * Math.Max(1, p.Steps) : p.Steps;

@@ -6,6 +6,7 @@ using MeanFieldCluster.Engine.Observables;
 using MeanFieldCluster.Engine.Specs;
 using MeanFieldCluster.Engine.Training;
 using MeanFieldCluster.Silo.Hosting;
+using MeanFieldCluster.Silo.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace MeanFieldCluster.Silo.Grains;
@@ -20,6 +21,7 @@ namespace MeanFieldCluster.Silo.Grains;
 public sealed partial class SweepPointGrain(
     [PersistentState("point", GrainKeys.Storage)] IPersistentState<PointGrainState> state,
     WorkScheduler scheduler,
+    MeanFieldMetrics metrics,
     ILogger<SweepPointGrain> logger) : Grain, ISweepPointGrain, IRemindable
 {
     private const string ResumeReminder = "resume";
@@ -130,14 +132,20 @@ public sealed partial class SweepPointGrain(
     private async Task RunAsync(PointAssignment assignment)
     {
         ISweepGrain sweep = GrainFactory.GetGrain<ISweepGrain>(assignment.SweepId);
+        bool largeDeviations = assignment.ReplicaCount > 0;
+        using Activity? activity = MeanFieldTelemetry.ActivitySource.StartActivity(MeanFieldTelemetry.PointRunActivity);
+        activity?.SetTag("mfc.sweep.id", assignment.SweepId).SetTag("mfc.point.index", assignment.Index).SetTag("mfc.point.kind", MeanFieldTelemetry.Kind(largeDeviations));
         var clock = new Stopwatch();
         PointResult result;
         SgdRun? run = null;
+        IDisposable? active = null;
         try
         {
             using IDisposable slot = await scheduler.AcquireAsync(_cancellation.Token);
+            active = metrics.PointActive(largeDeviations);
             clock.Start();
             state.State.Attempts++;
+            activity?.AddEvent(new ActivityEvent("worker slot acquired")).SetTag("mfc.point.attempt", state.State.Attempts);
             await Persist();
             SweepSpec spec = SpecLoader.Parse(assignment.SpecJson, SpecFormat.Json);
             PointSpec point = Mapping.ToPointSpec(assignment);
@@ -145,6 +153,7 @@ public sealed partial class SweepPointGrain(
             {
                 double[] samples = await RunReplicas(spec, point, sweep);
                 result = Mapping.ToResult(assignment.Index, PointState.Completed, null, null, clock.Elapsed.TotalSeconds) with { Steps = samples.Length, Samples = samples };
+                Ended(activity, largeDeviations, result, ref active);
                 await Finish(assignment, result, 0);
                 _keepAlive?.Dispose();
                 DeactivateOnIdle();
@@ -169,11 +178,30 @@ public sealed partial class SweepPointGrain(
         {
             LogPointFailed(logger, ex, assignment.SweepId, assignment.Index);
             result = Mapping.ToResult(assignment.Index, PointState.Failed, run, ex.Message, clock.Elapsed.TotalSeconds);
+            activity?.AddException(ex);
         }
 
+        Ended(activity, largeDeviations, result, ref active);
         await Finish(assignment, result, run?.Step ?? 0);
         _keepAlive?.Dispose();
         DeactivateOnIdle();
+    }
+
+    // The point stops computing on this silo: it leaves the active points; its duration counts if it computed.
+    private void Ended(Activity? activity, bool largeDeviations, PointResult result, ref IDisposable? active)
+    {
+        activity?.SetTag("mfc.point.state", MeanFieldTelemetry.State(result.State));
+        if (result.State == PointState.Failed)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, result.Error);
+        }
+
+        if (active is not null)
+        {
+            metrics.PointDuration(largeDeviations, result.State, result.Seconds);
+            active.Dispose();
+            active = null;
+        }
     }
 
     // Runs chunks until the run ends, checkpointing after each one. Chunk length adapts to about one second
@@ -185,12 +213,25 @@ public sealed partial class SweepPointGrain(
         var clock = new Stopwatch();
         while (run.Status == RunStatus.Running)
         {
+            using Activity? activity = MeanFieldTelemetry.ActivitySource.StartActivity(MeanFieldTelemetry.PointChunkActivity);
+            long from = run.Step;
             clock.Restart();
-            await Task.Run(() => run.Advance(chunk, _cancellation.Token));
+            try
+            {
+                await Task.Run(() => run.Advance(chunk, _cancellation.Token));
+            }
+            finally
+            {
+                metrics.StepsDone(run.Step - from);
+                activity?.SetTag("mfc.steps.from", from).SetTag("mfc.steps.to", run.Step);
+            }
+
             double seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-3);
             chunk = Math.Clamp((long)(chunk * TargetChunkDuration.TotalSeconds / seconds), 1, Math.Max(1, chunk * 4));
             if (run.Status == RunStatus.Running)
             {
+                using Activity? checkpoint = MeanFieldTelemetry.ActivitySource.StartActivity(MeanFieldTelemetry.PointCheckpointActivity);
+                checkpoint?.SetTag("mfc.checkpoint.step", run.Step);
                 state.State.Checkpoint = CheckpointData.Capture(state.State.Assignment!.Index, run);
                 await Persist();
             }
@@ -217,14 +258,21 @@ public sealed partial class SweepPointGrain(
         while (samples.Count < point.ReplicaCount)
         {
             _cancellation.Token.ThrowIfCancellationRequested();
+            using Activity? activity = MeanFieldTelemetry.ActivitySource.StartActivity(MeanFieldTelemetry.PointChunkActivity);
             int from = point.ReplicaStart + samples.Count, count = Math.Min(chunk, point.ReplicaCount - samples.Count);
+            activity?.SetTag("mfc.replicas.from", from).SetTag("mfc.replicas.count", count);
             clock.Restart();
             double[] done = await Task.Run(() => Enumerable.Range(from, count).Select(runner.Run).ToArray());
+            metrics.ReplicasDone(done.Length);
             samples.AddRange(done);
             double seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-3);
             chunk = (int)Math.Clamp(chunk * TargetChunkDuration.TotalSeconds / seconds, 1, Math.Max(1, chunk * 4L));
-            state.State.PartialSamples = [.. samples];
-            await Persist();
+            using (Activity? checkpoint = MeanFieldTelemetry.ActivitySource.StartActivity(MeanFieldTelemetry.PointCheckpointActivity))
+            {
+                checkpoint?.SetTag("mfc.checkpoint.replicas", samples.Count);
+                state.State.PartialSamples = [.. samples];
+                await Persist();
+            }
             _progress = Progress(PointState.Running, samples.Count * perReplica);
             await ReportProgress(sweep, _progress);
         }
@@ -234,6 +282,7 @@ public sealed partial class SweepPointGrain(
 
     private async Task Finish(PointAssignment assignment, PointResult result, long checkpointSteps)
     {
+        metrics.PointFinished(assignment.ReplicaCount > 0, result.State);
         state.State.Result = result;
         state.State.Checkpoint = null;
         state.State.PartialSamples = null;

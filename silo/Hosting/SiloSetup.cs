@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Sockets;
 using MeanFieldCluster.Contracts;
 using MeanFieldCluster.Engine.Specs;
+using MeanFieldCluster.Silo.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
 
 namespace MeanFieldCluster.Silo.Hosting;
@@ -28,13 +30,16 @@ public sealed record SweepPolicy(string? DataRoot, ResourceBudget Budget);
 /// <summary>The few builder calls that make a silo a MeanFieldCluster silo.</summary>
 public static class SiloSetup
 {
-    /// <summary>Registers the worker scheduler.</summary>
+    /// <summary>Registers the worker scheduler, the MeanFieldCluster instruments and trace propagation across grain calls.</summary>
     public static ISiloBuilder AddMeanFieldCluster(this ISiloBuilder silo, WorkerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(silo);
         WorkerOptions o = options ?? new WorkerOptions();
         silo.Services.AddSingleton(_ => new WorkScheduler(o.Slots));
         silo.Services.AddSingleton(new SweepPolicy(o.DataRoot, o.Budget));
+        silo.Services.AddMetrics();
+        silo.Services.TryAddSingleton<MeanFieldMetrics>();
+        silo.AddActivityPropagation();
         return silo;
     }
 

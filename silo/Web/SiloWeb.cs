@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using MeanFieldCluster.Silo.Telemetry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -29,6 +30,7 @@ public static class SiloWeb
         ArgumentNullException.ThrowIfNull(web);
         builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Parse(web.Address), web.Port));
         builder.Services.AddSingleton(web);
+        builder.Services.AddMeanFieldPrometheus();
         return builder;
     }
 
@@ -37,6 +39,7 @@ public static class SiloWeb
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapGet("/healthz", () => Results.Text("ok"));
+        app.MapMeanFieldMetrics();
         return app;
     }
 }
