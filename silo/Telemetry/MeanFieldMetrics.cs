@@ -39,6 +39,22 @@ public sealed class MeanFieldMetrics
             "Wall-clock time a point computed on a silo, one attempt (from its worker slot to its end)",
             tags: null,
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
+
+        // Every series of the fixed tag sets starts at zero, so that dashboards and rate() see the counters
+        // of a silo before its first point ends (a series appears with its first measurement).
+        _steps.Add(0);
+        _replicas.Add(0);
+        foreach (bool largeDeviations in new[] { false, true })
+        {
+            var kind = new KeyValuePair<string, object?>(MeanFieldTelemetry.KindTag, MeanFieldTelemetry.Kind(largeDeviations));
+            _active.Add(0, kind);
+            _failed.Add(0, kind);
+            _cancelled.Add(0, kind);
+            foreach (PointState state in new[] { PointState.Completed, PointState.Diverged })
+            {
+                _completed.Add(0, kind, new KeyValuePair<string, object?>(MeanFieldTelemetry.StateTag, MeanFieldTelemetry.State(state)));
+            }
+        }
     }
 
     /// <summary>The meter of these instruments.</summary>
