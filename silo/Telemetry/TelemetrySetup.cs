@@ -27,9 +27,12 @@ public static class TelemetrySetup
     /// <summary>The meters exported: MeanFieldCluster's and Orleans'.</summary>
     public static readonly IReadOnlyList<string> Meters = [MeanFieldTelemetry.Name, MeanFieldTelemetry.OrleansMeter];
 
-    /// <summary>The activity sources traced: MeanFieldCluster's and Orleans' grain calls and runtime.</summary>
+    /// <summary>
+    /// The activity sources traced: MeanFieldCluster's and Orleans' grain calls (its runtime sources, with
+    /// their steady system-target traffic, are left out).
+    /// </summary>
     public static readonly IReadOnlyList<string> ActivitySources =
-        [MeanFieldTelemetry.Name, Orleans.Diagnostics.ActivitySources.ApplicationGrainActivitySourceName, Orleans.Diagnostics.ActivitySources.RuntimeActivitySourceName];
+        [MeanFieldTelemetry.Name, Orleans.Diagnostics.ActivitySources.ApplicationGrainActivitySourceName];
 
     /// <summary>
     /// Registers OpenTelemetry in a host: the meters, and when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, OTLP
