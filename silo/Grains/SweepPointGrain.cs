@@ -273,6 +273,7 @@ public sealed partial class SweepPointGrain(
                 state.State.PartialSamples = [.. samples];
                 await Persist();
             }
+
             _progress = Progress(PointState.Running, samples.Count * perReplica);
             await ReportProgress(sweep, _progress);
         }
