@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace MeanFieldCluster.Contracts;
 
 /// <summary>
@@ -54,6 +56,15 @@ public interface ISweepPointGrain : IGrainWithStringKey
 
     /// <summary>Stops the work after the current chunk.</summary>
     Task Cancel();
+
+    /// <summary>
+    /// What the point has recorded so far, for live views: the final observations once it finished, else
+    /// those of its last checkpoint (nothing before the first). Read-only and interleaved, so it never
+    /// waits behind other calls; the SGD work runs off the grain and is not disturbed.
+    /// </summary>
+    /// <param name="feature">The feature whose quantile snapshots to include, or null for none.</param>
+    [AlwaysInterleave, ReadOnly]
+    Task<PointRecord> GetRecorded(string? feature);
 }
 
 /// <summary>Grain keys.</summary>

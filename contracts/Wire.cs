@@ -156,3 +156,13 @@ public sealed record SweepStatus(string SweepId, string Name, SweepState State, 
     /// <summary>Points in a final state.</summary>
     public int FinishedCount => Points.Count(p => p.IsFinished);
 }
+
+/// <summary>What a point has recorded so far (see <see cref="ISweepPointGrain.GetRecorded"/>).</summary>
+/// <param name="Index">Point index.</param>
+/// <param name="Step">Steps the observations cover: the last checkpoint's step, or the steps done once finished.</param>
+/// <param name="Finished">Whether these are the point's final observations (they will not change).</param>
+/// <param name="Risk">The risk curve so far.</param>
+/// <param name="Features">Names of the features with quantile snapshots so far, in recording order.</param>
+/// <param name="Measures">The quantile snapshots of the requested feature at every recorded time; empty when none was requested.</param>
+[GenerateSerializer, Immutable]
+public sealed record PointRecord(int Index, long Step, bool Finished, RiskRow[] Risk, string[] Features, MeasureRow[] Measures);

@@ -99,7 +99,8 @@ builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 bool otlp = builder.AddMeanFieldTelemetry("mfc-silo");
 builder.UseOrleans(silo => silo
     .UseRedisCluster(options)
-    .AddMeanFieldCluster(new WorkerOptions { Slots = options.Workers, DataRoot = options.DataRoot, Budget = options.Budget() }));
+    .AddMeanFieldCluster(new WorkerOptions { Slots = options.Workers, DataRoot = options.DataRoot, Budget = options.Budget() })
+    .AddSiloDashboard(web));
 
 IHost host = webBuilder is null ? ((HostApplicationBuilder)builder).Build() : webBuilder.Build().MapSiloWeb();
 

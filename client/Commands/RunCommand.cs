@@ -1,4 +1,6 @@
+using System.CommandLine;
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using MeanFieldCluster.Client.Embedded;
 using MeanFieldCluster.Client.Progress;
@@ -6,7 +8,9 @@ using MeanFieldCluster.Client.Results;
 using MeanFieldCluster.Client.Sweeps;
 using MeanFieldCluster.Contracts;
 using MeanFieldCluster.Engine.Specs;
+using MeanFieldCluster.Silo.Hosting;
 using MeanFieldCluster.Silo.Telemetry;
+using MeanFieldCluster.Silo.Web;
 
 namespace MeanFieldCluster.Client.Commands;
 
@@ -18,7 +22,8 @@ namespace MeanFieldCluster.Client.Commands;
 /// <param name="Resume">--resume: finish the interrupted run in the folder.</param>
 /// <param name="Workers">--workers: points computing at once.</param>
 /// <param name="Plot">--plot: draw the figures (PNG) when the run is not interrupted.</param>
-internal sealed record RunSettings(string SpecPath, IReadOnlyList<string> Overrides, string? OutputDirectory, bool Force, bool Resume, int Workers, bool Plot = false)
+/// <param name="DashboardPort">--dashboard: the port of the web dashboard on 127.0.0.1, or null for none.</param>
+internal sealed record RunSettings(string SpecPath, IReadOnlyList<string> Overrides, string? OutputDirectory, bool Force, bool Resume, int Workers, bool Plot = false, int? DashboardPort = null)
 {
     /// <summary>The resource budget points are checked against before anything runs.</summary>
     public ResourceBudget Budget { get; init; } = ResourceBudget.Default;
@@ -36,11 +41,58 @@ internal static class RunCommand
 
     private const string MarkerFile = "run.json";
 
+    // The embedded dashboard is for the person at this machine: loopback only, so no token is needed.
+    private const string DashboardAddress = "127.0.0.1";
+
+    /// <summary>
+    /// --dashboard [PORT]: serve the web dashboard on 127.0.0.1 while the run lasts (default port
+    /// <see cref="SiloOptions.DefaultHttpPort"/>).
+    /// </summary>
+    public static Option<int?> DashboardOption()
+    {
+        var option = new Option<int?>("--dashboard")
+        {
+            Description = $"Serve the web dashboard at http://{DashboardAddress}:PORT/ while the sweep runs (PORT defaults to {SiloOptions.DefaultHttpPort}).",
+            HelpName = "PORT",
+            Arity = ArgumentArity.ZeroOrOne,
+            CustomParser = result =>
+            {
+                if (result.Tokens.Count == 0)
+                {
+                    return SiloOptions.DefaultHttpPort;
+                }
+
+                string text = result.Tokens[0].Value;
+                if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int port) && port is >= 1 and <= 65535)
+                {
+                    return port;
+                }
+
+                result.AddError($"--dashboard: '{text}' is not a port; expected a port from 1 to 65535 (write the spec before --dashboard)");
+                return null;
+            },
+        };
+        return option;
+    }
+
     public static async Task<int> ExecuteAsync(RunSettings settings, TextWriter output, TextWriter error, bool interactive, CancellationToken cancellationToken)
     {
         if (SpecInput.Load(settings.SpecPath, settings.Overrides, error, settings.Budget) is not var (spec, points))
         {
             return SpecInput.BadInput;
+        }
+
+        // Checked before anything is written, so a busy port leaves the results folder as it was.
+        WebEndpointOptions? web = null;
+        if (settings.DashboardPort is { } port)
+        {
+            if (ClusterSetup.CheckPortFree("--dashboard", DashboardAddress, port) is { } busy)
+            {
+                await error.WriteLineAsync($"error: {busy}");
+                return SpecInput.BadInput;
+            }
+
+            web = new WebEndpointOptions(DashboardAddress, port, Token: null);
         }
 
         string directory = Path.GetFullPath(settings.OutputDirectory ?? Path.Combine("results", spec.Name));
@@ -53,7 +105,12 @@ internal static class RunCommand
 
         string verb = settings.Resume ? "resuming sweep" : "sweep";
         await output.WriteLineAsync($"{verb} {sweepId}: {points.Count} points, {points.Sum(p => p.Steps):N0} SGD steps in all, {settings.Workers} worker slot(s)");
-        await using EmbeddedCluster cluster = await EmbeddedCluster.StartAsync(settings.Workers, stateDirectory, web: null, CancellationToken.None);
+        await using EmbeddedCluster cluster = await EmbeddedCluster.StartAsync(settings.Workers, stateDirectory, web, CancellationToken.None);
+        if (web is not null)
+        {
+            await output.WriteLineAsync($"dashboard: {web.BaseUrl}/ (Orleans dashboard: {web.BaseUrl}/dashboard); it closes when the run ends");
+        }
+
         using Activity? activity = MeanFieldTelemetry.StartClientActivity(MeanFieldTelemetry.RunActivity, sweepId);
         ISweepGrain sweep = cluster.Client.GetGrain<ISweepGrain>(sweepId);
         await sweep.Start(specJson);

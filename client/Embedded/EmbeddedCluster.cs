@@ -40,9 +40,15 @@ internal sealed class EmbeddedCluster : IAsyncDisposable
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("Orleans", LogLevel.Error);
         builder.AddMeanFieldTelemetry("mfc");
-        builder.UseOrleans(silo => silo
-            .UseEmbeddedCluster(clusterId: $"embedded-{Environment.ProcessId}", stateDirectory)
-            .AddMeanFieldCluster(new WorkerOptions { Slots = workerSlots }));
+        builder.UseOrleans(silo =>
+        {
+            silo.UseEmbeddedCluster(clusterId: $"embedded-{Environment.ProcessId}", stateDirectory)
+                .AddMeanFieldCluster(new WorkerOptions { Slots = workerSlots });
+            if (web is not null)
+            {
+                silo.AddSiloDashboard(web);
+            }
+        });
         IHost host = webBuilder is null ? ((HostApplicationBuilder)builder).Build() : webBuilder.Build().MapSiloWeb();
         await host.StartAsync(cancellationToken);
         return new EmbeddedCluster(host);

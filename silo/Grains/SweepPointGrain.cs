@@ -84,6 +84,26 @@ public sealed partial class SweepPointGrain(
     public Task<int> GetAttempts() => Task.FromResult(state.State.Attempts);
 
     /// <inheritdoc/>
+    public Task<PointRecord> GetRecorded(string? feature)
+    {
+        // The result and the checkpoint are immutable records replaced whole on the grain's turn: reading
+        // them from an interleaved call sees one consistent snapshot.
+        PointResult? result = state.State.Result;
+        CheckpointData? checkpoint = state.State.Checkpoint;
+        PointResult? recorded = result ?? checkpoint?.Partial;
+        int index = state.State.Assignment?.Index ?? -1;
+        if (recorded is null)
+        {
+            return Task.FromResult(new PointRecord(index, 0, false, [], [], []));
+        }
+
+        string[] features = [.. recorded.Measures.Select(m => m.Feature).Distinct(StringComparer.Ordinal)];
+        MeasureRow[] measures = feature is null ? [] : [.. recorded.Measures.Where(m => m.Feature == feature)];
+        long step = result is not null ? result.Steps : checkpoint!.Step;
+        return Task.FromResult(new PointRecord(index, step, result is not null, recorded.Risk, features, measures));
+    }
+
+    /// <inheritdoc/>
     public async Task Cancel()
     {
         if (state.State.Result is not null)

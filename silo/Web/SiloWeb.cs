@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using MeanFieldCluster.Silo.Telemetry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Dashboard;
 
 namespace MeanFieldCluster.Silo.Web;
 
@@ -31,15 +32,34 @@ public static class SiloWeb
         builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Parse(web.Address), web.Port));
         builder.Services.AddSingleton(web);
         builder.Services.AddMeanFieldPrometheus();
+        builder.Services.AddSingleton<WebAccess>();
+        builder.Services.AddSingleton<DashboardData>();
         return builder;
     }
 
-    /// <summary>Maps the silo's HTTP endpoints.</summary>
+    /// <summary>
+    /// Adds the Orleans dashboard's services to a silo (every silo of a cluster needs them, HTTP endpoint or
+    /// not); its page is mapped at /dashboard by <see cref="MapSiloWeb"/>. Off loopback its live log
+    /// stream is turned off.
+    /// </summary>
+    public static ISiloBuilder AddSiloDashboard(this ISiloBuilder silo, WebEndpointOptions? web)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        return silo.AddDashboard(options => options.HideTrace = web is not { IsLoopback: true });
+    }
+
+    /// <summary>
+    /// Maps the silo's HTTP endpoints: /healthz, the dashboard page (/) with its JSON API (/api), and the
+    /// Orleans dashboard (/dashboard).
+    /// </summary>
     public static WebApplication MapSiloWeb(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapMeanFieldMetrics();
+        DashboardAssets.Map(app);
+        DashboardApi.Map(app);
+        app.MapOrleansDashboard("/dashboard");
         return app;
     }
 }
