@@ -149,11 +149,12 @@
     $("quantile-panel").hidden = ld;
     $("rate-panel").hidden = !ld;
 
+    $("points").querySelector("thead th:nth-child(3)").textContent = ld ? "replicas" : "seed";
     const tbody = $("points").querySelector("tbody");
     tbody.replaceChildren(...d.point_rows.map((p) => el("tr", { dataset: { point: p.index, state: p.state } },
       el("td", { class: "num" }, p.index),
       el("td", {}, p.group),
-      el("td", { class: "num" }, ld ? `${p.replicas} repl.` : p.seed),
+      el("td", { class: "num" }, ld ? int(p.replicas) : p.seed),
       el("td", {}, el("span", { class: `badge ${p.state}` }, p.state)),
       el("td", {}, el("div", { class: "cell-progress" }, bar(p.fraction, p.state), el("span", {}, `${int(p.done)} / ${int(p.total)}`))))));
     $("points-note").textContent = d.points_shown < d.points ? `first ${d.points_shown} of ${d.points}` : `${d.points} points`;
@@ -307,7 +308,10 @@
     if (!view || !view.applicable) return;
     const r = state.rates;
     const modes = view.modes.map((m) => m.mode);
-    if (!modes.includes(r.mode)) r.mode = modes[0] || null;
+    if (!modes.includes(r.mode) || (!r.modeChosen && !view.modes.find((m) => m.mode === r.mode).curves.length)) {
+      // Until the user picks one: the first mode with an estimate.
+      r.mode = (view.modes.find((m) => m.curves.length > 0) || view.modes[0] || { mode: null }).mode;
+    }
     fillSelect($("rate-mode"), modes.map((m) => ({ value: m, label: m })), r.mode || "");
     const mode = view.modes.find((m) => m.mode === r.mode);
     const curves = mode ? mode.curves : [];
@@ -338,9 +342,15 @@
     plot.redraw(false, false);
     container.dataset.seriesCount = shown.length;
     $("rate-functional").textContent = `F = ${view.functional} at T = ${num(view.time)}`;
-    $("rate-note").textContent = view.source === "final"
-      ? `bootstrap 95% intervals as bars · open circles: censored (no tail hit; lower bound) · all ${view.batches_used} batches`
-      : `provisional: ${view.batches_used} of ${view.batches} batches finished · bootstrap 95% intervals as bars`;
+    const notes = [view.source === "final"
+      ? `all ${view.batches_used} batches`
+      : `provisional: ${view.batches_used} of ${view.batches} batches finished`];
+    if (shown.length === 0) {
+      notes.push(r.mode === "quenched" ? "no estimate yet: every quenched draw needs finished batches at a width" : "no estimate yet: a width needs finished batches");
+    } else {
+      notes.push("bars: bootstrap 95% intervals", "open circles: censored (no tail hit; the value is a lower bound)", "dashed: extrapolation N → ∞");
+    }
+    $("rate-note").textContent = notes.join(" · ");
   }
 
   // Draws each curve's bootstrap interval as a vertical bar, and censored estimates as open circles.
@@ -349,6 +359,9 @@
     if (!bands) return;
     const ctx = u.ctx;
     ctx.save();
+    ctx.beginPath();
+    ctx.rect(u.bbox.left, u.bbox.top, u.bbox.width, u.bbox.height);
+    ctx.clip();
     bands.forEach((band, k) => {
       const s = u.series[k + 1];
       if (!s.show) return;
@@ -447,7 +460,7 @@
   $("risk-logy").addEventListener("change", () => { if (state.selected) refreshRisk(state.selected).catch(() => {}); });
   $("q-feature").addEventListener("change", (e) => { state.quantile.feature = e.target.value || null; if (state.selected) refreshQuantiles(state.selected).catch((x) => showMessage(x.message, true)); });
   $("q-time").addEventListener("change", (e) => { state.quantile.time = e.target.value === "" ? null : Number(e.target.value); if (state.selected) refreshQuantiles(state.selected).catch((x) => showMessage(x.message, true)); });
-  $("rate-mode").addEventListener("change", (e) => { state.rates.mode = e.target.value; drawRates(); });
+  $("rate-mode").addEventListener("change", (e) => { state.rates.mode = e.target.value; state.rates.modeChosen = true; drawRates(); });
   $("rate-estimator").addEventListener("change", (e) => { state.rates.estimator = e.target.value; drawRates(); });
   $("cancel").addEventListener("click", async () => {
     const id = state.selected;
