@@ -14,6 +14,7 @@ command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 # mfc plot draws its labels with a system font (DejaVu Sans when present).
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)   # the silo build bundles the dashboard's chart library from npm
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]} (apt-get)"
   if ! { $sudo_cmd apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; }; then
