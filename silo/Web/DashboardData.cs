@@ -51,7 +51,7 @@ internal sealed partial class DashboardData(IGrainFactory grains, ILogger<Dashbo
     /// <summary>The newest sweeps with their state and progress.</summary>
     public async Task<SweepListView> ListAsync(bool canCancel)
     {
-        SweepEntry[] entries = await RegistryAsync(forceRefresh: true);
+        SweepEntry[] entries = await RegistryAsync(DateTime.UtcNow - RegistryRefresh);
         SweepEntry[] newest = [.. entries.OrderByDescending(e => e.SubmittedUtc).ThenBy(e => e.SweepId, StringComparer.Ordinal).Take(MaxSweepsListed)];
         SweepSummaryView[] rows = await Task.WhenAll(newest.Select(SummaryAsync));
         return new SweepListView(rows, entries.Length, canCancel);
@@ -61,8 +61,9 @@ internal sealed partial class DashboardData(IGrainFactory grains, ILogger<Dashbo
     public async Task<SweepCache?> FindAsync(string id)
     {
         ArgumentNullException.ThrowIfNull(id);
-        if (!(await RegistryAsync(forceRefresh: false)).Any(e => e.SweepId == id)
-            && !(await RegistryAsync(forceRefresh: true)).Any(e => e.SweepId == id))
+        DateTime asked = DateTime.UtcNow;
+        if (!(await RegistryAsync(null)).Any(e => e.SweepId == id)
+            && !(await RegistryAsync(asked)).Any(e => e.SweepId == id))
         {
             return null;
         }
@@ -414,9 +415,12 @@ internal sealed partial class DashboardData(IGrainFactory grains, ILogger<Dashbo
         return view;
     }
 
-    private async Task<SweepEntry[]> RegistryAsync(bool forceRefresh)
+    // The registry as read at or after `newerThan` (any copy younger than 30 s when null). Reads are
+    // serialized and shared: requests waiting while one read runs are answered by it, so a flood of
+    // unknown ids costs one registry call at a time.
+    private async Task<SweepEntry[]> RegistryAsync(DateTime? newerThan)
     {
-        if (!forceRefresh && DateTime.UtcNow - _registryAt < TimeSpan.FromSeconds(30))
+        if (newerThan is null && DateTime.UtcNow - _registryAt < TimeSpan.FromSeconds(30))
         {
             return _registry;
         }
@@ -424,11 +428,11 @@ internal sealed partial class DashboardData(IGrainFactory grains, ILogger<Dashbo
         await _registryGate.WaitAsync();
         try
         {
-            // One refresh per second at most, however many requests (or unknown ids) arrive.
-            if (DateTime.UtcNow - _registryAt >= RegistryRefresh)
+            if (newerThan is null || _registryAt < newerThan)
             {
+                DateTime start = DateTime.UtcNow;
                 _registry = await grains.GetGrain<ISweepRegistryGrain>(GrainKeys.Registry).List();
-                _registryAt = DateTime.UtcNow;
+                _registryAt = start;
             }
 
             return _registry;
