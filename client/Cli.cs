@@ -52,14 +52,27 @@ internal static class Cli
             }
         });
 
+        var wideOption = new Option<int>("--threads-per-wide-point")
+        {
+            Description = "Worker slots (threads) a point with at least 20000 first-layer neurons takes (default 1); results are the same.",
+            DefaultValueFactory = _ => 1,
+        };
+        wideOption.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 1)
+            {
+                r.AddError($"--threads-per-wide-point: {r.GetValueOrDefault<int>()} is not allowed; expected an integer >= 1.");
+            }
+        });
+
         var budget = new BudgetOptions();
         var plotAfterRunOption = new Option<bool>("--plot") { Description = "When the run completes, also draw its figures (PNG) into <out>/figures, as 'mfc plot' does." };
         Option<int?> dashboardOption = RunCommand.DashboardOption();
 
-        var run = new Command("run", "Run a sweep on an in-process silo and write a results folder.") { specArgument, setOption, outOption, forceOption, resumeOption, workersOption, plotAfterRunOption, dashboardOption };
+        var run = new Command("run", "Run a sweep on an in-process silo and write a results folder.") { specArgument, setOption, outOption, forceOption, resumeOption, workersOption, plotAfterRunOption, dashboardOption, wideOption };
         budget.AddTo(run);
         run.SetAction((parse, token) => RunCommand.ExecuteAsync(
-            new RunSettings(parse.GetValue(specArgument)!, parse.GetValue(setOption) ?? [], parse.GetValue(outOption), parse.GetValue(forceOption), parse.GetValue(resumeOption), parse.GetValue(workersOption), parse.GetValue(plotAfterRunOption), parse.GetValue(dashboardOption)) { Budget = budget.Budget(parse) },
+            new RunSettings(parse.GetValue(specArgument)!, parse.GetValue(setOption) ?? [], parse.GetValue(outOption), parse.GetValue(forceOption), parse.GetValue(resumeOption), parse.GetValue(workersOption), parse.GetValue(plotAfterRunOption), parse.GetValue(dashboardOption), parse.GetValue(wideOption)) { Budget = budget.Budget(parse) },
             output, error, interactive, token));
 
         var resultsDirArgument = new Argument<string>("dir") { Description = "A results folder written by 'mfc run' or 'mfc results'." };

@@ -20,6 +20,7 @@ var switches = new Dictionary<string, string>
     ["--silo-port"] = "Silo:SiloPort",
     ["--gateway-port"] = "Silo:GatewayPort",
     ["--workers"] = "Silo:Workers",
+    ["--threads-per-wide-point"] = "Silo:ThreadsPerWidePoint",
     ["--fast-failure-detection"] = "Silo:FastFailureDetection",
     ["--http-address"] = "Silo:HttpAddress",
     ["--http-port"] = "Silo:HttpPort",
@@ -99,7 +100,7 @@ builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 bool otlp = builder.AddMeanFieldTelemetry("mfc-silo");
 builder.UseOrleans(silo => silo
     .UseRedisCluster(options)
-    .AddMeanFieldCluster(new WorkerOptions { Slots = options.Workers, DataRoot = options.DataRoot, Budget = options.Budget() })
+    .AddMeanFieldCluster(new WorkerOptions { Slots = options.Workers, ThreadsPerWidePoint = options.ThreadsPerWidePoint, DataRoot = options.DataRoot, Budget = options.Budget() })
     .AddSiloDashboard(web));
 
 IHost host = webBuilder is null ? ((HostApplicationBuilder)builder).Build() : webBuilder.Build().MapSiloWeb();

@@ -8,6 +8,7 @@ using MeanFieldCluster.Client.Results;
 using MeanFieldCluster.Client.Sweeps;
 using MeanFieldCluster.Contracts;
 using MeanFieldCluster.Engine.Specs;
+using MeanFieldCluster.Engine.Training;
 using MeanFieldCluster.Silo.Hosting;
 using MeanFieldCluster.Silo.Telemetry;
 using MeanFieldCluster.Silo.Web;
@@ -23,7 +24,8 @@ namespace MeanFieldCluster.Client.Commands;
 /// <param name="Workers">--workers: points computing at once.</param>
 /// <param name="Plot">--plot: draw the figures (PNG) when the run is not interrupted.</param>
 /// <param name="DashboardPort">--dashboard: the port of the web dashboard on 127.0.0.1, or null for none.</param>
-internal sealed record RunSettings(string SpecPath, IReadOnlyList<string> Overrides, string? OutputDirectory, bool Force, bool Resume, int Workers, bool Plot = false, int? DashboardPort = null)
+/// <param name="ThreadsPerWidePoint">--threads-per-wide-point: slots (threads) a point with N_1 ≥ 20000 takes.</param>
+internal sealed record RunSettings(string SpecPath, IReadOnlyList<string> Overrides, string? OutputDirectory, bool Force, bool Resume, int Workers, bool Plot = false, int? DashboardPort = null, int ThreadsPerWidePoint = 1)
 {
     /// <summary>The resource budget points are checked against before anything runs.</summary>
     public ResourceBudget Budget { get; init; } = ResourceBudget.Default;
@@ -105,7 +107,7 @@ internal static class RunCommand
 
         string verb = settings.Resume ? "resuming sweep" : "sweep";
         await output.WriteLineAsync($"{verb} {sweepId}: {points.Count} points, {points.Sum(p => p.Steps):N0} SGD steps in all, {settings.Workers} worker slot(s)");
-        await using EmbeddedCluster cluster = await EmbeddedCluster.StartAsync(settings.Workers, stateDirectory, web, CancellationToken.None);
+        await using EmbeddedCluster cluster = await EmbeddedCluster.StartAsync(settings.Workers, stateDirectory, web, CancellationToken.None, settings.ThreadsPerWidePoint);
         if (web is not null)
         {
             await output.WriteLineAsync($"dashboard: {web.BaseUrl}/ (Orleans dashboard: {web.BaseUrl}/dashboard); it closes when the run ends");
@@ -113,11 +115,19 @@ internal static class RunCommand
 
         using Activity? activity = MeanFieldTelemetry.StartClientActivity(MeanFieldTelemetry.RunActivity, sweepId);
         ISweepGrain sweep = cluster.Client.GetGrain<ISweepGrain>(sweepId);
+        TimeSpan stepTimeBefore = SgdRun.ProcessStepTime, advanceTimeBefore = SgdRun.ProcessAdvanceTime;
         await sweep.Start(specJson);
 
         ProgressView view = ProgressView.Create(output, points, interactive);
         SweepStatus status = await SweepSession.FollowAsync(cluster.Client, sweepId, points, view, TimeSpan.FromSeconds(30), cancellationToken);
         bool interrupted = status.State == SweepState.Running;
+        if (!interrupted && !settings.Resume && status.FinishedUtc is { } finished)
+        {
+            // How much of the worker slots' time (from submission to the last point's end) went into SGD steps.
+            double wall = (finished - status.StartedUtc).TotalSeconds, slots = settings.Workers;
+            double steps = (SgdRun.ProcessStepTime - stepTimeBefore).TotalSeconds, runs = (SgdRun.ProcessAdvanceTime - advanceTimeBefore).TotalSeconds;
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"worker time: SGD steps {steps / (slots * wall):P1}, steps and in-run observations {runs / (slots * wall):P1} of {slots} slot(s) x {wall:F1} s"));
+        }
         SweepOutcome outcome = await SweepSession.ExportAsync(cluster.Client, sweepId, specJson, spec, points, status, interrupted, directory);
         if (interrupted)
         {

@@ -29,9 +29,10 @@ internal sealed class EmbeddedCluster : IAsyncDisposable
     /// <summary>
     /// Starts the silo; <paramref name="workerSlots"/> caps the points computing at once, and grain state
     /// (checkpoints) goes to <paramref name="stateDirectory"/>, or stays in memory when it is null. With
-    /// <paramref name="web"/>, the silo also serves its dashboard and metrics there.
+    /// <paramref name="web"/>, the silo also serves its dashboard and metrics there. A point with at least
+    /// 20000 first-layer neurons takes <paramref name="threadsPerWidePoint"/> slots and threads.
     /// </summary>
-    public static async Task<EmbeddedCluster> StartAsync(int workerSlots, string? stateDirectory, WebEndpointOptions? web, CancellationToken cancellationToken)
+    public static async Task<EmbeddedCluster> StartAsync(int workerSlots, string? stateDirectory, WebEndpointOptions? web, CancellationToken cancellationToken, int threadsPerWidePoint = 1)
     {
         WebApplicationBuilder? webBuilder = web is null ? null : WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] }).AddSiloWeb(web);
         IHostApplicationBuilder builder = webBuilder ?? (IHostApplicationBuilder)Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
@@ -43,7 +44,7 @@ internal sealed class EmbeddedCluster : IAsyncDisposable
         builder.UseOrleans(silo =>
         {
             silo.UseEmbeddedCluster(clusterId: $"embedded-{Environment.ProcessId}", stateDirectory)
-                .AddMeanFieldCluster(new WorkerOptions { Slots = workerSlots });
+                .AddMeanFieldCluster(new WorkerOptions { Slots = workerSlots, ThreadsPerWidePoint = threadsPerWidePoint });
             if (web is not null)
             {
                 silo.AddSiloDashboard(web);

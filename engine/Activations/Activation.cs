@@ -1,3 +1,4 @@
+using MeanFieldCluster.Engine.Kernels;
 using MeanFieldCluster.Engine.Specs;
 
 namespace MeanFieldCluster.Engine.Activations;
@@ -51,6 +52,7 @@ public abstract class Activation
 public sealed class Ramp : Activation
 {
     private readonly double _t1, _t2, _s1, _s2, _slope;
+    private readonly ActivationKernel<double> _kernel;
 
     /// <summary>Creates a ramp; requires t2 &gt; t1.</summary>
     public Ramp(double t1, double t2, double s1, double s2)
@@ -62,6 +64,7 @@ public sealed class Ramp : Activation
 
         (_t1, _t2, _s1, _s2) = (t1, t2, s1, s2);
         _slope = (s2 - s1) / (t2 - t1);
+        _kernel = new ActivationKernel<double>(new ActivationSpec(ActivationKinds.Ramp, t1, t2, s1, s2));
     }
 
     /// <inheritdoc/>
@@ -74,16 +77,8 @@ public sealed class Ramp : Activation
     public override double Derivative(double z) => z > _t1 && z < _t2 ? _slope : 0.0;
 
     /// <inheritdoc/>
-    public override void Apply(ReadOnlySpan<double> z, Span<double> value, Span<double> derivative)
-    {
-        for (int i = 0; i < z.Length; i++)
-        {
-            double zi = z[i];
-            bool inside = zi > _t1 && zi < _t2;
-            value[i] = inside ? _s1 + (_slope * (zi - _t1)) : zi <= _t1 ? _s1 : _s2;
-            derivative[i] = inside ? _slope : 0.0;
-        }
-    }
+    public override void Apply(ReadOnlySpan<double> z, Span<double> value, Span<double> derivative) =>
+        _kernel.Apply(z, value, derivative, Simd.Best); // the same operations per element, vectorized
 }
 
 /// <summary>max(0, z); derivative 1 for z &gt; 0, else 0.</summary>
@@ -97,6 +92,12 @@ public sealed class Relu : Activation
 
     /// <inheritdoc/>
     public override double Derivative(double z) => z > 0 ? 1.0 : 0.0;
+
+    /// <inheritdoc/>
+    public override void Apply(ReadOnlySpan<double> z, Span<double> value, Span<double> derivative) =>
+        Kernel.Apply(z, value, derivative, Simd.Best);
+
+    private static ActivationKernel<double> Kernel { get; } = new(new ActivationSpec(ActivationKinds.Relu));
 }
 
 /// <summary>tanh(z); derivative 1 - tanh²(z).</summary>

@@ -23,8 +23,6 @@ public sealed class ReplicaRunner
     private readonly DataModel _data;
     private readonly TestSet? _testSet;
     private readonly RadialPdeSnapshot? _reference;
-    private readonly double[] _xs;
-    private readonly double[] _ys;
     private readonly XiSchedule _xi;
 
     /// <summary>Prepares the runner of a large-deviations batch point; <paramref name="reference"/> is the limit's law at T for w1-to-reference.</summary>
@@ -43,8 +41,6 @@ public sealed class ReplicaRunner
         _data = data;
         _testSet = testSet;
         _reference = reference;
-        _xs = new double[spec.Training.BatchSize * data.Dimension];
-        _ys = new double[spec.Training.BatchSize];
         _xi = XiSchedule.FromSpec(spec.Training.Xi);
     }
 
@@ -72,22 +68,17 @@ public sealed class ReplicaRunner
         MeanFieldNetwork network = MeanFieldNetwork.Initialize(_spec.Model, _data.Dimension, _point.Widths, _point.Gamma, ref init);
         var rng = RandomStreams.Create(_spec.Seed, RandomStreams.Purpose.Training, [.. PointKeys.WithStepSize(_point), r]);
         var noise = RandomStreams.Create(_spec.Seed, RandomStreams.Purpose.Noise, [.. PointKeys.WithStepSize(_point), r]);
-        double beta = _spec.Training.Beta ?? double.PositiveInfinity;
-        int d = _data.Dimension;
+        SgdStepper stepper = SgdStepper.Create(_spec, network, _data, rng, noise);
         for (long k = 0; k < _point.Steps; k++)
         {
-            for (int s = 0; s < _ys.Length; s++)
-            {
-                _ys[s] = _data.Sample(ref rng, _xs.AsSpan(s * d, d));
-            }
-
             double stepSize = _point.StepSize * _xi.Value(k * _point.StepSize);
-            if (!double.IsFinite(network.SgdStep(_xs, _ys, stepSize, _spec.Training.Ridge, beta, ref noise)))
+            if (!double.IsFinite(stepper.Step(stepSize)))
             {
                 return double.NaN;
             }
         }
 
+        stepper.Publish();
         return Functional(network);
     }
 

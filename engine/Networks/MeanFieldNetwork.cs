@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Numerics.Tensors;
 using MeanFieldCluster.Engine.Activations;
+using MeanFieldCluster.Engine.Kernels;
 using MeanFieldCluster.Engine.Randomness;
 using MeanFieldCluster.Engine.Specs;
 
@@ -158,13 +159,8 @@ public sealed class MeanFieldNetwork
     /// <summary>Writes the first-layer pre-activations u_{1,i} = &lt;w_i, x&gt; + b_{1,i} into <paramref name="u"/>.</summary>
     public void FirstPreActivations(ReadOnlySpan<double> x, Span<double> u)
     {
-        int d = Dimension;
-        ReadOnlySpan<double> w = FirstLayer;
-        ReadOnlySpan<double> b = Bias(1);
-        for (int i = 0; i < Widths[0]; i++)
-        {
-            u[i] = TensorPrimitives.Dot(w.Slice(i * d, d), x) + b[i];
-        }
+        // The engine's fixed-order inner products (engine/Kernels), four neurons at a time.
+        RowKernels.Forward<double>(FirstLayer, Dimension, 0, Widths[0], x, 1.0, Bias(1), u, Simd.Best);
     }
 
     /// <summary>Writes every layer's pre-activations for input <paramref name="x"/>: element ℓ-1 of the result has length N_ℓ.</summary>
@@ -289,19 +285,11 @@ public sealed class MeanFieldNetwork
         _sigma.Apply(s.U[0], s.H[0], s.DH[0]);
         for (int l = 1; l < Layers; l++)
         {
-            ReadOnlySpan<double> weights = Hidden(l);
-            ReadOnlySpan<double> bias = Bias(l + 1);
-            double[] input = s.H[l - 1];
-            int fanIn = Widths[l - 1];
-            for (int j = 0; j < Widths[l]; j++)
-            {
-                s.U[l][j] = (_normalizer[l - 1] * TensorPrimitives.Dot(weights.Slice(j * fanIn, fanIn), input)) + bias[j];
-            }
-
+            RowKernels.Forward<double>(Hidden(l), Widths[l - 1], 0, Widths[l], s.H[l - 1], _normalizer[l - 1], Bias(l + 1), s.U[l], Simd.Best);
             _sigma.Apply(s.U[l], s.H[l], s.DH[l]);
         }
 
-        return _normalizer[^1] * TensorPrimitives.Dot(Output, s.H[^1]);
+        return _normalizer[^1] * Dot.Compute<double>(Output, s.H[^1]);
     }
 
     // δ_{L,j} = N_L^{-γ_L} c_j σ'(u_{L,j});  δ_{ℓ,i} = σ'(u_{ℓ,i}) N_ℓ^{-γ_ℓ} Σ_j W^ℓ_{ji} δ_{ℓ+1,j}.

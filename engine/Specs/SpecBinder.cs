@@ -599,9 +599,10 @@ internal static partial class SpecBinder
         long? batchSize = t.Integer(F.BatchSize, L.BatchSize, 1);
         double? ridge = t.Number(F.Ridge, L.NonNegative, 0.0);
         ok &= ReadBeta(t, out double? beta);
-        return !ok || xi is null || batchSize is null || ridge is null
+        string? precision = t.Choice(F.Precision, "precision", Precisions.All, Precisions.Float64);
+        return !ok || xi is null || batchSize is null || ridge is null || precision is null
             ? null
-            : new TrainingSpec(horizon, steps, xi, (int)batchSize.Value, ridge.Value, beta);
+            : new TrainingSpec(horizon, steps, xi, (int)batchSize.Value, ridge.Value, beta, precision);
     }
 
     /// <summary>Checks that exactly one of horizon (or its alias T) and steps is given.</summary>

@@ -75,6 +75,7 @@ internal static class SpecFields
     public const string BatchSize = "batch_size";
     public const string Ridge = "ridge";
     public const string Beta = "beta";
+    public const string Precision = "precision";
 
     public const string T0 = "t0";
     public const string Alpha = "alpha";
@@ -112,7 +113,7 @@ internal static class SpecFields
     public static readonly IReadOnlyList<string> TeacherFields = [Width, Activation, Seed];
     public static readonly IReadOnlyList<string> CsvFields = [CsvPath, Label, Features, TestFraction, StandardizeLabel];
 
-    public static readonly IReadOnlyList<string> TrainingFields = [Horizon, HorizonAlias, Steps, Xi, BatchSize, Ridge, Beta];
+    public static readonly IReadOnlyList<string> TrainingFields = [Horizon, HorizonAlias, Steps, Xi, BatchSize, Ridge, Beta, Precision];
     public static readonly IReadOnlyList<string> XiFields = [Kind, T0, Alpha];
     public static readonly IReadOnlyList<string> PowerParameters = [T0, Alpha];
 

@@ -201,6 +201,7 @@ public static class SpecWriter
             w.WriteNull(F.Beta);
         }
 
+        w.WriteString(F.Precision, training.Precision);
         w.WriteEndObject();
     }
 

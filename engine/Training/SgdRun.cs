@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using MeanFieldCluster.Engine.Data;
 using MeanFieldCluster.Engine.Limit;
 using MeanFieldCluster.Engine.Networks;
@@ -62,23 +63,37 @@ public sealed class SgdRun
     private readonly DataModel _data;
     private readonly MeanFieldNetwork _network;
     private readonly FeatureExtractor _features;
-    private readonly double[] _xs;
-    private readonly double[] _ys;
+    private readonly SgdStepper _stepper;
     private readonly double[] _featureScratch;
-    private readonly double _beta;
     private readonly XiSchedule _xi;
     private readonly List<RiskPoint> _risk = [];
     private readonly List<MeasureSnapshot> _snapshots = [];
     private readonly List<HistogramSnapshot> _histograms = [];
     private readonly List<RawDump> _raw = [];
-    private Xoshiro256 _rng;
-    private Xoshiro256 _noise;
+    private static long s_processStepTicks;
+    private static long s_processAdvanceTicks;
+    private long _stepTicks;
     private int _nextRisk;
     private int _nextSnapshot;
     private int _nextRaw;
 
     /// <summary>Starts a run at step 0. <paramref name="data"/> and <paramref name="testSet"/> may be shared by points of one sweep.</summary>
     public SgdRun(SweepSpec spec, PointSpec point, DataModel data, TestSet testSet)
+        : this(spec, point, data, testSet, null, null)
+    {
+    }
+
+    /// <summary>Continues a run from a checkpoint taken by <see cref="Capture"/> on a run of the same spec and point.</summary>
+    public SgdRun(SweepSpec spec, PointSpec point, DataModel data, TestSet testSet, SgdCheckpoint checkpoint)
+        : this(spec, point, data, testSet, checkpoint ?? throw new ArgumentNullException(nameof(checkpoint)), null)
+    {
+    }
+
+    /// <summary>
+    /// Starts a run (<paramref name="checkpoint"/> null) or continues one from a checkpoint, with execution
+    /// settings <paramref name="options"/> (threads, kernel width) that never change the numbers.
+    /// </summary>
+    public SgdRun(SweepSpec spec, PointSpec point, DataModel data, TestSet testSet, SgdCheckpoint? checkpoint, SgdStepperOptions? options)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(point);
@@ -91,39 +106,33 @@ public sealed class SgdRun
         var initRng = RandomStreams.Create(spec.Seed, RandomStreams.Purpose.Initialization, PointKeys.Of(point));
         _network = MeanFieldNetwork.Initialize(spec.Model, data.Dimension, point.Widths, point.Gamma, ref initRng);
         _features = new FeatureExtractor(spec, point, _network);
-        _rng = RandomStreams.Create(spec.Seed, RandomStreams.Purpose.Training, PointKeys.WithStepSize(point));
-        _noise = RandomStreams.Create(spec.Seed, RandomStreams.Purpose.Noise, PointKeys.WithStepSize(point));
-        _beta = spec.Training.Beta ?? double.PositiveInfinity;
+        var rng = RandomStreams.Create(spec.Seed, RandomStreams.Purpose.Training, PointKeys.WithStepSize(point));
+        var noise = RandomStreams.Create(spec.Seed, RandomStreams.Purpose.Noise, PointKeys.WithStepSize(point));
         _xi = XiSchedule.FromSpec(spec.Training.Xi);
-        int batch = spec.Training.BatchSize;
-        _xs = new double[batch * data.Dimension];
-        _ys = new double[batch];
         _featureScratch = new double[_features.MaxLength];
-    }
-
-    /// <summary>Continues a run from a checkpoint taken by <see cref="Capture"/> on a run of the same spec and point.</summary>
-    public SgdRun(SweepSpec spec, PointSpec point, DataModel data, TestSet testSet, SgdCheckpoint checkpoint)
-        : this(spec, point, data, testSet)
-    {
-        ArgumentNullException.ThrowIfNull(checkpoint);
-        if (checkpoint.Parameters.Length != _network.ParameterCount)
+        if (checkpoint is not null)
         {
-            throw new ArgumentException("The checkpoint does not belong to this point: parameter count differs.", nameof(checkpoint));
+            if (checkpoint.Parameters.Length != _network.ParameterCount)
+            {
+                throw new ArgumentException("The checkpoint does not belong to this point: parameter count differs.", nameof(checkpoint));
+            }
+
+            checkpoint.Parameters.CopyTo(_network.Theta, 0);
+            rng = new Xoshiro256(checkpoint.Rng);
+            noise = new Xoshiro256(checkpoint.NoiseRng);
+            Step = checkpoint.Step;
+            Status = checkpoint.Status;
+            _risk.AddRange(checkpoint.Risk);
+            _snapshots.AddRange(checkpoint.Snapshots);
+            _histograms.AddRange(checkpoint.Histograms);
+            _raw.AddRange(checkpoint.Raw);
+            Dependence = checkpoint.Dependence;
+            _nextRisk = CountDone(point.RiskSteps, _risk.Select(r => r.Step));
+            _nextSnapshot = CountDone(point.SnapshotSteps, _snapshots.Select(s => s.Step));
+            _nextRaw = CountDone(point.RawSteps, _raw.Select(r => r.Step));
         }
 
-        checkpoint.Parameters.CopyTo(_network.Theta, 0);
-        _rng = new Xoshiro256(checkpoint.Rng);
-        _noise = new Xoshiro256(checkpoint.NoiseRng);
-        Step = checkpoint.Step;
-        Status = checkpoint.Status;
-        _risk.AddRange(checkpoint.Risk);
-        _snapshots.AddRange(checkpoint.Snapshots);
-        _histograms.AddRange(checkpoint.Histograms);
-        _raw.AddRange(checkpoint.Raw);
-        Dependence = checkpoint.Dependence;
-        _nextRisk = CountDone(point.RiskSteps, _risk.Select(r => r.Step));
-        _nextSnapshot = CountDone(point.SnapshotSteps, _snapshots.Select(s => s.Step));
-        _nextRaw = CountDone(point.RawSteps, _raw.Select(r => r.Step));
+        _stepper = SgdStepper.Create(spec, _network, data, rng, noise, options);
     }
 
     /// <summary>Steps done so far.</summary>
@@ -163,11 +172,32 @@ public sealed class SgdRun
     public long Advance(long maxSteps, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxSteps);
+        long entered = Stopwatch.GetTimestamp(), ticksBefore = _stepTicks;
+        try
+        {
+            return AdvanceCore(maxSteps, cancellationToken);
+        }
+        finally
+        {
+            Interlocked.Add(ref s_processStepTicks, _stepTicks - ticksBefore);
+            Interlocked.Add(ref s_processAdvanceTicks, Stopwatch.GetTimestamp() - entered);
+        }
+    }
+
+    /// <summary>
+    /// Wall time spent in SGD steps (sampling and updates) by every run of this process so far, summed over
+    /// threads: with the wall time of a sweep and its worker slots, the share of the workers' time spent in
+    /// the SGD loop.
+    /// </summary>
+    public static TimeSpan ProcessStepTime => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref s_processStepTicks));
+
+    /// <summary>Wall time spent in <see cref="Advance"/> (steps plus the observations taken inside it) by every run of this process so far.</summary>
+    public static TimeSpan ProcessAdvanceTime => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref s_processAdvanceTicks));
+
+    private long AdvanceCore(long maxSteps, CancellationToken cancellationToken)
+    {
         long start = Step;
         long stop = Math.Min(TotalSteps, Step + maxSteps);
-        int d = _data.Dimension;
-        int batch = _ys.Length;
-        double ridge = _spec.Training.Ridge;
         while (Status == RunStatus.Running)
         {
             if (Step % DivergenceCheckInterval == 0 && ExceedsBound())
@@ -189,32 +219,48 @@ public sealed class SgdRun
                 break;
             }
 
-            if (((Step - start) & 0xFFF) == 0)
+            cancellationToken.ThrowIfCancellationRequested();
+
+            // Steps up to the next event (observation, divergence check, end of chunk) without per-step checks.
+            long until = Math.Min(Math.Min(stop, NextObservationStep()), ((Step / DivergenceCheckInterval) + 1) * DivergenceCheckInterval);
+            long began = Stopwatch.GetTimestamp();
+            while (Step < until)
             {
-                cancellationToken.ThrowIfCancellationRequested();
+                double stepSize = _point.StepSize * Xi(Step * _point.StepSize);
+                double residual = _stepper.Step(stepSize);
+                Step++;
+                if (!double.IsFinite(residual))
+                {
+                    Status = RunStatus.Diverged;
+                    break;
+                }
             }
 
-            for (int s = 0; s < batch; s++)
-            {
-                _ys[s] = _data.Sample(ref _rng, _xs.AsSpan(s * d, d));
-            }
+            _stepTicks += Stopwatch.GetTimestamp() - began;
+        }
 
-            double stepSize = _point.StepSize * Xi(Step * _point.StepSize);
-            double residual = _network.SgdStep(_xs, _ys, stepSize, ridge, _beta, ref _noise);
-            Step++;
-            if (!double.IsFinite(residual))
-            {
-                Status = RunStatus.Diverged;
-            }
+        if (Status != RunStatus.Running)
+        {
+            _stepper.Publish();
         }
 
         return Step - start;
     }
 
+    /// <summary>Wall time spent in SGD steps by this object (sampling and updates; observations and checkpoints excluded).</summary>
+    public TimeSpan StepTime => Stopwatch.GetElapsedTime(0, _stepTicks);
+
+    /// <summary>The precision the steps run in.</summary>
+    public string Precision => _stepper.Precision;
+
     /// <summary>Captures the state between chunks.</summary>
-    public SgdCheckpoint Capture() => new(
-        Step, Status, _rng.GetState(), _noise.GetState(), (double[])_network.Theta.Clone(),
-        [.. _risk], [.. _snapshots], [.. _histograms], [.. _raw], Dependence);
+    public SgdCheckpoint Capture()
+    {
+        _stepper.Publish();
+        return new(
+            Step, Status, _stepper.RngState, _stepper.NoiseState, (double[])_network.Theta.Clone(),
+            [.. _risk], [.. _snapshots], [.. _histograms], [.. _raw], Dependence);
+    }
 
     /// <summary>The summary a sweep aggregates.</summary>
     public PointOutcome ToOutcome() => new(_point, Status, Step, [.. _risk], [.. _snapshots], Dependence);
@@ -224,12 +270,43 @@ public sealed class SgdRun
 
     private bool ExceedsBound()
     {
-        double max = _network.MaxAbsParameter();
+        double max = _stepper.MaxAbsParameter();
         return !(max <= _spec.Model.DivergenceBound);
+    }
+
+    private long NextObservationStep()
+    {
+        long next = long.MaxValue;
+        if (_nextRisk < _point.RiskSteps.Count)
+        {
+            next = Math.Min(next, _point.RiskSteps[_nextRisk]);
+        }
+
+        if (_nextSnapshot < _point.SnapshotSteps.Count)
+        {
+            next = Math.Min(next, _point.SnapshotSteps[_nextSnapshot]);
+        }
+
+        if (_nextRaw < _point.RawSteps.Count)
+        {
+            next = Math.Min(next, _point.RawSteps[_nextRaw]);
+        }
+
+        // Planned steps are ascending; one already behind (never the case for a valid plan) must not stall the loop.
+        return next > Step ? next : long.MaxValue;
     }
 
     private void Observe()
     {
+        bool due = (_nextRisk < _point.RiskSteps.Count && _point.RiskSteps[_nextRisk] == Step)
+            || (_nextSnapshot < _point.SnapshotSteps.Count && _point.SnapshotSteps[_nextSnapshot] == Step)
+            || (_nextRaw < _point.RawSteps.Count && _point.RawSteps[_nextRaw] == Step);
+        if (!due)
+        {
+            return;
+        }
+
+        _stepper.Publish();
         double time = Step * _point.StepSize;
         if (_nextRisk < _point.RiskSteps.Count && _point.RiskSteps[_nextRisk] == Step)
         {
@@ -283,6 +360,7 @@ public sealed class SgdRun
     // (W^1_{ji}, b_{2,j}, mean outgoing weight of j) over edges (i, j) drawn uniformly (MATH section 5).
     private void MeasureDependence()
     {
+        _stepper.Publish();
         DependenceSpec settings = _spec.Observe.Dependence ?? new DependenceSpec();
         if (_network.Layers < 2 || settings.Pairs < 2)
         {

@@ -22,6 +22,7 @@ public sealed partial class SweepPointGrain(
     [PersistentState("point", GrainKeys.Storage)] IPersistentState<PointGrainState> state,
     WorkScheduler scheduler,
     MeanFieldMetrics metrics,
+    WorkerOptions workerOptions,
     ILogger<SweepPointGrain> logger) : Grain, ISweepPointGrain, IRemindable
 {
     private const string ResumeReminder = "resume";
@@ -161,7 +162,10 @@ public sealed partial class SweepPointGrain(
         IDisposable? active = null;
         try
         {
-            using IDisposable slot = await scheduler.AcquireAsync(_cancellation.Token);
+            // A wide point may take several slots and run its first-layer passes on that many threads (same numbers).
+            var stepper = new SgdStepperOptions { Threads = workerOptions.ThreadsPerWidePoint };
+            int threads = assignment.Mode is null && assignment.Widths[0] >= stepper.ParallelMinWidth ? Math.Clamp(stepper.Threads, 1, scheduler.Slots) : 1;
+            using IDisposable slot = await scheduler.AcquireAsync(threads, _cancellation.Token);
             active = metrics.PointActive(largeDeviations);
             clock.Start();
             state.State.Attempts++;
@@ -185,7 +189,7 @@ public sealed partial class SweepPointGrain(
             {
                 DataModel data = DataModel.Create(spec.Data, spec.Seed);
                 TestSet testSet = TestSet.For(data, spec.Observe.TestSamples, spec.Seed);
-                return checkpoint is null ? new SgdRun(spec, point, data, testSet) : new SgdRun(spec, point, data, testSet, checkpoint.ToEngine());
+                return new SgdRun(spec, point, data, testSet, checkpoint?.ToEngine(), stepper with { Threads = threads });
             });
             await RunChunks(run, sweep, InitialChunk(point, spec));
             result = Mapping.ToResult(assignment.Index, MapState(run.Status), run, null, clock.Elapsed.TotalSeconds);

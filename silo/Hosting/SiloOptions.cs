@@ -81,6 +81,9 @@ public sealed class SiloOptions
     /// <summary>Worker slots: points computing at once on this silo (default: the processor count).</summary>
     public int Workers { get; set; } = Environment.ProcessorCount;
 
+    /// <summary>Worker slots (threads) one wide point (N_1 ≥ 20000) takes, up to <see cref="Workers"/> (default 1); never changes the numbers.</summary>
+    public int ThreadsPerWidePoint { get; set; } = 1;
+
     /// <summary>Declare a silo dead after about 3 s of silence instead of Orleans' default (for tests and small local clusters).</summary>
     public bool FastFailureDetection { get; set; }
 
@@ -156,6 +159,11 @@ public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
         if (options.Workers < 1 || options.Workers > 1024)
         {
             errors.Add($"--workers: {options.Workers} is not allowed; expected an integer from 1 to 1024");
+        }
+
+        if (options.ThreadsPerWidePoint < 1 || options.ThreadsPerWidePoint > 1024)
+        {
+            errors.Add($"--threads-per-wide-point: {options.ThreadsPerWidePoint} is not allowed; expected an integer from 1 to 1024");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -20,6 +20,12 @@ public sealed class WorkerOptions
 
     /// <summary>The largest point this silo accepts in a submitted sweep.</summary>
     public ResourceBudget Budget { get; set; } = ResourceBudget.Default;
+
+    /// <summary>
+    /// Worker slots (threads) one wide point (first layer of at least 20000 neurons) takes, up to
+    /// <see cref="Slots"/>; 1 (the default) keeps every point on one core. Never changes the numbers.
+    /// </summary>
+    public int ThreadsPerWidePoint { get; set; } = 1;
 }
 
 /// <summary>What a silo admits: where csv data may come from, and how large a point may be.</summary>
@@ -36,6 +42,7 @@ public static class SiloSetup
         ArgumentNullException.ThrowIfNull(silo);
         WorkerOptions o = options ?? new WorkerOptions();
         silo.Services.AddSingleton(_ => new WorkScheduler(o.Slots));
+        silo.Services.AddSingleton(o);
         silo.Services.AddSingleton(new SweepPolicy(o.DataRoot, o.Budget));
         silo.Services.AddMetrics();
         silo.Services.TryAddSingleton<MeanFieldMetrics>();

@@ -96,7 +96,7 @@ public sealed class SpecTrainingObserveTests
     public void An_unknown_training_field_lists_the_new_fields()
     {
         Assert.Equal(
-            "unknown field 'lr'; allowed fields: horizon, T, steps, xi, batch_size, ridge, beta",
+            "unknown field 'lr'; allowed fields: horizon, T, steps, xi, batch_size, ridge, beta, precision",
             ErrorsWith("training.lr=1").At("training.lr").Message);
     }
 

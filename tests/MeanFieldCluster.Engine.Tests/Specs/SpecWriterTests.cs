@@ -69,7 +69,8 @@ public sealed class SpecWriterTests
                 },
                 "batch_size": 1,
                 "ridge": 0,
-                "beta": null
+                "beta": null,
+                "precision": "float64"
               },
               "observe": {
                 "test_samples": 2000,
@@ -144,7 +145,7 @@ public sealed class SpecWriterTests
     {
         JsonNode training = JsonNode.Parse(SpecWriter.ToJson(Yaml(MinimalYaml, "training.horizon=null", "training.steps=1000")))!["training"]!;
 
-        Assert.Equal("""{"steps":1000,"xi":{"kind":"constant"},"batch_size":1,"ridge":0,"beta":null}""", training.ToJsonString());
+        Assert.Equal("""{"steps":1000,"xi":{"kind":"constant"},"batch_size":1,"ridge":0,"beta":null,"precision":"float64"}""", training.ToJsonString());
     }
 
     [Fact]
@@ -192,7 +193,7 @@ public sealed class SpecWriterNewFieldTests
             """{"kind":"teacher-student","d":8,"teacher":{"width":5,"activation":{"kind":"tanh"},"seed":11},"noise":0.25}""",
             root["data"]!.ToJsonString());
         Assert.Equal(
-            """{"steps":400,"xi":{"kind":"power","t0":2,"alpha":0.75},"batch_size":4,"ridge":0.01,"beta":1000}""",
+            """{"steps":400,"xi":{"kind":"power","t0":2,"alpha":0.75},"batch_size":4,"ridge":0.01,"beta":1000,"precision":"float64"}""",
             root["training"]!.ToJsonString());
         Assert.Equal(
             """{"test_samples":500,"risk_times":{"count":11,"spacing":"log"},"snapshot_times":[0,1,2],"quantiles":64,"histogram_bins":0,"raw_times":[2,0,1],"sliced_directions":4,"edge_sample":100,"dependence":{"pairs":50,"permutations":99},"risk":"test"}""",

@@ -1,0 +1,195 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using BenchmarkDotNet.Running;
+using MeanFieldCluster.Bench;
+using MeanFieldCluster.Engine.Kernels;
+using MeanFieldCluster.Engine.Specs;
+
+// dotnet run -c Release --project bench -- --json FILE [--quick] [--no-references]
+// dotnet run -c Release --project bench -- kernels [BenchmarkDotNet arguments, e.g. --filter '*']
+if (args.Length > 0 && args[0] == "kernels")
+{
+    BenchmarkSwitcher.FromAssembly(typeof(KernelBenchmarks).Assembly).Run(args[1..]);
+    return 0;
+}
+
+string? json = null;
+bool quick = false, references = true;
+for (int i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--json" when i + 1 < args.Length:
+            json = args[++i];
+            break;
+        case "--quick":
+            quick = true;
+            break;
+        case "--no-references":
+            references = false;
+            break;
+        default:
+            Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: mfc-bench --json FILE [--quick] [--no-references] | mfc-bench kernels [BenchmarkDotNet arguments]");
+            return 2;
+    }
+}
+
+if (json is null)
+{
+    Console.Error.WriteLine("--json FILE is required: the file the results are written to (a JSON array, one object per case).");
+    return 2;
+}
+
+var clock = System.Diagnostics.Stopwatch.StartNew();
+string cpu = Machine.CpuModel();
+Console.WriteLine($"Machine: {cpu}, {Environment.ProcessorCount} cores, kernels at {Simd.Best}, {RuntimeInformation.FrameworkDescription}, load average {Machine.LoadAverage()}");
+Console.WriteLine(quick ? "Mode: --quick (short timings)" : "Mode: full timings");
+
+(double Warm, double Repeat, int Repeats, double Triad, double RefSeconds, int RefRepeats) timing = quick
+    ? (0.3, 0.1, 5, 0.3, 0.3, 3)
+    : (1.0, 0.4, 7, 1.0, 1.0, 5);
+
+var rows = new List<Row>();
+foreach (BenchCase c in BenchCase.All)
+{
+    EngineTimer.Result ours = EngineTimer.Measure(c, timing.Warm, timing.Repeat, timing.Repeats);
+    int size = c.Dtype == Precisions.Float32 ? 4 : 8;
+    long first = (long)c.Width * c.D, hidden = c.Layers == 2 ? (long)c.Width * c.Width : 0;
+
+    // Bytes a fused step reads and writes: the first layer read once and its updated rows written once, an
+    // inner matrix read and written once, and the length-N vectors of the step's passes (BenchCase.VectorPasses).
+    double bytes = size * ((first * (1 + ours.RowsWrittenFraction)) + (2.0 * hidden) + ((double)c.VectorPasses * c.Width));
+    long workingSet = size * (first + hidden + ((long)c.VectorPasses * c.Width / 2));
+    double roofline = Triad.Gbps(workingSet, timing.Triad, timing.Repeats);
+    double achieved = bytes / (ours.UsPerStep * 1e-6) / 1e9;
+    rows.Add(new Row(c, ours, bytes, workingSet, achieved, roofline));
+    Console.WriteLine($"  {c.Name,-26} {ours.UsPerStep,10:F2} us/step ({ours.CpuUsPerStep,8:F2} us cpu)  {achieved,7:F1} GB/s of {roofline,6:F1} triad  ({ours.RowsWrittenFraction:P0} of first-layer rows written)");
+}
+
+string work = Path.Combine(Path.GetTempPath(), $"mfc-bench-{Environment.ProcessId}");
+Directory.CreateDirectory(work);
+var timings = new Dictionary<string, Dictionary<string, double>>();
+var found = new List<Reference>();
+if (references)
+{
+    foreach (string library in new[] { "torch", "numpy" })
+    {
+        if (Reference.Find(library) is { } reference)
+        {
+            Console.WriteLine($"Running the {library} reference ...");
+            try
+            {
+                timings[library] = reference.Time(BenchCase.All, work, timing.RefSeconds, timing.RefRepeats);
+                found.Add(reference);
+            }
+            catch (InvalidOperationException ex)
+            {
+                Console.WriteLine($"The {library} reference gave no timings: {ex.Message}");
+            }
+        }
+    }
+}
+
+Dictionary<string, Dictionary<string, double>> checks = found.Count > 0 ? Verification.Run(found, Path.Combine(work, "verify")) : [];
+var output = rows.Select(r => r.ToJson(timings, checks, found, cpu)).ToList();
+File.WriteAllText(json, JsonSerializer.Serialize(output, new JsonSerializerOptions { WriteIndented = true }));
+Directory.Delete(work, recursive: true);
+
+Console.WriteLine();
+Console.WriteLine(Row.Header);
+foreach (Dictionary<string, object?> o in output)
+{
+    Console.WriteLine(Row.Format(o));
+}
+
+Console.WriteLine();
+foreach ((string model, Dictionary<string, double> perLibrary) in checks)
+{
+    Console.WriteLine($"Reference check, {model}: {string.Join(", ", perLibrary.Select(p => $"{p.Key} differs from the engine by at most {p.Value:E1} (relative) after {Verification.Steps} steps"))}");
+}
+
+if (found.Count < 2)
+{
+    Console.WriteLine($"Reference timings missing: {Reference.InstallHint}");
+}
+
+Console.WriteLine($"Wrote {json} in {clock.Elapsed.TotalSeconds:F0} s.");
+return 0;
+
+/// <summary>One case's figures.</summary>
+internal sealed record Row(BenchCase Case, EngineTimer.Result Ours, double Bytes, long WorkingSet, double Achieved, double Roofline)
+{
+    public const string Header = "case                        us/step   torch   numpy  x torch  x numpy   GB/s  triad  roofline";
+
+    public Dictionary<string, object?> ToJson(Dictionary<string, Dictionary<string, double>> timings, Dictionary<string, Dictionary<string, double>> checks, IReadOnlyList<Reference> references, string cpu)
+    {
+        double? torch = timings.TryGetValue("torch", out var t) && t.TryGetValue(Case.Name, out double tv) ? tv : null;
+        double? numpy = timings.TryGetValue("numpy", out var n) && n.TryGetValue(Case.Name, out double nv) ? nv : null;
+        checks.TryGetValue(Case.Model, out Dictionary<string, double>? check);
+        return new Dictionary<string, object?>
+        {
+            ["name"] = Case.Name,
+            ["model"] = Case.Model,
+            ["width"] = Case.Width,
+            ["d"] = Case.D,
+            ["dtype"] = Case.Dtype,
+            ["us_per_step"] = Round(Ours.UsPerStep),
+            ["torch_us_per_step"] = Round(torch),
+            ["numpy_us_per_step"] = Round(numpy),
+            ["ratio_vs_torch"] = Round(torch / Ours.UsPerStep),
+            ["ratio_vs_numpy"] = Round(numpy / Ours.UsPerStep),
+            ["bytes_per_step"] = Math.Round(Bytes),
+            ["achieved_gbps"] = Round(Achieved),
+            ["roofline_gbps"] = Round(Roofline),
+            ["roofline_fraction"] = Round(Achieved / Roofline),
+            ["working_set_bytes"] = WorkingSet,
+            ["first_layer_rows_written_fraction"] = Round(Ours.RowsWrittenFraction),
+            ["cpu_us_per_step"] = Round(Ours.CpuUsPerStep),
+            ["steps_per_repeat"] = Ours.StepsPerRepeat,
+            ["kernel_width"] = Simd.Best.ToString(),
+            ["torch_version"] = references.FirstOrDefault(r => r.Library == "torch")?.Version,
+            ["numpy_version"] = references.FirstOrDefault(r => r.Library == "numpy")?.Version,
+            ["torch_max_rel_diff"] = check is not null && check.TryGetValue("torch", out double dt) ? dt : null,
+            ["numpy_max_rel_diff"] = check is not null && check.TryGetValue("numpy", out double dn) ? dn : null,
+            ["cpu"] = cpu,
+        };
+    }
+
+    public static string Format(Dictionary<string, object?> o)
+    {
+        static string F(object? v, string format) => v is double d ? d.ToString(format, CultureInfo.InvariantCulture) : "-";
+        return $"{o["name"],-26} {F(o["us_per_step"], "F2"),9} {F(o["torch_us_per_step"], "F1"),7} {F(o["numpy_us_per_step"], "F1"),7} {F(o["ratio_vs_torch"], "F1"),8} {F(o["ratio_vs_numpy"], "F1"),8} {F(o["achieved_gbps"], "F1"),6} {F(o["roofline_gbps"], "F1"),6} {F(o["roofline_fraction"], "F2"),9}";
+    }
+
+    private static double? Round(double? v) => v is { } x && double.IsFinite(x) ? Math.Round(x, 4) : null;
+}
+
+/// <summary>What the machine is.</summary>
+internal static class Machine
+{
+    public static string CpuModel()
+    {
+        try
+        {
+            string? line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+            return line?.Split(':', 2)[1].Trim() ?? RuntimeInformation.ProcessArchitecture.ToString();
+        }
+        catch (IOException)
+        {
+            return RuntimeInformation.ProcessArchitecture.ToString();
+        }
+    }
+
+    public static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
+    }
+}

@@ -1,0 +1,321 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace MeanFieldCluster.Engine.Kernels;
+
+/// <summary>
+/// The SGD step's passes over a row-major weight matrix (rows = neurons, contiguous): the rank-1 update
+/// <c>row_i ← fma(v, k_i, shrink·row_i)</c> with k_i = scale·coef_i, the forward inner products
+/// <c>u_i = s·&lt;row_i, x&gt; + bias_i</c> (the inner product in the fixed order of <see cref="Dot"/>),
+/// and the fused pass that does both for one row before moving to the next, reading and writing each row
+/// once. A row whose k_i is 0 is not written when shrink is 1. Every path (fused or not, any width, any
+/// split of the rows) performs the same operations on every element, so they all give the same bits.
+/// Rows are processed in [<c>first</c>, <c>end</c>), so callers can split a pass into blocks.
+/// </summary>
+public static class RowKernels
+{
+    /// <summary>row_i ← fma(v, scale·coef_i, shrink·row_i) for rows first..end-1 (skipped when scale·coef_i = 0 and shrink = 1).</summary>
+    public static void Update<T>(Span<T> matrix, int cols, int first, int end, ReadOnlySpan<T> v, ReadOnlySpan<T> coef, T scale, T shrink, SimdWidth width)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        Check(matrix.Length, cols, first, end, v.Length, coef.Length);
+        ref T m = ref MemoryMarshal.GetReference(matrix);
+        ref T x = ref MemoryMarshal.GetReference(v);
+        for (int i = first; i < end; i++)
+        {
+            T k = scale * coef[i];
+            if (k != T.Zero || shrink != T.One)
+            {
+                ScaleAdd(ref Unsafe.Add(ref m, (nint)i * cols), ref x, cols, k, shrink, width);
+            }
+        }
+    }
+
+    /// <summary>u_i = s·&lt;row_i, x&gt; + bias_i for rows first..end-1.</summary>
+    public static void Forward<T>(ReadOnlySpan<T> matrix, int cols, int first, int end, ReadOnlySpan<T> x, T s, ReadOnlySpan<T> bias, Span<T> u, SimdWidth width)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        Check(matrix.Length, cols, first, end, x.Length, Math.Min(bias.Length, u.Length));
+        ref T m = ref MemoryMarshal.GetReference(matrix);
+        ref T xr = ref MemoryMarshal.GetReference(x);
+        int i = width == SimdWidth.Vector512 ? Forward512(ref m, cols, first, end, ref xr, s, bias, u) : first;
+        for (; i < end; i++)
+        {
+            u[i] = (s * Dot.Core(ref Unsafe.Add(ref m, (nint)i * cols), ref xr, cols, width)) + bias[i];
+        }
+    }
+
+    /// <summary>
+    /// The fused pass: for each row first..end-1, <see cref="Update{T}"/> with <paramref name="v"/>, then
+    /// u_i = s·&lt;row_i, next&gt; + bias_i with the updated row, before moving to the next row.
+    /// </summary>
+    public static void UpdateForward<T>(Span<T> matrix, int cols, int first, int end, ReadOnlySpan<T> v, ReadOnlySpan<T> coef, T scale, T shrink, ReadOnlySpan<T> next, T s, ReadOnlySpan<T> bias, Span<T> u, SimdWidth width)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        Check(matrix.Length, cols, first, end, v.Length, Math.Min(coef.Length, Math.Min(bias.Length, u.Length)));
+        if (next.Length != cols)
+        {
+            throw new ArgumentException($"next has length {next.Length}; expected the column count {cols}.", nameof(next));
+        }
+
+        ref T m = ref MemoryMarshal.GetReference(matrix);
+        ref T x = ref MemoryMarshal.GetReference(v);
+        ref T xn = ref MemoryMarshal.GetReference(next);
+        switch (width)
+        {
+            case SimdWidth.Vector512:
+                UpdateForward512(ref m, cols, first, end, ref x, coef, scale, shrink, ref xn, s, bias, u);
+                break;
+            case SimdWidth.Vector256:
+                for (int i = first; i < end; i++)
+                {
+                    T k = scale * coef[i];
+                    ref T row = ref Unsafe.Add(ref m, (nint)i * cols);
+                    T dot = k != T.Zero || shrink != T.One ? UpdateDot256(ref row, ref x, ref xn, cols, k, shrink) : Dot.Core256(ref row, ref xn, cols);
+                    u[i] = (s * dot) + bias[i];
+                }
+
+                break;
+            default:
+                for (int i = first; i < end; i++)
+                {
+                    T k = scale * coef[i];
+                    ref T row = ref Unsafe.Add(ref m, (nint)i * cols);
+                    if (k != T.Zero || shrink != T.One)
+                    {
+                        ScaleAddScalar(ref row, ref x, cols, k, shrink);
+                    }
+
+                    u[i] = (s * Dot.CoreScalar(ref row, ref xn, cols)) + bias[i];
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>acc ← fma(row_j, coef_j, acc) for rows j = 0..rows-1 in order (rows with coef_j = 0 skipped): acc += Mᵀ coef.</summary>
+    public static void AccumulateRows<T>(ReadOnlySpan<T> matrix, int cols, int rows, ReadOnlySpan<T> coef, Span<T> acc, SimdWidth width)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        Check(matrix.Length, cols, 0, rows, acc.Length, coef.Length);
+        for (int j = 0; j < rows; j++)
+        {
+            if (coef[j] != T.Zero)
+            {
+                ScaleAdd(matrix.Slice(j * cols, cols), coef[j], T.One, acc, width);
+            }
+        }
+    }
+
+    /// <summary>z_i = (a_i·b_i)·s element-wise (two roundings, in this order, at every width): δ = (c ⊙ σ′)·N^{-γ} in one pass.</summary>
+    public static void MultiplyScaled<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, T s, Span<T> z, SimdWidth width)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (a.Length != b.Length || a.Length != z.Length)
+        {
+            throw new ArgumentException($"The vectors have lengths {a.Length}, {b.Length} and {z.Length}; expected equal lengths.", nameof(z));
+        }
+
+        ref T ar = ref MemoryMarshal.GetReference(a);
+        ref T br = ref MemoryMarshal.GetReference(b);
+        ref T zr = ref MemoryMarshal.GetReference(z);
+        int n = a.Length, i = 0;
+        if (width == SimdWidth.Vector512)
+        {
+            Vector512<T> sv = Vector512.Create(s);
+            for (; i <= n - Vector512<T>.Count; i += Vector512<T>.Count)
+            {
+                (Vector512.LoadUnsafe(ref ar, (nuint)i) * Vector512.LoadUnsafe(ref br, (nuint)i) * sv).StoreUnsafe(ref zr, (nuint)i);
+            }
+        }
+        else if (width == SimdWidth.Vector256)
+        {
+            Vector256<T> sv = Vector256.Create(s);
+            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
+            {
+                (Vector256.LoadUnsafe(ref ar, (nuint)i) * Vector256.LoadUnsafe(ref br, (nuint)i) * sv).StoreUnsafe(ref zr, (nuint)i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            Unsafe.Add(ref zr, i) = Unsafe.Add(ref ar, i) * Unsafe.Add(ref br, i) * s;
+        }
+    }
+
+    /// <summary>y ← fma(x, k, shrink·y), element-wise.</summary>
+    public static void ScaleAdd<T>(ReadOnlySpan<T> x, T k, T shrink, Span<T> y, SimdWidth width)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (x.Length != y.Length)
+        {
+            throw new ArgumentException($"The vectors have lengths {x.Length} and {y.Length}; expected equal lengths.", nameof(y));
+        }
+
+        ScaleAdd(ref MemoryMarshal.GetReference(y), ref MemoryMarshal.GetReference(x), x.Length, k, shrink, width);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ScaleAdd<T>(ref T y, ref T x, int n, T k, T shrink, SimdWidth width)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int j = 0;
+        if (width == SimdWidth.Vector512)
+        {
+            Vector512<T> vk = Vector512.Create(k), vs = Vector512.Create(shrink);
+            for (; j <= n - Vector512<T>.Count; j += Vector512<T>.Count)
+            {
+                Fma.Of(Vector512.LoadUnsafe(ref x, (nuint)j), vk, Vector512.LoadUnsafe(ref y, (nuint)j) * vs).StoreUnsafe(ref y, (nuint)j);
+            }
+        }
+        else if (width == SimdWidth.Vector256)
+        {
+            Vector256<T> vk = Vector256.Create(k), vs = Vector256.Create(shrink);
+            for (; j <= n - Vector256<T>.Count; j += Vector256<T>.Count)
+            {
+                Fma.Of(Vector256.LoadUnsafe(ref x, (nuint)j), vk, Vector256.LoadUnsafe(ref y, (nuint)j) * vs).StoreUnsafe(ref y, (nuint)j);
+            }
+        }
+
+        ScaleAddScalar(ref Unsafe.Add(ref y, j), ref Unsafe.Add(ref x, j), n - j, k, shrink);
+    }
+
+    private static void ScaleAddScalar<T>(ref T y, ref T x, int n, T k, T shrink)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        for (int j = 0; j < n; j++)
+        {
+            ref T w = ref Unsafe.Add(ref y, j);
+            w = Fma.Of(Unsafe.Add(ref x, j), k, w * shrink);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T UpdateDot512<T>(ref T row, ref T v, ref T next, int n, T k, T shrink)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        Vector512<T> vk = Vector512.Create(k), vs = Vector512.Create(shrink);
+        Vector512<T> acc = Vector512<T>.Zero;
+        int j = 0;
+        for (; j <= n - Vector512<T>.Count; j += Vector512<T>.Count)
+        {
+            Vector512<T> w = Fma.Of(Vector512.LoadUnsafe(ref v, (nuint)j), vk, Vector512.LoadUnsafe(ref row, (nuint)j) * vs);
+            w.StoreUnsafe(ref row, (nuint)j);
+            acc = Fma.Of(w, Vector512.LoadUnsafe(ref next, (nuint)j), acc);
+        }
+
+        ScaleAddScalar(ref Unsafe.Add(ref row, j), ref Unsafe.Add(ref v, j), n - j, k, shrink);
+        return Dot.Tail(acc.GetLower() + acc.GetUpper(), ref row, ref next, j, n - j);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T UpdateDot256<T>(ref T row, ref T v, ref T next, int n, T k, T shrink)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int half = Vector256<T>.Count;
+        Vector256<T> vk = Vector256.Create(k), vs = Vector256.Create(shrink);
+        Vector256<T> low = Vector256<T>.Zero, high = Vector256<T>.Zero;
+        int j = 0;
+        for (; j <= n - (2 * half); j += 2 * half)
+        {
+            Vector256<T> w0 = Fma.Of(Vector256.LoadUnsafe(ref v, (nuint)j), vk, Vector256.LoadUnsafe(ref row, (nuint)j) * vs);
+            Vector256<T> w1 = Fma.Of(Vector256.LoadUnsafe(ref v, (nuint)(j + half)), vk, Vector256.LoadUnsafe(ref row, (nuint)(j + half)) * vs);
+            w0.StoreUnsafe(ref row, (nuint)j);
+            w1.StoreUnsafe(ref row, (nuint)(j + half));
+            low = Fma.Of(w0, Vector256.LoadUnsafe(ref next, (nuint)j), low);
+            high = Fma.Of(w1, Vector256.LoadUnsafe(ref next, (nuint)(j + half)), high);
+        }
+
+        ScaleAddScalar(ref Unsafe.Add(ref row, j), ref Unsafe.Add(ref v, j), n - j, k, shrink);
+        return Dot.Tail(low + high, ref row, ref next, j, n - j);
+    }
+
+    // The 512-bit forward pass over the whole groups of four rows in [first, end); returns the first row left.
+    private static int Forward512<T>(ref T m, int cols, int first, int end, ref T x, T s, ReadOnlySpan<T> bias, Span<T> u)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int i = first;
+        for (; i <= end - 4; i += 4)
+        {
+            RowGroups.Dot4(ref Unsafe.Add(ref m, (nint)i * cols), cols, ref x, out T d0, out T d1, out T d2, out T d3);
+            u[i] = (s * d0) + bias[i];
+            u[i + 1] = (s * d1) + bias[i + 1];
+            u[i + 2] = (s * d2) + bias[i + 2];
+            u[i + 3] = (s * d3) + bias[i + 3];
+        }
+
+        return i;
+    }
+
+    // The 512-bit fused pass, four rows at a time (kept out of the dispatching method so the register
+    // allocator sees only this loop).
+    private static void UpdateForward512<T>(ref T m, int cols, int first, int end, ref T x, ReadOnlySpan<T> coef, T scale, T shrink, ref T xn, T s, ReadOnlySpan<T> bias, Span<T> u)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int g = first;
+        bool shrinking = shrink != T.One;
+        for (; g <= end - 4; g += 4)
+        {
+            ref T row = ref Unsafe.Add(ref m, (nint)g * cols);
+            T d0, d1, d2, d3;
+            int write = shrinking ? 15 : NonZeroMask4(scale, ref Unsafe.Add(ref MemoryMarshal.GetReference(coef), g));
+            if (write == 0)
+            {
+                RowGroups.Dot4(ref row, cols, ref xn, out d0, out d1, out d2, out d3);
+            }
+            else
+            {
+                RowGroups.UpdateDot4(ref row, cols, ref x, ref xn, scale * coef[g], scale * coef[g + 1], scale * coef[g + 2], scale * coef[g + 3], shrink, write, out d0, out d1, out d2, out d3);
+            }
+
+            u[g] = (s * d0) + bias[g];
+            u[g + 1] = (s * d1) + bias[g + 1];
+            u[g + 2] = (s * d2) + bias[g + 2];
+            u[g + 3] = (s * d3) + bias[g + 3];
+        }
+
+        for (int i = g; i < end; i++)
+        {
+            T k = scale * coef[i];
+            ref T row = ref Unsafe.Add(ref m, (nint)i * cols);
+            T dot = k != T.Zero || shrink != T.One ? UpdateDot512(ref row, ref x, ref xn, cols, k, shrink) : Dot.Core512(ref row, ref xn, cols);
+            u[i] = (s * dot) + bias[i];
+        }
+    }
+
+    // Bit r set when scale·coef[r] ≠ 0 (r < 4): the rows of a group that are written. The products are the
+    // same IEEE multiplications as the per-row k_i = scale·coef_i.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int NonZeroMask4<T>(T scale, ref T coef)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (Unsafe.SizeOf<T>() == 8)
+        {
+            Vector256<T> k = Vector256.LoadUnsafe(ref coef) * Vector256.Create(scale);
+            return (int)(~Vector256.Equals(k, Vector256<T>.Zero)).ExtractMostSignificantBits() & 15;
+        }
+
+        Vector128<T> kf = Vector128.LoadUnsafe(ref coef) * Vector128.Create(scale);
+        return (int)(~Vector128.Equals(kf, Vector128<T>.Zero)).ExtractMostSignificantBits() & 15;
+    }
+
+    private static void Check(int matrixLength, int cols, int first, int end, int vectorLength, int perRowLength)
+    {
+        if (cols < 1 || first < 0 || end < first || (long)end * cols > matrixLength)
+        {
+            throw new ArgumentException($"Rows [{first}, {end}) of {cols} columns do not fit a matrix of {matrixLength} values.");
+        }
+
+        if (vectorLength != cols)
+        {
+            throw new ArgumentException($"The input vector has length {vectorLength}; expected the column count {cols}.");
+        }
+
+        if (perRowLength < end)
+        {
+            throw new ArgumentException($"A per-row vector has length {perRowLength}; expected at least {end} rows.");
+        }
+    }
+}

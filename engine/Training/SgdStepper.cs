@@ -1,0 +1,645 @@
+using System.Diagnostics.CodeAnalysis;
+using MeanFieldCluster.Engine.Data;
+using MeanFieldCluster.Engine.Kernels;
+using MeanFieldCluster.Engine.Networks;
+using MeanFieldCluster.Engine.Randomness;
+using MeanFieldCluster.Engine.Specs;
+
+namespace MeanFieldCluster.Engine.Training;
+
+/// <summary>
+/// Execution settings of the SGD hot loop. None of them changes a number: every combination gives the same
+/// bits (they are run or silo settings, never spec fields).
+/// </summary>
+public sealed record SgdStepperOptions
+{
+    /// <summary>Threads for the first-layer pass of a wide point (1 = serial, the default).</summary>
+    public int Threads { get; init; } = 1;
+
+    /// <summary>Points with fewer first-layer neurons than this stay serial whatever <see cref="Threads"/> says (default 20000).</summary>
+    public int ParallelMinWidth { get; init; } = 20_000;
+
+    /// <summary>Rows per block of a parallel pass (default 1024).</summary>
+    public int RowBlock { get; init; } = 1024;
+
+    /// <summary>
+    /// Whether a step's weight update and the next step's forward pass share one pass over each weight
+    /// matrix (default true). False runs them as separate passes with the same kernels: a reference for tests.
+    /// </summary>
+    public bool Fused { get; init; } = true;
+
+    /// <summary>The vector width of the kernels (default: the widest this machine accelerates).</summary>
+    public SimdWidth Width { get; init; } = Simd.Best;
+
+    /// <summary>Counts the first-layer rows written per step (<see cref="SgdStepper.RowsWritten"/>), for benchmarks.</summary>
+    public bool TrackWrittenRows { get; init; }
+
+    /// <summary>The serial defaults.</summary>
+    public static SgdStepperOptions Default { get; } = new();
+}
+
+/// <summary>
+/// The SGD hot loop of one run (MATH section 3): draws the samples from the training stream, applies the
+/// steps to the parameters in the chosen precision, and hands the parameters back to the
+/// <see cref="MeanFieldNetwork"/> (in double) for observations.
+/// <para>
+/// Plain SGD with one sample per step (β = ∞, B = 1) runs fused: sample x_{k+1} is drawn during step k,
+/// and one pass over each weight matrix applies step k's rank-1 update and computes the pre-activations
+/// of x_{k+1}, so each weight is read and written once per step. The drawn-ahead sample is not lost
+/// at a checkpoint: <see cref="RngState"/> is the training stream as of the first sample not yet used by a
+/// completed step, so a restored run draws exactly the same samples. Mini-batches and Langevin noise use
+/// separate passes (forward, backward, update, noise), with the same arithmetic per element.
+/// </para>
+/// <para>
+/// The step's arithmetic, per trained block with multiplier M, shrink = 1 − 2λs and coefficient
+/// k = 2 s (y − ŷ) / B: c ← fma(h_L, k·M·N_L^{-γ_L}, shrink·c); b_ℓ ← fma(δ_ℓ, k·M, shrink·b_ℓ);
+/// row j of W^ℓ ← fma(h_ℓ, (k·M·N_ℓ^{-γ_ℓ})·δ_{ℓ+1,j}, shrink·row); w_i ← fma(x, (k·M)·δ_{1,i}, shrink·w_i);
+/// then noise sqrt(4s/β)·g per trained parameter in layout order. Inner products use <see cref="Dot"/>.
+/// </para>
+/// </summary>
+public abstract class SgdStepper
+{
+    /// <summary>Steps done by this stepper.</summary>
+    public long Steps { get; protected set; }
+
+    /// <summary>First-layer rows written so far (only with <see cref="SgdStepperOptions.TrackWrittenRows"/>).</summary>
+    public long RowsWritten { get; protected set; }
+
+    /// <summary>The precision of the parameters and of the step's arithmetic.</summary>
+    public abstract string Precision { get; }
+
+    /// <summary>The training stream as of the first sample that no completed step has used.</summary>
+    public abstract RandomState RngState { get; }
+
+    /// <summary>The Langevin noise stream.</summary>
+    public abstract RandomState NoiseState { get; }
+
+    /// <summary>
+    /// Creates the stepper of a run: trains <paramref name="network"/>'s parameters (as they are now) with
+    /// samples of <paramref name="data"/> drawn from <paramref name="rng"/> and noise from
+    /// <paramref name="noise"/>, in the precision of <c>spec.Training.Precision</c>. In float32 the
+    /// network's parameters are rounded to float at once. The stepper owns the parameters from now on: read
+    /// them after <see cref="Publish"/>, do not write them.
+    /// </summary>
+    public static SgdStepper Create(SweepSpec spec, MeanFieldNetwork network, DataModel data, Xoshiro256 rng, Xoshiro256 noise, SgdStepperOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return spec.Training.Precision == Precisions.Float32
+            ? new SgdStepper<float>(spec, network, data, rng, noise, options ?? SgdStepperOptions.Default)
+            : new SgdStepper<double>(spec, network, data, rng, noise, options ?? SgdStepperOptions.Default);
+    }
+
+    /// <summary>One SGD step with step size <paramref name="stepSize"/>; returns the mean residual y − ŷ over the batch (not finite once the run diverged).</summary>
+    public abstract double Step(double stepSize);
+
+    /// <summary>Writes the parameters into the network's <see cref="MeanFieldNetwork.Theta"/> (nothing to do in double, where they are shared).</summary>
+    public abstract void Publish();
+
+    /// <summary>The largest absolute parameter value (NaN when one is NaN).</summary>
+    public abstract double MaxAbsParameter();
+}
+
+/// <summary>The stepper in precision <typeparamref name="T"/> (float or double).</summary>
+[SuppressMessage("Design", "CA1000:Do not declare static members on generic types", Justification = "None are declared.")]
+internal sealed class SgdStepper<T> : SgdStepper
+    where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T>
+{
+    private readonly MeanFieldNetwork _network;
+    private readonly DataModel _data;
+    private readonly SgdStepperOptions _options;
+    private readonly SimdWidth _width;
+    private readonly T[] _theta;
+    private readonly int _d;
+    private readonly int[] _n;
+    private readonly T[] _normalizer;
+    private readonly int _layers;
+    private readonly int _outputOffset;
+    private readonly int[] _biasOffset;
+    private readonly int[] _hiddenOffset;
+    private readonly ParameterBlock[] _trained;
+    private readonly T _multiplierFirst, _multiplierOutput;
+    private readonly T[] _multiplierBias, _multiplierHidden;
+    private readonly bool _trainFirst, _trainOutput;
+    private readonly bool[] _trainBias, _trainHidden;
+    private readonly ActivationKernel<T> _sigma;
+    private readonly int _batch;
+    private readonly T _ridge;
+    private readonly double _beta;
+    private readonly bool _fast;
+    private readonly Layer[] _samples;  // per batch sample (the fast path uses [0])
+    private readonly T[][] _xs;
+    private readonly T[] _ys;
+    private readonly double[] _draw;
+    private readonly RowTeam? _team;
+    private readonly int _blocks;
+    private Layer _next;
+    private T[] _xNext;
+    private T _yNext;
+    private Xoshiro256 _rng;
+    private Xoshiro256 _noise;
+    private Xoshiro256 _rngBeforeCurrent;
+    private bool _primed;
+
+    // The parameters of the current first-layer pass, read by the team's blocks.
+    private PassKind _pass;
+    private T[] _passInput = [], _passNext = [];
+    private T _passScale, _passShrink;
+
+    public SgdStepper(SweepSpec spec, MeanFieldNetwork network, DataModel data, Xoshiro256 rng, Xoshiro256 noise, SgdStepperOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(options);
+        if (data.Dimension != network.Dimension)
+        {
+            throw new ArgumentException($"The data has dimension {data.Dimension} but the network expects {network.Dimension}.", nameof(data));
+        }
+
+        if (!Simd.IsSupported(options.Width))
+        {
+            throw new ArgumentException($"The kernel width {options.Width} is not accelerated on this machine.", nameof(options));
+        }
+
+        _network = network;
+        _data = data;
+        _options = options;
+        _width = options.Width;
+        _rng = rng;
+        _noise = noise;
+        _d = network.Dimension;
+        _n = [.. network.Widths];
+        _layers = _n.Length;
+        _normalizer = [.. Enumerable.Range(0, _layers).Select(l => T.CreateChecked(Math.Pow(_n[l], -network.Gamma[l])))];
+        if (typeof(T) == typeof(double))
+        {
+            _theta = (T[])(object)network.Theta;
+        }
+        else
+        {
+            _theta = new T[network.ParameterCount];
+            for (int p = 0; p < _theta.Length; p++)
+            {
+                _theta[p] = T.CreateChecked(network.Theta[p]);
+            }
+
+            Publish();
+        }
+
+        _biasOffset = new int[_layers];
+        _hiddenOffset = new int[Math.Max(0, _layers - 1)];
+        _multiplierBias = new T[_layers];
+        _multiplierHidden = new T[Math.Max(0, _layers - 1)];
+        _trainBias = new bool[_layers];
+        _trainHidden = new bool[Math.Max(0, _layers - 1)];
+        foreach (ParameterBlock block in network.Blocks)
+        {
+            T multiplier = T.CreateChecked(block.Multiplier);
+            switch (block.Kind)
+            {
+                case BlockKind.First:
+                    (_trainFirst, _multiplierFirst) = (block.Trainable, multiplier);
+                    break;
+                case BlockKind.Bias:
+                    _biasOffset[block.Layer - 1] = block.Offset;
+                    (_trainBias[block.Layer - 1], _multiplierBias[block.Layer - 1]) = (block.Trainable, multiplier);
+                    break;
+                case BlockKind.Hidden:
+                    _hiddenOffset[block.Layer - 1] = block.Offset;
+                    (_trainHidden[block.Layer - 1], _multiplierHidden[block.Layer - 1]) = (block.Trainable, multiplier);
+                    break;
+                default:
+                    _outputOffset = block.Offset;
+                    (_trainOutput, _multiplierOutput) = (block.Trainable, multiplier);
+                    break;
+            }
+        }
+
+        _trained = [.. network.Blocks.Where(b => b.Trainable)];
+        _sigma = new ActivationKernel<T>(spec.Model.Activation);
+        _batch = spec.Training.BatchSize;
+        _ridge = T.CreateChecked(spec.Training.Ridge);
+        _beta = spec.Training.Beta ?? double.PositiveInfinity;
+        _fast = _batch == 1 && double.IsPositiveInfinity(_beta);
+        _samples = [.. Enumerable.Range(0, _batch).Select(_ => new Layer(_n))];
+        _xs = [.. Enumerable.Range(0, _batch).Select(_ => new T[_d])];
+        _ys = new T[_batch];
+        _next = new Layer(_n);
+        _xNext = new T[_d];
+        _draw = new double[_d];
+        _blocks = (_n[0] + options.RowBlock - 1) / Math.Max(1, options.RowBlock);
+        if (options.Threads > 1 && _n[0] >= options.ParallelMinWidth && _blocks > 1)
+        {
+            _team = new RowTeam(FirstLayerBlock, options.Threads - 1);
+        }
+    }
+
+    private const int RowBlockOfLastLayer = 32;
+
+    private enum PassKind
+    {
+        Forward,
+        Update,
+        UpdateForward,
+    }
+
+    public override string Precision => typeof(T) == typeof(float) ? Precisions.Float32 : Precisions.Float64;
+
+    public override RandomState RngState => (_primed ? _rngBeforeCurrent : _rng).GetState();
+
+    public override RandomState NoiseState => _noise.GetState();
+
+    private Span<T> First => _theta.AsSpan(0, _n[0] * _d);
+
+    private Span<T> Output => _theta.AsSpan(_outputOffset, _n[^1]);
+
+    public override double Step(double stepSize)
+    {
+        double residual = _fast ? FastStep(stepSize) : BatchStep(stepSize);
+        Steps++;
+        return residual;
+    }
+
+    public override void Publish()
+    {
+        if (typeof(T) != typeof(double))
+        {
+            double[] target = _network.Theta;
+            for (int p = 0; p < _theta.Length; p++)
+            {
+                target[p] = double.CreateChecked(_theta[p]);
+            }
+        }
+    }
+
+    public override double MaxAbsParameter() =>
+        _theta.Length == 0 ? 0.0 : double.CreateChecked(T.Abs(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude<T>(_theta)));
+
+    // β = ∞, B = 1: the fused pass (or, for tests, the same kernels in separate passes).
+    private double FastStep(double stepSize)
+    {
+        Layer s = _samples[0];
+        T[] x = _xs[0];
+        if (!_primed)
+        {
+            _rngBeforeCurrent = _rng;
+            _ys[0] = Draw(x);
+            Forward(x, s);
+            _primed = true;
+        }
+
+        Xoshiro256 beforeNext = _rng;
+        _yNext = Draw(_xNext);
+        T residual = _ys[0] - Predict(s);
+        Backward(s);
+        T step = T.CreateChecked(stepSize);
+        T coefficient = T.CreateChecked(2) * step * residual;
+        T shrink = T.One - (T.CreateChecked(2) * _ridge * step);
+        UpdateOutputAndBiases(s, coefficient, shrink);
+
+        // First layer: w_i ← fma(x_k, (k·M)·δ_{1,i}, shrink·w_i), then u_{1,i} = <w_i, x_{k+1}> + b_{1,i}.
+        Layer n = _next;
+        if (_trainFirst)
+        {
+            T scale = coefficient * _multiplierFirst;
+            TrackRows(s.Delta[0], scale, shrink);
+            if (_options.Fused)
+            {
+                FirstLayerPass(PassKind.UpdateForward, x, _xNext, scale, shrink, s, n);
+            }
+            else
+            {
+                FirstLayerPass(PassKind.Update, x, _xNext, scale, shrink, s, n);
+                FirstLayerPass(PassKind.Forward, x, _xNext, scale, shrink, s, n);
+            }
+        }
+        else
+        {
+            FirstLayerPass(PassKind.Forward, x, _xNext, T.Zero, T.One, s, n);
+        }
+
+        if (_layers == 1 && _options.Fused)
+        {
+            // Two-layer nets: σ, the next step's δ and its Σ c·h in the same pass over the N neurons.
+            n.Prediction = _sigma.ApplyOutput(n.U[0], n.H[0], n.DH[0], Output, _normalizer[0], n.Delta[0], _width);
+            n.Started = true;
+            n.HasPrediction = true;
+        }
+        else
+        {
+            _sigma.Apply(n.U[0], n.H[0], n.DH[0], _width);
+        }
+
+        // Inner layers: row j of W^ℓ ← fma(h_ℓ, (k·M·N_ℓ^{-γ})·δ_{ℓ+1,j}, shrink·row), then u_{ℓ+1,j} of x_{k+1}.
+        for (int l = 1; l < _layers; l++)
+        {
+            Span<T> weights = Hidden(l);
+            int cols = _n[l - 1], rows = _n[l];
+            ReadOnlySpan<T> bias = Bias(l + 1);
+            bool train = _trainHidden[l - 1];
+            T scale = train ? coefficient * _multiplierHidden[l - 1] * _normalizer[l - 1] : T.Zero;
+            if (_options.Fused && l == _layers - 1)
+            {
+                // The last inner matrix also starts the next step's backward pass while its rows are in cache.
+                LastLayerPass(l, train, s, n, scale, shrink);
+                continue;
+            }
+
+            if (train && _options.Fused)
+            {
+                RowKernels.UpdateForward(weights, cols, 0, rows, s.H[l - 1], s.Delta[l], scale, shrink, n.H[l - 1], _normalizer[l - 1], bias, n.U[l], _width);
+            }
+            else
+            {
+                if (train)
+                {
+                    RowKernels.Update(weights, cols, 0, rows, s.H[l - 1], s.Delta[l], scale, shrink, _width);
+                }
+
+                RowKernels.Forward(weights, cols, 0, rows, n.H[l - 1], _normalizer[l - 1], bias, n.U[l], _width);
+            }
+
+            _sigma.Apply(n.U[l], n.H[l], n.DH[l], _width);
+        }
+
+        // x_{k+1} becomes the current sample, its forward state the current state.
+        (_samples[0], _next) = (n, s);
+        (_xs[0], _xNext) = (_xNext, x);
+        _ys[0] = _yNext;
+        _rngBeforeCurrent = beforeNext;
+        return double.CreateChecked(residual);
+    }
+
+    // Mini-batches and Langevin noise: forward and backward of every sample at the pre-step parameters,
+    // shrink, the B sample updates in order, then the noise.
+    private double BatchStep(double stepSize)
+    {
+        double meanResidual = 0;
+        T batch = T.CreateChecked(_batch);
+        T step = T.CreateChecked(stepSize);
+        for (int b = 0; b < _batch; b++)
+        {
+            _ys[b] = Draw(_xs[b]);
+            Forward(_xs[b], _samples[b]);
+            T residual = _ys[b] - Predict(_samples[b]);
+            _samples[b].Residual = residual;
+            meanResidual += double.CreateChecked(residual) / _batch;
+            Backward(_samples[b]);
+        }
+
+        T shrink = T.One - (T.CreateChecked(2) * _ridge * step);
+        if (shrink != T.One)
+        {
+            foreach (ParameterBlock block in _trained)
+            {
+                Span<T> values = _theta.AsSpan(block.Offset, block.Length);
+                System.Numerics.Tensors.TensorPrimitives.Multiply(values, shrink, values);
+            }
+        }
+
+        for (int b = 0; b < _batch; b++)
+        {
+            Layer s = _samples[b];
+            T coefficient = T.CreateChecked(2) * step * s.Residual / batch;
+            UpdateOutputAndBiases(s, coefficient, T.One);
+            for (int l = 1; l < _layers; l++)
+            {
+                if (_trainHidden[l - 1])
+                {
+                    T scale = coefficient * _multiplierHidden[l - 1] * _normalizer[l - 1];
+                    RowKernels.Update(Hidden(l), _n[l - 1], 0, _n[l], s.H[l - 1], s.Delta[l], scale, T.One, _width);
+                }
+            }
+
+            if (_trainFirst)
+            {
+                T scale = coefficient * _multiplierFirst;
+                TrackRows(s.Delta[0], scale, T.One);
+                FirstLayerPass(PassKind.Update, _xs[b], _xs[b], scale, T.One, s, s);
+            }
+        }
+
+        if (double.IsFinite(_beta))
+        {
+            double amplitude = Math.Sqrt(4.0 * stepSize / _beta);
+            foreach (ParameterBlock block in _trained)
+            {
+                Span<T> values = _theta.AsSpan(block.Offset, block.Length);
+                for (int p = 0; p < values.Length; p++)
+                {
+                    values[p] += T.CreateChecked(amplitude * _noise.NextGaussian());
+                }
+            }
+        }
+
+        return meanResidual;
+    }
+
+    private void UpdateOutputAndBiases(Layer s, T coefficient, T shrink)
+    {
+        if (_trainOutput)
+        {
+            RowKernels.ScaleAdd(s.H[^1], coefficient * _multiplierOutput * _normalizer[^1], shrink, Output, _width);
+        }
+
+        for (int l = 0; l < _layers; l++)
+        {
+            if (_trainBias[l])
+            {
+                RowKernels.ScaleAdd(s.Delta[l], coefficient * _multiplierBias[l], shrink, Bias(l + 1), _width);
+            }
+        }
+    }
+
+    // u, h, σ' of every layer for input x at the current parameters.
+    private void Forward(T[] x, Layer s)
+    {
+        s.Started = false;
+        s.HasPrediction = false;
+        FirstLayerPass(PassKind.Forward, x, x, T.Zero, T.One, s, s);
+        _sigma.Apply(s.U[0], s.H[0], s.DH[0], _width);
+        for (int l = 1; l < _layers; l++)
+        {
+            RowKernels.Forward(Hidden(l), _n[l - 1], 0, _n[l], s.H[l - 1], _normalizer[l - 1], Bias(l + 1), s.U[l], _width);
+            _sigma.Apply(s.U[l], s.H[l], s.DH[l], _width);
+        }
+    }
+
+    private T Predict(Layer s)
+    {
+        T dot = s.HasPrediction ? s.Prediction : Dot.Compute<T>(Output, s.H[^1], _width);
+        s.HasPrediction = false;
+        return _normalizer[^1] * dot;
+    }
+
+    // δ_L = (c ⊙ σ'(u_L))·N_L^{-γ_L};  δ_ℓ = ((W^ℓ)ᵀ δ_{ℓ+1} ⊙ σ'(u_ℓ))·N_ℓ^{-γ_ℓ}.
+    // When the fused pass of the previous step has already computed δ_L and (W^{L-1})ᵀ δ_L (s.Started), only
+    // the remaining products are left for the last two layers.
+    private void Backward(Layer s)
+    {
+        int last = _layers - 1;
+        if (!s.Started)
+        {
+            RowKernels.MultiplyScaled<T>(Output, s.DH[last], _normalizer[last], s.Delta[last], _width);
+        }
+
+        for (int l = last - 1; l >= 0; l--)
+        {
+            Span<T> delta = s.Delta[l];
+            if (!s.Started || l != last - 1)
+            {
+                delta.Clear();
+                RowKernels.AccumulateRows(Hidden(l + 1), _n[l], _n[l + 1], s.Delta[l + 1], delta, _width);
+            }
+
+            System.Numerics.Tensors.TensorPrimitives.Multiply(delta, s.DH[l], delta);
+                System.Numerics.Tensors.TensorPrimitives.Multiply(delta, _normalizer[l], delta);
+        }
+
+        s.Started = false;
+    }
+
+    // The last inner matrix W^ℓ (ℓ = L-1) in blocks of rows: the fused update and forward of the block, σ of
+    // the block, δ_L of the block, and its rows' share of (W^ℓ)ᵀ δ_L, in row order, as the backward pass of
+    // the next step would compute them. Blocks hold at least RowBlockOfLastLayer rows (the last one up to
+    // twice that), so σ is never applied to a very short span.
+    private void LastLayerPass(int l, bool train, Layer s, Layer n, T scale, T shrink)
+    {
+        Span<T> weights = Hidden(l);
+        int cols = _n[l - 1], rows = _n[l], last = _layers - 1;
+        ReadOnlySpan<T> bias = Bias(l + 1);
+        Span<T> accumulated = n.Delta[l - 1];
+        accumulated.Clear();
+        for (int first = 0; first < rows;)
+        {
+            int end = rows - first < 2 * RowBlockOfLastLayer ? rows : first + RowBlockOfLastLayer;
+            if (train)
+            {
+                RowKernels.UpdateForward(weights, cols, first, end, s.H[l - 1], s.Delta[l], scale, shrink, n.H[l - 1], _normalizer[l - 1], bias, n.U[l], _width);
+            }
+            else
+            {
+                RowKernels.Forward(weights, cols, first, end, n.H[l - 1], _normalizer[l - 1], bias, n.U[l], _width);
+            }
+
+            int count = end - first;
+            _sigma.Apply(n.U[l].AsSpan(first, count), n.H[l].AsSpan(first, count), n.DH[l].AsSpan(first, count), _width);
+            Span<T> delta = n.Delta[last].AsSpan(first, count);
+            RowKernels.MultiplyScaled<T>(Output.Slice(first, count), n.DH[last].AsSpan(first, count), _normalizer[last], delta, _width);
+            RowKernels.AccumulateRows<T>(weights.Slice(first * cols, count * cols), cols, count, delta, accumulated, _width);
+            first = end;
+        }
+
+        n.Started = true;
+    }
+
+    // One pass over the first layer, split into blocks of rows (in parallel for wide points).
+    private void FirstLayerPass(PassKind kind, T[] input, T[] next, T scale, T shrink, Layer current, Layer target)
+    {
+        _pass = kind;
+        _passInput = input;
+        _passNext = next;
+        _passScale = scale;
+        _passShrink = shrink;
+        _passCurrent = current;
+        _passTarget = target;
+        if (_team is null)
+        {
+            RunFirstLayerRows(0, _n[0]);
+        }
+        else
+        {
+            _team.Run(_blocks);
+        }
+    }
+
+    private Layer _passCurrent = null!, _passTarget = null!;
+
+    private void FirstLayerBlock(int block)
+    {
+        int first = block * _options.RowBlock;
+        RunFirstLayerRows(first, Math.Min(_n[0], first + _options.RowBlock));
+    }
+
+    private void RunFirstLayerRows(int first, int end)
+    {
+        Span<T> w = First;
+        ReadOnlySpan<T> bias = Bias(1);
+        switch (_pass)
+        {
+            case PassKind.Forward:
+                RowKernels.Forward<T>(w, _d, first, end, _passNext, T.One, bias, _passTarget.U[0], _width);
+                break;
+            case PassKind.Update:
+                RowKernels.Update<T>(w, _d, first, end, _passInput, _passCurrent.Delta[0], _passScale, _passShrink, _width);
+                break;
+            default:
+                RowKernels.UpdateForward<T>(w, _d, first, end, _passInput, _passCurrent.Delta[0], _passScale, _passShrink, _passNext, T.One, bias, _passTarget.U[0], _width);
+                break;
+        }
+    }
+
+    private void TrackRows(ReadOnlySpan<T> delta, T scale, T shrink)
+    {
+        if (!_options.TrackWrittenRows)
+        {
+            return;
+        }
+
+        if (shrink != T.One)
+        {
+            RowsWritten += delta.Length;
+            return;
+        }
+
+        for (int i = 0; i < delta.Length; i++)
+        {
+            if (scale * delta[i] != T.Zero)
+            {
+                RowsWritten++;
+            }
+        }
+    }
+
+    private Span<T> Bias(int layer) => _theta.AsSpan(_biasOffset[layer - 1], _n[layer - 1]);
+
+    private Span<T> Hidden(int layer) => _theta.AsSpan(_hiddenOffset[layer - 1], _n[layer] * _n[layer - 1]);
+
+    private T Draw(T[] x)
+    {
+        if (typeof(T) == typeof(double))
+        {
+            return T.CreateTruncating(_data.Sample(ref _rng, ((double[])(object)x).AsSpan()));
+        }
+
+        double y = _data.Sample(ref _rng, _draw);
+        for (int j = 0; j < x.Length; j++)
+        {
+            x[j] = T.CreateChecked(_draw[j]);
+        }
+
+        return T.CreateChecked(y);
+    }
+
+    // Pre-activations, activations, derivatives and δ of one sample, per layer.
+    private sealed class Layer(int[] widths)
+    {
+        public T[][] U { get; } = [.. widths.Select(n => new T[n])];
+
+        public T[][] H { get; } = [.. widths.Select(n => new T[n])];
+
+        public T[][] DH { get; } = [.. widths.Select(n => new T[n])];
+
+        public T[][] Delta { get; } = [.. widths.Select(n => new T[n])];
+
+        public T Residual { get; set; }
+
+        /// <summary>Whether δ_L and (for L ≥ 2) the unscaled (W^{L-1})ᵀ δ_L are already in Delta (set by the fused passes).</summary>
+        public bool Started { get; set; }
+
+        /// <summary>Whether <see cref="Prediction"/> holds Σ c_j h_{L,j} for these activations.</summary>
+        public bool HasPrediction { get; set; }
+
+        /// <summary>Σ c_j h_{L,j} in the order of <see cref="Dot"/>, computed by the fused pass.</summary>
+        public T Prediction { get; set; }
+    }
+}

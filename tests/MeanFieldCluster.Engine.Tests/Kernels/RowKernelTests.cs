@@ -1,0 +1,190 @@
+using MeanFieldCluster.Engine.Activations;
+using MeanFieldCluster.Engine.Kernels;
+using MeanFieldCluster.Engine.Randomness;
+using MeanFieldCluster.Engine.Specs;
+
+namespace MeanFieldCluster.Engine.Tests.Kernels;
+
+public sealed class RowKernelTests
+{
+    public static TheoryData<SimdWidth, int> WidthsAndColumns()
+    {
+        var data = new TheoryData<SimdWidth, int>();
+        foreach (SimdWidth width in Simd.Supported)
+        {
+            foreach (int cols in new[] { 1, 5, 7, 8, 13, 14, 30, 40, 100 })
+            {
+                data.Add(width, cols);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(WidthsAndColumns))]
+    public void TheFusedPassGivesTheBitsOfUpdateThenForward(SimdWidth width, int cols)
+    {
+        const int rows = 37;
+        var rng = new Xoshiro256((ulong)(cols * 31));
+        double[] m = Gaussians(ref rng, rows * cols), x = Gaussians(ref rng, cols), next = Gaussians(ref rng, cols);
+        double[] coef = Gaussians(ref rng, rows), bias = Gaussians(ref rng, rows);
+        foreach (int row in new[] { 3, 5, 6, 8, 9, 10, 11, 36 })
+        {
+            coef[row] = 0; // rows that are not written when shrink is 1 (groups of four with every mix)
+        }
+
+        foreach (double shrink in new[] { 1.0, 0.99 })
+        {
+            double[] fused = (double[])m.Clone(), split = (double[])m.Clone();
+            double[] uFused = new double[rows], uSplit = new double[rows];
+
+            RowKernels.UpdateForward<double>(fused, cols, 0, rows, x, coef, 0.3, shrink, next, 0.5, bias, uFused, width);
+            RowKernels.Update<double>(split, cols, 0, 20, x, coef, 0.3, shrink, width);
+            RowKernels.Update<double>(split, cols, 20, rows, x, coef, 0.3, shrink, width);
+            RowKernels.Forward<double>(split, cols, 1, rows, next, 0.5, bias, uSplit, width);
+            RowKernels.Forward<double>(split, cols, 0, 1, next, 0.5, bias, uSplit, width);
+
+            Assert.Equal(split, fused);
+            Assert.Equal(uSplit, uFused);
+            if (shrink == 1)
+            {
+                Assert.Equal(m.AsSpan(3 * cols, cols).ToArray(), fused.AsSpan(3 * cols, cols).ToArray());
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(WidthsAndColumns))]
+    public void EveryWidthGivesTheBitsOfScalarCode(SimdWidth width, int cols)
+    {
+        const int rows = 19;
+        var rng = new Xoshiro256((ulong)(cols * 37));
+        float[] m = [.. Gaussians(ref rng, rows * cols).Select(v => (float)v)];
+        float[] x = [.. Gaussians(ref rng, cols).Select(v => (float)v)], next = [.. Gaussians(ref rng, cols).Select(v => (float)v)];
+        float[] coef = [.. Gaussians(ref rng, rows).Select((v, i) => i % 3 == 1 ? 0f : (float)v)], bias = [.. Gaussians(ref rng, rows).Select(v => (float)v)];
+        float[] vector = (float[])m.Clone(), scalar = (float[])m.Clone();
+        float[] uVector = new float[rows], uScalar = new float[rows];
+
+        RowKernels.UpdateForward<float>(vector, cols, 0, rows, x, coef, -0.7f, 1f, next, 1f, bias, uVector, width);
+        RowKernels.UpdateForward<float>(scalar, cols, 0, rows, x, coef, -0.7f, 1f, next, 1f, bias, uScalar, SimdWidth.Scalar);
+
+        Assert.Equal(scalar, vector);
+        Assert.Equal(uScalar, uVector);
+    }
+
+    [Fact]
+    public void TheUpdateIsShrinkTimesRowPlusScaledCoefficientTimesInputAndTheForwardIsTheScaledInnerProductPlusBias()
+    {
+        double[] m = [1, 2, 3, 4, 5, 6];
+        double[] u = new double[2];
+
+        RowKernels.UpdateForward<double>(m, 3, 0, 2, [1, 0, -1], [2, 0], 0.5, 0.9, [1, 1, 1], 3, [10, 20], u, Simd.Best);
+
+        // row 0: 0.9·(1,2,3) + (0.5·2)·(1,0,-1) = (1.9, 1.8, 1.7); row 1: k = 0 but shrink ≠ 1: 0.9·(4,5,6).
+        double[] expected = [1.9, 1.8, 1.7, 3.6, 4.5, 5.4];
+        for (int j = 0; j < 6; j++)
+        {
+            Assert.Equal(expected[j], m[j], 14);
+        }
+
+        Assert.Equal((3 * 5.4) + 10, u[0], 12);
+        Assert.Equal((3 * 13.5) + 20, u[1], 12);
+    }
+
+    [Fact]
+    public void ARowWithZeroCoefficientAndNoShrinkIsNotWritten()
+    {
+        double[] m = [-0.0, 1, 2];
+        RowKernels.Update<double>(m, 3, 0, 1, [1, 1, 1], [0], 5, 1, Simd.Best);
+        Assert.True(double.IsNegative(m[0]));
+    }
+
+    [Theory]
+    [MemberData(nameof(WidthsAndColumns))]
+    public void AccumulatingRowsAddsTheTransposedProduct(SimdWidth width, int cols)
+    {
+        const int rows = 9;
+        var rng = new Xoshiro256((ulong)cols);
+        double[] m = Gaussians(ref rng, rows * cols), coef = Gaussians(ref rng, rows);
+        double[] acc = Gaussians(ref rng, cols);
+        double[] expected = (double[])acc.Clone();
+        for (int j = 0; j < rows; j++)
+        {
+            for (int i = 0; i < cols; i++)
+            {
+                expected[i] += m[(j * cols) + i] * coef[j];
+            }
+        }
+
+        RowKernels.AccumulateRows<double>(m, cols, rows, coef, acc, width);
+
+        for (int i = 0; i < cols; i++)
+        {
+            Assert.Equal(expected[i], acc[i], 12);
+        }
+    }
+
+    [Theory]
+    [InlineData(ActivationKinds.Ramp)]
+    [InlineData(ActivationKinds.Relu)]
+    [InlineData(ActivationKinds.Identity)]
+    [InlineData(ActivationKinds.Tanh)]
+    [InlineData(ActivationKinds.Sigmoid)]
+    [InlineData(ActivationKinds.Erf)]
+    public void ActivationKernelsAgreeWithTheScalarActivationsAtEveryWidth(string kind)
+    {
+        var spec = new ActivationSpec(kind);
+        Activation reference = Activation.Create(spec);
+        var kernel = new ActivationKernel<double>(spec);
+        double[] z = [.. Enumerable.Range(0, 53).Select(i => -3 + (i * 0.125)), 0.5, 1.5, 0.0, double.NaN];
+        foreach (SimdWidth width in Simd.Supported)
+        {
+            double[] value = new double[z.Length], derivative = new double[z.Length];
+            kernel.Apply(z, value, derivative, width);
+            for (int i = 0; i < z.Length; i++)
+            {
+                if (double.IsNaN(z[i]))
+                {
+                    continue;
+                }
+
+                Assert.Equal(reference.Value(z[i]), value[i], 14);
+                Assert.Equal(reference.Derivative(z[i]), derivative[i], 13);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(ActivationKinds.Ramp)]
+    [InlineData(ActivationKinds.Relu)]
+    [InlineData(ActivationKinds.Tanh)]
+    public void TheOnePassOutputActivationGivesTheBitsOfActivationThenProductThenInnerProduct(string kind)
+    {
+        var kernel = new ActivationKernel<float>(new ActivationSpec(kind));
+        var rng = new Xoshiro256(21);
+        foreach (int n in new[] { 1, 7, 16, 33, 100, 803 })
+        {
+            float[] z = [.. Gaussians(ref rng, n).Select(v => (float)(v + 0.8))], c = [.. Gaussians(ref rng, n).Select(v => (float)v)];
+            float[] value = new float[n], derivative = new float[n], delta = new float[n];
+            float[] value2 = new float[n], derivative2 = new float[n], delta2 = new float[n];
+            foreach (SimdWidth width in Simd.Supported)
+            {
+                float dot = kernel.ApplyOutput(z, value, derivative, c, 0.125f, delta, width);
+
+                kernel.Apply(z, value2, derivative2, SimdWidth.Scalar);
+                RowKernels.MultiplyScaled<float>(c, derivative2, 0.125f, delta2, SimdWidth.Scalar);
+                Assert.Equal(Dot.Compute<float>(c, value2, SimdWidth.Scalar), dot);
+                Assert.Equal(value2, value);
+                Assert.Equal(delta2, delta);
+            }
+        }
+    }
+
+    private static double[] Gaussians(ref Xoshiro256 rng, int n)
+    {
+        var v = new double[n];
+        rng.FillGaussian(v);
+        return v;
+    }
+}
