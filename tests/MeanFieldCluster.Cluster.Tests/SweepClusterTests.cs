@@ -45,7 +45,8 @@ public sealed class SweepClusterTests : IAsyncLifetime
         ISweepGrain sweep = _cluster.Client.GetGrain<ISweepGrain>("eight-points-test");
 
         SweepStatus started = await sweep.Start(specJson);
-        Assert.Equal(SweepState.Running, started.State);
+        // Tiny points may all finish before Start returns.
+        Assert.Contains(started.State, new[] { SweepState.Running, SweepState.Completed });
         SweepStatus status = await WaitForCompletion(sweep);
 
         Assert.Equal(SweepState.Completed, status.State);
