@@ -15,6 +15,21 @@ internal static class DashboardAssets
 {
     private const string Prefix = "ui/";
 
+    /// <summary>The chart library's script, bundled from npm at build time.</summary>
+    private const string ChartLibrary = "uPlot.iife.min.js";
+
+    // Served at / by a silo built where npm was missing: the page cannot draw its charts without uPlot.
+    private const string NoChartLibraryPage = """
+        <!doctype html><html><head><meta charset="utf-8"><title>MeanFieldCluster</title></head>
+        <body style="font-family: sans-serif; max-width: 40em; margin: 3em auto">
+        <h1>MeanFieldCluster dashboard</h1>
+        <p>This silo was built without npm, so the dashboard's chart library (uPlot, bundled from npm at build
+        time) is missing. Install Node.js with npm (Debian: <code>apt-get install nodejs npm</code>) and build again.</p>
+        <p>Meanwhile the JSON API answers at <a href="/api/sweeps">/api/sweeps</a>, the Orleans dashboard at
+        <a href="/dashboard">/dashboard</a>, and metrics at <a href="/metrics">/metrics</a>.</p>
+        </body></html>
+        """;
+
     private static readonly FrozenDictionary<string, string> ContentTypes = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         [".html"] = "text/html; charset=utf-8",
@@ -37,6 +52,11 @@ internal static class DashboardAssets
 
     private static IResult Serve(HttpContext context, string name)
     {
+        if (name == "index.html" && !Assets.Value.ContainsKey(ChartLibrary))
+        {
+            return Results.Content(NoChartLibraryPage, "text/html; charset=utf-8", statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+
         if (!Assets.Value.TryGetValue(name, out Asset? asset))
         {
             return Results.NotFound();
