@@ -23,7 +23,7 @@ internal sealed class BudgetOptions
             string? value = r.GetValueOrDefault<string?>();
             if (value is not null && ResourceEstimator.ParseBytes(value) is null)
             {
-                r.AddError($"--max-point-memory: '{value}' is not a size; expected a positive number with an optional unit B, KB, MB, GB or TB (e.g. 2GB)");
+                r.AddError($"--max-point-memory: '{value}' is not a size; expected {ResourceEstimator.SizeSyntax}");
             }
         });
         Hours = new Option<string?>("--max-point-hours")
@@ -53,21 +53,8 @@ internal sealed class BudgetOptions
     }
 
     /// <summary>The budget the parse result asks for.</summary>
-    public ResourceBudget Budget(ParseResult parse)
-    {
-        ResourceBudget budget = ResourceBudget.Default;
-        if (parse.GetValue(Memory) is { } memory && ResourceEstimator.ParseBytes(memory) is { } bytes)
-        {
-            budget = budget with { MaxPointMemoryBytes = bytes };
-        }
-
-        if (parse.GetValue(Hours) is { } hours && ParseHours(hours) is { } h)
-        {
-            budget = budget with { MaxPointSeconds = h * 3600 };
-        }
-
-        return budget;
-    }
+    public ResourceBudget Budget(ParseResult parse) =>
+        ResourceBudget.From(parse.GetValue(Memory), parse.GetValue(Hours) is { } hours ? ParseHours(hours) : null);
 
     private static double? ParseHours(string text) =>
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double h) && double.IsFinite(h) && h > 0 ? h : null;

@@ -18,6 +18,19 @@ public sealed record ResourceBudget(long MaxPointMemoryBytes, double MaxPointSec
 
     /// <summary>A quarter of the memory this process may use (the machine's, or its container limit's), and 7 days per point.</summary>
     public static ResourceBudget Default => new(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4, DefaultMaxPointSeconds);
+
+    /// <summary>
+    /// The budget a user's settings ask for: a size such as <c>2GB</c> (see <see cref="ResourceEstimator.ParseBytes"/>)
+    /// and a number of single-core hours, each falling back to <see cref="Default"/> when not given (or not valid:
+    /// check them first).
+    /// </summary>
+    public static ResourceBudget From(string? maxPointMemory, double? maxPointHours)
+    {
+        ResourceBudget budget = Default;
+        return new(
+            maxPointMemory is { } memory && ResourceEstimator.ParseBytes(memory) is { } bytes ? bytes : budget.MaxPointMemoryBytes,
+            maxPointHours is { } hours && hours > 0 && double.IsFinite(hours) ? hours * 3600 : budget.MaxPointSeconds);
+    }
 }
 
 /// <summary>
@@ -116,6 +129,9 @@ public static class ResourceEstimator
 
         return messages;
     }
+
+    /// <summary>What a size must look like, for error messages.</summary>
+    public const string SizeSyntax = "a positive number with an optional unit B, KB, MB, GB or TB (e.g. 2GB)";
 
     /// <summary>Parses a size such as <c>512MB</c>, <c>4GiB</c>, <c>1.5G</c> or a plain number of bytes; null when it is not one.</summary>
     public static long? ParseBytes(string text)

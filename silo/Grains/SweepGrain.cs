@@ -69,8 +69,7 @@ public sealed partial class SweepGrain(
             return Status();
         }
 
-        Admit(specJson);
-        SweepSpec spec = Plan(specJson);
+        SweepSpec spec = Admit(specJson);
         using Activity? activity = StartActivity(MeanFieldTelemetry.SweepStartActivity);
         activity?.SetTag("mfc.points", _points.Length);
         state.State.TraceParent = Activity.Current?.Id;
@@ -179,33 +178,41 @@ public sealed partial class SweepGrain(
     }
 
     // This silo's own checks of a new sweep, whatever the client checked: csv data under the data root,
-    // every point within the resource budget. Refusals name the fields, as the client's do.
-    private void Admit(string specJson)
+    // every point within the resource budget. Refusals name the fields, as the client's do. An admitted
+    // sweep is planned from the same parse (csv files are read once).
+    private SweepSpec Admit(string specJson)
     {
         IReadOnlyList<string> problems;
+        SweepSpec? spec = null;
+        PointSpec[] points = [];
         try
         {
-            SweepSpec spec = SpecLoader.Parse(specJson, SpecFormat.Json, dataRoot: policy.DataRoot);
-            problems = [.. ResourceEstimator.Check(spec, SweepPlanner.Expand(spec), policy.Budget).Select(m => $"grid: {m}")];
+            spec = SpecLoader.Parse(specJson, SpecFormat.Json, dataRoot: policy.DataRoot);
+            points = [.. SweepPlanner.Expand(spec)];
+            problems = [.. ResourceEstimator.Check(spec, points, policy.Budget).Select(m => $"grid: {m}")];
         }
         catch (SpecException ex)
         {
             problems = [.. ex.Errors.Select(e => e.ToString())];
         }
 
-        if (problems.Count > 0)
+        if (spec is null || problems.Count > 0)
         {
             throw new ArgumentException($"the cluster refused sweep '{SweepId}':\n{string.Join('\n', problems)}");
         }
+
+        Adopt(points);
+        return spec;
     }
 
+    // The stored spec of a sweep admitted earlier.
     private SweepSpec Plan(string specJson)
     {
         SweepSpec spec;
         try
         {
             spec = SpecLoader.Parse(specJson, SpecFormat.Json);
-            _points = [.. SweepPlanner.Expand(spec)];
+            Adopt([.. SweepPlanner.Expand(spec)]);
         }
         catch (SpecException ex)
         {
@@ -213,9 +220,14 @@ public sealed partial class SweepGrain(
             throw new ArgumentException(ex.Message, nameof(specJson));
         }
 
+        return spec;
+    }
+
+    private void Adopt(PointSpec[] points)
+    {
+        _points = points;
         _live = new PointProgress?[_points.Length];
         _lastHeard = [.. _points.Select(_ => DateTime.UtcNow)];
-        return spec;
     }
 
     private void StartWatchdog() =>

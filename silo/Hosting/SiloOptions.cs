@@ -74,9 +74,7 @@ public sealed class SiloOptions
     public double MaxPointHours { get; set; } = ResourceBudget.DefaultMaxPointSeconds / 3600;
 
     /// <summary>The resource budget these options describe.</summary>
-    public ResourceBudget Budget() => new(
-        MaxPointMemory is { } memory && ResourceEstimator.ParseBytes(memory) is { } bytes ? bytes : ResourceBudget.Default.MaxPointMemoryBytes,
-        MaxPointHours * 3600);
+    public ResourceBudget Budget() => ResourceBudget.From(MaxPointMemory, MaxPointHours);
 
     /// <summary>Worker slots: points computing at once on this silo (default: the processor count).</summary>
     public int Workers { get; set; } = Environment.ProcessorCount;
@@ -148,7 +146,7 @@ public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
 
         if (options.MaxPointMemory is not null && ResourceEstimator.ParseBytes(options.MaxPointMemory) is null)
         {
-            errors.Add($"--max-point-memory: '{options.MaxPointMemory}' is not a size; expected a positive number with an optional unit B, KB, MB, GB or TB (e.g. 2GB)");
+            errors.Add($"--max-point-memory: '{options.MaxPointMemory}' is not a size; expected {ResourceEstimator.SizeSyntax}");
         }
 
         if (!(options.MaxPointHours > 0) || !double.IsFinite(options.MaxPointHours))

@@ -33,6 +33,14 @@ internal static class CliHarness
         return path;
     }
 
+    /// <summary>The rows of a results table (no quoted cells), each as column name → cell text.</summary>
+    public static List<Dictionary<string, string>> ReadCsv(string path)
+    {
+        string[] lines = File.ReadAllLines(path);
+        string[] header = lines[0].Split(',');
+        return [.. lines.Skip(1).Select(l => header.Zip(l.Split(',')).ToDictionary(p => p.First, p => p.Second))];
+    }
+
     public static string WriteSpec(string directory, string text, string name = "spec.yaml")
     {
         string path = Path.Combine(directory, name);

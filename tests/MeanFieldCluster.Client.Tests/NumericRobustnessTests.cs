@@ -106,10 +106,5 @@ public sealed class NumericRobustnessTests
 
     private static double Number(string text) => text.Length == 0 ? double.NaN : double.Parse(text, CultureInfo.InvariantCulture);
 
-    private static List<Dictionary<string, string>> ReadCsv(string path)
-    {
-        string[] lines = File.ReadAllLines(path);
-        string[] header = lines[0].Split(',');
-        return [.. lines.Skip(1).Select(l => header.Zip(l.Split(',')).ToDictionary(p => p.First, p => p.Second))];
-    }
+    private static List<Dictionary<string, string>> ReadCsv(string path) => CliHarness.ReadCsv(path);
 }

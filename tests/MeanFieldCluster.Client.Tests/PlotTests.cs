@@ -284,12 +284,7 @@ public sealed class PlotTests
 
     private static bool Same(string? a, string b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
 
-    private static List<Dictionary<string, string>> Csv(string dir, string table)
-    {
-        string[] lines = File.ReadAllLines(Path.Combine(dir, table + ".csv"));
-        string[] header = lines[0].Split(',');
-        return [.. lines.Skip(1).Select(l => header.Zip(l.Split(',')).ToDictionary(p => p.First, p => p.Second))];
-    }
+    private static List<Dictionary<string, string>> Csv(string dir, string table) => CliHarness.ReadCsv(Path.Combine(dir, table + ".csv"));
 
     // The PNG signature, then the IHDR chunk first with the image's width and height (big-endian).
     private static (int Width, int Height) PngHeaderSize(byte[] png)
