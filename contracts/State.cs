@@ -127,6 +127,10 @@ public sealed class SweepGrainState
     /// </summary>
     [Id(8)]
     public string? TraceParent { get; set; }
+
+    /// <summary>What coordinating the sweep had cost at the last write of this state.</summary>
+    [Id(9)]
+    public CoordinatorStats? Coordinator { get; set; }
 }
 
 /// <summary>One entry of the sweep registry.</summary>

@@ -150,8 +150,9 @@ public sealed record PointResult(int Index, PointState State, long Steps, string
 /// <param name="Points">Progress of every point, by index.</param>
 /// <param name="StartedUtc">When the sweep was submitted.</param>
 /// <param name="FinishedUtc">When the last point finished, if it has.</param>
+/// <param name="Coordinator">What coordinating the sweep has cost so far.</param>
 [GenerateSerializer, Immutable]
-public sealed record SweepStatus(string SweepId, string Name, SweepState State, PointProgress[] Points, DateTime StartedUtc, DateTime? FinishedUtc)
+public sealed record SweepStatus(string SweepId, string Name, SweepState State, PointProgress[] Points, DateTime StartedUtc, DateTime? FinishedUtc, CoordinatorStats? Coordinator = null)
 {
     /// <summary>Points in a final state.</summary>
     public int FinishedCount => Points.Count(p => p.IsFinished);
@@ -166,3 +167,17 @@ public sealed record SweepStatus(string SweepId, string Name, SweepState State, 
 /// <param name="Measures">The quantile snapshots of the requested feature at every recorded time; empty when none was requested.</param>
 [GenerateSerializer, Immutable]
 public sealed record PointRecord(int Index, long Step, bool Finished, RiskRow[] Risk, string[] Features, MeasureRow[] Measures);
+
+/// <summary>
+/// What coordinating a sweep has cost: the calls the coordinator grain handled (submission, progress and
+/// result reports, status polls, the aggregation), the time spent in them, and its storage writes. Counted
+/// from the submission, across failovers up to the coordinator's last stored state.
+/// </summary>
+/// <param name="Calls">Grain calls handled.</param>
+/// <param name="CallSeconds">Wall-clock seconds spent inside those calls (storage writes and calls to point grains included; overlapping calls each count).</param>
+/// <param name="StateWrites">Writes of the coordinator's state to grain storage.</param>
+/// <param name="Activations">Times the coordinator was activated (1 when its silo never failed).</param>
+/// <param name="Starts">Points the coordinator started as others finished or at submission (the watchdog's restarts not counted).</param>
+/// <param name="StartSeconds">Wall-clock seconds from asking a point to start to its acknowledgement, summed over <paramref name="Starts"/>.</param>
+[GenerateSerializer, Immutable]
+public sealed record CoordinatorStats(long Calls, double CallSeconds, long StateWrites, int Activations, long Starts = 0, double StartSeconds = 0);

@@ -21,6 +21,7 @@ var switches = new Dictionary<string, string>
     ["--gateway-port"] = "Silo:GatewayPort",
     ["--workers"] = "Silo:Workers",
     ["--threads-per-wide-point"] = "Silo:ThreadsPerWidePoint",
+    ["--points-in-flight"] = "Silo:PointsInFlight",
     ["--fast-failure-detection"] = "Silo:FastFailureDetection",
     ["--http-address"] = "Silo:HttpAddress",
     ["--http-port"] = "Silo:HttpPort",
@@ -100,7 +101,7 @@ builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 bool otlp = builder.AddMeanFieldTelemetry("mfc-silo");
 builder.UseOrleans(silo => silo
     .UseRedisCluster(options)
-    .AddMeanFieldCluster(new WorkerOptions { Slots = options.Workers, ThreadsPerWidePoint = options.ThreadsPerWidePoint, DataRoot = options.DataRoot, Budget = options.Budget() })
+    .AddMeanFieldCluster(new WorkerOptions { Slots = options.Workers, ThreadsPerWidePoint = options.ThreadsPerWidePoint, PointsInFlight = options.PointsInFlight, DataRoot = options.DataRoot, Budget = options.Budget() })
     .AddSiloDashboard(web));
 
 IHost host = webBuilder is null ? ((HostApplicationBuilder)builder).Build() : webBuilder.Build().MapSiloWeb();

@@ -72,6 +72,11 @@ internal static class ClusterCommands
         {
             SweepStatus status = await Resilient.Call(() => cluster.Client.GetGrain<ISweepGrain>(sweepId).GetStatus());
             await output.WriteLineAsync(Describe(status));
+            if (status.Coordinator is { } coordinator)
+            {
+                await output.WriteLineAsync(SweepSession.CoordinatorLine(coordinator, status.Points.Length));
+            }
+
             return 0;
         });
 

@@ -44,7 +44,7 @@ internal sealed class EmbeddedCluster : IAsyncDisposable
         builder.UseOrleans(silo =>
         {
             silo.UseEmbeddedCluster(clusterId: $"embedded-{Environment.ProcessId}", stateDirectory)
-                .AddMeanFieldCluster(new WorkerOptions { Slots = workerSlots, ThreadsPerWidePoint = threadsPerWidePoint });
+                .AddMeanFieldCluster(new WorkerOptions { Slots = workerSlots, ThreadsPerWidePoint = threadsPerWidePoint, PointsInFlight = PointsInFlight(workerSlots) });
             if (web is not null)
             {
                 silo.AddSiloDashboard(web);
@@ -54,6 +54,9 @@ internal sealed class EmbeddedCluster : IAsyncDisposable
         await host.StartAsync(cancellationToken);
         return new EmbeddedCluster(host);
     }
+
+    /// <summary>Points started at a time in embedded mode: a few per worker slot, at least 64.</summary>
+    public static int PointsInFlight(int workerSlots) => Math.Max(64, 8 * workerSlots);
 
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()

@@ -29,15 +29,13 @@ internal enum ColumnType
 internal sealed record TableColumn(string Name, ColumnType Type);
 
 /// <summary>
-/// One results table, filled row by row with typed values and written twice from the same values: as
-/// CSV (invariant culture, shortest round-trip numbers, empty for a missing value) and as a Parquet file
-/// with the same columns, typed (int64, double, string, boolean), so both read back to the same numbers.
+/// Rows of one results table, filled row by row with typed values and written twice from the same values:
+/// as CSV lines (invariant culture, shortest round-trip numbers, empty for a missing value) and as a Parquet
+/// row group with the same columns, typed (int64, double, string, boolean), so both read back to the same
+/// numbers. <see cref="TableWriter"/> uses it as the buffer of a table streamed in batches.
 /// </summary>
 internal sealed class ResultTable
 {
-    /// <summary>Rows per Parquet row group; large tables (raw dumps) get several.</summary>
-    public const int RowGroupSize = 1 << 20;
-
     private readonly Column[] _columns;
     private int _next;
 
@@ -79,11 +77,15 @@ internal sealed class ResultTable
         RowCount++;
     }
 
-    /// <summary>Writes the header line and every row.</summary>
-    public void WriteCsv(TextWriter writer)
+    /// <summary>The header line (column names), without the line end.</summary>
+    public string CsvHeader => string.Join(',', _columns.Select(c => c.Definition.Name));
+
+    /// <summary>The Parquet schema of the table.</summary>
+    public ParquetSchema Schema => new([.. _columns.Select(c => (Field)c.Field)]);
+
+    /// <summary>Writes every complete row, one CSV line each.</summary>
+    public void WriteCsvRows(TextWriter writer)
     {
-        writer.Write(string.Join(',', _columns.Select(c => c.Definition.Name)));
-        writer.Write('\n');
         for (int row = 0; row < RowCount; row++)
         {
             for (int c = 0; c < _columns.Length; c++)
@@ -100,22 +102,38 @@ internal sealed class ResultTable
         }
     }
 
-    /// <summary>Writes the table as Parquet (Snappy-compressed, row groups of up to <see cref="RowGroupSize"/> rows).</summary>
-    public async Task WriteParquetAsync(Stream stream, CancellationToken cancellationToken = default)
+    /// <summary>Appends every complete row to <paramref name="writer"/> (whose schema must be <see cref="Schema"/>) as one row group; nothing when the table is empty.</summary>
+    public async Task WriteRowGroupAsync(ParquetWriter writer, CancellationToken cancellationToken = default)
     {
-        var schema = new ParquetSchema([.. _columns.Select(c => (Field)c.Field)]);
-        await using ParquetWriter writer = await ParquetWriter.CreateAsync(schema, stream, cancellationToken: cancellationToken);
-        for (int start = 0; start < RowCount; start += RowGroupSize)
+        ArgumentNullException.ThrowIfNull(writer);
+        if (RowCount == 0)
         {
-            int count = Math.Min(RowGroupSize, RowCount - start);
-            using ParquetRowGroupWriter group = writer.CreateRowGroup();
-            foreach (Column column in _columns)
-            {
-                await column.WriteAsync(group, start, count, cancellationToken);
-            }
-
-            group.CompleteValidate();
+            return;
         }
+
+        using ParquetRowGroupWriter group = writer.CreateRowGroup();
+        foreach (Column column in _columns)
+        {
+            await column.WriteAsync(group, 0, RowCount, cancellationToken);
+        }
+
+        group.CompleteValidate();
+    }
+
+    /// <summary>Forgets every row (the columns stay), so the table can buffer the next batch of a stream.</summary>
+    public void Clear()
+    {
+        if (_next != 0)
+        {
+            throw new InvalidOperationException($"row {RowCount} is incomplete; call EndRow before Clear.");
+        }
+
+        foreach (Column column in _columns)
+        {
+            column.Clear();
+        }
+
+        RowCount = 0;
     }
 
     private ResultTable Put<T>(T value)
@@ -153,6 +171,8 @@ internal sealed class ResultTable
 
         public abstract string Format(int row);
 
+        public abstract void Clear();
+
         public abstract Task WriteAsync(ParquetRowGroupWriter group, int start, int count, CancellationToken cancellationToken);
     }
 
@@ -163,6 +183,8 @@ internal sealed class ResultTable
         public override DataField Field { get; } = field;
 
         public override string Format(int row) => format(Values[row]);
+
+        public override void Clear() => Values.Clear();
 
         public override Task WriteAsync(ParquetRowGroupWriter group, int start, int count, CancellationToken cancellationToken) => this switch
         {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using MeanFieldCluster.Client.Cluster;
 using MeanFieldCluster.Client.Progress;
 using MeanFieldCluster.Client.Results;
@@ -51,39 +52,113 @@ internal static class SweepSession
             return current ?? await Resilient.Call(() => sweep.GetStatus());
         });
 
-    /// <summary>Fetches every point's report and the aggregation, and writes the results folder.</summary>
+    /// <summary>
+    /// Writes the results folder, streaming the points' reports from their grains in point order: a few
+    /// are fetched ahead (fewer when they are large), each is written out and dropped, so the client's
+    /// memory does not grow with the size of the results.
+    /// </summary>
     public static async Task<SweepOutcome> ExportAsync(IClusterClient client, string sweepId, string specJson, SweepSpec spec, IReadOnlyList<PointSpec> points, SweepStatus status, bool interrupted, string directory)
     {
         ISweepGrain sweep = client.GetGrain<ISweepGrain>(sweepId);
-        var results = new PointResult?[points.Count];
-        var attempts = new int[points.Count];
-        for (int i = 0; i < results.Length; i++)
-        {
-            int index = i;
-            results[i] = await Resilient.Call(() => sweep.GetResult(index));
-            attempts[i] = await Resilient.Call(() => client.GetGrain<ISweepPointGrain>(GrainKeys.Point(sweepId, index)).GetAttempts());
-        }
-
         SweepState state = interrupted ? SweepState.Cancelled : status.State;
         string? aggregate = status.State == SweepState.Running ? null : await Resilient.Call(() => sweep.GetAggregateJson());
-        var outcome = new SweepOutcome(sweepId, specJson, spec, points, results, state, status.StartedUtc, status.FinishedUtc ?? DateTime.UtcNow, aggregate, attempts);
-        await ResultsWriter.WriteAsync(directory, outcome);
-        return outcome;
+
+        // The cost of coordinating, aggregation included, read after the aggregation.
+        CoordinatorStats? coordinator = (await Resilient.Call(() => sweep.GetStatus())).Coordinator;
+        var export = new SweepExport(sweepId, specJson, spec, points, state, status.StartedUtc, status.FinishedUtc ?? DateTime.UtcNow, aggregate, coordinator);
+        return await ResultsWriter.WriteAsync(directory, export, WithCoordinatorStates(FetchInOrder(client, sweepId, points.Count), status));
+    }
+
+    // A point cancelled before it was ever started has no report of its own: the coordinator's final state
+    // stands for it (as the point would have reported: cancelled after 0 steps).
+    private static async IAsyncEnumerable<(PointResult? Result, int Attempts)> WithCoordinatorStates(IAsyncEnumerable<(PointResult? Result, int Attempts)> reports, SweepStatus status)
+    {
+        int index = 0;
+        await foreach ((PointResult? result, int attempts) in reports)
+        {
+            PointProgress? known = index < status.Points.Length ? status.Points[index] : null;
+            yield return result is null && known is { State: PointState.Cancelled }
+                ? (Mapping.ToResult(index, PointState.Cancelled, null, null, 0), attempts)
+                : (result, attempts);
+            index++;
+        }
+    }
+
+    /// <summary>Reports fetched ahead at most: enough to hide the round trips, few enough to stay small.</summary>
+    internal const int MaxAhead = 32;
+
+    /// <summary>The bytes of reports fetched ahead are kept under about this much.</summary>
+    internal const long AheadBytes = 64L << 20;
+
+    // Every point's report and attempts, in point order, with a window of fetches in flight whose size
+    // follows the largest report seen so far.
+    private static async IAsyncEnumerable<(PointResult? Result, int Attempts)> FetchInOrder(IClusterClient client, string sweepId, int count)
+    {
+        var inFlight = new Queue<Task<(PointResult?, int)>>();
+        int next = 0, ahead = 1;
+        long largest = 0;
+        while (next < count || inFlight.Count > 0)
+        {
+            while (next < count && inFlight.Count < ahead)
+            {
+                inFlight.Enqueue(Fetch(client.GetGrain<ISweepPointGrain>(GrainKeys.Point(sweepId, next++))));
+            }
+
+            (PointResult? result, int attempts) = await inFlight.Dequeue();
+            largest = Math.Max(largest, ApproximateBytes(result));
+            ahead = (int)Math.Clamp(AheadBytes / Math.Max(1, largest), 1, MaxAhead);
+            yield return (result, attempts);
+        }
+    }
+
+    // Attempts first: reading a finished point's result ends its activation, which a later call would revive.
+    private static async Task<(PointResult?, int)> Fetch(ISweepPointGrain point)
+    {
+        int attempts = await Resilient.Call(() => point.GetAttempts());
+        return (await Resilient.Call(() => point.GetResult()), attempts);
+    }
+
+    /// <summary>Roughly the bytes a report holds in memory (its numbers), for sizing the fetch window.</summary>
+    internal static long ApproximateBytes(PointResult? r) => r is null ? 0 :
+        1024 + (64L * r.Risk.Length)
+        + r.Measures.Sum(m => 64 + (8L * m.Values.Length))
+        + r.Histograms.Sum(h => 64 + (8L * h.Counts.Length))
+        + r.Raw.Sum(x => 64 + (8L * x.Values.Length))
+        + (8L * (r.Samples?.Length ?? 0));
+
+    /// <summary>The line that reports what coordinating a sweep of <paramref name="points"/> points has cost.</summary>
+    public static string CoordinatorLine(CoordinatorStats c, int points)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        int n = Math.Max(1, points);
+        return string.Create(CultureInfo.InvariantCulture, $"coordinator: {c.CallSeconds * 1000 / n:G3} ms and {(double)c.Calls / n:G3} calls per point ({c.Calls:N0} calls, {c.CallSeconds:F1} s in calls, {c.StateWrites:N0} state writes for {points:N0} points)");
     }
 
     /// <summary>Prints the closing lines of a run and returns its exit code.</summary>
     public static async Task<int> ReportAsync(SweepOutcome outcome, string directory, bool interrupted, TextWriter output, TextWriter error)
     {
-        int failed = outcome.Results.Count(r => r?.State == PointState.Failed);
-        int diverged = outcome.Results.Count(r => r?.State == PointState.Diverged);
-        int completed = outcome.Results.Count(r => r?.State == PointState.Completed);
-        int cancelled = outcome.Results.Count(r => r?.State == PointState.Cancelled);
-        int unfinished = outcome.Points.Count - completed - diverged - failed - cancelled;
+        int failed = outcome.Count(PointState.Failed);
+        int diverged = outcome.Count(PointState.Diverged);
+        int completed = outcome.Count(PointState.Completed);
+        int cancelled = outcome.Count(PointState.Cancelled);
+        int unfinished = outcome.Lines.Count - completed - diverged - failed - cancelled;
         await output.WriteLineAsync($"{completed} completed, {diverged} diverged, {failed} failed, {cancelled} cancelled, {unfinished} not finished");
-        await output.WriteLineAsync($"results: {directory}");
-        foreach (PointResult r in outcome.Results.OfType<PointResult>().Where(r => r.State == PointState.Failed))
+        if (outcome.Export.Coordinator is { } c && outcome.Lines.Count > 0)
         {
-            await error.WriteLineAsync($"error: point {r.Index} failed: {r.Error}");
+            await output.WriteLineAsync(CoordinatorLine(c, outcome.Lines.Count));
+        }
+
+        await output.WriteLineAsync($"results: {directory}");
+        const int shown = 20;
+        var failures = outcome.Lines.Select((line, index) => (line, index)).Where(x => x.line.State == PointState.Failed).ToList();
+        foreach ((PointLine line, int index) in failures.Take(shown))
+        {
+            await error.WriteLineAsync($"error: point {index} failed: {line.Error}");
+        }
+
+        if (failures.Count > shown)
+        {
+            await error.WriteLineAsync($"error: ... and {failures.Count - shown} more failed points; summary.json has every error");
         }
 
         return interrupted ? 130 : failed > 0 ? 1 : 0;

@@ -21,7 +21,7 @@ namespace MeanFieldCluster.Silo.Grains;
 public sealed partial class SweepGrain(
     [PersistentState("sweep", GrainKeys.Storage)] IPersistentState<SweepGrainState> state,
     SweepPolicy policy,
-    ILogger<SweepGrain> logger) : Grain, ISweepGrain, IRemindable
+    ILogger<SweepGrain> logger) : Grain, ISweepGrain, IRemindable, IIncomingGrainCallFilter
 {
     private const string WatchdogReminder = "watchdog";
 
@@ -31,8 +31,26 @@ public sealed partial class SweepGrain(
     private PointSpec[] _points = [];
     private PointProgress?[] _live = [];
     private DateTime[] _lastHeard = [];
+
+    // Points started by (or heard from by) this activation; at most policy.PointsInFlight of them unfinished.
+    private bool[] _dispatched = [];
+    private int _inFlight;
+    private int _nextToDispatch;
     private IGrainTimer? _watchdog;
     private Task<string>? _aggregation;
+
+    // What coordinating has cost, counted from the submission (the stored figures plus this activation's).
+    private long _calls;
+    private double _callSeconds;
+    private long _starts;
+    private double _startSeconds;
+    private long _writes;
+    private int _activations;
+
+    // Final point states received since the last write: stored by the watchdog's next tick (or when the
+    // sweep ends, or on deactivation) rather than one write per point. A report lost with an unwritten
+    // state is not lost work: the point keeps its result and reports it again when the watchdog restarts it.
+    private bool _unsaved;
 
     private string SweepId => this.GetPrimaryKeyString();
 
@@ -41,6 +59,12 @@ public sealed partial class SweepGrain(
     /// <inheritdoc/>
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        if (state.State.Coordinator is { } stored)
+        {
+            (_calls, _callSeconds, _writes, _activations, _starts, _startSeconds) = (stored.Calls, stored.CallSeconds, stored.StateWrites, stored.Activations, stored.Starts, stored.StartSeconds);
+        }
+
+        _activations++;
         if (state.State.SpecJson is { } specJson)
         {
             Plan(specJson);
@@ -78,11 +102,11 @@ public sealed partial class SweepGrain(
         state.State.StartedUtc = DateTime.UtcNow;
         state.State.Final = [.. _points.Select(_ => PointState.Pending)];
         state.State.Steps = new long[_points.Length];
-        await state.WriteStateAsync();
+        await WriteState();
         await GrainFactory.GetGrain<ISweepRegistryGrain>(GrainKeys.Registry).Register(new SweepEntry(SweepId, spec.Name, _points.Length, state.State.StartedUtc));
         await this.RegisterOrUpdateReminder(WatchdogReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         StartWatchdog();
-        await Task.WhenAll(_points.Select(p => PointGrain(p.Index).Start(Mapping.ToAssignment(SweepId, specJson, p))));
+        await Dispatch();
         return Status();
     }
 
@@ -109,7 +133,7 @@ public sealed partial class SweepGrain(
         if (state.State.AggregateJson is null)
         {
             state.State.AggregateJson = json;
-            await state.WriteStateAsync();
+            await WriteState();
         }
 
         return json;
@@ -121,6 +145,8 @@ public sealed partial class SweepGrain(
         ArgumentNullException.ThrowIfNull(progress);
         if (InRange(progress.Index) && !IsFinal(state.State.Final[progress.Index]))
         {
+            // A point started by an earlier activation of this coordinator counts as in flight once heard from.
+            MarkDispatched(progress.Index);
             _live[progress.Index] = progress;
             _lastHeard[progress.Index] = DateTime.UtcNow;
         }
@@ -137,20 +163,51 @@ public sealed partial class SweepGrain(
             return;
         }
 
-        state.State.Final[result.Index] = result.State;
-        state.State.Steps[result.Index] = result.Steps;
-        _live[result.Index] = null;
-        if (state.State.Final.All(IsFinal))
+        MarkFinal(result.Index, result.State, result.Steps);
+        if (!state.State.Final.All(IsFinal))
         {
-            state.State.FinishedUtc = DateTime.UtcNow;
-            _watchdog?.Dispose();
-            _watchdog = null;
+            _unsaved = true;
+
+            // The next point starts in the background: the finished point's report returns at once.
+            _ = Dispatch();
+            return;
         }
 
+        await Complete();
+    }
+
+    // Every point is final: the sweep is done.
+    private async Task Complete()
+    {
+        state.State.FinishedUtc = DateTime.UtcNow;
+        _watchdog?.Dispose();
+        _watchdog = null;
         await WriteState();
-        if (IsFinished && await this.GetReminder(WatchdogReminder) is { } reminder)
+        if (await this.GetReminder(WatchdogReminder) is { } reminder)
         {
             await this.UnregisterReminder(reminder);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (!_unsaved)
+        {
+            return;
+        }
+
+        // One attempt: a silo shutting down must not wait on storage, and nothing is lost if this fails.
+        try
+        {
+            _unsaved = false;
+            _writes++;
+            state.State.Coordinator = Stats();
+            await state.WriteStateAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogFinalWriteFailed(logger, ex, SweepId);
         }
     }
 
@@ -162,9 +219,22 @@ public sealed partial class SweepGrain(
             return;
         }
 
+        // Points in flight are asked to stop (they report Cancelled); points never started are cancelled here.
         state.State.Cancelled = true;
+        PointSpec[] running = [.. _points.Where(p => _dispatched[p.Index] && !IsFinal(state.State.Final[p.Index]))];
+        foreach (PointSpec p in _points.Where(p => !_dispatched[p.Index] && !IsFinal(state.State.Final[p.Index])))
+        {
+            MarkFinal(p.Index, PointState.Cancelled, 0);
+        }
+
+        if (state.State.Final.All(IsFinal))
+        {
+            await Complete();
+            return;
+        }
+
         await WriteState();
-        await Task.WhenAll(_points.Where(p => !IsFinal(state.State.Final[p.Index])).Select(p => PointGrain(p.Index).Cancel()));
+        await Task.WhenAll(running.Select(p => PointGrain(p.Index).Cancel()));
     }
 
     /// <inheritdoc/>
@@ -228,10 +298,86 @@ public sealed partial class SweepGrain(
         _points = points;
         _live = new PointProgress?[_points.Length];
         _lastHeard = [.. _points.Select(_ => DateTime.UtcNow)];
+        _dispatched = new bool[_points.Length];
+        _inFlight = 0;
+        _nextToDispatch = 0;
+    }
+
+    private void MarkDispatched(int index)
+    {
+        if (!_dispatched[index])
+        {
+            _dispatched[index] = true;
+            _inFlight++;
+        }
+    }
+
+    private void MarkFinal(int index, PointState final, long steps)
+    {
+        state.State.Final[index] = final;
+        state.State.Steps[index] = steps;
+        _live[index] = null;
+        if (_dispatched[index])
+        {
+            _inFlight--;
+        }
+        else
+        {
+            // Final without having been counted in flight: never to be dispatched.
+            _dispatched[index] = true;
+        }
+    }
+
+    // Starts points in index order until policy.PointsInFlight are unfinished: a sweep of any size holds a
+    // bounded number of point activations (and their assignments) at a time.
+    private async Task Dispatch()
+    {
+        if (state.State.SpecJson is not { } specJson || IsFinished || state.State.Cancelled)
+        {
+            return;
+        }
+
+        var batch = new List<PointSpec>();
+        while (_inFlight < policy.PointsInFlight && _nextToDispatch < _points.Length)
+        {
+            PointSpec p = _points[_nextToDispatch++];
+            if (!_dispatched[p.Index] && !IsFinal(state.State.Final[p.Index]))
+            {
+                MarkDispatched(p.Index);
+                _lastHeard[p.Index] = DateTime.UtcNow;
+                batch.Add(p);
+            }
+        }
+
+        await Task.WhenAll(batch.Select(async p =>
+        {
+            long start = Stopwatch.GetTimestamp();
+            try
+            {
+                await PointGrain(p.Index).Start(Mapping.ToAssignment(SweepId, specJson, p));
+                _starts++;
+                _startSeconds += Stopwatch.GetElapsedTime(start).TotalSeconds;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The watchdog starts it again.
+                LogRestartFailed(logger, ex, SweepId, p.Index);
+            }
+        }));
     }
 
     private void StartWatchdog() =>
-        _watchdog ??= this.RegisterGrainTimer(() => RestartStalled(StallAfter), new GrainTimerCreationOptions(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2)) { Interleave = true });
+        _watchdog ??= this.RegisterGrainTimer(WatchdogTick, new GrainTimerCreationOptions(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2)) { Interleave = true });
+
+    private async Task WatchdogTick()
+    {
+        if (_unsaved && !IsFinished)
+        {
+            await WriteState();
+        }
+
+        await RestartStalled(StallAfter);
+    }
 
     // Asks every unfinished point not heard from within `silence` to start: a running point ignores it,
     // a point whose activation was lost is activated on a live silo and resumes from its checkpoint.
@@ -243,7 +389,7 @@ public sealed partial class SweepGrain(
         }
 
         DateTime now = DateTime.UtcNow;
-        PointSpec[] stalled = [.. _points.Where(p => !IsFinal(state.State.Final[p.Index]) && now - _lastHeard[p.Index] >= silence)];
+        PointSpec[] stalled = [.. _points.Where(p => _dispatched[p.Index] && !IsFinal(state.State.Final[p.Index]) && now - _lastHeard[p.Index] >= silence)];
         foreach (PointSpec p in stalled)
         {
             _lastHeard[p.Index] = now;
@@ -263,6 +409,8 @@ public sealed partial class SweepGrain(
                 LogRestartFailed(logger, ex, SweepId, p.Index);
             }
         }));
+
+        await Dispatch();
     }
 
     // Streams the points' results through the aggregator one by one, keeping only what it needs.
@@ -302,10 +450,36 @@ public sealed partial class SweepGrain(
         PointProgress[] points = [.. _points.Select(p => IsFinal(state.State.Final[p.Index])
             ? new PointProgress(p.Index, state.State.Final[p.Index], p.ReplicaCount > 0 ? Work(p) : state.State.Steps[p.Index], Work(p))
             : _live[p.Index] ?? new PointProgress(p.Index, PointState.Pending, 0, Work(p)))];
-        return new SweepStatus(SweepId, state.State.Name, sweepState, points, state.State.StartedUtc, state.State.FinishedUtc);
+        return new SweepStatus(SweepId, state.State.Name, sweepState, points, state.State.StartedUtc, state.State.FinishedUtc, Stats());
     }
 
-    private Task WriteState() => Durable.Write(state, logger);
+    /// <summary>Counts every call the coordinator handles and the time spent in it (<see cref="CoordinatorStats"/>).</summary>
+    /// <param name="context">The call.</param>
+    public async Task Invoke(IIncomingGrainCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        long start = Stopwatch.GetTimestamp();
+        try
+        {
+            await context.Invoke();
+        }
+        finally
+        {
+            _calls++;
+            _callSeconds += Stopwatch.GetElapsedTime(start).TotalSeconds;
+        }
+    }
+
+    private CoordinatorStats Stats() => new(_calls, _callSeconds, _writes, _activations, _starts, _startSeconds);
+
+    // Every write stores the cost figures too, so they survive a failover (up to the last write).
+    private Task WriteState()
+    {
+        _unsaved = false;
+        _writes++;
+        state.State.Coordinator = Stats();
+        return Durable.Write(state, logger);
+    }
 
     // An activity in the submission's trace: a child of the caller when the caller is in it (or the
     // submission was not traced), else a child of the submission linked to the caller (a later
@@ -328,6 +502,9 @@ public sealed partial class SweepGrain(
     private bool InRange(int index) => index >= 0 && index < _points.Length;
 
     private static bool IsFinal(PointState s) => PointStates.IsFinal(s);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sweep {SweepId}: storing the points' final states on deactivation failed; the points report them again")]
+    private static partial void LogFinalWriteFailed(ILogger logger, Exception exception, string sweepId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Restarting point {Index} of sweep {SweepId} failed; the watchdog tries again")]
     private static partial void LogRestartFailed(ILogger logger, Exception exception, string sweepId, int index);

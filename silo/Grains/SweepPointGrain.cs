@@ -18,6 +18,11 @@ namespace MeanFieldCluster.Silo.Grains;
 /// activation that lost its silo resumes elsewhere from the last checkpoint and ends bit-identical to an
 /// uninterrupted run. A reminder brings the point back after a silo dies even when nobody calls it.
 /// </summary>
+/// <remarks>
+/// A finished point is kept in memory only while it is used: reading its result ends the activation, and
+/// any activation idle for <see cref="IdleMinutes"/> minutes is collected (a running point keeps itself alive).
+/// </remarks>
+[CollectionAgeLimit(Minutes = IdleMinutes)]
 public sealed partial class SweepPointGrain(
     [PersistentState("point", GrainKeys.Storage)] IPersistentState<PointGrainState> state,
     WorkScheduler scheduler,
@@ -25,6 +30,9 @@ public sealed partial class SweepPointGrain(
     WorkerOptions workerOptions,
     ILogger<SweepPointGrain> logger) : Grain, ISweepPointGrain, IRemindable
 {
+    /// <summary>Minutes an idle activation (a finished point read by a dashboard, say) stays in memory.</summary>
+    public const int IdleMinutes = 2;
+
     private const string ResumeReminder = "resume";
     private static readonly TimeSpan TargetChunkDuration = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(1);
@@ -79,7 +87,17 @@ public sealed partial class SweepPointGrain(
         Task.FromResult(_progress ?? Progress(state.State.Result?.State ?? PointState.Pending));
 
     /// <inheritdoc/>
-    public Task<PointResult?> GetResult() => Task.FromResult(state.State.Result);
+    public Task<PointResult?> GetResult()
+    {
+        // A finished point is read once or twice (aggregation, export) and then never again: its activation
+        // goes as soon as it is idle, so a large sweep's export does not fill the silo with finished points.
+        if (state.State.Result is not null && (_work is null || _work.IsCompleted))
+        {
+            DeactivateOnIdle();
+        }
+
+        return Task.FromResult(state.State.Result);
+    }
 
     /// <inheritdoc/>
     public Task<int> GetAttempts() => Task.FromResult(state.State.Attempts);

@@ -82,6 +82,12 @@ public sealed class SiloOptions
     /// <summary>Worker slots (threads) one wide point (N_1 ≥ 20000) takes, up to <see cref="Workers"/> (default 1); never changes the numbers.</summary>
     public int ThreadsPerWidePoint { get; set; } = 1;
 
+    /// <summary>
+    /// Points of one sweep started at a time when this silo hosts the sweep's coordinator (default 1024); more
+    /// than the worker slots of the whole cluster, so no slot waits for work.
+    /// </summary>
+    public int PointsInFlight { get; set; } = SweepPolicy.DefaultPointsInFlight;
+
     /// <summary>Declare a silo dead after about 3 s of silence instead of Orleans' default (for tests and small local clusters).</summary>
     public bool FastFailureDetection { get; set; }
 
@@ -162,6 +168,11 @@ public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
         if (options.ThreadsPerWidePoint < 1 || options.ThreadsPerWidePoint > 1024)
         {
             errors.Add($"--threads-per-wide-point: {options.ThreadsPerWidePoint} is not allowed; expected an integer from 1 to 1024");
+        }
+
+        if (options.PointsInFlight < 1 || options.PointsInFlight > 1_000_000)
+        {
+            errors.Add($"--points-in-flight: {options.PointsInFlight} is not allowed; expected an integer from 1 to 1000000");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

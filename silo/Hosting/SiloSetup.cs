@@ -26,12 +26,24 @@ public sealed class WorkerOptions
     /// <see cref="Slots"/>; 1 (the default) keeps every point on one core. Never changes the numbers.
     /// </summary>
     public int ThreadsPerWidePoint { get; set; } = 1;
+
+    /// <summary>
+    /// Points of one sweep started at a time (running or waiting for a slot) when this silo hosts the sweep's
+    /// coordinator; the rest start as these finish. Bounds the activations a large sweep holds. It should exceed
+    /// the worker slots of the whole cluster. Default <see cref="SweepPolicy.DefaultPointsInFlight"/>.
+    /// </summary>
+    public int PointsInFlight { get; set; } = SweepPolicy.DefaultPointsInFlight;
 }
 
-/// <summary>What a silo admits: where csv data may come from, and how large a point may be.</summary>
+/// <summary>What a silo admits (where csv data may come from, how large a point may be) and how its coordinators dispatch.</summary>
 /// <param name="DataRoot">When set, csv data files must resolve to files under this folder.</param>
 /// <param name="Budget">The largest point admitted.</param>
-public sealed record SweepPolicy(string? DataRoot, ResourceBudget Budget);
+/// <param name="PointsInFlight">Points of one sweep started at a time (see <see cref="WorkerOptions.PointsInFlight"/>).</param>
+public sealed record SweepPolicy(string? DataRoot, ResourceBudget Budget, int PointsInFlight = SweepPolicy.DefaultPointsInFlight)
+{
+    /// <summary>The default of <see cref="PointsInFlight"/>.</summary>
+    public const int DefaultPointsInFlight = 1024;
+}
 
 /// <summary>The few builder calls that make a silo a MeanFieldCluster silo.</summary>
 public static class SiloSetup
@@ -43,7 +55,7 @@ public static class SiloSetup
         WorkerOptions o = options ?? new WorkerOptions();
         silo.Services.AddSingleton(_ => new WorkScheduler(o.Slots));
         silo.Services.AddSingleton(o);
-        silo.Services.AddSingleton(new SweepPolicy(o.DataRoot, o.Budget));
+        silo.Services.AddSingleton(new SweepPolicy(o.DataRoot, o.Budget, o.PointsInFlight));
         silo.Services.AddMetrics();
         silo.Services.TryAddSingleton<MeanFieldMetrics>();
         silo.AddActivityPropagation();

@@ -337,7 +337,8 @@ internal sealed partial class DashboardData(IGrainFactory grains, ILogger<Dashbo
         var asks = new List<Task<(int, PointRecord?)>>();
         foreach (PointProgress p in status.Points)
         {
-            if (p.State == PointState.Pending && p.Step == 0)
+            // Nothing recorded yet, or cancelled before it started (large sweeps start points as others finish).
+            if (p.State is (PointState.Pending or PointState.Cancelled) && p.Step == 0)
             {
                 continue;
             }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using MeanFieldCluster.Client.Results;
 using ParquetSharp;
 
 namespace MeanFieldCluster.Client.Tests;
@@ -77,6 +78,57 @@ public sealed class ParquetTests
         Assert.Equal(
             [PhysicalType.Int64, PhysicalType.Int64, PhysicalType.ByteArray, PhysicalType.Double, PhysicalType.Int64, PhysicalType.ByteArray, PhysicalType.Int64, PhysicalType.ByteArray, PhysicalType.Int64, PhysicalType.Int64, PhysicalType.Double, PhysicalType.Double, PhysicalType.Double, PhysicalType.Double, PhysicalType.Double, PhysicalType.Double],
             Schema(Path.Combine(outDir, "points.parquet")).Select(c => c.PhysicalType));
+    }
+
+    [Fact]
+    public async Task ATableStreamedInSeveralBatchesReadsBackWholeFromParquetAndCsvInRowOrder()
+    {
+        string dir = CliHarness.TempDirectory();
+        int rows = (3 * TableWriter.BatchRows) + 5;
+        TableColumn[] columns = [new("i", ColumnType.Int64), new("x", ColumnType.Double), new("maybe", ColumnType.OptionalDouble), new("name", ColumnType.String), new("flag", ColumnType.Boolean)];
+        await using (TableWriter table = await TableWriter.CreateAsync(dir, "t", columns))
+        {
+            for (int i = 0; i < rows; i++)
+            {
+                table.Rows.Int(i).Num(i * 0.1).Num(i % 3 == 0 ? null : -i / 7.0).Text($"row{i % 11}").Flag(i % 2 == 0).EndRow();
+                await table.FlushIfFullAsync();
+            }
+
+            Assert.Equal(rows, table.RowCount);
+            Assert.False(File.Exists(Path.Combine(dir, "t.csv")), "the CSV has its final name before the table is complete");
+            await table.CompleteAsync();
+        }
+
+        string[] lines = File.ReadAllLines(Path.Combine(dir, "t.csv"));
+        Assert.Equal("i,x,maybe,name,flag", lines[0]);
+        Assert.Equal(rows + 1, lines.Length);
+        Assert.Equal(string.Create(CultureInfo.InvariantCulture, $"{rows - 1},{(rows - 1) * 0.1:R},{-(rows - 1) / 7.0:R},row{(rows - 1) % 11},{((rows - 1) % 2 == 0 ? "true" : "false")}"), lines[^1]);
+        using (var file = new ParquetFileReader(Path.Combine(dir, "t.parquet")))
+        {
+            // One row group per batch.
+            Assert.Equal(4, file.FileMetaData.NumRowGroups);
+        }
+
+        AssertParquetEqualsCsv(Path.Combine(dir, "t"));
+        Assert.Empty(Directory.GetFiles(dir, "*.partial"));
+    }
+
+    [Fact]
+    public async Task ATableNeverCompletedLeavesNoFileBehind()
+    {
+        string dir = CliHarness.TempDirectory();
+        await using (TableWriter table = await TableWriter.CreateAsync(dir, "t", [new("i", ColumnType.Int64)]))
+        {
+            for (int i = 0; i < TableWriter.BatchRows + 1; i++)
+            {
+                table.Rows.Int(i).EndRow();
+                await table.FlushIfFullAsync();
+            }
+
+            Assert.True(File.Exists(Path.Combine(dir, "t.csv.partial")));
+        }
+
+        Assert.Empty(Directory.GetFiles(dir));
     }
 
     // Same column names in the same order, the same number of rows, and every cell equal: integers and

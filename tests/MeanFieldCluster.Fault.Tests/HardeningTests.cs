@@ -138,9 +138,10 @@ public sealed class HardeningTests
         Assert.True(complete.Code == 0, complete.Output + complete.Error);
 
         string outDir = Path.Combine(dir, "killed");
-        // Kill the exporting client at three moments: once the first table is in place, while the large
-        // measures table is being written, and once it is in place.
-        foreach (string moment in new[] { "points.csv", "measures.csv.partial", "measures.csv" })
+        // The tables are streamed together and renamed at the end: kill the exporting client as soon as
+        // they are open, and when the large measures table is half written.
+        long measuresBytes = new FileInfo(Path.Combine(reference, "measures.csv")).Length;
+        foreach ((string moment, long size) in new[] { ("points.csv.partial", 0L), ("measures.csv.partial", measuresBytes / 2) })
         {
             if (Directory.Exists(outDir))
             {
@@ -149,8 +150,10 @@ public sealed class HardeningTests
 
             using (var export = new ChildProcess("dotnet", [Env.Executable("client", "mfc.dll"), "results", "export-1", "--out", outDir, "--force", .. connection]))
             {
-                await FaultTests.WaitUntil(() => Task.FromResult(File.Exists(Path.Combine(outDir, moment)) || export.HasExited), TimeSpan.FromSeconds(60));
+                string path = Path.Combine(outDir, moment);
+                await FaultTests.WaitUntil(() => Task.FromResult((File.Exists(path) && new FileInfo(path).Length >= size) || export.HasExited), TimeSpan.FromSeconds(60));
                 export.Kill();
+                Assert.False(export.HasExited && export.ExitCode == 0, $"the export finished before the kill at {moment}: the test needs a larger table");
             }
 
             Assert.False(File.Exists(Path.Combine(outDir, "summary.json")), $"summary.json exists after a kill at {moment}: the folder looks complete");
@@ -178,6 +181,72 @@ public sealed class HardeningTests
         {
             Assert.True(File.ReadAllBytes(Path.Combine(outDir, relative)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(reference, relative))), relative);
         }
+    }
+
+    // 10,000 points of a few SGD steps each, d = 2 and N = 2..11, but with quantile snapshots and histograms of
+    // 17 features at two times: about 13 KB of numbers per point, over 100 MB for the sweep (and more than a
+    // gigabyte of CSV and Parquet), so neither the silo nor the client could hold all of the results.
+    private const string TenThousandSpec = """
+        name: ten-thousand
+        seed: 7
+        model: {preset: mmn-isotropic, activation: {kind: ramp, t1: 0.5, t2: 1.5, s1: -2.5, s2: 7.5}, init: {kappa: 0.8}}
+        data: {kind: isotropic-gaussian, d: 2, delta: 0.8}
+        training: {steps: 5}
+        observe: {test_samples: 50, risk_times: {count: 3, spacing: linear}, snapshot_times: [0, 0.5], quantiles: 16}
+        grid: {width: [2, 3, 4, 5, 6, 7, 8, 9, 10, 11], step_size: [0.1], seeds: 1000}
+        """;
+
+    // GC heap limits of the two processes: well under what holding the results would take.
+    private const long SiloHeapLimit = 256L << 20;
+    private const long ClientHeapLimit = 96L << 20;
+
+    [Fact]
+    public async Task TenThousandTinyPointsCompleteWithTheCoordinatorAndTheClientInBoundedMemoryAndTheCoordinatorsCostPerPointIsReported()
+    {
+        string dir = Env.TempDirectory();
+        string spec = Path.Combine(dir, "ten-thousand.yaml");
+        await File.WriteAllTextAsync(spec, TenThousandSpec);
+        using var redis = new RedisServer();
+        string clusterId = $"tenk-{Guid.NewGuid():N}";
+        using SiloProcess silo = await SiloProcess.StartAsync(
+            redis.Connection,
+            clusterId,
+            workers: 2,
+            environment: new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = $"0x{SiloHeapLimit:X}" },
+            extraArguments: ["--points-in-flight", "256"]);
+        string[] connection = ["--redis", redis.Connection, "--cluster-id", clusterId];
+        var submit = await FaultTests.Mfc(["submit", spec, "--sweep-id", "tenk", .. connection]);
+        Assert.True(submit.Code == 0, submit.Output + submit.Error);
+        var watch = await FaultTests.Mfc(["watch", "tenk", .. connection]);
+        Assert.True(watch.Code == 0, watch.Output + watch.Error + silo.Output);
+
+        // The export runs in its own process with a heap limit far below the size of the results.
+        string outDir = Path.Combine(dir, "out");
+        using var export = new ChildProcess(
+            "dotnet",
+            [Env.Executable("client", "mfc.dll"), "results", "tenk", "--out", outDir, .. connection],
+            environment: new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = $"0x{ClientHeapLimit:X}" });
+        int code = await export.WaitForExit(TimeSpan.FromMinutes(5));
+        Assert.True(code == 0, export.Output);
+
+        string[] rows = [.. File.ReadLines(Path.Combine(outDir, "points.csv")).Skip(1)];
+        Assert.Equal(10_000, rows.Length);
+        Assert.Equal(Enumerable.Range(0, 10_000), rows.Select(r => int.Parse(r.Split(',')[0], CultureInfo.InvariantCulture)));
+        Assert.All(rows, r => Assert.Contains(",completed,", r, StringComparison.Ordinal));
+        Assert.Equal(10_000 * 2 * 17 * 16, File.ReadLines(Path.Combine(outDir, "measures.csv")).LongCount() - 1);
+        Assert.Equal(10_000 * 2 * 17 * 32, File.ReadLines(Path.Combine(outDir, "histograms.csv")).LongCount() - 1);
+        long written = Directory.EnumerateFiles(outDir).Sum(f => new FileInfo(f).Length);
+        Assert.True(written > 8 * ClientHeapLimit, $"the results ({written} bytes) should dwarf the client's heap limit");
+
+        // The coordinator's cost per point is printed and in summary.json: a few calls per point, and its
+        // state written in batches rather than once per point.
+        Assert.Matches(@"coordinator: [0-9.]+ ms and [0-9.]+ calls per point \([0-9,]+ calls, [0-9.]+ s in calls, [0-9,]+ state writes for 10,000 points\)", export.Output);
+        using var summary = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(outDir, "summary.json")));
+        System.Text.Json.JsonElement coordinator = summary.RootElement.GetProperty("coordinator");
+        Assert.InRange(coordinator.GetProperty("calls_per_point").GetDouble(), 2, 6);
+        Assert.InRange(coordinator.GetProperty("state_writes_per_point").GetDouble(), 0, 0.1);
+        Assert.Equal(10_000, coordinator.GetProperty("starts").GetInt64());
+        Assert.True(coordinator.GetProperty("call_ms_per_point").GetDouble() > 0);
     }
 
     [Fact]
