@@ -126,7 +126,7 @@ internal static class RunCommand
             // How much of the worker slots' time (from submission to the last point's end) went into SGD steps.
             double wall = (finished - status.StartedUtc).TotalSeconds, slots = settings.Workers;
             double steps = (SgdRun.ProcessStepTime - stepTimeBefore).TotalSeconds, runs = (SgdRun.ProcessAdvanceTime - advanceTimeBefore).TotalSeconds;
-            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"worker time: SGD steps {steps / (slots * wall):P1}, steps and in-run observations {runs / (slots * wall):P1} of {slots} slot(s) x {wall:F1} s"));
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"worker time: SGD steps {100 * steps / (slots * wall):F1} %, steps and in-run observations {100 * runs / (slots * wall):F1} % of {slots} slot(s) x {wall:F1} s"));
         }
         SweepOutcome outcome = await SweepSession.ExportAsync(cluster.Client, sweepId, specJson, spec, points, status, interrupted, directory);
         if (interrupted)
