@@ -10,7 +10,8 @@ namespace MeanFieldCluster.Cluster.Tests;
 
 public sealed class SweepClusterTests : IAsyncLifetime
 {
-    private const string EightPointSpec = """
+    /// <summary>Eight points (two widths, two step sizes, two seeds) of about a tenth of a second each.</summary>
+    internal const string EightPointSpec = """
         name: eight-points
         seed: 3
         model: {preset: mmn-relu, activation: tanh, init: {kappa: 1.0, output_std: 0.5}}
@@ -24,13 +25,7 @@ public sealed class SweepClusterTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = new InProcessTestClusterBuilder(2);
-        builder.ConfigureSilo((_, silo) => silo
-            .AddMeanFieldCluster(new WorkerOptions { Slots = 1 })
-            .AddMemoryGrainStorage(GrainKeys.Storage)
-            .UseInMemoryReminderService());
-        _cluster = builder.Build();
-        await _cluster.DeployAsync();
+        _cluster = await TestClusters.DeployAsync(new WorkerOptions { Slots = 1 });
     }
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
@@ -47,7 +42,7 @@ public sealed class SweepClusterTests : IAsyncLifetime
         SweepStatus started = await sweep.Start(specJson);
         // Tiny points may all finish before Start returns.
         Assert.Contains(started.State, new[] { SweepState.Running, SweepState.Completed });
-        SweepStatus status = await WaitForCompletion(sweep);
+        SweepStatus status = await TestClusters.WaitForCompletion(sweep);
 
         Assert.Equal(SweepState.Completed, status.State);
         Assert.All(status.Points, p => Assert.Equal(PointState.Completed, p.State));
@@ -78,7 +73,7 @@ public sealed class SweepClusterTests : IAsyncLifetime
         Assert.Equal(first.StartedUtc, second.StartedUtc);
         string other = SpecWriter.ToJson(spec with { Seed = 4 });
         await Assert.ThrowsAnyAsync<InvalidOperationException>(() => sweep.Start(other));
-        await WaitForCompletion(sweep);
+        await TestClusters.WaitForCompletion(sweep);
     }
 
     [Fact]
@@ -87,7 +82,7 @@ public sealed class SweepClusterTests : IAsyncLifetime
         SweepSpec spec = SpecLoader.Parse(EightPointSpec, SpecFormat.Yaml);
         ISweepGrain sweep = _cluster.Client.GetGrain<ISweepGrain>("duplicate-test");
         await sweep.Start(SpecWriter.ToJson(spec));
-        await WaitForCompletion(sweep);
+        await TestClusters.WaitForCompletion(sweep);
         PointResult original = (await sweep.GetResult(0))!;
 
         await sweep.ReportResult(original with { Steps = 1, State = PointState.Failed });
@@ -115,7 +110,7 @@ public sealed class SweepClusterTests : IAsyncLifetime
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         await sweep.Cancel();
-        SweepStatus status = await WaitForCompletion(sweep);
+        SweepStatus status = await TestClusters.WaitForCompletion(sweep);
 
         Assert.Equal(SweepState.Cancelled, status.State);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"cancelling took {clock.Elapsed}");
@@ -127,21 +122,6 @@ public sealed class SweepClusterTests : IAsyncLifetime
             PointResult? kept = await sweep.GetResult(p.Index);
             Assert.NotNull(kept);
             Assert.NotEmpty(kept.Risk);
-        }
-    }
-
-    private static async Task<SweepStatus> WaitForCompletion(ISweepGrain sweep)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        while (true)
-        {
-            SweepStatus status = await sweep.GetStatus();
-            if (status.State != SweepState.Running)
-            {
-                return status;
-            }
-
-            await Task.Delay(100, timeout.Token);
         }
     }
 }

@@ -58,14 +58,7 @@ public sealed class TelemetryTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = new InProcessTestClusterBuilder(2);
-        builder.ConfigureSilo((_, silo) => silo
-            .AddMeanFieldCluster(new WorkerOptions { Slots = 1 })
-            .AddMemoryGrainStorage(GrainKeys.Storage)
-            .UseInMemoryReminderService());
-        builder.ConfigureClient(client => client.AddActivityPropagation());
-        _cluster = builder.Build();
-        await _cluster.DeployAsync();
+        _cluster = await TestClusters.DeployAsync(new WorkerOptions { Slots = 1 }, client => client.AddActivityPropagation());
     }
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
@@ -102,7 +95,7 @@ public sealed class TelemetryTests : IAsyncLifetime
         ISweepGrain sweep = _cluster.Client.GetGrain<ISweepGrain>("telemetry-steps");
 
         await sweep.Start(SpecWriter.ToJson(SpecLoader.Parse(SgdSpec, SpecFormat.Yaml)));
-        SweepStatus status = await WaitForCompletion(sweep);
+        SweepStatus status = await TestClusters.WaitForCompletion(sweep);
 
         Assert.All(status.Points, p => Assert.Equal(PointState.Completed, p.State));
         long ran = 0;
@@ -132,7 +125,7 @@ public sealed class TelemetryTests : IAsyncLifetime
         ISweepGrain sweep = _cluster.Client.GetGrain<ISweepGrain>("telemetry-ld");
 
         await sweep.Start(SpecWriter.ToJson(SpecLoader.Parse(LdSpec, SpecFormat.Yaml)));
-        SweepStatus status = await WaitForCompletion(sweep);
+        SweepStatus status = await TestClusters.WaitForCompletion(sweep);
 
         Assert.Equal(9, status.Points.Count(p => p.State == PointState.Completed));
         await recorder.WaitFor(MeanFieldTelemetry.PointDuration, 9);
@@ -163,7 +156,7 @@ public sealed class TelemetryTests : IAsyncLifetime
             await sweep.Start(SpecWriter.ToJson(SpecLoader.Parse(SgdSpec, SpecFormat.Yaml)));
         }
 
-        await WaitForCompletion(sweep);
+        await TestClusters.WaitForCompletion(sweep);
 
         // As a later 'mfc results', in a trace of its own.
         ActivityContext results;
@@ -193,21 +186,6 @@ public sealed class TelemetryTests : IAsyncLifetime
         }
 
         return [.. stopped.Where(a => a.TraceId == trace)];
-    }
-
-    private static async Task<SweepStatus> WaitForCompletion(ISweepGrain sweep)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        while (true)
-        {
-            SweepStatus status = await sweep.GetStatus();
-            if (status.State != SweepState.Running)
-            {
-                return status;
-            }
-
-            await Task.Delay(100, timeout.Token);
-        }
     }
 
     private static string RepositoryRoot()

@@ -1,0 +1,43 @@
+using MeanFieldCluster.Contracts;
+using MeanFieldCluster.Silo.Hosting;
+using Orleans.TestingHost;
+
+namespace MeanFieldCluster.Cluster.Tests;
+
+/// <summary>The in-process clusters the tests run sweeps on, and waiting for a sweep to end.</summary>
+internal static class TestClusters
+{
+    /// <summary>Two MeanFieldCluster silos with in-memory storage and reminders, deployed.</summary>
+    public static async Task<InProcessTestCluster> DeployAsync(WorkerOptions options, Action<IClientBuilder>? client = null)
+    {
+        var builder = new InProcessTestClusterBuilder(2);
+        builder.ConfigureSilo((_, silo) => silo
+            .AddMeanFieldCluster(options)
+            .AddMemoryGrainStorage(GrainKeys.Storage)
+            .UseInMemoryReminderService());
+        if (client is not null)
+        {
+            builder.ConfigureClient(client);
+        }
+
+        InProcessTestCluster cluster = builder.Build();
+        await cluster.DeployAsync();
+        return cluster;
+    }
+
+    /// <summary>Polls the sweep until it is no longer running (at most two minutes).</summary>
+    public static async Task<SweepStatus> WaitForCompletion(ISweepGrain sweep)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        while (true)
+        {
+            SweepStatus status = await sweep.GetStatus();
+            if (status.State != SweepState.Running)
+            {
+                return status;
+            }
+
+            await Task.Delay(100, timeout.Token);
+        }
+    }
+}
