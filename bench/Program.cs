@@ -6,7 +6,7 @@ using MeanFieldCluster.Bench;
 using MeanFieldCluster.Engine.Kernels;
 using MeanFieldCluster.Engine.Specs;
 
-// dotnet run -c Release --project bench -- --json FILE [--quick] [--no-references]
+// dotnet run -c Release --project bench -- --json FILE [--quick] [--no-references] [--case NAME]...
 // dotnet run -c Release --project bench -- kernels [BenchmarkDotNet arguments, e.g. --filter '*']
 if (args.Length > 0 && args[0] == "kernels")
 {
@@ -16,6 +16,7 @@ if (args.Length > 0 && args[0] == "kernels")
 
 string? json = null;
 bool quick = false, references = true;
+var only = new List<string>();
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -29,11 +30,28 @@ for (int i = 0; i < args.Length; i++)
         case "--no-references":
             references = false;
             break;
+        case "--case" when i + 1 < args.Length:
+            only.Add(args[++i]);
+            break;
+        case "--help" or "-h":
+            Console.WriteLine(Usage.Text);
+            return 0;
         default:
-            Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: mfc-bench --json FILE [--quick] [--no-references] | mfc-bench kernels [BenchmarkDotNet arguments]");
+            Console.Error.WriteLine($"Unknown argument '{args[i]}'. {Usage.Text}");
             return 2;
     }
 }
+
+foreach (string name in only)
+{
+    if (!BenchCase.All.Any(c => c.Name == name))
+    {
+        Console.Error.WriteLine($"--case: unknown case '{name}'; the cases are {string.Join(", ", BenchCase.All.Select(c => c.Name))}.");
+        return 2;
+    }
+}
+
+IReadOnlyList<BenchCase> cases = only.Count == 0 ? BenchCase.All : [.. BenchCase.All.Where(c => only.Contains(c.Name))];
 
 if (json is null)
 {
@@ -51,7 +69,7 @@ Console.WriteLine(quick ? "Mode: --quick (short timings)" : "Mode: full timings"
     : (1.0, 0.4, 7, 1.0, 1.0, 5);
 
 var rows = new List<Row>();
-foreach (BenchCase c in BenchCase.All)
+foreach (BenchCase c in cases)
 {
     EngineTimer.Result ours = EngineTimer.Measure(c, timing.Warm, timing.Repeat, timing.Repeats);
     int size = c.Dtype == Precisions.Float32 ? 4 : 8;
@@ -80,7 +98,7 @@ if (references)
             Console.WriteLine($"Running the {library} reference ...");
             try
             {
-                timings[library] = reference.Time(BenchCase.All, work, timing.RefSeconds, timing.RefRepeats);
+                timings[library] = reference.Time(cases, work, timing.RefSeconds, timing.RefRepeats);
                 found.Add(reference);
             }
             catch (InvalidOperationException ex)
@@ -116,6 +134,19 @@ if (found.Count < 2)
 
 Console.WriteLine($"Wrote {json} in {clock.Elapsed.TotalSeconds:F0} s.");
 return 0;
+
+/// <summary>The command line.</summary>
+internal static class Usage
+{
+    public const string Text = """
+        Usage: mfc-bench --json FILE [--quick] [--no-references] [--case NAME]...
+               mfc-bench kernels [BenchmarkDotNet arguments, e.g. --filter '*']
+          --json FILE       where the results go (a JSON array, one object per case)
+          --quick           short timings (under a minute in all)
+          --no-references   skip the PyTorch and NumPy references
+          --case NAME       run only this case (repeatable), e.g. --case mmn-isotropic-N20000-f64
+        """;
+}
 
 /// <summary>One case's figures.</summary>
 internal sealed record Row(BenchCase Case, EngineTimer.Result Ours, double Bytes, long WorkingSet, double Achieved, double Roofline)

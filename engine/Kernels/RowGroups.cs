@@ -9,8 +9,7 @@ namespace MeanFieldCluster.Engine.Kernels;
 /// Four rows at a time at 512 bits. Each row is read in address order (which the hardware prefetchers
 /// follow best from DRAM) into its own accumulator, and the four accumulators are reduced together. Each
 /// row still gets exactly the operations of the one-row code (<see cref="RowKernels"/>, the order of
-/// <see cref="Dot"/>), so grouping never changes a bit: a row that is not updated uses its stored values,
-/// and only updated rows are computed and stored.
+/// <see cref="Dot"/>), so grouping never changes a bit.
 /// </summary>
 internal static class RowGroups
 {
@@ -26,24 +25,6 @@ internal static class RowGroups
         Vector512<T> a1 = Accumulate(ref row1, ref next, cols);
         Vector512<T> a2 = Accumulate(ref row2, ref next, cols);
         Vector512<T> a3 = Accumulate(ref row3, ref next, cols);
-        Reduce4(a0, a1, a2, a3, ref row0, cols, ref next, out d0, out d1, out d2, out d3);
-    }
-
-    /// <summary>
-    /// The fused update and inner product of four consecutive rows: row_r ← fma(x, k_r, shrink·row_r) when
-    /// <paramref name="write"/> bit r is set, then d_r = &lt;row_r, next&gt;.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void UpdateDot4<T>(ref T row0, int cols, ref T x, ref T next, T k0, T k1, T k2, T k3, T shrink, int write, out T d0, out T d1, out T d2, out T d3)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
-    {
-        ref T row1 = ref Unsafe.Add(ref row0, cols);
-        ref T row2 = ref Unsafe.Add(ref row1, cols);
-        ref T row3 = ref Unsafe.Add(ref row2, cols);
-        Vector512<T> a0 = (write & 1) != 0 ? UpdateAccumulate(ref row0, ref x, ref next, cols, k0, shrink) : Accumulate(ref row0, ref next, cols);
-        Vector512<T> a1 = (write & 2) != 0 ? UpdateAccumulate(ref row1, ref x, ref next, cols, k1, shrink) : Accumulate(ref row1, ref next, cols);
-        Vector512<T> a2 = (write & 4) != 0 ? UpdateAccumulate(ref row2, ref x, ref next, cols, k2, shrink) : Accumulate(ref row2, ref next, cols);
-        Vector512<T> a3 = (write & 8) != 0 ? UpdateAccumulate(ref row3, ref x, ref next, cols, k3, shrink) : Accumulate(ref row3, ref next, cols);
         Reduce4(a0, a1, a2, a3, ref row0, cols, ref next, out d0, out d1, out d2, out d3);
     }
 
@@ -80,29 +61,6 @@ internal static class RowGroups
         for (int j = 0; j <= cols - Vector512<T>.Count; j += Vector512<T>.Count)
         {
             a = Fma.Of(Vector512.LoadUnsafe(ref row, (nuint)j), Vector512.LoadUnsafe(ref next, (nuint)j), a);
-        }
-
-        return a;
-    }
-
-    // Updates the row, then returns the lanes of <row, next> over the full blocks (the tail is updated too).
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<T> UpdateAccumulate<T>(ref T row, ref T x, ref T next, int cols, T k, T shrink)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
-    {
-        Vector512<T> kv = Vector512.Create(k), s = Vector512.Create(shrink);
-        Vector512<T> a = Vector512<T>.Zero;
-        int j = 0;
-        for (; j <= cols - Vector512<T>.Count; j += Vector512<T>.Count)
-        {
-            Vector512<T> w = Fma.Of(Vector512.LoadUnsafe(ref x, (nuint)j), kv, Vector512.LoadUnsafe(ref row, (nuint)j) * s);
-            w.StoreUnsafe(ref row, (nuint)j);
-            a = Fma.Of(w, Vector512.LoadUnsafe(ref next, (nuint)j), a);
-        }
-
-        if (j < cols)
-        {
-            UpdateTail(ref row, ref x, j, cols, k, shrink);
         }
 
         return a;

@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace MeanFieldCluster.Engine.Kernels;
 
@@ -179,6 +180,13 @@ public static class RowKernels
             }
         }
 
+        if (width != SimdWidth.Scalar)
+        {
+            // The elements after the last full vector, element-wise in smaller vectors (the same bits).
+            RowGroups.UpdateTail(ref y, ref x, j, n, k, shrink);
+            return;
+        }
+
         ScaleAddScalar(ref Unsafe.Add(ref y, j), ref Unsafe.Add(ref x, j), n - j, k, shrink);
     }
 
@@ -236,69 +244,118 @@ public static class RowKernels
     private static int Forward512<T>(ref T m, int cols, int first, int end, ref T x, T s, ReadOnlySpan<T> bias, Span<T> u)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        int i = first;
-        for (; i <= end - 4; i += 4)
-        {
-            RowGroups.Dot4(ref Unsafe.Add(ref m, (nint)i * cols), cols, ref x, out T d0, out T d1, out T d2, out T d3);
-            u[i] = (s * d0) + bias[i];
-            u[i + 1] = (s * d1) + bias[i + 1];
-            u[i + 2] = (s * d2) + bias[i + 2];
-            u[i + 3] = (s * d3) + bias[i + 3];
-        }
-
-        return i;
+        int count = (end - first) & ~3;
+        ForwardGroups(ref m, cols, first, first + count, ref x, s, ref MemoryMarshal.GetReference(bias), ref MemoryMarshal.GetReference(u));
+        return first + count;
     }
 
-    // The 512-bit fused pass, four rows at a time (kept out of the dispatching method so the register
-    // allocator sees only this loop).
+    // u_i = s·<row_i, x> + bias_i for rows first..end-1, end - first a multiple of 4 (kept out of the callers
+    // so the register allocator sees only this loop).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ForwardGroups<T>(ref T m, int cols, int first, int end, ref T x, T s, ref T bias, ref T u)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        for (int i = first; i < end; i += 4)
+        {
+            RowGroups.Dot4(ref Unsafe.Add(ref m, (nint)i * cols), cols, ref x, out T d0, out T d1, out T d2, out T d3);
+            Unsafe.Add(ref u, i) = (s * d0) + Unsafe.Add(ref bias, i);
+            Unsafe.Add(ref u, i + 1) = (s * d1) + Unsafe.Add(ref bias, i + 1);
+            Unsafe.Add(ref u, i + 2) = (s * d2) + Unsafe.Add(ref bias, i + 2);
+            Unsafe.Add(ref u, i + 3) = (s * d3) + Unsafe.Add(ref bias, i + 3);
+        }
+    }
+
+    // The 512-bit fused pass in blocks of Block rows: first the block's written rows, from a list of their
+    // indices built without branches (so nothing is mispredicted when the written rows are few and
+    // scattered, as for the ramp), then the inner products of all the block's rows, the written ones now in
+    // L1/L2. Each row gets exactly the operations of the one-row code: update, then inner product with the
+    // updated values.
     private static void UpdateForward512<T>(ref T m, int cols, int first, int end, ref T x, ReadOnlySpan<T> coef, T scale, T shrink, ref T xn, T s, ReadOnlySpan<T> bias, Span<T> u)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        int g = first;
+        ref T c = ref MemoryMarshal.GetReference(coef);
+        ref T b = ref MemoryMarshal.GetReference(bias);
+        ref T ur = ref MemoryMarshal.GetReference(u);
         bool shrinking = shrink != T.One;
-        for (; g <= end - 4; g += 4)
+        Span<int> list = stackalloc int[Block + 16];
+        int g = first;
+        for (int count; (count = Math.Min(Block, (end - g) & ~3)) > 0; g += count)
         {
-            ref T row = ref Unsafe.Add(ref m, (nint)g * cols);
-            T d0, d1, d2, d3;
-            int write = shrinking ? 15 : NonZeroMask4(scale, ref Unsafe.Add(ref MemoryMarshal.GetReference(coef), g));
-            if (write == 0)
-            {
-                RowGroups.Dot4(ref row, cols, ref xn, out d0, out d1, out d2, out d3);
-            }
-            else
-            {
-                RowGroups.UpdateDot4(ref row, cols, ref x, ref xn, scale * coef[g], scale * coef[g + 1], scale * coef[g + 2], scale * coef[g + 3], shrink, write, out d0, out d1, out d2, out d3);
-            }
-
-            u[g] = (s * d0) + bias[g];
-            u[g + 1] = (s * d1) + bias[g + 1];
-            u[g + 2] = (s * d2) + bias[g + 2];
-            u[g + 3] = (s * d3) + bias[g + 3];
+            int written = WrittenRows(scale, shrinking, ref Unsafe.Add(ref c, g), count, list);
+            UpdateListed(ref Unsafe.Add(ref m, (nint)g * cols), cols, list[..written], ref x, ref Unsafe.Add(ref c, g), scale, shrink);
+            ForwardGroups(ref m, cols, g, g + count, ref xn, s, ref b, ref ur);
         }
 
         for (int i = g; i < end; i++)
         {
             T k = scale * coef[i];
             ref T row = ref Unsafe.Add(ref m, (nint)i * cols);
-            T dot = k != T.Zero || shrink != T.One ? UpdateDot512(ref row, ref x, ref xn, cols, k, shrink) : Dot.Core512(ref row, ref xn, cols);
+            T dot = k != T.Zero || shrinking ? UpdateDot512(ref row, ref x, ref xn, cols, k, shrink) : Dot.Core512(ref row, ref xn, cols);
             u[i] = (s * dot) + bias[i];
         }
     }
 
-    // Bit r set when scale·coef[r] ≠ 0 (r < 4): the rows of a group that are written. The products are the
-    // same IEEE multiplications as the per-row k_i = scale·coef_i.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int NonZeroMask4<T>(T scale, ref T coef)
+    // row_r ← fma(x, scale·coef_r, shrink·row_r) for the listed rows r.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void UpdateListed<T>(ref T row0, int cols, ReadOnlySpan<int> rows, ref T x, ref T coef, T scale, T shrink)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        if (Unsafe.SizeOf<T>() == 8)
+        foreach (int r in rows)
         {
-            Vector256<T> k = Vector256.LoadUnsafe(ref coef) * Vector256.Create(scale);
-            return (int)(~Vector256.Equals(k, Vector256<T>.Zero)).ExtractMostSignificantBits() & 15;
+            ScaleAdd(ref Unsafe.Add(ref row0, (nint)r * cols), ref x, cols, scale * Unsafe.Add(ref coef, r), shrink, SimdWidth.Vector512);
+        }
+    }
+
+    // Rows per block of the 512-bit fused pass (a multiple of 16).
+    private const int Block = 256;
+
+    // Writes the indices r < count (count a multiple of 4) of the rows that are written into list, in
+    // order, and returns how many: scale·coef[r] ≠ 0 (the same IEEE multiplications as k_r = scale·coef_r)
+    // or shrinking. Vector compression, no branch per row.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int WrittenRows<T>(T scale, bool shrinking, ref T coef, int count, Span<int> list)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        ref int l = ref MemoryMarshal.GetReference(list);
+        int n = 0, r = 0;
+        if (shrinking)
+        {
+            for (; r < count; r++)
+            {
+                Unsafe.Add(ref l, r) = r;
+            }
+
+            return count;
         }
 
-        Vector128<T> kf = Vector128.LoadUnsafe(ref coef) * Vector128.Create(scale);
-        return (int)(~Vector128.Equals(kf, Vector128<T>.Zero)).ExtractMostSignificantBits() & 15;
+        Vector512<T> sv = Vector512.Create(scale);
+        if (Avx512F.IsSupported && Unsafe.SizeOf<T>() == 8)
+        {
+            for (; r <= count - 8; r += 8)
+            {
+                Vector512<long> keep = (~Vector512.Equals(Vector512.LoadUnsafe(ref Unsafe.Add(ref coef, r)) * sv, Vector512<T>.Zero)).AsInt64();
+                Vector512<long> packed = Avx512F.Compress(Vector512<long>.Zero, keep, Vector512<long>.Indices + Vector512.Create((long)r));
+                Avx512F.ConvertToVector256Int32(packed).StoreUnsafe(ref Unsafe.Add(ref l, n));
+                n += BitOperations.PopCount(keep.ExtractMostSignificantBits());
+            }
+        }
+        else if (Avx512F.IsSupported)
+        {
+            for (; r <= count - 16; r += 16)
+            {
+                Vector512<int> keep = (~Vector512.Equals(Vector512.LoadUnsafe(ref Unsafe.Add(ref coef, r)) * sv, Vector512<T>.Zero)).AsInt32();
+                Avx512F.Compress(Vector512<int>.Zero, keep, Vector512<int>.Indices + Vector512.Create(r)).StoreUnsafe(ref Unsafe.Add(ref l, n));
+                n += BitOperations.PopCount(keep.ExtractMostSignificantBits());
+            }
+        }
+
+        for (; r < count; r++)
+        {
+            Unsafe.Add(ref l, n) = r;
+            n += scale * Unsafe.Add(ref coef, r) != T.Zero ? 1 : 0;
+        }
+
+        return n;
     }
 
     private static void Check(int matrixLength, int cols, int first, int end, int vectorLength, int perRowLength)

@@ -92,6 +92,51 @@ public sealed class RowKernelTests
         Assert.Equal((3 * 13.5) + 20, u[1], 12);
     }
 
+    public static TheoryData<SimdWidth, int, double> WidthsColumnsAndShrinks()
+    {
+        var data = new TheoryData<SimdWidth, int, double>();
+        foreach (SimdWidth width in Simd.Supported)
+        {
+            foreach (int cols in new[] { 7, 40, 100 })
+            {
+                data.Add(width, cols, 1.0);
+                data.Add(width, cols, 0.99);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(WidthsColumnsAndShrinks))]
+    public void AFusedPassOverManyRowsWithFewScatteredWrittenRowsGivesTheScalarBitsOfUpdateThenForwardInDouble(SimdWidth width, int cols, double shrink)
+    {
+        (double[] original, double[] fused, double[] split, double[] uFused, double[] uSplit) = ManyRows<double>(width, cols, shrink);
+
+        Assert.Equal(split, fused);
+        Assert.Equal(uSplit, uFused);
+        Assert.NotEqual(original, fused);
+        if (shrink == 1)
+        {
+            Assert.Equal(original.AsSpan(3 * cols, cols).ToArray(), fused.AsSpan(3 * cols, cols).ToArray());
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(WidthsColumnsAndShrinks))]
+    public void AFusedPassOverManyRowsWithFewScatteredWrittenRowsGivesTheScalarBitsOfUpdateThenForwardInFloat(SimdWidth width, int cols, double shrink)
+    {
+        (float[] original, float[] fused, float[] split, float[] uFused, float[] uSplit) = ManyRows<float>(width, cols, shrink);
+
+        Assert.Equal(split, fused);
+        Assert.Equal(uSplit, uFused);
+        Assert.NotEqual(original, fused);
+        if (shrink == 1)
+        {
+            Assert.Equal(original.AsSpan(3 * cols, cols).ToArray(), fused.AsSpan(3 * cols, cols).ToArray());
+        }
+    }
+
     [Fact]
     public void ARowWithZeroCoefficientAndNoShrinkIsNotWritten()
     {
@@ -180,6 +225,36 @@ public sealed class RowKernelTests
             }
         }
     }
+
+    // 1203 rows (several blocks of the 512-bit pass and 3 rows after the last group of four), about 9% of
+    // them written at random as for the ramp (all of them when shrinking), row 3 never written: the fused
+    // pass at `width` (row 0, then rows 1..1202), and the scalar Update then Forward. Returns both matrices, both
+    // u, and the matrix before (row 3 must be unchanged when shrink is 1).
+    private static (T[] Original, T[] Fused, T[] Split, T[] UFused, T[] USplit) ManyRows<T>(SimdWidth width, int cols, double shrink)
+        where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T>
+    {
+        const int rows = 1203;
+        var rng = new Xoshiro256((ulong)(cols * 41));
+        T[] m = Cast<T>(Gaussians(ref rng, rows * cols)), x = Cast<T>(Gaussians(ref rng, cols)), next = Cast<T>(Gaussians(ref rng, cols));
+        T[] bias = Cast<T>(Gaussians(ref rng, rows)), coef = new T[rows];
+        for (int i = 0; i < rows; i++)
+        {
+            coef[i] = i != 3 && rng.NextDouble() < 0.09 ? T.CreateChecked(rng.NextGaussian()) : T.Zero;
+        }
+
+        T scale = T.CreateChecked(-0.3), s = T.CreateChecked(0.5), sh = T.CreateChecked(shrink);
+        T[] fused = (T[])m.Clone(), split = (T[])m.Clone();
+        T[] uFused = new T[rows], uSplit = new T[rows];
+
+        RowKernels.UpdateForward<T>(fused, cols, 0, 1, x, coef, scale, sh, next, s, bias, uFused, width);
+        RowKernels.UpdateForward<T>(fused, cols, 1, rows, x, coef, scale, sh, next, s, bias, uFused, width);
+        RowKernels.Update<T>(split, cols, 0, rows, x, coef, scale, sh, SimdWidth.Scalar);
+        RowKernels.Forward<T>(split, cols, 0, rows, next, s, bias, uSplit, SimdWidth.Scalar);
+        return (m, fused, split, uFused, uSplit);
+    }
+
+    private static T[] Cast<T>(double[] values)
+        where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T> => [.. values.Select(T.CreateChecked)];
 
     private static double[] Gaussians(ref Xoshiro256 rng, int n)
     {
