@@ -28,6 +28,41 @@ internal static class RowGroups
         Reduce4(a0, a1, a2, a3, ref row0, cols, ref next, out d0, out d1, out d2, out d3);
     }
 
+    /// <summary>
+    /// Whether <see cref="Forward8{T}"/> can run here for rows of <paramref name="cols"/> elements: in float
+    /// (16 lanes per row, where the reduction is a large part of a short row's cost; in double, measured, the
+    /// four-row code is as fast) with rest % 4 &lt; 2 after the full blocks.
+    /// </summary>
+    public static bool HasForward8<T>(int cols)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        Avx512F.IsSupported && typeof(T) == typeof(float) && (cols % 16 % 4) < 2;
+
+    /// <summary>
+    /// u_r = s·&lt;row_r, next&gt; + bias_r for eight consecutive rows starting at <paramref name="row0"/>
+    /// (bias and u point at the entry of row 0): the eight reductions in the order of <see cref="Dot"/> by
+    /// lane shuffles across the eight accumulators, then the eight u at once (s·d, then + bias, as in the
+    /// one-row code). Float only; needs <see cref="HasForward8{T}"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Forward8<T>(ref T row0, int cols, ref T next, T s, ref T bias, ref T u)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        Vector512<T> a0 = Accumulate(ref row0, ref next, cols);
+        Vector512<T> a1 = Accumulate(ref Unsafe.Add(ref row0, cols), ref next, cols);
+        Vector512<T> a2 = Accumulate(ref Unsafe.Add(ref row0, 2 * cols), ref next, cols);
+        Vector512<T> a3 = Accumulate(ref Unsafe.Add(ref row0, 3 * cols), ref next, cols);
+        Vector512<T> a4 = Accumulate(ref Unsafe.Add(ref row0, 4 * cols), ref next, cols);
+        Vector512<T> a5 = Accumulate(ref Unsafe.Add(ref row0, 5 * cols), ref next, cols);
+        Vector512<T> a6 = Accumulate(ref Unsafe.Add(ref row0, 6 * cols), ref next, cols);
+        Vector512<T> a7 = Accumulate(ref Unsafe.Add(ref row0, 7 * cols), ref next, cols);
+        int j = cols - (cols % Vector512<T>.Count), rest = cols - j;
+        Vector256<float> d = Reduce8Single(
+            a0.AsSingle(), a1.AsSingle(), a2.AsSingle(), a3.AsSingle(), a4.AsSingle(), a5.AsSingle(), a6.AsSingle(), a7.AsSingle(),
+            ref Unsafe.As<T, float>(ref row0), cols, ref Unsafe.As<T, float>(ref next), j, rest);
+        Vector256<float> result = (Vector256.Create(float.CreateTruncating(s)) * d) + Vector256.LoadUnsafe(ref Unsafe.As<T, float>(ref bias));
+        result.StoreUnsafe(ref Unsafe.As<T, float>(ref u));
+    }
+
     /// <summary>row ← fma(x, k, shrink·row) for elements j..cols-1 (element-wise: any width gives the same bits).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void UpdateTail<T>(ref T row, ref T x, int j, int cols, T k, T shrink)
@@ -144,6 +179,73 @@ internal static class RowGroups
             d3 = Fma.Of(Unsafe.Add(ref row3, j), n, d3);
         }
     }
+
+    // Eight rows of 16 float lanes: halves, quarters, then pairs and ones of two vectors at once; returns
+    // [d0 .. d7]. Needs rest % 4 < 2.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Reduce8Single(Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3, Vector512<float> a4, Vector512<float> a5, Vector512<float> a6, Vector512<float> a7, ref float row0, int cols, ref float next, int j, int rest)
+    {
+        // Lane i + i+8: s01 = [row0's 8 lanes | row1's 8 lanes], ...
+        Vector512<float> s01 = Avx512F.Shuffle4x128(a0, a1, 0b01_00_01_00) + Avx512F.Shuffle4x128(a0, a1, 0b11_10_11_10);
+        Vector512<float> s23 = Avx512F.Shuffle4x128(a2, a3, 0b01_00_01_00) + Avx512F.Shuffle4x128(a2, a3, 0b11_10_11_10);
+        Vector512<float> s45 = Avx512F.Shuffle4x128(a4, a5, 0b01_00_01_00) + Avx512F.Shuffle4x128(a4, a5, 0b11_10_11_10);
+        Vector512<float> s67 = Avx512F.Shuffle4x128(a6, a7, 0b01_00_01_00) + Avx512F.Shuffle4x128(a6, a7, 0b11_10_11_10);
+        if (rest >= 8)
+        {
+            Vector256<float> n = Vector256.LoadUnsafe(ref next, (nuint)j);
+            Vector512<float> nn = Vector512.Create(n, n);
+            s01 = Fma.Of(Pair256(ref row0, cols, 0, j), nn, s01);
+            s23 = Fma.Of(Pair256(ref row0, cols, 2, j), nn, s23);
+            s45 = Fma.Of(Pair256(ref row0, cols, 4, j), nn, s45);
+            s67 = Fma.Of(Pair256(ref row0, cols, 6, j), nn, s67);
+            j += 8;
+            rest -= 8;
+        }
+
+        // Lane i + i+4: t0123 = [row0's 4 lanes | row1's | row2's | row3's], t4567 likewise.
+        Vector512<float> t0123 = Avx512F.Shuffle4x128(s01, s23, 0b10_00_10_00) + Avx512F.Shuffle4x128(s01, s23, 0b11_01_11_01);
+        Vector512<float> t4567 = Avx512F.Shuffle4x128(s45, s67, 0b10_00_10_00) + Avx512F.Shuffle4x128(s45, s67, 0b11_01_11_01);
+        if (rest >= 4)
+        {
+            Vector128<float> n = Vector128.LoadUnsafe(ref next, (nuint)j);
+            Vector512<float> nnnn = Vector512.Create(Vector256.Create(n, n), Vector256.Create(n, n));
+            t0123 = Fma.Of(Quad128(ref row0, cols, 0, j), nnnn, t0123);
+            t4567 = Fma.Of(Quad128(ref row0, cols, 4, j), nnnn, t4567);
+            j += 4;
+            rest -= 4;
+        }
+
+        // Lane i + i+2 of both: block k of v = [row k's two lanes, row k+4's two lanes]; then lane 0 + lane 1.
+        Vector512<float> v = Avx512F.Shuffle(t0123, t4567, 0b01_00_01_00) + Avx512F.Shuffle(t0123, t4567, 0b11_10_11_10);
+        Vector512<float> z = v + Avx512F.Shuffle(v, v, 0b10_11_00_01);
+        Vector256<float> d = Avx512F.PermuteVar16x32(z, Vector512.Create(0, 4, 8, 12, 2, 6, 10, 14, 0, 0, 0, 0, 0, 0, 0, 0)).GetLower();
+        if (rest >= 1)
+        {
+            d = Fma.Of(Column8(ref row0, cols, j), Vector256.Create(Unsafe.Add(ref next, j)), d);
+        }
+
+        return d;
+    }
+
+    // [row r's 256 bits at j | row r+1's 256 bits at j].
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> Pair256<T>(ref T row0, int cols, int r, int j)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        Vector512.Create(Vector256.LoadUnsafe(ref Unsafe.Add(ref row0, r * cols), (nuint)j), Vector256.LoadUnsafe(ref Unsafe.Add(ref row0, (r + 1) * cols), (nuint)j));
+
+    // [row r's 128 bits at j | row r+1's | row r+2's | row r+3's].
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> Quad128<T>(ref T row0, int cols, int r, int j)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        Vector512.Create(
+            Vector256.Create(Vector128.LoadUnsafe(ref Unsafe.Add(ref row0, r * cols), (nuint)j), Vector128.LoadUnsafe(ref Unsafe.Add(ref row0, (r + 1) * cols), (nuint)j)),
+            Vector256.Create(Vector128.LoadUnsafe(ref Unsafe.Add(ref row0, (r + 2) * cols), (nuint)j), Vector128.LoadUnsafe(ref Unsafe.Add(ref row0, (r + 3) * cols), (nuint)j)));
+
+    // Element j of rows 0..7.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Column8(ref float row0, int cols, int j) => Vector256.Create(
+        Unsafe.Add(ref row0, j), Unsafe.Add(ref row0, cols + j), Unsafe.Add(ref row0, (2 * cols) + j), Unsafe.Add(ref row0, (3 * cols) + j),
+        Unsafe.Add(ref row0, (4 * cols) + j), Unsafe.Add(ref row0, (5 * cols) + j), Unsafe.Add(ref row0, (6 * cols) + j), Unsafe.Add(ref row0, (7 * cols) + j));
 
     // 16 float lanes per row: halves, quarters (one 128-bit lane per row), pairs, then one. Needs rest % 4 < 2.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -159,7 +159,10 @@ public sealed class SgdRun
     /// <summary>The cross-layer dependence test (layered models, measured at the final step), or null.</summary>
     public DependenceResult? Dependence { get; private set; }
 
-    /// <summary>The network being trained.</summary>
+    /// <summary>
+    /// The network being trained. The steps run on the stepper's own copy of the parameters, written into this
+    /// network at every observation, at <see cref="Capture"/> and when the run stops (completed or diverged).
+    /// </summary>
     public MeanFieldNetwork Network => _network;
 
     /// <summary>The features recorded in snapshots, in order.</summary>

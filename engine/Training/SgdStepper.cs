@@ -92,7 +92,7 @@ public abstract class SgdStepper
     /// <summary>One SGD step with step size <paramref name="stepSize"/>; returns the mean residual y − ŷ over the batch (not finite once the run diverged).</summary>
     public abstract double Step(double stepSize);
 
-    /// <summary>Writes the parameters into the network's <see cref="MeanFieldNetwork.Theta"/> (nothing to do in double, where they are shared).</summary>
+    /// <summary>Writes the parameters into the network's <see cref="MeanFieldNetwork.Theta"/> (the stepper works on its own aligned copy in either precision).</summary>
     public abstract void Publish();
 
     /// <summary>The largest absolute parameter value (NaN when one is NaN).</summary>
@@ -108,7 +108,9 @@ internal sealed class SgdStepper<T> : SgdStepper
     private readonly DataModel _data;
     private readonly SgdStepperOptions _options;
     private readonly SimdWidth _width;
-    private readonly T[] _theta;
+    private readonly T[] _theta;        // pinned; each block starts on a 64-byte boundary
+    private readonly int[] _start;      // the start in _theta of each of the network's blocks
+    private readonly int _firstStart;
     private readonly int _d;
     private readonly int[] _n;
     private readonly T[] _normalizer;
@@ -116,7 +118,7 @@ internal sealed class SgdStepper<T> : SgdStepper
     private readonly int _outputOffset;
     private readonly int[] _biasOffset;
     private readonly int[] _hiddenOffset;
-    private readonly ParameterBlock[] _trained;
+    private readonly (int Start, int Length)[] _trained;
     private readonly T _multiplierFirst, _multiplierOutput;
     private readonly T[] _multiplierBias, _multiplierHidden;
     private readonly bool _trainFirst, _trainOutput;
@@ -170,18 +172,9 @@ internal sealed class SgdStepper<T> : SgdStepper
         _n = [.. network.Widths];
         _layers = _n.Length;
         _normalizer = [.. Enumerable.Range(0, _layers).Select(l => T.CreateChecked(Math.Pow(_n[l], -network.Gamma[l])))];
-        if (typeof(T) == typeof(double))
+        (_theta, _start) = AlignedCopy(network);
+        if (typeof(T) != typeof(double))
         {
-            _theta = (T[])(object)network.Theta;
-        }
-        else
-        {
-            _theta = new T[network.ParameterCount];
-            for (int p = 0; p < _theta.Length; p++)
-            {
-                _theta[p] = T.CreateChecked(network.Theta[p]);
-            }
-
             Publish();
         }
 
@@ -191,30 +184,32 @@ internal sealed class SgdStepper<T> : SgdStepper
         _multiplierHidden = new T[Math.Max(0, _layers - 1)];
         _trainBias = new bool[_layers];
         _trainHidden = new bool[Math.Max(0, _layers - 1)];
-        foreach (ParameterBlock block in network.Blocks)
+        for (int index = 0; index < network.Blocks.Count; index++)
         {
+            ParameterBlock block = network.Blocks[index];
             T multiplier = T.CreateChecked(block.Multiplier);
             switch (block.Kind)
             {
                 case BlockKind.First:
+                    _firstStart = _start[index];
                     (_trainFirst, _multiplierFirst) = (block.Trainable, multiplier);
                     break;
                 case BlockKind.Bias:
-                    _biasOffset[block.Layer - 1] = block.Offset;
+                    _biasOffset[block.Layer - 1] = _start[index];
                     (_trainBias[block.Layer - 1], _multiplierBias[block.Layer - 1]) = (block.Trainable, multiplier);
                     break;
                 case BlockKind.Hidden:
-                    _hiddenOffset[block.Layer - 1] = block.Offset;
+                    _hiddenOffset[block.Layer - 1] = _start[index];
                     (_trainHidden[block.Layer - 1], _multiplierHidden[block.Layer - 1]) = (block.Trainable, multiplier);
                     break;
                 default:
-                    _outputOffset = block.Offset;
+                    _outputOffset = _start[index];
                     (_trainOutput, _multiplierOutput) = (block.Trainable, multiplier);
                     break;
             }
         }
 
-        _trained = [.. network.Blocks.Where(b => b.Trainable)];
+        _trained = [.. network.Blocks.Select((b, index) => (b, index)).Where(p => p.b.Trainable).Select(p => (_start[p.index], p.b.Length))];
         _sigma = new ActivationKernel<T>(spec.Model.Activation);
         _batch = spec.Training.BatchSize;
         _ridge = T.CreateChecked(spec.Training.Ridge);
@@ -248,7 +243,7 @@ internal sealed class SgdStepper<T> : SgdStepper
 
     public override RandomState NoiseState => _noise.GetState();
 
-    private Span<T> First => _theta.AsSpan(0, _n[0] * _d);
+    private Span<T> First => _theta.AsSpan(_firstStart, _n[0] * _d);
 
     private Span<T> Output => _theta.AsSpan(_outputOffset, _n[^1]);
 
@@ -261,12 +256,21 @@ internal sealed class SgdStepper<T> : SgdStepper
 
     public override void Publish()
     {
-        if (typeof(T) != typeof(double))
+        double[] target = _network.Theta;
+        for (int index = 0; index < _network.Blocks.Count; index++)
         {
-            double[] target = _network.Theta;
-            for (int p = 0; p < _theta.Length; p++)
+            ParameterBlock block = _network.Blocks[index];
+            ReadOnlySpan<T> values = _theta.AsSpan(_start[index], block.Length);
+            if (typeof(T) == typeof(double))
             {
-                target[p] = double.CreateChecked(_theta[p]);
+                System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(values).CopyTo(target.AsSpan(block.Offset, block.Length));
+            }
+            else
+            {
+                for (int p = 0; p < values.Length; p++)
+                {
+                    target[block.Offset + p] = double.CreateChecked(values[p]);
+                }
             }
         }
     }
@@ -389,9 +393,9 @@ internal sealed class SgdStepper<T> : SgdStepper
         T shrink = T.One - (T.CreateChecked(2) * _ridge * step);
         if (shrink != T.One)
         {
-            foreach (ParameterBlock block in _trained)
+            foreach ((int start, int length) in _trained)
             {
-                Span<T> values = _theta.AsSpan(block.Offset, block.Length);
+                Span<T> values = _theta.AsSpan(start, length);
                 System.Numerics.Tensors.TensorPrimitives.Multiply(values, shrink, values);
             }
         }
@@ -421,9 +425,9 @@ internal sealed class SgdStepper<T> : SgdStepper
         if (double.IsFinite(_beta))
         {
             double amplitude = Math.Sqrt(4.0 * stepSize / _beta);
-            foreach (ParameterBlock block in _trained)
+            foreach ((int start, int length) in _trained)
             {
-                Span<T> values = _theta.AsSpan(block.Offset, block.Length);
+                Span<T> values = _theta.AsSpan(start, length);
                 for (int p = 0; p < values.Length; p++)
                 {
                     values[p] += T.CreateChecked(amplitude * _noise.NextGaussian());
@@ -598,6 +602,41 @@ internal sealed class SgdStepper<T> : SgdStepper
                 RowsWritten++;
             }
         }
+    }
+
+    // The network's parameters in T, in a pinned array where every block starts on a 64-byte boundary (the
+    // padding between blocks stays 0), so the rows of the first layer (and all of them when a row is a
+    // multiple of 64 bytes) are read and written by aligned vector loads and stores. Returns the array and
+    // the start of each block.
+    private static (T[] Values, int[] Start) AlignedCopy(MeanFieldNetwork network)
+    {
+        const int alignment = 64;
+        int lanes = alignment / System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        int padded = network.Blocks.Sum(b => ((b.Length + lanes - 1) / lanes * lanes) + lanes);
+        T[] values = GC.AllocateArray<T>(padded + lanes, pinned: true);
+        int start;
+        unsafe
+        {
+            fixed (T* p = values)
+            {
+                start = (int)((alignment - ((nint)p % alignment)) % alignment) / System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+            }
+        }
+
+        int[] starts = new int[network.Blocks.Count];
+        for (int index = 0; index < starts.Length; index++)
+        {
+            ParameterBlock block = network.Blocks[index];
+            starts[index] = start;
+            for (int p = 0; p < block.Length; p++)
+            {
+                values[start + p] = T.CreateChecked(network.Theta[block.Offset + p]);
+            }
+
+            start += (block.Length + lanes - 1) / lanes * lanes;
+        }
+
+        return (values, starts);
     }
 
     private Span<T> Bias(int layer) => _theta.AsSpan(_biasOffset[layer - 1], _n[layer - 1]);

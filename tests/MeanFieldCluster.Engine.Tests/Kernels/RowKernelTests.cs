@@ -138,6 +138,31 @@ public sealed class RowKernelTests
     }
 
     [Fact]
+    public void TheForwardPassAtEveryWidthGivesTheScalarBitsForEveryRowLengthUpToFortyEightInDoubleAndFloat()
+    {
+        const int rows = 27; // groups of eight, one of four, then single rows
+        var rng = new Xoshiro256(77);
+        for (int cols = 1; cols <= 48; cols++)
+        {
+            double[] m = Gaussians(ref rng, rows * cols), x = Gaussians(ref rng, cols), bias = Gaussians(ref rng, rows);
+            float[] mf = Cast<float>(m), xf = Cast<float>(x), biasf = Cast<float>(bias);
+            double[] scalar = new double[rows];
+            float[] scalarf = new float[rows];
+            RowKernels.Forward<double>(m, cols, 0, rows, x, 0.7, bias, scalar, SimdWidth.Scalar);
+            RowKernels.Forward<float>(mf, cols, 0, rows, xf, 0.7f, biasf, scalarf, SimdWidth.Scalar);
+            foreach (SimdWidth width in Simd.Supported)
+            {
+                double[] u = new double[rows];
+                float[] uf = new float[rows];
+                RowKernels.Forward<double>(m, cols, 0, rows, x, 0.7, bias, u, width);
+                RowKernels.Forward<float>(mf, cols, 0, rows, xf, 0.7f, biasf, uf, width);
+                Assert.Equal(scalar, u);
+                Assert.Equal(scalarf, uf);
+            }
+        }
+    }
+
+    [Fact]
     public void ARowWithZeroCoefficientAndNoShrinkIsNotWritten()
     {
         double[] m = [-0.0, 1, 2];

@@ -152,6 +152,7 @@ public sealed class SgdStepperTests
         single.Step(0.2);
         dbl.Step(0.2);
         single.Publish();
+        dbl.Publish();
 
         double largestMove = start.Zip(net64.Theta, (a, b) => Math.Abs(a - b)).Max();
         Assert.True(largestMove > 1e-3, "the step must move the parameters for the comparison to mean anything");
