@@ -214,7 +214,7 @@ public static class RowKernels
             acc = Fma.Of(w, Vector512.LoadUnsafe(ref next, (nuint)j), acc);
         }
 
-        ScaleAddScalar(ref Unsafe.Add(ref row, j), ref Unsafe.Add(ref v, j), n - j, k, shrink);
+        RowGroups.UpdateTail(ref row, ref v, j, n, k, shrink);
         return Dot.Tail(acc.GetLower() + acc.GetUpper(), ref row, ref next, j, n - j);
     }
 
@@ -274,11 +274,13 @@ public static class RowKernels
         }
     }
 
-    // The 512-bit fused pass in blocks of Block rows: first the block's written rows, from a list of their
-    // indices built without branches (so nothing is mispredicted when the written rows are few and
-    // scattered, as for the ramp), then the inner products of all the block's rows, the written ones now in
-    // L1/L2. Each row gets exactly the operations of the one-row code: update, then inner product with the
-    // updated values.
+    // The 512-bit fused pass in blocks of Block rows, with no branch per row or group to mispredict when the
+    // written rows are few and scattered (9% at random for the ramp): the block's written rows are listed by
+    // vector compression; the inner products of all the block's rows are computed with their current
+    // values, streaming the block in address order; then each listed row is updated and its inner product
+    // recomputed with the updated row (it is in L1/L2 now), replacing the first one. When shrinking (every
+    // row written) the block's rows are updated first, then their inner products computed. Either way each
+    // row ends with exactly the operations of the one-row code: update, then inner product of the updated row.
     private static void UpdateForward512<T>(ref T m, int cols, int first, int end, ref T x, ReadOnlySpan<T> coef, T scale, T shrink, ref T xn, T s, ReadOnlySpan<T> bias, Span<T> u)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -291,8 +293,16 @@ public static class RowKernels
         for (int count; (count = Math.Min(Block, (end - g) & ~3)) > 0; g += count)
         {
             int written = WrittenRows(scale, shrinking, ref Unsafe.Add(ref c, g), count, list);
-            UpdateListed(ref Unsafe.Add(ref m, (nint)g * cols), cols, list[..written], ref x, ref Unsafe.Add(ref c, g), scale, shrink);
-            ForwardGroups(ref m, cols, g, g + count, ref xn, s, ref b, ref ur);
+            if (shrinking)
+            {
+                UpdateListed(ref Unsafe.Add(ref m, (nint)g * cols), cols, list[..written], ref x, ref Unsafe.Add(ref c, g), scale, shrink);
+                ForwardGroups(ref m, cols, g, g + count, ref xn, s, ref b, ref ur);
+            }
+            else
+            {
+                ForwardGroups(ref m, cols, g, g + count, ref xn, s, ref b, ref ur);
+                UpdateDotListed(ref m, cols, g, list[..written], ref x, ref c, scale, shrink, ref xn, s, ref b, ref ur);
+            }
         }
 
         for (int i = g; i < end; i++)
@@ -301,6 +311,20 @@ public static class RowKernels
             ref T row = ref Unsafe.Add(ref m, (nint)i * cols);
             T dot = k != T.Zero || shrinking ? UpdateDot512(ref row, ref x, ref xn, cols, k, shrink) : Dot.Core512(ref row, ref xn, cols);
             u[i] = (s * dot) + bias[i];
+        }
+    }
+
+    // For the listed rows r of the block at g: row ← fma(x, scale·coef, shrink·row), then u = s·<row, next> + bias
+    // with the updated row (the one-row fused code), replacing the u computed before the update.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void UpdateDotListed<T>(ref T m, int cols, int g, ReadOnlySpan<int> rows, ref T x, ref T coef, T scale, T shrink, ref T xn, T s, ref T bias, ref T u)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        foreach (int r in rows)
+        {
+            int i = g + r;
+            T dot = UpdateDot512(ref Unsafe.Add(ref m, (nint)i * cols), ref x, ref xn, cols, scale * Unsafe.Add(ref coef, i), shrink);
+            Unsafe.Add(ref u, i) = (s * dot) + Unsafe.Add(ref bias, i);
         }
     }
 
