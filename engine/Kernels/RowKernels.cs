@@ -281,6 +281,7 @@ public static class RowKernels
     // recomputed with the updated row (it is in L1/L2 now), replacing the first one. When shrinking (every
     // row written) the block's rows are updated first, then their inner products computed. Either way each
     // row ends with exactly the operations of the one-row code: update, then inner product of the updated row.
+    [SkipLocalsInit]
     private static void UpdateForward512<T>(ref T m, int cols, int first, int end, ref T x, ReadOnlySpan<T> coef, T scale, T shrink, ref T xn, T s, ReadOnlySpan<T> bias, Span<T> u)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {

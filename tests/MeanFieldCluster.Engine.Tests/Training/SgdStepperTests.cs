@@ -38,6 +38,25 @@ public sealed class SgdStepperTests
     }
 
     [Theory]
+    [InlineData(Presets.MmnIsotropic, ActivationKinds.Ramp, Precisions.Float64)]
+    [InlineData(Presets.MmnIsotropic, ActivationKinds.Ramp, Precisions.Float32)]
+    [InlineData(Presets.MmnRelu, ActivationKinds.Relu, Precisions.Float64)]
+    [InlineData(Presets.MmnRelu, ActivationKinds.Relu, Precisions.Float32)]
+    public void AWideTwoLayerNetGivesBitIdenticalWeightsFusedUnfusedAndAtEveryKernelWidth(string preset, string activation, string precision)
+    {
+        // 1203 neurons: several blocks of the folded first-layer pass, and a last block that ends inside a
+        // block of lanes; d = 40 as in the benchmark.
+        SweepSpec spec = WithPrecision(TestSpecs.Small(model: TestSpecs.Model(preset, activation, bias: true), d: 40, horizon: 0.02), precision);
+        PointSpec point = TestSpecs.Point(spec, width: 1203, stepSize: 0.0001);
+
+        double[] unfused = RunToEnd(spec, point, new SgdStepperOptions { Fused = false, Width = SimdWidth.Scalar }).Network.Theta;
+        foreach (SimdWidth width in Simd.Supported)
+        {
+            Assert.Equal(unfused, RunToEnd(spec, point, new SgdStepperOptions { Width = width }).Network.Theta);
+        }
+    }
+
+    [Theory]
     [InlineData(Presets.ThreeLayer, ActivationKinds.Tanh, 2, 97)]
     [InlineData(Presets.Normalized, ActivationKinds.Sigmoid, 3, 70)]
     [InlineData(Presets.DeepFixedEnds, ActivationKinds.Relu, 2, 64)]
