@@ -13,9 +13,13 @@ namespace MeanFieldCluster.Client.Results;
 internal sealed class TableWriter : IAsyncDisposable
 {
     /// <summary>Rows buffered before they are written out (one Parquet row group each).</summary>
-    public const int BatchRows = 1 << 16;
+    public const int BatchRows = 1 << 15;
 
     private const string PartialSuffix = ".partial";
+
+    // Parquet.Net keeps the buffers it compresses pages in for reuse, by default up to 16 MB of small and 64 MB
+    // of large ones (process-wide): far more than a batch needs. A few megabytes keep the reuse without the bulk.
+    private static readonly ParquetOptions PoolOptions = new() { MaximumSmallPoolFreeBytes = 2 << 20, MaximumLargePoolFreeBytes = 8 << 20 };
 
     private readonly string _csvPath;
     private readonly string _parquetPath;
@@ -55,7 +59,7 @@ internal sealed class TableWriter : IAsyncDisposable
         {
             await csv.WriteAsync(buffer.CsvHeader + "\n");
             parquetStream = new FileStream(parquetPath + PartialSuffix, FileMode.Create, FileAccess.ReadWrite, FileShare.None);
-            ParquetWriter parquet = await ParquetWriter.CreateAsync(buffer.Schema, parquetStream, cancellationToken: cancellationToken);
+            ParquetWriter parquet = await ParquetWriter.CreateAsync(buffer.Schema, parquetStream, PoolOptions, cancellationToken: cancellationToken);
             return new TableWriter(csvPath, parquetPath, csv, parquetStream, parquet, buffer, cancellationToken);
         }
         catch

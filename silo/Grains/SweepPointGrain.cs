@@ -188,11 +188,14 @@ public sealed partial class SweepPointGrain(
             clock.Start();
             state.State.Attempts++;
             activity?.AddEvent(new ActivityEvent("worker slot acquired")).SetTag("mfc.point.attempt", state.State.Attempts);
-            await Persist();
+
+            // The attempt is stored while the run is set up and its first chunk computes: the slot never waits on storage.
+            Task attemptStored = Persist();
             SweepSpec spec = SpecLoader.Parse(assignment.SpecJson, SpecFormat.Json);
             PointSpec point = Mapping.ToPointSpec(assignment);
             if (spec.LargeDeviations is not null)
             {
+                await attemptStored;
                 double[] samples = await RunReplicas(spec, point, sweep);
                 result = Mapping.ToResult(assignment.Index, PointState.Completed, null, null, clock.Elapsed.TotalSeconds) with { Steps = samples.Length, Samples = samples };
                 Ended(activity, largeDeviations, result, ref active);
@@ -209,7 +212,7 @@ public sealed partial class SweepPointGrain(
                 TestSet testSet = TestSet.For(data, spec.Observe.TestSamples, spec.Seed);
                 return new SgdRun(spec, point, data, testSet, checkpoint?.ToEngine(), stepper with { Threads = threads });
             });
-            await RunChunks(run, sweep, InitialChunk(point, spec));
+            await RunChunks(run, sweep, InitialChunk(point, spec), attemptStored);
             result = Mapping.ToResult(assignment.Index, MapState(run.Status), run, null, clock.Elapsed.TotalSeconds);
         }
         catch (OperationCanceledException) when (_cancellation.IsCancellationRequested)
@@ -248,38 +251,51 @@ public sealed partial class SweepPointGrain(
 
     // Runs chunks until the run ends, checkpointing after each one. Chunk length adapts to about one second
     // of work; results do not depend on it (a run resumed at any step continues bit for bit).
-    private async Task RunChunks(SgdRun run, ISweepGrain sweep, long chunk)
+    // The run in chunks of about a second. Storage writes and progress reports overlap the computing: a
+    // chunk's checkpoint is written while the next chunk runs (and awaited before the next checkpoint or
+    // the end), and progress is reported without waiting for the coordinator, so the worker slot is busy
+    // with steps. A resumed run therefore redoes at most about two chunks.
+    private async Task RunChunks(SgdRun run, ISweepGrain sweep, long chunk, Task pendingWrite)
     {
         _progress = Progress(PointState.Running, run.Step);
-        await ReportProgress(sweep, _progress);
+        _ = ReportProgress(sweep, _progress);
         var clock = new Stopwatch();
-        while (run.Status == RunStatus.Running)
+        try
         {
-            using Activity? activity = MeanFieldTelemetry.ActivitySource.StartActivity(MeanFieldTelemetry.PointChunkActivity);
-            long from = run.Step;
-            clock.Restart();
-            try
+            while (run.Status == RunStatus.Running)
             {
-                await Task.Run(() => run.Advance(chunk, _cancellation.Token));
-            }
-            finally
-            {
-                metrics.StepsDone(run.Step - from);
-                activity?.SetTag("mfc.steps.from", from).SetTag("mfc.steps.to", run.Step);
-            }
+                using Activity? activity = MeanFieldTelemetry.ActivitySource.StartActivity(MeanFieldTelemetry.PointChunkActivity);
+                long from = run.Step;
+                clock.Restart();
+                try
+                {
+                    await Task.Run(() => run.Advance(chunk, _cancellation.Token));
+                }
+                finally
+                {
+                    metrics.StepsDone(run.Step - from);
+                    activity?.SetTag("mfc.steps.from", from).SetTag("mfc.steps.to", run.Step);
+                }
 
-            double seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-3);
-            chunk = Math.Clamp((long)(chunk * TargetChunkDuration.TotalSeconds / seconds), 1, Math.Max(1, chunk * 4));
-            if (run.Status == RunStatus.Running)
-            {
-                using Activity? checkpoint = MeanFieldTelemetry.ActivitySource.StartActivity(MeanFieldTelemetry.PointCheckpointActivity);
-                checkpoint?.SetTag("mfc.checkpoint.step", run.Step);
-                state.State.Checkpoint = CheckpointData.Capture(state.State.Assignment!.Index, run);
-                await Persist();
-            }
+                double seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-3);
+                chunk = Math.Clamp((long)(chunk * TargetChunkDuration.TotalSeconds / seconds), 1, Math.Max(1, chunk * 4));
+                await pendingWrite;
+                if (run.Status == RunStatus.Running)
+                {
+                    using Activity? checkpoint = MeanFieldTelemetry.ActivitySource.StartActivity(MeanFieldTelemetry.PointCheckpointActivity);
+                    checkpoint?.SetTag("mfc.checkpoint.step", run.Step);
+                    state.State.Checkpoint = CheckpointData.Capture(state.State.Assignment!.Index, run);
+                    pendingWrite = Persist();
+                }
 
-            _progress = Progress(run.Status == RunStatus.Running ? PointState.Running : MapState(run.Status), run.Step);
-            await ReportProgress(sweep, _progress);
+                _progress = Progress(run.Status == RunStatus.Running ? PointState.Running : MapState(run.Status), run.Step);
+                _ = ReportProgress(sweep, _progress);
+            }
+        }
+        finally
+        {
+            // Whatever ends the run (the last step, a cancel, an error), its last write lands before the result's.
+            await pendingWrite;
         }
     }
 
