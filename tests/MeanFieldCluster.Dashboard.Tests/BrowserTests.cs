@@ -39,10 +39,11 @@ public sealed class BrowserTests(ITestOutputHelper log)
         browser.Navigate().GoToUrl(host.BaseUrl + "/");
 
         // The sweep is listed, and the page selects it (the newest running sweep) by itself.
-        IWebElement listed = WaitFor(browser, b => b.FindElements(By.CssSelector($"#sweep-list li[data-sweep-id='{id}']")).FirstOrDefault(), "the sweep in the list");
-        Assert.Contains("dashboard-browser", listed.Text, StringComparison.Ordinal);
+        // The list is redrawn as progress comes in: read the entry's text in the same probe that finds it.
+        string listed = WaitFor(browser, b => b.FindElements(By.CssSelector($"#sweep-list li[data-sweep-id='{id}']")).FirstOrDefault()?.Text, "the sweep in the list");
+        Assert.Contains("dashboard-browser", listed, StringComparison.Ordinal);
         WaitFor(browser, b => b.FindElement(By.Id("sweep-name")).Text == "dashboard-browser" ? true : (bool?)null, "the sweep's panel");
-        Assert.Equal("running", browser.FindElement(By.Id("sweep-state")).Text);
+        Assert.Equal("running", WaitFor(browser, b => b.FindElement(By.Id("sweep-state")).Text, "the sweep's state"));
         Stage("sweep listed and selected");
 
         // One risk curve per width, each with data, and the mean-field limit dashed beside them.

@@ -236,13 +236,21 @@ public sealed class SgdStepperTests
             stepper.Step(1e-4);
         }
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int k = 0; k < 2000; k++)
+        // A step that allocates does so in every window, while the runtime may allocate once in some window
+        // (seen once in CI: 4992 bytes over 2000 steps, not reproduced since), so the quietest window counts.
+        var windows = new long[3];
+        for (int w = 0; w < windows.Length; w++)
         {
-            stepper.Step(1e-4);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int k = 0; k < 1000; k++)
+            {
+                stepper.Step(1e-4);
+            }
+
+            windows[w] = GC.GetAllocatedBytesForCurrentThread() - before;
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, windows.Min());
     }
 
     [Theory]
