@@ -17,14 +17,15 @@ public sealed class HardeningTests
         grid: {width: [16, 32, 48], step_size: [0.002], seeds: 1}
         """;
 
-    // Wide points with checkpoints of several megabytes, so writes take a while.
+    // Wide points with checkpoints of several megabytes, so writes take a while; 6000 steps (several
+    // seconds a point), so the points are still computing when the writes are held and the silo killed.
     private const string WideSpec = """
         name: wide
         seed: 4
         model: {preset: mmn-relu, activation: relu, init: {output_std: 1.0}}
         data: {kind: isotropic-gaussian, d: 100, delta: 0.5}
-        training: {horizon: 0.6}
-        observe: {test_samples: 200, risk_times: {count: 4}, snapshot_times: [0, 0.6], quantiles: 16, sliced_directions: 1}
+        training: {horizon: 3}
+        observe: {test_samples: 200, risk_times: {count: 4}, snapshot_times: [0, 3], quantiles: 16, sliced_directions: 1}
         grid: {width: [4000, 6000], step_size: [0.0005], seeds: 1}
         """;
 

@@ -11,14 +11,15 @@ namespace MeanFieldCluster.Fault.Tests;
 /// </summary>
 public sealed class MonitoredSilo : IAsyncLifetime
 {
-    // 40 points of 20,000 steps of a 256-neuron network: a minute or more on one worker slot, longer than
-    // the tests look at it (the processes are killed at the end).
+    // 40 points of 500,000 steps of a 256-neuron network: well over half a minute on one worker slot with
+    // the current kernels (about 1.5 µs a step), longer than the tests look at it (the processes are killed
+    // at the end). At 20,000 steps a point the whole sweep took under two seconds and could end between reads.
     private const string Spec = """
         name: monitored
         seed: 8
         model: {preset: mmn-relu, activation: tanh, init: {output_std: 1.0, bias_std: 0.3}}
         data: {kind: isotropic-gaussian, d: 20, delta: 0.5}
-        training: {horizon: 4}
+        training: {horizon: 100}
         observe: {test_samples: 200, risk_times: {count: 5, spacing: linear}, snapshot_times: [0, 4], quantiles: 8}
         grid: {width: [256], step_size: [0.0002], seeds: 40}
         """;
