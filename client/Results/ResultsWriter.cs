@@ -137,9 +137,10 @@ internal static class ResultsWriter
                 PointRow(points.Rows, p, r);
                 if (r is not null)
                 {
-                    CurveRows(curves.Rows, r);
-                    MeasureRows(measures.Rows, r, levels);
-                    HistogramRows(histograms.Rows, r);
+                    // A large point's rows are written out as they are made, not after the whole point.
+                    await CurveRowsAsync(curves, r);
+                    await MeasureRowsAsync(measures, r, levels);
+                    await HistogramRowsAsync(histograms, r);
                     if (r.Raw.Length > 0)
                     {
                         Directory.CreateDirectory(Path.Combine(directory, RawFolder));
@@ -151,7 +152,7 @@ internal static class ResultsWriter
 
                 if (samples is not null)
                 {
-                    SampleRows(samples.Rows, p, r?.Samples ?? []);
+                    await SampleRowsAsync(samples, p, r?.Samples ?? []);
                 }
 
                 foreach (TableWriter table in tables)
@@ -209,15 +210,16 @@ internal static class ResultsWriter
             .EndRow();
     }
 
-    private static void SampleRows(ResultTable table, PointSpec p, double[] samples)
+    private static async Task SampleRowsAsync(TableWriter table, PointSpec p, double[] samples)
     {
         for (int r = 0; r < samples.Length; r++)
         {
-            table.Text(p.Mode ?? "").Int(p.Draw).Int(p.Width).Int(p.ReplicaStart + r).Num(samples[r]).EndRow();
+            table.Rows.Text(p.Mode ?? "").Int(p.Draw).Int(p.Width).Int(p.ReplicaStart + r).Num(samples[r]).EndRow();
+            await table.FlushIfFullAsync();
         }
     }
 
-    private static void HistogramRows(ResultTable table, PointResult r)
+    private static async Task HistogramRowsAsync(TableWriter table, PointResult r)
     {
         foreach (HistogramRow h in r.Histograms)
         {
@@ -225,8 +227,10 @@ internal static class ResultsWriter
             for (int b = 0; b < h.Counts.Length; b++)
             {
                 double low = h.Low + (b * width), high = b == h.Counts.Length - 1 ? h.High : h.Low + ((b + 1) * width);
-                table.Int(r.Index).Int(h.Step).Num(h.Time).Text(h.Feature).Int(b).Num(low).Num(high).Int(h.Counts[b]).EndRow();
+                table.Rows.Int(r.Index).Int(h.Step).Num(h.Time).Text(h.Feature).Int(b).Num(low).Num(high).Int(h.Counts[b]).EndRow();
             }
+
+            await table.FlushIfFullAsync();
         }
     }
 
@@ -243,22 +247,25 @@ internal static class ResultsWriter
         }
     }
 
-    private static void CurveRows(ResultTable table, PointResult r)
+    private static async Task CurveRowsAsync(TableWriter table, PointResult r)
     {
         foreach (RiskRow row in r.Risk)
         {
-            table.Int(r.Index).Int(row.Step).Num(row.Time).Num(row.Risk).Num(row.StdErr).EndRow();
+            table.Rows.Int(r.Index).Int(row.Step).Num(row.Time).Num(row.Risk).Num(row.StdErr).EndRow();
+            await table.FlushIfFullAsync();
         }
     }
 
-    private static void MeasureRows(ResultTable table, PointResult r, double[] levels)
+    private static async Task MeasureRowsAsync(TableWriter table, PointResult r, double[] levels)
     {
         foreach (MeasureRow row in r.Measures)
         {
             for (int j = 0; j < row.Values.Length; j++)
             {
-                table.Int(r.Index).Int(row.Step).Num(row.Time).Text(row.Feature).Num(levels[j]).Num(row.Values[j]).EndRow();
+                table.Rows.Int(r.Index).Int(row.Step).Num(row.Time).Text(row.Feature).Num(levels[j]).Num(row.Values[j]).EndRow();
             }
+
+            await table.FlushIfFullAsync();
         }
     }
 
