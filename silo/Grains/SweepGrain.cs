@@ -200,9 +200,7 @@ public sealed partial class SweepGrain(
         // One attempt: a silo shutting down must not wait on storage, and nothing is lost if this fails.
         try
         {
-            _unsaved = false;
-            _writes++;
-            state.State.Coordinator = Stats();
+            BeforeWrite();
             await state.WriteStateAsync(cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -349,22 +347,30 @@ public sealed partial class SweepGrain(
             }
         }
 
-        await Task.WhenAll(batch.Select(async p =>
+        await StartPoints(batch, specJson, countStarts: true);
+    }
+
+    // Asks each point to start (a no-op for a point already running). A failed call is logged and left to
+    // the watchdog, which starts the point again. The dispatch's starts count in the cost figures, the
+    // watchdog's restarts do not.
+    private Task StartPoints(IEnumerable<PointSpec> points, string specJson, bool countStarts) =>
+        Task.WhenAll(points.Select(async p =>
         {
             long start = Stopwatch.GetTimestamp();
             try
             {
                 await PointGrain(p.Index).Start(Mapping.ToAssignment(SweepId, specJson, p));
-                _starts++;
-                _startSeconds += Stopwatch.GetElapsedTime(start).TotalSeconds;
+                if (countStarts)
+                {
+                    _starts++;
+                    _startSeconds += Stopwatch.GetElapsedTime(start).TotalSeconds;
+                }
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                // The watchdog starts it again.
                 LogRestartFailed(logger, ex, SweepId, p.Index);
             }
         }));
-    }
 
     private void StartWatchdog() =>
         _watchdog ??= this.RegisterGrainTimer(WatchdogTick, new GrainTimerCreationOptions(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2)) { Interleave = true });
@@ -398,18 +404,7 @@ public sealed partial class SweepGrain(
         using Activity? activity = stalled.Length == 0 ? null : StartActivity(MeanFieldTelemetry.SweepRestartActivity);
         activity?.SetTag("mfc.points", stalled.Length);
 
-        await Task.WhenAll(stalled.Select(async p =>
-        {
-            try
-            {
-                await PointGrain(p.Index).Start(Mapping.ToAssignment(SweepId, specJson, p));
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogRestartFailed(logger, ex, SweepId, p.Index);
-            }
-        }));
-
+        await StartPoints(stalled, specJson, countStarts: false);
         await Dispatch();
     }
 
@@ -475,10 +470,15 @@ public sealed partial class SweepGrain(
     // Every write stores the cost figures too, so they survive a failover (up to the last write).
     private Task WriteState()
     {
+        BeforeWrite();
+        return Durable.Write(state, logger);
+    }
+
+    private void BeforeWrite()
+    {
         _unsaved = false;
         _writes++;
         state.State.Coordinator = Stats();
-        return Durable.Write(state, logger);
     }
 
     // An activity in the submission's trace: a child of the caller when the caller is in it (or the
