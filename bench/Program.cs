@@ -80,9 +80,11 @@ foreach (BenchCase c in cases)
     double bytes = size * ((first * (1 + ours.RowsWrittenFraction)) + (2.0 * hidden) + ((double)c.VectorPasses * c.Width));
     long workingSet = size * (first + hidden + ((long)c.VectorPasses * c.Width / 2));
     double roofline = Triad.Gbps(workingSet, timing.Triad, timing.Repeats);
+    double streaming = Triad.StreamingGbps(workingSet, timing.Triad, timing.Repeats);
+    double read = Triad.ReadGbps(workingSet, timing.Triad, timing.Repeats);
     double achieved = bytes / (ours.UsPerStep * 1e-6) / 1e9;
-    rows.Add(new Row(c, ours, bytes, workingSet, achieved, roofline));
-    Console.WriteLine($"  {c.Name,-26} {ours.UsPerStep,10:F2} us/step ({ours.CpuUsPerStep,8:F2} us cpu)  {achieved,7:F1} GB/s of {roofline,6:F1} triad  ({ours.RowsWrittenFraction:P0} of first-layer rows written)");
+    rows.Add(new Row(c, ours, bytes, workingSet, achieved, roofline, streaming, read));
+    Console.WriteLine($"  {c.Name,-26} {ours.UsPerStep,10:F2} us/step ({ours.CpuUsPerStep,8:F2} us cpu)  {achieved,7:F1} GB/s of {roofline,6:F1} triad  (streaming-store triad {streaming:F1}, read-only {read:F1}; {ours.RowsWrittenFraction:P0} of first-layer rows written)");
 }
 
 string work = Path.Combine(Path.GetTempPath(), $"mfc-bench-{Environment.ProcessId}");
@@ -149,7 +151,7 @@ internal static class Usage
 }
 
 /// <summary>One case's figures.</summary>
-internal sealed record Row(BenchCase Case, EngineTimer.Result Ours, double Bytes, long WorkingSet, double Achieved, double Roofline)
+internal sealed record Row(BenchCase Case, EngineTimer.Result Ours, double Bytes, long WorkingSet, double Achieved, double Roofline, double StreamingTriad, double ReadOnly)
 {
     public const string Header = "case                        us/step   torch   numpy  x torch  x numpy   GB/s  triad  roofline";
 
@@ -175,6 +177,8 @@ internal sealed record Row(BenchCase Case, EngineTimer.Result Ours, double Bytes
             ["roofline_gbps"] = Round(Roofline),
             ["roofline_fraction"] = Round(Achieved / Roofline),
             ["working_set_bytes"] = WorkingSet,
+            ["triad_streaming_gbps"] = Round(StreamingTriad),
+            ["read_gbps"] = Round(ReadOnly),
             ["first_layer_rows_written_fraction"] = Round(Ours.RowsWrittenFraction),
             ["cpu_us_per_step"] = Round(Ours.CpuUsPerStep),
             ["steps_per_repeat"] = Ours.StepsPerRepeat,

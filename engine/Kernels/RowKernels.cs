@@ -256,6 +256,12 @@ public static class RowKernels
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int i = first;
+        if (RowGroups.HasForwardHeld<T>(cols))
+        {
+            RowGroups.ForwardHeld(ref Unsafe.As<T, double>(ref m), cols, first, end, ref Unsafe.As<T, double>(ref x), double.CreateTruncating(s), ref Unsafe.As<T, double>(ref bias), ref Unsafe.As<T, double>(ref u));
+            return;
+        }
+
         if (RowGroups.HasForward8<T>(cols))
         {
             for (; i <= end - 8; i += 8)
