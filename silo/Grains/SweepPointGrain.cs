@@ -212,7 +212,7 @@ public sealed partial class SweepPointGrain(
                 TestSet testSet = TestSet.For(data, spec.Observe.TestSamples, spec.Seed);
                 return new SgdRun(spec, point, data, testSet, checkpoint?.ToEngine(), stepper with { Threads = threads });
             });
-            await RunChunks(run, sweep, InitialChunk(point, spec), attemptStored);
+            await RunChunks(run, sweep, InitialChunk(point, spec, threads), WorkPerStep(point, spec) / threads, attemptStored);
             result = Mapping.ToResult(assignment.Index, MapState(run.Status), run, null, clock.Elapsed.TotalSeconds);
         }
         catch (OperationCanceledException) when (_cancellation.IsCancellationRequested)
@@ -255,7 +255,7 @@ public sealed partial class SweepPointGrain(
     // chunk's checkpoint is written while the next chunk runs (and awaited before the next checkpoint or
     // the end), and progress is reported without waiting for the coordinator, so the worker slot is busy
     // with steps. A resumed run therefore redoes at most about two chunks.
-    private async Task RunChunks(SgdRun run, ISweepGrain sweep, long chunk, Task pendingWrite)
+    private async Task RunChunks(SgdRun run, ISweepGrain sweep, long chunk, double workPerStepPerThread, Task pendingWrite)
     {
         _progress = Progress(PointState.Running, run.Step);
         _ = ReportProgress(sweep, _progress);
@@ -278,6 +278,11 @@ public sealed partial class SweepPointGrain(
                 }
 
                 double seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-3);
+                if (run.Step > from)
+                {
+                    Volatile.Write(ref s_multiplyAddsPerSecond, (run.Step - from) * workPerStepPerThread / seconds);
+                }
+
                 chunk = Math.Clamp((long)(chunk * TargetChunkDuration.TotalSeconds / seconds), 1, Math.Max(1, chunk * 4));
                 await pendingWrite;
                 if (run.Status == RunStatus.Running)
@@ -382,16 +387,30 @@ public sealed partial class SweepPointGrain(
         return new PointProgress(a?.Index ?? -1, pointState, step, total);
     }
 
-    private static long InitialChunk(PointSpec point, SweepSpec spec)
+    // Multiply-adds per second per thread of the last chunk that ran in this process (0 before the first):
+    // a point's first chunk is sized from it, so a sweep of short points does not pay the ramp-up of
+    // chunk lengths (and its checkpoints and progress reports) again for every point.
+    private static double s_multiplyAddsPerSecond;
+
+    private static double WorkPerStep(PointSpec point, SweepSpec spec)
     {
-        // A first guess of about 5·10^7 multiply-adds; RunChunks then adapts it to the measured speed.
         double work = (double)point.Widths[0] * spec.Data.Dimension;
         for (int l = 1; l < point.Layers; l++)
         {
             work += (double)point.Widths[l] * point.Widths[l - 1];
         }
 
-        return Math.Max(1, (long)(5e7 / (2 * work * spec.Training.BatchSize)));
+        return 2 * work * spec.Training.BatchSize;
+    }
+
+    private static long InitialChunk(PointSpec point, SweepSpec spec, int threads)
+    {
+        // Half the target duration at the speed last measured here (models differ in speed per multiply-add,
+        // so the first chunk aims short), or, before any measurement, about 5·10^7 multiply-adds; RunChunks
+        // then adapts the length to the point's own measured speed.
+        double rate = Volatile.Read(ref s_multiplyAddsPerSecond);
+        double budget = rate > 0 ? rate * threads * TargetChunkDuration.TotalSeconds / 2 : 5e7;
+        return Math.Max(1, (long)(budget / WorkPerStep(point, spec)));
     }
 
     private static PointState MapState(RunStatus status) => status switch
