@@ -63,33 +63,72 @@ internal static class RowGroups
         result.StoreUnsafe(ref Unsafe.As<T, float>(ref u));
     }
 
-    /// <summary>Whether <see cref="ForwardHeld"/> can run here for rows of <paramref name="cols"/> doubles: 1 to 8 whole blocks of 512 bits.</summary>
+    /// <summary>
+    /// Whether <see cref="ForwardHeld{T}"/> can run here for rows of <paramref name="cols"/> elements: in
+    /// double, 1 to 12 whole blocks of 512 bits (and any left-over); in float, 1 to 4 whole blocks where
+    /// <see cref="HasForward8{T}"/> holds. The input's blocks and the accumulators then fit the 32 vector
+    /// registers.
+    /// </summary>
     public static bool HasForwardHeld<T>(int cols)
         where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
-        Avx512F.IsSupported && typeof(T) == typeof(double) && cols % 8 == 0 && cols is > 0 and <= 64;
+        Avx512F.IsSupported && (typeof(T) == typeof(double) ? cols / 8 is >= 1 and <= 12 : HasForward8<T>(cols) && cols / 16 is >= 1 and <= 4);
 
     /// <summary>
-    /// u_i = s·&lt;row_i, x&gt; + bias_i for rows first..end-1 (end - first a multiple of 4) with x held in
-    /// registers for the whole pass, so each fused multiply-add loads only its row's block: the 1-row
-    /// reload of x from L1 otherwise halves the rate at which rows stream from L2 and L3. Each row gets
-    /// the operations of <see cref="Dot4{T}"/> with no left-over elements (the same accumulation, then the
-    /// four reductions of Reduce4Double), and u = s·d then + bias as in the one-row code; the four u are
-    /// computed together. Needs <see cref="HasForwardHeld{T}"/>.
+    /// u_i = s·&lt;row_i, x&gt; + bias_i for the rows of whole groups in [first, end) (four rows in double,
+    /// eight in float) with x's whole blocks held in registers for the whole pass, so each fused
+    /// multiply-add loads only its row's block: reloading x from L1 for every block otherwise takes as
+    /// many loads as the rows themselves. Each row gets exactly the operations of <see cref="Dot4{T}"/>
+    /// (double) or <see cref="Forward8{T}"/> (float): the same accumulation, the same reduction with the
+    /// left-over elements, then u = s·d and + bias as in the one-row code. Returns the first row not done.
+    /// Needs <see cref="HasForwardHeld{T}"/>.
     /// </summary>
-    public static void ForwardHeld(ref double m, int cols, int first, int end, ref double x, double s, ref double bias, ref double u)
+    public static int ForwardHeld<T>(ref T m, int cols, int first, int end, ref T x, T s, ref T bias, ref T u)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        typeof(T) == typeof(double)
+            ? ForwardHeldDouble(ref Unsafe.As<T, double>(ref m), cols, first, end, ref Unsafe.As<T, double>(ref x), double.CreateTruncating(s), ref Unsafe.As<T, double>(ref bias), ref Unsafe.As<T, double>(ref u))
+            : ForwardHeldSingle(ref Unsafe.As<T, float>(ref m), cols, first, end, ref Unsafe.As<T, float>(ref x), float.CreateTruncating(s), ref Unsafe.As<T, float>(ref bias), ref Unsafe.As<T, float>(ref u));
+
+    private static int ForwardHeldDouble(ref double m, int cols, int first, int end, ref double x, double s, ref double bias, ref double u)
+    {
+        int blocks = cols / 8, j = blocks * 8, rest = cols - j;
+        if (rest == 0 && blocks <= 8)
+        {
+            return ForwardHeldWhole(ref m, cols, first, end, ref x, s, ref bias, ref u);
+        }
+
+        Vector512<double> x0 = Held(ref x, 0, blocks), x1 = Held(ref x, 1, blocks), x2 = Held(ref x, 2, blocks), x3 = Held(ref x, 3, blocks);
+        Vector512<double> x4 = Held(ref x, 4, blocks), x5 = Held(ref x, 5, blocks), x6 = Held(ref x, 6, blocks), x7 = Held(ref x, 7, blocks);
+        Vector512<double> x8 = Held(ref x, 8, blocks), x9 = Held(ref x, 9, blocks), x10 = Held(ref x, 10, blocks), x11 = Held(ref x, 11, blocks);
+        int i = first;
+        for (; i <= end - 4; i += 4)
+        {
+            ref double row0 = ref Unsafe.Add(ref m, (nint)i * cols);
+            Reduce4Double(
+                Row(ref row0, blocks, x0, x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, x11),
+                Row(ref Unsafe.Add(ref row0, cols), blocks, x0, x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, x11),
+                Row(ref Unsafe.Add(ref row0, 2 * cols), blocks, x0, x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, x11),
+                Row(ref Unsafe.Add(ref row0, 3 * cols), blocks, x0, x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, x11),
+                ref row0, cols, ref x, j, rest, out double d0, out double d1, out double d2, out double d3);
+            Unsafe.Add(ref u, i) = (s * d0) + Unsafe.Add(ref bias, i);
+            Unsafe.Add(ref u, i + 1) = (s * d1) + Unsafe.Add(ref bias, i + 1);
+            Unsafe.Add(ref u, i + 2) = (s * d2) + Unsafe.Add(ref bias, i + 2);
+            Unsafe.Add(ref u, i + 3) = (s * d3) + Unsafe.Add(ref bias, i + 3);
+        }
+
+        return i;
+    }
+
+    // Rows of 1 to 8 whole blocks and nothing left over (d = 40, say): Reduce4Double reduces to lane
+    // shuffles and the four u are computed together.
+    private static int ForwardHeldWhole(ref double m, int cols, int first, int end, ref double x, double s, ref double bias, ref double u)
     {
         int blocks = cols / 8;
-        Vector512<double> x0 = Vector512.LoadUnsafe(ref x);
-        Vector512<double> x1 = blocks > 1 ? Vector512.LoadUnsafe(ref x, 8) : default;
-        Vector512<double> x2 = blocks > 2 ? Vector512.LoadUnsafe(ref x, 16) : default;
-        Vector512<double> x3 = blocks > 3 ? Vector512.LoadUnsafe(ref x, 24) : default;
-        Vector512<double> x4 = blocks > 4 ? Vector512.LoadUnsafe(ref x, 32) : default;
-        Vector512<double> x5 = blocks > 5 ? Vector512.LoadUnsafe(ref x, 40) : default;
-        Vector512<double> x6 = blocks > 6 ? Vector512.LoadUnsafe(ref x, 48) : default;
-        Vector512<double> x7 = blocks > 7 ? Vector512.LoadUnsafe(ref x, 56) : default;
+        Vector512<double> x0 = Held(ref x, 0, blocks), x1 = Held(ref x, 1, blocks), x2 = Held(ref x, 2, blocks), x3 = Held(ref x, 3, blocks);
+        Vector512<double> x4 = Held(ref x, 4, blocks), x5 = Held(ref x, 5, blocks), x6 = Held(ref x, 6, blocks), x7 = Held(ref x, 7, blocks);
         Vector256<double> sv = Vector256.Create(s);
         Vector512<long> pick = Vector512.Create(0L, 2, 4, 6, 0, 0, 0, 0);
-        for (int i = first; i < end; i += 4)
+        int i = first;
+        for (; i <= end - 4; i += 4)
         {
             ref double row0 = ref Unsafe.Add(ref m, (nint)i * cols);
             Vector512<double> a0 = Row(ref row0, blocks, x0, x1, x2, x3, x4, x5, x6, x7);
@@ -97,7 +136,7 @@ internal static class RowGroups
             Vector512<double> a2 = Row(ref Unsafe.Add(ref row0, 2 * cols), blocks, x0, x1, x2, x3, x4, x5, x6, x7);
             Vector512<double> a3 = Row(ref Unsafe.Add(ref row0, 3 * cols), blocks, x0, x1, x2, x3, x4, x5, x6, x7);
 
-            // Reduce4Double with nothing left over: halves, quarters, pairs; lanes 0, 2, 4, 6 hold the four sums.
+            // Halves, quarters, pairs; lanes 0, 2, 4, 6 hold the four sums.
             Vector512<double> s01 = Avx512F.Shuffle4x128(a0, a1, 0b01_00_01_00) + Avx512F.Shuffle4x128(a0, a1, 0b11_10_11_10);
             Vector512<double> s23 = Avx512F.Shuffle4x128(a2, a3, 0b01_00_01_00) + Avx512F.Shuffle4x128(a2, a3, 0b11_10_11_10);
             Vector512<double> t = Avx512F.Shuffle4x128(s01, s23, 0b10_00_10_00) + Avx512F.Shuffle4x128(s01, s23, 0b11_01_11_01);
@@ -105,9 +144,70 @@ internal static class RowGroups
             Vector256<double> d = Avx512F.PermuteVar8x64(v, pick).GetLower();
             ((sv * d) + Vector256.LoadUnsafe(ref bias, (nuint)i)).StoreUnsafe(ref u, (nuint)i);
         }
+
+        return i;
     }
 
-    // The lanes of <row, x> over 1 to 8 blocks held in registers, in the order of Accumulate.
+    private static int ForwardHeldSingle(ref float m, int cols, int first, int end, ref float x, float s, ref float bias, ref float u)
+    {
+        int blocks = cols / 16, j = blocks * 16, rest = cols - j;
+        Vector512<float> x0 = Held(ref x, 0, blocks), x1 = Held(ref x, 1, blocks), x2 = Held(ref x, 2, blocks), x3 = Held(ref x, 3, blocks);
+        Vector256<float> sv = Vector256.Create(s);
+        int i = first;
+        for (; i <= end - 8; i += 8)
+        {
+            ref float row0 = ref Unsafe.Add(ref m, (nint)i * cols);
+            Vector256<float> d = Reduce8Single(
+                Row(ref row0, blocks, x0, x1, x2, x3),
+                Row(ref Unsafe.Add(ref row0, cols), blocks, x0, x1, x2, x3),
+                Row(ref Unsafe.Add(ref row0, 2 * cols), blocks, x0, x1, x2, x3),
+                Row(ref Unsafe.Add(ref row0, 3 * cols), blocks, x0, x1, x2, x3),
+                Row(ref Unsafe.Add(ref row0, 4 * cols), blocks, x0, x1, x2, x3),
+                Row(ref Unsafe.Add(ref row0, 5 * cols), blocks, x0, x1, x2, x3),
+                Row(ref Unsafe.Add(ref row0, 6 * cols), blocks, x0, x1, x2, x3),
+                Row(ref Unsafe.Add(ref row0, 7 * cols), blocks, x0, x1, x2, x3),
+                ref row0, cols, ref x, j, rest);
+            ((sv * d) + Vector256.LoadUnsafe(ref bias, (nuint)i)).StoreUnsafe(ref u, (nuint)i);
+        }
+
+        return i;
+    }
+
+    // Block k of x when the row has more than k whole blocks (zero otherwise, never used).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> Held<T>(ref T x, int k, int blocks)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        blocks > k ? Vector512.LoadUnsafe(ref x, (nuint)(k * Vector512<T>.Count)) : default;
+
+    // The lanes of <row, x> over 1 to 12 whole blocks held in registers, in the order of Accumulate.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<double> Row(ref double row, int blocks, Vector512<double> x0, Vector512<double> x1, Vector512<double> x2, Vector512<double> x3, Vector512<double> x4, Vector512<double> x5, Vector512<double> x6, Vector512<double> x7, Vector512<double> x8, Vector512<double> x9, Vector512<double> x10, Vector512<double> x11)
+    {
+        Vector512<double> a = Row(ref row, blocks, x0, x1, x2, x3, x4, x5, x6, x7);
+        if (blocks > 8)
+        {
+            a = Fma.Of(Vector512.LoadUnsafe(ref row, 64), x8, a);
+        }
+
+        if (blocks > 9)
+        {
+            a = Fma.Of(Vector512.LoadUnsafe(ref row, 72), x9, a);
+        }
+
+        if (blocks > 10)
+        {
+            a = Fma.Of(Vector512.LoadUnsafe(ref row, 80), x10, a);
+        }
+
+        if (blocks > 11)
+        {
+            a = Fma.Of(Vector512.LoadUnsafe(ref row, 88), x11, a);
+        }
+
+        return a;
+    }
+
+    // The lanes of <row, x> over 1 to 8 whole blocks held in registers, in the order of Accumulate.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<double> Row(ref double row, int blocks, Vector512<double> x0, Vector512<double> x1, Vector512<double> x2, Vector512<double> x3, Vector512<double> x4, Vector512<double> x5, Vector512<double> x6, Vector512<double> x7)
     {
@@ -145,6 +245,31 @@ internal static class RowGroups
         if (blocks > 7)
         {
             a = Fma.Of(Vector512.LoadUnsafe(ref row, 56), x7, a);
+        }
+
+        return a;
+    }
+
+    // The lanes of <row, x> over 1 to 4 whole blocks held in registers, in the order of Accumulate.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> Row<T>(ref T row, int blocks, Vector512<T> x0, Vector512<T> x1, Vector512<T> x2, Vector512<T> x3)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int lanes = Vector512<T>.Count;
+        Vector512<T> a = Fma.Of(Vector512.LoadUnsafe(ref row), x0, Vector512<T>.Zero);
+        if (blocks > 1)
+        {
+            a = Fma.Of(Vector512.LoadUnsafe(ref row, (nuint)lanes), x1, a);
+        }
+
+        if (blocks > 2)
+        {
+            a = Fma.Of(Vector512.LoadUnsafe(ref row, (nuint)(2 * lanes)), x2, a);
+        }
+
+        if (blocks > 3)
+        {
+            a = Fma.Of(Vector512.LoadUnsafe(ref row, (nuint)(3 * lanes)), x3, a);
         }
 
         return a;

@@ -258,11 +258,9 @@ public static class RowKernels
         int i = first;
         if (RowGroups.HasForwardHeld<T>(cols))
         {
-            RowGroups.ForwardHeld(ref Unsafe.As<T, double>(ref m), cols, first, end, ref Unsafe.As<T, double>(ref x), double.CreateTruncating(s), ref Unsafe.As<T, double>(ref bias), ref Unsafe.As<T, double>(ref u));
-            return;
+            i = RowGroups.ForwardHeld(ref m, cols, first, end, ref x, s, ref bias, ref u);
         }
-
-        if (RowGroups.HasForward8<T>(cols))
+        else if (RowGroups.HasForward8<T>(cols))
         {
             for (; i <= end - 8; i += 8)
             {
