@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using MeanFieldCluster.Contracts;
 using MeanFieldCluster.Engine.Data;
 using MeanFieldCluster.Engine.LargeDeviations;
@@ -212,7 +214,8 @@ public sealed partial class SweepPointGrain(
                 TestSet testSet = TestSet.For(data, spec.Observe.TestSamples, spec.Seed);
                 return new SgdRun(spec, point, data, testSet, checkpoint?.ToEngine(), stepper with { Threads = threads });
             });
-            await RunChunks(run, sweep, InitialChunk(point, spec, threads), WorkPerStep(point, spec) / threads, attemptStored);
+            string shape = Shape(spec, point, threads);
+            await RunChunks(run, sweep, InitialChunk(point, spec, shape), shape, attemptStored);
             result = Mapping.ToResult(assignment.Index, MapState(run.Status), run, null, clock.Elapsed.TotalSeconds);
         }
         catch (OperationCanceledException) when (_cancellation.IsCancellationRequested)
@@ -255,7 +258,7 @@ public sealed partial class SweepPointGrain(
     // chunk's checkpoint is written while the next chunk runs (and awaited before the next checkpoint or
     // the end), and progress is reported without waiting for the coordinator, so the worker slot is busy
     // with steps. A resumed run therefore redoes at most about two chunks.
-    private async Task RunChunks(SgdRun run, ISweepGrain sweep, long chunk, double workPerStepPerThread, Task pendingWrite)
+    private async Task RunChunks(SgdRun run, ISweepGrain sweep, long chunk, string shape, Task pendingWrite)
     {
         _progress = Progress(PointState.Running, run.Step);
         _ = ReportProgress(sweep, _progress);
@@ -280,7 +283,7 @@ public sealed partial class SweepPointGrain(
                 double seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-3);
                 if (run.Step > from)
                 {
-                    Volatile.Write(ref s_multiplyAddsPerSecond, (run.Step - from) * workPerStepPerThread / seconds);
+                    RecordSpeed(shape, seconds / (run.Step - from));
                 }
 
                 chunk = Math.Clamp((long)(chunk * TargetChunkDuration.TotalSeconds / seconds), 1, Math.Max(1, chunk * 4));
@@ -387,30 +390,42 @@ public sealed partial class SweepPointGrain(
         return new PointProgress(a?.Index ?? -1, pointState, step, total);
     }
 
-    // Multiply-adds per second per thread of the last chunk that ran in this process (0 before the first):
-    // a point's first chunk is sized from it, so a sweep of short points does not pay the ramp-up of
-    // chunk lengths (and its checkpoints and progress reports) again for every point.
-    private static double s_multiplyAddsPerSecond;
+    // Seconds per step of the last chunk run in this process, by shape of point (model, activation, widths,
+    // d, batch, precision, threads): a point's first chunk is sized from it, so a sweep of many short points
+    // of one shape (seeds, step sizes) does not ramp chunk lengths up, with a checkpoint and a progress
+    // report each time, for every point.
+    private static readonly ConcurrentDictionary<string, double> s_secondsPerStep = new(StringComparer.Ordinal);
 
-    private static double WorkPerStep(PointSpec point, SweepSpec spec)
+    private static string Shape(SweepSpec spec, PointSpec point, int threads) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"{spec.Model.Preset}/{spec.Model.Activation.Kind}/{string.Join('x', point.Widths)}/{spec.Data.Dimension}/{spec.Training.BatchSize}/{spec.Training.Precision}/{threads}");
+
+    private static void RecordSpeed(string shape, double secondsPerStep)
     {
+        if (s_secondsPerStep.Count >= 4096 && !s_secondsPerStep.ContainsKey(shape))
+        {
+            s_secondsPerStep.Clear(); // bounded: a silo serving many shapes only forgets what it learned
+        }
+
+        s_secondsPerStep[shape] = secondsPerStep;
+    }
+
+    private static long InitialChunk(PointSpec point, SweepSpec spec, string shape)
+    {
+        // Half the target duration at the speed last measured for this shape; before any measurement about
+        // 5·10^7 multiply-adds. RunChunks then adapts the length to the point's own measured speed.
+        if (s_secondsPerStep.TryGetValue(shape, out double perStep) && perStep > 0)
+        {
+            return Math.Max(1, (long)(TargetChunkDuration.TotalSeconds / 2 / perStep));
+        }
+
         double work = (double)point.Widths[0] * spec.Data.Dimension;
         for (int l = 1; l < point.Layers; l++)
         {
             work += (double)point.Widths[l] * point.Widths[l - 1];
         }
 
-        return 2 * work * spec.Training.BatchSize;
-    }
-
-    private static long InitialChunk(PointSpec point, SweepSpec spec, int threads)
-    {
-        // Half the target duration at the speed last measured here (models differ in speed per multiply-add,
-        // so the first chunk aims short), or, before any measurement, about 5·10^7 multiply-adds; RunChunks
-        // then adapts the length to the point's own measured speed.
-        double rate = Volatile.Read(ref s_multiplyAddsPerSecond);
-        double budget = rate > 0 ? rate * threads * TargetChunkDuration.TotalSeconds / 2 : 5e7;
-        return Math.Max(1, (long)(budget / WorkPerStep(point, spec)));
+        return Math.Max(1, (long)(5e7 / (2 * work * spec.Training.BatchSize)));
     }
 
     private static PointState MapState(RunStatus status) => status switch

@@ -153,7 +153,10 @@ public sealed class TelemetryTests : IAsyncLifetime
         {
             Assert.NotNull(submit);
             submission = submit.TraceId;
-            await sweep.Start(SpecWriter.ToJson(SpecLoader.Parse(SgdSpec, SpecFormat.Yaml)));
+            // Width 480 is a shape of point no other test runs, so a point's first chunk is the unlearned one
+            // of about 5·10^7 multiply-adds (10,416 of the 20,000 steps): every point checkpoints at least once.
+            // (A shape already run in this process starts with half a second of steps, all of such a point.)
+            await sweep.Start(SpecWriter.ToJson(SpecLoader.Parse(SgdSpec.Replace("width: [500]", "width: [480]", StringComparison.Ordinal), SpecFormat.Yaml)));
         }
 
         await TestClusters.WaitForCompletion(sweep);
