@@ -184,70 +184,21 @@ internal static class RowGroups
     private static Vector512<double> Row(ref double row, int blocks, Vector512<double> x0, Vector512<double> x1, Vector512<double> x2, Vector512<double> x3, Vector512<double> x4, Vector512<double> x5, Vector512<double> x6, Vector512<double> x7, Vector512<double> x8, Vector512<double> x9, Vector512<double> x10, Vector512<double> x11)
     {
         Vector512<double> a = Row(ref row, blocks, x0, x1, x2, x3, x4, x5, x6, x7);
-        if (blocks > 8)
-        {
-            a = Fma.Of(Vector512.LoadUnsafe(ref row, 64), x8, a);
-        }
-
-        if (blocks > 9)
-        {
-            a = Fma.Of(Vector512.LoadUnsafe(ref row, 72), x9, a);
-        }
-
-        if (blocks > 10)
-        {
-            a = Fma.Of(Vector512.LoadUnsafe(ref row, 80), x10, a);
-        }
-
-        if (blocks > 11)
-        {
-            a = Fma.Of(Vector512.LoadUnsafe(ref row, 88), x11, a);
-        }
-
-        return a;
+        a = Block(a, ref row, 8, blocks, x8);
+        a = Block(a, ref row, 9, blocks, x9);
+        a = Block(a, ref row, 10, blocks, x10);
+        return Block(a, ref row, 11, blocks, x11);
     }
 
     // The lanes of <row, x> over 1 to 8 whole blocks held in registers, in the order of Accumulate.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<double> Row(ref double row, int blocks, Vector512<double> x0, Vector512<double> x1, Vector512<double> x2, Vector512<double> x3, Vector512<double> x4, Vector512<double> x5, Vector512<double> x6, Vector512<double> x7)
     {
-        Vector512<double> a = Fma.Of(Vector512.LoadUnsafe(ref row), x0, Vector512<double>.Zero);
-        if (blocks > 1)
-        {
-            a = Fma.Of(Vector512.LoadUnsafe(ref row, 8), x1, a);
-        }
-
-        if (blocks > 2)
-        {
-            a = Fma.Of(Vector512.LoadUnsafe(ref row, 16), x2, a);
-        }
-
-        if (blocks > 3)
-        {
-            a = Fma.Of(Vector512.LoadUnsafe(ref row, 24), x3, a);
-        }
-
-        if (blocks > 4)
-        {
-            a = Fma.Of(Vector512.LoadUnsafe(ref row, 32), x4, a);
-        }
-
-        if (blocks > 5)
-        {
-            a = Fma.Of(Vector512.LoadUnsafe(ref row, 40), x5, a);
-        }
-
-        if (blocks > 6)
-        {
-            a = Fma.Of(Vector512.LoadUnsafe(ref row, 48), x6, a);
-        }
-
-        if (blocks > 7)
-        {
-            a = Fma.Of(Vector512.LoadUnsafe(ref row, 56), x7, a);
-        }
-
-        return a;
+        Vector512<double> a = Row(ref row, blocks, x0, x1, x2, x3);
+        a = Block(a, ref row, 4, blocks, x4);
+        a = Block(a, ref row, 5, blocks, x5);
+        a = Block(a, ref row, 6, blocks, x6);
+        return Block(a, ref row, 7, blocks, x7);
     }
 
     // The lanes of <row, x> over 1 to 4 whole blocks held in registers, in the order of Accumulate.
@@ -255,21 +206,20 @@ internal static class RowGroups
     private static Vector512<T> Row<T>(ref T row, int blocks, Vector512<T> x0, Vector512<T> x1, Vector512<T> x2, Vector512<T> x3)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        int lanes = Vector512<T>.Count;
         Vector512<T> a = Fma.Of(Vector512.LoadUnsafe(ref row), x0, Vector512<T>.Zero);
-        if (blocks > 1)
-        {
-            a = Fma.Of(Vector512.LoadUnsafe(ref row, (nuint)lanes), x1, a);
-        }
+        a = Block(a, ref row, 1, blocks, x1);
+        a = Block(a, ref row, 2, blocks, x2);
+        return Block(a, ref row, 3, blocks, x3);
+    }
 
-        if (blocks > 2)
+    // a + (block k of the row)·x_k when the row has more than k whole blocks; a otherwise.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> Block<T>(Vector512<T> a, ref T row, int k, int blocks, Vector512<T> xk)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (blocks > k)
         {
-            a = Fma.Of(Vector512.LoadUnsafe(ref row, (nuint)(2 * lanes)), x2, a);
-        }
-
-        if (blocks > 3)
-        {
-            a = Fma.Of(Vector512.LoadUnsafe(ref row, (nuint)(3 * lanes)), x3, a);
+            a = Fma.Of(Vector512.LoadUnsafe(ref row, (nuint)(k * Vector512<T>.Count)), xk, a);
         }
 
         return a;
