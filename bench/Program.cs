@@ -134,8 +134,43 @@ if (found.Count < 2)
     Console.WriteLine($"Reference timings missing: {Reference.InstallHint}");
 }
 
+Console.WriteLine();
+foreach (string line in Targets.Check(output))
+{
+    Console.WriteLine(line);
+}
+
 Console.WriteLine($"Wrote {json} in {clock.Elapsed.TotalSeconds:F0} s.");
 return 0;
+
+/// <summary>Issue #4's targets, checked on the cases of this run (a case not run, or a reference not measured, says so).</summary>
+internal static class Targets
+{
+    public static IEnumerable<string> Check(IReadOnlyList<Dictionary<string, object?>> cases)
+    {
+        Dictionary<string, Dictionary<string, object?>> byName = cases.ToDictionary(o => (string)o["name"]!);
+        yield return "Targets (issue #4):";
+        yield return Ratio(byName, "mmn-isotropic-N800-f64", "ratio_vs_torch", 6);
+        yield return Ratio(byName, "mmn-isotropic-N800-f64", "ratio_vs_numpy", 6);
+        yield return Ratio(byName, "mmn-isotropic-N800-f32", "ratio_vs_torch", 10);
+        foreach (Dictionary<string, object?> o in cases.Where(o => o["width"] is int n && n >= 4000))
+        {
+            yield return Ratio(byName, (string)o["name"]!, "roofline_fraction", 0.6);
+        }
+    }
+
+    private static string Ratio(Dictionary<string, Dictionary<string, object?>> byName, string name, string field, double target)
+    {
+        if (!byName.TryGetValue(name, out Dictionary<string, object?>? o))
+        {
+            return $"  {name} {field} >= {target}: not run";
+        }
+
+        return o[field] is double v
+            ? string.Create(CultureInfo.InvariantCulture, $"  {name} {field} = {v:F2} >= {target}: {(v >= target ? "met" : "MISSED")}")
+            : $"  {name} {field} >= {target}: not measured";
+    }
+}
 
 /// <summary>The command line.</summary>
 internal static class Usage
