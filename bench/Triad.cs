@@ -19,7 +19,8 @@ namespace MeanFieldCluster.Bench;
 /// data cached can; reported for comparison, not used as the roofline.</item>
 /// <item><see cref="ReadGbps"/>: a read-only sum over the whole working set, one stream.</item>
 /// </list>
-/// Each is the median of <c>windows</c> timed windows after a warm-up.
+/// Each is the best of <c>windows</c> timed windows after a warm-up, as STREAM reports its best rate: the
+/// bandwidth the machine can give, which interference from other processes only lowers.
 /// </summary>
 internal static class Triad
 {
@@ -75,7 +76,7 @@ internal static class Triad
         }
     }
 
-    // Bytes per second of `once` over timed windows of seconds / windows each, after a warm-up; the median.
+    // Bytes per second of `once` over timed windows of seconds / windows each, after a warm-up; the best.
     private static double Rate(double bytes, double seconds, int windows, Action once)
     {
         long start = Stopwatch.GetTimestamp();
@@ -100,8 +101,7 @@ internal static class Triad
             rates.Add(bytes * reps / Stopwatch.GetElapsedTime(t0).TotalSeconds / 1e9);
         }
 
-        rates.Sort();
-        return rates[rates.Count / 2];
+        return rates.Max();
     }
 
     // Arrays of at least 1024 doubles each, every one starting on a 64-byte boundary, filled with 1, 2, 3, ...
