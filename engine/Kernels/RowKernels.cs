@@ -345,7 +345,6 @@ public static class RowKernels
         }
     }
 
-    // Rows per block of the 512-bit fused pass (a multiple of 16).
     // Rows per block of the 512-bit fused pass (a multiple of 16): measured on Zen 4 at N = 20000, 256 is
     // as fast as 512 or 1024 and faster than 32 to 128 (each block costs a mispredicted loop exit or two).
     // Updating first when more than a quarter of a block is written was measured best for relu (~45%

@@ -253,11 +253,11 @@ public sealed partial class SweepPointGrain(
     }
 
     // Runs chunks until the run ends, checkpointing after each one. Chunk length adapts to about one second
-    // of work; results do not depend on it (a run resumed at any step continues bit for bit).
-    // The run in chunks of about a second. Storage writes and progress reports overlap the computing: a
-    // chunk's checkpoint is written while the next chunk runs (and awaited before the next checkpoint or
-    // the end), and progress is reported without waiting for the coordinator, so the worker slot is busy
-    // with steps. A resumed run therefore redoes at most about two chunks.
+    // of work; results do not depend on it (a run resumed at any step continues bit for bit). Storage
+    // writes and progress reports overlap the computing: a chunk's checkpoint is written while the next
+    // chunk runs (and awaited before the next checkpoint or the end), and progress is reported without
+    // waiting for the coordinator, so the worker slot is busy with steps. A resumed run therefore redoes at
+    // most about two chunks.
     private async Task RunChunks(SgdRun run, ISweepGrain sweep, long chunk, string shape, Task pendingWrite)
     {
         _progress = Progress(PointState.Running, run.Step);
