@@ -20,6 +20,12 @@ namespace MeanFieldCluster.Engine.Aggregation;
 /// <param name="Families">Per step size.</param>
 public sealed record PdeComparison(string Reference, int Dimension, int Particles, double IntegratorStep, IReadOnlyList<double> Times, IReadOnlyList<double> Risk, IReadOnlyList<PdeFamily> Families)
 {
+    /// <summary>The mean risk at t = 0 against its exact prediction R(ρ_0) + C/N.</summary>
+    public PdeInitialRisk? InitialRisk { get; init; }
+
+    /// <summary>Bias and fluctuation per (t, N, ε), fitted apart across the grid.</summary>
+    public PdeErrors? Errors { get; init; }
+
     /// <summary>The reference description written to aggregate.json.</summary>
     public const string RadialPde = "radial PDE at finite d (mean-field limit N -> infinity, MATH section 4.1)";
 
@@ -43,7 +49,11 @@ public sealed record PdeComparison(string Reference, int Dimension, int Particle
             .Select(g => Family(g.Key, [.. g], pde))
             .ToList();
         RadialPdeSettings settings = pde.Settings;
-        return new PdeComparison(RadialPde, spec.Data.Dimension, settings.Particles, settings.StepSize, pde.Times, pde.Risks, families);
+        return new PdeComparison(RadialPde, spec.Data.Dimension, settings.Particles, settings.StepSize, pde.Times, pde.Risks, families)
+        {
+            InitialRisk = PdeInitialRisk.Compute(spec, done),
+            Errors = PdeErrors.Compute(spec, done, t => Snapshot(pde, t).Risk),
+        };
     }
 
     private static PdeFamily Family(StepSizeSpec step, PointOutcome[] outcomes, RadialPdeSolution pde)
