@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using MeanFieldCluster.Engine.LargeDeviations;
 using MeanFieldCluster.Engine.Specs;
+using MathNet.Numerics.Statistics;
 
 namespace MeanFieldCluster.Engine.Aggregation;
 
@@ -33,6 +34,7 @@ public static class LargeDeviationsAggregate
             int draws = mode == LdModes.Quenched ? ld.QuenchedDraws : 1;
             var widthNodes = new JsonArray();
             var reports = new List<RateFunctionReport>();
+            var samples = new List<SortedDictionary<int, double[]>>();
             for (int draw = 0; draw < draws; draw++)
             {
                 var byWidth = new SortedDictionary<int, double[]>();
@@ -48,6 +50,7 @@ public static class LargeDeviationsAggregate
                         ["dropped_non_finite"] = all.Length - finite.Length,
                         ["missing"] = group.Sum(b => b.Samples is null ? b.Point.ReplicaCount : 0),
                         ["mean"] = finite.Length > 0 ? finite.Average() : null,
+                        ["centre"] = finite.Length > 0 ? Number(Statistics.Median(finite)) : null,
                     };
                     widthNodes.Add(node);
                     if (finite.Length >= 2)
@@ -56,9 +59,18 @@ public static class LargeDeviationsAggregate
                     }
                 }
 
-                if (byWidth.Count > 0)
+                samples.Add(byWidth);
+            }
+
+            // Quenched: each draw's curve at width N is centred at its own typical value c_N (MATH section 6);
+            // the extrapolation shifts every (draw, width) to one reference centre so that it does not mix them.
+            bool quenched = mode == LdModes.Quenched;
+            CentreSummary centres = CentreSummary.Of(samples);
+            for (int draw = 0; draw < samples.Count; draw++)
+            {
+                if (samples[draw].Count > 0)
                 {
-                    RateFunctionReport report = RateFunctionEstimator.Estimate(byWidth, settings);
+                    RateFunctionReport report = RateFunctionEstimator.Estimate(samples[draw], settings, quenched ? centres.Shifts(draw) : null);
                     AddReliableRanges(report, widthNodes, draw);
                     reports.Add(report);
                 }
@@ -67,9 +79,17 @@ public static class LargeDeviationsAggregate
             JsonNode? rates = reports.Count == 0 ? null : new JsonObject
             {
                 ["averaged_over_draws"] = reports.Count,
+                ["extrapolation"] = quenched ? "centred" : "as-measured",
+                ["centre_reference"] = quenched ? Number(centres.Reference) : null,
                 ["rows"] = Rows(reports),
             };
-            modes.Add(new JsonObject { ["mode"] = mode, ["widths"] = widthNodes, ["rate_functions"] = rates });
+            var modeNode = new JsonObject { ["mode"] = mode, ["widths"] = widthNodes, ["rate_functions"] = rates };
+            if (quenched)
+            {
+                modeNode["centres"] = centres.ToJson();
+            }
+
+            modes.Add(modeNode);
         }
 
         var root = new JsonObject

@@ -24,7 +24,8 @@ internal static class SpecFields
     public const string To = "to";
     public const string Step = "step";
     public const string QuenchedDraws = "quenched_draws";
-    public static readonly IReadOnlyList<string> LargeDeviationsFields = [Functional, Replicas, "batch_size", Modes, XGrid, KGrid, EssMin, Bootstrap, BootstrapSeed, QuenchedDraws];
+    public const string AllowFixedStep = "allow_fixed_step";
+    public static readonly IReadOnlyList<string> LargeDeviationsFields = [Functional, Replicas, "batch_size", Modes, XGrid, KGrid, EssMin, Bootstrap, BootstrapSeed, QuenchedDraws, AllowFixedStep];
     public static readonly IReadOnlyList<string> RangeFields = [From, To, Step];
     public const string Grid = "grid";
 
@@ -106,7 +107,8 @@ internal static class SpecFields
     public static readonly IReadOnlyList<string> RampParameters = [T1, T2, S1, S2];
     public const string OutputLaw = "output_law";
     public static readonly IReadOnlyList<string> OutputLaws = ["gaussian", "rademacher"];
-    public static readonly IReadOnlyList<string> InitFields = [Kappa, OutputMean, OutputStd, BiasMean, BiasStd, HiddenMean, HiddenStd, OutputLaw];
+    public const string Sampling = "sampling";
+    public static readonly IReadOnlyList<string> InitFields = [Kappa, OutputMean, OutputStd, BiasMean, BiasStd, HiddenMean, HiddenStd, OutputLaw, Sampling];
 
     /// <summary>Every field any data kind uses; <see cref="DataFieldsOf"/> gives those of one kind.</summary>
     public static readonly IReadOnlyList<string> DataFields = [Kind, Dimension, Delta, InformativeDimensions, Teacher, Noise, Csv];

@@ -71,6 +71,10 @@ public static class SpecWriter
         w.WriteNumber(F.Bootstrap, ld.Bootstrap);
         w.WriteNumber(F.BootstrapSeed, ld.BootstrapSeed);
         w.WriteNumber(F.QuenchedDraws, ld.QuenchedDraws);
+        if (ld.AllowFixedStep)
+        {
+            w.WriteBoolean(F.AllowFixedStep, true);
+        }
         w.WriteEndObject();
     }
 
@@ -90,6 +94,11 @@ public static class SpecWriter
         if (model.Init.OutputLaw != new InitSpec().OutputLaw)
         {
             w.WriteString(F.OutputLaw, model.Init.OutputLaw);
+        }
+
+        if (model.Init.Sampling != new InitSpec().Sampling)
+        {
+            w.WriteString(F.Sampling, model.Init.Sampling);
         }
 
         w.WriteEndObject();

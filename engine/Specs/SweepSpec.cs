@@ -40,7 +40,12 @@ public sealed record SweepSpec(
 /// Quenched mode: independent draws of the initial weights, each with its own R replicas; the reported
 /// quenched rate function is the average over draws (default 1).
 /// </param>
-public sealed record LargeDeviationsSpec(string Functional, int Replicas, int BatchSize, IReadOnlyList<string> Modes, IReadOnlyList<double> XGrid, IReadOnlyList<double> KGrid, double EssMin = 100, int Bootstrap = 200, ulong BootstrapSeed = 0, int QuenchedDraws = 1);
+/// <param name="AllowFixedStep">
+/// Whether a numeric (width-independent) step size is accepted with T &gt; 0 (default false). Such a run is not a
+/// speed-N principle: with a fixed ε the data noise of each step moves all neurons together (MATH section 6),
+/// so the step must be α/N unless this opt-in is given.
+/// </param>
+public sealed record LargeDeviationsSpec(string Functional, int Replicas, int BatchSize, IReadOnlyList<string> Modes, IReadOnlyList<double> XGrid, IReadOnlyList<double> KGrid, double EssMin = 100, int Bootstrap = 200, ulong BootstrapSeed = 0, int QuenchedDraws = 1, bool AllowFixedStep = false);
 
 /// <summary>Functionals F of one replica (MATH section 6).</summary>
 public static class LdFunctionals
@@ -198,7 +203,12 @@ public static class ActivationKinds
 /// Law of the output weights around their mean: <c>gaussian</c> (default), c_j ~ N(mean, std²), or
 /// <c>rademacher</c>, c_j = mean ± std with probability 1/2 each.
 /// </param>
-public sealed record InitSpec(double Kappa = 0.8, double OutputMean = 1.0, double OutputStd = 0.0, double BiasMean = 0.0, double BiasStd = 0.0, double HiddenMean = 0.0, double HiddenStd = 1.0, string OutputLaw = "gaussian");
+/// <param name="Sampling">
+/// <c>iid</c> (default): independent draws; <c>stratified</c>: a stratified quasi-Monte Carlo draw of the same
+/// law whose empirical measure converges fast (one hidden layer only; see
+/// <see cref="Networks.StratifiedInit"/>).
+/// </param>
+public sealed record InitSpec(double Kappa = 0.8, double OutputMean = 1.0, double OutputStd = 0.0, double BiasMean = 0.0, double BiasStd = 0.0, double HiddenMean = 0.0, double HiddenStd = 1.0, string OutputLaw = "gaussian", string Sampling = "iid");
 
 /// <summary>The data model (MATH section 1).</summary>
 /// <param name="Kind">One of <see cref="DataKinds.All"/>.</param>
