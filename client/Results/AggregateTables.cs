@@ -165,7 +165,7 @@ internal static class AggregateTables
                     .Int(Long(width["seeds"])).Num(Optional(width["risk_gap_mean"])).Num(Optional(width["risk_gap_std_err"])).EndRow();
                 foreach (JsonNode? at in Array(width["w1"]))
                 {
-                    yield return t => t.Text(sweepId).Num(step).Flag(perWidth).Int(n).Text("w1_w_norm").Num(Double(at!["time"]))
+                    yield return t => t.Text(sweepId).Num(step).Flag(perWidth).Int(n).Text("w1_w_norm").Num(Optional(at!["time"]))
                         .Int(Long(at["seeds"])).Num(Optional(at["mean"])).Num(Optional(at["std_err"])).EndRow();
                 }
             }
