@@ -15,6 +15,8 @@ command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)   # the silo build bundles the dashboard's chart library from npm
+# The pandas recipe of docs/results.md runs with Debian's python3 (a pyenv python3 on PATH may lack pandas).
+/usr/bin/python3 -c "import pandas" >/dev/null 2>&1 || missing+=(python3-pandas)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]} (apt-get)"
   if ! { $sudo_cmd apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; }; then

@@ -11,6 +11,7 @@ internal static class Cli
     /// <summary>Parses and runs a command; returns the process exit code (2 for bad input).</summary>
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, bool interactive, CancellationToken cancellationToken = default)
     {
+        Results.Provenance.SetCommandLine(args);
         RootCommand root = Build(output, error, interactive);
         ParseResult parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -65,14 +66,23 @@ internal static class Cli
             }
         });
 
+        var sweepIdOption = new Option<string?>("--sweep-id") { Description = "Choose the sweep id (default: <name>-<time>-<random>); resubmitting the same spec under an id returns that sweep; every results table carries it." };
+        sweepIdOption.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string?>() is { } id && !SpecInput.IsValidSweepId(id))
+            {
+                r.AddError($"--sweep-id: '{id}' is not allowed; expected {SpecInput.SweepIdRule}.");
+            }
+        });
+
         var budget = new BudgetOptions();
         var plotAfterRunOption = new Option<bool>("--plot") { Description = "When the run completes, also draw its figures (PNG) into <out>/figures, as 'mfc plot' does." };
         Option<int?> dashboardOption = RunCommand.DashboardOption();
 
-        var run = new Command("run", "Run a sweep on an in-process silo and write a results folder.") { specArgument, setOption, outOption, forceOption, resumeOption, workersOption, plotAfterRunOption, dashboardOption, wideOption };
+        var run = new Command("run", "Run a sweep on an in-process silo and write a results folder.") { specArgument, setOption, outOption, forceOption, resumeOption, workersOption, plotAfterRunOption, dashboardOption, wideOption, sweepIdOption };
         budget.AddTo(run);
         run.SetAction((parse, token) => RunCommand.ExecuteAsync(
-            new RunSettings(parse.GetValue(specArgument)!, parse.GetValue(setOption) ?? [], parse.GetValue(outOption), parse.GetValue(forceOption), parse.GetValue(resumeOption), parse.GetValue(workersOption), parse.GetValue(plotAfterRunOption), parse.GetValue(dashboardOption), parse.GetValue(wideOption)) { Budget = budget.Budget(parse) },
+            new RunSettings(parse.GetValue(specArgument)!, parse.GetValue(setOption) ?? [], parse.GetValue(outOption), parse.GetValue(forceOption), parse.GetValue(resumeOption), parse.GetValue(workersOption), parse.GetValue(plotAfterRunOption), parse.GetValue(dashboardOption), parse.GetValue(wideOption)) { Budget = budget.Budget(parse), SweepId = parse.GetValue(sweepIdOption) },
             output, error, interactive, token));
 
         var resultsDirArgument = new Argument<string>("dir") { Description = "A results folder written by 'mfc run' or 'mfc results'." };
@@ -91,6 +101,15 @@ internal static class Cli
         });
         var plot = new Command("plot", "Draw a results folder's figures into DIR/figures: risk against t, distances against N with fitted power laws, weight-law quantiles, rate functions.") { resultsDirArgument, formatOption };
         plot.SetAction((parse, token) => PlotCommand.ExecuteAsync(parse.GetValue(resultsDirArgument)!, parse.GetValue(formatOption)!, output, error, token));
+
+        var runsDirArgument = new Argument<string>("dir") { Description = "A folder holding results folders (searched " + RunsCommand.MaxDepth + " levels deep), e.g. results." };
+        var runs = new Command("runs", "List the results folders under DIR: name, date, status, points, axes, tags (newest first).") { runsDirArgument };
+        runs.SetAction((parse, _) => RunsCommand.ListAsync(parse.GetValue(runsDirArgument)!, output, error));
+
+        var diffA = new Argument<string>("a") { Description = "A results folder (or its summary.json, or a spec file)." };
+        var diffB = new Argument<string>("b") { Description = "Another results folder (or summary.json, or spec file)." };
+        var diff = new Command("diff", "Show how two runs' specs differ: every differing field path with its value in A and in B.") { diffA, diffB };
+        diff.SetAction((parse, _) => RunsCommand.DiffAsync(parse.GetValue(diffA)!, parse.GetValue(diffB)!, output, error));
 
         var validate = new Command("validate", "Check a spec without running it; exit 2 with every error when it is not valid.") { specArgument, setOption };
         budget.AddTo(validate);
@@ -136,7 +155,6 @@ internal static class Cli
             return command;
         }
 
-        var sweepIdOption = new Option<string?>("--sweep-id") { Description = "Choose the sweep id (default: <name>-<time>-<random>); resubmitting the same spec under an id returns that sweep." };
         var submit = ClusterCommand("submit", "Submit a sweep to the cluster; prints its id and returns at once.", specArgument, setOption, sweepIdOption);
         budget.AddTo(submit);
         submit.SetAction((p, t) => ClusterCommands.SubmitAsync(Connection(p), p.GetValue(specArgument)!, p.GetValue(setOption) ?? [], p.GetValue(sweepIdOption), budget.Budget(p), output, error, t));
@@ -156,6 +174,6 @@ internal static class Cli
         var results = ClusterCommand("results", "Write a sweep's results folder (the same files as mfc run).", sweepIdArgument, outOption, forceOption);
         results.SetAction((p, t) => ClusterCommands.ResultsAsync(Connection(p), p.GetValue(sweepIdArgument)!, p.GetValue(outOption), p.GetValue(forceOption), output, error, t));
 
-        return new RootCommand("mfc: mean-field SGD sweeps on an Orleans cluster (MeanFieldCluster).") { run, validate, pde, plot, submit, watch, status, list, cancel, results };
+        return new RootCommand("mfc: mean-field SGD sweeps on an Orleans cluster (MeanFieldCluster).") { run, validate, pde, plot, runs, diff, submit, watch, status, list, cancel, results };
     }
 }

@@ -29,6 +29,9 @@ internal sealed record RunSettings(string SpecPath, IReadOnlyList<string> Overri
 {
     /// <summary>The resource budget points are checked against before anything runs.</summary>
     public ResourceBudget Budget { get; init; } = ResourceBudget.Default;
+
+    /// <summary>--sweep-id: the sweep id (default: &lt;name&gt;-&lt;time&gt;-&lt;random&gt;); the same spec under the same id writes byte-identical tables.</summary>
+    public string? SweepId { get; init; }
 }
 
 /// <summary>
@@ -171,6 +174,12 @@ internal static class RunCommand
                 return null;
             }
 
+            if (settings.SweepId is { } id && id != previous.SweepId)
+            {
+                error.WriteLine($"error: --sweep-id: '{id}' differs from the id of the unfinished run in '{directory}' ('{previous.SweepId}'); resume without --sweep-id or with that id.");
+                return null;
+            }
+
             return previous.SweepId;
         }
 
@@ -189,7 +198,7 @@ internal static class RunCommand
             Directory.Delete(stateDirectory, recursive: true);
         }
 
-        string sweepId = SpecInput.NewSweepId(name);
+        string sweepId = settings.SweepId ?? SpecInput.NewSweepId(name);
         Directory.CreateDirectory(stateDirectory);
         string temporary = marker + ".partial";
         File.WriteAllText(temporary, JsonSerializer.Serialize(new RunMarker(sweepId, specJson)));

@@ -14,6 +14,13 @@ internal static class SpecInput
     /// </summary>
     public static string? DataRoot => Environment.GetEnvironmentVariable("MFC_DATA_ROOT") is { Length: > 0 } root ? root : null;
 
+    /// <summary>What a sweep id may be (it names grains and fills the sweep_id column of every table).</summary>
+    public const string SweepIdRule = "1 to 100 characters from A-Z, a-z, 0-9, '.', '_', '-'";
+
+    /// <summary>Whether <paramref name="id"/> follows <see cref="SweepIdRule"/>.</summary>
+    public static bool IsValidSweepId(string id) =>
+        id.Length is > 0 and <= 100 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
+
     /// <summary>A new sweep id: &lt;name&gt;-&lt;UTC time&gt;-&lt;6 random hex digits&gt;.</summary>
     public static string NewSweepId(string name) => $"{name}-{DateTime.UtcNow:yyyyMMddTHHmmssZ}-{Guid.NewGuid().ToString("N")[..6]}";
 

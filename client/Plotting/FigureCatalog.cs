@@ -77,7 +77,7 @@ internal static class FigureCatalog
                 double[] t = [.. rows.Select(r => ResultsFolder.Number(r["t"])!.Value)];
                 double[] risk = [.. rows.Select(r => ResultsFolder.Number(r["risk"])!.Value)];
                 double[] se = [.. rows.Select(r => ResultsFolder.Number(r["risk_stderr"]) ?? double.NaN)];
-                string label = points.TryGetValue(group.Key, out var p) ? $"point {group.Key}: N = {string.Join('×', p["widths"].Split(';').Distinct())}, seed {p["seed"]}" : $"point {group.Key}";
+                string label = points.TryGetValue(group.Key, out var p) ? $"point {group.Key}: N = {PointWidths(p)}, seed {p["seed"]}" : $"point {group.Key}";
                 series.Add(new FigureSeries(label, SeriesKind.Curve, t, risk, Color(series.Count))
                 {
                     Low = [.. risk.Zip(se, (m, s) => m - s)],
@@ -276,7 +276,7 @@ internal static class FigureCatalog
         {
             List<FigureSeries> series = [];
             List<FigureSeries> references = [];
-            foreach (var curve in estimator.GroupBy(r => (Mode: r["mode"], Width: r["width"])))
+            foreach (var curve in estimator.GroupBy(r => (Mode: r["mode"], Width: r["width"], Extrapolated: r["extrapolated"] == "true")))
             {
                 var sorted = curve.OrderBy(r => ResultsFolder.Number(r["x"])).ToList();
                 double[] x = [.. sorted.Select(r => ResultsFolder.Number(r["x"])!.Value)];
@@ -284,7 +284,7 @@ internal static class FigureCatalog
                 double[] lo = [.. sorted.Select(r => ResultsFolder.Number(r["lo"]) ?? double.NaN)];
                 double[] hi = [.. sorted.Select(r => ResultsFolder.Number(r["hi"]) ?? double.NaN)];
                 string mode = severalModes ? curve.Key.Mode + ", " : "";
-                if (curve.Key.Width == "inf")
+                if (curve.Key.Extrapolated)
                 {
                     references.Add(new FigureSeries($"{mode}N → ∞ (fit Î_N = I + b/N)", SeriesKind.Reference, x, value, ReferenceColors[references.Count % ReferenceColors.Count])
                     {
@@ -361,11 +361,13 @@ internal static class FigureCatalog
         return [.. families.Select(f => string.Join(", ", parts.Select(p => p(f!)).OfType<string>()))];
     }
 
-    private static string WidthLabel(JsonArray widths)
-    {
-        int[] n = [.. widths.Select(w => w!.GetValue<int>())];
-        return n.Distinct().Count() == 1 ? n[0].ToString(CultureInfo.InvariantCulture) : string.Join("×", n);
-    }
+    private static string WidthLabel(JsonArray widths) => WidthLabel([.. widths.Select(w => w!.GetValue<int>())]);
+
+    private static string WidthLabel(int[] n) => n.Distinct().Count() == 1 ? n[0].ToString(CultureInfo.InvariantCulture) : string.Join("×", n);
+
+    // A points.csv row's widths: its width_1..width_L cells (empty past the point's L).
+    private static string PointWidths(IReadOnlyDictionary<string, string> row) =>
+        WidthLabel([.. Enumerable.Range(1, int.MaxValue).Select(k => $"width_{k}").TakeWhile(row.ContainsKey).Select(c => row[c]).Where(v => v.Length > 0).Select(v => int.Parse(v, CultureInfo.InvariantCulture))]);
 
     private static string FeatureLabel(string feature) => feature switch
     {

@@ -10,6 +10,9 @@ internal enum ColumnType
     /// <summary>An integer: invariant digits in the CSV, int64 in Parquet.</summary>
     Int64,
 
+    /// <summary>An integer that may be missing: empty in the CSV, null in Parquet.</summary>
+    OptionalInt64,
+
     /// <summary>A number always present: shortest round-trip text ("R", NaN and ±Infinity included), double in Parquet.</summary>
     Double,
 
@@ -52,6 +55,9 @@ internal sealed class ResultTable
 
     /// <summary>The next cell of the current row, an <see cref="ColumnType.Int64"/> column.</summary>
     public ResultTable Int(long value) => Put<long>(value);
+
+    /// <summary>The next cell, an <see cref="ColumnType.OptionalInt64"/> column (null: missing).</summary>
+    public ResultTable Int(long? value) => Put<long?>(value);
 
     /// <summary>The next cell, a <see cref="ColumnType.Double"/> column.</summary>
     public ResultTable Num(double value) => Put<double>(value);
@@ -162,6 +168,7 @@ internal sealed class ResultTable
         public static Column For(TableColumn definition) => definition.Type switch
         {
             ColumnType.Int64 => new Column<long>(definition, new DataField<long>(definition.Name, nullable: false), v => v.ToString(CultureInfo.InvariantCulture)),
+            ColumnType.OptionalInt64 => new Column<long?>(definition, new DataField<long?>(definition.Name, nullable: true), v => v?.ToString(CultureInfo.InvariantCulture) ?? ""),
             ColumnType.Double => new Column<double>(definition, new DataField<double>(definition.Name, nullable: false), v => v.ToString("R", CultureInfo.InvariantCulture)),
             ColumnType.OptionalDouble => new Column<double?>(definition, new DataField<double?>(definition.Name, nullable: true), v => v?.ToString("R", CultureInfo.InvariantCulture) ?? ""),
             ColumnType.String => new Column<string>(definition, new DataField<string>(definition.Name, nullable: false), v => v),
@@ -189,6 +196,7 @@ internal sealed class ResultTable
         public override Task WriteAsync(ParquetRowGroupWriter group, int start, int count, CancellationToken cancellationToken) => this switch
         {
             Column<long> c => group.WriteAsync(Field, Slice(c.Values, start, count), cancellationToken: cancellationToken),
+            Column<long?> c => group.WriteAsync(Field, Slice(c.Values, start, count), cancellationToken: cancellationToken),
             Column<double> c => group.WriteAsync(Field, Slice(c.Values, start, count), cancellationToken: cancellationToken),
             Column<double?> c => group.WriteAsync(Field, Slice(c.Values, start, count), cancellationToken: cancellationToken),
             Column<bool> c => group.WriteAsync(Field, Slice(c.Values, start, count), cancellationToken: cancellationToken),

@@ -41,9 +41,11 @@ internal sealed record SweepOutcome(SweepExport Export, IReadOnlyList<PointLine>
 
 /// <summary>
 /// Writes a results folder: points.csv, curves.csv, measures.csv, histograms.csv (with ld_samples.csv and
-/// rate_functions.csv for large deviations), a Parquet copy of each table beside it, aggregate.json,
-/// raw/ and summary.json (columns in README.md). Everything but summary.json depends only on the spec,
-/// so the same spec gives byte-identical files; wall-clock times live only in summary.json. The points'
+/// rate_functions.csv for large deviations), the tidy tables of the aggregation (<see cref="AggregateTables"/>),
+/// a Parquet copy of each table beside it, aggregate.json, raw/ and summary.json (every column and field in
+/// docs/results.md). Everything but summary.json depends only on the spec and the sweep id, so the same
+/// spec run under the same id gives byte-identical files; wall-clock times and the machine live only in
+/// summary.json. The points'
 /// reports are streamed: each is turned into rows as it arrives and dropped, and the tables are written
 /// in batches (<see cref="TableWriter"/>), so memory does not grow with the size of the results. Each file
 /// is written under a temporary name and renamed, so a file with its final name is always complete.
@@ -51,7 +53,7 @@ internal sealed record SweepOutcome(SweepExport Export, IReadOnlyList<PointLine>
 internal static class ResultsWriter
 {
     /// <summary>The tables, in the order they are written; each is written as &lt;table&gt;.csv and &lt;table&gt;.parquet.</summary>
-    public static readonly IReadOnlyList<string> Tables = ["points", "curves", "measures", "histograms", "ld_samples", "rate_functions"];
+    public static readonly IReadOnlyList<string> Tables = ["points", "curves", "measures", "histograms", "ld_samples", .. AggregateTables.Tables];
 
     /// <summary>File names, in the order they are written.</summary>
     public static readonly IReadOnlyList<string> Files = [.. Tables.SelectMany(t => new[] { t + ".csv", t + ".parquet" }), "aggregate.json", "summary.json"];
@@ -62,34 +64,26 @@ internal static class ResultsWriter
     /// <summary>The folder <c>mfc plot</c> writes figures to; removed when a run rewrites the folder.</summary>
     public const string FiguresFolder = "figures";
 
+    // The columns after each per-point table's key (point, sweep_id and the point's coordinates, PointCoordinates).
     private static readonly TableColumn[] PointColumns =
     [
-        new("point", ColumnType.Int64), new("width", ColumnType.Int64), new("widths", ColumnType.String), new("step_size", ColumnType.Double),
-        new("layers", ColumnType.Int64), new("gamma", ColumnType.String), new("seed", ColumnType.Int64), new("status", ColumnType.String),
-        new("steps", ColumnType.Int64), new("planned_steps", ColumnType.Int64), new("final_time", ColumnType.OptionalDouble),
+        new("status", ColumnType.String), new("steps", ColumnType.Int64), new("planned_steps", ColumnType.Int64), new("final_time", ColumnType.OptionalDouble),
         new("initial_risk", ColumnType.OptionalDouble), new("final_risk", ColumnType.OptionalDouble), new("final_risk_stderr", ColumnType.OptionalDouble),
         new("dcor", ColumnType.OptionalDouble), new("dcor_pvalue", ColumnType.OptionalDouble),
     ];
 
-    private static readonly TableColumn[] CurveColumns = [new("point", ColumnType.Int64), new("step", ColumnType.Int64), new("t", ColumnType.Double), new("risk", ColumnType.Double), new("risk_stderr", ColumnType.Double)];
+    private static readonly TableColumn[] CurveColumns = [new("step", ColumnType.Int64), new("t", ColumnType.Double), new("risk", ColumnType.Double), new("risk_stderr", ColumnType.Double)];
 
-    private static readonly TableColumn[] MeasureColumns = [new("point", ColumnType.Int64), new("step", ColumnType.Int64), new("t", ColumnType.Double), new("feature", ColumnType.String), new("level", ColumnType.Double), new("value", ColumnType.Double)];
+    private static readonly TableColumn[] MeasureColumns = [new("step", ColumnType.Int64), new("t", ColumnType.Double), new("feature", ColumnType.String), new("level", ColumnType.Double), new("value", ColumnType.Double)];
 
     private static readonly TableColumn[] HistogramColumns =
     [
-        new("point", ColumnType.Int64), new("step", ColumnType.Int64), new("t", ColumnType.Double), new("feature", ColumnType.String),
+        new("step", ColumnType.Int64), new("t", ColumnType.Double), new("feature", ColumnType.String),
         new("bin", ColumnType.Int64), new("low", ColumnType.Double), new("high", ColumnType.Double), new("count", ColumnType.Int64),
     ];
 
-    // One row per replica: mode, quenched draw (0 when annealed), width, replica index, value of the functional (NaN for a diverged replica).
-    private static readonly TableColumn[] SampleColumns = [new("mode", ColumnType.String), new("draw", ColumnType.Int64), new("width", ColumnType.Int64), new("replica", ColumnType.Int64), new("value", ColumnType.Double)];
-
-    // width is a number of neurons, or inf for the extrapolation in N: a string column in both files.
-    private static readonly TableColumn[] RateFunctionColumns =
-    [
-        new("mode", ColumnType.String), new("width", ColumnType.String), new("x", ColumnType.Double), new("estimator", ColumnType.String),
-        new("value", ColumnType.OptionalDouble), new("lo", ColumnType.OptionalDouble), new("hi", ColumnType.OptionalDouble), new("censored", ColumnType.Boolean),
-    ];
+    // One row per replica: its index and the value of the functional (NaN for a diverged replica); mode and draw are coordinates.
+    private static readonly TableColumn[] SampleColumns = [new("replica", ColumnType.Int64), new("value", ColumnType.Double)];
 
     private static readonly TableColumn[] RawColumns = [new("step", ColumnType.Int64), new("t", ColumnType.Double), new("block", ColumnType.String), new("index", ColumnType.Int64), new("value", ColumnType.Double)];
 
@@ -117,11 +111,14 @@ internal static class ResultsWriter
         var lines = new PointLine[export.Points.Count];
         double[] levels = Quantiles.Levels(export.Spec.Observe.QuantileLevels);
         bool largeDeviations = export.Spec.LargeDeviations is not null;
-        await using (TableWriter points = await TableWriter.CreateAsync(directory, "points", PointColumns, cancellationToken))
-        await using (TableWriter curves = await TableWriter.CreateAsync(directory, "curves", CurveColumns, cancellationToken))
-        await using (TableWriter measures = await TableWriter.CreateAsync(directory, "measures", MeasureColumns, cancellationToken))
-        await using (TableWriter histograms = await TableWriter.CreateAsync(directory, "histograms", HistogramColumns, cancellationToken))
-        await using (TableWriter? samples = largeDeviations ? await TableWriter.CreateAsync(directory, "ld_samples", SampleColumns, cancellationToken) : null)
+        var key = new TableKey(export.SweepId, PointCoordinates.For(export.Spec, export.Points));
+        IReadOnlyDictionary<string, string> metadata = ParquetMetadata(export);
+        Task<TableWriter> Open(string folder, string name, TableColumn[] columns) => TableWriter.CreateAsync(folder, name, key.Columns(columns), metadata, cancellationToken);
+        await using (TableWriter points = await Open(directory, "points", PointColumns))
+        await using (TableWriter curves = await Open(directory, "curves", CurveColumns))
+        await using (TableWriter measures = await Open(directory, "measures", MeasureColumns))
+        await using (TableWriter histograms = await Open(directory, "histograms", HistogramColumns))
+        await using (TableWriter? samples = largeDeviations ? await Open(directory, "ld_samples", SampleColumns) : null)
         {
             TableWriter[] tables = [.. new[] { points, curves, measures, histograms, samples }.OfType<TableWriter>()];
             int index = 0;
@@ -134,25 +131,25 @@ internal static class ResultsWriter
 
                 PointSpec p = export.Points[index++];
                 lines[p.Index] = new PointLine(r?.State ?? PointState.Pending, r?.Steps ?? 0, r?.Seconds, attempts, r?.Error);
-                PointRow(points.Rows, p, r);
+                PointRow(key.Start(points.Rows, p), p, r);
                 if (r is not null)
                 {
                     // A large point's rows are written out as they are made, not after the whole point.
-                    await CurveRowsAsync(curves, r);
-                    await MeasureRowsAsync(measures, r, levels);
-                    await HistogramRowsAsync(histograms, r);
+                    await CurveRowsAsync(curves, key, p, r);
+                    await MeasureRowsAsync(measures, key, p, r, levels);
+                    await HistogramRowsAsync(histograms, key, p, r);
                     if (r.Raw.Length > 0)
                     {
                         Directory.CreateDirectory(Path.Combine(directory, RawFolder));
-                        await using TableWriter raw = await TableWriter.CreateAsync(Path.Combine(directory, RawFolder), $"point-{Int(r.Index)}", RawColumns, cancellationToken);
-                        await RawRowsAsync(raw, r);
+                        await using TableWriter raw = await Open(Path.Combine(directory, RawFolder), $"point-{Int(r.Index)}", RawColumns);
+                        await RawRowsAsync(raw, key, p, r);
                         await raw.CompleteAsync();
                     }
                 }
 
                 if (samples is not null)
                 {
-                    await SampleRowsAsync(samples, p, r?.Samples ?? []);
+                    await SampleRowsAsync(samples, key, p, r?.Samples ?? []);
                 }
 
                 foreach (TableWriter table in tables)
@@ -172,18 +169,9 @@ internal static class ResultsWriter
             }
         }
 
-        if (largeDeviations && export.AggregateJson is not null)
+        if (export.AggregateJson is not null)
         {
-            await using TableWriter rates = await TableWriter.CreateAsync(directory, "rate_functions", RateFunctionColumns, cancellationToken);
-            foreach (string[] row in LargeDeviationsAggregate.Rows(export.AggregateJson))
-            {
-                rates.Rows.Text(row[0]).Text(row[1]).Num(Parse(row[2])).Text(row[3])
-                    .Num(ParseOptional(row[4])).Num(ParseOptional(row[5])).Num(ParseOptional(row[6])).Flag(row[7] == "true")
-                    .EndRow();
-                await rates.FlushIfFullAsync();
-            }
-
-            await rates.CompleteAsync();
+            await AggregateTables.WriteAsync(directory, export, key.Coordinates, metadata, cancellationToken);
         }
 
         if (export.AggregateJson is not null)
@@ -202,24 +190,22 @@ internal static class ResultsWriter
         RiskRow? first = r?.Risk.FirstOrDefault();
         RiskRow? last = r?.Risk.LastOrDefault();
         DependenceRow? dep = r?.Dependence;
-        table.Int(p.Index).Int(p.Width).Text(string.Join(';', p.Widths.Select(n => Int(n)))).Num(p.StepSize)
-            .Int(p.Layers).Text(string.Join(';', p.Gamma.Select(Num))).Int(p.Seed)
-            .Text(StatusName(r?.State ?? PointState.Pending)).Int(r?.Steps ?? 0).Int(p.Steps)
+        table.Text(StatusName(r?.State ?? PointState.Pending)).Int(r?.Steps ?? 0).Int(p.Steps)
             .Num(last?.Time).Num(first?.Risk).Num(last?.Risk).Num(last?.StdErr)
             .Num(dep?.DistanceCorrelation).Num(dep?.PValue)
             .EndRow();
     }
 
-    private static async Task SampleRowsAsync(TableWriter table, PointSpec p, double[] samples)
+    private static async Task SampleRowsAsync(TableWriter table, TableKey key, PointSpec p, double[] samples)
     {
         for (int r = 0; r < samples.Length; r++)
         {
-            table.Rows.Text(p.Mode ?? "").Int(p.Draw).Int(p.Width).Int(p.ReplicaStart + r).Num(samples[r]).EndRow();
+            key.Start(table.Rows, p).Int(p.ReplicaStart + r).Num(samples[r]).EndRow();
             await table.FlushIfFullAsync();
         }
     }
 
-    private static async Task HistogramRowsAsync(TableWriter table, PointResult r)
+    private static async Task HistogramRowsAsync(TableWriter table, TableKey key, PointSpec p, PointResult r)
     {
         foreach (HistogramRow h in r.Histograms)
         {
@@ -227,46 +213,70 @@ internal static class ResultsWriter
             for (int b = 0; b < h.Counts.Length; b++)
             {
                 double low = h.Low + (b * width), high = b == h.Counts.Length - 1 ? h.High : h.Low + ((b + 1) * width);
-                table.Rows.Int(r.Index).Int(h.Step).Num(h.Time).Text(h.Feature).Int(b).Num(low).Num(high).Int(h.Counts[b]).EndRow();
+                key.Start(table.Rows, p).Int(h.Step).Num(h.Time).Text(h.Feature).Int(b).Num(low).Num(high).Int(h.Counts[b]).EndRow();
             }
 
             await table.FlushIfFullAsync();
         }
     }
 
-    private static async Task RawRowsAsync(TableWriter raw, PointResult r)
+    private static async Task RawRowsAsync(TableWriter raw, TableKey key, PointSpec p, PointResult r)
     {
         foreach (RawRow row in r.Raw)
         {
             for (int k = 0; k < row.Values.Length; k++)
             {
-                raw.Rows.Int(row.Step).Num(row.Time).Text(row.Block).Int(k).Num(row.Values[k]).EndRow();
+                key.Start(raw.Rows, p).Int(row.Step).Num(row.Time).Text(row.Block).Int(k).Num(row.Values[k]).EndRow();
             }
 
             await raw.FlushIfFullAsync();
         }
     }
 
-    private static async Task CurveRowsAsync(TableWriter table, PointResult r)
+    private static async Task CurveRowsAsync(TableWriter table, TableKey key, PointSpec p, PointResult r)
     {
         foreach (RiskRow row in r.Risk)
         {
-            table.Rows.Int(r.Index).Int(row.Step).Num(row.Time).Num(row.Risk).Num(row.StdErr).EndRow();
+            key.Start(table.Rows, p).Int(row.Step).Num(row.Time).Num(row.Risk).Num(row.StdErr).EndRow();
             await table.FlushIfFullAsync();
         }
     }
 
-    private static async Task MeasureRowsAsync(TableWriter table, PointResult r, double[] levels)
+    private static async Task MeasureRowsAsync(TableWriter table, TableKey key, PointSpec p, PointResult r, double[] levels)
     {
         foreach (MeasureRow row in r.Measures)
         {
             for (int j = 0; j < row.Values.Length; j++)
             {
-                table.Rows.Int(r.Index).Int(row.Step).Num(row.Time).Text(row.Feature).Num(levels[j]).Num(row.Values[j]).EndRow();
+                key.Start(table.Rows, p).Int(row.Step).Num(row.Time).Text(row.Feature).Num(levels[j]).Num(row.Values[j]).EndRow();
             }
 
             await table.FlushIfFullAsync();
         }
+    }
+
+    /// <summary>
+    /// The key-value metadata of every Parquet file of the folder: sweep id, spec hash, tool version and
+    /// commit, and the format version of the tables. Nothing time- or host-dependent, so the same spec and
+    /// sweep id give the same files.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> ParquetMetadata(SweepExport export)
+    {
+        ArgumentNullException.ThrowIfNull(export);
+        Provenance provenance = Provenance.Current();
+        var metadata = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["mfc.sweep_id"] = export.SweepId,
+            ["mfc.spec_hash"] = Provenance.SpecHash(export.SpecJson),
+            ["mfc.tool_version"] = provenance.ToolVersion,
+            ["mfc.tables_version"] = TablesVersion.ToString(CultureInfo.InvariantCulture),
+        };
+        if (provenance.GitCommit is { } commit)
+        {
+            metadata["mfc.git_commit"] = commit;
+        }
+
+        return metadata;
     }
 
     private static void WriteSummary(TextWriter w, SweepOutcome outcome, IReadOnlyList<string> files)
@@ -291,7 +301,11 @@ internal static class ResultsWriter
         {
             ["tool"] = "MeanFieldCluster",
             ["version"] = Version,
+            ["tables_version"] = TablesVersion,
             ["sweep_id"] = export.SweepId,
+            ["name"] = export.Spec.Name,
+            ["tags"] = new JsonArray([.. export.Spec.Tags.Select(t => (JsonNode)t)]),
+            ["notes"] = export.Spec.Notes,
             ["status"] = export.State.ToString().ToLowerInvariant(),
             ["started_utc"] = export.StartedUtc.ToString("O", CultureInfo.InvariantCulture),
             ["finished_utc"] = export.FinishedUtc.ToString("O", CultureInfo.InvariantCulture),
@@ -301,12 +315,41 @@ internal static class ResultsWriter
                 .OrderBy(g => g.Key, StringComparer.Ordinal)
                 .Select(g => KeyValuePair.Create(g.Key, (JsonNode?)g.Count()))),
             ["coordinator"] = export.Coordinator is { } c ? CoordinatorJson(c, export.Points.Count) : null,
+            ["provenance"] = Provenance.Current().ToJson(),
+            ["axes"] = new JsonArray([.. Axes(export.Spec).Select(a => (JsonNode)a)]),
             ["files"] = new JsonArray([.. files.Select(f => (JsonNode)f)]),
+            ["spec_hash"] = Provenance.SpecHash(export.SpecJson),
             ["spec"] = JsonNode.Parse(export.SpecJson),
             ["points"] = points,
         };
         w.Write(summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         w.Write('\n');
+    }
+
+    /// <summary>
+    /// The grid's axes with more than one value (summary.json's <c>axes</c>, listed by <c>mfc runs</c>):
+    /// grid.layers, grid.width, grid.gamma, grid.step_size, grid.seeds, and large_deviations.modes.
+    /// </summary>
+    public static IReadOnlyList<string> Axes(SweepSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        GridSpec g = spec.Grid;
+        var axes = new List<string>();
+        void Add(string name, int count)
+        {
+            if (count > 1)
+            {
+                axes.Add(name);
+            }
+        }
+
+        Add("grid.layers", g.Layers.Count);
+        Add("grid.width", g.Width.Count);
+        Add("grid.gamma", g.Gamma?.Count ?? 1);
+        Add("grid.step_size", g.StepSize.Count);
+        Add("grid.seeds", g.Seeds.Count);
+        Add("large_deviations.modes", spec.LargeDeviations?.Modes.Count ?? 1);
+        return axes;
     }
 
     /// <summary>summary.json's "coordinator" object: what coordinating the sweep cost, in all and per point.</summary>
@@ -332,16 +375,33 @@ internal static class ResultsWriter
     public static string StatusName(PointState state) => state.ToString().ToLowerInvariant();
 
     /// <summary>The informational version of the tool.</summary>
-    public static string Version =>
-        typeof(ResultsWriter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+    public static string Version => Provenance.Current().ToolVersion;
 
-    private static string Num(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+    /// <summary>
+    /// The layout of the tables (docs/results.md): 2 since every table carries point, sweep_id and the
+    /// point's coordinates as typed columns (1 had point only, and widths and γ as "100;100" text).
+    /// </summary>
+    public const int TablesVersion = 2;
 
     private static string Int(long value) => value.ToString(CultureInfo.InvariantCulture);
 
-    private static double Parse(string text) => double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
+    /// <summary>What starts every row of a per-point table: point, sweep_id and the point's coordinates.</summary>
+    /// <param name="SweepId">The sweep id.</param>
+    /// <param name="Coordinates">The sweep's coordinate columns.</param>
+    private sealed record TableKey(string SweepId, PointCoordinates Coordinates)
+    {
+        /// <summary>The key columns followed by <paramref name="rest"/>.</summary>
+        public TableColumn[] Columns(TableColumn[] rest) =>
+            [new("point", ColumnType.Int64), new("sweep_id", ColumnType.String), .. Coordinates.TableColumns, .. rest];
 
-    private static double? ParseOptional(string text) => text.Length == 0 ? null : Parse(text);
+        /// <summary>Starts a row of <paramref name="table"/> with the key cells of <paramref name="point"/>.</summary>
+        public ResultTable Start(ResultTable table, PointSpec point)
+        {
+            table.Int(point.Index).Text(SweepId);
+            Coordinates.Write(table, point);
+            return table;
+        }
+    }
 
     private static void WriteAtomically(string path, Action<TextWriter> write)
     {

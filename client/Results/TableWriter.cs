@@ -47,10 +47,13 @@ internal sealed class TableWriter : IAsyncDisposable
     /// <summary>Rows written so far, buffered ones included.</summary>
     public long RowCount => _written + Rows.RowCount;
 
-    /// <summary>Opens &lt;directory&gt;/&lt;name&gt;.csv and .parquet (as .partial files) for a table with <paramref name="columns"/>.</summary>
-    public static async Task<TableWriter> CreateAsync(string directory, string name, TableColumn[] columns, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Opens &lt;directory&gt;/&lt;name&gt;.csv and .parquet (as .partial files) for a table with <paramref name="columns"/>;
+    /// <paramref name="metadata"/> becomes the Parquet file's key-value metadata.
+    /// </summary>
+    public static async Task<TableWriter> CreateAsync(string directory, string name, IEnumerable<TableColumn> columns, IReadOnlyDictionary<string, string>? metadata = null, CancellationToken cancellationToken = default)
     {
-        var buffer = new ResultTable(columns);
+        var buffer = new ResultTable([.. columns]);
         string csvPath = Path.Combine(directory, name + ".csv");
         string parquetPath = Path.Combine(directory, name + ".parquet");
         var csv = new StreamWriter(csvPath + PartialSuffix, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 1 << 16);
@@ -60,6 +63,11 @@ internal sealed class TableWriter : IAsyncDisposable
             await csv.WriteAsync(buffer.CsvHeader + "\n");
             parquetStream = new FileStream(parquetPath + PartialSuffix, FileMode.Create, FileAccess.ReadWrite, FileShare.None);
             ParquetWriter parquet = await ParquetWriter.CreateAsync(buffer.Schema, parquetStream, PoolOptions, cancellationToken: cancellationToken);
+            if (metadata is not null)
+            {
+                parquet.CustomMetadata = metadata.ToDictionary();
+            }
+
             return new TableWriter(csvPath, parquetPath, csv, parquetStream, parquet, buffer, cancellationToken);
         }
         catch

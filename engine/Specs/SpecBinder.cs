@@ -47,8 +47,10 @@ internal static partial class SpecBinder
         ObserveSpec? observe = ReadObserve(r);
         (GridSpec? grid, IReadOnlyList<int>? layers) = ReadGrid(r, model.Preset);
         CheckModelAgainstLayers(model, layers, errors);
+        IReadOnlyList<string>? tags = ReadTags(r);
+        string? notes = ReadNotes(r, out bool notesOk);
 
-        if (errors.HasErrors || name is null || seed is null || model.Spec is null || data is null
+        if (errors.HasErrors || name is null || tags is null || !notesOk || seed is null || model.Spec is null || data is null
             || training is null || observe is null || grid is null)
         {
             return null;
@@ -59,7 +61,7 @@ internal static partial class SpecBinder
             return null;
         }
 
-        var spec = new SweepSpec(name, (ulong)seed.Value, model.Spec, data, training, observe, grid, largeDeviations);
+        var spec = new SweepSpec(name, (ulong)seed.Value, model.Spec, data, training, observe, grid, largeDeviations) { Tags = tags, Notes = notes };
         CheckLargeDeviations(spec, errors);
         CheckInitSampling(spec, errors);
         if (errors.HasErrors)

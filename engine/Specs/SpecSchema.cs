@@ -100,7 +100,10 @@ internal static class SpecFields
     public const string Layers = "layers";
     public const string Seeds = "seeds";
 
-    public static readonly IReadOnlyList<string> RootFields = [Name, Seed, Task, Model, Data, Training, Observe, Grid, LargeDeviations];
+    public const string Tags = "tags";
+    public const string Notes = "notes";
+
+    public static readonly IReadOnlyList<string> RootFields = [Name, Seed, Task, Model, Data, Training, Observe, Grid, LargeDeviations, Tags, Notes];
     public static readonly IReadOnlyList<string> ModelFields = [Preset, Activation, Init, Gamma, Bias, Train, MeanFieldScaling, DivergenceBound];
     public static readonly IReadOnlyList<string> TrainFields = [First, Hidden, Output, Bias];
     public static readonly IReadOnlyList<string> ActivationFields = [Kind, T1, T2, S1, S2];

@@ -46,6 +46,23 @@ public static class SpecWriter
                 WriteLargeDeviations(w, ld);
             }
 
+            // Annotations only: written when present, so a spec without them keeps its canonical text.
+            if (spec.Tags.Count > 0)
+            {
+                w.WriteStartArray(F.Tags);
+                foreach (string tag in spec.Tags)
+                {
+                    w.WriteStringValue(tag);
+                }
+
+                w.WriteEndArray();
+            }
+
+            if (spec.Notes is { } notes)
+            {
+                w.WriteString(F.Notes, notes);
+            }
+
             w.WriteEndObject();
         }
 

@@ -24,7 +24,14 @@ public sealed record SweepSpec(
     TrainingSpec Training,
     ObserveSpec Observe,
     GridSpec Grid,
-    LargeDeviationsSpec? LargeDeviations = null);
+    LargeDeviationsSpec? LargeDeviations = null)
+{
+    /// <summary>Free-form labels (<c>tags:</c>), carried to summary.json and listed by <c>mfc runs</c>; never change a number.</summary>
+    public IReadOnlyList<string> Tags { get; init; } = [];
+
+    /// <summary>Free-form notes (<c>notes:</c>), carried to summary.json; never change a number; null when absent.</summary>
+    public string? Notes { get; init; }
+}
 
 /// <summary>A large-deviation Monte Carlo study (MATH section 6).</summary>
 /// <param name="Functional">One of <see cref="LdFunctionals.All"/>, measured at the end of each replica (t = T).</param>

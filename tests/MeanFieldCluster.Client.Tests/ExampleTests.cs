@@ -46,8 +46,10 @@ public sealed class ExampleTests
     // quenched one (averaged over initial draws) beyond the intervals: annealed lo <= quenched hi.
     private static void AssertAnnealedIsNotAboveQuenchedBeyondTheIntervals(string outDir)
     {
-        var rows = File.ReadLines(Path.Combine(outDir, "rate_functions.csv")).Skip(1).Select(l => l.Split(','))
-            .Where(r => r[7] == "false" && r[5].Length > 0 && r[6].Length > 0)
+        // Columns: sweep_id, mode, width, extrapolated, x, estimator, value, lo, hi, censored; the key drops sweep_id and mode.
+        var rows = File.ReadLines(Path.Combine(outDir, "rate_functions.csv")).Skip(1).Select(l => l.Split(',')[1..])
+            .Where(r => r[8] == "false" && r[6].Length > 0 && r[7].Length > 0)
+            .Select(r => (string[])[r[0], r[1] + (r[2] == "true" ? "inf" : ""), r[3], r[4], r[5], r[6], r[7], r[8]])
             .ToLookup(r => (r[1], r[2], r[3]));
         int compared = 0;
         foreach (var group in rows)
@@ -79,7 +81,7 @@ public sealed class ExampleTests
     {
         // The mean final risk over seeds is below the risk at t = 0 for every width.
         string[] header = File.ReadLines(Path.Combine(outDir, "points.csv")).First().Split(',');
-        int width = Array.IndexOf(header, "width"), initial = Array.IndexOf(header, "initial_risk"), final = Array.IndexOf(header, "final_risk");
+        int width = Array.IndexOf(header, "width_1"), initial = Array.IndexOf(header, "initial_risk"), final = Array.IndexOf(header, "final_risk");
         var byWidth = File.ReadLines(Path.Combine(outDir, "points.csv")).Skip(1).Select(line => line.Split(',')).GroupBy(f => f[width]).ToList();
         Assert.Equal(3, byWidth.Count);
         foreach (var group in byWidth)

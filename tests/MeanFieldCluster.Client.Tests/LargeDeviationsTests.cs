@@ -28,8 +28,8 @@ public sealed class LargeDeviationsTests
         string dir = CliHarness.TempDirectory();
         string spec = CliHarness.WriteSpec(dir, Cramer);
 
-        var small = await CliHarness.Run("run", spec, "--out", Path.Combine(dir, "a"));
-        var large = await CliHarness.Run("run", spec, "--out", Path.Combine(dir, "b"), "--set", "large_deviations.batch_size=7919");
+        var small = await CliHarness.Run("run", spec, "--out", Path.Combine(dir, "a"), "--sweep-id", "ld-batches");
+        var large = await CliHarness.Run("run", spec, "--out", Path.Combine(dir, "b"), "--set", "large_deviations.batch_size=7919", "--sweep-id", "ld-batches");
 
         Assert.True(small.ExitCode == 0, small.Output + small.Error);
         Assert.True(large.ExitCode == 0, large.Output + large.Error);

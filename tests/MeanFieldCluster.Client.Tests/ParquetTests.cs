@@ -17,14 +17,20 @@ public sealed class ParquetTests
         RunOutcome run = await SharedRuns.Example("mmn-fig1-small.yaml");
         Assert.True(run.ExitCode == 0, run.Output + run.Error);
 
-        foreach (string table in new[] { "points", "curves", "measures", "histograms" })
+        foreach (string table in new[] { "points", "curves", "measures", "histograms", "agg_risk_curves", "agg_law_distances", "agg_fits", "agg_pde", "agg_pde_gaps" })
         {
             AssertParquetEqualsCsv(Path.Combine(run.Directory, table));
         }
 
         using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(run.Directory, "summary.json")));
         string[] files = [.. summary.RootElement.GetProperty("files").EnumerateArray().Select(f => f.GetString()!)];
-        Assert.Equal(["points.csv", "points.parquet", "curves.csv", "curves.parquet", "measures.csv", "measures.parquet", "histograms.csv", "histograms.parquet", "aggregate.json", "summary.json"], files);
+        Assert.Equal(
+            [
+                "points.csv", "points.parquet", "curves.csv", "curves.parquet", "measures.csv", "measures.parquet", "histograms.csv", "histograms.parquet",
+                "agg_risk_curves.csv", "agg_risk_curves.parquet", "agg_law_distances.csv", "agg_law_distances.parquet", "agg_fits.csv", "agg_fits.parquet",
+                "agg_pde.csv", "agg_pde.parquet", "agg_pde_gaps.csv", "agg_pde_gaps.parquet", "aggregate.json", "summary.json",
+            ],
+            files);
     }
 
     [Fact]
@@ -37,10 +43,10 @@ public sealed class ParquetTests
         AssertParquetEqualsCsv(Path.Combine(run.Directory, "rate_functions"));
 
         Assert.Equal(
-            [("mode", PhysicalType.ByteArray), ("draw", PhysicalType.Int64), ("width", PhysicalType.Int64), ("replica", PhysicalType.Int64), ("value", PhysicalType.Double)],
+            [("point", PhysicalType.Int64), ("sweep_id", PhysicalType.ByteArray), ("layers", PhysicalType.Int64), ("width_1", PhysicalType.Int64), ("step_size", PhysicalType.Double), ("step_size_value", PhysicalType.Double), ("step_size_per_width", PhysicalType.Boolean), ("gamma_1", PhysicalType.Double), ("seed", PhysicalType.Int64), ("mode", PhysicalType.ByteArray), ("draw", PhysicalType.Int64), ("replica", PhysicalType.Int64), ("value", PhysicalType.Double)],
             Schema(Path.Combine(run.Directory, "ld_samples.parquet")).Select(c => (c.Name, c.PhysicalType)));
         Assert.Equal(
-            [("mode", PhysicalType.ByteArray), ("width", PhysicalType.ByteArray), ("x", PhysicalType.Double), ("estimator", PhysicalType.ByteArray), ("value", PhysicalType.Double), ("lo", PhysicalType.Double), ("hi", PhysicalType.Double), ("censored", PhysicalType.Boolean)],
+            [("sweep_id", PhysicalType.ByteArray), ("mode", PhysicalType.ByteArray), ("width", PhysicalType.Int64), ("extrapolated", PhysicalType.Boolean), ("x", PhysicalType.Double), ("estimator", PhysicalType.ByteArray), ("value", PhysicalType.Double), ("lo", PhysicalType.Double), ("hi", PhysicalType.Double), ("censored", PhysicalType.Boolean)],
             Schema(Path.Combine(run.Directory, "rate_functions.parquet")).Select(c => (c.Name, c.PhysicalType)));
     }
 
@@ -155,9 +161,11 @@ public sealed class ParquetTests
                 string[] expected = [.. rows.Skip(offset).Take(count).Select(r => r[c])];
                 switch (column.PhysicalType)
                 {
-                    case PhysicalType.Int64:
-                        Assert.Equal(0, column.MaxDefinitionLevel);
+                    case PhysicalType.Int64 when column.MaxDefinitionLevel == 0:
                         Assert.Equal(expected.Select(v => long.Parse(v, CultureInfo.InvariantCulture)), reader.LogicalReader<long>().ReadAll(count));
+                        break;
+                    case PhysicalType.Int64:
+                        Assert.Equal(expected.Select(v => v.Length == 0 ? (long?)null : long.Parse(v, CultureInfo.InvariantCulture)), reader.LogicalReader<long?>().ReadAll(count));
                         break;
                     case PhysicalType.Double:
                         double?[] actual = column.MaxDefinitionLevel == 0

@@ -20,8 +20,8 @@ public sealed class RunTests
         string dir = CliHarness.TempDirectory();
         string spec = CliHarness.WriteSpec(dir, Tiny);
 
-        var first = await CliHarness.Run("run", spec, "--out", Path.Combine(dir, "a"));
-        var second = await CliHarness.Run("run", spec, "--out", Path.Combine(dir, "b"), "--workers", "1");
+        var first = await CliHarness.Run("run", spec, "--out", Path.Combine(dir, "a"), "--sweep-id", "twice");
+        var second = await CliHarness.Run("run", spec, "--out", Path.Combine(dir, "b"), "--workers", "1", "--sweep-id", "twice");
 
         Assert.Equal(0, first.ExitCode);
         Assert.Equal(0, second.ExitCode);
@@ -42,11 +42,12 @@ public sealed class RunTests
 
         Assert.Equal(0, code);
         Assert.Contains($"results: {outDir}", output, StringComparison.Ordinal);
-        Assert.Equal("point,width,widths,step_size,layers,gamma,seed,status,steps,planned_steps,final_time,initial_risk,final_risk,final_risk_stderr,dcor,dcor_pvalue", File.ReadLines(Path.Combine(outDir, "points.csv")).First());
-        Assert.Equal("point,step,t,risk,risk_stderr", File.ReadLines(Path.Combine(outDir, "curves.csv")).First());
-        Assert.Equal("point,step,t,feature,level,value", File.ReadLines(Path.Combine(outDir, "measures.csv")).First());
-        Assert.Equal("point,step,t,feature,bin,low,high,count", File.ReadLines(Path.Combine(outDir, "histograms.csv")).First());
-        Assert.Equal("step,t,block,index,value", File.ReadLines(Path.Combine(outDir, "raw", "point-3.csv")).First());
+        const string key = "point,sweep_id,layers,width_1,step_size,step_size_value,step_size_per_width,gamma_1,seed";
+        Assert.Equal(key + ",status,steps,planned_steps,final_time,initial_risk,final_risk,final_risk_stderr,dcor,dcor_pvalue", File.ReadLines(Path.Combine(outDir, "points.csv")).First());
+        Assert.Equal(key + ",step,t,risk,risk_stderr", File.ReadLines(Path.Combine(outDir, "curves.csv")).First());
+        Assert.Equal(key + ",step,t,feature,level,value", File.ReadLines(Path.Combine(outDir, "measures.csv")).First());
+        Assert.Equal(key + ",step,t,feature,bin,low,high,count", File.ReadLines(Path.Combine(outDir, "histograms.csv")).First());
+        Assert.Equal(key + ",step,t,block,index,value", File.ReadLines(Path.Combine(outDir, "raw", "point-3.csv")).First());
         Assert.Equal(5, File.ReadLines(Path.Combine(outDir, "points.csv")).Count());
         Assert.All(File.ReadLines(Path.Combine(outDir, "points.csv")).Skip(1), line => Assert.Contains(",completed,", line, StringComparison.Ordinal));
 

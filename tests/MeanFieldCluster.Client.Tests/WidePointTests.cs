@@ -18,8 +18,8 @@ public sealed class WidePointTests
         string dir = CliHarness.TempDirectory();
         string spec = CliHarness.WriteSpec(dir, Wide);
 
-        var serial = await CliHarness.Run("run", spec, "--out", Path.Combine(dir, "a"));
-        var parallel = await CliHarness.Run("run", spec, "--out", Path.Combine(dir, "b"), "--threads-per-wide-point", "2");
+        var serial = await CliHarness.Run("run", spec, "--out", Path.Combine(dir, "a"), "--sweep-id", "wide");
+        var parallel = await CliHarness.Run("run", spec, "--out", Path.Combine(dir, "b"), "--threads-per-wide-point", "2", "--sweep-id", "wide");
 
         Assert.True(serial.ExitCode == 0, serial.Output + serial.Error);
         Assert.True(parallel.ExitCode == 0, parallel.Output + parallel.Error);

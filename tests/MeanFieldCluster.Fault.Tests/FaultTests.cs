@@ -50,7 +50,7 @@ public sealed class FaultTests
         Assert.Equal(Enumerable.Range(0, 24), rows.Select(r => int.Parse(r.Split(',')[0], CultureInfo.InvariantCulture)));
         Assert.All(rows, r => Assert.Contains(",completed,", r, StringComparison.Ordinal));
 
-        var embedded = await Mfc(["run", spec, "--out", Path.Combine(dir, "embedded")]);
+        var embedded = await Mfc(["run", spec, "--out", Path.Combine(dir, "embedded"), "--sweep-id", "fault-1"]);
         Assert.True(embedded.Code == 0, embedded.Output + embedded.Error);
         foreach (string table in Tables)
         {
@@ -84,7 +84,7 @@ public sealed class FaultTests
         string[] rows = [.. File.ReadLines(Path.Combine(dir, "cluster", "points.csv")).Skip(1)];
         Assert.Equal(12, rows.Length);
         Assert.All(rows, r => Assert.Contains(",completed,", r, StringComparison.Ordinal));
-        var embedded = await Mfc(["run", spec, "--out", Path.Combine(dir, "embedded")]);
+        var embedded = await Mfc(["run", spec, "--out", Path.Combine(dir, "embedded"), "--sweep-id", "redis-1"]);
         Assert.Equal(0, embedded.Code);
         Assert.Equal(File.ReadAllBytes(Path.Combine(dir, "embedded", "curves.csv")), File.ReadAllBytes(Path.Combine(dir, "cluster", "curves.csv")));
     }
@@ -98,7 +98,7 @@ public sealed class FaultTests
         string spec = Write(dir, Spec.Replace("seeds: 6", "seeds: 2", StringComparison.Ordinal).Replace("horizon: 4", "horizon: 12", StringComparison.Ordinal));
         string outDir = Path.Combine(dir, "killed");
 
-        using (var run = new ChildProcess("dotnet", [Env.Executable("client", "mfc.dll"), "run", spec, "--out", outDir, "--workers", "1"]))
+        using (var run = new ChildProcess("dotnet", [Env.Executable("client", "mfc.dll"), "run", spec, "--out", outDir, "--workers", "1", "--sweep-id", "killed-1"]))
         {
             // Kill it, as a machine would die, once 3 points have finished.
             await run.WaitForOutput(" completed after ", TimeSpan.FromSeconds(120), occurrences: 3);
@@ -118,7 +118,7 @@ public sealed class FaultTests
         Assert.Contains(attempts, a => a >= 2);
         Assert.False(Directory.Exists(Path.Combine(outDir, ".mfc-state")));
 
-        var straight = await Mfc(["run", spec, "--out", Path.Combine(dir, "straight")]);
+        var straight = await Mfc(["run", spec, "--out", Path.Combine(dir, "straight"), "--sweep-id", "killed-1"]);
         Assert.Equal(0, straight.Code);
         foreach (string table in Tables)
         {

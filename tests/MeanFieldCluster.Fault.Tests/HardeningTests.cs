@@ -78,7 +78,7 @@ public sealed class HardeningTests
         }
 
         // Under load the numbers are those of a quiet embedded run.
-        var embedded = await FaultTests.Mfc(["run", Path.Combine(dir, "spec-7.yaml"), "--out", Path.Combine(dir, "embedded-7")]);
+        var embedded = await FaultTests.Mfc(["run", Path.Combine(dir, "spec-7.yaml"), "--out", Path.Combine(dir, "embedded-7"), "--sweep-id", "load-7"]);
         Assert.True(embedded.Code == 0, embedded.Error);
         Assert.Equal(File.ReadAllBytes(Path.Combine(dir, "embedded-7", "curves.csv")), File.ReadAllBytes(Path.Combine(dir, "load-7", "curves.csv")));
     }
@@ -109,7 +109,7 @@ public sealed class HardeningTests
         Assert.True(watch.Code == 0, watch.Output + watch.Error + a.Output);
         var results = await FaultTests.Mfc(["results", "ckpt-1", "--out", Path.Combine(dir, "cluster"), .. connection]);
         Assert.True(results.Code == 0, results.Output + results.Error);
-        var embedded = await FaultTests.Mfc(["run", spec, "--out", Path.Combine(dir, "embedded")]);
+        var embedded = await FaultTests.Mfc(["run", spec, "--out", Path.Combine(dir, "embedded"), "--sweep-id", "ckpt-1"]);
         Assert.True(embedded.Code == 0, embedded.Error);
         foreach (string table in new[] { "points.csv", "curves.csv", "measures.csv" })
         {
