@@ -113,12 +113,12 @@ internal static class ResultsWriter
         bool largeDeviations = export.Spec.LargeDeviations is not null;
         var key = new TableKey(export.SweepId, PointCoordinates.For(export.Spec, export.Points));
         IReadOnlyDictionary<string, string> metadata = ParquetMetadata(export);
-        Task<TableWriter> Open(string folder, string name, TableColumn[] columns) => TableWriter.CreateAsync(folder, name, key.Columns(columns), metadata, cancellationToken);
+        Task<TableWriter> Open(string folder, string name, TableColumn[] columns, bool point = true) => TableWriter.CreateAsync(folder, name, key.Columns(columns, point), metadata, cancellationToken);
         await using (TableWriter points = await Open(directory, "points", PointColumns))
         await using (TableWriter curves = await Open(directory, "curves", CurveColumns))
         await using (TableWriter measures = await Open(directory, "measures", MeasureColumns))
         await using (TableWriter histograms = await Open(directory, "histograms", HistogramColumns))
-        await using (TableWriter? samples = largeDeviations ? await Open(directory, "ld_samples", SampleColumns) : null)
+        await using (TableWriter? samples = largeDeviations ? await Open(directory, "ld_samples", SampleColumns, point: false) : null)
         {
             TableWriter[] tables = [.. new[] { points, curves, measures, histograms, samples }.OfType<TableWriter>()];
             int index = 0;
@@ -200,7 +200,8 @@ internal static class ResultsWriter
     {
         for (int r = 0; r < samples.Length; r++)
         {
-            key.Start(table.Rows, p).Int(p.ReplicaStart + r).Num(samples[r]).EndRow();
+            // No point column: which batch a replica ran in depends on the batch size, the sample does not.
+            key.Start(table.Rows, p, withPoint: false).Int(p.ReplicaStart + r).Num(samples[r]).EndRow();
             await table.FlushIfFullAsync();
         }
     }
@@ -390,14 +391,19 @@ internal static class ResultsWriter
     /// <param name="Coordinates">The sweep's coordinate columns.</param>
     private sealed record TableKey(string SweepId, PointCoordinates Coordinates)
     {
-        /// <summary>The key columns followed by <paramref name="rest"/>.</summary>
-        public TableColumn[] Columns(TableColumn[] rest) =>
-            [new("point", ColumnType.Int64), new("sweep_id", ColumnType.String), .. Coordinates.TableColumns, .. rest];
+        /// <summary>The key columns (without <c>point</c> unless <paramref name="withPoint"/>) followed by <paramref name="rest"/>.</summary>
+        public TableColumn[] Columns(TableColumn[] rest, bool withPoint = true) =>
+            [.. withPoint ? [new TableColumn("point", ColumnType.Int64)] : Array.Empty<TableColumn>(), new("sweep_id", ColumnType.String), .. Coordinates.TableColumns, .. rest];
 
         /// <summary>Starts a row of <paramref name="table"/> with the key cells of <paramref name="point"/>.</summary>
-        public ResultTable Start(ResultTable table, PointSpec point)
+        public ResultTable Start(ResultTable table, PointSpec point, bool withPoint = true)
         {
-            table.Int(point.Index).Text(SweepId);
+            if (withPoint)
+            {
+                table.Int(point.Index);
+            }
+
+            table.Text(SweepId);
             Coordinates.Write(table, point);
             return table;
         }

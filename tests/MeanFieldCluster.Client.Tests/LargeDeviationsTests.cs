@@ -44,7 +44,7 @@ public sealed class LargeDeviationsTests
         var (code, output, error, outDir) = await SharedRuns.Example("ld-cramer.yaml");
 
         Assert.True(code == 0, output + error);
-        string[][] rows = [.. File.ReadLines(Path.Combine(outDir, "rate_functions.csv")).Skip(1).Select(l => l.Split(','))];
+        string[][] rows = RateRows(outDir);
         string[][] gartnerEllis = [.. rows.Where(r => r[3] == "gartner-ellis" && r[1] != "inf" && r[5].Length > 0 && r[6].Length > 0)];
         Assert.True(gartnerEllis.Length >= 20, $"only {gartnerEllis.Length} reliable Gärtner–Ellis rows");
         foreach (string[] r in gartnerEllis)
@@ -78,7 +78,7 @@ public sealed class LargeDeviationsTests
         var (code, output, error) = await CliHarness.Run("run", spec, "--out", outDir);
 
         Assert.True(code == 0, output + error);
-        string[][] rows = [.. File.ReadLines(Path.Combine(outDir, "rate_functions.csv")).Skip(1).Select(l => l.Split(','))
+        string[][] rows = [.. RateRows(outDir)
             .Where(r => r[3] == "gartner-ellis" && r[5].Length > 0 && r[6].Length > 0)];
         Assert.True(rows.Length >= 8, $"only {rows.Length} reliable rows");
         foreach (string[] r in rows)
@@ -110,4 +110,9 @@ public sealed class LargeDeviationsTests
     }
 
     private static double D(string s) => double.Parse(s, CultureInfo.InvariantCulture);
+
+    // rate_functions.csv rows as mode, width (inf for the extrapolation), x, estimator, value, lo, hi, censored.
+    private static string[][] RateRows(string outDir) =>
+        [.. File.ReadLines(Path.Combine(outDir, "rate_functions.csv")).Skip(1).Select(l => l.Split(','))
+            .Select(r => (string[])[r[1], r[3] == "true" ? "inf" : r[2], r[4], r[5], r[6], r[7], r[8], r[9]])];
 }

@@ -58,14 +58,14 @@ public sealed class PlotTests
         Assert.True(code == 0, output + error);
         using JsonDocument index = ReadIndex(dir);
         JsonElement risk = Figure(index, "risk.svg");
-        string[] widths = [.. Csv(dir, "points").Select(r => r["width"]).Distinct()];
+        string[] widths = [.. Csv(dir, "points").Select(r => r["width_1"]).Distinct()];
         Assert.Equal(3, widths.Length);
         Assert.Equal([.. widths.Select(n => $"N = {n}"), "mean-field limit (radial PDE, d = 40)"], SeriesNames(risk));
         Assert.Equal(["curve", "curve", "curve", "reference"], risk.GetProperty("series").EnumerateArray().Select(s => s.GetProperty("kind").GetString()));
 
         // Each width's curve has one point per recorded time t > 0 (t = 0 is off the log axis).
         var curves = Csv(dir, "curves");
-        var points = Csv(dir, "points").ToDictionary(r => r["point"], r => r["width"]);
+        var points = Csv(dir, "points").ToDictionary(r => r["point"], r => r["width_1"]);
         foreach (JsonElement series in risk.GetProperty("series").EnumerateArray().Take(3))
         {
             string width = series.GetProperty("name").GetString()!["N = ".Length..];
@@ -173,7 +173,7 @@ public sealed class PlotTests
         foreach (JsonElement figure in Figures(index))
         {
             string estimator = figure.GetProperty("file").GetString()!["rate_function_".Length..^".svg".Length];
-            string[] widths = [.. rows.Where(r => r["estimator"] == estimator && r["width"] != "inf").Select(r => r["width"]).Distinct()];
+            string[] widths = [.. rows.Where(r => r["estimator"] == estimator && r["extrapolated"] == "false").Select(r => r["width"]).Distinct()];
             Assert.Equal([.. widths.Select(n => $"N = {n}"), "N → ∞ (fit Î_N = I + b/N)"], SeriesNames(figure));
             XDocument svg = LoadSvg(dir, figure.GetProperty("file").GetString()!);
             Assert.Equal(SeriesColors(figure), DataColors(svg));

@@ -188,7 +188,7 @@ public sealed partial class SelfDescribingResultsTests
         Assert.True(code == 0, error);
         string[] lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Contains("data.delta: 0.5 | 0.7", lines);
-        Assert.Contains("grid.width: [[6],[12]] | [[6],[12],[24]]", lines);
+        Assert.Contains("grid.width: [6,12] | [6,12,24]", lines);
         Assert.Contains("tags: [\"baseline\",\"2024\"] | [\"wider\"]", lines);
         Assert.Contains("3 difference(s), as field path: value in A | value in B", lines);
 
