@@ -144,7 +144,7 @@ public sealed class SpecValidationTests
     {
         SpecError error = Errors(MinimalYaml + "\ncolour: red\n").At("colour");
 
-        Assert.Equal("unknown field 'colour'; allowed fields: name, seed, task, model, data, training, observe, grid, large_deviations", error.Message);
+        Assert.Equal("unknown field 'colour'; allowed fields: name, seed, task, model, data, training, observe, grid, large_deviations, tags, notes", error.Message);
     }
 
     [Fact]
