@@ -144,6 +144,7 @@ public sealed partial class SelfDescribingResultsTests
         Assert.Equal(["baseline", "2024"], summary["tags"]!.AsArray().Select(t => t!.GetValue<string>()));
         Assert.Equal("ReLU at two widths; a |pipe| and 'quotes'", summary["notes"]!.GetValue<string>());
         Assert.Equal(["baseline", "2024"], summary["spec"]!["tags"]!.AsArray().Select(t => t!.GetValue<string>()));
+        Assert.Equal(summary["notes"]!.GetValue<string>(), summary["spec"]!["notes"]!.GetValue<string>());
         Assert.Equal(["grid.width", "grid.step_size", "grid.seeds"], summary["axes"]!.AsArray().Select(a => a!.GetValue<string>()));
         JsonNode provenance = summary["provenance"]!;
         Assert.Equal($"mfc run {spec} --out {outDir} --sweep-id tagged-1", provenance["command_line"]!.GetValue<string>());
