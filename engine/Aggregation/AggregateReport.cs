@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using MeanFieldCluster.Engine.Observables;
 using MeanFieldCluster.Engine.Specs;
 
@@ -29,6 +30,7 @@ public sealed record AggregateReport(
     /// values, each at that combination's spec (<see cref="PdeComparison.Axes"/>); null otherwise, when
     /// <see cref="PdeComparison"/> is used.
     /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<PdeComparison>? PdeComparisons { get; init; }
 }
 
@@ -48,8 +50,9 @@ public static class ReferenceKinds
 /// <param name="Curve">One entry per recorded step, ascending.</param>
 public sealed record RiskCurveGroup(IReadOnlyList<int> Widths, double StepSize, int Layers, IReadOnlyList<double> Gamma, IReadOnlyList<int> Seeds, IReadOnlyList<RiskCurvePoint> Curve)
 {
-    /// <summary>The values of the grid's field axes this entry belongs to (empty without field axes).</summary>
-    public IReadOnlyList<AxisCoordinate> Axes { get; init; } = [];
+    /// <summary>The values of the grid's field axes this entry belongs to; null (not written) without field axes.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<AxisCoordinate>? Axes { get; init; }
 }
 
 /// <summary>The seed-averaged risk at one step.</summary>
@@ -84,8 +87,9 @@ public sealed record ConvergenceFamily(
     IReadOnlyList<FeatureConvergence> Features,
     IReadOnlyList<SlicedConvergence> SlicedW2)
 {
-    /// <summary>The values of the grid's field axes this entry belongs to (empty without field axes).</summary>
-    public IReadOnlyList<AxisCoordinate> Axes { get; init; } = [];
+    /// <summary>The values of the grid's field axes this entry belongs to; null (not written) without field axes.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<AxisCoordinate>? Axes { get; init; }
 }
 
 /// <summary>The convergence of one feature's law, per snapshot time.</summary>
@@ -176,8 +180,9 @@ public sealed record DependenceGroup(
     double FisherPValue,
     double MinPValue)
 {
-    /// <summary>The values of the grid's field axes this entry belongs to (empty without field axes).</summary>
-    public IReadOnlyList<AxisCoordinate> Axes { get; init; } = [];
+    /// <summary>The values of the grid's field axes this entry belongs to; null (not written) without field axes.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<AxisCoordinate>? Axes { get; init; }
 }
 
 /// <summary>The decay of the mean distance correlation in N for one family.</summary>
@@ -189,8 +194,9 @@ public sealed record DependenceGroup(
 /// <param name="Fit">Fit of mean dCor ≈ C N_1^(-a) over all widths.</param>
 public sealed record DependenceFamily(double StepSize, bool StepSizeDividedByWidth, int Layers, IReadOnlyList<double> Gamma, IReadOnlyList<DependenceWidth> Widths, FitSummary? Fit)
 {
-    /// <summary>The values of the grid's field axes this entry belongs to (empty without field axes).</summary>
-    public IReadOnlyList<AxisCoordinate> Axes { get; init; } = [];
+    /// <summary>The values of the grid's field axes this entry belongs to; null (not written) without field axes.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<AxisCoordinate>? Axes { get; init; }
 }
 
 /// <summary>The mean distance correlation at one width.</summary>

@@ -23,8 +23,9 @@ public sealed record PdeComparison(string Reference, int Dimension, int Particle
     /// <summary>The reference description written to aggregate.json.</summary>
     public const string RadialPde = "radial PDE at finite d (mean-field limit N -> infinity, MATH section 4.1)";
 
-    /// <summary>The field axes' values of the points compared (empty without field axes).</summary>
-    public IReadOnlyList<AxisCoordinate> Axes { get; init; } = [];
+    /// <summary>The field axes' values of the points compared; null (not written) without field axes.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<AxisCoordinate>? Axes { get; init; }
 
     /// <summary>The comparison for a sweep, or null when the sweep does not admit the reduction or has no completed point.</summary>
     public static PdeComparison? Compute(SweepSpec spec, IReadOnlyList<PointOutcome> outcomes)

@@ -116,6 +116,9 @@ public static class SweepAggregator
             .ThenBy(g => g.Point.StepSize)];
     }
 
+    /// <summary>The point's field coordinates, or null without field axes.</summary>
+    private static List<AxisCoordinate>? FieldAxes(PointSpec p) => p.FieldCoordinates.ToList() is { Count: > 0 } axes ? axes : null;
+
     /// <summary>The point's field coordinates as one key ("" without field axes).</summary>
     private static string FieldKey(PointSpec p) => string.Join('|', p.FieldCoordinates.Select(c => $"{c.Axis}={c.Value.Json}"));
 
@@ -150,7 +153,7 @@ public static class SweepAggregator
         }
 
         PointSpec p = group.Point;
-        return new RiskCurveGroup(p.Widths, p.StepSize, p.Layers, p.Gamma, [.. group.Seeds.Keys], curve) { Axes = [.. p.FieldCoordinates] };
+        return new RiskCurveGroup(p.Widths, p.StepSize, p.Layers, p.Gamma, [.. group.Seeds.Keys], curve) { Axes = FieldAxes(p) };
     }
 
     private static ConvergenceFamily MeasureConvergence(Family family)
@@ -203,7 +206,7 @@ public static class SweepAggregator
             p.Widths,
             [.. family.Groups.Select(g => g.Point.Widths)],
             features,
-            SlicedConvergence(family)) { Axes = [.. p.FieldCoordinates] };
+            SlicedConvergence(family)) { Axes = FieldAxes(p) };
     }
 
     private static List<SlicedConvergence> SlicedConvergence(Family family)
@@ -261,7 +264,7 @@ public static class SweepAggregator
             (double mean, double? stdErr) = MeanAndStdErr([.. results.Select(r => r.Result.DistanceCorrelation)]);
             double[] pValues = [.. results.Select(r => r.Result.PValue)];
             PointSpec p = g.Point;
-            byGroup.Add(g, new DependenceGroup(p.Widths, p.StepSize, p.Layers, p.Gamma, results[0].Result.Step, [.. results.Select(r => r.Seed)], mean, stdErr, pValues, FisherPValue(pValues), pValues.Min()) { Axes = [.. p.FieldCoordinates] });
+            byGroup.Add(g, new DependenceGroup(p.Widths, p.StepSize, p.Layers, p.Gamma, results[0].Result.Step, [.. results.Select(r => r.Seed)], mean, stdErr, pValues, FisherPValue(pValues), pValues.Min()) { Axes = FieldAxes(p) });
         }
 
         List<DependenceFamily> dependenceFamilies = [];
@@ -276,7 +279,7 @@ public static class SweepAggregator
             List<DependenceWidth> widths = [.. members.Select(g => new DependenceWidth(g.Point.Widths, byGroup[g].Seeds.Count, byGroup[g].MeanDistanceCorrelation))];
             PowerLawFitResult? fit = PowerLawFit.Fit([.. widths.Select(w => (double)w.Widths[0])], [.. widths.Select(w => w.MeanDistanceCorrelation)]);
             PointSpec p = members[0].Point;
-            dependenceFamilies.Add(new DependenceFamily(family.Step.Value, family.Step.DividedByWidth, p.Layers, p.Gamma, widths, FitSummary.From(fit)) { Axes = [.. p.FieldCoordinates] });
+            dependenceFamilies.Add(new DependenceFamily(family.Step.Value, family.Step.DividedByWidth, p.Layers, p.Gamma, widths, FitSummary.From(fit)) { Axes = FieldAxes(p) });
         }
 
         return new LayerDependenceReport([.. groups.Where(byGroup.ContainsKey).Select(g => byGroup[g])], dependenceFamilies);
