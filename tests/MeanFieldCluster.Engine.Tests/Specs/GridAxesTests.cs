@@ -160,6 +160,36 @@ public sealed class GridAxesTests
     }
 
     [Fact]
+    public void Adding_a_value_to_an_axis_leaves_the_other_points_numbers_unchanged()
+    {
+        const string small = """
+            model: {preset: mmn-relu, activation: tanh}
+            data: {kind: isotropic-gaussian, d: 4}
+            training: {horizon: 0.2}
+            observe: {test_samples: 50, quantiles: 8}
+            grid: {width: [8, 16], step_size: 0.05, seeds: 2}
+            """;
+        SweepSpec one = Yaml(small, "grid.data.delta=[0.5]");
+        SweepSpec two = Yaml(small, "grid.data.delta=[0.2, 0.5]", "grid.model.init.kappa=[0.8, 1.2]");
+        PointSpec[] before = [.. SweepPlanner.Expand(one)];
+        PointSpec[] after = [.. SweepPlanner.Expand(two).Where(p => p.CoordinateOf("data.delta")!.Number == 0.5 && p.CoordinateOf("model.init.kappa")!.Number == 0.8)];
+
+        Assert.Equal(before.Length, after.Length);
+        for (int i = 0; i < before.Length; i++)
+        {
+            Assert.NotEqual(before[i].Index, after[i].Index);
+            Assert.Equal(Risks(one, before[i]), Risks(two, after[i]));
+        }
+
+        static double[] Risks(SweepSpec spec, PointSpec point)
+        {
+            SgdRun run = TestSpecs.Run(spec.ForPoint(point), point);
+            run.Advance(long.MaxValue);
+            return [.. run.Risk.Select(r => r.Risk)];
+        }
+    }
+
+    [Fact]
     public void Aggregation_groups_curves_and_fits_within_each_field_combination()
     {
         SweepSpec spec = Yaml(MinimalFor("mmn-relu"), "grid.width=[100, 200]", "grid.seeds=2", "grid.data.delta=[0.2, 0.5]");
