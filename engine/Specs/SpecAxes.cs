@@ -318,12 +318,21 @@ public static class SpecAxes
             yield break;
         }
 
-        int[] current = new int[axes.Count];
+        foreach (int[] choice in Odometer([.. axes.Select(a => a.Axis.Values.Count)]))
+        {
+            yield return choice;
+        }
+    }
+
+    /// <summary>Every index tuple of a product of the given sizes, the last index fastest.</summary>
+    internal static IEnumerable<int[]> Odometer(IReadOnlyList<int> sizes)
+    {
+        int[] current = new int[sizes.Count];
         while (true)
         {
             yield return (int[])current.Clone();
-            int k = axes.Count - 1;
-            while (k >= 0 && ++current[k] == axes[k].Axis.Values.Count)
+            int k = sizes.Count - 1;
+            while (k >= 0 && ++current[k] == sizes[k])
             {
                 current[k] = 0;
                 k--;

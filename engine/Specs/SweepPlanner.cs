@@ -112,25 +112,8 @@ public static class SweepPlanner
     private static AxisValue StepSizeValue(StepSizeSpec step) =>
         step.DividedByWidth ? Value(SpecWriter.StepSizeText(step)) : Value(step.Value);
 
-    private static IEnumerable<AxisCoordinate[]> Combinations(IReadOnlyList<GridAxis> axes)
-    {
-        int[] current = new int[axes.Count];
-        while (true)
-        {
-            yield return [.. axes.Select((a, i) => new AxisCoordinate(a.Path, a.Values[current[i]]))];
-            int k = axes.Count - 1;
-            while (k >= 0 && ++current[k] == axes[k].Values.Count)
-            {
-                current[k] = 0;
-                k--;
-            }
-
-            if (k < 0)
-            {
-                yield break;
-            }
-        }
-    }
+    private static IEnumerable<AxisCoordinate[]> Combinations(IReadOnlyList<GridAxis> axes) =>
+        SpecAxes.Odometer([.. axes.Select(a => a.Values.Count)]).Select(choice => axes.Select((a, i) => new AxisCoordinate(a.Path, a.Values[choice[i]])).ToArray());
 
     /// <summary>The grid's own axes of one spec, each point's coordinates starting with <paramref name="fields"/>.</summary>
     private static List<PointSpec> ExpandGrid(SweepSpec spec, IReadOnlyList<AxisCoordinate> fields)
