@@ -239,6 +239,11 @@ public static class SpecAxes
 
         string last = segments[^1];
         current[last] = value;
+        if (path == $"{F.Training}.{F.Horizon}")
+        {
+            current.Remove(F.HorizonAlias);
+        }
+
         if (last == F.Kind && NodeText.TryGetString(value, out string kind))
         {
             DropParametersOfOtherKinds(current, string.Join('.', segments[..^1]), kind);

@@ -92,6 +92,14 @@ public sealed class GridAxesTests
     }
 
     [Fact]
+    public void A_horizon_axis_replaces_a_horizon_written_as_T()
+    {
+        SweepSpec spec = Yaml(MinimalYaml.Replace("horizon: 20", "T: 20", StringComparison.Ordinal), "grid.training.T=[1, 2]");
+
+        Assert.Equal([1000L, 2000L], SweepPlanner.Expand(spec).Select(p => p.Steps));
+    }
+
+    [Fact]
     public void An_unknown_path_names_the_nearest_valid_ones()
     {
         SpecError error = ErrorsWith("grid.model.init.kapa=[0.5, 0.8]").At("grid.model.init.kapa");
