@@ -76,13 +76,15 @@ internal static class Cli
         });
 
         var budget = new BudgetOptions();
+        var axes = new AxisOptions();
         var plotAfterRunOption = new Option<bool>("--plot") { Description = "When the run completes, also draw its figures (PNG) into <out>/figures, as 'mfc plot' does." };
         Option<int?> dashboardOption = RunCommand.DashboardOption();
 
         var run = new Command("run", "Run a sweep on an in-process silo and write a results folder.") { specArgument, setOption, outOption, forceOption, resumeOption, workersOption, plotAfterRunOption, dashboardOption, wideOption, sweepIdOption };
         budget.AddTo(run);
+        axes.AddTo(run);
         run.SetAction((parse, token) => RunCommand.ExecuteAsync(
-            new RunSettings(parse.GetValue(specArgument)!, parse.GetValue(setOption) ?? [], parse.GetValue(outOption), parse.GetValue(forceOption), parse.GetValue(resumeOption), parse.GetValue(workersOption), parse.GetValue(plotAfterRunOption), parse.GetValue(dashboardOption), parse.GetValue(wideOption)) { Budget = budget.Budget(parse), SweepId = parse.GetValue(sweepIdOption) },
+            new RunSettings(parse.GetValue(specArgument)!, axes.Overrides(parse, setOption), parse.GetValue(outOption), parse.GetValue(forceOption), parse.GetValue(resumeOption), parse.GetValue(workersOption), parse.GetValue(plotAfterRunOption), parse.GetValue(dashboardOption), parse.GetValue(wideOption)) { Budget = budget.Budget(parse), SweepId = parse.GetValue(sweepIdOption) },
             output, error, interactive, token));
 
         var resultsDirArgument = new Argument<string>("dir") { Description = "A results folder written by 'mfc run' or 'mfc results'." };
@@ -113,7 +115,8 @@ internal static class Cli
 
         var validate = new Command("validate", "Check a spec without running it; exit 2 with every error when it is not valid.") { specArgument, setOption };
         budget.AddTo(validate);
-        validate.SetAction((parse, _) => ValidateCommand.ExecuteAsync(parse.GetValue(specArgument)!, parse.GetValue(setOption) ?? [], budget.Budget(parse), output, error));
+        axes.AddTo(validate);
+        validate.SetAction((parse, _) => ValidateCommand.ExecuteAsync(parse.GetValue(specArgument)!, axes.Overrides(parse, setOption), budget.Budget(parse), output, error));
 
         var leadingOrderOption = new Option<bool>("--leading-order") { Description = "Keep only the n = 0 Hermite term: the d = infinity equation (from the finite-d initial law)." };
         var pde = new Command("pde", "Solve the mean-field limit (radial PDE of MMN example 1) of a spec alone and write pde.csv.") { specArgument, setOption, outOption, forceOption, leadingOrderOption };
@@ -157,7 +160,8 @@ internal static class Cli
 
         var submit = ClusterCommand("submit", "Submit a sweep to the cluster; prints its id and returns at once.", specArgument, setOption, sweepIdOption);
         budget.AddTo(submit);
-        submit.SetAction((p, t) => ClusterCommands.SubmitAsync(Connection(p), p.GetValue(specArgument)!, p.GetValue(setOption) ?? [], p.GetValue(sweepIdOption), budget.Budget(p), output, error, t));
+        axes.AddTo(submit);
+        submit.SetAction((p, t) => ClusterCommands.SubmitAsync(Connection(p), p.GetValue(specArgument)!, axes.Overrides(p, setOption), p.GetValue(sweepIdOption), budget.Budget(p), output, error, t));
 
         var watch = ClusterCommand("watch", "Show live progress of a sweep until it finishes (survives the loss of a gateway silo).", sweepIdArgument);
         watch.SetAction((p, t) => ClusterCommands.WatchAsync(Connection(p), p.GetValue(sweepIdArgument)!, output, error, interactive, t));

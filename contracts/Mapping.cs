@@ -10,14 +10,17 @@ public static class Mapping
     public static PointAssignment ToAssignment(string sweepId, string specJson, PointSpec p)
     {
         ArgumentNullException.ThrowIfNull(p);
-        return new PointAssignment(sweepId, specJson, p.Index, [.. p.Widths], p.StepSize, p.Layers, [.. p.Gamma], p.Seed, p.Steps, [.. p.RiskSteps], [.. p.SnapshotSteps], [.. p.RawSteps], p.Mode, p.ReplicaStart, p.ReplicaCount, p.Draw);
+        return new PointAssignment(sweepId, specJson, p.Index, [.. p.Widths], p.StepSize, p.Layers, [.. p.Gamma], p.Seed, p.Steps, [.. p.RiskSteps], [.. p.SnapshotSteps], [.. p.RawSteps], p.Mode, p.ReplicaStart, p.ReplicaCount, p.Draw, [.. p.Coordinates.Select(c => c.Axis)], [.. p.Coordinates.Select(c => c.Value.Json)]);
     }
 
     /// <summary>The planned point of an assignment.</summary>
     public static PointSpec ToPointSpec(PointAssignment a)
     {
         ArgumentNullException.ThrowIfNull(a);
-        return new PointSpec(a.Index, a.Widths, a.StepSize, a.Layers, a.Gamma, a.Seed, a.Steps, a.RiskSteps, a.SnapshotSteps, a.RawSteps, a.Mode, a.ReplicaStart, a.ReplicaCount, a.Draw);
+        return new PointSpec(a.Index, a.Widths, a.StepSize, a.Layers, a.Gamma, a.Seed, a.Steps, a.RiskSteps, a.SnapshotSteps, a.RawSteps, a.Mode, a.ReplicaStart, a.ReplicaCount, a.Draw)
+        {
+            Coordinates = a.AxisNames is { } names && a.AxisValues is { } values ? [.. names.Zip(values, (n, v) => new AxisCoordinate(n, new AxisValue(v)))] : [],
+        };
     }
 
     /// <summary>The final report of a run (or of a point that never got to run, when <paramref name="run"/> is null).</summary>

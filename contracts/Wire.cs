@@ -60,8 +60,10 @@ public enum SweepState
 /// <param name="ReplicaStart">Large deviations: first replica of the batch.</param>
 /// <param name="ReplicaCount">Large deviations: replicas in the batch.</param>
 /// <param name="Draw">Large deviations: quenched draw of the initial weights.</param>
+/// <param name="AxisNames">The point's grid coordinates: axis names (<c>PointSpec.Coordinates</c>); null in assignments stored before coordinates existed.</param>
+/// <param name="AxisValues">The coordinates' values as JSON, aligned with <paramref name="AxisNames"/>.</param>
 [GenerateSerializer, Immutable]
-public sealed record PointAssignment(string SweepId, string SpecJson, int Index, int[] Widths, double StepSize, int Layers, double[] Gamma, int Seed, long Steps, long[] RiskSteps, long[] SnapshotSteps, long[] RawSteps, string? Mode = null, int ReplicaStart = 0, int ReplicaCount = 0, int Draw = 0);
+public sealed record PointAssignment(string SweepId, string SpecJson, int Index, int[] Widths, double StepSize, int Layers, double[] Gamma, int Seed, long Steps, long[] RiskSteps, long[] SnapshotSteps, long[] RawSteps, string? Mode = null, int ReplicaStart = 0, int ReplicaCount = 0, int Draw = 0, string[]? AxisNames = null, string[]? AxisValues = null);
 
 /// <summary>Progress of one point.</summary>
 /// <param name="Index">Point index.</param>

@@ -5,7 +5,7 @@ using MeanFieldCluster.Engine.Specs;
 namespace MeanFieldCluster.Client.Commands;
 
 /// <summary>
-/// <c>--max-point-memory</c> and <c>--max-point-hours</c>: the resource budget a sweep's points are checked
+/// <c>--max-point-memory</c>, <c>--max-point-hours</c> and <c>--max-points</c>: the resource budget a sweep's points are checked
 /// against before anything runs (defaults: $MFC_MAX_POINT_MEMORY and $MFC_MAX_POINT_HOURS, else a quarter of
 /// this machine's memory and 7 days of one core per point).
 /// </summary>
@@ -41,6 +41,22 @@ internal sealed class BudgetOptions
         });
     }
 
+    public Option<long> MaxPoints { get; } = new("--max-points")
+    {
+        Description = $"Refuse sweeps with more points than this (default {ResourceBudget.DefaultMaxPoints}).",
+        DefaultValueFactory = _ => ResourceBudget.DefaultMaxPoints,
+        Validators =
+        {
+            r =>
+            {
+                if (r.GetValueOrDefault<long>() < 1)
+                {
+                    r.AddError($"--max-points: {r.GetValueOrDefault<long>()} is not allowed; expected an integer >= 1");
+                }
+            },
+        },
+    };
+
     public Option<string?> Memory { get; }
 
     public Option<string?> Hours { get; }
@@ -50,11 +66,12 @@ internal sealed class BudgetOptions
     {
         command.Options.Add(Memory);
         command.Options.Add(Hours);
+        command.Options.Add(MaxPoints);
     }
 
     /// <summary>The budget the parse result asks for.</summary>
     public ResourceBudget Budget(ParseResult parse) =>
-        ResourceBudget.From(parse.GetValue(Memory), parse.GetValue(Hours) is { } hours ? ParseHours(hours) : null);
+        ResourceBudget.From(parse.GetValue(Memory), parse.GetValue(Hours) is { } hours ? ParseHours(hours) : null) with { MaxPoints = parse.GetValue(MaxPoints) };
 
     private static double? ParseHours(string text) =>
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double h) && double.IsFinite(h) && h > 0 ? h : null;

@@ -33,6 +33,16 @@ internal static class SpecInput
         try
         {
             SweepSpec spec = SpecLoader.LoadFile(path, overrides, DataRoot);
+            long count = SweepPlanner.Count(spec);
+            long maxPoints = budget?.MaxPoints ?? ResourceBudget.DefaultMaxPoints;
+            if (count > maxPoints)
+            {
+                string sizes = string.Join(" × ", SweepPlanner.Axes(spec).Select(a => $"{a.Path} {a.Values.Count}"));
+                error.WriteLine($"{path}: the sweep is too large (set --max-points to change the limit):");
+                error.WriteLine($"error: grid: the sweep has {count:N0} points ({sizes}); expected at most {maxPoints:N0} (--max-points)");
+                return null;
+            }
+
             IReadOnlyList<PointSpec> points = SweepPlanner.Expand(spec);
             IReadOnlyList<string> over = budget is null ? [] : ResourceEstimator.Check(spec, points, budget);
             if (over.Count > 0)

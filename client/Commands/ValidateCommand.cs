@@ -14,6 +14,11 @@ internal static class ValidateCommand
 
         long steps = points.Sum(p => p.Steps);
         await output.WriteLineAsync($"{specPath}: valid. Sweep '{spec.Name}': {points.Count} points, {steps:N0} SGD steps in all.");
+        foreach (GridAxis axis in SweepPlanner.Axes(spec))
+        {
+            await output.WriteLineAsync($"  axis {axis.Path}: {axis.Values.Count} value{(axis.Values.Count == 1 ? "" : "s")} ({string.Join(", ", axis.Values.Take(8).Select(v => v.ToString()))}{(axis.Values.Count > 8 ? ", ..." : "")})");
+        }
+
         var estimates = points.Select(p => (Point: p, Estimate: ResourceEstimator.Estimate(spec, p))).ToList();
         var memory = estimates.MaxBy(e => e.Estimate.MemoryBytes);
         var time = estimates.MaxBy(e => e.Estimate.Seconds);

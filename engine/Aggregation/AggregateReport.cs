@@ -1,4 +1,6 @@
+using System.Text.Json.Serialization;
 using MeanFieldCluster.Engine.Observables;
+using MeanFieldCluster.Engine.Specs;
 
 namespace MeanFieldCluster.Engine.Aggregation;
 
@@ -22,6 +24,14 @@ public sealed record AggregateReport(
 {
     /// <summary>SGD against the mean-field limit, for sweeps that admit the radial reduction (MATH section 4.1); null otherwise.</summary>
     public PdeComparison? PdeComparison { get; init; }
+
+    /// <summary>
+    /// With field axes (docs/spec.md, "Any field is an axis"): one PDE comparison per combination of their
+    /// values, each at that combination's spec (<see cref="PdeComparison.Axes"/>); null otherwise, when
+    /// <see cref="PdeComparison"/> is used.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<PdeComparison>? PdeComparisons { get; init; }
 }
 
 /// <summary>The kinds of reference law the feature laws are compared with.</summary>
@@ -38,7 +48,12 @@ public static class ReferenceKinds
 /// <param name="Gamma">γ_1..γ_L.</param>
 /// <param name="Seeds">Seed indices of the completed points, ascending.</param>
 /// <param name="Curve">One entry per recorded step, ascending.</param>
-public sealed record RiskCurveGroup(IReadOnlyList<int> Widths, double StepSize, int Layers, IReadOnlyList<double> Gamma, IReadOnlyList<int> Seeds, IReadOnlyList<RiskCurvePoint> Curve);
+public sealed record RiskCurveGroup(IReadOnlyList<int> Widths, double StepSize, int Layers, IReadOnlyList<double> Gamma, IReadOnlyList<int> Seeds, IReadOnlyList<RiskCurvePoint> Curve)
+{
+    /// <summary>The values of the grid's field axes this entry belongs to; null (not written) without field axes.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<AxisCoordinate>? Axes { get; init; }
+}
 
 /// <summary>The seed-averaged risk at one step.</summary>
 /// <param name="Step">SGD step k.</param>
@@ -70,7 +85,12 @@ public sealed record ConvergenceFamily(
     IReadOnlyList<int> ReferenceWidth,
     IReadOnlyList<IReadOnlyList<int>> Widths,
     IReadOnlyList<FeatureConvergence> Features,
-    IReadOnlyList<SlicedConvergence> SlicedW2);
+    IReadOnlyList<SlicedConvergence> SlicedW2)
+{
+    /// <summary>The values of the grid's field axes this entry belongs to; null (not written) without field axes.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<AxisCoordinate>? Axes { get; init; }
+}
 
 /// <summary>The convergence of one feature's law, per snapshot time.</summary>
 /// <param name="Feature">Feature name.</param>
@@ -158,7 +178,12 @@ public sealed record DependenceGroup(
     double? StdErr,
     IReadOnlyList<double> PValues,
     double FisherPValue,
-    double MinPValue);
+    double MinPValue)
+{
+    /// <summary>The values of the grid's field axes this entry belongs to; null (not written) without field axes.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<AxisCoordinate>? Axes { get; init; }
+}
 
 /// <summary>The decay of the mean distance correlation in N for one family.</summary>
 /// <param name="StepSize">ε, or c when <paramref name="StepSizeDividedByWidth"/>.</param>
@@ -167,7 +192,12 @@ public sealed record DependenceGroup(
 /// <param name="Gamma">γ_1..γ_L.</param>
 /// <param name="Widths">Per width, ascending.</param>
 /// <param name="Fit">Fit of mean dCor ≈ C N_1^(-a) over all widths.</param>
-public sealed record DependenceFamily(double StepSize, bool StepSizeDividedByWidth, int Layers, IReadOnlyList<double> Gamma, IReadOnlyList<DependenceWidth> Widths, FitSummary? Fit);
+public sealed record DependenceFamily(double StepSize, bool StepSizeDividedByWidth, int Layers, IReadOnlyList<double> Gamma, IReadOnlyList<DependenceWidth> Widths, FitSummary? Fit)
+{
+    /// <summary>The values of the grid's field axes this entry belongs to; null (not written) without field axes.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<AxisCoordinate>? Axes { get; init; }
+}
 
 /// <summary>The mean distance correlation at one width.</summary>
 /// <param name="Widths">Hidden widths N_1..N_L.</param>

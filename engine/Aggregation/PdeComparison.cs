@@ -29,6 +29,10 @@ public sealed record PdeComparison(string Reference, int Dimension, int Particle
     /// <summary>The reference description written to aggregate.json.</summary>
     public const string RadialPde = "radial PDE at finite d (mean-field limit N -> infinity, MATH section 4.1)";
 
+    /// <summary>The field axes' values of the points compared; null (not written) without field axes.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<AxisCoordinate>? Axes { get; init; }
+
     /// <summary>The comparison for a sweep, or null when the sweep does not admit the reduction or has no completed point.</summary>
     public static PdeComparison? Compute(SweepSpec spec, IReadOnlyList<PointOutcome> outcomes)
     {
@@ -44,7 +48,7 @@ public sealed record PdeComparison(string Reference, int Dimension, int Particle
         double[] times = [.. done.SelectMany(o => o.Risk.Select(r => r.Time).Concat(o.Snapshots.Select(s => s.Time))).Distinct().Order()];
         RadialPdeSolution pde = RadialPdeSolver.Solve(RadialReduction.Settings(spec, times[^1], times));
         var families = done
-            .GroupBy(o => FamilyKey(spec, o.Point))
+            .GroupBy(o => FamilyKey(o.Point))
             .OrderBy(g => g.Key.Value).ThenBy(g => g.Key.DividedByWidth)
             .Select(g => Family(g.Key, [.. g], pde))
             .ToList();
@@ -96,9 +100,7 @@ public sealed record PdeComparison(string Reference, int Dimension, int Particle
         pde.Snapshots.First(s => Math.Abs(s.Time - time) <= 1e-9 * Math.Max(1.0, Math.Abs(time)));
 
     // The grid step size a point was run with: c/N entries resolve differently per width but form one family.
-    private static StepSizeSpec FamilyKey(SweepSpec spec, PointSpec point) =>
-        spec.Grid.StepSize.FirstOrDefault(s => s.DividedByWidth && s.Resolve(point.Width) == point.StepSize && !spec.Grid.StepSize.Any(c => !c.DividedByWidth && c.Value == point.StepSize))
-        ?? new StepSizeSpec(point.StepSize);
+    private static StepSizeSpec FamilyKey(PointSpec point) => SweepPlanner.StepSizeEntry(point);
 }
 
 /// <summary>One step-size family of the PDE comparison.</summary>

@@ -18,11 +18,10 @@ namespace MeanFieldCluster.Engine.Aggregation;
 /// coordinates and the seed (a point reported twice) only the first in that order is used.
 /// </para>
 /// <para>
-/// A <em>group</em> is all coordinates but the seed: widths, resolved step size ε, layers and γ (compared
-/// exactly). A <em>family</em> is step size, layers and γ across widths, where the step size is the grid
-/// entry the point came from (so ε = c/N over several widths is one family). The grid entry is recovered
-/// from the resolved ε and N_1; when two entries resolve to the same ε the point's grid index decides
-/// (grid order layers, width, γ, step size, seed), and a point matching no entry is taken as constant ε.
+/// A <em>group</em> is all coordinates but the seed: the field axes' values (docs/spec.md, "Any field is
+/// an axis"), widths, resolved step size ε, layers and γ. A <em>family</em> is the field axes' values, step
+/// size, layers and γ across widths, where the step size is the grid entry the point came from (its
+/// step_size coordinate, so ε = c/N over several widths is one family).
 /// </para>
 /// <para>
 /// Snapshot times are matched across widths within a relative 1e-9. Laws are pooled over seeds with
@@ -64,9 +63,18 @@ public static class SweepAggregator
             [.. families.Where(f => f.Groups.Count >= 2).Select(MeasureConvergence)],
             LayerDependence(groups, families))
         {
-            PdeComparison = PdeComparison.Compute(spec, outcomes),
+            PdeComparison = spec.Grid.Axes.Count == 0 ? PdeComparison.Compute(spec, outcomes) : null,
+            PdeComparisons = spec.Grid.Axes.Count == 0 ? null : PdeComparisonsPerCombination(spec, outcomes),
         };
     }
+
+    /// <summary>With field axes: the PDE comparison of each combination of their values, at that combination's spec.</summary>
+    private static List<PdeComparison> PdeComparisonsPerCombination(SweepSpec spec, IReadOnlyList<PointOutcome> outcomes) =>
+        [.. outcomes
+            .GroupBy(o => FieldKey(o.Point), StringComparer.Ordinal)
+            .OrderBy(g => g.Min(o => o.Point.Index))
+            .Select(g => PdeComparison.Compute(SpecAxes.At(spec, [.. g.First().Point.FieldCoordinates]), [.. g]) is { } c ? c with { Axes = [.. g.First().Point.FieldCoordinates] } : null)
+            .OfType<PdeComparison>()];
 
     private static string StatusName(RunStatus status) => JsonNamingPolicy.SnakeCaseLower.ConvertName(status.ToString());
 
@@ -77,11 +85,14 @@ public static class SweepAggregator
             .OrderBy(o => o.Point.Index)
             .ThenBy(o => o.Point.Seed);
         var byKey = new Dictionary<string, Group>(StringComparer.Ordinal);
+        var rank = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (PointOutcome outcome in completed)
         {
             PointSpec p = outcome.Point;
-            StepSizeSpec step = GridStepSize(spec, p);
-            string familyKey = string.Join('|', p.Layers.ToString(CultureInfo.InvariantCulture), Format(p.Gamma), step.DividedByWidth ? "c/N" : "eps", Format(step.Value));
+            StepSizeSpec step = SweepPlanner.StepSizeEntry(p);
+            string fields = FieldKey(p);
+            rank.TryAdd(fields, rank.Count);
+            string familyKey = string.Join('|', fields, p.Layers.ToString(CultureInfo.InvariantCulture), Format(p.Gamma), step.DividedByWidth ? "c/N" : "eps", Format(step.Value));
             string key = string.Join('|', familyKey, string.Join(',', p.Widths), Format(p.StepSize));
             if (!byKey.TryGetValue(key, out Group? group))
             {
@@ -96,7 +107,8 @@ public static class SweepAggregator
         }
 
         return [.. byKey.Values
-            .OrderBy(g => g.Point.Layers)
+            .OrderBy(g => rank[FieldKey(g.Point)])
+            .ThenBy(g => g.Point.Layers)
             .ThenBy(g => g.Point.Gamma, SequenceOrder<double>.Instance)
             .ThenBy(g => g.Step.DividedByWidth)
             .ThenBy(g => g.Step.Value)
@@ -104,25 +116,11 @@ public static class SweepAggregator
             .ThenBy(g => g.Point.StepSize)];
     }
 
-    /// <summary>The grid step-size entry a point came from (see the remarks of <see cref="SweepAggregator"/>).</summary>
-    private static StepSizeSpec GridStepSize(SweepSpec spec, PointSpec p)
-    {
-        IReadOnlyList<StepSizeSpec> grid = spec.Grid.StepSize;
-        List<StepSizeSpec> candidates = [.. grid.Where(s => Close(s.Resolve(p.Width), p.StepSize, 1e-9))];
-        if (candidates.Count == 1)
-        {
-            return candidates[0];
-        }
+    /// <summary>The point's field coordinates, or null without field axes.</summary>
+    private static List<AxisCoordinate>? FieldAxes(PointSpec p) => p.FieldCoordinates.ToList() is { Count: > 0 } axes ? axes : null;
 
-        if (candidates.Count > 1)
-        {
-            int seeds = Math.Max(1, spec.Grid.Seeds.Count);
-            StepSizeSpec decoded = grid[p.Index / seeds % grid.Count];
-            return candidates.Contains(decoded) ? decoded : candidates[0];
-        }
-
-        return new StepSizeSpec(p.StepSize);
-    }
+    /// <summary>The point's field coordinates as one key ("" without field axes).</summary>
+    private static string FieldKey(PointSpec p) => string.Join('|', p.FieldCoordinates.Select(c => $"{c.Axis}={c.Value.Json}"));
 
     private static RiskCurveGroup RiskCurve(Group group)
     {
@@ -155,7 +153,7 @@ public static class SweepAggregator
         }
 
         PointSpec p = group.Point;
-        return new RiskCurveGroup(p.Widths, p.StepSize, p.Layers, p.Gamma, [.. group.Seeds.Keys], curve);
+        return new RiskCurveGroup(p.Widths, p.StepSize, p.Layers, p.Gamma, [.. group.Seeds.Keys], curve) { Axes = FieldAxes(p) };
     }
 
     private static ConvergenceFamily MeasureConvergence(Family family)
@@ -208,7 +206,7 @@ public static class SweepAggregator
             p.Widths,
             [.. family.Groups.Select(g => g.Point.Widths)],
             features,
-            SlicedConvergence(family));
+            SlicedConvergence(family)) { Axes = FieldAxes(p) };
     }
 
     private static List<SlicedConvergence> SlicedConvergence(Family family)
@@ -266,7 +264,7 @@ public static class SweepAggregator
             (double mean, double? stdErr) = MeanAndStdErr([.. results.Select(r => r.Result.DistanceCorrelation)]);
             double[] pValues = [.. results.Select(r => r.Result.PValue)];
             PointSpec p = g.Point;
-            byGroup.Add(g, new DependenceGroup(p.Widths, p.StepSize, p.Layers, p.Gamma, results[0].Result.Step, [.. results.Select(r => r.Seed)], mean, stdErr, pValues, FisherPValue(pValues), pValues.Min()));
+            byGroup.Add(g, new DependenceGroup(p.Widths, p.StepSize, p.Layers, p.Gamma, results[0].Result.Step, [.. results.Select(r => r.Seed)], mean, stdErr, pValues, FisherPValue(pValues), pValues.Min()) { Axes = FieldAxes(p) });
         }
 
         List<DependenceFamily> dependenceFamilies = [];
@@ -281,7 +279,7 @@ public static class SweepAggregator
             List<DependenceWidth> widths = [.. members.Select(g => new DependenceWidth(g.Point.Widths, byGroup[g].Seeds.Count, byGroup[g].MeanDistanceCorrelation))];
             PowerLawFitResult? fit = PowerLawFit.Fit([.. widths.Select(w => (double)w.Widths[0])], [.. widths.Select(w => w.MeanDistanceCorrelation)]);
             PointSpec p = members[0].Point;
-            dependenceFamilies.Add(new DependenceFamily(family.Step.Value, family.Step.DividedByWidth, p.Layers, p.Gamma, widths, FitSummary.From(fit)));
+            dependenceFamilies.Add(new DependenceFamily(family.Step.Value, family.Step.DividedByWidth, p.Layers, p.Gamma, widths, FitSummary.From(fit)) { Axes = FieldAxes(p) });
         }
 
         return new LayerDependenceReport([.. groups.Where(byGroup.ContainsKey).Select(g => byGroup[g])], dependenceFamilies);

@@ -19,6 +19,12 @@ public sealed record ResourceBudget(long MaxPointMemoryBytes, double MaxPointSec
     /// <summary>A quarter of the memory this process may use (the machine's, or its container limit's), and 7 days per point.</summary>
     public static ResourceBudget Default => new(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4, DefaultMaxPointSeconds);
 
+    /// <summary>The default largest number of points a sweep may have (<c>--max-points</c>).</summary>
+    public const long DefaultMaxPoints = 100_000;
+
+    /// <summary>The largest number of points a sweep may have: larger products of the axes are refused before planning.</summary>
+    public long MaxPoints { get; init; } = DefaultMaxPoints;
+
     /// <summary>
     /// The budget a user's settings ask for: a size such as <c>2GB</c> (see <see cref="ResourceEstimator.ParseBytes"/>)
     /// and a number of single-core hours, each falling back to <see cref="Default"/> when not given (or not valid:
@@ -53,6 +59,7 @@ public static class ResourceEstimator
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(point);
+        spec = spec.ForPoint(point);
         int d = spec.Data.Dimension;
         IReadOnlyList<int> n = point.Widths;
         long neurons = n.Sum(w => (long)w);

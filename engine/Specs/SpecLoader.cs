@@ -135,7 +135,17 @@ public static class SpecLoader
             SpecOverrides.Apply(root, overrides, errors);
         }
 
-        return SpecBinder.Bind(root, errors, location);
+        // Field axes (docs/spec.md, "Any field is an axis"): the tree binds as their first combination, then every combination is checked.
+        var axes = SpecAxes.Extract(root, errors);
+        if (axes.Count == 0)
+        {
+            return SpecBinder.Bind(root, errors, location);
+        }
+
+        var first = new ErrorSink();
+        SweepSpec? spec = SpecBinder.Bind(root, first, location);
+        SpecAxes.Rebase(first.Errors, axes, errors);
+        return spec is null || errors.HasErrors ? null : SpecAxes.Attach(spec, axes, errors);
     }
 
     private static JsonNode? ParseTree(string text, SpecFormat format, ErrorSink errors)

@@ -78,6 +78,12 @@ internal static class SpecOverrides
 
     private static void Set(JsonObject root, string[] segments, JsonNode? value, string text, ErrorSink errors)
     {
+        // grid.model.init.kappa=[...]: an axis over a field is one grid key, the field's dotted path.
+        if (segments.Length > 2 && segments[0] == SpecFields.Grid && !SpecFields.GridFields.Contains(segments[1]))
+        {
+            segments = [segments[0], string.Join('.', segments[1..])];
+        }
+
         JsonObject current = root;
         for (int i = 0; i < segments.Length - 1; i++)
         {

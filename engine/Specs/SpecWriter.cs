@@ -325,6 +325,17 @@ public static class SpecWriter
         }
 
         Integers(w, F.Seeds, grid.Seeds);
+        foreach (GridAxis axis in grid.Axes)
+        {
+            w.WriteStartArray(axis.Path);
+            foreach (AxisValue value in axis.Values)
+            {
+                w.WriteRawValue(value.Json);
+            }
+
+            w.WriteEndArray();
+        }
+
         w.WriteEndObject();
     }
 

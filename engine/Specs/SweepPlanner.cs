@@ -39,6 +39,85 @@ public static class SweepPlanner
             return ExpandLargeDeviations(spec);
         }
 
+        if (spec.Grid.Axes.Count == 0)
+        {
+            return ExpandGrid(spec, []);
+        }
+
+        // Field axes are outermost: each combination is a spec of its own, planned as before.
+        var points = new List<PointSpec>();
+        foreach (AxisCoordinate[] combination in Combinations(spec.Grid.Axes))
+        {
+            foreach (PointSpec p in ExpandGrid(SpecAxes.At(spec, combination), combination))
+            {
+                points.Add(p with { Index = points.Count });
+            }
+        }
+
+        return points.AsReadOnly();
+    }
+
+    /// <summary>
+    /// The axes of the grid in product order, outermost first: the field axes (<see cref="GridSpec.Axes"/>),
+    /// then layers, width, gamma (only when the grid has a γ axis), step_size and seed, with their values as
+    /// <see cref="PointSpec.Coordinates"/> holds them. Large-deviation studies have none.
+    /// </summary>
+    public static IReadOnlyList<GridAxis> Axes(SweepSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (spec.LargeDeviations is not null)
+        {
+            return [];
+        }
+
+        GridSpec g = spec.Grid;
+        List<GridAxis> axes = [.. g.Axes];
+        axes.Add(new GridAxis(GridAxisNames.Layers, [.. g.Layers.Select(l => Value(l))]));
+        axes.Add(new GridAxis(GridAxisNames.Width, [.. g.Width.Select(WidthValue)]));
+        if (g.Gamma is { } gamma)
+        {
+            axes.Add(new GridAxis(GridAxisNames.Gamma, [.. gamma.Select(v => Value(v))]));
+        }
+
+        axes.Add(new GridAxis(GridAxisNames.StepSize, [.. g.StepSize.Select(StepSizeValue)]));
+        axes.Add(new GridAxis(GridAxisNames.Seed, [.. g.Seeds.Select(s => Value(s))]));
+        return axes;
+    }
+
+    /// <summary>The number of points <see cref="Expand"/> gives, without expanding.</summary>
+    public static long Count(SweepSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return spec.LargeDeviations is not null ? ExpandLargeDeviations(spec).Count : Axes(spec).Aggregate(1L, (n, a) => n * a.Values.Count);
+    }
+
+    /// <summary>The grid's step-size entry a point came from (its step_size coordinate).</summary>
+    public static StepSizeSpec StepSizeEntry(PointSpec point)
+    {
+        ArgumentNullException.ThrowIfNull(point);
+        return point.CoordinateOf(GridAxisNames.StepSize)?.Value switch
+        {
+            string text => new StepSizeSpec(double.Parse(text[..text.IndexOf('/', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture), DividedByWidth: true),
+            long l => new StepSizeSpec(l),
+            double d => new StepSizeSpec(d),
+            _ => new StepSizeSpec(point.StepSize),
+        };
+    }
+
+    private static AxisValue Value<T>(T value) => AxisValue.Of(System.Text.Json.Nodes.JsonValue.Create(value));
+
+    private static AxisValue WidthValue(IReadOnlyList<int> entry) =>
+        entry.Count == 1 ? Value(entry[0]) : AxisValue.Of(new System.Text.Json.Nodes.JsonArray([.. entry.Select(n => (System.Text.Json.Nodes.JsonNode)n)]));
+
+    private static AxisValue StepSizeValue(StepSizeSpec step) =>
+        step.DividedByWidth ? Value(SpecWriter.StepSizeText(step)) : Value(step.Value);
+
+    private static IEnumerable<AxisCoordinate[]> Combinations(IReadOnlyList<GridAxis> axes) =>
+        SpecAxes.Odometer([.. axes.Select(a => a.Values.Count)]).Select(choice => axes.Select((a, i) => new AxisCoordinate(a.Path, a.Values[choice[i]])).ToArray());
+
+    /// <summary>The grid's own axes of one spec, each point's coordinates starting with <paramref name="fields"/>.</summary>
+    private static List<PointSpec> ExpandGrid(SweepSpec spec, IReadOnlyList<AxisCoordinate> fields)
+    {
         var errors = new ErrorSink();
         GridSpec grid = spec.Grid;
         IReadOnlyList<IReadOnlyList<double>> gammaAxis = grid.Gamma is { } axis ? [.. axis.Select(g => (IReadOnlyList<double>)[g])] : [spec.Model.Gamma];
@@ -84,14 +163,22 @@ public static class SweepPlanner
                         StepSchedule s = schedules[eps]!;
                         foreach (int seed in grid.Seeds)
                         {
-                            points.Add(new PointSpec(points.Count, pointWidths, eps, layers, gamma, seed, s.Steps, s.RiskSteps, s.SnapshotSteps, s.RawSteps));
+                            List<AxisCoordinate> coordinates = [.. fields, new(GridAxisNames.Layers, Value(layers)), new(GridAxisNames.Width, WidthValue(grid.Width[w]))];
+                            if (grid.Gamma is { } gammaValues)
+                            {
+                                coordinates.Add(new(GridAxisNames.Gamma, Value(gammaValues[g])));
+                            }
+
+                            coordinates.Add(new(GridAxisNames.StepSize, StepSizeValue(step)));
+                            coordinates.Add(new(GridAxisNames.Seed, Value(seed)));
+                            points.Add(new PointSpec(points.Count, pointWidths, eps, layers, gamma, seed, s.Steps, s.RiskSteps, s.SnapshotSteps, s.RawSteps) { Coordinates = coordinates });
                         }
                     }
                 }
             }
         }
 
-        return points.AsReadOnly();
+        return points;
     }
 
     /// <summary>One value replicated to <paramref name="layers"/> values, or a list of exactly that many.</summary>

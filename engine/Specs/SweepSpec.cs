@@ -375,7 +375,14 @@ public sealed record StepSizeSpec(double Value, bool DividedByWidth = false)
 /// <param name="Layers">Hidden layer counts L ≥ 1 (fixed by some presets).</param>
 /// <param name="Seeds">Seed indices ≥ 0 (a count n in the spec means 0..n-1).</param>
 /// <param name="Gamma">Optional γ axis: each value is used for every layer; null means <see cref="ModelSpec.Gamma"/>.</param>
-public sealed record GridSpec(IReadOnlyList<IReadOnlyList<int>> Width, IReadOnlyList<StepSizeSpec> StepSize, IReadOnlyList<int> Layers, IReadOnlyList<int> Seeds, IReadOnlyList<double>? Gamma = null);
+public sealed record GridSpec(IReadOnlyList<IReadOnlyList<int>> Width, IReadOnlyList<StepSizeSpec> StepSize, IReadOnlyList<int> Layers, IReadOnlyList<int> Seeds, IReadOnlyList<double>? Gamma = null)
+{
+    /// <summary>
+    /// Axes over spec fields (docs/spec.md, "Any field is an axis"), outermost first; empty when the grid has
+    /// only its own axes. The spec's own values of these fields are those of each axis's first value.
+    /// </summary>
+    public IReadOnlyList<GridAxis> Axes { get; init; } = [];
+}
 
 /// <summary>One point of the grid, with its index in the cartesian product.</summary>
 /// <param name="Index">Position in the expanded grid, 0-based.</param>
@@ -396,4 +403,17 @@ public sealed record PointSpec(int Index, IReadOnlyList<int> Widths, double Step
 {
     /// <summary>The first hidden width N_1 (the width of one-hidden-layer models).</summary>
     public int Width => Widths[0];
+
+    /// <summary>
+    /// The point's grid coordinates in product order (see <see cref="SweepPlanner.Axes"/>): the field axes
+    /// (spec paths, outermost), then <see cref="GridAxisNames"/> layers, width, gamma (when swept), step_size
+    /// (the entry as written, e.g. <c>"0.5/N"</c>) and seed. Empty for large-deviation batches.
+    /// </summary>
+    public IReadOnlyList<AxisCoordinate> Coordinates { get; init; } = [];
+
+    /// <summary>The coordinates on field axes only (axes named by a spec path).</summary>
+    public IEnumerable<AxisCoordinate> FieldCoordinates => Coordinates.Where(c => c.Axis.Contains('.', StringComparison.Ordinal));
+
+    /// <summary>The value on <paramref name="axis"/>, or null when the point has no such coordinate.</summary>
+    public AxisValue? CoordinateOf(string axis) => Coordinates.FirstOrDefault(c => c.Axis == axis)?.Value;
 }

@@ -193,8 +193,8 @@ public sealed partial class SweepPointGrain(
 
             // The attempt is stored while the run is set up and its first chunk computes: the slot never waits on storage.
             Task attemptStored = Persist();
-            SweepSpec spec = SpecLoader.Parse(assignment.SpecJson, SpecFormat.Json);
             PointSpec point = Mapping.ToPointSpec(assignment);
+            SweepSpec spec = SpecLoader.Parse(assignment.SpecJson, SpecFormat.Json).ForPoint(point);
             if (spec.LargeDeviations is not null)
             {
                 await attemptStored;

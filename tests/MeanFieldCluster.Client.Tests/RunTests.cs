@@ -66,6 +66,26 @@ public sealed class RunTests
     }
 
     [Fact]
+    public async Task ARunSweepingAFieldRunsEachPointAtItsValueAndAggregatesPerValue()
+    {
+        string dir = CliHarness.TempDirectory();
+        string spec = CliHarness.WriteSpec(dir, Tiny);
+        string outDir = Path.Combine(dir, "out");
+
+        var (code, _, error) = await CliHarness.Run("run", spec, "--out", outDir, "--set", "grid.width=8", "--set", "grid.seeds=1", "--set", "observe.raw_times=null", "--sweep", "model.init.kappa=0.5,2");
+
+        Assert.True(code == 0, error);
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "aggregate.json")));
+        var curves = doc.RootElement.GetProperty("risk_curves").EnumerateArray().ToList();
+        Assert.Equal(2, curves.Count);
+        Assert.Equal([0.5, 2.0], curves.Select(c => c.GetProperty("axes")[0].GetProperty("value").GetDouble()));
+        Assert.All(curves, c => Assert.Equal("model.init.kappa", c.GetProperty("axes")[0].GetProperty("axis").GetString()));
+
+        // Same streams, different κ: the initial risks differ (the weights are scaled by κ).
+        Assert.NotEqual(curves[0].GetProperty("curve")[0].GetProperty("mean").GetDouble(), curves[1].GetProperty("curve")[0].GetProperty("mean").GetDouble());
+    }
+
+    [Fact]
     public async Task RunRefusesToOverwriteResultsWithoutForce()
     {
         string dir = CliHarness.TempDirectory();

@@ -99,6 +99,47 @@ public sealed class ValidationTests
     }
 
     [Fact]
+    public async Task ValidateListsTheAxesOfASweepOverAnyField()
+    {
+        string path = CliHarness.WriteSpec(CliHarness.TempDirectory(), Valid);
+
+        var (code, output, error) = await CliHarness.Run("validate", path, "--sweep", "data.delta=0.2,0.5", "--sweep", "width=10,20", "--sweep", "model.activation.kind=relu,tanh");
+
+        Assert.True(code == 0, error);
+        Assert.Contains("8 points", output, StringComparison.Ordinal);
+        Assert.Contains("axis data.delta: 2 values (0.2, 0.5)", output, StringComparison.Ordinal);
+        Assert.Contains("axis model.activation.kind: 2 values (relu, tanh)", output, StringComparison.Ordinal);
+        Assert.Contains("axis width: 2 values (10, 20)", output, StringComparison.Ordinal);
+        Assert.Contains("axis seed: 1 value (0)", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("model.init.kapa=0.5,0.8", "grid.model.init.kapa", "nearest: model.init.kappa")]
+    [InlineData("seed=1,2", "grid.seed", "cannot vary per point")]
+    [InlineData("data.delta", "--sweep", "is malformed")]
+    public async Task ABadSweepIsBadInputNamingThePath(string sweep, string path, string message)
+    {
+        string spec = CliHarness.WriteSpec(CliHarness.TempDirectory(), Valid);
+
+        var (code, _, error) = await CliHarness.Run("validate", spec, "--sweep", sweep);
+
+        Assert.Equal(2, code);
+        Assert.Contains(path, error, StringComparison.Ordinal);
+        Assert.Contains(message, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ASweepLargerThanMaxPointsIsRefusedWithTheCount()
+    {
+        string spec = CliHarness.WriteSpec(CliHarness.TempDirectory(), Valid);
+
+        var (code, _, error) = await CliHarness.Run("validate", spec, "--sweep", "data.delta=0.1,0.2,0.3", "--set", "grid.seeds=5", "--max-points", "14");
+
+        Assert.Equal(2, code);
+        Assert.Contains("the sweep has 15 points (data.delta 3 × layers 1 × width 1 × step_size 1 × seed 5); expected at most 14", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AMissingSpecFileIsBadInput()
     {
         var (code, _, error) = await CliHarness.Run("validate", "/nonexistent/spec.yaml");

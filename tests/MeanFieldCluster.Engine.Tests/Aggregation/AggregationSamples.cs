@@ -20,9 +20,14 @@ internal static class AggregationSamples
             Observe: new ObserveSpec(100, new TimeGrid(null, 3), new TimeGrid(null, 2), Levels),
             Grid: new GridSpec([.. widths.Select(w => (IReadOnlyList<int>)[w])], stepSizes, [1], [.. Enumerable.Range(0, seeds)]));
 
-    /// <summary>A point of a one-layer grid with one step size: index = width index × seeds + seed.</summary>
-    public static PointSpec Point(int widthIndex, int width, double stepSize, int seed, int seeds = 2, int stepSizeIndex = 0, int stepSizeCount = 1)
+    /// <summary>
+    /// A point of a one-layer grid with one step size: index = width index × seeds + seed; its step_size
+    /// coordinate is <paramref name="entry"/> (default: the constant ε <paramref name="stepSize"/>).
+    /// </summary>
+    public static PointSpec Point(int widthIndex, int width, double stepSize, int seed, int seeds = 2, int stepSizeIndex = 0, int stepSizeCount = 1, StepSizeSpec? entry = null)
     {
+        entry ??= new StepSizeSpec(stepSize);
+        AxisValue step = AxisValue.Of(entry.DividedByWidth ? System.Text.Json.Nodes.JsonValue.Create($"{entry.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)}/N") : System.Text.Json.Nodes.JsonValue.Create(entry.Value));
         long steps = (long)Math.Round(1.0 / stepSize);
         return new PointSpec(
             Index: (((widthIndex * stepSizeCount) + stepSizeIndex) * seeds) + seed,
@@ -34,7 +39,10 @@ internal static class AggregationSamples
             Steps: steps,
             RiskSteps: [0, steps / 2, steps],
             SnapshotSteps: [0, steps],
-            RawSteps: []);
+            RawSteps: [])
+        {
+            Coordinates = [new(GridAxisNames.Layers, new AxisValue("1")), new(GridAxisNames.Width, new AxisValue($"{width}")), new(GridAxisNames.StepSize, step), new(GridAxisNames.Seed, new AxisValue($"{seed}"))],
+        };
     }
 
     /// <summary>Seed-specific base quantiles: those of 200 Gaussians drawn from (tag, seed).</summary>

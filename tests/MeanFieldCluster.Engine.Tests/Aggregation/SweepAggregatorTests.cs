@@ -151,7 +151,7 @@ public sealed class SweepAggregatorTests
         for (int w = 0; w < Widths.Length; w++)
         {
             int n = Widths[w];
-            PointSpec point = Point(w, n, 1.0 / n, 0, seeds: 1);
+            PointSpec point = Point(w, n, 1.0 / n, 0, seeds: 1, entry: new StepSizeSpec(1, DividedByWidth: true));
             double s = n == 1600 ? 0 : 1 / Math.Sqrt(n);
             outcomes.Add(Outcome(point, [new MeasureSnapshot(point.Steps, 1.0, FeatureNames.WeightNorm, Shift(BaseLaw(1, 0), 0.8 * s))]));
         }
@@ -167,7 +167,7 @@ public sealed class SweepAggregatorTests
     }
 
     [Fact]
-    public void TheGridIndexSeparatesStepSizesThatResolveToTheSameValue()
+    public void TheStepSizeCoordinateSeparatesStepSizesThatResolveToTheSameValue()
     {
         // ε = 0.01 and ε = 1/N coincide at N = 100.
         StepSizeSpec[] stepSizes = [new StepSizeSpec(0.01), new StepSizeSpec(1, DividedByWidth: true)];
@@ -178,7 +178,7 @@ public sealed class SweepAggregatorTests
             int n = w == 0 ? 100 : 400;
             for (int k = 0; k < 2; k++)
             {
-                outcomes.Add(Outcome(Point(w, n, stepSizes[k].Resolve(n), 0, seeds: 1, stepSizeIndex: k, stepSizeCount: 2)));
+                outcomes.Add(Outcome(Point(w, n, stepSizes[k].Resolve(n), 0, seeds: 1, stepSizeIndex: k, stepSizeCount: 2, entry: stepSizes[k])));
             }
         }
 

@@ -308,8 +308,8 @@ public sealed class SpecGridTests
     [Fact]
     public void An_unknown_grid_field_lists_the_new_fields()
     {
-        Assert.Equal(
-            "unknown field 'widths'; allowed fields: width, step_size, layers, gamma, seeds",
-            ErrorsWith("grid.widths=1").At("grid.widths").Message);
+        // Issue 17: a grid key may also be a spec path (an axis over that field), and the nearest are named.
+        string message = ErrorsWith("grid.widths=1").At("grid.widths").Message;
+        Assert.StartsWith("unknown field 'widths'; allowed fields: width, step_size, layers, gamma, seeds, or the path of a spec field such as model.init.kappa; nearest: width,", message);
     }
 }
