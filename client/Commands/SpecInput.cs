@@ -27,6 +27,11 @@ internal static class SpecInput
         {
             SweepSpec spec = SpecLoader.LoadFile(path, overrides, DataRoot);
             IReadOnlyList<PointSpec> points = SweepPlanner.Expand(spec);
+            foreach (string warning in SpecWarnings.Of(spec))
+            {
+                error.WriteLine($"warning: {warning}");
+            }
+
             IReadOnlyList<string> over = budget is null ? [] : ResourceEstimator.Check(spec, points, budget);
             if (over.Count > 0)
             {

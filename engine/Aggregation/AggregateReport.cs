@@ -22,6 +22,9 @@ public sealed record AggregateReport(
 {
     /// <summary>SGD against the mean-field limit, for sweeps that admit the radial reduction (MATH section 4.1); null otherwise.</summary>
     public PdeComparison? PdeComparison { get; init; }
+
+    /// <summary>Width dependence of risk curves, initial output, pre-activation spreads and fixed-width layers' laws (<see cref="ScalingAggregate"/>); null without a family of 3 widths.</summary>
+    public ScalingReport? Scaling { get; init; }
 }
 
 /// <summary>The kinds of reference law the feature laws are compared with.</summary>

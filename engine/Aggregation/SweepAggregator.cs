@@ -65,6 +65,7 @@ public static class SweepAggregator
             LayerDependence(groups, families))
         {
             PdeComparison = PdeComparison.Compute(spec, outcomes),
+            Scaling = ScalingAggregate.Compute(spec, outcomes),
         };
     }
 
@@ -105,7 +106,7 @@ public static class SweepAggregator
     }
 
     /// <summary>The grid step-size entry a point came from (see the remarks of <see cref="SweepAggregator"/>).</summary>
-    private static StepSizeSpec GridStepSize(SweepSpec spec, PointSpec p)
+    internal static StepSizeSpec GridStepSize(SweepSpec spec, PointSpec p)
     {
         IReadOnlyList<StepSizeSpec> grid = spec.Grid.StepSize;
         List<StepSizeSpec> candidates = [.. grid.Where(s => Close(s.Resolve(p.Width), p.StepSize, 1e-9))];
@@ -167,6 +168,7 @@ public static class SweepAggregator
             .SelectMany(o => o.Snapshots)
             .Select(s => s.Feature)
             .Where(f => !f.StartsWith(FeatureNames.ProjectionPrefix, StringComparison.Ordinal))
+            .Where(f => !FeatureNames.IsProbe(f))
             .Distinct()
             .Order(StringComparer.Ordinal);
         foreach (string feature in names)
