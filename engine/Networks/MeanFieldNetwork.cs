@@ -194,9 +194,9 @@ public sealed class MeanFieldNetwork
         }
     }
 
-    // Neuron i of layer 1: w_i, then b_{1,i}. Neuron j of layer ℓ ≥ 2: b_{ℓ,j}, then W^{ℓ-1}_{j,0..N_{ℓ-1}-1}
-    // in column order. Neuron j of layer L: then c_j. Every draw is made (biases too) whether used or not,
-    // so the streams line up across models.
+    // Neuron i of layer 1: w_i, then b_{1,i}. Neuron j of layer ℓ ≥ 2: b_{ℓ,j}, then c_j when ℓ = L, then
+    // W^{ℓ-1}_{j,0..N_{ℓ-1}-1} in column order (last, so that the common columns of two widths coincide and
+    // nothing after them depends on the fan-in). The bias is drawn whether used or not.
     private void DrawPerNeuron(InitSpec init, bool bias, ulong key)
     {
         int d = Dimension;
@@ -216,15 +216,15 @@ public sealed class MeanFieldNetwork
                     Bias(l)[j] = b;
                 }
 
+                if (l == Layers)
+                {
+                    Output[j] = DrawOutput(init, ref stream);
+                }
+
                 if (l > 1)
                 {
                     int fanIn = Widths[l - 2];
                     FillGaussian(Hidden(l - 1).Slice(j * fanIn, fanIn), init.HiddenMean, init.HiddenStd, ref stream);
-                }
-
-                if (l == Layers)
-                {
-                    Output[j] = DrawOutput(init, ref stream);
                 }
             }
         }

@@ -13,7 +13,7 @@ namespace MeanFieldCluster.Engine.Observables;
 /// (<see cref="WidthExtrapolationFit.MinP"/>, <see cref="WidthExtrapolationFit.MaxP"/>) means unbounded on that side.
 /// </param>
 /// <param name="RInfinity">R_∞ at the best p (null when the best p is 0, the logarithmic limit, which has no finite R_∞).</param>
-/// <param name="RInfinityStdErr">Its standard error at the best p (scaled by s).</param>
+/// <param name="RInfinityStdErr">Its standard error from the covariance of all three parameters (scaled by s); null when that is singular.</param>
 /// <param name="A">a at the best p.</param>
 /// <param name="ChiSquared">χ²_min.</param>
 /// <param name="DegreesOfFreedom">m − 3.</param>
@@ -80,8 +80,31 @@ public static class WidthExtrapolationFit
             high++;
         }
 
-        (double rInf, double a, double varRInf, double chiBest) = Solve(n, r, w, ps[best]);
+        (double rInf, double a, _, double chiBest) = Solve(n, r, w, ps[best]);
+        double varRInf = double.IsFinite(rInf) ? FullVariance(n, w, a, ps[best]) : double.NaN;
         return new WidthExtrapolationResult(ps[best], [ps[low], ps[high]], double.IsFinite(rInf) ? rInf : null, double.IsFinite(varRInf) ? Math.Sqrt(varRInf * s2) : null, a, chiBest, dof);
+    }
+
+    // Var(R_∞) from the Gauss–Newton covariance (JᵀWJ)^{-1} of all three parameters (R_∞, a, p), so that the
+    // uncertainty of p is included; the conditional variance at fixed p would understate it.
+    private static double FullVariance(IReadOnlyList<double> n, double[] w, double a, double p)
+    {
+        var jtj = new MathNet.Numerics.LinearAlgebra.Double.DenseMatrix(3, 3);
+        for (int i = 0; i < n.Count; i++)
+        {
+            double f = Math.Pow(n[i], -p);
+            double[] j = [1.0, f, -a * Math.Log(n[i]) * f];
+            for (int r = 0; r < 3; r++)
+            {
+                for (int c = 0; c < 3; c++)
+                {
+                    jtj[r, c] += w[i] * j[r] * j[c];
+                }
+            }
+        }
+
+        double det = jtj.Determinant();
+        return det > 0 && double.IsFinite(det) ? jtj.Inverse()[0, 0] : double.NaN;
     }
 
     // Weighted least squares of r on (1, f) with f = N^{-p}, or f = −ln N at p = 0 (the limit of

@@ -24,6 +24,18 @@ public static class SpecWarnings
                 + $"use {SpecFields.OutputMean}: 0 to compare widths");
         }
 
+        InitSpec init = spec.Model.Init;
+        bool layered = spec.Grid.Layers.Any(l => l >= 2);
+        if (layered && smallest < 1 && (init.HiddenMean != 0 || init.HiddenStructure > 0))
+        {
+            string field = init.HiddenMean != 0 ? SpecFields.HiddenMean : SpecFields.HiddenStructure;
+            double value = init.HiddenMean != 0 ? init.HiddenMean : init.HiddenStructure;
+            warnings.Add(
+                $"{SpecFields.Model}.{SpecFields.Init}.{field}: {NodeText.Number(value)} with gamma = {NodeText.Number(smallest)} < 1: "
+                + "the inner sums N^-gamma sum_i W_ji h_i are then coherent and the pre-activations grow like N^(1-gamma), so the risk curves have no limit; "
+                + "use mean-zero unstructured inner weights to compare widths");
+        }
+
         return warnings;
     }
 }
