@@ -174,7 +174,7 @@ public static class ScalingAggregate
             [.. members.Select(m => m.Point.Widths)],
             RiskFits(n, seeds),
             RiskDistance(n, seeds),
-            InitialVariance(spec, first, n, seeds),
+            InitialVariance(spec, first, q, n, seeds),
             Spreads(first.Layers, n, seeds),
             q < 0 ? [] : Laws(first.Layers, q, n, seeds)));
     }
@@ -225,7 +225,7 @@ public static class ScalingAggregate
     private static CurveDistance Distance(int[] n, double[] distance) =>
         new([.. n.Take(n.Length - 1)], distance, FitSummary.From(PowerLawFit.Fit([.. n.Take(n.Length - 1).Select(v => (double)v)], distance)));
 
-    private static OutputVariance? InitialVariance(SweepSpec spec, PointSpec point, int[] n, List<PointOutcome>[] seeds)
+    private static OutputVariance? InitialVariance(SweepSpec spec, PointSpec point, int q, int[] n, List<PointOutcome>[] seeds)
     {
         var variance = new double[n.Length];
         var counts = new int[n.Length];
@@ -242,15 +242,17 @@ public static class ScalingAggregate
             variance[g] = Enumerable.Range(0, k).Average(j => SampleVariance([.. outputs.Select(v => v[j])]));
         }
 
-        return new OutputVariance(n, counts, variance, SlopeFit.From(PowerLawFit.Fit([.. n.Select(v => (double)v)], variance)), ExpectedVarianceSlope(spec, point));
+        return new OutputVariance(n, counts, variance, SlopeFit.From(PowerLawFit.Fit([.. n.Select(v => (double)v)], variance)), ExpectedVarianceSlope(spec, point, q));
     }
 
     /// <summary>
     /// The slope in N of the variance of the initial output derived in docs/models.md: 1 − 2γ for L = 1;
-    /// (1 − 2γ_1) + (1 − 2γ_2) for L = 2 with mean-zero unstructured W, no random bias, and an activation with
-    /// σ(0) = 0, σ'(0) ≠ 0 that is odd (tanh, erf, identity) or, with mean-zero output weights, relu. Null otherwise.
+    /// for L = 2 with mean-zero unstructured W, no random bias, and an activation with σ(0) = 0, σ'(0) ≠ 0
+    /// that is odd (tanh, erf, identity) or, with mean-zero output weights, relu, the variance is
+    /// N_1^{1−2γ_1} N_2^{1−2γ_2}: slope (1 − 2γ_1) + (1 − 2γ_2) when every width grows
+    /// (<paramref name="varying"/> = −1), 1 − 2γ_q when only N_q does. Null otherwise.
     /// </summary>
-    public static double? ExpectedVarianceSlope(SweepSpec spec, PointSpec point)
+    public static double? ExpectedVarianceSlope(SweepSpec spec, PointSpec point, int varying = -1)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(point);
@@ -269,9 +271,12 @@ public static class ScalingAggregate
         bool odd = kind is ActivationKinds.Tanh or ActivationKinds.Erf or ActivationKinds.Identity;
         bool relu = kind == ActivationKinds.Relu && init.OutputMean == 0;
         bool randomBias = spec.Model.Bias && init.BiasStd > 0;
-        return point.Layers == 2 && (odd || relu) && init.HiddenMean == 0 && init.HiddenStructure == 0 && !randomBias && init.HiddenStd > 0
-            ? (1 - (2 * point.Gamma[0])) + (1 - (2 * point.Gamma[1]))
-            : null;
+        if (point.Layers != 2 || !(odd || relu) || init.HiddenMean != 0 || init.HiddenStructure != 0 || randomBias || init.HiddenStd == 0)
+        {
+            return null;
+        }
+
+        return varying < 0 ? (1 - (2 * point.Gamma[0])) + (1 - (2 * point.Gamma[1])) : 1 - (2 * point.Gamma[varying]);
     }
 
     private static List<SpreadAtTime> Spreads(int layers, int[] n, List<PointOutcome>[] seeds)
