@@ -13,7 +13,7 @@ namespace MeanFieldCluster.Engine.Tests.Scaling;
 /// </summary>
 public sealed class DeepCollapseTests
 {
-    private static readonly InitSpec MeanZero = new(Kappa: 1.0, OutputMean: 0.0, OutputStd: 1.0, HiddenMean: 0.0, HiddenStd: 1.0);
+    private static readonly InitSpec MeanZero = GammaScalingTests.MeanZero;
 
     private static MeanFieldNetwork Deep(int width, InitSpec init, ulong seed)
     {

@@ -12,7 +12,8 @@ namespace MeanFieldCluster.Engine.Tests.Scaling;
 /// </summary>
 public sealed class GammaScalingTests
 {
-    private static readonly InitSpec MeanZero = new(Kappa: 1.0, OutputMean: 0.0, OutputStd: 1.0, HiddenMean: 0.0, HiddenStd: 1.0);
+    /// <summary>i.i.d. mean-zero inner and output weights, κ = 1 (the degenerate-limit setting of MATH section 7).</summary>
+    internal static readonly InitSpec MeanZero = new(Kappa: 1.0, OutputMean: 0.0, OutputStd: 1.0, HiddenMean: 0.0, HiddenStd: 1.0);
 
     private static MeanFieldNetwork Network(int[] widths, double gamma, InitSpec init, ulong seed)
     {
