@@ -44,6 +44,11 @@ internal static class SpecInput
             }
 
             IReadOnlyList<PointSpec> points = SweepPlanner.Expand(spec);
+            foreach (string warning in SpecWarnings.Of(spec))
+            {
+                error.WriteLine($"warning: {warning}");
+            }
+
             IReadOnlyList<string> over = budget is null ? [] : ResourceEstimator.Check(spec, points, budget);
             if (over.Count > 0)
             {

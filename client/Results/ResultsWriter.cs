@@ -7,6 +7,7 @@ using MeanFieldCluster.Contracts;
 using MeanFieldCluster.Engine.Aggregation;
 using MeanFieldCluster.Engine.Observables;
 using MeanFieldCluster.Engine.Specs;
+using MeanFieldCluster.Engine.Training;
 
 namespace MeanFieldCluster.Client.Results;
 
@@ -249,7 +250,9 @@ internal static class ResultsWriter
         {
             for (int j = 0; j < row.Values.Length; j++)
             {
-                key.Start(table.Rows, p).Int(row.Step).Num(row.Time).Text(row.Feature).Num(levels[j]).Num(row.Values[j]).EndRow();
+                // Probe features hold one value per probe input: the level column is then the probe's index.
+                double level = FeatureNames.IsProbe(row.Feature) ? j : levels[j];
+                key.Start(table.Rows, p).Int(row.Step).Num(row.Time).Text(row.Feature).Num(level).Num(row.Values[j]).EndRow();
             }
 
             await table.FlushIfFullAsync();

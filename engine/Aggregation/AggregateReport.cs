@@ -32,6 +32,9 @@ public sealed record AggregateReport(
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<PdeComparison>? PdeComparisons { get; init; }
+
+    /// <summary>Width dependence of risk curves, initial output, pre-activation spreads and fixed-width layers' laws (<see cref="ScalingAggregate"/>); null without a family of 3 widths.</summary>
+    public ScalingReport? Scaling { get; init; }
 }
 
 /// <summary>The kinds of reference law the feature laws are compared with.</summary>

@@ -65,6 +65,7 @@ public static class SweepAggregator
         {
             PdeComparison = spec.Grid.Axes.Count == 0 ? PdeComparison.Compute(spec, outcomes) : null,
             PdeComparisons = spec.Grid.Axes.Count == 0 ? null : PdeComparisonsPerCombination(spec, outcomes),
+            Scaling = ScalingAggregate.Compute(spec, outcomes),
         };
     }
 
@@ -165,6 +166,7 @@ public static class SweepAggregator
             .SelectMany(o => o.Snapshots)
             .Select(s => s.Feature)
             .Where(f => !f.StartsWith(FeatureNames.ProjectionPrefix, StringComparison.Ordinal))
+            .Where(f => !FeatureNames.IsProbe(f))
             .Distinct()
             .Order(StringComparer.Ordinal);
         foreach (string feature in names)

@@ -50,28 +50,29 @@ public sealed class MeanFieldNetwork
         HasBias = hasBias;
         int layers = Widths.Length;
         _normalizer = [.. Enumerable.Range(0, layers).Select(l => Math.Pow(Widths[l], -Gamma[l]))];
-        double Scale(int l) => meanFieldScaling ? Math.Pow(Widths[l], Gamma[l]) : 1.0;
 
-        // Mean-field multipliers (MATH section 3): the normalizer of the sum a parameter enters (1 for w and
-        // biases, N_ℓ^{γ_ℓ} for W^ℓ and c) times that of the sum its receiving neuron's activation enters next.
+        // Learning-rate multipliers (MATH section 3, docs/models.md): the inverse of each block's share of
+        // the tangent kernel, so that a step moves the output by O(ε) at every width and γ.
+        double[] backward = LearningRateMultipliers.BackwardScale(Widths, Gamma, train.Hidden);
+        double Multiplier(double m) => meanFieldScaling ? m : 1.0;
         int offset = 0;
-        AddBlock(BlockKind.First, 0, ref offset, Widths[0] * dimension, train.First, Scale(0));
+        AddBlock(BlockKind.First, 0, ref offset, Widths[0] * dimension, train.First, Multiplier(LearningRateMultipliers.First(backward)));
         _biasOffset = new int[layers];
         for (int l = 0; l < layers; l++)
         {
             _biasOffset[l] = offset;
-            AddBlock(BlockKind.Bias, l + 1, ref offset, Widths[l], hasBias && train.Bias, Scale(l));
+            AddBlock(BlockKind.Bias, l + 1, ref offset, Widths[l], hasBias && train.Bias, Multiplier(LearningRateMultipliers.Bias(backward, l + 1)));
         }
 
         _hiddenOffset = new int[Math.Max(0, layers - 1)];
         for (int l = 0; l < layers - 1; l++)
         {
             _hiddenOffset[l] = offset;
-            AddBlock(BlockKind.Hidden, l + 1, ref offset, Widths[l + 1] * Widths[l], train.Hidden, Scale(l) * Scale(l + 1));
+            AddBlock(BlockKind.Hidden, l + 1, ref offset, Widths[l + 1] * Widths[l], train.Hidden, Multiplier(LearningRateMultipliers.Hidden(backward, Widths, Gamma, l + 1)));
         }
 
         OutputOffset = offset;
-        AddBlock(BlockKind.Output, 0, ref offset, Widths[layers - 1], train.Output, Scale(layers - 1));
+        AddBlock(BlockKind.Output, 0, ref offset, Widths[layers - 1], train.Output, Multiplier(LearningRateMultipliers.Output(Widths, Gamma)));
         Theta = new double[offset];
         _scratch = [new Scratch(Widths)];
     }
@@ -120,8 +121,24 @@ public sealed class MeanFieldNetwork
     /// <paramref name="rng"/> in layout order: w_i ~ N(0, κ²/d I_d); b ~ N(bias_mean, bias_std²) when the
     /// model has biases; W^ℓ_{ji} ~ N(hidden_mean, hidden_std²); c_j ~ N(output_mean, output_std²), or
     /// output_mean ± output_std with probability 1/2 each for the Rademacher law.
+    /// <para>
+    /// With <c>init.nested</c> every neuron's parameters come from its own stream instead, keyed by
+    /// <paramref name="neuronKey"/>, the layer and the neuron's index (see <see cref="NeuronStream"/>), so a
+    /// narrower network's neurons and the common columns of W^ℓ equal those of a wider one. With
+    /// <c>init.hidden_structure</c> s &gt; 0, s·a^{ℓ+1}_j a^ℓ_i is added to W^ℓ_{ji} (docs/models.md, "Deep
+    /// collapse"): a^1_i = √d w_{i,1} / κ, and a^ℓ_j ~ N(0, 1) for ℓ ≥ 2 from the neuron's own stream.
+    /// </para>
     /// </summary>
-    public static MeanFieldNetwork Initialize(ModelSpec model, int dimension, IReadOnlyList<int> widths, IReadOnlyList<double> gamma, ref Xoshiro256 rng)
+    /// <param name="model">The model.</param>
+    /// <param name="dimension">Input dimension d.</param>
+    /// <param name="widths">N_1..N_L.</param>
+    /// <param name="gamma">γ_1..γ_L.</param>
+    /// <param name="rng">The point's initialization stream.</param>
+    /// <param name="neuronKey">
+    /// The key of the per-neuron streams (<see cref="NeuronKey"/> of the sweep seed and seed index); null
+    /// draws it from <paramref name="rng"/>, which then ties the per-neuron streams to the point.
+    /// </param>
+    public static MeanFieldNetwork Initialize(ModelSpec model, int dimension, IReadOnlyList<int> widths, IReadOnlyList<double> gamma, ref Xoshiro256 rng, ulong? neuronKey = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         var network = new MeanFieldNetwork(Activation.Create(model.Activation), dimension, widths, gamma, model.Bias, model.Train, model.MeanFieldScaling);
@@ -132,32 +149,125 @@ public sealed class MeanFieldNetwork
             return network;
         }
 
-        FillGaussian(network.FirstLayer, 0.0, init.Kappa / Math.Sqrt(dimension), ref rng);
-        for (int l = 1; l <= network.Layers && model.Bias; l++)
+        ulong key = neuronKey ?? (init.Nested || init.HiddenStructure > 0 ? rng.NextUInt64() : 0);
+        if (init.Nested)
         {
-            FillGaussian(network.Bias(l), init.BiasMean, init.BiasStd, ref rng);
-        }
-
-        for (int l = 1; l < network.Layers; l++)
-        {
-            FillGaussian(network.Hidden(l), init.HiddenMean, init.HiddenStd, ref rng);
-        }
-
-        if (init.OutputLaw == "rademacher")
-        {
-            Span<double> c = network.Output;
-            for (int j = 0; j < c.Length; j++)
-            {
-                c[j] = init.OutputMean + (init.OutputStd * rng.NextSign());
-            }
+            network.DrawPerNeuron(init, model.Bias, key);
         }
         else
         {
-            FillGaussian(network.Output, init.OutputMean, init.OutputStd, ref rng);
+            network.DrawInLayoutOrder(init, model.Bias, ref rng);
+        }
+
+        if (init.HiddenStructure > 0)
+        {
+            network.AddStructure(init, key);
         }
 
         return network;
     }
+
+    /// <summary>The key of a point's per-neuron streams: the sweep seed and the seed index, not the widths.</summary>
+    public static ulong NeuronKey(ulong sweepSeed, int seedIndex) =>
+        RandomStreams.Create(sweepSeed, RandomStreams.Purpose.Initialization, [NeuronStreamTag, (ulong)seedIndex]).NextUInt64();
+
+    /// <summary>
+    /// The stream of neuron <paramref name="index"/> (0-based) of hidden layer <paramref name="layer"/>
+    /// (1-based), for <paramref name="purpose"/> 0 (its parameters) or 1 (its structure variable a^ℓ).
+    /// </summary>
+    public static Xoshiro256 NeuronStream(ulong neuronKey, int layer, int index, int purpose) =>
+        RandomStreams.Create(neuronKey, RandomStreams.Purpose.Initialization, [(ulong)purpose, (ulong)layer, (ulong)index]);
+
+    private const ulong NeuronStreamTag = 0x6E657374; // "nest"
+
+    private void DrawInLayoutOrder(InitSpec init, bool bias, ref Xoshiro256 rng)
+    {
+        FillGaussian(FirstLayer, 0.0, init.Kappa / Math.Sqrt(Dimension), ref rng);
+        for (int l = 1; l <= Layers && bias; l++)
+        {
+            FillGaussian(Bias(l), init.BiasMean, init.BiasStd, ref rng);
+        }
+
+        for (int l = 1; l < Layers; l++)
+        {
+            FillGaussian(Hidden(l), init.HiddenMean, init.HiddenStd, ref rng);
+        }
+
+        Span<double> c = Output;
+        for (int j = 0; j < c.Length; j++)
+        {
+            c[j] = DrawOutput(init, ref rng);
+        }
+    }
+
+    // Neuron i of layer 1: w_i, then b_{1,i}. Neuron j of layer ℓ ≥ 2: b_{ℓ,j}, then c_j when ℓ = L, then
+    // W^{ℓ-1}_{j,0..N_{ℓ-1}-1} in column order (last, so that the common columns of two widths coincide and
+    // nothing after them depends on the fan-in). The bias is drawn whether used or not.
+    private void DrawPerNeuron(InitSpec init, bool bias, ulong key)
+    {
+        int d = Dimension;
+        for (int l = 1; l <= Layers; l++)
+        {
+            for (int j = 0; j < Widths[l - 1]; j++)
+            {
+                Xoshiro256 stream = NeuronStream(key, l, j, purpose: 0);
+                if (l == 1)
+                {
+                    FillGaussian(FirstLayer.Slice(j * d, d), 0.0, init.Kappa / Math.Sqrt(d), ref stream);
+                }
+
+                double b = init.BiasMean + (init.BiasStd * stream.NextGaussian());
+                if (bias)
+                {
+                    Bias(l)[j] = b;
+                }
+
+                if (l == Layers)
+                {
+                    Output[j] = DrawOutput(init, ref stream);
+                }
+
+                if (l > 1)
+                {
+                    int fanIn = Widths[l - 2];
+                    FillGaussian(Hidden(l - 1).Slice(j * fanIn, fanIn), init.HiddenMean, init.HiddenStd, ref stream);
+                }
+            }
+        }
+    }
+
+    // W^ℓ_{ji} += s a^{ℓ+1}_j a^ℓ_i with a^1_i = √d w_{i,1} / κ (standard normal, and correlated with the
+    // neuron's own activation, so that mean_i a^1_i σ(u_{1,i}) is a nonzero function of x) and a^ℓ_j ~ N(0, 1)
+    // for ℓ ≥ 2 from neuron j's own structure stream.
+    private void AddStructure(InitSpec init, ulong key)
+    {
+        int d = Dimension;
+        double[][] a = new double[Layers][];
+        a[0] = [.. Enumerable.Range(0, Widths[0]).Select(i => FirstLayer[i * d] * Math.Sqrt(d) / init.Kappa)];
+        for (int l = 2; l <= Layers; l++)
+        {
+            a[l - 1] = [.. Enumerable.Range(0, Widths[l - 1]).Select(j =>
+            {
+                Xoshiro256 stream = NeuronStream(key, l, j, purpose: 1);
+                return stream.NextGaussian();
+            })];
+        }
+
+        for (int l = 1; l < Layers; l++)
+        {
+            Span<double> weights = Hidden(l);
+            int fanIn = Widths[l - 1];
+            for (int j = 0; j < Widths[l]; j++)
+            {
+                TensorPrimitives.MultiplyAdd(a[l - 1], init.HiddenStructure * a[l][j], weights.Slice(j * fanIn, fanIn), weights.Slice(j * fanIn, fanIn));
+            }
+        }
+    }
+
+    private static double DrawOutput(InitSpec init, ref Xoshiro256 rng) =>
+        init.OutputLaw == "rademacher"
+            ? init.OutputMean + (init.OutputStd * rng.NextSign())
+            : init.OutputMean + (init.OutputStd * rng.NextGaussian());
 
     /// <summary>ŷ(x).</summary>
     public double Predict(ReadOnlySpan<double> x) => Forward(x, _scratch[0]);

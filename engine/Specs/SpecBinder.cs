@@ -221,10 +221,12 @@ internal static partial class SpecBinder
         double? hiddenStd = i.Number(F.HiddenStd, L.NonNegative, d.HiddenStd);
         string? outputLaw = i.Choice(F.OutputLaw, "output-weight law", F.OutputLaws, d.OutputLaw);
         string? sampling = i.Choice(F.Sampling, "initial sampling", Networks.InitSamplings.All, d.Sampling);
+        double? structure = i.Number(F.HiddenStructure, L.NonNegative, d.HiddenStructure);
+        bool? nested = i.Bool(F.Nested, d.Nested);
         return kappa is null || outputMean is null || outputStd is null || biasMean is null || biasStd is null
-            || hiddenMean is null || hiddenStd is null || outputLaw is null || sampling is null
+            || hiddenMean is null || hiddenStd is null || outputLaw is null || sampling is null || structure is null || nested is null
             ? null
-            : new InitSpec(kappa.Value, outputMean.Value, outputStd.Value, biasMean.Value, biasStd.Value, hiddenMean.Value, hiddenStd.Value, outputLaw, sampling);
+            : new InitSpec(kappa.Value, outputMean.Value, outputStd.Value, biasMean.Value, biasStd.Value, hiddenMean.Value, hiddenStd.Value, outputLaw, sampling, structure.Value, nested.Value);
     }
 
     /// <summary>γ: one number or a list; every value must be 1 unless the preset frees it.</summary>
@@ -722,10 +724,11 @@ internal static partial class SpecBinder
         long? edges = o.Integer(F.EdgeSample, L.EdgeSample, L.DefaultEdgeSample);
         DependenceSpec? dependence = ReadDependence(o);
         string? riskKind = o.Choice(F.Risk, "risk estimate", RiskKinds.All, RiskKinds.Test);
+        long? probes = o.Integer(F.ProbeInputs, L.ProbeInputs, L.DefaultProbeInputs);
         return testSamples is null || risk is null || snapshots is null || quantiles is null || bins is null || !rawOk
-            || sliced is null || edges is null || dependence is null || riskKind is null
+            || sliced is null || edges is null || dependence is null || riskKind is null || probes is null
             ? null
-            : new ObserveSpec((int)testSamples.Value, risk, snapshots, (int)quantiles.Value, (int)bins.Value, raw, (int)sliced.Value, (int)edges.Value, dependence, riskKind);
+            : new ObserveSpec((int)testSamples.Value, risk, snapshots, (int)quantiles.Value, (int)bins.Value, raw, (int)sliced.Value, (int)edges.Value, dependence, riskKind, (int)probes.Value);
     }
 
     private static TimeGrid? ReadTimeGrid(NodeReader observe, string name, int defaultCount)

@@ -55,6 +55,8 @@ internal static class SpecFields
     public const string BiasStd = "bias_std";
     public const string HiddenMean = "hidden_mean";
     public const string HiddenStd = "hidden_std";
+    public const string HiddenStructure = "hidden_structure";
+    public const string Nested = "nested";
 
     public const string Dimension = "d";
     public const string Delta = "delta";
@@ -89,6 +91,7 @@ internal static class SpecFields
     public const string RawTimes = "raw_times";
     public const string SlicedDirections = "sliced_directions";
     public const string EdgeSample = "edge_sample";
+    public const string ProbeInputs = "probe_inputs";
     public const string Dependence = "dependence";
     public const string Count = "count";
     public const string Spacing = "spacing";
@@ -111,7 +114,7 @@ internal static class SpecFields
     public const string OutputLaw = "output_law";
     public static readonly IReadOnlyList<string> OutputLaws = ["gaussian", "rademacher"];
     public const string Sampling = "sampling";
-    public static readonly IReadOnlyList<string> InitFields = [Kappa, OutputMean, OutputStd, BiasMean, BiasStd, HiddenMean, HiddenStd, OutputLaw, Sampling];
+    public static readonly IReadOnlyList<string> InitFields = [Kappa, OutputMean, OutputStd, BiasMean, BiasStd, HiddenMean, HiddenStd, OutputLaw, Sampling, HiddenStructure, Nested];
 
     /// <summary>Every field any data kind uses; <see cref="DataFieldsOf"/> gives those of one kind.</summary>
     public static readonly IReadOnlyList<string> DataFields = [Kind, Dimension, Delta, InformativeDimensions, Teacher, Noise, Csv];
@@ -123,7 +126,7 @@ internal static class SpecFields
     public static readonly IReadOnlyList<string> PowerParameters = [T0, Alpha];
 
     public static readonly IReadOnlyList<string> ObserveFields =
-        [TestSamples, RiskTimes, SnapshotTimes, Quantiles, HistogramBins, RawTimes, SlicedDirections, EdgeSample, Dependence, Risk];
+        [TestSamples, RiskTimes, SnapshotTimes, Quantiles, HistogramBins, RawTimes, SlicedDirections, EdgeSample, Dependence, Risk, ProbeInputs];
     public static readonly IReadOnlyList<string> TimeGridFields = [Count, Spacing];
     public static readonly IReadOnlyList<string> DependenceFields = [Pairs, Permutations];
 
@@ -157,6 +160,7 @@ internal static class SpecLimits
     public const int DefaultHistogramBins = 32;
     public const int DefaultSlicedDirections = 16;
     public const int DefaultEdgeSample = 4096;
+    public const int DefaultProbeInputs = 16;
     public const double DefaultDivergenceBound = 1e6;
     public const double DefaultTestFraction = 0.2;
 
@@ -184,7 +188,7 @@ internal static class SpecLimits
     public static readonly Bounds Kappa = Bounds.Above(0);
     public static readonly Bounds NonNegative = Bounds.AtLeast(0);
     public static readonly Bounds Positive = Bounds.Above(0);
-    public static readonly Bounds Gamma = Bounds.AboveUpTo(0, 1.5);
+    public static readonly Bounds Gamma = Bounds.Between(0.5, 1);
     public static readonly Bounds Dimension = Bounds.Between(1, 100_000);
     public static readonly Bounds Delta = Bounds.FromUpToExcluding(0, 1);
     public static readonly Bounds TeacherWidth = Bounds.Between(1, 100_000);
@@ -198,6 +202,7 @@ internal static class SpecLimits
     public static readonly Bounds HistogramBins = Bounds.Between(0, 10_000);
     public static readonly Bounds SlicedDirections = Bounds.Between(0, 1024);
     public static readonly Bounds EdgeSample = Bounds.Between(1, 10_000_000);
+    public static readonly Bounds ProbeInputs = Bounds.Between(0, 1024);
     public static readonly Bounds DependenceCount = Bounds.Between(0, 100_000);
     public static readonly Bounds Width = Bounds.Between(1, 10_000_000);
     public static readonly Bounds StepSize = Bounds.AboveUpTo(0, MaxStepSize);

@@ -118,6 +118,16 @@ public static class SpecWriter
             w.WriteString(F.Sampling, model.Init.Sampling);
         }
 
+        if (model.Init.HiddenStructure != 0)
+        {
+            Number(w, F.HiddenStructure, model.Init.HiddenStructure);
+        }
+
+        if (model.Init.Nested)
+        {
+            w.WriteBoolean(F.Nested, true);
+        }
+
         w.WriteEndObject();
         Numbers(w, F.Gamma, model.Gamma);
         w.WriteBoolean(F.Bias, model.Bias);
@@ -250,6 +260,10 @@ public static class SpecWriter
 
         w.WriteNumber(F.SlicedDirections, observe.SlicedDirections);
         w.WriteNumber(F.EdgeSample, observe.EdgeSample);
+        if (observe.ProbeInputs != SpecLimits.DefaultProbeInputs)
+        {
+            w.WriteNumber(F.ProbeInputs, observe.ProbeInputs);
+        }
         DependenceSpec dependence = observe.Dependence ?? new DependenceSpec();
         w.WriteStartObject(F.Dependence);
         w.WriteNumber(F.Pairs, dependence.Pairs);

@@ -94,7 +94,7 @@ public static class LdModes
 /// <param name="Activation">The hidden activation σ (every hidden layer).</param>
 /// <param name="Init">How the parameters are drawn at t = 0.</param>
 /// <param name="Gamma">
-/// Per-layer normalization exponents γ_ℓ in (0, 1.5]: one value (all layers) or one per hidden layer.
+/// Per-layer normalization exponents γ_ℓ in [1/2, 1] (MATH section 3): one value (all layers) or one per hidden layer.
 /// Overridden per point by <see cref="GridSpec.Gamma"/> when that axis is given. Default [1].
 /// </param>
 /// <param name="Bias">Whether hidden neurons have biases b_ℓ.</param>
@@ -215,7 +215,17 @@ public static class ActivationKinds
 /// law whose empirical measure converges fast (one hidden layer only; see
 /// <see cref="Networks.StratifiedInit"/>).
 /// </param>
-public sealed record InitSpec(double Kappa = 0.8, double OutputMean = 1.0, double OutputStd = 0.0, double BiasMean = 0.0, double BiasStd = 0.0, double HiddenMean = 0.0, double HiddenStd = 1.0, string OutputLaw = "gaussian", string Sampling = "iid");
+/// <param name="HiddenStructure">
+/// s ≥ 0 (default 0): adds s·a^{ℓ+1}_j a^ℓ_i to W^ℓ_{ji}, with a^1_i = √d w_{i,1}/κ and a^ℓ_j ~ N(0, 1) per
+/// neuron for ℓ ≥ 2, a structured initialization whose inner pre-activations keep an O(1) spread over
+/// neurons as N grows (docs/models.md, "Deep collapse").
+/// </param>
+/// <param name="Nested">
+/// Whether every neuron's parameters come from its own stream keyed by (sweep seed, seed index, layer,
+/// neuron index) instead of the point's stream (default false): a narrower network's neurons, and the
+/// common columns of W^ℓ, are then those of a wider one (the sequential limit of docs/models.md).
+/// </param>
+public sealed record InitSpec(double Kappa = 0.8, double OutputMean = 1.0, double OutputStd = 0.0, double BiasMean = 0.0, double BiasStd = 0.0, double HiddenMean = 0.0, double HiddenStd = 1.0, string OutputLaw = "gaussian", string Sampling = "iid", double HiddenStructure = 0.0, bool Nested = false);
 
 /// <summary>The data model (MATH section 1).</summary>
 /// <param name="Kind">One of <see cref="DataKinds.All"/>.</param>
@@ -315,6 +325,10 @@ public sealed record XiSpec(string Kind = "constant", double T0 = 1.0, double Al
 /// <c>test</c> (default): the test-set estimate with its standard error; <c>population</c>: the exact
 /// finite-N population risk, available for the models that admit the radial reduction (MATH section 4.1).
 /// </param>
+/// <param name="ProbeInputs">
+/// Probe inputs K in [0, 1024] (default 16): at every snapshot time the output and each hidden layer's
+/// pre-activation spread are recorded on the first K test inputs (features <c>probe_*</c>; 0 turns them off).
+/// </param>
 public sealed record ObserveSpec(
     int TestSamples,
     TimeGrid RiskTimes,
@@ -325,7 +339,8 @@ public sealed record ObserveSpec(
     int SlicedDirections = 16,
     int EdgeSample = 4096,
     DependenceSpec? Dependence = null,
-    string Risk = RiskKinds.Test);
+    string Risk = RiskKinds.Test,
+    int ProbeInputs = 16);
 
 /// <summary>How the risk is measured.</summary>
 public static class RiskKinds

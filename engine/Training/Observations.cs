@@ -75,4 +75,16 @@ public static class FeatureNames
 
     /// <summary>The prefix of <see cref="Projection"/> features.</summary>
     public const string ProjectionPrefix = "w_proj";
+
+    /// <summary>The prefix of probe features (<see cref="ProbeObservations"/>): one value per probe input, not quantiles.</summary>
+    public const string ProbePrefix = "probe_";
+
+    /// <summary>ŷ(x_k) on the probe inputs.</summary>
+    public const string OutputProbe = "probe_output";
+
+    /// <summary>SD over j of u_{ℓ,j}(x_k), the spread of layer ℓ's pre-activations, on the probe inputs.</summary>
+    public static string Spread(int layer) => $"probe_spread_u{layer}";
+
+    /// <summary>Whether <paramref name="feature"/> is a probe feature (values per probe input, not quantiles).</summary>
+    public static bool IsProbe(string feature) => feature is not null && feature.StartsWith(ProbePrefix, StringComparison.Ordinal);
 }

@@ -63,6 +63,7 @@ public sealed class SgdRun
     private readonly DataModel _data;
     private readonly MeanFieldNetwork _network;
     private readonly FeatureExtractor _features;
+    private readonly ProbeObservations _probes;
     private readonly SgdStepper _stepper;
     private readonly double[] _featureScratch;
     private readonly XiSchedule _xi;
@@ -104,8 +105,9 @@ public sealed class SgdRun
         _data = data;
         _testSet = testSet;
         var initRng = RandomStreams.Create(spec.Seed, RandomStreams.Purpose.Initialization, PointKeys.Of(point));
-        _network = MeanFieldNetwork.Initialize(spec.Model, data.Dimension, point.Widths, point.Gamma, ref initRng);
+        _network = MeanFieldNetwork.Initialize(spec.Model, data.Dimension, point.Widths, point.Gamma, ref initRng, MeanFieldNetwork.NeuronKey(spec.Seed, point.Seed));
         _features = new FeatureExtractor(spec, point, _network);
+        _probes = new ProbeObservations(testSet, spec.Observe.ProbeInputs);
         var rng = RandomStreams.Create(spec.Seed, RandomStreams.Purpose.Training, PointKeys.WithStepSize(point));
         var noise = RandomStreams.Create(spec.Seed, RandomStreams.Purpose.Noise, PointKeys.WithStepSize(point));
         _xi = XiSchedule.FromSpec(spec.Training.Xi);
@@ -330,6 +332,11 @@ public sealed class SgdRun
                     (double low, double high, long[] counts) = Histogram.Compute(values, _spec.Observe.HistogramBins);
                     _histograms.Add(new HistogramSnapshot(Step, time, feature.Name, low, high, counts));
                 }
+            }
+
+            foreach ((string feature, double[] values) in _probes.Measure(_network))
+            {
+                _snapshots.Add(new MeasureSnapshot(Step, time, feature, values));
             }
 
             _nextSnapshot++;

@@ -25,7 +25,7 @@ public sealed class AggregateWriterTests
         using JsonDocument doc = JsonDocument.Parse(AggregateWriter.ToJson(Report()));
         JsonElement root = doc.RootElement;
 
-        Assert.Equal(["sweep", "points", "counts", "risk_curves", "measure_convergence", "layer_dependence", "pde_comparison"], Keys(root));
+        Assert.Equal(["sweep", "points", "counts", "risk_curves", "measure_convergence", "layer_dependence", "pde_comparison", "scaling"], Keys(root));
         Assert.Equal("aggregation-test", root.GetProperty("sweep").GetString());
         Assert.Equal(7, root.GetProperty("points").GetInt32());
         Assert.Equal(["completed", "diverged", "running"], Keys(root.GetProperty("counts")));

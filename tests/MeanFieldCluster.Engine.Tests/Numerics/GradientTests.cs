@@ -98,19 +98,20 @@ public sealed class GradientTests
     }
 
     [Fact]
-    public void MeanFieldMultipliersAreTheProductsOfTheNormalizersOfMath3()
+    public void MultipliersAreTheInverseKernelSharesOfMath3WithCoherentBackwardSums()
     {
         var rng = new Xoshiro256(5);
         ModelSpec model = TestSpecs.Model(Presets.Normalized, bias: true, gamma: [0.5, 0.75, 1.0]);
         MeanFieldNetwork net = MeanFieldNetwork.Initialize(model, 3, [16, 81, 10], [0.5, 0.75, 1.0], ref rng);
         double Multiplier(string name) => net.Blocks.Single(b => b.Name == name).Multiplier;
 
-        Assert.Equal(4.0, Multiplier("w"), 12);                       // N_1^γ1 = 16^0.5
-        Assert.Equal(4.0, Multiplier("b1"), 12);
-        Assert.Equal(4.0 * 27.0, Multiplier("W1"), 9);                // 16^0.5 · 81^0.75
-        Assert.Equal(27.0, Multiplier("b2"), 9);
-        Assert.Equal(27.0 * 10.0, Multiplier("W2"), 9);               // 81^0.75 · 10^1
-        Assert.Equal(10.0, Multiplier("c"), 12);                      // N_3^γ3
+        // D_3 = 10^{1-2} = 0.1; D_2 = max(81^{1-1.5}·0.1, 1/81) = 1/81 (coherent); D_1 = max(16^0·D_2, 1/16) = 1/16.
+        Assert.Equal(16.0, Multiplier("w"), 12);                      // 1/D_1
+        Assert.Equal(16.0, Multiplier("b1"), 12);
+        Assert.Equal(81.0, Multiplier("W1"), 9);                      // 16^0 / D_2
+        Assert.Equal(81.0, Multiplier("b2"), 9);                      // 1/D_2
+        Assert.Equal(90.0, Multiplier("W2"), 9);                      // 81^{0.5} / D_3
+        Assert.Equal(10.0, Multiplier("c"), 12);                      // N_3^{2γ_3-1}
     }
 
     [Fact]

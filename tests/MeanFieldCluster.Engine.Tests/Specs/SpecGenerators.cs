@@ -23,7 +23,7 @@ internal static class SpecGenerators
         Gen.Select(Gen.Double[0.001, 3], Gen.Double[-2, 2], Gen.Double[0, 2], Gen.Double[-2, 2], Gen.Double[0, 2], Gen.Double[-2, 2], Gen.Double[0, 2])
             .Select(p => new InitSpec(p.Item1, p.Item2, p.Item3, p.Item4, p.Item5, p.Item6, p.Item7));
 
-    private static readonly Gen<double> GammaValue = Gen.Double[0.001, 1.5];
+    private static readonly Gen<double> GammaValue = Gen.Double[0.5, 1.0];
 
     private static readonly Gen<TrainSpec> Train =
         Gen.Select(Gen.Bool, Gen.Bool, Gen.Bool, Gen.Bool, (f, h, o, b) => new TrainSpec(f, h, o, b));

@@ -138,23 +138,25 @@ public sealed class SpecModelTests
     public void Gamma_is_a_number_or_a_list_for_the_normalized_preset()
     {
         Assert.Equal([0.5], Yaml(MinimalFor("normalized"), "model.gamma=0.5").Model.Gamma);
-        Assert.Equal([1.5, 0.25], Yaml(MinimalFor("normalized"), "model.gamma=[1.5, 0.25]", "grid.layers=2").Model.Gamma);
+        Assert.Equal([1.0, 0.75], Yaml(MinimalFor("normalized"), "model.gamma=[1, 0.75]", "grid.layers=2").Model.Gamma);
         Assert.Equal([0.5, 0.5], Yaml(MinimalFor("normalized"), "model.gamma=[0.5, 0.5]", "grid.layers=2").Model.Gamma);
     }
 
     [Theory]
     [InlineData("0", "model.gamma")]
     [InlineData("1.6", "model.gamma")]
+    [InlineData("0.4", "model.gamma")]
+    [InlineData("1.25", "model.gamma")]
     [InlineData("-0.5", "model.gamma")]
     [InlineData(".nan", "model.gamma")]
     [InlineData("[1, 0]", "model.gamma[1]")]
     [InlineData("[]", "model.gamma")]
     [InlineData("'1'", "model.gamma")]
-    public void Gamma_outside_zero_to_one_and_a_half_is_rejected(string gamma, string path)
+    public void Gamma_outside_one_half_to_one_is_rejected(string gamma, string path)
     {
         SpecError error = ErrorsOf(MinimalFor("normalized"), $"model.gamma={gamma}", "grid.layers=2").At(path);
 
-        Assert.Contains("> 0 and <= 1.5", error.Message, StringComparison.Ordinal);
+        Assert.Contains(">= 0.5 and <= 1", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]

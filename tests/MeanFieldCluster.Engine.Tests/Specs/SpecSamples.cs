@@ -83,7 +83,7 @@ internal static class SpecSamples
           preset: normalized
           activation: {kind: sigmoid}
           init: {kappa: 1.5, output_mean: 0.5, output_std: 0.1, bias_mean: 0.2, bias_std: 0.3, hidden_mean: -0.1, hidden_std: 2}
-          gamma: [0.5, 1, 1.25]
+          gamma: [0.5, 1, 0.75]
           bias: true
           train: {first: false, hidden: true, output: true, bias: false}
           mean_field_scaling: false

@@ -262,10 +262,10 @@ public sealed class SpecGridTests
     [Fact]
     public void The_gamma_axis_is_read_for_the_normalized_preset()
     {
-        SweepSpec spec = Yaml(MinimalFor("normalized"), "grid.gamma=[0.5, 1, 1.5]");
+        SweepSpec spec = Yaml(MinimalFor("normalized"), "grid.gamma=[0.5, 0.75, 1]");
 
-        Assert.Equal([0.5, 1.0, 1.5], spec.Grid.Gamma!);
-        Assert.Equal([0.25], Yaml(MinimalFor("normalized"), "grid.gamma=0.25").Grid.Gamma!);
+        Assert.Equal([0.5, 0.75, 1.0], spec.Grid.Gamma!);
+        Assert.Equal([0.75], Yaml(MinimalFor("normalized"), "grid.gamma=0.75").Grid.Gamma!);
     }
 
     [Theory]

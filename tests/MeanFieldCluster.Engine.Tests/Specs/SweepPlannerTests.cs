@@ -220,19 +220,19 @@ public sealed class SweepPlannerAxisTests
     public void Model_gamma_is_replicated_when_it_has_one_value_and_kept_per_layer_otherwise()
     {
         PointSpec one = Assert.Single(SweepPlanner.Expand(Yaml(MinimalFor("normalized"), "grid.layers=3", "model.gamma=0.75")));
-        PointSpec each = Assert.Single(SweepPlanner.Expand(Yaml(MinimalFor("normalized"), "grid.layers=3", "model.gamma=[0.5, 1, 1.5]")));
+        PointSpec each = Assert.Single(SweepPlanner.Expand(Yaml(MinimalFor("normalized"), "grid.layers=3", "model.gamma=[0.5, 1, 0.75]")));
 
         Assert.Equal([0.75, 0.75, 0.75], one.Gamma);
-        Assert.Equal([0.5, 1.0, 1.5], each.Gamma);
+        Assert.Equal([0.5, 1.0, 0.75], each.Gamma);
     }
 
     [Fact]
     public void The_gamma_axis_overrides_model_gamma()
     {
         IReadOnlyList<PointSpec> points = SweepPlanner.Expand(
-            Yaml(MinimalFor("normalized"), "grid.layers=2", "model.gamma=[0.5, 1]", "grid.gamma=[0.25, 1.5]"));
+            Yaml(MinimalFor("normalized"), "grid.layers=2", "model.gamma=[0.5, 1]", "grid.gamma=[0.75, 0.5]"));
 
-        Assert.Equal([[0.25, 0.25], [1.5, 1.5]], points.Select(p => p.Gamma));
+        Assert.Equal([[0.75, 0.75], [0.5, 0.5]], points.Select(p => p.Gamma));
     }
 
     [Fact]

@@ -51,12 +51,19 @@ public sealed class SgdRunTests
         Assert.Equal(point.Steps, taken);
         Assert.Equal(point.RiskSteps, run.Risk.Select(r => r.Step));
         Assert.Equal(["w_norm", "w_proj0", "w_proj1", "w_proj2", "w_proj3", "b1", "c"], run.Features);
-        Assert.Equal(point.SnapshotSteps.Count * run.Features.Count, run.Snapshots.Count);
-        Assert.Equal(run.Snapshots.Count, run.Histograms.Count);
+        MeasureSnapshot[] laws = [.. run.Snapshots.Where(s => !FeatureNames.IsProbe(s.Feature))];
+        Assert.Equal(point.SnapshotSteps.Count * run.Features.Count, laws.Length);
+        Assert.Equal(laws.Length, run.Histograms.Count);
         Assert.All(run.Histograms, h => Assert.Equal(8, h.Counts.Count));
         Assert.All(run.Histograms, h => Assert.Equal(8L, h.Counts.Sum()));
         Assert.All(run.Risk, r => Assert.Equal(r.Step * point.StepSize, r.Time, 12));
-        Assert.All(run.Snapshots, s => Assert.Equal(spec.Observe.QuantileLevels, s.Values.Count));
+        Assert.All(laws, s => Assert.Equal(spec.Observe.QuantileLevels, s.Values.Count));
+
+        // Probes: the output and the layer's spread on the first 16 test inputs at every snapshot step.
+        MeasureSnapshot[] probes = [.. run.Snapshots.Where(s => FeatureNames.IsProbe(s.Feature))];
+        Assert.Equal(point.SnapshotSteps.Count * 2, probes.Length);
+        Assert.All(probes, s => Assert.Equal(16, s.Values.Count));
+        Assert.Equal([FeatureNames.OutputProbe, FeatureNames.Spread(1)], probes.Take(2).Select(s => s.Feature));
         Assert.Equal(["w", "b1", "c"], run.Raw.Select(r => r.Feature));
         Assert.All(run.Raw, r => Assert.Equal(point.RawSteps[0], r.Step));
     }

@@ -1,0 +1,71 @@
+using MeanFieldCluster.Engine.Aggregation;
+using MeanFieldCluster.Engine.Randomness;
+using MeanFieldCluster.Engine.Specs;
+using MeanFieldCluster.Engine.Training;
+using static MeanFieldCluster.Engine.Tests.Aggregation.AggregationSamples;
+
+namespace MeanFieldCluster.Engine.Tests.Scaling;
+
+/// <summary>The <c>scaling</c> section on synthetic outcomes whose width dependence is known.</summary>
+public sealed class ScalingAggregateTests
+{
+    private static readonly int[] Widths = [16, 32, 64, 128, 256];
+
+    // Seeds per width: risk 0.2 + 0.5/N + noise 0.002 at every time; initial outputs ~ N(0, 1/N) on 8 probes;
+    // spread of layer 1 = 2 N^{-1/2} exactly.
+    private static List<PointOutcome> Outcomes(int seeds)
+    {
+        var rng = new Xoshiro256(21);
+        List<PointOutcome> outcomes = [];
+        for (int w = 0; w < Widths.Length; w++)
+        {
+            int n = Widths[w];
+            for (int s = 0; s < seeds; s++)
+            {
+                PointSpec point = Point(w, n, 0.01, s, seeds);
+                double[] risks = [.. point.RiskSteps.Select(_ => 0.2 + (0.5 / n) + (0.002 * rng.NextGaussian()))];
+                double[] outputs = [.. Enumerable.Range(0, 8).Select(_ => rng.NextGaussian() / Math.Sqrt(n))];
+                MeasureSnapshot[] probes =
+                [
+                    new(0, 0.0, FeatureNames.OutputProbe, outputs),
+                    new(0, 0.0, FeatureNames.Spread(1), [.. Enumerable.Repeat(2 / Math.Sqrt(n), 8)]),
+                ];
+                outcomes.Add(Outcome(point, probes, risks));
+            }
+        }
+
+        return outcomes;
+    }
+
+    [Fact]
+    public void TheFamilyOfUniformWidthsGetsTheRiskFitTheVarianceSlopeAndTheSpreadSlope()
+    {
+        SweepSpec spec = Spec(Widths, [new StepSizeSpec(0.01)], seeds: 64) with { Model = Spec(Widths, [new StepSizeSpec(0.01)]).Model with { Init = new InitSpec(OutputMean: 0, OutputStd: 1) } };
+        ScalingReport report = ScalingAggregate.Compute(spec, Outcomes(64))!;
+
+        ScalingFamily family = Assert.Single(report.Families);
+        Assert.Equal("all", family.Varies);
+        Assert.Equal(3, family.RiskExtrapolation.Count);
+        Assert.All(family.RiskExtrapolation, r =>
+        {
+            Assert.True(r.Fit!.PCi95[0] <= 1 && 1 <= r.Fit.PCi95[1], $"p interval [{r.Fit.PCi95[0]}, {r.Fit.PCi95[1]}] misses 1");
+            Assert.True(r.Fit.PCi95[0] > 0);
+        });
+
+        // 64 seeds: each variance to about 18%, the slope to about ±0.15 over this range.
+        OutputVariance variance = family.InitialOutputVariance!;
+        Assert.Equal(-1.0, variance.Expected);
+        Assert.InRange(variance.Fit!.Slope, -1.2, -0.8);
+
+        SpreadAtTime spread = Assert.Single(family.Spread);
+        Assert.Equal(-0.5, spread.Fit!.Slope, 9);
+        Assert.Empty(family.Laws);
+    }
+
+    [Fact]
+    public void FewerThanThreeWidthsGiveNoScalingSection()
+    {
+        SweepSpec spec = Spec(Widths, [new StepSizeSpec(0.01)], seeds: 2);
+        Assert.Null(ScalingAggregate.Compute(spec, [.. Outcomes(2).Where(o => o.Point.Width <= 32)]));
+    }
+}
