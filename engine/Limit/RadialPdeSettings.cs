@@ -58,6 +58,25 @@ public sealed record RadialPdeSettings
     /// </summary>
     public int MaxHermiteOrder { get; init; } = 64;
 
+    /// <summary>
+    /// The inverse temperature β &gt; 0 of the Langevin noise, or null for β = ∞ (default). A finite β needs a
+    /// finite dimension and a ridge λ &gt; 0, and is solved on a grid by <see cref="NoisyRadialSolver"/>
+    /// (<see cref="Particles"/> then only sets how many quantiles stand for the law in W1 comparisons).
+    /// </summary>
+    public double? Beta { get; init; }
+
+    /// <summary>The number of finite-volume cells of the noisy solver (default 600).</summary>
+    public int GridCells { get; init; } = 600;
+
+    /// <summary>The right end R of the noisy solver's grid [0, R]; null chooses it (see <see cref="ResolvedGridMax"/>).</summary>
+    public double? GridMax { get; init; }
+
+    /// <summary>
+    /// R in effect: <see cref="GridMax"/>, or 1.25 max(κ (1 + 8/√(2d)), (√(d − 1) + 8)/√(βλ)), past both the
+    /// initial law and the ridge's Gibbs law r^{d−1} e^{−βλr²/2} by eight of their widths.
+    /// </summary>
+    public double ResolvedGridMax => GridMax ?? (1.25 * Math.Max(Kappa * (1 + (8 / Math.Sqrt(2.0 * (Dimension ?? 1)))), (Math.Sqrt(Math.Max((Dimension ?? 1) - 1, 0)) + 8) / Math.Sqrt((Beta ?? 1) * Math.Max(Ridge, 1e-300))));
+
     /// <summary>Quantile levels in (0, 1] for the snapshots; null means (j + 1/2)/256, j = 0..255.</summary>
     public IReadOnlyList<double>? QuantileLevels { get; init; }
 
@@ -83,6 +102,18 @@ public sealed record RadialPdeSettings
         Require(StepSize > 0 && double.IsFinite(StepSize), $"StepSize must be positive and finite, got {StepSize}.");
         Require(HermiteTolerance >= 0, $"HermiteTolerance must be non-negative, got {HermiteTolerance}.");
         Require(MaxHermiteOrder >= 0 && MaxHermiteOrder <= RampGaussian.MaxOrder, $"MaxHermiteOrder must lie in [0, {RampGaussian.MaxOrder}], got {MaxHermiteOrder}.");
+        if (Beta is { } beta)
+        {
+            Require(beta > 0 && !double.IsNaN(beta), $"Beta must be positive (or null for infinity), got {beta}.");
+            if (double.IsFinite(beta))
+            {
+                Require(Dimension is not null, "A finite Beta needs a finite Dimension (the radial noise term is (2 xi/beta)(d - 1)/r).");
+                Require(Ridge > 0, $"A finite Beta needs Ridge > 0: with the bounded ramp and no ridge the Gibbs law r^(d-1) exp(-beta psi) cannot be normalized (Ridge = {Ridge}).");
+                Require(GridCells >= 10, $"GridCells must be at least 10, got {GridCells}.");
+                Require(GridMax is null || (GridMax > 0 && double.IsFinite(GridMax.Value)), $"GridMax must be positive and finite, got {GridMax}.");
+            }
+        }
+
         ArgumentNullException.ThrowIfNull(Ramp);
         ArgumentNullException.ThrowIfNull(Xi);
         Ramp.Validate();

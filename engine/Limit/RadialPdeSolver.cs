@@ -10,12 +10,18 @@ namespace MeanFieldCluster.Engine.Limit;
 /// </summary>
 public static class RadialPdeSolver
 {
-    /// <summary>Integrates to every output time of <paramref name="settings"/> and records the snapshots.</summary>
+    /// <summary>Integrates to every output time of <paramref name="settings"/> and records the snapshots (β &lt; ∞ goes to <see cref="NoisyRadialSolver"/>).</summary>
     /// <exception cref="ArgumentException">A setting is out of range (see <see cref="RadialPdeSettings.Validate"/>).</exception>
     public static RadialPdeSolution Solve(RadialPdeSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate();
+        if (settings.Beta is { } beta && double.IsFinite(beta))
+        {
+            // Particles cannot diffuse: the noisy limit is a Fokker–Planck equation on a grid in r.
+            return NoisyRadialSolver.Solve(settings);
+        }
+
         double[] radii = RadialInitialLaw.Particles(settings.Dimension, settings.Kappa, settings.Particles);
         var integrator = new Rk4(new RadialField(settings, radii.Length), settings.Xi, radii.Length);
         double h = settings.StepSize, t = 0;

@@ -29,7 +29,7 @@ public static class RadialReduction
         return CheckPopulationRisk(spec)
             ?? (!spec.Model.Train.First ? "it needs the first layer w trained"
             : !spec.Model.MeanFieldScaling ? "it needs the mean-field learning-rate scaling (model.mean_field_scaling: true)"
-            : spec.Training.Beta is { } beta && double.IsFinite(beta) ? "the particle solver has no diffusion: it needs beta = infinity (no Langevin noise)"
+            : spec.Training.Beta is { } beta && double.IsFinite(beta) && !(spec.Training.Ridge > 0) ? $"with Langevin noise (beta = {beta}) it needs a ridge > 0: with the bounded ramp and ridge 0 the stationary law r^(d-1) exp(-beta psi) cannot be normalized"
             : null);
     }
 
@@ -51,6 +51,7 @@ public static class RadialReduction
             Ramp = RampParameters.FromSpec(spec.Model.Activation),
             Xi = XiSchedule.FromSpec(spec.Training.Xi),
             Ridge = spec.Training.Ridge,
+            Beta = spec.Training.Beta is { } beta && double.IsFinite(beta) ? beta : null,
             OutputTimes = outputTimes,
             QuantileLevels = Observables.Quantiles.Levels(spec.Observe.QuantileLevels),
         };
