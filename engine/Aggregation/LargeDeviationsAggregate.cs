@@ -65,12 +65,13 @@ public static class LargeDeviationsAggregate
             // Quenched: each draw's curve at width N is centred at its own typical value c_N (MATH section 6);
             // the extrapolation shifts every (draw, width) to one reference centre so that it does not mix them.
             bool quenched = mode == LdModes.Quenched;
+            bool centred = quenched && QuenchedExtrapolations.Resolve(spec) == QuenchedExtrapolations.Centred;
             CentreSummary centres = CentreSummary.Of(samples);
             for (int draw = 0; draw < samples.Count; draw++)
             {
                 if (samples[draw].Count > 0)
                 {
-                    RateFunctionReport report = RateFunctionEstimator.Estimate(samples[draw], settings, quenched ? centres.Shifts(draw) : null);
+                    RateFunctionReport report = RateFunctionEstimator.Estimate(samples[draw], settings, centred ? centres.Shifts(draw) : null);
                     AddReliableRanges(report, widthNodes, draw);
                     reports.Add(report);
                 }
@@ -79,8 +80,8 @@ public static class LargeDeviationsAggregate
             JsonNode? rates = reports.Count == 0 ? null : new JsonObject
             {
                 ["averaged_over_draws"] = reports.Count,
-                ["extrapolation"] = quenched ? "centred" : "as-measured",
-                ["centre_reference"] = quenched ? Number(centres.Reference) : null,
+                ["extrapolation"] = centred ? QuenchedExtrapolations.Centred : QuenchedExtrapolations.AsMeasured,
+                ["centre_reference"] = centred ? Number(centres.Reference) : null,
                 ["rows"] = Rows(reports),
             };
             var modeNode = new JsonObject { ["mode"] = mode, ["widths"] = widthNodes, ["rate_functions"] = rates };
