@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MeanFieldCluster.Engine.LargeDeviations;
+using MeanFieldCluster.Engine.LargeDeviations.KnownAnswers;
 using MeanFieldCluster.Engine.Specs;
 using MathNet.Numerics.Statistics;
 
@@ -105,6 +106,7 @@ public static class LargeDeviationsAggregate
                 ["ess_min"] = ld.EssMin,
                 ["bootstrap"] = ld.Bootstrap,
                 ["modes"] = modes,
+                ["reference_curves"] = ReferenceCurves(spec),
             },
         };
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
@@ -175,6 +177,25 @@ public static class LargeDeviationsAggregate
         }
 
         return rows;
+    }
+
+    // Known (or, later, solver-computed) rate functions to draw against the estimates; +∞ values are written null.
+    private static JsonArray ReferenceCurves(SweepSpec spec)
+    {
+        var curves = new JsonArray();
+        foreach (ReferenceRateCurve c in ReferenceRateCurves.For(spec))
+        {
+            curves.Add(new JsonObject
+            {
+                ["kind"] = c.Kind,
+                ["mode"] = c.Mode,
+                ["name"] = c.Name,
+                ["x"] = new JsonArray([.. c.X.Select(v => (JsonNode?)JsonValue.Create(v))]),
+                ["value"] = new JsonArray([.. c.Value.Select(v => Number(v))]),
+            });
+        }
+
+        return curves;
     }
 
     private static JsonNode? Number(double? value) => value is { } v && double.IsFinite(v) ? JsonValue.Create(v) : null;

@@ -1,10 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using MeanFieldCluster.Engine.Activations;
-using MeanFieldCluster.Engine.Data;
 using MeanFieldCluster.Engine.LargeDeviations.KnownAnswers;
-using MeanFieldCluster.Engine.Networks;
-using MeanFieldCluster.Engine.Observables;
 using MeanFieldCluster.Engine.Specs;
 
 namespace MeanFieldCluster.Client.Tests;
@@ -18,12 +14,7 @@ internal static class QuenchedVsAnnealedExample
     public static void AssertTheCurvesCollapseOntoTheKnownRateFunctions(string outDir, JsonDocument aggregate)
     {
         SweepSpec spec = SpecLoader.LoadFile(Path.Combine(CliHarness.RepositoryRoot(), "examples", "ld-quenched-vs-annealed.yaml"));
-        var data = (TeacherStudentData)DataModel.Create(spec.Data, spec.Seed);
-        double thetaStar = data.LinearCoefficients![0];
-        var zero = new MeanFieldNetwork(Activation.Create(spec.Model.Activation), 1, [1], [1.0], false, spec.Model.Train, true);
-        double initialRisk = TestSet.For(data, spec.Observe.TestSamples, spec.Seed).Risk(zero).Risk; // C θ*² (m_0 → 0)
-        double scale = initialRisk / (thetaStar * thetaStar);
-        var rate = new LinearNeuronRate(0.25, spec.Training.Horizon!.Value);
+        (LinearNeuronRate rate, double thetaStar, double initialRisk, double scale) = ReferenceRateCurves.LinearNeuron(spec)!.Value;
         double Quenched(double x) => rate.RiskRate(x, initialRisk);
         double Annealed(double x) => rate.AnnealedRiskRate(x, thetaStar, spec.Model.Init.Kappa, scale);
 
@@ -60,6 +51,9 @@ internal static class QuenchedVsAnnealedExample
         {
             Assert.True(distance[i] < distance[i - 1], $"tail distances to the limit by width: {string.Join(", ", distance)}");
         }
+
+        // aggregate.json carries the exact curves for the plots, one per mode.
+        Assert.Equal(2, aggregate.RootElement.GetProperty("large_deviations").GetProperty("reference_curves").GetArrayLength());
 
         // Centres: every width reports its typical value, and stratified draws agree to O(1/N): their spread is
         // about 0.16/N here (i.i.d. draws: 0.9/N at N = 16, 4.7/N at N = 256); three draws estimate it within a
