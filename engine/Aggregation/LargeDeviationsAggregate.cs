@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MeanFieldCluster.Engine.LargeDeviations;
+using MeanFieldCluster.Engine.LargeDeviations.KnownAnswers;
 using MeanFieldCluster.Engine.Specs;
 using MathNet.Numerics.Statistics;
 
@@ -65,12 +66,13 @@ public static class LargeDeviationsAggregate
             // Quenched: each draw's curve at width N is centred at its own typical value c_N (MATH section 6);
             // the extrapolation shifts every (draw, width) to one reference centre so that it does not mix them.
             bool quenched = mode == LdModes.Quenched;
+            bool centred = quenched && QuenchedExtrapolations.Resolve(spec) == QuenchedExtrapolations.Centred;
             CentreSummary centres = CentreSummary.Of(samples);
             for (int draw = 0; draw < samples.Count; draw++)
             {
                 if (samples[draw].Count > 0)
                 {
-                    RateFunctionReport report = RateFunctionEstimator.Estimate(samples[draw], settings, quenched ? centres.Shifts(draw) : null);
+                    RateFunctionReport report = RateFunctionEstimator.Estimate(samples[draw], settings, centred ? centres.Shifts(draw) : null);
                     AddReliableRanges(report, widthNodes, draw);
                     reports.Add(report);
                 }
@@ -79,8 +81,8 @@ public static class LargeDeviationsAggregate
             JsonNode? rates = reports.Count == 0 ? null : new JsonObject
             {
                 ["averaged_over_draws"] = reports.Count,
-                ["extrapolation"] = quenched ? "centred" : "as-measured",
-                ["centre_reference"] = quenched ? Number(centres.Reference) : null,
+                ["extrapolation"] = centred ? QuenchedExtrapolations.Centred : QuenchedExtrapolations.AsMeasured,
+                ["centre_reference"] = centred ? Number(centres.Reference) : null,
                 ["rows"] = Rows(reports),
             };
             var modeNode = new JsonObject { ["mode"] = mode, ["widths"] = widthNodes, ["rate_functions"] = rates };
@@ -104,6 +106,7 @@ public static class LargeDeviationsAggregate
                 ["ess_min"] = ld.EssMin,
                 ["bootstrap"] = ld.Bootstrap,
                 ["modes"] = modes,
+                ["reference_curves"] = ReferenceCurves(spec),
             },
         };
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
@@ -174,6 +177,25 @@ public static class LargeDeviationsAggregate
         }
 
         return rows;
+    }
+
+    // Known (or, later, solver-computed) rate functions to draw against the estimates; +∞ values are written null.
+    private static JsonArray ReferenceCurves(SweepSpec spec)
+    {
+        var curves = new JsonArray();
+        foreach (ReferenceRateCurve c in ReferenceRateCurves.For(spec))
+        {
+            curves.Add(new JsonObject
+            {
+                ["kind"] = c.Kind,
+                ["mode"] = c.Mode,
+                ["name"] = c.Name,
+                ["x"] = new JsonArray([.. c.X.Select(v => (JsonNode?)JsonValue.Create(v))]),
+                ["value"] = new JsonArray([.. c.Value.Select(v => Number(v))]),
+            });
+        }
+
+        return curves;
     }
 
     private static JsonNode? Number(double? value) => value is { } v && double.IsFinite(v) ? JsonValue.Create(v) : null;

@@ -47,10 +47,11 @@ internal static partial class SpecBinder
         long? bootstrapSeed = d.Integer(F.BootstrapSeed, L.Seed, 0);
         long? draws = d.Integer(F.QuenchedDraws, Bounds.Between(1, 1000), 1);
         bool? fixedStep = d.Bool(F.AllowFixedStep, false);
+        string? extrapolation = d.Choice(F.QuenchedExtrapolation, "quenched extrapolation", QuenchedExtrapolations.All, QuenchedExtrapolations.Auto);
         return functional is null || replicas is null || batch is null || modes is null || x is null || k is null
-            || essMin is null || bootstrap is null || bootstrapSeed is null || draws is null || fixedStep is null
+            || essMin is null || bootstrap is null || bootstrapSeed is null || draws is null || fixedStep is null || extrapolation is null
             ? null
-            : new LargeDeviationsSpec(functional, (int)replicas.Value, (int)batch.Value, modes, x, k, essMin.Value, (int)bootstrap.Value, (ulong)bootstrapSeed.Value, (int)draws.Value, fixedStep.Value);
+            : new LargeDeviationsSpec(functional, (int)replicas.Value, (int)batch.Value, modes, x, k, essMin.Value, (int)bootstrap.Value, (ulong)bootstrapSeed.Value, (int)draws.Value, fixedStep.Value, extrapolation);
     }
 
     // modes: one mode or a non-empty list of distinct modes; default [quenched].

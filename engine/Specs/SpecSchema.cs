@@ -25,7 +25,8 @@ internal static class SpecFields
     public const string Step = "step";
     public const string QuenchedDraws = "quenched_draws";
     public const string AllowFixedStep = "allow_fixed_step";
-    public static readonly IReadOnlyList<string> LargeDeviationsFields = [Functional, Replicas, "batch_size", Modes, XGrid, KGrid, EssMin, Bootstrap, BootstrapSeed, QuenchedDraws, AllowFixedStep];
+    public const string QuenchedExtrapolation = "quenched_extrapolation";
+    public static readonly IReadOnlyList<string> LargeDeviationsFields = [Functional, Replicas, "batch_size", Modes, XGrid, KGrid, EssMin, Bootstrap, BootstrapSeed, QuenchedDraws, AllowFixedStep, QuenchedExtrapolation];
     public static readonly IReadOnlyList<string> RangeFields = [From, To, Step];
     public const string Grid = "grid";
 

@@ -92,6 +92,11 @@ public static class SpecWriter
         {
             w.WriteBoolean(F.AllowFixedStep, true);
         }
+
+        if (ld.QuenchedExtrapolation != QuenchedExtrapolations.Auto)
+        {
+            w.WriteString(F.QuenchedExtrapolation, ld.QuenchedExtrapolation);
+        }
         w.WriteEndObject();
     }
 

@@ -52,7 +52,13 @@ public sealed record SweepSpec(
 /// speed-N principle: with a fixed ε the data noise of each step moves all neurons together (MATH section 6),
 /// so the step must be α/N unless this opt-in is given.
 /// </param>
-public sealed record LargeDeviationsSpec(string Functional, int Replicas, int BatchSize, IReadOnlyList<string> Modes, IReadOnlyList<double> XGrid, IReadOnlyList<double> KGrid, double EssMin = 100, int Bootstrap = 200, ulong BootstrapSeed = 0, int QuenchedDraws = 1, bool AllowFixedStep = false);
+/// <param name="QuenchedExtrapolation">
+/// How the quenched N = ∞ rows are fitted (<see cref="QuenchedExtrapolations"/>): <c>centred</c> shifts each
+/// (draw, width) curve to a common centre first, <c>as-measured</c> fits the curves as they are, <c>auto</c>
+/// (default) is <c>centred</c> for i.i.d. initial draws (centres O(N^{-1/2}) apart) and <c>as-measured</c> for
+/// stratified ones (centres O(1/N) apart, a drift the b(x)/N term absorbs).
+/// </param>
+public sealed record LargeDeviationsSpec(string Functional, int Replicas, int BatchSize, IReadOnlyList<string> Modes, IReadOnlyList<double> XGrid, IReadOnlyList<double> KGrid, double EssMin = 100, int Bootstrap = 200, ulong BootstrapSeed = 0, int QuenchedDraws = 1, bool AllowFixedStep = false, string QuenchedExtrapolation = "auto");
 
 /// <summary>Functionals F of one replica (MATH section 6).</summary>
 public static class LdFunctionals
@@ -71,6 +77,30 @@ public static class LdFunctionals
 
     /// <summary>All functionals.</summary>
     public static readonly IReadOnlyList<string> All = [Risk, MeanOutputWeight, MeanSquaredNorm, W1ToReference];
+}
+
+/// <summary>How the quenched rate function is extrapolated across widths (MATH section 6, quenched centring).</summary>
+public static class QuenchedExtrapolations
+{
+    /// <summary>Centred for i.i.d. initial draws, as measured for stratified ones.</summary>
+    public const string Auto = "auto";
+
+    /// <summary>Each (draw, width) sample is shifted so its centre (median) sits at the largest width's mean centre.</summary>
+    public const string Centred = "centred";
+
+    /// <summary>The curves are fitted as measured.</summary>
+    public const string AsMeasured = "as-measured";
+
+    /// <summary>All choices.</summary>
+    public static readonly IReadOnlyList<string> All = [Auto, Centred, AsMeasured];
+
+    /// <summary>The resolved choice (centred or as-measured) for a spec.</summary>
+    public static string Resolve(SweepSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        string choice = spec.LargeDeviations?.QuenchedExtrapolation ?? Auto;
+        return choice != Auto ? choice : spec.Model.Init.Sampling == Networks.InitSamplings.Stratified ? AsMeasured : Centred;
+    }
 }
 
 /// <summary>How the replicas' randomness is drawn.</summary>
