@@ -59,6 +59,12 @@ internal static class PdeCommand
 
         File.Move(temporary, file, overwrite: true);
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"radial PDE, d = {spec.Data.Dimension}{(leadingOrderOnly ? " (n = 0 term only: the d = infinity dynamics)" : "")}, {settings.Particles} particles, RK4 step {settings.StepSize}: risk {solution.Risks[0]:G6} at t = 0, {solution.Risks[^1]:G6} at t = {solution.Times[^1]:G6}"));
+        if (settings.Beta is { } beta && double.IsFinite(beta))
+        {
+            NoisyStationaryLaw stationary = NoisyRadialSolver.Stationary(settings);
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"noisy limit (beta = {beta:G6}, ridge = {settings.Ridge:G6}, {settings.GridCells} cells): Gibbs fixed point mean |w| {stationary.MeanNorm:G6}, SD {stationary.SdNorm:G6}, risk {stationary.Risk:G6}"));
+        }
+
         await output.WriteLineAsync($"results: {file}");
         return 0;
     }

@@ -5,7 +5,8 @@ namespace MeanFieldCluster.Client.Plotting;
 /// <summary>
 /// The error of SGD against its limit taken apart (pde_comparison.errors, docs/limit.md): at each highlighted
 /// time, the bias (mean gap over seeds, ±1 SE) and the SD over seeds (95% χ² interval) against N, one colour
-/// per step size, with the joint fits b/N + c ε and √(s²/N + q ε) drawn per step size.
+/// per step size, with the joint fits b/N + c ε and √(s²/N + q ε) drawn per step size (sweeps with at least
+/// two step sizes).
 /// </summary>
 internal static partial class FigureCatalog
 {
@@ -22,7 +23,8 @@ internal static partial class FigureCatalog
         {
             JsonNode? fit = fits.FirstOrDefault(f => SameTime(D(f["time"])!.Value, time));
             var here = cells.Where(c => SameTime(D(c["time"])!.Value, time) && D(c["sd"]) is not null).ToList();
-            if (fit is null || here.Count == 0)
+            // With one step size the ε terms are not identified and the tables say enough: no figure.
+            if (fit is null || here.Count == 0 || fit["step_size_identified"]?.GetValue<bool>() != true)
             {
                 continue;
             }

@@ -24,14 +24,7 @@ public static class TwoTermFit
     public static FixedExponentFit? Fixed(IReadOnlyList<double> widths, IReadOnlyList<double> stepSizes, IReadOnlyList<double> values, IReadOnlyList<double> sigmas, double exponent)
     {
         Point[] points = Usable(widths, stepSizes, values, sigmas);
-        if (Solve(points, exponent) is not { } s)
-        {
-            return null;
-        }
-
-        int dof = points.Length - 2;
-        double scale = dof > 0 ? Math.Max(1.0, s.ChiSquare / dof) : 1.0;
-        return new FixedExponentFit(exponent, s.B, Math.Sqrt(s.VarB * scale), s.C, Math.Sqrt(s.VarC * scale), s.ChiSquare, dof);
+        return Summary(Solve(points, exponent), points.Length, exponent);
     }
 
     /// <summary>The fit with p free (profiled), or null with fewer than 4 usable points or fewer than 2 distinct widths.</summary>
@@ -55,12 +48,18 @@ public static class TwoTermFit
     public static FixedExponentFit? FixedVariance(IReadOnlyList<double> widths, IReadOnlyList<double> stepSizes, IReadOnlyList<double> variances, IReadOnlyList<int> seeds, double exponent)
     {
         Point[] points = VariancePoints(widths, stepSizes, variances, seeds);
-        if (SolveVariance(points, exponent) is not { } s)
+        return Summary(SolveVariance(points, exponent), points.Length, exponent);
+    }
+
+    // The fixed-exponent summary of a solution on `count` points, errors scaled by the Birge ratio.
+    private static FixedExponentFit? Summary(Solution? solution, int count, double exponent)
+    {
+        if (solution is not { } s)
         {
             return null;
         }
 
-        int dof = points.Length - 2;
+        int dof = count - 2;
         double scale = dof > 0 ? Math.Max(1.0, s.ChiSquare / dof) : 1.0;
         return new FixedExponentFit(exponent, s.B, Math.Sqrt(s.VarB * scale), s.C, Math.Sqrt(s.VarC * scale), s.ChiSquare, dof);
     }
