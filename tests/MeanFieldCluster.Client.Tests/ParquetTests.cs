@@ -71,10 +71,10 @@ public sealed class ParquetTests
         Assert.Equal(2, raw.Length);
         Assert.All(raw, f => AssertParquetEqualsCsv(Path.ChangeExtension(f, null)));
 
-        // dcor is empty for L = 1 in the CSV and null in Parquet; the L = 2 point has a value.
-        string[] dcor = [.. File.ReadLines(Path.Combine(outDir, "points.csv")).Skip(1).Select(l => l.Split(',')[14])];
-        Assert.Contains("", dcor);
-        Assert.Contains(dcor, d => d.Length > 0);
+        // edge_rank1_share is empty for L = 1 in the CSV and null in Parquet; the L = 2 point has a value.
+        string[] share = [.. File.ReadLines(Path.Combine(outDir, "points.csv")).Skip(1).Select(l => l.Split(',')[14])];
+        Assert.Contains("", share);
+        Assert.Contains(share, d => d.Length > 0);
         Assert.Equal(
             [PhysicalType.Int64, PhysicalType.Int64, PhysicalType.ByteArray, PhysicalType.Double, PhysicalType.Int64, PhysicalType.ByteArray, PhysicalType.Int64, PhysicalType.ByteArray, PhysicalType.Int64, PhysicalType.Int64, PhysicalType.Double, PhysicalType.Double, PhysicalType.Double, PhysicalType.Double, PhysicalType.Double, PhysicalType.Double],
             Schema(Path.Combine(outDir, "points.parquet")).Select(c => c.PhysicalType));
