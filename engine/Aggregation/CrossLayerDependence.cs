@@ -19,6 +19,10 @@ public sealed record CrossLayerDependenceReport(IReadOnlyList<DependenceGroup> G
 /// <param name="Seeds">Seed indices of the completed points that recorded an observation, ascending.</param>
 /// <param name="ChaosInitial">The chaos test on the step-0 features: independent by construction, a control that must not reject.</param>
 /// <param name="ChaosFinal">The chaos test on the final features: its dependence must fall as N grows.</param>
+/// <param name="ChaosChange">
+/// The change of R*_n from step 0 to the end over the same seeds, tested with Y permuted jointly at both times: the
+/// initial draw's chance dependence cancels, so this detects the dependence that training creates with less noise.
+/// </param>
 /// <param name="Edges">Mean over seeds of the edge-structure shares.</param>
 public sealed record DependenceGroup(
     IReadOnlyList<int> Widths,
@@ -29,6 +33,7 @@ public sealed record DependenceGroup(
     IReadOnlyList<int> Seeds,
     ChaosTest? ChaosInitial,
     ChaosTest? ChaosFinal,
+    ChaosTest? ChaosChange,
     EdgeShares? Edges);
 
 /// <summary>
@@ -38,7 +43,10 @@ public sealed record DependenceGroup(
 /// <param name="Pairs">Seeds (pairs) used.</param>
 /// <param name="DimensionX">Dimension of X (d, plus 1 with biases).</param>
 /// <param name="DimensionY">Dimension of Y (2, plus 1 with biases).</param>
-/// <param name="DcorSquared">The bias-corrected distance correlation R*_n (estimates the squared distance correlation; 0 in expectation under independence, may be negative).</param>
+/// <param name="DcorSquared">
+/// The bias-corrected distance correlation R*_n (estimates the squared distance correlation; 0 in expectation under
+/// independence, may be negative); for the change test, R*_n at the end minus R*_n at step 0.
+/// </param>
 /// <param name="PValue">Permutation p-value of independence.</param>
 /// <param name="NullSd">Standard deviation of R*_n over the permutations: its spread under independence (≈ sqrt(2)/n).</param>
 /// <param name="Permutations">Permutations used.</param>
@@ -68,6 +76,7 @@ public sealed record MeanWithError(double Mean, double? StdErr);
 /// Fit of the final R*_n ≈ C N_1^(−a) over the widths where it is positive (a &gt; 0: the dependence falls with N).
 /// Widths where R*_n ≤ 0 (no measurable dependence) cannot enter a log-log fit; see the fit's point count.
 /// </param>
+/// <param name="ChangeFit">The same fit for the change test's R*_n(end) − R*_n(0).</param>
 /// <param name="RankOneShareFit">Fit of the mean rank-one share ≈ C N_1^(−a): a ≤ 0 (within its CI) means it stays or grows.</param>
 /// <param name="FeatureShareFit">The same for the feature share.</param>
 public sealed record DependenceFamily(
@@ -77,6 +86,7 @@ public sealed record DependenceFamily(
     IReadOnlyList<double> Gamma,
     IReadOnlyList<DependenceWidth> Widths,
     FitSummary? ChaosFit,
+    FitSummary? ChangeFit,
     FitSummary? RankOneShareFit,
     FitSummary? FeatureShareFit);
 
@@ -86,9 +96,11 @@ public sealed record DependenceFamily(
 /// <param name="DcorSquared">The final chaos test's R*_n, or null.</param>
 /// <param name="DcorSquaredNullSd">Its spread under independence, or null.</param>
 /// <param name="PValue">The final chaos test's p-value, or null.</param>
+/// <param name="Change">The change test's R*_n(end) − R*_n(0), or null.</param>
+/// <param name="ChangePValue">Its p-value, or null.</param>
 /// <param name="RankOneShare">Mean rank-one share, or null.</param>
 /// <param name="FeatureShare">Mean feature share, or null.</param>
-public sealed record DependenceWidth(IReadOnlyList<int> Widths, int SeedCount, double? DcorSquared, double? DcorSquaredNullSd, double? PValue, double? RankOneShare, double? FeatureShare);
+public sealed record DependenceWidth(IReadOnlyList<int> Widths, int SeedCount, double? DcorSquared, double? DcorSquaredNullSd, double? PValue, double? Change, double? ChangePValue, double? RankOneShare, double? FeatureShare);
 
 /// <summary>The cross-layer dependence section of the aggregation.</summary>
 public static partial class SweepAggregator
@@ -119,6 +131,7 @@ public static partial class SweepAggregator
                 [.. results.Select(r => r.Seed)],
                 Chaos(spec, p, neurons, n => (n.InitialX, n.InitialY), final: false, permutations),
                 Chaos(spec, p, neurons, n => (n.FinalX, n.FinalY), final: true, permutations),
+                ChaosChange(spec, p, neurons, permutations),
                 edges.Count == 0 ? null : new EdgeShares(
                     edges.Count,
                     MeanWithErrorOf(edges, e => e.RankOneShare),
@@ -143,6 +156,8 @@ public static partial class SweepAggregator
                 m.ChaosFinal?.DcorSquared,
                 m.ChaosFinal?.NullSd,
                 m.ChaosFinal?.PValue,
+                m.ChaosChange?.DcorSquared,
+                m.ChaosChange?.PValue,
                 m.Edges?.RankOneShare.Mean,
                 m.Edges?.FeatureShare.Mean))];
             DependenceGroup first = members[0];
@@ -153,6 +168,7 @@ public static partial class SweepAggregator
                 first.Gamma,
                 widths,
                 FitAgainstWidth(widths, w => w.DcorSquared),
+                FitAgainstWidth(widths, w => w.Change),
                 FitAgainstWidth(widths, w => w.RankOneShare),
                 FitAgainstWidth(widths, w => w.FeatureShare)));
         }
@@ -163,28 +179,61 @@ public static partial class SweepAggregator
     /// <summary>The chaos test over the seeds' (X, Y) pairs; null with fewer than <see cref="DistanceCorrelation.MinPairs"/> seeds.</summary>
     private static ChaosTest? Chaos(SweepSpec spec, PointSpec point, List<NeuronFeatures> neurons, Func<NeuronFeatures, (IReadOnlyList<double> X, IReadOnlyList<double> Y)> select, bool final, int permutations)
     {
-        if (neurons.Count < DistanceCorrelation.MinPairs)
+        if (Usable(neurons) is not { } usable)
         {
             return null;
         }
 
-        List<(IReadOnlyList<double> X, IReadOnlyList<double> Y)> pairs = [.. neurons.Select(select)];
-        int dx = pairs[0].X.Count, dy = pairs[0].Y.Count;
-        pairs = [.. pairs.Where(pair => pair.X.Count == dx && pair.Y.Count == dy)];
-        if (pairs.Count < DistanceCorrelation.MinPairs || dx == 0 || dy == 0)
-        {
-            return null;
-        }
-
-        // Permutations from (sweep seed, the group's coordinates, initial or final): the same report whatever the order the points finished in.
-        var rng = RandomStreams.Create(spec.Seed, RandomStreams.Purpose.Observation, [
-            ObservationTags.Dependence, .. point.Widths.Select(n => (ulong)n), (ulong)point.Layers,
-            BitConverter.DoubleToUInt64Bits(point.StepSize), .. point.Gamma.Select(BitConverter.DoubleToUInt64Bits), final ? 1UL : 0UL]);
-        double[] x = [.. pairs.SelectMany(pair => pair.X)];
-        double[] y = [.. pairs.SelectMany(pair => pair.Y)];
-        DistanceCorrelationTest test = DistanceCorrelation.Test(x, dx, y, dy, permutations, ref rng);
-        return new ChaosTest(test.Pairs, dx, dy, test.Estimate, test.PValue, test.NullSd, test.Permutations);
+        Xoshiro256 rng = PermutationStream(spec, point, final ? 1UL : 0UL);
+        (int dx, int dy) = (select(usable[0]).X.Count, select(usable[0]).Y.Count);
+        double[] x = [.. usable.SelectMany(n => select(n).X)];
+        double[] y = [.. usable.SelectMany(n => select(n).Y)];
+        return ToChaosTest(DistanceCorrelation.Test(x, dx, y, dy, permutations, ref rng), dx, dy);
     }
+
+    /// <summary>The change test from step 0 to the end over the same seeds; null with too few seeds.</summary>
+    private static ChaosTest? ChaosChange(SweepSpec spec, PointSpec point, List<NeuronFeatures> neurons, int permutations)
+    {
+        if (Usable(neurons) is not { } usable)
+        {
+            return null;
+        }
+
+        Xoshiro256 rng = PermutationStream(spec, point, 2UL);
+        (int dx, int dy) = (usable[0].FinalX.Count, usable[0].FinalY.Count);
+        DistanceCorrelationTest test = DistanceCorrelation.TestChange(
+            [.. usable.SelectMany(n => n.InitialX)],
+            [.. usable.SelectMany(n => n.InitialY)],
+            [.. usable.SelectMany(n => n.FinalX)],
+            [.. usable.SelectMany(n => n.FinalY)],
+            dx,
+            dy,
+            permutations,
+            ref rng);
+        return ToChaosTest(test, dx, dy);
+    }
+
+    /// <summary>The seeds whose features have the first seed's dimensions, or null when fewer than <see cref="DistanceCorrelation.MinPairs"/>.</summary>
+    private static List<NeuronFeatures>? Usable(List<NeuronFeatures> neurons)
+    {
+        if (neurons.Count == 0)
+        {
+            return null;
+        }
+
+        (int dx, int dy) = (neurons[0].FinalX.Count, neurons[0].FinalY.Count);
+        List<NeuronFeatures> usable = [.. neurons.Where(n => n.InitialX.Count == dx && n.FinalX.Count == dx && n.InitialY.Count == dy && n.FinalY.Count == dy)];
+        return usable.Count >= DistanceCorrelation.MinPairs && dx > 0 && dy > 0 ? usable : null;
+    }
+
+    // Permutations from (sweep seed, the group's coordinates, which test): the same report whatever the order the points finished in.
+    private static Xoshiro256 PermutationStream(SweepSpec spec, PointSpec point, ulong test) =>
+        RandomStreams.Create(spec.Seed, RandomStreams.Purpose.Observation, [
+            ObservationTags.Dependence, .. point.Widths.Select(n => (ulong)n), (ulong)point.Layers,
+            BitConverter.DoubleToUInt64Bits(point.StepSize), .. point.Gamma.Select(BitConverter.DoubleToUInt64Bits), test]);
+
+    private static ChaosTest ToChaosTest(DistanceCorrelationTest test, int dx, int dy) =>
+        new(test.Pairs, dx, dy, test.Estimate, test.PValue, test.NullSd, test.Permutations);
 
     private static MeanWithError MeanWithErrorOf(List<EdgeStructure> edges, Func<EdgeStructure, double> value)
     {

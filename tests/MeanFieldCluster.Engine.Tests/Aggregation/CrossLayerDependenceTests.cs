@@ -62,6 +62,9 @@ public sealed class CrossLayerDependenceTests
         Assert.True(small.DcorSquared > 10 * small.NullSd!.Value, $"R* = {small.DcorSquared}, null SD {small.NullSd}");
         Assert.Equal(1.0 / 1000, small.PValue, 12);
         Assert.True(groups[2].ChaosFinal!.DcorSquared < small.DcorSquared / 10);
+        ChaosTest change = groups[0].ChaosChange!;
+        Assert.Equal(small.DcorSquared - groups[0].ChaosInitial!.DcorSquared, change.DcorSquared, 12);
+        Assert.Equal(1.0 / 1000, change.PValue, 12);
 
         DependenceFamily family = Assert.Single(report.CrossLayerDependence.Families);
         Assert.Equal([4, 16, 64], family.Widths.Select(w => w.Widths[0]));
@@ -83,6 +86,7 @@ public sealed class CrossLayerDependenceTests
 
         Assert.Equal(first.Groups.Select(g => g.ChaosFinal), second.Groups.Select(g => g.ChaosFinal));
         Assert.Equal(first.Groups.Select(g => g.ChaosInitial), second.Groups.Select(g => g.ChaosInitial));
+        Assert.Equal(first.Groups.Select(g => g.ChaosChange), second.Groups.Select(g => g.ChaosChange));
     }
 
     [Fact]
@@ -93,6 +97,7 @@ public sealed class CrossLayerDependenceTests
         AggregateReport report = SweepAggregator.Aggregate(Spec(Widths, [new StepSizeSpec(0.01)], Seeds), outcomes);
 
         Assert.All(report.CrossLayerDependence.Groups, g => Assert.Null(g.ChaosFinal));
+        Assert.All(report.CrossLayerDependence.Groups, g => Assert.Null(g.ChaosChange));
         Assert.All(report.CrossLayerDependence.Groups, g => Assert.Equal(3, g.Edges!.SeedCount));
         Assert.Null(report.CrossLayerDependence.Families[0].ChaosFit);
     }

@@ -236,6 +236,46 @@ public sealed class DistanceCorrelationTests
     }
 
     [Fact]
+    public void TheChangeTestSeesDependenceCreatedBetweenTwoObservationsAndCancelsTheSharedPart()
+    {
+        // x0, y0 independent; x1 = x0 + small noise; y1 = y0 + 0.3 x1: the change carries the dependence.
+        const int n = 100;
+        double[] v = Gaussians(40, 3 * n);
+        double[] x0 = v[..n], y0 = v[n..(2 * n)], e = v[(2 * n)..];
+        double[] x1 = [.. x0.Select((v, i) => v + (0.1 * e[i]))];
+        double[] y1 = [.. y0.Select((v, i) => v + (0.3 * x1[i]))];
+        var rng = new Xoshiro256(43);
+
+        DistanceCorrelationTest change = DistanceCorrelation.TestChange(x0, y0, x1, y1, 1, 1, 199, ref rng);
+
+        Assert.Equal(DistanceCorrelation.BiasCorrected(x1, 1, y1, 1) - DistanceCorrelation.BiasCorrected(x0, 1, y0, 1), change.Estimate, 12);
+        Assert.Equal(1.0 / 200, change.PValue, 12);
+
+        // No change at all: every permutation ties with the observed 0, so p = 1.
+        DistanceCorrelationTest none = DistanceCorrelation.TestChange(x0, y0, x0, y0, 1, 1, 19, ref rng);
+        Assert.Equal((0.0, 1.0), (none.Estimate, none.PValue));
+    }
+
+    [Fact]
+    public void ChangeTestPValuesAreRoughlyUniformWhenTheTrajectoriesAreIndependent()
+    {
+        const int repetitions = 200, n = 40;
+        var rng = new Xoshiro256(44);
+        int belowTenth = 0;
+        for (int r = 0; r < repetitions; r++)
+        {
+            var v = new double[4 * n];
+            rng.FillGaussian(v);
+            double[] x0 = v[..n], y0 = v[n..(2 * n)];
+            double[] x1 = [.. x0.Select((x, i) => x + v[(2 * n) + i])];
+            double[] y1 = [.. y0.Select((y, i) => (0.5 * y) + v[(3 * n) + i])];
+            belowTenth += DistanceCorrelation.TestChange(x0, y0, x1, y1, 1, 1, 99, ref rng).PValue <= 0.1 ? 1 : 0;
+        }
+
+        Assert.InRange(belowTenth / (double)repetitions, 0.04, 0.17);
+    }
+
+    [Fact]
     public void AConstantSampleHasZeroDistanceCorrelationAndPValueOne()
     {
         double[] x = [1, 1, 1, 1];
