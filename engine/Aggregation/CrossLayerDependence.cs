@@ -73,8 +73,9 @@ public sealed record MeanWithError(double Mean, double? StdErr);
 /// <param name="Gamma">γ_1..γ_L.</param>
 /// <param name="Widths">Per width, ascending.</param>
 /// <param name="ChaosFit">
-/// Fit of the final R*_n ≈ C N_1^(−a) over the widths where it is positive (a &gt; 0: the dependence falls with N).
-/// Widths where R*_n ≤ 0 (no measurable dependence) cannot enter a log-log fit; see the fit's point count.
+/// Fit of the final R*_n ≈ C N_1^(−a) by weighted least squares on the linear scale (<see cref="WeightedPowerLawFit"/>),
+/// every width weighted by its null SD, so widths where R*_n is 0 or negative by noise count too (a &gt; 0: the
+/// dependence falls with N; the limit's 1/N interactions predict a ≈ 2). Null with fewer than 3 widths.
 /// </param>
 /// <param name="ChangeFit">The same fit for the change test's R*_n(end) − R*_n(0).</param>
 /// <param name="RankOneShareFit">Fit of the mean rank-one share ≈ C N_1^(−a): a ≤ 0 (within its CI) means it stays or grows.</param>
@@ -85,8 +86,8 @@ public sealed record DependenceFamily(
     int Layers,
     IReadOnlyList<double> Gamma,
     IReadOnlyList<DependenceWidth> Widths,
-    FitSummary? ChaosFit,
-    FitSummary? ChangeFit,
+    WeightedFitSummary? ChaosFit,
+    WeightedFitSummary? ChangeFit,
     FitSummary? RankOneShareFit,
     FitSummary? FeatureShareFit);
 
@@ -97,10 +98,21 @@ public sealed record DependenceFamily(
 /// <param name="DcorSquaredNullSd">Its spread under independence, or null.</param>
 /// <param name="PValue">The final chaos test's p-value, or null.</param>
 /// <param name="Change">The change test's R*_n(end) − R*_n(0), or null.</param>
+/// <param name="ChangeNullSd">Its spread under independence, or null.</param>
 /// <param name="ChangePValue">Its p-value, or null.</param>
 /// <param name="RankOneShare">Mean rank-one share, or null.</param>
 /// <param name="FeatureShare">Mean feature share, or null.</param>
-public sealed record DependenceWidth(IReadOnlyList<int> Widths, int SeedCount, double? DcorSquared, double? DcorSquaredNullSd, double? PValue, double? Change, double? ChangePValue, double? RankOneShare, double? FeatureShare);
+public sealed record DependenceWidth(IReadOnlyList<int> Widths, int SeedCount, double? DcorSquared, double? DcorSquaredNullSd, double? PValue, double? Change, double? ChangeNullSd, double? ChangePValue, double? RankOneShare, double? FeatureShare);
+
+/// <summary>A weighted power-law fit y ≈ C N_1^(−a) as written in the report (see <see cref="WeightedPowerLawFit"/>).</summary>
+/// <param name="Exponent">a.</param>
+/// <param name="ExponentStdErr">Standard error of a from the widths' null SDs.</param>
+/// <param name="ExponentCi95">The normal 95% interval [low, high] of a.</param>
+/// <param name="Prefactor">C.</param>
+/// <param name="PrefactorStdErr">Standard error of C.</param>
+/// <param name="Points">Widths used.</param>
+/// <param name="ChiSquared">Weighted residual sum of squares, about Points − 2 when the model and the errors are right.</param>
+public sealed record WeightedFitSummary(double Exponent, double ExponentStdErr, IReadOnlyList<double> ExponentCi95, double Prefactor, double PrefactorStdErr, int Points, double ChiSquared);
 
 /// <summary>The cross-layer dependence section of the aggregation.</summary>
 public static partial class SweepAggregator
@@ -157,6 +169,7 @@ public static partial class SweepAggregator
                 m.ChaosFinal?.NullSd,
                 m.ChaosFinal?.PValue,
                 m.ChaosChange?.DcorSquared,
+                m.ChaosChange?.NullSd,
                 m.ChaosChange?.PValue,
                 m.Edges?.RankOneShare.Mean,
                 m.Edges?.FeatureShare.Mean))];
@@ -167,8 +180,8 @@ public static partial class SweepAggregator
                 first.Layers,
                 first.Gamma,
                 widths,
-                FitAgainstWidth(widths, w => w.DcorSquared),
-                FitAgainstWidth(widths, w => w.Change),
+                WeightedFitAgainstWidth(widths, w => w.DcorSquared, w => w.DcorSquaredNullSd),
+                WeightedFitAgainstWidth(widths, w => w.Change, w => w.ChangeNullSd),
                 FitAgainstWidth(widths, w => w.RankOneShare),
                 FitAgainstWidth(widths, w => w.FeatureShare)));
         }
@@ -239,6 +252,21 @@ public static partial class SweepAggregator
     {
         (double mean, double? stdErr) = MeanAndStdErr([.. edges.Select(value)]);
         return new MeanWithError(mean, stdErr);
+    }
+
+    /// <summary>The weighted power-law fit against N_1 over the widths with a value and an error.</summary>
+    private static WeightedFitSummary? WeightedFitAgainstWidth(List<DependenceWidth> widths, Func<DependenceWidth, double?> value, Func<DependenceWidth, double?> stdErr)
+    {
+        List<DependenceWidth> present = [.. widths.Where(w => value(w) is not null && stdErr(w) is not null)];
+        WeightedPowerLawFitResult? fit = WeightedPowerLawFit.Fit(
+            [.. present.Select(w => (double)w.Widths[0])], [.. present.Select(w => value(w)!.Value)], [.. present.Select(w => stdErr(w)!.Value)]);
+        if (fit is null)
+        {
+            return null;
+        }
+
+        (double low, double high) = fit.ExponentInterval95();
+        return new WeightedFitSummary(fit.Exponent, fit.ExponentStdErr, [low, high], fit.Prefactor, fit.PrefactorStdErr, fit.Points, fit.ChiSquared);
     }
 
     /// <summary>A power-law fit against N_1 over the widths with a value (non-positive values are dropped by the fit).</summary>

@@ -62,7 +62,7 @@ public sealed class AggregateWriterTests
             ["step_size", "step_size_divided_by_width", "layers", "gamma", "widths", "chaos_fit", "change_fit", "rank_one_share_fit", "feature_share_fit"],
             Keys(dependence.GetProperty("families")[0]));
         Assert.Equal(
-            ["widths", "seed_count", "dcor_squared", "dcor_squared_null_sd", "p_value", "change", "change_p_value", "rank_one_share", "feature_share"],
+            ["widths", "seed_count", "dcor_squared", "dcor_squared_null_sd", "p_value", "change", "change_null_sd", "change_p_value", "rank_one_share", "feature_share"],
             Keys(dependence.GetProperty("families")[0].GetProperty("widths")[0]));
         Assert.Equal(JsonValueKind.Array, dependence.GetProperty("families")[0].GetProperty("rank_one_share_fit").GetProperty("exponent_ci95").ValueKind);
     }

@@ -71,6 +71,8 @@ public sealed class CrossLayerDependenceTests
         Assert.Equal(small.DcorSquared, family.Widths[0].DcorSquared);
         Assert.NotNull(family.ChaosFit);
         Assert.True(family.ChaosFit.Exponent > 0.5, $"exponent {family.ChaosFit.Exponent}");
+        Assert.Equal(3, family.ChaosFit.Points);
+        Assert.True(family.ChaosFit.ExponentCi95[0] > 0, $"CI {family.ChaosFit.ExponentCi95[0]}..{family.ChaosFit.ExponentCi95[1]}");
         Assert.Equal(0.0, family.RankOneShareFit!.Exponent, 10);
     }
 
