@@ -78,31 +78,8 @@ public static class DistanceCorrelation
         }
 
         double scale = Math.Sqrt(varX * varY);
-        double threshold = Dot(a, b) - (TieTolerance * scale);
-        var perm = new int[n];
-        for (int i = 0; i < n; i++)
-        {
-            perm[i] = i;
-        }
-
-        int atLeast = 0;
-        double sum = 0, sumSq = 0;
-        for (int k = 0; k < permutations; k++)
-        {
-            for (int i = n - 1; i > 0; i--)
-            {
-                int j = (int)Math.BigMul(rng.NextUInt64(), (ulong)(i + 1), out _);
-                (perm[i], perm[j]) = (perm[j], perm[i]);
-            }
-
-            double permuted = PermutedDot(a, b, perm, n);
-            atLeast += permuted >= threshold ? 1 : 0;
-            sum += permuted / scale;
-            sumSq += (permuted / scale) * (permuted / scale);
-        }
-
-        double? nullSd = permutations >= 2 ? Math.Sqrt(Math.Max(0, (sumSq - (sum * sum / permutations)) / (permutations - 1))) : null;
-        return new DistanceCorrelationTest(estimate, (1.0 + atLeast) / (1.0 + permutations), nullSd, n, permutations);
+        (double pValue, double? nullSd) = PermutationTest(n, permutations, Dot(a, b) / scale, perm => PermutedDot(a, b, perm, n) / scale, ref rng);
+        return new DistanceCorrelationTest(estimate, pValue, nullSd, n, permutations);
     }
 
     /// <summary>
@@ -138,7 +115,22 @@ public static class DistanceCorrelation
             return new DistanceCorrelationTest(estimate, 1.0, null, n, permutations);
         }
 
-        double observed = (Dot(a1, b1) / scale1) - (Dot(a0, b0) / scale0);
+        (double pValue, double? nullSd) = PermutationTest(
+            n,
+            permutations,
+            (Dot(a1, b1) / scale1) - (Dot(a0, b0) / scale0),
+            perm => (PermutedDot(a1, b1, perm, n) / scale1) - (PermutedDot(a0, b0, perm, n) / scale0),
+            ref rng);
+        return new DistanceCorrelationTest(estimate, pValue, nullSd, n, permutations);
+    }
+
+    /// <summary>
+    /// The permutation p-value (1 + #{k : S(π_k) ≥ observed}) / (1 + permutations) of a statistic S of the
+    /// row order of y, with uniform π_k by Fisher–Yates, and the SD of the S(π_k). Statistics are normalized
+    /// to O(1), so <see cref="TieTolerance"/> is an absolute slack.
+    /// </summary>
+    private static (double PValue, double? NullSd) PermutationTest(int n, int permutations, double observed, Func<int[], double> permuted, ref Xoshiro256 rng)
+    {
         double threshold = observed - (2 * TieTolerance);
         var perm = new int[n];
         for (int i = 0; i < n; i++)
@@ -156,14 +148,14 @@ public static class DistanceCorrelation
                 (perm[i], perm[j]) = (perm[j], perm[i]);
             }
 
-            double permuted = (PermutedDot(a1, b1, perm, n) / scale1) - (PermutedDot(a0, b0, perm, n) / scale0);
-            atLeast += permuted >= threshold ? 1 : 0;
-            sum += permuted;
-            sumSq += permuted * permuted;
+            double value = permuted(perm);
+            atLeast += value >= threshold ? 1 : 0;
+            sum += value;
+            sumSq += value * value;
         }
 
         double? nullSd = permutations >= 2 ? Math.Sqrt(Math.Max(0, (sumSq - (sum * sum / permutations)) / (permutations - 1))) : null;
-        return new DistanceCorrelationTest(estimate, (1.0 + atLeast) / (1.0 + permutations), nullSd, n, permutations);
+        return ((1.0 + atLeast) / (1.0 + permutations), nullSd);
     }
 
     private static int RowCount(double[] x, int dx, double[] y, int dy)
