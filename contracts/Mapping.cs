@@ -31,7 +31,6 @@ public static class Mapping
             return new PointResult(index, state, 0, error, [], [], seconds, [], [], null);
         }
 
-        DependenceResult? dep = run.Dependence;
         return new PointResult(
             index,
             state,
@@ -42,7 +41,7 @@ public static class Mapping
             seconds,
             [.. run.Histograms.Select(h => new HistogramRow(h.Step, h.Time, h.Feature, h.Low, h.High, [.. h.Counts]))],
             [.. run.Raw.Select(r => new RawRow(r.Step, r.Time, r.Feature, [.. r.Values]))],
-            dep is null ? null : new DependenceRow(dep.Step, dep.DistanceCorrelation, dep.PValue, dep.Pairs, dep.Permutations));
+            ToRow(run.Dependence));
     }
 
     /// <summary>What a point's report contributes to the aggregation.</summary>
@@ -55,13 +54,37 @@ public static class Mapping
             PointState.Diverged => RunStatus.Diverged,
             _ => RunStatus.Running,
         };
-        DependenceRow? dep = result.Dependence;
         return new PointOutcome(
             point,
             status,
             result.Steps,
             [.. result.Risk.Select(r => new RiskPoint(r.Step, r.Time, r.Risk, r.StdErr))],
             [.. result.Measures.Select(m => new MeasureSnapshot(m.Step, m.Time, m.Feature, m.Values))],
-            dep is null ? null : new DependenceResult(dep.Step, dep.DistanceCorrelation, dep.PValue, dep.Pairs, dep.Permutations));
+            ToEngine(result.Dependence));
     }
+
+    /// <summary>The wire form of a dependence observation.</summary>
+    public static DependenceRow? ToRow(DependenceResult? dep)
+    {
+        if (dep is null)
+        {
+            return null;
+        }
+
+        NeuronFeatures? n = dep.Neurons;
+        EdgeStructure? e = dep.Edges;
+        return new DependenceRow(
+            dep.Step,
+            n is null ? null : [.. n.InitialX],
+            n is null ? null : [.. n.InitialY],
+            n is null ? null : [.. n.FinalX],
+            n is null ? null : [.. n.FinalY],
+            e is null ? null : new EdgeStructureRow(e.RankOneShare, e.FeatureShare, e.LeftAlignment, e.RightAlignment, e.RelativeChange));
+    }
+
+    /// <summary>The engine form of a dependence observation.</summary>
+    public static DependenceResult? ToEngine(DependenceRow? row) => row is null ? null : new DependenceResult(
+        row.Step,
+        row is { InitialX: { } x0, InitialY: { } y0, FinalX: { } x, FinalY: { } y } ? new NeuronFeatures(x0, y0, x, y) : null,
+        row.Edges is { } e ? new EdgeStructure(e.RankOneShare, e.FeatureShare, e.LeftAlignment, e.RightAlignment, e.RelativeChange) : null);
 }

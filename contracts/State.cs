@@ -45,7 +45,7 @@ public sealed record CheckpointData(long Step, RunStatus Status, RandomStateData
         [.. Partial.Measures.Select(m => new MeasureSnapshot(m.Step, m.Time, m.Feature, m.Values))],
         [.. Partial.Histograms.Select(h => new HistogramSnapshot(h.Step, h.Time, h.Feature, h.Low, h.High, h.Counts))],
         [.. Partial.Raw.Select(r => new RawDump(r.Step, r.Time, r.Block, r.Values))],
-        Partial.Dependence is { } d ? new DependenceResult(d.Step, d.DistanceCorrelation, d.PValue, d.Pairs, d.Permutations) : null);
+        Mapping.ToEngine(Partial.Dependence));
 
     /// <summary>Captures a run between chunks.</summary>
     public static CheckpointData Capture(int index, SgdRun run)

@@ -121,14 +121,24 @@ public sealed record HistogramRow(long Step, double Time, string Feature, double
 [GenerateSerializer, Immutable]
 public sealed record RawRow(long Step, double Time, string Block, double[] Values);
 
-/// <summary>The cross-layer dependence test of a point.</summary>
+/// <summary>What a layered point contributes to the cross-layer dependence checks (engine DependenceResult).</summary>
 /// <param name="Step">Step measured at.</param>
-/// <param name="DistanceCorrelation">Sample distance correlation.</param>
-/// <param name="PValue">Permutation p-value.</param>
-/// <param name="Pairs">Edges sampled.</param>
-/// <param name="Permutations">Permutations used.</param>
+/// <param name="InitialX">Features of neuron 1 of layer 1 at step 0; null when the chaos check is off.</param>
+/// <param name="InitialY">Features of neuron 1 of layer 2 at step 0; null when off.</param>
+/// <param name="FinalX">Features of neuron 1 of layer 1 at the final step; null when off.</param>
+/// <param name="FinalY">Features of neuron 1 of layer 2 at the final step; null when off.</param>
+/// <param name="Edges">The structure of the edge change W¹(T) − W¹(0); null when off.</param>
 [GenerateSerializer, Immutable]
-public sealed record DependenceRow(long Step, double DistanceCorrelation, double PValue, int Pairs, int Permutations);
+public sealed record DependenceRow(long Step, double[]? InitialX, double[]? InitialY, double[]? FinalX, double[]? FinalY, EdgeStructureRow? Edges);
+
+/// <summary>The structure of a point's edge change (engine EdgeStructure).</summary>
+/// <param name="RankOneShare">Share of ‖ΔW‖² in its best rank-one approximation.</param>
+/// <param name="FeatureShare">R² of the bilinear regression on the endpoints' initial features.</param>
+/// <param name="LeftAlignment">Share of the top left singular vector in the span of layer-2 initial features.</param>
+/// <param name="RightAlignment">Share of the top right singular vector in the span of layer-1 initial features.</param>
+/// <param name="RelativeChange">‖ΔW‖ / ‖W¹(0)‖.</param>
+[GenerateSerializer, Immutable]
+public sealed record EdgeStructureRow(double RankOneShare, double FeatureShare, double LeftAlignment, double RightAlignment, double RelativeChange);
 
 /// <summary>The final report of one point.</summary>
 /// <param name="Index">Point index.</param>

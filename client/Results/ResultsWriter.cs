@@ -70,7 +70,7 @@ internal static class ResultsWriter
     [
         new("status", ColumnType.String), new("steps", ColumnType.Int64), new("planned_steps", ColumnType.Int64), new("final_time", ColumnType.OptionalDouble),
         new("initial_risk", ColumnType.OptionalDouble), new("final_risk", ColumnType.OptionalDouble), new("final_risk_stderr", ColumnType.OptionalDouble),
-        new("dcor", ColumnType.OptionalDouble), new("dcor_pvalue", ColumnType.OptionalDouble),
+        new("edge_rank1_share", ColumnType.OptionalDouble), new("edge_feature_share", ColumnType.OptionalDouble),
     ];
 
     private static readonly TableColumn[] CurveColumns = [new("step", ColumnType.Int64), new("t", ColumnType.Double), new("risk", ColumnType.Double), new("risk_stderr", ColumnType.Double)];
@@ -190,10 +190,10 @@ internal static class ResultsWriter
     {
         RiskRow? first = r?.Risk.FirstOrDefault();
         RiskRow? last = r?.Risk.LastOrDefault();
-        DependenceRow? dep = r?.Dependence;
+        EdgeStructureRow? edges = r?.Dependence?.Edges;
         table.Text(StatusName(r?.State ?? PointState.Pending)).Int(r?.Steps ?? 0).Int(p.Steps)
             .Num(last?.Time).Num(first?.Risk).Num(last?.Risk).Num(last?.StdErr)
-            .Num(dep?.DistanceCorrelation).Num(dep?.PValue)
+            .Num(edges?.RankOneShare).Num(edges?.FeatureShare)
             .EndRow();
     }
 

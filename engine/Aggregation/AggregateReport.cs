@@ -13,14 +13,14 @@ namespace MeanFieldCluster.Engine.Aggregation;
 /// <param name="Counts">Outcomes per status (snake_case status name → count, every status listed, sorted by name).</param>
 /// <param name="RiskCurves">Risk curves averaged over seeds, one per group (all coordinates but the seed).</param>
 /// <param name="MeasureConvergence">Distances of per-neuron feature laws to the reference width, per family with at least 2 widths.</param>
-/// <param name="LayerDependence">Cross-layer distance correlation per group, and its decay in N per family.</param>
+/// <param name="CrossLayerDependence">The chaos test across seeds and the edge structure per group, and their trends in N per family (layered models).</param>
 public sealed record AggregateReport(
     string Sweep,
     int Points,
     IReadOnlyDictionary<string, int> Counts,
     IReadOnlyList<RiskCurveGroup> RiskCurves,
     IReadOnlyList<ConvergenceFamily> MeasureConvergence,
-    LayerDependenceReport LayerDependence)
+    CrossLayerDependenceReport CrossLayerDependence)
 {
     /// <summary>SGD against the mean-field limit, for sweeps that admit the radial reduction (MATH section 4.1); null otherwise.</summary>
     public PdeComparison? PdeComparison { get; init; }
@@ -149,61 +149,3 @@ public sealed record FitSummary(double Exponent, double? ExponentStdErr, IReadOn
         return new FitSummary(fit.Exponent, fit.ExponentStdErr, ci is { } c ? [c.Low, c.High] : null, fit.Prefactor, fit.Points, fit.RSquared);
     }
 }
-
-/// <summary>The cross-layer dependence results.</summary>
-/// <param name="Groups">Per group (all coordinates but the seed) with a dependence result.</param>
-/// <param name="Families">Per family with at least 2 widths: mean distance correlation against N_1 and its fit.</param>
-public sealed record LayerDependenceReport(IReadOnlyList<DependenceGroup> Groups, IReadOnlyList<DependenceFamily> Families);
-
-/// <summary>The distance correlation of one group's seeds.</summary>
-/// <param name="Widths">Hidden widths N_1..N_L.</param>
-/// <param name="StepSize">Resolved step size ε.</param>
-/// <param name="Layers">Hidden layer count L.</param>
-/// <param name="Gamma">γ_1..γ_L.</param>
-/// <param name="Step">Step at which the first seed measured it.</param>
-/// <param name="Seeds">Seed indices, ascending.</param>
-/// <param name="MeanDistanceCorrelation">Mean over seeds.</param>
-/// <param name="StdErr">Sample standard deviation over seeds / sqrt(seeds); null with one seed.</param>
-/// <param name="PValues">The seeds' permutation p-values, in the order of <paramref name="Seeds"/>.</param>
-/// <param name="FisherPValue">
-/// Fisher's combination: P(χ²_{2k} ≥ -2 Σ ln p_i) over the k seeds (independent runs). Permutation
-/// p-values are discrete and at least 1/(1 + permutations), so this is approximate.
-/// </param>
-/// <param name="MinPValue">The smallest seed p-value (not corrected for multiplicity).</param>
-public sealed record DependenceGroup(
-    IReadOnlyList<int> Widths,
-    double StepSize,
-    int Layers,
-    IReadOnlyList<double> Gamma,
-    long Step,
-    IReadOnlyList<int> Seeds,
-    double MeanDistanceCorrelation,
-    double? StdErr,
-    IReadOnlyList<double> PValues,
-    double FisherPValue,
-    double MinPValue)
-{
-    /// <summary>The values of the grid's field axes this entry belongs to; null (not written) without field axes.</summary>
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public IReadOnlyList<AxisCoordinate>? Axes { get; init; }
-}
-
-/// <summary>The decay of the mean distance correlation in N for one family.</summary>
-/// <param name="StepSize">ε, or c when <paramref name="StepSizeDividedByWidth"/>.</param>
-/// <param name="StepSizeDividedByWidth">Whether ε = c / N_1.</param>
-/// <param name="Layers">Hidden layer count L.</param>
-/// <param name="Gamma">γ_1..γ_L.</param>
-/// <param name="Widths">Per width, ascending.</param>
-/// <param name="Fit">Fit of mean dCor ≈ C N_1^(-a) over all widths.</param>
-public sealed record DependenceFamily(double StepSize, bool StepSizeDividedByWidth, int Layers, IReadOnlyList<double> Gamma, IReadOnlyList<DependenceWidth> Widths, FitSummary? Fit)
-{
-    /// <summary>The values of the grid's field axes this entry belongs to; null (not written) without field axes.</summary>
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public IReadOnlyList<AxisCoordinate>? Axes { get; init; }
-}
-
-/// <summary>The mean distance correlation at one width.</summary>
-/// <param name="Widths">Hidden widths N_1..N_L.</param>
-/// <param name="SeedCount">Seeds averaged.</param>
-/// <param name="MeanDistanceCorrelation">Mean over seeds.</param>
-public sealed record DependenceWidth(IReadOnlyList<int> Widths, int SeedCount, double MeanDistanceCorrelation);

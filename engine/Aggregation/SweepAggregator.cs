@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using MathNet.Numerics;
 using MeanFieldCluster.Engine.Observables;
 using MeanFieldCluster.Engine.Specs;
 using MeanFieldCluster.Engine.Training;
@@ -29,7 +28,7 @@ namespace MeanFieldCluster.Engine.Aggregation;
 /// being compared, so all widths of a comparison share the same levels.
 /// </para>
 /// </remarks>
-public static class SweepAggregator
+public static partial class SweepAggregator
 {
     private const double TimeTolerance = 1e-9;
 
@@ -61,7 +60,7 @@ public static class SweepAggregator
             counts,
             [.. groups.Select(RiskCurve)],
             [.. families.Where(f => f.Groups.Count >= 2).Select(MeasureConvergence)],
-            LayerDependence(groups, families))
+            CrossLayerDependence(spec, groups, families))
         {
             PdeComparison = spec.Grid.Axes.Count == 0 ? PdeComparison.Compute(spec, outcomes) : null,
             PdeComparisons = spec.Grid.Axes.Count == 0 ? null : PdeComparisonsPerCombination(spec, outcomes),
@@ -248,60 +247,6 @@ public static class SweepAggregator
         }
 
         return result;
-    }
-
-    private static LayerDependenceReport LayerDependence(List<Group> groups, List<Family> families)
-    {
-        var byGroup = new Dictionary<Group, DependenceGroup>();
-        foreach (Group g in groups)
-        {
-            List<(int Seed, DependenceResult Result)> results = [.. g.Seeds
-                .Where(s => s.Value.Dependence is not null)
-                .Select(s => (s.Key, s.Value.Dependence!))];
-            if (results.Count == 0)
-            {
-                continue;
-            }
-
-            (double mean, double? stdErr) = MeanAndStdErr([.. results.Select(r => r.Result.DistanceCorrelation)]);
-            double[] pValues = [.. results.Select(r => r.Result.PValue)];
-            PointSpec p = g.Point;
-            byGroup.Add(g, new DependenceGroup(p.Widths, p.StepSize, p.Layers, p.Gamma, results[0].Result.Step, [.. results.Select(r => r.Seed)], mean, stdErr, pValues, FisherPValue(pValues), pValues.Min()) { Axes = FieldAxes(p) });
-        }
-
-        List<DependenceFamily> dependenceFamilies = [];
-        foreach (Family family in families)
-        {
-            List<Group> members = [.. family.Groups.Where(byGroup.ContainsKey)];
-            if (members.Count < 2)
-            {
-                continue;
-            }
-
-            List<DependenceWidth> widths = [.. members.Select(g => new DependenceWidth(g.Point.Widths, byGroup[g].Seeds.Count, byGroup[g].MeanDistanceCorrelation))];
-            PowerLawFitResult? fit = PowerLawFit.Fit([.. widths.Select(w => (double)w.Widths[0])], [.. widths.Select(w => w.MeanDistanceCorrelation)]);
-            PointSpec p = members[0].Point;
-            dependenceFamilies.Add(new DependenceFamily(family.Step.Value, family.Step.DividedByWidth, p.Layers, p.Gamma, widths, FitSummary.From(fit)) { Axes = FieldAxes(p) });
-        }
-
-        return new LayerDependenceReport([.. groups.Where(byGroup.ContainsKey).Select(g => byGroup[g])], dependenceFamilies);
-    }
-
-    /// <summary>Fisher's method: P(χ²_{2k} ≥ -2 Σ ln p_i) = Q(k, -Σ ln p_i) (upper regularized gamma).</summary>
-    private static double FisherPValue(IReadOnlyList<double> pValues)
-    {
-        double sum = 0;
-        foreach (double p in pValues)
-        {
-            if (!(p > 0))
-            {
-                return 0;
-            }
-
-            sum -= Math.Log(Math.Min(p, 1));
-        }
-
-        return SpecialFunctions.GammaUpperRegularized(pValues.Count, sum);
     }
 
     /// <summary>The fit against N_1 over all widths but the last (the reference).</summary>

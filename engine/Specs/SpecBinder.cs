@@ -788,9 +788,10 @@ internal static partial class SpecBinder
         }
 
         var defaults = new DependenceSpec();
-        long? pairs = d.Integer(F.Pairs, L.DependenceCount, defaults.Pairs);
+        bool? chaos = d.Bool(F.Chaos, defaults.Chaos);
+        bool? edges = d.Bool(F.Edges, defaults.Edges);
         long? permutations = d.Integer(F.Permutations, L.DependenceCount, defaults.Permutations);
-        return pairs is null || permutations is null ? null : new DependenceSpec((int)pairs.Value, (int)permutations.Value);
+        return chaos is null || edges is null || permutations is null ? null : new DependenceSpec(chaos.Value, edges.Value, (int)permutations.Value);
     }
 
     // ---------------------------------------------------------------- grid

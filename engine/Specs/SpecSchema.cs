@@ -96,7 +96,8 @@ internal static class SpecFields
     public const string Dependence = "dependence";
     public const string Count = "count";
     public const string Spacing = "spacing";
-    public const string Pairs = "pairs";
+    public const string Chaos = "chaos";
+    public const string Edges = "edges";
     public const string Permutations = "permutations";
 
     public const string Width = "width";
@@ -129,7 +130,7 @@ internal static class SpecFields
     public static readonly IReadOnlyList<string> ObserveFields =
         [TestSamples, RiskTimes, SnapshotTimes, Quantiles, HistogramBins, RawTimes, SlicedDirections, EdgeSample, Dependence, Risk, ProbeInputs];
     public static readonly IReadOnlyList<string> TimeGridFields = [Count, Spacing];
-    public static readonly IReadOnlyList<string> DependenceFields = [Pairs, Permutations];
+    public static readonly IReadOnlyList<string> DependenceFields = [Chaos, Edges, Permutations];
 
     public static readonly IReadOnlyList<string> GridFields = [Width, StepSize, Layers, Gamma, Seeds];
 

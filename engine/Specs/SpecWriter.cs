@@ -271,7 +271,8 @@ public static class SpecWriter
         }
         DependenceSpec dependence = observe.Dependence ?? new DependenceSpec();
         w.WriteStartObject(F.Dependence);
-        w.WriteNumber(F.Pairs, dependence.Pairs);
+        w.WriteBoolean(F.Chaos, dependence.Chaos);
+        w.WriteBoolean(F.Edges, dependence.Edges);
         w.WriteNumber(F.Permutations, dependence.Permutations);
         w.WriteEndObject();
         w.WriteString(F.Risk, observe.Risk);

@@ -385,10 +385,14 @@ public static class RiskKinds
     public static readonly IReadOnlyList<string> All = [Test, Population];
 }
 
-/// <summary>Distance-correlation test between layer-1 and layer-2 neuron parameters paired through edges.</summary>
-/// <param name="Pairs">Edges (i, j) sampled per point (default 500; 0 turns the test off).</param>
-/// <param name="Permutations">Permutations for the p-value (default 199).</param>
-public sealed record DependenceSpec(int Pairs = 500, int Permutations = 199);
+/// <summary>The cross-layer dependence checks of layered models (MATH section 5, docs/models.md).</summary>
+/// <param name="Chaos">
+/// Record the features of neuron 1 of layers 1 and 2 per point, and test their independence across the seeds
+/// of each width with the bias-corrected distance correlation (default true).
+/// </param>
+/// <param name="Edges">Record per point how much of the edge change W¹(T) − W¹(0) the endpoints' initial parameters explain (default true).</param>
+/// <param name="Permutations">Permutations for the chaos test's p-value (default 999).</param>
+public sealed record DependenceSpec(bool Chaos = true, bool Edges = true, int Permutations = 999);
 
 /// <summary>
 /// A set of observation times: either an explicit list, or <c>Count</c> points spaced linearly or

@@ -154,6 +154,6 @@ public static class ObservationTags
     /// <summary>A point's edge-weight sample.</summary>
     public const ulong EdgeSample = 2;
 
-    /// <summary>A point's cross-layer dependence pairs and permutations.</summary>
+    /// <summary>The permutations of a group's cross-layer chaos test.</summary>
     public const ulong Dependence = 3;
 }

@@ -33,13 +33,29 @@ public sealed record HistogramSnapshot(long Step, double Time, string Feature, d
 /// <param name="Values">One value per neuron (or per sampled edge), in neuron order.</param>
 public sealed record RawDump(long Step, double Time, string Feature, IReadOnlyList<double> Values);
 
-/// <summary>The cross-layer dependence test of one point at its final step (MATH section 5).</summary>
+/// <summary>
+/// What one layered point contributes to the cross-layer dependence checks (MATH section 5), measured at its
+/// final step by <see cref="DependenceProbe"/>.
+/// </summary>
 /// <param name="Step">SGD step at which it was measured.</param>
-/// <param name="DistanceCorrelation">Sample distance correlation in [0, 1].</param>
-/// <param name="PValue">Permutation p-value (1 + #{permuted ≥ observed}) / (1 + permutations).</param>
-/// <param name="Pairs">Edges sampled.</param>
-/// <param name="Permutations">Permutations used.</param>
-public sealed record DependenceResult(long Step, double DistanceCorrelation, double PValue, int Pairs, int Permutations);
+/// <param name="Neurons">The features of neuron 1 of layers 1 and 2 (for the chaos test across seeds); null when off.</param>
+/// <param name="Edges">The structure of the edge change ΔW = W¹(T) − W¹(0); null when off.</param>
+public sealed record DependenceResult(long Step, NeuronFeatures? Neurons, EdgeStructure? Edges);
+
+/// <summary>The features of fixed neurons (neuron 1 of layer 1 and of layer 2) at step 0 and at the final step.</summary>
+/// <param name="InitialX">X = (w_1, b_{1,1}) at step 0 (b only with biases).</param>
+/// <param name="InitialY">Y = (outgoing weight of neuron 1 of layer 2, mean_i W¹_{1i}, b_{2,1}) at step 0.</param>
+/// <param name="FinalX">X at the final step.</param>
+/// <param name="FinalY">Y at the final step.</param>
+public sealed record NeuronFeatures(IReadOnlyList<double> InitialX, IReadOnlyList<double> InitialY, IReadOnlyList<double> FinalX, IReadOnlyList<double> FinalY);
+
+/// <summary>How much of the edge change ΔW = W¹(T) − W¹(0) the endpoints' initial parameters explain (see <see cref="DependenceProbe"/>).</summary>
+/// <param name="RankOneShare">σ_1² / ‖ΔW‖_F², in [0, 1].</param>
+/// <param name="FeatureShare">R² of the bilinear regression of ΔW_ji on the initial features of neurons j and i, in [0, 1].</param>
+/// <param name="LeftAlignment">Share of the top left singular vector of ΔW in the span of layer-2 initial features (1, o_j, b_{2,j}).</param>
+/// <param name="RightAlignment">Share of the top right singular vector in the span of layer-1 initial features (1, w_i, b_{1,i}).</param>
+/// <param name="RelativeChange">‖ΔW‖_F / ‖W¹(0)‖_F (NaN when W¹(0) is 0).</param>
+public sealed record EdgeStructure(double RankOneShare, double FeatureShare, double LeftAlignment, double RightAlignment, double RelativeChange);
 
 /// <summary>What one finished point contributes to the sweep's aggregation.</summary>
 /// <param name="Point">The point.</param>

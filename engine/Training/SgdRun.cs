@@ -66,6 +66,7 @@ public sealed class SgdRun
     private readonly ProbeObservations _probes;
     private readonly SgdStepper _stepper;
     private readonly double[] _featureScratch;
+    private readonly double[]? _initialTheta;
     private readonly XiSchedule _xi;
     private readonly List<RiskPoint> _risk = [];
     private readonly List<MeasureSnapshot> _snapshots = [];
@@ -108,6 +109,9 @@ public sealed class SgdRun
         _network = MeanFieldNetwork.Initialize(spec.Model, data.Dimension, point.Widths, point.Gamma, ref initRng, MeanFieldNetwork.NeuronKey(spec.Seed, point.Seed));
         _features = new FeatureExtractor(spec, point, _network);
         _probes = new ProbeObservations(testSet, spec.Observe.ProbeInputs);
+
+        // θ(0), for the dependence checks at the end; drawn again (not stored) when resuming from a checkpoint.
+        _initialTheta = _network.Layers >= 2 ? (double[])_network.Theta.Clone() : null;
         var rng = RandomStreams.Create(spec.Seed, RandomStreams.Purpose.Training, PointKeys.WithStepSize(point));
         var noise = RandomStreams.Create(spec.Seed, RandomStreams.Purpose.Noise, PointKeys.WithStepSize(point));
         _xi = XiSchedule.FromSpec(spec.Training.Xi);
@@ -366,65 +370,14 @@ public sealed class SgdRun
         return new RiskEstimate(exact.Risk, exact.TruncationBound);
     }
 
-    // Distance correlation between layer-1 neuron parameters (w_i, b_{1,i}) and layer-2 neuron parameters
-    // (W^1_{ji}, b_{2,j}, mean outgoing weight of j) over edges (i, j) drawn uniformly (MATH section 5).
+    // The neuron features and edge structure of the cross-layer dependence checks (MATH section 5).
     private void MeasureDependence()
     {
         _stepper.Publish();
-        DependenceSpec settings = _spec.Observe.Dependence ?? new DependenceSpec();
-        if (_network.Layers < 2 || settings.Pairs < 2)
+        if (_initialTheta is not null)
         {
-            return;
+            Dependence = DependenceProbe.Measure(_network, _initialTheta, Step, _spec.Observe.Dependence ?? new DependenceSpec());
         }
-
-        var rng = RandomStreams.Create(_spec.Seed, RandomStreams.Purpose.Observation, [ObservationTags.Dependence, .. PointKeys.Of(_point)]);
-        int n1 = _network.Widths[0], n2 = _network.Widths[1], d = _network.Dimension;
-        int bias = _network.HasBias ? 1 : 0;
-        int dx = d + bias, dy = 2 + bias;
-        double[] outgoing = OutgoingMeans(layer: 2);
-        var x = new double[settings.Pairs * dx];
-        var y = new double[settings.Pairs * dy];
-        ReadOnlySpan<double> w = _network.FirstLayer;
-        ReadOnlySpan<double> weights = _network.Hidden(1);
-        for (int e = 0; e < settings.Pairs; e++)
-        {
-            int i = RandomIndex.Next(ref rng, n1);
-            int j = RandomIndex.Next(ref rng, n2);
-            w.Slice(i * d, d).CopyTo(x.AsSpan(e * dx, d));
-            y[e * dy] = weights[(j * n1) + i];
-            y[(e * dy) + 1] = outgoing[j];
-            if (bias == 1)
-            {
-                x[(e * dx) + d] = _network.Bias(1)[i];
-                y[(e * dy) + 2] = _network.Bias(2)[j];
-            }
-        }
-
-        (double dcor, double p) = DistanceCorrelation.Test(x, dx, y, dy, settings.Permutations, ref rng);
-        Dependence = new DependenceResult(Step, dcor, p, settings.Pairs, settings.Permutations);
-    }
-
-    // The mean weight from each neuron of layer ℓ to the next layer: c_j when ℓ = L, else mean_k W^ℓ_{kj}.
-    private double[] OutgoingMeans(int layer)
-    {
-        int n = _network.Widths[layer - 1];
-        if (layer == _network.Layers)
-        {
-            return _network.Output.ToArray();
-        }
-
-        var means = new double[n];
-        ReadOnlySpan<double> weights = _network.Hidden(layer);
-        int next = _network.Widths[layer];
-        for (int k = 0; k < next; k++)
-        {
-            for (int j = 0; j < n; j++)
-            {
-                means[j] += weights[(k * n) + j] / next;
-            }
-        }
-
-        return means;
     }
 
     private static int CountDone(IReadOnlyList<long> planned, IEnumerable<long> recorded)

@@ -77,10 +77,10 @@ public sealed class ParquetTests
         Assert.Equal(2, raw.Length);
         Assert.All(raw, f => AssertParquetEqualsCsv(Path.ChangeExtension(f, null)));
 
-        // dcor is empty for L = 1 in the CSV and null in Parquet; the L = 2 point has a value.
-        string[] dcor = [.. CliHarness.ReadCsv(Path.Combine(outDir, "points.csv")).Select(r => r["dcor"])];
-        Assert.Contains("", dcor);
-        Assert.Contains(dcor, d => d.Length > 0);
+        // edge_rank1_share is empty for L = 1 in the CSV and null in Parquet; the L = 2 point has a value.
+        string[] share = [.. CliHarness.ReadCsv(Path.Combine(outDir, "points.csv")).Select(r => r["edge_rank1_share"])];
+        Assert.Contains("", share);
+        Assert.Contains(share, d => d.Length > 0);
         Assert.Equal(
             [
                 PhysicalType.Int64, PhysicalType.ByteArray, PhysicalType.Int64, PhysicalType.Int64, PhysicalType.Int64, PhysicalType.Double, PhysicalType.Double, PhysicalType.Boolean,

@@ -43,7 +43,7 @@ public sealed class RunTests
         Assert.Equal(0, code);
         Assert.Contains($"results: {outDir}", output, StringComparison.Ordinal);
         const string key = "point,sweep_id,layers,width_1,step_size,step_size_value,step_size_per_width,gamma_1,seed";
-        Assert.Equal(key + ",status,steps,planned_steps,final_time,initial_risk,final_risk,final_risk_stderr,dcor,dcor_pvalue", File.ReadLines(Path.Combine(outDir, "points.csv")).First());
+        Assert.Equal(key + ",status,steps,planned_steps,final_time,initial_risk,final_risk,final_risk_stderr,edge_rank1_share,edge_feature_share", File.ReadLines(Path.Combine(outDir, "points.csv")).First());
         Assert.Equal(key + ",step,t,risk,risk_stderr", File.ReadLines(Path.Combine(outDir, "curves.csv")).First());
         Assert.Equal(key + ",step,t,feature,level,value", File.ReadLines(Path.Combine(outDir, "measures.csv")).First());
         Assert.Equal(key + ",step,t,feature,bin,low,high,count", File.ReadLines(Path.Combine(outDir, "histograms.csv")).First());

@@ -27,7 +27,7 @@ internal static class TestSpecs
             Model: model ?? Model(preset, activation, init: new InitSpec(Kappa: 0.8, OutputMean: 1.0, OutputStd: 0.5, BiasMean: 0.1, BiasStd: 0.3)),
             Data: data ?? new DataSpec(DataKinds.IsotropicGaussian, d, 0.5),
             Training: new TrainingSpec(horizon, null, new XiSpec(), batch, ridge, beta),
-            Observe: new ObserveSpec(testSamples, new TimeGrid(null, 5, "linear"), new TimeGrid(null, 3, "linear"), 16, HistogramBins: 8, SlicedDirections: 4, Dependence: new DependenceSpec(100, 49)),
+            Observe: new ObserveSpec(testSamples, new TimeGrid(null, 5, "linear"), new TimeGrid(null, 3, "linear"), 16, HistogramBins: 8, SlicedDirections: 4, Dependence: new DependenceSpec(Permutations: 49)),
             Grid: new GridSpec([[10]], [new StepSizeSpec(0.01)], [1], [0]));
 
     public static PointSpec Point(SweepSpec spec, int width, double stepSize, int seed = 0, int layers = 1, double horizon = double.NaN) =>

@@ -25,7 +25,7 @@ public sealed class AggregateWriterTests
         using JsonDocument doc = JsonDocument.Parse(AggregateWriter.ToJson(Report()));
         JsonElement root = doc.RootElement;
 
-        Assert.Equal(["sweep", "points", "counts", "risk_curves", "measure_convergence", "layer_dependence", "pde_comparison", "scaling"], Keys(root));
+        Assert.Equal(["sweep", "points", "counts", "risk_curves", "measure_convergence", "cross_layer_dependence", "pde_comparison", "scaling"], Keys(root));
         Assert.Equal("aggregation-test", root.GetProperty("sweep").GetString());
         Assert.Equal(7, root.GetProperty("points").GetInt32());
         Assert.Equal(["completed", "diverged", "running"], Keys(root.GetProperty("counts")));
@@ -52,13 +52,19 @@ public sealed class AggregateWriterTests
         Assert.Equal(["time", "directions", "widths", "fit"], Keys(family.GetProperty("sliced_w2")[1]));
         Assert.Equal(["widths", "seed_count", "sliced_w2"], Keys(family.GetProperty("sliced_w2")[1].GetProperty("widths")[0]));
 
-        JsonElement dependence = root.GetProperty("layer_dependence");
+        JsonElement dependence = root.GetProperty("cross_layer_dependence");
         Assert.Equal(["groups", "families"], Keys(dependence));
+        JsonElement group = dependence.GetProperty("groups")[0];
+        Assert.Equal(["widths", "step_size", "layers", "gamma", "step", "seeds", "chaos_initial", "chaos_final", "chaos_change", "edges"], Keys(group));
+        Assert.Equal(["seed_count", "rank_one_share", "feature_share", "left_alignment", "right_alignment", "relative_change"], Keys(group.GetProperty("edges")));
+        Assert.Equal(["mean", "std_err"], Keys(group.GetProperty("edges").GetProperty("rank_one_share")));
         Assert.Equal(
-            ["widths", "step_size", "layers", "gamma", "step", "seeds", "mean_distance_correlation", "std_err", "p_values", "fisher_p_value", "min_p_value"],
-            Keys(dependence.GetProperty("groups")[0]));
-        Assert.Equal(["step_size", "step_size_divided_by_width", "layers", "gamma", "widths", "fit"], Keys(dependence.GetProperty("families")[0]));
-        Assert.Equal(JsonValueKind.Array, dependence.GetProperty("families")[0].GetProperty("fit").GetProperty("exponent_ci95").ValueKind);
+            ["step_size", "step_size_divided_by_width", "layers", "gamma", "widths", "chaos_fit", "change_fit", "rank_one_share_fit", "feature_share_fit"],
+            Keys(dependence.GetProperty("families")[0]));
+        Assert.Equal(
+            ["widths", "seed_count", "dcor_squared", "dcor_squared_null_sd", "p_value", "change", "change_null_sd", "change_p_value", "rank_one_share", "feature_share"],
+            Keys(dependence.GetProperty("families")[0].GetProperty("widths")[0]));
+        Assert.Equal(JsonValueKind.Array, dependence.GetProperty("families")[0].GetProperty("rank_one_share_fit").GetProperty("exponent_ci95").ValueKind);
     }
 
     [Fact]

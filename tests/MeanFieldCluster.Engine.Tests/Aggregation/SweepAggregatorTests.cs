@@ -37,8 +37,8 @@ public sealed class SweepAggregatorTests
                     }
                 }
 
-                double dcor = 0.3 / Math.Sqrt(n) * (seed == 0 ? 1.1 : 0.9);
-                outcomes.Add(Outcome(point, snapshots, dependence: new DependenceResult(100, dcor, 0.5, 500, 199)));
+                double share = 0.3 / Math.Sqrt(n) * (seed == 0 ? 1.1 : 0.9);
+                outcomes.Add(Outcome(point, snapshots, dependence: new DependenceResult(100, null, new EdgeStructure(share, 2 * share, 0.5, 0.25, 0.1))));
             }
         }
 
@@ -191,33 +191,35 @@ public sealed class SweepAggregatorTests
     }
 
     [Fact]
-    public void LayerDependenceAveragesSeedsCombinesPValuesAndFitsTheDecay()
+    public void EdgeSharesAreAveragedOverSeedsAndFittedAgainstTheWidth()
     {
         AggregateReport report = SweepAggregator.Aggregate(Spec(Widths, [new StepSizeSpec(0.01)]), ShiftedLawOutcomes());
 
-        Assert.Equal(3, report.LayerDependence.Groups.Count);
-        foreach ((DependenceGroup group, int n) in report.LayerDependence.Groups.Zip(Widths))
+        Assert.Equal(3, report.CrossLayerDependence.Groups.Count);
+        foreach ((DependenceGroup group, int n) in report.CrossLayerDependence.Groups.Zip(Widths))
         {
-            // dCor = a (1 ± 0.1) with a = 0.3/sqrt(N): mean a, sample sd 0.1 sqrt(2) a, stderr 0.1 a.
+            // share = a (1 ± 0.1) with a = 0.3/sqrt(N): mean a, sample sd 0.1 sqrt(2) a, stderr 0.1 a.
             double a = 0.3 / Math.Sqrt(n);
             Assert.Equal([n], group.Widths);
             Assert.Equal([0, 1], group.Seeds);
-            Assert.Equal(a, group.MeanDistanceCorrelation, 14);
-            Assert.Equal(0.1 * a, group.StdErr!.Value, 14);
-            Assert.Equal([0.5, 0.5], group.PValues);
-
-            // Fisher: P(χ²_4 ≥ -4 ln 0.5) = e^{-x/2} (1 + x/2) at x = 4 ln 2, i.e. (1 + 2 ln 2)/4.
-            Assert.Equal((1 + (2 * Math.Log(2))) / 4, group.FisherPValue, 12);
-            Assert.Equal(0.5, group.MinPValue);
             Assert.Equal(100, group.Step);
+            Assert.Null(group.ChaosInitial);
+            Assert.Null(group.ChaosFinal);
+            EdgeShares edges = Assert.IsType<EdgeShares>(group.Edges);
+            Assert.Equal(2, edges.SeedCount);
+            Assert.Equal(a, edges.RankOneShare.Mean, 14);
+            Assert.Equal(0.1 * a, edges.RankOneShare.StdErr!.Value, 14);
+            Assert.Equal(2 * a, edges.FeatureShare.Mean, 14);
+            Assert.Equal((0.5, 0.25, 0.1), (edges.LeftAlignment.Mean, edges.RightAlignment.Mean, edges.RelativeChange.Mean));
         }
 
-        DependenceFamily family = Assert.Single(report.LayerDependence.Families);
+        DependenceFamily family = Assert.Single(report.CrossLayerDependence.Families);
         Assert.Equal(3, family.Widths.Count);
-        Assert.Equal(0.5, family.Fit!.Exponent, 9);
-        Assert.Equal(0.3, family.Fit.Prefactor, 9);
-        Assert.Equal(3, family.Fit.Points);
-        Assert.Equal(0.0, family.Fit.ExponentStdErr!.Value, 9);
+        Assert.Null(family.ChaosFit);
+        Assert.Equal(0.5, family.RankOneShareFit!.Exponent, 9);
+        Assert.Equal(0.3, family.RankOneShareFit.Prefactor, 9);
+        Assert.Equal(3, family.RankOneShareFit.Points);
+        Assert.Equal(0.6, family.FeatureShareFit!.Prefactor, 9);
     }
 
     [Fact]
@@ -227,8 +229,8 @@ public sealed class SweepAggregatorTests
 
         AggregateReport report = SweepAggregator.Aggregate(Spec([100, 400], [new StepSizeSpec(0.01)]), outcomes);
 
-        Assert.Empty(report.LayerDependence.Groups);
-        Assert.Empty(report.LayerDependence.Families);
+        Assert.Empty(report.CrossLayerDependence.Groups);
+        Assert.Empty(report.CrossLayerDependence.Families);
     }
 
     [Fact]

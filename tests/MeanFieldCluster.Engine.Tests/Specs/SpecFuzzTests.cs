@@ -51,7 +51,7 @@ public sealed class SpecFuzzTests
             "model.gamma", "model.bias", "model.train", "model.train.hidden", "model.init.hidden_std", "model.divergence_bound",
             "data.kind", "data.s0", "data.teacher", "data.teacher.width", "data.csv", "data.csv.path", "data.noise",
             "training.xi", "training.xi.t0", "training.ridge", "training.beta", "observe.raw_times", "observe.dependence",
-            "observe.dependence.pairs", "observe.histogram_bins", "grid.gamma", "grid.layers");
+            "observe.dependence.chaos", "observe.histogram_bins", "grid.gamma", "grid.layers");
         Gen<string> text = Gen.OneOfConst(
             "", "~", ".nan", "-.inf", "1e400", "0x7fffffffffffffff", "99999999999999999999", "'1'", "[]", "[1, 2.5]",
             "{kind: ramp, t1: 2}", "{count: 3, spacing: log}", "[", "{", "&a 1", "!!int 3", "- a", "a: b", "\"\\x\"",

@@ -79,9 +79,10 @@ internal static class SpecGenerators
         from raw in RawTimes
         from sliced in Gen.Int[0, 1024]
         from edges in Gen.Int[1, 10_000_000]
-        from pairs in Gen.Int[0, 100_000]
+        from chaos in Gen.Bool
+        from edgeStructure in Gen.Bool
         from permutations in Gen.Int[0, 100_000]
-        select new ObserveSpec(m, risk, snapshots, q, bins, raw, sliced, edges, new DependenceSpec(pairs, permutations));
+        select new ObserveSpec(m, risk, snapshots, q, bins, raw, sliced, edges, new DependenceSpec(chaos, edgeStructure, permutations));
 
     private static readonly Gen<StepSizeSpec> StepSize = Gen.OneOf(
         Gen.Double[1e-6, 10].Select(v => new StepSizeSpec(v)),

@@ -63,7 +63,7 @@ public sealed class SpecLoaderTests
         Assert.Null(spec.Observe.RawTimes);
         Assert.Equal(16, spec.Observe.SlicedDirections);
         Assert.Equal(4096, spec.Observe.EdgeSample);
-        Assert.Equal(new DependenceSpec(500, 199), spec.Observe.Dependence);
+        Assert.Equal(new DependenceSpec(true, true, 999), spec.Observe.Dependence);
         Assert.Equal([[100]], spec.Grid.Width);
         Assert.Equal([new StepSizeSpec(0.001)], spec.Grid.StepSize);
         Assert.Equal([1], spec.Grid.Layers);

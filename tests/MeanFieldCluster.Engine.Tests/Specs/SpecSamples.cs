@@ -108,7 +108,7 @@ internal static class SpecSamples
           raw_times: [2, 0, 1]
           sliced_directions: 4
           edge_sample: 100
-          dependence: {pairs: 50, permutations: 99}
+          dependence: {chaos: false, permutations: 99}
         grid:
           width: [[30, 20, 10], 40]
           step_size: [0.01, 0.5/N]

@@ -105,19 +105,21 @@ public sealed class SpecTrainingObserveTests
     {
         SweepSpec spec = Yaml(
             MinimalYaml,
-            "observe={histogram_bins: 0, raw_times: [5, 0, 5], sliced_directions: 1024, edge_sample: 1, dependence: {pairs: 0, permutations: 100000}}");
+            "observe={histogram_bins: 0, raw_times: [5, 0, 5], sliced_directions: 1024, edge_sample: 1, dependence: {chaos: false, edges: false, permutations: 100000}}");
 
         Assert.Equal(0, spec.Observe.HistogramBins);
         Assert.Equal([5.0, 0.0, 5.0], spec.Observe.RawTimes!);
         Assert.Equal(1024, spec.Observe.SlicedDirections);
         Assert.Equal(1, spec.Observe.EdgeSample);
-        Assert.Equal(new DependenceSpec(0, 100_000), spec.Observe.Dependence);
+        Assert.Equal(new DependenceSpec(false, false, 100_000), spec.Observe.Dependence);
     }
 
     [Fact]
     public void Dependence_fields_default_one_by_one()
     {
-        Assert.Equal(new DependenceSpec(7, 199), Yaml(MinimalYaml, "observe.dependence={pairs: 7}").Observe.Dependence);
+        Assert.Equal(new DependenceSpec(Chaos: false), Yaml(MinimalYaml, "observe.dependence={chaos: false}").Observe.Dependence);
+        Assert.Equal(new DependenceSpec(Edges: false), Yaml(MinimalYaml, "observe.dependence={edges: false}").Observe.Dependence);
+        Assert.Equal(new DependenceSpec(Permutations: 7), Yaml(MinimalYaml, "observe.dependence={permutations: 7}").Observe.Dependence);
     }
 
     [Theory]
@@ -130,7 +132,10 @@ public sealed class SpecTrainingObserveTests
     [InlineData("observe.sliced_directions=1025", "observe.sliced_directions")]
     [InlineData("observe.edge_sample=0", "observe.edge_sample")]
     [InlineData("observe.dependence=5", "observe.dependence")]
-    [InlineData("observe.dependence={pairs: -1}", "observe.dependence.pairs")]
+    [InlineData("observe.dependence={pairs: 500}", "observe.dependence.pairs")]
+    [InlineData("observe.dependence={chaos: 1}", "observe.dependence.chaos")]
+    [InlineData("observe.dependence={edges: maybe}", "observe.dependence.edges")]
+    [InlineData("observe.dependence={permutations: -1}", "observe.dependence.permutations")]
     [InlineData("observe.dependence={permutations: 100001}", "observe.dependence.permutations")]
     [InlineData("observe.dependence={tests: 1}", "observe.dependence.tests")]
     public void Bad_observe_values_are_reported_at_their_path(string setting, string path)

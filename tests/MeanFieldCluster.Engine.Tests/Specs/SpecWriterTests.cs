@@ -88,8 +88,9 @@ public sealed class SpecWriterTests
                 "sliced_directions": 16,
                 "edge_sample": 4096,
                 "dependence": {
-                  "pairs": 500,
-                  "permutations": 199
+                  "chaos": true,
+                  "edges": true,
+                  "permutations": 999
                 },
                 "risk": "test"
               },
@@ -196,7 +197,7 @@ public sealed class SpecWriterNewFieldTests
             """{"steps":400,"xi":{"kind":"power","t0":2,"alpha":0.75},"batch_size":4,"ridge":0.01,"beta":1000,"precision":"float64"}""",
             root["training"]!.ToJsonString());
         Assert.Equal(
-            """{"test_samples":500,"risk_times":{"count":11,"spacing":"log"},"snapshot_times":[0,1,2],"quantiles":64,"histogram_bins":0,"raw_times":[2,0,1],"sliced_directions":4,"edge_sample":100,"dependence":{"pairs":50,"permutations":99},"risk":"test"}""",
+            """{"test_samples":500,"risk_times":{"count":11,"spacing":"log"},"snapshot_times":[0,1,2],"quantiles":64,"histogram_bins":0,"raw_times":[2,0,1],"sliced_directions":4,"edge_sample":100,"dependence":{"chaos":false,"edges":true,"permutations":99},"risk":"test"}""",
             root["observe"]!.ToJsonString());
         Assert.Equal(
             """{"width":[[30,20,10],40],"step_size":[0.01,"0.5/N"],"layers":[3],"gamma":null,"seeds":[0,1]}""",

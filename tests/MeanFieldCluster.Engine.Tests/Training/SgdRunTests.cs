@@ -35,7 +35,7 @@ public sealed class SgdRunTests
         Assert.Equal(straight.Network.Theta, chunked.Network.Theta);
         Assert.Equal(straight.Risk, chunked.Risk);
         Assert.Equal(Flatten(straight.Snapshots), Flatten(chunked.Snapshots));
-        Assert.Equal(straight.Dependence, chunked.Dependence);
+        Assert.Equal(DependenceValues(straight.Dependence), DependenceValues(chunked.Dependence));
         Assert.Equal(straight.Raw.SelectMany(r => r.Values), chunked.Raw.SelectMany(r => r.Values));
     }
 
@@ -80,8 +80,16 @@ public sealed class SgdRunTests
         Assert.Contains("W1_row_mean", run.Features);
         Assert.Contains("W1_edges", run.Features);
         Assert.NotNull(run.Dependence);
-        Assert.InRange(run.Dependence.DistanceCorrelation, 0.0, 1.0);
-        Assert.InRange(run.Dependence.PValue, 1.0 / 50, 1.0);
+        NeuronFeatures neurons = Assert.IsType<NeuronFeatures>(run.Dependence.Neurons);
+        int d = spec.Data.Dimension;
+        Assert.Equal(run.Network.FirstLayer[..d].ToArray(), neurons.FinalX);
+        Assert.Equal([run.Network.Output[0], run.Network.Hidden(1)[..9].ToArray().Average()], neurons.FinalY);
+        Assert.Equal(d, neurons.InitialX.Count);
+        Assert.NotEqual(neurons.InitialX, neurons.FinalX);
+        EdgeStructure edges = Assert.IsType<EdgeStructure>(run.Dependence.Edges);
+        Assert.InRange(edges.RankOneShare, 0.0, 1.0);
+        Assert.InRange(edges.FeatureShare, 0.0, 1.0);
+        Assert.True(edges.RelativeChange > 0);
         Assert.Equal(point.Steps, run.Dependence.Step);
     }
 
@@ -150,4 +158,10 @@ public sealed class SgdRunTests
 
     private static IEnumerable<string> Flatten(IEnumerable<MeasureSnapshot> snapshots) =>
         snapshots.Select(s => $"{s.Step}/{s.Feature}/{string.Join(',', s.Values)}");
+
+    private static double[] DependenceValues(DependenceResult? d) => d is null ? [] :
+    [
+        d.Step, .. d.Neurons?.InitialX ?? [], .. d.Neurons?.InitialY ?? [], .. d.Neurons?.FinalX ?? [], .. d.Neurons?.FinalY ?? [],
+        d.Edges?.RankOneShare ?? -1, d.Edges?.FeatureShare ?? -1, d.Edges?.LeftAlignment ?? -1, d.Edges?.RightAlignment ?? -1, d.Edges?.RelativeChange ?? -1,
+    ];
 }
