@@ -170,7 +170,7 @@ public sealed class PlotTests
         using JsonDocument index = ReadIndex(dir);
         JsonElement side = Figures(index).Single(f => f.GetProperty("file").GetString() == "rate_function_estimators.svg");
         Assert.Equal(
-            ["quenched, tail, N → ∞", "quenched, gartner-ellis, N → ∞", "annealed, tail, N → ∞", "annealed, gartner-ellis, N → ∞",
+            ["quenched, gartner-ellis, N → ∞", "quenched, tail, N → ∞", "annealed, gartner-ellis, N → ∞", "annealed, tail, N → ∞",
              "quenched, known: exact I (linear neuron, docs/large-deviations.md)", "annealed, known: exact I (linear neuron, docs/large-deviations.md)"],
             SeriesNames(side));
         foreach (JsonElement figure in Figures(index).Where(f => f.GetProperty("file").GetString()!.StartsWith("rate_function_", StringComparison.Ordinal)))
