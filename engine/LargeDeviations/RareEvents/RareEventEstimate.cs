@@ -22,13 +22,32 @@ public static class RareEventEstimators
 /// <param name="Runs">Independent runs averaged.</param>
 /// <param name="Ess">Importance sampling: effective sample size of the weights of the hits; null otherwise.</param>
 /// <param name="Reason">Why the estimate is censored (null when it is a number).</param>
-public sealed record RareEventEstimate(double Level, TailSide Side, double LogProbability, double RelativeStdErr, long Replicas, int Runs, double? Ess, string? Reason)
+/// <param name="Quantile">The 97.5% quantile used for the interval: normal (one weighted sample) or Student's t with runs − 1 degrees of freedom.</param>
+public sealed record RareEventEstimate(double Level, TailSide Side, double LogProbability, double RelativeStdErr, long Replicas, int Runs, double? Ess, string? Reason, double Quantile = WidthExtrapolation.Z975)
 {
+    /// <summary>
+    /// The 95% interval of ln P when it is not symmetric in P (splitting: Cox's log-normal interval over runs); null
+    /// when the interval is P̂(1 ± q·SE/P̂).
+    /// </summary>
+    public (double Low, double High)? LogInterval { get; init; }
+
+    /// <summary>Whether the exact probability exp(<paramref name="logProbability"/>) lies in the 95% interval.</summary>
+    public bool Covers(double logProbability)
+    {
+        if (LogInterval is { } interval)
+        {
+            return logProbability >= interval.Low && logProbability <= interval.High;
+        }
+
+        double ratio = Math.Exp(logProbability - LogProbability), z = Quantile * RelativeStdErr;
+        return ratio >= 1 - z && ratio <= 1 + z;
+    }
+
     /// <summary>True when the estimator could not give a number (see <see cref="Reason"/>).</summary>
     public bool Censored => Reason is not null;
 
     /// <summary>
-    /// −(1/N) ln P̂ with the 95% interval from P̂(1 ± 1.96 SE/P̂) (the high end is null when the lower end of P is ≤ 0):
+    /// −(1/N) ln P̂ with the 95% interval from P̂(1 ± q SE/P̂) (the high end is null when the lower end of P is ≤ 0):
     /// the same quantity as the tail estimator's, at probabilities plain sampling cannot reach.
     /// </summary>
     public RatePoint Rate(int width)
@@ -39,7 +58,12 @@ public sealed record RareEventEstimate(double Level, TailSide Side, double LogPr
         }
 
         double value = -LogProbability / width;
-        double z = WidthExtrapolation.Z975 * RelativeStdErr;
+        if (LogInterval is { } interval)
+        {
+            return new RatePoint(Level, value, -interval.High / width, -interval.Low / width, false);
+        }
+
+        double z = Quantile * RelativeStdErr;
         double? low = value - (Math.Log(1 + z) / width);
         double? high = z < 1 ? value - (Math.Log(1 - z) / width) : null;
         return new RatePoint(Level, value, low, high, false);
