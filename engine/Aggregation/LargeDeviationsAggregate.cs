@@ -64,10 +64,16 @@ public static class LargeDeviationsAggregate
                 }
             }
 
-            JsonNode? rates = reports.Count == 0 ? null : new JsonObject
+            JsonArray rows = reports.Count == 0 ? [] : Rows(reports);
+            foreach (JsonObject rare in RareEventsAggregate.JsonRows(RareEventsAggregate.Rows(spec, [.. batches.Select(b => b.Point)]), mode))
+            {
+                rows.Add(rare);
+            }
+
+            JsonNode? rates = rows.Count == 0 ? null : new JsonObject
             {
                 ["averaged_over_draws"] = reports.Count,
-                ["rows"] = Rows(reports),
+                ["rows"] = rows,
             };
             modes.Add(new JsonObject { ["mode"] = mode, ["widths"] = widthNodes, ["rate_functions"] = rates });
         }
@@ -86,6 +92,7 @@ public static class LargeDeviationsAggregate
                 ["modes"] = modes,
             },
         };
+        root["ld_comparison"] = LdComparison.Build(spec, modes);
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
 

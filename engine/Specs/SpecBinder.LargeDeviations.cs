@@ -45,10 +45,11 @@ internal static partial class SpecBinder
         long? bootstrap = d.Integer(F.Bootstrap, BootstrapCount, 200);
         long? bootstrapSeed = d.Integer(F.BootstrapSeed, L.Seed, 0);
         long? draws = d.Integer(F.QuenchedDraws, Bounds.Between(1, 1000), 1);
+        bool rareOk = ReadRareEvents(d, out RareEventsSpec? rare);
         return functional is null || replicas is null || batch is null || modes is null || x is null || k is null
-            || essMin is null || bootstrap is null || bootstrapSeed is null || draws is null
+            || essMin is null || bootstrap is null || bootstrapSeed is null || draws is null || !rareOk
             ? null
-            : new LargeDeviationsSpec(functional, (int)replicas.Value, (int)batch.Value, modes, x, k, essMin.Value, (int)bootstrap.Value, (ulong)bootstrapSeed.Value, (int)draws.Value);
+            : new LargeDeviationsSpec(functional, (int)replicas.Value, (int)batch.Value, modes, x, k, essMin.Value, (int)bootstrap.Value, (ulong)bootstrapSeed.Value, (int)draws.Value, rare);
     }
 
     // modes: one mode or a non-empty list of distinct modes; default [quenched].

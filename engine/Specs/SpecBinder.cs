@@ -61,6 +61,7 @@ internal static partial class SpecBinder
 
         var spec = new SweepSpec(name, (ulong)seed.Value, model.Spec, data, training, observe, grid, largeDeviations);
         CheckLargeDeviations(spec, errors);
+        CheckRareEvents(spec, errors);
         if (errors.HasErrors)
         {
             return null;

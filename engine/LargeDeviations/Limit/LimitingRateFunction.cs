@@ -76,9 +76,9 @@ public static class LimitingRateFunction
         return null;
     }
 
-    /// <summary>The limiting rate function of <paramref name="mode"/> on the sweep's x grid.</summary>
+    /// <summary>The limiting rate function of <paramref name="mode"/> at <paramref name="xs"/> (default: the sweep's x grid).</summary>
     /// <exception cref="ArgumentException">The sweep is not reducible (<see cref="Check"/> says why) or a quenched T = 0 curve is asked for.</exception>
-    public static LimitCurve Solve(SweepSpec spec, string mode)
+    public static LimitCurve Solve(SweepSpec spec, string mode, IReadOnlyList<double>? xs = null)
     {
         if (Check(spec) is { } reason)
         {
@@ -86,6 +86,7 @@ public static class LimitingRateFunction
         }
 
         LargeDeviationsSpec ld = spec.LargeDeviations!;
+        xs ??= ld.XGrid;
         double horizon = spec.Training.Horizon!.Value;
         bool annealed = mode == LdModes.Annealed;
         if (ld.Functional == LdFunctionals.MeanOutputWeight)
@@ -98,7 +99,7 @@ public static class LimitingRateFunction
             InitSpec init = spec.Model.Init;
             IInitialLaw law = init.OutputLaw == "rademacher" ? new RademacherInitialLaw(init.OutputMean, init.OutputStd) : new GaussianInitialLaw(init.OutputMean, init.OutputStd);
             var cramer = new PathActionSolver(new GaussianIncrements(0, 0, 0), 0, law);
-            return new LimitCurve(mode, [.. ld.XGrid.Select(x => (x, Finite(cramer.Endpoint(x).Rate)))], law.Mean);
+            return new LimitCurve(mode, [.. xs.Select(x => (x, Finite(cramer.Endpoint(x).Rate)))], law.Mean);
         }
 
         var data = (TeacherStudentData)DataModel.Create(spec.Data, spec.Seed);
@@ -109,7 +110,7 @@ public static class LimitingRateFunction
         (double a, double b, double c) = RiskQuadratic(spec, data);
         double typical = solver.Typical;
         var points = new List<(double, double?)>();
-        foreach (double x in ld.XGrid)
+        foreach (double x in xs)
         {
             double disc = (b * b) - (c * (a - x));
             double? rate = null;
