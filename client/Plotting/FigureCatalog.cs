@@ -11,7 +11,7 @@ namespace MeanFieldCluster.Client.Plotting;
 /// per-neuron laws, and the rate functions with their bootstrap bands. A figure whose data the folder
 /// does not hold is not produced.
 /// </summary>
-internal static class FigureCatalog
+internal static partial class FigureCatalog
 {
     /// <summary>Series colours (Tableau 10 without its grey), one per series.</summary>
     public static readonly IReadOnlyList<string> Palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf"];
@@ -30,6 +30,7 @@ internal static class FigureCatalog
         figures.AddRange(W1ToLargestWidth(folder));
         figures.AddRange(Quantiles(folder));
         figures.AddRange(RateFunctions(folder));
+        figures.AddRange(RateFunctionComparison(folder));
         return figures;
     }
 
