@@ -19,6 +19,9 @@ internal static partial class FigureCatalog
     /// <summary>Colours of reference curves: near-black (the PDE, N → ∞), then dark grey for a second one.</summary>
     public static readonly IReadOnlyList<string> ReferenceColors = ["#1a1a1a", "#6b6b6b"];
 
+    /// <summary>Colours of reference rate functions (known answers, limiting solvers).</summary>
+    public static readonly IReadOnlyList<string> KnownColors = ["#b2182b", "#ef8a62", "#762a83"];
+
     private const string WidthAxis = "N (neurons per hidden layer, log scale)";
 
     public static IReadOnlyList<Figure> Build(ResultsFolder folder)
@@ -31,6 +34,7 @@ internal static partial class FigureCatalog
         figures.AddRange(Quantiles(folder));
         figures.AddRange(RateFunctions(folder));
         figures.AddRange(RateFunctionComparison(folder));
+        figures.AddRange(EstimatorsSideBySide(folder));
         return figures;
     }
 
@@ -311,11 +315,65 @@ internal static partial class FigureCatalog
                 continue;
             }
 
+            references.AddRange(KnownCurves(folder, severalModes, references.Count));
             string name = estimator.Key == "tail" ? "tail estimator −(1/N) ln P̂(F ≥ x)" : "Gärtner–Ellis estimator sup_k (kx − λ̂(k))";
             yield return new Figure($"rate_function_{estimator.Key}", $"{folder.Name}: rate function, {name}", $"x, value of {FunctionalLabel(functional)}", "Î_N(x)", LogX: false, LogY: false, [.. series, .. references])
             {
                 Legend = LegendCorner.UpperCenter,
                 Note = "bands: bootstrap 95% intervals; censored points (no tail hit: only a lower bound) are not drawn",
+            };
+        }
+    }
+
+    // The estimators side by side: every estimator's N → ∞ curve with its interval, per mode, against the
+    // reference rate functions (known answers, and whatever other kinds aggregate.json carries).
+    private static IEnumerable<Figure> EstimatorsSideBySide(ResultsFolder folder)
+    {
+        var rows = folder.ReadTable("rate_functions").Where(r => r["censored"] == "false" && r["value"].Length > 0 && r["width"] == "inf").ToList();
+        string functional = folder.Spec?["large_deviations"]?["functional"]?.GetValue<string>() ?? "";
+        bool severalModes = rows.Select(r => r["mode"]).Distinct().Count() > 1;
+        List<FigureSeries> series = [];
+        foreach (var curve in rows.GroupBy(r => (Mode: r["mode"], Estimator: r["estimator"])))
+        {
+            var sorted = curve.OrderBy(r => ResultsFolder.Number(r["x"])).ToList();
+            string mode = severalModes ? curve.Key.Mode + ", " : "";
+            series.Add(new FigureSeries($"{mode}{curve.Key.Estimator}, N → ∞", SeriesKind.Curve, [.. sorted.Select(r => ResultsFolder.Number(r["x"])!.Value)], [.. sorted.Select(r => ResultsFolder.Number(r["value"])!.Value)], Color(series.Count))
+            {
+                Low = [.. sorted.Select(r => ResultsFolder.Number(r["lo"]) ?? double.NaN)],
+                High = [.. sorted.Select(r => ResultsFolder.Number(r["hi"]) ?? double.NaN)],
+                Band = "95% interval of the extrapolation",
+            });
+        }
+
+        List<FigureSeries> known = [.. KnownCurves(folder, severalModes, 0)];
+        if (series.Count == 0 || known.Count == 0)
+        {
+            yield break;
+        }
+
+        yield return new Figure("rate_function_estimators", $"{folder.Name}: the estimators' N → ∞ rate functions against the reference", $"x, value of {FunctionalLabel(functional)}", "I(x)", LogX: false, LogY: false, [.. series, .. known])
+        {
+            Legend = LegendCorner.UpperCenter,
+            Note = "curves: each estimator's extrapolation Î_N = I + b/N with its 95% interval; lines: reference rate functions",
+        };
+    }
+
+    // The reference rate functions of aggregate.json (large_deviations.reference_curves): known answers today;
+    // any other kind (a limiting solver's, say) is drawn the same way, named by its kind.
+    private static IEnumerable<FigureSeries> KnownCurves(ResultsFolder folder, bool severalModes, int colorOffset)
+    {
+        int i = 0;
+        foreach (JsonNode? curve in folder.Aggregate?["large_deviations"]?["reference_curves"]?.AsArray() ?? [])
+        {
+            var points = curve!["x"]!.AsArray().Zip(curve["value"]!.AsArray())
+                .Where(p => p.Second is not null).Select(p => (X: p.First!.GetValue<double>(), Y: p.Second!.GetValue<double>())).ToList();
+            double[] x = [.. points.Select(p => p.X)];
+            double[] value = [.. points.Select(p => p.Y)];
+            string mode = severalModes ? curve["mode"]!.GetValue<string>() + ", " : "";
+            string kind = curve["kind"]!.GetValue<string>();
+            yield return new FigureSeries($"{mode}{kind}: {curve["name"]!.GetValue<string>()}", SeriesKind.Reference, x, value, KnownColors[i++ % KnownColors.Count])
+            {
+                Dotted = colorOffset > 0 && kind != "known",
             };
         }
     }

@@ -2,7 +2,9 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MeanFieldCluster.Engine.LargeDeviations;
+using MeanFieldCluster.Engine.LargeDeviations.KnownAnswers;
 using MeanFieldCluster.Engine.Specs;
+using MathNet.Numerics.Statistics;
 
 namespace MeanFieldCluster.Engine.Aggregation;
 
@@ -33,6 +35,7 @@ public static class LargeDeviationsAggregate
             int draws = mode == LdModes.Quenched ? ld.QuenchedDraws : 1;
             var widthNodes = new JsonArray();
             var reports = new List<RateFunctionReport>();
+            var samples = new List<SortedDictionary<int, double[]>>();
             for (int draw = 0; draw < draws; draw++)
             {
                 var byWidth = new SortedDictionary<int, double[]>();
@@ -48,6 +51,7 @@ public static class LargeDeviationsAggregate
                         ["dropped_non_finite"] = all.Length - finite.Length,
                         ["missing"] = group.Sum(b => b.Samples is null ? b.Point.ReplicaCount : 0),
                         ["mean"] = finite.Length > 0 ? finite.Average() : null,
+                        ["centre"] = finite.Length > 0 ? Number(Statistics.Median(finite)) : null,
                     };
                     widthNodes.Add(node);
                     if (finite.Length >= 2)
@@ -56,9 +60,19 @@ public static class LargeDeviationsAggregate
                     }
                 }
 
-                if (byWidth.Count > 0)
+                samples.Add(byWidth);
+            }
+
+            // Quenched: each draw's curve at width N is centred at its own typical value c_N (MATH section 6);
+            // the extrapolation shifts every (draw, width) to one reference centre so that it does not mix them.
+            bool quenched = mode == LdModes.Quenched;
+            bool centred = quenched && QuenchedExtrapolations.Resolve(spec) == QuenchedExtrapolations.Centred;
+            CentreSummary centres = CentreSummary.Of(samples);
+            for (int draw = 0; draw < samples.Count; draw++)
+            {
+                if (samples[draw].Count > 0)
                 {
-                    RateFunctionReport report = RateFunctionEstimator.Estimate(byWidth, settings);
+                    RateFunctionReport report = RateFunctionEstimator.Estimate(samples[draw], settings, centred ? centres.Shifts(draw) : null);
                     AddReliableRanges(report, widthNodes, draw);
                     reports.Add(report);
                 }
@@ -73,9 +87,17 @@ public static class LargeDeviationsAggregate
             JsonNode? rates = rows.Count == 0 ? null : new JsonObject
             {
                 ["averaged_over_draws"] = reports.Count,
+                ["extrapolation"] = centred ? QuenchedExtrapolations.Centred : QuenchedExtrapolations.AsMeasured,
+                ["centre_reference"] = centred ? Number(centres.Reference) : null,
                 ["rows"] = rows,
             };
-            modes.Add(new JsonObject { ["mode"] = mode, ["widths"] = widthNodes, ["rate_functions"] = rates });
+            var modeNode = new JsonObject { ["mode"] = mode, ["widths"] = widthNodes, ["rate_functions"] = rates };
+            if (quenched)
+            {
+                modeNode["centres"] = centres.ToJson();
+            }
+
+            modes.Add(modeNode);
         }
 
         var root = new JsonObject
@@ -90,6 +112,7 @@ public static class LargeDeviationsAggregate
                 ["ess_min"] = ld.EssMin,
                 ["bootstrap"] = ld.Bootstrap,
                 ["modes"] = modes,
+                ["reference_curves"] = ReferenceCurves(spec),
             },
         };
         root["ld_comparison"] = LdComparison.Build(spec, modes);
@@ -161,6 +184,25 @@ public static class LargeDeviationsAggregate
         }
 
         return rows;
+    }
+
+    // Known (or, later, solver-computed) rate functions to draw against the estimates; +∞ values are written null.
+    private static JsonArray ReferenceCurves(SweepSpec spec)
+    {
+        var curves = new JsonArray();
+        foreach (ReferenceRateCurve c in ReferenceRateCurves.For(spec))
+        {
+            curves.Add(new JsonObject
+            {
+                ["kind"] = c.Kind,
+                ["mode"] = c.Mode,
+                ["name"] = c.Name,
+                ["x"] = new JsonArray([.. c.X.Select(v => (JsonNode?)JsonValue.Create(v))]),
+                ["value"] = new JsonArray([.. c.Value.Select(v => Number(v))]),
+            });
+        }
+
+        return curves;
     }
 
     private static JsonNode? Number(double? value) => value is { } v && double.IsFinite(v) ? JsonValue.Create(v) : null;

@@ -18,8 +18,14 @@ public static class RateFunctionEstimator
     /// <summary>Estimates all widths and the extrapolation.</summary>
     /// <param name="samplesByWidth">Raw F_r values per width N (each non-empty, finite, any order).</param>
     /// <param name="settings">The estimator settings.</param>
+    /// <param name="centring">
+    /// Optional shift per width added to that width's sample before the extrapolation only (the per-width rows
+    /// stay as measured): with shift = c_ref − c_N, every width's curve is centred at the same c_ref, so the fit
+    /// Î_N(x) = I(x) + b(x)/N does not mix curves centred in different places (quenched draws, MATH section 6).
+    /// Widths without an entry are not shifted.
+    /// </param>
     /// <exception cref="ArgumentException">No widths, a width below 1, or an empty or non-finite sample.</exception>
-    public static RateFunctionReport Estimate(IReadOnlyDictionary<int, double[]> samplesByWidth, LdSettings settings)
+    public static RateFunctionReport Estimate(IReadOnlyDictionary<int, double[]> samplesByWidth, LdSettings settings, IReadOnlyDictionary<int, double>? centring = null)
     {
         ArgumentNullException.ThrowIfNull(samplesByWidth);
         ArgumentNullException.ThrowIfNull(settings);
@@ -36,8 +42,13 @@ public static class RateFunctionEstimator
             rows.AddRange(WidthRows(w.Width, RateEstimators.GartnerEllis, w.GartnerEllis));
         }
 
-        rows.AddRange(InfinityRows(RateEstimators.Tail, widths, w => settings.TailPrefactorCorrection ? Corrected(w.Tail, w.Width) : w.Tail));
-        rows.AddRange(InfinityRows(RateEstimators.GartnerEllis, widths, w => w.GartnerEllis));
+        WidthRates[] forInfinity = centring is null
+            ? widths
+            : [.. widths.Select(w => centring.TryGetValue(w.Width, out double shift) && shift != 0
+                ? EstimateWidth([.. samplesByWidth[w.Width].Select(f => f + shift)], w.Width, settings)
+                : w)];
+        rows.AddRange(InfinityRows(RateEstimators.Tail, forInfinity, w => settings.TailPrefactorCorrection ? Corrected(w.Tail, w.Width) : w.Tail));
+        rows.AddRange(InfinityRows(RateEstimators.GartnerEllis, forInfinity, w => w.GartnerEllis));
         ReliableKRange[] reliable = [.. widths.Select(w => new ReliableKRange(w.Width, w.Samples, w.Curve.KMin, w.Curve.KMax, w.Curve.XMin, w.Curve.XMax))];
         return new RateFunctionReport(rows, reliable, widths);
     }

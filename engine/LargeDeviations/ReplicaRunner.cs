@@ -65,10 +65,7 @@ public sealed class ReplicaRunner
     public MeanFieldNetwork? Train(int replica)
     {
         ulong r = (ulong)replica;
-        ulong[] keys = PointKeys.Of(_point);
-        bool quenched = _point.Mode == LdModes.Quenched;
-        var init = RandomStreams.Create(_spec.Seed, RandomStreams.Purpose.Initialization, [.. keys, quenched ? ulong.MaxValue - (ulong)_point.Draw : r]);
-        MeanFieldNetwork network = MeanFieldNetwork.Initialize(_spec.Model, _data.Dimension, _point.Widths, _point.Gamma, ref init);
+        MeanFieldNetwork network = InitialNetwork(replica);
         var rng = RandomStreams.Create(_spec.Seed, RandomStreams.Purpose.Training, [.. PointKeys.WithStepSize(_point), r]);
         var noise = RandomStreams.Create(_spec.Seed, RandomStreams.Purpose.Noise, [.. PointKeys.WithStepSize(_point), r]);
         SgdStepper stepper = SgdStepper.Create(_spec, network, _data, rng, noise);
@@ -84,6 +81,24 @@ public sealed class ReplicaRunner
         stepper.Publish();
         return network;
     }
+
+    /// <summary>
+    /// The initial network of replica <paramref name="replica"/>: from the stream (initialization, N_1..N_L, L, r)
+    /// when annealed, or the draw's fixed stream (the same for every replica) when quenched. The initial
+    /// sampling (<c>model.init.sampling</c>) applies to quenched draws; annealed replicas always draw i.i.d.,
+    /// since the annealed principle averages over the i.i.d. initial law (a stratified draw would remove the
+    /// very fluctuations of the initial measure that it adds).
+    /// </summary>
+    public MeanFieldNetwork InitialNetwork(int replica)
+    {
+        bool quenched = _point.Mode == LdModes.Quenched;
+        var init = RandomStreams.Create(_spec.Seed, RandomStreams.Purpose.Initialization, [.. PointKeys.Of(_point), quenched ? ulong.MaxValue - (ulong)_point.Draw : (ulong)replica]);
+        ModelSpec model = quenched ? _spec.Model : _spec.Model with { Init = _spec.Model.Init with { Sampling = InitSamplings.Iid } };
+        return MeanFieldNetwork.Initialize(model, _data.Dimension, _point.Widths, _point.Gamma, ref init);
+    }
+
+    /// <summary>F of replica <paramref name="replica"/>'s initial network (t = 0); in quenched mode, the draw's initial value.</summary>
+    public double InitialValue(int replica) => Functional(InitialNetwork(replica));
 
     /// <summary>The functional F of a network at time T.</summary>
     public double Functional(MeanFieldNetwork network)

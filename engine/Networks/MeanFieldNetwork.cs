@@ -126,6 +126,12 @@ public sealed class MeanFieldNetwork
         ArgumentNullException.ThrowIfNull(model);
         var network = new MeanFieldNetwork(Activation.Create(model.Activation), dimension, widths, gamma, model.Bias, model.Train, model.MeanFieldScaling);
         InitSpec init = model.Init;
+        if (init.Sampling == InitSamplings.Stratified)
+        {
+            StratifiedInit.Fill(network, init, ref rng);
+            return network;
+        }
+
         FillGaussian(network.FirstLayer, 0.0, init.Kappa / Math.Sqrt(dimension), ref rng);
         for (int l = 1; l <= network.Layers && model.Bias; l++)
         {

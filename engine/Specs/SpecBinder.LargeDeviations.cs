@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using MeanFieldCluster.Engine.LargeDeviations;
 using F = MeanFieldCluster.Engine.Specs.SpecFields;
@@ -45,11 +46,13 @@ internal static partial class SpecBinder
         long? bootstrap = d.Integer(F.Bootstrap, BootstrapCount, 200);
         long? bootstrapSeed = d.Integer(F.BootstrapSeed, L.Seed, 0);
         long? draws = d.Integer(F.QuenchedDraws, Bounds.Between(1, 1000), 1);
+        bool? fixedStep = d.Bool(F.AllowFixedStep, false);
+        string? extrapolation = d.Choice(F.QuenchedExtrapolation, "quenched extrapolation", QuenchedExtrapolations.All, QuenchedExtrapolations.Auto);
         bool rareOk = ReadRareEvents(d, out RareEventsSpec? rare);
         return functional is null || replicas is null || batch is null || modes is null || x is null || k is null
-            || essMin is null || bootstrap is null || bootstrapSeed is null || draws is null || !rareOk
+            || essMin is null || bootstrap is null || bootstrapSeed is null || draws is null || fixedStep is null || extrapolation is null || !rareOk
             ? null
-            : new LargeDeviationsSpec(functional, (int)replicas.Value, (int)batch.Value, modes, x, k, essMin.Value, (int)bootstrap.Value, (ulong)bootstrapSeed.Value, (int)draws.Value, rare);
+            : new LargeDeviationsSpec(functional, (int)replicas.Value, (int)batch.Value, modes, x, k, essMin.Value, (int)bootstrap.Value, (ulong)bootstrapSeed.Value, (int)draws.Value, fixedStep.Value, extrapolation, rare);
     }
 
     // modes: one mode or a non-empty list of distinct modes; default [quenched].
@@ -155,6 +158,48 @@ internal static partial class SpecBinder
         if (spec.Grid.StepSize.Count != 1 || spec.Grid.Layers.Count != 1 || (spec.Grid.Gamma?.Count ?? 1) != 1)
         {
             errors.Add("grid", "a large-deviations sweep takes one step size, one layer count and one gamma; widths are its only axis (seeds are replaced by replicas)");
+        }
+
+        CheckSpeedNScaling(spec, ld, errors);
+    }
+
+    // Hirsch–Willhalm's principle at speed N needs step α/N over a horizon T (MATH section 6): a fixed step lets
+    // each step's data noise move all neurons together, and a fixed step count at α/N is a horizon that shrinks.
+    private static void CheckSpeedNScaling(SweepSpec spec, LargeDeviationsSpec ld, ErrorSink errors)
+    {
+        bool trains = (spec.Training.Horizon ?? 0) > 0 || (spec.Training.Steps ?? 0) > 0;
+        if (!trains || spec.Grid.StepSize.Count != 1)
+        {
+            return;
+        }
+
+        StepSizeSpec step = spec.Grid.StepSize[0];
+        if (!step.DividedByWidth && !ld.AllowFixedStep)
+        {
+            int smallest = spec.Grid.Width.Min(w => w[0]);
+            string alpha = (step.Value * smallest).ToString("G6", CultureInfo.InvariantCulture);
+            errors.Add(
+                SpecPath.Item("grid." + F.StepSize, 0),
+                $"{step.Value.ToString("R", CultureInfo.InvariantCulture)} is not allowed for task {L.LargeDeviationsTask} with T > 0: with a fixed step the data noise of each step moves all neurons together and does not average out over them, so there is no principle at speed N; " +
+                $"give the step as alpha/N (Hirsch–Willhalm's scaling), e.g. step_size: [\"{alpha}/N\"] (the same step at N = {smallest}), or set {F.LargeDeviations}.{F.AllowFixedStep}: true to run it anyway (not a speed-N principle)");
+        }
+
+        if (step.DividedByWidth && spec.Training.Horizon is null && (spec.Training.Steps ?? 0) > 0)
+        {
+            errors.Add(
+                "training." + F.Steps,
+                $"{spec.Training.Steps} is not allowed for task {L.LargeDeviationsTask} with step alpha/N: a fixed number of steps is a horizon that shrinks like 1/N; give training.horizon T instead (then each width runs NT/alpha steps)");
+        }
+    }
+
+    // model.init.sampling: stratified covers one hidden layer (docs/large-deviations.md, quenched initial measures).
+    private static void CheckInitSampling(SweepSpec spec, ErrorSink errors)
+    {
+        if (spec.Model.Init.Sampling == Networks.InitSamplings.Stratified && spec.Grid.Layers.Any(l => l != 1))
+        {
+            errors.Add(
+                F.Model + "." + F.Init + "." + F.Sampling,
+                $"'{Networks.InitSamplings.Stratified}' is not allowed with L = {string.Join(", ", spec.Grid.Layers.Where(l => l != 1))}; it stratifies the neurons of one hidden layer; expected iid for deeper networks");
         }
     }
 }

@@ -62,6 +62,7 @@ internal static partial class SpecBinder
         var spec = new SweepSpec(name, (ulong)seed.Value, model.Spec, data, training, observe, grid, largeDeviations);
         CheckLargeDeviations(spec, errors);
         CheckRareEvents(spec, errors);
+        CheckInitSampling(spec, errors);
         if (errors.HasErrors)
         {
             return null;
@@ -218,10 +219,11 @@ internal static partial class SpecBinder
         double? hiddenMean = i.Number(F.HiddenMean, Bounds.Any, d.HiddenMean);
         double? hiddenStd = i.Number(F.HiddenStd, L.NonNegative, d.HiddenStd);
         string? outputLaw = i.Choice(F.OutputLaw, "output-weight law", F.OutputLaws, d.OutputLaw);
+        string? sampling = i.Choice(F.Sampling, "initial sampling", Networks.InitSamplings.All, d.Sampling);
         return kappa is null || outputMean is null || outputStd is null || biasMean is null || biasStd is null
-            || hiddenMean is null || hiddenStd is null || outputLaw is null
+            || hiddenMean is null || hiddenStd is null || outputLaw is null || sampling is null
             ? null
-            : new InitSpec(kappa.Value, outputMean.Value, outputStd.Value, biasMean.Value, biasStd.Value, hiddenMean.Value, hiddenStd.Value, outputLaw);
+            : new InitSpec(kappa.Value, outputMean.Value, outputStd.Value, biasMean.Value, biasStd.Value, hiddenMean.Value, hiddenStd.Value, outputLaw, sampling);
     }
 
     /// <summary>γ: one number or a list; every value must be 1 unless the preset frees it.</summary>

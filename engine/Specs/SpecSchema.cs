@@ -25,7 +25,9 @@ internal static class SpecFields
     public const string Step = "step";
     public const string QuenchedDraws = "quenched_draws";
     public const string RareEvents = "rare_events";
-    public static readonly IReadOnlyList<string> LargeDeviationsFields = [Functional, Replicas, "batch_size", Modes, XGrid, KGrid, EssMin, Bootstrap, BootstrapSeed, QuenchedDraws, RareEvents];
+    public const string AllowFixedStep = "allow_fixed_step";
+    public const string QuenchedExtrapolation = "quenched_extrapolation";
+    public static readonly IReadOnlyList<string> LargeDeviationsFields = [Functional, Replicas, "batch_size", Modes, XGrid, KGrid, EssMin, Bootstrap, BootstrapSeed, QuenchedDraws, AllowFixedStep, QuenchedExtrapolation, RareEvents];
     public static readonly IReadOnlyList<string> RareEventsFields = ["estimator", "levels", Replicas, "runs", "kill_fraction", "checkpoints", "max_replicas"];
     public static readonly IReadOnlyList<string> RangeFields = [From, To, Step];
     public const string Grid = "grid";
@@ -108,7 +110,8 @@ internal static class SpecFields
     public static readonly IReadOnlyList<string> RampParameters = [T1, T2, S1, S2];
     public const string OutputLaw = "output_law";
     public static readonly IReadOnlyList<string> OutputLaws = ["gaussian", "rademacher"];
-    public static readonly IReadOnlyList<string> InitFields = [Kappa, OutputMean, OutputStd, BiasMean, BiasStd, HiddenMean, HiddenStd, OutputLaw];
+    public const string Sampling = "sampling";
+    public static readonly IReadOnlyList<string> InitFields = [Kappa, OutputMean, OutputStd, BiasMean, BiasStd, HiddenMean, HiddenStd, OutputLaw, Sampling];
 
     /// <summary>Every field any data kind uses; <see cref="DataFieldsOf"/> gives those of one kind.</summary>
     public static readonly IReadOnlyList<string> DataFields = [Kind, Dimension, Delta, InformativeDimensions, Teacher, Noise, Csv];

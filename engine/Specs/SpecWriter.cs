@@ -71,6 +71,16 @@ public static class SpecWriter
         w.WriteNumber(F.Bootstrap, ld.Bootstrap);
         w.WriteNumber(F.BootstrapSeed, ld.BootstrapSeed);
         w.WriteNumber(F.QuenchedDraws, ld.QuenchedDraws);
+        if (ld.AllowFixedStep)
+        {
+            w.WriteBoolean(F.AllowFixedStep, true);
+        }
+
+        if (ld.QuenchedExtrapolation != QuenchedExtrapolations.Auto)
+        {
+            w.WriteString(F.QuenchedExtrapolation, ld.QuenchedExtrapolation);
+        }
+
         if (ld.RareEvents is { } rare)
         {
             w.WriteStartObject(F.RareEvents);
@@ -83,7 +93,6 @@ public static class SpecWriter
             w.WriteNumber("max_replicas", rare.MaxReplicas);
             w.WriteEndObject();
         }
-
         w.WriteEndObject();
     }
 
@@ -103,6 +112,11 @@ public static class SpecWriter
         if (model.Init.OutputLaw != new InitSpec().OutputLaw)
         {
             w.WriteString(F.OutputLaw, model.Init.OutputLaw);
+        }
+
+        if (model.Init.Sampling != new InitSpec().Sampling)
+        {
+            w.WriteString(F.Sampling, model.Init.Sampling);
         }
 
         w.WriteEndObject();

@@ -40,8 +40,19 @@ public sealed record SweepSpec(
 /// Quenched mode: independent draws of the initial weights, each with its own R replicas; the reported
 /// quenched rate function is the average over draws (default 1).
 /// </param>
+/// <param name="AllowFixedStep">
+/// Whether a numeric (width-independent) step size is accepted with T &gt; 0 (default false). Such a run is not a
+/// speed-N principle: with a fixed ε the data noise of each step moves all neurons together (MATH section 6),
+/// so the step must be α/N unless this opt-in is given.
+/// </param>
+/// <param name="QuenchedExtrapolation">
+/// How the quenched N = ∞ rows are fitted (<see cref="QuenchedExtrapolations"/>): <c>centred</c> shifts each
+/// (draw, width) curve to a common centre first, <c>as-measured</c> fits the curves as they are, <c>auto</c>
+/// (default) is <c>centred</c> for i.i.d. initial draws (centres O(N^{-1/2}) apart) and <c>as-measured</c> for
+/// stratified ones (centres O(1/N) apart, a drift the b(x)/N term absorbs).
+/// </param>
 /// <param name="RareEvents">Optional rare-event estimator run next to the plain replicas (docs/large-deviations.md, "Rare events").</param>
-public sealed record LargeDeviationsSpec(string Functional, int Replicas, int BatchSize, IReadOnlyList<string> Modes, IReadOnlyList<double> XGrid, IReadOnlyList<double> KGrid, double EssMin = 100, int Bootstrap = 200, ulong BootstrapSeed = 0, int QuenchedDraws = 1, RareEventsSpec? RareEvents = null);
+public sealed record LargeDeviationsSpec(string Functional, int Replicas, int BatchSize, IReadOnlyList<string> Modes, IReadOnlyList<double> XGrid, IReadOnlyList<double> KGrid, double EssMin = 100, int Bootstrap = 200, ulong BootstrapSeed = 0, int QuenchedDraws = 1, bool AllowFixedStep = false, string QuenchedExtrapolation = "auto", RareEventsSpec? RareEvents = null);
 
 /// <summary>A rare-event estimator of tail probabilities P(F ≥ x) that plain sampling cannot reach (docs/large-deviations.md, "Rare events").</summary>
 /// <param name="Estimator"><c>importance-sampling</c> (T = 0, tilted initial law) or <c>splitting</c> (T &gt; 0, adaptive multilevel splitting).</param>
@@ -70,6 +81,30 @@ public static class LdFunctionals
 
     /// <summary>All functionals.</summary>
     public static readonly IReadOnlyList<string> All = [Risk, MeanOutputWeight, MeanSquaredNorm, W1ToReference];
+}
+
+/// <summary>How the quenched rate function is extrapolated across widths (MATH section 6, quenched centring).</summary>
+public static class QuenchedExtrapolations
+{
+    /// <summary>Centred for i.i.d. initial draws, as measured for stratified ones.</summary>
+    public const string Auto = "auto";
+
+    /// <summary>Each (draw, width) sample is shifted so its centre (median) sits at the largest width's mean centre.</summary>
+    public const string Centred = "centred";
+
+    /// <summary>The curves are fitted as measured.</summary>
+    public const string AsMeasured = "as-measured";
+
+    /// <summary>All choices.</summary>
+    public static readonly IReadOnlyList<string> All = [Auto, Centred, AsMeasured];
+
+    /// <summary>The resolved choice (centred or as-measured) for a spec.</summary>
+    public static string Resolve(SweepSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        string choice = spec.LargeDeviations?.QuenchedExtrapolation ?? Auto;
+        return choice != Auto ? choice : spec.Model.Init.Sampling == Networks.InitSamplings.Stratified ? AsMeasured : Centred;
+    }
 }
 
 /// <summary>How the replicas' randomness is drawn.</summary>
@@ -209,7 +244,12 @@ public static class ActivationKinds
 /// Law of the output weights around their mean: <c>gaussian</c> (default), c_j ~ N(mean, std²), or
 /// <c>rademacher</c>, c_j = mean ± std with probability 1/2 each.
 /// </param>
-public sealed record InitSpec(double Kappa = 0.8, double OutputMean = 1.0, double OutputStd = 0.0, double BiasMean = 0.0, double BiasStd = 0.0, double HiddenMean = 0.0, double HiddenStd = 1.0, string OutputLaw = "gaussian");
+/// <param name="Sampling">
+/// <c>iid</c> (default): independent draws; <c>stratified</c>: a stratified quasi-Monte Carlo draw of the same
+/// law whose empirical measure converges fast (one hidden layer only; see
+/// <see cref="Networks.StratifiedInit"/>).
+/// </param>
+public sealed record InitSpec(double Kappa = 0.8, double OutputMean = 1.0, double OutputStd = 0.0, double BiasMean = 0.0, double BiasStd = 0.0, double HiddenMean = 0.0, double HiddenStd = 1.0, string OutputLaw = "gaussian", string Sampling = "iid");
 
 /// <summary>The data model (MATH section 1).</summary>
 /// <param name="Kind">One of <see cref="DataKinds.All"/>.</param>

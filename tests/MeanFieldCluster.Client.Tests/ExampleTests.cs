@@ -25,6 +25,7 @@ public sealed class ExampleTests
             if (example == "ld-quenched-vs-annealed.yaml")
             {
                 AssertAnnealedIsNotAboveQuenchedBeyondTheIntervals(outDir);
+                QuenchedVsAnnealedExample.AssertTheCurvesCollapseOntoTheKnownRateFunctions(outDir, aggregate);
             }
 
             return;
@@ -43,11 +44,14 @@ public sealed class ExampleTests
     }
 
     // Where both are estimated (uncensored, with intervals), the annealed rate function is not above the
-    // quenched one (averaged over initial draws) beyond the intervals: annealed lo <= quenched hi.
+    // quenched one beyond the intervals: annealed lo <= quenched hi. The example's quenched draws are
+    // stratified, so Jensen's bound (which averages over i.i.d. draws) holds only in the limit: at finite N the
+    // two curves have centres O(1/N) apart and cross near them (docs/large-deviations.md). So the N = ∞ rows
+    // are compared.
     private static void AssertAnnealedIsNotAboveQuenchedBeyondTheIntervals(string outDir)
     {
         var rows = File.ReadLines(Path.Combine(outDir, "rate_functions.csv")).Skip(1).Select(l => l.Split(','))
-            .Where(r => r[7] == "false" && r[5].Length > 0 && r[6].Length > 0)
+            .Where(r => r[7] == "false" && r[5].Length > 0 && r[6].Length > 0 && r[1] == "inf")
             .ToLookup(r => (r[1], r[2], r[3]));
         int compared = 0;
         foreach (var group in rows)

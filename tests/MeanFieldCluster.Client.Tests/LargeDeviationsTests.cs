@@ -97,6 +97,7 @@ public sealed class LargeDeviationsTests
     [InlineData("large_deviations.ess_min=1", "large_deviations.ess_min")]
     [InlineData("large_deviations.functional=entropy", "large_deviations.functional")]
     [InlineData("training.horizon=-1", "training.horizon")]
+    [InlineData("training.horizon=1", "grid.step_size[0]: 0.01 is not allowed for task large-deviations with T > 0")]
     [InlineData("large_deviations.modes=[tempered]", "large_deviations.modes")]
     public async Task BadLargeDeviationSettingsAreRejectedWithExitCode2NamingTheField(string change, string field)
     {

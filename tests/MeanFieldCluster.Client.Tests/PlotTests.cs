@@ -158,6 +158,28 @@ public sealed class PlotTests
     }
 
     [Fact]
+    public async Task PlotDrawsTheEstimatorsSideBySideAgainstTheKnownRateFunction()
+    {
+        RunOutcome run = await SharedRuns.Example("ld-quenched-vs-annealed.yaml");
+        Assert.True(run.ExitCode == 0, run.Output + run.Error);
+        string dir = SharedRuns.CopyOf(run.Directory);
+
+        var (code, output, error) = await CliHarness.Run("plot", dir, "--format", "svg");
+
+        Assert.True(code == 0, output + error);
+        using JsonDocument index = ReadIndex(dir);
+        JsonElement side = Figures(index).Single(f => f.GetProperty("file").GetString() == "rate_function_estimators.svg");
+        Assert.Equal(
+            ["quenched, tail, N → ∞", "quenched, gartner-ellis, N → ∞", "annealed, tail, N → ∞", "annealed, gartner-ellis, N → ∞",
+             "quenched, known: exact I (linear neuron, docs/large-deviations.md)", "annealed, known: exact I (linear neuron, docs/large-deviations.md)"],
+            SeriesNames(side));
+        foreach (JsonElement figure in Figures(index).Where(f => f.GetProperty("file").GetString()!.StartsWith("rate_function_", StringComparison.Ordinal)))
+        {
+            Assert.Contains(SeriesNames(figure), n => n.Contains("known: exact I", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
     public async Task PlotDrawsTheRateFunctionsWithTheirBandsAndNoOtherFigureForALargeDeviationRun()
     {
         RunOutcome run = await SharedRuns.Example("ld-cramer.yaml");

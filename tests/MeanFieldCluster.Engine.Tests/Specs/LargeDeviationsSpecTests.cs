@@ -51,6 +51,43 @@ public sealed class LargeDeviationsSpecTests
     }
 
     [Fact]
+    public void AFixedStepWithTrainingIsRefusedNamingTheFieldTheReasonAndTheAlphaOverNForm()
+    {
+        string yaml = Yaml.Replace("horizon: 0", "horizon: 1", StringComparison.Ordinal).Replace("\"0.5/N\"", "0.02", StringComparison.Ordinal);
+
+        var ex = Assert.Throws<SpecException>(() => SpecLoader.Parse(yaml, SpecFormat.Yaml));
+
+        SpecError error = Assert.Single(ex.Errors);
+        Assert.Equal("grid.step_size[0]", error.Path);
+        Assert.Contains("no principle at speed N", error.Message, StringComparison.Ordinal);
+        Assert.Contains("\"0.16/N\"", error.Message, StringComparison.Ordinal);
+        Assert.Contains("allow_fixed_step: true", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheFixedStepOptInIsAcceptedAndRoundTrips()
+    {
+        string yaml = Yaml.Replace("horizon: 0", "horizon: 1", StringComparison.Ordinal).Replace("\"0.5/N\"", "0.02", StringComparison.Ordinal)
+            .Replace("quenched_draws: 2", "quenched_draws: 2\n  allow_fixed_step: true", StringComparison.Ordinal);
+
+        SweepSpec spec = SpecLoader.Parse(yaml, SpecFormat.Yaml);
+
+        Assert.True(spec.LargeDeviations!.AllowFixedStep);
+        Assert.True(SpecLoader.Parse(SpecWriter.ToJson(spec), SpecFormat.Json).LargeDeviations!.AllowFixedStep);
+        Assert.False(SpecLoader.Parse(Yaml, SpecFormat.Yaml).LargeDeviations!.AllowFixedStep);
+    }
+
+    [Fact]
+    public void AlphaOverNWithAHorizonIsAcceptedAndAFixedStepCountIsRefused()
+    {
+        SweepSpec spec = SpecLoader.Parse(Yaml.Replace("horizon: 0", "horizon: 1", StringComparison.Ordinal), SpecFormat.Yaml);
+        Assert.Equal([16, 32], SweepPlanner.Expand(spec).Select(p => p.Steps).Distinct().Order());
+
+        var ex = Assert.Throws<SpecException>(() => SpecLoader.Parse(Yaml.Replace("horizon: 0", "steps: 40", StringComparison.Ordinal), SpecFormat.Yaml));
+        Assert.Contains(ex.Errors, e => e.Path == "training.steps" && e.Message.Contains("horizon", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void LargeDeviationSettingsWithoutTheTaskAreRejected()
     {
         var ex = Assert.Throws<SpecException>(() => SpecLoader.Parse(Yaml.Replace("task: large-deviations\n", "", StringComparison.Ordinal), SpecFormat.Yaml));
