@@ -34,6 +34,7 @@ internal static partial class FigureCatalog
         figures.AddRange(W1ToLargestWidth(folder));
         figures.AddRange(Quantiles(folder));
         figures.AddRange(RateFunctions(folder));
+        figures.AddRange(RateFunctionComparison(folder));
         figures.AddRange(EstimatorsSideBySide(folder));
         return figures;
     }

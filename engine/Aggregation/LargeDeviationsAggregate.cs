@@ -78,12 +78,18 @@ public static class LargeDeviationsAggregate
                 }
             }
 
-            JsonNode? rates = reports.Count == 0 ? null : new JsonObject
+            JsonArray rows = reports.Count == 0 ? [] : Rows(reports);
+            foreach (JsonObject rare in RareEventsAggregate.JsonRows(RareEventsAggregate.Rows(spec, [.. batches.Select(b => b.Point)]), mode))
+            {
+                rows.Add(rare);
+            }
+
+            JsonNode? rates = rows.Count == 0 ? null : new JsonObject
             {
                 ["averaged_over_draws"] = reports.Count,
                 ["extrapolation"] = centred ? QuenchedExtrapolations.Centred : QuenchedExtrapolations.AsMeasured,
                 ["centre_reference"] = centred ? Number(centres.Reference) : null,
-                ["rows"] = Rows(reports),
+                ["rows"] = rows,
             };
             var modeNode = new JsonObject { ["mode"] = mode, ["widths"] = widthNodes, ["rate_functions"] = rates };
             if (quenched)
@@ -109,6 +115,7 @@ public static class LargeDeviationsAggregate
                 ["reference_curves"] = ReferenceCurves(spec),
             },
         };
+        root["ld_comparison"] = LdComparison.Build(spec, modes);
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
 

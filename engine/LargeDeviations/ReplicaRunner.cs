@@ -59,7 +59,10 @@ public sealed class ReplicaRunner
     }
 
     /// <summary>F of replica <paramref name="replica"/>.</summary>
-    public double Run(int replica)
+    public double Run(int replica) => Train(replica) is { } network ? Functional(network) : double.NaN;
+
+    /// <summary>Replica <paramref name="replica"/>'s network at time T (null when it diverged).</summary>
+    public MeanFieldNetwork? Train(int replica)
     {
         ulong r = (ulong)replica;
         MeanFieldNetwork network = InitialNetwork(replica);
@@ -71,12 +74,12 @@ public sealed class ReplicaRunner
             double stepSize = _point.StepSize * _xi.Value(k * _point.StepSize);
             if (!double.IsFinite(stepper.Step(stepSize)))
             {
-                return double.NaN;
+                return null;
             }
         }
 
         stepper.Publish();
-        return Functional(network);
+        return network;
     }
 
     /// <summary>
@@ -97,7 +100,14 @@ public sealed class ReplicaRunner
     /// <summary>F of replica <paramref name="replica"/>'s initial network (t = 0); in quenched mode, the draw's initial value.</summary>
     public double InitialValue(int replica) => Functional(InitialNetwork(replica));
 
-    private double Functional(MeanFieldNetwork network)
+    /// <summary>The functional F of a network at time T.</summary>
+    public double Functional(MeanFieldNetwork network)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        return Evaluate(network);
+    }
+
+    private double Evaluate(MeanFieldNetwork network)
     {
         int n = network.Widths[0];
         switch (_spec.LargeDeviations!.Functional)

@@ -150,6 +150,9 @@ public static class RandomStreams
 
         /// <summary>Observation randomness: sliced-Wasserstein directions, edge samples, permutations.</summary>
         Observation = 7,
+
+        /// <summary>Rare-event estimators (importance sampling, splitting): keyed per run, never per replica.</summary>
+        RareEvents = 19,
     }
 
     /// <summary>A generator for (seed, purpose, keys...).</summary>

@@ -48,10 +48,11 @@ internal static partial class SpecBinder
         long? draws = d.Integer(F.QuenchedDraws, Bounds.Between(1, 1000), 1);
         bool? fixedStep = d.Bool(F.AllowFixedStep, false);
         string? extrapolation = d.Choice(F.QuenchedExtrapolation, "quenched extrapolation", QuenchedExtrapolations.All, QuenchedExtrapolations.Auto);
+        bool rareOk = ReadRareEvents(d, out RareEventsSpec? rare);
         return functional is null || replicas is null || batch is null || modes is null || x is null || k is null
-            || essMin is null || bootstrap is null || bootstrapSeed is null || draws is null || fixedStep is null || extrapolation is null
+            || essMin is null || bootstrap is null || bootstrapSeed is null || draws is null || fixedStep is null || extrapolation is null || !rareOk
             ? null
-            : new LargeDeviationsSpec(functional, (int)replicas.Value, (int)batch.Value, modes, x, k, essMin.Value, (int)bootstrap.Value, (ulong)bootstrapSeed.Value, (int)draws.Value, fixedStep.Value, extrapolation);
+            : new LargeDeviationsSpec(functional, (int)replicas.Value, (int)batch.Value, modes, x, k, essMin.Value, (int)bootstrap.Value, (ulong)bootstrapSeed.Value, (int)draws.Value, fixedStep.Value, extrapolation, rare);
     }
 
     // modes: one mode or a non-empty list of distinct modes; default [quenched].

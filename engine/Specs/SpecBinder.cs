@@ -63,6 +63,7 @@ internal static partial class SpecBinder
 
         var spec = new SweepSpec(name, (ulong)seed.Value, model.Spec, data, training, observe, grid, largeDeviations) { Tags = tags, Notes = notes };
         CheckLargeDeviations(spec, errors);
+        CheckRareEvents(spec, errors);
         CheckInitSampling(spec, errors);
         if (errors.HasErrors)
         {

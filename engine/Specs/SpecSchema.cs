@@ -24,9 +24,11 @@ internal static class SpecFields
     public const string To = "to";
     public const string Step = "step";
     public const string QuenchedDraws = "quenched_draws";
+    public const string RareEvents = "rare_events";
     public const string AllowFixedStep = "allow_fixed_step";
     public const string QuenchedExtrapolation = "quenched_extrapolation";
-    public static readonly IReadOnlyList<string> LargeDeviationsFields = [Functional, Replicas, "batch_size", Modes, XGrid, KGrid, EssMin, Bootstrap, BootstrapSeed, QuenchedDraws, AllowFixedStep, QuenchedExtrapolation];
+    public static readonly IReadOnlyList<string> LargeDeviationsFields = [Functional, Replicas, "batch_size", Modes, XGrid, KGrid, EssMin, Bootstrap, BootstrapSeed, QuenchedDraws, AllowFixedStep, QuenchedExtrapolation, RareEvents];
+    public static readonly IReadOnlyList<string> RareEventsFields = ["estimator", "levels", Replicas, "runs", "kill_fraction", "checkpoints", "max_replicas"];
     public static readonly IReadOnlyList<string> RangeFields = [From, To, Step];
     public const string Grid = "grid";
 

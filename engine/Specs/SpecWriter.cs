@@ -97,6 +97,19 @@ public static class SpecWriter
         {
             w.WriteString(F.QuenchedExtrapolation, ld.QuenchedExtrapolation);
         }
+
+        if (ld.RareEvents is { } rare)
+        {
+            w.WriteStartObject(F.RareEvents);
+            w.WriteString("estimator", rare.Estimator);
+            Numbers(w, "levels", rare.Levels);
+            w.WriteNumber(F.Replicas, rare.Replicas);
+            w.WriteNumber("runs", rare.Runs);
+            w.WriteNumber("kill_fraction", rare.KillFraction);
+            w.WriteNumber("checkpoints", rare.Checkpoints);
+            w.WriteNumber("max_replicas", rare.MaxReplicas);
+            w.WriteEndObject();
+        }
         w.WriteEndObject();
     }
 

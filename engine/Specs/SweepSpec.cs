@@ -58,7 +58,18 @@ public sealed record SweepSpec(
 /// (default) is <c>centred</c> for i.i.d. initial draws (centres O(N^{-1/2}) apart) and <c>as-measured</c> for
 /// stratified ones (centres O(1/N) apart, a drift the b(x)/N term absorbs).
 /// </param>
-public sealed record LargeDeviationsSpec(string Functional, int Replicas, int BatchSize, IReadOnlyList<string> Modes, IReadOnlyList<double> XGrid, IReadOnlyList<double> KGrid, double EssMin = 100, int Bootstrap = 200, ulong BootstrapSeed = 0, int QuenchedDraws = 1, bool AllowFixedStep = false, string QuenchedExtrapolation = "auto");
+/// <param name="RareEvents">Optional rare-event estimator run next to the plain replicas (docs/large-deviations.md, "Rare events").</param>
+public sealed record LargeDeviationsSpec(string Functional, int Replicas, int BatchSize, IReadOnlyList<string> Modes, IReadOnlyList<double> XGrid, IReadOnlyList<double> KGrid, double EssMin = 100, int Bootstrap = 200, ulong BootstrapSeed = 0, int QuenchedDraws = 1, bool AllowFixedStep = false, string QuenchedExtrapolation = "auto", RareEventsSpec? RareEvents = null);
+
+/// <summary>A rare-event estimator of tail probabilities P(F ≥ x) that plain sampling cannot reach (docs/large-deviations.md, "Rare events").</summary>
+/// <param name="Estimator"><c>importance-sampling</c> (T = 0, tilted initial law) or <c>splitting</c> (T &gt; 0, adaptive multilevel splitting).</param>
+/// <param name="Levels">The levels x (finite, distinct); the upper tail above the typical value, the lower tail below.</param>
+/// <param name="Replicas">Importance sampling: samples per (width, level); splitting: particles per run (default 1000).</param>
+/// <param name="Runs">Splitting: independent runs per (mode, width, level), at least 2 (default 10).</param>
+/// <param name="KillFraction">Splitting: fraction of particles killed per iteration, in (0, 1) (default 0.1).</param>
+/// <param name="Checkpoints">Splitting: checkpoints where the score is evaluated and paths may branch (default 20).</param>
+/// <param name="MaxReplicas">Budget of trajectories per (mode, width, level) over all runs (default 100000); past it the row is censored.</param>
+public sealed record RareEventsSpec(string Estimator, IReadOnlyList<double> Levels, int Replicas = 1000, int Runs = 10, double KillFraction = 0.1, int Checkpoints = 20, long MaxReplicas = 100_000);
 
 /// <summary>Functionals F of one replica (MATH section 6).</summary>
 public static class LdFunctionals

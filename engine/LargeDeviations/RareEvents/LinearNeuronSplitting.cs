@@ -1,0 +1,137 @@
+using MeanFieldCluster.Engine.Data;
+using MeanFieldCluster.Engine.LargeDeviations.Limit;
+using MeanFieldCluster.Engine.Networks;
+using MeanFieldCluster.Engine.Observables;
+using MeanFieldCluster.Engine.Randomness;
+using MeanFieldCluster.Engine.Specs;
+using MeanFieldCluster.Engine.Training;
+
+namespace MeanFieldCluster.Engine.LargeDeviations.RareEvents;
+
+/// <summary>
+/// Splitting on the engine's own SGD for the linear neuron in d = 1 with functional <c>risk</c> (the reduction of
+/// <see cref="LimitingRateFunction"/>; docs/large-deviations.md, "Rare events"). A state is the network's parameters at
+/// a checkpoint; a segment runs the real <see cref="SgdStepper"/> with fresh streams. The score is the standardized
+/// distance of the predicted final risk to the level: the mean weight m is carried to T by the mean dynamics
+/// dm/dt = −2(1 + λ)(m − θ*/(1 + λ)), its remaining spread is the linearized variance of the chain over the rest of
+/// the run, and F(m̂) − x is divided by |F'(m̂)| times that spread. The target is decided on the actual test risk.
+/// Quenched: every particle starts from the shared draw of the Monte Carlo replicas (draw 0); annealed: from its own
+/// draw.
+/// </summary>
+public sealed class LinearNeuronSplitting : SplittingModel
+{
+    private readonly SweepSpec _spec;
+    private readonly PointSpec _point;
+    private readonly DataModel _data;
+    private readonly ReplicaRunner _runner;
+    private readonly MeanFieldNetwork _network;
+    private readonly long[] _boundaries;
+    private readonly double _level, _sign, _teacher, _noise2, _ridge, _temperature, _alpha, _horizon;
+    private readonly int _batch;
+    private readonly (double A, double B, double C) _risk;
+
+    /// <summary>Creates the model of one (mode, width) point, level x and tail side.</summary>
+    /// <param name="spec">A sweep <see cref="LimitingRateFunction.Check"/> accepts, with functional risk.</param>
+    /// <param name="point">The point (its mode, width, step size and steps).</param>
+    /// <param name="level">The level x.</param>
+    /// <param name="side">Upper: P(F ≥ x); lower: P(F ≤ x).</param>
+    /// <param name="segments">Checkpoints K (at most the number of steps).</param>
+    public LinearNeuronSplitting(SweepSpec spec, PointSpec point, double level, TailSide side, int segments)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(point);
+        string? reason = LimitingRateFunction.Check(spec) ?? (spec.LargeDeviations!.Functional == LdFunctionals.Risk ? null : "the functional is not risk");
+        if (reason is not null)
+        {
+            throw new ArgumentException($"Splitting needs the linear-neuron reduction with functional risk: {reason}.", nameof(spec));
+        }
+
+        _spec = spec;
+        _point = point;
+        _data = DataModel.Create(spec.Data, spec.Seed);
+        var testSet = TestSet.For(_data, spec.Observe.TestSamples, spec.Seed);
+        _runner = new ReplicaRunner(spec, point, _data, testSet, null);
+        var rng = RandomStreams.Create(spec.Seed, RandomStreams.Purpose.Initialization, [0]);
+        _network = MeanFieldNetwork.Initialize(spec.Model, 1, point.Widths, point.Gamma, ref rng);
+        int k = (int)Math.Clamp(segments, 1, Math.Max(1, point.Steps));
+        _boundaries = [.. Enumerable.Range(0, k + 1).Select(j => point.Steps * j / k)];
+        _level = level;
+        _sign = side == TailSide.Upper ? 1 : -1;
+        var teacher = (TeacherStudentData)_data;
+        (_teacher, _noise2, _ridge, _batch) = (teacher.LinearCoefficients![0], teacher.Noise * teacher.Noise, spec.Training.Ridge, spec.Training.BatchSize);
+        _temperature = spec.Training.Beta is { } beta ? 1 / beta : 0;
+        _alpha = spec.Grid.StepSize[0].Value;
+        _horizon = point.Steps * point.StepSize;
+        _risk = LimitingRateFunction.RiskQuadratic(spec, _data);
+    }
+
+    /// <inheritdoc/>
+    public override int Segments => _boundaries.Length - 1;
+
+    /// <inheritdoc/>
+    public override double[] Start(ref Xoshiro256 rng)
+    {
+        bool quenched = _point.Mode == LdModes.Quenched;
+        ulong key = quenched ? ulong.MaxValue : rng.NextUInt64();
+        var init = RandomStreams.Create(_spec.Seed, RandomStreams.Purpose.Initialization, [.. PointKeys.Of(_point), key]);
+        MeanFieldNetwork network = MeanFieldNetwork.Initialize(_spec.Model, 1, _point.Widths, _point.Gamma, ref init);
+        return (double[])network.Theta.Clone();
+    }
+
+    /// <inheritdoc/>
+    public override double[]? Advance(double[] state, int segment, ref Xoshiro256 rng)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        state.CopyTo(_network.Theta, 0);
+        var training = RandomStreams.Create(rng.NextUInt64(), RandomStreams.Purpose.Training);
+        var noise = RandomStreams.Create(rng.NextUInt64(), RandomStreams.Purpose.Noise);
+        SgdStepper stepper = SgdStepper.Create(_spec, _network, _data, training, noise);
+        for (long k = _boundaries[segment]; k < _boundaries[segment + 1]; k++)
+        {
+            if (!double.IsFinite(stepper.Step(_point.StepSize)))
+            {
+                return null;
+            }
+        }
+
+        stepper.Publish();
+        return (double[])_network.Theta.Clone();
+    }
+
+    /// <inheritdoc/>
+    public override double Score(double[] state, int checkpoint)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        int n = _point.Width;
+        double m = 0;
+        for (int i = 0; i < n; i++)
+        {
+            m += state[i];
+        }
+
+        m /= n;
+        double rest = _horizon - (_boundaries[checkpoint] * _point.StepSize);
+        double fixedPoint = _teacher / (1 + _ridge), decay = Math.Exp(-2 * (1 + _ridge) * rest);
+        double predicted = fixedPoint + ((m - fixedPoint) * decay);
+
+        // Var(Y) at the prediction (a = θ* − m̂): α²(8a² + 4σ_n²)/B + 4α/β; over the rest of the run, in τ = t/α,
+        // an OU chain with rate c = 2α(1 + λ) leaves the variance (Var(Y)/N)(1 − e^{−2c·rest/α})/(2c).
+        double a = _teacher - predicted;
+        double varY = (_alpha * _alpha * ((8 * a * a) + (4 * _noise2)) / _batch) + (4 * _alpha * _temperature);
+        double c = 2 * _alpha * (1 + _ridge);
+        double sdM = Math.Sqrt(varY / n * (1 - Math.Exp(-2 * c * rest / _alpha)) / (2 * c));
+        (double ra, double rb, double rc) = _risk;
+        double f = ra - (2 * rb * predicted) + (rc * predicted * predicted);
+        double slope = Math.Abs((2 * rc * predicted) - (2 * rb));
+        double sdF = Math.Max(slope * sdM, rc * sdM * sdM) + 1e-300;
+        return _sign * (f - _level) / sdF;
+    }
+
+    /// <inheritdoc/>
+    public override bool Reached(double[] state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        state.CopyTo(_network.Theta, 0);
+        return _sign * (_runner.Functional(_network) - _level) >= 0;
+    }
+}

@@ -1,0 +1,91 @@
+using MeanFieldCluster.Engine.LargeDeviations.Limit;
+using MeanFieldCluster.Engine.LargeDeviations.RareEvents;
+using F = MeanFieldCluster.Engine.Specs.SpecFields;
+
+namespace MeanFieldCluster.Engine.Specs;
+
+/// <summary>The optional <c>large_deviations.rare_events</c> section (docs/large-deviations.md, "Rare events").</summary>
+internal static partial class SpecBinder
+{
+    // False when the section is present and invalid (errors reported); rare is null when absent.
+    private static bool ReadRareEvents(NodeReader d, out RareEventsSpec? rare)
+    {
+        rare = null;
+        if (!d.Has(F.RareEvents))
+        {
+            return true;
+        }
+
+        NodeReader? r = d.Section(F.RareEvents, F.RareEventsFields, required: true);
+        if (r is null)
+        {
+            return false;
+        }
+
+        string? estimator = r.Choice("estimator", "estimator", RareEventEstimators.All);
+        IReadOnlyList<double>? levels = r.List<double>("levels", (v, p) => ValueRules.Number(v, p, Bounds.Any, r.Errors), "finite numbers", allowScalar: true, distinct: true);
+        long? replicas = r.Integer(F.Replicas, Bounds.Between(10, 1_000_000), 1000);
+        long? runs = r.Integer("runs", Bounds.Between(2, 1000), 10);
+        double? kill = r.Number("kill_fraction", Bounds.Above(0), 0.1);
+        long? checkpoints = r.Integer("checkpoints", Bounds.Between(1, 10_000), 20);
+        long? budget = r.Integer("max_replicas", Bounds.Between(10, 100_000_000), 100_000);
+        if (estimator is null || levels is null || replicas is null || runs is null || kill is null || checkpoints is null || budget is null)
+        {
+            if (levels is null && !r.Has("levels"))
+            {
+                r.Missing("levels", "a list of levels x");
+            }
+
+            return false;
+        }
+
+        if (kill >= 1)
+        {
+            r.Errors.Add(r.PathOf("kill_fraction"), $"{kill} is not allowed; expected a fraction in (0, 1)");
+            return false;
+        }
+
+        long needed = estimator == RareEventEstimators.Splitting ? replicas.Value * runs.Value : replicas.Value;
+        if (needed > budget)
+        {
+            r.Errors.Add(r.PathOf("max_replicas"), $"{budget} is below the {needed} trajectories the first stage needs (replicas{(estimator == RareEventEstimators.Splitting ? " × runs" : "")}); expected at least {needed}");
+            return false;
+        }
+
+        rare = new RareEventsSpec(estimator, [.. levels.Order()], (int)replicas.Value, (int)runs.Value, kill.Value, (int)checkpoints.Value, budget.Value);
+        return true;
+    }
+
+    // Which estimator fits which sweep: importance sampling tilts the initial law (T = 0, mean-output-weight, annealed);
+    // splitting needs a score, available where the linear-neuron reduction holds.
+    private static void CheckRareEvents(SweepSpec spec, ErrorSink errors)
+    {
+        if (spec.LargeDeviations is not { RareEvents: { } rare } ld)
+        {
+            return;
+        }
+
+        string path = F.LargeDeviations + "." + F.RareEvents + ".estimator";
+        double horizon = spec.Training.Horizon ?? -1;
+        if (rare.Estimator == RareEventEstimators.ImportanceSampling)
+        {
+            if (horizon != 0 || ld.Functional != LdFunctionals.MeanOutputWeight || spec.Model.Init.OutputStd == 0)
+            {
+                errors.Add(path, $"'{rare.Estimator}' tilts the law of the initial output weights: it needs training.horizon: 0 and functional mean-output-weight with output_std > 0; for T > 0 use 'splitting'");
+            }
+            else if (ld.Modes.Contains(LdModes.Quenched))
+            {
+                errors.Add(F.LargeDeviations + "." + F.Modes, "at T = 0 a quenched F is fixed by the shared draw (no rare events to estimate); with importance sampling use modes: [annealed]");
+            }
+
+            return;
+        }
+
+        string? reason = horizon <= 0 ? "splitting needs training.horizon > 0 (at T = 0 use 'importance-sampling')"
+            : LimitingRateFunction.Check(spec) ?? (ld.Functional == LdFunctionals.Risk ? null : $"functional '{ld.Functional}'");
+        if (reason is not null)
+        {
+            errors.Add(path, $"'{rare.Estimator}' needs a score at intermediate times, available for the linear neuron in d = 1 with functional risk and step alpha/N: {reason}");
+        }
+    }
+}

@@ -1,0 +1,79 @@
+using System.Text.Json.Nodes;
+using MeanFieldCluster.Engine.Aggregation;
+using MeanFieldCluster.Engine.Data;
+using MeanFieldCluster.Engine.LargeDeviations;
+using MeanFieldCluster.Engine.LargeDeviations.Limit;
+using MeanFieldCluster.Engine.Observables;
+using MeanFieldCluster.Engine.Specs;
+using Xunit.Abstractions;
+
+namespace MeanFieldCluster.Engine.Tests.LargeDeviations.RareEvents;
+
+/// <summary>
+/// The aggregate of a linear-neuron sweep at T &gt; 0 with splitting: plain replicas and splitting estimates in one
+/// rate_functions table (the <c>estimator</c> column tells them apart), and <c>ld_comparison</c> against the solver.
+/// Splitting must agree with plain sampling where plain sampling has hits, and reach N·I ≥ 20 where it has none.
+/// </summary>
+public sealed class RareEventsAggregateTests(ITestOutputHelper output)
+{
+    private const string Yaml = """
+        name: ld-linear-splitting
+        seed: 3
+        task: large-deviations
+        model: {preset: linear, init: {kappa: 0.6}}
+        data: {kind: teacher-student, d: 1, noise: 0.5, teacher: {width: 1, activation: identity, seed: 4}}
+        training: {horizon: 1, ridge: 0.2, beta: 4}
+        observe: {test_samples: 2000}
+        grid: {width: [16, 32], step_size: [0.5/N]}
+        large_deviations:
+          functional: risk
+          replicas: 2000
+          batch_size: 2000
+          modes: [annealed]
+          x_grid: {from: 0.3, to: 1.5, step: 0.1}
+          k_grid: {from: -10, to: 10, step: 0.1}
+          bootstrap: 50
+          rare_events: {estimator: splitting, levels: [0.6, 1.3], replicas: 100, runs: 10, kill_fraction: 0.02, checkpoints: 16}
+        """;
+
+    [Fact]
+    public void SplittingRowsSitBesideThePlainEstimatesAndTheComparisonHasTheSolversRate()
+    {
+        SweepSpec spec = SpecLoader.Parse(Yaml, SpecFormat.Yaml);
+        DataModel data = DataModel.Create(spec.Data, spec.Seed);
+        TestSet testSet = TestSet.For(data, spec.Observe.TestSamples, spec.Seed);
+        var batches = SweepPlanner.Expand(spec).Select(p =>
+        {
+            var runner = new ReplicaRunner(spec, p, data, testSet, null);
+            return (p, (double[]?)[.. Enumerable.Range(p.ReplicaStart, p.ReplicaCount).Select(runner.Run)]);
+        }).ToList();
+        JsonNode root = JsonNode.Parse(LargeDeviationsAggregate.ToJson(spec, batches))!;
+        JsonArray rows = root["large_deviations"]!["modes"]![0]!["rate_functions"]!["rows"]!.AsArray();
+        foreach (JsonNode? r in rows.Where(r => r!["estimator"]!.GetValue<string>() == "splitting" || r["x"]!.GetValue<double>() == 0.6))
+        {
+            output.WriteLine(r!.ToJsonString());
+        }
+
+        output.WriteLine(root["ld_comparison"]!["modes"]![0]!["agreement"]!.ToJsonString());
+        foreach (JsonNode? p in root["ld_comparison"]!["modes"]![0]!["points"]!.AsArray().Where(p => p!["x"]!.GetValue<double>() is 0.6 or 1.3))
+        {
+            output.WriteLine($"x = {p!["x"]}: limit I = {p["limit"]}");
+        }
+        JsonNode[] splitting = [.. rows.Where(r => r!["estimator"]!.GetValue<string>() == "splitting").Select(r => r!)];
+        Assert.Equal(6, splitting.Length);
+        Assert.All(splitting, r => Assert.False(r["censored"]!.GetValue<bool>(), r.ToJsonString()));
+
+        // Where plain sampling has hits (N = 16, x = 0.6), splitting and the tail estimator agree within their intervals.
+        JsonNode s = splitting.First(r => r["width"]!.GetValue<string>() == "16" && r["x"]!.GetValue<double>() == 0.6);
+        JsonNode t = rows.First(r => r!["estimator"]!.GetValue<string>() == "tail" && r["width"]!.GetValue<string>() == "16" && r["x"]!.GetValue<double>() == 0.6)!;
+        Assert.True(s["lo"]!.GetValue<double>() <= t["hi"]!.GetValue<double>() && t["lo"]!.GetValue<double>() <= s["hi"]!.GetValue<double>(), $"splitting {s.ToJsonString()} vs tail {t.ToJsonString()}");
+
+        // At N = 32 the 2000 plain replicas have no hit at x = 0.6 (a censored tail row); splitting gives a number.
+        Assert.True(rows.First(r => r!["estimator"]!.GetValue<string>() == "tail" && r["width"]!.GetValue<string>() == "32" && r["x"]!.GetValue<double>() == 0.6)!["censored"]!.GetValue<bool>());
+
+        // At x = 1.3 plain sampling has no hits at N = 32, and splitting reaches N·I ≥ 20.
+        JsonNode deep = splitting.First(r => r["width"]!.GetValue<string>() == "32" && r["x"]!.GetValue<double>() == 1.3);
+        Assert.True(32 * deep["value"]!.GetValue<double>() >= 20, deep.ToJsonString());
+        Assert.True(root["ld_comparison"]!["available"]!.GetValue<bool>());
+    }
+}
