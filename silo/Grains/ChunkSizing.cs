@@ -44,7 +44,7 @@ public sealed class AdaptiveChunkSizer(TimeProvider time) : IChunkSizer
             return Math.Max(1, (long)(Target.TotalSeconds / 2 / perStep));
         }
 
-        return Math.Max(1, (long)(5e7 / (2 * Math.Max(1, multiplyAddsPerStep))));
+        return Math.Max(1, (long)(5e7 / Math.Max(1, multiplyAddsPerStep)));
     }
 
     /// <inheritdoc/>

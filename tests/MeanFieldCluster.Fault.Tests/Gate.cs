@@ -20,11 +20,14 @@ internal sealed class Gate
 
     public string Directory { get; }
 
-    /// <summary>The variables that put a process's points behind this gate, in chunks of <paramref name="chunkSteps"/> steps.</summary>
+    /// <summary>
+    /// The variables that put a process's points behind this gate, in chunks of <paramref name="chunkSteps"/>
+    /// steps (or of the suite-level MFC_TEST_CHUNK_STEPS when it is set).
+    /// </summary>
     public Dictionary<string, string> Environment(long chunkSteps) => new()
     {
         [TestHooks.GateVariable] = Directory,
-        [TestHooks.ChunkStepsVariable] = chunkSteps.ToString(CultureInfo.InvariantCulture),
+        [TestHooks.ChunkStepsVariable] = (TestHooks.FromEnvironment().ChunkSteps ?? chunkSteps).ToString(CultureInfo.InvariantCulture),
     };
 
     /// <summary>The points holding (or having held) at a boundary: index and the id of the process they computed in.</summary>
