@@ -28,10 +28,10 @@ internal static class TestClusters
         return cluster;
     }
 
-    /// <summary>Polls the sweep until it is no longer running (at most two minutes).</summary>
+    /// <summary>Polls the sweep until it is no longer running (at most ten minutes: generous, for loaded machines and the suite-level test hooks).</summary>
     public static async Task<SweepStatus> WaitForCompletion(ISweepGrain sweep)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
         while (true)
         {
             SweepStatus status = await sweep.GetStatus();

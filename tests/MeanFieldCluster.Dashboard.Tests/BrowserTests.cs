@@ -11,6 +11,7 @@ namespace MeanFieldCluster.Dashboard.Tests;
 /// The dashboard in a real headless Chromium (Debian's chromium and chromium-driver), following a real
 /// sweep on an embedded silo. Saves TestResults/dashboard.png (next to the trx files of test.sh).
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class BrowserTests(ITestOutputHelper log)
 {
     // MMN example 1 at two widths: the radial PDE applies. Two points of 2·10^7 steps in chunks of 10^5

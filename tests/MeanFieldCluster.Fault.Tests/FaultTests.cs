@@ -6,6 +6,7 @@ namespace MeanFieldCluster.Fault.Tests;
 
 /// <summary>Real processes: silos killed with SIGKILL, Redis restarted, the client killed mid-run.</summary>
 [Collection(nameof(ProcessCollection))]
+[Trait("Category", "Slow")]
 public sealed class FaultTests
 {
     // 24 points of about half a second each on one core.

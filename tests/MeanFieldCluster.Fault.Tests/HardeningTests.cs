@@ -4,6 +4,7 @@ namespace MeanFieldCluster.Fault.Tests;
 
 /// <summary>Load from several clients, a silo killed with a checkpoint write in flight, a client killed while exporting.</summary>
 [Collection(nameof(ProcessCollection))]
+[Trait("Category", "Slow")]
 public sealed class HardeningTests
 {
     // 3 points of about a tenth of a second each.

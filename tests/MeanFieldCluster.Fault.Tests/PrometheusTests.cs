@@ -132,6 +132,7 @@ public sealed class MonitoredSilo : IAsyncLifetime
 }
 
 [Collection(nameof(ProcessCollection))]
+[Trait("Category", "Slow")]
 public sealed class PrometheusTests(MonitoredSilo monitored) : IClassFixture<MonitoredSilo>
 {
     [Fact]
