@@ -1,8 +1,18 @@
 #!/usr/bin/env bash
 # Installs what the tests need when it is missing, builds, runs every test project, and ends with
 # the totals line "N passed, N failed". Exit code 0 only when every test passed.
+# --fast leaves out the tests marked [Trait("Category", "Slow")] (real processes, browsers, large
+# sweeps): for development; CI runs everything (docs/testing.md).
 set -uo pipefail
 cd "$(dirname "$0")"
+
+filter=()
+for arg in "$@"; do
+  case "$arg" in
+    --fast) filter=(--filter "Category!=Slow") ;;
+    *) echo "usage: ./test.sh [--fast]" >&2; exit 2 ;;
+  esac
+done
 
 sudo_cmd=""
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd="sudo"; fi
@@ -37,7 +47,7 @@ status=0
 for project in tests/*/*.csproj; do
   name="$(basename "$project" .csproj)"
   echo "== $name"
-  if ! dotnet test "$project" -c Release --no-build --nologo \
+  if ! dotnet test "$project" -c Release --no-build --nologo "${filter[@]}" \
       --logger "console;verbosity=normal" --logger "trx;LogFileName=$name.trx" \
       --results-directory "$results_dir"; then
     status=1

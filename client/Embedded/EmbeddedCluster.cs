@@ -31,8 +31,9 @@ internal sealed class EmbeddedCluster : IAsyncDisposable
     /// (checkpoints) goes to <paramref name="stateDirectory"/>, or stays in memory when it is null. With
     /// <paramref name="web"/>, the silo also serves its dashboard and metrics there. A point with at least
     /// 20000 first-layer neurons takes <paramref name="threadsPerWidePoint"/> slots and threads.
+    /// <paramref name="hooks"/> are test-only (docs/testing.md); by default those of the environment.
     /// </summary>
-    public static async Task<EmbeddedCluster> StartAsync(int workerSlots, string? stateDirectory, WebEndpointOptions? web, CancellationToken cancellationToken, int threadsPerWidePoint = 1)
+    public static async Task<EmbeddedCluster> StartAsync(int workerSlots, string? stateDirectory, WebEndpointOptions? web, CancellationToken cancellationToken, int threadsPerWidePoint = 1, TestHooks? hooks = null)
     {
         WebApplicationBuilder? webBuilder = web is null ? null : WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] }).AddSiloWeb(web);
         IHostApplicationBuilder builder = webBuilder ?? (IHostApplicationBuilder)Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
@@ -44,7 +45,7 @@ internal sealed class EmbeddedCluster : IAsyncDisposable
         builder.UseOrleans(silo =>
         {
             silo.UseEmbeddedCluster(clusterId: $"embedded-{Environment.ProcessId}", stateDirectory)
-                .AddMeanFieldCluster(new WorkerOptions { Slots = workerSlots, ThreadsPerWidePoint = threadsPerWidePoint, PointsInFlight = PointsInFlight(workerSlots) });
+                .AddMeanFieldCluster(new WorkerOptions { Slots = workerSlots, ThreadsPerWidePoint = threadsPerWidePoint, PointsInFlight = PointsInFlight(workerSlots) }, hooks);
             if (web is not null)
             {
                 silo.AddSiloDashboard(web);

@@ -21,6 +21,7 @@ namespace MeanFieldCluster.Silo.Grains;
 public sealed partial class SweepGrain(
     [PersistentState("sweep", GrainKeys.Storage)] IPersistentState<SweepGrainState> state,
     SweepPolicy policy,
+    TimeProvider time,
     ILogger<SweepGrain> logger) : Grain, ISweepGrain, IRemindable, IIncomingGrainCallFilter
 {
     private const string WatchdogReminder = "watchdog";
@@ -55,6 +56,9 @@ public sealed partial class SweepGrain(
     private string SweepId => this.GetPrimaryKeyString();
 
     private bool IsFinished => state.State.FinishedUtc is not null;
+
+    // The silo's clock (injected: tests may run it by hand).
+    private DateTime Now => time.GetUtcNow().UtcDateTime;
 
     /// <inheritdoc/>
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -99,7 +103,7 @@ public sealed partial class SweepGrain(
         state.State.TraceParent = Activity.Current?.Id;
         state.State.SpecJson = specJson;
         state.State.Name = spec.Name;
-        state.State.StartedUtc = DateTime.UtcNow;
+        state.State.StartedUtc = Now;
         state.State.Final = [.. _points.Select(_ => PointState.Pending)];
         state.State.Steps = new long[_points.Length];
         await WriteState();
@@ -148,7 +152,7 @@ public sealed partial class SweepGrain(
             // A point started by an earlier activation of this coordinator counts as in flight once heard from.
             MarkDispatched(progress.Index);
             _live[progress.Index] = progress;
-            _lastHeard[progress.Index] = DateTime.UtcNow;
+            _lastHeard[progress.Index] = Now;
         }
 
         return Task.CompletedTask;
@@ -179,7 +183,7 @@ public sealed partial class SweepGrain(
     // Every point is final: the sweep is done.
     private async Task Complete()
     {
-        state.State.FinishedUtc = DateTime.UtcNow;
+        state.State.FinishedUtc = Now;
         _watchdog?.Dispose();
         _watchdog = null;
         await WriteState();
@@ -295,7 +299,7 @@ public sealed partial class SweepGrain(
     {
         _points = points;
         _live = new PointProgress?[_points.Length];
-        _lastHeard = [.. _points.Select(_ => DateTime.UtcNow)];
+        _lastHeard = [.. _points.Select(_ => Now)];
         _dispatched = new bool[_points.Length];
         _inFlight = 0;
         _nextToDispatch = 0;
@@ -342,7 +346,7 @@ public sealed partial class SweepGrain(
             if (!_dispatched[p.Index] && !IsFinal(state.State.Final[p.Index]))
             {
                 MarkDispatched(p.Index);
-                _lastHeard[p.Index] = DateTime.UtcNow;
+                _lastHeard[p.Index] = Now;
                 batch.Add(p);
             }
         }
@@ -356,14 +360,14 @@ public sealed partial class SweepGrain(
     private Task StartPoints(IEnumerable<PointSpec> points, string specJson, bool countStarts) =>
         Task.WhenAll(points.Select(async p =>
         {
-            long start = Stopwatch.GetTimestamp();
+            long start = time.GetTimestamp();
             try
             {
                 await PointGrain(p.Index).Start(Mapping.ToAssignment(SweepId, specJson, p));
                 if (countStarts)
                 {
                     _starts++;
-                    _startSeconds += Stopwatch.GetElapsedTime(start).TotalSeconds;
+                    _startSeconds += time.GetElapsedTime(start).TotalSeconds;
                 }
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
@@ -394,7 +398,7 @@ public sealed partial class SweepGrain(
             return;
         }
 
-        DateTime now = DateTime.UtcNow;
+        DateTime now = Now;
         PointSpec[] stalled = [.. _points.Where(p => _dispatched[p.Index] && !IsFinal(state.State.Final[p.Index]) && now - _lastHeard[p.Index] >= silence)];
         foreach (PointSpec p in stalled)
         {
@@ -453,7 +457,7 @@ public sealed partial class SweepGrain(
     public async Task Invoke(IIncomingGrainCallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        long start = Stopwatch.GetTimestamp();
+        long start = time.GetTimestamp();
         try
         {
             await context.Invoke();
@@ -461,7 +465,7 @@ public sealed partial class SweepGrain(
         finally
         {
             _calls++;
-            _callSeconds += Stopwatch.GetElapsedTime(start).TotalSeconds;
+            _callSeconds += time.GetElapsedTime(start).TotalSeconds;
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using MeanFieldCluster.Contracts;
@@ -30,13 +29,15 @@ public sealed partial class SweepPointGrain(
     WorkScheduler scheduler,
     MeanFieldMetrics metrics,
     WorkerOptions workerOptions,
+    IChunkSizer sizer,
+    ChunkBoundary boundary,
+    TimeProvider time,
     ILogger<SweepPointGrain> logger) : Grain, ISweepPointGrain, IRemindable
 {
     /// <summary>Minutes an idle activation (a finished point read by a dashboard, say) stays in memory.</summary>
     public const int IdleMinutes = 2;
 
     private const string ResumeReminder = "resume";
-    private static readonly TimeSpan TargetChunkDuration = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(1);
 
     private readonly CancellationTokenSource _cancellation = new();
@@ -176,7 +177,7 @@ public sealed partial class SweepPointGrain(
         bool largeDeviations = assignment.ReplicaCount > 0;
         using Activity? activity = MeanFieldTelemetry.ActivitySource.StartActivity(MeanFieldTelemetry.PointRunActivity);
         activity?.SetTag("mfc.sweep.id", assignment.SweepId).SetTag("mfc.point.index", assignment.Index).SetTag("mfc.point.kind", MeanFieldTelemetry.Kind(largeDeviations));
-        var clock = new Stopwatch();
+        long started = 0;
         PointResult result;
         SgdRun? run = null;
         IDisposable? active = null;
@@ -187,7 +188,7 @@ public sealed partial class SweepPointGrain(
             int threads = assignment.Mode is null && assignment.Widths[0] >= stepper.ParallelMinWidth ? Math.Clamp(stepper.Threads, 1, scheduler.Slots) : 1;
             using IDisposable slot = await scheduler.AcquireAsync(threads, _cancellation.Token);
             active = metrics.PointActive(largeDeviations);
-            clock.Start();
+            started = time.GetTimestamp();
             state.State.Attempts++;
             activity?.AddEvent(new ActivityEvent("worker slot acquired")).SetTag("mfc.point.attempt", state.State.Attempts);
 
@@ -199,7 +200,7 @@ public sealed partial class SweepPointGrain(
             {
                 await attemptStored;
                 double[] samples = await RunReplicas(spec, point, sweep);
-                result = Mapping.ToResult(assignment.Index, PointState.Completed, null, null, clock.Elapsed.TotalSeconds) with { Steps = samples.Length, Samples = samples };
+                result = Mapping.ToResult(assignment.Index, PointState.Completed, null, null, Seconds(started)) with { Steps = samples.Length, Samples = samples };
                 Ended(activity, largeDeviations, result, ref active);
                 await Finish(assignment, result, 0);
                 _keepAlive?.Dispose();
@@ -215,17 +216,17 @@ public sealed partial class SweepPointGrain(
                 return new SgdRun(spec, point, data, testSet, checkpoint?.ToEngine(), stepper with { Threads = threads });
             });
             string shape = Shape(spec, point, threads);
-            await RunChunks(run, sweep, InitialChunk(point, spec, shape), shape, attemptStored);
-            result = Mapping.ToResult(assignment.Index, MapState(run.Status), run, null, clock.Elapsed.TotalSeconds);
+            await RunChunks(run, sweep, sizer.FirstSteps(shape, MultiplyAddsPerStep(point, spec)), shape, attemptStored);
+            result = Mapping.ToResult(assignment.Index, MapState(run.Status), run, null, Seconds(started));
         }
         catch (OperationCanceledException) when (_cancellation.IsCancellationRequested)
         {
-            result = Mapping.ToResult(assignment.Index, PointState.Cancelled, run, null, clock.Elapsed.TotalSeconds);
+            result = Mapping.ToResult(assignment.Index, PointState.Cancelled, run, null, Seconds(started));
         }
         catch (Exception ex)
         {
             LogPointFailed(logger, ex, assignment.SweepId, assignment.Index);
-            result = Mapping.ToResult(assignment.Index, PointState.Failed, run, ex.Message, clock.Elapsed.TotalSeconds);
+            result = Mapping.ToResult(assignment.Index, PointState.Failed, run, ex.Message, Seconds(started));
             activity?.AddException(ex);
         }
 
@@ -262,14 +263,12 @@ public sealed partial class SweepPointGrain(
     {
         _progress = Progress(PointState.Running, run.Step);
         _ = ReportProgress(sweep, _progress);
-        var clock = new Stopwatch();
         try
         {
             while (run.Status == RunStatus.Running)
             {
                 using Activity? activity = MeanFieldTelemetry.ActivitySource.StartActivity(MeanFieldTelemetry.PointChunkActivity);
-                long from = run.Step;
-                clock.Restart();
+                long from = run.Step, chunkStarted = time.GetTimestamp();
                 try
                 {
                     await Task.Run(() => run.Advance(chunk, _cancellation.Token));
@@ -280,13 +279,7 @@ public sealed partial class SweepPointGrain(
                     activity?.SetTag("mfc.steps.from", from).SetTag("mfc.steps.to", run.Step);
                 }
 
-                double seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-3);
-                if (run.Step > from)
-                {
-                    RecordSpeed(shape, seconds / (run.Step - from));
-                }
-
-                chunk = Math.Clamp((long)(chunk * TargetChunkDuration.TotalSeconds / seconds), 1, Math.Max(1, chunk * 4));
+                chunk = sizer.NextSteps(shape, chunk, run.Step - from, chunkStarted);
                 await pendingWrite;
                 if (run.Status == RunStatus.Running)
                 {
@@ -294,10 +287,20 @@ public sealed partial class SweepPointGrain(
                     checkpoint?.SetTag("mfc.checkpoint.step", run.Step);
                     state.State.Checkpoint = CheckpointData.Capture(state.State.Assignment!.Index, run);
                     pendingWrite = Persist();
+                    if (boundary.Active)
+                    {
+                        await boundary.Writing(sweep.GetPrimaryKeyString(), state.State.Assignment!.Index, run.Step);
+                    }
                 }
 
                 _progress = Progress(run.Status == RunStatus.Running ? PointState.Running : MapState(run.Status), run.Step);
                 _ = ReportProgress(sweep, _progress);
+                if (run.Status == RunStatus.Running && boundary.Active)
+                {
+                    // Test hooks only (docs/testing.md): the checkpoint is stored before the point announces itself.
+                    await pendingWrite;
+                    await boundary.Pass(sweep.GetPrimaryKeyString(), state.State.Assignment!.Index, run.Step, _cancellation.Token);
+                }
             }
         }
         finally
@@ -319,20 +322,18 @@ public sealed partial class SweepPointGrain(
             return new ReplicaRunner(spec, point, data, testSet, ReplicaRunner.ReferenceFor(spec, point));
         });
         long perReplica = Math.Max(1, point.Steps);
-        int chunk = 1;
-        var clock = new Stopwatch();
+        int chunk = sizer.FirstReplicas();
         while (samples.Count < point.ReplicaCount)
         {
             _cancellation.Token.ThrowIfCancellationRequested();
             using Activity? activity = MeanFieldTelemetry.ActivitySource.StartActivity(MeanFieldTelemetry.PointChunkActivity);
             int from = point.ReplicaStart + samples.Count, count = Math.Min(chunk, point.ReplicaCount - samples.Count);
             activity?.SetTag("mfc.replicas.from", from).SetTag("mfc.replicas.count", count);
-            clock.Restart();
+            long chunkStarted = time.GetTimestamp();
             double[] done = await Task.Run(() => Enumerable.Range(from, count).Select(runner.Run).ToArray());
             metrics.ReplicasDone(done.Length);
             samples.AddRange(done);
-            double seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-3);
-            chunk = (int)Math.Clamp(chunk * TargetChunkDuration.TotalSeconds / seconds, 1, Math.Max(1, chunk * 4L));
+            chunk = sizer.NextReplicas(chunk, chunkStarted);
             using (Activity? checkpoint = MeanFieldTelemetry.ActivitySource.StartActivity(MeanFieldTelemetry.PointCheckpointActivity))
             {
                 checkpoint?.SetTag("mfc.checkpoint.replicas", samples.Count);
@@ -342,6 +343,10 @@ public sealed partial class SweepPointGrain(
 
             _progress = Progress(PointState.Running, samples.Count * perReplica);
             await ReportProgress(sweep, _progress);
+            if (samples.Count < point.ReplicaCount && boundary.Active)
+            {
+                await boundary.Pass(sweep.GetPrimaryKeyString(), point.Index, samples.Count * perReplica, _cancellation.Token);
+            }
         }
 
         return [.. samples];
@@ -390,43 +395,24 @@ public sealed partial class SweepPointGrain(
         return new PointProgress(a?.Index ?? -1, pointState, step, total);
     }
 
-    // Seconds per step of the last chunk run in this process, by shape of point (model, activation, widths,
-    // d, batch, precision, threads): a point's first chunk is sized from it, so a sweep of many short points
-    // of one shape (seeds, step sizes) does not ramp chunk lengths up, with a checkpoint and a progress
-    // report each time, for every point.
-    private static readonly ConcurrentDictionary<string, double> s_secondsPerStep = new(StringComparer.Ordinal);
-
+    // The kind of point whose speed the chunk sizer learns: model, activation, widths, d, batch, precision, threads.
     private static string Shape(SweepSpec spec, PointSpec point, int threads) => string.Create(
         CultureInfo.InvariantCulture,
         $"{spec.Model.Preset}/{spec.Model.Activation.Kind}/{string.Join('x', point.Widths)}/{spec.Data.Dimension}/{spec.Training.BatchSize}/{spec.Training.Precision}/{threads}");
 
-    private static void RecordSpeed(string shape, double secondsPerStep)
+    // Multiply-adds of one SGD step (forward and backward pass over every layer's weights).
+    private static double MultiplyAddsPerStep(PointSpec point, SweepSpec spec)
     {
-        if (s_secondsPerStep.Count >= 4096 && !s_secondsPerStep.ContainsKey(shape))
-        {
-            s_secondsPerStep.Clear(); // bounded: a silo serving many shapes only forgets what it learned
-        }
-
-        s_secondsPerStep[shape] = secondsPerStep;
-    }
-
-    private static long InitialChunk(PointSpec point, SweepSpec spec, string shape)
-    {
-        // Half the target duration at the speed last measured for this shape; before any measurement about
-        // 5·10^7 multiply-adds. RunChunks then adapts the length to the point's own measured speed.
-        if (s_secondsPerStep.TryGetValue(shape, out double perStep) && perStep > 0)
-        {
-            return Math.Max(1, (long)(TargetChunkDuration.TotalSeconds / 2 / perStep));
-        }
-
         double work = (double)point.Widths[0] * spec.Data.Dimension;
         for (int l = 1; l < point.Layers; l++)
         {
             work += (double)point.Widths[l] * point.Widths[l - 1];
         }
 
-        return Math.Max(1, (long)(5e7 / (2 * work * spec.Training.BatchSize)));
+        return 2 * work * spec.Training.BatchSize;
     }
+
+    private double Seconds(long started) => started == 0 ? 0 : time.GetElapsedTime(started).TotalSeconds;
 
     private static PointState MapState(RunStatus status) => status switch
     {

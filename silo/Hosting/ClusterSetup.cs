@@ -1,7 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
 using MeanFieldCluster.Contracts;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Persistence;
+using Orleans.Storage;
 using Orleans.Configuration;
 using StackExchange.Redis;
 
@@ -33,6 +37,13 @@ public static class ClusterSetup
         });
         silo.UseRedisClustering(redis);
         silo.AddRedisGrainStorage(GrainKeys.Storage, o => o.ConfigurationOptions = ConfigurationOptions.Parse(redis));
+        // Every Redis value carries a checksum (StateChecksum); the key prefix is the storage provider's.
+        silo.Services.AddOptions<RedisStorageOptions>(GrainKeys.Storage).Configure<IServiceProvider>((o, services) =>
+            o.GrainStorageSerializer = new ChecksummedStorageSerializer(
+                services.GetRequiredService<IGrainStorageSerializer>(),
+                $"{options.ServiceId}/state/",
+                services.GetRequiredService<IGrainContextAccessor>(),
+                services.GetRequiredService<ILogger<ChecksummedStorageSerializer>>()));
         silo.UseRedisReminderService(o => o.ConfigurationOptions = ConfigurationOptions.Parse(redis));
         if (options.FastFailureDetection)
         {

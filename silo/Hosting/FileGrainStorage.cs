@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Orleans.Runtime.Hosting;
 using Orleans.Serialization;
 using Orleans.Storage;
@@ -9,9 +10,11 @@ namespace MeanFieldCluster.Silo.Hosting;
 /// <summary>
 /// Grain storage in a local folder, one file per grain state, for embedded mode: durable across a killed
 /// process, so <c>mfc run --resume</c> continues where a run stopped. Each write goes to a temporary file
-/// that is then renamed over the old one, so a file is always a complete state. Single-process only.
+/// that is then renamed over the old one, so a file is always a complete state. Every file carries a
+/// checksum (<see cref="StateChecksum"/>): a damaged one is reported once, set aside as <c>*.damaged</c>,
+/// and read as a fresh state. Single-process only.
 /// </summary>
-public sealed class FileGrainStorage(string directory, Serializer serializer) : IGrainStorage
+public sealed class FileGrainStorage(string directory, Serializer serializer, ILogger<FileGrainStorage> logger) : IGrainStorage
 {
     /// <inheritdoc/>
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
@@ -25,7 +28,31 @@ public sealed class FileGrainStorage(string directory, Serializer serializer) : 
         }
 
         byte[] bytes = await File.ReadAllBytesAsync(path);
-        grainState.State = serializer.Deserialize<T>(bytes);
+        ReadOnlyMemory<byte>? payload = StateChecksum.Open(bytes, out string? problem);
+        T? state = default;
+        if (payload is { } valid)
+        {
+            try
+            {
+                state = serializer.Deserialize<T>(valid);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                problem = $"unreadable ({ex.GetType().Name}: {ex.Message})";
+            }
+        }
+
+        if (problem is not null)
+        {
+            StateChecksum.ReportDamaged(logger, grainId.ToString(), $"file {path}", problem);
+            File.Move(path, path + ".damaged", overwrite: true);
+            grainState.State = Activator.CreateInstance<T>();
+            grainState.ETag = null;
+            grainState.RecordExists = false;
+            return;
+        }
+
+        grainState.State = state!;
         grainState.ETag = File.GetLastWriteTimeUtc(path).Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture);
         grainState.RecordExists = true;
     }
@@ -37,7 +64,7 @@ public sealed class FileGrainStorage(string directory, Serializer serializer) : 
         Directory.CreateDirectory(directory);
         string path = PathOf(stateName, grainId);
         string temporary = path + ".partial";
-        await File.WriteAllBytesAsync(temporary, serializer.SerializeToArray(grainState.State));
+        await File.WriteAllBytesAsync(temporary, StateChecksum.Seal(serializer.SerializeToArray(grainState.State)));
         File.Move(temporary, path, overwrite: true);
         grainState.ETag = File.GetLastWriteTimeUtc(path).Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture);
         grainState.RecordExists = true;
@@ -73,7 +100,7 @@ public static class FileGrainStorageExtensions
     public static ISiloBuilder AddFileGrainStorage(this ISiloBuilder silo, string name, string directory)
     {
         ArgumentNullException.ThrowIfNull(silo);
-        silo.Services.AddGrainStorage(name, (services, _) => new FileGrainStorage(directory, services.GetRequiredService<Serializer>()));
+        silo.Services.AddGrainStorage(name, (services, _) => new FileGrainStorage(directory, services.GetRequiredService<Serializer>(), services.GetRequiredService<ILogger<FileGrainStorage>>()));
         return silo;
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using MeanFieldCluster.Contracts;
 using MeanFieldCluster.Engine.Specs;
+using MeanFieldCluster.Silo.Grains;
 using MeanFieldCluster.Silo.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -48,11 +49,28 @@ public sealed record SweepPolicy(string? DataRoot, ResourceBudget Budget, int Po
 /// <summary>The few builder calls that make a silo a MeanFieldCluster silo.</summary>
 public static class SiloSetup
 {
-    /// <summary>Registers the worker scheduler, the MeanFieldCluster instruments and trace propagation across grain calls.</summary>
-    public static ISiloBuilder AddMeanFieldCluster(this ISiloBuilder silo, WorkerOptions? options = null)
+    /// <summary>
+    /// Registers the worker scheduler, chunk sizing, the MeanFieldCluster instruments and trace propagation
+    /// across grain calls. <paramref name="hooks"/> are test-only (docs/testing.md); by default they are read
+    /// from the environment, where production leaves them unset.
+    /// </summary>
+    public static ISiloBuilder AddMeanFieldCluster(this ISiloBuilder silo, WorkerOptions? options = null, TestHooks? hooks = null)
     {
         ArgumentNullException.ThrowIfNull(silo);
         WorkerOptions o = options ?? new WorkerOptions();
+        TestHooks h = hooks ?? TestHooks.FromEnvironment();
+        silo.Services.TryAddSingleton(TimeProvider.System);
+        silo.Services.AddSingleton(h);
+        silo.Services.AddSingleton<ChunkBoundary>();
+        if (h.ChunkSteps is { } steps)
+        {
+            silo.Services.AddSingleton<IChunkSizer>(new FixedChunkSizer(steps));
+        }
+        else
+        {
+            silo.Services.AddSingleton<IChunkSizer, AdaptiveChunkSizer>();
+        }
+
         silo.Services.AddSingleton(_ => new WorkScheduler(o.Slots));
         silo.Services.AddSingleton(o);
         silo.Services.AddSingleton(new SweepPolicy(o.DataRoot, o.Budget, o.PointsInFlight));

@@ -7,12 +7,15 @@ namespace MeanFieldCluster.Cluster.Tests;
 /// <summary>The in-process clusters the tests run sweeps on, and waiting for a sweep to end.</summary>
 internal static class TestClusters
 {
-    /// <summary>Two MeanFieldCluster silos with in-memory storage and reminders, deployed.</summary>
-    public static async Task<InProcessTestCluster> DeployAsync(WorkerOptions options, Action<IClientBuilder>? client = null)
+    /// <summary>
+    /// Two MeanFieldCluster silos with in-memory storage and reminders, deployed; <paramref name="hooks"/> are
+    /// the test hooks (docs/testing.md), by default those of the environment.
+    /// </summary>
+    public static async Task<InProcessTestCluster> DeployAsync(WorkerOptions options, Action<IClientBuilder>? client = null, TestHooks? hooks = null)
     {
         var builder = new InProcessTestClusterBuilder(2);
         builder.ConfigureSilo((_, silo) => silo
-            .AddMeanFieldCluster(options)
+            .AddMeanFieldCluster(options, hooks)
             .AddMemoryGrainStorage(GrainKeys.Storage)
             .UseInMemoryReminderService());
         if (client is not null)
@@ -25,10 +28,10 @@ internal static class TestClusters
         return cluster;
     }
 
-    /// <summary>Polls the sweep until it is no longer running (at most two minutes).</summary>
+    /// <summary>Polls the sweep until it is no longer running (at most ten minutes: generous, for loaded machines and the suite-level test hooks).</summary>
     public static async Task<SweepStatus> WaitForCompletion(ISweepGrain sweep)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
         while (true)
         {
             SweepStatus status = await sweep.GetStatus();

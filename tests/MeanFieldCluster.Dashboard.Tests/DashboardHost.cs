@@ -31,11 +31,14 @@ internal sealed class DashboardHost : IAsyncDisposable
 
     public HttpClient Http { get; }
 
-    /// <summary>Starts a silo whose web endpoint listens on <paramref name="address"/> (a free port) with <paramref name="token"/>.</summary>
-    public static async Task<DashboardHost> StartAsync(string address = "127.0.0.1", string? token = null, int workers = 2)
+    /// <summary>
+    /// Starts a silo whose web endpoint listens on <paramref name="address"/> (a free port) with <paramref name="token"/>;
+    /// <paramref name="hooks"/> are the test hooks (docs/testing.md), by default those of the environment.
+    /// </summary>
+    public static async Task<DashboardHost> StartAsync(string address = "127.0.0.1", string? token = null, int workers = 2, TestHooks? hooks = null)
     {
         var web = new WebEndpointOptions(address, SiloSetup.FreeTcpPort(), token);
-        EmbeddedCluster cluster = await EmbeddedCluster.StartAsync(workers, stateDirectory: null, web, CancellationToken.None);
+        EmbeddedCluster cluster = await EmbeddedCluster.StartAsync(workers, stateDirectory: null, web, CancellationToken.None, hooks: hooks);
         return new DashboardHost(cluster, web);
     }
 

@@ -6,6 +6,7 @@ namespace MeanFieldCluster.Fault.Tests;
 
 /// <summary>Misconfigurations end with a clear message and exit code 2 within a stated time, never a hang.</summary>
 [Collection(nameof(ProcessCollection))]
+[Trait("Category", "Slow")]
 public sealed class ErrorTests
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);

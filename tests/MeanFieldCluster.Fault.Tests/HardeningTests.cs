@@ -4,6 +4,7 @@ namespace MeanFieldCluster.Fault.Tests;
 
 /// <summary>Load from several clients, a silo killed with a checkpoint write in flight, a client killed while exporting.</summary>
 [Collection(nameof(ProcessCollection))]
+[Trait("Category", "Slow")]
 public sealed class HardeningTests
 {
     // 3 points of about a tenth of a second each.
@@ -17,8 +18,7 @@ public sealed class HardeningTests
         grid: {width: [16, 32, 48], step_size: [0.002], seeds: 1}
         """;
 
-    // Wide points with checkpoints of several megabytes, so writes take a while; 6000 steps (several
-    // seconds a point), so the points are still computing when the writes are held and the silo killed.
+    // Wide points with checkpoints of several megabytes (6000 steps; in chunks of 1000 behind the gate).
     private const string WideSpec = """
         name: wide
         seed: 4
@@ -91,18 +91,19 @@ public sealed class HardeningTests
         await File.WriteAllTextAsync(spec, WideSpec);
         using var redis = new RedisServer();
         string clusterId = $"ckpt-{Guid.NewGuid():N}";
-        using SiloProcess a = await SiloProcess.StartAsync(redis.Connection, clusterId);
-        using SiloProcess b = await SiloProcess.StartAsync(redis.Connection, clusterId);
+        var gate = new Gate(Path.Combine(dir, "gate"));
+        using SiloProcess a = await SiloProcess.StartAsync(redis.Connection, clusterId, environment: gate.Environment(chunkSteps: 1000));
+        using SiloProcess b = await SiloProcess.StartAsync(redis.Connection, clusterId, environment: gate.Environment(chunkSteps: 1000));
         string[] connection = ["--redis", redis.Connection, "--cluster-id", clusterId];
         Assert.Equal(0, (await FaultTests.Mfc(["submit", spec, "--sweep-id", "ckpt-1", .. connection])).Code);
-        await FaultTests.WaitUntil(async () => (await FaultTests.Mfc(["status", "ckpt-1", .. connection])).Output.Contains("running", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
-        await Task.Delay(TimeSpan.FromSeconds(1.5));
 
-        // Hold every write in Redis: within a chunk (about 1 s) each running point sends its checkpoint and
-        // waits for it. Kill a silo while those writes are in flight, then let Redis go on.
-        Assert.Equal("+OK", redis.Command("CLIENT", "PAUSE", "4000", "WRITE"));
-        await Task.Delay(TimeSpan.FromSeconds(2.5));
-        b.Kill();
+        // A point holds at its first boundary. Hold every write in Redis and release it: it computes its next
+        // chunk and starts writing that checkpoint, which waits. Kill its silo then, and let Redis go on.
+        var (index, (done, pid)) = (await gate.WaitFor("held", h => h.Count > 0, TimeSpan.FromSeconds(60), () => a.Output + b.Output)).First();
+        Assert.Equal("+OK", redis.Command("CLIENT", "PAUSE", "60000", "WRITE"));
+        gate.ReleaseAll();
+        await gate.WaitFor("writing", w => w.TryGetValue(index, out var write) && write.Done > done, TimeSpan.FromSeconds(60), () => a.Output + b.Output);
+        (pid == a.ProcessId ? a : b).Kill();
         Assert.Equal("+OK", redis.Command("CLIENT", "UNPAUSE"));
 
         var watch = await FaultTests.Mfc(["watch", "ckpt-1", .. connection]);

@@ -2,6 +2,7 @@ namespace MeanFieldCluster.Fault.Tests;
 
 /// <summary>README's cluster section, run as written: cluster.sh up 2, submit, watch, results, down.</summary>
 [Collection(nameof(ProcessCollection))]
+[Trait("Category", "Slow")]
 public sealed class LocalClusterScriptTests
 {
     [Fact]

@@ -6,6 +6,7 @@ namespace MeanFieldCluster.Fault.Tests;
 
 /// <summary>A silo process and the mfc client exporting over OTLP (HTTP/protobuf) to a receiver on loopback.</summary>
 [Collection(nameof(ProcessCollection))]
+[Trait("Category", "Slow")]
 public sealed class OtlpTests
 {
     // Two points of 20,000 steps: a few chunks each, so checkpoints are written.

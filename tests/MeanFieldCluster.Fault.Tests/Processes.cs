@@ -93,6 +93,8 @@ internal sealed class ChildProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    public int ProcessId => _process.Id;
+
     public int ExitCode => _process.ExitCode;
 
     /// <summary>Waits until the output contains <paramref name="text"/>; throws with the output on timeout or exit.</summary>
@@ -258,6 +260,8 @@ internal sealed class SiloProcess : IDisposable
     public int HttpPort { get; }
 
     public string Output => _process.Output;
+
+    public int ProcessId => _process.ProcessId;
 
     public static async Task<SiloProcess> StartAsync(string redis, string clusterId, int workers = 1, IDictionary<string, string>? environment = null, IEnumerable<string>? extraArguments = null)
     {

@@ -11,20 +11,23 @@ namespace MeanFieldCluster.Fault.Tests;
 /// </summary>
 public sealed class MonitoredSilo : IAsyncLifetime
 {
-    // 40 points of 500,000 steps of a 256-neuron network: well over half a minute on one worker slot with
-    // the current kernels (about 1.5 µs a step), longer than the tests look at it (the processes are killed
-    // at the end). At 20,000 steps a point the whole sweep took under two seconds and could end between reads.
+    // 40 points of 20,000 steps of a 256-neuron network, in chunks of 1000 behind the gate: a point computes
+    // only once released, so the sweep runs (points holding, one worker slot) as long as the tests look at
+    // it, whatever the machine's speed (the processes are killed at the end).
     private const string Spec = """
         name: monitored
         seed: 8
         model: {preset: mmn-relu, activation: tanh, init: {output_std: 1.0, bias_std: 0.3}}
         data: {kind: isotropic-gaussian, d: 20, delta: 0.5}
-        training: {horizon: 100}
+        training: {horizon: 4}
         observe: {test_samples: 200, risk_times: {count: 5, spacing: linear}, snapshot_times: [0, 4], quantiles: 8}
         grid: {width: [256], step_size: [0.0002], seeds: 40}
         """;
 
+    private readonly List<int> _released = [];
+
     private readonly string _directory = Env.TempDirectory();
+    private Gate _gate = null!;
     private RedisServer? _redis;
     private SiloProcess? _silo;
     private ChildProcess? _prometheus;
@@ -39,7 +42,8 @@ public sealed class MonitoredSilo : IAsyncLifetime
     {
         _redis = new RedisServer();
         string clusterId = $"prometheus-{Guid.NewGuid():N}";
-        _silo = await SiloProcess.StartAsync(_redis.Connection, clusterId, workers: 1);
+        _gate = new Gate(Path.Combine(_directory, "gate"));
+        _silo = await SiloProcess.StartAsync(_redis.Connection, clusterId, workers: 1, environment: _gate.Environment(chunkSteps: 1000));
 
         string config = Path.Combine(_directory, "prometheus.yml");
         File.WriteAllText(config, $$"""
@@ -58,6 +62,18 @@ public sealed class MonitoredSilo : IAsyncLifetime
         File.WriteAllText(spec, Spec);
         var submit = await FaultTests.Mfc(["submit", spec, "--sweep-id", "monitored-1", "--redis", _redis.Connection, "--cluster-id", clusterId]);
         Assert.True(submit.Code == 0, submit.Output + submit.Error);
+
+        // One point runs to the end (the duration histogram gets its first observation).
+        await ReleaseNextHeld();
+    }
+
+    /// <summary>Waits for a point holding at the gate that was not released yet, and lets it run to its end.</summary>
+    public async Task ReleaseNextHeld()
+    {
+        Dictionary<int, int> held = await _gate.WaitUntil(h => h.Keys.Any(i => !_released.Contains(i)), TimeSpan.FromSeconds(60), () => Logs);
+        int next = held.Keys.First(i => !_released.Contains(i));
+        _released.Add(next);
+        _gate.Release(next);
     }
 
     /// <summary>The vector an instant query returns, as (labels, value) pairs.</summary>
@@ -116,6 +132,7 @@ public sealed class MonitoredSilo : IAsyncLifetime
 }
 
 [Collection(nameof(ProcessCollection))]
+[Trait("Category", "Slow")]
 public sealed class PrometheusTests(MonitoredSilo monitored) : IClassFixture<MonitoredSilo>
 {
     [Fact]
@@ -127,10 +144,15 @@ public sealed class PrometheusTests(MonitoredSilo monitored) : IClassFixture<Mon
             TimeSpan.FromSeconds(45),
             $"no positive mfc_sgd_steps_total in Prometheus\n{monitored.Logs}");
 
-        await Task.Delay(TimeSpan.FromSeconds(4));
-        var (labels, second) = Assert.Single(await monitored.Query("mfc_sgd_steps_total{job=\"mfc-silo\"}"));
-
-        Assert.True(second > first, $"mfc_sgd_steps_total went from {first} to {second} in 4 s of a running sweep");
+        // Let one more point run: Prometheus sees the counter grow.
+        await monitored.ReleaseNextHeld();
+        double second = 0;
+        await MonitoredSilo.WaitUntil(
+            async () => (await monitored.Query("mfc_sgd_steps_total{job=\"mfc-silo\"}")) is [var only] && (second = only.Value) > first,
+            TimeSpan.FromSeconds(45),
+            $"mfc_sgd_steps_total stayed at {first} while a point ran\n{monitored.Logs}");
+        Assert.True(second > first);
+        var (labels, _) = Assert.Single(await monitored.Query("mfc_sgd_steps_total{job=\"mfc-silo\"}"));
         Assert.Equal("MeanFieldCluster", labels["otel_scope_name"]);
         var (_, up) = Assert.Single(await monitored.Query("up{job=\"mfc-silo\"}"));
         Assert.Equal(1, up);

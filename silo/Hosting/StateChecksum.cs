@@ -1,0 +1,91 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Orleans.Storage;
+
+namespace MeanFieldCluster.Silo.Hosting;
+
+/// <summary>
+/// Every stored grain state (checkpoint files in embedded mode, Redis values in cluster mode) carries a
+/// SHA-256 of its contents after a short text header, <c>mfc-sha256:&lt;64 hex digits&gt;\n</c>. A state
+/// that fails it (truncated, zeroed, overwritten) is reported once and read as a fresh state: a point then
+/// restarts from its beginning (its numbers do not depend on it), a coordinator is rebuilt from its points
+/// when the sweep is resubmitted. Never an endless retry of an unreadable state (docs/operations.md).
+/// </summary>
+public static partial class StateChecksum
+{
+    private const string Prefix = "mfc-sha256:";
+    private const int HeaderLength = 11 + 64 + 1;
+
+    /// <summary>The stored form of <paramref name="payload"/>: header, then the payload unchanged.</summary>
+    public static byte[] Seal(ReadOnlySpan<byte> payload)
+    {
+        byte[] sealedBytes = new byte[HeaderLength + payload.Length];
+        Encoding.ASCII.GetBytes(Prefix, sealedBytes);
+        Encoding.ASCII.GetBytes(Convert.ToHexStringLower(SHA256.HashData(payload)), sealedBytes.AsSpan(Prefix.Length));
+        sealedBytes[HeaderLength - 1] = (byte)'\n';
+        payload.CopyTo(sealedBytes.AsSpan(HeaderLength));
+        return sealedBytes;
+    }
+
+    /// <summary>The payload of a stored state, or null with the reason when it fails its checksum.</summary>
+    public static ReadOnlyMemory<byte>? Open(ReadOnlyMemory<byte> stored, out string? problem)
+    {
+        ReadOnlySpan<byte> span = stored.Span;
+        if (span.Length < HeaderLength || !span[..Prefix.Length].SequenceEqual("mfc-sha256:"u8) || span[HeaderLength - 1] != (byte)'\n')
+        {
+            problem = span.Length < HeaderLength ? $"{span.Length} bytes, shorter than the checksum header" : "no checksum header";
+            return null;
+        }
+
+        ReadOnlyMemory<byte> payload = stored[HeaderLength..];
+        string expected = Encoding.ASCII.GetString(span.Slice(Prefix.Length, 64));
+        if (!string.Equals(expected, Convert.ToHexStringLower(SHA256.HashData(payload.Span)), StringComparison.Ordinal))
+        {
+            problem = "checksum mismatch (truncated or overwritten)";
+            return null;
+        }
+
+        problem = null;
+        return payload;
+    }
+
+    /// <summary>Reports a damaged state once: which grain, where, what is wrong and what happens now.</summary>
+    public static void ReportDamaged(ILogger logger, string grain, string location, string problem) =>
+        LogDamaged(logger, grain, location, problem);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "damaged state: {Grain} at {Location}: {Problem}; it starts again from an empty state (a point from its beginning, a coordinator from its points' states)")]
+    private static partial void LogDamaged(ILogger logger, string grain, string location, string problem);
+}
+
+/// <summary>
+/// A grain storage serializer that seals what <paramref name="inner"/> writes with <see cref="StateChecksum"/>
+/// and reads a damaged value as a fresh state, reporting it with the Redis key (cluster mode).
+/// </summary>
+public sealed class ChecksummedStorageSerializer(IGrainStorageSerializer inner, string keyPrefix, Orleans.Runtime.IGrainContextAccessor context, ILogger logger) : IGrainStorageSerializer
+{
+    /// <inheritdoc/>
+    public BinaryData Serialize<T>(T? input) => new(StateChecksum.Seal(inner.Serialize(input).ToMemory().Span));
+
+    /// <inheritdoc/>
+    public T Deserialize<T>(BinaryData input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ReadOnlyMemory<byte>? payload = StateChecksum.Open(input.ToMemory(), out string? problem);
+        if (payload is { } valid)
+        {
+            try
+            {
+                return inner.Deserialize<T>(new BinaryData(valid)) ?? Activator.CreateInstance<T>();
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                problem = $"unreadable ({ex.GetType().Name}: {ex.Message})";
+            }
+        }
+
+        string grain = context.GrainContext?.GrainId.ToString() ?? "a grain";
+        StateChecksum.ReportDamaged(logger, grain, $"Redis key {keyPrefix}{grain}", problem!);
+        return Activator.CreateInstance<T>();
+    }
+}
