@@ -139,7 +139,13 @@ internal static class AggregateTables
             rows.AddRange(Array(family["sliced_w2"]).Select(at => Fit(family, "sliced_w2", "w", Double(at!["time"]), at["fit"])));
         }
 
-        rows.AddRange(Array(root["layer_dependence"]?["families"]).Select(family => Fit(family, "dcor", "", null, family!["fit"])));
+        foreach (JsonNode? family in Array(root["cross_layer_dependence"]?["families"]))
+        {
+            rows.Add(Fit(family, "dcor_chaos", "", null, family!["chaos_fit"]));
+            rows.Add(Fit(family, "dcor_change", "", null, family["change_fit"]));
+            rows.Add(Fit(family, "edge_rank1_share", "", null, family["rank_one_share_fit"]));
+            rows.Add(Fit(family, "edge_feature_share", "", null, family["feature_share_fit"]));
+        }
         foreach (JsonNode? family in Array(root["pde_comparison"]?["families"]))
         {
             rows.Add(Fit(family, "pde_risk_gap", "", null, family!["risk_gap_fit"]));

@@ -127,7 +127,7 @@ public sealed partial class SelfDescribingResultsTests
             $"{AggregateSchema.PublishedPath} is out of date with the aggregate records; regenerate it with MFC_UPDATE_SCHEMA=1 dotnet test tests/MeanFieldCluster.Client.Tests --filter ThePublishedAggregateSchemaIsTheOneTheRecordsGive");
         JsonNode root = JsonNode.Parse(schema)!;
         Assert.Equal(
-            ["sweep", "points", "counts", "risk_curves", "measure_convergence", "layer_dependence", "pde_comparison"],
+            ["sweep", "points", "counts", "risk_curves", "measure_convergence", "cross_layer_dependence", "pde_comparison", "pde_comparisons", "scaling"],
             root["properties"]!.AsObject().Select(p => p.Key));
     }
 
