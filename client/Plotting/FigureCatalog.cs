@@ -330,7 +330,7 @@ internal static partial class FigureCatalog
     // reference rate functions (known answers, and whatever other kinds aggregate.json carries).
     private static IEnumerable<Figure> EstimatorsSideBySide(ResultsFolder folder)
     {
-        var rows = folder.ReadTable("rate_functions").Where(r => r["censored"] == "false" && r["value"].Length > 0 && r["width"] == "inf").ToList();
+        var rows = folder.ReadTable("rate_functions").Where(r => r["censored"] == "false" && r["value"].Length > 0 && r["extrapolated"] == "true").ToList();
         string functional = folder.Spec?["large_deviations"]?["functional"]?.GetValue<string>() ?? "";
         bool severalModes = rows.Select(r => r["mode"]).Distinct().Count() > 1;
         List<FigureSeries> series = [];

@@ -28,7 +28,38 @@ internal sealed record Provenance(string ToolVersion, string? GitCommit, string 
 
     /// <summary>Records the arguments of the command being run (set by <see cref="Cli.RunAsync"/>) for this async flow.</summary>
     public static void SetCommandLine(IEnumerable<string> args) =>
-        CurrentCommandLine.Value = string.Join(' ', new[] { "mfc" }.Concat(args.Select(Quote)));
+        CurrentCommandLine.Value = string.Join(' ', new[] { "mfc" }.Concat(Redact(args).Select(Quote)));
+
+    /// <summary>
+    /// The arguments with secrets replaced by "***": the value after an option whose name holds "token" or
+    /// "password", and a connection string's <c>password=...</c> part (a Redis address may carry one). Results
+    /// folders are shared; credentials must not travel with them.
+    /// </summary>
+    internal static IEnumerable<string> Redact(IEnumerable<string> args)
+    {
+        bool secretNext = false;
+        foreach (string arg in args)
+        {
+            if (secretNext)
+            {
+                secretNext = false;
+                yield return "***";
+                continue;
+            }
+
+            string name = arg.Split('=', 2)[0];
+            bool secretOption = arg.StartsWith("--", StringComparison.Ordinal)
+                && (name.Contains("token", StringComparison.OrdinalIgnoreCase) || name.Contains("password", StringComparison.OrdinalIgnoreCase));
+            if (secretOption && arg.Contains('=', StringComparison.Ordinal))
+            {
+                yield return name + "=***";
+                continue;
+            }
+
+            secretNext = secretOption;
+            yield return System.Text.RegularExpressions.Regex.Replace(arg, "(?i)(password=)[^,;]*", "$1***");
+        }
+    }
 
     /// <summary>The provenance of this process, now.</summary>
     public static Provenance Current()
@@ -44,7 +75,7 @@ internal sealed record Provenance(string ToolVersion, string? GitCommit, string 
             Environment.ProcessorCount,
             RuntimeInformation.FrameworkDescription,
             RuntimeInformation.OSDescription,
-            CurrentCommandLine.Value ?? string.Join(' ', Environment.GetCommandLineArgs().Select(Quote)));
+            CurrentCommandLine.Value ?? string.Join(' ', Redact(Environment.GetCommandLineArgs()).Select(Quote)));
     }
 
     /// <summary>A short hash of the resolved spec's canonical JSON: "sha256:" and 64 hex digits.</summary>

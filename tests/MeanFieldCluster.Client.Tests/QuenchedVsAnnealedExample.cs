@@ -18,7 +18,10 @@ internal static class QuenchedVsAnnealedExample
         double Quenched(double x) => rate.RiskRate(x, initialRisk);
         double Annealed(double x) => rate.AnnealedRiskRate(x, thetaStar, spec.Model.Init.Kappa, scale);
 
-        string[][] rows = [.. File.ReadLines(Path.Combine(outDir, "rate_functions.csv")).Skip(1).Select(l => l.Split(',')).Where(r => r[7] == "false")];
+        // Columns: sweep_id, mode, width, extrapolated, x, estimator, value, lo, hi, censored; read as
+        // (mode, width or "inf" for the extrapolated rows, x, estimator, value, lo, hi, censored).
+        string[][] rows = [.. File.ReadLines(Path.Combine(outDir, "rate_functions.csv")).Skip(1).Select(l => l.Split(',')[1..])
+            .Select(r => (string[])[r[0], r[2] == "true" ? "inf" : r[1], r[3], r[4], r[5], r[6], r[7], r[8]]).Where(r => r[7] == "false")];
         double D(string s) => double.Parse(s, CultureInfo.InvariantCulture);
 
         // The quenched N = ∞ rows of both estimators hold the exact rate function within their intervals, on the

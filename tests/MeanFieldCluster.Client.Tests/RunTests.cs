@@ -51,8 +51,9 @@ public sealed class RunTests
         Assert.Equal(5, File.ReadLines(Path.Combine(outDir, "points.csv")).Count());
         Assert.All(File.ReadLines(Path.Combine(outDir, "points.csv")).Skip(1), line => Assert.Contains(",completed,", line, StringComparison.Ordinal));
 
-        // 4 points x 3 snapshots x 5 features (w_norm, w_proj0, w_proj1, b1, c) x 16 levels; histograms with 4 bins.
-        Assert.Equal(1 + (4 * 3 * 5 * 16), File.ReadLines(Path.Combine(outDir, "measures.csv")).Count());
+        // 4 points x 3 snapshots x (5 features (w_norm, w_proj0, w_proj1, b1, c) x 16 levels + 2 probe features
+        // (probe_output, probe_spread_u1) x 16 probe inputs); histograms with 4 bins (none for probes).
+        Assert.Equal(1 + (4 * 3 * ((5 * 16) + (2 * 16))), File.ReadLines(Path.Combine(outDir, "measures.csv")).Count());
         Assert.Equal(1 + (4 * 3 * 5 * 4), File.ReadLines(Path.Combine(outDir, "histograms.csv")).Count());
 
         // Raw dumps of w (8 or 16 x 5), b1 and c at t = 2.

@@ -34,7 +34,7 @@ public sealed class DamagedStateTests
         // One point finished, the next holding mid-run with its checkpoint stored: kill.
         var gate = new Gate(Path.Combine(dir, "gate"));
         int finished;
-        using (var run = new ChildProcess("dotnet", [Env.Executable("client", "mfc.dll"), "run", spec, "--out", killed, "--workers", "1"], environment: gate.Environment(chunkSteps: 5000)))
+        using (var run = new ChildProcess("dotnet", [Env.Executable("client", "mfc.dll"), "run", spec, "--out", killed, "--workers", "1", "--sweep-id", "damaged-1"], environment: gate.Environment(chunkSteps: 5000)))
         {
             finished = (await gate.WaitUntil(h => h.Count > 0, TimeSpan.FromSeconds(120), () => run.Output)).Keys.Single();
             gate.Release(finished);
@@ -43,7 +43,7 @@ public sealed class DamagedStateTests
             run.Kill();
         }
 
-        var straight = await FaultTests.Mfc(["run", spec, "--out", Path.Combine(dir, "straight")]);
+        var straight = await FaultTests.Mfc(["run", spec, "--out", Path.Combine(dir, "straight"), "--sweep-id", "damaged-1"]);
         Assert.True(straight.Code == 0, straight.Error);
 
         string state = Path.Combine(killed, ".mfc-state");

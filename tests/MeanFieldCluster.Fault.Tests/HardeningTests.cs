@@ -235,7 +235,8 @@ public sealed class HardeningTests
         Assert.Equal(10_000, rows.Length);
         Assert.Equal(Enumerable.Range(0, 10_000), rows.Select(r => int.Parse(r.Split(',')[0], CultureInfo.InvariantCulture)));
         Assert.All(rows, r => Assert.Contains(",completed,", r, StringComparison.Ordinal));
-        Assert.Equal(10_000 * 2 * 17 * 16, File.ReadLines(Path.Combine(outDir, "measures.csv")).LongCount() - 1);
+        // 2 snapshots x (17 quantile features x 16 levels + 2 probe features (probe_output, probe_spread_u1) x 16 probe inputs).
+        Assert.Equal(10_000 * 2 * ((17 * 16) + (2 * 16)), File.ReadLines(Path.Combine(outDir, "measures.csv")).LongCount() - 1);
         Assert.Equal(10_000 * 2 * 17 * 32, File.ReadLines(Path.Combine(outDir, "histograms.csv")).LongCount() - 1);
         long written = Directory.EnumerateFiles(outDir).Sum(f => new FileInfo(f).Length);
         Assert.True(written > 8 * ClientHeapLimit, $"the results ({written} bytes) should dwarf the client's heap limit");
