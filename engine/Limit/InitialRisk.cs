@@ -62,6 +62,44 @@ public static class InitialRisk
         return new InitialRiskPrediction(1.0 + (2.0 * linear) + interaction, self - interaction, self, interaction);
     }
 
+    /// <summary>
+    /// As <see cref="Compute(int, double, double, RampParameters)"/> for anisotropic-gaussian data with s0 =
+    /// <paramref name="informative"/> label-dependent coordinates (s0 = d is the isotropic case, computed by that
+    /// overload). Given y, x = (τ z1, z2) with z1 ~ N(0, I_s0), z2 ~ N(0, I_{d−s0}), so for fixed x the
+    /// pre-activation &lt;w, x&gt; ~ N(0, κ² (τ² χ1² + χ2²)/d) with χ1 ~ χ_s0 and χ2 ~ χ_{d−s0} independent: every
+    /// term above becomes a double integral over (χ1, χ2) of the same S(a), q(a), with a = κ √(τ² χ1² + χ2²)/√d.
+    /// </summary>
+    /// <exception cref="ArgumentException">A parameter is out of range.</exception>
+    public static InitialRiskPrediction Compute(int dimension, int informative, double kappa, double delta, RampParameters ramp)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(informative, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(informative, dimension);
+        if (informative == dimension)
+        {
+            return Compute(dimension, kappa, delta, ramp);
+        }
+
+        // Validates κ, Δ and the ramp on the isotropic path's rules.
+        _ = Compute(1, kappa, delta, ramp);
+        var gauss = new RampGaussian(ramp);
+        double linear = 0, self = 0, interaction = 0;
+        foreach ((double tau, double sign) in (ReadOnlySpan<(double, double)>)[(1.0 + delta, 1.0), (1.0 - delta, -1.0)])
+        {
+            double scale = kappa / Math.Sqrt(dimension);
+            double Scale(double chi1, double chi2) => scale * Math.Sqrt((tau * tau * chi1 * chi1) + (chi2 * chi2));
+            double Double(Func<double, double> f) => ChiExpectation(informative, chi1 => ChiExpectation(dimension - informative, chi2 => f(Scale(chi1, chi2))));
+            linear += -0.5 * sign * Double(gauss.Mean);
+            self += 0.5 * Double(gauss.SecondMoment);
+            interaction += 0.5 * Double(a =>
+            {
+                double q = gauss.Mean(a);
+                return q * q;
+            });
+        }
+
+        return new InitialRiskPrediction(1.0 + (2.0 * linear) + interaction, self - interaction, self, interaction);
+    }
+
     /// <summary>E f(χ) for χ ~ χ_d (the norm of a standard normal vector in R^d), by quadrature.</summary>
     public static double ChiExpectation(int dimension, Func<double, double> f)
     {
@@ -89,7 +127,7 @@ public static class InitialRisk
     }
 }
 
-/// <summary>The exact mean initial risk of <see cref="InitialRisk.Compute"/>: E R_N(W_0) = R(ρ_0) + C/N.</summary>
+/// <summary>The exact mean initial risk of <see cref="InitialRisk.Compute(int, double, double, RampParameters)"/>: E R_N(W_0) = R(ρ_0) + C/N.</summary>
 /// <param name="LimitRisk">R(ρ_0), the risk of the initial law itself (N = ∞).</param>
 /// <param name="Correction">C = E U(θ, θ) - ∬U dρ_0 dρ_0 ≥ 0, the self-interaction of a neuron.</param>
 /// <param name="SelfInteraction">E U(θ, θ).</param>
