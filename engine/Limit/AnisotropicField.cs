@@ -3,8 +3,8 @@ using System.Numerics.Tensors;
 namespace MeanFieldCluster.Engine.Limit;
 
 /// <summary>
-/// The reduced mean field of the anisotropic example (docs/limit.md, "The anisotropic reduction") for an
-/// equally weighted law of M particles (r1_j, r2_j). Per class ± with τ = 1 ± Δ, a particle has the
+/// The reduced mean field of the anisotropic example (docs/limit.md, "The anisotropic reduction") for a law
+/// of M particles (r1_j, r2_j) with fixed masses p_j (Σ p_j = 1; sums over the particles below are p-weighted). Per class ± with τ = 1 ± Δ, a particle has the
 /// pre-activation scale a = √(τ² r1² + r2²) and the angle cosines c = τ r1/a, s = r2/a. Two weights with
 /// independent uniform directions in both blocks have, given y, pre-activations of correlation
 /// ρ = c c' C1 + s s' C2 (C1, C2 the cosines of uniform directions in R^s0 and R^{d−s0}), so Mehler's formula
@@ -13,8 +13,8 @@ namespace MeanFieldCluster.Engine.Limit;
 /// E_dir U = (1/2) Σ_± Σ_m α_{2m}(a) α_{2m}(a') Σ_{i≤m} C_{m,i} (c c')^{2i} (s s')^{2(m−i)},
 /// C_{m,i} = binom(2m, 2i) μ^{(s0)}_{2i} μ^{(d−s0)}_{2(m−i)}
 /// ψ(r1, r2) = v + Σ_± Σ_{m,i} W^±_{m,i} α_{2m}(a) c^{2i} s^{2(m−i)},   W^±_{m,i} = (1/2) C_{m,i} M^±_{m,i}
-/// M^±_{m,i}  = (1/M) Σ_j α_{2m}(a_j) c_j^{2i} s_j^{2(m−i)},     v = -(q(a_+) - q(a_-))/2
-/// R          = 1 + 2 (1/M) Σ_j v_j + Σ_± Σ_{m,i} W^±_{m,i} M^±_{m,i}
+/// M^±_{m,i}  = Σ_j p_j α_{2m}(a_j) c_j^{2i} s_j^{2(m−i)},     v = -(q(a_+) - q(a_-))/2
+/// R          = 1 + 2 Σ_j p_j v_j + Σ_± Σ_{m,i} W^±_{m,i} M^±_{m,i}
 /// </code>
 /// With Q_m = Σ_i W_{m,i} c^{2i} s^{2(m−i)} and E_m = Σ_i W_{m,i} ∂/∂(c², s²) of the monomials (see
 /// <see cref="Accumulate"/>), the chain rule through (a, c, s) gives
@@ -33,6 +33,7 @@ internal sealed class AnisotropicField
     private readonly int _maxOrder;
     private readonly double _ridge;
     private readonly int _count;
+    private readonly double[] _mass, _weightedAlpha;
     private readonly EvenCoefficientBatch[] _batch;
 
     // Per class: a_j, c_j, s_j, c_j², s_j², τ c_j, s_j / a_j; the monomials c^{2i} s^{2(m−i)} per particle
@@ -46,9 +47,14 @@ internal sealed class AnisotropicField
     private readonly double[] _largest, _riskTerm;
     private int _workingOrder;
 
-    /// <summary>Prepares the field of a setting for <paramref name="count"/> particles.</summary>
-    public AnisotropicField(AnisotropicPdeSettings settings, int count)
+    /// <summary>Prepares the field of a setting for particles of the given masses (summing to 1).</summary>
+    public AnisotropicField(AnisotropicPdeSettings settings, double[] masses)
     {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(masses);
+        int count = masses.Length;
+        _mass = masses;
+        _weightedAlpha = new double[count];
         _tau = [1.0 + settings.Delta, 1.0 - settings.Delta];
         _maxOrder = settings.MaxHermiteOrder - (settings.MaxHermiteOrder % 2);
         _coefficient = Coefficients(settings.Dimension, settings.InformativeDimensions, _maxOrder);
@@ -153,6 +159,7 @@ internal sealed class AnisotropicField
             for (int m = 0; m < evens; m++)
             {
                 ReadOnlySpan<double> alpha = m == 0 ? batch.Mean0.AsSpan(0, count) : batch.Value(m, count);
+                TensorPrimitives.Multiply(alpha, _mass, _weightedAlpha);
                 for (int i = 0; i <= m; i++)
                 {
                     int t = Triangle(m) + i;
@@ -170,7 +177,7 @@ internal sealed class AnisotropicField
                         TensorPrimitives.Multiply(monomial[Triangle(m - 1) + i - 1], _cos2[s], p);
                     }
 
-                    moments[t] = TensorPrimitives.Dot(alpha, p) / count;
+                    moments[t] = TensorPrimitives.Dot(_weightedAlpha, p);
                     _weights[s][t] = 0.5 * _coefficient[t] * moments[t];
                 }
             }
@@ -195,7 +202,7 @@ internal sealed class AnisotropicField
             double[] weights = _weights[s];
             double[][] monomial = _monomial[s];
             EvenCoefficientBatch batch = _batch[s];
-            sumV += linear * TensorPrimitives.Sum(batch.Mean0.AsSpan(0, count));
+            sumV += linear * TensorPrimitives.Dot(batch.Mean0.AsSpan(0, count), _mass);
 
             // m = 0: v and the n = 0 interaction act through a only.
             TensorPrimitives.Multiply(batch.Slope(0, count), linear + weights[0], _u);
@@ -239,7 +246,7 @@ internal sealed class AnisotropicField
             }
         }
 
-        double risk = 1.0 + (2.0 * sumV / count);
+        double risk = 1.0 + (2.0 * sumV);
         for (int m = 0; m < evens; m++)
         {
             risk += _riskTerm[m];
