@@ -100,7 +100,7 @@ public sealed class PdeCommandTests
     {
         string spec = Path.Combine(CliHarness.RepositoryRoot(), "examples", "mmn-anisotropic.yaml");
 
-        var (code, _, error) = await CliHarness.Run("pde", spec, "--set", change, "--set", "training.ridge=1", "--out", CliHarness.TempDirectory());
+        var (code, _, error) = await CliHarness.Run("pde", spec, "--set", change, "--set", "training.ridge=1", "--set", "observe.risk=test", "--out", CliHarness.TempDirectory());
 
         Assert.Equal(2, code);
         Assert.Contains("anisotropic PDE does not apply", error, StringComparison.Ordinal);
