@@ -60,6 +60,7 @@ public static class SiloSetup
         WorkerOptions o = options ?? new WorkerOptions();
         TestHooks h = hooks ?? TestHooks.FromEnvironment();
         silo.Services.TryAddSingleton(TimeProvider.System);
+        silo.Services.TryAddSingleton<StorageFaults>();
         silo.Services.AddSingleton(h);
         silo.Services.AddSingleton<ChunkBoundary>();
         if (h.ChunkSteps is { } steps)
