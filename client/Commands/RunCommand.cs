@@ -106,7 +106,7 @@ internal static class RunCommand
                 return SpecInput.BadInput;
             }
 
-            web = new WebEndpointOptions(DashboardAddress, port, Token: null);
+            web = new WebEndpointOptions(DashboardAddress, port, token: null);
         }
 
         string directory = Path.GetFullPath(settings.OutputDirectory ?? Path.Combine("results", spec.Name));

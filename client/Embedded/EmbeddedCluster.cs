@@ -51,7 +51,7 @@ internal sealed class EmbeddedCluster : IAsyncDisposable
         builder.UseOrleans(silo =>
         {
             silo.UseEmbeddedCluster(clusterId: $"embedded-{Environment.ProcessId}", stateDirectory)
-                .AddMeanFieldCluster(new WorkerOptions { Slots = workerSlots, ThreadsPerWidePoint = threadsPerWidePoint, PointsInFlight = PointsInFlight(workerSlots) }, hooks);
+                .AddMeanFieldCluster(workers => (workers.Slots, workers.ThreadsPerWidePoint) = (workerSlots, threadsPerWidePoint), policy => policy.PointsInFlight = PointsInFlight(workerSlots), hooks);
             if (web is not null)
             {
                 silo.AddSiloDashboard(web);
