@@ -255,19 +255,7 @@ internal sealed class AnisotropicField
         return risk;
     }
 
-    private int FirstQuietPair(int order)
-    {
-        int evens = (order / 2) + 1;
-        for (int m = 1; m + 1 < evens; m++)
-        {
-            if (IsQuiet(m) && IsQuiet(m + 1))
-            {
-                return 2 * m;
-            }
-        }
-
-        return 0;
-    }
+    private int FirstQuietPair(int order) => RadialField.FirstQuietPair(order, IsQuiet);
 
     private bool IsQuiet(int m) => _largest[m] < _tolerance && Math.Abs(_riskTerm[m]) < _tolerance;
 }

@@ -1,10 +1,6 @@
 using MathNet.Numerics.Integration;
-using MeanFieldCluster.Engine.Activations;
 using MeanFieldCluster.Engine.Data;
 using MeanFieldCluster.Engine.Limit;
-using MeanFieldCluster.Engine.Networks;
-using MeanFieldCluster.Engine.Randomness;
-using MeanFieldCluster.Engine.Specs;
 
 namespace MeanFieldCluster.Engine.Tests.Limit;
 
@@ -156,22 +152,8 @@ public sealed class AnisotropicPdeTests
     public void ThePopulationRiskOnAnisotropicDataAgreesWithAMillionSampleMonteCarloEstimate()
     {
         const int width = 12, d = 5, s0 = 2, samples = 1_000_000;
-        double[] w = RandomWeights(width, d, 31);
-        var network = new MeanFieldNetwork(new Ramp(Mmn.T1, Mmn.T2, Mmn.S1, Mmn.S2), d, [width], [1.0], hasBias: false, new TrainSpec(true, false, false, false), meanFieldScaling: true);
-        w.CopyTo(network.FirstLayer);
-        network.Output.Fill(1.0);
-        var data = new AnisotropicGaussianData(d, Delta, s0);
-        var rng = new Xoshiro256(32);
-        var x = new double[d];
-        double sum = 0, sumSquares = 0;
-        for (int k = 0; k < samples; k++)
-        {
-            double loss = network.Loss(x, data.Sample(ref rng, x));
-            sum += loss;
-            sumSquares += loss * loss;
-        }
-
-        double mean = sum / samples, stdErr = Math.Sqrt(((sumSquares / samples) - (mean * mean)) / (samples - 1));
+        double[] w = PopulationRiskTests.RandomWeights(width, d, 31);
+        (double mean, double stdErr) = PopulationRiskTests.MonteCarloRisk(w, width, d, new AnisotropicGaussianData(d, Delta, s0), samples, 32);
         PopulationRiskEstimate exact = PopulationRisk.Compute(w, width, d, s0, Delta, Mmn);
 
         Assert.True(Math.Abs(exact.Risk - mean) < 3 * stdErr, $"exact {exact.Risk}, Monte Carlo {mean} ± {stdErr}");
@@ -190,7 +172,7 @@ public sealed class AnisotropicPdeTests
         double sum = 0, sumSquares = 0;
         for (int k = 0; k < draws; k++)
         {
-            double risk = PopulationRisk.Compute(RandomWeights(width, d, 1000 + (ulong)k), width, d, s0, Delta, Mmn).Risk;
+            double risk = PopulationRisk.Compute(PopulationRiskTests.RandomWeights(width, d, 1000 + (ulong)k), width, d, s0, Delta, Mmn).Risk;
             sum += risk;
             sumSquares += risk * risk;
         }
@@ -210,17 +192,5 @@ public sealed class AnisotropicPdeTests
         double[] weights = [.. rule.Abscissas.Select((theta, q) => rule.Weights[q] * Math.Pow(Math.Sin(theta), k - 2))];
         double total = weights.Sum();
         return ([.. rule.Abscissas.Select(Math.Cos)], [.. weights.Select(v => v / total)]);
-    }
-
-    private static double[] RandomWeights(int width, int d, ulong seed)
-    {
-        var rng = new Xoshiro256(seed);
-        var w = new double[width * d];
-        for (int k = 0; k < w.Length; k++)
-        {
-            w[k] = Kappa / Math.Sqrt(d) * rng.NextGaussian();
-        }
-
-        return w;
     }
 }
