@@ -113,9 +113,13 @@ try
 }
 catch (Exception ex)
 {
-    // Whatever stops the start (Redis unreachable, a port taken meanwhile, a timeout) is a setup problem.
-    Console.Error.WriteLine($"error: the silo could not start: {ex.GetBaseException().Message}");
-    Console.Error.WriteLine($"  check --redis ({options.Redis}) is reachable and the ports {options.SiloPort}/{options.GatewayPort} are free");
+    // Whatever stops the start (Redis unreachable or refusing the password, a port taken meanwhile, a
+    // timeout) is a setup problem.
+    foreach (string line in StartFailure.Describe(ex, options))
+    {
+        Console.Error.WriteLine(line);
+    }
+
     return 2;
 }
 
