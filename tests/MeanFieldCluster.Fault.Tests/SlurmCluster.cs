@@ -145,7 +145,7 @@ internal sealed class SlurmCluster : IDisposable
             MpiDefault=none
             ReturnToService=2
             SlurmdParameters=config_overrides
-            KillWait=30
+            KillWait=10
             NodeName={node} NodeAddr=127.0.0.1 CPUs=2 State=UNKNOWN
             PartitionName=test Nodes={node} Default=YES MaxTime=INFINITE State=UP
 

@@ -59,7 +59,7 @@ public sealed partial class SlurmTests(ITestOutputHelper log)
         string SiloLogs() => string.Join("\n", Directory.Exists(Path.Combine(dir, "state", "logs")) ? Directory.GetFiles(Path.Combine(dir, "state", "logs"), "silo-*.log", SearchOption.AllDirectories).Select(f => $"--- {f}\n{File.ReadAllText(f)}") : []);
 
         // Job 1: release held points one at a time until three have completed (the coordinator has their
-        // results, stored first by the points); then both worker slots hold unfinished points mid-run.
+        // results, stored first by the points), then cancel it while unfinished points hold mid-run.
         string first = slurm.Submit(script, options, [spec], environment);
         string[] connection = ["--redis", $"127.0.0.1:{redisPort},password={password}", "--cluster-id", $"mfc-{first}"];
         var released = new List<int>();
@@ -71,7 +71,9 @@ public sealed partial class SlurmTests(ITestOutputHelper log)
             await FaultTests.WaitUntil(async () => Completed((await FaultTests.Mfc(["status", "slurm-1", .. connection])).Output) >= released.Count, TimeSpan.FromMinutes(3));
         }
 
-        int[] inFlight = [.. (await gate.WaitUntil(h => h.Keys.Count(i => !released.Contains(i)) >= 2, TimeSpan.FromMinutes(3), () => JobLog(first))).Keys.Where(i => !released.Contains(i))];
+        // Points are placed where Orleans decides (often all on the coordinator's silo): at least one slot
+        // now holds an unfinished point mid-run.
+        int[] inFlight = [.. (await gate.WaitUntil(h => h.Keys.Any(i => !released.Contains(i)), TimeSpan.FromMinutes(3), () => JobLog(first))).Keys.Where(i => !released.Contains(i))];
         Assert.Equal(3, Completed((await FaultTests.Mfc(["status", "slurm-1", .. connection])).Output));
         Assert.Equal(0, slurm.Command("scancel", first).Code);
         await slurm.WaitUntilIdle(TimeSpan.FromMinutes(3), () => JobLog(first));
