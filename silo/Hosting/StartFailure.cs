@@ -1,34 +1,41 @@
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace MeanFieldCluster.Silo.Hosting;
 
 /// <summary>
-/// Turns whatever stopped a silo's start into the lines an operator reads before exit code 2: a Redis
-/// that refused the password is named as such, and the connection string is shown with its password
-/// redacted (docs/security.md, "Secrets").
+/// A start stopped by Redis refusing the credentials (wrong or missing password): said as such, with the
+/// connection string's password redacted (docs/security.md, "Secrets"). Other failures are
+/// <see cref="SiloStart.Failed"/>'s.
 /// </summary>
 public static class StartFailure
 {
-    /// <summary>The error lines for <paramref name="error"/>, raised while starting a silo with <paramref name="options"/>.</summary>
-    public static IReadOnlyList<string> Describe(Exception error, SiloOptions options)
+    /// <summary>
+    /// When <paramref name="error"/> is Redis refusing the credentials, writes what to fix to standard error
+    /// and returns true (the silo then exits with <see cref="SiloStart.BadInput"/>); otherwise writes nothing.
+    /// </summary>
+    public static bool ReportRefusedCredentials(Exception error, IServiceProvider services)
     {
         ArgumentNullException.ThrowIfNull(error);
-        ArgumentNullException.ThrowIfNull(options);
-        string redis = SiloOptions.Redact(options.Redis ?? "");
-        if (IsAuthenticationFailure(error))
+        ArgumentNullException.ThrowIfNull(services);
+        if (!IsAuthenticationFailure(error))
         {
-            return
-            [
-                $"error: --redis ({redis}): Redis refused the credentials (wrong or missing password=..., or user=... not allowed)",
-                "  the password must match the server's requirepass (or an ACL user's); pass it in MFC_Silo__Redis rather than on the command line",
-            ];
+            return false;
         }
 
-        return
-        [
-            $"error: the silo could not start: {error.GetBaseException().Message}",
-            $"  check --redis ({redis}) is reachable and the ports {options.SiloPort}/{options.GatewayPort} are free",
-        ];
+        string redis;
+        try
+        {
+            redis = SiloOptions.Redact((services.GetService(typeof(IOptions<SiloOptions>)) as IOptions<SiloOptions>)?.Value.Redis ?? "");
+        }
+        catch (Exception ex) when (ex is OptionsValidationException or InvalidOperationException)
+        {
+            redis = "";
+        }
+
+        Console.Error.WriteLine($"error: --redis ({redis}): Redis refused the credentials (wrong or missing password=..., or a user=... it does not allow)");
+        Console.Error.WriteLine("  the password must match the server's requirepass (or an ACL user's); pass it in MFC_Silo__Redis rather than on the command line");
+        return true;
     }
 
     /// <summary>Whether Redis answered the connection with an authentication error (WRONGPASS, NOAUTH, a failed AUTH).</summary>
