@@ -14,18 +14,10 @@ namespace MeanFieldCluster.Fault.Tests;
 [Trait("Category", "Slow")]
 public sealed partial class SlurmTests(ITestOutputHelper log)
 {
-    // 12 points of 20,000 steps (about half a second each on one core), 3 chunk boundaries each behind the gate.
-    private const string Spec = """
-        name: slurm
-        seed: 21
-        model: {preset: mmn-relu, activation: tanh, init: {output_std: 1.0, bias_std: 0.3}}
-        data: {kind: isotropic-gaussian, d: 20, delta: 0.5}
-        training: {horizon: 4}
-        observe: {test_samples: 500, risk_times: {count: 9, spacing: linear}, snapshot_times: [0, 2, 4], quantiles: 32, sliced_directions: 2}
-        grid: {width: [64, 128, 192, 256], step_size: [0.0002], seeds: 3}
-        """;
+    // FaultTests' sweep with 3 seeds: 12 points of 20,000 steps (about half a second each on one core).
+    private static readonly string Spec = FaultTests.Spec.Replace("seeds: 6", "seeds: 3", StringComparison.Ordinal);
 
-    private static readonly string[] Tables = ["points.csv", "curves.csv", "measures.csv", "histograms.csv", "aggregate.json"];
+    private static readonly string[] Tables = FaultTests.Tables;
 
     [SlurmFact]
     public async Task ACancelledJobResubmittedFinishesTheSweepByteIdenticalWithoutRecomputingFinishedPoints()
