@@ -5,7 +5,8 @@ namespace MeanFieldCluster.Engine.LargeDeviations.Limit;
 /// <param name="Rate">The minimal action J(m(S)) (initial cost included when annealed); +∞ when no path reaches it.</param>
 /// <param name="Start">The optimal path's m(0).</param>
 /// <param name="Costate">The optimal costate p(0).</param>
-public sealed record EndpointRate(double Target, double Rate, double Start, double Costate);
+/// <param name="Jumps">Jumps of one step on the cheapest path (0: a continuous path, the Mogulskii action alone).</param>
+public sealed record EndpointRate(double Target, double Rate, double Start, double Costate, int Jumps = 0);
 
 /// <summary>
 /// Minimizes the path action of a one-dimensional small-noise chain (<see cref="IIncrementLaw"/>) over paths on
@@ -18,7 +19,7 @@ public sealed record EndpointRate(double Target, double Rate, double Start, doub
 /// infinite counts as an overshoot. The Hamiltonian system is integrated by classical RK4 with a fixed number
 /// of steps.
 /// </summary>
-public sealed class PathActionSolver
+public sealed partial class PathActionSolver
 {
     private readonly IIncrementLaw _law;
     private readonly double _horizon;
@@ -120,6 +121,11 @@ public sealed class PathActionSolver
 
         double p = p0, h = _horizon / _steps;
         double overshoot = p0 >= 0 ? double.PositiveInfinity : double.NegativeInfinity;
+
+        // H is conserved along a Hamiltonian path (the chain is autonomous). Near the edge of H's domain the path is
+        // stiff (θ* − m → 0 while p grows exponentially in the linear neuron) and rounding can carry it across a barrier
+        // that no continuous path crosses; such a shot is an overshoot, not a path (those endpoints need jumps).
+        double energy = _law.H(m, p), drift = 1e-6 * (1 + Math.Abs(energy));
         for (int k = 0; k < _steps && _horizon > 0; k++)
         {
             (double m1, double p1, double a1) = Field(m, p);
@@ -129,7 +135,7 @@ public sealed class PathActionSolver
             m += h / 6 * (m1 + (2 * m2) + (2 * m3) + m4);
             p += h / 6 * (p1 + (2 * p2) + (2 * p3) + p4);
             action += h / 6 * (a1 + (2 * a2) + (2 * a3) + a4);
-            if (!double.IsFinite(m) || !double.IsFinite(p) || !double.IsFinite(action) || !double.IsFinite(_law.H(m, p)))
+            if (!double.IsFinite(m) || !double.IsFinite(p) || !double.IsFinite(action) || !(Math.Abs(_law.H(m, p) - energy) <= drift))
             {
                 return (overshoot, double.PositiveInfinity);
             }
