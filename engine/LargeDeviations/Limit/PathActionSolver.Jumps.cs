@@ -13,7 +13,7 @@ namespace MeanFieldCluster.Engine.LargeDeviations.Limit;
 public sealed partial class PathActionSolver
 {
     private const int JumpGrid = 400;
-    private const int GoldenIterations = 40;
+    private const int GoldenIterations = 30;
 
     // The continuous family: endpoints and actions of the Hamiltonian paths over a grid of p(0), one per side of 0.
     private (double P0, double End, double Action)[]? _family;
@@ -52,7 +52,8 @@ public sealed partial class PathActionSolver
                 }
             }
 
-            if (arg < 0)
+            // The grid minimum is within a few percent of the refined one; far above the best so far, skip the refinement.
+            if (arg < 0 || value > (1.2 * best.Rate) + 0.01)
             {
                 continue;
             }
@@ -121,7 +122,7 @@ public sealed partial class PathActionSolver
         points.Add((0, typical, zero));
         foreach (double sign in new[] { -1.0, 1.0 })
         {
-            for (double p = 1e-4; p < 1e8; p *= 1.1)
+            for (double p = 1e-4; p < 1e8; p *= 1.25)
             {
                 (double end, double action) = Shoot(sign * p);
                 if (!double.IsFinite(end) || !double.IsFinite(action))

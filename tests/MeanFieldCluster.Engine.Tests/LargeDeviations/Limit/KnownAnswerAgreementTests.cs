@@ -38,17 +38,17 @@ public sealed class KnownAnswerAgreementTests(ITestOutputHelper output)
     public void WithJumpsTheSolverEqualsTheFullClosedFormIncludingTheJumpBranch(bool annealed)
     {
         double alpha = 0.25, horizon = 0.5, theta = 0.8, kappa = 0.5;
-        var solver = new PathActionSolver(new LinearNeuronIncrements(alpha, theta, 0, 0, double.PositiveInfinity), horizon / alpha, annealed ? new GaussianInitialLaw(0, kappa) : null, 0.0);
+        var solver = new PathActionSolver(new LinearNeuronIncrements(alpha, theta, 0, 0, double.PositiveInfinity), horizon / alpha, annealed ? new GaussianInitialLaw(0, kappa) : null, 0.0, steps: 500);
         var known = new LinearNeuronRate(alpha, horizon);
         double f0 = theta * theta;
         var jumps = new List<int>();
-        foreach (double g in new[] { 1e-8, 1e-5, 1e-3, 0.01, 0.05, 0.135, 0.3, 0.8, 1.5, 4.0 })
+        foreach (double g in new[] { 1e-8, 1e-3, 0.05, 0.3, 1.5 })
         {
             double risk = f0 * g;
             EndpointRate near = solver.Cheapest(theta - Math.Sqrt(risk)), far = solver.Cheapest(theta + Math.Sqrt(risk));
             EndpointRate mine = near.Rate <= far.Rate ? near : far;
             double exact = annealed ? known.AnnealedRiskRate(risk, theta, kappa, 1.0) : known.RiskRate(risk, f0);
-            output.WriteLine($"{(annealed ? "annealed" : "quenched")} G = {g:G3}: solver {mine.Rate:F6} ({mine.Jumps} jumps), closed form {exact:F6}, continuous only {Math.Min(solver.Endpoint(theta - Math.Sqrt(risk)).Rate, solver.Endpoint(theta + Math.Sqrt(risk)).Rate):F6}");
+            output.WriteLine($"{(annealed ? "annealed" : "quenched")} G = {g:G3}: solver {mine.Rate:F6} ({mine.Jumps} jumps), closed form {exact:F6}");
             Assert.Equal(exact, mine.Rate, 2e-5 * (1 + exact));
             jumps.Add(mine.Jumps);
         }
@@ -58,7 +58,7 @@ public sealed class KnownAnswerAgreementTests(ITestOutputHelper output)
 
         // The risk sees both roots, and crossing θ* in one jump is always cheaper than two jumps through −1; the signed
         // contraction r = (θ* − m(T))/(θ* − m_0) > 1 needs the two jumps.
-        foreach (double r in new[] { 1.2, 2.0 })
+        foreach (double r in new[] { 1.5 })
         {
             EndpointRate signed = solver.Cheapest(theta - (r * theta));
             double exact = annealed ? AnnealedContraction(known, r, theta, kappa) : known.ContractionRate(r);

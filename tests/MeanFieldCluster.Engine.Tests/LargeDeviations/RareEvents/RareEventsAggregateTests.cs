@@ -16,30 +16,21 @@ namespace MeanFieldCluster.Engine.Tests.LargeDeviations.RareEvents;
 /// </summary>
 public sealed class RareEventsAggregateTests(ITestOutputHelper output)
 {
-    private const string Yaml = """
-        name: ld-linear-splitting
-        seed: 3
-        task: large-deviations
-        model: {preset: linear, init: {kappa: 0.6}}
-        data: {kind: teacher-student, d: 1, noise: 0.5, teacher: {width: 1, activation: identity, seed: 4}}
-        training: {horizon: 1, ridge: 0.2, beta: 4}
-        observe: {test_samples: 2000}
-        grid: {width: [16, 32], step_size: [0.5/N]}
-        large_deviations:
-          functional: risk
-          replicas: 2000
-          batch_size: 2000
-          modes: [annealed]
-          x_grid: {from: 0.3, to: 1.5, step: 0.1}
-          k_grid: {from: -10, to: 10, step: 0.1}
-          bootstrap: 50
-          rare_events: {estimator: splitting, levels: [0.6, 1.3], replicas: 100, runs: 10, kill_fraction: 0.02, checkpoints: 16}
-        """;
+    // The noisy linear neuron (LinearNeuronSpecs.Noisy), annealed, at N = 16 and 32 with 2000 plain replicas.
+    private static SweepSpec Spec() => LinearNeuronSpecs.Parse(
+        LinearNeuronSpecs.Noisy,
+        "grid.width=[16, 32]",
+        "large_deviations.replicas=2000",
+        "large_deviations.batch_size=2000",
+        "large_deviations.modes=[annealed]",
+        "large_deviations.x_grid={from: 0.3, to: 1.5, step: 0.1}",
+        "large_deviations.bootstrap=50",
+        "large_deviations.rare_events={estimator: splitting, levels: [0.6, 1.3], replicas: 100, runs: 10, kill_fraction: 0.02, checkpoints: 16}");
 
     [Fact]
     public void SplittingRowsSitBesideThePlainEstimatesAndTheComparisonHasTheSolversRate()
     {
-        SweepSpec spec = SpecLoader.Parse(Yaml, SpecFormat.Yaml);
+        SweepSpec spec = Spec();
         DataModel data = DataModel.Create(spec.Data, spec.Seed);
         TestSet testSet = TestSet.For(data, spec.Observe.TestSamples, spec.Seed);
         var batches = SweepPlanner.Expand(spec).Select(p =>
