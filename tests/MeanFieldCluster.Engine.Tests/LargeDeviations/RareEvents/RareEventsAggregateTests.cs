@@ -25,7 +25,7 @@ public sealed class RareEventsAggregateTests(ITestOutputHelper output)
         "large_deviations.modes=[annealed]",
         "large_deviations.x_grid={from: 0.3, to: 1.5, step: 0.1}",
         "large_deviations.bootstrap=50",
-        "large_deviations.rare_events={estimator: splitting, levels: [0.6, 1.3], replicas: 100, runs: 10, kill_fraction: 0.02, checkpoints: 16}");
+        "large_deviations.rare_events={estimator: splitting, levels: [0.6, 1.3], replicas: 100, runs: 10, kill_fraction: 0.02}");
 
     [Fact]
     public void SplittingRowsSitBesideThePlainEstimatesAndTheComparisonHasTheSolversRate()
