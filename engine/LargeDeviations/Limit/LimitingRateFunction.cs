@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Globalization;
 using MeanFieldCluster.Engine.Data;
 using MeanFieldCluster.Engine.Networks;
 using MeanFieldCluster.Engine.Observables;
@@ -81,7 +83,11 @@ public static class LimitingRateFunction
         return null;
     }
 
-    /// <summary>The limiting rate function of <paramref name="mode"/> at <paramref name="xs"/> (default: the sweep's x grid).</summary>
+    /// <summary>
+    /// The limiting rate function of <paramref name="mode"/> at <paramref name="xs"/> (default: the sweep's x grid). It
+    /// depends on the spec only, so it is solved once per (spec, mode, x values) and process: provisional and final
+    /// aggregates reuse it.
+    /// </summary>
     /// <exception cref="ArgumentException">The sweep is not reducible (<see cref="Check"/> says why) or a quenched T = 0 curve is asked for.</exception>
     public static LimitCurve Solve(SweepSpec spec, string mode, IReadOnlyList<double>? xs = null)
     {
@@ -90,8 +96,16 @@ public static class LimitingRateFunction
             throw new ArgumentException($"No limiting rate function: {reason}.", nameof(spec));
         }
 
+        IReadOnlyList<double> at = xs ?? spec.LargeDeviations!.XGrid;
+        string key = string.Join('|', SpecWriter.ToJson(spec), mode, string.Join(',', at.Select(x => x.ToString("R", CultureInfo.InvariantCulture))));
+        return Cache.GetOrAdd(key, _ => new Lazy<LimitCurve>(() => SolveUncached(spec, mode, at))).Value;
+    }
+
+    private static readonly ConcurrentDictionary<string, Lazy<LimitCurve>> Cache = new();
+
+    private static LimitCurve SolveUncached(SweepSpec spec, string mode, IReadOnlyList<double> xs)
+    {
         LargeDeviationsSpec ld = spec.LargeDeviations!;
-        xs ??= ld.XGrid;
         double horizon = spec.Training.Horizon!.Value;
         bool annealed = mode == LdModes.Annealed;
         if (ld.Functional == LdFunctionals.MeanOutputWeight)

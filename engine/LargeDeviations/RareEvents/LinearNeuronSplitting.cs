@@ -29,6 +29,7 @@ public sealed class LinearNeuronSplitting : SplittingModel
     private readonly double _level, _sign, _teacher, _noise2, _ridge, _temperature, _alpha, _horizon;
     private readonly int _batch;
     private readonly (double A, double B, double C) _risk;
+    private readonly ActionToGoScore _score;
 
     /// <summary>Creates the model of one (mode, width) point, level x and tail side.</summary>
     /// <param name="spec">A sweep <see cref="LimitingRateFunction.Check"/> accepts, with functional risk.</param>
@@ -63,6 +64,24 @@ public sealed class LinearNeuronSplitting : SplittingModel
         _alpha = spec.Grid.StepSize[0].Value;
         _horizon = point.Steps * point.StepSize;
         _risk = LimitingRateFunction.RiskQuadratic(spec, _data);
+        var law = new LinearNeuronIncrements(_alpha, _teacher, teacher.Noise, _ridge, spec.Training.Beta ?? double.PositiveInfinity, _batch);
+        double[] times = [.. _boundaries.Take(k).Select(b => b * point.StepSize / _alpha)];
+        _score = new ActionToGoScore(law, _horizon / _alpha, times, Roots(_risk, level, side));
+    }
+
+    // The boundary of {F ≥ x} (upper) or {F ≤ x} (lower) for F = A − 2Bm + Cm², C > 0: the roots m₋ ≤ m₊ with the side
+    // the target lies on.
+    private static List<(double Root, int Direction)> Roots((double A, double B, double C) risk, double level, TailSide side)
+    {
+        (double a, double b, double c) = risk;
+        double disc = (b * b) - (c * (a - level));
+        if (disc < 0)
+        {
+            return [];
+        }
+
+        double lower = (b - Math.Sqrt(disc)) / c, upper = (b + Math.Sqrt(disc)) / c;
+        return side == TailSide.Upper ? [(upper, 1), (lower, -1)] : [(lower, 1), (upper, -1)];
     }
 
     /// <inheritdoc/>
@@ -109,22 +128,7 @@ public sealed class LinearNeuronSplitting : SplittingModel
             m += state[i];
         }
 
-        m /= n;
-        double rest = _horizon - (_boundaries[checkpoint] * _point.StepSize);
-        double fixedPoint = _teacher / (1 + _ridge), decay = Math.Exp(-2 * (1 + _ridge) * rest);
-        double predicted = fixedPoint + ((m - fixedPoint) * decay);
-
-        // Var(Y) at the prediction (a = θ* − m̂): α²(8a² + 4σ_n²)/B + 4α/β; over the rest of the run, in τ = t/α,
-        // an OU chain with rate c = 2α(1 + λ) leaves the variance (Var(Y)/N)(1 − e^{−2c·rest/α})/(2c).
-        double a = _teacher - predicted;
-        double varY = (_alpha * _alpha * ((8 * a * a) + (4 * _noise2)) / _batch) + (4 * _alpha * _temperature);
-        double c = 2 * _alpha * (1 + _ridge);
-        double sdM = Math.Sqrt(varY / n * (1 - Math.Exp(-2 * c * rest / _alpha)) / (2 * c));
-        (double ra, double rb, double rc) = _risk;
-        double f = ra - (2 * rb * predicted) + (rc * predicted * predicted);
-        double slope = Math.Abs((2 * rc * predicted) - (2 * rb));
-        double sdF = Math.Max(slope * sdM, rc * sdM * sdM) + 1e-300;
-        return _sign * (f - _level) / sdF;
+        return _score.Score(m / n, checkpoint);
     }
 
     /// <inheritdoc/>
