@@ -27,7 +27,7 @@ internal static partial class SpecBinder
         long? replicas = r.Integer(F.Replicas, Bounds.Between(10, 1_000_000), 1000);
         long? runs = r.Integer("runs", Bounds.Between(2, 1000), 10);
         double? kill = r.Number("kill_fraction", Bounds.Above(0), 0.1);
-        long? checkpoints = r.Integer("checkpoints", Bounds.Between(1, 10_000), 10_000);
+        long? checkpoints = r.Integer("checkpoints", Bounds.Between(1, 10_000), 20);
         long? budget = r.Integer("max_replicas", Bounds.Between(10, 100_000_000), 100_000);
         if (estimator is null || levels is null || replicas is null || runs is null || kill is null || checkpoints is null || budget is null)
         {

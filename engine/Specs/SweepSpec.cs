@@ -67,9 +67,9 @@ public sealed record LargeDeviationsSpec(string Functional, int Replicas, int Ba
 /// <param name="Replicas">Importance sampling: samples per (width, level); splitting: particles per run (default 1000).</param>
 /// <param name="Runs">Splitting: independent runs per (mode, width, level), at least 2 (default 10).</param>
 /// <param name="KillFraction">Splitting: fraction of particles killed per iteration, in (0, 1) (default 0.1).</param>
-/// <param name="Checkpoints">Splitting: checkpoints where the score is evaluated and paths may branch (default 10000: clamped to the number of steps, i.e. every step; fewer checkpoints make the runs heavy-tailed, docs/large-deviations.md).</param>
+/// <param name="Checkpoints">Splitting: checkpoints where the score is evaluated and paths may branch (default 20).</param>
 /// <param name="MaxReplicas">Budget of trajectories per (mode, width, level) over all runs (default 100000); past it the row is censored.</param>
-public sealed record RareEventsSpec(string Estimator, IReadOnlyList<double> Levels, int Replicas = 1000, int Runs = 10, double KillFraction = 0.1, int Checkpoints = 10_000, long MaxReplicas = 100_000);
+public sealed record RareEventsSpec(string Estimator, IReadOnlyList<double> Levels, int Replicas = 1000, int Runs = 10, double KillFraction = 0.1, int Checkpoints = 20, long MaxReplicas = 100_000);
 
 /// <summary>Functionals F of one replica (MATH section 6).</summary>
 public static class LdFunctionals
