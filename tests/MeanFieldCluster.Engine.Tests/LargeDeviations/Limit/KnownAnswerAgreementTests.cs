@@ -68,16 +68,27 @@ public sealed class KnownAnswerAgreementTests(ITestOutputHelper output)
         }
     }
 
-    // Annealed, the signed endpoint m(T) = θ* − (θ* − m_0) r_T: inf over m_0 of m_0²/(2κ²) + I_r((θ* − m(T))/(θ* − m_0)).
+    // Annealed, the signed endpoint m(T) = θ* − (θ* − m_0) r_T: inf over m_0 of m_0²/(2κ²) + I_r((θ* − m(T))/(θ* − m_0)),
+    // on a grid and then by ternary search around the best grid point.
     private static double AnnealedContraction(LinearNeuronRate known, double r, double theta, double kappa)
     {
-        double end = theta - (r * theta), best = double.PositiveInfinity;
-        for (int i = 1; i < 20000; i++)
+        double end = theta - (r * theta);
+        double Total(double m0) => (m0 * m0 / (2 * kappa * kappa)) + known.ContractionRate((theta - end) / (theta - m0));
+        const int points = 200;
+        double step = 8 * kappa / points, at = 0, best = double.PositiveInfinity;
+        for (int i = 1; i < points; i++)
         {
-            double m0 = -4 * kappa + (i * 8 * kappa / 20000);
-            best = Math.Min(best, (m0 * m0 / (2 * kappa * kappa)) + known.ContractionRate((theta - end) / (theta - m0)));
+            double m0 = (-4 * kappa) + (i * step), v = Total(m0);
+            (at, best) = v < best ? (m0, v) : (at, best);
         }
 
-        return best;
+        double lo = at - step, hi = at + step;
+        for (int i = 0; i < 60; i++)
+        {
+            double a = lo + ((hi - lo) / 3), b = hi - ((hi - lo) / 3);
+            (lo, hi) = Total(a) < Total(b) ? (lo, b) : (a, hi);
+        }
+
+        return Math.Min(best, Total(0.5 * (lo + hi)));
     }
 }
