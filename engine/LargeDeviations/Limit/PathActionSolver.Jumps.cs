@@ -60,14 +60,15 @@ public sealed partial class PathActionSolver
 
             // Refine over p(0) between the grid neighbours (the family is smooth in p(0)).
             double lo = family[Math.Max(arg - 1, 0)].P0, hi = family[Math.Min(arg + 1, family.Length - 1)].P0;
-            (double p0, double refined) = GoldenMin(
+            (double p0, double refined) = GoldenSection.Minimize(
                 p =>
                 {
                     (double end, double action) = Shoot(p);
                     return double.IsFinite(action) ? action + Cost(end) : double.PositiveInfinity;
                 },
                 lo,
-                hi);
+                hi,
+                GoldenIterations);
             if (refined > value)
             {
                 (p0, refined) = (family[arg].P0, value);
@@ -107,7 +108,7 @@ public sealed partial class PathActionSolver
         }
 
         double at = centre - reach + (arg * step);
-        return Math.Min(best, GoldenMin(Total, at - step, at + step).Value);
+        return Math.Min(best, GoldenSection.Minimize(Total, at - step, at + step, GoldenIterations).Value);
     }
 
     private (double P0, double End, double Action)[] Family()
@@ -136,29 +137,5 @@ public sealed partial class PathActionSolver
 
         _family = [.. points.OrderBy(t => t.Item1)];
         return _family;
-    }
-
-    private static (double At, double Value) GoldenMin(Func<double, double> f, double a, double b)
-    {
-        double g = (Math.Sqrt(5) - 1) / 2;
-        double c = b - (g * (b - a)), d = a + (g * (b - a));
-        double fc = f(c), fd = f(d);
-        for (int i = 0; i < GoldenIterations; i++)
-        {
-            if (fc < fd)
-            {
-                (b, d, fd) = (d, c, fc);
-                c = b - (g * (b - a));
-                fc = f(c);
-            }
-            else
-            {
-                (a, c, fc) = (c, d, fd);
-                d = a + (g * (b - a));
-                fd = f(d);
-            }
-        }
-
-        return fc < fd ? (c, fc) : (d, fd);
     }
 }
