@@ -4,6 +4,7 @@ using System.Text.Json;
 namespace MeanFieldCluster.Client.Tests;
 
 /// <summary>Every shipped example runs through `mfc run` and produces an aggregation.</summary>
+[Trait("Category", "Slow")]
 public sealed class ExampleTests
 {
     public static TheoryData<string> Examples() =>

@@ -5,6 +5,7 @@ namespace MeanFieldCluster.Client.Tests;
 public sealed class PdeCommandTests
 {
     [Fact]
+    [Trait("Category", "Slow")]
     public async Task PdeSolvesTheMmnExampleAndWritesRiskAndRadialQuantilesAtEveryRecordedTime()
     {
         string spec = Path.Combine(CliHarness.RepositoryRoot(), "examples", "mmn-fig1-small.yaml");
