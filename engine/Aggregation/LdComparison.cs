@@ -37,11 +37,15 @@ public static class LdComparison
             double[] xs = [.. rows.Select(r => r["x"]!.GetValue<double>()).Concat(spec.LargeDeviations!.XGrid).Distinct().Order()];
             LimitCurve curve = LimitingRateFunction.Solve(spec, name, xs);
             Dictionary<double, double?> limit = curve.Points.ToDictionary(p => p.X, p => p.Rate);
+            Dictionary<double, int> jumps = curve.Points.Select((p, k) => (p.X, J: curve.Jumps?[k] ?? 0)).ToDictionary(p => p.X, p => p.J);
             var points = new JsonArray();
             var tally = new SortedDictionary<string, (int Checked, int Within)>(StringComparer.Ordinal);
             foreach (double x in xs)
             {
-                double? i = limit[x];
+                // Big-jump regime (docs/large-deviations.md, "Big jumps in the solver"): where the cheapest path found
+                // jumps and the jumps do not commute with the flow, the solver's value is only an upper bound on I(x).
+                double? bound = !curve.JumpsExact && jumps[x] > 0 ? limit[x] : null;
+                double? i = bound is null ? limit[x] : null;
                 var estimates = new JsonArray();
                 foreach (JsonNode row in rows.Where(r => r["x"]!.GetValue<double>() == x))
                 {
@@ -67,7 +71,15 @@ public static class LdComparison
                     });
                 }
 
-                points.Add(new JsonObject { ["x"] = x, ["limit"] = i, ["estimates"] = estimates });
+                var point = new JsonObject { ["x"] = x, ["limit"] = i, ["mechanism"] = Mechanism(jumps[x]) };
+                if (bound is not null)
+                {
+                    point["limit_upper_bound"] = bound;
+                    point["limit_censored"] = $"big-jump regime: the cheapest path found uses {Mechanism(jumps[x])}, placed at the end of the run; with ridge, label noise or Langevin noise an earlier jump can be cheaper, so I(x) <= {bound:G6} only (no comparison)";
+                }
+
+                point["estimates"] = estimates;
+                points.Add(point);
             }
 
             var agreement = new JsonArray();
@@ -80,8 +92,10 @@ public static class LdComparison
             modeNodes.Add(new JsonObject { ["mode"] = name, ["available"] = true, ["typical"] = curve.Typical, ["points"] = points, ["agreement"] = agreement });
         }
 
-        return new JsonObject { ["available"] = true, ["solver"] = "path action, Hamiltonian shooting on the costate", ["modes"] = modeNodes };
+        return new JsonObject { ["available"] = true, ["solver"] = "path action, Hamiltonian shooting on the costate, with up to two big jumps at the end of the path", ["modes"] = modeNodes };
     }
+
+    private static string Mechanism(int jumps) => jumps switch { 0 => "continuous path", 1 => "one jump", _ => $"{jumps} jumps" };
 
     private static double? Number(JsonNode? node) => node is null ? null : node.GetValue<double>();
 }

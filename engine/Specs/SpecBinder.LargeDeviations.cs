@@ -160,6 +160,13 @@ internal static partial class SpecBinder
             errors.Add("grid", "a large-deviations sweep takes one step size, one layer count and one gamma; widths are its only axis (seeds are replaced by replicas)");
         }
 
+        if (spec.Model.Init.Nested)
+        {
+            errors.Add(
+                F.Model + "." + F.Init + "." + F.Nested,
+                $"true is not allowed for task {L.LargeDeviationsTask}: its replicas draw their initial weights from the stream of (width, draw) when quenched or (width, replica) when annealed, so the per-neuron streams shared across widths would not be nested; expected false (omit it)");
+        }
+
         CheckSpeedNScaling(spec, ld, errors);
     }
 
@@ -200,6 +207,14 @@ internal static partial class SpecBinder
             errors.Add(
                 F.Model + "." + F.Init + "." + F.Sampling,
                 $"'{Networks.InitSamplings.Stratified}' is not allowed with L = {string.Join(", ", spec.Grid.Layers.Where(l => l != 1))}; it stratifies the neurons of one hidden layer; expected iid for deeper networks");
+        }
+
+        // A stratified draw fills the layer jointly (one lattice over the neurons), so there are no per-neuron streams to nest.
+        if (spec.Model.Init.Sampling == Networks.InitSamplings.Stratified && spec.Model.Init.Nested)
+        {
+            errors.Add(
+                F.Model + "." + F.Init + "." + F.Nested,
+                $"true is not allowed with {F.Model}.{F.Init}.{F.Sampling}: '{Networks.InitSamplings.Stratified}': a stratified draw places the N neurons jointly on one lattice, so a narrower network's neurons cannot be those of a wider one; expected {F.Nested}: false, or {F.Sampling}: '{Networks.InitSamplings.Iid}'");
         }
     }
 }

@@ -164,27 +164,5 @@ public sealed class LinearNeuronRate
 
     private double Cost(double r, double s) => (Horizon / Alpha * ChiSquareCramer(s)) + JumpCost(r * Math.Exp(2 * Horizon * s));
 
-    private static double Golden(Func<double, double> f, double a, double b)
-    {
-        double g = (Math.Sqrt(5) - 1) / 2;
-        double c = b - (g * (b - a)), d = a + (g * (b - a));
-        double fc = f(c), fd = f(d);
-        for (int i = 0; i < 100 && b - a > 1e-13 * (1 + Math.Abs(a)); i++)
-        {
-            if (fc < fd)
-            {
-                (b, d, fd) = (d, c, fc);
-                c = b - (g * (b - a));
-                fc = f(c);
-            }
-            else
-            {
-                (a, c, fc) = (c, d, fd);
-                d = a + (g * (b - a));
-                fd = f(d);
-            }
-        }
-
-        return Math.Min(fc, fd);
-    }
+    private static double Golden(Func<double, double> f, double a, double b) => GoldenSection.Minimize(f, a, b).Value;
 }

@@ -16,6 +16,22 @@ public interface IIncrementLaw
 
     /// <summary>∂H/∂m.</summary>
     double Hm(double m, double p);
+
+    /// <summary>
+    /// The interval (p₋(m), p₊(m)) of costates where H(m, ·) is finite (default: all of ℝ, light tails). A bounded end
+    /// means the increment has an exponential tail at the speed of the principle: one step can then move m by an O(1)
+    /// amount Δ at the cost p₊(m)·Δ (Δ &gt; 0) or p₋(m)·Δ (Δ &lt; 0), evaluated at the state before the jump
+    /// (docs/large-deviations.md, "Big jumps in the solver").
+    /// </summary>
+    (double Lower, double Upper) Domain(double m) => (double.NegativeInfinity, double.PositiveInfinity);
+
+    /// <summary>The cost of a jump of one step from <paramref name="from"/> to <paramref name="to"/>: the recession function of L(from, ·).</summary>
+    double JumpCost(double from, double to)
+    {
+        double delta = to - from;
+        (double lower, double upper) = Domain(from);
+        return delta > 0 ? upper * delta : delta < 0 ? lower * delta : 0;
+    }
 }
 
 /// <summary>
@@ -70,6 +86,18 @@ public sealed class LinearNeuronIncrements : IIncrementLaw
     {
         double q = p / _batch;
         return (-2 * _alpha * _ridge * p) - (2 * _alpha * p / Denominator(m, q));
+    }
+
+    /// <summary>
+    /// The roots of 1 − 4α a q − 4α² σ_n² q² (q = p/B), written without cancellation: with s = √(a² + σ_n²),
+    /// p₊ = B/(2α(a + s)) and p₋ = −B/(2α(s − a)), infinite where the denominator vanishes (σ_n = 0 and a ≤ 0 or a ≥ 0).
+    /// One sample with x² = cN (rate c/2) moves m by 2αac/B, so the jump cost p₊Δ = c/2 when σ_n = 0.
+    /// </summary>
+    public (double Lower, double Upper) Domain(double m)
+    {
+        double a = _teacher - m, s = Math.Sqrt((a * a) + _noise2);
+        double up = a + s, down = s - a;
+        return (down > 0 ? -_batch / (2 * _alpha * down) : double.NegativeInfinity, up > 0 ? _batch / (2 * _alpha * up) : double.PositiveInfinity);
     }
 
     // 1 − 4α a q − 4α² σ_n² q²: E exp(q · data part) is finite iff it is positive.

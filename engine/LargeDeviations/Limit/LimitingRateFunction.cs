@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Globalization;
 using MeanFieldCluster.Engine.Data;
 using MeanFieldCluster.Engine.Networks;
 using MeanFieldCluster.Engine.Observables;
@@ -10,7 +12,12 @@ namespace MeanFieldCluster.Engine.LargeDeviations.Limit;
 /// <param name="Mode">quenched or annealed.</param>
 /// <param name="Points">I(x) per x of the grid; null where no path reaches x (I = +∞).</param>
 /// <param name="Typical">The typical value of F in the limit (where I = 0).</param>
-public sealed record LimitCurve(string Mode, IReadOnlyList<(double X, double? Rate)> Points, double Typical);
+/// <param name="Jumps">Per point, the jumps on the cheapest path (0: continuous; null: no jumps considered).</param>
+/// <param name="JumpsExact">
+/// Whether a rate reached with jumps is exact (jumps commute with the flow, so placing them at the end loses nothing);
+/// when false such a rate is an upper bound (docs/large-deviations.md, "Big jumps in the solver").
+/// </param>
+public sealed record LimitCurve(string Mode, IReadOnlyList<(double X, double? Rate)> Points, double Typical, IReadOnlyList<int>? Jumps = null, bool JumpsExact = true);
 
 /// <summary>
 /// The N = ∞ rate function of a large-deviations sweep, for the cases where F is a function of a
@@ -76,7 +83,11 @@ public static class LimitingRateFunction
         return null;
     }
 
-    /// <summary>The limiting rate function of <paramref name="mode"/> at <paramref name="xs"/> (default: the sweep's x grid).</summary>
+    /// <summary>
+    /// The limiting rate function of <paramref name="mode"/> at <paramref name="xs"/> (default: the sweep's x grid). It
+    /// depends on the spec only, so it is solved once per (spec, mode, x values) and process: provisional and final
+    /// aggregates reuse it.
+    /// </summary>
     /// <exception cref="ArgumentException">The sweep is not reducible (<see cref="Check"/> says why) or a quenched T = 0 curve is asked for.</exception>
     public static LimitCurve Solve(SweepSpec spec, string mode, IReadOnlyList<double>? xs = null)
     {
@@ -85,8 +96,16 @@ public static class LimitingRateFunction
             throw new ArgumentException($"No limiting rate function: {reason}.", nameof(spec));
         }
 
+        IReadOnlyList<double> at = xs ?? spec.LargeDeviations!.XGrid;
+        string key = string.Join('|', SpecWriter.ToJson(spec), mode, string.Join(',', at.Select(x => x.ToString("R", CultureInfo.InvariantCulture))));
+        return Cache.GetOrAdd(key, _ => new Lazy<LimitCurve>(() => SolveUncached(spec, mode, at))).Value;
+    }
+
+    private static readonly ConcurrentDictionary<string, Lazy<LimitCurve>> Cache = new();
+
+    private static LimitCurve SolveUncached(SweepSpec spec, string mode, IReadOnlyList<double> xs)
+    {
         LargeDeviationsSpec ld = spec.LargeDeviations!;
-        xs ??= ld.XGrid;
         double horizon = spec.Training.Horizon!.Value;
         bool annealed = mode == LdModes.Annealed;
         if (ld.Functional == LdFunctionals.MeanOutputWeight)
@@ -110,20 +129,25 @@ public static class LimitingRateFunction
         (double a, double b, double c) = RiskQuadratic(spec, data);
         double typical = solver.Typical;
         var points = new List<(double, double?)>();
+        var jumps = new List<int>();
         foreach (double x in xs)
         {
             double disc = (b * b) - (c * (a - x));
-            double? rate = null;
+            EndpointRate? best = null;
             if (disc >= 0)
             {
                 double root = Math.Sqrt(disc);
-                rate = Finite(Math.Min(solver.Endpoint((b + root) / c).Rate, solver.Endpoint((b - root) / c).Rate));
+                EndpointRate upper = solver.Cheapest((b + root) / c), lower = solver.Cheapest((b - root) / c);
+                best = upper.Rate <= lower.Rate ? upper : lower;
             }
 
-            points.Add((x, rate));
+            points.Add((x, best is null ? null : Finite(best.Rate)));
+            jumps.Add(best?.Jumps ?? 0);
         }
 
-        return new LimitCurve(mode, points, a - (2 * b * typical) + (c * typical * typical));
+        // The jumps multiply θ* − m, and so does the flow only without ridge, label noise and Langevin noise.
+        bool commutes = spec.Training.Ridge == 0 && data.Noise == 0 && spec.Training.Beta is null;
+        return new LimitCurve(mode, points, a - (2 * b * typical) + (c * typical * typical), jumps, commutes);
     }
 
     /// <summary>

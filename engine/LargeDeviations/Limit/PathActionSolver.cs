@@ -5,7 +5,8 @@ namespace MeanFieldCluster.Engine.LargeDeviations.Limit;
 /// <param name="Rate">The minimal action J(m(S)) (initial cost included when annealed); +∞ when no path reaches it.</param>
 /// <param name="Start">The optimal path's m(0).</param>
 /// <param name="Costate">The optimal costate p(0).</param>
-public sealed record EndpointRate(double Target, double Rate, double Start, double Costate);
+/// <param name="Jumps">Jumps of one step on the cheapest path (0: a continuous path, the Mogulskii action alone).</param>
+public sealed record EndpointRate(double Target, double Rate, double Start, double Costate, int Jumps = 0);
 
 /// <summary>
 /// Minimizes the path action of a one-dimensional small-noise chain (<see cref="IIncrementLaw"/>) over paths on
@@ -14,11 +15,11 @@ public sealed record EndpointRate(double Target, double Rate, double Start, doub
 /// ṗ = −∂H/∂m, along which L = p ṁ − H. The boundary value problem is solved by shooting on the costate p(0):
 /// quenched, m(0) is the given start; annealed, m(0) is free at the cost I₀(m(0)) of the initial law and the
 /// transversality condition p(0) = I₀'(m(0)) means m(0) = Λ₀'(p(0)). The endpoint m(S) grows with p(0), so
-/// p(0) is found by doubling until the target is bracketed and then bisecting; a path on which H turns
+/// p(0) is found by doubling until the target is bracketed and then by Illinois regula falsi; a path on which H turns
 /// infinite counts as an overshoot. The Hamiltonian system is integrated by classical RK4 with a fixed number
 /// of steps.
 /// </summary>
-public sealed class PathActionSolver
+public sealed partial class PathActionSolver
 {
     private readonly IIncrementLaw _law;
     private readonly double _horizon;
@@ -58,19 +59,19 @@ public sealed class PathActionSolver
 
         double sign = target > typical ? 1 : -1;
 
-        // Bracket: |p(0)| doubles from 1e-6 until the endpoint passes the target.
-        double lo = 0, hi = 1e-6;
+        // Bracket: |p(0)| doubles from 1e-6 until the endpoint passes the target. g = ±(m(S) − target) < 0 below it.
+        double lo = 0, hi = 1e-6, glo = sign * (typical - target), ghi = double.NaN;
         bool bracketed = false;
         for (int i = 0; i < 200 && !bracketed; i++)
         {
             (double end, _) = Shoot(sign * hi);
             if (sign * (end - target) >= 0)
             {
-                bracketed = true;
+                (bracketed, ghi) = (true, sign * (end - target));
             }
             else
             {
-                lo = hi;
+                (lo, glo) = (hi, sign * (end - target));
                 hi *= 2;
             }
         }
@@ -80,21 +81,44 @@ public sealed class PathActionSolver
             return new EndpointRate(target, double.PositiveInfinity, double.NaN, double.NaN);
         }
 
+        // Illinois regula falsi (bisection while an end is an overshoot): m(S) is smooth and increasing in p(0).
+        double best = lo, bestG = Math.Abs(glo);
+        int retained = 0;
         for (int i = 0; i < 200 && hi - lo > 1e-15 * hi; i++)
         {
-            double mid = 0.5 * (lo + hi);
-            (double end, _) = Shoot(sign * mid);
-            if (sign * (end - target) >= 0)
+            double mid = double.IsFinite(ghi) ? ((lo * ghi) - (hi * glo)) / (ghi - glo) : 0.5 * (lo + hi);
+            if (!(mid > lo && mid < hi))
             {
-                hi = mid;
+                mid = 0.5 * (lo + hi);
+            }
+
+            (double end, _) = Shoot(sign * mid);
+            double g = sign * (end - target);
+            if (g >= 0)
+            {
+                (hi, ghi) = (mid, g);
+                glo = retained == 1 ? glo / 2 : glo;
+                retained = 1;
             }
             else
             {
-                lo = mid;
+                (lo, glo) = (mid, g);
+                ghi = retained == -1 ? ghi / 2 : ghi;
+                retained = -1;
+            }
+
+            if (Math.Abs(g) < bestG)
+            {
+                (best, bestG) = (mid, Math.Abs(g));
+            }
+
+            if (bestG <= 1e-13 * (1 + Math.Abs(target)))
+            {
+                break;
             }
         }
 
-        double p0 = sign * lo;
+        double p0 = sign * best;
         (double reached, double action) = Shoot(p0);
         if (!double.IsFinite(reached) || Math.Abs(reached - target) > 1e-6 * (1 + Math.Abs(target)))
         {
@@ -120,6 +144,11 @@ public sealed class PathActionSolver
 
         double p = p0, h = _horizon / _steps;
         double overshoot = p0 >= 0 ? double.PositiveInfinity : double.NegativeInfinity;
+
+        // H is conserved along a Hamiltonian path (the chain is autonomous). Near the edge of H's domain the path is
+        // stiff (θ* − m → 0 while p grows exponentially in the linear neuron) and rounding can carry it across a barrier
+        // that no continuous path crosses; such a shot is an overshoot, not a path (those endpoints need jumps).
+        double energy = _law.H(m, p), drift = 1e-6 * (1 + Math.Abs(energy));
         for (int k = 0; k < _steps && _horizon > 0; k++)
         {
             (double m1, double p1, double a1) = Field(m, p);
@@ -129,7 +158,7 @@ public sealed class PathActionSolver
             m += h / 6 * (m1 + (2 * m2) + (2 * m3) + m4);
             p += h / 6 * (p1 + (2 * p2) + (2 * p3) + p4);
             action += h / 6 * (a1 + (2 * a2) + (2 * a3) + a4);
-            if (!double.IsFinite(m) || !double.IsFinite(p) || !double.IsFinite(action) || !double.IsFinite(_law.H(m, p)))
+            if (!double.IsFinite(m) || !double.IsFinite(p) || !double.IsFinite(action) || !(Math.Abs(_law.H(m, p) - energy) <= drift))
             {
                 return (overshoot, double.PositiveInfinity);
             }

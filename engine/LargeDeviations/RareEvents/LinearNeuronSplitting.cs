@@ -11,10 +11,9 @@ namespace MeanFieldCluster.Engine.LargeDeviations.RareEvents;
 /// <summary>
 /// Splitting on the engine's own SGD for the linear neuron in d = 1 with functional <c>risk</c> (the reduction of
 /// <see cref="LimitingRateFunction"/>; docs/large-deviations.md, "Rare events"). A state is the network's parameters at
-/// a checkpoint; a segment runs the real <see cref="SgdStepper"/> with fresh streams. The score is the standardized
-/// distance of the predicted final risk to the level: the mean weight m is carried to T by the mean dynamics
-/// dm/dt = −2(1 + λ)(m − θ*/(1 + λ)), its remaining spread is the linearized variance of the chain over the rest of
-/// the run, and F(m̂) − x is divided by |F'(m̂)| times that spread. The target is decided on the actual test risk.
+/// a checkpoint; a segment runs the real <see cref="SgdStepper"/> with fresh streams. The score is the large-deviation
+/// action to go of the mean weight m (<see cref="ActionToGoScore"/>, on the chain of <see cref="LinearNeuronIncrements"/>):
+/// −W(m, τ), the same log-probability scale at every checkpoint. The target is decided on the actual test risk.
 /// Quenched: every particle starts from the shared draw of the Monte Carlo replicas (draw 0); annealed: from its own
 /// draw.
 /// </summary>
@@ -26,9 +25,8 @@ public sealed class LinearNeuronSplitting : SplittingModel
     private readonly ReplicaRunner _runner;
     private readonly MeanFieldNetwork _network;
     private readonly long[] _boundaries;
-    private readonly double _level, _sign, _teacher, _noise2, _ridge, _temperature, _alpha, _horizon;
-    private readonly int _batch;
-    private readonly (double A, double B, double C) _risk;
+    private readonly double _level, _sign;
+    private readonly ActionToGoScore _score;
 
     /// <summary>Creates the model of one (mode, width) point, level x and tail side.</summary>
     /// <param name="spec">A sweep <see cref="LimitingRateFunction.Check"/> accepts, with functional risk.</param>
@@ -58,11 +56,25 @@ public sealed class LinearNeuronSplitting : SplittingModel
         _level = level;
         _sign = side == TailSide.Upper ? 1 : -1;
         var teacher = (TeacherStudentData)_data;
-        (_teacher, _noise2, _ridge, _batch) = (teacher.LinearCoefficients![0], teacher.Noise * teacher.Noise, spec.Training.Ridge, spec.Training.BatchSize);
-        _temperature = spec.Training.Beta is { } beta ? 1 / beta : 0;
-        _alpha = spec.Grid.StepSize[0].Value;
-        _horizon = point.Steps * point.StepSize;
-        _risk = LimitingRateFunction.RiskQuadratic(spec, _data);
+        double alpha = spec.Grid.StepSize[0].Value, horizon = point.Steps * point.StepSize;
+        var law = new LinearNeuronIncrements(alpha, teacher.LinearCoefficients![0], teacher.Noise, spec.Training.Ridge, spec.Training.Beta ?? double.PositiveInfinity, spec.Training.BatchSize);
+        double[] times = [.. _boundaries.Take(k).Select(b => b * point.StepSize / alpha)];
+        _score = new ActionToGoScore(law, horizon / alpha, times, Roots(LimitingRateFunction.RiskQuadratic(spec, _data), level, side));
+    }
+
+    // The boundary of {F ≥ x} (upper) or {F ≤ x} (lower) for F = A − 2Bm + Cm², C > 0: the roots m₋ ≤ m₊ with the side
+    // the target lies on.
+    private static List<(double Root, int Direction)> Roots((double A, double B, double C) risk, double level, TailSide side)
+    {
+        (double a, double b, double c) = risk;
+        double disc = (b * b) - (c * (a - level));
+        if (disc < 0)
+        {
+            return [];
+        }
+
+        double lower = (b - Math.Sqrt(disc)) / c, upper = (b + Math.Sqrt(disc)) / c;
+        return side == TailSide.Upper ? [(upper, 1), (lower, -1)] : [(lower, 1), (upper, -1)];
     }
 
     /// <inheritdoc/>
@@ -109,22 +121,7 @@ public sealed class LinearNeuronSplitting : SplittingModel
             m += state[i];
         }
 
-        m /= n;
-        double rest = _horizon - (_boundaries[checkpoint] * _point.StepSize);
-        double fixedPoint = _teacher / (1 + _ridge), decay = Math.Exp(-2 * (1 + _ridge) * rest);
-        double predicted = fixedPoint + ((m - fixedPoint) * decay);
-
-        // Var(Y) at the prediction (a = θ* − m̂): α²(8a² + 4σ_n²)/B + 4α/β; over the rest of the run, in τ = t/α,
-        // an OU chain with rate c = 2α(1 + λ) leaves the variance (Var(Y)/N)(1 − e^{−2c·rest/α})/(2c).
-        double a = _teacher - predicted;
-        double varY = (_alpha * _alpha * ((8 * a * a) + (4 * _noise2)) / _batch) + (4 * _alpha * _temperature);
-        double c = 2 * _alpha * (1 + _ridge);
-        double sdM = Math.Sqrt(varY / n * (1 - Math.Exp(-2 * c * rest / _alpha)) / (2 * c));
-        (double ra, double rb, double rc) = _risk;
-        double f = ra - (2 * rb * predicted) + (rc * predicted * predicted);
-        double slope = Math.Abs((2 * rc * predicted) - (2 * rb));
-        double sdF = Math.Max(slope * sdM, rc * sdM * sdM) + 1e-300;
-        return _sign * (f - _level) / sdF;
+        return _score.Score(m / n, checkpoint);
     }
 
     /// <inheritdoc/>

@@ -104,4 +104,33 @@ public sealed class LargeDeviationsSpecTests
 
         Assert.Contains(ex.Errors, e => e.Path == "training.horizon");
     }
+
+    [Fact]
+    public void NestedInitializationIsRefusedForLargeDeviationsNamingTheField()
+    {
+        var ex = Assert.Throws<SpecException>(() => SpecLoader.Parse(Yaml.Replace("init: {output_std: 1.0}", "init: {output_std: 1.0, nested: true}", StringComparison.Ordinal), SpecFormat.Yaml));
+
+        SpecError error = Assert.Single(ex.Errors);
+        Assert.Equal("model.init.nested", error.Path);
+        Assert.Contains("not allowed for task large-deviations", error.Message, StringComparison.Ordinal);
+        Assert.Contains("expected false", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NestedWithStratifiedSamplingIsRefusedForATrainingSweepNamingBothFields()
+    {
+        string training = Yaml.Replace("task: large-deviations\n", "", StringComparison.Ordinal).Split("large_deviations:")[0]
+            .Replace("horizon: 0", "horizon: 1", StringComparison.Ordinal)
+            .Replace("init: {output_std: 1.0}", "init: {output_std: 1.0, sampling: stratified, nested: true}", StringComparison.Ordinal);
+
+        var ex = Assert.Throws<SpecException>(() => SpecLoader.Parse(training, SpecFormat.Yaml));
+
+        SpecError error = Assert.Single(ex.Errors);
+        Assert.Equal("model.init.nested", error.Path);
+        Assert.Contains("model.init.sampling: 'stratified'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("expected nested: false, or sampling: 'iid'", error.Message, StringComparison.Ordinal);
+        Assert.Equal("stratified", InitSamplingsOf(training.Replace(", nested: true", "", StringComparison.Ordinal)));
+    }
+
+    private static string InitSamplingsOf(string yaml) => SpecLoader.Parse(yaml, SpecFormat.Yaml).Model.Init.Sampling;
 }

@@ -18,28 +18,28 @@ public sealed class LinearNeuronKnownAnswerTests(ITestOutputHelper output)
     [Fact]
     public void TheBulkIsTheCramerContractionAndJumpsOnlyLowerIt()
     {
-        var rate = new LinearNeuronRate(LinearNeuronRuns.Alpha, LinearNeuronRuns.Horizon);
+        var rate = new LinearNeuronRate(LinearNeuronSpecs.Alpha, LinearNeuronSpecs.Horizon);
         double typical = rate.TypicalContraction * rate.TypicalContraction;
 
         Assert.Equal(0, rate.RiskRate(typical, 1), 9);
         foreach (double g in new[] { 0.03, 0.08, 0.2, 0.4 })
         {
             // Near the centre the bulk is optimal; far below, a jump is cheaper (the rate stays below 1/(4α)).
-            double s = Math.Log(1 / Math.Sqrt(g)) / (2 * LinearNeuronRuns.Horizon);
-            Assert.Equal(LinearNeuronRuns.Horizon / LinearNeuronRuns.Alpha * (s - 1 - Math.Log(s)) / 2, rate.BulkRiskRate(g, 1), 12);
+            double s = Math.Log(1 / Math.Sqrt(g)) / (2 * LinearNeuronSpecs.Horizon);
+            Assert.Equal(LinearNeuronSpecs.Horizon / LinearNeuronSpecs.Alpha * (s - 1 - Math.Log(s)) / 2, rate.BulkRiskRate(g, 1), 12);
             Assert.True(rate.RiskRate(g, 1) <= rate.BulkRiskRate(g, 1) + 1e-12);
             Assert.Equal(rate.BulkRiskRate(g, 1), rate.RiskRate(g, 1), 9);
         }
 
-        Assert.True(rate.RiskRate(1e-8, 1) < 1 / (4 * LinearNeuronRuns.Alpha));
-        Assert.True(rate.BulkRiskRate(1e-8, 1) > 1 / (4 * LinearNeuronRuns.Alpha));
-        Assert.Equal(1 / (4 * LinearNeuronRuns.Alpha), rate.ContractionRate(0), 12);
+        Assert.True(rate.RiskRate(1e-8, 1) < 1 / (4 * LinearNeuronSpecs.Alpha));
+        Assert.True(rate.BulkRiskRate(1e-8, 1) > 1 / (4 * LinearNeuronSpecs.Alpha));
+        Assert.Equal(1 / (4 * LinearNeuronSpecs.Alpha), rate.ContractionRate(0), 12);
     }
 
     [Fact]
     public void BothEstimatorsExtrapolateToTheExactRateFunctionAfterTraining()
     {
-        var rate = new LinearNeuronRate(LinearNeuronRuns.Alpha, LinearNeuronRuns.Horizon);
+        var rate = new LinearNeuronRate(LinearNeuronSpecs.Alpha, LinearNeuronSpecs.Horizon);
         double[] xs = LdSettings.Grid(0.06, 0.3, 0.02);
         var settings = new LdSettings { XGrid = xs, KGrid = LdSettings.Grid(-40, 40, 0.25), BootstrapSeed = 5 };
         RateFunctionReport report = RateFunctionEstimator.Estimate(Ratios.Value, settings);
@@ -60,7 +60,7 @@ public sealed class LinearNeuronKnownAnswerTests(ITestOutputHelper output)
 
     private static Dictionary<int, double[]> RunAll()
     {
-        SweepSpec spec = SpecLoader.Parse(LinearNeuronRuns.Yaml("quenched", "{kappa: 0.001}", 20000), SpecFormat.Yaml);
+        SweepSpec spec = LinearNeuronSpecs.Parse(LinearNeuronSpecs.KnownAnswer);
         var byWidth = new Dictionary<int, double[]>();
         foreach (PointSpec point in SweepPlanner.Expand(spec))
         {

@@ -16,30 +16,12 @@ namespace MeanFieldCluster.Engine.Tests.LargeDeviations.Limit;
 /// </summary>
 public sealed class LinearNeuronLimitTests(ITestOutputHelper output)
 {
-    internal const string Yaml = """
-        name: ld-linear
-        seed: 3
-        task: large-deviations
-        model: {preset: linear, init: {kappa: 0.6}}
-        data: {kind: teacher-student, d: 1, noise: 0.5, teacher: {width: 1, activation: identity, seed: 4}}
-        training: {horizon: 1, ridge: 0.2, beta: 4}
-        observe: {test_samples: 2000}
-        grid: {width: [32, 64, 128], step_size: [0.5/N]}
-        large_deviations:
-          functional: risk
-          replicas: 20000
-          batch_size: 20000
-          modes: [quenched, annealed]
-          x_grid: {from: 0.0, to: 3.0, step: 0.1}
-          k_grid: {from: -10, to: 10, step: 0.1}
-        """;
-
     [Theory]
     [InlineData(LdModes.Quenched)]
     [InlineData(LdModes.Annealed)]
     public void TheEnginesMeanWeightHasTheSolversTypicalValueAndCurvature(string mode)
     {
-        SweepSpec spec = SpecLoader.Parse(Yaml, SpecFormat.Yaml);
+        SweepSpec spec = LinearNeuronSpecs.Parse(LinearNeuronSpecs.Noisy);
         Assert.Null(LimitingRateFunction.Check(spec));
         const int width = 64, replicas = 2000;
         var data = (TeacherStudentData)DataModel.Create(spec.Data, spec.Seed);

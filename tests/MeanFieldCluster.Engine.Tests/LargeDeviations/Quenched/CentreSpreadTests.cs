@@ -15,26 +15,15 @@ namespace MeanFieldCluster.Engine.Tests.LargeDeviations.Quenched;
 /// </summary>
 public sealed class CentreSpreadTests(ITestOutputHelper output)
 {
-    // The linear neuron of the known answer (y = θ* x, d = 1, κ = 1): F = C (θ* − m_0)² r², and the replicas of
+    // The linear neuron of the known answer (y = θ* x, d = 1) with κ = 1: F = C (θ* − m_0)² r², and the replicas of
     // every draw share their data, so a draw's centre moves only with its initial mean m_0.
-    private const string Yaml = """
-        name: centres
-        seed: 3
-        task: large-deviations
-        model: {preset: linear, activation: identity, init: {kappa: 1.0, sampling: SAMPLING}}
-        data: {kind: teacher-student, d: 1, teacher: {width: 1, activation: identity, seed: 2}}
-        training: {horizon: 0.5}
-        observe: {test_samples: 10}
-        grid: {width: [16, 32, 64, 128, 256, 512], step_size: ["0.25/N"]}
-        large_deviations:
-          functional: risk
-          replicas: 100
-          batch_size: 100
-          modes: [quenched]
-          quenched_draws: 24
-          x_grid: [0.5]
-          k_grid: [-1, 0, 1]
-        """;
+    private static SweepSpec Spec(string sampling) => LinearNeuronSpecs.Parse(
+        LinearNeuronSpecs.KnownAnswer,
+        $"model.init={{kappa: 1.0, sampling: {sampling}}}",
+        "grid.width=[16, 32, 64, 128, 256, 512]",
+        "large_deviations.replicas=100",
+        "large_deviations.batch_size=100",
+        "large_deviations.quenched_draws=24");
 
     // The centre of a draw is the median over these replicas; they share their data streams across draws (and
     // here F is the draw's initial risk times a function of the data), so a few replicas suffice.
@@ -45,7 +34,7 @@ public sealed class CentreSpreadTests(ITestOutputHelper output)
     [InlineData("stratified", true)]
     public void TheCentresSpreadOverDrawsLikeAPowerOfTheWidth(string sampling, bool fasterThanIid)
     {
-        SweepSpec spec = SpecLoader.Parse(Yaml.Replace("SAMPLING", sampling, StringComparison.Ordinal), SpecFormat.Yaml);
+        SweepSpec spec = Spec(sampling);
         DataModel data = DataModel.Create(spec.Data, spec.Seed);
         var draws = new List<SortedDictionary<int, double[]>>();
         foreach (var byDraw in SweepPlanner.Expand(spec).GroupBy(p => p.Draw).OrderBy(g => g.Key))

@@ -12,34 +12,26 @@ namespace MeanFieldCluster.Engine.Tests.LargeDeviations.RareEvents;
 /// <summary>
 /// The aggregate of a linear-neuron sweep at T &gt; 0 with splitting: plain replicas and splitting estimates in one
 /// rate_functions table (the <c>estimator</c> column tells them apart), and <c>ld_comparison</c> against the solver.
-/// Splitting must agree with plain sampling where plain sampling has hits, and reach N·I ≥ 20 where it has none.
+/// Splitting must agree with plain sampling where plain sampling has hits, reach N·I ≥ 20 where it has none, and its
+/// extrapolation to N = ∞ must hold the solver's limit.
 /// </summary>
 public sealed class RareEventsAggregateTests(ITestOutputHelper output)
 {
-    private const string Yaml = """
-        name: ld-linear-splitting
-        seed: 3
-        task: large-deviations
-        model: {preset: linear, init: {kappa: 0.6}}
-        data: {kind: teacher-student, d: 1, noise: 0.5, teacher: {width: 1, activation: identity, seed: 4}}
-        training: {horizon: 1, ridge: 0.2, beta: 4}
-        observe: {test_samples: 2000}
-        grid: {width: [16, 32], step_size: [0.5/N]}
-        large_deviations:
-          functional: risk
-          replicas: 2000
-          batch_size: 2000
-          modes: [annealed]
-          x_grid: {from: 0.3, to: 1.5, step: 0.1}
-          k_grid: {from: -10, to: 10, step: 0.1}
-          bootstrap: 50
-          rare_events: {estimator: splitting, levels: [0.6, 1.3], replicas: 100, runs: 10, kill_fraction: 0.02, checkpoints: 16}
-        """;
+    // The noisy linear neuron (LinearNeuronSpecs.Noisy), annealed, at N = 16 and 32 with 2000 plain replicas.
+    private static SweepSpec Spec() => LinearNeuronSpecs.Parse(
+        LinearNeuronSpecs.Noisy,
+        "grid.width=[16, 32]",
+        "large_deviations.replicas=2000",
+        "large_deviations.batch_size=2000",
+        "large_deviations.modes=[annealed]",
+        "large_deviations.x_grid={from: 0.3, to: 1.5, step: 0.1}",
+        "large_deviations.bootstrap=50",
+        "large_deviations.rare_events={estimator: splitting, levels: [0.6, 1.3], replicas: 100, runs: 10, kill_fraction: 0.02, checkpoints: 16}");
 
     [Fact]
     public void SplittingRowsSitBesideThePlainEstimatesAndTheComparisonHasTheSolversRate()
     {
-        SweepSpec spec = SpecLoader.Parse(Yaml, SpecFormat.Yaml);
+        SweepSpec spec = Spec();
         DataModel data = DataModel.Create(spec.Data, spec.Seed);
         TestSet testSet = TestSet.For(data, spec.Observe.TestSamples, spec.Seed);
         var batches = SweepPlanner.Expand(spec).Select(p =>
@@ -75,5 +67,14 @@ public sealed class RareEventsAggregateTests(ITestOutputHelper output)
         JsonNode deep = splitting.First(r => r["width"]!.GetValue<string>() == "32" && r["x"]!.GetValue<double>() == 1.3);
         Assert.True(32 * deep["value"]!.GetValue<double>() >= 20, deep.ToJsonString());
         Assert.True(root["ld_comparison"]!["available"]!.GetValue<bool>());
+
+        // The splitting rows extrapolated to N = ∞ hold the solver's limit at both levels (no jump wins here: the
+        // comparison has the limit itself, not a censored bound).
+        foreach (JsonNode? p in root["ld_comparison"]!["modes"]![0]!["points"]!.AsArray().Where(p => p!["x"]!.GetValue<double>() is 0.6 or 1.3))
+        {
+            Assert.Equal("continuous path", p!["mechanism"]!.GetValue<string>());
+            JsonNode inf = p["estimates"]!.AsArray().First(e => e!["width"]!.GetValue<string>() == "inf" && e["estimator"]!.GetValue<string>() == "splitting")!;
+            Assert.True(inf["limit_within"]!.GetValue<bool>(), $"x = {p["x"]}: limit {p["limit"]} outside {inf.ToJsonString()}");
+        }
     }
 }
