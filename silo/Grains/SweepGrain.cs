@@ -1,8 +1,7 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using MeanFieldCluster.Contracts;
-using MeanFieldCluster.Engine.Aggregation;
 using MeanFieldCluster.Engine.Specs;
-using MeanFieldCluster.Engine.Training;
 using MeanFieldCluster.Silo.Hosting;
 using MeanFieldCluster.Silo.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -11,11 +10,14 @@ using Orleans.Concurrency;
 namespace MeanFieldCluster.Silo.Grains;
 
 /// <summary>
-/// The coordinator of one sweep. Expands the grid, assigns each point to its own point grain, follows
-/// progress, and aggregates. Its storage holds the spec and the final state of every point (not the
-/// results, which stay with the point grains), so it survives the loss of its silo. A watchdog restarts
-/// points that stop reporting (their silo died): a restarted point resumes from its last checkpoint.
-/// Reports are idempotent: a point's final report counts once, however often it arrives.
+/// One job: coordinating one sweep. It admits the spec, dispatches the points to point grains (a bounded
+/// window at a time) and keeps the book of their progress and final states, which it streams to watchers.
+/// Its storage holds the spec and the final state of every point (not the results, which stay with the
+/// point grains), so it survives the loss of its silo; its watchdog (<see cref="PointWatchdog"/>) restarts
+/// points that stop reporting, which resume from their last checkpoint. Reports are idempotent: a point's
+/// final report counts once, however often it arrives. The aggregation runs in
+/// <see cref="SweepAggregatorGrain"/>, off this grain; the cost of coordinating is counted by
+/// <see cref="CoordinatorCost"/>, trace linking done by <see cref="SweepTrace"/>.
 /// </summary>
 [Reentrant]
 public sealed partial class SweepGrain(
@@ -25,28 +27,13 @@ public sealed partial class SweepGrain(
     ILogger<SweepGrain> logger) : Grain, ISweepGrain, IRemindable, IIncomingGrainCallFilter
 {
     private const string WatchdogReminder = "watchdog";
+    private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(10);
 
-    /// <summary>A point silent for this long is asked to start again (a no-op when it is in fact running).</summary>
-    private static readonly TimeSpan StallAfter = TimeSpan.FromSeconds(10);
-
-    private PointSpec[] _points = [];
-    private PointProgress?[] _live = [];
-    private DateTime[] _lastHeard = [];
-
-    // Points started by (or heard from by) this activation; at most policy.PointsInFlight of them unfinished.
-    private bool[] _dispatched = [];
-    private int _inFlight;
-    private int _nextToDispatch;
-    private IGrainTimer? _watchdog;
+    private readonly CoordinatorCost _cost = new(time);
+    private PointBook _book = new([], new SweepGrainState());
+    private PointWatchdog _watchdog = new(time, 0);
+    private IGrainTimer? _watchdogTimer;
     private Task<string>? _aggregation;
-
-    // What coordinating has cost, counted from the submission (the stored figures plus this activation's).
-    private long _calls;
-    private double _callSeconds;
-    private long _starts;
-    private double _startSeconds;
-    private long _writes;
-    private int _activations;
 
     // Final point states received since the last write: stored by the watchdog's next tick (or when the
     // sweep ends, or on deactivation) rather than one write per point. A report lost with an unwritten
@@ -57,21 +44,17 @@ public sealed partial class SweepGrain(
 
     private bool IsFinished => state.State.FinishedUtc is not null;
 
-    // The silo's clock (injected: tests may run it by hand).
-    private DateTime Now => time.GetUtcNow().UtcDateTime;
+    private SweepState SweepState => state.State.SpecJson is null ? SweepState.Unknown
+        : IsFinished ? (state.State.Cancelled ? SweepState.Cancelled : SweepState.Completed)
+        : SweepState.Running;
 
     /// <inheritdoc/>
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (state.State.Coordinator is { } stored)
-        {
-            (_calls, _callSeconds, _writes, _activations, _starts, _startSeconds) = (stored.Calls, stored.CallSeconds, stored.StateWrites, stored.Activations, stored.Starts, stored.StartSeconds);
-        }
-
-        _activations++;
+        _cost.Activated(state.State.Coordinator);
         if (state.State.SpecJson is { } specJson)
         {
-            Plan(specJson);
+            Adopt(SweepAdmission.Plan(specJson));
             if (!IsFinished)
             {
                 StartWatchdog();
@@ -97,17 +80,18 @@ public sealed partial class SweepGrain(
             return Status();
         }
 
-        SweepSpec spec = Admit(specJson);
-        using Activity? activity = StartActivity(MeanFieldTelemetry.SweepStartActivity);
-        activity?.SetTag("mfc.points", _points.Length);
+        (SweepSpec spec, PointSpec[] points) = SweepAdmission.Admit(SweepId, specJson, policy);
+        using Activity? activity = SweepTrace.Start(MeanFieldTelemetry.SweepStartActivity, SweepId, null);
+        activity?.SetTag("mfc.points", points.Length);
         state.State.TraceParent = Activity.Current?.Id;
         state.State.SpecJson = specJson;
         state.State.Name = spec.Name;
-        state.State.StartedUtc = Now;
-        state.State.Final = [.. _points.Select(_ => PointState.Pending)];
-        state.State.Steps = new long[_points.Length];
+        state.State.StartedUtc = time.GetUtcNow().UtcDateTime;
+        state.State.Final = [.. points.Select(_ => PointState.Pending)];
+        state.State.Steps = new long[points.Length];
+        Adopt(points);
         await WriteState();
-        await GrainFactory.GetGrain<ISweepRegistryGrain>(GrainKeys.Registry).Register(new SweepEntry(SweepId, spec.Name, _points.Length, state.State.StartedUtc));
+        await GrainFactory.GetGrain<ISweepRegistryGrain>(GrainKeys.Registry).Register(new SweepEntry(SweepId, spec.Name, points.Length, state.State.StartedUtc));
         await this.RegisterOrUpdateReminder(WatchdogReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         StartWatchdog();
         await Dispatch();
@@ -118,22 +102,56 @@ public sealed partial class SweepGrain(
     public Task<SweepStatus> GetStatus() => Task.FromResult(Status());
 
     /// <inheritdoc/>
+    public Task<SweepProgress> GetProgress() => Task.FromResult(_book.Snapshot(SweepState, state.State.FinishedUtc) with { Coordinator = _cost.Snapshot() });
+
+    /// <inheritdoc/>
+    public async IAsyncEnumerable<SweepProgress> WatchProgress(TimeSpan interval, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        interval = TimeSpan.FromTicks(Math.Clamp(interval.Ticks, TimeSpan.FromMilliseconds(50).Ticks, Heartbeat.Ticks));
+        SweepProgress message = _book.Snapshot(SweepState, state.State.FinishedUtc);
+        long cursor = message.Version, quiet = 0;
+        yield return message;
+        while (message.State == SweepState.Running)
+        {
+            await Task.Delay(interval, time, cancellationToken);
+            if (_book.Version == cursor && SweepState == SweepState.Running && ++quiet * interval < Heartbeat)
+            {
+                continue;
+            }
+
+            quiet = 0;
+            message = _book.Changes(ref cursor, SweepState, state.State.FinishedUtc);
+            yield return message;
+        }
+    }
+
+    /// <inheritdoc/>
     public Task<string?> GetSpecJson() => Task.FromResult(state.State.SpecJson);
 
     /// <inheritdoc/>
     public Task<PointResult?> GetResult(int index) =>
-        InRange(index) ? PointGrain(index).GetResult() : Task.FromResult<PointResult?>(null);
+        _book.InRange(index) ? PointGrain(index).GetResult() : Task.FromResult<PointResult?>(null);
 
     /// <inheritdoc/>
     public async Task<string?> GetAggregateJson()
     {
-        if (state.State.AggregateJson is { } cached || !IsFinished)
+        if (state.State.AggregateJson is not null || !IsFinished)
         {
             return state.State.AggregateJson;
         }
 
-        _aggregation ??= Aggregate();
-        string json = await _aggregation;
+        _aggregation ??= GrainFactory.GetGrain<ISweepAggregatorGrain>(SweepId).Aggregate(state.State.SpecJson!, state.State.TraceParent);
+        string json;
+        try
+        {
+            json = await _aggregation;
+        }
+        catch
+        {
+            _aggregation = null; // the next call tries again (the aggregator's silo may have died)
+            throw;
+        }
+
         if (state.State.AggregateJson is null)
         {
             state.State.AggregateJson = json;
@@ -147,12 +165,10 @@ public sealed partial class SweepGrain(
     public Task ReportProgress(PointProgress progress)
     {
         ArgumentNullException.ThrowIfNull(progress);
-        if (InRange(progress.Index) && !IsFinal(state.State.Final[progress.Index]))
+        if (_book.InRange(progress.Index) && !_book.IsFinal(progress.Index))
         {
-            // A point started by an earlier activation of this coordinator counts as in flight once heard from.
-            MarkDispatched(progress.Index);
-            _live[progress.Index] = progress;
-            _lastHeard[progress.Index] = Now;
+            _book.Heard(progress);
+            _watchdog.Heard(progress.Index);
         }
 
         return Task.CompletedTask;
@@ -162,13 +178,13 @@ public sealed partial class SweepGrain(
     public async Task ReportResult(PointResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        if (!InRange(result.Index) || IsFinal(state.State.Final[result.Index]))
+        if (!_book.InRange(result.Index) || _book.IsFinal(result.Index))
         {
             return;
         }
 
-        MarkFinal(result.Index, result.State, result.Steps);
-        if (!state.State.Final.All(IsFinal))
+        _book.MarkFinal(result.Index, result.State, result.Steps);
+        if (!_book.AllFinal)
         {
             _unsaved = true;
 
@@ -180,14 +196,37 @@ public sealed partial class SweepGrain(
         await Complete();
     }
 
-    // Every point is final: the sweep is done.
-    private async Task Complete()
+    /// <inheritdoc/>
+    public async Task Cancel()
     {
-        state.State.FinishedUtc = Now;
-        _watchdog?.Dispose();
-        _watchdog = null;
+        if (state.State.SpecJson is null || IsFinished)
+        {
+            return;
+        }
+
+        // Points in flight are asked to stop (they report Cancelled); points never started are cancelled here.
+        state.State.Cancelled = true;
+        int[] running = [.. _book.InFlightPoints()];
+        foreach (PointSpec p in _book.Points.Where(p => !_book.IsFinal(p.Index) && !_book.IsInFlight(p.Index)))
+        {
+            _book.MarkFinal(p.Index, PointState.Cancelled, 0);
+        }
+
+        if (_book.AllFinal)
+        {
+            await Complete();
+            return;
+        }
+
         await WriteState();
-        if (await this.GetReminder(WatchdogReminder) is { } reminder)
+        await Task.WhenAll(running.Select(i => PointGrain(i).Cancel()));
+    }
+
+    /// <inheritdoc/>
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        // The reminder only needs to activate the grain after its silo died: activation starts the watchdog.
+        if (IsFinished && await this.GetReminder(WatchdogReminder) is { } reminder)
         {
             await this.UnregisterReminder(reminder);
         }
@@ -204,7 +243,8 @@ public sealed partial class SweepGrain(
         // One attempt: a silo shutting down must not wait on storage, and nothing is lost if this fails.
         try
         {
-            BeforeWrite();
+            state.State.Coordinator = _cost.Written();
+            _unsaved = false;
             await state.WriteStateAsync(cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -213,145 +253,45 @@ public sealed partial class SweepGrain(
         }
     }
 
-    /// <inheritdoc/>
-    public async Task Cancel()
+    /// <summary>Counts every call the coordinator handles and the time spent in it (<see cref="CoordinatorStats"/>).</summary>
+    /// <param name="context">The call.</param>
+    public Task Invoke(IIncomingGrainCallContext context)
     {
-        if (state.State.SpecJson is null || IsFinished)
-        {
-            return;
-        }
-
-        // Points in flight are asked to stop (they report Cancelled); points never started are cancelled here.
-        state.State.Cancelled = true;
-        PointSpec[] running = [.. _points.Where(p => _dispatched[p.Index] && !IsFinal(state.State.Final[p.Index]))];
-        foreach (PointSpec p in _points.Where(p => !_dispatched[p.Index] && !IsFinal(state.State.Final[p.Index])))
-        {
-            MarkFinal(p.Index, PointState.Cancelled, 0);
-        }
-
-        if (state.State.Final.All(IsFinal))
-        {
-            await Complete();
-            return;
-        }
-
-        await WriteState();
-        await Task.WhenAll(running.Select(p => PointGrain(p.Index).Cancel()));
+        ArgumentNullException.ThrowIfNull(context);
+        return _cost.Call(context.Invoke);
     }
 
-    /// <inheritdoc/>
-    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    private void Adopt(PointSpec[] points)
     {
-        // The reminder only needs to activate the grain after its silo died: activation starts the watchdog.
-        if (IsFinished && await this.GetReminder(WatchdogReminder) is { } reminder)
+        _book = new PointBook(points, state.State);
+        _watchdog = new PointWatchdog(time, points.Length);
+    }
+
+    // Every point is final: the sweep is done.
+    private async Task Complete()
+    {
+        state.State.FinishedUtc = time.GetUtcNow().UtcDateTime;
+        _watchdogTimer?.Dispose();
+        _watchdogTimer = null;
+        await WriteState();
+        if (await this.GetReminder(WatchdogReminder) is { } reminder)
         {
             await this.UnregisterReminder(reminder);
         }
     }
 
-    // This silo's own checks of a new sweep, whatever the client checked: csv data under the data root,
-    // every point within the resource budget. Refusals name the fields, as the client's do. An admitted
-    // sweep is planned from the same parse (csv files are read once).
-    private SweepSpec Admit(string specJson)
-    {
-        IReadOnlyList<string> problems;
-        SweepSpec? spec = null;
-        PointSpec[] points = [];
-        try
-        {
-            spec = SpecLoader.Parse(specJson, SpecFormat.Json, dataRoot: policy.DataRoot);
-            points = [.. SweepPlanner.Expand(spec)];
-            problems = [.. ResourceEstimator.Check(spec, points, policy.Budget).Select(m => $"grid: {m}")];
-        }
-        catch (SpecException ex)
-        {
-            problems = [.. ex.Errors.Select(e => e.ToString())];
-        }
-
-        if (spec is null || problems.Count > 0)
-        {
-            throw new ArgumentException($"the cluster refused sweep '{SweepId}':\n{string.Join('\n', problems)}");
-        }
-
-        Adopt(points);
-        return spec;
-    }
-
-    // The stored spec of a sweep admitted earlier.
-    private SweepSpec Plan(string specJson)
-    {
-        SweepSpec spec;
-        try
-        {
-            spec = SpecLoader.Parse(specJson, SpecFormat.Json);
-            Adopt([.. SweepPlanner.Expand(spec)]);
-        }
-        catch (SpecException ex)
-        {
-            // Specs are validated by the client first; this guards against other callers.
-            throw new ArgumentException(ex.Message, nameof(specJson));
-        }
-
-        return spec;
-    }
-
-    private void Adopt(PointSpec[] points)
-    {
-        _points = points;
-        _live = new PointProgress?[_points.Length];
-        _lastHeard = [.. _points.Select(_ => Now)];
-        _dispatched = new bool[_points.Length];
-        _inFlight = 0;
-        _nextToDispatch = 0;
-    }
-
-    private void MarkDispatched(int index)
-    {
-        if (!_dispatched[index])
-        {
-            _dispatched[index] = true;
-            _inFlight++;
-        }
-    }
-
-    private void MarkFinal(int index, PointState final, long steps)
-    {
-        state.State.Final[index] = final;
-        state.State.Steps[index] = steps;
-        _live[index] = null;
-        if (_dispatched[index])
-        {
-            _inFlight--;
-        }
-        else
-        {
-            // Final without having been counted in flight: never to be dispatched.
-            _dispatched[index] = true;
-        }
-    }
-
     // Starts points in index order until policy.PointsInFlight are unfinished: a sweep of any size holds a
     // bounded number of point activations (and their assignments) at a time.
-    private async Task Dispatch()
+    private Task Dispatch()
     {
         if (state.State.SpecJson is not { } specJson || IsFinished || state.State.Cancelled)
         {
-            return;
+            return Task.CompletedTask;
         }
 
-        var batch = new List<PointSpec>();
-        while (_inFlight < policy.PointsInFlight && _nextToDispatch < _points.Length)
-        {
-            PointSpec p = _points[_nextToDispatch++];
-            if (!_dispatched[p.Index] && !IsFinal(state.State.Final[p.Index]))
-            {
-                MarkDispatched(p.Index);
-                _lastHeard[p.Index] = Now;
-                batch.Add(p);
-            }
-        }
-
-        await StartPoints(batch, specJson, countStarts: true);
+        List<PointSpec> batch = _book.Dispatch(policy.PointsInFlight);
+        batch.ForEach(p => _watchdog.Heard(p.Index));
+        return StartPoints(batch, specJson, countStarts: true);
     }
 
     // Asks each point to start (a no-op for a point already running). A failed call is logged and left to
@@ -360,15 +300,9 @@ public sealed partial class SweepGrain(
     private Task StartPoints(IEnumerable<PointSpec> points, string specJson, bool countStarts) =>
         Task.WhenAll(points.Select(async p =>
         {
-            long start = time.GetTimestamp();
             try
             {
-                await PointGrain(p.Index).Start(Mapping.ToAssignment(SweepId, specJson, p));
-                if (countStarts)
-                {
-                    _starts++;
-                    _startSeconds += time.GetElapsedTime(start).TotalSeconds;
-                }
+                await _cost.Start(() => PointGrain(p.Index).Start(Mapping.ToAssignment(SweepId, specJson, p)), countStarts);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -377,7 +311,7 @@ public sealed partial class SweepGrain(
         }));
 
     private void StartWatchdog() =>
-        _watchdog ??= this.RegisterGrainTimer(WatchdogTick, new GrainTimerCreationOptions(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2)) { Interleave = true });
+        _watchdogTimer ??= this.RegisterGrainTimer(WatchdogTick, new GrainTimerCreationOptions(PointWatchdog.Period, PointWatchdog.Period) { Interleave = true });
 
     private async Task WatchdogTick()
     {
@@ -386,7 +320,7 @@ public sealed partial class SweepGrain(
             await WriteState();
         }
 
-        await RestartStalled(StallAfter);
+        await RestartStalled(PointWatchdog.StallAfter);
     }
 
     // Asks every unfinished point not heard from within `silence` to start: a running point ignores it,
@@ -398,114 +332,26 @@ public sealed partial class SweepGrain(
             return;
         }
 
-        DateTime now = Now;
-        PointSpec[] stalled = [.. _points.Where(p => _dispatched[p.Index] && !IsFinal(state.State.Final[p.Index]) && now - _lastHeard[p.Index] >= silence)];
-        foreach (PointSpec p in stalled)
-        {
-            _lastHeard[p.Index] = now;
-        }
-
-        using Activity? activity = stalled.Length == 0 ? null : StartActivity(MeanFieldTelemetry.SweepRestartActivity);
+        PointSpec[] stalled = [.. _watchdog.Stalled(_book.InFlightPoints(), silence).Select(i => _book.Points[i])];
+        using Activity? activity = stalled.Length == 0 ? null : SweepTrace.Start(MeanFieldTelemetry.SweepRestartActivity, SweepId, state.State.TraceParent);
         activity?.SetTag("mfc.points", stalled.Length);
 
         await StartPoints(stalled, specJson, countStarts: false);
         await Dispatch();
     }
 
-    // Streams the points' results through the aggregator one by one, keeping only what it needs.
-    private async Task<string> Aggregate()
-    {
-        using Activity? activity = StartActivity(MeanFieldTelemetry.SweepAggregateActivity);
-        SweepSpec spec = SpecLoader.Parse(state.State.SpecJson!, SpecFormat.Json);
-        if (spec.LargeDeviations is not null)
-        {
-            var batches = new List<(PointSpec, double[]?)>(_points.Length);
-            foreach (PointSpec p in _points)
-            {
-                batches.Add((p, (await PointGrain(p.Index).GetResult())?.Samples));
-            }
-
-            return LargeDeviationsAggregate.ToJson(spec, batches);
-        }
-
-        var outcomes = new List<PointOutcome>(_points.Length);
-        foreach (PointSpec p in _points)
-        {
-            PointResult? r = await PointGrain(p.Index).GetResult();
-            if (r is not null)
-            {
-                outcomes.Add(Mapping.ToOutcome(p, r));
-            }
-        }
-
-        return AggregateWriter.ToJson(SweepAggregator.Aggregate(spec, outcomes));
-    }
-
-    private SweepStatus Status()
-    {
-        SweepState sweepState = state.State.SpecJson is null ? SweepState.Unknown
-            : IsFinished ? (state.State.Cancelled ? SweepState.Cancelled : SweepState.Completed)
-            : SweepState.Running;
-        PointProgress[] points = [.. _points.Select(p => IsFinal(state.State.Final[p.Index])
-            ? new PointProgress(p.Index, state.State.Final[p.Index], p.ReplicaCount > 0 ? Work(p) : state.State.Steps[p.Index], Work(p))
-            : _live[p.Index] ?? new PointProgress(p.Index, PointState.Pending, 0, Work(p)))];
-        return new SweepStatus(SweepId, state.State.Name, sweepState, points, state.State.StartedUtc, state.State.FinishedUtc, Stats());
-    }
-
-    /// <summary>Counts every call the coordinator handles and the time spent in it (<see cref="CoordinatorStats"/>).</summary>
-    /// <param name="context">The call.</param>
-    public async Task Invoke(IIncomingGrainCallContext context)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        long start = time.GetTimestamp();
-        try
-        {
-            await context.Invoke();
-        }
-        finally
-        {
-            _calls++;
-            _callSeconds += time.GetElapsedTime(start).TotalSeconds;
-        }
-    }
-
-    private CoordinatorStats Stats() => new(_calls, _callSeconds, _writes, _activations, _starts, _startSeconds);
+    private SweepStatus Status() => new(
+        SweepId, state.State.Name, SweepState, [.. _book.Points.Select(p => _book.Current(p.Index))], state.State.StartedUtc, state.State.FinishedUtc, _cost.Snapshot());
 
     // Every write stores the cost figures too, so they survive a failover (up to the last write).
     private Task WriteState()
     {
-        BeforeWrite();
-        return Durable.Write(state, logger);
-    }
-
-    private void BeforeWrite()
-    {
         _unsaved = false;
-        _writes++;
-        state.State.Coordinator = Stats();
+        state.State.Coordinator = _cost.Written();
+        return Durable.Write(state, time, logger);
     }
-
-    // An activity in the submission's trace: a child of the caller when the caller is in it (or the
-    // submission was not traced), else a child of the submission linked to the caller (a later
-    // 'mfc results', the watchdog's timer).
-    private Activity? StartActivity(string name)
-    {
-        ActivityContext caller = Activity.Current?.Context ?? default;
-        ActivityContext parent = state.State.TraceParent is { } stored && ActivityContext.TryParse(stored, null, out ActivityContext submission) && submission.TraceId != caller.TraceId ? submission : caller;
-        ActivityLink[]? links = caller != default && caller.TraceId != parent.TraceId ? [new ActivityLink(caller)] : null;
-        Activity? activity = MeanFieldTelemetry.ActivitySource.StartActivity(name, ActivityKind.Internal, parent, links: links);
-        activity?.SetTag("mfc.sweep.id", SweepId);
-        return activity;
-    }
-
-    // Units of progress: SGD steps, or replicas × steps per replica for a large-deviations batch.
-    private static long Work(PointSpec p) => p.ReplicaCount > 0 ? p.ReplicaCount * Math.Max(1, p.Steps) : p.Steps;
 
     private ISweepPointGrain PointGrain(int index) => GrainFactory.GetGrain<ISweepPointGrain>(GrainKeys.Point(SweepId, index));
-
-    private bool InRange(int index) => index >= 0 && index < _points.Length;
-
-    private static bool IsFinal(PointState s) => PointStates.IsFinal(s);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sweep {SweepId}: storing the points' final states on deactivation failed; the points report them again")]
     private static partial void LogFinalWriteFailed(ILogger logger, Exception exception, string sweepId);

@@ -179,7 +179,7 @@ public sealed partial class SweepPointGrain(
         activity?.SetTag("mfc.sweep.id", assignment.SweepId).SetTag("mfc.point.index", assignment.Index).SetTag("mfc.point.kind", MeanFieldTelemetry.Kind(largeDeviations));
         long started = 0;
         PointResult result;
-        SgdRun? run = null;
+        PointWork? work = null;
         IDisposable? active = null;
         try
         {
@@ -192,49 +192,34 @@ public sealed partial class SweepPointGrain(
             state.State.Attempts++;
             activity?.AddEvent(new ActivityEvent("worker slot acquired")).SetTag("mfc.point.attempt", state.State.Attempts);
 
-            // The attempt is stored while the run is set up and its first chunk computes: the slot never waits on storage.
+            // The attempt is stored while the work is set up and its first chunk computes: the slot never waits on storage.
             Task attemptStored = Persist();
             PointSpec point = Mapping.ToPointSpec(assignment);
             SweepSpec spec = SpecLoader.Parse(assignment.SpecJson, SpecFormat.Json).ForPoint(point);
-            if (spec.LargeDeviations is not null)
-            {
-                await attemptStored;
-                double[] samples = await RunReplicas(spec, point, sweep);
-                result = Mapping.ToResult(assignment.Index, PointState.Completed, null, null, Seconds(started)) with { Steps = samples.Length, Samples = samples };
-                Ended(activity, largeDeviations, result, ref active);
-                await Finish(assignment, result, 0);
-                _keepAlive?.Dispose();
-                DeactivateOnIdle();
-                return;
-            }
-
-            CheckpointData? checkpoint = state.State.Checkpoint;
-            run = await Task.Run(() =>
-            {
-                DataModel data = DataModel.Create(spec.Data, spec.Seed);
-                TestSet testSet = TestSet.For(data, spec.Observe.TestSamples, spec.Seed);
-                return new SgdRun(spec, point, data, testSet, checkpoint?.ToEngine(), stepper with { Threads = threads });
-            });
-            string shape = Shape(spec, point, threads);
-            await RunChunks(run, sweep, sizer.FirstSteps(shape, MultiplyAddsPerStep(point, spec)), shape, attemptStored);
-            result = Mapping.ToResult(assignment.Index, MapState(run.Status), run, null, Seconds(started));
+            work = await PointWork.CreateAsync(spec, point, state.State.Checkpoint, state.State.PartialSamples, stepper with { Threads = threads });
+            await RunChunks(work, sweep, attemptStored);
+            result = work.Result(assignment.Index, work.State, null, Seconds(started));
         }
         catch (OperationCanceledException) when (_cancellation.IsCancellationRequested)
         {
-            result = Mapping.ToResult(assignment.Index, PointState.Cancelled, run, null, Seconds(started));
+            result = Result(work, assignment.Index, PointState.Cancelled, null, Seconds(started));
         }
         catch (Exception ex)
         {
             LogPointFailed(logger, ex, assignment.SweepId, assignment.Index);
-            result = Mapping.ToResult(assignment.Index, PointState.Failed, run, ex.Message, Seconds(started));
+            result = Result(work, assignment.Index, PointState.Failed, ex.Message, Seconds(started));
             activity?.AddException(ex);
         }
 
         Ended(activity, largeDeviations, result, ref active);
-        await Finish(assignment, result, run?.Step ?? 0);
+        await Finish(assignment, result, work?.CheckpointSteps ?? 0);
         _keepAlive?.Dispose();
         DeactivateOnIdle();
     }
+
+    // The report of a point that did not end normally (its work may not even have been set up).
+    private static PointResult Result(PointWork? work, int index, PointState pointState, string? error, double seconds) =>
+        work?.Result(index, pointState, error, seconds) ?? Mapping.ToResult(index, pointState, null, error, seconds);
 
     // The point stops computing on this silo: it leaves the active points; its duration counts if it computed.
     private void Ended(Activity? activity, bool largeDeviations, PointResult result, ref IDisposable? active)
@@ -253,103 +238,54 @@ public sealed partial class SweepPointGrain(
         }
     }
 
-    // Runs chunks until the run ends, checkpointing after each one. Chunk length adapts to about one second
-    // of work; results do not depend on it (a run resumed at any step continues bit for bit). Storage
-    // writes and progress reports overlap the computing: a chunk's checkpoint is written while the next
-    // chunk runs (and awaited before the next checkpoint or the end), and progress is reported without
-    // waiting for the coordinator, so the worker slot is busy with steps. A resumed run therefore redoes at
-    // most about two chunks.
-    private async Task RunChunks(SgdRun run, ISweepGrain sweep, long chunk, string shape, Task pendingWrite)
+    // The one chunk loop, for SGD steps and large-deviation replicas alike: chunks of about a second of work
+    // (the injected IChunkSizer decides) until the work ends, checkpointing after each. Results do not
+    // depend on chunk lengths: work resumed at any chunk boundary continues bit for bit. Storage writes and
+    // progress reports overlap the computing: a chunk's checkpoint is written while the next chunk runs
+    // (and awaited before the next checkpoint or the end), and progress is reported without waiting for the
+    // coordinator, so the worker slot stays busy. A resumed point therefore redoes at most about two chunks.
+    private async Task RunChunks(PointWork work, ISweepGrain sweep, Task pendingWrite)
     {
-        _progress = Progress(PointState.Running, run.Step);
+        int index = state.State.Assignment!.Index;
+        string sweepId = sweep.GetPrimaryKeyString();
+        _progress = Progress(PointState.Running, work.Done);
         _ = ReportProgress(sweep, _progress);
+        long chunk = work.FirstChunk(sizer);
         try
         {
-            while (run.Status == RunStatus.Running)
+            while (!work.Ended)
             {
                 using Activity? activity = MeanFieldTelemetry.ActivitySource.StartActivity(MeanFieldTelemetry.PointChunkActivity);
-                long from = run.Step, chunkStarted = time.GetTimestamp();
-                try
-                {
-                    await Task.Run(() => run.Advance(chunk, _cancellation.Token));
-                }
-                finally
-                {
-                    metrics.StepsDone(run.Step - from);
-                    activity?.SetTag("mfc.steps.from", from).SetTag("mfc.steps.to", run.Step);
-                }
-
-                chunk = sizer.NextSteps(shape, chunk, run.Step - from, chunkStarted);
+                long chunkStarted = time.GetTimestamp();
+                long advanced = await work.Advance(chunk, metrics, activity, _cancellation.Token);
+                chunk = work.NextChunk(sizer, chunk, advanced, chunkStarted);
                 await pendingWrite;
-                if (run.Status == RunStatus.Running)
+                if (!work.Ended)
                 {
                     using Activity? checkpoint = MeanFieldTelemetry.ActivitySource.StartActivity(MeanFieldTelemetry.PointCheckpointActivity);
-                    checkpoint?.SetTag("mfc.checkpoint.step", run.Step);
-                    state.State.Checkpoint = CheckpointData.Capture(state.State.Assignment!.Index, run);
+                    work.Capture(state.State, index, checkpoint);
                     pendingWrite = Persist();
                     if (boundary.Active)
                     {
-                        await boundary.Writing(sweep.GetPrimaryKeyString(), state.State.Assignment!.Index, run.Step);
+                        await boundary.Writing(sweepId, index, work.Done);
                     }
                 }
 
-                _progress = Progress(run.Status == RunStatus.Running ? PointState.Running : MapState(run.Status), run.Step);
+                _progress = Progress(work.State, work.Done);
                 _ = ReportProgress(sweep, _progress);
-                if (run.Status == RunStatus.Running && boundary.Active)
+                if (!work.Ended && boundary.Active)
                 {
                     // Test hooks only (docs/testing.md): the checkpoint is stored before the point announces itself.
                     await pendingWrite;
-                    await boundary.Pass(sweep.GetPrimaryKeyString(), state.State.Assignment!.Index, run.Step, _cancellation.Token);
+                    await boundary.Pass(sweepId, index, work.Done, _cancellation.Token);
                 }
             }
         }
         finally
         {
-            // Whatever ends the run (the last step, a cancel, an error), its last write lands before the result's.
+            // Whatever ends the work (the last chunk, a cancel, an error), its last write lands before the result's.
             await pendingWrite;
         }
-    }
-
-    // Large deviations: the batch's replicas in chunks of about a second, checkpointing the values done so far.
-    private async Task<double[]> RunReplicas(SweepSpec spec, PointSpec point, ISweepGrain sweep)
-    {
-        var samples = new List<double>(state.State.PartialSamples ?? []);
-        ReplicaRunner runner = await Task.Run(() =>
-        {
-            DataModel data = DataModel.Create(spec.Data, spec.Seed);
-            bool testRisk = spec.LargeDeviations!.Functional == LdFunctionals.Risk && spec.Observe.Risk == RiskKinds.Test;
-            TestSet? testSet = testRisk ? TestSet.For(data, spec.Observe.TestSamples, spec.Seed) : null;
-            return new ReplicaRunner(spec, point, data, testSet, ReplicaRunner.ReferenceFor(spec, point));
-        });
-        long perReplica = Math.Max(1, point.Steps);
-        int chunk = sizer.FirstReplicas();
-        while (samples.Count < point.ReplicaCount)
-        {
-            _cancellation.Token.ThrowIfCancellationRequested();
-            using Activity? activity = MeanFieldTelemetry.ActivitySource.StartActivity(MeanFieldTelemetry.PointChunkActivity);
-            int from = point.ReplicaStart + samples.Count, count = Math.Min(chunk, point.ReplicaCount - samples.Count);
-            activity?.SetTag("mfc.replicas.from", from).SetTag("mfc.replicas.count", count);
-            long chunkStarted = time.GetTimestamp();
-            double[] done = await Task.Run(() => Enumerable.Range(from, count).Select(runner.Run).ToArray());
-            metrics.ReplicasDone(done.Length);
-            samples.AddRange(done);
-            chunk = sizer.NextReplicas(chunk, chunkStarted);
-            using (Activity? checkpoint = MeanFieldTelemetry.ActivitySource.StartActivity(MeanFieldTelemetry.PointCheckpointActivity))
-            {
-                checkpoint?.SetTag("mfc.checkpoint.replicas", samples.Count);
-                state.State.PartialSamples = [.. samples];
-                await Persist();
-            }
-
-            _progress = Progress(PointState.Running, samples.Count * perReplica);
-            await ReportProgress(sweep, _progress);
-            if (samples.Count < point.ReplicaCount && boundary.Active)
-            {
-                await boundary.Pass(sweep.GetPrimaryKeyString(), point.Index, samples.Count * perReplica, _cancellation.Token);
-            }
-        }
-
-        return [.. samples];
     }
 
     private async Task Finish(PointAssignment assignment, PointResult result, long checkpointSteps)
@@ -360,12 +296,12 @@ public sealed partial class SweepPointGrain(
         state.State.PartialSamples = null;
         await Persist();
         _progress = Progress(result.State, Math.Max(result.Steps, checkpointSteps));
-        await Durable.Retry(() => GrainFactory.GetGrain<ISweepGrain>(assignment.SweepId).ReportResult(result), logger);
+        await Durable.Retry(() => GrainFactory.GetGrain<ISweepGrain>(assignment.SweepId).ReportResult(result), time, logger);
         await UnregisterReminder();
     }
 
     // Storage may be briefly unreachable (a Redis restart): keep trying rather than fail the point.
-    private Task Persist() => Durable.Write(state, logger);
+    private Task Persist() => Durable.Write(state, time, logger);
 
     // Progress is best effort: the coordinator re-reads state after a reconnect.
     private async Task ReportProgress(ISweepGrain sweep, PointProgress progress)
@@ -395,31 +331,7 @@ public sealed partial class SweepPointGrain(
         return new PointProgress(a?.Index ?? -1, pointState, step, total);
     }
 
-    // The kind of point whose speed the chunk sizer learns: model, activation, widths, d, batch, precision, threads.
-    private static string Shape(SweepSpec spec, PointSpec point, int threads) => string.Create(
-        CultureInfo.InvariantCulture,
-        $"{spec.Model.Preset}/{spec.Model.Activation.Kind}/{string.Join('x', point.Widths)}/{spec.Data.Dimension}/{spec.Training.BatchSize}/{spec.Training.Precision}/{threads}");
-
-    // Multiply-adds of one SGD step (forward and backward pass over every layer's weights).
-    private static double MultiplyAddsPerStep(PointSpec point, SweepSpec spec)
-    {
-        double work = (double)point.Widths[0] * spec.Data.Dimension;
-        for (int l = 1; l < point.Layers; l++)
-        {
-            work += (double)point.Widths[l] * point.Widths[l - 1];
-        }
-
-        return 2 * work * spec.Training.BatchSize;
-    }
-
     private double Seconds(long started) => started == 0 ? 0 : time.GetElapsedTime(started).TotalSeconds;
-
-    private static PointState MapState(RunStatus status) => status switch
-    {
-        RunStatus.Completed => PointState.Completed,
-        RunStatus.Diverged => PointState.Diverged,
-        _ => PointState.Running,
-    };
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Progress report of point {Index} failed; it will be re-read later")]
     private static partial void LogReportFailed(ILogger logger, Exception exception, int index);
