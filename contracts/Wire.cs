@@ -85,6 +85,9 @@ public static class PointStates
 {
     /// <summary>Whether <paramref name="state"/> is final (anything but pending or running).</summary>
     public static bool IsFinal(PointState state) => state is not (PointState.Pending or PointState.Running);
+
+    /// <summary>Units of work of a point: its SGD steps, or replicas × steps per replica for a large-deviations batch.</summary>
+    public static long Work(long steps, int replicaCount) => replicaCount > 0 ? replicaCount * Math.Max(1, steps) : steps;
 }
 
 /// <summary>The risk at one recorded step.</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MeanFieldCluster.Contracts;
 using MeanFieldCluster.Engine.Specs;
 
@@ -122,6 +123,48 @@ internal sealed class PointBook
         return batch;
     }
 
+    /// <summary>
+    /// The progress stream (<see cref="ISweepGrain.WatchProgress"/>): a snapshot, then every
+    /// <paramref name="interval"/> the changes since the message before (when there are any, else at least
+    /// every <paramref name="heartbeat"/>), until a message reports the sweep no longer running.
+    /// <paramref name="sweep"/> reads the sweep's state and end; waits run on <paramref name="time"/>.
+    /// </summary>
+    public async IAsyncEnumerable<SweepProgress> Stream(Func<(SweepState State, DateTime? FinishedUtc)> sweep, TimeSpan interval, TimeSpan heartbeat, TimeProvider time, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        (SweepState state, DateTime? finished) = sweep();
+        SweepProgress message = Snapshot(state, finished);
+        long cursor = message.Version, quiet = 0;
+        yield return message;
+        while (message.State == SweepState.Running)
+        {
+            await Task.Delay(interval, time, cancellationToken);
+            (state, finished) = sweep();
+            if (Version == cursor && state == SweepState.Running && ++quiet * interval < heartbeat)
+            {
+                continue;
+            }
+
+            quiet = 0;
+            message = Changes(ref cursor, state, finished);
+            yield return message;
+        }
+    }
+
+    /// <summary>
+    /// Marks every point neither final nor in flight cancelled (it will never start); returns the points in
+    /// flight, which are to be asked to stop.
+    /// </summary>
+    public int[] CancelUnstarted()
+    {
+        int[] running = [.. InFlightPoints()];
+        foreach (PointSpec p in Points.Where(p => !IsFinal(p.Index) && !IsInFlight(p.Index)))
+        {
+            MarkFinal(p.Index, PointState.Cancelled, 0);
+        }
+
+        return running;
+    }
+
     /// <summary>A compact status: counts, work, and every point with reported progress that is not final.</summary>
     public SweepProgress Snapshot(SweepState state, DateTime? finishedUtc) =>
         Message(state, Version, true, [.. _live.OfType<PointProgress>()], finishedUtc);
@@ -179,6 +222,5 @@ internal sealed class PointBook
         }
     }
 
-    // Units of progress: SGD steps, or replicas × steps per replica for a large-deviations batch.
-    private static long Work(PointSpec p) => p.ReplicaCount > 0 ? p.ReplicaCount * Math.Max(1, p.Steps) : p.Steps;
+    private static long Work(PointSpec p) => PointStates.Work(p.Steps, p.ReplicaCount);
 }

@@ -51,6 +51,10 @@ internal abstract class PointWork
 
     /// <summary>The point's report in <paramref name="state"/> (the work's own state when it ended normally).</summary>
     public abstract PointResult Result(int index, PointState state, string? error, double seconds);
+
+    /// <summary>The report of a point that did not end normally, whose work may not even have been set up.</summary>
+    public static PointResult Result(PointWork? work, int index, PointState state, string? error, double seconds) =>
+        work?.Result(index, state, error, seconds) ?? Mapping.ToResult(index, state, null, error, seconds);
 }
 
 /// <summary>The SGD steps of one run.</summary>

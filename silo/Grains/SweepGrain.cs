@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 using MeanFieldCluster.Contracts;
 using MeanFieldCluster.Engine.Specs;
 using MeanFieldCluster.Silo.Hosting;
@@ -20,27 +19,24 @@ namespace MeanFieldCluster.Silo.Grains;
 /// <see cref="CoordinatorCost"/>, trace linking done by <see cref="SweepTrace"/>.
 /// </summary>
 [Reentrant]
-public sealed partial class SweepGrain(
+public sealed class SweepGrain(
     [PersistentState("sweep", GrainKeys.Storage)] IPersistentState<SweepGrainState> state,
     SweepPolicy policy,
     TimeProvider time,
     ILogger<SweepGrain> logger) : Grain, ISweepGrain, IRemindable, IIncomingGrainCallFilter
 {
-    private const string WatchdogReminder = "watchdog";
-    private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(10), MinInterval = TimeSpan.FromMilliseconds(50);
 
     private readonly CoordinatorCost _cost = new(time);
     private PointBook _book = new([], new SweepGrainState());
     private PointWatchdog _watchdog = new(time, 0);
-    private IGrainTimer? _watchdogTimer;
     private Task<string>? _aggregation;
 
-    // Final point states received since the last write: stored by the watchdog's next tick (or when the
-    // sweep ends, or on deactivation) rather than one write per point. A report lost with an unwritten
-    // state is not lost work: the point keeps its result and reports it again when the watchdog restarts it.
-    private bool _unsaved;
-
     private string SweepId => this.GetPrimaryKeyString();
+
+    private PointStarter Starter => field ??= new PointStarter(GrainFactory, SweepId, _cost, logger);
+
+    private SweepStore Store => field ??= new SweepStore(state, _cost, time, logger);
 
     private bool IsFinished => state.State.FinishedUtc is not null;
 
@@ -57,7 +53,7 @@ public sealed partial class SweepGrain(
             Adopt(SweepAdmission.Plan(specJson));
             if (!IsFinished)
             {
-                StartWatchdog();
+                _watchdog.Start(this, WatchdogTick);
             }
         }
 
@@ -90,10 +86,10 @@ public sealed partial class SweepGrain(
         state.State.Final = [.. points.Select(_ => PointState.Pending)];
         state.State.Steps = new long[points.Length];
         Adopt(points);
-        await WriteState();
+        await Store.Write();
         await GrainFactory.GetGrain<ISweepRegistryGrain>(GrainKeys.Registry).Register(new SweepEntry(SweepId, spec.Name, points.Length, state.State.StartedUtc));
-        await this.RegisterOrUpdateReminder(WatchdogReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-        StartWatchdog();
+        await PointWatchdog.Arm(this);
+        _watchdog.Start(this, WatchdogTick);
         await Dispatch();
         return Status();
     }
@@ -105,25 +101,8 @@ public sealed partial class SweepGrain(
     public Task<SweepProgress> GetProgress() => Task.FromResult(_book.Snapshot(SweepState, state.State.FinishedUtc) with { Coordinator = _cost.Snapshot() });
 
     /// <inheritdoc/>
-    public async IAsyncEnumerable<SweepProgress> WatchProgress(TimeSpan interval, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        interval = TimeSpan.FromTicks(Math.Clamp(interval.Ticks, TimeSpan.FromMilliseconds(50).Ticks, Heartbeat.Ticks));
-        SweepProgress message = _book.Snapshot(SweepState, state.State.FinishedUtc);
-        long cursor = message.Version, quiet = 0;
-        yield return message;
-        while (message.State == SweepState.Running)
-        {
-            await Task.Delay(interval, time, cancellationToken);
-            if (_book.Version == cursor && SweepState == SweepState.Running && ++quiet * interval < Heartbeat)
-            {
-                continue;
-            }
-
-            quiet = 0;
-            message = _book.Changes(ref cursor, SweepState, state.State.FinishedUtc);
-            yield return message;
-        }
-    }
+    public IAsyncEnumerable<SweepProgress> WatchProgress(TimeSpan interval, CancellationToken cancellationToken = default) =>
+        _book.Stream(() => (SweepState, state.State.FinishedUtc), TimeSpan.FromTicks(Math.Clamp(interval.Ticks, MinInterval.Ticks, Heartbeat.Ticks)), Heartbeat, time, cancellationToken);
 
     /// <inheritdoc/>
     public Task<string?> GetSpecJson() => Task.FromResult(state.State.SpecJson);
@@ -140,22 +119,23 @@ public sealed partial class SweepGrain(
             return state.State.AggregateJson;
         }
 
+        // Computed once, off this grain; after a failure (the aggregator's silo died, say) the next call tries again.
         _aggregation ??= GrainFactory.GetGrain<ISweepAggregatorGrain>(SweepId).Aggregate(state.State.SpecJson!, state.State.TraceParent);
         string json;
         try
         {
             json = await _aggregation;
         }
-        catch
+        catch (Exception) when (_aggregation is { IsFaulted: true })
         {
-            _aggregation = null; // the next call tries again (the aggregator's silo may have died)
+            _aggregation = null;
             throw;
         }
 
         if (state.State.AggregateJson is null)
         {
             state.State.AggregateJson = json;
-            await WriteState();
+            await Store.Write();
         }
 
         return json;
@@ -186,7 +166,7 @@ public sealed partial class SweepGrain(
         _book.MarkFinal(result.Index, result.State, result.Steps);
         if (!_book.AllFinal)
         {
-            _unsaved = true;
+            Store.Changed();
 
             // The next point starts in the background: the finished point's report returns at once.
             _ = Dispatch();
@@ -206,52 +186,23 @@ public sealed partial class SweepGrain(
 
         // Points in flight are asked to stop (they report Cancelled); points never started are cancelled here.
         state.State.Cancelled = true;
-        int[] running = [.. _book.InFlightPoints()];
-        foreach (PointSpec p in _book.Points.Where(p => !_book.IsFinal(p.Index) && !_book.IsInFlight(p.Index)))
-        {
-            _book.MarkFinal(p.Index, PointState.Cancelled, 0);
-        }
-
+        int[] running = _book.CancelUnstarted();
         if (_book.AllFinal)
         {
             await Complete();
             return;
         }
 
-        await WriteState();
+        await Store.Write();
         await Task.WhenAll(running.Select(i => PointGrain(i).Cancel()));
     }
 
     /// <inheritdoc/>
-    public async Task ReceiveReminder(string reminderName, TickStatus status)
-    {
-        // The reminder only needs to activate the grain after its silo died: activation starts the watchdog.
-        if (IsFinished && await this.GetReminder(WatchdogReminder) is { } reminder)
-        {
-            await this.UnregisterReminder(reminder);
-        }
-    }
+    public Task ReceiveReminder(string reminderName, TickStatus status) =>
+        IsFinished ? PointWatchdog.Disarm(this) : Task.CompletedTask; // activation alone starts the watchdog
 
     /// <inheritdoc/>
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
-    {
-        if (!_unsaved)
-        {
-            return;
-        }
-
-        // One attempt: a silo shutting down must not wait on storage, and nothing is lost if this fails.
-        try
-        {
-            state.State.Coordinator = _cost.Written();
-            _unsaved = false;
-            await state.WriteStateAsync(cancellationToken);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            LogFinalWriteFailed(logger, ex, SweepId);
-        }
-    }
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => Store.LastWrite(SweepId, cancellationToken);
 
     /// <summary>Counts every call the coordinator handles and the time spent in it (<see cref="CoordinatorStats"/>).</summary>
     /// <param name="context">The call.</param>
@@ -271,13 +222,9 @@ public sealed partial class SweepGrain(
     private async Task Complete()
     {
         state.State.FinishedUtc = time.GetUtcNow().UtcDateTime;
-        _watchdogTimer?.Dispose();
-        _watchdogTimer = null;
-        await WriteState();
-        if (await this.GetReminder(WatchdogReminder) is { } reminder)
-        {
-            await this.UnregisterReminder(reminder);
-        }
+        _watchdog.Stop();
+        await Store.Write();
+        await PointWatchdog.Disarm(this);
     }
 
     // Starts points in index order until policy.PointsInFlight are unfinished: a sweep of any size holds a
@@ -291,33 +238,14 @@ public sealed partial class SweepGrain(
 
         List<PointSpec> batch = _book.Dispatch(policy.PointsInFlight);
         batch.ForEach(p => _watchdog.Heard(p.Index));
-        return StartPoints(batch, specJson, countStarts: true);
+        return Starter.Start(batch, specJson, counted: true);
     }
-
-    // Asks each point to start (a no-op for a point already running). A failed call is logged and left to
-    // the watchdog, which starts the point again. The dispatch's starts count in the cost figures, the
-    // watchdog's restarts do not.
-    private Task StartPoints(IEnumerable<PointSpec> points, string specJson, bool countStarts) =>
-        Task.WhenAll(points.Select(async p =>
-        {
-            try
-            {
-                await _cost.Start(() => PointGrain(p.Index).Start(Mapping.ToAssignment(SweepId, specJson, p)), countStarts);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogRestartFailed(logger, ex, SweepId, p.Index);
-            }
-        }));
-
-    private void StartWatchdog() =>
-        _watchdogTimer ??= this.RegisterGrainTimer(WatchdogTick, new GrainTimerCreationOptions(PointWatchdog.Period, PointWatchdog.Period) { Interleave = true });
 
     private async Task WatchdogTick()
     {
-        if (_unsaved && !IsFinished)
+        if (!IsFinished)
         {
-            await WriteState();
+            await Store.WriteIfUnsaved();
         }
 
         await RestartStalled(PointWatchdog.StallAfter);
@@ -336,26 +264,12 @@ public sealed partial class SweepGrain(
         using Activity? activity = stalled.Length == 0 ? null : SweepTrace.Start(MeanFieldTelemetry.SweepRestartActivity, SweepId, state.State.TraceParent);
         activity?.SetTag("mfc.points", stalled.Length);
 
-        await StartPoints(stalled, specJson, countStarts: false);
+        await Starter.Start(stalled, specJson, counted: false);
         await Dispatch();
     }
 
     private SweepStatus Status() => new(
         SweepId, state.State.Name, SweepState, [.. _book.Points.Select(p => _book.Current(p.Index))], state.State.StartedUtc, state.State.FinishedUtc, _cost.Snapshot());
 
-    // Every write stores the cost figures too, so they survive a failover (up to the last write).
-    private Task WriteState()
-    {
-        _unsaved = false;
-        state.State.Coordinator = _cost.Written();
-        return Durable.Write(state, time, logger);
-    }
-
     private ISweepPointGrain PointGrain(int index) => GrainFactory.GetGrain<ISweepPointGrain>(GrainKeys.Point(SweepId, index));
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Sweep {SweepId}: storing the points' final states on deactivation failed; the points report them again")]
-    private static partial void LogFinalWriteFailed(ILogger logger, Exception exception, string sweepId);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Restarting point {Index} of sweep {SweepId} failed; the watchdog tries again")]
-    private static partial void LogRestartFailed(ILogger logger, Exception exception, string sweepId, int index);
 }

@@ -1,9 +1,5 @@
 using System.Diagnostics;
-using System.Globalization;
 using MeanFieldCluster.Contracts;
-using MeanFieldCluster.Engine.Data;
-using MeanFieldCluster.Engine.LargeDeviations;
-using MeanFieldCluster.Engine.Observables;
 using MeanFieldCluster.Engine.Specs;
 using MeanFieldCluster.Engine.Training;
 using MeanFieldCluster.Silo.Hosting;
@@ -13,11 +9,13 @@ using Microsoft.Extensions.Logging;
 namespace MeanFieldCluster.Silo.Grains;
 
 /// <summary>
-/// Runs one grid point. <see cref="Start"/> returns at once; the SGD work runs on the thread pool in
-/// chunks while holding one worker slot. After every chunk the grain checkpoints the run (parameters,
-/// step, random streams, observations) to grain storage and reports progress to the coordinator, so an
-/// activation that lost its silo resumes elsewhere from the last checkpoint and ends bit-identical to an
-/// uninterrupted run. A reminder brings the point back after a silo dies even when nobody calls it.
+/// One job: running one grid point to its end, once. <see cref="Start"/> returns at once; holding a worker
+/// slot, the point's work (<see cref="PointWork"/>: SGD steps, or a batch of large-deviation replicas) runs
+/// on the thread pool in the one chunk loop (<see cref="ChunkLoop"/>). After every chunk the work is
+/// checkpointed to grain storage and progress reported to the coordinator, so an activation that lost its
+/// silo resumes elsewhere from the last checkpoint and ends bit-identical to an uninterrupted run. A
+/// reminder brings the point back after a silo dies even when nobody calls it; the final report is
+/// stored and delivered to the coordinator until it arrives.
 /// </summary>
 /// <remarks>
 /// A finished point is kept in memory only while it is used: reading its result ends the activation, and
@@ -29,8 +27,7 @@ public sealed partial class SweepPointGrain(
     WorkScheduler scheduler,
     MeanFieldMetrics metrics,
     WorkerOptions workerOptions,
-    IChunkSizer sizer,
-    ChunkBoundary boundary,
+    ChunkLoop chunks,
     TimeProvider time,
     ILogger<SweepPointGrain> logger) : Grain, ISweepPointGrain, IRemindable
 {
@@ -106,24 +103,7 @@ public sealed partial class SweepPointGrain(
     public Task<int> GetAttempts() => Task.FromResult(state.State.Attempts);
 
     /// <inheritdoc/>
-    public Task<PointRecord> GetRecorded(string? feature)
-    {
-        // The result and the checkpoint are immutable records replaced whole on the grain's turn: reading
-        // them from an interleaved call sees one consistent snapshot.
-        PointResult? result = state.State.Result;
-        CheckpointData? checkpoint = state.State.Checkpoint;
-        PointResult? recorded = result ?? checkpoint?.Partial;
-        int index = state.State.Assignment?.Index ?? -1;
-        if (recorded is null)
-        {
-            return Task.FromResult(new PointRecord(index, 0, false, [], [], []));
-        }
-
-        string[] features = [.. recorded.Measures.Select(m => m.Feature).Distinct(StringComparer.Ordinal)];
-        MeasureRow[] measures = feature is null ? [] : [.. recorded.Measures.Where(m => m.Feature == feature)];
-        long step = result is not null ? result.Steps : checkpoint!.Step;
-        return Task.FromResult(new PointRecord(index, step, result is not null, recorded.Risk, features, measures));
-    }
+    public Task<PointRecord> GetRecorded(string? feature) => Task.FromResult(PointRecords.Of(state.State, feature));
 
     /// <inheritdoc/>
     public async Task Cancel()
@@ -197,17 +177,21 @@ public sealed partial class SweepPointGrain(
             PointSpec point = Mapping.ToPointSpec(assignment);
             SweepSpec spec = SpecLoader.Parse(assignment.SpecJson, SpecFormat.Json).ForPoint(point);
             work = await PointWork.CreateAsync(spec, point, state.State.Checkpoint, state.State.PartialSamples, stepper with { Threads = threads });
-            await RunChunks(work, sweep, attemptStored);
+            await chunks.RunAsync(work, state.State, assignment.SweepId, assignment.Index, Persist, (pointState, done) =>
+            {
+                _progress = Progress(pointState, done);
+                _ = ReportProgress(sweep, _progress);
+            }, attemptStored, _cancellation.Token);
             result = work.Result(assignment.Index, work.State, null, Seconds(started));
         }
         catch (OperationCanceledException) when (_cancellation.IsCancellationRequested)
         {
-            result = Result(work, assignment.Index, PointState.Cancelled, null, Seconds(started));
+            result = PointWork.Result(work, assignment.Index, PointState.Cancelled, null, Seconds(started));
         }
         catch (Exception ex)
         {
             LogPointFailed(logger, ex, assignment.SweepId, assignment.Index);
-            result = Result(work, assignment.Index, PointState.Failed, ex.Message, Seconds(started));
+            result = PointWork.Result(work, assignment.Index, PointState.Failed, ex.Message, Seconds(started));
             activity?.AddException(ex);
         }
 
@@ -216,10 +200,6 @@ public sealed partial class SweepPointGrain(
         _keepAlive?.Dispose();
         DeactivateOnIdle();
     }
-
-    // The report of a point that did not end normally (its work may not even have been set up).
-    private static PointResult Result(PointWork? work, int index, PointState pointState, string? error, double seconds) =>
-        work?.Result(index, pointState, error, seconds) ?? Mapping.ToResult(index, pointState, null, error, seconds);
 
     // The point stops computing on this silo: it leaves the active points; its duration counts if it computed.
     private void Ended(Activity? activity, bool largeDeviations, PointResult result, ref IDisposable? active)
@@ -235,56 +215,6 @@ public sealed partial class SweepPointGrain(
             metrics.PointDuration(largeDeviations, result.State, result.Seconds);
             active.Dispose();
             active = null;
-        }
-    }
-
-    // The one chunk loop, for SGD steps and large-deviation replicas alike: chunks of about a second of work
-    // (the injected IChunkSizer decides) until the work ends, checkpointing after each. Results do not
-    // depend on chunk lengths: work resumed at any chunk boundary continues bit for bit. Storage writes and
-    // progress reports overlap the computing: a chunk's checkpoint is written while the next chunk runs
-    // (and awaited before the next checkpoint or the end), and progress is reported without waiting for the
-    // coordinator, so the worker slot stays busy. A resumed point therefore redoes at most about two chunks.
-    private async Task RunChunks(PointWork work, ISweepGrain sweep, Task pendingWrite)
-    {
-        int index = state.State.Assignment!.Index;
-        string sweepId = sweep.GetPrimaryKeyString();
-        _progress = Progress(PointState.Running, work.Done);
-        _ = ReportProgress(sweep, _progress);
-        long chunk = work.FirstChunk(sizer);
-        try
-        {
-            while (!work.Ended)
-            {
-                using Activity? activity = MeanFieldTelemetry.ActivitySource.StartActivity(MeanFieldTelemetry.PointChunkActivity);
-                long chunkStarted = time.GetTimestamp();
-                long advanced = await work.Advance(chunk, metrics, activity, _cancellation.Token);
-                chunk = work.NextChunk(sizer, chunk, advanced, chunkStarted);
-                await pendingWrite;
-                if (!work.Ended)
-                {
-                    using Activity? checkpoint = MeanFieldTelemetry.ActivitySource.StartActivity(MeanFieldTelemetry.PointCheckpointActivity);
-                    work.Capture(state.State, index, checkpoint);
-                    pendingWrite = Persist();
-                    if (boundary.Active)
-                    {
-                        await boundary.Writing(sweepId, index, work.Done);
-                    }
-                }
-
-                _progress = Progress(work.State, work.Done);
-                _ = ReportProgress(sweep, _progress);
-                if (!work.Ended && boundary.Active)
-                {
-                    // Test hooks only (docs/testing.md): the checkpoint is stored before the point announces itself.
-                    await pendingWrite;
-                    await boundary.Pass(sweepId, index, work.Done, _cancellation.Token);
-                }
-            }
-        }
-        finally
-        {
-            // Whatever ends the work (the last chunk, a cancel, an error), its last write lands before the result's.
-            await pendingWrite;
         }
     }
 
@@ -327,8 +257,7 @@ public sealed partial class SweepPointGrain(
     private PointProgress Progress(PointState pointState, long step = 0)
     {
         PointAssignment? a = state.State.Assignment;
-        long total = a is null ? 0 : a.ReplicaCount > 0 ? a.ReplicaCount * Math.Max(1, a.Steps) : a.Steps;
-        return new PointProgress(a?.Index ?? -1, pointState, step, total);
+        return new PointProgress(a?.Index ?? -1, pointState, step, a is null ? 0 : PointStates.Work(a.Steps, a.ReplicaCount));
     }
 
     private double Seconds(long started) => started == 0 ? 0 : time.GetElapsedTime(started).TotalSeconds;
