@@ -80,11 +80,12 @@ internal static class Cli
         var plotAfterRunOption = new Option<bool>("--plot") { Description = "When the run completes, also draw its figures (PNG) into <out>/figures, as 'mfc plot' does." };
         Option<int?> dashboardOption = RunCommand.DashboardOption();
 
-        var run = new Command("run", "Run a sweep on an in-process silo and write a results folder.") { specArgument, setOption, outOption, forceOption, resumeOption, workersOption, plotAfterRunOption, dashboardOption, wideOption, sweepIdOption };
+        var logFileOption = new Option<string?>("--log-file") { Description = $"Where warnings and errors go in full, stack traces included (default <out>/{RunCommand.LogFileName}); the console shows one line each." };
+        var run = new Command("run", "Run a sweep on an in-process silo and write a results folder.") { specArgument, setOption, outOption, forceOption, resumeOption, workersOption, plotAfterRunOption, dashboardOption, wideOption, sweepIdOption, logFileOption };
         budget.AddTo(run);
         axes.AddTo(run);
         run.SetAction((parse, token) => RunCommand.ExecuteAsync(
-            new RunSettings(parse.GetValue(specArgument)!, axes.Overrides(parse, setOption), parse.GetValue(outOption), parse.GetValue(forceOption), parse.GetValue(resumeOption), parse.GetValue(workersOption), parse.GetValue(plotAfterRunOption), parse.GetValue(dashboardOption), parse.GetValue(wideOption)) { Budget = budget.Budget(parse), SweepId = parse.GetValue(sweepIdOption) },
+            new RunSettings(parse.GetValue(specArgument)!, axes.Overrides(parse, setOption), parse.GetValue(outOption), parse.GetValue(forceOption), parse.GetValue(resumeOption), parse.GetValue(workersOption), parse.GetValue(plotAfterRunOption), parse.GetValue(dashboardOption), parse.GetValue(wideOption)) { Budget = budget.Budget(parse), SweepId = parse.GetValue(sweepIdOption), LogFile = parse.GetValue(logFileOption) },
             output, error, interactive, token));
 
         var resultsDirArgument = new Argument<string>("dir") { Description = "A results folder written by 'mfc run' or 'mfc results'." };

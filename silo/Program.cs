@@ -28,6 +28,7 @@ var switches = new Dictionary<string, string>
     ["--data-root"] = "Silo:DataRoot",
     ["--max-point-memory"] = "Silo:MaxPointMemory",
     ["--max-point-hours"] = "Silo:MaxPointHours",
+    ["--log-file"] = "Silo:LogFile",
 };
 
 if (args.Contains("--help") || args.Contains("-h"))
@@ -57,54 +58,43 @@ catch (FormatException ex)
     return 2;
 }
 
-var options = new SiloOptions();
+// Every setting is bound and validated by the host when it starts (SiloOptions, WorkerOptions, SweepPolicy,
+// WebEndpointOptions: one type per concern). Only whether the HTTP endpoint is on is read before, because it
+// decides the kind of host.
+IConfigurationSection section = configuration.GetSection(SiloOptions.Section);
+WebEndpointOptions web;
 try
 {
-    configuration.GetSection(SiloOptions.Section).Bind(options);
+    web = section.Get<WebEndpointOptions>() ?? new WebEndpointOptions();
 }
 catch (InvalidOperationException ex)
 {
-    Console.Error.WriteLine($"error: {ex.Message}{(ex.InnerException is null ? "" : $" ({ex.InnerException.Message})")}");
-    return 2;
+    return SiloStart.BadSetting(ex);
 }
 
-ValidateOptionsResult validation = new SiloOptionsValidator().Validate(null, options);
-List<string> problems = validation.Failed ? [.. validation.Failures] : [];
-string listen = options.ListenAddress ?? options.AdvertisedAddress;
-if (problems.Count == 0)
-{
-    problems.AddRange(new[]
-    {
-        ClusterSetup.CheckPortFree("--silo-port", listen, options.SiloPort),
-        ClusterSetup.CheckPortFree("--gateway-port", listen, options.GatewayPort),
-        options.HttpPort == 0 ? null : ClusterSetup.CheckPortFree("--http-port", options.HttpAddress, options.HttpPort),
-    }.OfType<string>());
-}
+string? logFile = section["LogFile"];
+WebApplicationBuilder? webBuilder = web.Enabled ? WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] }).AddSiloWeb(section) : null;
+IHostApplicationBuilder builder = webBuilder ?? (IHostApplicationBuilder)Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
+builder.Configuration.AddConfiguration(configuration);
+builder.Services.AddOptions<WorkerOptions>().Bind(section);
+builder.Services.AddOptions<SweepPolicy>().Bind(section);
+builder.Logging.AddMfcLogging(logFile);
+bool otlp = builder.AddMeanFieldTelemetry("mfc-silo");
+builder.UseOrleans(silo => silo
+    .UseRedisCluster(section)
+    .AddMeanFieldCluster()
+    .AddSiloDashboard(web.Enabled ? web : null));
 
-if (problems.Count > 0)
+IHost host = webBuilder is null ? ((HostApplicationBuilder)builder).Build() : webBuilder.Build().MapSiloWeb();
+if (SiloStart.Validate(host.Services, web.Enabled) is { Count: > 0 } problems)
 {
     foreach (string problem in problems)
     {
         Console.Error.WriteLine($"error: {problem}");
     }
 
-    return 2;
+    return SiloStart.BadInput;
 }
-
-WebEndpointOptions? web = options.HttpPort == 0 ? null : new WebEndpointOptions(options.HttpAddress, options.HttpPort, options.DashboardToken);
-WebApplicationBuilder? webBuilder = web is null ? null : WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] }).AddSiloWeb(web);
-IHostApplicationBuilder builder = webBuilder ?? (IHostApplicationBuilder)Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
-builder.Configuration.AddConfiguration(configuration);
-builder.Services.AddSingleton(Options.Create(options));
-builder.Logging.AddFilter("Orleans", LogLevel.Warning);
-builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-bool otlp = builder.AddMeanFieldTelemetry("mfc-silo");
-builder.UseOrleans(silo => silo
-    .UseRedisCluster(options)
-    .AddMeanFieldCluster(new WorkerOptions { Slots = options.Workers, ThreadsPerWidePoint = options.ThreadsPerWidePoint, PointsInFlight = options.PointsInFlight, DataRoot = options.DataRoot, Budget = options.Budget() })
-    .AddSiloDashboard(web));
-
-IHost host = webBuilder is null ? ((HostApplicationBuilder)builder).Build() : webBuilder.Build().MapSiloWeb();
 
 try
 {
@@ -113,13 +103,13 @@ try
 }
 catch (Exception ex)
 {
-    // Whatever stops the start (Redis unreachable, a port taken meanwhile, a timeout) is a setup problem.
-    Console.Error.WriteLine($"error: the silo could not start: {ex.GetBaseException().Message}");
-    Console.Error.WriteLine($"  check --redis ({options.Redis}) is reachable and the ports {options.SiloPort}/{options.GatewayPort} are free");
-    return 2;
+    return SiloStart.Failed(ex, host.Services);
 }
 
-Console.WriteLine($"mfc-silo: cluster '{options.ClusterId}', silo {options.AdvertisedAddress}:{options.SiloPort}, gateway {options.GatewayPort}, {options.Workers} worker slot(s), Redis {SiloOptions.Redact(options.Redis!)}, http {(web is null ? "off" : web.BaseUrl)}, metrics {(web is null ? "off" : web.BaseUrl + TelemetrySetup.MetricsPath)}{(otlp ? $", OTLP {builder.Configuration[TelemetrySetup.OtlpEndpointVariable]}" : "")}");
+SiloOptions options = host.Services.GetRequiredService<IOptions<SiloOptions>>().Value;
+WorkerOptions workers = host.Services.GetRequiredService<IOptions<WorkerOptions>>().Value;
+string workerSource = SiloStart.WorkerSource(section["Workers"] is not null);
+Console.WriteLine($"mfc-silo: cluster '{options.ClusterId}', silo {options.AdvertisedAddress}:{options.SiloPort}, gateway {options.GatewayPort}, {workers.Slots} worker slot(s) ({workerSource}), Redis {SiloOptions.Redact(options.Redis!)}, http {(web.Enabled ? web.BaseUrl : "off")}, metrics {(web.Enabled ? web.BaseUrl + TelemetrySetup.MetricsPath : "off")}{(otlp ? $", OTLP {builder.Configuration[TelemetrySetup.OtlpEndpointVariable]}" : "")}{(logFile is null ? "" : $", log {logFile}")}");
 await host.WaitForShutdownAsync();
 host.Dispose();
 return 0;

@@ -32,6 +32,9 @@ internal sealed record RunSettings(string SpecPath, IReadOnlyList<string> Overri
 
     /// <summary>--sweep-id: the sweep id (default: &lt;name&gt;-&lt;time&gt;-&lt;random&gt;); the same spec under the same id writes byte-identical tables.</summary>
     public string? SweepId { get; init; }
+
+    /// <summary>--log-file: where warnings and errors go in full, stack traces included (default &lt;out&gt;/mfc.log).</summary>
+    public string? LogFile { get; init; }
 }
 
 /// <summary>
@@ -43,6 +46,12 @@ internal static class RunCommand
 {
     /// <summary>The folder, inside the results folder, that holds an unfinished run's grain state.</summary>
     public const string StateFolder = ".mfc-state";
+
+    /// <summary>The log file, inside the results folder, unless --log-file says otherwise.</summary>
+    public const string LogFileName = "mfc.log";
+
+    /// <summary>The exit code of a run stopped by a storage failure (full disk, read-only folder).</summary>
+    public const int StorageFailure = 1;
 
     private const string MarkerFile = "run.json";
 
@@ -97,20 +106,31 @@ internal static class RunCommand
                 return SpecInput.BadInput;
             }
 
-            web = new WebEndpointOptions(DashboardAddress, port, Token: null);
+            web = new WebEndpointOptions(DashboardAddress, port, token: null);
         }
 
         string directory = Path.GetFullPath(settings.OutputDirectory ?? Path.Combine("results", spec.Name));
         string stateDirectory = Path.Combine(directory, StateFolder);
         string specJson = SpecWriter.ToJson(spec);
-        if (Prepare(settings, directory, stateDirectory, spec.Name, specJson, error) is not { } sweepId)
+        string? sweepId;
+        try
+        {
+            sweepId = Prepare(settings, directory, stateDirectory, spec.Name, specJson, error);
+        }
+        catch (Exception ex) when (StorageFaults.Describe(ex) is { } reason)
+        {
+            return await StorageFailedAsync(new StorageFault(directory, reason), settings, directory, error);
+        }
+
+        if (sweepId is null)
         {
             return SpecInput.BadInput;
         }
 
         string verb = settings.Resume ? "resuming sweep" : "sweep";
         await output.WriteLineAsync($"{verb} {sweepId}: {points.Count} points, {points.Sum(p => p.Steps):N0} SGD steps in all, {settings.Workers} worker slot(s)");
-        await using EmbeddedCluster cluster = await EmbeddedCluster.StartAsync(settings.Workers, stateDirectory, web, CancellationToken.None, settings.ThreadsPerWidePoint);
+        string logFile = Path.GetFullPath(settings.LogFile ?? Path.Combine(directory, LogFileName));
+        await using EmbeddedCluster cluster = await EmbeddedCluster.StartAsync(settings.Workers, stateDirectory, web, CancellationToken.None, settings.ThreadsPerWidePoint, logFile: logFile);
         if (web is not null)
         {
             await output.WriteLineAsync($"dashboard: {web.BaseUrl}/ (Orleans dashboard: {web.BaseUrl}/dashboard); it closes when the run ends");
@@ -121,8 +141,16 @@ internal static class RunCommand
         TimeSpan stepTimeBefore = SgdRun.ProcessStepTime, advanceTimeBefore = SgdRun.ProcessAdvanceTime;
         await sweep.Start(specJson);
 
+        // A storage failure that retrying does not cure (full disk, read-only folder) ends the run at once.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, cluster.StorageFaults.Token);
         ProgressView view = ProgressView.Create(output, points, interactive);
-        SweepStatus status = await SweepSession.FollowAsync(cluster.Client, sweepId, points, view, TimeSpan.FromSeconds(30), cancellationToken);
+        SweepStatus status = await SweepSession.FollowAsync(cluster.Client, sweepId, points, view, TimeSpan.FromSeconds(30), stop.Token);
+        if (cluster.StorageFaults.First is { } fault)
+        {
+            await cluster.DisposeAsync();
+            return await StorageFailedAsync(fault, settings, directory, error);
+        }
+
         bool interrupted = status.State == SweepState.Running;
         if (!interrupted && !settings.Resume && status.FinishedUtc is { } finished)
         {
@@ -131,7 +159,18 @@ internal static class RunCommand
             double steps = (SgdRun.ProcessStepTime - stepTimeBefore).TotalSeconds, runs = (SgdRun.ProcessAdvanceTime - advanceTimeBefore).TotalSeconds;
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"worker time: SGD steps {100 * steps / (slots * wall):F1} %, steps and in-run observations {100 * runs / (slots * wall):F1} % of {slots} slot(s) x {wall:F1} s"));
         }
-        SweepOutcome outcome = await SweepSession.ExportAsync(cluster.Client, sweepId, specJson, spec, points, status, interrupted, directory);
+        SweepOutcome outcome;
+        try
+        {
+            outcome = await SweepSession.ExportAsync(cluster.Client, sweepId, specJson, spec, points, status, interrupted, directory);
+        }
+        catch (Exception ex) when (StorageFaults.Describe(ex) is { } reason)
+        {
+            // The checkpoints are still in place: --resume writes the tables again once there is space.
+            await cluster.DisposeAsync();
+            return await StorageFailedAsync(new StorageFault(directory, reason), settings, directory, error);
+        }
+
         if (interrupted)
         {
             await output.WriteLineAsync($"interrupted: finished points are saved; finish the rest with: mfc run {settings.SpecPath} --out {directory} --resume");
@@ -153,6 +192,17 @@ internal static class RunCommand
         }
 
         return code;
+    }
+
+    // One message for a storage failure: where, why, and how to go on; what was stored stays.
+    private static async Task<int> StorageFailedAsync(StorageFault fault, RunSettings settings, string directory, TextWriter error)
+    {
+        await error.WriteLineAsync($"error: storage: {fault}");
+        bool resumable = File.Exists(Path.Combine(directory, StateFolder, MarkerFile));
+        await error.WriteLineAsync(resumable
+            ? $"  everything stored so far is kept; once there is space (or the folder is writable again), finish the run with: mfc run {settings.SpecPath} --out {directory} --resume"
+            : $"  nothing was run; free space (or choose a writable --out) and run again");
+        return StorageFailure;
     }
 
     // Decides the sweep id, refusing to mix runs in one folder; null (after printing why) when refused.

@@ -1,7 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
 using MeanFieldCluster.Contracts;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Orleans.Clustering.Redis;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Persistence;
@@ -14,48 +17,56 @@ namespace MeanFieldCluster.Silo.Hosting;
 /// <summary>Cluster mode: Redis for membership, grain state (checkpoints) and reminders.</summary>
 public static class ClusterSetup
 {
-    /// <summary>Configures a silo for cluster mode from validated options.</summary>
-    public static ISiloBuilder UseRedisCluster(this ISiloBuilder silo, SiloOptions options)
+    /// <summary>
+    /// Configures a silo for cluster mode from <see cref="SiloOptions"/>, bound from <paramref name="section"/>
+    /// and validated when the host starts (<see cref="SiloOptionsValidator"/>).
+    /// </summary>
+    public static ISiloBuilder UseRedisCluster(this ISiloBuilder silo, IConfigurationSection section)
     {
         ArgumentNullException.ThrowIfNull(silo);
-        ArgumentNullException.ThrowIfNull(options);
-        string redis = options.Redis!;
-        silo.Configure<ClusterOptions>(o =>
+        silo.Services.AddOptions<SiloOptions>().Bind(section).ValidateOnStart();
+        silo.Services.AddSingleton<IValidateOptions<SiloOptions>, SiloOptionsValidator>();
+        silo.Services.AddOptions<ClusterOptions>().Configure<IOptions<SiloOptions>>((o, s) =>
         {
-            o.ClusterId = options.ClusterId;
-            o.ServiceId = options.ServiceId;
+            o.ClusterId = s.Value.ClusterId;
+            o.ServiceId = s.Value.ServiceId;
         });
-        IPAddress advertised = IPAddress.Parse(options.AdvertisedAddress);
-        IPAddress listen = options.ListenAddress is null ? advertised : IPAddress.Parse(options.ListenAddress);
-        silo.Configure<EndpointOptions>(o =>
+        silo.Services.AddOptions<EndpointOptions>().Configure<IOptions<SiloOptions>>((o, s) =>
         {
+            SiloOptions options = s.Value;
+            IPAddress advertised = IPAddress.Parse(options.AdvertisedAddress);
+            IPAddress listen = options.ListenAddress is null ? advertised : IPAddress.Parse(options.ListenAddress);
             o.AdvertisedIPAddress = advertised;
             o.SiloPort = options.SiloPort;
             o.GatewayPort = options.GatewayPort;
             o.SiloListeningEndpoint = new IPEndPoint(listen, options.SiloPort);
             o.GatewayListeningEndpoint = new IPEndPoint(listen, options.GatewayPort);
         });
-        silo.UseRedisClustering(redis);
-        silo.AddRedisGrainStorage(GrainKeys.Storage, o => o.ConfigurationOptions = ConfigurationOptions.Parse(redis));
+        silo.UseRedisClustering(_ => { });
+        silo.Services.AddOptions<RedisClusteringOptions>().Configure<IOptions<SiloOptions>>((o, s) => o.ConfigurationOptions = ConfigurationOptions.Parse(s.Value.Redis!));
+        silo.AddRedisGrainStorage(GrainKeys.Storage, (Action<RedisStorageOptions>)(_ => { }));
         // Every Redis value carries a checksum (StateChecksum); the key prefix is the storage provider's.
-        silo.Services.AddOptions<RedisStorageOptions>(GrainKeys.Storage).Configure<IServiceProvider>((o, services) =>
+        silo.Services.AddOptions<RedisStorageOptions>(GrainKeys.Storage).Configure<IServiceProvider, IOptions<SiloOptions>>((o, services, s) =>
+        {
+            o.ConfigurationOptions = ConfigurationOptions.Parse(s.Value.Redis!);
             o.GrainStorageSerializer = new ChecksummedStorageSerializer(
                 services.GetRequiredService<IGrainStorageSerializer>(),
-                $"{options.ServiceId}/state/",
+                $"{s.Value.ServiceId}/state/",
                 services.GetRequiredService<IGrainContextAccessor>(),
-                services.GetRequiredService<ILogger<ChecksummedStorageSerializer>>()));
-        silo.UseRedisReminderService(o => o.ConfigurationOptions = ConfigurationOptions.Parse(redis));
-        if (options.FastFailureDetection)
+                services.GetRequiredService<ILogger<ChecksummedStorageSerializer>>());
+        });
+        silo.UseRedisReminderService(_ => { });
+        silo.Services.AddOptions<RedisReminderTableOptions>().Configure<IOptions<SiloOptions>>((o, s) => o.ConfigurationOptions = ConfigurationOptions.Parse(s.Value.Redis!));
+        silo.Services.AddOptions<ClusterMembershipOptions>().Configure<IOptions<SiloOptions>>((o, s) =>
         {
-            silo.Configure<ClusterMembershipOptions>(o =>
+            if (s.Value.FastFailureDetection)
             {
                 o.ProbeTimeout = TimeSpan.FromSeconds(1);
                 o.NumMissedProbesLimit = 2;
                 o.NumVotesForDeathDeclaration = 1;
                 o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(5);
-            });
-        }
-
+            }
+        });
         return silo;
     }
 

@@ -12,9 +12,10 @@ namespace MeanFieldCluster.Silo.Hosting;
 /// process, so <c>mfc run --resume</c> continues where a run stopped. Each write goes to a temporary file
 /// that is then renamed over the old one, so a file is always a complete state. Every file carries a
 /// checksum (<see cref="StateChecksum"/>): a damaged one is reported once, set aside as <c>*.damaged</c>,
-/// and read as a fresh state. Single-process only.
+/// and read as a fresh state. A write that fails for good (full disk, read-only folder) is reported to
+/// <see cref="StorageFaults"/>, so the run ends with one message instead of retrying. Single-process only.
 /// </summary>
-public sealed class FileGrainStorage(string directory, Serializer serializer, ILogger<FileGrainStorage> logger) : IGrainStorage
+public sealed class FileGrainStorage(string directory, Serializer serializer, ILogger<FileGrainStorage> logger, StorageFaults faults) : IGrainStorage
 {
     /// <inheritdoc/>
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
@@ -45,7 +46,15 @@ public sealed class FileGrainStorage(string directory, Serializer serializer, IL
         if (problem is not null)
         {
             StateChecksum.ReportDamaged(logger, grainId.ToString(), $"file {path}", problem);
-            File.Move(path, path + ".damaged", overwrite: true);
+            try
+            {
+                File.Move(path, path + ".damaged", overwrite: true);
+            }
+            catch (Exception ex) when (faults.Report(directory, ex))
+            {
+                throw;
+            }
+
             grainState.State = Activator.CreateInstance<T>();
             grainState.ETag = null;
             grainState.RecordExists = false;
@@ -61,11 +70,21 @@ public sealed class FileGrainStorage(string directory, Serializer serializer, IL
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         ArgumentNullException.ThrowIfNull(grainState);
-        Directory.CreateDirectory(directory);
         string path = PathOf(stateName, grainId);
         string temporary = path + ".partial";
-        await File.WriteAllBytesAsync(temporary, StateChecksum.Seal(serializer.SerializeToArray(grainState.State)));
-        File.Move(temporary, path, overwrite: true);
+        try
+        {
+            Directory.CreateDirectory(directory);
+            await File.WriteAllBytesAsync(temporary, StateChecksum.Seal(serializer.SerializeToArray(grainState.State)));
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch (Exception ex) when (faults.Report(directory, ex))
+        {
+            // The last complete state stays; the partial one would only hold on to the little space left.
+            DeleteQuietly(temporary);
+            throw;
+        }
+
         grainState.ETag = File.GetLastWriteTimeUtc(path).Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture);
         grainState.RecordExists = true;
     }
@@ -78,6 +97,18 @@ public sealed class FileGrainStorage(string directory, Serializer serializer, IL
         grainState.ETag = null;
         grainState.RecordExists = false;
         return Task.CompletedTask;
+    }
+
+    private static void DeleteQuietly(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A read-only folder keeps it; the next good write replaces it.
+        }
     }
 
     // A file name from the state name and grain id, with anything outside [A-Za-z0-9._-] escaped.
@@ -100,7 +131,7 @@ public static class FileGrainStorageExtensions
     public static ISiloBuilder AddFileGrainStorage(this ISiloBuilder silo, string name, string directory)
     {
         ArgumentNullException.ThrowIfNull(silo);
-        silo.Services.AddGrainStorage(name, (services, _) => new FileGrainStorage(directory, services.GetRequiredService<Serializer>(), services.GetRequiredService<ILogger<FileGrainStorage>>()));
+        silo.Services.AddGrainStorage(name, (services, _) => new FileGrainStorage(directory, services.GetRequiredService<Serializer>(), services.GetRequiredService<ILogger<FileGrainStorage>>(), services.GetRequiredService<StorageFaults>()));
         return silo;
     }
 }

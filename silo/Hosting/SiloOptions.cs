@@ -1,12 +1,13 @@
 using System.Net;
-using MeanFieldCluster.Engine.Specs;
 using Microsoft.Extensions.Options;
 
 namespace MeanFieldCluster.Silo.Hosting;
 
 /// <summary>
-/// Settings of a cluster-mode silo (<c>mfc-silo</c>), from the command line, MFC_-prefixed environment
-/// variables and appsettings.json, section <c>Silo</c>. Validated at start.
+/// How a cluster-mode silo (<c>mfc-silo</c>) joins its cluster: ids, Redis, addresses and ports. Bound by the
+/// host from section <c>Silo</c> (command line, MFC_Silo__* environment variables, appsettings.json) and
+/// validated when it starts, as are the other concerns of that section: <see cref="WorkerOptions"/>,
+/// <see cref="SweepPolicy"/> and <see cref="Web.WebEndpointOptions"/>.
 /// </summary>
 public sealed class SiloOptions
 {
@@ -26,7 +27,7 @@ public sealed class SiloOptions
     public const int DefaultGatewayPort = 30000;
 
     /// <summary>Default HTTP port (dashboard and metrics).</summary>
-    public const int DefaultHttpPort = 8080;
+    public const int DefaultHttpPort = Web.WebEndpointOptions.DefaultPort;
 
     /// <summary>Cluster id: silos and clients with the same cluster id form one cluster.</summary>
     public string ClusterId { get; set; } = DefaultClusterId;
@@ -52,42 +53,6 @@ public sealed class SiloOptions
     /// <summary>Client gateway port.</summary>
     public int GatewayPort { get; set; } = DefaultGatewayPort;
 
-    /// <summary>The address the HTTP endpoint (dashboard, metrics) listens on (default 127.0.0.1: loopback only).</summary>
-    public string HttpAddress { get; set; } = "127.0.0.1";
-
-    /// <summary>The HTTP port of the dashboard and metrics endpoint; 0 turns the endpoint off.</summary>
-    public int HttpPort { get; set; } = DefaultHttpPort;
-
-    /// <summary>
-    /// The token mutating dashboard actions (cancel) need when <see cref="HttpAddress"/> is not loopback;
-    /// without one they are refused there. Read it from MFC_Silo__DashboardToken rather than the command line.
-    /// </summary>
-    public string? DashboardToken { get; set; }
-
-    /// <summary>When set, csv data files of submitted specs must resolve (links followed) to files under this folder.</summary>
-    public string? DataRoot { get; set; }
-
-    /// <summary>The memory one point may need, e.g. <c>2GB</c> (default: a quarter of this machine's memory).</summary>
-    public string? MaxPointMemory { get; set; }
-
-    /// <summary>The single-core hours one point may need (default 168).</summary>
-    public double MaxPointHours { get; set; } = ResourceBudget.DefaultMaxPointSeconds / 3600;
-
-    /// <summary>The resource budget these options describe.</summary>
-    public ResourceBudget Budget() => ResourceBudget.From(MaxPointMemory, MaxPointHours);
-
-    /// <summary>Worker slots: points computing at once on this silo (default: the processor count).</summary>
-    public int Workers { get; set; } = Environment.ProcessorCount;
-
-    /// <summary>Worker slots (threads) one wide point (N_1 ≥ 20000) takes, up to <see cref="Workers"/> (default 1); never changes the numbers.</summary>
-    public int ThreadsPerWidePoint { get; set; } = 1;
-
-    /// <summary>
-    /// Points of one sweep started at a time when this silo hosts the sweep's coordinator (default 1024); more
-    /// than the worker slots of the whole cluster, so no slot waits for work.
-    /// </summary>
-    public int PointsInFlight { get; set; } = SweepPolicy.DefaultPointsInFlight;
-
     /// <summary>Declare a silo dead after about 3 s of silence instead of Orleans' default (for tests and small local clusters).</summary>
     public bool FastFailureDetection { get; set; }
 
@@ -99,7 +64,10 @@ public sealed class SiloOptions
     }
 }
 
-/// <summary>Checks <see cref="SiloOptions"/>, naming the setting, the value and what is allowed.</summary>
+/// <summary>
+/// Checks <see cref="SiloOptions"/>, naming the setting, the value and what is allowed; once the values are
+/// sound, also that the silo and gateway ports can be bound.
+/// </summary>
 public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
 {
     /// <inheritdoc/>
@@ -122,63 +90,37 @@ public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
             errors.Add("--service-id: must not be empty");
         }
 
-        CheckAddress(errors, "--advertised-address", options.AdvertisedAddress);
+        OptionChecks.Address(errors, "--advertised-address", options.AdvertisedAddress);
         if (options.ListenAddress is not null)
         {
-            CheckAddress(errors, "--listen-address", options.ListenAddress);
+            OptionChecks.Address(errors, "--listen-address", options.ListenAddress);
         }
 
-        CheckPort(errors, "--silo-port", options.SiloPort);
-        CheckPort(errors, "--gateway-port", options.GatewayPort);
+        OptionChecks.Port(errors, "--silo-port", options.SiloPort);
+        OptionChecks.Port(errors, "--gateway-port", options.GatewayPort);
         if (options.SiloPort == options.GatewayPort)
         {
             errors.Add($"--gateway-port: {options.GatewayPort} is also the silo port; expected two different ports");
         }
 
-        CheckAddress(errors, "--http-address", options.HttpAddress);
-        if (options.HttpPort != 0)
+        if (errors.Count == 0)
         {
-            CheckPort(errors, "--http-port", options.HttpPort);
-            if (options.HttpPort == options.SiloPort || options.HttpPort == options.GatewayPort)
+            string listen = options.ListenAddress ?? options.AdvertisedAddress;
+            errors.AddRange(new[]
             {
-                errors.Add($"--http-port: {options.HttpPort} is also the silo or gateway port; expected a different port (or 0 to turn the HTTP endpoint off)");
-            }
-        }
-
-        if (options.DataRoot is not null && !Directory.Exists(options.DataRoot))
-        {
-            errors.Add($"--data-root: '{options.DataRoot}' is not an existing folder; expected the folder csv data files must lie under");
-        }
-
-        if (options.MaxPointMemory is not null && ResourceEstimator.ParseBytes(options.MaxPointMemory) is null)
-        {
-            errors.Add($"--max-point-memory: '{options.MaxPointMemory}' is not a size; expected {ResourceEstimator.SizeSyntax}");
-        }
-
-        if (!(options.MaxPointHours > 0) || !double.IsFinite(options.MaxPointHours))
-        {
-            errors.Add($"--max-point-hours: {options.MaxPointHours} is not allowed; expected a number of hours > 0");
-        }
-
-        if (options.Workers < 1 || options.Workers > 1024)
-        {
-            errors.Add($"--workers: {options.Workers} is not allowed; expected an integer from 1 to 1024");
-        }
-
-        if (options.ThreadsPerWidePoint < 1 || options.ThreadsPerWidePoint > 1024)
-        {
-            errors.Add($"--threads-per-wide-point: {options.ThreadsPerWidePoint} is not allowed; expected an integer from 1 to 1024");
-        }
-
-        if (options.PointsInFlight < 1 || options.PointsInFlight > 1_000_000)
-        {
-            errors.Add($"--points-in-flight: {options.PointsInFlight} is not allowed; expected an integer from 1 to 1000000");
+                ClusterSetup.CheckPortFree("--silo-port", listen, options.SiloPort),
+                ClusterSetup.CheckPortFree("--gateway-port", listen, options.GatewayPort),
+            }.OfType<string>());
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
+}
 
-    private static void CheckAddress(List<string> errors, string name, string value)
+/// <summary>Checks shared by the option validators.</summary>
+internal static class OptionChecks
+{
+    public static void Address(List<string> errors, string name, string value)
     {
         if (!IPAddress.TryParse(value, out _))
         {
@@ -186,11 +128,19 @@ public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
         }
     }
 
-    private static void CheckPort(List<string> errors, string name, int port)
+    public static void Port(List<string> errors, string name, int port)
     {
         if (port < 1 || port > 65535)
         {
             errors.Add($"{name}: {port} is not allowed; expected a port from 1 to 65535");
+        }
+    }
+
+    public static void Range(List<string> errors, string name, int value, int max)
+    {
+        if (value < 1 || value > max)
+        {
+            errors.Add($"{name}: {value} is not allowed; expected an integer from 1 to {max}");
         }
     }
 }

@@ -5,45 +5,96 @@ using MeanFieldCluster.Engine.Specs;
 using MeanFieldCluster.Silo.Grains;
 using MeanFieldCluster.Silo.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 
 namespace MeanFieldCluster.Silo.Hosting;
 
-/// <summary>Options shared by every silo of MeanFieldCluster.</summary>
+/// <summary>How much this silo computes at once. Bound from section <c>Silo</c> in cluster mode.</summary>
 public sealed class WorkerOptions
 {
-    /// <summary>Worker slots: how many points compute at once on this silo. Default: the processor count.</summary>
+    /// <summary>Worker slots: how many points compute at once on this silo (setting <c>Workers</c>). Default: the processor count, which follows a cgroup CPU quota.</summary>
+    [ConfigurationKeyName("Workers")]
     public int Slots { get; set; } = Environment.ProcessorCount;
-
-    /// <summary>When set, csv data files of submitted specs must lie under this folder.</summary>
-    public string? DataRoot { get; set; }
-
-    /// <summary>The largest point this silo accepts in a submitted sweep.</summary>
-    public ResourceBudget Budget { get; set; } = ResourceBudget.Default;
 
     /// <summary>
     /// Worker slots (threads) one wide point (first layer of at least 20000 neurons) takes, up to
     /// <see cref="Slots"/>; 1 (the default) keeps every point on one core. Never changes the numbers.
     /// </summary>
     public int ThreadsPerWidePoint { get; set; } = 1;
+}
+
+/// <summary>Checks <see cref="WorkerOptions"/>, naming the setting, the value and what is allowed.</summary>
+public sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
+{
+    /// <inheritdoc/>
+    public ValidateOptionsResult Validate(string? name, WorkerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        OptionChecks.Range(errors, "--workers", options.Slots, 1024);
+        OptionChecks.Range(errors, "--threads-per-wide-point", options.ThreadsPerWidePoint, 1024);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}
+
+/// <summary>
+/// What a silo admits (where csv data may come from, how large a point may be) and how its coordinators
+/// dispatch. Bound from section <c>Silo</c> in cluster mode.
+/// </summary>
+public sealed class SweepPolicy
+{
+    /// <summary>The default of <see cref="PointsInFlight"/>.</summary>
+    public const int DefaultPointsInFlight = 1024;
+
+    /// <summary>When set, csv data files of submitted specs must resolve (links followed) to files under this folder.</summary>
+    public string? DataRoot { get; set; }
+
+    /// <summary>The memory one point may need, e.g. <c>2GB</c> (default: a quarter of this machine's memory).</summary>
+    public string? MaxPointMemory { get; set; }
+
+    /// <summary>The single-core hours one point may need (default 168).</summary>
+    public double MaxPointHours { get; set; } = ResourceBudget.DefaultMaxPointSeconds / 3600;
 
     /// <summary>
     /// Points of one sweep started at a time (running or waiting for a slot) when this silo hosts the sweep's
     /// coordinator; the rest start as these finish. Bounds the activations a large sweep holds. It should exceed
-    /// the worker slots of the whole cluster. Default <see cref="SweepPolicy.DefaultPointsInFlight"/>.
+    /// the worker slots of the whole cluster.
     /// </summary>
-    public int PointsInFlight { get; set; } = SweepPolicy.DefaultPointsInFlight;
+    public int PointsInFlight { get; set; } = DefaultPointsInFlight;
+
+    /// <summary>The largest point admitted (from <see cref="MaxPointMemory"/> and <see cref="MaxPointHours"/>).</summary>
+    public ResourceBudget Budget => ResourceBudget.From(MaxPointMemory, MaxPointHours);
 }
 
-/// <summary>What a silo admits (where csv data may come from, how large a point may be) and how its coordinators dispatch.</summary>
-/// <param name="DataRoot">When set, csv data files must resolve to files under this folder.</param>
-/// <param name="Budget">The largest point admitted.</param>
-/// <param name="PointsInFlight">Points of one sweep started at a time (see <see cref="WorkerOptions.PointsInFlight"/>).</param>
-public sealed record SweepPolicy(string? DataRoot, ResourceBudget Budget, int PointsInFlight = SweepPolicy.DefaultPointsInFlight)
+/// <summary>Checks <see cref="SweepPolicy"/>, naming the setting, the value and what is allowed.</summary>
+public sealed class SweepPolicyValidator : IValidateOptions<SweepPolicy>
 {
-    /// <summary>The default of <see cref="PointsInFlight"/>.</summary>
-    public const int DefaultPointsInFlight = 1024;
+    /// <inheritdoc/>
+    public ValidateOptionsResult Validate(string? name, SweepPolicy options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        if (options.DataRoot is not null && !Directory.Exists(options.DataRoot))
+        {
+            errors.Add($"--data-root: '{options.DataRoot}' is not an existing folder; expected the folder csv data files must lie under");
+        }
+
+        if (options.MaxPointMemory is not null && ResourceEstimator.ParseBytes(options.MaxPointMemory) is null)
+        {
+            errors.Add($"--max-point-memory: '{options.MaxPointMemory}' is not a size; expected {ResourceEstimator.SizeSyntax}");
+        }
+
+        if (!(options.MaxPointHours > 0) || !double.IsFinite(options.MaxPointHours))
+        {
+            errors.Add($"--max-point-hours: {options.MaxPointHours} is not allowed; expected a number of hours > 0");
+        }
+
+        OptionChecks.Range(errors, "--points-in-flight", options.PointsInFlight, 1_000_000);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
 }
 
 /// <summary>The few builder calls that make a silo a MeanFieldCluster silo.</summary>
@@ -51,15 +102,26 @@ public static class SiloSetup
 {
     /// <summary>
     /// Registers the worker scheduler, chunk sizing, the MeanFieldCluster instruments and trace propagation
-    /// across grain calls. <paramref name="hooks"/> are test-only (docs/testing.md); by default they are read
-    /// from the environment, where production leaves them unset.
+    /// across grain calls, and the options this silo computes and admits with (<see cref="WorkerOptions"/>,
+    /// <see cref="SweepPolicy"/>), validated when the host starts. <paramref name="workers"/> and
+    /// <paramref name="policy"/> set them in code, after whatever configuration binds.
+    /// <paramref name="hooks"/> are test-only (docs/testing.md); by default they are read from the
+    /// environment, where production leaves them unset.
     /// </summary>
-    public static ISiloBuilder AddMeanFieldCluster(this ISiloBuilder silo, WorkerOptions? options = null, TestHooks? hooks = null)
+    public static ISiloBuilder AddMeanFieldCluster(this ISiloBuilder silo, Action<WorkerOptions>? workers = null, Action<SweepPolicy>? policy = null, TestHooks? hooks = null)
     {
         ArgumentNullException.ThrowIfNull(silo);
-        WorkerOptions o = options ?? new WorkerOptions();
         TestHooks h = hooks ?? TestHooks.FromEnvironment();
+        silo.Services.AddOptions<WorkerOptions>().Configure(workers ?? (_ => { })).ValidateOnStart();
+        silo.Services.AddOptions<SweepPolicy>().Configure(policy ?? (_ => { })).ValidateOnStart();
+        silo.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidator>());
+        silo.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SweepPolicy>, SweepPolicyValidator>());
+
+        // Grains take the values themselves.
+        silo.Services.AddSingleton(services => services.GetRequiredService<IOptions<WorkerOptions>>().Value);
+        silo.Services.AddSingleton(services => services.GetRequiredService<IOptions<SweepPolicy>>().Value);
         silo.Services.TryAddSingleton(TimeProvider.System);
+        silo.Services.TryAddSingleton<StorageFaults>();
         silo.Services.AddSingleton(h);
         silo.Services.AddSingleton<ChunkBoundary>();
         silo.Services.AddSingleton<ChunkLoop>();
@@ -72,9 +134,7 @@ public static class SiloSetup
             silo.Services.AddSingleton<IChunkSizer, AdaptiveChunkSizer>();
         }
 
-        silo.Services.AddSingleton(_ => new WorkScheduler(o.Slots));
-        silo.Services.AddSingleton(o);
-        silo.Services.AddSingleton(new SweepPolicy(o.DataRoot, o.Budget, o.PointsInFlight));
+        silo.Services.AddSingleton(services => new WorkScheduler(services.GetRequiredService<WorkerOptions>().Slots));
         silo.Services.AddMetrics();
         silo.Services.TryAddSingleton<MeanFieldMetrics>();
         silo.AddActivityPropagation();

@@ -1,24 +1,98 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using MeanFieldCluster.Silo.Telemetry;
 using Microsoft.AspNetCore.Http;
+using MeanFieldCluster.Silo.Hosting;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Orleans.Dashboard;
 
 namespace MeanFieldCluster.Silo.Web;
 
-/// <summary>Where a silo's HTTP endpoint (dashboard, metrics) listens, and the token for mutating actions.</summary>
-/// <param name="Address">The listen address; loopback (127.0.0.1) unless configured otherwise.</param>
-/// <param name="Port">The TCP port.</param>
-/// <param name="Token">The token mutating dashboard actions need when the address is not loopback; null for none.</param>
-public sealed record WebEndpointOptions(string Address, int Port, string? Token)
+/// <summary>
+/// Where a silo's HTTP endpoint (dashboard, metrics) listens, and the token for mutating actions. Bound from
+/// section <c>Silo</c> in cluster mode (settings <c>HttpAddress</c>, <c>HttpPort</c>, <c>DashboardToken</c>).
+/// </summary>
+public sealed class WebEndpointOptions
 {
+    /// <summary>The default port.</summary>
+    public const int DefaultPort = 8080;
+
+    /// <summary>The defaults: loopback, port <see cref="DefaultPort"/>, no token.</summary>
+    public WebEndpointOptions()
+    {
+    }
+
+    /// <summary>An endpoint on <paramref name="address"/>:<paramref name="port"/>, with <paramref name="token"/> for mutating actions.</summary>
+    public WebEndpointOptions(string address, int port, string? token)
+    {
+        Address = address;
+        Port = port;
+        Token = token;
+    }
+
+    /// <summary>The listen address; loopback (127.0.0.1) unless configured otherwise.</summary>
+    [ConfigurationKeyName("HttpAddress")]
+    public string Address { get; set; } = "127.0.0.1";
+
+    /// <summary>The TCP port; 0 turns the endpoint off.</summary>
+    [ConfigurationKeyName("HttpPort")]
+    public int Port { get; set; } = DefaultPort;
+
+    /// <summary>
+    /// The token mutating dashboard actions (cancel) need when the address is not loopback; without one they
+    /// are refused there. Read it from MFC_Silo__DashboardToken rather than the command line.
+    /// </summary>
+    [ConfigurationKeyName("DashboardToken")]
+    public string? Token { get; set; }
+
+    /// <summary>Whether the endpoint is on (a port other than 0).</summary>
+    public bool Enabled => Port != 0;
+
     /// <summary>Whether the endpoint listens on a loopback address only.</summary>
     public bool IsLoopback => IPAddress.TryParse(Address, out IPAddress? ip) && IPAddress.IsLoopback(ip);
 
     /// <summary>The base URL clients reach the endpoint at.</summary>
     public string BaseUrl => $"http://{(IPAddress.TryParse(Address, out IPAddress? ip) && ip.Equals(IPAddress.Any) ? "127.0.0.1" : Address)}:{Port}";
+}
+
+/// <summary>
+/// Checks <see cref="WebEndpointOptions"/> of a cluster-mode silo: the address, the port and, once those
+/// are sound, that it can be bound. (That it differs from the silo and gateway ports is checked with
+/// those, in <see cref="SiloStart.Validate"/>.)
+/// </summary>
+public sealed class WebEndpointOptionsValidator : IValidateOptions<WebEndpointOptions>
+{
+    /// <inheritdoc/>
+    public ValidateOptionsResult Validate(string? name, WebEndpointOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!options.Enabled)
+        {
+            return ValidateOptionsResult.Success;
+        }
+
+        var errors = new List<string>();
+        if (!IPAddress.TryParse(options.Address, out _))
+        {
+            errors.Add($"--http-address: '{options.Address}' is not an IP address; expected e.g. 127.0.0.1 or 10.0.0.5");
+        }
+
+        if (options.Port < 1 || options.Port > 65535)
+        {
+            errors.Add($"--http-port: {options.Port} is not allowed; expected a port from 1 to 65535");
+        }
+
+        if (errors.Count == 0 && ClusterSetup.CheckPortFree("--http-port", options.Address, options.Port) is { } busy)
+        {
+            errors.Add(busy);
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
 }
 
 /// <summary>The HTTP side of a silo: Kestrel on the configured address, dashboard and metrics endpoints.</summary>
@@ -29,8 +103,35 @@ public static class SiloWeb
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(web);
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Parse(web.Address), web.Port));
-        builder.Services.AddSingleton(web);
+        builder.Services.AddOptions<WebEndpointOptions>().Configure(o => (o.Address, o.Port, o.Token) = (web.Address, web.Port, web.Token));
+        return builder.AddSiloWebServices(() => web);
+    }
+
+    /// <summary>
+    /// Binds the endpoint from <paramref name="section"/> (cluster mode), validated when the host starts
+    /// (<see cref="WebEndpointOptionsValidator"/>), and registers the services of the HTTP endpoints.
+    /// </summary>
+    public static WebApplicationBuilder AddSiloWeb(this WebApplicationBuilder builder, IConfigurationSection section)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<WebEndpointOptions>().Bind(section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<WebEndpointOptions>, WebEndpointOptionsValidator>();
+        return builder.AddSiloWebServices(() => section.Get<WebEndpointOptions>() ?? new WebEndpointOptions());
+    }
+
+    // The server is built with the host, before the host validates the endpoint: it reads the settings
+    // without validating them and listens only where they are sound (the validation reports the rest).
+    private static WebApplicationBuilder AddSiloWebServices(this WebApplicationBuilder builder, Func<WebEndpointOptions> read)
+    {
+        builder.Services.AddOptions<KestrelServerOptions>().Configure(kestrel =>
+        {
+            WebEndpointOptions web = read();
+            if (IPAddress.TryParse(web.Address, out IPAddress? address) && web.Port is >= 1 and <= 65535)
+            {
+                kestrel.Listen(address, web.Port);
+            }
+        });
+        builder.Services.AddSingleton(services => services.GetRequiredService<IOptions<WebEndpointOptions>>().Value);
         builder.Services.AddMeanFieldPrometheus();
         builder.Services.AddSingleton<WebAccess>();
         builder.Services.AddSingleton<DashboardData>();

@@ -25,7 +25,7 @@ public sealed class SweepClusterTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _cluster = await TestClusters.DeployAsync(new WorkerOptions { Slots = 1 });
+        _cluster = await TestClusters.DeployAsync(w => w.Slots = 1);
     }
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();

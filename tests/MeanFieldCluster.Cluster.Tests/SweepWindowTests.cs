@@ -7,7 +7,7 @@ using Orleans.TestingHost;
 namespace MeanFieldCluster.Cluster.Tests;
 
 /// <summary>
-/// A coordinator starts at most <see cref="WorkerOptions.PointsInFlight"/> points at a time, the rest as
+/// A coordinator starts at most <see cref="SweepPolicy.PointsInFlight"/> points at a time, the rest as
 /// these finish; points never started are cancelled by the coordinator itself.
 /// </summary>
 public sealed class SweepWindowTests : IAsyncLifetime
@@ -18,7 +18,7 @@ public sealed class SweepWindowTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _cluster = await TestClusters.DeployAsync(new WorkerOptions { Slots = 1, PointsInFlight = Window });
+        _cluster = await TestClusters.DeployAsync(w => w.Slots = 1, policy: p => p.PointsInFlight = Window);
     }
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();

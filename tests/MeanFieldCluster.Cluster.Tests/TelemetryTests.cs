@@ -60,7 +60,7 @@ public sealed class TelemetryTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         TestHooks hooks = TestHooks.FromEnvironment();
-        _cluster = await TestClusters.DeployAsync(new WorkerOptions { Slots = 1 }, client => client.AddActivityPropagation(), hooks with { ChunkSteps = hooks.ChunkSteps ?? 5000 });
+        _cluster = await TestClusters.DeployAsync(w => w.Slots = 1, client => client.AddActivityPropagation(), hooks with { ChunkSteps = hooks.ChunkSteps ?? 5000 });
     }
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();

@@ -11,11 +11,11 @@ internal static class TestClusters
     /// Two MeanFieldCluster silos with in-memory storage and reminders, deployed; <paramref name="hooks"/> are
     /// the test hooks (docs/testing.md), by default those of the environment.
     /// </summary>
-    public static async Task<InProcessTestCluster> DeployAsync(WorkerOptions options, Action<IClientBuilder>? client = null, TestHooks? hooks = null)
+    public static async Task<InProcessTestCluster> DeployAsync(Action<WorkerOptions> workers, Action<IClientBuilder>? client = null, TestHooks? hooks = null, Action<SweepPolicy>? policy = null)
     {
         var builder = new InProcessTestClusterBuilder(2);
         builder.ConfigureSilo((_, silo) => silo
-            .AddMeanFieldCluster(options, hooks)
+            .AddMeanFieldCluster(workers, policy, hooks)
             .AddMemoryGrainStorage(GrainKeys.Storage)
             .UseInMemoryReminderService());
         if (client is not null)

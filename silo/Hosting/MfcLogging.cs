@@ -1,0 +1,68 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Console;
+using Serilog;
+
+namespace MeanFieldCluster.Silo.Hosting;
+
+/// <summary>
+/// Logging of silos and embedded runs: the console gets one line per event, an exception summarized by its
+/// type and message; stack traces go only to the log file, when there is one.
+/// </summary>
+public static class MfcLogging
+{
+    /// <summary>The name of the one-line console format.</summary>
+    public const string FormatterName = "mfc-one-line";
+
+    /// <summary>
+    /// Replaces the logging providers: the one-line console (warnings, Orleans' own only from errors on),
+    /// while <paramref name="consoleOn"/> says so, and, with <paramref name="logFile"/>, a file that gets every
+    /// warning and error in full, stack traces included.
+    /// </summary>
+    public static ILoggingBuilder AddMfcLogging(this ILoggingBuilder logging, string? logFile, Func<bool>? consoleOn = null)
+    {
+        ArgumentNullException.ThrowIfNull(logging);
+        logging.ClearProviders();
+        logging.SetMinimumLevel(LogLevel.Warning);
+        logging.AddConsole(o => o.FormatterName = FormatterName);
+        logging.AddConsoleFormatter<OneLineConsoleFormatter, ConsoleFormatterOptions>();
+        logging.AddFilter<ConsoleLoggerProvider>((category, level) =>
+            (consoleOn?.Invoke() ?? true) && level >= (category?.StartsWith("Orleans", StringComparison.Ordinal) == true ? LogLevel.Error : LogLevel.Warning));
+        if (logFile is not null)
+        {
+            Serilog.Core.Logger file = new LoggerConfiguration()
+                .MinimumLevel.Verbose()
+                .WriteTo.File(logFile, outputTemplate: "{Timestamp:yyyy-MM-dd HH:mm:ss.fff zzz} [{Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}")
+                .CreateLogger();
+            logging.AddSerilog(file, dispose: true);
+        }
+
+        return logging;
+    }
+
+    /// <summary>Writes "level: category: message (ExceptionType: message)" on one line, never a stack trace.</summary>
+    private sealed class OneLineConsoleFormatter() : ConsoleFormatter(FormatterName)
+    {
+        public override void Write<TState>(in LogEntry<TState> logEntry, IExternalScopeProvider? scopeProvider, TextWriter textWriter)
+        {
+            string message = logEntry.Formatter(logEntry.State, logEntry.Exception);
+            string level = logEntry.LogLevel switch
+            {
+                LogLevel.Critical => "crit",
+                LogLevel.Error => "fail",
+                LogLevel.Warning => "warn",
+                LogLevel.Information => "info",
+                _ => "dbug",
+            };
+            string category = logEntry.Category[(logEntry.Category.LastIndexOf('.') + 1)..];
+            string cause = logEntry.Exception is { } ex ? $" ({ex.GetType().Name}: {FirstLine(ex.GetBaseException().Message)})" : "";
+            textWriter.WriteLine($"{level}: {category}: {FirstLine(message)}{cause}");
+        }
+
+        private static string FirstLine(string text)
+        {
+            int end = text.IndexOfAny(['\r', '\n']);
+            return end < 0 ? text : text[..end];
+        }
+    }
+}

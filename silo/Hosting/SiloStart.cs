@@ -1,0 +1,162 @@
+using Microsoft.Extensions.Options;
+
+namespace MeanFieldCluster.Silo.Hosting;
+
+/// <summary>What <c>mfc-silo</c> says when it cannot start, and where its worker count came from.</summary>
+public static class SiloStart
+{
+    /// <summary>The exit code of a silo that cannot start: a setting, or what a setting points at, is wrong.</summary>
+    public const int BadInput = 2;
+
+    /// <summary>
+    /// Validates every concern of the settings at once (SiloOptions, WorkerOptions, SweepPolicy and, when
+    /// the HTTP endpoint is on, WebEndpointOptions) and the ports across them; returns the failures, each
+    /// naming the setting, the value and what is allowed. The host validates them again when it starts.
+    /// </summary>
+    public static IReadOnlyList<string> Validate(IServiceProvider services, bool web)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var errors = new List<string>();
+        SiloOptions? silo = Read<SiloOptions>(services, errors);
+        Read<WorkerOptions>(services, errors);
+        Read<SweepPolicy>(services, errors);
+        if (web && Read<Web.WebEndpointOptions>(services, errors) is { } http && silo is not null && (http.Port == silo.SiloPort || http.Port == silo.GatewayPort))
+        {
+            errors.Add($"--http-port: {http.Port} is also the silo or gateway port; expected a different port (or 0 to turn the HTTP endpoint off)");
+        }
+
+        return errors;
+    }
+
+    private static T? Read<T>(IServiceProvider services, List<string> errors)
+        where T : class
+    {
+        try
+        {
+            return ((IOptions<T>)services.GetService(typeof(IOptions<T>))!).Value;
+        }
+        catch (OptionsValidationException ex)
+        {
+            errors.AddRange(ex.Failures);
+        }
+        catch (InvalidOperationException ex)
+        {
+            errors.Add($"{ex.Message}{(ex.InnerException is null ? "" : $" ({ex.InnerException.Message})")}");
+        }
+
+        return null;
+    }
+
+    /// <summary>A setting that cannot be read as its type (e.g. --workers many): one line, exit 2.</summary>
+    public static int BadSetting(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        Console.Error.WriteLine($"error: {exception.Message}{(exception.InnerException is null ? "" : $" ({exception.InnerException.Message})")}");
+        return BadInput;
+    }
+
+    /// <summary>
+    /// A start that failed: every failed validation on a line of its own (naming the setting, the value and
+    /// what is allowed), a setting that could not be converted, or whatever else stopped the start (Redis
+    /// unreachable, a port taken meanwhile, a timeout). Exit 2.
+    /// </summary>
+    public static int Failed(Exception exception, IServiceProvider services)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        ArgumentNullException.ThrowIfNull(services);
+        var validation = Flatten(exception).OfType<OptionsValidationException>().SelectMany(e => e.Failures).Distinct().ToList();
+        if (validation.Count > 0)
+        {
+            foreach (string failure in validation)
+            {
+                Console.Error.WriteLine($"error: {failure}");
+            }
+
+            return BadInput;
+        }
+
+        if (Flatten(exception).OfType<InvalidOperationException>().FirstOrDefault(e => e.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal)) is { } conversion)
+        {
+            return BadSetting(conversion);
+        }
+
+        SiloOptions? options = null;
+        try
+        {
+            options = (services.GetService(typeof(IOptions<SiloOptions>)) as IOptions<SiloOptions>)?.Value;
+        }
+        catch (Exception ex) when (ex is OptionsValidationException or InvalidOperationException)
+        {
+            // Reported below without the settings.
+        }
+
+        Console.Error.WriteLine($"error: the silo could not start: {exception.GetBaseException().Message}");
+        if (options is not null)
+        {
+            Console.Error.WriteLine($"  check --redis ({SiloOptions.Redact(options.Redis ?? "")}) is reachable and the ports {options.SiloPort}/{options.GatewayPort} are free");
+        }
+
+        return BadInput;
+    }
+
+    /// <summary>
+    /// Where the worker count came from: the setting when <paramref name="explicitSetting"/>, else .NET's
+    /// processor count, which follows a cgroup CPU quota (a container's or a SLURM job's) when one is set.
+    /// </summary>
+    public static string WorkerSource(bool explicitSetting)
+    {
+        if (explicitSetting)
+        {
+            return "set by --workers";
+        }
+
+        if (Environment.GetEnvironmentVariable("DOTNET_PROCESSOR_COUNT") is { Length: > 0 } forced)
+        {
+            return $"the processor count, DOTNET_PROCESSOR_COUNT={forced}";
+        }
+
+        return CgroupQuota() is { } quota
+            ? $"the cgroup CPU quota, {quota}"
+            : "the processor count";
+    }
+
+    // cgroup v2's cpu.max ("200000 100000" is 2 CPUs; "max 100000" is no quota), else null.
+    private static string? CgroupQuota()
+    {
+        try
+        {
+            const string path = "/sys/fs/cgroup/cpu.max";
+            if (!File.Exists(path))
+            {
+                return null;
+            }
+
+            string[] fields = File.ReadAllText(path).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (fields.Length == 2 && double.TryParse(fields[0], System.Globalization.CultureInfo.InvariantCulture, out double quota) && double.TryParse(fields[1], System.Globalization.CultureInfo.InvariantCulture, out double period) && period > 0)
+            {
+                return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{quota / period:0.##} CPUs");
+            }
+
+            return null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private static IEnumerable<Exception> Flatten(Exception exception)
+    {
+        for (Exception? e = exception; e is not null; e = e.InnerException)
+        {
+            yield return e;
+            if (e is AggregateException aggregate)
+            {
+                foreach (Exception inner in aggregate.InnerExceptions.SelectMany(Flatten))
+                {
+                    yield return inner;
+                }
+            }
+        }
+    }
+}
