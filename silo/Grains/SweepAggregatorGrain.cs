@@ -12,8 +12,11 @@ public interface ISweepAggregatorGrain : IGrainWithStringKey
 {
     /// <summary>
     /// aggregate.json of the sweep that runs <paramref name="specJson"/>, from its points' results;
-    /// <paramref name="traceParent"/> is the submission's trace context, which the aggregation joins.
+    /// <paramref name="traceParent"/> is the submission's trace context, which the aggregation joins. A
+    /// large sweep's aggregation may take minutes: the call waits up to a day (it fails at once when the
+    /// aggregator's silo dies), while callers of the coordinator time out and ask again as usual.
     /// </summary>
+    [ResponseTimeout("1.00:00:00")]
     Task<string> Aggregate(string specJson, string? traceParent);
 }
 
@@ -25,6 +28,9 @@ public interface ISweepAggregatorGrain : IGrainWithStringKey
 /// </summary>
 public sealed class SweepAggregatorGrain : Grain, ISweepAggregatorGrain
 {
+    // Results fetched ahead of the one being pooled: the round trips (and point activations) overlap.
+    private const int Ahead = 16;
+
     /// <inheritdoc/>
     public async Task<string> Aggregate(string specJson, string? traceParent)
     {
@@ -37,9 +43,9 @@ public sealed class SweepAggregatorGrain : Grain, ISweepAggregatorGrain
         if (spec.LargeDeviations is not null)
         {
             var batches = new List<(PointSpec, double[]?)>(points.Length);
-            foreach (PointSpec p in points)
+            await foreach ((PointSpec p, PointResult? r) in Results(sweepId, points))
             {
-                batches.Add((p, (await Point(sweepId, p.Index).GetResult())?.Samples));
+                batches.Add((p, r?.Samples));
             }
 
             json = await Task.Run(() => LargeDeviationsAggregate.ToJson(spec, batches));
@@ -48,9 +54,9 @@ public sealed class SweepAggregatorGrain : Grain, ISweepAggregatorGrain
         {
             // Accumulated as the results arrive; the pooling and fits run once all have.
             var outcomes = new List<PointOutcome>(points.Length);
-            foreach (PointSpec p in points)
+            await foreach ((PointSpec p, PointResult? r) in Results(sweepId, points))
             {
-                if (await Point(sweepId, p.Index).GetResult() is { } r)
+                if (r is not null)
                 {
                     outcomes.Add(Mapping.ToOutcome(p, r));
                 }
@@ -63,5 +69,20 @@ public sealed class SweepAggregatorGrain : Grain, ISweepAggregatorGrain
         return json;
     }
 
-    private ISweepPointGrain Point(string sweepId, int index) => GrainFactory.GetGrain<ISweepPointGrain>(GrainKeys.Point(sweepId, index));
+    // The points' results in point order, a few fetched ahead.
+    private async IAsyncEnumerable<(PointSpec Point, PointResult? Result)> Results(string sweepId, PointSpec[] points)
+    {
+        var ahead = new Queue<(PointSpec, Task<PointResult?>)>();
+        int next = 0;
+        while (next < points.Length || ahead.Count > 0)
+        {
+            for (; next < points.Length && ahead.Count < Ahead; next++)
+            {
+                ahead.Enqueue((points[next], GrainFactory.GetGrain<ISweepPointGrain>(GrainKeys.Point(sweepId, points[next].Index)).GetResult()));
+            }
+
+            (PointSpec point, Task<PointResult?> result) = ahead.Dequeue();
+            yield return (point, await result);
+        }
+    }
 }

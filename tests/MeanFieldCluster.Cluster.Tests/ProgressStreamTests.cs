@@ -140,7 +140,7 @@ public sealed class ProgressStreamTests(ITestOutputHelper output)
     [Fact]
     public async Task AWatchSeesASnapshotThenChangesUntilTheSweepEndsWithEveryPointCompleted()
     {
-        await using InProcessTestCluster cluster = await TestClusters.DeployAsync(new WorkerOptions { Slots = 1, PointsInFlight = 3 });
+        await using InProcessTestCluster cluster = await TestClusters.DeployAsync(w => w.Slots = 1, policy: p => p.PointsInFlight = 3);
         string specJson = SpecWriter.ToJson(SpecLoader.Parse(SweepClusterTests.EightPointSpec, SpecFormat.Yaml));
         ISweepGrain sweep = cluster.Client.GetGrain<ISweepGrain>("stream-eight");
         await sweep.Start(specJson);
