@@ -109,9 +109,18 @@ internal sealed class PlainProgressView(TextWriter output, IReadOnlyList<PointSp
     public override Task<SweepProgress> RunAsync(Func<Func<SweepProgress, Task>, Task<SweepProgress>> follow)
     {
         var reported = new HashSet<int>();
+        int summarized = 0;
         DateTime lastTotal = DateTime.UtcNow;
         return follow(async progress =>
         {
+            // A snapshot counts the points finished before it (this view began late, or reconnected) without listing them.
+            int unseen = progress.FinishedCount - reported.Count - summarized - progress.Points.Count(p => p.IsFinished && !reported.Contains(p.Index));
+            if (progress.Snapshot && unseen > 0)
+            {
+                summarized += unseen;
+                await output.WriteLineAsync($"[{progress.FinishedCount}/{points.Count}] {unseen} points had finished before (or while this view reconnected)");
+            }
+
             foreach (PointProgress p in progress.Points)
             {
                 if (p.IsFinished && reported.Add(p.Index))

@@ -126,8 +126,9 @@ internal sealed class PointBook
     /// <summary>
     /// The progress stream (<see cref="ISweepGrain.WatchProgress"/>): a snapshot, then every
     /// <paramref name="interval"/> the changes since the message before (when there are any, else at least
-    /// every <paramref name="heartbeat"/>), until a message reports the sweep no longer running.
-    /// <paramref name="sweep"/> reads the sweep's state and end; waits run on <paramref name="time"/>.
+    /// every <paramref name="heartbeat"/>); once the sweep is no longer running, the changes not yet sent,
+    /// then the stream ends. <paramref name="sweep"/> reads the sweep's state and end; waits run on
+    /// <paramref name="time"/>.
     /// </summary>
     public async IAsyncEnumerable<SweepProgress> Stream(Func<(SweepState State, DateTime? FinishedUtc)> sweep, TimeSpan interval, TimeSpan heartbeat, TimeProvider time, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -135,13 +136,16 @@ internal sealed class PointBook
         SweepProgress message = Snapshot(state, finished);
         long cursor = message.Version, quiet = 0;
         yield return message;
-        while (message.State == SweepState.Running)
+        while (message.State == SweepState.Running || cursor < Version)
         {
-            await Task.Delay(interval, time, cancellationToken);
-            (state, finished) = sweep();
-            if (Version == cursor && state == SweepState.Running && ++quiet * interval < heartbeat)
+            if (message.State == SweepState.Running)
             {
-                continue;
+                await Task.Delay(interval, time, cancellationToken);
+                (state, finished) = sweep();
+                if (Version == cursor && state == SweepState.Running && ++quiet * interval < heartbeat)
+                {
+                    continue;
+                }
             }
 
             quiet = 0;

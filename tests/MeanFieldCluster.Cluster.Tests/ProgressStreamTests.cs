@@ -104,6 +104,36 @@ public sealed class ProgressStreamTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task TheStreamWaitsOnTheInjectedClockAndSendsEveryChangeBeforeItEnds()
+    {
+        (PointBook book, _) = Book(1000);
+        var time = new FakeTimeProvider();
+        SweepState state = SweepState.Running;
+        await using IAsyncEnumerator<SweepProgress> stream = book.Stream(() => (state, null), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10), time).GetAsyncEnumerator();
+        Assert.True(await stream.MoveNextAsync());
+        Assert.True(stream.Current.Snapshot);
+
+        // The sweep ends with 600 changes unsent: they all come, 256 at a time, then the stream ends.
+        for (int i = 0; i < 600; i++)
+        {
+            book.MarkFinal(i, PointState.Completed, 1);
+        }
+
+        state = SweepState.Completed;
+        ValueTask<bool> next = stream.MoveNextAsync(); // waits for the next interval on the injected clock
+        Assert.False(next.IsCompleted);
+        time.Advance(TimeSpan.FromSeconds(1));
+        var sizes = new List<int>();
+        for (bool more = await next; more; more = await stream.MoveNextAsync())
+        {
+            sizes.Add(stream.Current.Points.Length);
+            Assert.Equal(SweepState.Completed, stream.Current.State);
+        }
+
+        Assert.Equal([256, 256, 88], sizes);
+    }
+
+    [Fact]
     public void WatchingA100000PointSweepTakesBoundedBytesWhateverItsSize()
     {
         // A 100,000-point sweep planned, its running simulated: 1024 points in flight; before each message
