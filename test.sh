@@ -25,6 +25,10 @@ command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)   # the silo build bundles the dashboard's chart library from npm
+# The SLURM test (deploy/slurm) configures its own single-node SLURM from Debian's daemons; it runs as root.
+[ -x /usr/sbin/slurmctld ] && [ -x /usr/sbin/slurmd ] && command -v sbatch >/dev/null 2>&1 && [ -x /usr/sbin/munged ] || missing+=(slurmctld slurmd slurm-client munge)
+# The network-namespace test needs iproute2 (ip netns, veth, bridge).
+command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 # The pandas recipe of docs/results.md runs with Debian's python3 (a pyenv python3 on PATH may lack pandas).
 /usr/bin/python3 -c "import pandas" >/dev/null 2>&1 || missing+=(python3-pandas)
 if [ ${#missing[@]} -gt 0 ]; then

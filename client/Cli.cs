@@ -120,7 +120,7 @@ internal static class Cli
         validate.SetAction((parse, _) => ValidateCommand.ExecuteAsync(parse.GetValue(specArgument)!, axes.Overrides(parse, setOption), budget.Budget(parse), output, error));
 
         var leadingOrderOption = new Option<bool>("--leading-order") { Description = "Keep only the n = 0 Hermite term: the d = infinity equation (from the finite-d initial law)." };
-        var pde = new Command("pde", "Solve the mean-field limit (radial PDE of MMN example 1) of a spec alone and write pde.csv.") { specArgument, setOption, outOption, forceOption, leadingOrderOption };
+        var pde = new Command("pde", "Solve the mean-field limit (radial PDE of MMN example 1, or the anisotropic (r1, r2) PDE of MMN example 2) of a spec alone and write pde.csv.") { specArgument, setOption, outOption, forceOption, leadingOrderOption };
         pde.SetAction((parse, _) => PdeCommand.ExecuteAsync(parse.GetValue(specArgument)!, parse.GetValue(setOption) ?? [], parse.GetValue(outOption), parse.GetValue(forceOption), parse.GetValue(leadingOrderOption), output, error));
 
         // Cluster mode: every command takes the connection options.

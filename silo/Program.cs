@@ -103,7 +103,8 @@ try
 }
 catch (Exception ex)
 {
-    return SiloStart.Failed(ex, host.Services);
+    // Redis refusing the password is named as such; anything else is SiloStart.Failed's (both exit 2).
+    return StartFailure.ReportRefusedCredentials(ex, host.Services) ? SiloStart.BadInput : SiloStart.Failed(ex, host.Services);
 }
 
 SiloOptions options = host.Services.GetRequiredService<IOptions<SiloOptions>>().Value;

@@ -6,7 +6,10 @@
 # Settings (environment): MFC_CLUSTER_DIR (state, logs, pids; default <repo>/.cluster),
 # MFC_REDIS_PORT (default 6391), MFC_SILO_PORT (first silo port, default 11111),
 # MFC_GATEWAY_PORT (first gateway port, default 30000), MFC_HTTP_PORT (first dashboard/metrics port,
-# default 8080; silo i serves http://127.0.0.1:$((MFC_HTTP_PORT+i))), MFC_WORKERS (slots per silo, default: cores).
+# default 8080; silo i serves http://127.0.0.1:$((MFC_HTTP_PORT+i))), MFC_WORKERS (slots per silo, default: cores),
+# MFC_REDIS_PASSWORD (Redis's password; default: generated at the first 'up' and kept in $MFC_CLUSTER_DIR/redis.conf).
+# Redis requires the password; 'up' writes the client's connection string to $MFC_CLUSTER_DIR/mfc-redis (mode 600)
+# and prints how to export it, so the password shows neither in a process list nor in the terminal.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 dir="${MFC_CLUSTER_DIR:-$repo/.cluster}"
@@ -30,15 +33,21 @@ up() {
     port_free "$p" || { echo "error: port $p on 127.0.0.1 is in use; set MFC_REDIS_PORT / MFC_SILO_PORT / MFC_GATEWAY_PORT / MFC_HTTP_PORT" >&2; exit 2; }
   done
   mkdir -p "$dir/redis" "$dir/logs"
+  (
+    umask 077
+    [ -f "$dir/redis.conf" ] || printf 'requirepass %s\n' "${MFC_REDIS_PASSWORD:-$(head -c 24 /dev/urandom | base64 | tr -d '/+=')}" > "$dir/redis.conf"
+    printf '127.0.0.1:%s,password=%s\n' "$redis_port" "$(sed -n 's/^requirepass //p' "$dir/redis.conf")" > "$dir/mfc-redis"
+  )
+  local connection; connection="$(cat "$dir/mfc-redis")"
   : > "$pids"
   echo "building the silo (Release)..."
   dotnet build "$repo/silo" -c Release -nologo -v quiet >/dev/null
-  redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$dir/redis" --appendonly yes --save "" \
+  redis-server "$dir/redis.conf" --port "$redis_port" --bind 127.0.0.1 --dir "$dir/redis" --appendonly yes --save "" \
     --daemonize no --logfile "$dir/logs/redis.log" </dev/null >/dev/null 2>&1 &
   echo "redis $!" >> "$pids"
-  for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  for _ in $(seq 50); do REDISCLI_AUTH="${connection#*password=}" redis-cli -p "$redis_port" ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
   for i in $(seq 0 $((n - 1))); do
-    dotnet "$repo/silo/bin/Release/net10.0/mfc-silo.dll" --redis "127.0.0.1:$redis_port" \
+    MFC_Silo__Redis="$connection" dotnet "$repo/silo/bin/Release/net10.0/mfc-silo.dll" \
       --silo-port $((silo_port + i)) --gateway-port $((gateway_port + i)) --http-port $((http_port + i)) --workers "$workers" \
       </dev/null > "$dir/logs/silo-$i.log" 2>&1 &
     echo "silo-$i $!" >> "$pids"
@@ -49,7 +58,7 @@ up() {
   done
   echo "up: redis on 127.0.0.1:$redis_port, $n silo(s); logs in $dir/logs"
   echo "dashboards: $(for i in $(seq 0 $((n - 1))); do printf 'http://127.0.0.1:%s/ ' $((http_port + i)); done)"
-  echo "export MFC_REDIS=127.0.0.1:$redis_port"
+  echo "export MFC_REDIS=\"\$(cat $dir/mfc-redis)\""
 }
 
 # Stops the recorded processes whose name matches $1: SIGTERM, up to $2 tenths of a second to exit,

@@ -34,7 +34,11 @@ public sealed record DependenceGroup(
     ChaosTest? ChaosInitial,
     ChaosTest? ChaosFinal,
     ChaosTest? ChaosChange,
-    EdgeShares? Edges);
+    EdgeShares? Edges)
+{
+    /// <summary>The values of the field axes (docs/spec.md, "Any field is an axis"); null without field axes.</summary>
+    public IReadOnlyList<AxisCoordinate>? Axes { get; init; }
+}
 
 /// <summary>
 /// The independence test, across seeds, of the features X of neuron 1 of layer 1 and Y of neuron 1 of layer 2
@@ -89,7 +93,11 @@ public sealed record DependenceFamily(
     WeightedFitSummary? ChaosFit,
     WeightedFitSummary? ChangeFit,
     FitSummary? RankOneShareFit,
-    FitSummary? FeatureShareFit);
+    FitSummary? FeatureShareFit)
+{
+    /// <summary>The values of the field axes (docs/spec.md, "Any field is an axis"); null without field axes.</summary>
+    public IReadOnlyList<AxisCoordinate>? Axes { get; init; }
+}
 
 /// <summary>The family's checks at one width.</summary>
 /// <param name="Widths">Hidden widths N_1..N_L.</param>
@@ -150,7 +158,10 @@ public static partial class SweepAggregator
                     MeanWithErrorOf(edges, e => e.FeatureShare),
                     MeanWithErrorOf(edges, e => e.LeftAlignment),
                     MeanWithErrorOf(edges, e => e.RightAlignment),
-                    MeanWithErrorOf(edges, e => e.RelativeChange))));
+                    MeanWithErrorOf(edges, e => e.RelativeChange)))
+            {
+                Axes = FieldAxes(p),
+            });
         }
 
         List<DependenceFamily> dependenceFamilies = [];
@@ -183,7 +194,10 @@ public static partial class SweepAggregator
                 WeightedFitAgainstWidth(widths, w => w.DcorSquared, w => w.DcorSquaredNullSd),
                 WeightedFitAgainstWidth(widths, w => w.Change, w => w.ChangeNullSd),
                 FitAgainstWidth(widths, w => w.RankOneShare),
-                FitAgainstWidth(widths, w => w.FeatureShare)));
+                FitAgainstWidth(widths, w => w.FeatureShare))
+            {
+                Axes = first.Axes,
+            });
         }
 
         return new CrossLayerDependenceReport([.. groups.Where(byGroup.ContainsKey).Select(g => byGroup[g])], dependenceFamilies);

@@ -6,9 +6,9 @@ using MeanFieldCluster.Engine.Training;
 namespace MeanFieldCluster.Engine.Aggregation;
 
 /// <summary>
-/// SGD measured against its mean-field limit (MATH section 4.1): the radial PDE is solved once for the
-/// sweep, then per width the sup over recorded times of |risk_SGD(t) − risk_PDE(t)| and, at each snapshot,
-/// W1 between the law of ‖w_i‖ and the PDE's radial law, with means and standard errors over seeds and
+/// SGD measured against its mean-field limit (MATH section 4.1; the anisotropic reduction of docs/limit.md for
+/// anisotropic-gaussian data): the reduced PDE is solved once for the sweep (<see cref="ReducedLimit"/>), then per width the sup over recorded times of |risk_SGD(t) − risk_PDE(t)| and, at each snapshot,
+/// W1 between the law of ‖w_i‖ and the PDE's law of ‖w‖, with means and standard errors over seeds and
 /// power-law fits in N.
 /// </summary>
 /// <param name="Reference">What the SGD runs are compared with.</param>
@@ -26,8 +26,8 @@ public sealed record PdeComparison(string Reference, int Dimension, int Particle
     /// <summary>Bias and fluctuation per (t, N, ε), fitted apart across the grid.</summary>
     public PdeErrors? Errors { get; init; }
 
-    /// <summary>The reference description written to aggregate.json.</summary>
-    public const string RadialPde = "radial PDE at finite d (mean-field limit N -> infinity, MATH section 4.1)";
+    /// <summary>The reference description written to aggregate.json for the radial limit.</summary>
+    public const string RadialPde = ReducedLimit.Radial;
 
     /// <summary>The field axes' values of the points compared; null (not written) without field axes.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
@@ -40,34 +40,33 @@ public sealed record PdeComparison(string Reference, int Dimension, int Particle
         ArgumentNullException.ThrowIfNull(outcomes);
         // Completed points, a point reported twice counted once (the first report), as in the rest of the aggregation.
         PointOutcome[] done = [.. outcomes.Where(o => o.Status == RunStatus.Completed).GroupBy(o => o.Point.Index).Select(g => g.First()).OrderBy(o => o.Point.Index)];
-        if (RadialReduction.Check(spec) is not null || done.Length == 0)
+        if (ReducedLimit.Check(spec) is not null || done.Length == 0)
         {
             return null;
         }
 
         double[] times = [.. done.SelectMany(o => o.Risk.Select(r => r.Time).Concat(o.Snapshots.Select(s => s.Time))).Distinct().Order()];
-        RadialPdeSolution pde = RadialPdeSolver.Solve(RadialReduction.Settings(spec, times[^1], times));
+        LimitCurve pde = ReducedLimit.Solve(spec, times);
         var families = done
             .GroupBy(o => FamilyKey(o.Point))
             .OrderBy(g => g.Key.Value).ThenBy(g => g.Key.DividedByWidth)
             .Select(g => Family(g.Key, [.. g], pde))
             .ToList();
-        RadialPdeSettings settings = pde.Settings;
-        return new PdeComparison(RadialPde, spec.Data.Dimension, settings.Particles, settings.StepSize, pde.Times, pde.Risks, families)
+        return new PdeComparison(pde.Reference, spec.Data.Dimension, pde.Particles, pde.IntegratorStep, pde.Times, pde.Risks, families)
         {
             InitialRisk = PdeInitialRisk.Compute(spec, done),
-            Errors = PdeErrors.Compute(spec, done, t => Snapshot(pde, t).Risk),
+            Errors = PdeErrors.Compute(spec, done, t => pde.At(t).Risk),
         };
     }
 
-    private static PdeFamily Family(StepSizeSpec step, PointOutcome[] outcomes, RadialPdeSolution pde)
+    private static PdeFamily Family(StepSizeSpec step, PointOutcome[] outcomes, LimitCurve pde)
     {
         var widths = new List<PdeWidth>();
         foreach (var group in outcomes.GroupBy(o => o.Point.Width).OrderBy(g => g.Key))
         {
-            double[] gaps = [.. group.Select(o => o.Risk.Max(r => Math.Abs(r.Risk - Snapshot(pde, r.Time).Risk)))];
+            double[] gaps = [.. group.Select(o => o.Risk.Max(r => Math.Abs(r.Risk - pde.At(r.Time).Risk)))];
             var w1 = group
-                .SelectMany(o => o.Snapshots.Where(s => s.Feature == FeatureNames.WeightNorm).Select(s => (s.Time, W1: Distances.W1([.. s.Values], [.. Snapshot(pde, s.Time).Quantiles]))))
+                .SelectMany(o => o.Snapshots.Where(s => s.Feature == FeatureNames.WeightNorm).Select(s => (s.Time, W1: Distances.W1([.. s.Values], [.. pde.At(s.Time).NormQuantiles]))))
                 .GroupBy(x => x.Time)
                 .OrderBy(x => x.Key)
                 .Select(x => MeanAt(x.Key, [.. x.Select(v => v.W1)]))
@@ -95,9 +94,6 @@ public sealed record PdeComparison(string Reference, int Dimension, int Particle
         double mean = values.Average();
         return values.Length < 2 ? (mean, null) : (mean, Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Length - 1) / values.Length));
     }
-
-    private static RadialPdeSnapshot Snapshot(RadialPdeSolution pde, double time) =>
-        pde.Snapshots.First(s => Math.Abs(s.Time - time) <= 1e-9 * Math.Max(1.0, Math.Abs(time)));
 
     // The grid step size a point was run with: c/N entries resolve differently per width but form one family.
     private static StepSizeSpec FamilyKey(PointSpec point) => SweepPlanner.StepSizeEntry(point);

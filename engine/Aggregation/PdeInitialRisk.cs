@@ -21,7 +21,7 @@ public sealed record PdeInitialRisk(string RiskEstimate, double LimitRisk, doubl
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(done);
-        InitialRiskPrediction p = InitialRisk.Compute(spec.Data.Dimension, spec.Model.Init.Kappa, spec.Data.Delta, RampParameters.FromSpec(spec.Model.Activation));
+        InitialRiskPrediction p = InitialRisk.Compute(spec.Data.Dimension, RadialReduction.InformativeDimensions(spec.Data), spec.Model.Init.Kappa, spec.Data.Delta, RampParameters.FromSpec(spec.Model.Activation));
         var widths = done
             .Select(o => (o.Point.Width, o.Point.Seed, Start: o.Risk.FirstOrDefault(r => r.Step == 0)))
             .Where(x => x.Start is not null)

@@ -40,7 +40,11 @@ public sealed record ScalingFamily(
     CurveDistance? RiskDistance,
     OutputVariance? InitialOutputVariance,
     IReadOnlyList<SpreadAtTime> Spread,
-    IReadOnlyList<LawDistance> Laws);
+    IReadOnlyList<LawDistance> Laws)
+{
+    /// <summary>The values of the field axes this family is at (docs/spec.md, "Any field is an axis"); null without field axes.</summary>
+    public IReadOnlyList<AxisCoordinate>? Axes { get; init; }
+}
 
 /// <summary>The seed-mean risk at one time per width, and the extrapolation fit.</summary>
 /// <param name="Time">t.</param>
@@ -150,7 +154,8 @@ public static class ScalingAggregate
     private static string Key(PointSpec p, StepSizeSpec step, int blank)
     {
         string widths = blank == -1 ? "*" : string.Join(',', p.Widths.Select((n, i) => i == blank ? "*" : n.ToString(CultureInfo.InvariantCulture)));
-        return string.Join('|', p.Layers.ToString(CultureInfo.InvariantCulture), string.Join(',', p.Gamma.Select(Format)), step.DividedByWidth ? "c/N" : "eps", Format(step.Value), widths, blank == -2 ? Format(p.StepSize) : "");
+        // Fits across width run within one combination of the field axes' values.
+        return string.Join('|', SweepAggregator.FieldKey(p), p.Layers.ToString(CultureInfo.InvariantCulture), string.Join(',', p.Gamma.Select(Format)), step.DividedByWidth ? "c/N" : "eps", Format(step.Value), widths, blank == -2 ? Format(p.StepSize) : "");
     }
 
     private static void AddFamily(SweepSpec spec, string varies, int q, List<(PointSpec Point, StepSizeSpec Step, SortedDictionary<int, PointOutcome> Seeds)> members, List<ScalingFamily> families)
@@ -176,7 +181,10 @@ public static class ScalingAggregate
             RiskDistance(n, seeds),
             InitialVariance(spec, first, q, n, seeds),
             Spreads(first.Layers, n, seeds),
-            q < 0 ? [] : Laws(first.Layers, q, n, seeds)));
+            q < 0 ? [] : Laws(first.Layers, q, n, seeds))
+        {
+            Axes = first.FieldCoordinates.ToList() is { Count: > 0 } axes ? axes : null,
+        });
     }
 
     // Mean risk over seeds per time (times present in every width).

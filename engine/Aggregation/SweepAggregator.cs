@@ -119,8 +119,8 @@ public static partial class SweepAggregator
     /// <summary>The point's field coordinates, or null without field axes.</summary>
     private static List<AxisCoordinate>? FieldAxes(PointSpec p) => p.FieldCoordinates.ToList() is { Count: > 0 } axes ? axes : null;
 
-    /// <summary>The point's field coordinates as one key ("" without field axes).</summary>
-    private static string FieldKey(PointSpec p) => string.Join('|', p.FieldCoordinates.Select(c => $"{c.Axis}={c.Value.Json}"));
+    /// <summary>The point's field coordinates as one key ("" without field axes): aggregates group by it.</summary>
+    internal static string FieldKey(PointSpec p) => string.Join('|', p.FieldCoordinates.Select(c => $"{c.Axis}={c.Value.Json}"));
 
     private static RiskCurveGroup RiskCurve(Group group)
     {

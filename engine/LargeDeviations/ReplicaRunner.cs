@@ -124,7 +124,7 @@ public sealed class ReplicaRunner
                 return _reference!.W1(radii);
             default:
                 return _spec.Observe.Risk == RiskKinds.Population
-                    ? PopulationRisk.Compute(network.FirstLayer, n, network.Dimension, _spec.Data.Delta, RampParameters.FromSpec(_spec.Model.Activation)).Risk
+                    ? PopulationRisk.Compute(network.FirstLayer, n, network.Dimension, RadialReduction.InformativeDimensions(_spec.Data), _spec.Data.Delta, RampParameters.FromSpec(_spec.Model.Activation)).Risk
                     : _testSet!.Risk(network).Risk;
         }
     }

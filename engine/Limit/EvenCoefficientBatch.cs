@@ -18,9 +18,14 @@ internal sealed class EvenCoefficientBatch
     private readonly double _t1, _t2, _s1, _c;
     private readonly int _stride;
     private readonly double[] _xc, _scale, _square1, _square2, _pdf1, _pdf2;
+    private readonly double[]? _values;
 
-    /// <summary>Scratch for up to <paramref name="capacity"/> radii and <paramref name="maxEvens"/> even orders.</summary>
-    public EvenCoefficientBatch(RampParameters ramp, int capacity, int maxEvens)
+    /// <summary>
+    /// Scratch for up to <paramref name="capacity"/> radii and <paramref name="maxEvens"/> even orders; with
+    /// <paramref name="keepValues"/> also every particle's α_{2k} (<see cref="Value"/>), which the
+    /// anisotropic field needs for its angular moments.
+    /// </summary>
+    public EvenCoefficientBatch(RampParameters ramp, int capacity, int maxEvens, bool keepValues = false)
     {
         (_t1, _t2, _s1, _c) = (ramp.T1, ramp.T2, ramp.S1, ramp.Slope);
         int width = Vector<double>.Count;
@@ -34,6 +39,7 @@ internal sealed class EvenCoefficientBatch
         Mean0 = new double[_stride];
         Slopes = new double[maxEvens * _stride];
         Sums = new double[maxEvens];
+        _values = keepValues ? new double[maxEvens * _stride] : null;
     }
 
     /// <summary>α_0(τ r_j) = q(τ r_j).</summary>
@@ -47,6 +53,12 @@ internal sealed class EvenCoefficientBatch
 
     /// <summary>The slopes of order 2k for the particles, d/dr α_{2k}(τ r_j), j = 0..count - 1.</summary>
     public ReadOnlySpan<double> Slope(int k, int count) => Slopes.AsSpan(k * _stride, count);
+
+    /// <summary>
+    /// α_{2k}(τ r_j), j = 0..count - 1, for k ≥ 1 (k = 0 is <see cref="Mean0"/>); only with keepValues.
+    /// </summary>
+    public ReadOnlySpan<double> Value(int k, int count) =>
+        _values is null ? throw new InvalidOperationException("This batch was created without keepValues.") : _values.AsSpan(k * _stride, count);
 
     /// <summary>Fills the outputs for <paramref name="radii"/> and orders 0, 2, ..., 2(evens - 1).</summary>
     public void Compute(ReadOnlySpan<double> radii, double tau, int evens)
@@ -111,7 +123,13 @@ internal sealed class EvenCoefficientBatch
                 double shift = (2 * n) + 1;
                 Vector<double> f1Next = (((square1 - new Vector<double>(shift)) * f1) - (falling[n] * f1Prev)) * rising[n];
                 Vector<double> f2Next = (((square2 - new Vector<double>(shift)) * f2) - (falling[n] * f2Prev)) * rising[n];
-                sums[k] += xc * (f1 - f2) * invFalling[2 * k];
+                Vector<double> value = xc * (f1 - f2) * invFalling[2 * k];
+                sums[k] += value;
+                if (_values is not null)
+                {
+                    value.CopyTo(_values, (k * _stride) + j);
+                }
+
                 Vector<double> slope = scale * (f1Next - f2Next + (ratio[2 * k] * (f1 - f2)));
                 slope.CopyTo(Slopes, (k * _stride) + j);
                 (f1Prev, f1) = (f1, f1Next);

@@ -62,6 +62,73 @@ public static class InitialRisk
         return new InitialRiskPrediction(1.0 + (2.0 * linear) + interaction, self - interaction, self, interaction);
     }
 
+    /// <summary>
+    /// As <see cref="Compute(int, double, double, RampParameters)"/> for anisotropic-gaussian data with s0 =
+    /// <paramref name="informative"/> label-dependent coordinates (s0 = d is the isotropic case, computed by that
+    /// overload). Given y, x = (τ z1, z2) with z1 ~ N(0, I_s0), z2 ~ N(0, I_{d−s0}), so for fixed x the
+    /// pre-activation &lt;w, x&gt; ~ N(0, κ² (τ² χ1² + χ2²)/d) with χ1 ~ χ_s0 and χ2 ~ χ_{d−s0} independent: every
+    /// term above becomes a double integral over (χ1, χ2) of the same S(a), q(a), with a = κ √(τ² χ1² + χ2²)/√d,
+    /// taken by a product of Gauss–Legendre rules (about 1e-13).
+    /// </summary>
+    /// <exception cref="ArgumentException">A parameter is out of range.</exception>
+    public static InitialRiskPrediction Compute(int dimension, int informative, double kappa, double delta, RampParameters ramp)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(informative, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(informative, dimension);
+        if (informative == dimension)
+        {
+            return Compute(dimension, kappa, delta, ramp);
+        }
+
+        // Validates κ, Δ and the ramp on the isotropic path's rules.
+        _ = Compute(1, kappa, delta, ramp);
+        var gauss = new RampGaussian(ramp);
+        (double[] chi1, double[] w1) = ChiRule(informative);
+        (double[] chi2, double[] w2) = ChiRule(dimension - informative);
+        double linear = 0, self = 0, interaction = 0, scale = kappa / Math.Sqrt(dimension);
+        foreach ((double tau, double sign) in (ReadOnlySpan<(double, double)>)[(1.0 + delta, 1.0), (1.0 - delta, -1.0)])
+        {
+            for (int i = 0; i < chi1.Length; i++)
+            {
+                for (int k = 0; k < chi2.Length; k++)
+                {
+                    double a = scale * Math.Sqrt((tau * tau * chi1[i] * chi1[i]) + (chi2[k] * chi2[k]));
+                    double weight = w1[i] * w2[k], q = gauss.Mean(a);
+                    linear += -0.5 * sign * weight * q;
+                    self += 0.5 * weight * gauss.SecondMoment(a);
+                    interaction += 0.5 * weight * q * q;
+                }
+            }
+        }
+
+        return new InitialRiskPrediction(1.0 + (2.0 * linear) + interaction, self - interaction, self, interaction);
+    }
+
+    // Nodes and weights for E f(χ), χ ~ χ_k: a 64-node Gauss–Legendre rule on each side of the mode √(k − 1)
+    // over [max(0, √k − 15), √k + 15] (the density is smooth there and e^{-100} outside), weights normalized.
+    private static (double[] Nodes, double[] Weights) ChiRule(int k)
+    {
+        double centre = Math.Sqrt(k), lo = Math.Max(0.0, centre - Reach), hi = centre + Reach, mode = Math.Max(lo, Math.Sqrt(Math.Max(k - 1, 0)));
+        var nodes = new List<double>();
+        var weights = new List<double>();
+        foreach ((double a, double b) in (ReadOnlySpan<(double, double)>)[(lo, mode), (mode, hi)])
+        {
+            if (b > a)
+            {
+                var rule = new GaussLegendreRule(a, b, 64);
+                for (int q = 0; q < rule.Order; q++)
+                {
+                    double chi = rule.Abscissas[q];
+                    nodes.Add(chi);
+                    weights.Add(rule.Weights[q] * Math.Exp(((k - 1) * Math.Log(chi)) - (0.5 * chi * chi)));
+                }
+            }
+        }
+
+        double total = weights.Sum();
+        return ([.. nodes], [.. weights.Select(w => w / total)]);
+    }
+
     /// <summary>E f(χ) for χ ~ χ_d (the norm of a standard normal vector in R^d), by quadrature.</summary>
     public static double ChiExpectation(int dimension, Func<double, double> f)
     {
@@ -89,7 +156,7 @@ public static class InitialRisk
     }
 }
 
-/// <summary>The exact mean initial risk of <see cref="InitialRisk.Compute"/>: E R_N(W_0) = R(ρ_0) + C/N.</summary>
+/// <summary>The exact mean initial risk of <see cref="InitialRisk.Compute(int, double, double, RampParameters)"/>: E R_N(W_0) = R(ρ_0) + C/N.</summary>
 /// <param name="LimitRisk">R(ρ_0), the risk of the initial law itself (N = ∞).</param>
 /// <param name="Correction">C = E U(θ, θ) - ∬U dρ_0 dρ_0 ≥ 0, the self-interaction of a neuron.</param>
 /// <param name="SelfInteraction">E U(θ, θ).</param>

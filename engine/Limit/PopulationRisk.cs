@@ -34,6 +34,58 @@ public static class PopulationRisk
     public static PopulationRiskEstimate Compute(ReadOnlySpan<double> weights, int width, int dimension, double delta, RampParameters ramp, double pairTolerance = DefaultPairTolerance) =>
         Compute(weights, width, dimension, delta, ramp, pairTolerance, DefaultMaxOrder);
 
+    /// <summary>
+    /// R_N(W) on anisotropic-gaussian data with s0 = <paramref name="informative"/> label-dependent coordinates
+    /// (docs/limit.md, "The anisotropic reduction"; s0 = d is the isotropic case). Given y = ±1,
+    /// &lt;w_i, x&gt; = a_i G_i with a_i = √(τ² ‖w_i,1‖² + ‖w_i,2‖²) (w_i,1 the first s0 coordinates) and
+    /// corr(G_i, G_j) = (τ² &lt;w_i,1, w_j,1&gt; + &lt;w_i,2, w_j,2&gt;)/(a_i a_j): the same series and exact pairs
+    /// as the isotropic risk, with a class-dependent scale and correlation.
+    /// </summary>
+    /// <exception cref="ArgumentException">The shapes or parameters are invalid.</exception>
+    public static PopulationRiskEstimate Compute(ReadOnlySpan<double> weights, int width, int dimension, int informative, double delta, RampParameters ramp, double pairTolerance = DefaultPairTolerance)
+    {
+        if (informative < 1 || informative > dimension)
+        {
+            throw new ArgumentOutOfRangeException(nameof(informative), informative, $"s0 must lie in [1, d] = [1, {dimension}].");
+        }
+
+        if (informative == dimension)
+        {
+            return Compute(weights, width, dimension, delta, ramp, pairTolerance, DefaultMaxOrder);
+        }
+
+        Validate(weights, width, dimension, delta, ramp, pairTolerance, DefaultMaxOrder);
+        var gauss = new RampGaussian(ramp);
+        double[] inner = new double[width], outer = new double[width];
+        for (int i = 0; i < width; i++)
+        {
+            ReadOnlySpan<double> w = weights.Slice(i * dimension, dimension);
+            inner[i] = TensorPrimitives.Dot(w[..informative], w[..informative]);
+            outer[i] = TensorPrimitives.Dot(w[informative..], w[informative..]);
+        }
+
+        double[] tau = [1.0 + delta, 1.0 - delta];
+        NeuronTable[] tables = [.. tau.Select(t => new NeuronTable(gauss, [.. inner.Select((q, i) => Math.Sqrt((t * t * q) + outer[i]))], DefaultMaxOrder))];
+        var pairs = new PairSums();
+        for (int i = 0; i < width; i++)
+        {
+            ReadOnlySpan<double> wi = weights.Slice(i * dimension, dimension);
+            for (int j = i + 1; j < width; j++)
+            {
+                ReadOnlySpan<double> wj = weights.Slice(j * dimension, dimension);
+                double dot1 = TensorPrimitives.Dot(wi[..informative], wj[..informative]), dot2 = TensorPrimitives.Dot(wi[informative..], wj[informative..]);
+                for (int s = 0; s < 2; s++)
+                {
+                    double ai = tables[s].Scale[i], aj = tables[s].Scale[j];
+                    double c = ai > 0 && aj > 0 ? Math.Clamp(((tau[s] * tau[s] * dot1) + dot2) / (ai * aj), -1.0, 1.0) : 0.0;
+                    pairs.Add(tables[s], gauss, i, j, c, pairTolerance);
+                }
+            }
+        }
+
+        return Total(tables, width, pairs);
+    }
+
     /// <summary>As the public overload, with the highest series order (0 sends every off-diagonal pair to the exact formula).</summary>
     internal static PopulationRiskEstimate Compute(ReadOnlySpan<double> weights, int width, int dimension, double delta, RampParameters ramp, double pairTolerance, int maxOrder)
     {
@@ -46,14 +98,7 @@ public static class PopulationRisk
         }
 
         double[] tau = [1.0 + delta, 1.0 - delta];
-        NeuronTable[] tables = [new NeuronTable(gauss, norms, tau[0], maxOrder), new NeuronTable(gauss, norms, tau[1], maxOrder)];
-        double linear = 0, diagonal = 0;
-        for (int i = 0; i < width; i++)
-        {
-            linear += -0.5 * (tables[0].Mean(i) - tables[1].Mean(i));
-            diagonal += 0.5 * (tables[0].Second[i] + tables[1].Second[i]);
-        }
-
+        NeuronTable[] tables = [new NeuronTable(gauss, [.. norms.Select(r => tau[0] * r)], maxOrder), new NeuronTable(gauss, [.. norms.Select(r => tau[1] * r)], maxOrder)];
         var pairs = new PairSums();
         for (int i = 0; i < width; i++)
         {
@@ -66,6 +111,19 @@ public static class PopulationRisk
                     pairs.Add(tables[s], gauss, i, j, c, pairTolerance);
                 }
             }
+        }
+
+        return Total(tables, width, pairs);
+    }
+
+    // 1 + (2/N) Σ v + (1/N²) (Σ_i U_ii + Σ_{i≠j} U_ij) from the per-class tables and the pair sums.
+    private static PopulationRiskEstimate Total(NeuronTable[] tables, int width, PairSums pairs)
+    {
+        double linear = 0, diagonal = 0;
+        for (int i = 0; i < width; i++)
+        {
+            linear += -0.5 * (tables[0].Mean(i) - tables[1].Mean(i));
+            diagonal += 0.5 * (tables[0].Second[i] + tables[1].Second[i]);
         }
 
         // Each unordered pair counts twice in Σ_{i,j}, each class with weight 1/2.
@@ -106,18 +164,19 @@ public static class PopulationRisk
         }
     }
 
-    // Per neuron, for one class scale τ: α_n(τ r_i), n = 0..K; E σ(τ r_i G)²; and √(T_i(n)) with the padding.
+    // Per neuron, for one class: its pre-activation scale a_i (τ r_i when isotropic); α_n(a_i), n = 0..K;
+    // E σ(a_i G)²; and √(T_i(n)) with the padding.
     private sealed class NeuronTable
     {
-        public NeuronTable(RampGaussian gauss, double[] norms, double tau, int maxOrder)
+        public NeuronTable(RampGaussian gauss, double[] scales, int maxOrder)
         {
             Order = maxOrder;
             int stride = maxOrder + 1;
-            Alpha = new double[norms.Length * stride];
-            TailRoot = new double[norms.Length * stride];
-            Second = new double[norms.Length];
-            Scale = [.. norms.Select(r => tau * r)];
-            for (int i = 0; i < norms.Length; i++)
+            Alpha = new double[scales.Length * stride];
+            TailRoot = new double[scales.Length * stride];
+            Second = new double[scales.Length];
+            Scale = scales;
+            for (int i = 0; i < scales.Length; i++)
             {
                 Span<double> alpha = Alpha.AsSpan(i * stride, stride);
                 gauss.Coefficients(Scale[i], alpha, []);

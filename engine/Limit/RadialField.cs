@@ -152,12 +152,18 @@ internal sealed class RadialField
 
     // The first even n ≥ 2 such that orders n and n + 2 (both ≤ order) are below the tolerance in every
     // velocity and in the risk; 0 when there is none.
-    private int FirstQuietPair(int order)
+    private int FirstQuietPair(int order) => FirstQuietPair(order, IsQuiet);
+
+    /// <summary>
+    /// The first even n ≥ 2 such that the even orders n and n + 2 (both ≤ <paramref name="order"/>) are quiet,
+    /// <paramref name="isQuiet"/>(n/2), or 0 when there is none (shared with <see cref="AnisotropicField"/>).
+    /// </summary>
+    internal static int FirstQuietPair(int order, Func<int, bool> isQuiet)
     {
         int evens = (order / 2) + 1;
         for (int k = 1; k + 1 < evens; k++)
         {
-            if (IsQuiet(k) && IsQuiet(k + 1))
+            if (isQuiet(k) && isQuiet(k + 1))
             {
                 return 2 * k;
             }

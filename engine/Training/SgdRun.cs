@@ -366,7 +366,7 @@ public sealed class SgdRun
             return _testSet.Risk(_network);
         }
 
-        PopulationRiskEstimate exact = PopulationRisk.Compute(_network.FirstLayer, _network.Widths[0], _network.Dimension, _spec.Data.Delta, RampParameters.FromSpec(_spec.Model.Activation));
+        PopulationRiskEstimate exact = PopulationRisk.Compute(_network.FirstLayer, _network.Widths[0], _network.Dimension, RadialReduction.InformativeDimensions(_spec.Data), _spec.Data.Delta, RampParameters.FromSpec(_spec.Model.Activation));
         return new RiskEstimate(exact.Risk, exact.TruncationBound);
     }
 

@@ -51,10 +51,9 @@ public static class ClusterSetup
             o.ConfigurationOptions = ConfigurationOptions.Parse(s.Value.Redis!);
             o.GrainStorageSerializer = new ChecksummedStorageSerializer(
                 services.GetRequiredService<IGrainStorageSerializer>(),
-                $"{s.Value.ServiceId}/state/",
-                services.GetRequiredService<IGrainContextAccessor>(),
                 services.GetRequiredService<ILogger<ChecksummedStorageSerializer>>());
         });
+        NameDamagedReads(silo.Services);
         silo.UseRedisReminderService(_ => { });
         silo.Services.AddOptions<RedisReminderTableOptions>().Configure<IOptions<SiloOptions>>((o, s) => o.ConfigurationOptions = ConfigurationOptions.Parse(s.Value.Redis!));
         silo.Services.AddOptions<ClusterMembershipOptions>().Configure<IOptions<SiloOptions>>((o, s) =>
@@ -68,6 +67,17 @@ public static class ClusterSetup
             }
         });
         return silo;
+    }
+
+    // The Redis storage, wrapped so that a damaged value is reported under its own key.
+    private static void NameDamagedReads(IServiceCollection services)
+    {
+        ServiceDescriptor redis = services.Last(d => d.IsKeyedService && d.ServiceType == typeof(IGrainStorage) && Equals(d.ServiceKey, GrainKeys.Storage));
+        Func<IServiceProvider, object?, object> create = redis.KeyedImplementationFactory
+            ?? throw new InvalidOperationException("the Redis grain storage is not registered by a factory; cannot name damaged reads");
+        services.Remove(redis);
+        services.AddKeyedSingleton<IGrainStorage>(GrainKeys.Storage, (provider, key) =>
+            new ReadNamingGrainStorage((IGrainStorage)create(provider, key), $"{provider.GetRequiredService<IOptions<SiloOptions>>().Value.ServiceId}/state/"));
     }
 
     /// <summary>Null when the port can be bound on the address, else a message saying why not.</summary>

@@ -60,10 +60,15 @@ public static partial class StateChecksum
 
 /// <summary>
 /// A grain storage serializer that seals what <paramref name="inner"/> writes with <see cref="StateChecksum"/>
-/// and reads a damaged value as a fresh state, reporting it with the Redis key (cluster mode).
+/// and reads a damaged value as a fresh state, reporting it with its Redis key (cluster mode). The key comes
+/// from <see cref="ReadContext"/>, set by <see cref="ReadNamingGrainStorage"/> around each read: the storage
+/// deserializes off the grain's scheduler, where the current grain context is not the grain being read.
 /// </summary>
-public sealed class ChecksummedStorageSerializer(IGrainStorageSerializer inner, string keyPrefix, Orleans.Runtime.IGrainContextAccessor context, ILogger logger) : IGrainStorageSerializer
+public sealed class ChecksummedStorageSerializer(IGrainStorageSerializer inner, ILogger logger) : IGrainStorageSerializer
 {
+    /// <summary>The Redis key of the state being read in this asynchronous flow, or null outside a read.</summary>
+    internal static readonly AsyncLocal<(string Grain, string Key)?> ReadContext = new();
+
     /// <inheritdoc/>
     public BinaryData Serialize<T>(T? input) => new(StateChecksum.Seal(inner.Serialize(input).ToMemory().Span));
 
@@ -84,8 +89,33 @@ public sealed class ChecksummedStorageSerializer(IGrainStorageSerializer inner, 
             }
         }
 
-        string grain = context.GrainContext?.GrainId.ToString() ?? "a grain";
-        StateChecksum.ReportDamaged(logger, grain, $"Redis key {keyPrefix}{grain}", problem!);
+        (string grain, string key) = ReadContext.Value ?? ("a grain", "an unknown key");
+        StateChecksum.ReportDamaged(logger, grain, $"Redis key {key}", problem!);
         return Activator.CreateInstance<T>();
     }
+}
+
+/// <summary>
+/// Wraps the Redis grain storage so that a damaged value read is reported under its own key: each read
+/// sets <see cref="ChecksummedStorageSerializer.ReadContext"/> (the grain and <c>{service id}/state/{grain id}/{state name}</c>, the
+/// storage's own key) for the flow that deserializes it.
+/// </summary>
+public sealed class ReadNamingGrainStorage(IGrainStorage inner, string keyPrefix) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
+{
+    /// <inheritdoc/>
+    public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        // Set inside this async method, the value flows into the read and ends with it.
+        ChecksummedStorageSerializer.ReadContext.Value = (grainId.ToString(), $"{keyPrefix}{grainId}/{stateName}");
+        await inner.ReadStateAsync(stateName, grainId, grainState);
+    }
+
+    /// <inheritdoc/>
+    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.WriteStateAsync(stateName, grainId, grainState);
+
+    /// <inheritdoc/>
+    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ClearStateAsync(stateName, grainId, grainState);
+
+    /// <inheritdoc/>
+    public void Participate(ISiloLifecycle observer) => (inner as ILifecycleParticipant<ISiloLifecycle>)?.Participate(observer);
 }

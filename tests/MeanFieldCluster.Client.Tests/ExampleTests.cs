@@ -4,6 +4,7 @@ using System.Text.Json;
 namespace MeanFieldCluster.Client.Tests;
 
 /// <summary>Every shipped example runs through `mfc run` and produces an aggregation.</summary>
+[Trait("Category", "Slow")]
 public sealed class ExampleTests
 {
     public static TheoryData<string> Examples() =>
@@ -41,6 +42,25 @@ public sealed class ExampleTests
         {
             AssertTheRiskGapToThePdeDecaysInN(aggregate);
         }
+
+        if (example == "mmn-anisotropic.yaml")
+        {
+            AssertSgdApproachesTheAnisotropicLimitLikeOneOverN(aggregate);
+        }
+    }
+
+    // MMN example 2 against its (r1, r2) limit (docs/limit.md, "The anisotropic reduction"): the t = 0 means agree
+    // with R(rho_0) + C/N within 3 SE at every width, and at the last recorded time the bias R_N - R has a free
+    // exponent whose 95% interval contains 1 (a wrong limit would leave a constant and pull it below 1).
+    private static void AssertSgdApproachesTheAnisotropicLimitLikeOneOverN(JsonDocument aggregate)
+    {
+        JsonElement comparison = aggregate.RootElement.GetProperty("pde_comparison");
+        Assert.StartsWith("anisotropic", comparison.GetProperty("reference").GetString(), StringComparison.Ordinal);
+        JsonElement widths = comparison.GetProperty("initial_risk").GetProperty("widths");
+        Assert.Equal(4, widths.GetArrayLength());
+        Assert.All(widths.EnumerateArray(), w => Assert.InRange(w.GetProperty("z_score").GetDouble(), -3.0, 3.0));
+        JsonElement fit = comparison.GetProperty("errors").GetProperty("fits").EnumerateArray().Last().GetProperty("bias_free_exponent");
+        Assert.InRange(1.0, fit.GetProperty("exponent_low95").GetDouble(), fit.GetProperty("exponent_high95").GetDouble());
     }
 
     // Where both are estimated (uncensored, with intervals), the annealed rate function is not above the

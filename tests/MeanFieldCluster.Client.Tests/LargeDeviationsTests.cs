@@ -39,6 +39,7 @@ public sealed class LargeDeviationsTests
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public async Task TheCramerExampleRecoversTheGaussianRateFunctionWithinItsIntervals()
     {
         var (code, output, error, outDir) = await SharedRuns.Example("ld-cramer.yaml");

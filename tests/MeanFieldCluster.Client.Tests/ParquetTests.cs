@@ -12,6 +12,7 @@ namespace MeanFieldCluster.Client.Tests;
 public sealed class ParquetTests
 {
     [Fact]
+    [Trait("Category", "Slow")]
     public async Task EveryTableOfTheMmnRunReadsBackFromParquetEqualToItsCsv()
     {
         RunOutcome run = await SharedRuns.Example("mmn-fig1-small.yaml");

@@ -158,6 +158,7 @@ public sealed class PlotTests
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public async Task PlotDrawsTheEstimatorsSideBySideAgainstTheKnownRateFunction()
     {
         string dir = await PlottedCopyOf("ld-quenched-vs-annealed.yaml");

@@ -114,6 +114,7 @@ public sealed class SpecFuzzCliTests
 
     [Theory]
     [MemberData(nameof(TenMegabyteFiles))]
+    [Trait("Category", "Slow")]
     public void TenMegabyteSpecFilesEndCleanly(string kind, string? field)
     {
         const int size = 10_000_000;

@@ -1,5 +1,6 @@
 namespace MeanFieldCluster.Client.Tests;
 
+[Trait("Category", "Slow")]
 public sealed class WidePointTests
 {
     private const string Wide = """

@@ -10,7 +10,7 @@ namespace MeanFieldCluster.Fault.Tests;
 public sealed class FaultTests
 {
     // 24 points of about half a second each on one core.
-    private const string Spec = """
+    internal const string Spec = """
         name: fault
         seed: 21
         model: {preset: mmn-relu, activation: tanh, init: {output_std: 1.0, bias_std: 0.3}}
@@ -20,7 +20,7 @@ public sealed class FaultTests
         grid: {width: [64, 128, 192, 256], step_size: [0.0002], seeds: 6}
         """;
 
-    private static readonly string[] Tables = ["points.csv", "curves.csv", "measures.csv", "histograms.csv", "aggregate.json"];
+    internal static readonly string[] Tables = ["points.csv", "curves.csv", "measures.csv", "histograms.csv", "aggregate.json"];
 
     [Fact]
     public async Task KillingASiloMidSweepLosesNothingAndTheResultsEqualTheEmbeddedRunByteForByte()

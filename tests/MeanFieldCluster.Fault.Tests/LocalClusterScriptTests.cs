@@ -27,7 +27,7 @@ public sealed class LocalClusterScriptTests
             using (var up = new ChildProcess("bash", [script, "up", "2"], root, environment))
             {
                 Assert.True(await up.WaitForExit(TimeSpan.FromMinutes(3)) == 0, up.Output);
-                Assert.Contains($"export MFC_REDIS=127.0.0.1:{redisPort}", up.Output, StringComparison.Ordinal);
+                Assert.Contains($"export MFC_REDIS=\"$(cat {clusterDir}/mfc-redis)\"", up.Output, StringComparison.Ordinal);
             }
 
             using (var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) })
@@ -40,7 +40,16 @@ public sealed class LocalClusterScriptTests
 
             int[] pids = [.. File.ReadLines(Path.Combine(clusterDir, "pids")).Select(l => int.Parse(l.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture))];
             Assert.Equal(3, pids.Length);
-            string[] connection = ["--redis", $"127.0.0.1:{redisPort}"];
+            // Redis requires the password kept (mode 600) beside the cluster's state; it is on no command line.
+            string redis = File.ReadAllText(Path.Combine(clusterDir, "mfc-redis")).Trim();
+            Assert.Matches($"^127\\.0\\.0\\.1:{redisPort},password=[A-Za-z0-9]{{20,}}$", redis);
+            if (!OperatingSystem.IsWindows())
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(clusterDir, "mfc-redis")));
+            }
+
+            Assert.StartsWith("-NOAUTH", Ping(redisPort), StringComparison.Ordinal);
+            string[] connection = ["--redis", redis];
             string spec = Path.Combine(root, "examples", "mmn-fig1-small.yaml");
 
             var submit = await FaultTests.Mfc(["submit", spec, "--sweep-id", "readme", .. connection]);
@@ -67,6 +76,16 @@ public sealed class LocalClusterScriptTests
             using var cleanup = new ChildProcess("bash", [script, "down"], root, environment);
             await cleanup.WaitForExit(TimeSpan.FromMinutes(1));
         }
+    }
+
+    // Redis's first reply line to an unauthenticated PING.
+    private static string Ping(int port)
+    {
+        using var client = new System.Net.Sockets.TcpClient("127.0.0.1", port);
+        using System.Net.Sockets.NetworkStream stream = client.GetStream();
+        stream.Write("PING\r\n"u8);
+        var buffer = new byte[256];
+        return System.Text.Encoding.ASCII.GetString(buffer, 0, stream.Read(buffer)).Split("\r\n")[0];
     }
 
     // Running: /proc has the pid and it is not a zombie (exited, waiting to be reaped by its new parent).

@@ -13,7 +13,8 @@ public sealed class PopulationRiskTests
     private const double Delta = 0.8, Kappa = 0.8;
     private static readonly RampParameters Mmn = RampParameters.Mmn;
 
-    private static double[] RandomWeights(int width, int d, ulong seed)
+    /// <summary>Weights of a width × d network drawn i.i.d. N(0, κ²/d) from one seed (κ = 0.8).</summary>
+    internal static double[] RandomWeights(int width, int d, ulong seed)
     {
         var rng = new Xoshiro256(seed);
         var w = new double[width * d];
@@ -25,16 +26,13 @@ public sealed class PopulationRiskTests
         return w;
     }
 
-    [Fact]
-    public void ThePopulationRiskAgreesWithAMillionSampleMonteCarloEstimateWithinThreeStandardErrors()
+    /// <summary>The mean loss of the mmn-isotropic network with these weights over fresh samples, with its standard error.</summary>
+    internal static (double Mean, double StdErr) MonteCarloRisk(double[] w, int width, int d, DataModel data, int samples, ulong seed)
     {
-        const int width = 20, d = 5, samples = 1_000_000;
-        double[] w = RandomWeights(width, d, 11);
         var network = new MeanFieldNetwork(new Ramp(Mmn.T1, Mmn.T2, Mmn.S1, Mmn.S2), d, [width], [1.0], hasBias: false, new TrainSpec(true, false, false, false), meanFieldScaling: true);
         w.CopyTo(network.FirstLayer);
         network.Output.Fill(1.0);
-        var data = new IsotropicGaussianData(d, Delta);
-        var rng = new Xoshiro256(12);
+        var rng = new Xoshiro256(seed);
         var x = new double[d];
         double sum = 0, sumSquares = 0;
         for (int k = 0; k < samples; k++)
@@ -45,7 +43,15 @@ public sealed class PopulationRiskTests
         }
 
         double mean = sum / samples;
-        double stdErr = Math.Sqrt(((sumSquares / samples) - (mean * mean)) / (samples - 1));
+        return (mean, Math.Sqrt(((sumSquares / samples) - (mean * mean)) / (samples - 1)));
+    }
+
+    [Fact]
+    public void ThePopulationRiskAgreesWithAMillionSampleMonteCarloEstimateWithinThreeStandardErrors()
+    {
+        const int width = 20, d = 5, samples = 1_000_000;
+        double[] w = RandomWeights(width, d, 11);
+        (double mean, double stdErr) = MonteCarloRisk(w, width, d, new IsotropicGaussianData(d, Delta), samples, 12);
         PopulationRiskEstimate exact = PopulationRisk.Compute(w, width, d, Delta, Mmn);
 
         Assert.True(Math.Abs(exact.Risk - mean) < 3 * stdErr, $"exact {exact.Risk}, Monte Carlo {mean} ± {stdErr}");

@@ -63,6 +63,34 @@ public sealed class ScalingAggregateTests
     }
 
     [Fact]
+    public void FitsAcrossWidthRunWithinEachValueOfAFieldAxis()
+    {
+        // The same outcomes at two values of data.delta, the second with every risk raised by 0.1: two
+        // families, each with its value; fitted apart, the second's fit is the first's moved up by 0.1
+        // exactly (mixed, neither would be), and each limit is its own within 4 SE.
+        SweepSpec spec = Spec(Widths, [new StepSizeSpec(0.01)], seeds: 16);
+        List<PointOutcome> outcomes = [];
+        foreach ((string delta, double shift) in new[] { ("0.2", 0.0), ("0.5", 0.1) })
+        {
+            foreach (PointOutcome o in Outcomes(16))
+            {
+                PointSpec point = o.Point with { Coordinates = [.. o.Point.Coordinates, new AxisCoordinate("data.delta", new AxisValue(delta))] };
+                outcomes.Add(o with { Point = point, Risk = [.. o.Risk.Select(r => r with { Risk = r.Risk + shift })] });
+            }
+        }
+
+        ScalingReport report = ScalingAggregate.Compute(spec, outcomes)!;
+        Assert.Equal(2, report.Families.Count);
+        Assert.Equal(["0.2", "0.5"], report.Families.Select(f => Assert.Single(f.Axes!).Value.Json));
+        foreach ((RiskAtTime low, RiskAtTime high) in report.Families[0].RiskExtrapolation.Zip(report.Families[1].RiskExtrapolation))
+        {
+            Assert.Equal(low.Fit!.P, high.Fit!.P, 6);
+            Assert.Equal(low.Fit.RInfinity!.Value + 0.1, high.Fit.RInfinity!.Value, 6);
+            Assert.True(Math.Abs(low.Fit.RInfinity.Value - 0.2) <= 4 * low.Fit.RInfinityStdErr!.Value, $"R_inf {low.Fit.RInfinity} ± {low.Fit.RInfinityStdErr} misses 0.2");
+        }
+    }
+
+    [Fact]
     public void FewerThanThreeWidthsGiveNoScalingSection()
     {
         SweepSpec spec = Spec(Widths, [new StepSizeSpec(0.01)], seeds: 2);
