@@ -14,8 +14,19 @@ public interface ISweepGrain : IGrainWithStringKey
     /// </summary>
     Task<SweepStatus> Start(string specJson);
 
-    /// <summary>The current status of every point.</summary>
+    /// <summary>The current status of every point (its size grows with the sweep's; see <see cref="GetProgress"/>).</summary>
     Task<SweepStatus> GetStatus();
+
+    /// <summary>A compact status, of bounded size whatever the sweep's: counts by state, work done, and the running points.</summary>
+    Task<SweepProgress> GetProgress();
+
+    /// <summary>
+    /// Streams the sweep's progress: a snapshot (as <see cref="GetProgress"/>), then, about every
+    /// <paramref name="interval"/> (at least every 10 s), the changes since the message before; it ends
+    /// with the message that reports the sweep no longer running. A caller that loses the stream (its
+    /// gateway silo died) calls again and gets a fresh snapshot.
+    /// </summary>
+    IAsyncEnumerable<SweepProgress> WatchProgress(TimeSpan interval, CancellationToken cancellationToken = default);
 
     /// <summary>The resolved spec the sweep runs, or null when none was submitted.</summary>
     Task<string?> GetSpecJson();

@@ -85,6 +85,9 @@ public static class PointStates
 {
     /// <summary>Whether <paramref name="state"/> is final (anything but pending or running).</summary>
     public static bool IsFinal(PointState state) => state is not (PointState.Pending or PointState.Running);
+
+    /// <summary>Units of work of a point: its SGD steps, or replicas × steps per replica for a large-deviations batch.</summary>
+    public static long Work(long steps, int replicaCount) => replicaCount > 0 ? replicaCount * Math.Max(1, steps) : steps;
 }
 
 /// <summary>The risk at one recorded step.</summary>
@@ -193,3 +196,32 @@ public sealed record PointRecord(int Index, long Step, bool Finished, RiskRow[] 
 /// <param name="StartSeconds">Wall-clock seconds from asking a point to start to its acknowledgement, summed over <paramref name="Starts"/>.</param>
 [GenerateSerializer, Immutable]
 public sealed record CoordinatorStats(long Calls, double CallSeconds, long StateWrites, int Activations, long Starts = 0, double StartSeconds = 0);
+
+/// <summary>
+/// A sweep's progress as the coordinator streams it (<see cref="ISweepGrain.WatchProgress"/>): the counts
+/// of points by state and the work done, exact in every message, with the points that changed. The first
+/// message (and the answer of <see cref="ISweepGrain.GetProgress"/>) is a snapshot carrying the points
+/// that are running; each next one carries the points whose progress changed since the one before (at most a
+/// few hundred; the rest follow in the next messages). Its size does not grow with the sweep's.
+/// </summary>
+/// <param name="State">Sweep state.</param>
+/// <param name="Version">Changes covered: a later message has a larger version.</param>
+/// <param name="Snapshot">Whether <paramref name="Points"/> are every running point (else: the changed ones).</param>
+/// <param name="Counts">Points by <see cref="PointState"/> (indexed by its value).</param>
+/// <param name="DoneWork">Units of work done over all points (SGD steps; replicas × steps for large deviations).</param>
+/// <param name="TotalWork">Units of work of the whole sweep.</param>
+/// <param name="Points">Running points (a snapshot) or the points that changed.</param>
+/// <param name="FinishedUtc">When the last point finished, if it has.</param>
+/// <param name="Coordinator">What coordinating has cost so far: in answers of <see cref="ISweepGrain.GetProgress"/>, not in the stream.</param>
+[GenerateSerializer, Immutable]
+public sealed record SweepProgress(SweepState State, long Version, bool Snapshot, int[] Counts, long DoneWork, long TotalWork, PointProgress[] Points, DateTime? FinishedUtc, CoordinatorStats? Coordinator = null)
+{
+    /// <summary>Points in state <paramref name="state"/>.</summary>
+    public int Count(PointState state) => (int)state < Counts.Length ? Counts[(int)state] : 0;
+
+    /// <summary>Points of the sweep.</summary>
+    public int PointCount => Counts.Sum();
+
+    /// <summary>Points in a final state.</summary>
+    public int FinishedCount => Enum.GetValues<PointState>().Where(PointStates.IsFinal).Sum(Count);
+}

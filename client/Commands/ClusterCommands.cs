@@ -62,19 +62,19 @@ internal static class ClusterCommands
         WithSweep(connection, sweepId, error, cancellationToken, async (cluster, specJson, spec, points) =>
         {
             ProgressView view = ProgressView.Create(output, points, interactive);
-            SweepStatus status = await SweepSession.FollowAsync(cluster.Client, sweepId, points, view, TimeSpan.FromMinutes(2), cancellationToken);
-            await output.WriteLineAsync(Describe(status));
-            return status.State == SweepState.Running ? 130 : status.Points.Any(p => p.State == PointState.Failed) ? 1 : 0;
+            SweepProgress progress = await SweepSession.WatchAsync(cluster.Client, sweepId, view, TimeSpan.FromMinutes(2), cancellationToken);
+            await output.WriteLineAsync(ProgressView.Describe(sweepId, progress));
+            return progress.State == SweepState.Running ? 130 : progress.Count(PointState.Failed) > 0 ? 1 : 0;
         });
 
     public static Task<int> StatusAsync(ConnectionSettings connection, string sweepId, TextWriter output, TextWriter error, CancellationToken cancellationToken) =>
         WithSweep(connection, sweepId, error, cancellationToken, async (cluster, _, spec, points) =>
         {
-            SweepStatus status = await Resilient.Call(() => cluster.Client.GetGrain<ISweepGrain>(sweepId).GetStatus());
-            await output.WriteLineAsync(Describe(status));
-            if (status.Coordinator is { } coordinator)
+            SweepProgress progress = await Resilient.Call(() => cluster.Client.GetGrain<ISweepGrain>(sweepId).GetProgress());
+            await output.WriteLineAsync(ProgressView.Describe(sweepId, progress));
+            if (progress.Coordinator is { } coordinator)
             {
-                await output.WriteLineAsync(SweepSession.CoordinatorLine(coordinator, status.Points.Length));
+                await output.WriteLineAsync(SweepSession.CoordinatorLine(coordinator, progress.PointCount));
             }
 
             return 0;
@@ -92,8 +92,8 @@ internal static class ClusterCommands
         await output.WriteLineAsync("sweep_id\tname\tpoints\tsubmitted_utc\tstate");
         foreach (SweepEntry entry in sweeps)
         {
-            SweepStatus status = await Resilient.Call(() => cluster.Client.GetGrain<ISweepGrain>(entry.SweepId).GetStatus());
-            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{entry.SweepId}\t{entry.Name}\t{entry.Points}\t{entry.SubmittedUtc:O}\t{status.State.ToString().ToLowerInvariant()}"));
+            SweepProgress progress = await Resilient.Call(() => cluster.Client.GetGrain<ISweepGrain>(entry.SweepId).GetProgress());
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{entry.SweepId}\t{entry.Name}\t{entry.Points}\t{entry.SubmittedUtc:O}\t{progress.State.ToString().ToLowerInvariant()}"));
         }
 
         return 0;
@@ -145,13 +145,5 @@ internal static class ClusterCommands
 
         SweepSpec spec = SpecLoader.Parse(specJson, SpecFormat.Json);
         return await action(cluster, specJson, spec, SweepPlanner.Expand(spec));
-    }
-
-    private static string Describe(SweepStatus status)
-    {
-        double done = status.Points.Sum(p => (double)p.DoneSteps);
-        double all = Math.Max(1, status.Points.Sum(p => (double)p.TotalSteps));
-        string counts = string.Join(", ", status.Points.GroupBy(p => p.State).OrderBy(g => g.Key).Select(g => $"{g.Count()} {g.Key.ToString().ToLowerInvariant()}"));
-        return string.Create(CultureInfo.InvariantCulture, $"{status.SweepId}: {status.State.ToString().ToLowerInvariant()}, {100 * done / all:F1}% of steps; points: {counts}");
     }
 }

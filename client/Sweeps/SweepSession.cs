@@ -10,38 +10,59 @@ namespace MeanFieldCluster.Client.Sweeps;
 /// <summary>Following a sweep and exporting its results: shared by run, watch and results.</summary>
 internal static class SweepSession
 {
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
+    /// <summary>How often the coordinator sends the changes (<see cref="ISweepGrain.WatchProgress"/>).</summary>
+    internal static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(500);
+
+    private static readonly TimeSpan ReconnectPause = TimeSpan.FromMilliseconds(500);
 
     /// <summary>
-    /// Polls the coordinator until every point is final or <paramref name="cancellationToken"/> fires,
-    /// showing progress. A failing poll (a gateway lost) is retried until <paramref name="reconnectTimeout"/>.
+    /// Follows the sweep as <see cref="WatchAsync"/> does, then reads the full status of every point once
+    /// (for the export).
     /// </summary>
-    public static Task<SweepStatus> FollowAsync(IClusterClient client, string sweepId, IReadOnlyList<PointSpec> points, ProgressView view, TimeSpan reconnectTimeout, CancellationToken cancellationToken) =>
+    public static async Task<SweepStatus> FollowAsync(IClusterClient client, string sweepId, IReadOnlyList<PointSpec> points, ProgressView view, TimeSpan reconnectTimeout, CancellationToken cancellationToken)
+    {
+        await WatchAsync(client, sweepId, view, reconnectTimeout, cancellationToken);
+        return await Resilient.Call(() => client.GetGrain<ISweepGrain>(sweepId).GetStatus());
+    }
+
+    /// <summary>
+    /// Shows the coordinator's progress stream until the sweep is no longer running or
+    /// <paramref name="cancellationToken"/> fires; returns the last message. The stream sends changes, not
+    /// the whole status, so its bandwidth does not grow with the sweep (docs/operations.md). A lost stream (a
+    /// gateway or the coordinator's silo gone) is opened again, from a fresh snapshot, until
+    /// <paramref name="reconnectTimeout"/> has passed without a message.
+    /// </summary>
+    public static Task<SweepProgress> WatchAsync(IClusterClient client, string sweepId, ProgressView view, TimeSpan reconnectTimeout, CancellationToken cancellationToken) =>
         view.RunAsync(async update =>
         {
             ISweepGrain sweep = client.GetGrain<ISweepGrain>(sweepId);
-            SweepStatus? current = null;
+            SweepProgress? last = null;
             DateTime lastSuccess = DateTime.UtcNow;
-            while (!cancellationToken.IsCancellationRequested)
+            while (!cancellationToken.IsCancellationRequested && last is not { State: not SweepState.Running })
             {
                 try
                 {
-                    current = await sweep.GetStatus();
-                    lastSuccess = DateTime.UtcNow;
-                    await update(current);
-                    if (current.State != SweepState.Running)
+                    await foreach (SweepProgress message in sweep.WatchProgress(ProgressInterval, cancellationToken).WithCancellation(cancellationToken))
                     {
-                        break;
+                        last = message;
+                        lastSuccess = DateTime.UtcNow;
+                        await update(message);
                     }
+
+                    continue;
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    break;
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException && DateTime.UtcNow - lastSuccess < reconnectTimeout)
                 {
-                    // The gateway or the coordinator's silo is gone: the client fails over; poll again.
+                    // The gateway or the coordinator's silo is gone: the client fails over; open the stream again.
                 }
 
                 try
                 {
-                    await Task.Delay(PollInterval, cancellationToken);
+                    await Task.Delay(ReconnectPause, cancellationToken);
                 }
                 catch (OperationCanceledException)
                 {
@@ -49,7 +70,7 @@ internal static class SweepSession
                 }
             }
 
-            return current ?? await Resilient.Call(() => sweep.GetStatus());
+            return last ?? await Resilient.Call(() => sweep.GetProgress());
         });
 
     /// <summary>

@@ -13,8 +13,8 @@ internal static partial class Durable
     private static readonly TimeSpan FirstDelay = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(5);
 
-    /// <summary>Runs <paramref name="action"/> until it succeeds or the attempts run out (then its error propagates).</summary>
-    public static async Task Retry(Func<Task> action, ILogger logger)
+    /// <summary>Runs <paramref name="action"/> until it succeeds or the attempts run out (then its error propagates); the delays run on <paramref name="time"/>.</summary>
+    public static async Task Retry(Func<Task> action, TimeProvider time, ILogger logger)
     {
         TimeSpan delay = FirstDelay;
         for (int attempt = 1; ; attempt++)
@@ -27,7 +27,7 @@ internal static partial class Durable
             catch (Exception ex) when (attempt < Attempts && ex is not OperationCanceledException)
             {
                 LogRetry(logger, ex, attempt, delay.TotalSeconds);
-                await Task.Delay(delay);
+                await Task.Delay(delay, time);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxDelay.Ticks));
             }
         }
@@ -37,7 +37,7 @@ internal static partial class Durable
     /// Writes grain state with retries. A write that reached storage but whose reply was lost leaves a stale
     /// ETag: the ETag is refreshed and the in-memory state written again.
     /// </summary>
-    public static Task Write<T>(IPersistentState<T> state, ILogger logger) => Retry(
+    public static Task Write<T>(IPersistentState<T> state, TimeProvider time, ILogger logger) => Retry(
         async () =>
         {
             try
@@ -52,6 +52,7 @@ internal static partial class Durable
                 throw;
             }
         },
+        time,
         logger);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Attempt {Attempt} failed; retrying in {Seconds} s")]

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using MeanFieldCluster.Contracts;
-using MeanFieldCluster.Engine.Aggregation;
 using MeanFieldCluster.Engine.Specs;
-using MeanFieldCluster.Engine.Training;
 using MeanFieldCluster.Silo.Hosting;
 using MeanFieldCluster.Silo.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -11,70 +9,51 @@ using Orleans.Concurrency;
 namespace MeanFieldCluster.Silo.Grains;
 
 /// <summary>
-/// The coordinator of one sweep. Expands the grid, assigns each point to its own point grain, follows
-/// progress, and aggregates. Its storage holds the spec and the final state of every point (not the
-/// results, which stay with the point grains), so it survives the loss of its silo. A watchdog restarts
-/// points that stop reporting (their silo died): a restarted point resumes from its last checkpoint.
-/// Reports are idempotent: a point's final report counts once, however often it arrives.
+/// One job: coordinating one sweep. It admits the spec, dispatches the points to point grains (a bounded
+/// window at a time) and keeps the book of their progress and final states, which it streams to watchers.
+/// Its storage holds the spec and the final state of every point (not the results, which stay with the
+/// point grains), so it survives the loss of its silo; its watchdog (<see cref="PointWatchdog"/>) restarts
+/// points that stop reporting, which resume from their last checkpoint. Reports are idempotent: a point's
+/// final report counts once, however often it arrives. The aggregation runs in
+/// <see cref="SweepAggregatorGrain"/>, off this grain; the cost of coordinating is counted by
+/// <see cref="CoordinatorCost"/>, trace linking done by <see cref="SweepTrace"/>.
 /// </summary>
 [Reentrant]
-public sealed partial class SweepGrain(
+public sealed class SweepGrain(
     [PersistentState("sweep", GrainKeys.Storage)] IPersistentState<SweepGrainState> state,
     SweepPolicy policy,
     TimeProvider time,
     ILogger<SweepGrain> logger) : Grain, ISweepGrain, IRemindable, IIncomingGrainCallFilter
 {
-    private const string WatchdogReminder = "watchdog";
+    private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(10), MinInterval = TimeSpan.FromMilliseconds(50);
 
-    /// <summary>A point silent for this long is asked to start again (a no-op when it is in fact running).</summary>
-    private static readonly TimeSpan StallAfter = TimeSpan.FromSeconds(10);
-
-    private PointSpec[] _points = [];
-    private PointProgress?[] _live = [];
-    private DateTime[] _lastHeard = [];
-
-    // Points started by (or heard from by) this activation; at most policy.PointsInFlight of them unfinished.
-    private bool[] _dispatched = [];
-    private int _inFlight;
-    private int _nextToDispatch;
-    private IGrainTimer? _watchdog;
+    private readonly CoordinatorCost _cost = new(time);
+    private PointBook _book = new([], new SweepGrainState());
+    private PointWatchdog _watchdog = new(time, 0);
     private Task<string>? _aggregation;
-
-    // What coordinating has cost, counted from the submission (the stored figures plus this activation's).
-    private long _calls;
-    private double _callSeconds;
-    private long _starts;
-    private double _startSeconds;
-    private long _writes;
-    private int _activations;
-
-    // Final point states received since the last write: stored by the watchdog's next tick (or when the
-    // sweep ends, or on deactivation) rather than one write per point. A report lost with an unwritten
-    // state is not lost work: the point keeps its result and reports it again when the watchdog restarts it.
-    private bool _unsaved;
 
     private string SweepId => this.GetPrimaryKeyString();
 
+    private PointStarter Starter => field ??= new PointStarter(GrainFactory, SweepId, _cost, logger);
+
+    private SweepStore Store => field ??= new SweepStore(state, _cost, time, logger);
+
     private bool IsFinished => state.State.FinishedUtc is not null;
 
-    // The silo's clock (injected: tests may run it by hand).
-    private DateTime Now => time.GetUtcNow().UtcDateTime;
+    private SweepState SweepState => state.State.SpecJson is null ? SweepState.Unknown
+        : IsFinished ? (state.State.Cancelled ? SweepState.Cancelled : SweepState.Completed)
+        : SweepState.Running;
 
     /// <inheritdoc/>
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (state.State.Coordinator is { } stored)
-        {
-            (_calls, _callSeconds, _writes, _activations, _starts, _startSeconds) = (stored.Calls, stored.CallSeconds, stored.StateWrites, stored.Activations, stored.Starts, stored.StartSeconds);
-        }
-
-        _activations++;
+        _cost.Activated(state.State.Coordinator);
         if (state.State.SpecJson is { } specJson)
         {
-            Plan(specJson);
+            Adopt(SweepAdmission.Plan(specJson));
             if (!IsFinished)
             {
-                StartWatchdog();
+                _watchdog.Start(this, WatchdogTick);
             }
         }
 
@@ -97,19 +76,20 @@ public sealed partial class SweepGrain(
             return Status();
         }
 
-        SweepSpec spec = Admit(specJson);
-        using Activity? activity = StartActivity(MeanFieldTelemetry.SweepStartActivity);
-        activity?.SetTag("mfc.points", _points.Length);
+        (SweepSpec spec, PointSpec[] points) = SweepAdmission.Admit(SweepId, specJson, policy);
+        using Activity? activity = SweepTrace.Start(MeanFieldTelemetry.SweepStartActivity, SweepId, null);
+        activity?.SetTag("mfc.points", points.Length);
         state.State.TraceParent = Activity.Current?.Id;
         state.State.SpecJson = specJson;
         state.State.Name = spec.Name;
-        state.State.StartedUtc = Now;
-        state.State.Final = [.. _points.Select(_ => PointState.Pending)];
-        state.State.Steps = new long[_points.Length];
-        await WriteState();
-        await GrainFactory.GetGrain<ISweepRegistryGrain>(GrainKeys.Registry).Register(new SweepEntry(SweepId, spec.Name, _points.Length, state.State.StartedUtc));
-        await this.RegisterOrUpdateReminder(WatchdogReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-        StartWatchdog();
+        state.State.StartedUtc = time.GetUtcNow().UtcDateTime;
+        state.State.Final = [.. points.Select(_ => PointState.Pending)];
+        state.State.Steps = new long[points.Length];
+        Adopt(points);
+        await Store.Write();
+        await GrainFactory.GetGrain<ISweepRegistryGrain>(GrainKeys.Registry).Register(new SweepEntry(SweepId, spec.Name, points.Length, state.State.StartedUtc));
+        await PointWatchdog.Arm(this);
+        _watchdog.Start(this, WatchdogTick);
         await Dispatch();
         return Status();
     }
@@ -118,26 +98,44 @@ public sealed partial class SweepGrain(
     public Task<SweepStatus> GetStatus() => Task.FromResult(Status());
 
     /// <inheritdoc/>
+    public Task<SweepProgress> GetProgress() => Task.FromResult(_book.Snapshot(SweepState, state.State.FinishedUtc) with { Coordinator = _cost.Snapshot() });
+
+    /// <inheritdoc/>
+    public IAsyncEnumerable<SweepProgress> WatchProgress(TimeSpan interval, CancellationToken cancellationToken = default) =>
+        _book.Stream(() => (SweepState, state.State.FinishedUtc), TimeSpan.FromTicks(Math.Clamp(interval.Ticks, MinInterval.Ticks, Heartbeat.Ticks)), Heartbeat, time, cancellationToken);
+
+    /// <inheritdoc/>
     public Task<string?> GetSpecJson() => Task.FromResult(state.State.SpecJson);
 
     /// <inheritdoc/>
     public Task<PointResult?> GetResult(int index) =>
-        InRange(index) ? PointGrain(index).GetResult() : Task.FromResult<PointResult?>(null);
+        _book.InRange(index) ? PointGrain(index).GetResult() : Task.FromResult<PointResult?>(null);
 
     /// <inheritdoc/>
     public async Task<string?> GetAggregateJson()
     {
-        if (state.State.AggregateJson is { } cached || !IsFinished)
+        if (state.State.AggregateJson is not null || !IsFinished)
         {
             return state.State.AggregateJson;
         }
 
-        _aggregation ??= Aggregate();
-        string json = await _aggregation;
+        // Computed once, off this grain; after a failure (the aggregator's silo died, say) the next call tries again.
+        _aggregation ??= GrainFactory.GetGrain<ISweepAggregatorGrain>(SweepId).Aggregate(state.State.SpecJson!, state.State.TraceParent);
+        string json;
+        try
+        {
+            json = await _aggregation;
+        }
+        catch (Exception) when (_aggregation is { IsFaulted: true })
+        {
+            _aggregation = null;
+            throw;
+        }
+
         if (state.State.AggregateJson is null)
         {
             state.State.AggregateJson = json;
-            await WriteState();
+            await Store.Write();
         }
 
         return json;
@@ -147,12 +145,10 @@ public sealed partial class SweepGrain(
     public Task ReportProgress(PointProgress progress)
     {
         ArgumentNullException.ThrowIfNull(progress);
-        if (InRange(progress.Index) && !IsFinal(state.State.Final[progress.Index]))
+        if (_book.InRange(progress.Index) && !_book.IsFinal(progress.Index))
         {
-            // A point started by an earlier activation of this coordinator counts as in flight once heard from.
-            MarkDispatched(progress.Index);
-            _live[progress.Index] = progress;
-            _lastHeard[progress.Index] = Now;
+            _book.Heard(progress);
+            _watchdog.Heard(progress.Index);
         }
 
         return Task.CompletedTask;
@@ -162,15 +158,15 @@ public sealed partial class SweepGrain(
     public async Task ReportResult(PointResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        if (!InRange(result.Index) || IsFinal(state.State.Final[result.Index]))
+        if (!_book.InRange(result.Index) || _book.IsFinal(result.Index))
         {
             return;
         }
 
-        MarkFinal(result.Index, result.State, result.Steps);
-        if (!state.State.Final.All(IsFinal))
+        _book.MarkFinal(result.Index, result.State, result.Steps);
+        if (!_book.AllFinal)
         {
-            _unsaved = true;
+            Store.Changed();
 
             // The next point starts in the background: the finished point's report returns at once.
             _ = Dispatch();
@@ -178,39 +174,6 @@ public sealed partial class SweepGrain(
         }
 
         await Complete();
-    }
-
-    // Every point is final: the sweep is done.
-    private async Task Complete()
-    {
-        state.State.FinishedUtc = Now;
-        _watchdog?.Dispose();
-        _watchdog = null;
-        await WriteState();
-        if (await this.GetReminder(WatchdogReminder) is { } reminder)
-        {
-            await this.UnregisterReminder(reminder);
-        }
-    }
-
-    /// <inheritdoc/>
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
-    {
-        if (!_unsaved)
-        {
-            return;
-        }
-
-        // One attempt: a silo shutting down must not wait on storage, and nothing is lost if this fails.
-        try
-        {
-            BeforeWrite();
-            await state.WriteStateAsync(cancellationToken);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            LogFinalWriteFailed(logger, ex, SweepId);
-        }
     }
 
     /// <inheritdoc/>
@@ -223,170 +186,69 @@ public sealed partial class SweepGrain(
 
         // Points in flight are asked to stop (they report Cancelled); points never started are cancelled here.
         state.State.Cancelled = true;
-        PointSpec[] running = [.. _points.Where(p => _dispatched[p.Index] && !IsFinal(state.State.Final[p.Index]))];
-        foreach (PointSpec p in _points.Where(p => !_dispatched[p.Index] && !IsFinal(state.State.Final[p.Index])))
-        {
-            MarkFinal(p.Index, PointState.Cancelled, 0);
-        }
-
-        if (state.State.Final.All(IsFinal))
+        int[] running = _book.CancelUnstarted();
+        if (_book.AllFinal)
         {
             await Complete();
             return;
         }
 
-        await WriteState();
-        await Task.WhenAll(running.Select(p => PointGrain(p.Index).Cancel()));
+        await Store.Write();
+        await Task.WhenAll(running.Select(i => PointGrain(i).Cancel()));
     }
 
     /// <inheritdoc/>
-    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    public Task ReceiveReminder(string reminderName, TickStatus status) =>
+        IsFinished ? PointWatchdog.Disarm(this) : Task.CompletedTask; // activation alone starts the watchdog
+
+    /// <inheritdoc/>
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => Store.LastWrite(SweepId, cancellationToken);
+
+    /// <summary>Counts every call the coordinator handles and the time spent in it (<see cref="CoordinatorStats"/>).</summary>
+    /// <param name="context">The call.</param>
+    public Task Invoke(IIncomingGrainCallContext context)
     {
-        // The reminder only needs to activate the grain after its silo died: activation starts the watchdog.
-        if (IsFinished && await this.GetReminder(WatchdogReminder) is { } reminder)
-        {
-            await this.UnregisterReminder(reminder);
-        }
-    }
-
-    // This silo's own checks of a new sweep, whatever the client checked: csv data under the data root,
-    // every point within the resource budget. Refusals name the fields, as the client's do. An admitted
-    // sweep is planned from the same parse (csv files are read once).
-    private SweepSpec Admit(string specJson)
-    {
-        IReadOnlyList<string> problems;
-        SweepSpec? spec = null;
-        PointSpec[] points = [];
-        try
-        {
-            spec = SpecLoader.Parse(specJson, SpecFormat.Json, dataRoot: policy.DataRoot);
-            points = [.. SweepPlanner.Expand(spec)];
-            problems = [.. ResourceEstimator.Check(spec, points, policy.Budget).Select(m => $"grid: {m}")];
-        }
-        catch (SpecException ex)
-        {
-            problems = [.. ex.Errors.Select(e => e.ToString())];
-        }
-
-        if (spec is null || problems.Count > 0)
-        {
-            throw new ArgumentException($"the cluster refused sweep '{SweepId}':\n{string.Join('\n', problems)}");
-        }
-
-        Adopt(points);
-        return spec;
-    }
-
-    // The stored spec of a sweep admitted earlier.
-    private SweepSpec Plan(string specJson)
-    {
-        SweepSpec spec;
-        try
-        {
-            spec = SpecLoader.Parse(specJson, SpecFormat.Json);
-            Adopt([.. SweepPlanner.Expand(spec)]);
-        }
-        catch (SpecException ex)
-        {
-            // Specs are validated by the client first; this guards against other callers.
-            throw new ArgumentException(ex.Message, nameof(specJson));
-        }
-
-        return spec;
+        ArgumentNullException.ThrowIfNull(context);
+        return _cost.Call(context.Invoke);
     }
 
     private void Adopt(PointSpec[] points)
     {
-        _points = points;
-        _live = new PointProgress?[_points.Length];
-        _lastHeard = [.. _points.Select(_ => Now)];
-        _dispatched = new bool[_points.Length];
-        _inFlight = 0;
-        _nextToDispatch = 0;
+        _book = new PointBook(points, state.State);
+        _watchdog = new PointWatchdog(time, points.Length);
     }
 
-    private void MarkDispatched(int index)
+    // Every point is final: the sweep is done.
+    private async Task Complete()
     {
-        if (!_dispatched[index])
-        {
-            _dispatched[index] = true;
-            _inFlight++;
-        }
-    }
-
-    private void MarkFinal(int index, PointState final, long steps)
-    {
-        state.State.Final[index] = final;
-        state.State.Steps[index] = steps;
-        _live[index] = null;
-        if (_dispatched[index])
-        {
-            _inFlight--;
-        }
-        else
-        {
-            // Final without having been counted in flight: never to be dispatched.
-            _dispatched[index] = true;
-        }
+        state.State.FinishedUtc = time.GetUtcNow().UtcDateTime;
+        _watchdog.Stop();
+        await Store.Write();
+        await PointWatchdog.Disarm(this);
     }
 
     // Starts points in index order until policy.PointsInFlight are unfinished: a sweep of any size holds a
     // bounded number of point activations (and their assignments) at a time.
-    private async Task Dispatch()
+    private Task Dispatch()
     {
         if (state.State.SpecJson is not { } specJson || IsFinished || state.State.Cancelled)
         {
-            return;
+            return Task.CompletedTask;
         }
 
-        var batch = new List<PointSpec>();
-        while (_inFlight < policy.PointsInFlight && _nextToDispatch < _points.Length)
-        {
-            PointSpec p = _points[_nextToDispatch++];
-            if (!_dispatched[p.Index] && !IsFinal(state.State.Final[p.Index]))
-            {
-                MarkDispatched(p.Index);
-                _lastHeard[p.Index] = Now;
-                batch.Add(p);
-            }
-        }
-
-        await StartPoints(batch, specJson, countStarts: true);
+        List<PointSpec> batch = _book.Dispatch(policy.PointsInFlight);
+        batch.ForEach(p => _watchdog.Heard(p.Index));
+        return Starter.Start(batch, specJson, counted: true);
     }
-
-    // Asks each point to start (a no-op for a point already running). A failed call is logged and left to
-    // the watchdog, which starts the point again. The dispatch's starts count in the cost figures, the
-    // watchdog's restarts do not.
-    private Task StartPoints(IEnumerable<PointSpec> points, string specJson, bool countStarts) =>
-        Task.WhenAll(points.Select(async p =>
-        {
-            long start = time.GetTimestamp();
-            try
-            {
-                await PointGrain(p.Index).Start(Mapping.ToAssignment(SweepId, specJson, p));
-                if (countStarts)
-                {
-                    _starts++;
-                    _startSeconds += time.GetElapsedTime(start).TotalSeconds;
-                }
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogRestartFailed(logger, ex, SweepId, p.Index);
-            }
-        }));
-
-    private void StartWatchdog() =>
-        _watchdog ??= this.RegisterGrainTimer(WatchdogTick, new GrainTimerCreationOptions(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2)) { Interleave = true });
 
     private async Task WatchdogTick()
     {
-        if (_unsaved && !IsFinished)
+        if (!IsFinished)
         {
-            await WriteState();
+            await Store.WriteIfUnsaved();
         }
 
-        await RestartStalled(StallAfter);
+        await RestartStalled(PointWatchdog.StallAfter);
     }
 
     // Asks every unfinished point not heard from within `silence` to start: a running point ignores it,
@@ -398,118 +260,16 @@ public sealed partial class SweepGrain(
             return;
         }
 
-        DateTime now = Now;
-        PointSpec[] stalled = [.. _points.Where(p => _dispatched[p.Index] && !IsFinal(state.State.Final[p.Index]) && now - _lastHeard[p.Index] >= silence)];
-        foreach (PointSpec p in stalled)
-        {
-            _lastHeard[p.Index] = now;
-        }
-
-        using Activity? activity = stalled.Length == 0 ? null : StartActivity(MeanFieldTelemetry.SweepRestartActivity);
+        PointSpec[] stalled = [.. _watchdog.Stalled(_book.InFlightPoints(), silence).Select(i => _book.Points[i])];
+        using Activity? activity = stalled.Length == 0 ? null : SweepTrace.Start(MeanFieldTelemetry.SweepRestartActivity, SweepId, state.State.TraceParent);
         activity?.SetTag("mfc.points", stalled.Length);
 
-        await StartPoints(stalled, specJson, countStarts: false);
+        await Starter.Start(stalled, specJson, counted: false);
         await Dispatch();
     }
 
-    // Streams the points' results through the aggregator one by one, keeping only what it needs.
-    private async Task<string> Aggregate()
-    {
-        using Activity? activity = StartActivity(MeanFieldTelemetry.SweepAggregateActivity);
-        SweepSpec spec = SpecLoader.Parse(state.State.SpecJson!, SpecFormat.Json);
-        if (spec.LargeDeviations is not null)
-        {
-            var batches = new List<(PointSpec, double[]?)>(_points.Length);
-            foreach (PointSpec p in _points)
-            {
-                batches.Add((p, (await PointGrain(p.Index).GetResult())?.Samples));
-            }
-
-            return LargeDeviationsAggregate.ToJson(spec, batches);
-        }
-
-        var outcomes = new List<PointOutcome>(_points.Length);
-        foreach (PointSpec p in _points)
-        {
-            PointResult? r = await PointGrain(p.Index).GetResult();
-            if (r is not null)
-            {
-                outcomes.Add(Mapping.ToOutcome(p, r));
-            }
-        }
-
-        return AggregateWriter.ToJson(SweepAggregator.Aggregate(spec, outcomes));
-    }
-
-    private SweepStatus Status()
-    {
-        SweepState sweepState = state.State.SpecJson is null ? SweepState.Unknown
-            : IsFinished ? (state.State.Cancelled ? SweepState.Cancelled : SweepState.Completed)
-            : SweepState.Running;
-        PointProgress[] points = [.. _points.Select(p => IsFinal(state.State.Final[p.Index])
-            ? new PointProgress(p.Index, state.State.Final[p.Index], p.ReplicaCount > 0 ? Work(p) : state.State.Steps[p.Index], Work(p))
-            : _live[p.Index] ?? new PointProgress(p.Index, PointState.Pending, 0, Work(p)))];
-        return new SweepStatus(SweepId, state.State.Name, sweepState, points, state.State.StartedUtc, state.State.FinishedUtc, Stats());
-    }
-
-    /// <summary>Counts every call the coordinator handles and the time spent in it (<see cref="CoordinatorStats"/>).</summary>
-    /// <param name="context">The call.</param>
-    public async Task Invoke(IIncomingGrainCallContext context)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        long start = time.GetTimestamp();
-        try
-        {
-            await context.Invoke();
-        }
-        finally
-        {
-            _calls++;
-            _callSeconds += time.GetElapsedTime(start).TotalSeconds;
-        }
-    }
-
-    private CoordinatorStats Stats() => new(_calls, _callSeconds, _writes, _activations, _starts, _startSeconds);
-
-    // Every write stores the cost figures too, so they survive a failover (up to the last write).
-    private Task WriteState()
-    {
-        BeforeWrite();
-        return Durable.Write(state, logger);
-    }
-
-    private void BeforeWrite()
-    {
-        _unsaved = false;
-        _writes++;
-        state.State.Coordinator = Stats();
-    }
-
-    // An activity in the submission's trace: a child of the caller when the caller is in it (or the
-    // submission was not traced), else a child of the submission linked to the caller (a later
-    // 'mfc results', the watchdog's timer).
-    private Activity? StartActivity(string name)
-    {
-        ActivityContext caller = Activity.Current?.Context ?? default;
-        ActivityContext parent = state.State.TraceParent is { } stored && ActivityContext.TryParse(stored, null, out ActivityContext submission) && submission.TraceId != caller.TraceId ? submission : caller;
-        ActivityLink[]? links = caller != default && caller.TraceId != parent.TraceId ? [new ActivityLink(caller)] : null;
-        Activity? activity = MeanFieldTelemetry.ActivitySource.StartActivity(name, ActivityKind.Internal, parent, links: links);
-        activity?.SetTag("mfc.sweep.id", SweepId);
-        return activity;
-    }
-
-    // Units of progress: SGD steps, or replicas × steps per replica for a large-deviations batch.
-    private static long Work(PointSpec p) => p.ReplicaCount > 0 ? p.ReplicaCount * Math.Max(1, p.Steps) : p.Steps;
+    private SweepStatus Status() => new(
+        SweepId, state.State.Name, SweepState, [.. _book.Points.Select(p => _book.Current(p.Index))], state.State.StartedUtc, state.State.FinishedUtc, _cost.Snapshot());
 
     private ISweepPointGrain PointGrain(int index) => GrainFactory.GetGrain<ISweepPointGrain>(GrainKeys.Point(SweepId, index));
-
-    private bool InRange(int index) => index >= 0 && index < _points.Length;
-
-    private static bool IsFinal(PointState s) => PointStates.IsFinal(s);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Sweep {SweepId}: storing the points' final states on deactivation failed; the points report them again")]
-    private static partial void LogFinalWriteFailed(ILogger logger, Exception exception, string sweepId);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Restarting point {Index} of sweep {SweepId} failed; the watchdog tries again")]
-    private static partial void LogRestartFailed(ILogger logger, Exception exception, string sweepId, int index);
 }

@@ -1,9 +1,5 @@
 using System.Diagnostics;
-using System.Globalization;
 using MeanFieldCluster.Contracts;
-using MeanFieldCluster.Engine.Data;
-using MeanFieldCluster.Engine.LargeDeviations;
-using MeanFieldCluster.Engine.Observables;
 using MeanFieldCluster.Engine.Specs;
 using MeanFieldCluster.Engine.Training;
 using MeanFieldCluster.Silo.Hosting;
@@ -13,11 +9,13 @@ using Microsoft.Extensions.Logging;
 namespace MeanFieldCluster.Silo.Grains;
 
 /// <summary>
-/// Runs one grid point. <see cref="Start"/> returns at once; the SGD work runs on the thread pool in
-/// chunks while holding one worker slot. After every chunk the grain checkpoints the run (parameters,
-/// step, random streams, observations) to grain storage and reports progress to the coordinator, so an
-/// activation that lost its silo resumes elsewhere from the last checkpoint and ends bit-identical to an
-/// uninterrupted run. A reminder brings the point back after a silo dies even when nobody calls it.
+/// One job: running one grid point to its end, once. <see cref="Start"/> returns at once; holding a worker
+/// slot, the point's work (<see cref="PointWork"/>: SGD steps, or a batch of large-deviation replicas) runs
+/// on the thread pool in the one chunk loop (<see cref="ChunkLoop"/>). After every chunk the work is
+/// checkpointed to grain storage and progress reported to the coordinator, so an activation that lost its
+/// silo resumes elsewhere from the last checkpoint and ends bit-identical to an uninterrupted run. A
+/// reminder brings the point back after a silo dies even when nobody calls it; the final report is
+/// stored and delivered to the coordinator until it arrives.
 /// </summary>
 /// <remarks>
 /// A finished point is kept in memory only while it is used: reading its result ends the activation, and
@@ -29,8 +27,7 @@ public sealed partial class SweepPointGrain(
     WorkScheduler scheduler,
     MeanFieldMetrics metrics,
     WorkerOptions workerOptions,
-    IChunkSizer sizer,
-    ChunkBoundary boundary,
+    ChunkLoop chunks,
     TimeProvider time,
     ILogger<SweepPointGrain> logger) : Grain, ISweepPointGrain, IRemindable
 {
@@ -106,24 +103,7 @@ public sealed partial class SweepPointGrain(
     public Task<int> GetAttempts() => Task.FromResult(state.State.Attempts);
 
     /// <inheritdoc/>
-    public Task<PointRecord> GetRecorded(string? feature)
-    {
-        // The result and the checkpoint are immutable records replaced whole on the grain's turn: reading
-        // them from an interleaved call sees one consistent snapshot.
-        PointResult? result = state.State.Result;
-        CheckpointData? checkpoint = state.State.Checkpoint;
-        PointResult? recorded = result ?? checkpoint?.Partial;
-        int index = state.State.Assignment?.Index ?? -1;
-        if (recorded is null)
-        {
-            return Task.FromResult(new PointRecord(index, 0, false, [], [], []));
-        }
-
-        string[] features = [.. recorded.Measures.Select(m => m.Feature).Distinct(StringComparer.Ordinal)];
-        MeasureRow[] measures = feature is null ? [] : [.. recorded.Measures.Where(m => m.Feature == feature)];
-        long step = result is not null ? result.Steps : checkpoint!.Step;
-        return Task.FromResult(new PointRecord(index, step, result is not null, recorded.Risk, features, measures));
-    }
+    public Task<PointRecord> GetRecorded(string? feature) => Task.FromResult(PointRecords.Of(state.State, feature));
 
     /// <inheritdoc/>
     public async Task Cancel()
@@ -179,7 +159,7 @@ public sealed partial class SweepPointGrain(
         activity?.SetTag("mfc.sweep.id", assignment.SweepId).SetTag("mfc.point.index", assignment.Index).SetTag("mfc.point.kind", MeanFieldTelemetry.Kind(largeDeviations));
         long started = 0;
         PointResult result;
-        SgdRun? run = null;
+        PointWork? work = null;
         IDisposable? active = null;
         try
         {
@@ -192,46 +172,31 @@ public sealed partial class SweepPointGrain(
             state.State.Attempts++;
             activity?.AddEvent(new ActivityEvent("worker slot acquired")).SetTag("mfc.point.attempt", state.State.Attempts);
 
-            // The attempt is stored while the run is set up and its first chunk computes: the slot never waits on storage.
+            // The attempt is stored while the work is set up and its first chunk computes: the slot never waits on storage.
             Task attemptStored = Persist();
             PointSpec point = Mapping.ToPointSpec(assignment);
             SweepSpec spec = SpecLoader.Parse(assignment.SpecJson, SpecFormat.Json).ForPoint(point);
-            if (spec.LargeDeviations is not null)
+            work = await PointWork.CreateAsync(spec, point, state.State.Checkpoint, state.State.PartialSamples, stepper with { Threads = threads });
+            await chunks.RunAsync(work, state.State, assignment.SweepId, assignment.Index, Persist, (pointState, done) =>
             {
-                await attemptStored;
-                double[] samples = await RunReplicas(spec, point, sweep);
-                result = Mapping.ToResult(assignment.Index, PointState.Completed, null, null, Seconds(started)) with { Steps = samples.Length, Samples = samples };
-                Ended(activity, largeDeviations, result, ref active);
-                await Finish(assignment, result, 0);
-                _keepAlive?.Dispose();
-                DeactivateOnIdle();
-                return;
-            }
-
-            CheckpointData? checkpoint = state.State.Checkpoint;
-            run = await Task.Run(() =>
-            {
-                DataModel data = DataModel.Create(spec.Data, spec.Seed);
-                TestSet testSet = TestSet.For(data, spec.Observe.TestSamples, spec.Seed);
-                return new SgdRun(spec, point, data, testSet, checkpoint?.ToEngine(), stepper with { Threads = threads });
-            });
-            string shape = Shape(spec, point, threads);
-            await RunChunks(run, sweep, sizer.FirstSteps(shape, MultiplyAddsPerStep(point, spec)), shape, attemptStored);
-            result = Mapping.ToResult(assignment.Index, MapState(run.Status), run, null, Seconds(started));
+                _progress = Progress(pointState, done);
+                _ = ReportProgress(sweep, _progress);
+            }, attemptStored, _cancellation.Token);
+            result = work.Result(assignment.Index, work.State, null, Seconds(started));
         }
         catch (OperationCanceledException) when (_cancellation.IsCancellationRequested)
         {
-            result = Mapping.ToResult(assignment.Index, PointState.Cancelled, run, null, Seconds(started));
+            result = PointWork.Result(work, assignment.Index, PointState.Cancelled, null, Seconds(started));
         }
         catch (Exception ex)
         {
             LogPointFailed(logger, ex, assignment.SweepId, assignment.Index);
-            result = Mapping.ToResult(assignment.Index, PointState.Failed, run, ex.Message, Seconds(started));
+            result = PointWork.Result(work, assignment.Index, PointState.Failed, ex.Message, Seconds(started));
             activity?.AddException(ex);
         }
 
         Ended(activity, largeDeviations, result, ref active);
-        await Finish(assignment, result, run?.Step ?? 0);
+        await Finish(assignment, result, work?.CheckpointSteps ?? 0);
         _keepAlive?.Dispose();
         DeactivateOnIdle();
     }
@@ -253,105 +218,6 @@ public sealed partial class SweepPointGrain(
         }
     }
 
-    // Runs chunks until the run ends, checkpointing after each one. Chunk length adapts to about one second
-    // of work; results do not depend on it (a run resumed at any step continues bit for bit). Storage
-    // writes and progress reports overlap the computing: a chunk's checkpoint is written while the next
-    // chunk runs (and awaited before the next checkpoint or the end), and progress is reported without
-    // waiting for the coordinator, so the worker slot is busy with steps. A resumed run therefore redoes at
-    // most about two chunks.
-    private async Task RunChunks(SgdRun run, ISweepGrain sweep, long chunk, string shape, Task pendingWrite)
-    {
-        _progress = Progress(PointState.Running, run.Step);
-        _ = ReportProgress(sweep, _progress);
-        try
-        {
-            while (run.Status == RunStatus.Running)
-            {
-                using Activity? activity = MeanFieldTelemetry.ActivitySource.StartActivity(MeanFieldTelemetry.PointChunkActivity);
-                long from = run.Step, chunkStarted = time.GetTimestamp();
-                try
-                {
-                    await Task.Run(() => run.Advance(chunk, _cancellation.Token));
-                }
-                finally
-                {
-                    metrics.StepsDone(run.Step - from);
-                    activity?.SetTag("mfc.steps.from", from).SetTag("mfc.steps.to", run.Step);
-                }
-
-                chunk = sizer.NextSteps(shape, chunk, run.Step - from, chunkStarted);
-                await pendingWrite;
-                if (run.Status == RunStatus.Running)
-                {
-                    using Activity? checkpoint = MeanFieldTelemetry.ActivitySource.StartActivity(MeanFieldTelemetry.PointCheckpointActivity);
-                    checkpoint?.SetTag("mfc.checkpoint.step", run.Step);
-                    state.State.Checkpoint = CheckpointData.Capture(state.State.Assignment!.Index, run);
-                    pendingWrite = Persist();
-                    if (boundary.Active)
-                    {
-                        await boundary.Writing(sweep.GetPrimaryKeyString(), state.State.Assignment!.Index, run.Step);
-                    }
-                }
-
-                _progress = Progress(run.Status == RunStatus.Running ? PointState.Running : MapState(run.Status), run.Step);
-                _ = ReportProgress(sweep, _progress);
-                if (run.Status == RunStatus.Running && boundary.Active)
-                {
-                    // Test hooks only (docs/testing.md): the checkpoint is stored before the point announces itself.
-                    await pendingWrite;
-                    await boundary.Pass(sweep.GetPrimaryKeyString(), state.State.Assignment!.Index, run.Step, _cancellation.Token);
-                }
-            }
-        }
-        finally
-        {
-            // Whatever ends the run (the last step, a cancel, an error), its last write lands before the result's.
-            await pendingWrite;
-        }
-    }
-
-    // Large deviations: the batch's replicas in chunks of about a second, checkpointing the values done so far.
-    private async Task<double[]> RunReplicas(SweepSpec spec, PointSpec point, ISweepGrain sweep)
-    {
-        var samples = new List<double>(state.State.PartialSamples ?? []);
-        ReplicaRunner runner = await Task.Run(() =>
-        {
-            DataModel data = DataModel.Create(spec.Data, spec.Seed);
-            bool testRisk = spec.LargeDeviations!.Functional == LdFunctionals.Risk && spec.Observe.Risk == RiskKinds.Test;
-            TestSet? testSet = testRisk ? TestSet.For(data, spec.Observe.TestSamples, spec.Seed) : null;
-            return new ReplicaRunner(spec, point, data, testSet, ReplicaRunner.ReferenceFor(spec, point));
-        });
-        long perReplica = Math.Max(1, point.Steps);
-        int chunk = sizer.FirstReplicas();
-        while (samples.Count < point.ReplicaCount)
-        {
-            _cancellation.Token.ThrowIfCancellationRequested();
-            using Activity? activity = MeanFieldTelemetry.ActivitySource.StartActivity(MeanFieldTelemetry.PointChunkActivity);
-            int from = point.ReplicaStart + samples.Count, count = Math.Min(chunk, point.ReplicaCount - samples.Count);
-            activity?.SetTag("mfc.replicas.from", from).SetTag("mfc.replicas.count", count);
-            long chunkStarted = time.GetTimestamp();
-            double[] done = await Task.Run(() => Enumerable.Range(from, count).Select(runner.Run).ToArray());
-            metrics.ReplicasDone(done.Length);
-            samples.AddRange(done);
-            chunk = sizer.NextReplicas(chunk, chunkStarted);
-            using (Activity? checkpoint = MeanFieldTelemetry.ActivitySource.StartActivity(MeanFieldTelemetry.PointCheckpointActivity))
-            {
-                checkpoint?.SetTag("mfc.checkpoint.replicas", samples.Count);
-                state.State.PartialSamples = [.. samples];
-                await Persist();
-            }
-
-            _progress = Progress(PointState.Running, samples.Count * perReplica);
-            await ReportProgress(sweep, _progress);
-            if (samples.Count < point.ReplicaCount && boundary.Active)
-            {
-                await boundary.Pass(sweep.GetPrimaryKeyString(), point.Index, samples.Count * perReplica, _cancellation.Token);
-            }
-        }
-
-        return [.. samples];
-    }
-
     private async Task Finish(PointAssignment assignment, PointResult result, long checkpointSteps)
     {
         metrics.PointFinished(assignment.ReplicaCount > 0, result.State);
@@ -360,12 +226,12 @@ public sealed partial class SweepPointGrain(
         state.State.PartialSamples = null;
         await Persist();
         _progress = Progress(result.State, Math.Max(result.Steps, checkpointSteps));
-        await Durable.Retry(() => GrainFactory.GetGrain<ISweepGrain>(assignment.SweepId).ReportResult(result), logger);
+        await Durable.Retry(() => GrainFactory.GetGrain<ISweepGrain>(assignment.SweepId).ReportResult(result), time, logger);
         await UnregisterReminder();
     }
 
     // Storage may be briefly unreachable (a Redis restart): keep trying rather than fail the point.
-    private Task Persist() => Durable.Write(state, logger);
+    private Task Persist() => Durable.Write(state, time, logger);
 
     // Progress is best effort: the coordinator re-reads state after a reconnect.
     private async Task ReportProgress(ISweepGrain sweep, PointProgress progress)
@@ -391,35 +257,10 @@ public sealed partial class SweepPointGrain(
     private PointProgress Progress(PointState pointState, long step = 0)
     {
         PointAssignment? a = state.State.Assignment;
-        long total = a is null ? 0 : a.ReplicaCount > 0 ? a.ReplicaCount * Math.Max(1, a.Steps) : a.Steps;
-        return new PointProgress(a?.Index ?? -1, pointState, step, total);
-    }
-
-    // The kind of point whose speed the chunk sizer learns: model, activation, widths, d, batch, precision, threads.
-    private static string Shape(SweepSpec spec, PointSpec point, int threads) => string.Create(
-        CultureInfo.InvariantCulture,
-        $"{spec.Model.Preset}/{spec.Model.Activation.Kind}/{string.Join('x', point.Widths)}/{spec.Data.Dimension}/{spec.Training.BatchSize}/{spec.Training.Precision}/{threads}");
-
-    // Multiply-adds of one SGD step (forward and backward pass over every layer's weights).
-    private static double MultiplyAddsPerStep(PointSpec point, SweepSpec spec)
-    {
-        double work = (double)point.Widths[0] * spec.Data.Dimension;
-        for (int l = 1; l < point.Layers; l++)
-        {
-            work += (double)point.Widths[l] * point.Widths[l - 1];
-        }
-
-        return 2 * work * spec.Training.BatchSize;
+        return new PointProgress(a?.Index ?? -1, pointState, step, a is null ? 0 : PointStates.Work(a.Steps, a.ReplicaCount));
     }
 
     private double Seconds(long started) => started == 0 ? 0 : time.GetElapsedTime(started).TotalSeconds;
-
-    private static PointState MapState(RunStatus status) => status switch
-    {
-        RunStatus.Completed => PointState.Completed,
-        RunStatus.Diverged => PointState.Diverged,
-        _ => PointState.Running,
-    };
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Progress report of point {Index} failed; it will be re-read later")]
     private static partial void LogReportFailed(ILogger logger, Exception exception, int index);

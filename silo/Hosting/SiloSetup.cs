@@ -124,6 +124,7 @@ public static class SiloSetup
         silo.Services.TryAddSingleton<StorageFaults>();
         silo.Services.AddSingleton(h);
         silo.Services.AddSingleton<ChunkBoundary>();
+        silo.Services.AddSingleton<ChunkLoop>();
         if (h.ChunkSteps is { } steps)
         {
             silo.Services.AddSingleton<IChunkSizer>(new FixedChunkSizer(steps));

@@ -400,14 +400,14 @@ internal sealed partial class DashboardData(IGrainFactory grains, ILogger<Dashbo
             return final;
         }
 
-        SweepStatus? status = await Call(() => grains.GetGrain<ISweepGrain>(entry.SweepId).GetStatus());
+        // The compact status: counts and work, whatever the sweep's size.
+        SweepProgress? status = await Call(() => grains.GetGrain<ISweepGrain>(entry.SweepId).GetProgress());
         if (status is null)
         {
             return new SweepSummaryView(entry.SweepId, entry.Name, "unreachable", entry.Points, 0, 0, entry.SubmittedUtc, null);
         }
 
-        long done = status.Points.Sum(p => p.DoneSteps), total = status.Points.Sum(p => p.TotalSteps);
-        var view = new SweepSummaryView(entry.SweepId, entry.Name, Name(status.State), entry.Points, status.FinishedCount, Fraction(done, total), entry.SubmittedUtc, status.FinishedUtc);
+        var view = new SweepSummaryView(entry.SweepId, entry.Name, Name(status.State), entry.Points, status.FinishedCount, Fraction(status.DoneWork, status.TotalWork), entry.SubmittedUtc, status.FinishedUtc);
         if (status.State is SweepState.Completed or SweepState.Cancelled)
         {
             _finished[entry.SweepId] = view;

@@ -1,0 +1,68 @@
+using MeanFieldCluster.Contracts;
+
+namespace MeanFieldCluster.Silo.Grains;
+
+/// <summary>
+/// Cost accounting of one sweep's coordinator (<see cref="CoordinatorStats"/>): the calls it handles and
+/// the time spent in them, the points it starts and how long each took to acknowledge, its state writes
+/// and activations. Counted from the submission: an activation starts from the figures last stored.
+/// </summary>
+internal sealed class CoordinatorCost(TimeProvider time)
+{
+    private long _calls;
+    private double _callSeconds;
+    private long _starts;
+    private double _startSeconds;
+    private long _writes;
+    private int _activations;
+
+    /// <summary>Continues from the stored figures (none for a new sweep) and counts this activation.</summary>
+    public void Activated(CoordinatorStats? stored)
+    {
+        if (stored is not null)
+        {
+            (_calls, _callSeconds, _writes, _activations, _starts, _startSeconds) = (stored.Calls, stored.CallSeconds, stored.StateWrites, stored.Activations, stored.Starts, stored.StartSeconds);
+        }
+
+        _activations++;
+    }
+
+    /// <summary>Runs one handled call, counting it and its wall-clock time.</summary>
+    public async Task Call(Func<Task> call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        long start = time.GetTimestamp();
+        try
+        {
+            await call();
+        }
+        finally
+        {
+            _calls++;
+            _callSeconds += time.GetElapsedTime(start).TotalSeconds;
+        }
+    }
+
+    /// <summary>Runs one start of a point; when <paramref name="counted"/> and it succeeds, it counts with its time.</summary>
+    public async Task Start(Func<Task> start, bool counted)
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        long began = time.GetTimestamp();
+        await start();
+        if (counted)
+        {
+            _starts++;
+            _startSeconds += time.GetElapsedTime(began).TotalSeconds;
+        }
+    }
+
+    /// <summary>Counts a state write; returns the figures to store with it.</summary>
+    public CoordinatorStats Written()
+    {
+        _writes++;
+        return Snapshot();
+    }
+
+    /// <summary>The figures so far.</summary>
+    public CoordinatorStats Snapshot() => new(_calls, _callSeconds, _writes, _activations, _starts, _startSeconds);
+}

@@ -1,0 +1,51 @@
+using MeanFieldCluster.Engine.Specs;
+using MeanFieldCluster.Silo.Hosting;
+
+namespace MeanFieldCluster.Silo.Grains;
+
+/// <summary>The coordinator's checks of a submitted spec and the expansion of its grid into points.</summary>
+internal static class SweepAdmission
+{
+    /// <summary>
+    /// This silo's own checks of a new sweep, whatever the client checked: csv data under the data root,
+    /// every point within the resource budget. Refusals name the fields, as the client's do. An admitted
+    /// sweep is planned from the same parse (csv files are read once).
+    /// </summary>
+    public static (SweepSpec Spec, PointSpec[] Points) Admit(string sweepId, string specJson, SweepPolicy policy)
+    {
+        IReadOnlyList<string> problems;
+        SweepSpec? spec = null;
+        PointSpec[] points = [];
+        try
+        {
+            spec = SpecLoader.Parse(specJson, SpecFormat.Json, dataRoot: policy.DataRoot);
+            points = [.. SweepPlanner.Expand(spec)];
+            problems = [.. ResourceEstimator.Check(spec, points, policy.Budget).Select(m => $"grid: {m}")];
+        }
+        catch (SpecException ex)
+        {
+            problems = [.. ex.Errors.Select(e => e.ToString())];
+        }
+
+        if (spec is null || problems.Count > 0)
+        {
+            throw new ArgumentException($"the cluster refused sweep '{sweepId}':\n{string.Join('\n', problems)}");
+        }
+
+        return (spec, points);
+    }
+
+    /// <summary>The points of a sweep admitted earlier, from its stored spec.</summary>
+    public static PointSpec[] Plan(string specJson)
+    {
+        try
+        {
+            return [.. SweepPlanner.Expand(SpecLoader.Parse(specJson, SpecFormat.Json))];
+        }
+        catch (SpecException ex)
+        {
+            // Specs are validated by the client first; this guards against other callers.
+            throw new ArgumentException(ex.Message, nameof(specJson));
+        }
+    }
+}
