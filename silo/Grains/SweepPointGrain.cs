@@ -20,8 +20,11 @@ namespace MeanFieldCluster.Silo.Grains;
 /// <remarks>
 /// A finished point is kept in memory only while it is used: reading its result ends the activation, and
 /// any activation idle for <see cref="IdleMinutes"/> minutes is collected (a running point keeps itself alive).
+/// Points are placed on the silo with the fewest activations: Orleans' default (resource-optimized, preferring
+/// the caller's silo when loads look alike) put every point of a sweep on its coordinator's silo.
 /// </remarks>
 [CollectionAgeLimit(Minutes = IdleMinutes)]
+[Orleans.Placement.ActivationCountBasedPlacement]
 public sealed partial class SweepPointGrain(
     [PersistentState("point", GrainKeys.Storage)] IPersistentState<PointGrainState> state,
     WorkScheduler scheduler,

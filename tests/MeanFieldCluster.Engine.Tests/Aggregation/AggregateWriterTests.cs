@@ -55,11 +55,11 @@ public sealed class AggregateWriterTests
         JsonElement dependence = root.GetProperty("cross_layer_dependence");
         Assert.Equal(["groups", "families"], Keys(dependence));
         JsonElement group = dependence.GetProperty("groups")[0];
-        Assert.Equal(["widths", "step_size", "layers", "gamma", "step", "seeds", "chaos_initial", "chaos_final", "chaos_change", "edges"], Keys(group));
+        Assert.Equal(["widths", "step_size", "layers", "gamma", "step", "seeds", "chaos_initial", "chaos_final", "chaos_change", "edges", "axes"], Keys(group));
         Assert.Equal(["seed_count", "rank_one_share", "feature_share", "left_alignment", "right_alignment", "relative_change"], Keys(group.GetProperty("edges")));
         Assert.Equal(["mean", "std_err"], Keys(group.GetProperty("edges").GetProperty("rank_one_share")));
         Assert.Equal(
-            ["step_size", "step_size_divided_by_width", "layers", "gamma", "widths", "chaos_fit", "change_fit", "rank_one_share_fit", "feature_share_fit"],
+            ["step_size", "step_size_divided_by_width", "layers", "gamma", "widths", "chaos_fit", "change_fit", "rank_one_share_fit", "feature_share_fit", "axes"],
             Keys(dependence.GetProperty("families")[0]));
         Assert.Equal(
             ["widths", "seed_count", "dcor_squared", "dcor_squared_null_sd", "p_value", "change", "change_null_sd", "change_p_value", "rank_one_share", "feature_share"],
