@@ -10,18 +10,9 @@ namespace MeanFieldCluster.Fault.Tests;
 [Trait("Category", "Slow")]
 public sealed class DamagedStateTests
 {
-    // 4 points of 20,000 steps.
-    private const string Spec = """
-        name: damaged
-        seed: 13
-        model: {preset: mmn-relu, activation: tanh, init: {output_std: 1.0, bias_std: 0.3}}
-        data: {kind: isotropic-gaussian, d: 10, delta: 0.5}
-        training: {horizon: 4}
-        observe: {test_samples: 300, risk_times: {count: 5, spacing: linear}, snapshot_times: [0, 4], quantiles: 16}
-        grid: {width: [64, 128], step_size: [0.0002], seeds: 2}
-        """;
+    private static readonly string Spec = FourPointSweep.Spec("damaged", 13);
 
-    private static readonly string[] Tables = ["points.csv", "curves.csv", "measures.csv", "histograms.csv", "aggregate.json"];
+    private static readonly string[] Tables = FourPointSweep.Tables;
 
     [Fact]
     public async Task DamagedCheckpointsAndCoordinatorStateAreReportedOnceAndTheResumedRunEqualsAnUndamagedOne()

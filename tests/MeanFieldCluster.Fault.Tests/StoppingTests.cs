@@ -11,20 +11,11 @@ namespace MeanFieldCluster.Fault.Tests;
 [Trait("Category", "Slow")]
 public sealed class StoppingTests
 {
-    // 4 points of 20,000 steps, held at their first chunk boundary (5,000 steps) by the gate.
-    private const string Spec = """
-        name: stopping
-        seed: 17
-        model: {preset: mmn-relu, activation: tanh, init: {output_std: 1.0, bias_std: 0.3}}
-        data: {kind: isotropic-gaussian, d: 10, delta: 0.5}
-        training: {horizon: 4}
-        observe: {test_samples: 300, risk_times: {count: 5, spacing: linear}, snapshot_times: [0, 4], quantiles: 16}
-        grid: {width: [64, 128], step_size: [0.0002], seeds: 2}
-        """;
+    private static readonly string Spec = FourPointSweep.Spec("stopping", 17);
 
     private const string SweepId = "stopping-1";
 
-    private static readonly string[] Tables = ["points.csv", "curves.csv", "measures.csv", "histograms.csv", "aggregate.json"];
+    private static readonly string[] Tables = FourPointSweep.Tables;
 
     private static readonly Lazy<Task<string>> Straight = new(async () =>
     {
