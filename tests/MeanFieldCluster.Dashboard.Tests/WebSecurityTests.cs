@@ -30,7 +30,10 @@ public sealed class LoopbackAccessTests(LoopbackFixture fixture) : IClassFixture
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.Equal(id, answer.GetProperty("id").GetString());
-        Assert.Contains("cancel requested", answer.GetProperty("message").GetString(), StringComparison.Ordinal);
+        // Whether a point had started by the time the cancel arrived depends on timing: either way the answer
+        // says what happened, and the sweep ends cancelled.
+        string message = answer.GetProperty("message").GetString()!;
+        Assert.True(message.StartsWith("cancel requested", StringComparison.Ordinal) || message == "the sweep is cancelled", message);
         JsonElement detail = await Host.PollJsonAsync($"/api/sweeps/{id}", d => d.GetProperty("state").GetString() == "cancelled", TimeSpan.FromMinutes(1));
         Assert.Equal(4, detail.GetProperty("counts").GetProperty("cancelled").GetInt32());
     }
