@@ -41,7 +41,7 @@ public static class SiloStart
         }
         catch (InvalidOperationException ex)
         {
-            errors.Add($"{ex.Message}{(ex.InnerException is null ? "" : $" ({ex.InnerException.Message})")}");
+            errors.Add(Describe(ex));
         }
 
         return null;
@@ -51,8 +51,29 @@ public static class SiloStart
     public static int BadSetting(Exception exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        Console.Error.WriteLine($"error: {exception.Message}{(exception.InnerException is null ? "" : $" ({exception.InnerException.Message})")}");
+        Console.Error.WriteLine($"error: {Describe(exception)}");
         return BadInput;
+    }
+
+    // "Failed to convert configuration value 'many' at 'Silo:Workers' to type 'System.Int32'." becomes
+    // "--workers: 'many' is not allowed; expected an integer": the option, the value and what is allowed.
+    private static string Describe(Exception exception)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(exception.Message, "^Failed to convert configuration value '(?<value>.*)' at '[^:']*:(?<key>[^']+)' to type '(?<type>[^']+)'");
+        if (!match.Success)
+        {
+            return $"{exception.Message}{(exception.InnerException is null ? "" : $" ({exception.InnerException.Message})")}";
+        }
+
+        string option = "--" + System.Text.RegularExpressions.Regex.Replace(match.Groups["key"].Value, "(?<=[a-z0-9])([A-Z])", "-$1").ToLowerInvariant();
+        string expected = match.Groups["type"].Value switch
+        {
+            "System.Int32" or "System.Int64" => "an integer",
+            "System.Double" => "a number",
+            "System.Boolean" => "true or false",
+            var type => $"a value of type {type}",
+        };
+        return $"{option}: '{match.Groups["value"].Value}' is not allowed; expected {expected}";
     }
 
     /// <summary>

@@ -66,6 +66,14 @@ public sealed class SiloOptionsTests
     }
 
     [Fact]
+    public void AValueOfTheWrongTypeNamesTheOptionTheValueAndTheType()
+    {
+        IServiceProvider services = Services(new() { ["Silo:Redis"] = "redis:6379", ["Silo:ThreadsPerWidePoint"] = "many", ["Silo:MaxPointHours"] = "soon" });
+        IReadOnlyList<string> errors = SiloStart.Validate(services, web: false);
+        Assert.Equal(["--threads-per-wide-point: 'many' is not allowed; expected an integer", "--max-point-hours: 'soon' is not allowed; expected a number"], errors);
+    }
+
+    [Fact]
     public void AnExplicitWorkerCountSaysSo() => Assert.Equal("set by --workers", SiloStart.WorkerSource(explicitSetting: true));
 
     private static ServiceProvider Services(Dictionary<string, string?> settings)
