@@ -353,12 +353,8 @@ internal static partial class SpecBinder
             {
                 long? dimension = d.Integer(F.Dimension, L.Dimension);
                 double? delta = d.Number(F.Delta, L.Delta, 0.0);
-                long? s0 = d.Integer(F.InformativeDimensions, L.Dimension);
-                if (s0 is { } s && dimension is { } dim && s > dim)
-                {
-                    d.Errors.Add(d.PathOf(F.InformativeDimensions), $"{s} is not allowed; expected an integer >= 1 and <= d = {dim}");
-                    return null;
-                }
+                // s0 counts informative coordinates among the d: from 1 to d (to the largest d while d is unknown).
+                long? s0 = d.Integer(F.InformativeDimensions, dimension is { } dim ? Bounds.Between(1, dim) : L.Dimension);
 
                 return dimension is null || delta is null || s0 is null
                     ? null

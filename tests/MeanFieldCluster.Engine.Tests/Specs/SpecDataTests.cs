@@ -27,9 +27,10 @@ public sealed class SpecDataTests
     }
 
     [Theory]
-    [InlineData("{kind: anisotropic-gaussian, d: 40, s0: 41}", "data.s0", "41 is not allowed; expected an integer >= 1 and <= d = 40")]
-    [InlineData("{kind: anisotropic-gaussian, d: 40, s0: 0}", "data.s0", "0 is not allowed; expected an integer >= 1 and <= 100000")]
-    [InlineData("{kind: anisotropic-gaussian, d: 40}", "data.s0", "required field is missing; expected an integer >= 1 and <= 100000")]
+    [InlineData("{kind: anisotropic-gaussian, d: 40, s0: 41}", "data.s0", "41 is not allowed; expected an integer >= 1 and <= 40")]
+    [InlineData("{kind: anisotropic-gaussian, d: 40, s0: 0}", "data.s0", "0 is not allowed; expected an integer >= 1 and <= 40")]
+    [InlineData("{kind: anisotropic-gaussian, d: 40}", "data.s0", "required field is missing; expected an integer >= 1 and <= 40")]
+    [InlineData("{kind: anisotropic-gaussian, s0: 0}", "data.s0", "0 is not allowed; expected an integer >= 1 and <= 100000")]
     public void S0_must_lie_between_one_and_d(string data, string path, string message)
     {
         Assert.Equal(message, ErrorsOf(WithData(data)).At(path).Message);
