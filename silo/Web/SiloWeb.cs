@@ -76,15 +76,8 @@ public sealed class WebEndpointOptionsValidator : IValidateOptions<WebEndpointOp
         }
 
         var errors = new List<string>();
-        if (!IPAddress.TryParse(options.Address, out _))
-        {
-            errors.Add($"--http-address: '{options.Address}' is not an IP address; expected e.g. 127.0.0.1 or 10.0.0.5");
-        }
-
-        if (options.Port < 1 || options.Port > 65535)
-        {
-            errors.Add($"--http-port: {options.Port} is not allowed; expected a port from 1 to 65535");
-        }
+        OptionChecks.Address(errors, "--http-address", options.Address);
+        OptionChecks.Port(errors, "--http-port", options.Port);
 
         if (errors.Count == 0 && ClusterSetup.CheckPortFree("--http-port", options.Address, options.Port) is { } busy)
         {
