@@ -10,6 +10,8 @@
 #     --silos LIST        the cluster sizes, in order (default "1 2"); the ratio is last / first
 #     --calls             also run --calls-spec on the largest cluster and report calls per point
 #     --calls-spec SPEC   default bench/scale-out-10k-points.yaml (10,000 points of 200 steps at N = 16)
+#     --points-in-flight N  the silos' PointsInFlight (points a coordinator starts at a time; default the
+#                         silo's, 1024): with N = the cluster's worker slots, points are placed as others end
 #     --keep              keep the work folder (logs, results) instead of deleting it
 # Points per second = points / wall_seconds of summary.json: from the sweep's submission to its last
 # point's end, by the coordinator's clock (client start-up and the export are not counted).
@@ -31,8 +33,10 @@ while [ $# -gt 0 ]; do
     --silos) sizes="$2"; shift 2 ;;
     --calls) calls=1; shift ;;
     --calls-spec) calls_spec="$(realpath "$2")"; calls=1; shift 2 ;;
+    --points-in-flight) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || { echo "error: --points-in-flight: '${2:-}' is not allowed; expected a whole number >= 1" >&2; exit 2; }
+      export MFC_Silo__PointsInFlight="$2"; shift 2 ;;
     --keep) keep=1; shift ;;
-    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "error: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -58,16 +62,39 @@ dotnet build "$repo/silo" -c Release -nologo -v quiet >/dev/null
 dotnet build "$repo/client" -c Release -nologo -v quiet >/dev/null
 mfc() { dotnet "$repo/client/bin/Release/net10.0/mfc.dll" "$@"; }
 
-# Sum of the Orleans meter's counters that count grain calls, over the silos of the cluster up now:
-# requests handled by grains (orleans_app_requests_latency, a histogram: its _count) and messages sent.
+# The value of a metric (the sum of its series whose labels contain $3, if given) on silo $2 (0-based).
+metric() {
+  curl -fsS "http://127.0.0.1:$((MFC_HTTP_PORT + $2))/metrics" 2>/dev/null \
+    | awk -v name="$1" -v labels="${3:-}" '$1 ~ "^"name"(\\{|$)" && index($1, labels) { s += $NF } END { printf "%.0f", s + 0 }'
+}
+
+# The sum of a metric over the N silos of the cluster up now. The Orleans meter's grain-call counters:
+# orleans_app_requests_latency_milliseconds_count (requests a silo sent to a grain and got answered:
+# grain-to-grain calls, the client's calls excluded) and orleans_messaging_processing_dispatcher_received_total
+# (every message a silo's dispatcher received: requests from grains and from the client, and responses).
 scrape() {
   local n="$1" i total=0 v
   for i in $(seq 0 $((n - 1))); do
-    v="$(curl -fsS "http://127.0.0.1:$((MFC_HTTP_PORT + i))/metrics" 2>/dev/null \
-      | awk -v name="$2" '$1 ~ "^"name"(\\{|$)" { s += $NF } END { printf "%.0f", s + 0 }')"
+    v="$(metric "$2" "$i")"
     total=$((total + ${v:-0}))
   done
   echo "$total"
+}
+
+# Waits until every one of the N silos sees N silos in its ring, then 5 s more: Orleans publishes each
+# silo's activation count to the others every second, and until a silo has heard from the others the
+# activation-count placement puts every new point on itself (measured: 49 of 64 points on the
+# coordinator's silo when the sweep was submitted the moment the silos were up).
+settle() {
+  local n="$1" i ok
+  for _ in $(seq 300); do
+    ok=1
+    for i in $(seq 0 $((n - 1))); do [ "$(metric orleans_consistent_ring_size "$i")" = "$n" ] || ok=0; done
+    [ "$ok" = 1 ] && break
+    sleep 0.2
+  done
+  [ "$ok" = 1 ] || { echo "error: the $n silos did not all see each other within 60 s" >&2; exit 1; }
+  sleep 5
 }
 
 # Runs SPEC on a fresh cluster of N silos with one worker each; prints "points wall_seconds" and leaves
@@ -79,15 +106,17 @@ run() {
   MFC_CLUSTER_DIR="$dir" "$cluster" up "$n" >"$work/up-$tag.log" 2>&1 || { cat "$work/up-$tag.log" >&2; exit 1; }
   MFC_REDIS="$(cat "$dir/mfc-redis")"
   export MFC_REDIS
+  settle "$n"
   local before_req before_msg
-  before_req="$(scrape "$n" orleans_app_requests_latency_count)"
-  before_msg="$(scrape "$n" orleans_messaging_sent_messages_size_count)"
+  before_req="$(scrape "$n" orleans_app_requests_latency_milliseconds_count)"
+  before_msg="$(scrape "$n" orleans_messaging_processing_dispatcher_received_total)"
   echo "  $tag: $n silo(s) x 1 worker, load average $(cut -d' ' -f1-3 /proc/loadavg) before" >&2
   mfc submit "$file" --sweep-id "$id" >/dev/null 2>"$work/submit-$tag.log" || { cat "$work/submit-$tag.log" >&2; exit 1; }
   mfc watch "$id" >"$work/watch-$tag.log" 2>&1 || { tail -5 "$work/watch-$tag.log" >&2; exit 1; }
-  local after_req after_msg
-  after_req="$(scrape "$n" orleans_app_requests_latency_count)"
-  after_msg="$(scrape "$n" orleans_messaging_sent_messages_size_count)"
+  local after_req after_msg i per_silo=""
+  after_req="$(scrape "$n" orleans_app_requests_latency_milliseconds_count)"
+  after_msg="$(scrape "$n" orleans_messaging_processing_dispatcher_received_total)"
+  for i in $(seq 0 $((n - 1))); do per_silo="$per_silo${per_silo:+/}$(metric mfc_points_completed_total "$i" 'kind="sgd"')"; done
   mfc results "$id" --out "$work/results-$tag" >"$work/results-$tag.log" 2>&1 || { cat "$work/results-$tag.log" >&2; exit 1; }
   MFC_CLUSTER_DIR="$dir" "$cluster" down >/dev/null 2>&1
   current=""
@@ -95,16 +124,16 @@ run() {
   local bad
   bad="$(jq '[.points[] | select(.status != "completed")] | length' "$summary")"
   [ "$bad" = 0 ] || { echo "error: $bad point(s) of $tag did not complete; see $summary" >&2; exit 1; }
-  echo "$(jq '.points | length' "$summary") $(jq '.wall_seconds' "$summary") $((after_req - before_req)) $((after_msg - before_msg)) $(jq -c '.coordinator' "$summary")"
+  echo "$(jq '.points | length' "$summary") $(jq '.wall_seconds' "$summary") $per_silo $((after_req - before_req)) $((after_msg - before_msg)) $(jq -c '.coordinator' "$summary")"
 }
 
 echo "sweep: $spec"
 declare -A rate
 first="" last=""
 for n in $sizes; do
-  read -r points wall _ _ _ < <(run "$n" "$spec" "$n-silos")
+  read -r points wall per_silo _ _ _ < <(run "$n" "$spec" "$n-silos")
   rate[$n]="$(awk -v p="$points" -v w="$wall" 'BEGIN { printf "%.3f", p / w }')"
-  printf '  %s silo(s) x 1 worker: %s points in %s s = %s points/s (load average now %s)\n' "$n" "$points" "$wall" "${rate[$n]}" "$(cut -d' ' -f1-3 /proc/loadavg)"
+  printf '  %s silo(s) x 1 worker: %s points in %s s = %s points/s; points run per silo %s (load average now %s)\n' "$n" "$points" "$wall" "${rate[$n]}" "$per_silo" "$(cut -d' ' -f1-3 /proc/loadavg)"
   [ -n "$first" ] || first="$n"
   last="$n"
 done
@@ -117,9 +146,9 @@ fi
 
 if [ "$calls" = 1 ]; then
   echo "calls per point: $calls_spec on $last silo(s) x 1 worker"
-  read -r points wall requests messages coordinator < <(run "$last" "$calls_spec" "calls")
-  echo "  $points points in $wall s ($(awk -v p="$points" -v w="$wall" 'BEGIN { printf "%.1f", p / w }') points/s)"
-  echo "  grain requests handled (Orleans meter, all silos): $requests = $(awk -v c="$requests" -v p="$points" 'BEGIN { printf "%.2f", c / p }') per point"
-  echo "  messages sent (Orleans meter, all silos): $messages = $(awk -v c="$messages" -v p="$points" 'BEGIN { printf "%.2f", c / p }') per point"
+  read -r points wall per_silo requests messages coordinator < <(run "$last" "$calls_spec" "calls")
+  echo "  $points points in $wall s ($(awk -v p="$points" -v w="$wall" 'BEGIN { printf "%.1f", p / w }') points/s); points run per silo $per_silo"
+  echo "  grain-to-grain requests answered (Orleans meter, all silos): $requests = $(awk -v c="$requests" -v p="$points" 'BEGIN { printf "%.2f", c / p }') per point"
+  echo "  messages received by the silos' dispatchers (Orleans meter: requests and responses, client included): $messages = $(awk -v c="$messages" -v p="$points" 'BEGIN { printf "%.2f", c / p }') per point"
   echo "  coordinator (its own counter): $coordinator"
 fi
