@@ -173,6 +173,8 @@ internal static class Targets
         yield return Ratio(byName, "mmn-isotropic-N20000-f64", "cpu_ratio_vs_native", 1.5);
         yield return Ratio(byName, "mmn-isotropic-N800-f64", "ratio_vs_native8", 2);
         yield return Ratio(byName, "mmn-isotropic-N20000-f64", "ratio_vs_native8", 1.5);
+        yield return Ratio(byName, "mmn-isotropic-N800-f64", "cpu_ratio_vs_native8", 2);
+        yield return Ratio(byName, "mmn-isotropic-N20000-f64", "cpu_ratio_vs_native8", 1.5);
         foreach (Dictionary<string, object?> o in cases.Where(o => o["width"] is int n && n >= 4000))
         {
             yield return Ratio(byName, (string)o["name"]!, "roofline_fraction", 0.6);
