@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using MeanFieldCluster.Engine.Data;
 using MeanFieldCluster.Engine.Limit;
 using MeanFieldCluster.Engine.Networks;
@@ -59,7 +60,14 @@ public sealed class ReplicaRunner
     }
 
     /// <summary>F of replica <paramref name="replica"/>.</summary>
-    public double Run(int replica) => Train(replica) is { } network ? Functional(network) : double.NaN;
+    public double Run(int replica)
+    {
+        // Counted with the SGD runs' time (SgdRun.ProcessStepTime, ProcessAdvanceTime): the worker-time line of mfc run.
+        long entered = Stopwatch.GetTimestamp();
+        double value = Train(replica) is { } network ? Functional(network) : double.NaN;
+        SgdRun.AccountProcessTime(0, Stopwatch.GetTimestamp() - entered);
+        return value;
+    }
 
     /// <summary>Replica <paramref name="replica"/>'s network at time T (null when it diverged).</summary>
     public MeanFieldNetwork? Train(int replica)
@@ -69,13 +77,21 @@ public sealed class ReplicaRunner
         var rng = RandomStreams.Create(_spec.Seed, RandomStreams.Purpose.Training, [.. PointKeys.WithStepSize(_point), r]);
         var noise = RandomStreams.Create(_spec.Seed, RandomStreams.Purpose.Noise, [.. PointKeys.WithStepSize(_point), r]);
         SgdStepper stepper = SgdStepper.Create(_spec, network, _data, rng, noise);
-        for (long k = 0; k < _point.Steps; k++)
+        long began = Stopwatch.GetTimestamp();
+        try
         {
-            double stepSize = _point.StepSize * _xi.Value(k * _point.StepSize);
-            if (!double.IsFinite(stepper.Step(stepSize)))
+            for (long k = 0; k < _point.Steps; k++)
             {
-                return null;
+                double stepSize = _point.StepSize * _xi.Value(k * _point.StepSize);
+                if (!double.IsFinite(stepper.Step(stepSize)))
+                {
+                    return null;
+                }
             }
+        }
+        finally
+        {
+            SgdRun.AccountProcessTime(Stopwatch.GetTimestamp() - began, 0);
         }
 
         stepper.Publish();

@@ -200,6 +200,13 @@ public sealed class SgdRun
     /// </summary>
     public static TimeSpan ProcessStepTime => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref s_processStepTicks));
 
+    /// <summary>Adds work done outside <see cref="Advance"/> (large-deviation replicas) to <see cref="ProcessStepTime"/> and <see cref="ProcessAdvanceTime"/>, in stopwatch ticks.</summary>
+    internal static void AccountProcessTime(long stepTicks, long advanceTicks)
+    {
+        Interlocked.Add(ref s_processStepTicks, stepTicks);
+        Interlocked.Add(ref s_processAdvanceTicks, advanceTicks);
+    }
+
     /// <summary>Wall time spent in <see cref="Advance"/> (steps plus the observations taken inside it) by every run of this process so far.</summary>
     public static TimeSpan ProcessAdvanceTime => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref s_processAdvanceTicks));
 
