@@ -93,7 +93,7 @@ internal sealed class ClusterConnection : IAsyncDisposable
                 ? "  TLS is off in this client: if the cluster's silos run with --tls-cert, give --tls-cert, --tls-key and --tls-ca (or MFC_TLS_CERT, MFC_TLS_KEY, MFC_TLS_CA) with a client certificate signed by the cluster's CA"
                 : refusedGateway is not null
                     ? $"  TLS: this client {refusedGateway}: --tls-ca must be the CA that signed the silos' certificates"
-                    : $"  TLS is on in this client ({settings.Tls.Describe()}): if the silos' log says 'TLS: refused', the gateway did not accept this certificate (it must be signed by the cluster's CA, valid now, with clientAuth); if the silos run without TLS, leave out --tls-cert");
+                    : $"  TLS is {settings.Tls.Describe()} in this client: if the silos' log says 'TLS: refused', the gateway did not accept this certificate (it must be signed by the cluster's CA, valid now, with clientAuth); if the silos run without TLS, leave out --tls-cert");
             return null;
         }
     }

@@ -36,7 +36,7 @@ public sealed class TlsOptions
     public bool Enabled => Certificate is not null || Key is not null || Authority is not null;
 
     /// <summary>One line for start-up messages: off, or the files in use.</summary>
-    public string Describe() => Enabled ? $"mutual TLS (cert {Certificate}, CA {Authority})" : "off";
+    public string Describe() => Enabled ? $"on (cert {Certificate}, CA {Authority})" : "off";
 }
 
 /// <summary>

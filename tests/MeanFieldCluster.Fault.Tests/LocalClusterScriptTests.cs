@@ -104,7 +104,7 @@ public sealed class LocalClusterScriptTests
             }
 
             Assert.Equal($"export MFC_TLS_CERT={clusterDir}/tls/client.pem MFC_TLS_KEY={clusterDir}/tls/client.key MFC_TLS_CA={clusterDir}/tls/ca.pem", exports);
-            Assert.Contains($"TLS mutual TLS (cert {clusterDir}/tls/silo-0.pem, CA {clusterDir}/tls/ca.pem)", File.ReadAllText(Path.Combine(clusterDir, "logs", "silo-0.log")), StringComparison.Ordinal);
+            Assert.Contains($"TLS on (cert {clusterDir}/tls/silo-0.pem, CA {clusterDir}/tls/ca.pem)", File.ReadAllText(Path.Combine(clusterDir, "logs", "silo-0.log")), StringComparison.Ordinal);
             string redis = File.ReadAllText(Path.Combine(clusterDir, "mfc-redis")).Trim();
             var list = await FaultTests.Mfc(["list", "--redis", redis, "--tls-cert", $"{clusterDir}/tls/client.pem", "--tls-key", $"{clusterDir}/tls/client.key", "--tls-ca", $"{clusterDir}/tls/ca.pem"]);
             Assert.True(list.Code == 0, list.Output + list.Error);

@@ -83,7 +83,7 @@ public sealed partial class SlurmTests(ITestOutputHelper log)
         Assert.True(state == "COMPLETED" && exitCode == "0:0", $"job {second}: {state} {exitCode}\n{JobLog(second)}\n{SiloLogs()}");
         Assert.Contains("already submitted with this spec", JobLog(second), StringComparison.Ordinal);
         Assert.Contains($"TLS on ({tls})", JobLog(first) + JobLog(second), StringComparison.Ordinal);
-        Assert.Contains("TLS mutual TLS (cert ", SiloLogs(), StringComparison.Ordinal);
+        Assert.Contains("TLS on (cert ", SiloLogs(), StringComparison.Ordinal);
         log.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s: job {second} completed the sweep");
 
         string results = Path.Combine(dir, "results");
