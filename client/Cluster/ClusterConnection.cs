@@ -88,6 +88,13 @@ internal sealed class ClusterConnection : IAsyncDisposable
             host.Dispose();
             tls?.Dispose();
             string why = ex is OperationCanceledException ? $"no answer within {ConnectionSettings.ConnectTimeout.TotalSeconds:0} s" : ex.GetBaseException().Message;
+            if (MeanFieldCluster.Silo.Hosting.StorageFaults.Describe(ex) is { } refused)
+            {
+                // Redis is up but refuses writes (joining writes to it): the cure is on the Redis side.
+                await error.WriteLineAsync($"error: --redis: Redis at '{MeanFieldCluster.Silo.Hosting.SiloOptions.Redact(settings.Redis)}' is up but refuses writes: {refused}; the cluster cannot store anything until it takes writes again (free memory or raise maxmemory; fix a failed save).");
+                return null;
+            }
+
             await error.WriteLineAsync($"error: --redis: cannot reach a MeanFieldCluster cluster '{settings.ClusterId}' through Redis at '{MeanFieldCluster.Silo.Hosting.SiloOptions.Redact(settings.Redis)}': {why}. Is Redis running and is at least one silo up (deploy/local/cluster.sh up)?");
             await error.WriteLineAsync(tls is null
                 ? "  TLS is off in this client: if the cluster's silos run with --tls-cert, give --tls-cert, --tls-key and --tls-ca (or MFC_TLS_CERT, MFC_TLS_KEY, MFC_TLS_CA) with a client certificate signed by the cluster's CA"
