@@ -12,15 +12,7 @@ public sealed class LocalClusterScriptTests
         string clusterDir = Env.TempDirectory();
         int redisPort = Env.FreePort();
         int httpPort = Env.FreePort();
-        var environment = new Dictionary<string, string>
-        {
-            ["MFC_CLUSTER_DIR"] = clusterDir,
-            ["MFC_REDIS_PORT"] = $"{redisPort}",
-            ["MFC_SILO_PORT"] = $"{Env.FreePort()}",
-            ["MFC_GATEWAY_PORT"] = $"{Env.FreePort()}",
-            ["MFC_HTTP_PORT"] = $"{httpPort}",
-            ["MFC_WORKERS"] = "1",
-        };
+        Dictionary<string, string> environment = ClusterEnvironment(clusterDir, redisPort, httpPort);
         string script = Path.Combine(root, "deploy", "local", "cluster.sh");
         try
         {
@@ -83,16 +75,8 @@ public sealed class LocalClusterScriptTests
     {
         string root = Env.RepositoryRoot();
         string clusterDir = Env.TempDirectory();
-        var environment = new Dictionary<string, string>
-        {
-            ["MFC_CLUSTER_DIR"] = clusterDir,
-            ["MFC_REDIS_PORT"] = $"{Env.FreePort()}",
-            ["MFC_SILO_PORT"] = $"{Env.FreePort()}",
-            ["MFC_GATEWAY_PORT"] = $"{Env.FreePort()}",
-            ["MFC_HTTP_PORT"] = $"{Env.FreePort()}",
-            ["MFC_WORKERS"] = "1",
-            ["MFC_TLS"] = "1",
-        };
+        Dictionary<string, string> environment = ClusterEnvironment(clusterDir, Env.FreePort(), Env.FreePort());
+        environment["MFC_TLS"] = "1";
         string script = Path.Combine(root, "deploy", "local", "cluster.sh");
         try
         {
@@ -115,6 +99,17 @@ public sealed class LocalClusterScriptTests
             Assert.True(await down.WaitForExit(TimeSpan.FromMinutes(2)) == 0, down.Output);
         }
     }
+
+    // cluster.sh's settings: its folder, free ports, one worker slot per silo.
+    private static Dictionary<string, string> ClusterEnvironment(string clusterDir, int redisPort, int httpPort) => new()
+    {
+        ["MFC_CLUSTER_DIR"] = clusterDir,
+        ["MFC_REDIS_PORT"] = $"{redisPort}",
+        ["MFC_SILO_PORT"] = $"{Env.FreePort()}",
+        ["MFC_GATEWAY_PORT"] = $"{Env.FreePort()}",
+        ["MFC_HTTP_PORT"] = $"{httpPort}",
+        ["MFC_WORKERS"] = "1",
+    };
 
     // Redis's first reply line to an unauthenticated PING.
     private static string Ping(int port)

@@ -52,20 +52,7 @@ public sealed class PodmanTests
                 string spec = Path.Combine(dir, "spec.yaml");
                 File.WriteAllText(spec, FourPointSweep.Spec("podman", 41));
                 string[] connection = ["--redis", redis.Connection, "--cluster-id", clusterId];
-                var submit = await FaultTests.Mfc(["submit", spec, "--sweep-id", "podman-1", .. connection]);
-                Assert.True(submit.Code == 0, submit.Error);
-                var watch = await FaultTests.Mfc(["watch", "podman-1", .. connection]);
-                Assert.True(watch.Code == 0, watch.Output + watch.Error + string.Concat(silos.Select(s => s.Output)));
-                var results = await FaultTests.Mfc(["results", "podman-1", "--out", Path.Combine(dir, "cluster"), .. connection]);
-                Assert.True(results.Code == 0, results.Output + results.Error);
-                var embedded = await FaultTests.Mfc(["run", spec, "--out", Path.Combine(dir, "embedded"), "--sweep-id", "podman-1"]);
-                Assert.True(embedded.Code == 0, embedded.Output + embedded.Error);
-                foreach (string table in FourPointSweep.Tables)
-                {
-                    Assert.True(
-                        File.ReadAllBytes(Path.Combine(dir, "cluster", table)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(dir, "embedded", table))),
-                        $"{table} differs between the containers' run and the embedded run");
-                }
+                await FourPointSweep.RunOnClusterAndCompareWithEmbedded(dir, spec, "podman-1", connection, "containers'", () => string.Concat(silos.Select(s => s.Output)));
 
                 Assert.All(silos, s => Assert.False(s.HasExited, s.Output));
             }

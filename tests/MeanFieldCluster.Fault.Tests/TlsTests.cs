@@ -93,20 +93,7 @@ public sealed class TlsTests(TlsCluster cluster) : IClassFixture<TlsCluster>
             await FaultTests.WaitUntil(async () => (await connection.Client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Count == 2, TimeSpan.FromSeconds(60));
         }
 
-        var submit = await FaultTests.Mfc(["submit", spec, "--sweep-id", "tls-1", .. client]);
-        Assert.True(submit.Code == 0, submit.Error);
-        var watch = await FaultTests.Mfc(["watch", "tls-1", .. client]);
-        Assert.True(watch.Code == 0, watch.Output + watch.Error);
-        var results = await FaultTests.Mfc(["results", "tls-1", "--out", Path.Combine(dir, "cluster"), .. client]);
-        Assert.True(results.Code == 0, results.Output + results.Error);
-        var embedded = await FaultTests.Mfc(["run", spec, "--out", Path.Combine(dir, "embedded"), "--sweep-id", "tls-1"]);
-        Assert.True(embedded.Code == 0, embedded.Output + embedded.Error);
-        foreach (string table in FourPointSweep.Tables)
-        {
-            Assert.True(
-                File.ReadAllBytes(Path.Combine(dir, "cluster", table)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(dir, "embedded", table))),
-                $"{table} differs between the TLS cluster run and the embedded run");
-        }
+        await FourPointSweep.RunOnClusterAndCompareWithEmbedded(dir, spec, "tls-1", client, "TLS cluster", () => cluster.A.Output + cluster.B.Output);
 
         Assert.DoesNotContain("TLS: refused", cluster.A.Output[a..] + cluster.B.Output[b..], StringComparison.Ordinal);
     }
