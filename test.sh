@@ -19,6 +19,8 @@ if [ "$(id -u)" -ne 0 ]; then sudo_cmd="sudo"; fi
 
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+# The TLS tests make their certificates with deploy/tls/make-demo-ca.sh (openssl).
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 # mfc plot draws its labels with a system font (DejaVu Sans when present).
@@ -29,6 +31,8 @@ command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)   # the silo build bundl
 [ -x /usr/sbin/slurmctld ] && [ -x /usr/sbin/slurmd ] && command -v sbatch >/dev/null 2>&1 && [ -x /usr/sbin/munged ] || missing+=(slurmctld slurmd slurm-client munge)
 # The network-namespace test needs iproute2 (ip netns, veth, bridge).
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+# The container test builds the image on a base made here and runs it with podman (runc: crun refuses hybrid cgroups).
+command -v podman >/dev/null 2>&1 && command -v runc >/dev/null 2>&1 || missing+=(podman runc)
 # The pandas recipe of docs/results.md runs with Debian's python3 (a pyenv python3 on PATH may lack pandas).
 /usr/bin/python3 -c "import pandas" >/dev/null 2>&1 || missing+=(python3-pandas)
 if [ ${#missing[@]} -gt 0 ]; then

@@ -139,11 +139,29 @@ internal static class Cli
             Description = "Service id (default: $MFC_SERVICE_ID or MeanFieldCluster).",
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable("MFC_SERVICE_ID") ?? "MeanFieldCluster",
         };
-        ConnectionSettings Connection(ParseResult p) => new(p.GetValue(redisOption), p.GetValue(clusterIdOption)!, p.GetValue(serviceIdOption)!);
+        var tlsCertOption = new Option<string?>("--tls-cert")
+        {
+            Description = "This client's certificate when the cluster uses TLS: a PEM file (with --tls-key) or a .pfx/.p12 (password in $MFC_TLS_PASSWORD), signed by the cluster's CA (default: $MFC_TLS_CERT).",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("MFC_TLS_CERT"),
+        };
+        var tlsKeyOption = new Option<string?>("--tls-key")
+        {
+            Description = "The PEM private key of --tls-cert (default: $MFC_TLS_KEY).",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("MFC_TLS_KEY"),
+        };
+        var tlsCaOption = new Option<string?>("--tls-ca")
+        {
+            Description = "The cluster's CA certificate (PEM): gateways must present a certificate it signed (default: $MFC_TLS_CA).",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("MFC_TLS_CA"),
+        };
+        ConnectionSettings Connection(ParseResult p) => new(p.GetValue(redisOption), p.GetValue(clusterIdOption)!, p.GetValue(serviceIdOption)!)
+        {
+            Tls = new() { Certificate = p.GetValue(tlsCertOption), Key = p.GetValue(tlsKeyOption), Authority = p.GetValue(tlsCaOption), Password = Environment.GetEnvironmentVariable("MFC_TLS_PASSWORD") },
+        };
         Command ClusterCommand(string name, string description, params Symbol[] symbols)
         {
             var command = new Command(name, description);
-            foreach (Symbol s in symbols.Concat([redisOption, clusterIdOption, serviceIdOption]))
+            foreach (Symbol s in symbols.Concat([redisOption, clusterIdOption, serviceIdOption, tlsCertOption, tlsKeyOption, tlsCaOption]))
             {
                 switch (s)
                 {

@@ -29,12 +29,16 @@ var switches = new Dictionary<string, string>
     ["--max-point-memory"] = "Silo:MaxPointMemory",
     ["--max-point-hours"] = "Silo:MaxPointHours",
     ["--log-file"] = "Silo:LogFile",
+    ["--tls-cert"] = "Silo:TlsCert",
+    ["--tls-key"] = "Silo:TlsKey",
+    ["--tls-ca"] = "Silo:TlsCa",
 };
 
 if (args.Contains("--help") || args.Contains("-h"))
 {
     Console.WriteLine("mfc-silo: a MeanFieldCluster silo in cluster mode.");
     Console.WriteLine("Options (or environment variables MFC_Silo__<Name>, or appsettings.json section Silo):");
+    Console.WriteLine("  (a PKCS#12 --tls-cert's password only from MFC_Silo__TlsPassword; TLS is off unless --tls-cert and --tls-ca are given: docs/security.md)");
     foreach (string option in switches.Keys)
     {
         Console.WriteLine($"  {option} <value>");
@@ -82,6 +86,7 @@ builder.Logging.AddMfcLogging(logFile);
 bool otlp = builder.AddMeanFieldTelemetry("mfc-silo");
 builder.UseOrleans(silo => silo
     .UseRedisCluster(section)
+    .UseMutualTls(section)
     .AddMeanFieldCluster()
     .AddSiloDashboard(web.Enabled ? web : null));
 
@@ -109,8 +114,9 @@ catch (Exception ex)
 
 SiloOptions options = host.Services.GetRequiredService<IOptions<SiloOptions>>().Value;
 WorkerOptions workers = host.Services.GetRequiredService<IOptions<WorkerOptions>>().Value;
+TlsOptions tls = host.Services.GetRequiredService<IOptions<TlsOptions>>().Value;
 string workerSource = SiloStart.WorkerSource(section["Workers"] is not null);
-Console.WriteLine($"mfc-silo: cluster '{options.ClusterId}', silo {options.AdvertisedAddress}:{options.SiloPort}, gateway {options.GatewayPort}, {workers.Slots} worker slot(s) ({workerSource}), Redis {SiloOptions.Redact(options.Redis!)}, http {(web.Enabled ? web.BaseUrl : "off")}, metrics {(web.Enabled ? web.BaseUrl + TelemetrySetup.MetricsPath : "off")}{(otlp ? $", OTLP {builder.Configuration[TelemetrySetup.OtlpEndpointVariable]}" : "")}{(logFile is null ? "" : $", log {logFile}")}");
+Console.WriteLine($"mfc-silo: cluster '{options.ClusterId}', silo {options.AdvertisedAddress}:{options.SiloPort}, gateway {options.GatewayPort}, {workers.Slots} worker slot(s) ({workerSource}), Redis {SiloOptions.Redact(options.Redis!)}, TLS {tls.Describe()}, http {(web.Enabled ? web.BaseUrl : "off")}, metrics {(web.Enabled ? web.BaseUrl + TelemetrySetup.MetricsPath : "off")}{(otlp ? $", OTLP {builder.Configuration[TelemetrySetup.OtlpEndpointVariable]}" : "")}{(logFile is null ? "" : $", log {logFile}")}");
 await host.WaitForShutdownAsync();
 host.Dispose();
 return 0;

@@ -10,6 +10,9 @@
 # MFC_REDIS_PASSWORD (Redis's password; default: generated at the first 'up' and kept in $MFC_CLUSTER_DIR/redis.conf).
 # Redis requires the password; 'up' writes the client's connection string to $MFC_CLUSTER_DIR/mfc-redis (mode 600)
 # and prints how to export it, so the password shows neither in a process list nor in the terminal.
+# MFC_TLS=1: mutual TLS between the silos and from clients to the gateways (default 0, off; docs/security.md).
+# 'up' then makes a demo CA and certificates in $MFC_CLUSTER_DIR/tls with deploy/tls/make-demo-ca.sh (kept for
+# the next 'up'), starts every silo with its own, and prints the MFC_TLS_CERT/KEY/CA exports for mfc.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 dir="${MFC_CLUSTER_DIR:-$repo/.cluster}"
@@ -18,6 +21,7 @@ silo_port="${MFC_SILO_PORT:-11111}"
 gateway_port="${MFC_GATEWAY_PORT:-30000}"
 http_port="${MFC_HTTP_PORT:-8080}"
 workers="${MFC_WORKERS:-$(nproc)}"
+tls="${MFC_TLS:-0}"
 pids="$dir/pids"
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -29,6 +33,7 @@ up() {
   [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "usage: $0 up N   (N silos, N >= 1)" >&2; exit 2; }
   if [ -s "$pids" ]; then echo "error: a cluster from $dir is already up; run '$0 down' first" >&2; exit 2; fi
   command -v redis-server >/dev/null || { echo "error: redis-server not found; install it (apt-get install redis-server)" >&2; exit 2; }
+  [[ "$tls" == 0 || "$tls" == 1 ]] || { echo "error: MFC_TLS: '$tls' is not allowed; expected 0 (off) or 1 (mutual TLS with a demo CA)" >&2; exit 2; }
   for p in "$redis_port" $(seq "$silo_port" $((silo_port + n - 1))) $(seq "$gateway_port" $((gateway_port + n - 1))) $(seq "$http_port" $((http_port + n - 1))); do
     port_free "$p" || { echo "error: port $p on 127.0.0.1 is in use; set MFC_REDIS_PORT / MFC_SILO_PORT / MFC_GATEWAY_PORT / MFC_HTTP_PORT" >&2; exit 2; }
   done
@@ -39,6 +44,11 @@ up() {
     printf '127.0.0.1:%s,password=%s\n' "$redis_port" "$(sed -n 's/^requirepass //p' "$dir/redis.conf")" > "$dir/mfc-redis"
   )
   local connection; connection="$(cat "$dir/mfc-redis")"
+  local nodes=() i
+  if [ "$tls" = 1 ]; then
+    for i in $(seq 0 $((n - 1))); do nodes+=(--silo "silo-$i"); done
+    "$repo/deploy/tls/make-demo-ca.sh" "$dir/tls" "${nodes[@]}" --client client >/dev/null
+  fi
   : > "$pids"
   echo "building the silo (Release)..."
   dotnet build "$repo/silo" -c Release -nologo -v quiet >/dev/null
@@ -47,9 +57,11 @@ up() {
   echo "redis $!" >> "$pids"
   for _ in $(seq 50); do REDISCLI_AUTH="${connection#*password=}" redis-cli -p "$redis_port" ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
   for i in $(seq 0 $((n - 1))); do
+    local certificates=()
+    [ "$tls" = 1 ] && certificates=(--tls-cert "$dir/tls/silo-$i.pem" --tls-key "$dir/tls/silo-$i.key" --tls-ca "$dir/tls/ca.pem")
     MFC_Silo__Redis="$connection" dotnet "$repo/silo/bin/Release/net10.0/mfc-silo.dll" \
       --silo-port $((silo_port + i)) --gateway-port $((gateway_port + i)) --http-port $((http_port + i)) --workers "$workers" \
-      </dev/null > "$dir/logs/silo-$i.log" 2>&1 &
+      "${certificates[@]+"${certificates[@]}"}" </dev/null > "$dir/logs/silo-$i.log" 2>&1 &
     echo "silo-$i $!" >> "$pids"
   done
   for i in $(seq 0 $((n - 1))); do
@@ -59,6 +71,10 @@ up() {
   echo "up: redis on 127.0.0.1:$redis_port, $n silo(s); logs in $dir/logs"
   echo "dashboards: $(for i in $(seq 0 $((n - 1))); do printf 'http://127.0.0.1:%s/ ' $((http_port + i)); done)"
   echo "export MFC_REDIS=\"\$(cat $dir/mfc-redis)\""
+  if [ "$tls" = 1 ]; then
+    echo "mutual TLS on (CA $dir/tls/ca.pem); for mfc:"
+    echo "export MFC_TLS_CERT=$dir/tls/client.pem MFC_TLS_KEY=$dir/tls/client.key MFC_TLS_CA=$dir/tls/ca.pem"
+  fi
 }
 
 # Stops the recorded processes whose name matches $1: SIGTERM, up to $2 tenths of a second to exit,

@@ -9,7 +9,7 @@ public static class SiloStart
     public const int BadInput = 2;
 
     /// <summary>
-    /// Validates every concern of the settings at once (SiloOptions, WorkerOptions, SweepPolicy and, when
+    /// Validates every concern of the settings at once (SiloOptions, WorkerOptions, SweepPolicy, TlsOptions and, when
     /// the HTTP endpoint is on, WebEndpointOptions) and the ports across them; returns the failures, each
     /// naming the setting, the value and what is allowed. The host validates them again when it starts.
     /// </summary>
@@ -20,6 +20,7 @@ public static class SiloStart
         SiloOptions? silo = Read<SiloOptions>(services, errors);
         Read<WorkerOptions>(services, errors);
         Read<SweepPolicy>(services, errors);
+        Read<TlsOptions>(services, errors);
         if (web && Read<Web.WebEndpointOptions>(services, errors) is { } http && silo is not null && (http.Port == silo.SiloPort || http.Port == silo.GatewayPort))
         {
             errors.Add($"--http-port: {http.Port} is also the silo or gateway port; expected a different port (or 0 to turn the HTTP endpoint off)");

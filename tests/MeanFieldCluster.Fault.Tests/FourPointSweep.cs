@@ -16,4 +16,28 @@ internal static class FourPointSweep
 
     /// <summary>The tables compared byte for byte with an uninterrupted run.</summary>
     public static readonly string[] Tables = ["points.csv", "curves.csv", "measures.csv", "histograms.csv", "aggregate.json"];
+
+    /// <summary>
+    /// Submits the spec at <paramref name="spec"/> to a cluster under <paramref name="sweepId"/> (mfc options
+    /// <paramref name="connection"/>), follows it, writes its results to <paramref name="dir"/>/cluster, runs the
+    /// same spec embedded into <paramref name="dir"/>/embedded, and asserts every table is the same bytes;
+    /// <paramref name="logs"/> adds the silos' output to a failed watch.
+    /// </summary>
+    public static async Task RunOnClusterAndCompareWithEmbedded(string dir, string spec, string sweepId, string[] connection, string cluster, Func<string>? logs = null)
+    {
+        var submit = await FaultTests.Mfc(["submit", spec, "--sweep-id", sweepId, .. connection]);
+        Assert.True(submit.Code == 0, submit.Error);
+        var watch = await FaultTests.Mfc(["watch", sweepId, .. connection]);
+        Assert.True(watch.Code == 0, watch.Output + watch.Error + logs?.Invoke());
+        var results = await FaultTests.Mfc(["results", sweepId, "--out", Path.Combine(dir, "cluster"), .. connection]);
+        Assert.True(results.Code == 0, results.Output + results.Error);
+        var embedded = await FaultTests.Mfc(["run", spec, "--out", Path.Combine(dir, "embedded"), "--sweep-id", sweepId]);
+        Assert.True(embedded.Code == 0, embedded.Output + embedded.Error);
+        foreach (string table in Tables)
+        {
+            Assert.True(
+                File.ReadAllBytes(Path.Combine(dir, "cluster", table)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(dir, "embedded", table))),
+                $"{table} differs between the {cluster} run and the embedded run");
+        }
+    }
 }

@@ -49,6 +49,14 @@ public sealed partial class KubernetesManifestTests
                 {
                     problems.Add($"{w}: volume {Text(volume, "name")} mounts ConfigMap {map}, which is not generated or defined");
                 }
+
+                if (Text(volume, "secret", "secretName") is { } secret)
+                {
+                    foreach (string key in Items((YamlMappingNode)volume.Children["secret"], "items").Select(i => Text(i, "key")!).Where(key => !k.SecretHas(secret, key)))
+                    {
+                        problems.Add($"{w}: volume {Text(volume, "name")} mounts key {key} of Secret {secret}, which is not generated");
+                    }
+                }
             }
 
             foreach (YamlMappingNode container in Items(pod, "containers"))
@@ -212,6 +220,21 @@ public sealed partial class KubernetesManifestTests
         Assert.True(k.OfKind("NetworkPolicy").Count() >= 2);
         Assert.All(k.OfKind("NetworkPolicy").SelectMany(p => Items(p.Map("spec")!, "ingress")), rule => Assert.All(Items(rule, "from"), from => Assert.False(from.Children.ContainsKey(new YamlScalarNode("ipBlock")), "no ipBlock: only pods are allowed in")));
         Assert.Equal(2, k.SecretKeys("mfc-secrets").Count);
+
+        // Mutual TLS (docs/security.md): silos and client read their certificate, key and the CA from files the
+        // Secret mfc-tls puts where their settings point.
+        foreach (var (container, pod, variables) in new[]
+        {
+            (siloContainer, silo.Map("spec", "template", "spec")!, new[] { "MFC_Silo__TlsCert", "MFC_Silo__TlsKey", "MFC_Silo__TlsCa" }),
+            (clientContainer, client.Map("spec", "template", "spec")!, new[] { "MFC_TLS_CERT", "MFC_TLS_KEY", "MFC_TLS_CA" }),
+        })
+        {
+            YamlMappingNode mount = Items(container, "volumeMounts").Single(m => Text(m, "name") == "tls");
+            YamlMappingNode volume = Items(pod, "volumes").Single(v => Text(v, "name") == "tls");
+            Assert.Equal("mfc-tls", Text(volume, "secret", "secretName"));
+            string[] files = [.. Items((YamlMappingNode)volume.Children["secret"], "items").Select(i => $"{Text(mount, "mountPath")}/{Text(i, "path")}")];
+            Assert.All(variables, v => Assert.Contains(EnvValue(container, v), files));
+        }
     }
 
     [Fact]

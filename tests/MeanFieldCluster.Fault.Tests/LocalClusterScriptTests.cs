@@ -12,15 +12,7 @@ public sealed class LocalClusterScriptTests
         string clusterDir = Env.TempDirectory();
         int redisPort = Env.FreePort();
         int httpPort = Env.FreePort();
-        var environment = new Dictionary<string, string>
-        {
-            ["MFC_CLUSTER_DIR"] = clusterDir,
-            ["MFC_REDIS_PORT"] = $"{redisPort}",
-            ["MFC_SILO_PORT"] = $"{Env.FreePort()}",
-            ["MFC_GATEWAY_PORT"] = $"{Env.FreePort()}",
-            ["MFC_HTTP_PORT"] = $"{httpPort}",
-            ["MFC_WORKERS"] = "1",
-        };
+        Dictionary<string, string> environment = ClusterEnvironment(clusterDir, redisPort, httpPort);
         string script = Path.Combine(root, "deploy", "local", "cluster.sh");
         try
         {
@@ -77,6 +69,47 @@ public sealed class LocalClusterScriptTests
             await cleanup.WaitForExit(TimeSpan.FromMinutes(1));
         }
     }
+
+    [Fact]
+    public async Task WithMfcTlsTheScriptMakesADemoCaStartsTlsSilosAndPrintsTheClientsCertificate()
+    {
+        string root = Env.RepositoryRoot();
+        string clusterDir = Env.TempDirectory();
+        Dictionary<string, string> environment = ClusterEnvironment(clusterDir, Env.FreePort(), Env.FreePort());
+        environment["MFC_TLS"] = "1";
+        string script = Path.Combine(root, "deploy", "local", "cluster.sh");
+        try
+        {
+            string exports;
+            using (var up = new ChildProcess("bash", [script, "up", "1"], root, environment))
+            {
+                Assert.True(await up.WaitForExit(TimeSpan.FromMinutes(3)) == 0, up.Output);
+                exports = up.Output.Split('\n').Single(l => l.StartsWith("export MFC_TLS_CERT=", StringComparison.Ordinal)).Trim();
+            }
+
+            Assert.Equal($"export MFC_TLS_CERT={clusterDir}/tls/client.pem MFC_TLS_KEY={clusterDir}/tls/client.key MFC_TLS_CA={clusterDir}/tls/ca.pem", exports);
+            Assert.Contains($"TLS on (cert {clusterDir}/tls/silo-0.pem, CA {clusterDir}/tls/ca.pem)", File.ReadAllText(Path.Combine(clusterDir, "logs", "silo-0.log")), StringComparison.Ordinal);
+            string redis = File.ReadAllText(Path.Combine(clusterDir, "mfc-redis")).Trim();
+            var list = await FaultTests.Mfc(["list", "--redis", redis, "--tls-cert", $"{clusterDir}/tls/client.pem", "--tls-key", $"{clusterDir}/tls/client.key", "--tls-ca", $"{clusterDir}/tls/ca.pem"]);
+            Assert.True(list.Code == 0, list.Output + list.Error);
+        }
+        finally
+        {
+            using var down = new ChildProcess("bash", [script, "down"], root, environment);
+            Assert.True(await down.WaitForExit(TimeSpan.FromMinutes(2)) == 0, down.Output);
+        }
+    }
+
+    // cluster.sh's settings: its folder, free ports, one worker slot per silo.
+    private static Dictionary<string, string> ClusterEnvironment(string clusterDir, int redisPort, int httpPort) => new()
+    {
+        ["MFC_CLUSTER_DIR"] = clusterDir,
+        ["MFC_REDIS_PORT"] = $"{redisPort}",
+        ["MFC_SILO_PORT"] = $"{Env.FreePort()}",
+        ["MFC_GATEWAY_PORT"] = $"{Env.FreePort()}",
+        ["MFC_HTTP_PORT"] = $"{httpPort}",
+        ["MFC_WORKERS"] = "1",
+    };
 
     // Redis's first reply line to an unauthenticated PING.
     private static string Ping(int port)

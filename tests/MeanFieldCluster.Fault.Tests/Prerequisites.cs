@@ -10,12 +10,16 @@ internal static class Prerequisites
 {
     private static readonly Lazy<string?> NamespacesMissing = new(CheckNamespaces);
     private static readonly Lazy<string?> SlurmMissing = new(CheckSlurm);
+    private static readonly Lazy<string?> PodmanMissing = new(CheckPodman);
 
     /// <summary>Null when this process may create network namespaces, veth pairs and a bridge.</summary>
     public static string? Namespaces => NamespacesMissing.Value;
 
     /// <summary>Null when a single-node SLURM (munged, slurmctld, slurmd, sbatch) can be started here.</summary>
     public static string? Slurm => SlurmMissing.Value;
+
+    /// <summary>Null when podman (with runc) can build and run images here as root.</summary>
+    public static string? Podman => PodmanMissing.Value;
 
     /// <summary>The full path of <paramref name="tool"/> on PATH (or in the sbin folders), or null.</summary>
     public static string? Which(string tool)
@@ -25,7 +29,10 @@ internal static class Prerequisites
     }
 
     /// <summary>Runs a short command; returns its exit code and output (stdout and stderr).</summary>
-    public static (int Code, string Output) Run(string file, params string[] args)
+    public static (int Code, string Output) Run(string file, params string[] args) => Run(TimeSpan.FromSeconds(60), file, args);
+
+    /// <summary>As <see cref="Run(string, string[])"/>, for a command that may take up to <paramref name="timeout"/>.</summary>
+    public static (int Code, string Output) Run(TimeSpan timeout, string file, params string[] args)
     {
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string a in args)
@@ -36,11 +43,11 @@ internal static class Prerequisites
         using var process = Process.Start(start)!;
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(60_000))
+        if (!process.WaitForExit(timeout))
         {
             process.Kill(entireProcessTree: true);
             process.WaitForExit();
-            return (-1, $"{file} {string.Join(' ', args)}: no exit within 60 s");
+            return (-1, $"{file} {string.Join(' ', args)}: no exit within {timeout.TotalSeconds:0} s");
         }
 
         return (process.ExitCode, stdout.Result + stderr.Result);
@@ -81,6 +88,28 @@ internal static class Prerequisites
         {
             Run("ip", "netns", "del", probe);
         }
+    }
+
+    private static string? CheckPodman()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return "the podman test needs Linux";
+        }
+
+        if (!Environment.IsPrivilegedProcess)
+        {
+            return "the podman test runs containers as root (host network, runc); run the tests as root (./test.sh installs podman and runc)";
+        }
+
+        string[] missing = [.. new[] { "podman", "runc", "redis-server" }.Where(t => Which(t) is null)];
+        if (missing.Length > 0)
+        {
+            return $"not installed: {string.Join(", ", missing)} (apt-get install podman runc)";
+        }
+
+        var info = Run("podman", "info");
+        return info.Code == 0 ? null : $"'podman info' failed here: {info.Output.Trim()}";
     }
 
     private static string? CheckSlurm()

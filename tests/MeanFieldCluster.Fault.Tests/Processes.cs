@@ -247,12 +247,15 @@ internal sealed class SiloProcess : IDisposable
 {
     private readonly ChildProcess _process;
 
-    private SiloProcess(ChildProcess process, int gatewayPort, int httpPort)
+    private SiloProcess(ChildProcess process, int siloPort, int gatewayPort, int httpPort)
     {
         _process = process;
+        SiloPort = siloPort;
         GatewayPort = gatewayPort;
         HttpPort = httpPort;
     }
+
+    public int SiloPort { get; }
 
     public int GatewayPort { get; }
 
@@ -268,8 +271,10 @@ internal sealed class SiloProcess : IDisposable
         int siloPort = Env.FreePort(), gatewayPort = Env.FreePort(), httpPort = Env.FreePort();
         var process = new ChildProcess("dotnet", [Env.Executable("silo", "mfc-silo.dll"), "--redis", redis, "--cluster-id", clusterId, "--silo-port", $"{siloPort}", "--gateway-port", $"{gatewayPort}", "--workers", $"{workers}", "--fast-failure-detection", "true", "--http-port", $"{httpPort}", .. extraArguments ?? []], environment: environment);
         await process.WaitForOutput("mfc-silo: cluster", TimeSpan.FromSeconds(60));
-        return new SiloProcess(process, gatewayPort, httpPort);
+        return new SiloProcess(process, siloPort, gatewayPort, httpPort);
     }
+
+    public bool HasExited => _process.HasExited;
 
     public void Kill() => _process.Kill();
 

@@ -44,6 +44,7 @@ public sealed partial class SlurmTests(ITestOutputHelper log)
             ["MFC_SILO_PORT"] = $"{Env.FreePort()}",
             ["MFC_GATEWAY_PORT"] = $"{Env.FreePort()}",
             ["MFC_HTTP_PORT"] = "0",
+            ["MFC_TLS"] = "1",
         };
         string script = Path.Combine(Env.RepositoryRoot(), "deploy", "slurm", "mfc.sbatch");
         string[] options = ["--ntasks=2", "--cpus-per-task=1", $"--output={dir}/job-%j.out"];
@@ -53,7 +54,9 @@ public sealed partial class SlurmTests(ITestOutputHelper log)
         // Job 1: release held points one at a time until three have completed (the coordinator has their
         // results, stored first by the points), then cancel it while unfinished points hold mid-run.
         string first = slurm.Submit(script, options, [spec], environment);
-        string[] connection = ["--redis", $"127.0.0.1:{redisPort},password={password}", "--cluster-id", $"mfc-{first}"];
+        // Mutual TLS (docs/security.md): the job made a demo CA and the client's certificate in the state folder, kept for job 2.
+        string tls = Path.Combine(dir, "state", "tls");
+        string[] connection = ["--redis", $"127.0.0.1:{redisPort},password={password}", "--cluster-id", $"mfc-{first}", "--tls-cert", Path.Combine(tls, "client.pem"), "--tls-key", Path.Combine(tls, "client.key"), "--tls-ca", Path.Combine(tls, "ca.pem")];
         var released = new List<int>();
         while (released.Count < 3)
         {
@@ -79,6 +82,8 @@ public sealed partial class SlurmTests(ITestOutputHelper log)
         var (state, exitCode) = slurm.Job(second);
         Assert.True(state == "COMPLETED" && exitCode == "0:0", $"job {second}: {state} {exitCode}\n{JobLog(second)}\n{SiloLogs()}");
         Assert.Contains("already submitted with this spec", JobLog(second), StringComparison.Ordinal);
+        Assert.Contains($"TLS on ({tls})", JobLog(first) + JobLog(second), StringComparison.Ordinal);
+        Assert.Contains("TLS on (cert ", SiloLogs(), StringComparison.Ordinal);
         log.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s: job {second} completed the sweep");
 
         string results = Path.Combine(dir, "results");
