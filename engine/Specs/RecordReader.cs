@@ -60,6 +60,10 @@ internal static class RecordReader
         return ok ? (T)members[0].Constructor.Invoke(args) : null;
     }
 
+    /// <summary>The range declared on member <paramref name="parameter"/> of <typeparamref name="T"/> (<see cref="LimitAttribute"/>).</summary>
+    public static Bounds LimitOf<T>(string parameter) =>
+        Members(typeof(T)).Single(m => m.Parameter.Name == parameter).Limit ?? throw new InvalidOperationException($"{typeof(T).Name}.{parameter} declares no range.");
+
     /// <summary>The declared members of a record type, for <see cref="SpecJsonSchema"/>.</summary>
     internal static IReadOnlyList<(string Name, ParameterInfo Parameter, object? Default, bool HasDefault)> Declared(Type type) =>
         [.. Members(type).Select(m => (m.Name, m.Parameter, m.Default?.Value, m.Default is not null))];

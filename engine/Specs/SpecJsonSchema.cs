@@ -32,7 +32,22 @@ public static class SpecJsonSchema
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     /// <summary>The schema as indented JSON text ending in a newline.</summary>
-    public static string Export()
+    public static string Export() => Build().ToJsonString(Indented).ReplaceLineEndings("\n") + "\n";
+
+    /// <summary>
+    /// Every field path of the spec format (sections and fields, <c>model.init.kappa</c>), in schema order; the
+    /// alias <c>training.T</c> is left out (it names <c>training.horizon</c>).
+    /// </summary>
+    internal static IReadOnlyList<string> Paths { get; } = FieldPaths(Build(), SpecPath.Root).Distinct().ToList();
+
+    private static IEnumerable<string> FieldPaths(JsonNode schema, string prefix) =>
+        (schema["oneOf"] is JsonArray forms ? forms.OfType<JsonObject>() : [schema.AsObject()])
+            .Where(form => form["properties"] is JsonObject)
+            .SelectMany(form => form["properties"]!.AsObject())
+            .Where(field => field.Key != SpecFields.HorizonAlias)
+            .SelectMany(field => FieldPaths(field.Value!, SpecPath.Child(prefix, field.Key)).Prepend(SpecPath.Child(prefix, field.Key)));
+
+    private static JsonObject Build()
     {
         var exporterOptions = new JsonSchemaExporterOptions { TreatNullObliviousAsNonNullable = true, TransformSchemaNode = Transform };
         JsonObject schema = Options.GetJsonSchemaAsNode(typeof(SweepSpec), exporterOptions).AsObject();
@@ -55,7 +70,7 @@ public static class SpecJsonSchema
             ["enum"] = new JsonArray(SpecLimits.Tasks.Select(t => (JsonNode?)t).ToArray()),
             ["default"] = SpecLimits.SgdTask,
         });
-        return root.ToJsonString(Indented).ReplaceLineEndings("\n") + "\n";
+        return root;
     }
 
     /// <summary>Members that are not spec fields (computed ones such as <see cref="PointSpec.Width"/>) are left out.</summary>
@@ -70,18 +85,17 @@ public static class SpecJsonSchema
 
     private static JsonNode Transform(JsonSchemaExporterContext context, JsonNode node)
     {
-        if (context.PropertyInfo is { } property && node is JsonObject field)
+        if (node is not JsonObject obj)
         {
-            Annotate(property, field);
-            return Shorthand(property.DeclaringType, property.Name, field) ?? field;
+            return node;
         }
 
-        if (node is JsonObject obj && obj["properties"] is JsonObject && context.TypeInfo.Kind == JsonTypeInfoKind.Object)
+        if (obj["properties"] is JsonObject properties && context.TypeInfo.Kind == JsonTypeInfoKind.Object)
         {
             obj["required"] = new JsonArray([.. RequiredFields(context.TypeInfo.Type).Select(n => (JsonNode?)n)]);
             if (context.TypeInfo.Type == typeof(TrainingSpec))
             {
-                obj["properties"]!.AsObject().Insert(1, SpecFields.HorizonAlias, new JsonObject { ["description"] = "Another name for horizon.", ["type"] = "number", ["minimum"] = 0 });
+                properties.Insert(1, SpecFields.HorizonAlias, new JsonObject { ["description"] = "Another name for horizon.", ["type"] = "number", ["minimum"] = 0 });
                 obj["description"] = "Exactly one of horizon (or T) and steps.";
             }
 
@@ -91,7 +105,13 @@ public static class SpecJsonSchema
             }
         }
 
-        return node;
+        if (context.PropertyInfo is { } property)
+        {
+            Annotate(property, obj);
+            return Shorthand(property.DeclaringType, property.Name, obj) ?? obj;
+        }
+
+        return obj;
     }
 
     /// <summary>Range, allowed names, default and derivation rule of a field, from its record parameter.</summary>
@@ -104,15 +124,17 @@ public static class SpecJsonSchema
 
         if (parameter.GetCustomAttribute<LimitAttribute>() is { } limit)
         {
+            // On a list, the range is that of its items.
+            JsonObject target = field["items"] as JsonObject ?? field;
             Bounds b = limit.Bounds;
             if (b.Min is { } lo)
             {
-                field[b.MinExclusive ? "exclusiveMinimum" : "minimum"] = lo;
+                target[b.MinExclusive ? "exclusiveMinimum" : "minimum"] = lo;
             }
 
             if (b.Max is { } hi)
             {
-                field[b.MaxExclusive ? "exclusiveMaximum" : "maximum"] = hi;
+                target[b.MaxExclusive ? "exclusiveMaximum" : "maximum"] = hi;
             }
         }
 

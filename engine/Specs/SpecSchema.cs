@@ -192,7 +192,7 @@ internal static class SpecLimits
     public static readonly Bounds Kappa = Bounds.Above(0);
     public static readonly Bounds NonNegative = Bounds.AtLeast(0);
     public static readonly Bounds Positive = Bounds.Above(0);
-    public static readonly Bounds Gamma = Bounds.Between(0.5, 1);
+    public static readonly Bounds Gamma = RecordReader.LimitOf<ModelSpec>(nameof(ModelSpec.Gamma));
     public static readonly Bounds Dimension = Bounds.Between(1, 100_000);
     public static readonly Bounds Delta = Bounds.FromUpToExcluding(0, 1);
     public static readonly Bounds TeacherWidth = Bounds.Between(1, 100_000);
@@ -210,9 +210,9 @@ internal static class SpecLimits
     public static readonly Bounds DependenceCount = Bounds.Between(0, 100_000);
     public static readonly Bounds Width = Bounds.Between(1, 10_000_000);
     public static readonly Bounds StepSize = Bounds.AboveUpTo(0, MaxStepSize);
-    public static readonly Bounds Layers = Bounds.Between(1, 64);
+    public static readonly Bounds Layers = RecordReader.LimitOf<GridSpec>(nameof(GridSpec.Layers));
     public static readonly Bounds SeedCount = Bounds.Between(1, 100_000);
-    public static readonly Bounds SeedIndex = Bounds.Between(0, int.MaxValue);
+    public static readonly Bounds SeedIndex = RecordReader.LimitOf<GridSpec>(nameof(GridSpec.Seeds));
 }
 
 /// <summary>What a preset fixes and what it defaults (docs/spec.md, "Presets").</summary>

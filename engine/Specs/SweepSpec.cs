@@ -169,7 +169,7 @@ public sealed record ModelSpec(
     [Choice("preset", typeof(Presets))] string Preset,
     [Derived("the preset's: identity for linear, required otherwise")] ActivationSpec Activation,
     [Derived("every field at its default")] InitSpec Init,
-    [SpecDefault(new[] { 1.0 })] IReadOnlyList<double> Gamma,
+    [Limit(Min = 0.5, Max = 1), SpecDefault(new[] { 1.0 })] IReadOnlyList<double> Gamma,
     [Derived("the preset's: true for mmn-relu, false otherwise")] bool Bias,
     [Derived("the preset's trained blocks")] TrainSpec Train,
     bool MeanFieldScaling = true,
@@ -509,7 +509,7 @@ public sealed record StepSizeSpec(double Value, bool DividedByWidth = false)
 /// <param name="Layers">Hidden layer counts L ≥ 1 (fixed by some presets).</param>
 /// <param name="Seeds">Seed indices ≥ 0 (a count n in the spec means 0..n-1).</param>
 /// <param name="Gamma">Optional γ axis: each value is used for every layer; null means <see cref="ModelSpec.Gamma"/>.</param>
-public sealed record GridSpec(IReadOnlyList<IReadOnlyList<int>> Width, IReadOnlyList<StepSizeSpec> StepSize, [Derived("the preset's smallest L")] IReadOnlyList<int> Layers, [SpecDefault(new[] { 0 })] IReadOnlyList<int> Seeds, IReadOnlyList<double>? Gamma = null)
+public sealed record GridSpec(IReadOnlyList<IReadOnlyList<int>> Width, IReadOnlyList<StepSizeSpec> StepSize, [Limit(Min = 1, Max = 64), Derived("the preset's smallest L")] IReadOnlyList<int> Layers, [Limit(Min = 0, Max = int.MaxValue), SpecDefault(new[] { 0 })] IReadOnlyList<int> Seeds, [Limit(Min = 0.5, Max = 1)] IReadOnlyList<double>? Gamma = null)
 {
     /// <summary>
     /// Axes over spec fields (docs/spec.md, "Any field is an axis"), outermost first; empty when the grid has
