@@ -70,3 +70,11 @@ internal sealed class DerivedAttribute(string rule) : Attribute
     /// <summary>What an absent field means.</summary>
     public string Rule { get; } = rule;
 }
+
+/// <summary>
+/// A field added after the canonical form was first published: <see cref="SpecWriter"/> writes it only when
+/// it differs from its default, so that the canonical text (and spec hash) of a spec that does not use it
+/// stays what it was.
+/// </summary>
+[AttributeUsage(AttributeTargets.Parameter)]
+internal sealed class OmittedAtDefaultAttribute : Attribute;

@@ -73,8 +73,8 @@ public sealed record LargeDeviationsSpec(
     [Limit(Min = 0, Max = 100_000)] int Bootstrap = 200,
     ulong BootstrapSeed = 0,
     [Limit(Min = 1, Max = 1000)] int QuenchedDraws = 1,
-    bool AllowFixedStep = false,
-    [Choice("quenched extrapolation", typeof(QuenchedExtrapolations))] string QuenchedExtrapolation = QuenchedExtrapolations.Auto,
+    [OmittedAtDefault] bool AllowFixedStep = false,
+    [Choice("quenched extrapolation", typeof(QuenchedExtrapolations)), OmittedAtDefault] string QuenchedExtrapolation = QuenchedExtrapolations.Auto,
     RareEventsSpec? RareEvents = null);
 
 /// <summary>A rare-event estimator of tail probabilities P(F ≥ x) that plain sampling cannot reach (docs/large-deviations.md, "Rare events").</summary>
@@ -297,10 +297,10 @@ public sealed record InitSpec(
     [Limit(Min = 0)] double BiasStd = 0.0,
     double HiddenMean = 0.0,
     [Limit(Min = 0)] double HiddenStd = 1.0,
-    [Choice("output-weight law", typeof(OutputLaws))] string OutputLaw = OutputLaws.Gaussian,
-    [Choice("initial sampling", typeof(Networks.InitSamplings))] string Sampling = Networks.InitSamplings.Iid,
-    [Limit(Min = 0)] double HiddenStructure = 0.0,
-    bool Nested = false);
+    [Choice("output-weight law", typeof(OutputLaws)), OmittedAtDefault] string OutputLaw = OutputLaws.Gaussian,
+    [Choice("initial sampling", typeof(Networks.InitSamplings)), OmittedAtDefault] string Sampling = Networks.InitSamplings.Iid,
+    [Limit(Min = 0), OmittedAtDefault] double HiddenStructure = 0.0,
+    [OmittedAtDefault] bool Nested = false);
 
 /// <summary>Laws of the output weights around their mean (<see cref="InitSpec.OutputLaw"/>).</summary>
 public static class OutputLaws
@@ -442,7 +442,7 @@ public sealed record ObserveSpec(
     [Limit(Min = 1, Max = 10_000_000)] int EdgeSample = 4096,
     [Derived("every field at its default")] DependenceSpec? Dependence = null,
     [Choice("risk estimate", typeof(RiskKinds))] string Risk = RiskKinds.Test,
-    [Limit(Min = 0, Max = 1024)] int ProbeInputs = 16);
+    [Limit(Min = 0, Max = 1024), OmittedAtDefault] int ProbeInputs = 16);
 
 /// <summary>How the risk is measured.</summary>
 public static class RiskKinds
