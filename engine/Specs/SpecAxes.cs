@@ -255,7 +255,7 @@ public static class SpecAxes
     {
         IEnumerable<string> drop = ownerPath switch
         {
-            F.Data when DataKinds.All.Contains(kind) => F.DataFields.Except(F.DataFieldsOf(kind)),
+            F.Data when DataKinds.All.Contains(kind) => RecordReader.FieldsOf<DataSpec>().Except(F.DataFieldsOf(kind)),
             $"{F.Training}.{F.Xi}" when kind != "power" => F.PowerParameters,
             _ when ownerPath.EndsWith(F.Activation, StringComparison.Ordinal) && kind != ActivationKinds.Ramp => F.RampParameters,
             _ => [],

@@ -294,12 +294,12 @@ internal static partial class SpecBinder
         JsonNode? value = root.Get(F.Data);
         if (value is null)
         {
-            root.Missing(F.Data, NodeReader.MappingOf(F.DataFields));
+            root.Missing(F.Data, NodeReader.MappingOf(RecordReader.FieldsOf<DataSpec>()));
             return null;
         }
 
         string? known = value is JsonObject obj && NodeText.TryGetString(obj[F.Kind], out string k) && DataKinds.All.Contains(k, StringComparer.Ordinal) ? k : null;
-        IReadOnlyList<string> fields = known is null ? F.DataFields : F.DataFieldsOf(known);
+        IReadOnlyList<string> fields = known is null ? RecordReader.FieldsOf<DataSpec>() : F.DataFieldsOf(known);
         NodeReader? d = NodeReader.Open(value, root.PathOf(F.Data), fields, root.Errors, key => Misplaced(known, key));
         if (d is null)
         {
@@ -365,7 +365,7 @@ internal static partial class SpecBinder
     /// <summary>Why a field of another data kind is not allowed with <paramref name="kind"/>; null for unknown fields.</summary>
     private static string? Misplaced(string? kind, string key)
     {
-        if (kind is null || !F.DataFields.Contains(key, StringComparer.Ordinal))
+        if (kind is null || !RecordReader.FieldsOf<DataSpec>().Contains(key, StringComparer.Ordinal))
         {
             return null;
         }
@@ -398,12 +398,12 @@ internal static partial class SpecBinder
     {
         if (!data.Has(F.Csv))
         {
-            data.Missing(F.Csv, NodeReader.MappingOf(F.CsvFields));
+            data.Missing(F.Csv, NodeReader.MappingOf(RecordReader.FieldsOf<CsvSpec>()));
             return null;
         }
 
         int before = data.Errors.Count;
-        NodeReader? c = NodeReader.Open(data.Get(F.Csv), data.PathOf(F.Csv), F.CsvFields, data.Errors);
+        NodeReader? c = NodeReader.Open(data.Get(F.Csv), data.PathOf(F.Csv), RecordReader.FieldsOf<CsvSpec>(), data.Errors);
         if (c is null)
         {
             return null;
@@ -414,7 +414,7 @@ internal static partial class SpecBinder
         IReadOnlyList<string>? features = c.Has(F.Features)
             ? c.ObjectList<string>(F.Features, (v, p) => ColumnName(v, p, c.Errors), "distinct column names", allowScalar: false, StringComparer.Ordinal)
             : null;
-        double? testFraction = c.Number(F.TestFraction, L.TestFraction, L.DefaultTestFraction);
+        double? testFraction = c.Number(F.TestFraction, L.TestFraction, CsvSpec.DefaultTestFraction);
         bool? standardize = c.Bool(F.StandardizeLabel, false);
         if (data.Errors.Count > before || path is null || label is null || testFraction is null || standardize is null)
         {
@@ -610,20 +610,20 @@ internal static partial class SpecBinder
             case null:
                 return new XiSpec();
             case JsonObject:
-                NodeReader? x = NodeReader.Open(value, path, F.XiFields, training.Errors);
-                if (x?.Choice(F.Kind, noun, L.Schedules) is not { } kind)
+                NodeReader? x = NodeReader.Open(value, path, RecordReader.FieldsOf<XiSpec>(), training.Errors);
+                if (x?.Choice(F.Kind, noun, Schedules.All) is not { } kind)
                 {
                     return null;
                 }
 
-                if (kind == L.ConstantSchedule)
+                if (kind == Schedules.Constant)
                 {
-                    return RejectParameters(x, F.PowerParameters, "xi kind", L.PowerSchedule, kind) ? new XiSpec(kind) : null;
+                    return RejectParameters(x, F.PowerParameters, "xi kind", Schedules.Power, kind) ? new XiSpec(kind) : null;
                 }
 
                 return RecordReader.Read<XiSpec>(x, custom: new Dictionary<string, Func<RecordReader.Field>> { [F.Kind] = () => new(true, kind) });
             default:
-                string? name = ValueRules.Choice(value, path, noun, L.Schedules, training.Errors);
+                string? name = ValueRules.Choice(value, path, noun, Schedules.All, training.Errors);
                 return name is null ? null : new XiSpec(name);
         }
     }
@@ -664,7 +664,7 @@ internal static partial class SpecBinder
 
     private static ObserveSpec? ReadObserve(NodeReader root)
     {
-        NodeReader? o = root.Section(F.Observe, F.ObserveFields, required: false);
+        NodeReader? o = root.Section(F.Observe, RecordReader.FieldsOf<ObserveSpec>(), required: false);
         if (o is null)
         {
             return null;
@@ -685,10 +685,10 @@ internal static partial class SpecBinder
         switch (value)
         {
             case null:
-                return new TimeGrid(null, defaultCount, L.LinearSpacing);
+                return new TimeGrid(null, defaultCount, Spacings.Linear);
             case JsonArray:
                 IReadOnlyList<double>? times = ReadTimes(observe, name);
-                return times is null ? null : new TimeGrid(times, defaultCount, L.LinearSpacing);
+                return times is null ? null : new TimeGrid(times, defaultCount, Spacings.Linear);
             case JsonObject:
                 NodeReader? g = NodeReader.Open(value, observe.PathOf(name), F.TimeGridFields, observe.Errors);
                 return g is null ? null : ReadGeneratedTimes(g, defaultCount);

@@ -174,8 +174,8 @@ public static class SpecJsonSchema
     private static JsonObject? Shorthand(Type? declaring, string name, JsonObject field) => (declaring?.Name, name) switch
     {
         (nameof(ModelSpec) or nameof(TeacherSpec), "activation") => OneOf(field, Names(ActivationKinds.All), Clone(field)),
-        (nameof(TrainingSpec), "xi") => OneOf(field, Names(SpecLimits.Schedules), Clone(field)),
-        (nameof(XiSpec), "kind") => With(field, "enum", Names(SpecLimits.Schedules)["enum"]!.DeepClone()),
+        (nameof(TrainingSpec), "xi") => OneOf(field, Names(Schedules.All), Clone(field)),
+        (nameof(XiSpec), "kind") => With(field, "enum", Names(Schedules.All)["enum"]!.DeepClone()),
         (nameof(TrainingSpec), "beta") => OneOf(
             field,
             new JsonObject { ["type"] = new JsonArray("number", "null"), ["exclusiveMinimum"] = 0 },

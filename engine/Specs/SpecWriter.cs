@@ -88,7 +88,7 @@ public static class SpecWriter
         {
             foreach (JsonPropertyInfo p in info.Properties.Where(p => SpecFields.PowerParameters.Contains(p.Name)))
             {
-                p.ShouldSerialize = (x, _) => ((XiSpec)x).Kind == SpecLimits.PowerSchedule;
+                p.ShouldSerialize = (x, _) => ((XiSpec)x).Kind == Schedules.Power;
             }
         }
         else if (info.Type == typeof(DataSpec))

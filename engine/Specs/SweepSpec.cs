@@ -325,11 +325,11 @@ public static class OutputLaws
 /// <param name="Csv">csv: the file and its columns.</param>
 public sealed record DataSpec(
     [Choice("data kind", typeof(DataKinds))] string Kind,
-    [property: JsonPropertyName("d")][Derived("required, except for csv data (the number of feature columns)")] int Dimension,
-    double Delta = 0.0,
+    [property: JsonPropertyName("d")][Limit(Min = 1, Max = 100_000), Derived("required, except for csv data (the number of feature columns)")] int Dimension,
+    [Limit(Min = 0, Max = 1, MaxExclusive = true)] double Delta = 0.0,
     [property: JsonPropertyName("s0")] int? InformativeDimensions = null,
     TeacherSpec? Teacher = null,
-    double Noise = 0.0,
+    [Limit(Min = 0)] double Noise = 0.0,
     CsvSpec? Csv = null);
 
 /// <summary>
@@ -350,7 +350,11 @@ public sealed record TeacherSpec([Limit(Min = 1, Max = 100_000)] int Width, [Der
 /// <param name="Features">Feature column names, in order (resolved: all columns but the label when not given).</param>
 /// <param name="TestFraction">Fraction of rows held out for the test set, in (0, 1) (default 0.2).</param>
 /// <param name="StandardizeLabel">Whether the label is standardized too (default false: labels such as ±1 stay as they are).</param>
-public sealed record CsvSpec(string Path, string Label, [Derived("every column but the label")] IReadOnlyList<string> Features, [Limit(Min = 0, MinExclusive = true, Max = 1, MaxExclusive = true)] double TestFraction = 0.2, bool StandardizeLabel = false);
+public sealed record CsvSpec(string Path, string Label, [Derived("every column but the label")] IReadOnlyList<string> Features, [Limit(Min = 0, MinExclusive = true, Max = 1, MaxExclusive = true)] double TestFraction = CsvSpec.DefaultTestFraction, bool StandardizeLabel = false)
+{
+    /// <summary>The default fraction of rows held out for the test set.</summary>
+    public const double DefaultTestFraction = 0.2;
+}
 
 /// <summary>Names of the data models.</summary>
 public static class DataKinds
@@ -384,7 +388,7 @@ public static class DataKinds
 /// </param>
 public sealed record TrainingSpec(
     double? Horizon,
-    long? Steps,
+    [Limit(Min = 1, Max = SpecLimits.MaxSteps)] long? Steps,
     [Derived("constant")] XiSpec Xi,
     [Limit(Min = 1, Max = 100_000)] int BatchSize = 1,
     [Limit(Min = 0)] double Ridge = 0.0,
@@ -411,7 +415,7 @@ public static class Precisions
 /// <param name="Kind"><c>constant</c> or <c>power</c>.</param>
 /// <param name="T0">power: t0 &gt; 0 (default 1).</param>
 /// <param name="Alpha">power: α ≥ 0 (default 0.5).</param>
-public sealed record XiSpec(string Kind = "constant", [Limit(Min = 0, MinExclusive = true)] double T0 = 1.0, [Limit(Min = 0)] double Alpha = 0.5);
+public sealed record XiSpec([Choice("learning-rate schedule", typeof(Schedules))] string Kind = Schedules.Constant, [Limit(Min = 0, MinExclusive = true)] double T0 = 1.0, [Limit(Min = 0)] double Alpha = 0.5);
 
 /// <summary>What to measure during training.</summary>
 /// <param name="TestSamples">Size M_test of the fixed test set (ignored for csv data, whose test rows are the test set).</param>
@@ -474,6 +478,19 @@ public sealed record DependenceSpec(bool Chaos = true, bool Edges = true, [Limit
 /// <param name="Count">Number of generated times (≥ 2), when <paramref name="Times"/> is null.</param>
 /// <param name="Spacing"><c>linear</c> or <c>log</c>, when generated.</param>
 public sealed record TimeGrid(IReadOnlyList<double>? Times, [Limit(Min = 2, Max = 10_000)] int Count = 21, [Choice("spacing", typeof(Spacings))] string Spacing = Spacings.Linear);
+
+/// <summary>The learning-rate schedules ξ (<see cref="XiSpec.Kind"/>).</summary>
+public static class Schedules
+{
+    /// <summary>ξ ≡ 1.</summary>
+    public const string Constant = "constant";
+
+    /// <summary>ξ(t) = (1 + t/t0)^(-α).</summary>
+    public const string Power = "power";
+
+    /// <summary>All schedules.</summary>
+    public static readonly IReadOnlyList<string> All = [Constant, Power];
+}
 
 /// <summary>Spacings of generated time grids.</summary>
 public static class Spacings
