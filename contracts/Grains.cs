@@ -48,6 +48,13 @@ public interface ISweepGrain : IGrainWithStringKey
 
     /// <summary>Asks every unfinished point to stop; finished results are kept.</summary>
     Task Cancel();
+
+    /// <summary>
+    /// Called by a point grain whose state storage refused a write for good (a Redis out of memory, a full
+    /// disk): <paramref name="fault"/> says where and why. The point stops; watchers are told
+    /// (<see cref="SweepProgress.StorageFault"/>) until the store accepts writes again, when the points resume.
+    /// </summary>
+    Task ReportStorageFault(string fault);
 }
 
 /// <summary>One grid point (key: "{sweep id}/{index}"). Runs SGD off the grain scheduler in chunks.</summary>

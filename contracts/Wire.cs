@@ -213,8 +213,13 @@ public sealed record CoordinatorStats(long Calls, double CallSeconds, long State
 /// <param name="Points">Running points (a snapshot) or the points that changed.</param>
 /// <param name="FinishedUtc">When the last point finished, if it has.</param>
 /// <param name="Coordinator">What coordinating has cost so far: in answers of <see cref="ISweepGrain.GetProgress"/>, not in the stream.</param>
+/// <param name="StorageFault">
+/// While the cluster's state storage refuses writes for good (a Redis out of memory, a full disk): where and
+/// why, e.g. "cannot write Redis key …: Redis refused the write (OOM command not allowed …)"; null otherwise.
+/// The points stop until the store accepts writes again; what was stored stays.
+/// </param>
 [GenerateSerializer, Immutable]
-public sealed record SweepProgress(SweepState State, long Version, bool Snapshot, int[] Counts, long DoneWork, long TotalWork, PointProgress[] Points, DateTime? FinishedUtc, CoordinatorStats? Coordinator = null)
+public sealed record SweepProgress(SweepState State, long Version, bool Snapshot, int[] Counts, long DoneWork, long TotalWork, PointProgress[] Points, DateTime? FinishedUtc, CoordinatorStats? Coordinator = null, string? StorageFault = null)
 {
     /// <summary>Points in state <paramref name="state"/>.</summary>
     public int Count(PointState state) => (int)state < Counts.Length ? Counts[(int)state] : 0;

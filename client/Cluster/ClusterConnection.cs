@@ -63,6 +63,13 @@ internal sealed class ClusterConnection : IAsyncDisposable
         {
             host.Dispose();
             string why = ex is OperationCanceledException ? $"no answer within {ConnectionSettings.ConnectTimeout.TotalSeconds:0} s" : ex.GetBaseException().Message;
+            if (MeanFieldCluster.Silo.Hosting.StorageFaults.Describe(ex) is { } refused)
+            {
+                // Redis is up but refuses writes (joining writes to it): the cure is on the Redis side.
+                await error.WriteLineAsync($"error: --redis: Redis at '{MeanFieldCluster.Silo.Hosting.SiloOptions.Redact(settings.Redis)}' is up but refuses writes: {refused}; the cluster cannot store anything until it takes writes again (free memory or raise maxmemory; fix a failed save).");
+                return null;
+            }
+
             await error.WriteLineAsync($"error: --redis: cannot reach a MeanFieldCluster cluster '{settings.ClusterId}' through Redis at '{MeanFieldCluster.Silo.Hosting.SiloOptions.Redact(settings.Redis)}': {why}. Is Redis running and is at least one silo up (deploy/local/cluster.sh up)?");
             return null;
         }

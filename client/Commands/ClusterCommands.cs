@@ -64,6 +64,13 @@ internal static class ClusterCommands
             ProgressView view = ProgressView.Create(output, points, interactive);
             SweepProgress progress = await SweepSession.WatchAsync(cluster.Client, sweepId, view, TimeSpan.FromMinutes(2), cancellationToken);
             await output.WriteLineAsync(ProgressView.Describe(sweepId, progress));
+            if (progress.StorageFault is { } fault)
+            {
+                await error.WriteLineAsync($"error: storage: {fault}");
+                await error.WriteLineAsync($"the points stopped; what was stored stays. Once the store takes writes again (free memory, raise maxmemory, fix the disk), the cluster resumes them by itself; follow with: mfc watch {sweepId}");
+                return 1;
+            }
+
             return progress.State == SweepState.Running ? 130 : progress.Count(PointState.Failed) > 0 ? 1 : 0;
         });
 
@@ -72,6 +79,11 @@ internal static class ClusterCommands
         {
             SweepProgress progress = await Resilient.Call(() => cluster.Client.GetGrain<ISweepGrain>(sweepId).GetProgress());
             await output.WriteLineAsync(ProgressView.Describe(sweepId, progress));
+            if (progress.StorageFault is { } fault)
+            {
+                await output.WriteLineAsync($"storage: {fault} (the points are stopped until the store takes writes again)");
+            }
+
             if (progress.Coordinator is { } coordinator)
             {
                 await output.WriteLineAsync(SweepSession.CoordinatorLine(coordinator, progress.PointCount));

@@ -14,6 +14,12 @@ internal enum SeriesKind
 
     /// <summary>A limit the measurements are compared with (the PDE, N → ∞): dark dashed line.</summary>
     Reference,
+
+    /// <summary>Only lower bounds at these abscissae (a censored estimate: no hit in the sample): open upward triangles.</summary>
+    LowerBound,
+
+    /// <summary>Only upper bounds at these abscissae (a limit the solver could only bound): open downward triangles.</summary>
+    UpperBound,
 }
 
 /// <summary>Where the legend goes: the corner the curves of that figure usually leave empty.</summary>

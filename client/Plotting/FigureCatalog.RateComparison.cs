@@ -53,11 +53,28 @@ internal static partial class FigureCatalog
             }
 
             series.Add(new FigureSeries("limiting I(x) (path-action solver)", SeriesKind.Reference, [.. limit.Select(p => p.X)], [.. limit.Select(p => p.I)], ReferenceColors[0]));
+
+            // Where the solver could only bound I (big jumps that do not commute with the flow), and where an
+            // extrapolated or rare-event estimate is censored (no hit), the bounds are drawn, not left out.
+            (double X, double B)[] upper = [.. points.Where(p => p["limit_upper_bound"] is not null).Select(p => (p["x"]!.GetValue<double>(), p["limit_upper_bound"]!.GetValue<double>()))];
+            if (upper.Length > 0)
+            {
+                series.Add(new FigureSeries("solver: only I(x) ≤ (big jumps)", SeriesKind.UpperBound, [.. upper.Select(p => p.X)], [.. upper.Select(p => p.B)], ReferenceColors[0]));
+            }
+
+            var censored = points.SelectMany(p => p["estimates"]!.AsArray().Select(e => (X: p["x"]!.GetValue<double>(), E: e!)))
+                .Where(e => e.E["censored"]!.GetValue<bool>() && e.E["value"] is not null && (e.E["width"]!.GetValue<string>() == "inf" || e.E["width"]!.GetValue<string>() == widest))
+                .OrderBy(e => e.X).ToList();
+            if (censored.Count > 0)
+            {
+                series.Add(new FigureSeries("censored estimates: only I(x) ≥", SeriesKind.LowerBound, [.. censored.Select(e => e.X)], [.. censored.Select(e => e.E["value"]!.GetValue<double>())], "#555555"));
+            }
+
             string name = mode["mode"]!.GetValue<string>();
             yield return new Figure($"rate_function_vs_limit_{name}", $"{folder.Name}: estimators against the limiting rate function ({name})", "x", "I(x)", LogX: false, LogY: false, series)
             {
                 Legend = LegendCorner.UpperCenter,
-                Note = "dashed: the solver's N = ∞ rate function; curves and points: estimates with 95% intervals (rare-event estimators at the largest width and extrapolated)",
+                Note = "dashed: the solver's N = ∞ rate function; curves and points: estimates with 95% intervals (rare-event estimators at the largest width and extrapolated); open triangles: bounds (▽ the solver's upper bound where big jumps make it inexact, △ censored estimates)",
             };
         }
     }

@@ -273,18 +273,20 @@ internal static partial class FigureCatalog
     // Î_N(x) per estimator: one curve per (mode, width) with its bootstrap 95% band, the N → ∞ extrapolation as reference.
     private static IEnumerable<Figure> RateFunctions(ResultsFolder folder)
     {
-        var rows = folder.ReadTable("rate_functions")
-            .Where(r => r["censored"] == "false" && r["value"].Length > 0)
-            .ToList();
+        var all = folder.ReadTable("rate_functions").Where(r => r["value"].Length > 0).ToList();
+        var rows = all.Where(r => r["censored"] == "false").ToList();
         string functional = folder.Spec?["large_deviations"]?["functional"]?.GetValue<string>() ?? "";
         bool severalModes = rows.Select(r => r["mode"]).Distinct().Count() > 1;
         foreach (var estimator in rows.GroupBy(r => r["estimator"], StringComparer.Ordinal))
         {
             List<FigureSeries> series = [];
             List<FigureSeries> references = [];
+            List<FigureSeries> bounds = [];
             foreach (var curve in estimator.GroupBy(r => (Mode: r["mode"], Width: r["width"], Extrapolated: r["extrapolated"] == "true")))
             {
                 var sorted = curve.OrderBy(r => ResultsFolder.Number(r["x"])).ToList();
+                var censored = all.Where(r => r["censored"] == "true" && r["estimator"] == estimator.Key && r["mode"] == curve.Key.Mode && r["width"] == curve.Key.Width && (r["extrapolated"] == "true") == curve.Key.Extrapolated)
+                    .OrderBy(r => ResultsFolder.Number(r["x"])).ToList();
                 double[] x = [.. sorted.Select(r => ResultsFolder.Number(r["x"])!.Value)];
                 double[] value = [.. sorted.Select(r => ResultsFolder.Number(r["value"])!.Value)];
                 double[] lo = [.. sorted.Select(r => ResultsFolder.Number(r["lo"]) ?? double.NaN)];
@@ -302,14 +304,23 @@ internal static partial class FigureCatalog
                 }
                 else
                 {
-                    series.Add(new FigureSeries($"{mode}N = {curve.Key.Width}", SeriesKind.Curve, x, value, Color(series.Count))
+                    string color = Color(series.Count);
+                    series.Add(new FigureSeries($"{mode}N = {curve.Key.Width}", SeriesKind.Curve, x, value, color)
                     {
                         Low = lo,
                         High = hi,
                         Band = "bootstrap 95% interval",
                     });
+                    if (censored.Count > 0)
+                    {
+                        // Censored rows hold the bound (1/N) ln R: no replica reached x, so I_N(x) is at least that.
+                        bounds.Add(new FigureSeries($"{mode}N = {curve.Key.Width}: no hit, I ≥ (1/N) ln R", SeriesKind.LowerBound,
+                            [.. censored.Select(r => ResultsFolder.Number(r["x"])!.Value)], [.. censored.Select(r => ResultsFolder.Number(r["value"])!.Value)], color));
+                    }
                 }
             }
+
+            series.AddRange(bounds);
 
             if (series.Count + references.Count == 0)
             {
@@ -321,7 +332,7 @@ internal static partial class FigureCatalog
             yield return new Figure($"rate_function_{estimator.Key}", $"{folder.Name}: rate function, {name}", $"x, value of {FunctionalLabel(functional)}", "Î_N(x)", LogX: false, LogY: false, [.. series, .. references])
             {
                 Legend = LegendCorner.UpperCenter,
-                Note = "bands: bootstrap 95% intervals; censored points (no tail hit: only a lower bound) are not drawn",
+                Note = "bands: bootstrap 95% intervals; open triangles: censored points (no tail hit), only the lower bound (1/N) ln R",
             };
         }
     }

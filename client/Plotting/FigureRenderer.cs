@@ -125,7 +125,14 @@ internal static class FigureRenderer
             FigureSeries series = all[i];
             FigureSeries? fit = series.Kind == SeriesKind.Points && i + 1 < all.Count && all[i + 1] is { Kind: SeriesKind.Fit } next && next.Color == series.Color ? next : null;
             var item = new LegendItem { LabelText = fit is null ? series.Name : $"{series.Name} · {fit.Name}" };
-            if (series.Kind == SeriesKind.Points)
+            if (BoundMarker(series.Kind) is { } bound)
+            {
+                item.MarkerShape = bound;
+                item.MarkerSize = 10;
+                item.MarkerColor = new Color(series.Color);
+                item.LineWidth = 0;
+            }
+            else if (series.Kind == SeriesKind.Points)
             {
                 item.MarkerShape = MarkerShape.FilledCircle;
                 item.MarkerSize = 9;
@@ -151,6 +158,14 @@ internal static class FigureRenderer
 
         return items;
     }
+
+    // Bounds are drawn as open triangles pointing where the true value lies.
+    private static MarkerShape? BoundMarker(SeriesKind kind) => kind switch
+    {
+        SeriesKind.LowerBound => MarkerShape.OpenTriangleUp,
+        SeriesKind.UpperBound => MarkerShape.OpenTriangleDown,
+        _ => null,
+    };
 
     // The dash pattern of a series' line (SVG stroke-dasharray, in units of the figure), null for a solid line.
     private static string? Dash(FigureSeries series) => series.Kind switch
@@ -211,6 +226,11 @@ internal static class FigureRenderer
 
                 Scatter points = plot.Add.ScatterPoints(xs, ys, color);
                 points.MarkerSize = 9;
+                break;
+            case SeriesKind.LowerBound or SeriesKind.UpperBound:
+                Scatter bounds = plot.Add.ScatterPoints(xs, ys, color);
+                bounds.MarkerShape = BoundMarker(series.Kind)!.Value;
+                bounds.MarkerSize = 10;
                 break;
             case SeriesKind.Fit:
                 Scatter fit = plot.Add.ScatterLine(xs, ys, LineColor(series, svg));

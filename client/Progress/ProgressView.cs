@@ -101,7 +101,7 @@ internal sealed class LiveProgressView(TextWriter output, IReadOnlyList<PointSpe
     }
 }
 
-/// <summary>For logs and pipes: a line per finished point and a total every few seconds.</summary>
+/// <summary>For logs and pipes: a line per finished point and a total at the first message, then every few seconds.</summary>
 internal sealed class PlainProgressView(TextWriter output, IReadOnlyList<PointSpec> points) : ProgressView
 {
     private static readonly TimeSpan TotalEvery = TimeSpan.FromSeconds(10);
@@ -110,7 +110,7 @@ internal sealed class PlainProgressView(TextWriter output, IReadOnlyList<PointSp
     {
         var reported = new HashSet<int>();
         int summarized = 0;
-        DateTime lastTotal = DateTime.UtcNow;
+        DateTime lastTotal = DateTime.MinValue;
         return follow(async progress =>
         {
             // A snapshot counts the points finished before it (this view began late, or reconnected) without listing them.

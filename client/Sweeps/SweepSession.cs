@@ -38,7 +38,8 @@ internal static class SweepSession
             ISweepGrain sweep = client.GetGrain<ISweepGrain>(sweepId);
             SweepProgress? last = null;
             DateTime lastSuccess = DateTime.UtcNow;
-            while (!cancellationToken.IsCancellationRequested && last is not { State: not SweepState.Running })
+            // Until the sweep ends, or the cluster's storage refuses writes for good (the points stop: nothing to watch).
+            while (!cancellationToken.IsCancellationRequested && last is not { State: not SweepState.Running } && last?.StorageFault is null)
             {
                 try
                 {
@@ -47,6 +48,10 @@ internal static class SweepSession
                         last = message;
                         lastSuccess = DateTime.UtcNow;
                         await update(message);
+                        if (message.StorageFault is not null)
+                        {
+                            break;
+                        }
                     }
 
                     continue;

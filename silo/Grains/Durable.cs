@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using MeanFieldCluster.Silo.Hosting;
 using Orleans.Storage;
 
 namespace MeanFieldCluster.Silo.Grains;
@@ -13,7 +14,11 @@ internal static partial class Durable
     private static readonly TimeSpan FirstDelay = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(5);
 
-    /// <summary>Runs <paramref name="action"/> until it succeeds or the attempts run out (then its error propagates); the delays run on <paramref name="time"/>.</summary>
+    /// <summary>
+    /// Runs <paramref name="action"/> until it succeeds or the attempts run out (then its error propagates); the
+    /// delays run on <paramref name="time"/>. A storage failure that waiting does not cure (<see cref="StorageFaults"/>:
+    /// a full disk, a Redis out of memory) propagates at once.
+    /// </summary>
     public static async Task Retry(Func<Task> action, TimeProvider time, ILogger logger)
     {
         TimeSpan delay = FirstDelay;
@@ -24,7 +29,7 @@ internal static partial class Durable
                 await action();
                 return;
             }
-            catch (Exception ex) when (attempt < Attempts && ex is not OperationCanceledException)
+            catch (Exception ex) when (attempt < Attempts && ex is not OperationCanceledException && StorageFaults.Describe(ex) is null)
             {
                 LogRetry(logger, ex, attempt, delay.TotalSeconds);
                 await Task.Delay(delay, time);

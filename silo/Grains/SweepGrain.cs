@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using MeanFieldCluster.Contracts;
 using MeanFieldCluster.Engine.Specs;
 using MeanFieldCluster.Silo.Hosting;
@@ -98,11 +99,17 @@ public sealed class SweepGrain(
     public Task<SweepStatus> GetStatus() => Task.FromResult(Status());
 
     /// <inheritdoc/>
-    public Task<SweepProgress> GetProgress() => Task.FromResult(_book.Snapshot(SweepState, state.State.FinishedUtc) with { Coordinator = _cost.Snapshot() });
+    public Task<SweepProgress> GetProgress() => Task.FromResult(_book.Snapshot(SweepState, state.State.FinishedUtc) with { Coordinator = _cost.Snapshot(), StorageFault = Store.Fault });
 
     /// <inheritdoc/>
-    public IAsyncEnumerable<SweepProgress> WatchProgress(TimeSpan interval, CancellationToken cancellationToken = default) =>
-        _book.Stream(() => (SweepState, state.State.FinishedUtc), TimeSpan.FromTicks(Math.Clamp(interval.Ticks, MinInterval.Ticks, Heartbeat.Ticks)), Heartbeat, time, cancellationToken);
+    public async IAsyncEnumerable<SweepProgress> WatchProgress(TimeSpan interval, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        TimeSpan every = TimeSpan.FromTicks(Math.Clamp(interval.Ticks, MinInterval.Ticks, Heartbeat.Ticks));
+        await foreach (SweepProgress message in _book.Stream(() => (SweepState, state.State.FinishedUtc), every, Heartbeat, time, cancellationToken))
+        {
+            yield return message with { StorageFault = Store.Fault };
+        }
+    }
 
     /// <inheritdoc/>
     public Task<string?> GetSpecJson() => Task.FromResult(state.State.SpecJson);
@@ -198,6 +205,14 @@ public sealed class SweepGrain(
     }
 
     /// <inheritdoc/>
+    public Task ReportStorageFault(string fault)
+    {
+        // The point stopped; the watchdog probes the store and restarts the points once it takes writes again.
+        Store.Faulted(fault);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
     public Task ReceiveReminder(string reminderName, TickStatus status) =>
         IsFinished ? PointWatchdog.Disarm(this) : Task.CompletedTask; // activation alone starts the watchdog
 
@@ -243,6 +258,11 @@ public sealed class SweepGrain(
 
     private async Task WatchdogTick()
     {
+        if (!await Store.Accepts())
+        {
+            return; // the store refuses writes: restarted points would only stop again
+        }
+
         if (!IsFinished)
         {
             await Store.WriteIfUnsaved();

@@ -191,6 +191,15 @@ public sealed partial class SweepPointGrain(
         {
             result = PointWork.Result(work, assignment.Index, PointState.Cancelled, null, Seconds(started));
         }
+        catch (Exception ex) when (StorageFaults.Find(ex, "the point's state") is { } fault)
+        {
+            // The store refuses writes for good: nothing more can be kept, so the point stops without a result
+            // and resumes from its last stored checkpoint once the coordinator finds the store writable again.
+            activity?.SetStatus(ActivityStatusCode.Error, fault.ToString());
+            active?.Dispose();
+            await StoppedByStorage(sweep, assignment, fault);
+            return;
+        }
         catch (Exception ex)
         {
             LogPointFailed(logger, ex, assignment.SweepId, assignment.Index);
@@ -199,7 +208,34 @@ public sealed partial class SweepPointGrain(
         }
 
         Ended(activity, largeDeviations, result, ref active);
-        await Finish(assignment, result, work?.CheckpointSteps ?? 0);
+        try
+        {
+            await Finish(assignment, result, work?.CheckpointSteps ?? 0);
+        }
+        catch (Exception ex) when (StorageFaults.Find(ex, "the point's result") is { } fault)
+        {
+            await StoppedByStorage(sweep, assignment, fault);
+            return;
+        }
+
+        _keepAlive?.Dispose();
+        DeactivateOnIdle();
+    }
+
+    // One warning without a stack trace, the coordinator told (best effort), the activation dropped: its
+    // reminder and the coordinator's watchdog start it again from what was stored.
+    private async Task StoppedByStorage(ISweepGrain sweep, PointAssignment assignment, StorageFault fault)
+    {
+        LogStorageRefused(logger, assignment.SweepId, assignment.Index, fault.ToString());
+        try
+        {
+            await sweep.ReportStorageFault(fault.ToString());
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogReportFailed(logger, ex, assignment.Index);
+        }
+
         _keepAlive?.Dispose();
         DeactivateOnIdle();
     }
@@ -267,6 +303,9 @@ public sealed partial class SweepPointGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Progress report of point {Index} failed; it will be re-read later")]
     private static partial void LogReportFailed(ILogger logger, Exception exception, int index);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Sweep {SweepId} point {Index} stopped: {Fault}; it resumes from its last checkpoint once the store takes writes again")]
+    private static partial void LogStorageRefused(ILogger logger, string sweepId, int index, string fault);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Point {Index} of sweep {SweepId} failed")]
     private static partial void LogPointFailed(ILogger logger, Exception exception, string sweepId, int index);

@@ -1,4 +1,5 @@
 using MeanFieldCluster.Contracts;
+using MeanFieldCluster.Silo.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace MeanFieldCluster.Silo.Grains;
@@ -17,12 +18,50 @@ internal sealed partial class SweepStore(IPersistentState<SweepGrainState> state
     /// <summary>The state changed; the next <see cref="WriteIfUnsaved"/> stores it.</summary>
     public void Changed() => _unsaved = true;
 
-    /// <summary>Writes the state now, retrying while storage is unreachable.</summary>
-    public Task Write()
+    /// <summary>
+    /// While the store refuses writes for good (<see cref="StorageFaults"/>), reported by a point or met by this
+    /// store: where and why; cleared by the next write that succeeds.
+    /// </summary>
+    public string? Fault { get; private set; }
+
+    /// <summary>A point's write was refused for good: the first such fault is kept until a write succeeds.</summary>
+    public void Faulted(string fault) => Fault ??= fault;
+
+    /// <summary>Writes the state now, retrying while storage is unreachable; a write refused for good is kept as <see cref="Fault"/> and thrown.</summary>
+    public async Task Write()
     {
         _unsaved = false;
         state.State.Coordinator = cost.Written();
-        return Durable.Write(state, time, logger);
+        try
+        {
+            await Durable.Write(state, time, logger);
+            Fault = null;
+        }
+        catch (Exception ex) when (StorageFaults.Find(ex, "the coordinator's state") is { } fault)
+        {
+            _unsaved = true;
+            Fault ??= fault.ToString();
+            throw;
+        }
+    }
+
+    /// <summary>Whether the store takes writes again: while there is a <see cref="Fault"/>, tries one write of the state.</summary>
+    public async Task<bool> Accepts()
+    {
+        if (Fault is null)
+        {
+            return true;
+        }
+
+        try
+        {
+            await Write();
+            return true;
+        }
+        catch (Exception ex) when (StorageFaults.Describe(ex) is not null)
+        {
+            return false;
+        }
     }
 
     /// <summary>Writes the state if it changed since the last write.</summary>

@@ -98,7 +98,8 @@ public sealed class ChecksummedStorageSerializer(IGrainStorageSerializer inner, 
 /// <summary>
 /// Wraps the Redis grain storage so that a damaged value read is reported under its own key: each read
 /// sets <see cref="ChecksummedStorageSerializer.ReadContext"/> (the grain and <c>{service id}/state/{grain id}/{state name}</c>, the
-/// storage's own key) for the flow that deserializes it.
+/// storage's own key) for the flow that deserializes it. A write that Redis refuses for good raises a
+/// <see cref="StorageFaultException"/> naming that key.
 /// </summary>
 public sealed class ReadNamingGrainStorage(IGrainStorage inner, string keyPrefix) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
 {
@@ -111,7 +112,18 @@ public sealed class ReadNamingGrainStorage(IGrainStorage inner, string keyPrefix
     }
 
     /// <inheritdoc/>
-    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.WriteStateAsync(stateName, grainId, grainState);
+    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        try
+        {
+            await inner.WriteStateAsync(stateName, grainId, grainState);
+        }
+        catch (Exception ex) when (StorageFaults.Describe(ex) is { } reason && ex is not StorageFaultException)
+        {
+            // A write Redis refuses for good (out of memory, MISCONF, READONLY) names its key: no retry cures it.
+            throw new StorageFaultException(new StorageFault($"Redis key {keyPrefix}{grainId}/{stateName}", reason), ex);
+        }
+    }
 
     /// <inheritdoc/>
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ClearStateAsync(stateName, grainId, grainState);

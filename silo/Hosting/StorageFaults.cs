@@ -11,6 +11,15 @@ public sealed record StorageFault(string Location, string Reason)
     public override string ToString() => $"cannot write {Location}: {Reason}";
 }
 
+/// <summary>A write refused for good (see <see cref="StorageFaults"/>), raised where the location is known.</summary>
+/// <param name="fault">Where and why.</param>
+/// <param name="inner">What the store raised.</param>
+public sealed class StorageFaultException(StorageFault fault, Exception inner) : IOException(fault.ToString(), inner)
+{
+    /// <summary>Where and why.</summary>
+    public StorageFault Fault { get; } = fault;
+}
+
 /// <summary>
 /// Storage failures that retrying does not cure (a full disk or quota, a read-only or forbidden folder, a
 /// Redis out of memory or refusing writes), as opposed to a brief outage that retries ride out. The
@@ -57,6 +66,23 @@ public sealed class StorageFaults
         return true;
     }
 
+    /// <summary>
+    /// The fault, when <paramref name="exception"/> (or one it wraps) is a permanent storage failure: its own
+    /// location when a <see cref="StorageFaultException"/> names it, else <paramref name="location"/>; otherwise null.
+    /// </summary>
+    public static StorageFault? Find(Exception exception, string location)
+    {
+        for (Exception? e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is StorageFaultException named)
+            {
+                return named.Fault;
+            }
+        }
+
+        return Describe(exception) is { } reason ? new StorageFault(location, reason) : null;
+    }
+
     /// <summary>The reason, when <paramref name="exception"/> (or one it wraps) is a permanent storage failure; otherwise null.</summary>
     public static string? Describe(Exception exception) => TryDescribe(exception, out string? reason) ? reason : null;
 
@@ -73,6 +99,12 @@ public sealed class StorageFaults
                         return true;
                     }
                 }
+            }
+
+            if (e is StorageFaultException named)
+            {
+                reason = named.Fault.Reason;
+                return true;
             }
 
             if (e is UnauthorizedAccessException)

@@ -181,18 +181,25 @@ public sealed class PlotTests
         using JsonDocument index = ReadIndex(dir);
         Assert.Equal(["rate_function_gartner-ellis.svg", "rate_function_tail.svg", "rate_function_vs_limit_annealed.svg"], Figures(index).Select(f => f.GetProperty("file").GetString()));
         var rows = Csv(dir, "rate_functions").Where(r => r["censored"] == "false" && r["value"].Length > 0).ToList();
+        var censoredRows = Csv(dir, "rate_functions").Where(r => r["censored"] == "true" && r["value"].Length > 0).ToList();
+        Assert.NotEmpty(censoredRows);
         // The solver's comparison figure (rate_function_vs_limit_<mode>) has series of its own.
         foreach (JsonElement figure in Figures(index).Where(f => !f.GetProperty("file").GetString()!.StartsWith("rate_function_vs_limit_", StringComparison.Ordinal)))
         {
             string estimator = figure.GetProperty("file").GetString()!["rate_function_".Length..^".svg".Length];
             string[] widths = [.. rows.Where(r => r["estimator"] == estimator && r["extrapolated"] == "false").Select(r => r["width"]).Distinct()];
-            Assert.Equal([.. widths.Select(n => $"N = {n}"), "N → ∞ (fit Î_N = I + b/N)"], SeriesNames(figure));
+            // Censored rows (no replica reached x) are drawn as lower bounds (1/N) ln R, one marker series per width.
+            var censored = censoredRows.Where(r => r["estimator"] == estimator && r["extrapolated"] == "false").GroupBy(r => r["width"]).ToList();
+            Assert.Equal([.. widths.Select(n => $"N = {n}"), .. censored.Select(g => $"N = {g.Key}: no hit, I ≥ (1/N) ln R"), "N → ∞ (fit Î_N = I + b/N)"], SeriesNames(figure));
             XDocument svg = LoadSvg(dir, figure.GetProperty("file").GetString()!);
             Assert.Equal(SeriesColors(figure), DataColors(svg));
+            JsonElement[] all = [.. figure.GetProperty("series").EnumerateArray()];
+            JsonElement[] bounds = [.. all.Where(s => s.GetProperty("kind").GetString() == "lowerbound")];
+            Assert.Equal(censored.Select(g => g.Count()), bounds.Select(b => b.GetProperty("points").GetInt32()));
 
             // Each curve is drawn through all its points; each finite width's curve has its bootstrap band.
-            Assert.All(figure.GetProperty("series").EnumerateArray(), s => Assert.Contains(Strokes(svg, s.GetProperty("color").GetString()!), e => Vertices(e) == s.GetProperty("points").GetInt32()));
-            foreach (JsonElement series in figure.GetProperty("series").EnumerateArray().SkipLast(1))
+            Assert.All(all.Where(s => s.GetProperty("kind").GetString() != "lowerbound"), s => Assert.Contains(Strokes(svg, s.GetProperty("color").GetString()!), e => Vertices(e) == s.GetProperty("points").GetInt32()));
+            foreach (JsonElement series in all.Where(s => s.GetProperty("kind").GetString() != "lowerbound").SkipLast(1))
             {
                 Assert.Contains(svg.Descendants(), e => Same(e.Attribute("fill")?.Value, series.GetProperty("color").GetString()!) && e.Attribute("fill-opacity") is not null);
             }

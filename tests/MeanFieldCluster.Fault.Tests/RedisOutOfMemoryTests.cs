@@ -1,0 +1,111 @@
+using MeanFieldCluster.Client;
+
+namespace MeanFieldCluster.Fault.Tests;
+
+/// <summary>
+/// Cluster mode: a Redis that refuses writes (out of memory) mid-sweep stops the points and ends
+/// <c>mfc watch</c> with exit 1 and one message naming the key and Redis's reply, without retrying for
+/// minutes; once Redis takes writes again the cluster resumes the points by itself from what was stored,
+/// and the results equal an embedded run's.
+/// </summary>
+[Collection(nameof(ProcessCollection))]
+[Trait("Category", "Slow")]
+public sealed class RedisOutOfMemoryTests
+{
+    [Fact]
+    public async Task ARedisOutOfMemoryEndsTheWatchWithOneMessageAndTheClusterResumesOnceItTakesWritesAgain()
+    {
+        string dir = Env.TempDirectory();
+        string spec = Path.Combine(dir, "spec.yaml");
+        await File.WriteAllTextAsync(spec, FourPointSweep.Spec("redis-oom", 17));
+        using var redis = new RedisServer();
+        string clusterId = $"oom-{Guid.NewGuid():N}";
+        string[] connection = ["--redis", redis.Connection, "--cluster-id", clusterId];
+        var gate = new Gate(Path.Combine(dir, "gate"));
+        using SiloProcess silo = await SiloProcess.StartAsync(redis.Connection, clusterId, workers: 4, environment: gate.Environment(chunkSteps: 5000));
+
+        // Every point holds at its first chunk boundary, its checkpoint stored, while a watch follows the sweep;
+        // then Redis refuses writes.
+        var submit = await FaultTests.Mfc(["submit", spec, "--sweep-id", "oom", .. connection]);
+        Assert.True(submit.Code == 0, submit.Error);
+        await gate.WaitUntil(h => h.Count == 4, TimeSpan.FromSeconds(120), () => silo.Output);
+        var watchOutput = new LockedWriter();
+        var watchError = new LockedWriter();
+        Task<int> watching = Cli.RunAsync(["watch", "oom", .. connection], watchOutput, watchError, interactive: false);
+        await Until(() => watchOutput.Text.Contains("progress: ", StringComparison.Ordinal) || watching.IsCompleted, TimeSpan.FromSeconds(120));
+        Assert.False(watching.IsCompleted, watchOutput.Text + watchError.Text);
+        Assert.Equal("+OK", redis.Command("CONFIG", "SET", "maxmemory-policy", "noeviction"));
+        Assert.Equal("+OK", redis.Command("CONFIG", "SET", "maxmemory", "1"));
+        gate.ReleaseAll();
+
+        // The points' next checkpoints are refused: the watch ends with one clear message, not a retry loop.
+        var refused = (Code: await watching, Output: watchOutput.Text, Error: watchError.Text);
+        Assert.True(refused.Code == 1, $"exit {refused.Code}\n{refused.Output}\n{refused.Error}\n{silo.Output}");
+        string[] errors = refused.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        string storage = Assert.Single(errors, l => l.StartsWith("error: storage: ", StringComparison.Ordinal));
+        Assert.Contains("cannot write Redis key", storage, StringComparison.Ordinal);
+        Assert.Contains("OOM command not allowed", storage, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", refused.Output + refused.Error, StringComparison.Ordinal);
+        // A client joining now cannot (joining writes to Redis) and says why.
+        var joining = await FaultTests.Mfc(["status", "oom", .. connection]);
+        Assert.True(joining.Code == 2, joining.Output + joining.Error);
+        Assert.Contains("is up but refuses writes: Redis refused the write (OOM command not allowed", joining.Error, StringComparison.Ordinal);
+
+        // Redis takes writes again: the coordinator finds out and restarts the stopped points from their checkpoints.
+        Assert.Equal("+OK", redis.Command("CONFIG", "SET", "maxmemory", "0"));
+        var resumed = await FaultTests.Mfc(["watch", "oom", .. connection]);
+        Assert.True(resumed.Code == 0, $"exit {resumed.Code}\n{resumed.Output}\n{resumed.Error}\n{silo.Output}");
+        var results = await FaultTests.Mfc(["results", "oom", "--out", Path.Combine(dir, "cluster"), .. connection]);
+        Assert.True(results.Code == 0, results.Output + results.Error);
+        var embedded = await FaultTests.Mfc(["run", spec, "--out", Path.Combine(dir, "embedded"), "--sweep-id", "oom"]);
+        Assert.True(embedded.Code == 0, embedded.Error);
+        foreach (string table in FourPointSweep.Tables.Where(t => t != "aggregate.json"))
+        {
+            Assert.True(File.ReadAllBytes(Path.Combine(dir, "cluster", table)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(dir, "embedded", table))), $"{table} differs from the embedded run");
+        }
+    }
+
+    private static async Task Until(Func<bool> condition, TimeSpan timeout)
+    {
+        using var expiry = new CancellationTokenSource(timeout);
+        while (!condition())
+        {
+            await Task.Delay(20, expiry.Token);
+        }
+    }
+
+    /// <summary>Collects what a command writes while the test reads it.</summary>
+    private sealed class LockedWriter : TextWriter
+    {
+        private readonly System.Text.StringBuilder _text = new();
+
+        public override System.Text.Encoding Encoding => System.Text.Encoding.UTF8;
+
+        public string Text
+        {
+            get
+            {
+                lock (_text)
+                {
+                    return _text.ToString();
+                }
+            }
+        }
+
+        public override void Write(char value)
+        {
+            lock (_text)
+            {
+                _text.Append(value);
+            }
+        }
+
+        public override void Write(string? value)
+        {
+            lock (_text)
+            {
+                _text.Append(value);
+            }
+        }
+    }
+}
