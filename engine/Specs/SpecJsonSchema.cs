@@ -41,7 +41,7 @@ public static class SpecJsonSchema
     internal static IReadOnlyList<string> Paths { get; } = FieldPaths(Build(), SpecPath.Root).Distinct().ToList();
 
     private static IEnumerable<string> FieldPaths(JsonNode schema, string prefix) =>
-        (schema["oneOf"] is JsonArray forms ? forms.OfType<JsonObject>() : [schema.AsObject()])
+        (schema["anyOf"] is JsonArray forms ? forms.OfType<JsonObject>() : [schema.AsObject()])
             .Where(form => form["properties"] is JsonObject)
             .SelectMany(form => form["properties"]!.AsObject())
             .Where(field => field.Key != SpecFields.HorizonAlias)
@@ -173,19 +173,19 @@ public static class SpecJsonSchema
     /// <summary>The shorthands of the format: the forms a field accepts besides its record's shape.</summary>
     private static JsonObject? Shorthand(Type? declaring, string name, JsonObject field) => (declaring?.Name, name) switch
     {
-        (nameof(ModelSpec) or nameof(TeacherSpec), "activation") => OneOf(field, Names(ActivationKinds.All), Clone(field)),
-        (nameof(TrainingSpec), "xi") => OneOf(field, Names(Schedules.All), Clone(field)),
+        (nameof(ModelSpec) or nameof(TeacherSpec), "activation") => AnyOf(field, Names(ActivationKinds.All), Clone(field)),
+        (nameof(TrainingSpec), "xi") => AnyOf(field, Names(Schedules.All), Clone(field)),
         (nameof(XiSpec), "kind") => With(field, "enum", Names(Schedules.All)["enum"]!.DeepClone()),
-        (nameof(TrainingSpec), "beta") => OneOf(
+        (nameof(TrainingSpec), "beta") => AnyOf(
             field,
             new JsonObject { ["type"] = new JsonArray("number", "null"), ["exclusiveMinimum"] = 0 },
             new JsonObject { ["enum"] = new JsonArray([.. SpecLimits.InfinityWords.Select(w => (JsonNode?)w)]) }),
         (nameof(ObserveSpec), "risk_times" or "snapshot_times") => TimeGridForms(field),
         (nameof(ModelSpec), "gamma") or (nameof(GridSpec), "gamma" or "layers") or (nameof(RareEventsSpec), "levels") or (nameof(LargeDeviationsSpec), "modes") => ScalarOrList(field),
-        (nameof(GridSpec), "width") => ScalarOrList(WithItems(field, OneOf(new JsonObject(), new JsonObject { ["type"] = "integer", ["minimum"] = 1, ["maximum"] = 10_000_000 }, new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "integer", ["minimum"] = 1, ["maximum"] = 10_000_000 }, ["minItems"] = 1 }))),
-        (nameof(GridSpec), "step_size") => ScalarOrList(WithItems(field, OneOf(new JsonObject(), new JsonObject { ["type"] = "number", ["exclusiveMinimum"] = 0, ["maximum"] = SpecLimits.MaxStepSize }, new JsonObject { ["type"] = "string", ["pattern"] = @"^\s*[^/\s][^/]*?\s*/\s*N\s*$", ["description"] = "c/N: ε = c / N_1 (e.g. '0.5/N')." }))),
-        (nameof(GridSpec), "seeds") => OneOf(field, new JsonObject { ["type"] = "integer", ["minimum"] = 1, ["maximum"] = 100_000, ["description"] = "A seed count n: seeds 0..n-1." }, Clone(field)),
-        (nameof(LargeDeviationsSpec), "x_grid" or "k_grid") => OneOf(field, Clone(field), RangeForm()),
+        (nameof(GridSpec), "width") => ScalarOrList(WithItems(field, AnyOf(new JsonObject(), new JsonObject { ["type"] = "integer", ["minimum"] = 1, ["maximum"] = 10_000_000 }, new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "integer", ["minimum"] = 1, ["maximum"] = 10_000_000 }, ["minItems"] = 1 }))),
+        (nameof(GridSpec), "step_size") => ScalarOrList(WithItems(field, AnyOf(new JsonObject(), new JsonObject { ["type"] = "number", ["exclusiveMinimum"] = 0, ["maximum"] = SpecLimits.MaxStepSize }, new JsonObject { ["type"] = "string", ["pattern"] = @"^\s*[^/\s][^/]*?\s*/\s*N\s*$", ["description"] = "c/N: ε = c / N_1 (e.g. '0.5/N')." }))),
+        (nameof(GridSpec), "seeds") => AnyOf(field, new JsonObject { ["type"] = "integer", ["minimum"] = 1, ["maximum"] = 100_000, ["description"] = "A seed count n: seeds 0..n-1." }, Clone(field)),
+        (nameof(LargeDeviationsSpec), "x_grid" or "k_grid") => AnyOf(field, Clone(field), RangeForm()),
         _ => null,
     };
 
@@ -194,7 +194,7 @@ public static class SpecJsonSchema
         JsonObject generated = Clone(field);
         generated["properties"]!.AsObject().Remove("times");
         generated["required"] = new JsonArray();
-        return OneOf(field, new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "number", ["minimum"] = 0 }, ["minItems"] = 1 }, generated);
+        return AnyOf(field, new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "number", ["minimum"] = 0 }, ["minItems"] = 1 }, generated);
     }
 
     private static JsonObject RangeForm() => new()
@@ -209,7 +209,7 @@ public static class SpecJsonSchema
 
     /// <summary>A list field that also accepts one item.</summary>
     private static JsonObject ScalarOrList(JsonObject field) =>
-        field["items"] is JsonNode items ? OneOf(field, items.DeepClone().AsObject(), With(Clone(field), "minItems", 1)) : field;
+        field["items"] is JsonNode items ? AnyOf(field, items.DeepClone().AsObject(), With(Clone(field), "minItems", 1)) : field;
 
     private static JsonObject WithItems(JsonObject field, JsonObject items) => With(field, "items", items);
 
@@ -220,7 +220,7 @@ public static class SpecJsonSchema
     }
 
     /// <summary>Moves everything but the annotations of <paramref name="field"/> into the alternatives.</summary>
-    private static JsonObject OneOf(JsonObject field, params JsonObject[] alternatives)
+    private static JsonObject AnyOf(JsonObject field, params JsonObject[] alternatives)
     {
         var result = new JsonObject();
         foreach (string key in new[] { "description", "default" })
@@ -237,7 +237,8 @@ public static class SpecJsonSchema
             alternative.Remove("default");
         }
 
-        result["oneOf"] = new JsonArray([.. alternatives]);
+        // anyOf, not oneOf: a per-layer width list is both one entry and a list of entries.
+        result["anyOf"] = new JsonArray([.. alternatives]);
         return result;
     }
 
