@@ -64,6 +64,17 @@ internal static class RecordReader
     public static Bounds LimitOf<T>(string parameter) =>
         Members(typeof(T)).Single(m => m.Parameter.Name == parameter).Limit ?? throw new InvalidOperationException($"{typeof(T).Name}.{parameter} declares no range.");
 
+    /// <summary>The default declared on member <paramref name="parameter"/> of <typeparamref name="T"/> (a parameter default or <see cref="SpecDefaultAttribute"/>).</summary>
+    public static TValue DefaultOf<T, TValue>(string parameter) =>
+        Members(typeof(T)).Single(m => m.Parameter.Name == parameter).Default is { Value: var value }
+            ? value switch
+            {
+                Array array => (TValue)array.Clone(),
+                TValue typed => typed,
+                _ => (TValue)Convert.ChangeType(value!, typeof(TValue), System.Globalization.CultureInfo.InvariantCulture),
+            }
+            : throw new InvalidOperationException($"{typeof(T).Name}.{parameter} declares no default.");
+
     /// <summary>The declared members of a record type, for <see cref="SpecJsonSchema"/>.</summary>
     internal static IReadOnlyList<(string Name, ParameterInfo Parameter, object? Default, bool HasDefault)> Declared(Type type) =>
         [.. Members(type).Select(m => (m.Name, m.Parameter, m.Default?.Value, m.Default is not null))];

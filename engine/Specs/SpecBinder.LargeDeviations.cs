@@ -46,7 +46,7 @@ internal static partial class SpecBinder
         JsonNode? value = d.Get(F.Modes);
         if (value is null)
         {
-            return [LdModes.Quenched];
+            return [.. RecordReader.DefaultOf<LargeDeviationsSpec, string[]>(nameof(LargeDeviationsSpec.Modes))];
         }
 
         JsonNode?[] items = value is JsonArray array ? [.. array] : [value];

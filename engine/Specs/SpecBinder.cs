@@ -38,7 +38,7 @@ internal static partial class SpecBinder
         }
 
         string? name = ReadName(r);
-        long? seed = r.Integer(F.Seed, L.Seed, 0);
+        long? seed = r.Integer(F.Seed, L.Seed, RecordReader.DefaultOf<SweepSpec, long>(nameof(SweepSpec.Seed)));
         string task = ReadTask(r) ?? L.SgdTask;
         ModelParts model = ReadModel(r);
         DataSpec? data = ReadData(r, location);
@@ -83,7 +83,7 @@ internal static partial class SpecBinder
     {
         if (!r.Has(F.Name))
         {
-            return L.DefaultName;
+            return RecordReader.DefaultOf<SweepSpec, string>(nameof(SweepSpec.Name));
         }
 
         JsonNode? value = r.Get(F.Name);
@@ -217,7 +217,7 @@ internal static partial class SpecBinder
             L.Gamma.Describe(integer: false, plural: true),
             allowScalar: true,
             distinct: false,
-            fallback: [1.0]);
+            fallback: RecordReader.DefaultOf<ModelSpec, double[]>(nameof(ModelSpec.Gamma)));
         if (gamma is null || preset is null || PresetRules.Of(preset).FreeGamma)
         {
             return gamma;
@@ -975,7 +975,7 @@ internal static partial class SpecBinder
         JsonNode? value = g.Get(F.Seeds);
         if (value is null or JsonArray)
         {
-            return IntegerList(g, F.Seeds, L.SeedIndex, fallback: [0]);
+            return IntegerList(g, F.Seeds, L.SeedIndex, fallback: RecordReader.DefaultOf<GridSpec, int[]>(nameof(GridSpec.Seeds)));
         }
 
         string expected = $"a seed count ({L.SeedCount.Describe(integer: true)}) or a non-empty list of distinct integers >= 0";

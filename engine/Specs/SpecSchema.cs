@@ -109,7 +109,6 @@ internal static class SpecFields
 /// <summary>Allowed values and limits of the spec format (docs/spec.md).</summary>
 internal static class SpecLimits
 {
-    public const string DefaultName = "sweep";
     public const string SgdTask = "sgd";
     public const string LargeDeviationsTask = "large-deviations";
     public static readonly IReadOnlyList<string> Tasks = [SgdTask, LargeDeviationsTask];
