@@ -6,6 +6,9 @@ namespace MeanFieldCluster.Bench;
 /// <summary>One benchmark case: a model at one width, input dimension and precision.</summary>
 internal sealed record BenchCase(string Name, string Model, int Width, int D, string Dtype, double Eps)
 {
+    /// <summary>Δ of the Gaussian-mixture data of the MMN cases (also in <see cref="Yaml"/>).</summary>
+    private const double Delta = 0.8;
+
     public int Layers => Model == Presets.ThreeLayer ? 2 : 1;
 
     /// <summary>The cases of issue #4: MMN isotropic ramp at five widths, MMN relu, three-layer, and two float32 variants.</summary>
@@ -59,7 +62,7 @@ internal sealed record BenchCase(string Name, string Model, int Width, int D, st
             ["d"] = D,
             ["dtype"] = Dtype,
             ["eps"] = Eps,
-            ["delta"] = 0.8,
+            ["delta"] = Delta,
             ["teacher_width"] = 4,
             ["noise"] = 0.05,
         };
@@ -70,6 +73,10 @@ internal sealed record BenchCase(string Name, string Model, int Width, int D, st
 
         return o;
     }
+
+    /// <summary>The settings of <see cref="ToReference"/> on one line, "name model width d dtype eps delta [steps]", for the native reference.</summary>
+    public string ToReferenceLine(long? steps = null) =>
+        string.Create(CultureInfo.InvariantCulture, $"{Name} {Model} {Width} {D} {Dtype} {Eps:R} {Delta:R}{(steps is { } s ? $" {s}" : "")}");
 
     private static BenchCase Isotropic(int n, string dtype) =>
         new($"mmn-isotropic-N{n}-{(dtype == Precisions.Float32 ? "f32" : "f64")}", Presets.MmnIsotropic, n, 40, dtype, 1e-4);

@@ -109,6 +109,20 @@ if (references)
             }
         }
     }
+
+    foreach (Reference native in cases.Any(c => c.Model == Presets.MmnIsotropic) ? Reference.Native(Path.Combine(work, "native")) : [])
+    {
+        Console.WriteLine($"Running the {native.Library} reference (C++, g++ -O3 -march=native) ...");
+        try
+        {
+            timings[native.Library] = native.Time(cases, work, timing.RefSeconds, timing.RefRepeats);
+            found.Add(native);
+        }
+        catch (InvalidOperationException ex)
+        {
+            Console.WriteLine($"The {native.Library} reference gave no timings: {ex.Message}");
+        }
+    }
 }
 
 Dictionary<string, Dictionary<string, double>> checks = found.Count > 0 ? Verification.Run(found, Path.Combine(work, "verify")) : [];
@@ -129,7 +143,7 @@ foreach ((string model, Dictionary<string, double> perLibrary) in checks)
     Console.WriteLine($"Reference check, {model}: {string.Join(", ", perLibrary.Select(p => $"{p.Key} differs from the engine by at most {p.Value:E1} (relative) after {Verification.Steps} steps"))}");
 }
 
-if (found.Count < 2)
+if (found.Count(r => r.Library is "torch" or "numpy") < 2)
 {
     Console.WriteLine($"Reference timings missing: {Reference.InstallHint}");
 }
@@ -143,20 +157,30 @@ foreach (string line in Targets.Check(output))
 Console.WriteLine($"Wrote {json} in {clock.Elapsed.TotalSeconds:F0} s.");
 return 0;
 
-/// <summary>Issue #4's targets, checked on the cases of this run (a case not run, or a reference not measured, says so).</summary>
+/// <summary>Issue #4's and #20's targets, checked on the cases of this run (a case not run, or a reference not measured, says so).</summary>
 internal static class Targets
 {
     public static IEnumerable<string> Check(IReadOnlyList<Dictionary<string, object?>> cases)
     {
         Dictionary<string, Dictionary<string, object?>> byName = cases.ToDictionary(o => (string)o["name"]!);
-        yield return "Targets (issue #4):";
+        yield return "Targets (issues #4 and #20):";
         yield return Ratio(byName, "mmn-isotropic-N800-f64", "ratio_vs_torch", 6);
         yield return Ratio(byName, "mmn-isotropic-N800-f64", "ratio_vs_numpy", 6);
         yield return Ratio(byName, "mmn-isotropic-N800-f32", "ratio_vs_torch", 10);
+        yield return Ratio(byName, "mmn-isotropic-N800-f64", "ratio_vs_native", 2);
+        yield return Ratio(byName, "mmn-isotropic-N20000-f64", "ratio_vs_native", 1.5);
+        yield return Ratio(byName, "mmn-isotropic-N800-f64", "cpu_ratio_vs_native", 2);
+        yield return Ratio(byName, "mmn-isotropic-N20000-f64", "cpu_ratio_vs_native", 1.5);
+        yield return Ratio(byName, "mmn-isotropic-N800-f64", "ratio_vs_native8", 2);
+        yield return Ratio(byName, "mmn-isotropic-N20000-f64", "ratio_vs_native8", 1.5);
+        yield return Ratio(byName, "mmn-isotropic-N800-f64", "cpu_ratio_vs_native8", 2);
+        yield return Ratio(byName, "mmn-isotropic-N20000-f64", "cpu_ratio_vs_native8", 1.5);
         foreach (Dictionary<string, object?> o in cases.Where(o => o["width"] is int n && n >= 4000))
         {
             yield return Ratio(byName, (string)o["name"]!, "roofline_fraction", 0.6);
         }
+
+        yield return Stretch(byName, "mmn-isotropic-N800-f64", 2.5);
     }
 
     private static string Ratio(Dictionary<string, Dictionary<string, object?>> byName, string name, string field, double target)
@@ -170,6 +194,18 @@ internal static class Targets
             ? string.Create(CultureInfo.InvariantCulture, $"  {name} {field} = {v:F2} >= {target}: {(v >= target ? "met" : "MISSED")}")
             : $"  {name} {field} >= {target}: not measured";
     }
+
+    /// <summary>Issue #20's stretch target: microseconds per step at most <paramref name="target"/>, also stated as a multiple of the L2 floor.</summary>
+    private static string Stretch(Dictionary<string, Dictionary<string, object?>> byName, string name, double target)
+    {
+        if (!byName.TryGetValue(name, out Dictionary<string, object?>? o) || o["us_per_step"] is not double us)
+        {
+            return $"  {name} us_per_step <= {target} (stretch): not run";
+        }
+
+        string floor = o["floor_us_per_step"] is double f ? string.Create(CultureInfo.InvariantCulture, $", {us / f:F2}x the cache floor of {f:F2} us") : "";
+        return string.Create(CultureInfo.InvariantCulture, $"  {name} us_per_step = {us:F2} <= {target} (stretch{floor}): {(us <= target ? "met" : "MISSED")}");
+    }
 }
 
 /// <summary>The command line.</summary>
@@ -180,7 +216,7 @@ internal static class Usage
                mfc-bench kernels [BenchmarkDotNet arguments, e.g. --filter '*']
           --json FILE       where the results go (a JSON array, one object per case)
           --quick           short timings (under a minute in all)
-          --no-references   skip the PyTorch and NumPy references
+          --no-references   skip the PyTorch, NumPy and native (C++) references
           --case NAME       run only this case (repeatable), e.g. --case mmn-isotropic-N20000-f64
         """;
 }
@@ -188,12 +224,15 @@ internal static class Usage
 /// <summary>One case's figures.</summary>
 internal sealed record Row(BenchCase Case, EngineTimer.Result Ours, double Bytes, long WorkingSet, double Achieved, double Roofline, double StreamingTriad, double ReadOnly)
 {
-    public const string Header = "case                        us/step   torch   numpy  x torch  x numpy   GB/s  triad  roofline";
+    public const string Header = "case                        us/step   torch   numpy  native native8  x torch  x numpy x native x native8   GB/s  triad  roofline";
 
     public Dictionary<string, object?> ToJson(Dictionary<string, Dictionary<string, double>> timings, Dictionary<string, Dictionary<string, double>> checks, IReadOnlyList<Reference> references, string cpu)
     {
         double? torch = timings.TryGetValue("torch", out var t) && t.TryGetValue(Case.Name, out double tv) ? tv : null;
         double? numpy = timings.TryGetValue("numpy", out var n) && n.TryGetValue(Case.Name, out double nv) ? nv : null;
+        double? native = timings.TryGetValue("native", out var c) && c.TryGetValue(Case.Name, out double cv) ? cv : null;
+        double? native8 = timings.TryGetValue("native8", out var c8) && c8.TryGetValue(Case.Name, out double cv8) ? cv8 : null;
+        double? NativeCpu(string library) => references.FirstOrDefault(r => r.Library == library) is { } r && r.CpuTimes.TryGetValue(Case.Name, out double v) ? v : null;
         checks.TryGetValue(Case.Model, out Dictionary<string, double>? check);
         return new Dictionary<string, object?>
         {
@@ -205,8 +244,16 @@ internal sealed record Row(BenchCase Case, EngineTimer.Result Ours, double Bytes
             ["us_per_step"] = Round(Ours.UsPerStep),
             ["torch_us_per_step"] = Round(torch),
             ["numpy_us_per_step"] = Round(numpy),
+            ["native_us_per_step"] = Round(native),
+            ["native8_us_per_step"] = Round(native8),
             ["ratio_vs_torch"] = Round(torch / Ours.UsPerStep),
             ["ratio_vs_numpy"] = Round(numpy / Ours.UsPerStep),
+            ["ratio_vs_native"] = Round(native / Ours.UsPerStep),
+            ["ratio_vs_native8"] = Round(native8 / Ours.UsPerStep),
+            ["native_cpu_us_per_step"] = Round(NativeCpu("native")),
+            ["native8_cpu_us_per_step"] = Round(NativeCpu("native8")),
+            ["cpu_ratio_vs_native"] = Round(NativeCpu("native") / Ours.CpuUsPerStep),
+            ["cpu_ratio_vs_native8"] = Round(NativeCpu("native8") / Ours.CpuUsPerStep),
             ["bytes_per_step"] = Math.Round(Bytes),
             ["achieved_gbps"] = Round(Achieved),
             ["roofline_gbps"] = Round(Roofline),
@@ -214,14 +261,18 @@ internal sealed record Row(BenchCase Case, EngineTimer.Result Ours, double Bytes
             ["working_set_bytes"] = WorkingSet,
             ["triad_streaming_gbps"] = Round(StreamingTriad),
             ["read_gbps"] = Round(ReadOnly),
+            ["floor_us_per_step"] = Round(Bytes / (ReadOnly * 1e9) * 1e6),
             ["first_layer_rows_written_fraction"] = Round(Ours.RowsWrittenFraction),
             ["cpu_us_per_step"] = Round(Ours.CpuUsPerStep),
             ["steps_per_repeat"] = Ours.StepsPerRepeat,
             ["kernel_width"] = Simd.Best.ToString(),
             ["torch_version"] = references.FirstOrDefault(r => r.Library == "torch")?.Version,
             ["numpy_version"] = references.FirstOrDefault(r => r.Library == "numpy")?.Version,
+            ["native_version"] = references.FirstOrDefault(r => r.Library == "native")?.Version,
             ["torch_max_rel_diff"] = check is not null && check.TryGetValue("torch", out double dt) ? dt : null,
             ["numpy_max_rel_diff"] = check is not null && check.TryGetValue("numpy", out double dn) ? dn : null,
+            ["native_max_rel_diff"] = check is not null && check.TryGetValue("native", out double dc) ? dc : null,
+            ["native8_max_rel_diff"] = check is not null && check.TryGetValue("native8", out double dc8) ? dc8 : null,
             ["cpu"] = cpu,
         };
     }
@@ -229,7 +280,7 @@ internal sealed record Row(BenchCase Case, EngineTimer.Result Ours, double Bytes
     public static string Format(Dictionary<string, object?> o)
     {
         static string F(object? v, string format) => v is double d ? d.ToString(format, CultureInfo.InvariantCulture) : "-";
-        return $"{o["name"],-26} {F(o["us_per_step"], "F2"),9} {F(o["torch_us_per_step"], "F1"),7} {F(o["numpy_us_per_step"], "F1"),7} {F(o["ratio_vs_torch"], "F1"),8} {F(o["ratio_vs_numpy"], "F1"),8} {F(o["achieved_gbps"], "F1"),6} {F(o["roofline_gbps"], "F1"),6} {F(o["roofline_fraction"], "F2"),9}";
+        return $"{o["name"],-26} {F(o["us_per_step"], "F2"),9} {F(o["torch_us_per_step"], "F1"),7} {F(o["numpy_us_per_step"], "F1"),7} {F(o["native_us_per_step"], "F1"),7} {F(o["native8_us_per_step"], "F1"),7} {F(o["ratio_vs_torch"], "F1"),8} {F(o["ratio_vs_numpy"], "F1"),8} {F(o["ratio_vs_native"], "F1"),8} {F(o["ratio_vs_native8"], "F1"),9} {F(o["achieved_gbps"], "F1"),6} {F(o["roofline_gbps"], "F1"),6} {F(o["roofline_fraction"], "F2"),9}";
     }
 
     private static double? Round(double? v) => v is { } x && double.IsFinite(x) ? Math.Round(x, 4) : null;

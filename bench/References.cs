@@ -2,23 +2,40 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using MeanFieldCluster.Engine.Specs;
 
 namespace MeanFieldCluster.Bench;
 
 /// <summary>
-/// Runs a reference script of bench/baselines with a Python that can import its library: one process per
-/// reference, one thread (OMP/MKL/OpenBLAS thread counts 1; the script sets torch to one thread), with
-/// OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from its environment so OpenBLAS picks its own kernels.
+/// Runs a reference of bench/baselines: a Python script run by a Python that can import its library, or the
+/// native C++ reference compiled here (<see cref="Native"/>). One process per reference, one thread
+/// (OMP/MKL/OpenBLAS thread counts 1; the torch script sets torch to one thread), with OPENBLAS_CORETYPE and
+/// OPENBLAS_L2_SIZE removed from its environment so OpenBLAS picks its own kernels.
 /// </summary>
-internal sealed class Reference(string library, string script, string python)
+internal sealed class Reference
 {
     public const string InstallHint = "install them with: sudo apt-get install python3-torch python3-numpy";
 
     private static readonly string[] Candidates = ["/usr/bin/python3", "python3", "/usr/local/bin/python3", "python"];
 
-    public string Library { get; } = library;
+    private readonly string _program;
+    private readonly string[] _leading;
+    private readonly bool _native;
+
+    private Reference(string library, string program, string[] leading, bool native)
+    {
+        Library = library;
+        _program = program;
+        _leading = leading;
+        _native = native;
+    }
+
+    public string Library { get; }
 
     public string? Version { get; private set; }
+
+    /// <summary>Processor microseconds per step of each case timed, by case name, when the reference reports them (the native one does).</summary>
+    public Dictionary<string, double> CpuTimes { get; private set; } = [];
 
     public static string BaselineFolder => Path.Combine(AppContext.BaseDirectory, "baselines");
 
@@ -29,7 +46,7 @@ internal sealed class Reference(string library, string script, string python)
         {
             if (Succeeds(candidate, ["-c", $"import {library}"]))
             {
-                return new Reference(library, Path.Combine(BaselineFolder, $"{library}_baseline.py"), candidate);
+                return new Reference(library, candidate, [Path.Combine(BaselineFolder, $"{library}_baseline.py")], native: false);
             }
         }
 
@@ -37,13 +54,55 @@ internal sealed class Reference(string library, string script, string python)
         return null;
     }
 
-    /// <summary>Microseconds per step of each case, by case name.</summary>
-    public Dictionary<string, double> Time(IReadOnlyList<BenchCase> cases, string folder, double seconds, int repeats)
+    /// <summary>
+    /// The native references (baselines/native_baseline.cpp) compiled into <paramref name="folder"/> with
+    /// <c>g++ -O3 -march=native</c>: "native", the plain loop with one running sum in the inner product, and
+    /// "native8", the same loop with eight partial sums. Empty (after saying why) when g++ is missing or the
+    /// compilation fails.
+    /// </summary>
+    public static IReadOnlyList<Reference> Native(string folder)
     {
-        string file = Path.Combine(folder, $"cases-{Library}.json");
-        File.WriteAllText(file, JsonSerializer.Serialize(cases.Select(c => c.ToReference()).ToList()));
+        Directory.CreateDirectory(folder);
+        string program = Path.Combine(folder, "native_baseline");
+        string source = Path.Combine(BaselineFolder, "native_baseline.cpp");
+        (int exit, string errors) = Run("g++", ["-O3", "-march=native", "-std=c++17", "-o", program, source]);
+        if (exit == -1)
+        {
+            Console.WriteLine("The native reference is skipped: g++ was not found (or took over two minutes); install it with: sudo apt-get install g++");
+            return [];
+        }
+
+        if (exit != 0)
+        {
+            Console.WriteLine($"The native reference is skipped: g++ -O3 -march=native failed on {source} (exit code {exit}):");
+            Console.WriteLine(errors);
+            return [];
+        }
+
+        return
+        [
+            new Reference("native", program, ["--sums", "1", "--tag", "native"], native: true),
+            new Reference("native8", program, ["--sums", "8", "--tag", "native8"], native: true),
+        ];
+    }
+
+    /// <summary>Whether the reference implements the case's model (the native one implements mmn-isotropic only).</summary>
+    public bool Supports(BenchCase c) => !_native || c.Model == Presets.MmnIsotropic;
+
+    /// <summary>Microseconds per step of each case it supports, by case name.</summary>
+    public Dictionary<string, double> Time(IReadOnlyList<BenchCase> all, string folder, double seconds, int repeats)
+    {
+        List<BenchCase> cases = [.. all.Where(Supports)];
+        if (cases.Count == 0)
+        {
+            return [];
+        }
+
+        string file = Path.Combine(folder, $"cases-{Library}.{(_native ? "txt" : "json")}");
+        File.WriteAllText(file, _native ? string.Concat(cases.Select(c => c.ToReferenceLine() + "\n")) : JsonSerializer.Serialize(cases.Select(c => c.ToReference()).ToList()));
         JsonNode output = RunScript(["--cases", file, "--seconds", seconds.ToString("R", CultureInfo.InvariantCulture), "--repeats", repeats.ToString(CultureInfo.InvariantCulture)]);
         Version = output["version"]?.GetValue<string>();
+        CpuTimes = output["results"]!.AsArray().Where(r => r!["cpu_us_per_step"] is not null).ToDictionary(r => r!["name"]!.GetValue<string>(), r => r!["cpu_us_per_step"]!.GetValue<double>());
         return output["results"]!.AsArray().ToDictionary(r => r!["name"]!.GetValue<string>(), r => r!["us_per_step"]!.GetValue<double>());
     }
 
@@ -52,15 +111,14 @@ internal sealed class Reference(string library, string script, string python)
 
     private JsonNode RunScript(IEnumerable<string> arguments)
     {
-        var start = new ProcessStartInfo(python)
+        var start = new ProcessStartInfo(_program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = BaselineFolder,
         };
-        start.ArgumentList.Add(script);
-        foreach (string a in arguments)
+        foreach (string a in _leading.Concat(arguments))
         {
             start.ArgumentList.Add(a);
         }
@@ -73,7 +131,7 @@ internal sealed class Reference(string library, string script, string python)
         }
 
         start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
-        using Process process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {python}.");
+        using Process process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {_program}.");
         process.ErrorDataReceived += (_, e) =>
         {
             if (e.Data is not null)
@@ -93,7 +151,10 @@ internal sealed class Reference(string library, string script, string python)
         return JsonNode.Parse(last) ?? throw new InvalidOperationException($"The {Library} reference printed no result.");
     }
 
-    private static bool Succeeds(string file, string[] arguments)
+    private static bool Succeeds(string file, string[] arguments) => Run(file, arguments).Exit == 0;
+
+    /// <summary>Runs a program to its end: its exit code (-1 when it could not be started or took over two minutes) and its standard error.</summary>
+    private static (int Exit, string Errors) Run(string file, string[] arguments)
     {
         try
         {
@@ -106,16 +167,22 @@ internal sealed class Reference(string library, string script, string python)
             using Process? process = Process.Start(start);
             if (process is null)
             {
-                return false;
+                return (-1, "");
             }
 
+            Task<string> errors = process.StandardError.ReadToEndAsync();
             process.StandardOutput.ReadToEnd();
-            process.StandardError.ReadToEnd();
-            return process.WaitForExit(120_000) && process.ExitCode == 0;
+            if (!process.WaitForExit(120_000))
+            {
+                process.Kill(entireProcessTree: true);
+                return (-1, "");
+            }
+
+            return (process.ExitCode, errors.Result);
         }
         catch (System.ComponentModel.Win32Exception)
         {
-            return false;
+            return (-1, "");
         }
     }
 }

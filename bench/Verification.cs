@@ -8,7 +8,7 @@ using MeanFieldCluster.Engine.Training;
 namespace MeanFieldCluster.Bench;
 
 /// <summary>
-/// Checks that each reference script computes the engine's update: the same initial parameters and the same
+/// Checks that each reference computes the engine's update: the same initial parameters and the same
 /// samples go through 200 steps of the engine and of the script (float64), and the final parameters are
 /// compared. Returns, per model, the largest difference relative to max(1, |value|).
 /// </summary>
@@ -26,11 +26,12 @@ internal static class Verification
         }
 
         File.WriteAllText(Path.Combine(folder, "verify.json"), JsonSerializer.Serialize(BenchCase.Verification.Select(c => c.ToReference(Steps)).ToList()));
+        File.WriteAllText(Path.Combine(folder, "verify.txt"), string.Concat(BenchCase.Verification.Select(c => c.ToReferenceLine(Steps) + "\n")));
         var result = new Dictionary<string, Dictionary<string, double>>();
         foreach (Reference reference in references)
         {
             reference.Verify(folder);
-            foreach (BenchCase c in BenchCase.Verification)
+            foreach (BenchCase c in BenchCase.Verification.Where(reference.Supports))
             {
                 double worst = 0;
                 foreach ((string block, double[] ours) in finals[c.Name])

@@ -53,6 +53,9 @@ internal sealed record FigureSeries(string Name, SeriesKind Kind, IReadOnlyList<
 
     /// <summary>Dotted instead of dashed (a second reference in the same figure).</summary>
     public bool Dotted { get; init; }
+
+    /// <summary>The legend's text when it differs from <see cref="Name"/>; empty: no legend entry (one entry speaks for several series).</summary>
+    public string? LegendText { get; init; }
 }
 
 /// <summary>A figure: what <c>mfc plot</c> draws and lists in figures.json.</summary>

@@ -314,8 +314,12 @@ internal static partial class FigureCatalog
                     if (censored.Count > 0)
                     {
                         // Censored rows hold the bound (1/N) ln R: no replica reached x, so I_N(x) is at least that.
+                        // One legend entry speaks for every width's bounds (each drawn in its width's colour).
                         bounds.Add(new FigureSeries($"{mode}N = {curve.Key.Width}: no hit, I ≥ (1/N) ln R", SeriesKind.LowerBound,
-                            [.. censored.Select(r => ResultsFolder.Number(r["x"])!.Value)], [.. censored.Select(r => ResultsFolder.Number(r["value"])!.Value)], color));
+                            [.. censored.Select(r => ResultsFolder.Number(r["x"])!.Value)], [.. censored.Select(r => ResultsFolder.Number(r["value"])!.Value)], color)
+                        {
+                            LegendText = bounds.Count == 0 ? "no hit at x: only I_N ≥ (1/N) ln R (colour of its width)" : "",
+                        });
                     }
                 }
             }

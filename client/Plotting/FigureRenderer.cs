@@ -124,7 +124,13 @@ internal static class FigureRenderer
         {
             FigureSeries series = all[i];
             FigureSeries? fit = series.Kind == SeriesKind.Points && i + 1 < all.Count && all[i + 1] is { Kind: SeriesKind.Fit } next && next.Color == series.Color ? next : null;
-            var item = new LegendItem { LabelText = fit is null ? series.Name : $"{series.Name} · {fit.Name}" };
+            if (series.LegendText is "")
+            {
+                continue;
+            }
+
+            string name = series.LegendText ?? series.Name;
+            var item = new LegendItem { LabelText = fit is null ? name : $"{name} · {fit.Name}" };
             if (BoundMarker(series.Kind) is { } bound)
             {
                 item.MarkerShape = bound;

@@ -18,7 +18,7 @@ namespace MeanFieldCluster.Engine.Limit;
 /// <see cref="RampGaussian.ProductMoment"/> (bivariate normal orthant probabilities, about 1e-14). Cost
 /// O(N² (d + K)), fine for N ≤ a few thousand.
 /// </summary>
-public static class PopulationRisk
+public static partial class PopulationRisk
 {
     /// <summary>The default bound on each pair's series truncation error.</summary>
     public const double DefaultPairTolerance = 1e-12;
@@ -42,7 +42,11 @@ public static class PopulationRisk
     /// as the isotropic risk, with a class-dependent scale and correlation.
     /// </summary>
     /// <exception cref="ArgumentException">The shapes or parameters are invalid.</exception>
-    public static PopulationRiskEstimate Compute(ReadOnlySpan<double> weights, int width, int dimension, int informative, double delta, RampParameters ramp, double pairTolerance = DefaultPairTolerance)
+    public static PopulationRiskEstimate Compute(ReadOnlySpan<double> weights, int width, int dimension, int informative, double delta, RampParameters ramp, double pairTolerance = DefaultPairTolerance) =>
+        Compute(weights, width, dimension, informative, delta, ramp, pairTolerance, shortcut: true);
+
+    /// <summary>The anisotropic risk; <paramref name="shortcut"/> as in the isotropic internal overload.</summary>
+    internal static PopulationRiskEstimate Compute(ReadOnlySpan<double> weights, int width, int dimension, int informative, double delta, RampParameters ramp, double pairTolerance, bool shortcut)
     {
         if (informative < 1 || informative > dimension)
         {
@@ -51,7 +55,7 @@ public static class PopulationRisk
 
         if (informative == dimension)
         {
-            return Compute(weights, width, dimension, delta, ramp, pairTolerance, DefaultMaxOrder);
+            return Compute(weights, width, dimension, delta, ramp, pairTolerance, DefaultMaxOrder, shortcut);
         }
 
         Validate(weights, width, dimension, delta, ramp, pairTolerance, DefaultMaxOrder);
@@ -65,7 +69,7 @@ public static class PopulationRisk
         }
 
         double[] tau = [1.0 + delta, 1.0 - delta];
-        NeuronTable[] tables = [.. tau.Select(t => new NeuronTable(gauss, [.. inner.Select((q, i) => Math.Sqrt((t * t * q) + outer[i]))], DefaultMaxOrder))];
+        NeuronTable[] tables = [.. tau.Select(t => new NeuronTable(gauss, [.. inner.Select((q, i) => Math.Sqrt((t * t * q) + outer[i]))], DefaultMaxOrder, shortcut ? pairTolerance : null))];
         var pairs = new PairSums();
         for (int i = 0; i < width; i++)
         {
@@ -86,8 +90,12 @@ public static class PopulationRisk
         return Total(tables, width, pairs);
     }
 
-    /// <summary>As the public overload, with the highest series order (0 sends every off-diagonal pair to the exact formula).</summary>
-    internal static PopulationRiskEstimate Compute(ReadOnlySpan<double> weights, int width, int dimension, double delta, RampParameters ramp, double pairTolerance, int maxOrder)
+    /// <summary>
+    /// As the public overload, with the highest series order (0 sends every off-diagonal pair to the exact
+    /// formula); <paramref name="shortcut"/> false takes the series' feasibility test on every pair (the same
+    /// bits, slower: for tests).
+    /// </summary>
+    internal static PopulationRiskEstimate Compute(ReadOnlySpan<double> weights, int width, int dimension, double delta, RampParameters ramp, double pairTolerance, int maxOrder, bool shortcut = true)
     {
         Validate(weights, width, dimension, delta, ramp, pairTolerance, maxOrder);
         var gauss = new RampGaussian(ramp);
@@ -98,23 +106,32 @@ public static class PopulationRisk
         }
 
         double[] tau = [1.0 + delta, 1.0 - delta];
-        NeuronTable[] tables = [new NeuronTable(gauss, [.. norms.Select(r => tau[0] * r)], maxOrder), new NeuronTable(gauss, [.. norms.Select(r => tau[1] * r)], maxOrder)];
+        double? safe = shortcut ? pairTolerance : null;
+        NeuronTable[] tables = [new NeuronTable(gauss, [.. norms.Select(r => tau[0] * r)], maxOrder, safe), new NeuronTable(gauss, [.. norms.Select(r => tau[1] * r)], maxOrder, safe)];
         var pairs = new PairSums();
+        if (shortcut)
+        {
+            AddPairsInLanes(weights, width, dimension, norms, tables, gauss, pairs, pairTolerance);
+            return Total(tables, width, pairs);
+        }
+
         for (int i = 0; i < width; i++)
         {
             ReadOnlySpan<double> wi = weights.Slice(i * dimension, dimension);
             for (int j = i + 1; j < width; j++)
             {
-                double c = norms[i] > 0 && norms[j] > 0 ? Math.Clamp(TensorPrimitives.Dot(wi, weights.Slice(j * dimension, dimension)) / (norms[i] * norms[j]), -1.0, 1.0) : 0.0;
-                for (int s = 0; s < 2; s++)
-                {
-                    pairs.Add(tables[s], gauss, i, j, c, pairTolerance);
-                }
+                double c = Correlation(weights, dimension, norms, wi, i, j);
+                pairs.Add(tables[0], gauss, i, j, c, pairTolerance);
+                pairs.Add(tables[1], gauss, i, j, c, pairTolerance);
             }
         }
 
         return Total(tables, width, pairs);
     }
+
+    // cos(w_i, w_j), clamped to [-1, 1]; 0 when either row is zero.
+    private static double Correlation(ReadOnlySpan<double> weights, int dimension, double[] norms, ReadOnlySpan<double> wi, int i, int j) =>
+        norms[i] > 0 && norms[j] > 0 ? Math.Clamp(TensorPrimitives.Dot(wi, weights.Slice(j * dimension, dimension)) / (norms[i] * norms[j]), -1.0, 1.0) : 0.0;
 
     // 1 + (2/N) Σ v + (1/N²) (Σ_i U_ii + Σ_{i≠j} U_ij) from the per-class tables and the pair sums.
     private static PopulationRiskEstimate Total(NeuronTable[] tables, int width, PairSums pairs)
@@ -168,8 +185,9 @@ public static class PopulationRisk
     // E σ(a_i G)²; and √(T_i(n)) with the padding.
     private sealed class NeuronTable
     {
-        public NeuronTable(RampGaussian gauss, double[] scales, int maxOrder)
+        public NeuronTable(RampGaussian gauss, double[] scales, int maxOrder, double? safeTolerance)
         {
+            double tailMax = 0;
             Order = maxOrder;
             int stride = maxOrder + 1;
             Alpha = new double[scales.Length * stride];
@@ -188,8 +206,35 @@ public static class PopulationRisk
                     double padding = 4.0 * (n + 2) * 2.3e-16 * second;
                     TailRoot[(i * stride) + n] = Math.Sqrt(Math.Max(second - partial, 0.0) + padding);
                 }
+
+                tailMax = Math.Max(tailMax, TailRoot[(i * stride) + maxOrder]);
+            }
+
+            // Every pair with |c| ≤ Safe passes the series' feasibility test |c|^(K+1) √T_i(K) √T_j(K) ≤ tol
+            // (a factor 4 to spare for the rounding of the power and the products), so its power need not be
+            // computed; a pair above Safe takes the test itself. The decisions, and so the bits, are those of
+            // the test alone (PopulationRiskTests). Safe = 0 turns the shortcut off.
+            Safe = safeTolerance is not { } tol ? 0.0 : tailMax > 0 ? Math.Pow(tol / (4 * tailMax * tailMax), 1.0 / stride) : 1.0;
+
+            // By order, neurons contiguous (element n·width + i), for the series of several pairs in lanes.
+            AlphaByOrder = new double[Alpha.Length];
+            TailByOrder = new double[Alpha.Length];
+            for (int i = 0; i < scales.Length; i++)
+            {
+                for (int n = 0; n < stride; n++)
+                {
+                    AlphaByOrder[(n * scales.Length) + i] = Alpha[(i * stride) + n];
+                    TailByOrder[(n * scales.Length) + i] = TailRoot[(i * stride) + n];
+                }
             }
         }
+
+        public double[] AlphaByOrder { get; }
+
+        public double[] TailByOrder { get; }
+
+        /// <summary>A correlation at or below which a pair passes the feasibility test (see the constructor).</summary>
+        public double Safe { get; }
 
         public int Order { get; }
 
@@ -223,7 +268,7 @@ public static class PopulationRisk
             ReadOnlySpan<double> ai = table.Alpha.AsSpan(i * stride, stride), aj = table.Alpha.AsSpan(j * stride, stride);
             ReadOnlySpan<double> ti = table.TailRoot.AsSpan(i * stride, stride), tj = table.TailRoot.AsSpan(j * stride, stride);
             double absC = Math.Abs(c);
-            if (absC < 1 && Math.Pow(absC, stride) * ti[^1] * tj[^1] <= tolerance)
+            if (absC < 1 && (absC <= table.Safe || Math.Pow(absC, stride) * ti[^1] * tj[^1] <= tolerance))
             {
                 double sum = 0, power = 1;
                 for (int n = 0; n < stride; n++)
@@ -233,16 +278,27 @@ public static class PopulationRisk
                     double bound = Math.Abs(power) * ti[n] * tj[n];
                     if (bound <= tolerance)
                     {
-                        Value += sum;
-                        Bound += bound;
-                        MaxOrder = Math.Max(MaxOrder, n);
-                        SeriesPairs++;
+                        AddSeries(sum, bound, n);
                         return;
                     }
                 }
             }
 
-            Value += gauss.ProductMoment(table.Scale[i], table.Scale[j], c);
+            AddExact(gauss.ProductMoment(table.Scale[i], table.Scale[j], c));
+        }
+
+        // A pair's series summed to order n with its truncation bound (as Add does).
+        public void AddSeries(double sum, double bound, int n)
+        {
+            Value += sum;
+            Bound += bound;
+            MaxOrder = Math.Max(MaxOrder, n);
+            SeriesPairs++;
+        }
+
+        public void AddExact(double value)
+        {
+            Value += value;
             ExactPairs++;
         }
     }

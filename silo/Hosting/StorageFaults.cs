@@ -120,15 +120,30 @@ public sealed class StorageFaults
                 return true;
             }
 
-            if (RedisRefusals.FirstOrDefault(r => e.Message.Contains(r, StringComparison.Ordinal)) is not null)
+            if (RedisRefusals.FirstOrDefault(r => e.Message.Contains(r, StringComparison.Ordinal)) is { } refusal)
             {
-                reason = $"Redis refused the write ({FirstClause(e.Message)})";
+                reason = $"Redis refused the write ({RedisReply(e.Message, refusal)})";
                 return true;
             }
         }
 
         reason = null;
         return false;
+    }
+
+    // Redis's own reply from wherever it sits in a wrapped message, without the script's id:
+    // "... RedisServerException: OOM command not allowed when used memory > 'maxmemory'. script: ..." ->
+    // "OOM command not allowed when used memory > 'maxmemory'".
+    private static string RedisReply(string message, string refusal)
+    {
+        string reply = message[message.IndexOf(refusal, StringComparison.Ordinal)..];
+        foreach (string end in (string[])[". script:", "\r", "\n"])
+        {
+            int at = reply.IndexOf(end, StringComparison.Ordinal);
+            reply = at > 0 ? reply[..at] : reply;
+        }
+
+        return reply.TrimEnd('.', ' ');
     }
 
     // "No space left on device : '/path'" -> "No space left on device": the location is reported apart.

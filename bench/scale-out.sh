@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Scale-out benchmark (issue #20, item 6): the same sweep on 1 silo and on 2 silos, each silo with ONE
+# worker slot, as real silo processes on this machine (deploy/local/cluster.sh: Redis + mfc-silo), and
+# the points per second of each and their ratio (target >= 1.8). Then, optionally, the grain calls per
+# point of a sweep of many tiny points (--calls), from the coordinator's own counter and from Orleans'
+# meter (Microsoft.Orleans, scraped from every silo's /metrics before and after).
+#
+#   bench/scale-out.sh [--spec SPEC] [--silos "1 2"] [--calls] [--calls-spec SPEC]
+#     --spec SPEC         the sweep timed on each cluster size (default examples/bench-64-points.yaml)
+#     --silos LIST        the cluster sizes, in order (default "1 2"); the ratio is last / first
+#     --calls             also run --calls-spec on the largest cluster and report calls per point
+#     --calls-spec SPEC   default bench/scale-out-10k-points.yaml (10,000 points of 200 steps at N = 16)
+#     --points-in-flight N  the silos' PointsInFlight (points a coordinator starts at a time; default the
+#                         silo's, 1024): with N = the cluster's worker slots, points are placed as others end
+#     --keep              keep the work folder (logs, results) instead of deleting it
+# Points per second = points / wall_seconds of summary.json: from the sweep's submission to its last
+# point's end, by the coordinator's clock (client start-up and the export are not counted).
+# Settings (environment): MFC_SCALE_DIR (work folder, default a new mktemp -d), MFC_REDIS_PORT (default
+# 6471), MFC_SILO_PORT (11171), MFC_GATEWAY_PORT (30071), MFC_HTTP_PORT (8171): ports away from
+# cluster.sh's defaults so a cluster already up is not disturbed. Needs redis-server, curl, jq.
+# The machine should be quiet: every silo's worker competes for the same cores with whatever else runs
+# (the script prints the load average before each run).
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+spec="$repo/examples/bench-64-points.yaml"
+calls_spec="$repo/bench/scale-out-10k-points.yaml"
+sizes="1 2"
+calls=0
+keep=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --spec) spec="$(realpath "$2")"; shift 2 ;;
+    --silos) sizes="$2"; shift 2 ;;
+    --calls) calls=1; shift ;;
+    --calls-spec) calls_spec="$(realpath "$2")"; calls=1; shift 2 ;;
+    --points-in-flight) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || { echo "error: --points-in-flight: '${2:-}' is not allowed; expected a whole number >= 1" >&2; exit 2; }
+      export MFC_Silo__PointsInFlight="$2"; shift 2 ;;
+    --keep) keep=1; shift ;;
+    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "error: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+  esac
+done
+for s in $sizes; do [[ "$s" =~ ^[1-9][0-9]*$ ]] || { echo "error: --silos: '$s' is not allowed; expected whole numbers >= 1, e.g. \"1 2\"" >&2; exit 2; }; done
+for tool in redis-server curl jq; do command -v "$tool" >/dev/null || { echo "error: $tool not found; install it (apt-get install redis-server curl jq)" >&2; exit 2; }; done
+[ -f "$spec" ] || { echo "error: --spec: no file '$spec'" >&2; exit 2; }
+
+work="${MFC_SCALE_DIR:-$(mktemp -d /tmp/mfc-scale-out.XXXXXX)}"
+mkdir -p "$work"
+export MFC_REDIS_PORT="${MFC_REDIS_PORT:-6471}" MFC_SILO_PORT="${MFC_SILO_PORT:-11171}"
+export MFC_GATEWAY_PORT="${MFC_GATEWAY_PORT:-30071}" MFC_HTTP_PORT="${MFC_HTTP_PORT:-8171}"
+export MFC_WORKERS=1
+cluster="$repo/deploy/local/cluster.sh"
+current=""
+cleanup() {
+  if [ -n "$current" ]; then MFC_CLUSTER_DIR="$current" "$cluster" down >/dev/null 2>&1 || true; fi
+  if [ "$keep" = 0 ]; then rm -rf "$work"; else echo "work folder kept: $work"; fi
+}
+trap cleanup EXIT
+
+echo "building silo and client (Release)..."
+dotnet build "$repo/silo" -c Release -nologo -v quiet >/dev/null
+dotnet build "$repo/client" -c Release -nologo -v quiet >/dev/null
+mfc() { dotnet "$repo/client/bin/Release/net10.0/mfc.dll" "$@"; }
+
+# The value of a metric (the sum of its series whose labels contain $3, if given) on silo $2 (0-based).
+metric() {
+  curl -fsS "http://127.0.0.1:$((MFC_HTTP_PORT + $2))/metrics" 2>/dev/null \
+    | awk -v name="$1" -v labels="${3:-}" '$1 ~ "^"name"(\\{|$)" && index($1, labels) { s += $NF } END { printf "%.0f", s + 0 }'
+}
+
+# The sum of a metric over the N silos of the cluster up now. The Orleans meter's grain-call counters:
+# orleans_app_requests_latency_milliseconds_count (requests a silo sent to a grain and got answered:
+# grain-to-grain calls, the client's calls excluded) and orleans_messaging_processing_dispatcher_received_total
+# (every message a silo's dispatcher received: requests from grains and from the client, and responses).
+scrape() {
+  local n="$1" i total=0 v
+  for i in $(seq 0 $((n - 1))); do
+    v="$(metric "$2" "$i")"
+    total=$((total + ${v:-0}))
+  done
+  echo "$total"
+}
+
+# Waits until every one of the N silos sees N silos in its ring, then 5 s more: Orleans publishes each
+# silo's activation count to the others every second, and until a silo has heard from the others the
+# activation-count placement puts every new point on itself (measured: 49 of 64 points on the
+# coordinator's silo when the sweep was submitted the moment the silos were up).
+settle() {
+  local n="$1" i ok
+  for _ in $(seq 300); do
+    ok=1
+    for i in $(seq 0 $((n - 1))); do [ "$(metric orleans_consistent_ring_size "$i")" = "$n" ] || ok=0; done
+    [ "$ok" = 1 ] && break
+    sleep 0.2
+  done
+  [ "$ok" = 1 ] || { echo "error: the $n silos did not all see each other within 60 s" >&2; exit 1; }
+  sleep 5
+}
+
+# Runs SPEC on a fresh cluster of N silos with one worker each; prints "points wall_seconds" and leaves
+# the export in $work/results-TAG. With $3 = calls, also prints the grain-call counters' differences.
+run() {
+  local n="$1" file="$2" tag="$3" id="scale-$3" dir="$work/cluster-$3"
+  mkdir -p "$dir"
+  current="$dir"
+  MFC_CLUSTER_DIR="$dir" "$cluster" up "$n" >"$work/up-$tag.log" 2>&1 || { cat "$work/up-$tag.log" >&2; exit 1; }
+  MFC_REDIS="$(cat "$dir/mfc-redis")"
+  export MFC_REDIS
+  settle "$n"
+  local before_req before_msg
+  before_req="$(scrape "$n" orleans_app_requests_latency_milliseconds_count)"
+  before_msg="$(scrape "$n" orleans_messaging_processing_dispatcher_received_total)"
+  echo "  $tag: $n silo(s) x 1 worker, load average $(cut -d' ' -f1-3 /proc/loadavg) before" >&2
+  mfc submit "$file" --sweep-id "$id" >/dev/null 2>"$work/submit-$tag.log" || { cat "$work/submit-$tag.log" >&2; exit 1; }
+  mfc watch "$id" >"$work/watch-$tag.log" 2>&1 || { tail -5 "$work/watch-$tag.log" >&2; exit 1; }
+  local after_req after_msg i per_silo=""
+  after_req="$(scrape "$n" orleans_app_requests_latency_milliseconds_count)"
+  after_msg="$(scrape "$n" orleans_messaging_processing_dispatcher_received_total)"
+  for i in $(seq 0 $((n - 1))); do per_silo="$per_silo${per_silo:+/}$(metric mfc_points_completed_total "$i" 'kind="sgd"')"; done
+  mfc results "$id" --out "$work/results-$tag" >"$work/results-$tag.log" 2>&1 || { cat "$work/results-$tag.log" >&2; exit 1; }
+  MFC_CLUSTER_DIR="$dir" "$cluster" down >/dev/null 2>&1
+  current=""
+  local summary="$work/results-$tag/summary.json"
+  local bad
+  bad="$(jq '[.points[] | select(.status != "completed")] | length' "$summary")"
+  [ "$bad" = 0 ] || { echo "error: $bad point(s) of $tag did not complete; see $summary" >&2; exit 1; }
+  echo "$(jq '.points | length' "$summary") $(jq '.wall_seconds' "$summary") $per_silo $((after_req - before_req)) $((after_msg - before_msg)) $(jq -c '.coordinator' "$summary")"
+}
+
+echo "sweep: $spec"
+declare -A rate
+first="" last=""
+for n in $sizes; do
+  read -r points wall per_silo _ _ _ < <(run "$n" "$spec" "$n-silos")
+  rate[$n]="$(awk -v p="$points" -v w="$wall" 'BEGIN { printf "%.3f", p / w }')"
+  printf '  %s silo(s) x 1 worker: %s points in %s s = %s points/s; points run per silo %s (load average now %s)\n' "$n" "$points" "$wall" "${rate[$n]}" "$per_silo" "$(cut -d' ' -f1-3 /proc/loadavg)"
+  [ -n "$first" ] || first="$n"
+  last="$n"
+done
+if [ "$first" != "$last" ]; then
+  ratio="$(awk -v a="${rate[$last]}" -v b="${rate[$first]}" 'BEGIN { printf "%.2f", a / b }')"
+  target="$(awk -v s="$last" -v f="$first" 'BEGIN { printf "%.1f", 1.8 * (s / f) / 2 }')"
+  verdict="$(awk -v r="$ratio" -v t="$target" 'BEGIN { print (r >= t ? "met" : "MISSED") }')"
+  echo "scale-out: $last silos / $first silo = $ratio x the points per second (target >= $target: $verdict)"
+fi
+
+if [ "$calls" = 1 ]; then
+  echo "calls per point: $calls_spec on $last silo(s) x 1 worker"
+  read -r points wall per_silo requests messages coordinator < <(run "$last" "$calls_spec" "calls")
+  echo "  $points points in $wall s ($(awk -v p="$points" -v w="$wall" 'BEGIN { printf "%.1f", p / w }') points/s); points run per silo $per_silo"
+  echo "  grain-to-grain requests answered (Orleans meter, all silos): $requests = $(awk -v c="$requests" -v p="$points" 'BEGIN { printf "%.2f", c / p }') per point"
+  echo "  messages received by the silos' dispatchers (Orleans meter: requests and responses, client included): $messages = $(awk -v c="$messages" -v p="$points" 'BEGIN { printf "%.2f", c / p }') per point"
+  echo "  coordinator (its own counter): $coordinator"
+fi
