@@ -218,6 +218,12 @@ internal static class RunCommand
             }
 
             RunMarker? previous = JsonSerializer.Deserialize<RunMarker>(File.ReadAllText(marker));
+            if (previous is not null && SpecVersion.Check(previous.SpecVersion, $"--resume: the unfinished run in '{directory}'") is { } versionError)
+            {
+                error.WriteLine($"error: {versionError}; pass --force to start over.");
+                return null;
+            }
+
             if (previous is null || previous.SpecJson != specJson)
             {
                 error.WriteLine($"error: --resume: the spec (with its --set overrides) differs from the one of the unfinished run in '{directory}'; resume with the same spec, or pass --force to start over.");
@@ -251,10 +257,10 @@ internal static class RunCommand
         string sweepId = settings.SweepId ?? SpecInput.NewSweepId(name);
         Directory.CreateDirectory(stateDirectory);
         string temporary = marker + ".partial";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(new RunMarker(sweepId, specJson)));
+        File.WriteAllText(temporary, JsonSerializer.Serialize(new RunMarker(sweepId, specJson, SpecVersion.Current)));
         File.Move(temporary, marker, overwrite: true);
         return sweepId;
     }
 
-    private sealed record RunMarker(string SweepId, string SpecJson);
+    private sealed record RunMarker(string SweepId, string SpecJson, int? SpecVersion = null);
 }

@@ -131,6 +131,12 @@ internal static class RunsCommand
                 return null;
             }
 
+            if (SpecVersion.Check(node["spec_version"]?.GetValue<int>(), $"'{summary}'") is { } versionError)
+            {
+                error.WriteLine($"error: {which}: {versionError}.");
+                return null;
+            }
+
             string folder = Path.GetDirectoryName(summary)!;
             return new RunSpec($"{folder} (sweep {node["sweep_id"]?.GetValue<string>() ?? "?"})", spec, node["provenance"]);
         }

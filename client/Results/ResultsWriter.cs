@@ -323,6 +323,7 @@ internal static class ResultsWriter
             ["axes"] = new JsonArray([.. Axes(export.Spec).Select(a => (JsonNode)a)]),
             ["files"] = new JsonArray([.. files.Select(f => (JsonNode)f)]),
             ["spec_hash"] = Provenance.SpecHash(export.SpecJson),
+            ["spec_version"] = SpecVersion.Current,
             ["spec"] = JsonNode.Parse(export.SpecJson),
             ["points"] = points,
         };

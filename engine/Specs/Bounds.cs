@@ -20,10 +20,6 @@ internal sealed record Bounds(double? Min, bool MinExclusive, double? Max, bool 
 
     public static Bounds AboveUpTo(double min, double max) => new(min, true, max, false);
 
-    public static Bounds FromUpToExcluding(double min, double max) => new(min, false, max, true);
-
-    public static Bounds Inside(double min, double max) => new(min, true, max, true);
-
     /// <summary>Whether a finite value lies in the range (non-finite values never do).</summary>
     public bool Contains(double value) =>
         double.IsFinite(value)

@@ -58,7 +58,7 @@ public static class SpecAxes
     }
 
     /// <summary>Every path of the spec format (sections and fields), for suggestions.</summary>
-    public static IReadOnlyList<string> AllPaths { get; } = BuildPaths();
+    public static IReadOnlyList<string> AllPaths => SpecJsonSchema.Paths;
 
     /// <summary>Why the field at <paramref name="path"/> cannot vary per point, or null when it can.</summary>
     public static string? FixedReason(string path)
@@ -255,7 +255,7 @@ public static class SpecAxes
     {
         IEnumerable<string> drop = ownerPath switch
         {
-            F.Data when DataKinds.All.Contains(kind) => F.DataFields.Except(F.DataFieldsOf(kind)),
+            F.Data when DataKinds.All.Contains(kind) => RecordReader.FieldsOf<DataSpec>().Except(F.DataFieldsOf(kind)),
             $"{F.Training}.{F.Xi}" when kind != "power" => F.PowerParameters,
             _ when ownerPath.EndsWith(F.Activation, StringComparison.Ordinal) && kind != ActivationKinds.Ramp => F.RampParameters,
             _ => [],
@@ -398,46 +398,6 @@ public static class SpecAxes
         }
 
         yield return text[start..];
-    }
-
-    private static List<string> BuildPaths()
-    {
-        var sections = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)
-        {
-            [""] = F.RootFields,
-            [F.Model] = F.ModelFields,
-            [$"{F.Model}.{F.Activation}"] = F.ActivationFields,
-            [$"{F.Model}.{F.Init}"] = F.InitFields,
-            [$"{F.Model}.{F.Train}"] = F.TrainFields,
-            [F.Data] = F.DataFields,
-            [$"{F.Data}.{F.Teacher}"] = F.TeacherFields,
-            [$"{F.Data}.{F.Teacher}.{F.Activation}"] = F.ActivationFields,
-            [$"{F.Data}.{F.Csv}"] = F.CsvFields,
-            [F.Training] = F.TrainingFields.Where(f => f != F.HorizonAlias).ToList(),
-            [$"{F.Training}.{F.Xi}"] = F.XiFields,
-            [F.Observe] = F.ObserveFields,
-            [$"{F.Observe}.{F.RiskTimes}"] = F.TimeGridFields,
-            [$"{F.Observe}.{F.SnapshotTimes}"] = F.TimeGridFields,
-            [$"{F.Observe}.{F.Dependence}"] = F.DependenceFields,
-            [F.Grid] = F.GridFields,
-            [F.LargeDeviations] = F.LargeDeviationsFields,
-        };
-        var paths = new List<string>();
-        void Walk(string prefix)
-        {
-            foreach (string field in sections[prefix])
-            {
-                string path = SpecPath.Child(prefix, field);
-                paths.Add(path);
-                if (sections.ContainsKey(path))
-                {
-                    Walk(path);
-                }
-            }
-        }
-
-        Walk("");
-        return paths;
     }
 
     /// <summary>Levenshtein distance.</summary>

@@ -9,11 +9,6 @@ namespace MeanFieldCluster.Engine.Specs;
 /// <summary>The <c>task</c> field and the <c>large_deviations</c> section (MATH section 6).</summary>
 internal static partial class SpecBinder
 {
-    private static readonly Bounds Replicas = Bounds.Between(100, 100_000_000);
-    private static readonly Bounds LdBatch = Bounds.Between(1, 10_000_000);
-    private static readonly Bounds EssMin = Bounds.Above(1);
-    private static readonly Bounds BootstrapCount = Bounds.Between(0, 100_000);
-
     /// <summary>The task: <c>sgd</c> (default) or <c>large-deviations</c>.</summary>
     private static string? ReadTask(NodeReader r) => r.Choice(F.Task, "task", L.Tasks, L.SgdTask);
 
@@ -30,29 +25,19 @@ internal static partial class SpecBinder
             return null;
         }
 
-        NodeReader? d = root.Section(F.LargeDeviations, F.LargeDeviationsFields, required: true);
+        NodeReader? d = root.Section(F.LargeDeviations, RecordReader.FieldsOf<LargeDeviationsSpec>(), required: true);
         if (d is null)
         {
             return null;
         }
 
-        string? functional = d.Choice(F.Functional, "functional", LdFunctionals.All);
-        long? replicas = d.Integer(F.Replicas, Replicas);
-        long? batch = d.Integer(F.BatchSize, LdBatch, 1000);
-        IReadOnlyList<string>? modes = ReadModes(d);
-        double[]? x = ReadGrid(d, F.XGrid, requireZero: false);
-        double[]? k = ReadGrid(d, F.KGrid, requireZero: true);
-        double? essMin = d.Number(F.EssMin, EssMin, 100);
-        long? bootstrap = d.Integer(F.Bootstrap, BootstrapCount, 200);
-        long? bootstrapSeed = d.Integer(F.BootstrapSeed, L.Seed, 0);
-        long? draws = d.Integer(F.QuenchedDraws, Bounds.Between(1, 1000), 1);
-        bool? fixedStep = d.Bool(F.AllowFixedStep, false);
-        string? extrapolation = d.Choice(F.QuenchedExtrapolation, "quenched extrapolation", QuenchedExtrapolations.All, QuenchedExtrapolations.Auto);
-        bool rareOk = ReadRareEvents(d, out RareEventsSpec? rare);
-        return functional is null || replicas is null || batch is null || modes is null || x is null || k is null
-            || essMin is null || bootstrap is null || bootstrapSeed is null || draws is null || fixedStep is null || extrapolation is null || !rareOk
-            ? null
-            : new LargeDeviationsSpec(functional, (int)replicas.Value, (int)batch.Value, modes, x, k, essMin.Value, (int)bootstrap.Value, (ulong)bootstrapSeed.Value, (int)draws.Value, fixedStep.Value, extrapolation, rare);
+        return RecordReader.Read<LargeDeviationsSpec>(d, custom: new Dictionary<string, Func<RecordReader.Field>>
+        {
+            [F.Modes] = () => RecordReader.Field.Of(ReadModes(d)),
+            [F.XGrid] = () => RecordReader.Field.Of(ReadGrid(d, F.XGrid, requireZero: false)),
+            [F.KGrid] = () => RecordReader.Field.Of(ReadGrid(d, F.KGrid, requireZero: true)),
+            [F.RareEvents] = () => ReadRareEvents(d, out RareEventsSpec? rare) ? new(true, rare) : RecordReader.Field.Failed,
+        });
     }
 
     // modes: one mode or a non-empty list of distinct modes; default [quenched].
@@ -61,7 +46,7 @@ internal static partial class SpecBinder
         JsonNode? value = d.Get(F.Modes);
         if (value is null)
         {
-            return [LdModes.Quenched];
+            return [.. RecordReader.DefaultOf<LargeDeviationsSpec, string[]>(nameof(LargeDeviationsSpec.Modes))];
         }
 
         JsonNode?[] items = value is JsonArray array ? [.. array] : [value];

@@ -16,20 +16,18 @@ internal static partial class SpecBinder
             return true;
         }
 
-        NodeReader? r = d.Section(F.RareEvents, F.RareEventsFields, required: true);
+        NodeReader? r = d.Section(F.RareEvents, RecordReader.FieldsOf<RareEventsSpec>(), required: true);
         if (r is null)
         {
             return false;
         }
 
-        string? estimator = r.Choice("estimator", "estimator", RareEventEstimators.All);
-        IReadOnlyList<double>? levels = r.List<double>("levels", (v, p) => ValueRules.Number(v, p, Bounds.Any, r.Errors), "finite numbers", allowScalar: true, distinct: true);
-        long? replicas = r.Integer(F.Replicas, Bounds.Between(10, 1_000_000), 1000);
-        long? runs = r.Integer("runs", Bounds.Between(2, 1000), 10);
-        double? kill = r.Number("kill_fraction", Bounds.Above(0), 0.1);
-        long? checkpoints = r.Integer("checkpoints", Bounds.Between(1, 10_000), 20);
-        long? budget = r.Integer("max_replicas", Bounds.Between(10, 100_000_000), 100_000);
-        if (estimator is null || levels is null || replicas is null || runs is null || kill is null || checkpoints is null || budget is null)
+        IReadOnlyList<double>? levels = null;
+        RareEventsSpec? read = RecordReader.Read<RareEventsSpec>(r, custom: new Dictionary<string, Func<RecordReader.Field>>
+        {
+            ["levels"] = () => RecordReader.Field.Of(levels = r.List<double>("levels", (v, p) => ValueRules.Number(v, p, Bounds.Any, r.Errors), "finite numbers", allowScalar: true, distinct: true)),
+        });
+        if (read is null)
         {
             if (levels is null && !r.Has("levels"))
             {
@@ -39,20 +37,21 @@ internal static partial class SpecBinder
             return false;
         }
 
+        (string estimator, double kill, long budget) = (read.Estimator, read.KillFraction, read.MaxReplicas);
         if (kill >= 1)
         {
             r.Errors.Add(r.PathOf("kill_fraction"), $"{kill} is not allowed; expected a fraction in (0, 1)");
             return false;
         }
 
-        long needed = estimator == RareEventEstimators.Splitting ? replicas.Value * runs.Value : replicas.Value;
+        long needed = estimator == RareEventEstimators.Splitting ? (long)read.Replicas * read.Runs : read.Replicas;
         if (needed > budget)
         {
             r.Errors.Add(r.PathOf("max_replicas"), $"{budget} is below the {needed} trajectories the first stage needs (replicas{(estimator == RareEventEstimators.Splitting ? " × runs" : "")}); expected at least {needed}");
             return false;
         }
 
-        rare = new RareEventsSpec(estimator, [.. levels.Order()], (int)replicas.Value, (int)runs.Value, kill.Value, (int)checkpoints.Value, budget.Value);
+        rare = read with { Levels = [.. read.Levels.Order()] };
         return true;
     }
 

@@ -38,7 +38,7 @@ internal static partial class SpecBinder
         }
 
         string? name = ReadName(r);
-        long? seed = r.Integer(F.Seed, L.Seed, 0);
+        long? seed = r.Integer(F.Seed, L.Seed, RecordReader.DefaultOf<SweepSpec, long>(nameof(SweepSpec.Seed)));
         string task = ReadTask(r) ?? L.SgdTask;
         ModelParts model = ReadModel(r);
         DataSpec? data = ReadData(r, location);
@@ -83,7 +83,7 @@ internal static partial class SpecBinder
     {
         if (!r.Has(F.Name))
         {
-            return L.DefaultName;
+            return RecordReader.DefaultOf<SweepSpec, string>(nameof(SweepSpec.Name));
         }
 
         JsonNode? value = r.Get(F.Name);
@@ -111,7 +111,7 @@ internal static partial class SpecBinder
 
     private static ModelParts ReadModel(NodeReader root)
     {
-        NodeReader? m = root.Section(F.Model, F.ModelFields, required: true);
+        NodeReader? m = root.Section(F.Model, RecordReader.FieldsOf<ModelSpec>(), required: true);
         if (m is null)
         {
             return ModelParts.None;
@@ -119,27 +119,34 @@ internal static partial class SpecBinder
 
         string? preset = m.Choice(F.Preset, "preset", Presets.All);
         PresetRules? rules = preset is null ? null : PresetRules.Of(preset);
+        IReadOnlyList<double>? gamma = null;
+        bool? bias = null;
+        TrainSpec? train = null;
+        ModelSpec? model = RecordReader.Read<ModelSpec>(m, custom: new Dictionary<string, Func<RecordReader.Field>>
+        {
+            [F.Preset] = () => RecordReader.Field.Of(preset),
+            [F.Activation] = () => RecordReader.Field.Of(ReadModelActivation(m, preset)),
+            [F.Init] = () => RecordReader.Field.Of(ReadInit(m)),
+            [F.Gamma] = () => RecordReader.Field.Of(gamma = ReadModelGamma(m, preset)),
+            [F.Bias] = () => RecordReader.Field.Of(bias = m.Bool(F.Bias, rules?.Bias ?? false)),
+            [F.Train] = () => RecordReader.Field.Of(train = ReadTrain(m, rules)),
+        });
+        return new ModelParts(preset, model, gamma, train, bias);
+    }
+
+    /// <summary>The model's activation: identity for the linear preset (the only one it allows).</summary>
+    private static ActivationSpec? ReadModelActivation(NodeReader m, string? preset)
+    {
         bool linear = preset == Presets.Linear;
         ActivationSpec? activation = ReadActivation(m, F.Activation, linear ? new ActivationSpec(ActivationKinds.Identity) : null);
         if (linear && activation is not null && activation.Kind != ActivationKinds.Identity)
         {
             string path = m.Get(F.Activation) is JsonObject ? SpecPath.Child(m.PathOf(F.Activation), F.Kind) : m.PathOf(F.Activation);
             m.Errors.Add(path, $"activation {NodeText.Quote(activation.Kind)} is not allowed; preset linear is the linear neuron; activation must be identity");
-            activation = null;
+            return null;
         }
 
-        InitSpec? init = ReadInit(m);
-        IReadOnlyList<double>? gamma = ReadModelGamma(m, preset);
-        bool? bias = m.Bool(F.Bias, rules?.Bias ?? false);
-        TrainSpec? train = ReadTrain(m, rules);
-        bool? scaling = m.Bool(F.MeanFieldScaling, true);
-        double? bound = m.Number(F.DivergenceBound, L.Positive, L.DefaultDivergenceBound);
-
-        ModelSpec? model = preset is null || activation is null || init is null || gamma is null || bias is null
-            || train is null || scaling is null || bound is null
-            ? null
-            : new ModelSpec(preset, activation, init, gamma, bias.Value, train, scaling.Value, bound.Value);
-        return new ModelParts(preset, model, gamma, train, bias);
+        return activation;
     }
 
     /// <summary>An activation: a name or a mapping; <paramref name="fallback"/> when absent, or an error when there is none.</summary>
@@ -152,10 +159,10 @@ internal static partial class SpecBinder
             case null when fallback is not null:
                 return fallback;
             case null:
-                parent.Missing(name, $"one of {NodeText.List(ActivationKinds.All)}, or {NodeReader.MappingOf(F.ActivationFields)}");
+                parent.Missing(name, $"one of {NodeText.List(ActivationKinds.All)}, or {NodeReader.MappingOf(RecordReader.FieldsOf<ActivationSpec>())}");
                 return null;
             case JsonObject:
-                NodeReader? a = NodeReader.Open(value, path, F.ActivationFields, parent.Errors);
+                NodeReader? a = NodeReader.Open(value, path, RecordReader.FieldsOf<ActivationSpec>(), parent.Errors);
                 return a is null ? null : ReadActivationMapping(a);
             default:
                 string? kind = ValueRules.Choice(value, path, "activation", ActivationKinds.All, parent.Errors);
@@ -171,20 +178,14 @@ internal static partial class SpecBinder
             return RejectParameters(a, F.RampParameters, "activation", ActivationKinds.Ramp, kind) ? new ActivationSpec(kind) : null;
         }
 
-        var defaults = new ActivationSpec(ActivationKinds.Ramp);
-        double? t1 = a.Number(F.T1, Bounds.Any, defaults.T1);
-        double? t2 = a.Number(F.T2, Bounds.Any, defaults.T2);
-        double? s1 = a.Number(F.S1, Bounds.Any, defaults.S1);
-        double? s2 = a.Number(F.S2, Bounds.Any, defaults.S2);
-        if (t1 is { } lo && t2 is { } hi && hi <= lo)
+        ActivationSpec? ramp = RecordReader.Read<ActivationSpec>(a, custom: new Dictionary<string, Func<RecordReader.Field>> { [F.Kind] = () => new(true, kind) });
+        if (ramp is not null && ramp.T2 <= ramp.T1)
         {
-            a.Errors.Add(a.PathOf(F.T2), $"{NodeText.Number(hi)} is not allowed; expected a finite number > t1 = {NodeText.Number(lo)}");
+            a.Errors.Add(a.PathOf(F.T2), $"{NodeText.Number(ramp.T2)} is not allowed; expected a finite number > t1 = {NodeText.Number(ramp.T1)}");
             return null;
         }
 
-        return kind is null || t1 is null || t2 is null || s1 is null || s2 is null
-            ? null
-            : new ActivationSpec(kind, t1.Value, t2.Value, s1.Value, s2.Value);
+        return kind is null ? null : ramp;
     }
 
     /// <summary>
@@ -204,31 +205,8 @@ internal static partial class SpecBinder
         return ok;
     }
 
-    private static InitSpec? ReadInit(NodeReader model)
-    {
-        NodeReader? i = model.Section(F.Init, F.InitFields, required: false);
-        if (i is null)
-        {
-            return null;
-        }
-
-        var d = new InitSpec();
-        double? kappa = i.Number(F.Kappa, L.Kappa, d.Kappa);
-        double? outputMean = i.Number(F.OutputMean, Bounds.Any, d.OutputMean);
-        double? outputStd = i.Number(F.OutputStd, L.NonNegative, d.OutputStd);
-        double? biasMean = i.Number(F.BiasMean, Bounds.Any, d.BiasMean);
-        double? biasStd = i.Number(F.BiasStd, L.NonNegative, d.BiasStd);
-        double? hiddenMean = i.Number(F.HiddenMean, Bounds.Any, d.HiddenMean);
-        double? hiddenStd = i.Number(F.HiddenStd, L.NonNegative, d.HiddenStd);
-        string? outputLaw = i.Choice(F.OutputLaw, "output-weight law", F.OutputLaws, d.OutputLaw);
-        string? sampling = i.Choice(F.Sampling, "initial sampling", Networks.InitSamplings.All, d.Sampling);
-        double? structure = i.Number(F.HiddenStructure, L.NonNegative, d.HiddenStructure);
-        bool? nested = i.Bool(F.Nested, d.Nested);
-        return kappa is null || outputMean is null || outputStd is null || biasMean is null || biasStd is null
-            || hiddenMean is null || hiddenStd is null || outputLaw is null || sampling is null || structure is null || nested is null
-            ? null
-            : new InitSpec(kappa.Value, outputMean.Value, outputStd.Value, biasMean.Value, biasStd.Value, hiddenMean.Value, hiddenStd.Value, outputLaw, sampling, structure.Value, nested.Value);
-    }
+    private static InitSpec? ReadInit(NodeReader model) =>
+        model.Section(F.Init, RecordReader.FieldsOf<InitSpec>(), required: false) is { } i ? RecordReader.Read<InitSpec>(i) : null;
 
     /// <summary>γ: one number or a list; every value must be 1 unless the preset frees it.</summary>
     private static IReadOnlyList<double>? ReadModelGamma(NodeReader m, string? preset)
@@ -239,7 +217,7 @@ internal static partial class SpecBinder
             L.Gamma.Describe(integer: false, plural: true),
             allowScalar: true,
             distinct: false,
-            fallback: [1.0]);
+            fallback: RecordReader.DefaultOf<ModelSpec, double[]>(nameof(ModelSpec.Gamma)));
         if (gamma is null || preset is null || PresetRules.Of(preset).FreeGamma)
         {
             return gamma;
@@ -263,20 +241,9 @@ internal static partial class SpecBinder
     /// <summary>The trained blocks: the preset's defaults, overridden by the fields given.</summary>
     private static TrainSpec? ReadTrain(NodeReader model, PresetRules? rules)
     {
-        NodeReader? t = model.Section(F.Train, F.TrainFields, required: false);
-        if (t is null)
-        {
-            return null;
-        }
-
-        TrainSpec d = rules?.Train ?? new TrainSpec(First: false, Hidden: false, Output: false, Bias: false);
-        bool? first = t.Bool(F.First, d.First);
-        bool? hidden = t.Bool(F.Hidden, d.Hidden);
-        bool? output = t.Bool(F.Output, d.Output);
-        bool? bias = t.Bool(F.Bias, d.Bias);
-        return rules is null || first is null || hidden is null || output is null || bias is null
-            ? null
-            : new TrainSpec(first.Value, hidden.Value, output.Value, bias.Value);
+        NodeReader? t = model.Section(F.Train, RecordReader.FieldsOf<TrainSpec>(), required: false);
+        TrainSpec? train = t is null ? null : RecordReader.Read(t, rules?.Train ?? new TrainSpec(First: false, Hidden: false, Output: false, Bias: false));
+        return rules is null ? null : train;
     }
 
     /// <summary>Checks γ's length and that something is trained, for every layer count of the grid.</summary>
@@ -327,12 +294,12 @@ internal static partial class SpecBinder
         JsonNode? value = root.Get(F.Data);
         if (value is null)
         {
-            root.Missing(F.Data, NodeReader.MappingOf(F.DataFields));
+            root.Missing(F.Data, NodeReader.MappingOf(RecordReader.FieldsOf<DataSpec>()));
             return null;
         }
 
         string? known = value is JsonObject obj && NodeText.TryGetString(obj[F.Kind], out string k) && DataKinds.All.Contains(k, StringComparer.Ordinal) ? k : null;
-        IReadOnlyList<string> fields = known is null ? F.DataFields : F.DataFieldsOf(known);
+        IReadOnlyList<string> fields = known is null ? RecordReader.FieldsOf<DataSpec>() : F.DataFieldsOf(known);
         NodeReader? d = NodeReader.Open(value, root.PathOf(F.Data), fields, root.Errors, key => Misplaced(known, key));
         if (d is null)
         {
@@ -398,7 +365,7 @@ internal static partial class SpecBinder
     /// <summary>Why a field of another data kind is not allowed with <paramref name="kind"/>; null for unknown fields.</summary>
     private static string? Misplaced(string? kind, string key)
     {
-        if (kind is null || !F.DataFields.Contains(key, StringComparer.Ordinal))
+        if (kind is null || !RecordReader.FieldsOf<DataSpec>().Contains(key, StringComparer.Ordinal))
         {
             return null;
         }
@@ -412,20 +379,15 @@ internal static partial class SpecBinder
     {
         if (!data.Has(F.Teacher))
         {
-            data.Missing(F.Teacher, NodeReader.MappingOf(F.TeacherFields));
+            data.Missing(F.Teacher, NodeReader.MappingOf(RecordReader.FieldsOf<TeacherSpec>()));
             return null;
         }
 
-        NodeReader? t = NodeReader.Open(data.Get(F.Teacher), data.PathOf(F.Teacher), F.TeacherFields, data.Errors);
-        if (t is null)
+        NodeReader? t = NodeReader.Open(data.Get(F.Teacher), data.PathOf(F.Teacher), RecordReader.FieldsOf<TeacherSpec>(), data.Errors);
+        return t is null ? null : RecordReader.Read<TeacherSpec>(t, custom: new Dictionary<string, Func<RecordReader.Field>>
         {
-            return null;
-        }
-
-        long? width = t.Integer(F.Width, L.TeacherWidth);
-        ActivationSpec? activation = ReadActivation(t, F.Activation, new ActivationSpec(ActivationKinds.Relu));
-        long? seed = t.Integer(F.Seed, L.Seed, 0);
-        return width is null || activation is null || seed is null ? null : new TeacherSpec((int)width.Value, activation, (ulong)seed.Value);
+            [F.Activation] = () => RecordReader.Field.Of(ReadActivation(t, F.Activation, new ActivationSpec(ActivationKinds.Relu))),
+        });
     }
 
     /// <summary>
@@ -436,12 +398,12 @@ internal static partial class SpecBinder
     {
         if (!data.Has(F.Csv))
         {
-            data.Missing(F.Csv, NodeReader.MappingOf(F.CsvFields));
+            data.Missing(F.Csv, NodeReader.MappingOf(RecordReader.FieldsOf<CsvSpec>()));
             return null;
         }
 
         int before = data.Errors.Count;
-        NodeReader? c = NodeReader.Open(data.Get(F.Csv), data.PathOf(F.Csv), F.CsvFields, data.Errors);
+        NodeReader? c = NodeReader.Open(data.Get(F.Csv), data.PathOf(F.Csv), RecordReader.FieldsOf<CsvSpec>(), data.Errors);
         if (c is null)
         {
             return null;
@@ -452,7 +414,7 @@ internal static partial class SpecBinder
         IReadOnlyList<string>? features = c.Has(F.Features)
             ? c.ObjectList<string>(F.Features, (v, p) => ColumnName(v, p, c.Errors), "distinct column names", allowScalar: false, StringComparer.Ordinal)
             : null;
-        double? testFraction = c.Number(F.TestFraction, L.TestFraction, L.DefaultTestFraction);
+        double? testFraction = c.Number(F.TestFraction, L.TestFraction, CsvSpec.DefaultTestFraction);
         bool? standardize = c.Bool(F.StandardizeLabel, false);
         if (data.Errors.Count > before || path is null || label is null || testFraction is null || standardize is null)
         {
@@ -598,14 +560,14 @@ internal static partial class SpecBinder
         double? horizon = t.Has(horizonKey) ? t.Number(horizonKey, allowZeroHorizon ? L.NonNegative : L.Horizon) : null;
         long? steps = t.Has(F.Steps) ? t.Integer(F.Steps, L.Steps) : null;
         ok &= t.Has(horizonKey) == horizon.HasValue && t.Has(F.Steps) == steps.HasValue;
-        XiSpec? xi = ReadXi(t);
-        long? batchSize = t.Integer(F.BatchSize, L.BatchSize, 1);
-        double? ridge = t.Number(F.Ridge, L.NonNegative, 0.0);
-        ok &= ReadBeta(t, out double? beta);
-        string? precision = t.Choice(F.Precision, "precision", Precisions.All, Precisions.Float64);
-        return !ok || xi is null || batchSize is null || ridge is null || precision is null
-            ? null
-            : new TrainingSpec(horizon, steps, xi, (int)batchSize.Value, ridge.Value, beta, precision);
+        TrainingSpec? training = RecordReader.Read<TrainingSpec>(t, custom: new Dictionary<string, Func<RecordReader.Field>>
+        {
+            [F.Horizon] = () => new(true, horizon),
+            [F.Steps] = () => new(true, steps),
+            [F.Xi] = () => RecordReader.Field.Of(ReadXi(t)),
+            [F.Beta] = () => ReadBeta(t, out double? beta) ? new(true, beta) : RecordReader.Field.Failed,
+        });
+        return ok ? training : null;
     }
 
     /// <summary>Checks that exactly one of horizon (or its alias T) and steps is given.</summary>
@@ -648,23 +610,20 @@ internal static partial class SpecBinder
             case null:
                 return new XiSpec();
             case JsonObject:
-                NodeReader? x = NodeReader.Open(value, path, F.XiFields, training.Errors);
-                if (x?.Choice(F.Kind, noun, L.Schedules) is not { } kind)
+                NodeReader? x = NodeReader.Open(value, path, RecordReader.FieldsOf<XiSpec>(), training.Errors);
+                if (x?.Choice(F.Kind, noun, Schedules.All) is not { } kind)
                 {
                     return null;
                 }
 
-                if (kind == L.ConstantSchedule)
+                if (kind == Schedules.Constant)
                 {
-                    return RejectParameters(x, F.PowerParameters, "xi kind", L.PowerSchedule, kind) ? new XiSpec(kind) : null;
+                    return RejectParameters(x, F.PowerParameters, "xi kind", Schedules.Power, kind) ? new XiSpec(kind) : null;
                 }
 
-                var defaults = new XiSpec(L.PowerSchedule);
-                double? t0 = x.Number(F.T0, L.Positive, defaults.T0);
-                double? alpha = x.Number(F.Alpha, L.NonNegative, defaults.Alpha);
-                return t0 is null || alpha is null ? null : new XiSpec(kind, t0.Value, alpha.Value);
+                return RecordReader.Read<XiSpec>(x, custom: new Dictionary<string, Func<RecordReader.Field>> { [F.Kind] = () => new(true, kind) });
             default:
-                string? name = ValueRules.Choice(value, path, noun, L.Schedules, training.Errors);
+                string? name = ValueRules.Choice(value, path, noun, Schedules.All, training.Errors);
                 return name is null ? null : new XiSpec(name);
         }
     }
@@ -705,27 +664,19 @@ internal static partial class SpecBinder
 
     private static ObserveSpec? ReadObserve(NodeReader root)
     {
-        NodeReader? o = root.Section(F.Observe, F.ObserveFields, required: false);
+        NodeReader? o = root.Section(F.Observe, RecordReader.FieldsOf<ObserveSpec>(), required: false);
         if (o is null)
         {
             return null;
         }
 
-        long? testSamples = o.Integer(F.TestSamples, L.TestSamples, L.DefaultTestSamples);
-        TimeGrid? risk = ReadTimeGrid(o, F.RiskTimes, L.DefaultRiskCount);
-        TimeGrid? snapshots = ReadTimeGrid(o, F.SnapshotTimes, L.DefaultSnapshotCount);
-        long? quantiles = o.Integer(F.Quantiles, L.Quantiles, L.DefaultQuantiles);
-        long? bins = o.Integer(F.HistogramBins, L.HistogramBins, L.DefaultHistogramBins);
-        bool rawOk = ReadRawTimes(o, out IReadOnlyList<double>? raw);
-        long? sliced = o.Integer(F.SlicedDirections, L.SlicedDirections, L.DefaultSlicedDirections);
-        long? edges = o.Integer(F.EdgeSample, L.EdgeSample, L.DefaultEdgeSample);
-        DependenceSpec? dependence = ReadDependence(o);
-        string? riskKind = o.Choice(F.Risk, "risk estimate", RiskKinds.All, RiskKinds.Test);
-        long? probes = o.Integer(F.ProbeInputs, L.ProbeInputs, L.DefaultProbeInputs);
-        return testSamples is null || risk is null || snapshots is null || quantiles is null || bins is null || !rawOk
-            || sliced is null || edges is null || dependence is null || riskKind is null || probes is null
-            ? null
-            : new ObserveSpec((int)testSamples.Value, risk, snapshots, (int)quantiles.Value, (int)bins.Value, raw, (int)sliced.Value, (int)edges.Value, dependence, riskKind, (int)probes.Value);
+        return RecordReader.Read<ObserveSpec>(o, custom: new Dictionary<string, Func<RecordReader.Field>>
+        {
+            [F.RiskTimes] = () => RecordReader.Field.Of(ReadTimeGrid(o, F.RiskTimes, L.DefaultRiskCount)),
+            [F.SnapshotTimes] = () => RecordReader.Field.Of(ReadTimeGrid(o, F.SnapshotTimes, L.DefaultSnapshotCount)),
+            [F.RawTimes] = () => ReadRawTimes(o, out IReadOnlyList<double>? raw) ? new(true, raw) : RecordReader.Field.Failed,
+            [F.Dependence] = () => RecordReader.Field.Of(ReadDependence(o)),
+        });
     }
 
     private static TimeGrid? ReadTimeGrid(NodeReader observe, string name, int defaultCount)
@@ -734,10 +685,10 @@ internal static partial class SpecBinder
         switch (value)
         {
             case null:
-                return new TimeGrid(null, defaultCount, L.LinearSpacing);
+                return new TimeGrid(null, defaultCount, Spacings.Linear);
             case JsonArray:
                 IReadOnlyList<double>? times = ReadTimes(observe, name);
-                return times is null ? null : new TimeGrid(times, defaultCount, L.LinearSpacing);
+                return times is null ? null : new TimeGrid(times, defaultCount, Spacings.Linear);
             case JsonObject:
                 NodeReader? g = NodeReader.Open(value, observe.PathOf(name), F.TimeGridFields, observe.Errors);
                 return g is null ? null : ReadGeneratedTimes(g, defaultCount);
@@ -756,12 +707,8 @@ internal static partial class SpecBinder
             allowScalar: false,
             distinct: false);
 
-    private static TimeGrid? ReadGeneratedTimes(NodeReader g, int defaultCount)
-    {
-        long? count = g.Integer(F.Count, L.TimeCount, defaultCount);
-        string? spacing = g.Choice(F.Spacing, "spacing", L.Spacings, L.LinearSpacing);
-        return count is null || spacing is null ? null : new TimeGrid(null, (int)count.Value, spacing);
-    }
+    private static TimeGrid? ReadGeneratedTimes(NodeReader g, int defaultCount) =>
+        RecordReader.Read(g, new TimeGrid(null, defaultCount), new Dictionary<string, Func<RecordReader.Field>> { ["times"] = () => new(true, null) });
 
     /// <summary>raw_times: an explicit list of times, or absent (null: no raw dumps).</summary>
     private static bool ReadRawTimes(NodeReader observe, out IReadOnlyList<double>? times)
@@ -776,20 +723,8 @@ internal static partial class SpecBinder
         return times is not null;
     }
 
-    private static DependenceSpec? ReadDependence(NodeReader observe)
-    {
-        NodeReader? d = observe.Section(F.Dependence, F.DependenceFields, required: false);
-        if (d is null)
-        {
-            return null;
-        }
-
-        var defaults = new DependenceSpec();
-        bool? chaos = d.Bool(F.Chaos, defaults.Chaos);
-        bool? edges = d.Bool(F.Edges, defaults.Edges);
-        long? permutations = d.Integer(F.Permutations, L.DependenceCount, defaults.Permutations);
-        return chaos is null || edges is null || permutations is null ? null : new DependenceSpec(chaos.Value, edges.Value, (int)permutations.Value);
-    }
+    private static DependenceSpec? ReadDependence(NodeReader observe) =>
+        observe.Section(F.Dependence, RecordReader.FieldsOf<DependenceSpec>(), required: false) is { } d ? RecordReader.Read<DependenceSpec>(d) : null;
 
     // ---------------------------------------------------------------- grid
 
@@ -1040,7 +975,7 @@ internal static partial class SpecBinder
         JsonNode? value = g.Get(F.Seeds);
         if (value is null or JsonArray)
         {
-            return IntegerList(g, F.Seeds, L.SeedIndex, fallback: [0]);
+            return IntegerList(g, F.Seeds, L.SeedIndex, fallback: RecordReader.DefaultOf<GridSpec, int[]>(nameof(GridSpec.Seeds)));
         }
 
         string expected = $"a seed count ({L.SeedCount.Describe(integer: true)}) or a non-empty list of distinct integers >= 0";

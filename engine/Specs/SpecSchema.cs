@@ -13,22 +13,14 @@ internal static class SpecFields
     public const string Task = "task";
     public const string LargeDeviations = "large_deviations";
     public const string Functional = "functional";
-    public const string Replicas = "replicas";
     public const string Modes = "modes";
     public const string XGrid = "x_grid";
     public const string KGrid = "k_grid";
-    public const string EssMin = "ess_min";
-    public const string Bootstrap = "bootstrap";
-    public const string BootstrapSeed = "bootstrap_seed";
     public const string From = "from";
     public const string To = "to";
     public const string Step = "step";
-    public const string QuenchedDraws = "quenched_draws";
     public const string RareEvents = "rare_events";
     public const string AllowFixedStep = "allow_fixed_step";
-    public const string QuenchedExtrapolation = "quenched_extrapolation";
-    public static readonly IReadOnlyList<string> LargeDeviationsFields = [Functional, Replicas, "batch_size", Modes, XGrid, KGrid, EssMin, Bootstrap, BootstrapSeed, QuenchedDraws, AllowFixedStep, QuenchedExtrapolation, RareEvents];
-    public static readonly IReadOnlyList<string> RareEventsFields = ["estimator", "levels", Replicas, "runs", "kill_fraction", "checkpoints", "max_replicas"];
     public static readonly IReadOnlyList<string> RangeFields = [From, To, Step];
     public const string Grid = "grid";
 
@@ -38,12 +30,6 @@ internal static class SpecFields
     public const string Gamma = "gamma";
     public const string Bias = "bias";
     public const string Train = "train";
-    public const string MeanFieldScaling = "mean_field_scaling";
-    public const string DivergenceBound = "divergence_bound";
-
-    public const string First = "first";
-    public const string Hidden = "hidden";
-    public const string Output = "output";
 
     public const string Kind = "kind";
     public const string T1 = "t1";
@@ -51,13 +37,8 @@ internal static class SpecFields
     public const string S1 = "s1";
     public const string S2 = "s2";
 
-    public const string Kappa = "kappa";
     public const string OutputMean = "output_mean";
-    public const string OutputStd = "output_std";
-    public const string BiasMean = "bias_mean";
-    public const string BiasStd = "bias_std";
     public const string HiddenMean = "hidden_mean";
-    public const string HiddenStd = "hidden_std";
     public const string HiddenStructure = "hidden_structure";
     public const string Nested = "nested";
 
@@ -86,21 +67,13 @@ internal static class SpecFields
     public const string T0 = "t0";
     public const string Alpha = "alpha";
 
-    public const string TestSamples = "test_samples";
     public const string RiskTimes = "risk_times";
     public const string SnapshotTimes = "snapshot_times";
-    public const string Quantiles = "quantiles";
-    public const string HistogramBins = "histogram_bins";
     public const string RawTimes = "raw_times";
-    public const string SlicedDirections = "sliced_directions";
-    public const string EdgeSample = "edge_sample";
     public const string ProbeInputs = "probe_inputs";
     public const string Dependence = "dependence";
     public const string Count = "count";
     public const string Spacing = "spacing";
-    public const string Chaos = "chaos";
-    public const string Edges = "edges";
-    public const string Permutations = "permutations";
 
     public const string Width = "width";
     public const string StepSize = "step_size";
@@ -111,28 +84,14 @@ internal static class SpecFields
     public const string Notes = "notes";
 
     public static readonly IReadOnlyList<string> RootFields = [Name, Seed, Task, Model, Data, Training, Observe, Grid, LargeDeviations, Tags, Notes];
-    public static readonly IReadOnlyList<string> ModelFields = [Preset, Activation, Init, Gamma, Bias, Train, MeanFieldScaling, DivergenceBound];
-    public static readonly IReadOnlyList<string> TrainFields = [First, Hidden, Output, Bias];
-    public static readonly IReadOnlyList<string> ActivationFields = [Kind, T1, T2, S1, S2];
     public static readonly IReadOnlyList<string> RampParameters = [T1, T2, S1, S2];
-    public const string OutputLaw = "output_law";
-    public static readonly IReadOnlyList<string> OutputLaws = ["gaussian", "rademacher"];
     public const string Sampling = "sampling";
-    public static readonly IReadOnlyList<string> InitFields = [Kappa, OutputMean, OutputStd, BiasMean, BiasStd, HiddenMean, HiddenStd, OutputLaw, Sampling, HiddenStructure, Nested];
 
-    /// <summary>Every field any data kind uses; <see cref="DataFieldsOf"/> gives those of one kind.</summary>
-    public static readonly IReadOnlyList<string> DataFields = [Kind, Dimension, Delta, InformativeDimensions, Teacher, Noise, Csv];
-    public static readonly IReadOnlyList<string> TeacherFields = [Width, Activation, Seed];
-    public static readonly IReadOnlyList<string> CsvFields = [CsvPath, Label, Features, TestFraction, StandardizeLabel];
 
     public static readonly IReadOnlyList<string> TrainingFields = [Horizon, HorizonAlias, Steps, Xi, BatchSize, Ridge, Beta, Precision];
-    public static readonly IReadOnlyList<string> XiFields = [Kind, T0, Alpha];
     public static readonly IReadOnlyList<string> PowerParameters = [T0, Alpha];
 
-    public static readonly IReadOnlyList<string> ObserveFields =
-        [TestSamples, RiskTimes, SnapshotTimes, Quantiles, HistogramBins, RawTimes, SlicedDirections, EdgeSample, Dependence, Risk, ProbeInputs];
     public static readonly IReadOnlyList<string> TimeGridFields = [Count, Spacing];
-    public static readonly IReadOnlyList<string> DependenceFields = [Chaos, Edges, Permutations];
 
     public static readonly IReadOnlyList<string> GridFields = [Width, StepSize, Layers, Gamma, Seeds];
 
@@ -143,14 +102,13 @@ internal static class SpecFields
         DataKinds.AnisotropicGaussian => [Kind, Dimension, Delta, InformativeDimensions],
         DataKinds.TeacherStudent => [Kind, Dimension, Teacher, Noise],
         DataKinds.Csv => [Kind, Csv],
-        _ => DataFields,
+        _ => RecordReader.FieldsOf<DataSpec>(),
     };
 }
 
 /// <summary>Allowed values and limits of the spec format (docs/spec.md).</summary>
 internal static class SpecLimits
 {
-    public const string DefaultName = "sweep";
     public const string SgdTask = "sgd";
     public const string LargeDeviationsTask = "large-deviations";
     public static readonly IReadOnlyList<string> Tasks = [SgdTask, LargeDeviationsTask];
@@ -159,14 +117,6 @@ internal static class SpecLimits
     public const long MaxPoints = 1_000_000;
     public const int DefaultRiskCount = 21;
     public const int DefaultSnapshotCount = 5;
-    public const int DefaultTestSamples = 2000;
-    public const int DefaultQuantiles = 256;
-    public const int DefaultHistogramBins = 32;
-    public const int DefaultSlicedDirections = 16;
-    public const int DefaultEdgeSample = 4096;
-    public const int DefaultProbeInputs = 16;
-    public const double DefaultDivergenceBound = 1e6;
-    public const double DefaultTestFraction = 0.2;
 
     /// <summary>Largest step size ε, also the bound on c / N_1 for step sizes written c/N.</summary>
     public const double MaxStepSize = 10;
@@ -174,45 +124,24 @@ internal static class SpecLimits
     /// <summary>Largest number of columns listed in an error message about a csv file.</summary>
     public const int MaxListedColumns = 20;
 
-    public const string ConstantSchedule = "constant";
-    public const string PowerSchedule = "power";
-    public const string LinearSpacing = "linear";
-    public const string LogSpacing = "log";
-
-    /// <summary>Learning-rate schedules ξ known to this version.</summary>
-    public static readonly IReadOnlyList<string> Schedules = [ConstantSchedule, PowerSchedule];
-
-    /// <summary>Spacings of generated time grids.</summary>
-    public static readonly IReadOnlyList<string> Spacings = [LinearSpacing, LogSpacing];
 
     /// <summary>Strings accepted for β = ∞ besides YAML's <c>.inf</c> (compared ignoring case).</summary>
     public static readonly IReadOnlyList<string> InfinityWords = ["inf", "infinity", ".inf", "+inf", "+infinity", "+.inf"];
 
     public static readonly Bounds Seed = Bounds.Between(0, long.MaxValue);
-    public static readonly Bounds Kappa = Bounds.Above(0);
     public static readonly Bounds NonNegative = Bounds.AtLeast(0);
     public static readonly Bounds Positive = Bounds.Above(0);
-    public static readonly Bounds Gamma = Bounds.Between(0.5, 1);
-    public static readonly Bounds Dimension = Bounds.Between(1, 100_000);
-    public static readonly Bounds Delta = Bounds.FromUpToExcluding(0, 1);
-    public static readonly Bounds TeacherWidth = Bounds.Between(1, 100_000);
-    public static readonly Bounds TestFraction = Bounds.Inside(0, 1);
+    public static readonly Bounds Gamma = RecordReader.LimitOf<ModelSpec>(nameof(ModelSpec.Gamma));
+    public static readonly Bounds Dimension = RecordReader.LimitOf<DataSpec>(nameof(DataSpec.Dimension));
+    public static readonly Bounds Delta = RecordReader.LimitOf<DataSpec>(nameof(DataSpec.Delta));
+    public static readonly Bounds TestFraction = RecordReader.LimitOf<CsvSpec>(nameof(CsvSpec.TestFraction));
     public static readonly Bounds Horizon = Bounds.Above(0);
-    public static readonly Bounds Steps = Bounds.Between(1, MaxSteps);
-    public static readonly Bounds BatchSize = Bounds.Between(1, 100_000);
-    public static readonly Bounds TestSamples = Bounds.Between(10, 10_000_000);
-    public static readonly Bounds TimeCount = Bounds.Between(2, 10_000);
-    public static readonly Bounds Quantiles = Bounds.Between(2, 100_000);
-    public static readonly Bounds HistogramBins = Bounds.Between(0, 10_000);
-    public static readonly Bounds SlicedDirections = Bounds.Between(0, 1024);
-    public static readonly Bounds EdgeSample = Bounds.Between(1, 10_000_000);
-    public static readonly Bounds ProbeInputs = Bounds.Between(0, 1024);
-    public static readonly Bounds DependenceCount = Bounds.Between(0, 100_000);
+    public static readonly Bounds Steps = RecordReader.LimitOf<TrainingSpec>(nameof(TrainingSpec.Steps));
     public static readonly Bounds Width = Bounds.Between(1, 10_000_000);
     public static readonly Bounds StepSize = Bounds.AboveUpTo(0, MaxStepSize);
-    public static readonly Bounds Layers = Bounds.Between(1, 64);
+    public static readonly Bounds Layers = RecordReader.LimitOf<GridSpec>(nameof(GridSpec.Layers));
     public static readonly Bounds SeedCount = Bounds.Between(1, 100_000);
-    public static readonly Bounds SeedIndex = Bounds.Between(0, int.MaxValue);
+    public static readonly Bounds SeedIndex = RecordReader.LimitOf<GridSpec>(nameof(GridSpec.Seeds));
 }
 
 /// <summary>What a preset fixes and what it defaults (docs/spec.md, "Presets").</summary>

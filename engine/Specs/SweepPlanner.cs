@@ -277,17 +277,17 @@ public static class SweepPlanner
             errors.Add($"{path}.{SpecFields.Count}", $"{grid.Count} is not allowed; expected an integer >= 2");
             return null;
         }
-        else if (grid.Spacing == L.LogSpacing)
+        else if (grid.Spacing == Spacings.Log)
         {
             result.UnionWith(LogSteps(steps, grid.Count));
         }
-        else if (grid.Spacing == L.LinearSpacing)
+        else if (grid.Spacing == Spacings.Linear)
         {
             result.UnionWith(LinearSteps(steps, grid.Count));
         }
         else
         {
-            errors.Add($"{path}.{SpecFields.Spacing}", $"unknown spacing {NodeText.Quote(grid.Spacing)}; expected one of {NodeText.List(L.Spacings)}");
+            errors.Add($"{path}.{SpecFields.Spacing}", $"unknown spacing {NodeText.Quote(grid.Spacing)}; expected one of {NodeText.List(Spacings.All)}");
             return null;
         }
 

@@ -1,3 +1,6 @@
+using System.Text.Json.Serialization;
+using MeanFieldCluster.Engine.LargeDeviations.RareEvents;
+
 namespace MeanFieldCluster.Engine.Specs;
 
 /// <summary>
@@ -17,12 +20,12 @@ namespace MeanFieldCluster.Engine.Specs;
 /// each at time T, and rate-function estimates; null for the default task (SGD curves).
 /// </param>
 public sealed record SweepSpec(
-    string Name,
-    ulong Seed,
+    [SpecDefault("sweep")] string Name,
+    [SpecDefault(0)] ulong Seed,
     ModelSpec Model,
     DataSpec Data,
     TrainingSpec Training,
-    ObserveSpec Observe,
+    [Derived("every field at its default")] ObserveSpec Observe,
     GridSpec Grid,
     LargeDeviationsSpec? LargeDeviations = null)
 {
@@ -59,7 +62,20 @@ public sealed record SweepSpec(
 /// stratified ones (centres O(1/N) apart, a drift the b(x)/N term absorbs).
 /// </param>
 /// <param name="RareEvents">Optional rare-event estimator run next to the plain replicas (docs/large-deviations.md, "Rare events").</param>
-public sealed record LargeDeviationsSpec(string Functional, int Replicas, int BatchSize, IReadOnlyList<string> Modes, IReadOnlyList<double> XGrid, IReadOnlyList<double> KGrid, double EssMin = 100, int Bootstrap = 200, ulong BootstrapSeed = 0, int QuenchedDraws = 1, bool AllowFixedStep = false, string QuenchedExtrapolation = "auto", RareEventsSpec? RareEvents = null);
+public sealed record LargeDeviationsSpec(
+    [Choice("functional", typeof(LdFunctionals))] string Functional,
+    [Limit(Min = 100, Max = 100_000_000)] int Replicas,
+    [Limit(Min = 1, Max = 10_000_000), SpecDefault(1000)] int BatchSize,
+    [SpecDefault(new[] { LdModes.Quenched })] IReadOnlyList<string> Modes,
+    IReadOnlyList<double> XGrid,
+    IReadOnlyList<double> KGrid,
+    [Limit(Min = 1, MinExclusive = true)] double EssMin = 100,
+    [Limit(Min = 0, Max = 100_000)] int Bootstrap = 200,
+    ulong BootstrapSeed = 0,
+    [Limit(Min = 1, Max = 1000)] int QuenchedDraws = 1,
+    [OmittedAtDefault] bool AllowFixedStep = false,
+    [Choice("quenched extrapolation", typeof(QuenchedExtrapolations)), OmittedAtDefault] string QuenchedExtrapolation = QuenchedExtrapolations.Auto,
+    RareEventsSpec? RareEvents = null);
 
 /// <summary>A rare-event estimator of tail probabilities P(F ≥ x) that plain sampling cannot reach (docs/large-deviations.md, "Rare events").</summary>
 /// <param name="Estimator"><c>importance-sampling</c> (T = 0, tilted initial law) or <c>splitting</c> (T &gt; 0, adaptive multilevel splitting).</param>
@@ -69,7 +85,14 @@ public sealed record LargeDeviationsSpec(string Functional, int Replicas, int Ba
 /// <param name="KillFraction">Splitting: fraction of particles killed per iteration, in (0, 1) (default 0.1).</param>
 /// <param name="Checkpoints">Splitting: checkpoints where the score is evaluated and paths may branch (default 20).</param>
 /// <param name="MaxReplicas">Budget of trajectories per (mode, width, level) over all runs (default 100000); past it the row is censored.</param>
-public sealed record RareEventsSpec(string Estimator, IReadOnlyList<double> Levels, int Replicas = 1000, int Runs = 10, double KillFraction = 0.1, int Checkpoints = 20, long MaxReplicas = 100_000);
+public sealed record RareEventsSpec(
+    [Choice("estimator", typeof(RareEventEstimators))] string Estimator,
+    IReadOnlyList<double> Levels,
+    [Limit(Min = 10, Max = 1_000_000)] int Replicas = 1000,
+    [Limit(Min = 2, Max = 1000)] int Runs = 10,
+    [Limit(Min = 0, MinExclusive = true)] double KillFraction = 0.1,
+    [Limit(Min = 1, Max = 10_000)] int Checkpoints = 20,
+    [Limit(Min = 10, Max = 100_000_000)] long MaxReplicas = 100_000);
 
 /// <summary>Functionals F of one replica (MATH section 6).</summary>
 public static class LdFunctionals
@@ -143,21 +166,21 @@ public static class LdModes
 /// <param name="MeanFieldScaling">Whether gradients get the mean-field multipliers of MATH section 3 (default true).</param>
 /// <param name="DivergenceBound">A point ends <c>diverged</c> when a parameter's absolute value exceeds this (default 1e6), or on NaN/∞.</param>
 public sealed record ModelSpec(
-    string Preset,
-    ActivationSpec Activation,
-    InitSpec Init,
-    IReadOnlyList<double> Gamma,
-    bool Bias,
-    TrainSpec Train,
+    [Choice("preset", typeof(Presets))] string Preset,
+    [Derived("the preset's: identity for linear, required otherwise")] ActivationSpec Activation,
+    [Derived("every field at its default")] InitSpec Init,
+    [Limit(Min = 0.5, Max = 1), SpecDefault(new[] { 1.0 })] IReadOnlyList<double> Gamma,
+    [Derived("the preset's: true for mmn-relu, false otherwise")] bool Bias,
+    [Derived("the preset's trained blocks")] TrainSpec Train,
     bool MeanFieldScaling = true,
-    double DivergenceBound = 1e6);
+    [Limit(Min = 0, MinExclusive = true)] double DivergenceBound = 1e6);
 
 /// <summary>Which parameter blocks are trained (the rest stay at their initial values).</summary>
 /// <param name="First">First-layer weights w_i.</param>
 /// <param name="Hidden">Inner weights W^1..W^{L-1} (no effect when L = 1).</param>
 /// <param name="Output">Output weights c_j (the a_i of MMN).</param>
 /// <param name="Bias">Hidden biases b_ℓ (no effect without biases).</param>
-public sealed record TrainSpec(bool First, bool Hidden, bool Output, bool Bias);
+public sealed record TrainSpec([Derived("the preset's")] bool First, [Derived("the preset's")] bool Hidden, [Derived("the preset's")] bool Output, [Derived("the preset's")] bool Bias);
 
 /// <summary>Names of the network presets and their fixed structure.</summary>
 public static class Presets
@@ -212,7 +235,7 @@ public static class Presets
 /// <param name="T2">Ramp: upper knee t2 (default 1.5), t2 &gt; t1.</param>
 /// <param name="S1">Ramp: value s1 for t ≤ t1 (default -2.5).</param>
 /// <param name="S2">Ramp: value s2 for t ≥ t2 (default 7.5).</param>
-public sealed record ActivationSpec(string Kind, double T1 = 0.5, double T2 = 1.5, double S1 = -2.5, double S2 = 7.5);
+public sealed record ActivationSpec([Choice("activation", typeof(ActivationKinds))] string Kind, double T1 = 0.5, double T2 = 1.5, double S1 = -2.5, double S2 = 7.5);
 
 /// <summary>Names of the activation kinds.</summary>
 public static class ActivationKinds
@@ -266,7 +289,31 @@ public static class ActivationKinds
 /// neuron index) instead of the point's stream (default false): a narrower network's neurons, and the
 /// common columns of W^ℓ, are then those of a wider one (the sequential limit of docs/models.md).
 /// </param>
-public sealed record InitSpec(double Kappa = 0.8, double OutputMean = 1.0, double OutputStd = 0.0, double BiasMean = 0.0, double BiasStd = 0.0, double HiddenMean = 0.0, double HiddenStd = 1.0, string OutputLaw = "gaussian", string Sampling = "iid", double HiddenStructure = 0.0, bool Nested = false);
+public sealed record InitSpec(
+    [Limit(Min = 0, MinExclusive = true)] double Kappa = 0.8,
+    double OutputMean = 1.0,
+    [Limit(Min = 0)] double OutputStd = 0.0,
+    double BiasMean = 0.0,
+    [Limit(Min = 0)] double BiasStd = 0.0,
+    double HiddenMean = 0.0,
+    [Limit(Min = 0)] double HiddenStd = 1.0,
+    [Choice("output-weight law", typeof(OutputLaws)), OmittedAtDefault] string OutputLaw = OutputLaws.Gaussian,
+    [Choice("initial sampling", typeof(Networks.InitSamplings)), OmittedAtDefault] string Sampling = Networks.InitSamplings.Iid,
+    [Limit(Min = 0), OmittedAtDefault] double HiddenStructure = 0.0,
+    [OmittedAtDefault] bool Nested = false);
+
+/// <summary>Laws of the output weights around their mean (<see cref="InitSpec.OutputLaw"/>).</summary>
+public static class OutputLaws
+{
+    /// <summary>c_j ~ N(mean, std²).</summary>
+    public const string Gaussian = "gaussian";
+
+    /// <summary>c_j = mean ± std with probability 1/2 each.</summary>
+    public const string Rademacher = "rademacher";
+
+    /// <summary>All laws.</summary>
+    public static readonly IReadOnlyList<string> All = [Gaussian, Rademacher];
+}
 
 /// <summary>The data model (MATH section 1).</summary>
 /// <param name="Kind">One of <see cref="DataKinds.All"/>.</param>
@@ -276,7 +323,14 @@ public sealed record InitSpec(double Kappa = 0.8, double OutputMean = 1.0, doubl
 /// <param name="Teacher">teacher-student: the teacher network.</param>
 /// <param name="Noise">teacher-student: standard deviation of the Gaussian label noise (default 0).</param>
 /// <param name="Csv">csv: the file and its columns.</param>
-public sealed record DataSpec(string Kind, int Dimension, double Delta = 0.0, int? InformativeDimensions = null, TeacherSpec? Teacher = null, double Noise = 0.0, CsvSpec? Csv = null);
+public sealed record DataSpec(
+    [Choice("data kind", typeof(DataKinds))] string Kind,
+    [property: JsonPropertyName("d")][Limit(Min = 1, Max = 100_000), Derived("required, except for csv data (the number of feature columns)")] int Dimension,
+    [Limit(Min = 0, Max = 1, MaxExclusive = true)] double Delta = 0.0,
+    [property: JsonPropertyName("s0")] int? InformativeDimensions = null,
+    TeacherSpec? Teacher = null,
+    [Limit(Min = 0)] double Noise = 0.0,
+    CsvSpec? Csv = null);
 
 /// <summary>
 /// The teacher of <c>teacher-student</c>: teacher(x) = (1/k) Σ_j a_j σ(&lt;u_j, x&gt;), u_j ~ N(0, I_d/d),
@@ -285,7 +339,7 @@ public sealed record DataSpec(string Kind, int Dimension, double Delta = 0.0, in
 /// <param name="Width">k ≥ 1.</param>
 /// <param name="Activation">σ of the teacher.</param>
 /// <param name="Seed">The teacher's own seed.</param>
-public sealed record TeacherSpec(int Width, ActivationSpec Activation, ulong Seed);
+public sealed record TeacherSpec([Limit(Min = 1, Max = 100_000)] int Width, [Derived("relu")] ActivationSpec Activation, [SpecDefault(0)] ulong Seed);
 
 /// <summary>
 /// A csv data file: feature columns plus one label column, standardized with training-set statistics,
@@ -296,7 +350,11 @@ public sealed record TeacherSpec(int Width, ActivationSpec Activation, ulong See
 /// <param name="Features">Feature column names, in order (resolved: all columns but the label when not given).</param>
 /// <param name="TestFraction">Fraction of rows held out for the test set, in (0, 1) (default 0.2).</param>
 /// <param name="StandardizeLabel">Whether the label is standardized too (default false: labels such as ±1 stay as they are).</param>
-public sealed record CsvSpec(string Path, string Label, IReadOnlyList<string> Features, double TestFraction = 0.2, bool StandardizeLabel = false);
+public sealed record CsvSpec(string Path, string Label, [Derived("every column but the label")] IReadOnlyList<string> Features, [Limit(Min = 0, MinExclusive = true, Max = 1, MaxExclusive = true)] double TestFraction = CsvSpec.DefaultTestFraction, bool StandardizeLabel = false)
+{
+    /// <summary>The default fraction of rows held out for the test set.</summary>
+    public const double DefaultTestFraction = 0.2;
+}
 
 /// <summary>Names of the data models.</summary>
 public static class DataKinds
@@ -328,7 +386,14 @@ public static class DataKinds
 /// <c>float64</c> (default) or <c>float32</c>: the precision of the parameters and of the SGD step's arithmetic
 /// (see <see cref="Precisions"/>). Observations are computed in double either way.
 /// </param>
-public sealed record TrainingSpec(double? Horizon, long? Steps, XiSpec Xi, int BatchSize = 1, double Ridge = 0.0, double? Beta = null, string Precision = Precisions.Float64);
+public sealed record TrainingSpec(
+    double? Horizon,
+    [Limit(Min = 1, Max = SpecLimits.MaxSteps)] long? Steps,
+    [Derived("constant")] XiSpec Xi,
+    [Limit(Min = 1, Max = 100_000)] int BatchSize = 1,
+    [Limit(Min = 0)] double Ridge = 0.0,
+    double? Beta = null,
+    [Choice("precision", typeof(Precisions))] string Precision = Precisions.Float64);
 
 /// <summary>The precisions of the SGD step.</summary>
 public static class Precisions
@@ -350,7 +415,7 @@ public static class Precisions
 /// <param name="Kind"><c>constant</c> or <c>power</c>.</param>
 /// <param name="T0">power: t0 &gt; 0 (default 1).</param>
 /// <param name="Alpha">power: α ≥ 0 (default 0.5).</param>
-public sealed record XiSpec(string Kind = "constant", double T0 = 1.0, double Alpha = 0.5);
+public sealed record XiSpec([Choice("learning-rate schedule", typeof(Schedules))] string Kind = Schedules.Constant, [Limit(Min = 0, MinExclusive = true)] double T0 = 1.0, [Limit(Min = 0)] double Alpha = 0.5);
 
 /// <summary>What to measure during training.</summary>
 /// <param name="TestSamples">Size M_test of the fixed test set (ignored for csv data, whose test rows are the test set).</param>
@@ -371,17 +436,17 @@ public sealed record XiSpec(string Kind = "constant", double T0 = 1.0, double Al
 /// pre-activation spread are recorded on the first K test inputs (features <c>probe_*</c>; 0 turns them off).
 /// </param>
 public sealed record ObserveSpec(
-    int TestSamples,
-    TimeGrid RiskTimes,
-    TimeGrid SnapshotTimes,
-    int QuantileLevels,
-    int HistogramBins = 32,
+    [Limit(Min = 10, Max = 10_000_000), SpecDefault(2000)] int TestSamples,
+    [Derived("21 times, linearly spaced over [0, T]")] TimeGrid RiskTimes,
+    [Derived("5 times, linearly spaced over [0, T]")] TimeGrid SnapshotTimes,
+    [property: JsonPropertyName("quantiles")][Limit(Min = 2, Max = 100_000), SpecDefault(256)] int QuantileLevels,
+    [Limit(Min = 0, Max = 10_000)] int HistogramBins = 32,
     IReadOnlyList<double>? RawTimes = null,
-    int SlicedDirections = 16,
-    int EdgeSample = 4096,
-    DependenceSpec? Dependence = null,
-    string Risk = RiskKinds.Test,
-    int ProbeInputs = 16);
+    [Limit(Min = 0, Max = 1024)] int SlicedDirections = 16,
+    [Limit(Min = 1, Max = 10_000_000)] int EdgeSample = 4096,
+    [Derived("every field at its default")] DependenceSpec? Dependence = null,
+    [Choice("risk estimate", typeof(RiskKinds))] string Risk = RiskKinds.Test,
+    [Limit(Min = 0, Max = 1024), OmittedAtDefault] int ProbeInputs = 16);
 
 /// <summary>How the risk is measured.</summary>
 public static class RiskKinds
@@ -403,7 +468,7 @@ public static class RiskKinds
 /// </param>
 /// <param name="Edges">Record per point how much of the edge change W¹(T) − W¹(0) the endpoints' initial parameters explain (default true).</param>
 /// <param name="Permutations">Permutations for the chaos test's p-value (default 999).</param>
-public sealed record DependenceSpec(bool Chaos = true, bool Edges = true, int Permutations = 999);
+public sealed record DependenceSpec(bool Chaos = true, bool Edges = true, [Limit(Min = 0, Max = 100_000)] int Permutations = 999);
 
 /// <summary>
 /// A set of observation times: either an explicit list, or <c>Count</c> points spaced linearly or
@@ -412,7 +477,33 @@ public sealed record DependenceSpec(bool Chaos = true, bool Edges = true, int Pe
 /// <param name="Times">Explicit times, or null.</param>
 /// <param name="Count">Number of generated times (≥ 2), when <paramref name="Times"/> is null.</param>
 /// <param name="Spacing"><c>linear</c> or <c>log</c>, when generated.</param>
-public sealed record TimeGrid(IReadOnlyList<double>? Times, int Count = 21, string Spacing = "linear");
+public sealed record TimeGrid(IReadOnlyList<double>? Times, [Limit(Min = 2, Max = 10_000)] int Count = 21, [Choice("spacing", typeof(Spacings))] string Spacing = Spacings.Linear);
+
+/// <summary>The learning-rate schedules ξ (<see cref="XiSpec.Kind"/>).</summary>
+public static class Schedules
+{
+    /// <summary>ξ ≡ 1.</summary>
+    public const string Constant = "constant";
+
+    /// <summary>ξ(t) = (1 + t/t0)^(-α).</summary>
+    public const string Power = "power";
+
+    /// <summary>All schedules.</summary>
+    public static readonly IReadOnlyList<string> All = [Constant, Power];
+}
+
+/// <summary>Spacings of generated time grids.</summary>
+public static class Spacings
+{
+    /// <summary>Evenly spaced over [0, T].</summary>
+    public const string Linear = "linear";
+
+    /// <summary>Logarithmically spaced, always including t = 0 and t = T.</summary>
+    public const string Log = "log";
+
+    /// <summary>All spacings.</summary>
+    public static readonly IReadOnlyList<string> All = [Linear, Log];
+}
 
 /// <summary>A step size: a number ε, or c/N (ε = c divided by the first hidden width; the Hirsch–Willhalm scaling).</summary>
 /// <param name="Value">ε, or c when <paramref name="DividedByWidth"/>.</param>
@@ -435,7 +526,7 @@ public sealed record StepSizeSpec(double Value, bool DividedByWidth = false)
 /// <param name="Layers">Hidden layer counts L ≥ 1 (fixed by some presets).</param>
 /// <param name="Seeds">Seed indices ≥ 0 (a count n in the spec means 0..n-1).</param>
 /// <param name="Gamma">Optional γ axis: each value is used for every layer; null means <see cref="ModelSpec.Gamma"/>.</param>
-public sealed record GridSpec(IReadOnlyList<IReadOnlyList<int>> Width, IReadOnlyList<StepSizeSpec> StepSize, IReadOnlyList<int> Layers, IReadOnlyList<int> Seeds, IReadOnlyList<double>? Gamma = null)
+public sealed record GridSpec(IReadOnlyList<IReadOnlyList<int>> Width, IReadOnlyList<StepSizeSpec> StepSize, [Limit(Min = 1, Max = 64), Derived("the preset's smallest L")] IReadOnlyList<int> Layers, [Limit(Min = 0, Max = int.MaxValue), SpecDefault(new[] { 0 })] IReadOnlyList<int> Seeds, [Limit(Min = 0.5, Max = 1)] IReadOnlyList<double>? Gamma = null)
 {
     /// <summary>
     /// Axes over spec fields (docs/spec.md, "Any field is an axis"), outermost first; empty when the grid has

@@ -40,7 +40,7 @@ internal static class SweepAdmission
     {
         try
         {
-            return [.. SweepPlanner.Expand(SpecLoader.Parse(specJson, SpecFormat.Json))];
+            return [.. SweepPlanner.Expand(ResolvedSpecs.Parse(specJson))];
         }
         catch (SpecException ex)
         {

@@ -37,7 +37,7 @@ public sealed class SweepAggregatorGrain : Grain, ISweepAggregatorGrain
         ArgumentNullException.ThrowIfNull(specJson);
         string sweepId = this.GetPrimaryKeyString();
         using Activity? activity = SweepTrace.Start(MeanFieldTelemetry.SweepAggregateActivity, sweepId, traceParent);
-        SweepSpec spec = SpecLoader.Parse(specJson, SpecFormat.Json);
+        SweepSpec spec = ResolvedSpecs.Parse(specJson);
         PointSpec[] points = [.. SweepPlanner.Expand(spec)];
         string json;
         if (spec.LargeDeviations is not null)

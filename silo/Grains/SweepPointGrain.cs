@@ -178,7 +178,7 @@ public sealed partial class SweepPointGrain(
             // The attempt is stored while the work is set up and its first chunk computes: the slot never waits on storage.
             Task attemptStored = Persist();
             PointSpec point = Mapping.ToPointSpec(assignment);
-            SweepSpec spec = SpecLoader.Parse(assignment.SpecJson, SpecFormat.Json).ForPoint(point);
+            SweepSpec spec = ResolvedSpecs.Parse(assignment.SpecJson).ForPoint(point);
             work = await PointWork.CreateAsync(spec, point, state.State.Checkpoint, state.State.PartialSamples, stepper with { Threads = threads });
             await chunks.RunAsync(work, state.State, assignment.SweepId, assignment.Index, Persist, (pointState, done) =>
             {

@@ -452,7 +452,7 @@ internal sealed partial class DashboardData(IGrainFactory grains, ILogger<Dashbo
             return null;
         }
 
-        SweepSpec spec = SpecLoader.Parse(specJson, SpecFormat.Json);
+        SweepSpec spec = ResolvedSpecs.Parse(specJson);
         return new SweepCache(id, spec, [.. SweepPlanner.Expand(spec)]);
     }
 

@@ -1,0 +1,55 @@
+using System.Text.Json.Nodes;
+using MeanFieldCluster.Engine.Specs;
+
+namespace MeanFieldCluster.Client.Tests;
+
+/// <summary>
+/// Results folders and unfinished runs record the spec format version of their resolved spec; another version
+/// is refused with a message naming both, a record without one is version 1 (docs/spec.md, "Format version").
+/// </summary>
+public sealed class SpecVersionTests
+{
+    private const string Spec = """
+        name: versioned
+        model: {preset: mmn-relu, activation: relu}
+        data: {kind: isotropic-gaussian, d: 4}
+        training: {horizon: 1}
+        grid: {width: 6, step_size: 0.1}
+        """;
+
+    [Fact]
+    public async Task A_results_folder_of_another_spec_format_version_is_refused_naming_both_versions()
+    {
+        string dir = CliHarness.TempDirectory();
+        string spec = CliHarness.WriteSpec(dir, Spec, "a.yaml");
+        JsonNode resolved = JsonNode.Parse(SpecWriter.ToJson(SpecLoader.LoadFile(spec)))!;
+        string old = Directory.CreateDirectory(Path.Combine(dir, "old")).FullName;
+        string unversioned = Directory.CreateDirectory(Path.Combine(dir, "unversioned")).FullName;
+        File.WriteAllText(Path.Combine(old, "summary.json"), new JsonObject { ["spec_version"] = SpecVersion.Current + 1, ["spec"] = resolved.DeepClone() }.ToJsonString());
+        File.WriteAllText(Path.Combine(unversioned, "summary.json"), new JsonObject { ["spec"] = resolved.DeepClone() }.ToJsonString());
+
+        var (code, output, error) = await CliHarness.Run("diff", old, spec);
+        var same = await CliHarness.Run("diff", unversioned, spec);
+
+        Assert.True(code == 2, output + error);
+        Assert.Contains($"error: A: '{Path.Combine(old, "summary.json")}' was written with spec format version {SpecVersion.Current + 1}; this mfc reads spec format version {SpecVersion.Current}", error, StringComparison.Ordinal);
+        Assert.True(same.ExitCode == 0, same.Output + same.Error);
+        Assert.Contains("the specs are the same", same.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Resuming_a_run_of_another_spec_format_version_is_refused_naming_both_versions()
+    {
+        string dir = CliHarness.TempDirectory();
+        string spec = CliHarness.WriteSpec(dir, Spec, "a.yaml");
+        string outDir = Path.Combine(dir, "out");
+        string state = Directory.CreateDirectory(Path.Combine(outDir, MeanFieldCluster.Client.Commands.RunCommand.StateFolder)).FullName;
+        string specJson = SpecWriter.ToJson(SpecLoader.LoadFile(spec));
+        File.WriteAllText(Path.Combine(state, "run.json"), new JsonObject { ["SweepId"] = "v-1", ["SpecJson"] = specJson, ["SpecVersion"] = SpecVersion.Current + 1 }.ToJsonString());
+
+        var (code, output, error) = await CliHarness.Run("run", spec, "--out", outDir, "--resume");
+
+        Assert.True(code == 2, output + error);
+        Assert.Contains($"error: --resume: the unfinished run in '{outDir}' was written with spec format version {SpecVersion.Current + 1}; this mfc reads spec format version {SpecVersion.Current}", error, StringComparison.Ordinal);
+    }
+}
