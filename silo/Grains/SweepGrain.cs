@@ -205,11 +205,12 @@ public sealed class SweepGrain(
     }
 
     /// <inheritdoc/>
-    public Task ReportStorageFault(string fault)
+    public async Task ReportStorageFault(string fault)
     {
-        // The point stopped; the watchdog probes the store and restarts the points once it takes writes again.
+        // The point stopped. The store is probed at once, so a report of a write refused just before the store
+        // recovered does not outlive the recovery; the watchdog restarts the points once it takes writes again.
         Store.Faulted(fault);
-        return Task.CompletedTask;
+        await Store.Accepts();
     }
 
     /// <inheritdoc/>

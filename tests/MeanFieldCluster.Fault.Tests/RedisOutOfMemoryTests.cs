@@ -1,5 +1,3 @@
-using MeanFieldCluster.Client;
-
 namespace MeanFieldCluster.Fault.Tests;
 
 /// <summary>
@@ -15,31 +13,16 @@ public sealed class RedisOutOfMemoryTests
     [Fact]
     public async Task ARedisOutOfMemoryEndsTheWatchWithOneMessageAndTheClusterResumesOnceItTakesWritesAgain()
     {
-        string dir = Env.TempDirectory();
-        string spec = Path.Combine(dir, "spec.yaml");
-        await File.WriteAllTextAsync(spec, FourPointSweep.Spec("redis-oom", 17));
-        using var redis = new RedisServer();
-        string clusterId = $"oom-{Guid.NewGuid():N}";
-        string[] connection = ["--redis", redis.Connection, "--cluster-id", clusterId];
-        var gate = new Gate(Path.Combine(dir, "gate"));
-        using SiloProcess silo = await SiloProcess.StartAsync(redis.Connection, clusterId, workers: 4, environment: gate.Environment(chunkSteps: 5000));
-
         // Every point holds at its first chunk boundary, its checkpoint stored, while a watch follows the sweep;
         // then Redis refuses writes.
-        var submit = await FaultTests.Mfc(["submit", spec, "--sweep-id", "oom", .. connection]);
-        Assert.True(submit.Code == 0, submit.Error);
-        await gate.WaitUntil(h => h.Count == 4, TimeSpan.FromSeconds(120), () => silo.Output);
-        var watchOutput = new LiveCommand.Writer();
-        var watchError = new LiveCommand.Writer();
-        Task<int> watching = Cli.RunAsync(["watch", "oom", .. connection], watchOutput, watchError, interactive: false);
-        await LiveCommand.Until(() => watchOutput.Text.Contains("progress: ", StringComparison.Ordinal) || watching.IsCompleted, TimeSpan.FromSeconds(120));
-        Assert.False(watching.IsCompleted, watchOutput.Text + watchError.Text);
+        using HeldWatchedSweep held = await HeldWatchedSweep.StartAsync("oom", 17);
+        (RedisServer redis, SiloProcess silo, string[] connection) = (held.Redis, held.Silo, held.Connection);
         Assert.Equal("+OK", redis.Command("CONFIG", "SET", "maxmemory-policy", "noeviction"));
         Assert.Equal("+OK", redis.Command("CONFIG", "SET", "maxmemory", "1"));
-        gate.ReleaseAll();
+        held.Gate.ReleaseAll();
 
         // The points' next checkpoints are refused: the watch ends with one clear message, not a retry loop.
-        var refused = (Code: await watching, Output: watchOutput.Text, Error: watchError.Text);
+        var refused = (Code: await held.Watching, Output: held.Output.Text, Error: held.Error.Text);
         Assert.True(refused.Code == 1, $"exit {refused.Code}\n{refused.Output}\n{refused.Error}\n{silo.Output}");
         string[] errors = refused.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         string storage = Assert.Single(errors, l => l.StartsWith("error: storage: ", StringComparison.Ordinal));
@@ -64,13 +47,10 @@ public sealed class RedisOutOfMemoryTests
 
         var resumed = await FaultTests.Mfc(["watch", "oom", .. connection]);
         Assert.True(resumed.Code == 0, $"exit {resumed.Code}\n{resumed.Output}\n{resumed.Error}\n{silo.Output}");
-        var results = await FaultTests.Mfc(["results", "oom", "--out", Path.Combine(dir, "cluster"), .. connection]);
-        Assert.True(results.Code == 0, results.Output + results.Error);
-        var embedded = await FaultTests.Mfc(["run", spec, "--out", Path.Combine(dir, "embedded"), "--sweep-id", "oom"]);
-        Assert.True(embedded.Code == 0, embedded.Error);
+        (string cluster, string embedded) = await held.ResultsAndEmbeddedRun();
         foreach (string table in FourPointSweep.Tables.Where(t => t != "aggregate.json"))
         {
-            Assert.True(File.ReadAllBytes(Path.Combine(dir, "cluster", table)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(dir, "embedded", table))), $"{table} differs from the embedded run");
+            Assert.True(File.ReadAllBytes(Path.Combine(cluster, table)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(embedded, table))), $"{table} differs from the embedded run");
         }
     }
 }
