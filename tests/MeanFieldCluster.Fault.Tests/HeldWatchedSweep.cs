@@ -7,36 +7,24 @@ namespace MeanFieldCluster.Fault.Tests;
 /// first chunk boundary (checkpoint stored), and an <c>mfc watch</c> already following it: the starting point
 /// of the tests that break something under a running watch.
 /// </summary>
-internal sealed class HeldWatchedSweep : IDisposable
+internal sealed class HeldWatchedSweep(string directory, string spec, string sweepId, RedisServer redis, string clusterId, Gate gate, SiloProcess silo) : IDisposable
 {
-    private HeldWatchedSweep(string directory, string spec, string sweepId, RedisServer redis, string[] connection, Gate gate, SiloProcess silo, string clusterId)
-    {
-        Directory = directory;
-        Spec = spec;
-        SweepId = sweepId;
-        Redis = redis;
-        Connection = connection;
-        Gate = gate;
-        Silo = silo;
-        ClusterId = clusterId;
-    }
+    public string Directory => directory;
 
-    public string Directory { get; }
+    public string Spec => spec;
 
-    public string Spec { get; }
+    public string SweepId => sweepId;
 
-    public string SweepId { get; }
+    public RedisServer Redis => redis;
 
-    public RedisServer Redis { get; }
-
-    public string ClusterId { get; }
+    public string ClusterId => clusterId;
 
     /// <summary>The client's options that reach the cluster.</summary>
-    public string[] Connection { get; }
+    public string[] Connection { get; } = ["--redis", redis.Connection, "--cluster-id", clusterId];
 
-    public Gate Gate { get; }
+    public Gate Gate => gate;
 
-    public SiloProcess Silo { get; }
+    public SiloProcess Silo => silo;
 
     public LiveCommand.Writer Output { get; } = new();
 
@@ -54,7 +42,7 @@ internal sealed class HeldWatchedSweep : IDisposable
         string clusterId = $"{sweepId}-{Guid.NewGuid():N}";
         var gate = new Gate(Path.Combine(dir, "gate"));
         SiloProcess silo = await SiloProcess.StartAsync(redis.Connection, clusterId, workers: 4, environment: gate.Environment(chunkSteps: 5000));
-        var sweep = new HeldWatchedSweep(dir, spec, sweepId, redis, ["--redis", redis.Connection, "--cluster-id", clusterId], gate, silo, clusterId);
+        var sweep = new HeldWatchedSweep(dir, spec, sweepId, redis, clusterId, gate, silo);
         var submit = await FaultTests.Mfc(["submit", spec, "--sweep-id", sweepId, .. sweep.Connection]);
         Assert.True(submit.Code == 0, submit.Error);
         await gate.WaitUntil(h => h.Count == 4, TimeSpan.FromSeconds(120), () => silo.Output);
