@@ -49,7 +49,7 @@ internal sealed class HeldWatchedSweep(string directory, string spec, string swe
 
         // The plain view prints a total at its first message: from then on the watch follows the stream.
         sweep.Watching = Cli.RunAsync(["watch", sweepId, .. sweep.Connection], sweep.Output, sweep.Error, interactive: false);
-        await LiveCommand.Until(() => sweep.Output.Text.Contains("progress: ", StringComparison.Ordinal) || sweep.Watching.IsCompleted, TimeSpan.FromSeconds(120));
+        await FaultTests.WaitUntil(() => Task.FromResult(sweep.Output.Text.Contains("progress: ", StringComparison.Ordinal) || sweep.Watching.IsCompleted), TimeSpan.FromSeconds(120));
         Assert.False(sweep.Watching.IsCompleted, sweep.Output.Text + sweep.Error.Text);
         return sweep;
     }

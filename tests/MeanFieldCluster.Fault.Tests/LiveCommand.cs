@@ -1,18 +1,8 @@
 namespace MeanFieldCluster.Fault.Tests;
 
-/// <summary>For commands the test reads while they run (a watch that must be following before the test acts).</summary>
+/// <summary>For commands the test reads while they run (a watch that must be following before the test acts); wait on them with <see cref="FaultTests.WaitUntil"/>.</summary>
 internal static class LiveCommand
 {
-    /// <summary>Waits until <paramref name="condition"/> holds, checking every 20 ms; throws after <paramref name="timeout"/>.</summary>
-    public static async Task Until(Func<bool> condition, TimeSpan timeout)
-    {
-        using var expiry = new CancellationTokenSource(timeout);
-        while (!condition())
-        {
-            await Task.Delay(20, expiry.Token);
-        }
-    }
-
     /// <summary>Collects what a command writes while the test reads it.</summary>
     public sealed class Writer : TextWriter
     {

@@ -37,13 +37,7 @@ public sealed class RedisOutOfMemoryTests
         // Redis takes writes again: the coordinator finds out (its next watchdog tick) and restarts the stopped
         // points from their checkpoints; mfc status stops reporting the fault.
         Assert.Equal("+OK", redis.Command("CONFIG", "SET", "maxmemory", "0"));
-        using (var expiry = new CancellationTokenSource(TimeSpan.FromMinutes(2)))
-        {
-            while ((await FaultTests.Mfc(["status", "oom", .. connection])).Output.Contains("storage: ", StringComparison.Ordinal))
-            {
-                await Task.Delay(100, expiry.Token);
-            }
-        }
+        await FaultTests.WaitUntil(async () => !(await FaultTests.Mfc(["status", "oom", .. connection])).Output.Contains("storage: ", StringComparison.Ordinal), TimeSpan.FromMinutes(2));
 
         var resumed = await FaultTests.Mfc(["watch", "oom", .. connection]);
         Assert.True(resumed.Code == 0, $"exit {resumed.Code}\n{resumed.Output}\n{resumed.Error}\n{silo.Output}");
