@@ -188,8 +188,7 @@ public sealed class SgdRun
         }
         finally
         {
-            Interlocked.Add(ref s_processStepTicks, _stepTicks - ticksBefore);
-            Interlocked.Add(ref s_processAdvanceTicks, Stopwatch.GetTimestamp() - entered);
+            AccountProcessTime(_stepTicks - ticksBefore, Stopwatch.GetTimestamp() - entered);
         }
     }
 
