@@ -275,6 +275,7 @@ internal static partial class FigureCatalog
     {
         var all = folder.ReadTable("rate_functions").Where(r => r["value"].Length > 0).ToList();
         var rows = all.Where(r => r["censored"] == "false").ToList();
+        var censoredRows = all.Where(r => r["censored"] == "true" && r["extrapolated"] != "true").ToLookup(r => (Estimator: r["estimator"], Mode: r["mode"], Width: r["width"]));
         string functional = folder.Spec?["large_deviations"]?["functional"]?.GetValue<string>() ?? "";
         bool severalModes = rows.Select(r => r["mode"]).Distinct().Count() > 1;
         foreach (var estimator in rows.GroupBy(r => r["estimator"], StringComparer.Ordinal))
@@ -285,8 +286,6 @@ internal static partial class FigureCatalog
             foreach (var curve in estimator.GroupBy(r => (Mode: r["mode"], Width: r["width"], Extrapolated: r["extrapolated"] == "true")))
             {
                 var sorted = curve.OrderBy(r => ResultsFolder.Number(r["x"])).ToList();
-                var censored = all.Where(r => r["censored"] == "true" && r["estimator"] == estimator.Key && r["mode"] == curve.Key.Mode && r["width"] == curve.Key.Width && (r["extrapolated"] == "true") == curve.Key.Extrapolated)
-                    .OrderBy(r => ResultsFolder.Number(r["x"])).ToList();
                 double[] x = [.. sorted.Select(r => ResultsFolder.Number(r["x"])!.Value)];
                 double[] value = [.. sorted.Select(r => ResultsFolder.Number(r["value"])!.Value)];
                 double[] lo = [.. sorted.Select(r => ResultsFolder.Number(r["lo"]) ?? double.NaN)];
@@ -311,6 +310,7 @@ internal static partial class FigureCatalog
                         High = hi,
                         Band = "bootstrap 95% interval",
                     });
+                    var censored = censoredRows[(estimator.Key, curve.Key.Mode, curve.Key.Width)].OrderBy(r => ResultsFolder.Number(r["x"])).ToList();
                     if (censored.Count > 0)
                     {
                         // Censored rows hold the bound (1/N) ln R: no replica reached x, so I_N(x) is at least that.
