@@ -31,7 +31,10 @@ internal static class RecordReader
     }
 
     /// <summary>The spec field names of a record, in declaration order.</summary>
-    public static IReadOnlyList<string> FieldsOf<T>() => [.. Members(typeof(T)).Select(m => m.Name)];
+    public static IReadOnlyList<string> FieldsOf<T>() => FieldsOf(typeof(T));
+
+    /// <summary>The spec field names of a record type, in declaration order.</summary>
+    public static IReadOnlyList<string> FieldsOf(Type type) => [.. Members(type).Select(m => m.Name)];
 
     /// <summary>
     /// Reads <typeparamref name="T"/> from <paramref name="r"/>. Absent fields take the value of
@@ -59,6 +62,27 @@ internal static class RecordReader
 
         return ok ? (T)members[0].Constructor.Invoke(args) : null;
     }
+
+    /// <summary>
+    /// The spec fields of a record with a kind that kind <paramref name="kind"/> has (<see cref="ForKindsAttribute"/>),
+    /// in declaration order; every field for a kind the record does not know.
+    /// </summary>
+    public static IReadOnlyList<string> FieldsOfKind(Type type, string kind)
+    {
+        Member[] members = Members(type);
+        bool known = members.Single(m => m.Name == SpecFields.Kind).Choice!.Allowed.Contains(kind, StringComparer.Ordinal);
+        return [.. members.Where(m => !known || m.Kinds is null || m.Kinds.Contains(kind, StringComparer.Ordinal)).Select(m => m.Name)];
+    }
+
+    /// <summary>The fields of a record with a kind that kind <paramref name="kind"/> does not have, with the kinds that have each.</summary>
+    public static IEnumerable<(string Name, IReadOnlyList<string> Kinds)> FieldsOfOtherKinds(Type type, string kind) =>
+        Members(type).Where(m => m.Kinds is { } kinds && !kinds.Contains(kind, StringComparer.Ordinal)).Select(m => (m.Name, m.Kinds!));
+
+    /// <summary>The kinds that have field <paramref name="name"/> of <paramref name="type"/>, or null when every kind has it.</summary>
+    public static IReadOnlyList<string>? KindsOf(Type type, string name) =>
+        type.GetConstructors().Any(c => c.GetParameters().Any(p => p.IsDefined(typeof(ForKindsAttribute))))
+            ? Members(type).SingleOrDefault(m => m.Name == name)?.Kinds
+            : null;
 
     /// <summary>The range declared on member <paramref name="parameter"/> of <typeparamref name="T"/> (<see cref="LimitAttribute"/>).</summary>
     public static Bounds LimitOf<T>(string parameter) =>
@@ -129,12 +153,12 @@ internal static class RecordReader
             Optional? fallback = p.GetCustomAttribute<SpecDefaultAttribute>() is { } d ? new Optional(d.Value)
                 : p.HasDefaultValue ? new Optional(p.DefaultValue)
                 : null;
-            return new Member(constructor, p, property, name, fallback, p.GetCustomAttribute<LimitAttribute>()?.Bounds, p.GetCustomAttribute<ChoiceAttribute>());
+            return new Member(constructor, p, property, name, fallback, p.GetCustomAttribute<LimitAttribute>()?.Bounds, p.GetCustomAttribute<ChoiceAttribute>(), p.GetCustomAttribute<ForKindsAttribute>()?.Kinds);
         })];
     });
 
     /// <summary>A default that may itself be null.</summary>
     private sealed record Optional(object? Value);
 
-    private sealed record Member(ConstructorInfo Constructor, ParameterInfo Parameter, PropertyInfo Property, string Name, Optional? Default, Bounds? Limit, ChoiceAttribute? Choice);
+    private sealed record Member(ConstructorInfo Constructor, ParameterInfo Parameter, PropertyInfo Property, string Name, Optional? Default, Bounds? Limit, ChoiceAttribute? Choice, IReadOnlyList<string>? Kinds);
 }

@@ -253,13 +253,14 @@ public static class SpecAxes
     /// <summary>Changing a kind drops the parameters only the old kind had (ramp knees, power-law ξ, data fields).</summary>
     private static void DropParametersOfOtherKinds(JsonObject owner, string ownerPath, string kind)
     {
-        IEnumerable<string> drop = ownerPath switch
+        Type? record = ownerPath switch
         {
-            F.Data when DataKinds.All.Contains(kind) => RecordReader.FieldsOf<DataSpec>().Except(F.DataFieldsOf(kind)),
-            $"{F.Training}.{F.Xi}" when kind != "power" => F.PowerParameters,
-            _ when ownerPath.EndsWith(F.Activation, StringComparison.Ordinal) && kind != ActivationKinds.Ramp => F.RampParameters,
-            _ => [],
+            F.Data => typeof(DataSpec),
+            $"{F.Training}.{F.Xi}" => typeof(XiSpec),
+            _ when ownerPath.EndsWith(F.Activation, StringComparison.Ordinal) => typeof(ActivationSpec),
+            _ => null,
         };
+        IEnumerable<string> drop = record is null ? [] : RecordReader.FieldsOf(record).Except(RecordReader.FieldsOfKind(record, kind));
         foreach (string field in drop.ToList())
         {
             owner.Remove(field);

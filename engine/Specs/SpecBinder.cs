@@ -175,7 +175,7 @@ internal static partial class SpecBinder
         string? kind = a.Choice(F.Kind, "activation", ActivationKinds.All);
         if (kind is not null and not ActivationKinds.Ramp)
         {
-            return RejectParameters(a, F.RampParameters, "activation", ActivationKinds.Ramp, kind) ? new ActivationSpec(kind) : null;
+            return RejectOtherKinds(a, typeof(ActivationSpec), "activation", kind) ? new ActivationSpec(kind) : null;
         }
 
         ActivationSpec? ramp = RecordReader.Read<ActivationSpec>(a, custom: new Dictionary<string, Func<RecordReader.Field>> { [F.Kind] = () => new(true, kind) });
@@ -189,15 +189,15 @@ internal static partial class SpecBinder
     }
 
     /// <summary>
-    /// Reports parameters that only kind <paramref name="owner"/> has, given with kind <paramref name="kind"/>;
-    /// true when there were none.
+    /// Reports parameters of <paramref name="record"/> that other kinds have (<see cref="ForKindsAttribute"/>), given
+    /// with kind <paramref name="kind"/>; true when there were none.
     /// </summary>
-    private static bool RejectParameters(NodeReader a, IReadOnlyList<string> parameters, string noun, string owner, string kind)
+    private static bool RejectOtherKinds(NodeReader a, Type record, string noun, string kind)
     {
         bool ok = true;
-        foreach (string parameter in parameters.Where(a.Has))
+        foreach ((string parameter, IReadOnlyList<string> owners) in RecordReader.FieldsOfOtherKinds(record, kind).Where(f => a.Has(f.Name)))
         {
-            string reason = $"parameter {NodeText.Quote(parameter)} applies only to {noun} {NodeText.Quote(owner)}, not {NodeText.Quote(kind)}";
+            string reason = $"parameter {NodeText.Quote(parameter)} applies only to {noun} {string.Join(" or ", owners.Select(NodeText.Quote))}, not {NodeText.Quote(kind)}";
             a.Errors.Add(a.PathOf(parameter), $"{NodeText.Describe(a.Get(parameter))} is not allowed; {reason}");
             ok = false;
         }
@@ -299,7 +299,7 @@ internal static partial class SpecBinder
         }
 
         string? known = value is JsonObject obj && NodeText.TryGetString(obj[F.Kind], out string k) && DataKinds.All.Contains(k, StringComparer.Ordinal) ? k : null;
-        IReadOnlyList<string> fields = known is null ? RecordReader.FieldsOf<DataSpec>() : F.DataFieldsOf(known);
+        IReadOnlyList<string> fields = known is null ? RecordReader.FieldsOf<DataSpec>() : RecordReader.FieldsOfKind(typeof(DataSpec), known);
         NodeReader? d = NodeReader.Open(value, root.PathOf(F.Data), fields, root.Errors, key => Misplaced(known, key));
         if (d is null)
         {
@@ -618,7 +618,7 @@ internal static partial class SpecBinder
 
                 if (kind == Schedules.Constant)
                 {
-                    return RejectParameters(x, F.PowerParameters, "xi kind", Schedules.Power, kind) ? new XiSpec(kind) : null;
+                    return RejectOtherKinds(x, typeof(XiSpec), "xi kind", kind) ? new XiSpec(kind) : null;
                 }
 
                 return RecordReader.Read<XiSpec>(x, custom: new Dictionary<string, Func<RecordReader.Field>> { [F.Kind] = () => new(true, kind) });

@@ -78,3 +78,16 @@ internal sealed class DerivedAttribute(string rule) : Attribute
 /// </summary>
 [AttributeUsage(AttributeTargets.Parameter)]
 internal sealed class OmittedAtDefaultAttribute : Attribute;
+
+/// <summary>
+/// A field that only some kinds of its record have (the ramp's knees, the power schedule's t0 and α, the fields
+/// of each data kind), declared once here: the binder refuses it with another kind, the writer writes it only
+/// for its kinds, a field axis that changes the kind drops it, and the JSON Schema says which kinds have it.
+/// </summary>
+/// <param name="kinds">The kinds (values of the record's <c>Kind</c>) that have the field.</param>
+[AttributeUsage(AttributeTargets.Parameter)]
+internal sealed class ForKindsAttribute(params string[] kinds) : Attribute
+{
+    /// <summary>The kinds that have the field.</summary>
+    public IReadOnlyList<string> Kinds { get; } = kinds;
+}

@@ -148,6 +148,12 @@ public static class SpecJsonSchema
             field["description"] = $"When absent: {derived.Rule}.";
         }
 
+        if (parameter.GetCustomAttribute<ForKindsAttribute>() is { } forKinds)
+        {
+            string only = $"Only for kind {string.Join(", ", forKinds.Kinds)}.";
+            field["description"] = field["description"] is JsonNode rule ? $"{rule.GetValue<string>()} {only}" : only;
+        }
+
         object? fallback = parameter.GetCustomAttribute<SpecDefaultAttribute>() is { } d ? d.Value
             : parameter.HasDefaultValue ? parameter.DefaultValue
             : null;

@@ -32,10 +32,7 @@ internal static class SpecFields
     public const string Train = "train";
 
     public const string Kind = "kind";
-    public const string T1 = "t1";
     public const string T2 = "t2";
-    public const string S1 = "s1";
-    public const string S2 = "s2";
 
     public const string OutputMean = "output_mean";
     public const string HiddenMean = "hidden_mean";
@@ -64,8 +61,6 @@ internal static class SpecFields
     public const string Beta = "beta";
     public const string Precision = "precision";
 
-    public const string T0 = "t0";
-    public const string Alpha = "alpha";
 
     public const string RiskTimes = "risk_times";
     public const string SnapshotTimes = "snapshot_times";
@@ -84,26 +79,14 @@ internal static class SpecFields
     public const string Notes = "notes";
 
     public static readonly IReadOnlyList<string> RootFields = [Name, Seed, Task, Model, Data, Training, Observe, Grid, LargeDeviations, Tags, Notes];
-    public static readonly IReadOnlyList<string> RampParameters = [T1, T2, S1, S2];
     public const string Sampling = "sampling";
 
 
     public static readonly IReadOnlyList<string> TrainingFields = [Horizon, HorizonAlias, Steps, Xi, BatchSize, Ridge, Beta, Precision];
-    public static readonly IReadOnlyList<string> PowerParameters = [T0, Alpha];
 
     public static readonly IReadOnlyList<string> TimeGridFields = [Count, Spacing];
 
     public static readonly IReadOnlyList<string> GridFields = [Width, StepSize, Layers, Gamma, Seeds];
-
-    /// <summary>The fields of data kind <paramref name="kind"/>, in canonical order.</summary>
-    public static IReadOnlyList<string> DataFieldsOf(string kind) => kind switch
-    {
-        DataKinds.IsotropicGaussian => [Kind, Dimension, Delta],
-        DataKinds.AnisotropicGaussian => [Kind, Dimension, Delta, InformativeDimensions],
-        DataKinds.TeacherStudent => [Kind, Dimension, Teacher, Noise],
-        DataKinds.Csv => [Kind, Csv],
-        _ => RecordReader.FieldsOf<DataSpec>(),
-    };
 }
 
 /// <summary>Allowed values and limits of the spec format (docs/spec.md).</summary>

@@ -63,6 +63,13 @@ public static class SpecWriter
                 object? fallback = parameter.DefaultValue;
                 p.ShouldSerialize = (_, value) => !Equals(value, fallback);
             }
+
+            // A field only some kinds have (the ramp's knees, power-law ξ, each data kind's fields) is written for those kinds.
+            if (RecordReader.KindsOf(info.Type, p.Name) is { } kinds)
+            {
+                PropertyInfo kind = info.Type.GetProperty(nameof(ActivationSpec.Kind))!;
+                p.ShouldSerialize = (o, _) => kinds.Contains((string)kind.GetValue(o)!, StringComparer.Ordinal);
+            }
         }
 
         JsonPropertyInfo Property(string name) => info.Properties.Single(p => p.Name == name);
@@ -75,29 +82,6 @@ public static class SpecWriter
             Property(SpecFields.LargeDeviations).ShouldSerialize = (_, value) => value is not null;
             Property(SpecFields.Tags).ShouldSerialize = (_, value) => value is IReadOnlyList<string> { Count: > 0 };
             Property(SpecFields.Notes).ShouldSerialize = (_, value) => value is not null;
-        }
-        else if (info.Type == typeof(ActivationSpec))
-        {
-            // Ramp parameters are written only for the ramp, the one activation that has them.
-            foreach (JsonPropertyInfo p in info.Properties.Where(p => SpecFields.RampParameters.Contains(p.Name)))
-            {
-                p.ShouldSerialize = (a, _) => ((ActivationSpec)a).Kind == ActivationKinds.Ramp;
-            }
-        }
-        else if (info.Type == typeof(XiSpec))
-        {
-            foreach (JsonPropertyInfo p in info.Properties.Where(p => SpecFields.PowerParameters.Contains(p.Name)))
-            {
-                p.ShouldSerialize = (x, _) => ((XiSpec)x).Kind == Schedules.Power;
-            }
-        }
-        else if (info.Type == typeof(DataSpec))
-        {
-            // Only the fields of the data kind (csv data has no d: it comes from the file).
-            foreach (JsonPropertyInfo p in info.Properties)
-            {
-                p.ShouldSerialize = (d, _) => SpecFields.DataFieldsOf(((DataSpec)d).Kind).Contains(p.Name);
-            }
         }
         else if (info.Type == typeof(TrainingSpec))
         {

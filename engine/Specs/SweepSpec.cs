@@ -235,7 +235,12 @@ public static class Presets
 /// <param name="T2">Ramp: upper knee t2 (default 1.5), t2 &gt; t1.</param>
 /// <param name="S1">Ramp: value s1 for t ≤ t1 (default -2.5).</param>
 /// <param name="S2">Ramp: value s2 for t ≥ t2 (default 7.5).</param>
-public sealed record ActivationSpec([Choice("activation", typeof(ActivationKinds))] string Kind, double T1 = 0.5, double T2 = 1.5, double S1 = -2.5, double S2 = 7.5);
+public sealed record ActivationSpec(
+    [Choice("activation", typeof(ActivationKinds))] string Kind,
+    [ForKinds(ActivationKinds.Ramp)] double T1 = 0.5,
+    [ForKinds(ActivationKinds.Ramp)] double T2 = 1.5,
+    [ForKinds(ActivationKinds.Ramp)] double S1 = -2.5,
+    [ForKinds(ActivationKinds.Ramp)] double S2 = 7.5);
 
 /// <summary>Names of the activation kinds.</summary>
 public static class ActivationKinds
@@ -325,12 +330,12 @@ public static class OutputLaws
 /// <param name="Csv">csv: the file and its columns.</param>
 public sealed record DataSpec(
     [Choice("data kind", typeof(DataKinds))] string Kind,
-    [property: JsonPropertyName("d")][Limit(Min = 1, Max = 100_000), Derived("required, except for csv data (the number of feature columns)")] int Dimension,
-    [Limit(Min = 0, Max = 1, MaxExclusive = true)] double Delta = 0.0,
-    [property: JsonPropertyName("s0")] int? InformativeDimensions = null,
-    TeacherSpec? Teacher = null,
-    [Limit(Min = 0)] double Noise = 0.0,
-    CsvSpec? Csv = null);
+    [property: JsonPropertyName("d")][Limit(Min = 1, Max = 100_000), Derived("required, except for csv data (the number of feature columns)"), ForKinds(DataKinds.IsotropicGaussian, DataKinds.AnisotropicGaussian, DataKinds.TeacherStudent)] int Dimension,
+    [Limit(Min = 0, Max = 1, MaxExclusive = true), ForKinds(DataKinds.IsotropicGaussian, DataKinds.AnisotropicGaussian)] double Delta = 0.0,
+    [property: JsonPropertyName("s0")][ForKinds(DataKinds.AnisotropicGaussian)] int? InformativeDimensions = null,
+    [ForKinds(DataKinds.TeacherStudent)] TeacherSpec? Teacher = null,
+    [Limit(Min = 0), ForKinds(DataKinds.TeacherStudent)] double Noise = 0.0,
+    [ForKinds(DataKinds.Csv)] CsvSpec? Csv = null);
 
 /// <summary>
 /// The teacher of <c>teacher-student</c>: teacher(x) = (1/k) Σ_j a_j σ(&lt;u_j, x&gt;), u_j ~ N(0, I_d/d),
@@ -415,7 +420,10 @@ public static class Precisions
 /// <param name="Kind"><c>constant</c> or <c>power</c>.</param>
 /// <param name="T0">power: t0 &gt; 0 (default 1).</param>
 /// <param name="Alpha">power: α ≥ 0 (default 0.5).</param>
-public sealed record XiSpec([Choice("learning-rate schedule", typeof(Schedules))] string Kind = Schedules.Constant, [Limit(Min = 0, MinExclusive = true)] double T0 = 1.0, [Limit(Min = 0)] double Alpha = 0.5);
+public sealed record XiSpec(
+    [Choice("learning-rate schedule", typeof(Schedules))] string Kind = Schedules.Constant,
+    [Limit(Min = 0, MinExclusive = true), ForKinds(Schedules.Power)] double T0 = 1.0,
+    [Limit(Min = 0), ForKinds(Schedules.Power)] double Alpha = 0.5);
 
 /// <summary>What to measure during training.</summary>
 /// <param name="TestSamples">Size M_test of the fixed test set (ignored for csv data, whose test rows are the test set).</param>
