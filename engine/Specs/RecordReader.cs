@@ -84,6 +84,9 @@ internal static class RecordReader
             ? Members(type).SingleOrDefault(m => m.Name == name)?.Kinds
             : null;
 
+    /// <summary>The names field <paramref name="name"/> of <typeparamref name="T"/> allows (<see cref="ChoiceAttribute"/>).</summary>
+    public static IReadOnlyList<string> ChoicesOf<T>(string name) => Members(typeof(T)).Single(m => m.Name == name).Choice!.Allowed;
+
     /// <summary>The range declared on member <paramref name="parameter"/> of <typeparamref name="T"/> (<see cref="LimitAttribute"/>).</summary>
     public static Bounds LimitOf<T>(string parameter) =>
         Members(typeof(T)).Single(m => m.Parameter.Name == parameter).Limit ?? throw new InvalidOperationException($"{typeof(T).Name}.{parameter} declares no range.");

@@ -152,40 +152,47 @@ internal static partial class SpecBinder
     /// <summary>An activation: a name or a mapping; <paramref name="fallback"/> when absent, or an error when there is none.</summary>
     private static ActivationSpec? ReadActivation(NodeReader parent, string name, ActivationSpec? fallback)
     {
+        ActivationSpec? activation = ReadKind(parent, name, "activation", "activation", fallback);
+        if (activation is { Kind: ActivationKinds.Ramp } ramp && ramp.T2 <= ramp.T1)
+        {
+            parent.Errors.Add(SpecPath.Child(parent.PathOf(name), F.T2), $"{NodeText.Number(ramp.T2)} is not allowed; expected a finite number > t1 = {NodeText.Number(ramp.T1)}");
+            return null;
+        }
+
+        return activation;
+    }
+
+    /// <summary>
+    /// A record with a kind (an activation, a schedule ξ): the kind's name, or a mapping with the kind and the
+    /// fields that kind has (<see cref="ForKindsAttribute"/>), the rest at their declared defaults;
+    /// <paramref name="fallback"/> when absent, or an error when there is none.
+    /// </summary>
+    private static T? ReadKind<T>(NodeReader parent, string name, string noun, string kindNoun, T? fallback)
+        where T : class
+    {
         JsonNode? value = parent.Get(name);
         string path = parent.PathOf(name);
+        IReadOnlyList<string> kinds = RecordReader.ChoicesOf<T>(F.Kind);
         switch (value)
         {
             case null when fallback is not null:
                 return fallback;
             case null:
-                parent.Missing(name, $"one of {NodeText.List(ActivationKinds.All)}, or {NodeReader.MappingOf(RecordReader.FieldsOf<ActivationSpec>())}");
+                parent.Missing(name, $"one of {NodeText.List(kinds)}, or {NodeReader.MappingOf(RecordReader.FieldsOf<T>())}");
                 return null;
             case JsonObject:
-                NodeReader? a = NodeReader.Open(value, path, RecordReader.FieldsOf<ActivationSpec>(), parent.Errors);
-                return a is null ? null : ReadActivationMapping(a);
+                NodeReader? r = NodeReader.Open(value, path, RecordReader.FieldsOf<T>(), parent.Errors);
+                if (r?.Choice(F.Kind, noun, kinds) is not { } kind || !RejectOtherKinds(r, typeof(T), kindNoun, kind))
+                {
+                    return null;
+                }
+
+                return RecordReader.Read<T>(r, custom: new Dictionary<string, Func<RecordReader.Field>> { [F.Kind] = () => new(true, kind) });
             default:
-                string? kind = ValueRules.Choice(value, path, "activation", ActivationKinds.All, parent.Errors);
-                return kind is null ? null : new ActivationSpec(kind);
+                string? named = ValueRules.Choice(value, path, noun, kinds, parent.Errors);
+                NodeReader? only = named is null ? null : NodeReader.Open(new JsonObject(), path, RecordReader.FieldsOf<T>(), parent.Errors);
+                return only is null ? null : RecordReader.Read<T>(only, custom: new Dictionary<string, Func<RecordReader.Field>> { [F.Kind] = () => new(true, named) });
         }
-    }
-
-    private static ActivationSpec? ReadActivationMapping(NodeReader a)
-    {
-        string? kind = a.Choice(F.Kind, "activation", ActivationKinds.All);
-        if (kind is not null and not ActivationKinds.Ramp)
-        {
-            return RejectOtherKinds(a, typeof(ActivationSpec), "activation", kind) ? new ActivationSpec(kind) : null;
-        }
-
-        ActivationSpec? ramp = RecordReader.Read<ActivationSpec>(a, custom: new Dictionary<string, Func<RecordReader.Field>> { [F.Kind] = () => new(true, kind) });
-        if (ramp is not null && ramp.T2 <= ramp.T1)
-        {
-            a.Errors.Add(a.PathOf(F.T2), $"{NodeText.Number(ramp.T2)} is not allowed; expected a finite number > t1 = {NodeText.Number(ramp.T1)}");
-            return null;
-        }
-
-        return kind is null ? null : ramp;
     }
 
     /// <summary>
@@ -564,7 +571,7 @@ internal static partial class SpecBinder
         {
             [F.Horizon] = () => new(true, horizon),
             [F.Steps] = () => new(true, steps),
-            [F.Xi] = () => RecordReader.Field.Of(ReadXi(t)),
+            [F.Xi] = () => RecordReader.Field.Of(ReadKind(t, F.Xi, "learning-rate schedule", "xi kind", new XiSpec())),
             [F.Beta] = () => ReadBeta(t, out double? beta) ? new(true, beta) : RecordReader.Field.Failed,
         });
         return ok ? training : null;
@@ -597,35 +604,6 @@ internal static partial class SpecBinder
         }
 
         return true;
-    }
-
-    /// <summary>ξ: a schedule name, or a mapping with its kind and (for power) t0 and alpha.</summary>
-    private static XiSpec? ReadXi(NodeReader training)
-    {
-        const string noun = "learning-rate schedule";
-        JsonNode? value = training.Get(F.Xi);
-        string path = training.PathOf(F.Xi);
-        switch (value)
-        {
-            case null:
-                return new XiSpec();
-            case JsonObject:
-                NodeReader? x = NodeReader.Open(value, path, RecordReader.FieldsOf<XiSpec>(), training.Errors);
-                if (x?.Choice(F.Kind, noun, Schedules.All) is not { } kind)
-                {
-                    return null;
-                }
-
-                if (kind == Schedules.Constant)
-                {
-                    return RejectOtherKinds(x, typeof(XiSpec), "xi kind", kind) ? new XiSpec(kind) : null;
-                }
-
-                return RecordReader.Read<XiSpec>(x, custom: new Dictionary<string, Func<RecordReader.Field>> { [F.Kind] = () => new(true, kind) });
-            default:
-                string? name = ValueRules.Choice(value, path, noun, Schedules.All, training.Errors);
-                return name is null ? null : new XiSpec(name);
-        }
     }
 
     /// <summary>β: a finite number &gt; 0, or ∞ (.inf, "inf", "infinity", or not given) read as null.</summary>
