@@ -6,21 +6,50 @@ namespace MeanFieldCluster.Contracts;
 /// <summary>Conversions between engine values and wire records.</summary>
 public static class Mapping
 {
-    /// <summary>The assignment of one planned point.</summary>
-    public static PointAssignment ToAssignment(string sweepId, string specJson, PointSpec p)
-    {
-        ArgumentNullException.ThrowIfNull(p);
-        return new PointAssignment(sweepId, specJson, p.Index, [.. p.Widths], p.StepSize, p.Layers, [.. p.Gamma], p.Seed, p.Steps, [.. p.RiskSteps], [.. p.SnapshotSteps], [.. p.RawSteps], p.Mode, p.ReplicaStart, p.ReplicaCount, p.Draw, [.. p.Coordinates.Select(c => c.Axis)], [.. p.Coordinates.Select(c => c.Value.Json)]);
-    }
+    /// <summary>The assignment of one planned point of the sweep running <paramref name="spec"/>.</summary>
+    public static PointAssignment ToAssignment(string sweepId, SweepSpec spec, PointSpec p) => new(sweepId, spec, p);
 
-    /// <summary>The planned point of an assignment.</summary>
-    public static PointSpec ToPointSpec(PointAssignment a)
+    /// <summary>What a point grain keeps of its assignment in storage (the spec as canonical JSON, <see cref="SpecVersion.Current"/>).</summary>
+    public static StoredAssignment ToStored(PointAssignment a)
     {
         ArgumentNullException.ThrowIfNull(a);
-        return new PointSpec(a.Index, a.Widths, a.StepSize, a.Layers, a.Gamma, a.Seed, a.Steps, a.RiskSteps, a.SnapshotSteps, a.RawSteps, a.Mode, a.ReplicaStart, a.ReplicaCount, a.Draw)
+        PointSpec p = a.Point;
+        return new StoredAssignment(a.SweepId, SpecWriter.ToJson(a.Spec), p.Index, [.. p.Widths], p.StepSize, p.Layers, [.. p.Gamma], p.Seed, p.Steps, [.. p.RiskSteps], [.. p.SnapshotSteps], [.. p.RawSteps], p.Mode, p.ReplicaStart, p.ReplicaCount, p.Draw, [.. p.Coordinates.Select(c => c.Axis)], [.. p.Coordinates.Select(c => c.Value.Json)], SpecVersion.Current);
+    }
+
+    /// <summary>
+    /// The assignment a point grain stored (read back after its silo was lost): the spec is parsed once per
+    /// process (<see cref="ResolvedSpecs"/>).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The state was stored with another spec format version (the message names both).</exception>
+    /// <exception cref="SpecException">The stored spec is not valid here (its csv file is missing on this host, say).</exception>
+    public static PointAssignment FromStored(StoredAssignment s) => Resolve(s, null);
+
+    /// <summary>
+    /// What a point runs: the assignment its coordinator sent in this activation (<paramref name="sent"/>), else
+    /// its stored one read back (<see cref="FromStored"/>); a state stored with another spec format version is
+    /// refused either way, since its checkpoint was written under that format.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The state was stored with another spec format version (the message names both).</exception>
+    /// <exception cref="SpecException">The stored spec is not valid here (its csv file is missing on this host, say).</exception>
+    public static PointAssignment Resolve(StoredAssignment s, PointAssignment? sent)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        if (SpecVersion.Check(s.SpecVersion == 0 ? null : s.SpecVersion, $"the stored state of point {s.Index} of sweep '{s.SweepId}'") is { } refused)
         {
-            Coordinates = a.AxisNames is { } names && a.AxisValues is { } values ? [.. names.Zip(values, (n, v) => new AxisCoordinate(n, new AxisValue(v)))] : [],
+            throw new InvalidOperationException(refused);
+        }
+
+        if (sent is not null)
+        {
+            return sent;
+        }
+
+        var point = new PointSpec(s.Index, s.Widths, s.StepSize, s.Layers, s.Gamma, s.Seed, s.Steps, s.RiskSteps, s.SnapshotSteps, s.RawSteps, s.Mode, s.ReplicaStart, s.ReplicaCount, s.Draw)
+        {
+            Coordinates = s.AxisNames is { } names && s.AxisValues is { } values ? [.. names.Zip(values, (n, v) => new AxisCoordinate(n, new AxisValue(v)))] : [],
         };
+        return new PointAssignment(s.SweepId, ResolvedSpecs.Parse(s.SpecJson), point);
     }
 
     /// <summary>The final report of a run (or of a point that never got to run, when <paramref name="run"/> is null).</summary>

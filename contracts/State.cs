@@ -60,9 +60,13 @@ public sealed record CheckpointData(long Step, RunStatus Status, RandomStateData
 [GenerateSerializer]
 public sealed class PointGrainState
 {
-    /// <summary>The work, once assigned.</summary>
+    /// <summary>
+    /// The work, once assigned. Under a new name since the assignment crosses grain calls typed: a state stored
+    /// in Redis before (as JSON) is read without it and takes the assignment of the coordinator's next start;
+    /// one stored by the file storage (same field id, same layout) is read with it.
+    /// </summary>
     [Id(0)]
-    public PointAssignment? Assignment { get; set; }
+    public StoredAssignment? Stored { get; set; }
 
     /// <summary>The last checkpoint, while the point is unfinished.</summary>
     [Id(1)]
@@ -84,6 +88,33 @@ public sealed class PointGrainState
     [Id(5)]
     public double[]? PartialSamples { get; set; }
 }
+
+/// <summary>
+/// A point's assignment as its grain keeps it in storage: the spec as canonical JSON with its format version
+/// (so a state from another version is refused by name, <see cref="Mapping.FromStored"/>), and the point's
+/// fields in the layout the stored assignment always had.
+/// </summary>
+/// <param name="SweepId">The sweep the point belongs to.</param>
+/// <param name="SpecJson">The sweep's resolved spec, canonical JSON.</param>
+/// <param name="Index">Point index in the expanded grid.</param>
+/// <param name="Widths">Hidden widths N_1..N_L.</param>
+/// <param name="StepSize">Step size ε.</param>
+/// <param name="Layers">Hidden layer count L.</param>
+/// <param name="Gamma">γ_1..γ_L.</param>
+/// <param name="Seed">Seed index.</param>
+/// <param name="Steps">Total SGD steps.</param>
+/// <param name="RiskSteps">Steps at which the risk is recorded.</param>
+/// <param name="SnapshotSteps">Steps at which measures are recorded.</param>
+/// <param name="RawSteps">Steps at which raw parameters are dumped.</param>
+/// <param name="Mode">Large deviations: quenched or annealed; null for SGD points.</param>
+/// <param name="ReplicaStart">Large deviations: first replica of the batch.</param>
+/// <param name="ReplicaCount">Large deviations: replicas in the batch.</param>
+/// <param name="Draw">Large deviations: quenched draw of the initial weights.</param>
+/// <param name="AxisNames">The point's grid coordinates: axis names; null in assignments stored before coordinates existed.</param>
+/// <param name="AxisValues">The coordinates' values as JSON, aligned with <paramref name="AxisNames"/>.</param>
+/// <param name="SpecVersion">The spec format version of <paramref name="SpecJson"/>; 0 when stored before it was recorded (version 1).</param>
+[GenerateSerializer, Immutable]
+public sealed record StoredAssignment(string SweepId, string SpecJson, int Index, int[] Widths, double StepSize, int Layers, double[] Gamma, int Seed, long Steps, long[] RiskSteps, long[] SnapshotSteps, long[] RawSteps, string? Mode = null, int ReplicaStart = 0, int ReplicaCount = 0, int Draw = 0, string[]? AxisNames = null, string[]? AxisValues = null, int SpecVersion = 0);
 
 /// <summary>What a sweep grain keeps in grain storage.</summary>
 [GenerateSerializer]
@@ -131,6 +162,13 @@ public sealed class SweepGrainState
     /// <summary>What coordinating the sweep had cost at the last write of this state.</summary>
     [Id(9)]
     public CoordinatorStats? Coordinator { get; set; }
+
+    /// <summary>
+    /// The spec format version of <see cref="SpecJson"/> (<see cref="Engine.Specs.SpecVersion"/>); 0 for a state
+    /// written before the version was recorded (version 1).
+    /// </summary>
+    [Id(10)]
+    public int SpecVersion { get; set; }
 }
 
 /// <summary>One entry of the sweep registry.</summary>

@@ -1,3 +1,5 @@
+using MeanFieldCluster.Engine.Specs;
+
 namespace MeanFieldCluster.Contracts;
 
 // Wire records: Orleans includes a record's primary-constructor parameters as fields with ids in
@@ -43,27 +45,21 @@ public enum SweepState
     Cancelled,
 }
 
-/// <summary>What a point grain is asked to run.</summary>
+/// <summary>
+/// What a point grain is asked to run, as typed records: the sweep's resolved spec and the planned point with
+/// its grid coordinates. The spec records are engine types and cross grain calls through the surrogates of
+/// <see cref="SpecSurrogates"/>; nothing is parsed or validated again on the way. What the point keeps in
+/// grain storage is <see cref="StoredAssignment"/>.
+/// </summary>
 /// <param name="SweepId">The sweep the point belongs to.</param>
-/// <param name="SpecJson">The resolved spec, canonical JSON.</param>
-/// <param name="Index">Point index in the expanded grid.</param>
-/// <param name="Widths">Hidden widths N_1..N_L.</param>
-/// <param name="StepSize">Step size ε.</param>
-/// <param name="Layers">Hidden layer count L.</param>
-/// <param name="Gamma">γ_1..γ_L.</param>
-/// <param name="Seed">Seed index.</param>
-/// <param name="Steps">Total SGD steps.</param>
-/// <param name="RiskSteps">Steps at which the risk is recorded.</param>
-/// <param name="SnapshotSteps">Steps at which measures are recorded.</param>
-/// <param name="RawSteps">Steps at which raw parameters are dumped.</param>
-/// <param name="Mode">Large deviations: quenched or annealed; null for SGD points.</param>
-/// <param name="ReplicaStart">Large deviations: first replica of the batch.</param>
-/// <param name="ReplicaCount">Large deviations: replicas in the batch.</param>
-/// <param name="Draw">Large deviations: quenched draw of the initial weights.</param>
-/// <param name="AxisNames">The point's grid coordinates: axis names (<c>PointSpec.Coordinates</c>); null in assignments stored before coordinates existed.</param>
-/// <param name="AxisValues">The coordinates' values as JSON, aligned with <paramref name="AxisNames"/>.</param>
+/// <param name="Spec">The sweep's resolved spec; the point's own spec is <c>Spec.ForPoint(Point)</c>.</param>
+/// <param name="Point">The point: index, widths, ε, γ, seed, recorded steps, large-deviation batch and its grid coordinates.</param>
 [GenerateSerializer, Immutable]
-public sealed record PointAssignment(string SweepId, string SpecJson, int Index, int[] Widths, double StepSize, int Layers, double[] Gamma, int Seed, long Steps, long[] RiskSteps, long[] SnapshotSteps, long[] RawSteps, string? Mode = null, int ReplicaStart = 0, int ReplicaCount = 0, int Draw = 0, string[]? AxisNames = null, string[]? AxisValues = null);
+public sealed record PointAssignment(string SweepId, SweepSpec Spec, PointSpec Point)
+{
+    /// <summary>Point index in the expanded grid.</summary>
+    public int Index => Point.Index;
+}
 
 /// <summary>Progress of one point.</summary>
 /// <param name="Index">Point index.</param>

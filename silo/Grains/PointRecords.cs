@@ -16,7 +16,7 @@ internal static class PointRecords
         PointResult? result = stored.Result;
         CheckpointData? checkpoint = stored.Checkpoint;
         PointResult? recorded = result ?? checkpoint?.Partial;
-        int index = stored.Assignment?.Index ?? -1;
+        int index = stored.Stored?.Index ?? stored.Result?.Index ?? -1;
         if (recorded is null)
         {
             return new PointRecord(index, 0, false, [], [], []);

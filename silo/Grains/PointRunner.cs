@@ -24,15 +24,16 @@ public sealed record AttemptOutcome(PointResult? Result, StorageFault? Fault, lo
 public sealed partial class PointRunner(WorkScheduler scheduler, MeanFieldMetrics metrics, WorkerOptions workerOptions, ChunkLoop chunks, TimeProvider time, ILogger<PointRunner> logger)
 {
     /// <summary>Starts the trace activity of one attempt at <paramref name="assignment"/> (docs/telemetry.md: <c>mfc.point.run</c>).</summary>
-    public static Activity? Trace(PointAssignment assignment) =>
+    public static Activity? Trace(StoredAssignment assignment) =>
         MeanFieldTelemetry.ActivitySource.StartActivity(MeanFieldTelemetry.PointRunActivity)?
             .SetTag("mfc.sweep.id", assignment.SweepId).SetTag("mfc.point.index", assignment.Index).SetTag("mfc.point.kind", MeanFieldTelemetry.Kind(assignment.ReplicaCount > 0));
 
     /// <summary>
     /// Runs <paramref name="assignment"/> from <paramref name="stored"/> (written by <paramref name="persist"/>),
-    /// reporting the point's state and work done to <paramref name="report"/> after every chunk.
+    /// reporting the point's state and work done to <paramref name="report"/> after every chunk. The spec and point
+    /// are those <paramref name="sent"/> by the coordinator in this activation, else the stored ones read back.
     /// </summary>
-    public async Task<AttemptOutcome> Run(PointAssignment assignment, PointGrainState stored, Func<Task> persist, Action<PointState, long> report, Activity? activity, CancellationToken cancellationToken)
+    public async Task<AttemptOutcome> Run(StoredAssignment assignment, PointAssignment? sent, PointGrainState stored, Func<Task> persist, Action<PointState, long> report, Activity? activity, CancellationToken cancellationToken)
     {
         bool largeDeviations = assignment.ReplicaCount > 0;
         long started = 0;
@@ -52,8 +53,9 @@ public sealed partial class PointRunner(WorkScheduler scheduler, MeanFieldMetric
 
             // The attempt is stored while the work is set up and its first chunk computes: the slot never waits on storage.
             Task attemptStored = persist();
-            PointSpec point = Mapping.ToPointSpec(assignment);
-            SweepSpec spec = ResolvedSpecs.Parse(assignment.SpecJson).ForPoint(point);
+            PointAssignment typed = Mapping.Resolve(assignment, sent);
+            PointSpec point = typed.Point;
+            SweepSpec spec = typed.Spec.ForPoint(point);
             work = await PointWork.CreateAsync(spec, point, stored.Checkpoint, stored.PartialSamples, stepper with { Threads = threads });
             await chunks.RunAsync(work, stored, assignment.SweepId, assignment.Index, persist, report, attemptStored, cancellationToken);
             result = work.Result(assignment.Index, work.State, null, Seconds(started));

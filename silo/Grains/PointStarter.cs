@@ -18,14 +18,20 @@ internal sealed partial class PointStarter(IGrainFactory grains, string sweepId,
         return Start(stalled, specJson, counted: false);
     }
 
-    /// <summary>Starts <paramref name="points"/> of the sweep running <paramref name="specJson"/>, all at once.</summary>
-    public Task Start(IEnumerable<PointSpec> points, string specJson, bool counted) =>
+    /// <summary>
+    /// Starts <paramref name="points"/> of the sweep running <paramref name="specJson"/>, all at once. Each is
+    /// sent the spec as typed records: the one this process bound when it admitted or activated the sweep
+    /// (<see cref="ResolvedSpecs"/>), not its text.
+    /// </summary>
+    public Task Start(IEnumerable<PointSpec> points, string specJson, bool counted) => Start(points, ResolvedSpecs.Parse(specJson), counted);
+
+    private Task Start(IEnumerable<PointSpec> points, SweepSpec spec, bool counted) =>
         Task.WhenAll(points.Select(async p =>
         {
             try
             {
                 ISweepPointGrain point = grains.GetGrain<ISweepPointGrain>(GrainKeys.Point(sweepId, p.Index));
-                await cost.Start(() => point.Start(Mapping.ToAssignment(sweepId, specJson, p)), counted);
+                await cost.Start(() => point.Start(Mapping.ToAssignment(sweepId, spec, p)), counted);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

@@ -41,15 +41,24 @@ internal static class SweepAdmission
     {
         state.TraceParent = traceParent;
         state.SpecJson = specJson;
+        state.SpecVersion = SpecVersion.Current;
         state.Name = name;
         state.StartedUtc = startedUtc;
         state.Final = [.. Enumerable.Repeat(PointState.Pending, points)];
         state.Steps = new long[points];
     }
 
-    /// <summary>The points of a sweep admitted earlier, from its stored spec.</summary>
-    public static PointSpec[] Plan(string specJson)
+    /// <summary>
+    /// The points of sweep <paramref name="sweepId"/> admitted earlier, from its stored spec; a spec stored with
+    /// another spec format version (<paramref name="specVersion"/>, 0 when none was recorded) is refused by name.
+    /// </summary>
+    public static PointSpec[] Plan(string specJson, int specVersion, string sweepId)
     {
+        if (SpecVersion.Check(specVersion == 0 ? null : specVersion, $"the stored state of sweep '{sweepId}'") is { } refused)
+        {
+            throw new InvalidOperationException(refused);
+        }
+
         try
         {
             return [.. SweepPlanner.Expand(ResolvedSpecs.Parse(specJson))];

@@ -1,4 +1,5 @@
 using MeanFieldCluster.Contracts;
+using MeanFieldCluster.Engine.Specs;
 
 namespace MeanFieldCluster.Silo.Grains;
 
@@ -19,7 +20,7 @@ internal sealed class SweepAggregate(IGrainFactory grains, string sweepId, IPers
             return state.State.AggregateJson;
         }
 
-        _computing ??= grains.GetGrain<ISweepAggregatorGrain>(sweepId).Aggregate(specJson, state.State.TraceParent);
+        _computing ??= grains.GetGrain<ISweepAggregatorGrain>(sweepId).Aggregate(ResolvedSpecs.Parse(specJson), state.State.TraceParent);
         string json;
         try
         {

@@ -11,13 +11,13 @@ namespace MeanFieldCluster.Silo.Grains;
 public interface ISweepAggregatorGrain : IGrainWithStringKey
 {
     /// <summary>
-    /// aggregate.json of the sweep that runs <paramref name="specJson"/>, from its points' results;
+    /// aggregate.json of the sweep that runs <paramref name="spec"/> (typed records, as the points receive it), from its points' results;
     /// <paramref name="traceParent"/> is the submission's trace context, which the aggregation joins. A
     /// large sweep's aggregation may take minutes: the call waits up to a day (it fails at once when the
     /// aggregator's silo dies), while callers of the coordinator time out and ask again as usual.
     /// </summary>
     [ResponseTimeout("1.00:00:00")]
-    Task<string> Aggregate(string specJson, string? traceParent);
+    Task<string> Aggregate(SweepSpec spec, string? traceParent);
 }
 
 /// <summary>
@@ -32,12 +32,11 @@ public sealed class SweepAggregatorGrain : Grain, ISweepAggregatorGrain
     private const int Ahead = 16;
 
     /// <inheritdoc/>
-    public async Task<string> Aggregate(string specJson, string? traceParent)
+    public async Task<string> Aggregate(SweepSpec spec, string? traceParent)
     {
-        ArgumentNullException.ThrowIfNull(specJson);
+        ArgumentNullException.ThrowIfNull(spec);
         string sweepId = this.GetPrimaryKeyString();
         using Activity? activity = SweepTrace.Start(MeanFieldTelemetry.SweepAggregateActivity, sweepId, traceParent);
-        SweepSpec spec = ResolvedSpecs.Parse(specJson);
         PointSpec[] points = [.. SweepPlanner.Expand(spec)];
         string json;
         if (spec.LargeDeviations is not null)

@@ -47,7 +47,7 @@ public sealed class SweepGrain(
         _cost.Activated(state.State.Coordinator);
         if (state.State.SpecJson is { } specJson)
         {
-            Adopt(SweepAdmission.Plan(specJson));
+            Adopt(SweepAdmission.Plan(specJson, state.State.SpecVersion, SweepId));
             if (!IsFinished)
             {
                 _watchdog.Start(this, WatchdogTick);

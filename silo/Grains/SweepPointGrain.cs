@@ -45,9 +45,9 @@ public sealed partial class SweepPointGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         // A point that was assigned and never finished resumes as soon as it is activated again.
-        if (state.State.Assignment is not null && state.State.Result is null && !state.State.CancelRequested)
+        if (state.State.Stored is not null && state.State.Result is null && !state.State.CancelRequested)
         {
-            StartWork(state.State.Assignment);
+            StartWork(state.State.Stored);
         }
 
         return Task.CompletedTask;
@@ -64,20 +64,20 @@ public sealed partial class SweepPointGrain(
             return;
         }
 
-        if (state.State.Assignment is null)
+        if (state.State.Stored is null)
         {
-            state.State.Assignment = assignment;
+            state.State.Stored = Mapping.ToStored(assignment);
             await Persist();
             await this.RegisterOrUpdateReminder(ResumeReminder, ReminderPeriod, ReminderPeriod);
         }
 
         if (!state.State.CancelRequested)
         {
-            StartWork(state.State.Assignment);
+            StartWork(state.State.Stored, assignment);
         }
         else if (_work is null)
         {
-            await Finish(state.State.Assignment, Mapping.ToResult(assignment.Index, PointState.Cancelled, null, null, 0), state.State.Checkpoint?.Step ?? 0);
+            await Finish(state.State.Stored, Mapping.ToResult(assignment.Index, PointState.Cancelled, null, null, 0), state.State.Checkpoint?.Step ?? 0);
         }
     }
 
@@ -115,7 +115,7 @@ public sealed partial class SweepPointGrain(
         state.State.CancelRequested = true;
         await Persist();
         await _cancellation.CancelAsync();
-        if (_work is null && state.State.Assignment is { } assignment)
+        if (_work is null && state.State.Stored is { } assignment)
         {
             // Not running here (never started, or its activation was lost): finish it as cancelled now.
             await Finish(assignment, Mapping.ToResult(assignment.Index, PointState.Cancelled, null, null, 0), checkpointSteps: state.State.Checkpoint?.Step ?? 0);
@@ -125,18 +125,18 @@ public sealed partial class SweepPointGrain(
     /// <inheritdoc/>
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (state.State.Result is { } finished && state.State.Assignment is { } done)
+        if (state.State.Result is { } finished && state.State.Stored is { } done)
         {
             await GrainFactory.GetGrain<ISweepGrain>(done.SweepId).ReportResult(finished);
             await UnregisterReminder();
         }
-        else if (state.State.Assignment is { } assignment && !state.State.CancelRequested)
+        else if (state.State.Stored is { } assignment && !state.State.CancelRequested)
         {
             StartWork(assignment);
         }
     }
 
-    private void StartWork(PointAssignment assignment)
+    private void StartWork(StoredAssignment assignment, PointAssignment? sent = null)
     {
         if (_work is not null)
         {
@@ -147,14 +147,14 @@ public sealed partial class SweepPointGrain(
 
         // A timer with KeepAlive holds the activation while the work runs, whatever the idle collection age.
         _keepAlive = this.RegisterGrainTimer(static () => Task.CompletedTask, new GrainTimerCreationOptions(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1)) { KeepAlive = true });
-        _work = RunAsync(assignment);
+        _work = RunAsync(assignment, sent);
     }
 
-    private async Task RunAsync(PointAssignment assignment)
+    private async Task RunAsync(StoredAssignment assignment, PointAssignment? sent)
     {
         ISweepGrain sweep = GrainFactory.GetGrain<ISweepGrain>(assignment.SweepId);
         using Activity? activity = PointRunner.Trace(assignment);
-        AttemptOutcome outcome = await runner.Run(assignment, state.State, Persist, (pointState, done) =>
+        AttemptOutcome outcome = await runner.Run(assignment, sent, state.State, Persist, (pointState, done) =>
         {
             _progress = Progress(pointState, done);
             _ = ReportProgress(sweep, _progress);
@@ -183,7 +183,7 @@ public sealed partial class SweepPointGrain(
 
     // One warning without a stack trace, the coordinator told (best effort), the activation dropped: its
     // reminder and the coordinator's watchdog start it again from what was stored.
-    private async Task StoppedByStorage(ISweepGrain sweep, PointAssignment assignment, StorageFault fault)
+    private async Task StoppedByStorage(ISweepGrain sweep, StoredAssignment assignment, StorageFault fault)
     {
         LogStorageRefused(logger, assignment.SweepId, assignment.Index, fault.ToString());
         try
@@ -199,7 +199,7 @@ public sealed partial class SweepPointGrain(
         DeactivateOnIdle();
     }
 
-    private async Task Finish(PointAssignment assignment, PointResult result, long checkpointSteps)
+    private async Task Finish(StoredAssignment assignment, PointResult result, long checkpointSteps)
     {
         metrics.PointFinished(assignment.ReplicaCount > 0, result.State);
         state.State.Result = result;
@@ -237,7 +237,7 @@ public sealed partial class SweepPointGrain(
 
     private PointProgress Progress(PointState pointState, long step = 0)
     {
-        PointAssignment? a = state.State.Assignment;
+        StoredAssignment? a = state.State.Stored;
         return new PointProgress(a?.Index ?? -1, pointState, step, a is null ? 0 : PointStates.Work(a.Steps, a.ReplicaCount));
     }
 

@@ -193,7 +193,7 @@ public sealed class TelemetryTests : IAsyncLifetime
         return [.. stopped.Where(a => a.TraceId == trace)];
     }
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
