@@ -44,7 +44,8 @@ internal static class RecordReader
     /// <param name="r">The mapping (already opened with the record's fields).</param>
     /// <param name="defaults">An instance whose values are the defaults (e.g. a preset's), or null.</param>
     /// <param name="custom">Readers for the fields this reader does not handle, by spec field name.</param>
-    public static T? Read<T>(NodeReader r, T? defaults = null, IReadOnlyDictionary<string, Func<Field>>? custom = null)
+    /// <param name="kind">For a record with a kind: the kind read; fields other kinds have (<see cref="ForKindsAttribute"/>) take their defaults unread.</param>
+    public static T? Read<T>(NodeReader r, T? defaults = null, IReadOnlyDictionary<string, Func<Field>>? custom = null, string? kind = null)
         where T : class
     {
         Member[] members = Members(typeof(T));
@@ -53,6 +54,12 @@ internal static class RecordReader
         for (int i = 0; i < members.Length; i++)
         {
             Member m = members[i];
+            if (kind is not null && m.Kinds is { } kinds && !kinds.Contains(kind, StringComparer.Ordinal))
+            {
+                args[i] = m.Default?.Value;
+                continue;
+            }
+
             Field field = custom is not null && custom.TryGetValue(m.Name, out Func<Field>? read)
                 ? read()
                 : Scalar(r, m, defaults is null ? m.Default : new Optional(m.Property.GetValue(defaults)));

@@ -314,59 +314,37 @@ internal static partial class SpecBinder
         }
 
         string? kind = d.Choice(F.Kind, "data kind", DataKinds.All);
-        switch (kind)
+        if (kind == DataKinds.Csv)
         {
-            case DataKinds.IsotropicGaussian:
-            {
-                long? dimension = d.Integer(F.Dimension, L.Dimension);
-                double? delta = d.Number(F.Delta, L.Delta, 0.0);
-                return dimension is null || delta is null ? null : new DataSpec(kind, (int)dimension.Value, delta.Value);
-            }
-
-            case DataKinds.AnisotropicGaussian:
-            {
-                long? dimension = d.Integer(F.Dimension, L.Dimension);
-                double? delta = d.Number(F.Delta, L.Delta, 0.0);
-                // s0 counts informative coordinates among the d: from 1 to d (to the largest d while d is unknown).
-                long? s0 = d.Integer(F.InformativeDimensions, dimension is { } dim ? Bounds.Between(1, dim) : L.Dimension);
-
-                return dimension is null || delta is null || s0 is null
-                    ? null
-                    : new DataSpec(kind, (int)dimension.Value, delta.Value, InformativeDimensions: (int)s0.Value);
-            }
-
-            case DataKinds.TeacherStudent:
-            {
-                long? dimension = d.Integer(F.Dimension, L.Dimension);
-                TeacherSpec? teacher = ReadTeacher(d);
-                double? noise = d.Number(F.Noise, L.NonNegative, 0.0);
-                return dimension is null || teacher is null || noise is null
-                    ? null
-                    : new DataSpec(kind, (int)dimension.Value, Teacher: teacher, Noise: noise.Value);
-            }
-
-            case DataKinds.Csv:
-                return ReadCsv(d, location) is { } csv ? new DataSpec(kind, csv.Features.Count, Csv: csv) : null;
-
-            default:
-                // Unknown kind: still check the fields every kind reads the same way.
-                if (d.Has(F.Dimension))
-                {
-                    d.Integer(F.Dimension, L.Dimension);
-                }
-
-                if (d.Has(F.Delta))
-                {
-                    d.Number(F.Delta, L.Delta);
-                }
-
-                if (d.Has(F.Noise))
-                {
-                    d.Number(F.Noise, L.NonNegative);
-                }
-
-                return null;
+            return ReadCsv(d, location) is { } csv ? new DataSpec(kind, csv.Features.Count, Csv: csv) : null;
         }
+
+        if (kind is null)
+        {
+            // Unknown kind: still check the fields every kind reads the same way.
+            if (d.Has(F.Dimension))
+            {
+                d.Integer(F.Dimension, L.Dimension);
+            }
+
+            foreach ((string field, Bounds bounds) in new[] { (F.Delta, L.Delta), (F.Noise, L.NonNegative) }.Where(f => d.Has(f.Item1)))
+            {
+                d.Number(field, bounds);
+            }
+
+            return null;
+        }
+
+        // The kind's fields (ForKinds), read from the record's declaration; s0 counts informative coordinates
+        // among the d: from 1 to d (to the largest d while d is unknown).
+        long? dimension = null;
+        return RecordReader.Read<DataSpec>(d, kind: kind, custom: new Dictionary<string, Func<RecordReader.Field>>
+        {
+            [F.Kind] = () => new(true, kind),
+            [F.Dimension] = () => (dimension = d.Integer(F.Dimension, L.Dimension)) is { } n ? new(true, (int)n) : RecordReader.Field.Failed,
+            [F.InformativeDimensions] = () => d.Integer(F.InformativeDimensions, dimension is { } dim ? Bounds.Between(1, dim) : L.Dimension) is { } s0 ? new(true, (int)s0) : RecordReader.Field.Failed,
+            [F.Teacher] = () => RecordReader.Field.Of(ReadTeacher(d)),
+        });
     }
 
     /// <summary>Why a field of another data kind is not allowed with <paramref name="kind"/>; null for unknown fields.</summary>
