@@ -90,6 +90,9 @@ public sealed class SweepGrain(
     public Task<SweepStatus> GetStatus() => Task.FromResult(Status());
 
     /// <inheritdoc/>
+    public Task<SweepStatus> GetStatusOf(int[] indices) => Task.FromResult(Status(indices.Where(_book.InRange)));
+
+    /// <inheritdoc/>
     public Task<SweepProgress> GetProgress() => Task.FromResult(_book.Snapshot(SweepState, state.State.FinishedUtc) with { Coordinator = _cost.Snapshot(), StorageFault = Store.Fault });
 
     /// <inheritdoc/>
@@ -243,8 +246,8 @@ public sealed class SweepGrain(
         await Dispatch();
     }
 
-    private SweepStatus Status() => new(
-        SweepId, state.State.Name, SweepState, [.. _book.Points.Select(p => _book.Current(p.Index))], state.State.StartedUtc, state.State.FinishedUtc, _cost.Snapshot());
+    private SweepStatus Status(IEnumerable<int>? points = null) => new(
+        SweepId, state.State.Name, SweepState, [.. (points ?? Enumerable.Range(0, _book.Points.Length)).Select(_book.Current)], state.State.StartedUtc, state.State.FinishedUtc, _cost.Snapshot());
 
     private ISweepPointGrain PointGrain(int index) => GrainFactory.GetGrain<ISweepPointGrain>(GrainKeys.Point(SweepId, index));
 }
