@@ -1,11 +1,12 @@
+using System.Text.Json.Nodes;
 using MeanFieldCluster.Contracts;
 using MeanFieldCluster.Engine.Specs;
+using MeanFieldCluster.Silo.Grains;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Orleans.Serialization;
 using Orleans.Serialization.Cloning;
 using Orleans.Storage;
-using Microsoft.Extensions.Options;
-using System.Text.Json.Nodes;
 
 namespace MeanFieldCluster.Cluster.Tests;
 
@@ -90,6 +91,20 @@ public sealed class SpecWireTests
 
         Assert.Equal($"the stored state of point 0 of sweep 'old-sweep' was written with spec format version {SpecVersion.Current + 1}; this mfc reads spec format version {SpecVersion.Current}; run the spec again with this version (or use the mfc that wrote it)", ex.Message);
         Assert.Equal(SpecWriter.ToJson(spec), SpecWriter.ToJson(unversioned.Spec));
+    }
+
+    [Fact]
+    public void A_coordinator_state_of_another_spec_format_version_is_refused_naming_both_versions()
+    {
+        string specJson = SpecWriter.ToJson(SpecLoader.Parse(EveryPart, SpecFormat.Yaml));
+        var state = new SweepGrainState();
+        SweepAdmission.Record(state, specJson, "every-part", 1, DateTime.UnixEpoch, null);
+
+        var ex = Assert.Throws<InvalidOperationException>(() => SweepAdmission.Plan(specJson, SpecVersion.Current + 1, "old-sweep"));
+
+        Assert.Equal(SpecVersion.Current, state.SpecVersion);
+        Assert.StartsWith($"the stored state of sweep 'old-sweep' was written with spec format version {SpecVersion.Current + 1}; this mfc reads spec format version {SpecVersion.Current};", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(SweepPlanner.Expand(SpecLoader.Parse(EveryPart, SpecFormat.Yaml)).Count(), SweepAdmission.Plan(specJson, 0, "unversioned").Length);
     }
 
     [Fact]
