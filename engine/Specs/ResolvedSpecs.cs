@@ -15,6 +15,20 @@ public static class ResolvedSpecs
 
     private static readonly ConcurrentDictionary<string, SweepSpec> Cache = new(StringComparer.Ordinal);
 
+    /// <summary>Keeps <paramref name="spec"/>, just bound from <paramref name="canonicalJson"/> by its caller (a coordinator admitting it), so that it is not bound again.</summary>
+    /// <returns>The spec kept for the text (the one kept first when two callers race).</returns>
+    public static SweepSpec Remember(string canonicalJson, SweepSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(canonicalJson);
+        ArgumentNullException.ThrowIfNull(spec);
+        if (Cache.Count >= Capacity)
+        {
+            Cache.Clear();
+        }
+
+        return Cache.GetOrAdd(canonicalJson, spec);
+    }
+
     /// <summary>The spec whose canonical JSON is <paramref name="canonicalJson"/>, bound on first use.</summary>
     /// <param name="canonicalJson">Canonical JSON written by <see cref="SpecWriter.ToJson"/>.</param>
     /// <exception cref="SpecException">The text is not a valid spec (not kept).</exception>
@@ -26,12 +40,6 @@ public static class ResolvedSpecs
             return spec;
         }
 
-        spec = SpecLoader.Parse(canonicalJson, SpecFormat.Json);
-        if (Cache.Count >= Capacity)
-        {
-            Cache.Clear();
-        }
-
-        return Cache.GetOrAdd(canonicalJson, spec);
+        return Remember(canonicalJson, SpecLoader.Parse(canonicalJson, SpecFormat.Json));
     }
 }

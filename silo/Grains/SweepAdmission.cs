@@ -33,7 +33,8 @@ internal static class SweepAdmission
             throw new ArgumentException($"the cluster refused sweep '{sweepId}':\n{string.Join('\n', problems)}");
         }
 
-        return (spec, points);
+        // The points are sent this parse as typed records (PointStarter): it is not bound again in this process.
+        return (ResolvedSpecs.Remember(specJson, spec), points);
     }
 
     /// <summary>Records an admitted sweep in its coordinator's <paramref name="state"/>: every point pending, nothing done yet.</summary>
