@@ -37,6 +37,15 @@ internal static class SweepAdmission
         return (ResolvedSpecs.Remember(specJson, spec), points);
     }
 
+    /// <summary>Refuses a resubmission of sweep <paramref name="sweepId"/> whose spec differs from the <paramref name="stored"/> one.</summary>
+    public static void SameSpec(string sweepId, string stored, string submitted)
+    {
+        if (stored != submitted)
+        {
+            throw new InvalidOperationException($"Sweep '{sweepId}' already exists with a different spec; choose another sweep id.");
+        }
+    }
+
     /// <summary>Records an admitted sweep in its coordinator's <paramref name="state"/>: every point pending, nothing done yet.</summary>
     public static void Record(SweepGrainState state, string specJson, string name, int points, DateTime startedUtc, string? traceParent)
     {

@@ -63,12 +63,8 @@ public sealed class SweepGrain(
         ArgumentNullException.ThrowIfNull(specJson);
         if (state.State.SpecJson is not null)
         {
-            if (state.State.SpecJson != specJson)
-            {
-                throw new InvalidOperationException($"Sweep '{SweepId}' already exists with a different spec; choose another sweep id.");
-            }
-
             // Resubmitting an existing sweep (mfc run --resume) restarts whatever is unfinished.
+            SweepAdmission.SameSpec(SweepId, state.State.SpecJson, specJson);
             await RestartStalled(TimeSpan.Zero);
             return Status();
         }
