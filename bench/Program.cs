@@ -44,14 +44,15 @@ for (int i = 0; i < args.Length; i++)
 
 foreach (string name in only)
 {
-    if (!BenchCase.All.Any(c => c.Name == name))
+    if (!BenchCase.All.Any(c => c.Name == name) && name != LdReplicas.Name)
     {
-        Console.Error.WriteLine($"--case: unknown case '{name}'; the cases are {string.Join(", ", BenchCase.All.Select(c => c.Name))}.");
+        Console.Error.WriteLine($"--case: unknown case '{name}'; the cases are {string.Join(", ", BenchCase.All.Select(c => c.Name).Append(LdReplicas.Name))}.");
         return 2;
     }
 }
 
 IReadOnlyList<BenchCase> cases = only.Count == 0 ? BenchCase.All : [.. BenchCase.All.Where(c => only.Contains(c.Name))];
+bool ldReplicas = only.Count == 0 || only.Contains(LdReplicas.Name);
 
 if (json is null)
 {
@@ -125,9 +126,10 @@ if (references)
     }
 }
 
-Dictionary<string, Dictionary<string, double>> checks = found.Count > 0 ? Verification.Run(found, Path.Combine(work, "verify")) : [];
+Dictionary<string, Dictionary<string, double>> checks = found.Count > 0 && cases.Count > 0 ? Verification.Run(found, Path.Combine(work, "verify")) : [];
 var output = rows.Select(r => r.ToJson(timings, checks, found, cpu)).ToList();
-File.WriteAllText(json, JsonSerializer.Serialize(output, new JsonSerializerOptions { WriteIndented = true }));
+List<Dictionary<string, object?>> ldRows = ldReplicas ? LdReplicaRows.Run(references, work, timing.Repeats, timing.RefSeconds, timing.RefRepeats, cpu) : [];
+File.WriteAllText(json, JsonSerializer.Serialize(output.Concat(ldRows), new JsonSerializerOptions { WriteIndented = true }));
 Directory.Delete(work, recursive: true);
 
 Console.WriteLine();
@@ -149,7 +151,7 @@ if (found.Count(r => r.Library is "torch" or "numpy") < 2)
 }
 
 Console.WriteLine();
-foreach (string line in Targets.Check(output))
+foreach (string line in Targets.Check([.. output, .. ldRows]))
 {
     Console.WriteLine(line);
 }
@@ -181,6 +183,10 @@ internal static class Targets
         }
 
         yield return Stretch(byName, "mmn-isotropic-N800-f64", 2.5);
+        foreach ((int width, int d) in LdReplicas.Shapes)
+        {
+            yield return Ratio(byName, LdReplicas.CaseName(width, d), "ratio_vs_numpy", 10);
+        }
     }
 
     private static string Ratio(Dictionary<string, Dictionary<string, object?>> byName, string name, string field, double target)
@@ -217,7 +223,8 @@ internal static class Usage
           --json FILE       where the results go (a JSON array, one object per case)
           --quick           short timings (under a minute in all)
           --no-references   skip the PyTorch, NumPy and native (C++) references
-          --case NAME       run only this case (repeatable), e.g. --case mmn-isotropic-N20000-f64
+          --case NAME       run only this case (repeatable), e.g. --case mmn-isotropic-N20000-f64;
+                            --case ld-replicas runs the large-deviation replica cases (N = 16, 64; d = 1, 3)
         """;
 }
 

@@ -22,7 +22,7 @@ namespace MeanFieldCluster.Engine.LargeDeviations;
 /// whatever block, lane or vector width it runs in.
 /// </para>
 /// </summary>
-internal sealed class ReplicaBatch
+public sealed class ReplicaBatch
 {
     private static readonly int Lanes = Vector<double>.Count;
 
@@ -30,7 +30,7 @@ internal sealed class ReplicaBatch
     private readonly int _n, _d;
     private readonly double _normalizer, _mFirst, _mBias, _mOutput, _ridge;
     private readonly bool _trainFirst, _trainBias, _trainOutput;
-    private readonly string _activation;
+    private readonly Kind _activation;
     private readonly double _t1, _t2, _s1, _s2, _slope;
 
     // One vector chunk's state, lane r = replica r of the chunk: w (N×d, row-major), b, c, u, h, σ', δ, x, x_next.
@@ -63,7 +63,12 @@ internal sealed class ReplicaBatch
 
         _ridge = spec.Training.Ridge;
         ActivationSpec a = spec.Model.Activation;
-        _activation = a.Kind;
+        _activation = a.Kind switch
+        {
+            ActivationKinds.Identity => Kind.Identity,
+            ActivationKinds.Relu => Kind.Relu,
+            _ => Kind.Ramp,
+        };
         (_t1, _t2, _s1, _s2) = (a.T1, a.T2, a.S1, a.S2);
         _slope = (a.S2 - a.S1) / (a.T2 - a.T1);
         _w = new Vector<double>[_n * _d];
@@ -78,6 +83,13 @@ internal sealed class ReplicaBatch
         _draw = new double[_d];
         _scatter = new double[Lanes];
         _rng = new Xoshiro256[Lanes];
+    }
+
+    private enum Kind
+    {
+        Identity,
+        Relu,
+        Ramp,
     }
 
     /// <summary>Whether the replicas of <paramref name="spec"/>'s point <paramref name="point"/> can train in lanes (otherwise they train one at a time).</summary>
@@ -136,19 +148,14 @@ internal sealed class ReplicaBatch
                 if (!started)
                 {
                     // δ = (c ⊙ σ′)·N^{-γ}.
-                    for (int i = 0; i < _n; i++)
-                    {
-                        _delta[i] = _c[i] * _dh[i] * new Vector<double>(_normalizer);
-                    }
+                    Delta();
                 }
 
                 Step(residual, step);
-                for (int i = 0; i < _n; i++)
-                {
-                    // The fused pass's output activation: h, σ′ and δ of x_{k+1} at the updated c.
-                    (_h[i], _dh[i]) = Sigma(_u[i]);
-                    _delta[i] = _c[i] * _dh[i] * new Vector<double>(_normalizer);
-                }
+
+                // The fused pass's output activation: h, σ′ and δ of x_{k+1} at the updated c.
+                Activate();
+                Delta();
 
                 started = true;
                 (_x, _xNext) = (_xNext, _x);
@@ -198,19 +205,29 @@ internal sealed class ReplicaBatch
 
         Vector<double> scale = coefficient * new Vector<double>(_mFirst);
         bool alwaysWrite = shrinkScalar != 1.0;
+        Span<Vector<double>> w = _w, x = _x, delta = _delta, u = _u, b = _b;
         for (int i = 0; i < _n; i++)
         {
             // Row i ← fma(x_k, scale·δ_i, shrink·row) unless scale·δ_i = 0 and shrink = 1 (RowKernels.Update).
-            Vector<double> k = scale * _delta[i];
-            Vector<long> write = alwaysWrite ? Vector<long>.AllBitsSet : ~Vector.Equals(k, Vector<double>.Zero);
-            int row = i * _d;
-            for (int j = 0; j < _d; j++)
+            Vector<double> k = scale * delta[i];
+            Span<Vector<double>> row = w.Slice(i * _d, _d);
+            if (alwaysWrite || !Vector.EqualsAny(k, Vector<double>.Zero))
             {
-                Vector<double> old = _w[row + j];
-                _w[row + j] = Vector.ConditionalSelect(write, Vector.FusedMultiplyAdd(_x[j], k, old * shrink), old);
+                for (int j = 0; j < row.Length; j++)
+                {
+                    row[j] = Vector.FusedMultiplyAdd(x[j], k, row[j] * shrink);
+                }
+            }
+            else
+            {
+                Vector<long> write = ~Vector.Equals(k, Vector<double>.Zero);
+                for (int j = 0; j < row.Length; j++)
+                {
+                    row[j] = Vector.ConditionalSelect(write, Vector.FusedMultiplyAdd(x[j], k, row[j] * shrink), row[j]);
+                }
             }
 
-            _u[i] = Dot(_w, row, 1, _xNext, 0, 1, _d) + _b[i];
+            u[i] = Dot(row, 0, 1, _xNext, 0, 1, _d) + b[i];
         }
     }
 
@@ -225,9 +242,27 @@ internal sealed class ReplicaBatch
 
     private void Activate()
     {
-        for (int i = 0; i < _n; i++)
+        Span<Vector<double>> u = _u, h = _h, dh = _dh;
+        if (_activation == Kind.Identity)
         {
-            (_h[i], _dh[i]) = Sigma(_u[i]);
+            u.CopyTo(h);
+            dh.Fill(Vector<double>.One);
+            return;
+        }
+
+        for (int i = 0; i < u.Length; i++)
+        {
+            (h[i], dh[i]) = Sigma(u[i]);
+        }
+    }
+
+    private void Delta()
+    {
+        var normalizer = new Vector<double>(_normalizer);
+        Span<Vector<double>> c = _c, dh = _dh, delta = _delta;
+        for (int i = 0; i < delta.Length; i++)
+        {
+            delta[i] = c[i] * dh[i] * normalizer;
         }
     }
 
@@ -237,9 +272,9 @@ internal sealed class ReplicaBatch
     {
         switch (_activation)
         {
-            case ActivationKinds.Identity:
+            case Kind.Identity:
                 return (z, Vector<double>.One);
-            case ActivationKinds.Relu:
+            case Kind.Relu:
                 Vector<long> positive = Vector.GreaterThan(z, Vector<double>.Zero);
                 return (Vector.ConditionalSelect(positive, z, Vector<double>.Zero), Vector.ConditionalSelect(positive, Vector<double>.One, Vector<double>.Zero));
             default:
@@ -275,6 +310,11 @@ internal sealed class ReplicaBatch
         }
 
         const int count = 8;
+        if (n % count == 0 && aStride == 1 && bStride == 1)
+        {
+            return DotOfBlocks(a.Slice(aStart, n), b.Slice(bStart, n));
+        }
+
         Span<Vector<double>> lane = stackalloc Vector<double>[count];
         lane.Clear();
         int touched = 0;
@@ -316,6 +356,31 @@ internal sealed class ReplicaBatch
         }
 
         return lane[0];
+    }
+
+    // Dot's order when n is a multiple of 8: eight running sums, then three halvings (nothing left over).
+    private static Vector<double> DotOfBlocks(ReadOnlySpan<Vector<double>> a, ReadOnlySpan<Vector<double>> b)
+    {
+        Vector<double> s0 = Vector<double>.Zero, s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+        for (int j = 0; j + 8 <= a.Length && j + 8 <= b.Length; j += 8)
+        {
+            s0 = Vector.FusedMultiplyAdd(a[j], b[j], s0);
+            s1 = Vector.FusedMultiplyAdd(a[j + 1], b[j + 1], s1);
+            s2 = Vector.FusedMultiplyAdd(a[j + 2], b[j + 2], s2);
+            s3 = Vector.FusedMultiplyAdd(a[j + 3], b[j + 3], s3);
+            s4 = Vector.FusedMultiplyAdd(a[j + 4], b[j + 4], s4);
+            s5 = Vector.FusedMultiplyAdd(a[j + 5], b[j + 5], s5);
+            s6 = Vector.FusedMultiplyAdd(a[j + 6], b[j + 6], s6);
+            s7 = Vector.FusedMultiplyAdd(a[j + 7], b[j + 7], s7);
+        }
+
+        s0 += s4;
+        s1 += s5;
+        s2 += s6;
+        s3 += s7;
+        s0 += s2;
+        s1 += s3;
+        return s0 + s1;
     }
 
     // Draws one sample per lane from the lane's stream into x (lane-wise); returns the labels.

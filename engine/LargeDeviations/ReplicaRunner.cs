@@ -27,6 +27,7 @@ public sealed class ReplicaRunner
     private readonly XiSchedule _xi;
     private readonly AffineTestRisk? _affineRisk;
     private readonly bool _batched;
+    private readonly ulong[] _initialKeys, _trainingKeys;
 
     /// <summary>Prepares the runner of a large-deviations batch point; <paramref name="reference"/> is the limit's law at T for w1-to-reference.</summary>
     public ReplicaRunner(SweepSpec spec, PointSpec point, DataModel data, TestSet? testSet, RadialPdeSnapshot? reference)
@@ -49,6 +50,8 @@ public sealed class ReplicaRunner
             ? AffineTestRisk.For(testSet)
             : null;
         _batched = ReplicaBatch.Supports(spec, point);
+        _initialKeys = [.. PointKeys.Of(point)];
+        _trainingKeys = [.. PointKeys.WithStepSize(point)];
     }
 
     /// <summary>Whether the risk functional is the quadratic form of <see cref="AffineTestRisk"/> (no pass over the test set).</summary>
@@ -99,9 +102,11 @@ public sealed class ReplicaRunner
         ReplicaBatch batch = ReplicaBatch.For(_spec, start, _data);
         int width = ReplicaBatch.Width;
 
-        // Quenched replicas share one initial network: draw it once and copy it into each lane's network.
+        // One network per lane, reused: quenched replicas copy the shared initial network into it, annealed
+        // ones redraw it from their own stream (the values InitialNetwork gives).
         bool quenched = _point.Mode == LdModes.Quenched;
-        MeanFieldNetwork[] lanesOf = quenched ? [.. Enumerable.Range(0, width).Select(_ => InitialNetwork(from))] : [];
+        ModelSpec model = InitialModel;
+        MeanFieldNetwork[] lanesOf = [.. Enumerable.Range(0, width).Select(_ => InitialNetwork(from))];
         var networks = new List<MeanFieldNetwork>(width);
         var streams = new List<Xoshiro256>(width);
         for (int first = 0; first < count; first += width)
@@ -112,18 +117,19 @@ public sealed class ReplicaRunner
             int lanes = Math.Min(width, count - first);
             for (int r = from + first; r < from + first + lanes; r++)
             {
+                MeanFieldNetwork lane = lanesOf[r - from - first];
                 if (quenched)
                 {
-                    MeanFieldNetwork lane = lanesOf[r - from - first];
                     start.Theta.CopyTo(lane.Theta, 0);
-                    networks.Add(lane);
                 }
                 else
                 {
-                    networks.Add(InitialNetwork(r));
+                    var init = InitialStream(r);
+                    lane.Redraw(model, ref init);
                 }
 
-                streams.Add(RandomStreams.Create(_spec.Seed, RandomStreams.Purpose.Training, [.. PointKeys.WithStepSize(_point), (ulong)r]));
+                networks.Add(lane);
+                streams.Add(Stream(RandomStreams.Purpose.Training, _trainingKeys, (ulong)r));
             }
 
             long began = Stopwatch.GetTimestamp();
@@ -147,8 +153,8 @@ public sealed class ReplicaRunner
     {
         ulong r = (ulong)replica;
         MeanFieldNetwork network = InitialNetwork(replica);
-        var rng = RandomStreams.Create(_spec.Seed, RandomStreams.Purpose.Training, [.. PointKeys.WithStepSize(_point), r]);
-        var noise = RandomStreams.Create(_spec.Seed, RandomStreams.Purpose.Noise, [.. PointKeys.WithStepSize(_point), r]);
+        var rng = Stream(RandomStreams.Purpose.Training, _trainingKeys, r);
+        var noise = Stream(RandomStreams.Purpose.Noise, _trainingKeys, r);
         SgdStepper stepper = SgdStepper.Create(_spec, network, _data, rng, noise);
         long began = Stopwatch.GetTimestamp();
         try
@@ -179,10 +185,23 @@ public sealed class ReplicaRunner
     /// </summary>
     public MeanFieldNetwork InitialNetwork(int replica)
     {
-        bool quenched = _point.Mode == LdModes.Quenched;
-        var init = RandomStreams.Create(_spec.Seed, RandomStreams.Purpose.Initialization, [.. PointKeys.Of(_point), quenched ? ulong.MaxValue - (ulong)_point.Draw : (ulong)replica]);
-        ModelSpec model = quenched ? _spec.Model : _spec.Model with { Init = _spec.Model.Init with { Sampling = InitSamplings.Iid } };
-        return MeanFieldNetwork.Initialize(model, _data.Dimension, _point.Widths, _point.Gamma, ref init);
+        var init = InitialStream(replica);
+        return MeanFieldNetwork.Initialize(InitialModel, _data.Dimension, _point.Widths, _point.Gamma, ref init);
+    }
+
+    // The model the initial weights are drawn from: i.i.d. for annealed replicas (see InitialNetwork).
+    private ModelSpec InitialModel => _point.Mode == LdModes.Quenched ? _spec.Model : _spec.Model with { Init = _spec.Model.Init with { Sampling = InitSamplings.Iid } };
+
+    private Xoshiro256 InitialStream(int replica) =>
+        Stream(RandomStreams.Purpose.Initialization, _initialKeys, _point.Mode == LdModes.Quenched ? ulong.MaxValue - (ulong)_point.Draw : (ulong)replica);
+
+    // The stream (sweep seed, purpose, keys…, last).
+    private Xoshiro256 Stream(RandomStreams.Purpose purpose, ulong[] keys, ulong last)
+    {
+        Span<ulong> all = stackalloc ulong[keys.Length + 1];
+        keys.CopyTo(all);
+        all[^1] = last;
+        return RandomStreams.Create(_spec.Seed, purpose, all);
     }
 
     /// <summary>F of replica <paramref name="replica"/>'s initial network (t = 0); in quenched mode, the draw's initial value.</summary>
