@@ -132,6 +132,22 @@ public sealed class ReplicaBatchTests
         }
     }
 
+    [Theory]
+    [InlineData("sampling: iid")]
+    [InlineData("sampling: stratified")]
+    public void Redraw_gives_the_values_of_a_new_network(string init)
+    {
+        SweepSpec spec = SpecLoader.Parse(Relu.Replace("bias_std: 0.3}", $"bias_std: 0.3, {init}}}", StringComparison.Ordinal), SpecFormat.Yaml);
+        var first = new Xoshiro256(8);
+        var second = new Xoshiro256(9);
+        MeanFieldNetwork reused = MeanFieldNetwork.Initialize(spec.Model, 3, [21], [1.0], ref first);
+        var again = new Xoshiro256(9);
+        reused.Redraw(spec.Model, ref again);
+        MeanFieldNetwork fresh = MeanFieldNetwork.Initialize(spec.Model, 3, [21], [1.0], ref second);
+        Assert.Equal(fresh.Theta.Select(BitConverter.DoubleToInt64Bits), reused.Theta.Select(BitConverter.DoubleToInt64Bits));
+        Assert.Equal(second.NextUInt64(), again.NextUInt64());
+    }
+
     private static (ReplicaRunner Runner, SweepSpec Spec, PointSpec Point, DataModel Data) Runner(string yaml)
     {
         SweepSpec spec = SpecLoader.Parse(yaml, SpecFormat.Yaml);
