@@ -67,7 +67,7 @@ internal static class LdReplicas
     };
 
     /// <summary>The engine's median replica-steps per second over <paramref name="repeats"/> batches of <see cref="Replicas"/> (after a warm-up batch).</summary>
-    public static (double PerSecond, long Steps, bool Batched, bool ClosedForm) Measure(int width, int d, int repeats)
+    public static (double PerSecond, double CpuPerSecond, long Steps, bool Batched, bool ClosedForm) Measure(int width, int d, int repeats)
     {
         SweepSpec spec = Spec(width, d);
         PointSpec point = SweepPlanner.Expand(spec)[0];
@@ -75,24 +75,28 @@ internal static class LdReplicas
         var runner = new ReplicaRunner(spec, point, data, TestSet.For(data, spec.Observe.TestSamples, spec.Seed), null);
         runner.RunMany(0, Replicas);
         var rates = new List<double>();
+        var cpu = new List<double>();
         for (int r = 1; r <= repeats; r++)
         {
             long start = Stopwatch.GetTimestamp();
+            TimeSpan cpuStart = ThreadCpu.Now();
             runner.RunMany(r * Replicas, Replicas);
             rates.Add((double)Replicas * point.Steps / Stopwatch.GetElapsedTime(start).TotalSeconds);
+            cpu.Add((double)Replicas * point.Steps / Math.Max(1e-9, (ThreadCpu.Now() - cpuStart).TotalSeconds));
         }
 
         rates.Sort();
-        return (rates[rates.Count / 2], point.Steps, runner.Batched, runner.ClosedFormRisk);
+        cpu.Sort();
+        return (rates[rates.Count / 2], cpu[cpu.Count / 2], point.Steps, runner.Batched, runner.ClosedFormRisk);
     }
 
-    /// <summary>The NumPy reference's replica-steps per second by case name (throws <see cref="InvalidOperationException"/> when the script fails).</summary>
-    public static Dictionary<string, double> TimeReference(Reference script, string folder, double seconds, int repeats)
+    /// <summary>The NumPy reference's replica-steps per second (wall, processor) by case name (throws <see cref="InvalidOperationException"/> when the script fails).</summary>
+    public static Dictionary<string, (double Wall, double Cpu)> TimeReference(Reference script, string folder, double seconds, int repeats)
     {
         string file = Path.Combine(folder, "ld-cases.json");
         File.WriteAllText(file, JsonSerializer.Serialize(Shapes.Select(s => Settings(s.Width, s.D)).ToList()));
         JsonNode output = script.RunScript(["--cases", file, "--seconds", seconds.ToString("R", CultureInfo.InvariantCulture), "--repeats", repeats.ToString(CultureInfo.InvariantCulture)]);
-        return output["results"]!.AsArray().ToDictionary(r => r!["name"]!.GetValue<string>(), r => r!["replica_steps_per_second"]!.GetValue<double>());
+        return output["results"]!.AsArray().ToDictionary(r => r!["name"]!.GetValue<string>(), r => (r!["replica_steps_per_second"]!.GetValue<double>(), r!["cpu_replica_steps_per_second"]!.GetValue<double>()));
     }
 
     /// <summary>
@@ -186,7 +190,7 @@ internal static class LdReplicaRows
     public static List<Dictionary<string, object?>> Run(bool references, string work, int repeats, double refSeconds, int refRepeats, string cpu)
     {
         var measured = LdReplicas.Shapes.Select(s => (s.Width, s.D, Engine: LdReplicas.Measure(s.Width, s.D, repeats))).ToList();
-        Dictionary<string, double> numpy = [];
+        Dictionary<string, (double Wall, double Cpu)> numpy = [];
         double? check = null;
         string? version = null;
         if (references && Reference.Find("numpy", "ld_replicas_numpy.py", "numpy (replicas)") is { } script)
@@ -207,14 +211,17 @@ internal static class LdReplicaRows
         }
 
         Console.WriteLine();
-        Console.WriteLine("case                      replica-steps/s   numpy      x numpy  steps  lanes  closed-form risk");
+        Console.WriteLine("case                      replica-steps/s (cpu)      numpy (cpu)             x numpy (cpu)  steps lanes closed-form risk");
         var rows = new List<Dictionary<string, object?>>();
-        foreach ((int width, int d, (double perSecond, long steps, bool batched, bool closedForm)) in measured)
+        foreach ((int width, int d, (double perSecond, double cpuPerSecond, long steps, bool batched, bool closedForm)) in measured)
         {
             string name = LdReplicas.CaseName(width, d);
-            double? theirs = numpy.TryGetValue(name, out double v) ? v : null;
-            double? ratio = theirs is { } t ? perSecond / t : null;
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-25} {perSecond,15:E3} {(theirs is { } tt ? tt.ToString("E3", CultureInfo.InvariantCulture) : "-"),10} {(ratio is { } r ? r.ToString("F1", CultureInfo.InvariantCulture) : "-"),8} {steps,6} {(batched ? ReplicaBatch.Width : 1),6}  {closedForm}"));
+            (double Wall, double Cpu)? theirs = numpy.TryGetValue(name, out var v) ? v : null;
+            double? ratio = perSecond / theirs?.Wall, cpuRatio = cpuPerSecond / theirs?.Cpu;
+            var c = CultureInfo.InvariantCulture;
+            string their = theirs is { } t ? string.Create(c, $"{t.Wall:E2} ({t.Cpu:E2})") : "-";
+            string ratios = ratio is { } r && cpuRatio is { } rc ? string.Create(c, $"{r:F1} ({rc:F1})") : "-";
+            Console.WriteLine(string.Create(c, $"{name,-25} {perSecond:E2} ({cpuPerSecond:E2})  {their,-22}  {ratios,-13} {steps,6} {(batched ? ReplicaBatch.Width : 1),5} {closedForm}"));
             rows.Add(new Dictionary<string, object?>
             {
                 ["name"] = name,
@@ -225,8 +232,11 @@ internal static class LdReplicaRows
                 ["replicas_per_batch"] = LdReplicas.Replicas,
                 ["steps_per_replica"] = steps,
                 ["replica_steps_per_second"] = Math.Round(perSecond),
-                ["numpy_replica_steps_per_second"] = theirs is { } n ? Math.Round(n) : null,
+                ["cpu_replica_steps_per_second"] = Math.Round(cpuPerSecond),
+                ["numpy_replica_steps_per_second"] = theirs is { } n ? Math.Round(n.Wall) : null,
+                ["numpy_cpu_replica_steps_per_second"] = theirs is { } m ? Math.Round(m.Cpu) : null,
                 ["ratio_vs_numpy"] = ratio is { } q ? Math.Round(q, 4) : null,
+                ["cpu_ratio_vs_numpy"] = cpuRatio is { } qc ? Math.Round(qc, 4) : null,
                 ["lanes"] = batched ? ReplicaBatch.Width : 1,
                 ["closed_form_risk"] = closedForm,
                 ["numpy_max_rel_diff"] = check,
@@ -235,9 +245,9 @@ internal static class LdReplicaRows
             });
         }
 
-        if (check is { } c)
+        if (check is { } worst)
         {
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Reference check, ld-replicas: numpy differs from the engine by at most {c:E1} (relative) after {LdReplicas.VerifySteps} steps of {ReplicaBatch.Width} replicas"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Reference check, ld-replicas: numpy differs from the engine by at most {worst:E1} (relative) after {LdReplicas.VerifySteps} steps of {ReplicaBatch.Width} replicas"));
         }
 
         return rows;

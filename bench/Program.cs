@@ -186,6 +186,7 @@ internal static class Targets
         foreach ((int width, int d) in LdReplicas.Shapes)
         {
             yield return Ratio(byName, LdReplicas.CaseName(width, d), "ratio_vs_numpy", 10);
+            yield return Ratio(byName, LdReplicas.CaseName(width, d), "cpu_ratio_vs_numpy", 10);
         }
     }
 

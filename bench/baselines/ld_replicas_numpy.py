@@ -10,7 +10,8 @@ w_i += 2 eps (y - y_hat) N delta_i x). The risk at the end is the test set's qua
 network's affine coefficients (exact for an affine network, as the engine computes it), so neither side
 pays a pass over the test set.
 
-  ld_replicas_numpy.py --cases FILE [--seconds S] [--repeats R]   timing: replica-steps per second
+  ld_replicas_numpy.py --cases FILE [--seconds S] [--repeats R]   timing: replica-steps per second (wall
+                                                                  and processor time of this process)
   ld_replicas_numpy.py --verify DIR                               the engine's verification case
 """
 import json
@@ -97,13 +98,14 @@ def time_case(case, seconds, repeats):
     _, steps = run_case(case, count, rng, form, theta)
     per_batch = time.perf_counter() - t0
     batches = max(1, int(seconds / per_batch))
-    rates = []
+    rates, cpu = [], []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for _ in range(batches):
             run_case(case, count, rng, form, theta)
         rates.append(batches * count * steps / (time.perf_counter() - t0))
-    return statistics.median(rates), steps
+        cpu.append(batches * count * steps / max(time.process_time() - c0, 1e-9))
+    return statistics.median(rates), statistics.median(cpu), steps
 
 
 def verify(folder):
@@ -134,8 +136,8 @@ def main():
     repeats = int(args[args.index("--repeats") + 1]) if "--repeats" in args else 5
     results = []
     for case in cases:
-        rate, steps = time_case(case, seconds, repeats)
-        results.append({"name": case["name"], "replica_steps_per_second": rate, "steps": steps})
+        rate, cpu, steps = time_case(case, seconds, repeats)
+        results.append({"name": case["name"], "replica_steps_per_second": rate, "cpu_replica_steps_per_second": cpu, "steps": steps})
         print(json.dumps({"progress": case["name"], "replica_steps_per_second": rate}), file=sys.stderr, flush=True)
     print(json.dumps({"library": "numpy", "version": np.__version__, "results": results}))
 

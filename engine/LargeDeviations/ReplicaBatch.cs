@@ -292,6 +292,7 @@ public sealed class ReplicaBatch
     /// block of eight into lane j mod 8, then halvings that take the left-over elements in (a_j =
     /// a[aStart + j·aStride]). Lanes never touched are +0 and are not added (+0 + +0 is +0 either way).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector<double> Dot(ReadOnlySpan<Vector<double>> a, int aStart, int aStride, ReadOnlySpan<Vector<double>> b, int bStart, int bStride, int n)
     {
         switch (n)
@@ -309,12 +310,16 @@ public sealed class ReplicaBatch
                     Vector.FusedMultiplyAdd(a[aStart], b[bStart], Vector<double>.Zero) + Vector.FusedMultiplyAdd(a[aStart + aStride], b[bStart + bStride], Vector<double>.Zero));
         }
 
-        const int count = 8;
-        if (n % count == 0 && aStride == 1 && bStride == 1)
-        {
-            return DotOfBlocks(a.Slice(aStart, n), b.Slice(bStart, n));
-        }
+        return n % 8 == 0 && aStride == 1 && bStride == 1
+            ? DotOfBlocks(a.Slice(aStart, n), b.Slice(bStart, n))
+            : DotOfAnyLength(a, aStart, aStride, b, bStart, bStride, n);
+    }
 
+    // The general emulation (its stack of eight logical lanes kept out of the short cases above).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Vector<double> DotOfAnyLength(ReadOnlySpan<Vector<double>> a, int aStart, int aStride, ReadOnlySpan<Vector<double>> b, int bStart, int bStride, int n)
+    {
+        const int count = 8;
         Span<Vector<double>> lane = stackalloc Vector<double>[count];
         lane.Clear();
         int touched = 0;
