@@ -67,7 +67,7 @@ internal static class LdReplicas
     };
 
     /// <summary>The engine's median replica-steps per second over <paramref name="repeats"/> batches of <see cref="Replicas"/> (after a warm-up batch).</summary>
-    public static (double PerSecond, double CpuPerSecond, long Steps, bool Batched, bool ClosedForm) Measure(int width, int d, int repeats)
+    public static (double PerSecond, double CpuPerSecond, long Steps, bool Batched, bool ClosedForm, double EstimatedSeconds) Measure(int width, int d, int repeats)
     {
         SweepSpec spec = Spec(width, d);
         PointSpec point = SweepPlanner.Expand(spec)[0];
@@ -87,7 +87,9 @@ internal static class LdReplicas
 
         rates.Sort();
         cpu.Sort();
-        return (rates[rates.Count / 2], cpu[cpu.Count / 2], point.Steps, runner.Batched, runner.ClosedFormRisk);
+        // validate's estimate of one replica (ReplicaCost with its default calibration), to compare with the processor time measured.
+        double estimated = ReplicaCost.Seconds(spec, point) / point.ReplicaCount;
+        return (rates[rates.Count / 2], cpu[cpu.Count / 2], point.Steps, runner.Batched, runner.ClosedFormRisk, estimated);
     }
 
     /// <summary>The NumPy reference's replica-steps per second (wall, processor) by case name (throws <see cref="InvalidOperationException"/> when the script fails).</summary>
@@ -211,17 +213,18 @@ internal static class LdReplicaRows
         }
 
         Console.WriteLine();
-        Console.WriteLine("case                      replica-steps/s (cpu)      numpy (cpu)             x numpy (cpu)  steps lanes closed-form risk");
+        Console.WriteLine("case                      replica-steps/s (cpu)      numpy (cpu)             x numpy (cpu)  steps lanes closed-form  validate's estimate / cpu time");
         var rows = new List<Dictionary<string, object?>>();
-        foreach ((int width, int d, (double perSecond, double cpuPerSecond, long steps, bool batched, bool closedForm)) in measured)
+        foreach ((int width, int d, (double perSecond, double cpuPerSecond, long steps, bool batched, bool closedForm, double estimated)) in measured)
         {
+            double estimateRatio = estimated / (steps / cpuPerSecond);
             string name = LdReplicas.CaseName(width, d);
             (double Wall, double Cpu)? theirs = numpy.TryGetValue(name, out var v) ? v : null;
             double? ratio = perSecond / theirs?.Wall, cpuRatio = cpuPerSecond / theirs?.Cpu;
             var c = CultureInfo.InvariantCulture;
             string their = theirs is { } t ? string.Create(c, $"{t.Wall:E2} ({t.Cpu:E2})") : "-";
             string ratios = ratio is { } r && cpuRatio is { } rc ? string.Create(c, $"{r:F1} ({rc:F1})") : "-";
-            Console.WriteLine(string.Create(c, $"{name,-25} {perSecond:E2} ({cpuPerSecond:E2})  {their,-22}  {ratios,-13} {steps,6} {(batched ? ReplicaBatch.Width : 1),5} {closedForm}"));
+            Console.WriteLine(string.Create(c, $"{name,-25} {perSecond:E2} ({cpuPerSecond:E2})  {their,-22}  {ratios,-13} {steps,6} {(batched ? ReplicaBatch.Width : 1),5} {closedForm,-12} {estimateRatio:F2}"));
             rows.Add(new Dictionary<string, object?>
             {
                 ["name"] = name,
@@ -239,6 +242,9 @@ internal static class LdReplicaRows
                 ["cpu_ratio_vs_numpy"] = cpuRatio is { } qc ? Math.Round(qc, 4) : null,
                 ["lanes"] = batched ? ReplicaBatch.Width : 1,
                 ["closed_form_risk"] = closedForm,
+                ["estimated_us_per_replica"] = Math.Round(estimated * 1e6, 4),
+                ["cpu_us_per_replica"] = Math.Round(steps / cpuPerSecond * 1e6, 4),
+                ["estimate_over_cpu"] = Math.Round(estimateRatio, 4),
                 ["numpy_max_rel_diff"] = check,
                 ["numpy_version"] = version,
                 ["cpu"] = cpu,

@@ -187,6 +187,7 @@ internal static class Targets
         {
             yield return Ratio(byName, LdReplicas.CaseName(width, d), "ratio_vs_numpy", 10);
             yield return Ratio(byName, LdReplicas.CaseName(width, d), "cpu_ratio_vs_numpy", 10);
+            yield return Within(byName, LdReplicas.CaseName(width, d), "estimate_over_cpu", 0.5, 2);
         }
     }
 
@@ -200,6 +201,17 @@ internal static class Targets
         return o[field] is double v
             ? string.Create(CultureInfo.InvariantCulture, $"  {name} {field} = {v:F2} >= {target}: {(v >= target ? "met" : "MISSED")}")
             : $"  {name} {field} >= {target}: not measured";
+    }
+
+    /// <summary>A field that must lie in [<paramref name="low"/>, <paramref name="high"/>] (validate's LD estimate against the processor time measured).</summary>
+    private static string Within(Dictionary<string, Dictionary<string, object?>> byName, string name, string field, double low, double high)
+    {
+        if (!byName.TryGetValue(name, out Dictionary<string, object?>? o) || o[field] is not double v)
+        {
+            return $"  {name} {field} in [{low}, {high}]: not run";
+        }
+
+        return string.Create(CultureInfo.InvariantCulture, $"  {name} {field} = {v:F2} in [{low}, {high}]: {(v >= low && v <= high ? "met" : "MISSED")}");
     }
 
     /// <summary>Issue #20's stretch target: microseconds per step at most <paramref name="target"/>, also stated as a multiple of the L2 floor.</summary>

@@ -211,11 +211,19 @@ public sealed class ReplicaBatch
             // Row i ← fma(x_k, scale·δ_i, shrink·row) unless scale·δ_i = 0 and shrink = 1 (RowKernels.Update).
             Vector<double> k = scale * delta[i];
             Span<Vector<double>> row = w.Slice(i * _d, _d);
-            if (alwaysWrite || !Vector.EqualsAny(k, Vector<double>.Zero))
+            if (alwaysWrite)
             {
                 for (int j = 0; j < row.Length; j++)
                 {
                     row[j] = Vector.FusedMultiplyAdd(x[j], k, row[j] * shrink);
+                }
+            }
+            else if (!Vector.EqualsAny(k, Vector<double>.Zero))
+            {
+                // shrink = 1: row·1 is row exactly, so the product is left out.
+                for (int j = 0; j < row.Length; j++)
+                {
+                    row[j] = Vector.FusedMultiplyAdd(x[j], k, row[j]);
                 }
             }
             else
