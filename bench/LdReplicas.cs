@@ -117,7 +117,7 @@ internal static class LdReplicas
         int count = ReplicaBatch.Width;
         List<MeanFieldNetwork> networks = [.. Enumerable.Range(0, count).Select(runner.InitialNetwork)];
         string basePath = Path.Combine(folder, "ld-verify");
-        Write(basePath + ".w.bin", [.. networks.SelectMany(n => n.FirstLayer.ToArray())]);
+        Verification.Write(basePath + ".w.bin", [.. networks.SelectMany(n => n.FirstLayer.ToArray())]);
 
         // Samples per replica from its own stream; the batch draws them lane by lane, one draw per lane at a time
         // (the priming draw, then one per step): the replay hands them out in that order.
@@ -132,15 +132,15 @@ internal static class LdReplicas
             }
         }
 
-        Write(basePath + ".x.bin", x.AsSpan(0, VerifySteps * count * d).ToArray());
-        Write(basePath + ".y.bin", y.AsSpan(0, VerifySteps * count).ToArray());
+        Verification.Write(basePath + ".x.bin", x.AsSpan(0, VerifySteps * count * d).ToArray());
+        Verification.Write(basePath + ".y.bin", y.AsSpan(0, VerifySteps * count).ToArray());
         var json = Settings(width, d);
         json["replicas"] = count;
         json["steps"] = VerifySteps;
         File.WriteAllText(basePath + ".json", JsonSerializer.Serialize(json));
-        ReplicaBatch.For(spec, networks[0], new Replay(x, y, d)).Train(networks, [.. Enumerable.Range(0, count).Select(_ => new Xoshiro256(1))], VerifySteps, _ => point.StepSize);
+        ReplicaBatch.For(spec, networks[0], new Verification.ReplayData(x, y, d)).Train(networks, [.. Enumerable.Range(0, count).Select(_ => new Xoshiro256(1))], VerifySteps, _ => point.StepSize);
         script.RunScript(["--verify", folder]);
-        double[] theirs = Read(basePath + ".numpy.w.bin");
+        double[] theirs = Verification.Read(basePath + ".numpy.w.bin");
         double[] ours = [.. networks.SelectMany(n => n.FirstLayer.ToArray())];
         if (theirs.Length != ours.Length)
         {
@@ -154,35 +154,6 @@ internal static class LdReplicas
         }
 
         return double.IsNaN(worst) ? double.PositiveInfinity : worst;
-    }
-
-    private static void Write(string path, double[] values)
-    {
-        var bytes = new byte[values.Length * sizeof(double)];
-        Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length);
-        File.WriteAllBytes(path, bytes);
-    }
-
-    private static double[] Read(string path)
-    {
-        byte[] bytes = File.ReadAllBytes(path);
-        var values = new double[bytes.Length / sizeof(double)];
-        Buffer.BlockCopy(bytes, 0, values, 0, bytes.Length);
-        return values;
-    }
-
-    /// <summary>Replays stored samples in call order, whatever the generator says.</summary>
-    private sealed class Replay(double[] x, double[] y, int dimension) : DataModel
-    {
-        private int _next;
-
-        public override int Dimension => dimension;
-
-        public override double Sample(ref Xoshiro256 rng, Span<double> sample)
-        {
-            x.AsSpan(_next * dimension, dimension).CopyTo(sample);
-            return y[_next++];
-        }
     }
 }
 
