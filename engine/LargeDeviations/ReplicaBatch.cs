@@ -75,8 +75,15 @@ public sealed class ReplicaBatch
         _b = new Vector<double>[_n];
         _c = new Vector<double>[_n];
         _u = new Vector<double>[_n];
-        _h = new Vector<double>[_n];
         _dh = new Vector<double>[_n];
+
+        // With the identity h is u (one array) and σ′ ≡ 1 for good.
+        _h = _activation == Kind.Identity ? _u : new Vector<double>[_n];
+        if (_activation == Kind.Identity)
+        {
+            _dh.AsSpan().Fill(Vector<double>.One);
+        }
+
         _delta = new Vector<double>[_n];
         _x = new Vector<double>[_d];
         _xNext = new Vector<double>[_d];
@@ -154,8 +161,12 @@ public sealed class ReplicaBatch
                 Step(residual, step);
 
                 // The fused pass's output activation: h, σ′ and δ of x_{k+1} at the updated c.
+                // With the identity σ′ ≡ 1, so δ changes only when c does: recomputing it would give the same bits.
                 Activate();
-                Delta();
+                if (_trainOutput || _activation != Kind.Identity)
+                {
+                    Delta();
+                }
 
                 started = true;
                 (_x, _xNext) = (_xNext, _x);
@@ -250,13 +261,12 @@ public sealed class ReplicaBatch
 
     private void Activate()
     {
-        Span<Vector<double>> u = _u, h = _h, dh = _dh;
         if (_activation == Kind.Identity)
         {
-            u.CopyTo(h);
-            dh.Fill(Vector<double>.One);
             return;
         }
+
+        Span<Vector<double>> u = _u, h = _h, dh = _dh;
 
         for (int i = 0; i < u.Length; i++)
         {
