@@ -24,7 +24,7 @@ public sealed record ReplicaCostCalibration(
     /// <summary>Measured on the reference machine of docs/performance.md (AMD EPYC, 2 cores, quiet).</summary>
     public static ReplicaCostCalibration Default { get; } = new(
         PerReplica: 1.0e-6,
-        PerGaussian: 12e-9,
+        PerGaussian: 16e-9,
         PerParameterStep: 2.0e-9,
         PerStep: 60e-9,
         PerParameterStepInLanes: 0.6e-9,
