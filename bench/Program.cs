@@ -44,14 +44,15 @@ for (int i = 0; i < args.Length; i++)
 
 foreach (string name in only)
 {
-    if (!BenchCase.All.Any(c => c.Name == name))
+    if (!BenchCase.All.Any(c => c.Name == name) && name != LdReplicas.Name)
     {
-        Console.Error.WriteLine($"--case: unknown case '{name}'; the cases are {string.Join(", ", BenchCase.All.Select(c => c.Name))}.");
+        Console.Error.WriteLine($"--case: unknown case '{name}'; the cases are {string.Join(", ", BenchCase.All.Select(c => c.Name).Append(LdReplicas.Name))}.");
         return 2;
     }
 }
 
 IReadOnlyList<BenchCase> cases = only.Count == 0 ? BenchCase.All : [.. BenchCase.All.Where(c => only.Contains(c.Name))];
+bool ldReplicas = only.Count == 0 || only.Contains(LdReplicas.Name);
 
 if (json is null)
 {
@@ -125,9 +126,10 @@ if (references)
     }
 }
 
-Dictionary<string, Dictionary<string, double>> checks = found.Count > 0 ? Verification.Run(found, Path.Combine(work, "verify")) : [];
+Dictionary<string, Dictionary<string, double>> checks = found.Count > 0 && cases.Count > 0 ? Verification.Run(found, Path.Combine(work, "verify")) : [];
 var output = rows.Select(r => r.ToJson(timings, checks, found, cpu)).ToList();
-File.WriteAllText(json, JsonSerializer.Serialize(output, new JsonSerializerOptions { WriteIndented = true }));
+List<Dictionary<string, object?>> ldRows = ldReplicas ? LdReplicaRows.Run(references, work, timing.Repeats, timing.RefSeconds, timing.RefRepeats, cpu) : [];
+File.WriteAllText(json, JsonSerializer.Serialize(output.Concat(ldRows), new JsonSerializerOptions { WriteIndented = true }));
 Directory.Delete(work, recursive: true);
 
 Console.WriteLine();
@@ -149,7 +151,7 @@ if (found.Count(r => r.Library is "torch" or "numpy") < 2)
 }
 
 Console.WriteLine();
-foreach (string line in Targets.Check(output))
+foreach (string line in Targets.Check([.. output, .. ldRows]))
 {
     Console.WriteLine(line);
 }
@@ -181,6 +183,12 @@ internal static class Targets
         }
 
         yield return Stretch(byName, "mmn-isotropic-N800-f64", 2.5);
+        foreach ((int width, int d) in LdReplicas.Shapes)
+        {
+            yield return Ratio(byName, LdReplicas.CaseName(width, d), "ratio_vs_numpy", 10);
+            yield return Ratio(byName, LdReplicas.CaseName(width, d), "cpu_ratio_vs_numpy", 10);
+            yield return Within(byName, LdReplicas.CaseName(width, d), "estimate_over_cpu", 0.5, 2);
+        }
     }
 
     private static string Ratio(Dictionary<string, Dictionary<string, object?>> byName, string name, string field, double target)
@@ -193,6 +201,17 @@ internal static class Targets
         return o[field] is double v
             ? string.Create(CultureInfo.InvariantCulture, $"  {name} {field} = {v:F2} >= {target}: {(v >= target ? "met" : "MISSED")}")
             : $"  {name} {field} >= {target}: not measured";
+    }
+
+    /// <summary>A field that must lie in [<paramref name="low"/>, <paramref name="high"/>] (validate's LD estimate against the processor time measured).</summary>
+    private static string Within(Dictionary<string, Dictionary<string, object?>> byName, string name, string field, double low, double high)
+    {
+        if (!byName.TryGetValue(name, out Dictionary<string, object?>? o) || o[field] is not double v)
+        {
+            return $"  {name} {field} in [{low}, {high}]: not run";
+        }
+
+        return string.Create(CultureInfo.InvariantCulture, $"  {name} {field} = {v:F2} in [{low}, {high}]: {(v >= low && v <= high ? "met" : "MISSED")}");
     }
 
     /// <summary>Issue #20's stretch target: microseconds per step at most <paramref name="target"/>, also stated as a multiple of the L2 floor.</summary>
@@ -217,7 +236,8 @@ internal static class Usage
           --json FILE       where the results go (a JSON array, one object per case)
           --quick           short timings (under a minute in all)
           --no-references   skip the PyTorch, NumPy and native (C++) references
-          --case NAME       run only this case (repeatable), e.g. --case mmn-isotropic-N20000-f64
+          --case NAME       run only this case (repeatable), e.g. --case mmn-isotropic-N20000-f64;
+                            --case ld-replicas runs the large-deviation replica cases (N = 16, 64; d = 1, 3)
         """;
 }
 

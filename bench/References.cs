@@ -40,17 +40,20 @@ internal sealed class Reference
     public static string BaselineFolder => Path.Combine(AppContext.BaseDirectory, "baselines");
 
     /// <summary>The reference for <paramref name="library"/> (torch or numpy), or null (after saying why) when no Python can import it.</summary>
-    public static Reference? Find(string library)
+    public static Reference? Find(string library) => Find(library, $"{library}_baseline.py", library);
+
+    /// <summary>The reference named <paramref name="name"/> that runs baselines/<paramref name="script"/> with a Python that can import <paramref name="library"/>, or null (after saying why).</summary>
+    public static Reference? Find(string library, string script, string name)
     {
         foreach (string candidate in Candidates)
         {
             if (Succeeds(candidate, ["-c", $"import {library}"]))
             {
-                return new Reference(library, candidate, [Path.Combine(BaselineFolder, $"{library}_baseline.py")], native: false);
+                return new Reference(name, candidate, [Path.Combine(BaselineFolder, script)], native: false);
             }
         }
 
-        Console.WriteLine($"The {library} reference is skipped: no python3 here can import {library}; {InstallHint}");
+        Console.WriteLine($"The {name} reference is skipped: no python3 here can import {library}; {InstallHint}");
         return null;
     }
 
@@ -109,7 +112,8 @@ internal sealed class Reference
     /// <summary>Runs the verification cases written to <paramref name="folder"/> (see <see cref="Verification"/>).</summary>
     public void Verify(string folder) => RunScript(["--verify", folder]);
 
-    private JsonNode RunScript(IEnumerable<string> arguments)
+    /// <summary>Runs the reference with <paramref name="arguments"/> (one thread) and returns the JSON of its last line of output; throws <see cref="InvalidOperationException"/> when it fails.</summary>
+    public JsonNode RunScript(IEnumerable<string> arguments)
     {
         var start = new ProcessStartInfo(_program)
         {

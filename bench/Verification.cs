@@ -105,14 +105,16 @@ internal static class Verification
         return network.Theta.AsSpan(block.Offset, block.Length).ToArray();
     }
 
-    private static void Write(string path, double[] values)
+    /// <summary>Writes little-endian float64 values, as the reference scripts read them.</summary>
+    internal static void Write(string path, double[] values)
     {
         var bytes = new byte[values.Length * sizeof(double)];
         Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length);
         File.WriteAllBytes(path, bytes);
     }
 
-    private static double[] Read(string path)
+    /// <summary>Reads the float64 values a reference script wrote.</summary>
+    internal static double[] Read(string path)
     {
         byte[] bytes = File.ReadAllBytes(path);
         var values = new double[bytes.Length / sizeof(double)];
@@ -121,7 +123,7 @@ internal static class Verification
     }
 
     /// <summary>Replays stored samples in order, whatever the generator says.</summary>
-    private sealed class ReplayData(double[] x, double[] y, int dimension) : DataModel
+    internal sealed class ReplayData(double[] x, double[] y, int dimension) : DataModel
     {
         private int _next;
 

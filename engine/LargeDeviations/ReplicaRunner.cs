@@ -25,6 +25,9 @@ public sealed class ReplicaRunner
     private readonly TestSet? _testSet;
     private readonly RadialPdeSnapshot? _reference;
     private readonly XiSchedule _xi;
+    private readonly AffineTestRisk? _affineRisk;
+    private readonly bool _batched;
+    private readonly ulong[] _initialKeys, _trainingKeys;
 
     /// <summary>Prepares the runner of a large-deviations batch point; <paramref name="reference"/> is the limit's law at T for w1-to-reference.</summary>
     public ReplicaRunner(SweepSpec spec, PointSpec point, DataModel data, TestSet? testSet, RadialPdeSnapshot? reference)
@@ -43,7 +46,19 @@ public sealed class ReplicaRunner
         _testSet = testSet;
         _reference = reference;
         _xi = XiSchedule.FromSpec(spec.Training.Xi);
+        _affineRisk = testSet is not null && spec.LargeDeviations.Functional == LdFunctionals.Risk && spec.Observe.Risk == RiskKinds.Test && AffineTestRisk.Applies(spec)
+            ? AffineTestRisk.For(testSet)
+            : null;
+        _batched = ReplicaBatch.Supports(spec, point);
+        _initialKeys = [.. PointKeys.Of(point)];
+        _trainingKeys = [.. PointKeys.WithStepSize(point)];
     }
+
+    /// <summary>Whether the risk functional is the quadratic form of <see cref="AffineTestRisk"/> (no pass over the test set).</summary>
+    public bool ClosedFormRisk => _affineRisk is not null;
+
+    /// <summary>Whether replicas train in vector lanes (<see cref="ReplicaBatch"/>) rather than one at a time.</summary>
+    public bool Batched => _batched;
 
     /// <summary>The limit's radial law at T, for <c>w1-to-reference</c> (null for other functionals or models).</summary>
     public static RadialPdeSnapshot? ReferenceFor(SweepSpec spec, PointSpec point)
@@ -69,21 +84,84 @@ public sealed class ReplicaRunner
         return value;
     }
 
+    /// <summary>
+    /// F of replicas <paramref name="from"/> .. <paramref name="from"/> + <paramref name="count"/> − 1, in order:
+    /// in vector lanes when <see cref="Batched"/>, otherwise one at a time. Either way each value has the
+    /// bits of <see cref="Run"/> for that replica.
+    /// </summary>
+    public double[] RunMany(int from, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (!_batched)
+        {
+            return [.. Enumerable.Range(from, count).Select(Run)];
+        }
+
+        var values = new double[count];
+        MeanFieldNetwork start = InitialNetwork(from);
+        ReplicaBatch batch = ReplicaBatch.For(_spec, start, _data);
+        int width = ReplicaBatch.Width;
+
+        // One network per lane, reused: quenched replicas copy the shared initial network into it, annealed
+        // ones redraw it from their own stream (the values InitialNetwork gives).
+        bool quenched = _point.Mode == LdModes.Quenched;
+        ModelSpec model = InitialModel;
+        MeanFieldNetwork[] lanesOf = [.. Enumerable.Range(0, width).Select(_ => InitialNetwork(from))];
+        var networks = new List<MeanFieldNetwork>(width);
+        var streams = new List<Xoshiro256>(width);
+        for (int first = 0; first < count; first += width)
+        {
+            long entered = Stopwatch.GetTimestamp();
+            networks.Clear();
+            streams.Clear();
+            int lanes = Math.Min(width, count - first);
+            for (int r = from + first; r < from + first + lanes; r++)
+            {
+                MeanFieldNetwork lane = lanesOf[r - from - first];
+                if (quenched)
+                {
+                    start.Theta.CopyTo(lane.Theta, 0);
+                }
+                else
+                {
+                    var init = InitialStream(r);
+                    lane.Redraw(model, ref init);
+                }
+
+                networks.Add(lane);
+                streams.Add(Stream(RandomStreams.Purpose.Training, _trainingKeys, (ulong)r));
+            }
+
+            long began = Stopwatch.GetTimestamp();
+            bool[] finite = batch.Train(networks, streams, _point.Steps, StepSize);
+            long trained = Stopwatch.GetTimestamp();
+            for (int lane = 0; lane < lanes; lane++)
+            {
+                values[first + lane] = finite[lane] ? Functional(networks[lane]) : double.NaN;
+            }
+
+            SgdRun.AccountProcessTime(trained - began, Stopwatch.GetTimestamp() - entered);
+        }
+
+        return values;
+    }
+
+    private double StepSize(long k) => _point.StepSize * _xi.Value(k * _point.StepSize);
+
     /// <summary>Replica <paramref name="replica"/>'s network at time T (null when it diverged).</summary>
     public MeanFieldNetwork? Train(int replica)
     {
         ulong r = (ulong)replica;
         MeanFieldNetwork network = InitialNetwork(replica);
-        var rng = RandomStreams.Create(_spec.Seed, RandomStreams.Purpose.Training, [.. PointKeys.WithStepSize(_point), r]);
-        var noise = RandomStreams.Create(_spec.Seed, RandomStreams.Purpose.Noise, [.. PointKeys.WithStepSize(_point), r]);
+        var rng = Stream(RandomStreams.Purpose.Training, _trainingKeys, r);
+        var noise = Stream(RandomStreams.Purpose.Noise, _trainingKeys, r);
         SgdStepper stepper = SgdStepper.Create(_spec, network, _data, rng, noise);
         long began = Stopwatch.GetTimestamp();
         try
         {
             for (long k = 0; k < _point.Steps; k++)
             {
-                double stepSize = _point.StepSize * _xi.Value(k * _point.StepSize);
-                if (!double.IsFinite(stepper.Step(stepSize)))
+                if (!double.IsFinite(stepper.Step(StepSize(k))))
                 {
                     return null;
                 }
@@ -107,10 +185,23 @@ public sealed class ReplicaRunner
     /// </summary>
     public MeanFieldNetwork InitialNetwork(int replica)
     {
-        bool quenched = _point.Mode == LdModes.Quenched;
-        var init = RandomStreams.Create(_spec.Seed, RandomStreams.Purpose.Initialization, [.. PointKeys.Of(_point), quenched ? ulong.MaxValue - (ulong)_point.Draw : (ulong)replica]);
-        ModelSpec model = quenched ? _spec.Model : _spec.Model with { Init = _spec.Model.Init with { Sampling = InitSamplings.Iid } };
-        return MeanFieldNetwork.Initialize(model, _data.Dimension, _point.Widths, _point.Gamma, ref init);
+        var init = InitialStream(replica);
+        return MeanFieldNetwork.Initialize(InitialModel, _data.Dimension, _point.Widths, _point.Gamma, ref init);
+    }
+
+    // The model the initial weights are drawn from: i.i.d. for annealed replicas (see InitialNetwork).
+    private ModelSpec InitialModel => _point.Mode == LdModes.Quenched ? _spec.Model : _spec.Model with { Init = _spec.Model.Init with { Sampling = InitSamplings.Iid } };
+
+    private Xoshiro256 InitialStream(int replica) =>
+        Stream(RandomStreams.Purpose.Initialization, _initialKeys, _point.Mode == LdModes.Quenched ? ulong.MaxValue - (ulong)_point.Draw : (ulong)replica);
+
+    // The stream (sweep seed, purpose, keys…, last).
+    private Xoshiro256 Stream(RandomStreams.Purpose purpose, ulong[] keys, ulong last)
+    {
+        Span<ulong> all = stackalloc ulong[keys.Length + 1];
+        keys.CopyTo(all);
+        all[^1] = last;
+        return RandomStreams.Create(_spec.Seed, purpose, all);
     }
 
     /// <summary>F of replica <paramref name="replica"/>'s initial network (t = 0); in quenched mode, the draw's initial value.</summary>
@@ -139,7 +230,8 @@ public sealed class ReplicaRunner
                 network.WeightNorms(radii);
                 return _reference!.W1(radii);
             default:
-                return _spec.Observe.Risk == RiskKinds.Population
+                return _affineRisk is not null ? _affineRisk.Risk(network)
+                    : _spec.Observe.Risk == RiskKinds.Population
                     ? PopulationRisk.Compute(network.FirstLayer, n, network.Dimension, RadialReduction.InformativeDimensions(_spec.Data), _spec.Data.Delta, RampParameters.FromSpec(_spec.Model.Activation)).Risk
                     : _testSet!.Risk(network).Risk;
         }

@@ -142,29 +142,39 @@ public sealed class MeanFieldNetwork
     {
         ArgumentNullException.ThrowIfNull(model);
         var network = new MeanFieldNetwork(Activation.Create(model.Activation), dimension, widths, gamma, model.Bias, model.Train, model.MeanFieldScaling);
+        network.Redraw(model, ref rng, neuronKey);
+        return network;
+    }
+
+    /// <summary>
+    /// Draws this network's parameters afresh, exactly as <see cref="Initialize"/> draws those of a new network of
+    /// <paramref name="model"/> with the same shape (the same values from the same stream), without allocating one.
+    /// </summary>
+    public void Redraw(ModelSpec model, ref Xoshiro256 rng, ulong? neuronKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        Array.Clear(Theta);
         InitSpec init = model.Init;
         if (init.Sampling == InitSamplings.Stratified)
         {
-            StratifiedInit.Fill(network, init, ref rng);
-            return network;
+            StratifiedInit.Fill(this, init, ref rng);
+            return;
         }
 
         ulong key = neuronKey ?? (init.Nested || init.HiddenStructure > 0 ? rng.NextUInt64() : 0);
         if (init.Nested)
         {
-            network.DrawPerNeuron(init, model.Bias, key);
+            DrawPerNeuron(init, model.Bias, key);
         }
         else
         {
-            network.DrawInLayoutOrder(init, model.Bias, ref rng);
+            DrawInLayoutOrder(init, model.Bias, ref rng);
         }
 
         if (init.HiddenStructure > 0)
         {
-            network.AddStructure(init, key);
+            AddStructure(init, key);
         }
-
-        return network;
     }
 
     /// <summary>The key of a point's per-neuron streams: the sweep seed and the seed index, not the widths.</summary>

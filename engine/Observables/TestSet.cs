@@ -37,6 +37,9 @@ public sealed class TestSet
     /// <summary>Input x_m of sample <paramref name="m"/>.</summary>
     public ReadOnlySpan<double> Input(int m) => _x.AsSpan(m * Dimension, Dimension);
 
+    /// <summary>Label y_m of sample <paramref name="m"/>.</summary>
+    public double Label(int m) => _y[m];
+
     /// <summary>
     /// The test set of a sweep: the data's own held-out rows when it has them, otherwise
     /// <paramref name="count"/> samples drawn from the stream (sweep seed, test set).

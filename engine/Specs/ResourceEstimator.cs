@@ -5,7 +5,7 @@ namespace MeanFieldCluster.Engine.Specs;
 /// <summary>What one point is expected to need.</summary>
 /// <param name="Parameters">Parameters of the point's network (all blocks, frozen ones included).</param>
 /// <param name="MemoryBytes">Peak memory of the point's worker: network, checkpoint copies, observation buffers, test set, replica samples.</param>
-/// <param name="Seconds">Compute time on one core: SGD steps, risk measurements, replicas (see <see cref="ResourceEstimator.SecondsPerParameterSample"/>).</param>
+/// <param name="Seconds">Compute time on one core: SGD steps and risk measurements (see <see cref="ResourceEstimator.SecondsPerParameterSample"/>), or replicas (see <see cref="LargeDeviations.ReplicaCost"/>).</param>
 public sealed record ResourceEstimate(long Parameters, long MemoryBytes, double Seconds);
 
 /// <summary>The largest point a cluster accepts: sweeps with a point over it are refused before anything runs.</summary>
@@ -88,7 +88,7 @@ public static class ResourceEstimator
 
         double perSample = parameters * SecondsPerParameterSample;
         double seconds = point.ReplicaCount > 0
-            ? point.ReplicaCount * (perSample * (1 + (point.Steps * (double)batch)))
+            ? LargeDeviations.ReplicaCost.Seconds(spec, point)
             : perSample * ((point.Steps * (double)batch) + ((double)point.RiskSteps.Count * observe.TestSamples));
         return new ResourceEstimate(parameters, bytes, seconds);
     }

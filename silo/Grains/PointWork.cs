@@ -165,7 +165,7 @@ internal sealed class ReplicaWork : PointWork
         cancellationToken.ThrowIfCancellationRequested();
         int from = _point.ReplicaStart + _samples.Count, count = (int)Math.Min(chunk, _point.ReplicaCount - _samples.Count);
         activity?.SetTag("mfc.replicas.from", from).SetTag("mfc.replicas.count", count);
-        double[] done = await Task.Run(() => Enumerable.Range(from, count).Select(_runner.Run).ToArray());
+        double[] done = await Task.Run(() => _runner.RunMany(from, count));
         metrics.ReplicasDone(done.Length);
         _samples.AddRange(done);
         return done.Length;

@@ -18,11 +18,13 @@ namespace MeanFieldCluster.Silo.Grains;
 /// <remarks>
 /// A finished point is kept in memory only while it is used: reading its result ends the activation, and
 /// any activation idle for <see cref="IdleMinutes"/> minutes is collected (a running point keeps itself alive).
-/// Points are placed on the silo with the fewest activations: Orleans' default (resource-optimized, preferring
-/// the caller's silo when loads look alike) put every point of a sweep on its coordinator's silo.
+/// Points are placed in proportion to the silos' worker slots (<see cref="WorkerSlotPlacement"/>): Orleans' default
+/// (resource-optimized, preferring the caller's silo when loads look alike) put every point of a sweep on its
+/// coordinator's silo, and activation-count placement, which reads statistics published every few seconds, put
+/// 49 of a burst of 64 on one of two silos.
 /// </remarks>
 [CollectionAgeLimit(Minutes = IdleMinutes)]
-[Orleans.Placement.ActivationCountBasedPlacement]
+[WorkerSlotPlacement]
 public sealed partial class SweepPointGrain(
     [PersistentState("point", GrainKeys.Storage)] IPersistentState<PointGrainState> state,
     PointRunner runner,

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using MeanFieldCluster.Contracts;
@@ -9,6 +10,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.Runtime.MembershipService.SiloMetadata;
 
 namespace MeanFieldCluster.Silo.Hosting;
 
@@ -101,7 +103,7 @@ public sealed class SweepPolicyValidator : IValidateOptions<SweepPolicy>
 public static class SiloSetup
 {
     /// <summary>
-    /// Registers the worker scheduler, chunk sizing, the MeanFieldCluster instruments and trace propagation
+    /// Registers the worker scheduler, the placement of points by worker slots (<see cref="WorkerSlotPlacement"/>), chunk sizing, the MeanFieldCluster instruments and trace propagation
     /// across grain calls, and the options this silo computes and admits with (<see cref="WorkerOptions"/>,
     /// <see cref="SweepPolicy"/>), validated when the host starts. <paramref name="workers"/> and
     /// <paramref name="policy"/> set them in code, after whatever configuration binds.
@@ -136,6 +138,14 @@ public static class SiloSetup
         }
 
         silo.Services.AddSingleton(services => new WorkScheduler(services.GetRequiredService<WorkerOptions>().Slots));
+
+        // Point grains go to silos in proportion to their worker slots, which each silo publishes in its metadata:
+        // the value is filled from WorkerOptions when the metadata options are built (configure actions run in
+        // registration order, so this one runs before UseSiloMetadata's, which reads the dictionary).
+        var published = new Dictionary<string, string>();
+        silo.Services.AddOptions<SiloMetadata>().Configure<IOptions<WorkerOptions>>((_, w) => published[WorkerSlotPlacementDirector.SlotsKey] = w.Value.Slots.ToString(CultureInfo.InvariantCulture));
+        silo.UseSiloMetadata(published);
+        silo.Services.AddPlacementDirector<WorkerSlotPlacement, WorkerSlotPlacementDirector>();
         silo.Services.AddMetrics();
         silo.Services.TryAddSingleton<MeanFieldMetrics>();
         silo.AddActivityPropagation();

@@ -17,12 +17,7 @@ internal static class LinearNeuronRuns
         DataModel data = DataModel.Create(spec.Data, spec.Seed);
         TestSet testSet = TestSet.For(data, spec.Observe.TestSamples, spec.Seed);
         var runner = new ReplicaRunner(spec, point, data, testSet, null);
-        var samples = new double[point.ReplicaCount];
-        for (int r = 0; r < samples.Length; r++)
-        {
-            samples[r] = runner.Run(point.ReplicaStart + r);
-        }
-
+        double[] samples = runner.RunMany(point.ReplicaStart, point.ReplicaCount);
         return (samples, runner.InitialValue(point.ReplicaStart));
     }
 }

@@ -1,0 +1,159 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+using MeanFieldCluster.Engine.Data;
+using MeanFieldCluster.Engine.Kernels;
+using MeanFieldCluster.Engine.LargeDeviations;
+using MeanFieldCluster.Engine.Networks;
+using MeanFieldCluster.Engine.Observables;
+using MeanFieldCluster.Engine.Randomness;
+using MeanFieldCluster.Engine.Specs;
+using MeanFieldCluster.Engine.Training;
+
+namespace MeanFieldCluster.Engine.Tests.LargeDeviations.Batched;
+
+/// <summary>
+/// Replicas trained in vector lanes (<see cref="ReplicaBatch"/>) have the bits of replicas trained one at a
+/// time by the SGD stepper, whatever block they are in (docs/large-deviations.md, "Batched replicas").
+/// </summary>
+public sealed class ReplicaBatchTests
+{
+    /// <summary>The linear neuron of the known answer (d = 1), annealed and quenched.</summary>
+    private const string Linear = """
+        name: ld-batch-linear
+        seed: 3
+        task: large-deviations
+        model: {preset: linear, activation: identity, init: {kappa: 0.5}}
+        data: {kind: teacher-student, d: D, noise: 0.3, teacher: {width: 1, activation: identity, seed: 2}}
+        training: {horizon: 0.5}
+        observe: {test_samples: 200}
+        grid: {width: [16], step_size: ["0.25/N"]}
+        large_deviations: {functional: risk, replicas: 100, batch_size: 100, modes: [MODE], x_grid: [0.1], k_grid: [-1, 0, 1]}
+        """;
+
+    /// <summary>MMN relu (trains w, b and c; N = 21 exercises the inner products' tails), with ridge.</summary>
+    private const string Relu = """
+        name: ld-batch-relu
+        seed: 5
+        task: large-deviations
+        model: {preset: mmn-relu, activation: relu, init: {kappa: 1.0, output_mean: 0.5, output_std: 1.0, bias_std: 0.3}}
+        data: {kind: isotropic-gaussian, d: 3}
+        training: {horizon: 0.5, ridge: 0.1}
+        grid: {width: [21], step_size: ["0.5/N"]}
+        large_deviations: {functional: mean-sq-norm, replicas: 100, batch_size: 100, modes: [annealed], x_grid: [0.1], k_grid: [-1, 0, 1]}
+        """;
+
+    /// <summary>MMN isotropic with the ramp (trains w only; d = 10 runs a full block of the inner product's lanes).</summary>
+    private const string Ramp = """
+        name: ld-batch-ramp
+        seed: 7
+        task: large-deviations
+        model: {preset: mmn-isotropic, activation: {kind: ramp, t1: 0.5, t2: 1.5, s1: -2.5, s2: 7.5}, init: {kappa: 0.8}}
+        data: {kind: isotropic-gaussian, d: 10, delta: 0.8}
+        training: {horizon: 0.4}
+        grid: {width: [16], step_size: ["0.2/N"]}
+        large_deviations: {functional: mean-sq-norm, replicas: 100, batch_size: 100, modes: [annealed], x_grid: [0.1], k_grid: [-1, 0, 1]}
+        """;
+
+    public static TheoryData<string> Specs => new()
+    {
+        Linear.Replace("D,", "1,", StringComparison.Ordinal).Replace("MODE", "annealed", StringComparison.Ordinal),
+        Linear.Replace("D,", "1,", StringComparison.Ordinal).Replace("MODE", "quenched", StringComparison.Ordinal),
+        Linear.Replace("D,", "3,", StringComparison.Ordinal).Replace("MODE", "annealed", StringComparison.Ordinal),
+        Relu,
+        Ramp,
+    };
+
+    [Theory]
+    [MemberData(nameof(Specs))]
+    public void Lanes_have_the_bits_of_one_replica_at_a_time_whatever_the_block(string yaml)
+    {
+        (ReplicaRunner runner, SweepSpec spec, PointSpec point, DataModel data) = Runner(yaml);
+        Assert.True(runner.Batched);
+
+        // The functional: a block of 11 replicas from 5 (lanes of several vectors and a partial one) against Run.
+        double[] batched = runner.RunMany(5, 11);
+        double[] alone = [.. Enumerable.Range(5, 11).Select(runner.Run)];
+        Assert.Equal(alone.Select(BitConverter.DoubleToInt64Bits), batched.Select(BitConverter.DoubleToInt64Bits));
+        Assert.Equal(batched.Skip(4).Take(3).Select(BitConverter.DoubleToInt64Bits), runner.RunMany(9, 3).Select(BitConverter.DoubleToInt64Bits));
+
+        // The parameters themselves, lane by lane, against the stepper's.
+        int[] replicas = [.. Enumerable.Range(40, Math.Min(ReplicaBatch.Width, 3))];
+        List<MeanFieldNetwork> networks = [.. replicas.Select(runner.InitialNetwork)];
+        List<Xoshiro256> streams = [.. replicas.Select(r => RandomStreams.Create(spec.Seed, RandomStreams.Purpose.Training, [.. PointKeys.WithStepSize(point), (ulong)r]))];
+        bool[] finite = ReplicaBatch.For(spec, networks[0], data).Train(networks, streams, point.Steps, k => point.StepSize);
+        for (int i = 0; i < replicas.Length; i++)
+        {
+            Assert.True(finite[i]);
+            MeanFieldNetwork one = runner.Train(replicas[i])!;
+            Assert.Equal(one.Theta.Select(BitConverter.DoubleToInt64Bits), networks[i].Theta.Select(BitConverter.DoubleToInt64Bits));
+        }
+    }
+
+    [Fact]
+    public void A_diverging_replica_gives_NaN_in_a_block_as_alone()
+    {
+        string yaml = Linear.Replace("D,", "1,", StringComparison.Ordinal).Replace("MODE", "annealed", StringComparison.Ordinal)
+            .Replace("""step_size: ["0.25/N"]""", "step_size: [3.0]", StringComparison.Ordinal)
+            .Replace("horizon: 0.5", "horizon: 6000", StringComparison.Ordinal)
+            .Replace("k_grid: [-1, 0, 1]}", "k_grid: [-1, 0, 1], allow_fixed_step: true}", StringComparison.Ordinal);
+        (ReplicaRunner runner, _, _, _) = Runner(yaml);
+        double[] batched = runner.RunMany(0, 6);
+        double[] alone = [.. Enumerable.Range(0, 6).Select(runner.Run)];
+        Assert.Contains(batched, double.IsNaN);
+        Assert.Equal(alone.Select(BitConverter.DoubleToInt64Bits), batched.Select(BitConverter.DoubleToInt64Bits));
+    }
+
+    [Fact]
+    public void The_lane_inner_product_has_the_bits_of_the_fixed_order()
+    {
+        var rng = new Xoshiro256(11);
+        int lanes = Vector<double>.Count;
+        for (int n = 0; n <= 40; n++)
+        {
+            var a = new Vector<double>[n];
+            var b = new Vector<double>[n];
+            double[] flatA = new double[n * lanes], flatB = new double[n * lanes];
+            for (int p = 0; p < flatA.Length; p++)
+            {
+                // Some exact zeros of both signs, so the order of the additions of +0 matters.
+                flatA[p] = p % 7 == 3 ? -0.0 : rng.NextGaussian();
+                flatB[p] = p % 5 == 1 ? 0.0 : rng.NextGaussian() * 1e3;
+            }
+
+            MemoryMarshal.Cast<double, Vector<double>>(flatA).CopyTo(a);
+            MemoryMarshal.Cast<double, Vector<double>>(flatB).CopyTo(b);
+            Vector<double> dot = ReplicaBatch.Dot(a, 0, 1, b, 0, 1, n);
+            for (int r = 0; r < lanes; r++)
+            {
+                double[] ar = [.. Enumerable.Range(0, n).Select(j => flatA[(j * lanes) + r])];
+                double[] br = [.. Enumerable.Range(0, n).Select(j => flatB[(j * lanes) + r])];
+                Assert.Equal(BitConverter.DoubleToInt64Bits(Dot.Compute<double>(ar, br, SimdWidth.Scalar)), BitConverter.DoubleToInt64Bits(dot[r]));
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("sampling: iid")]
+    [InlineData("sampling: stratified")]
+    public void Redraw_gives_the_values_of_a_new_network(string init)
+    {
+        SweepSpec spec = SpecLoader.Parse(Relu.Replace("bias_std: 0.3}", $"bias_std: 0.3, {init}}}", StringComparison.Ordinal), SpecFormat.Yaml);
+        var first = new Xoshiro256(8);
+        var second = new Xoshiro256(9);
+        MeanFieldNetwork reused = MeanFieldNetwork.Initialize(spec.Model, 3, [21], [1.0], ref first);
+        var again = new Xoshiro256(9);
+        reused.Redraw(spec.Model, ref again);
+        MeanFieldNetwork fresh = MeanFieldNetwork.Initialize(spec.Model, 3, [21], [1.0], ref second);
+        Assert.Equal(fresh.Theta.Select(BitConverter.DoubleToInt64Bits), reused.Theta.Select(BitConverter.DoubleToInt64Bits));
+        Assert.Equal(second.NextUInt64(), again.NextUInt64());
+    }
+
+    private static (ReplicaRunner Runner, SweepSpec Spec, PointSpec Point, DataModel Data) Runner(string yaml)
+    {
+        SweepSpec spec = SpecLoader.Parse(yaml, SpecFormat.Yaml);
+        PointSpec point = SweepPlanner.Expand(spec)[0];
+        DataModel data = DataModel.Create(spec.Data, spec.Seed);
+        TestSet testSet = TestSet.For(data, spec.Observe.TestSamples, spec.Seed);
+        return (new ReplicaRunner(spec, point, data, testSet, null), spec, point, data);
+    }
+}
