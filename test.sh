@@ -62,6 +62,13 @@ for project in tests/*/*.csproj; do
   fi
 done
 
+# A test that fails or is cut short must still stop the servers it started; report (and stop) any it left.
+for pid in $(pgrep -x redis-server 2>/dev/null); do
+  case "$(readlink "/proc/$pid/cwd" 2>/dev/null)" in
+    /tmp/mfc-fault-tests/*) echo "test.sh: warning: a test left redis-server (pid $pid, $(readlink "/proc/$pid/cwd")) running; stopped it" >&2; kill "$pid" 2>/dev/null ;;
+  esac
+done
+
 passed=0; failed=0; found=0
 for trx in "$results_dir"/*.trx; do
   [ -f "$trx" ] || continue

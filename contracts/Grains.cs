@@ -20,6 +20,9 @@ public interface ISweepGrain : IGrainWithStringKey
     /// <summary>A compact status, of bounded size whatever the sweep's: counts by state, work done, and the running points.</summary>
     Task<SweepProgress> GetProgress();
 
+    /// <summary>The status with only the points of <paramref name="indices"/> (those in range, in the order asked): its size is the caller's choice.</summary>
+    Task<SweepStatus> GetStatusOf(int[] indices);
+
     /// <summary>
     /// Streams the sweep's progress: a snapshot (as <see cref="GetProgress"/>), then, about every
     /// <paramref name="interval"/> (at least every 10 s), the changes since the message before; it ends

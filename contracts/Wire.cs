@@ -194,8 +194,9 @@ public sealed record PointRecord(int Index, long Step, bool Finished, RiskRow[] 
 /// <param name="Activations">Times the coordinator was activated (1 when its silo never failed).</param>
 /// <param name="Starts">Points the coordinator started as others finished or at submission (the watchdog's restarts not counted).</param>
 /// <param name="StartSeconds">Wall-clock seconds from asking a point to start to its acknowledgement, summed over <paramref name="Starts"/>.</param>
+/// <param name="Restarts">Points the watchdog asked to start again because they stopped reporting (a running point ignores it).</param>
 [GenerateSerializer, Immutable]
-public sealed record CoordinatorStats(long Calls, double CallSeconds, long StateWrites, int Activations, long Starts = 0, double StartSeconds = 0);
+public sealed record CoordinatorStats(long Calls, double CallSeconds, long StateWrites, int Activations, long Starts = 0, double StartSeconds = 0, long Restarts = 0);
 
 /// <summary>
 /// A sweep's progress as the coordinator streams it (<see cref="ISweepGrain.WatchProgress"/>): the counts

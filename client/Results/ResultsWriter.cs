@@ -370,6 +370,7 @@ internal static class ResultsWriter
             ["mean_start_ms"] = stats.Starts == 0 ? null : Math.Round(stats.StartSeconds * 1000 / stats.Starts, 4),
             ["state_writes"] = stats.StateWrites,
             ["activations"] = stats.Activations,
+            ["watchdog_restarts"] = stats.Restarts,
             ["calls_per_point"] = Math.Round((double)stats.Calls / n, 3),
             ["call_ms_per_point"] = Math.Round(stats.CallSeconds * 1000 / n, 4),
             ["state_writes_per_point"] = Math.Round((double)stats.StateWrites / n, 3),

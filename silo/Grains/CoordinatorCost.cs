@@ -15,13 +15,14 @@ internal sealed class CoordinatorCost(TimeProvider time)
     private double _startSeconds;
     private long _writes;
     private int _activations;
+    private long _restarts;
 
     /// <summary>Continues from the stored figures (none for a new sweep) and counts this activation.</summary>
     public void Activated(CoordinatorStats? stored)
     {
         if (stored is not null)
         {
-            (_calls, _callSeconds, _writes, _activations, _starts, _startSeconds) = (stored.Calls, stored.CallSeconds, stored.StateWrites, stored.Activations, stored.Starts, stored.StartSeconds);
+            (_calls, _callSeconds, _writes, _activations, _starts, _startSeconds, _restarts) = (stored.Calls, stored.CallSeconds, stored.StateWrites, stored.Activations, stored.Starts, stored.StartSeconds, stored.Restarts);
         }
 
         _activations++;
@@ -56,6 +57,9 @@ internal sealed class CoordinatorCost(TimeProvider time)
         }
     }
 
+    /// <summary>Counts <paramref name="points"/> points the watchdog asked to start again.</summary>
+    public void Restarted(int points) => _restarts += points;
+
     /// <summary>Counts a state write; returns the figures to store with it.</summary>
     public CoordinatorStats Written()
     {
@@ -64,5 +68,5 @@ internal sealed class CoordinatorCost(TimeProvider time)
     }
 
     /// <summary>The figures so far.</summary>
-    public CoordinatorStats Snapshot() => new(_calls, _callSeconds, _writes, _activations, _starts, _startSeconds);
+    public CoordinatorStats Snapshot() => new(_calls, _callSeconds, _writes, _activations, _starts, _startSeconds, _restarts);
 }

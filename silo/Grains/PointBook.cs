@@ -123,6 +123,12 @@ internal sealed class PointBook
         return batch;
     }
 
+    /// <summary>The longest a watcher waits for a message while nothing changes.</summary>
+    public static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(10);
+
+    /// <summary>A watcher's requested <paramref name="interval"/> between messages, held within [50 ms, <see cref="Heartbeat"/>].</summary>
+    public static TimeSpan Interval(TimeSpan interval) => TimeSpan.FromTicks(Math.Clamp(interval.Ticks, TimeSpan.FromMilliseconds(50).Ticks, Heartbeat.Ticks));
+
     /// <summary>
     /// The progress stream (<see cref="ISweepGrain.WatchProgress"/>): a snapshot, then every
     /// <paramref name="interval"/> the changes since the message before (when there are any, else at least

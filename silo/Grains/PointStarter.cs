@@ -11,6 +11,13 @@ namespace MeanFieldCluster.Silo.Grains;
 /// </summary>
 internal sealed partial class PointStarter(IGrainFactory grains, string sweepId, CoordinatorCost cost, ILogger logger)
 {
+    /// <summary>Asks the watchdog's <paramref name="stalled"/> points to start again, counting them as restarts.</summary>
+    public Task Restart(IReadOnlyCollection<PointSpec> stalled, string specJson)
+    {
+        cost.Restarted(stalled.Count);
+        return Start(stalled, specJson, counted: false);
+    }
+
     /// <summary>Starts <paramref name="points"/> of the sweep running <paramref name="specJson"/>, all at once.</summary>
     public Task Start(IEnumerable<PointSpec> points, string specJson, bool counted) =>
         Task.WhenAll(points.Select(async p =>

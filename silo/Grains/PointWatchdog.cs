@@ -1,3 +1,7 @@
+using System.Diagnostics;
+using MeanFieldCluster.Engine.Specs;
+using MeanFieldCluster.Silo.Telemetry;
+
 namespace MeanFieldCluster.Silo.Grains;
 
 /// <summary>
@@ -52,6 +56,24 @@ public sealed class PointWatchdog
         }
 
         return stalled;
+    }
+
+    /// <summary>
+    /// Asks every point of <paramref name="book"/> in flight and not heard from within <paramref name="silence"/>
+    /// to start again (<paramref name="starter"/>): a running point ignores it, a point whose activation was
+    /// lost is activated on a live silo and resumes from its checkpoint. Traced in the sweep's submission trace.
+    /// </summary>
+    internal async Task Restart(PointBook book, PointStarter starter, TimeSpan silence, string specJson, string sweepId, string? traceParent)
+    {
+        PointSpec[] stalled = [.. Stalled(book.InFlightPoints(), silence).Select(i => book.Points[i])];
+        if (stalled.Length == 0)
+        {
+            return;
+        }
+
+        using Activity? activity = SweepTrace.Start(MeanFieldTelemetry.SweepRestartActivity, sweepId, traceParent);
+        activity?.SetTag("mfc.points", stalled.Length);
+        await starter.Restart(stalled, specJson);
     }
 
     /// <summary>Registers the reminder that re-activates <paramref name="grain"/> should its silo die (once, for a new sweep).</summary>

@@ -1,3 +1,4 @@
+using MeanFieldCluster.Contracts;
 using MeanFieldCluster.Engine.Specs;
 using MeanFieldCluster.Silo.Hosting;
 
@@ -33,6 +34,17 @@ internal static class SweepAdmission
         }
 
         return (spec, points);
+    }
+
+    /// <summary>Records an admitted sweep in its coordinator's <paramref name="state"/>: every point pending, nothing done yet.</summary>
+    public static void Record(SweepGrainState state, string specJson, string name, int points, DateTime startedUtc, string? traceParent)
+    {
+        state.TraceParent = traceParent;
+        state.SpecJson = specJson;
+        state.Name = name;
+        state.StartedUtc = startedUtc;
+        state.Final = [.. Enumerable.Repeat(PointState.Pending, points)];
+        state.Steps = new long[points];
     }
 
     /// <summary>The points of a sweep admitted earlier, from its stored spec.</summary>

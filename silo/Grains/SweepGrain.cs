@@ -10,14 +10,12 @@ using Orleans.Concurrency;
 namespace MeanFieldCluster.Silo.Grains;
 
 /// <summary>
-/// One job: coordinating one sweep. It admits the spec, dispatches the points to point grains (a bounded
-/// window at a time) and keeps the book of their progress and final states, which it streams to watchers.
-/// Its storage holds the spec and the final state of every point (not the results, which stay with the
-/// point grains), so it survives the loss of its silo; its watchdog (<see cref="PointWatchdog"/>) restarts
-/// points that stop reporting, which resume from their last checkpoint. Reports are idempotent: a point's
-/// final report counts once, however often it arrives. The aggregation runs in
-/// <see cref="SweepAggregatorGrain"/>, off this grain; the cost of coordinating is counted by
-/// <see cref="CoordinatorCost"/>, trace linking done by <see cref="SweepTrace"/>.
+/// One job: coordinating one sweep. It admits the spec, dispatches the points to point grains (a bounded window
+/// at a time) and keeps the book of their progress and final states, which it streams to watchers. It stores the
+/// spec and every point's final state (the results stay with the point grains), so it survives the loss of its
+/// silo; its watchdog (<see cref="PointWatchdog"/>) restarts points that stop reporting. Reports are idempotent.
+/// Helpers do the rest: <see cref="SweepAggregate"/> (the aggregation, off this grain), <see cref="CoordinatorCost"/>,
+/// <see cref="SweepStore"/>, <see cref="PointStarter"/> and <see cref="SweepTrace"/>.
 /// </summary>
 [Reentrant]
 public sealed class SweepGrain(
@@ -26,12 +24,9 @@ public sealed class SweepGrain(
     TimeProvider time,
     ILogger<SweepGrain> logger) : Grain, ISweepGrain, IRemindable, IIncomingGrainCallFilter
 {
-    private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(10), MinInterval = TimeSpan.FromMilliseconds(50);
-
     private readonly CoordinatorCost _cost = new(time);
     private PointBook _book = new([], new SweepGrainState());
     private PointWatchdog _watchdog = new(time, 0);
-    private Task<string>? _aggregation;
 
     private string SweepId => this.GetPrimaryKeyString();
 
@@ -39,11 +34,12 @@ public sealed class SweepGrain(
 
     private SweepStore Store => field ??= new SweepStore(state, _cost, time, logger);
 
+    private SweepAggregate Aggregate => field ??= new SweepAggregate(GrainFactory, SweepId, state, Store);
+
     private bool IsFinished => state.State.FinishedUtc is not null;
 
     private SweepState SweepState => state.State.SpecJson is null ? SweepState.Unknown
-        : IsFinished ? (state.State.Cancelled ? SweepState.Cancelled : SweepState.Completed)
-        : SweepState.Running;
+        : IsFinished ? (state.State.Cancelled ? SweepState.Cancelled : SweepState.Completed) : SweepState.Running;
 
     /// <inheritdoc/>
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -80,12 +76,7 @@ public sealed class SweepGrain(
         (SweepSpec spec, PointSpec[] points) = SweepAdmission.Admit(SweepId, specJson, policy);
         using Activity? activity = SweepTrace.Start(MeanFieldTelemetry.SweepStartActivity, SweepId, null);
         activity?.SetTag("mfc.points", points.Length);
-        state.State.TraceParent = Activity.Current?.Id;
-        state.State.SpecJson = specJson;
-        state.State.Name = spec.Name;
-        state.State.StartedUtc = time.GetUtcNow().UtcDateTime;
-        state.State.Final = [.. points.Select(_ => PointState.Pending)];
-        state.State.Steps = new long[points.Length];
+        SweepAdmission.Record(state.State, specJson, spec.Name, points.Length, time.GetUtcNow().UtcDateTime, Activity.Current?.Id);
         Adopt(points);
         await Store.Write();
         await GrainFactory.GetGrain<ISweepRegistryGrain>(GrainKeys.Registry).Register(new SweepEntry(SweepId, spec.Name, points.Length, state.State.StartedUtc));
@@ -99,13 +90,15 @@ public sealed class SweepGrain(
     public Task<SweepStatus> GetStatus() => Task.FromResult(Status());
 
     /// <inheritdoc/>
+    public Task<SweepStatus> GetStatusOf(int[] indices) => Task.FromResult(Status(indices.Where(_book.InRange)));
+
+    /// <inheritdoc/>
     public Task<SweepProgress> GetProgress() => Task.FromResult(_book.Snapshot(SweepState, state.State.FinishedUtc) with { Coordinator = _cost.Snapshot(), StorageFault = Store.Fault });
 
     /// <inheritdoc/>
     public async IAsyncEnumerable<SweepProgress> WatchProgress(TimeSpan interval, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        TimeSpan every = TimeSpan.FromTicks(Math.Clamp(interval.Ticks, MinInterval.Ticks, Heartbeat.Ticks));
-        await foreach (SweepProgress message in _book.Stream(() => (SweepState, state.State.FinishedUtc), every, Heartbeat, time, cancellationToken))
+        await foreach (SweepProgress message in _book.Stream(() => (SweepState, state.State.FinishedUtc), PointBook.Interval(interval), PointBook.Heartbeat, time, cancellationToken))
         {
             yield return message with { StorageFault = Store.Fault };
         }
@@ -119,34 +112,7 @@ public sealed class SweepGrain(
         _book.InRange(index) ? PointGrain(index).GetResult() : Task.FromResult<PointResult?>(null);
 
     /// <inheritdoc/>
-    public async Task<string?> GetAggregateJson()
-    {
-        if (state.State.AggregateJson is not null || !IsFinished)
-        {
-            return state.State.AggregateJson;
-        }
-
-        // Computed once, off this grain; after a failure (the aggregator's silo died, say) the next call tries again.
-        _aggregation ??= GrainFactory.GetGrain<ISweepAggregatorGrain>(SweepId).Aggregate(state.State.SpecJson!, state.State.TraceParent);
-        string json;
-        try
-        {
-            json = await _aggregation;
-        }
-        catch (Exception) when (_aggregation is { IsFaulted: true })
-        {
-            _aggregation = null;
-            throw;
-        }
-
-        if (state.State.AggregateJson is null)
-        {
-            state.State.AggregateJson = json;
-            await Store.Write();
-        }
-
-        return json;
-    }
+    public Task<string?> GetAggregateJson() => Aggregate.Get();
 
     /// <inheritdoc/>
     public Task ReportProgress(PointProgress progress)
@@ -257,19 +223,14 @@ public sealed class SweepGrain(
         return Starter.Start(batch, specJson, counted: true);
     }
 
+    // The store refuses writes: restarted points would only stop again.
     private async Task WatchdogTick()
     {
-        if (!await Store.Accepts())
-        {
-            return; // the store refuses writes: restarted points would only stop again
-        }
-
-        if (!IsFinished)
+        if (await Store.Accepts())
         {
             await Store.WriteIfUnsaved();
+            await RestartStalled(PointWatchdog.StallAfter);
         }
-
-        await RestartStalled(PointWatchdog.StallAfter);
     }
 
     // Asks every unfinished point not heard from within `silence` to start: a running point ignores it,
@@ -281,16 +242,12 @@ public sealed class SweepGrain(
             return;
         }
 
-        PointSpec[] stalled = [.. _watchdog.Stalled(_book.InFlightPoints(), silence).Select(i => _book.Points[i])];
-        using Activity? activity = stalled.Length == 0 ? null : SweepTrace.Start(MeanFieldTelemetry.SweepRestartActivity, SweepId, state.State.TraceParent);
-        activity?.SetTag("mfc.points", stalled.Length);
-
-        await Starter.Start(stalled, specJson, counted: false);
+        await _watchdog.Restart(_book, Starter, silence, specJson, SweepId, state.State.TraceParent);
         await Dispatch();
     }
 
-    private SweepStatus Status() => new(
-        SweepId, state.State.Name, SweepState, [.. _book.Points.Select(p => _book.Current(p.Index))], state.State.StartedUtc, state.State.FinishedUtc, _cost.Snapshot());
+    private SweepStatus Status(IEnumerable<int>? points = null) => new(
+        SweepId, state.State.Name, SweepState, [.. (points ?? Enumerable.Range(0, _book.Points.Length)).Select(_book.Current)], state.State.StartedUtc, state.State.FinishedUtc, _cost.Snapshot());
 
     private ISweepPointGrain PointGrain(int index) => GrainFactory.GetGrain<ISweepPointGrain>(GrainKeys.Point(SweepId, index));
 }

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using MeanFieldCluster.Contracts;
-using MeanFieldCluster.Engine.Specs;
-using MeanFieldCluster.Engine.Training;
 using MeanFieldCluster.Silo.Hosting;
 using MeanFieldCluster.Silo.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -9,9 +7,9 @@ using Microsoft.Extensions.Logging;
 namespace MeanFieldCluster.Silo.Grains;
 
 /// <summary>
-/// One job: running one grid point to its end, once. <see cref="Start"/> returns at once; holding a worker
-/// slot, the point's work (<see cref="PointWork"/>: SGD steps, or a batch of large-deviation replicas) runs
-/// on the thread pool in the one chunk loop (<see cref="ChunkLoop"/>). After every chunk the work is
+/// One job: running one grid point to its end, once. <see cref="Start"/> returns at once; an attempt
+/// (<see cref="PointRunner"/>) then holds a worker slot and runs the point's work (<see cref="PointWork"/>:
+/// SGD steps, or a batch of large-deviation replicas) on the thread pool in the one chunk loop. After every chunk the work is
 /// checkpointed to grain storage and progress reported to the coordinator, so an activation that lost its
 /// silo resumes elsewhere from the last checkpoint and ends bit-identical to an uninterrupted run. A
 /// reminder brings the point back after a silo dies even when nobody calls it; the final report is
@@ -27,10 +25,8 @@ namespace MeanFieldCluster.Silo.Grains;
 [Orleans.Placement.ActivationCountBasedPlacement]
 public sealed partial class SweepPointGrain(
     [PersistentState("point", GrainKeys.Storage)] IPersistentState<PointGrainState> state,
-    WorkScheduler scheduler,
+    PointRunner runner,
     MeanFieldMetrics metrics,
-    WorkerOptions workerOptions,
-    ChunkLoop chunks,
     TimeProvider time,
     ILogger<SweepPointGrain> logger) : Grain, ISweepPointGrain, IRemindable
 {
@@ -157,64 +153,27 @@ public sealed partial class SweepPointGrain(
     private async Task RunAsync(PointAssignment assignment)
     {
         ISweepGrain sweep = GrainFactory.GetGrain<ISweepGrain>(assignment.SweepId);
-        bool largeDeviations = assignment.ReplicaCount > 0;
-        using Activity? activity = MeanFieldTelemetry.ActivitySource.StartActivity(MeanFieldTelemetry.PointRunActivity);
-        activity?.SetTag("mfc.sweep.id", assignment.SweepId).SetTag("mfc.point.index", assignment.Index).SetTag("mfc.point.kind", MeanFieldTelemetry.Kind(largeDeviations));
-        long started = 0;
-        PointResult result;
-        PointWork? work = null;
-        IDisposable? active = null;
+        using Activity? activity = PointRunner.Trace(assignment);
+        AttemptOutcome outcome = await runner.Run(assignment, state.State, Persist, (pointState, done) =>
+        {
+            _progress = Progress(pointState, done);
+            _ = ReportProgress(sweep, _progress);
+        }, activity, _cancellation.Token);
         try
         {
-            // A wide point may take several slots and run its first-layer passes on that many threads (same numbers).
-            var stepper = new SgdStepperOptions { Threads = workerOptions.ThreadsPerWidePoint };
-            int threads = assignment.Mode is null && assignment.Widths[0] >= stepper.ParallelMinWidth ? Math.Clamp(stepper.Threads, 1, scheduler.Slots) : 1;
-            using IDisposable slot = await scheduler.AcquireAsync(threads, _cancellation.Token);
-            active = metrics.PointActive(largeDeviations);
-            started = time.GetTimestamp();
-            state.State.Attempts++;
-            activity?.AddEvent(new ActivityEvent("worker slot acquired")).SetTag("mfc.point.attempt", state.State.Attempts);
-
-            // The attempt is stored while the work is set up and its first chunk computes: the slot never waits on storage.
-            Task attemptStored = Persist();
-            PointSpec point = Mapping.ToPointSpec(assignment);
-            SweepSpec spec = ResolvedSpecs.Parse(assignment.SpecJson).ForPoint(point);
-            work = await PointWork.CreateAsync(spec, point, state.State.Checkpoint, state.State.PartialSamples, stepper with { Threads = threads });
-            await chunks.RunAsync(work, state.State, assignment.SweepId, assignment.Index, Persist, (pointState, done) =>
+            if (outcome.Result is { } result)
             {
-                _progress = Progress(pointState, done);
-                _ = ReportProgress(sweep, _progress);
-            }, attemptStored, _cancellation.Token);
-            result = work.Result(assignment.Index, work.State, null, Seconds(started));
-        }
-        catch (OperationCanceledException) when (_cancellation.IsCancellationRequested)
-        {
-            result = PointWork.Result(work, assignment.Index, PointState.Cancelled, null, Seconds(started));
-        }
-        catch (Exception ex) when (StorageFaults.Find(ex, "the point's state") is { } fault)
-        {
-            // The store refuses writes for good: nothing more can be kept, so the point stops without a result
-            // and resumes from its last stored checkpoint once the coordinator finds the store writable again.
-            activity?.SetStatus(ActivityStatusCode.Error, fault.ToString());
-            active?.Dispose();
-            await StoppedByStorage(sweep, assignment, fault);
-            return;
-        }
-        catch (Exception ex)
-        {
-            LogPointFailed(logger, ex, assignment.SweepId, assignment.Index);
-            result = PointWork.Result(work, assignment.Index, PointState.Failed, ex.Message, Seconds(started));
-            activity?.AddException(ex);
-        }
-
-        Ended(activity, largeDeviations, result, ref active);
-        try
-        {
-            await Finish(assignment, result, work?.CheckpointSteps ?? 0);
+                await Finish(assignment, result, outcome.CheckpointSteps);
+            }
         }
         catch (Exception ex) when (StorageFaults.Find(ex, "the point's result") is { } fault)
         {
-            await StoppedByStorage(sweep, assignment, fault);
+            outcome = outcome with { Fault = fault };
+        }
+
+        if (outcome.Fault is { } stopped)
+        {
+            await StoppedByStorage(sweep, assignment, stopped);
             return;
         }
 
@@ -238,23 +197,6 @@ public sealed partial class SweepPointGrain(
 
         _keepAlive?.Dispose();
         DeactivateOnIdle();
-    }
-
-    // The point stops computing on this silo: it leaves the active points; its duration counts if it computed.
-    private void Ended(Activity? activity, bool largeDeviations, PointResult result, ref IDisposable? active)
-    {
-        activity?.SetTag("mfc.point.state", MeanFieldTelemetry.State(result.State));
-        if (result.State == PointState.Failed)
-        {
-            activity?.SetStatus(ActivityStatusCode.Error, result.Error);
-        }
-
-        if (active is not null)
-        {
-            metrics.PointDuration(largeDeviations, result.State, result.Seconds);
-            active.Dispose();
-            active = null;
-        }
     }
 
     private async Task Finish(PointAssignment assignment, PointResult result, long checkpointSteps)
@@ -299,14 +241,9 @@ public sealed partial class SweepPointGrain(
         return new PointProgress(a?.Index ?? -1, pointState, step, a is null ? 0 : PointStates.Work(a.Steps, a.ReplicaCount));
     }
 
-    private double Seconds(long started) => started == 0 ? 0 : time.GetElapsedTime(started).TotalSeconds;
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Progress report of point {Index} failed; it will be re-read later")]
     private static partial void LogReportFailed(ILogger logger, Exception exception, int index);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Sweep {SweepId} point {Index} stopped: {Fault}; it resumes from its last checkpoint once the store takes writes again")]
     private static partial void LogStorageRefused(ILogger logger, string sweepId, int index, string fault);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Point {Index} of sweep {SweepId} failed")]
-    private static partial void LogPointFailed(ILogger logger, Exception exception, string sweepId, int index);
 }

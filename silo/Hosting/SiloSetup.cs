@@ -125,6 +125,7 @@ public static class SiloSetup
         silo.Services.AddSingleton(h);
         silo.Services.AddSingleton<ChunkBoundary>();
         silo.Services.AddSingleton<ChunkLoop>();
+        silo.Services.AddSingleton<PointRunner>();
         if (h.ChunkSteps is { } steps)
         {
             silo.Services.AddSingleton<IChunkSizer>(new FixedChunkSizer(steps));

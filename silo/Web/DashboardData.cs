@@ -91,34 +91,39 @@ internal sealed partial class DashboardData(IGrainFactory grains, ILogger<Dashbo
         return sweep;
     }
 
-    /// <summary>The sweep's state, counts and the progress of every point (up to <see cref="MaxPointRows"/>).</summary>
+    /// <summary>
+    /// The sweep's state, counts and work (from the compact progress, whatever the sweep's size) and the
+    /// progress of its first <see cref="MaxPointRows"/> points.
+    /// </summary>
     public async Task<SweepDetailView> DetailAsync(SweepCache sweep)
     {
         ArgumentNullException.ThrowIfNull(sweep);
-        SweepStatus status = await StatusAsync(sweep);
-        var counts = Enum.GetValues<PointState>().ToDictionary(s => Name(s), s => status.Points.Count(p => p.State == s), StringComparer.Ordinal);
-        long done = status.Points.Sum(p => p.DoneSteps), total = status.Points.Sum(p => p.TotalSteps);
+        ISweepGrain grain = grains.GetGrain<ISweepGrain>(sweep.Id);
+        SweepProgress progress = await sweep.Memo("progress", grain.GetProgress);
+        SweepStatus status = await sweep.Memo("rows", () => grain.GetStatusOf([.. Enumerable.Range(0, Math.Min(MaxPointRows, sweep.Points.Length))]));
+        var counts = Enum.GetValues<PointState>().ToDictionary(s => Name(s), progress.Count, StringComparer.Ordinal);
+        long done = progress.DoneWork, total = progress.TotalWork;
         bool ld = sweep.Spec.LargeDeviations is not null;
-        var rows = new List<PointView>(Math.Min(MaxPointRows, status.Points.Length));
-        foreach (PointProgress progress in status.Points.Take(MaxPointRows))
+        var rows = new List<PointView>(status.Points.Length);
+        foreach (PointProgress point in status.Points)
         {
-            PointSpec p = sweep.Points[progress.Index];
+            PointSpec p = sweep.Points[point.Index];
             string group = ld ? $"{p.Mode}, N = {p.Width}{(p.Mode == LdModes.Quenched ? $", draw {p.Draw}" : "")}" : sweep.GroupOf[p.Index];
             rows.Add(new PointView(
                 p.Index, group, [.. p.Widths], p.StepSize, p.Layers, [.. p.Gamma], p.Seed, p.Mode, p.Draw, p.ReplicaCount,
-                Name(progress.State), progress.DoneSteps, progress.TotalSteps, Fraction(progress.DoneSteps, progress.TotalSteps)));
+                Name(point.State), point.DoneSteps, point.TotalSteps, Fraction(point.DoneSteps, point.TotalSteps)));
         }
 
         DateTime end = status.FinishedUtc ?? DateTime.UtcNow;
         return new SweepDetailView(
             status.SweepId,
             status.Name,
-            Name(status.State),
+            Name(progress.State),
             ld ? "large-deviations" : "sgd",
             status.StartedUtc,
             status.FinishedUtc,
             Math.Max(0, (end - status.StartedUtc).TotalSeconds),
-            status.Points.Length,
+            sweep.Points.Length,
             counts,
             done,
             total,
@@ -140,7 +145,7 @@ internal sealed partial class DashboardData(IGrainFactory grains, ILogger<Dashbo
                 return new RiskView([], [], null, PdeStatus(sweep), 0, false);
             }
 
-            SweepStatus status = await StatusAsync(sweep);
+            SweepStatus status = await ShownAsync(sweep);
             Dictionary<int, PointRecord> records = await RecordsAsync(sweep, status, feature: null);
             Dictionary<int, PointState> states = status.Points.ToDictionary(p => p.Index, p => p.State);
             double[] times = sweep.RiskTimes;
@@ -175,7 +180,7 @@ internal sealed partial class DashboardData(IGrainFactory grains, ILogger<Dashbo
 
         return await sweep.Memo($"quantiles|{feature}|{chosenTime}", async () =>
         {
-            SweepStatus status = await StatusAsync(sweep);
+            SweepStatus status = await ShownAsync(sweep);
             string asked = feature ?? FeatureNames.WeightNorm;
             Dictionary<int, PointRecord> records = await RecordsAsync(sweep, status, asked);
             string[] features = [.. records.Values.SelectMany(r => r.Features).Distinct(StringComparer.Ordinal)];
@@ -329,6 +334,10 @@ internal sealed partial class DashboardData(IGrainFactory grains, ILogger<Dashbo
 
     private async Task<SweepStatus> StatusAsync(SweepCache sweep) =>
         await sweep.Memo("status", () => grains.GetGrain<ISweepGrain>(sweep.Id).GetStatus());
+
+    // The status of the points of the groups a chart shows (the first MaxSeries): bounded by what is drawn, not by the sweep.
+    private async Task<SweepStatus> ShownAsync(SweepCache sweep) =>
+        await sweep.Memo("shown", () => grains.GetGrain<ISweepGrain>(sweep.Id).GetStatusOf([.. sweep.Groups.Take(MaxSeries).SelectMany(g => g.Points).Select(p => p.Index)]));
 
     // What every started point recorded so far: cached once final, else asked of the point grain.
     private async Task<Dictionary<int, PointRecord>> RecordsAsync(SweepCache sweep, SweepStatus status, string? feature)

@@ -95,33 +95,46 @@ public sealed class SweepClusterTests : IAsyncLifetime
     [Fact]
     public async Task CancellingStopsRunningPointsWithinAChunkAndKeepsFinishedResults()
     {
-        // Per seed, a point of 2,000 steps and one of 10^7 steps (minutes): the long ones cannot finish.
+        // Per seed, a point of 2,000 steps and one of 10^7 steps, in chunks of 50 behind the test gate, which
+        // releases every boundary before 5,000 steps: the short points finish, the long ones hold at 5,000. Each
+        // silo has a slot for every point, wherever they are placed.
+        string gate = Path.Combine(Path.GetTempPath(), $"mfc-cancel-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(gate);
+        await File.WriteAllTextAsync(Path.Combine(gate, "release-all"), "5000");
+        await using InProcessTestCluster cluster = await TestClusters.DeployAsync(w => w.Slots = 4, hooks: WatchdogClockTests.Gated(gate));
         string spec = SpecWriter.ToJson(SpecLoader.Parse(EightPointSpec, SpecFormat.Yaml, ["grid.width=[500]", "grid.step_size=[0.5, 0.0001]", "training.horizon=1000"]));
-        ISweepGrain sweep = _cluster.Client.GetGrain<ISweepGrain>("cancel-test");
+        IReadOnlyList<PointSpec> points = SweepPlanner.Expand(SpecLoader.Parse(spec, SpecFormat.Json));
+        int[] longPoints = [.. points.Where(p => p.StepSize < 0.01).Select(p => p.Index)];
+        ISweepGrain sweep = cluster.Client.GetGrain<ISweepGrain>("cancel-test");
         await sweep.Start(spec);
-        using (var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1)))
+        DateTime deadline = DateTime.UtcNow.AddMinutes(5);
+        // A point announces every boundary it reaches (held-<index>: "<sweep> <index> <steps done> <pid>"), released or not.
+        bool HeldAt5000(int i) => File.Exists(Path.Combine(gate, $"held-{i}")) && File.ReadAllText(Path.Combine(gate, $"held-{i}")).Split(' ')[2] == "5000";
+        while (!longPoints.All(HeldAt5000)
+            || (await sweep.GetStatus()).Points.Count(p => p.State == PointState.Completed) < points.Count - longPoints.Length)
         {
-            // Wait until some point is computing (its first chunk reported) or has finished.
-            while (!(await sweep.GetStatus()).Points.Any(p => p.State == PointState.Completed || (p.State == PointState.Running && p.Step > 0)))
-            {
-                await Task.Delay(50, timeout.Token);
-            }
+            Assert.True(DateTime.UtcNow < deadline, $"held: {string.Join(", ", Directory.GetFiles(gate).Select(Path.GetFileName))}; points: {string.Join(", ", (await sweep.GetStatus()).Points.Select(p => $"{p.Index} {p.State} {p.Step}"))}");
+            await Task.Delay(50);
         }
 
-        var clock = System.Diagnostics.Stopwatch.StartNew();
         await sweep.Cancel();
         SweepStatus status = await TestClusters.WaitForCompletion(sweep);
+        Directory.Delete(gate, recursive: true);
 
+        // The held points stop where they were (no further chunk); the finished ones keep their results.
         Assert.Equal(SweepState.Cancelled, status.State);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"cancelling took {clock.Elapsed}");
-        Assert.All(status.Points, p => Assert.Contains(p.State, new[] { PointState.Completed, PointState.Cancelled }));
-        IReadOnlyList<PointSpec> points = SweepPlanner.Expand(SpecLoader.Parse(spec, SpecFormat.Json));
-        Assert.All(points.Where(p => p.StepSize < 0.01), p => Assert.Equal(PointState.Cancelled, status.Points[p.Index].State));
+        Assert.All(longPoints, i => Assert.Equal((PointState.Cancelled, 5000L), (status.Points[i].State, status.Points[i].Step)));
+        Assert.All(status.Points.Where(p => !longPoints.Contains(p.Index)), p => Assert.Equal(PointState.Completed, p.State));
         foreach (PointProgress p in status.Points.Where(p => p.State == PointState.Completed))
         {
             PointResult? kept = await sweep.GetResult(p.Index);
             Assert.NotNull(kept);
             Assert.NotEmpty(kept.Risk);
         }
+
+        // A status of chosen points carries just those, in the order asked; indices out of range are left out.
+        SweepStatus some = await sweep.GetStatusOf([3, 0, 99, -1]);
+        Assert.Equal([3, 0], some.Points.Select(p => p.Index));
+        Assert.Equal([status.Points[3], status.Points[0]], some.Points);
     }
 }

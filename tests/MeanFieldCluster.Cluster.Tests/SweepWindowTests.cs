@@ -8,26 +8,34 @@ namespace MeanFieldCluster.Cluster.Tests;
 
 /// <summary>
 /// A coordinator starts at most <see cref="SweepPolicy.PointsInFlight"/> points at a time, the rest as
-/// these finish; points never started are cancelled by the coordinator itself.
+/// these finish; points never started are cancelled by the coordinator itself. Points hold at their chunk
+/// boundaries under the test gate until a test releases them.
 /// </summary>
 public sealed class SweepWindowTests : IAsyncLifetime
 {
     private const int Window = 3;
 
+    private readonly string _gate = Path.Combine(Path.GetTempPath(), $"mfc-window-{Guid.NewGuid():N}");
     private InProcessTestCluster _cluster = null!;
 
     public async Task InitializeAsync()
     {
-        _cluster = await TestClusters.DeployAsync(w => w.Slots = 1, policy: p => p.PointsInFlight = Window);
+        _cluster = await TestClusters.DeployAsync(w => w.Slots = 1, hooks: WatchdogClockTests.Gated(_gate), policy: p => p.PointsInFlight = Window);
     }
 
-    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await _cluster.DisposeAsync();
+        Directory.Delete(_gate, recursive: true);
+    }
 
     [Fact]
     public async Task ASweepLargerThanTheWindowRunsEveryPointOnceWithTheSameNumbersAsAnyOtherRun()
     {
         string specJson = SpecWriter.ToJson(SpecLoader.Parse(SweepClusterTests.EightPointSpec, SpecFormat.Yaml, ["grid.seeds=3"]));
         ISweepGrain sweep = _cluster.Client.GetGrain<ISweepGrain>("window-all");
+        Directory.CreateDirectory(_gate);
+        await File.WriteAllTextAsync(Path.Combine(_gate, "release-all"), "");
 
         await sweep.Start(specJson);
         SweepStatus status = await TestClusters.WaitForCompletion(sweep);
@@ -57,8 +65,8 @@ public sealed class SweepWindowTests : IAsyncLifetime
     [Fact]
     public async Task OnlyTheWindowIsActivatedAndCancellingEndsThePointsNeverStartedWithoutWakingThem()
     {
-        // Points of 10^7 steps: none finishes during the test, so the window stays full.
-        string specJson = SpecWriter.ToJson(SpecLoader.Parse(SweepClusterTests.EightPointSpec, SpecFormat.Yaml, ["grid.width=[500]", "grid.step_size=[0.0001]", "training.horizon=1000", "grid.seeds=8"]));
+        // The points hold at their first chunk boundary (never released): none finishes, so the window stays full.
+        string specJson = SpecWriter.ToJson(SpecLoader.Parse(SweepClusterTests.EightPointSpec, SpecFormat.Yaml, ["grid.width=[20]", "grid.step_size=[0.01]", "grid.seeds=8"]));
         ISweepGrain sweep = _cluster.Client.GetGrain<ISweepGrain>("window-cancel");
 
         await sweep.Start(specJson);

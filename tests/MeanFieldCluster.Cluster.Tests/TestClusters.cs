@@ -9,15 +9,19 @@ internal static class TestClusters
 {
     /// <summary>
     /// Two MeanFieldCluster silos with in-memory storage and reminders, deployed; <paramref name="hooks"/> are
-    /// the test hooks (docs/testing.md), by default those of the environment.
+    /// the test hooks (docs/testing.md), by default those of the environment; <paramref name="silo"/> configures
+    /// each silo further.
     /// </summary>
-    public static async Task<InProcessTestCluster> DeployAsync(Action<WorkerOptions> workers, Action<IClientBuilder>? client = null, TestHooks? hooks = null, Action<SweepPolicy>? policy = null)
+    public static async Task<InProcessTestCluster> DeployAsync(Action<WorkerOptions> workers, Action<IClientBuilder>? client = null, TestHooks? hooks = null, Action<SweepPolicy>? policy = null, Action<ISiloBuilder>? silo = null, int silos = 2)
     {
-        var builder = new InProcessTestClusterBuilder(2);
-        builder.ConfigureSilo((_, silo) => silo
-            .AddMeanFieldCluster(workers, policy, hooks)
-            .AddMemoryGrainStorage(GrainKeys.Storage)
-            .UseInMemoryReminderService());
+        var builder = new InProcessTestClusterBuilder((short)silos);
+        builder.ConfigureSilo((_, s) =>
+        {
+            s.AddMeanFieldCluster(workers, policy, hooks)
+                .AddMemoryGrainStorage(GrainKeys.Storage)
+                .UseInMemoryReminderService();
+            silo?.Invoke(s);
+        });
         if (client is not null)
         {
             builder.ConfigureClient(client);

@@ -179,7 +179,16 @@ internal sealed class RedisServer : IDisposable
     public void Start()
     {
         _process = new ChildProcess("redis-server", ["--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", _directory, "--appendonly", "yes", "--appendfsync", "always", "--save", ""]);
-        WaitUntilReady();
+        try
+        {
+            WaitUntilReady();
+        }
+        catch
+        {
+            // A server that never answered is stopped here: no caller holds this object to dispose it.
+            _process.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Sends one command (RESP) and returns the first line of the reply, e.g. "+OK".</summary>
@@ -217,7 +226,7 @@ internal sealed class RedisServer : IDisposable
     private void WaitUntilReady()
     {
         var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromSeconds(20))
+        while (clock.Elapsed < TimeSpan.FromSeconds(60) && !(_process?.HasExited ?? true))
         {
             try
             {

@@ -1,0 +1,42 @@
+using MeanFieldCluster.Contracts;
+
+namespace MeanFieldCluster.Silo.Grains;
+
+/// <summary>
+/// The sweep's aggregate for its coordinator: computed once the sweep has finished, off the coordinator, by
+/// <see cref="SweepAggregatorGrain"/>, and stored with the coordinator's state. Concurrent callers share the
+/// one computation; after a failure (the aggregator's silo died, say) the next call tries again.
+/// </summary>
+internal sealed class SweepAggregate(IGrainFactory grains, string sweepId, IPersistentState<SweepGrainState> state, SweepStore store)
+{
+    private Task<string>? _computing;
+
+    /// <summary>The stored aggregate, computed first if the sweep has finished and it is not yet stored; null while the sweep runs.</summary>
+    public async Task<string?> Get()
+    {
+        if (state.State.AggregateJson is not null || state.State.FinishedUtc is null || state.State.SpecJson is not { } specJson)
+        {
+            return state.State.AggregateJson;
+        }
+
+        _computing ??= grains.GetGrain<ISweepAggregatorGrain>(sweepId).Aggregate(specJson, state.State.TraceParent);
+        string json;
+        try
+        {
+            json = await _computing;
+        }
+        catch (Exception) when (_computing is { IsFaulted: true })
+        {
+            _computing = null;
+            throw;
+        }
+
+        if (state.State.AggregateJson is null)
+        {
+            state.State.AggregateJson = json;
+            await store.Write();
+        }
+
+        return json;
+    }
+}
