@@ -136,9 +136,14 @@ public static class PdeErrorsRobust
     /// each drawn seed (all its step sizes), rebuild the cells and refit. The draws come from the sweep seed's
     /// observation stream keyed by t, so the intervals are reproducible. Null with fewer than 2 step sizes.
     /// </summary>
-    public static SeedBootstrapIntervals? Bootstrap(ulong sweepSeed, double time, IReadOnlyList<(int N, double Eps, int Seed, double Gap)> gaps)
+    public static SeedBootstrapIntervals? Bootstrap(ulong sweepSeed, double time, IReadOnlyList<(int N, double Eps, int Seed, double Gap)> gaps) =>
+        Bootstrap(sweepSeed, time, gaps, Resamples);
+
+    /// <summary>As <see cref="Bootstrap(ulong, double, IReadOnlyList{ValueTuple{int, double, int, double}})"/> with <paramref name="resamples"/> resamples.</summary>
+    public static SeedBootstrapIntervals? Bootstrap(ulong sweepSeed, double time, IReadOnlyList<(int N, double Eps, int Seed, double Gap)> gaps, int resamples)
     {
         ArgumentNullException.ThrowIfNull(gaps);
+        ArgumentOutOfRangeException.ThrowIfLessThan(resamples, 20);
         if (gaps.Select(g => g.Eps).Distinct().Count() < 2)
         {
             return null;
@@ -149,7 +154,7 @@ public static class PdeErrorsRobust
             .ToArray();
         Xoshiro256 rng = RandomStreams.Create(sweepSeed, RandomStreams.Purpose.Observation, BootstrapTag, BitConverter.DoubleToUInt64Bits(time));
         List<double> bias = [], offset = [], sd = [];
-        for (int r = 0; r < Resamples; r++)
+        for (int r = 0; r < resamples; r++)
         {
             var cells = new Dictionary<(int N, double Eps), List<double>>();
             foreach (var seeds in byWidth)
@@ -191,7 +196,7 @@ public static class PdeErrorsRobust
             }
         }
 
-        return new SeedBootstrapIntervals(Resamples, Percentiles(bias), Percentiles(offset), Percentiles(sd));
+        return new SeedBootstrapIntervals(resamples, Percentiles(bias, resamples), Percentiles(offset, resamples), Percentiles(sd, resamples));
     }
 
     private static (double Mean, double Variance) MeanAndVariance(List<double> values)
@@ -202,9 +207,9 @@ public static class PdeErrorsRobust
 
     // The 2.5% and 97.5% points (linear interpolation between order statistics); null when fewer than 95% of the
     // resamples gave a value.
-    private static double[]? Percentiles(List<double> values)
+    private static double[]? Percentiles(List<double> values, int resamples)
     {
-        if (values.Count < 0.95 * Resamples)
+        if (values.Count < 0.95 * resamples)
         {
             return null;
         }

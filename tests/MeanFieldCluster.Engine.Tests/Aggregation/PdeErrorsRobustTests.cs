@@ -59,13 +59,17 @@ public sealed class PdeErrorsRobustTests
                 }
             }
 
-            SeedBootstrapIntervals boot = PdeErrorsRobust.Bootstrap(5, trial, gaps)!;
-            Assert.Equal(PdeErrorsRobust.Resamples, boot.Resamples);
+            // 60 resamples keep the test fast; the aggregate uses 200.
+            SeedBootstrapIntervals boot = PdeErrorsRobust.Bootstrap(5, trial, gaps, 60)!;
+            Assert.Equal(60, boot.Resamples);
             coveredBias += boot.BiasExponent95![0] <= 1 && 1 <= boot.BiasExponent95[1] ? 1 : 0;
             coveredSd += boot.SdExponent95![0] <= 0.5 && 0.5 <= boot.SdExponent95[1] ? 1 : 0;
-            SeedBootstrapIntervals again = PdeErrorsRobust.Bootstrap(5, trial, gaps)!;
-            Assert.Equal(boot.BiasExponent95, again.BiasExponent95);
-            Assert.Equal(boot.SdExponent95, again.SdExponent95);
+            if (trial == 0)
+            {
+                SeedBootstrapIntervals again = PdeErrorsRobust.Bootstrap(5, trial, gaps, 60)!;
+                Assert.Equal(boot.BiasExponent95, again.BiasExponent95);
+                Assert.Equal(boot.SdExponent95, again.SdExponent95);
+            }
         }
 
         // 95% intervals (a percentile bootstrap from 8 seeds undercovers a little): at least 3 of 4 cover.
