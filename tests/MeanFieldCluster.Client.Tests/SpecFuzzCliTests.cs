@@ -145,10 +145,12 @@ public sealed class SpecFuzzCliTests
         }
     }
 
+    // A hang detector, not a speed test: the bound is far above the seconds these take on an idle machine, so a
+    // machine loaded many times over (a CI neighbour, the suite-level test hooks) does not fail it.
     private static (int Code, string Output, string Error) RunBounded(string[] args)
     {
         Task<(int, string, string)> run = Task.Run(() => CliHarness.Run(args));
-        Assert.True(run.Wait(TimeSpan.FromSeconds(60)), $"mfc {string.Join(' ', args.Take(2))} did not finish within 60 s");
+        Assert.True(run.Wait(TimeSpan.FromMinutes(10)), $"mfc {string.Join(' ', args.Take(2))} did not finish within 10 minutes");
         return run.Result;
     }
 
