@@ -32,7 +32,7 @@ public sealed record PdeErrors(string RiskEstimate, IReadOnlyList<PdeErrorCell> 
 
         PointOutcome finest = done.OrderBy(o => o.Point.StepSize).ThenBy(o => o.Point.Index).First();
         double[] nominal = [.. finest.Risk.Select(r => r.Time).Distinct().Order()];
-        var gaps = new List<(double T, int N, double Eps, double Gap)>();
+        var gaps = new List<(double T, int N, double Eps, int Seed, double Gap)>();
         foreach (PointOutcome o in done)
         {
             double tolerance = o.Point.StepSize * (1 + 1e-9);
@@ -41,7 +41,7 @@ public sealed record PdeErrors(string RiskEstimate, IReadOnlyList<PdeErrorCell> 
                 RiskPoint? near = o.Risk.MinBy(r => Math.Abs(r.Time - t));
                 if (near is not null && Math.Abs(near.Time - t) <= tolerance)
                 {
-                    gaps.Add((t, o.Point.Width, o.Point.StepSize, near.Risk - limitRisk(near.Time)));
+                    gaps.Add((t, o.Point.Width, o.Point.StepSize, o.Point.Seed, near.Risk - limitRisk(near.Time)));
                 }
             }
         }
@@ -51,8 +51,16 @@ public sealed record PdeErrors(string RiskEstimate, IReadOnlyList<PdeErrorCell> 
             .OrderBy(g => g.Key.T).ThenBy(g => g.Key.Eps).ThenBy(g => g.Key.N)
             .Select(g => Cell(g.Key.T, g.Key.N, g.Key.Eps, [.. g.Select(x => x.Gap)]))
             .ToList();
-        var fits = cells.Where(c => c.Time > 0).GroupBy(c => c.Time).Select(g => Fit(g.Key, [.. g])).Where(f => f is not null).Select(f => f!).ToList();
+        var runs = gaps.ToLookup(g => g.T, g => (g.N, g.Eps, g.Seed, g.Gap));
         double[] highlight = [.. SnapshotTimes(spec, finest).Where(t => t > 0).Select(t => nominal.MinBy(n => Math.Abs(n - t))).Distinct().Where(t => t > 0)];
+        var fits = cells.Where(c => c.Time > 0).GroupBy(c => c.Time)
+            .Select(g => Fit(g.Key, [.. g]) is { } fit ? fit with
+            {
+                BiasFreeExponentStepOffsets = fit.StepSizeIdentified ? PdeErrorsRobust.StepOffsets([.. g.Where(Usable).Select(c => (double)c.Width)], [.. g.Where(Usable).Select(c => c.StepSize)], [.. g.Where(Usable).Select(c => c.Bias)], [.. g.Where(Usable).Select(c => c.BiasStdErr!.Value)]) : null,
+                // The bootstrap refits 200 times: only at the highlight times, which mfc plot draws and the docs quote.
+                SeedBootstrap = fit.StepSizeIdentified && highlight.Contains(g.Key) ? PdeErrorsRobust.Bootstrap(spec.Seed, g.Key, [.. runs[g.Key]]) : null,
+            } : null)
+            .Where(f => f is not null).Select(f => f!).ToList();
         return new PdeErrors(spec.Observe.Risk, cells, fits, highlight);
     }
 
@@ -77,9 +85,11 @@ public sealed record PdeErrors(string RiskEstimate, IReadOnlyList<PdeErrorCell> 
         return new PdeErrorCell(time, width, stepSize, n, mean, sd / Math.Sqrt(n), sd, low, high);
     }
 
+    private static bool Usable(PdeErrorCell c) => c.BiasStdErr is > 0 && c.Sd is > 0;
+
     private static PdeErrorFit? Fit(double time, PdeErrorCell[] cells)
     {
-        PdeErrorCell[] usable = [.. cells.Where(c => c.BiasStdErr is > 0 && c.Sd is > 0)];
+        PdeErrorCell[] usable = [.. cells.Where(Usable)];
         if (usable.Length < 3)
         {
             return null;
@@ -162,4 +172,10 @@ public sealed record PdeErrorFit(double Time, int Cells, bool StepSizeIdentified
 
     /// <summary>The upper end of its 95% interval (null when open or not fitted).</summary>
     public double? SdExponentHigh95 => VarianceFreeExponent?.ExponentHigh95 / 2;
+
+    /// <summary>bias ≈ b N^(-a) + β_ε with one free offset per step size (null with one step size).</summary>
+    public StepOffsetExponentFit? BiasFreeExponentStepOffsets { get; init; }
+
+    /// <summary>Percentile intervals of the free exponents from a bootstrap over seeds, at the highlight times only (else null, and with one step size).</summary>
+    public SeedBootstrapIntervals? SeedBootstrap { get; init; }
 }

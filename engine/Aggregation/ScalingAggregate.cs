@@ -52,7 +52,11 @@ public sealed record ScalingFamily(
 /// <param name="Mean">Mean risk over seeds per group.</param>
 /// <param name="StdErr">Its standard error over seeds.</param>
 /// <param name="Fit">The fit, or null when it is undetermined.</param>
-public sealed record RiskAtTime(double Time, IReadOnlyList<int> N, IReadOnlyList<double> Mean, IReadOnlyList<double> StdErr, WidthExtrapolationResult? Fit);
+public sealed record RiskAtTime(double Time, IReadOnlyList<int> N, IReadOnlyList<double> Mean, IReadOnlyList<double> StdErr, WidthExtrapolationResult? Fit)
+{
+    /// <summary>Whether the correction is resolved and p identified, beside the expected p (<see cref="WidthCorrections"/>).</summary>
+    public WidthCorrection? Correction { get; init; }
+}
 
 /// <summary>Distances of a curve (or law) to the largest width, per width, with the fit d ≈ C N^{−a}.</summary>
 /// <param name="N">The non-reference widths.</param>
@@ -177,7 +181,7 @@ public static class ScalingAggregate
             members[0].Step.Value,
             members[0].Step.DividedByWidth,
             [.. members.Select(m => m.Point.Widths)],
-            RiskFits(n, seeds),
+            RiskFits(spec, first, q, n, seeds),
             RiskDistance(n, seeds),
             InitialVariance(spec, first, q, n, seeds),
             Spreads(first.Layers, n, seeds),
@@ -215,8 +219,18 @@ public static class ScalingAggregate
         return rows;
     }
 
-    private static List<RiskAtTime> RiskFits(int[] n, List<PointOutcome>[] seeds) =>
-        [.. RiskTable(seeds).Select(row => new RiskAtTime(row.Time, n, row.Mean, row.StdErr, WidthExtrapolationFit.Fit([.. n.Select(v => (double)v)], row.Mean, row.StdErr)))];
+    private static List<RiskAtTime> RiskFits(SweepSpec spec, PointSpec point, int q, int[] n, List<PointOutcome>[] seeds)
+    {
+        double[] widths = [.. n.Select(v => (double)v)];
+        return [.. RiskTable(seeds).Select(row =>
+        {
+            WidthExtrapolationResult? fit = WidthExtrapolationFit.Fit(widths, row.Mean, row.StdErr);
+            return new RiskAtTime(row.Time, n, row.Mean, row.StdErr, fit)
+            {
+                Correction = WidthCorrections.Classify(widths, row.Mean, row.StdErr, fit, WidthCorrections.Expected(spec, point, q, row.Time)),
+            };
+        })];
+    }
 
     private static CurveDistance? RiskDistance(int[] n, List<PointOutcome>[] seeds)
     {

@@ -85,7 +85,7 @@ public static class TwoTermFit
     }
 
     // Iterated reweighting: σ_k = rel_k · max(model_k, floor), starting from the measured variances.
-    private static Solution? SolveVariance(Point[] points, double exponent)
+    internal static Solution? SolveVariance(Point[] points, double exponent)
     {
         if (points.Length < 3)
         {
@@ -215,6 +215,31 @@ public static class TwoTermFit
 
         return new Solution(b, c, s22 / det, s11 / det, chi);
     }
+
+    /// <summary>
+    /// The p that minimizes χ²(p) on a grid of step 0.05 over [0.02, 4], refined by golden section in the
+    /// bracketing cells: the point estimate of <see cref="Profile"/> without its interval, for resampling.
+    /// </summary>
+    internal static double? BestExponent(Func<double, Solution?> solve)
+    {
+        const double coarse = 0.05;
+        int count = (int)Math.Round((MaxExponent - MinExponent) / coarse) + 1, best = -1;
+        double bestChi = double.PositiveInfinity;
+        for (int k = 0; k < count; k++)
+        {
+            double chi = solve(MinExponent + (k * coarse))?.ChiSquare ?? double.PositiveInfinity;
+            if (chi < bestChi)
+            {
+                (best, bestChi) = (k, chi);
+            }
+        }
+
+        return best < 0 ? null : GoldenMinimum(p => solve(p)?.ChiSquare ?? double.PositiveInfinity, MinExponent + (Math.Max(best - 1, 0) * coarse), MinExponent + (Math.Min(best + 1, count - 1) * coarse));
+    }
+
+    /// <summary>The points of <see cref="FixedVariance"/>: σ_k holds √(2/(n_k − 1)), the relative error of a sample variance.</summary>
+    internal static Point[] VarianceUsable(IReadOnlyList<double> widths, IReadOnlyList<double> stepSizes, IReadOnlyList<double> variances, IReadOnlyList<int> seeds) =>
+        VariancePoints(widths, stepSizes, variances, seeds);
 
     internal static Point[] Usable(IReadOnlyList<double> widths, IReadOnlyList<double> stepSizes, IReadOnlyList<double> values, IReadOnlyList<double> sigmas)
     {

@@ -47,6 +47,37 @@ public sealed class ExampleTests
         {
             AssertSgdApproachesTheAnisotropicLimitLikeOneOverN(aggregate);
         }
+
+        if (example == "normalization-gamma.yaml")
+        {
+            AssertTheWidthExponentIsIdentifiedWhereTheTheorySaysItMustBe(aggregate);
+        }
+    }
+
+    // docs/models.md, "Identifying the exponent": at t = 0 the correction is the initial output's variance,
+    // N^(1 - 2 gamma) exactly (L = 1), so p(0) = 2 gamma - 1 is identified and inside its interval at gamma = 1
+    // and 3/4, and at gamma = 1/2 there is no correction (unresolved); at gamma = 1 every time identifies p
+    // with 1 (the self-interaction b(t)/N) inside its interval.
+    private static void AssertTheWidthExponentIsIdentifiedWhereTheTheorySaysItMustBe(JsonDocument aggregate)
+    {
+        foreach (JsonElement family in aggregate.RootElement.GetProperty("scaling").GetProperty("families").EnumerateArray())
+        {
+            double gamma = family.GetProperty("gamma")[0].GetDouble();
+            foreach (JsonElement at in family.GetProperty("risk_extrapolation").EnumerateArray())
+            {
+                JsonElement correction = at.GetProperty("correction");
+                string status = correction.GetProperty("status").GetString()!;
+                double time = at.GetProperty("time").GetDouble();
+                if (gamma == 0.5 && time == 0)
+                {
+                    Assert.Equal("unresolved", status);
+                }
+                else if ((gamma == 1 || time == 0) && gamma > 0.5)
+                {
+                    Assert.True(status == "identified" && correction.GetProperty("expected_p_in_ci").GetBoolean(), $"gamma {gamma}, t = {time}: {correction}");
+                }
+            }
+        }
     }
 
     // MMN example 2 against its (r1, r2) limit (docs/limit.md, "The anisotropic reduction"): the t = 0 means agree
