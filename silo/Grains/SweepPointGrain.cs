@@ -138,6 +138,7 @@ public sealed partial class SweepPointGrain(
         }
     }
 
+    // Starts the work unless it runs; a timer with KeepAlive holds the activation meanwhile, whatever the idle age.
     private void StartWork(StoredAssignment assignment, PointAssignment? sent = null)
     {
         if (_work is not null)
@@ -146,8 +147,6 @@ public sealed partial class SweepPointGrain(
         }
 
         _progress = Progress(PointState.Pending);
-
-        // A timer with KeepAlive holds the activation while the work runs, whatever the idle collection age.
         _keepAlive = this.RegisterGrainTimer(static () => Task.CompletedTask, new GrainTimerCreationOptions(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1)) { KeepAlive = true });
         _work = RunAsync(assignment, sent);
     }

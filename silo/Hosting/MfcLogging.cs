@@ -30,8 +30,10 @@ public static class MfcLogging
             (consoleOn?.Invoke() ?? true) && level >= (category?.StartsWith("Orleans", StringComparison.Ordinal) == true ? LogLevel.Error : LogLevel.Warning));
         if (logFile is not null)
         {
+            // Serilog's provider is exempt from the minimum level above (AddSerilog lets every level through to
+            // it), so the file sets its own: at Verbose, Orleans' trace events made a run's log hundreds of MB.
             Serilog.Core.Logger file = new LoggerConfiguration()
-                .MinimumLevel.Verbose()
+                .MinimumLevel.Warning()
                 .WriteTo.File(logFile, outputTemplate: "{Timestamp:yyyy-MM-dd HH:mm:ss.fff zzz} [{Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}")
                 .CreateLogger();
             logging.AddSerilog(file, dispose: true);
