@@ -208,12 +208,14 @@ public sealed class ProgressStreamTests(ITestOutputHelper output)
         return (new PointBook(points, state), points[0].Steps);
     }
 
-    private static async Task Until(Func<bool> condition)
+    /// <summary>Waits until <paramref name="condition"/> holds (at most two minutes); on timeout the failure names <paramref name="what"/>.</summary>
+    internal static async Task Until(Func<bool> condition, string what = "the condition")
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        DateTime deadline = DateTime.UtcNow.AddMinutes(2);
         while (!condition())
         {
-            await Task.Delay(10, timeout.Token);
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
+            await Task.Delay(10);
         }
     }
 }

@@ -44,8 +44,8 @@ public sealed class WatchdogClockTests : IAsyncLifetime
         await sweep.Start(specJson);
 
         // The point holds at its first chunk boundary and stops reporting; the watchdog's timer is armed for one period.
-        await Until(() => File.Exists(Path.Combine(_gate, "held-0")), "the point to hold at its first boundary");
-        await Until(() => _clock.Armed >= 1, "the watchdog's timer to be armed");
+        await ProgressStreamTests.Until(() => File.Exists(Path.Combine(_gate, "held-0")), "the point to hold at its first boundary");
+        await ProgressStreamTests.Until(() => _clock.Armed >= 1, "the watchdog's timer to be armed");
 
         // The point was last heard at the clock's start. Each period of the clock runs exactly one check; the
         // checks at 2, 4, 6 and 8 s leave it alone, the one at 10 s asks it to start again (it is running: a no-op).
@@ -53,7 +53,7 @@ public sealed class WatchdogClockTests : IAsyncLifetime
         for (int tick = 1; tick <= periods + 1; tick++)
         {
             _clock.Advance(PointWatchdog.Period);
-            await Until(() => _clock.Armed >= tick + 1, $"check {tick} to run and re-arm the timer");
+            await ProgressStreamTests.Until(() => _clock.Armed >= tick + 1, $"check {tick} to run and re-arm the timer");
             long restarts = (await sweep.GetStatus()).Coordinator!.Restarts;
             Assert.True(restarts == (tick < periods ? 0 : 1), $"after {tick} periods of the injected clock: {restarts} restarts");
         }
@@ -72,15 +72,6 @@ public sealed class WatchdogClockTests : IAsyncLifetime
     {
         TestHooks environment = TestHooks.FromEnvironment();
         return environment with { GateDirectory = gate, ChunkSteps = environment.ChunkSteps ?? 50 };
-    }
-
-    private static async Task Until(Func<bool> condition, string what)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        while (!condition())
-        {
-            await Task.Delay(20, timeout.Token).ContinueWith(t => Assert.False(t.IsCanceled, $"timed out waiting for {what}"), TaskScheduler.Default);
-        }
     }
 
     // A fake clock that counts how often a timer is armed for one watchdog period: Orleans re-arms a grain
