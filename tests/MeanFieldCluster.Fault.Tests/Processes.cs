@@ -44,32 +44,8 @@ internal static class Env
         return path;
     }
 
-    // This test process's folders live under one root, p<process id>. A run removes the roots of test processes
-    // that are no longer alive, so a failed run's files stay for a look until the next run and example runs and
-    // fault scenarios do not pile up in /tmp. (The test host is ended without a reliable exit event.)
-    private static readonly Lazy<string> ProcessRoot = new(() =>
-    {
-        string parent = Path.Combine(Path.GetTempPath(), "mfc-fault-tests");
-        Directory.CreateDirectory(parent);
-        foreach (string stale in Directory.EnumerateDirectories(parent, "p*"))
-        {
-            if (OperatingSystem.IsLinux() && int.TryParse(Path.GetFileName(stale)[1..], out int pid) && pid != Environment.ProcessId && !Directory.Exists($"/proc/{pid}"))
-            {
-                try
-                {
-                    Directory.Delete(stale, recursive: true);
-                }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                {
-                    // Another run removing it at the same time, or a file not ours: left alone.
-                }
-            }
-        }
-
-        string root = Path.Combine(parent, $"p{Environment.ProcessId}");
-        Directory.CreateDirectory(root);
-        return root;
-    });
+    // One root per test process (TestFolders, shared with the other test projects that run processes).
+    private static readonly Lazy<string> ProcessRoot = new(() => MeanFieldCluster.Tests.Shared.TestFolders.ProcessRoot("mfc-fault-tests"));
 }
 
 /// <summary>A child process whose output is captured, killed with its tree on dispose.</summary>
