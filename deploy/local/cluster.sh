@@ -55,7 +55,9 @@ up() {
   redis-server "$dir/redis.conf" --port "$redis_port" --bind 127.0.0.1 --dir "$dir/redis" --appendonly yes --save "" \
     --daemonize no --logfile "$dir/logs/redis.log" </dev/null >/dev/null 2>&1 &
   echo "redis $!" >> "$pids"
-  for _ in $(seq 50); do REDISCLI_AUTH="${connection#*password=}" redis-cli -p "$redis_port" ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
+  local redis_up=0
+  for _ in $(seq 600); do REDISCLI_AUTH="${connection#*password=}" redis-cli -p "$redis_port" ping 2>/dev/null | grep -q PONG && { redis_up=1; break; }; sleep 0.1; done
+  [ "$redis_up" = 1 ] || { echo "error: redis-server on port $redis_port did not answer PING within 60 s; see $dir/logs/redis.log" >&2; tail -n 20 "$dir/logs/redis.log" >&2 || true; down; exit 1; }
   for i in $(seq 0 $((n - 1))); do
     local certificates=()
     [ "$tls" = 1 ] && certificates=(--tls-cert "$dir/tls/silo-$i.pem" --tls-key "$dir/tls/silo-$i.key" --tls-ca "$dir/tls/ca.pem")
@@ -64,9 +66,22 @@ up() {
       "${certificates[@]+"${certificates[@]}"}" </dev/null > "$dir/logs/silo-$i.log" 2>&1 &
     echo "silo-$i $!" >> "$pids"
   done
+  # A silo bounds its own start (60 s to join the cluster, then it exits 2 saying why): wait for its
+  # start line or its exit; the 5-minute cap is only a backstop. On failure show the end of its log.
   for i in $(seq 0 $((n - 1))); do
-    for _ in $(seq 300); do grep -q "^mfc-silo: cluster" "$dir/logs/silo-$i.log" 2>/dev/null && break; sleep 0.2; done
-    grep -q "^mfc-silo: cluster" "$dir/logs/silo-$i.log" || { echo "error: silo-$i did not start; see $dir/logs/silo-$i.log" >&2; down; exit 1; }
+    local pid; pid="$(sed -n "s/^silo-$i //p" "$pids")"
+    for _ in $(seq 1500); do
+      grep -q "^mfc-silo: cluster" "$dir/logs/silo-$i.log" 2>/dev/null && break
+      alive "$pid" || break
+      sleep 0.2
+    done
+    if ! grep -q "^mfc-silo: cluster" "$dir/logs/silo-$i.log"; then
+      if alive "$pid"; then echo "error: silo-$i (pid $pid) did not start within 5 minutes; see $dir/logs/silo-$i.log" >&2
+      else echo "error: silo-$i exited before it started; see $dir/logs/silo-$i.log" >&2; fi
+      echo "--- last lines of $dir/logs/silo-$i.log:" >&2
+      tail -n 20 "$dir/logs/silo-$i.log" >&2 || true
+      down; exit 1
+    fi
   done
   echo "up: redis on 127.0.0.1:$redis_port, $n silo(s); logs in $dir/logs"
   echo "dashboards: $(for i in $(seq 0 $((n - 1))); do printf 'http://127.0.0.1:%s/ ' $((http_port + i)); done)"

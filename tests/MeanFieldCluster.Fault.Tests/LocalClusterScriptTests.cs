@@ -11,14 +11,14 @@ public sealed class LocalClusterScriptTests
         string root = Env.RepositoryRoot();
         string clusterDir = Env.TempDirectory();
         int redisPort = Env.FreePort();
-        int httpPort = Env.FreePort();
+        int httpPort = Env.FreePorts(2);
         Dictionary<string, string> environment = ClusterEnvironment(clusterDir, redisPort, httpPort);
         string script = Path.Combine(root, "deploy", "local", "cluster.sh");
         try
         {
             using (var up = new ChildProcess("bash", [script, "up", "2"], root, environment))
             {
-                Assert.True(await up.WaitForExit(TimeSpan.FromMinutes(3)) == 0, up.Output);
+                Assert.True(await up.WaitForExit(TimeSpan.FromMinutes(10)) == 0, up.Output);
                 Assert.Contains($"export MFC_REDIS=\"$(cat {clusterDir}/mfc-redis)\"", up.Output, StringComparison.Ordinal);
             }
 
@@ -75,7 +75,7 @@ public sealed class LocalClusterScriptTests
     {
         string root = Env.RepositoryRoot();
         string clusterDir = Env.TempDirectory();
-        Dictionary<string, string> environment = ClusterEnvironment(clusterDir, Env.FreePort(), Env.FreePort());
+        Dictionary<string, string> environment = ClusterEnvironment(clusterDir, Env.FreePort(), Env.FreePorts(2));
         environment["MFC_TLS"] = "1";
         string script = Path.Combine(root, "deploy", "local", "cluster.sh");
         try
@@ -83,7 +83,7 @@ public sealed class LocalClusterScriptTests
             string exports;
             using (var up = new ChildProcess("bash", [script, "up", "1"], root, environment))
             {
-                Assert.True(await up.WaitForExit(TimeSpan.FromMinutes(3)) == 0, up.Output);
+                Assert.True(await up.WaitForExit(TimeSpan.FromMinutes(10)) == 0, up.Output);
                 exports = up.Output.Split('\n').Single(l => l.StartsWith("export MFC_TLS_CERT=", StringComparison.Ordinal)).Trim();
             }
 
@@ -105,8 +105,8 @@ public sealed class LocalClusterScriptTests
     {
         ["MFC_CLUSTER_DIR"] = clusterDir,
         ["MFC_REDIS_PORT"] = $"{redisPort}",
-        ["MFC_SILO_PORT"] = $"{Env.FreePort()}",
-        ["MFC_GATEWAY_PORT"] = $"{Env.FreePort()}",
+        ["MFC_SILO_PORT"] = $"{Env.FreePorts(2)}",
+        ["MFC_GATEWAY_PORT"] = $"{Env.FreePorts(2)}",
         ["MFC_HTTP_PORT"] = $"{httpPort}",
         ["MFC_WORKERS"] = "1",
     };

@@ -30,11 +30,71 @@ internal static class Env
         return File.Exists(path) ? path : throw new FileNotFoundException($"{path} is not built; build the solution first.");
     }
 
-    public static int FreePort()
+    /// <summary>A free loopback port (see <see cref="FreePorts"/>).</summary>
+    public static int FreePort() => FreePorts(1);
+
+    /// <summary>
+    /// The first of <paramref name="count"/> consecutive loopback ports that are free now. They are taken below
+    /// the kernel's ephemeral range, so no outgoing connection of any process (a build, a Redis client) can be
+    /// given one of them between this check and the moment a silo or Redis binds it: port 0 would hand out an
+    /// ephemeral port, and the one after it is anyone's. Each test process walks its own stretch (from its pid)
+    /// and never hands out a port twice; a port some other process holds is skipped.
+    /// </summary>
+    public static int FreePorts(int count)
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        lock (PortLock)
+        {
+            int span = EphemeralLow - PortFloor;
+            for (int attempt = 0; attempt < span; attempt++)
+            {
+                int first = PortFloor + (int)((_nextPort + (long)attempt) % (span - count));
+                if (Enumerable.Range(first, count).All(IsFree))
+                {
+                    _nextPort = first - PortFloor + count;
+                    return first;
+                }
+            }
+
+            throw new InvalidOperationException($"no {count} consecutive free ports between {PortFloor} and {EphemeralLow}");
+        }
+    }
+
+    private const int PortFloor = 10000;
+    private static readonly object PortLock = new();
+    private static readonly int EphemeralLow = ReadEphemeralLow();
+    private static long _nextPort = Environment.ProcessId % 97 * 200;
+
+    private static bool IsFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    // The low end of net.ipv4.ip_local_port_range (32768 by default), never below PortFloor + 1000.
+    private static int ReadEphemeralLow()
+    {
+        try
+        {
+            string range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range");
+            int low = int.Parse(range.Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries)[0], CultureInfo.InvariantCulture);
+            return Math.Max(low, PortFloor + 1000);
+        }
+        catch (IOException)
+        {
+            return 32768;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return 32768;
+        }
     }
 
     public static string TempDirectory()
