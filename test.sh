@@ -63,9 +63,15 @@ for project in tests/*/*.csproj; do
 done
 
 # A test that fails or is cut short must still stop the servers it started; report (and stop) any it left.
+# Only servers of test processes that have ended (/tmp/mfc-fault-tests/p<pid>/...): another run's are its own.
 for pid in $(pgrep -x redis-server 2>/dev/null); do
-  case "$(readlink "/proc/$pid/cwd" 2>/dev/null)" in
-    /tmp/mfc-fault-tests/*) echo "test.sh: warning: a test left redis-server (pid $pid, $(readlink "/proc/$pid/cwd")) running; stopped it" >&2; kill "$pid" 2>/dev/null ;;
+  cwd="$(readlink "/proc/$pid/cwd" 2>/dev/null)"
+  case "$cwd" in
+    /tmp/mfc-fault-tests/p*)
+      owner="${cwd#/tmp/mfc-fault-tests/p}"; owner="${owner%%/*}"
+      if ! [ -d "/proc/$owner" ]; then
+        echo "test.sh: warning: a test left redis-server (pid $pid, $cwd) running; stopped it" >&2; kill "$pid" 2>/dev/null
+      fi ;;
   esac
 done
 
