@@ -193,6 +193,7 @@ internal static class PairedRows
     }
 
     // row_i ← fma(v, k, shrink·row_i), element-wise as RowKernels.ScaleAdd.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void UpdateRow(ref float m, int cols, int i, ref float v, float k, float shrink)
     {
         ref float main = ref Main(ref m, cols, i);

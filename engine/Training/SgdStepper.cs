@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.Intrinsics;
 using MeanFieldCluster.Engine.Data;
 using MeanFieldCluster.Engine.Kernels;
 using MeanFieldCluster.Engine.Networks;
@@ -708,10 +709,21 @@ internal sealed class SgdStepper<T> : SgdStepper
             return T.CreateTruncating(_data.Sample(ref _rng, ((double[])(object)x).AsSpan()));
         }
 
+        // float: the double sample rounded to nearest, eight at a time (the same rounding as one at a time).
         double y = _data.Sample(ref _rng, _draw);
-        for (int j = 0; j < x.Length; j++)
+        Span<float> single = System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(x.AsSpan());
+        int j = 0;
+        if (Vector256.IsHardwareAccelerated)
         {
-            x[j] = T.CreateChecked(_draw[j]);
+            for (; j <= single.Length - 8; j += 8)
+            {
+                Vector256.Narrow(Vector256.Create<double>(_draw.AsSpan(j, 4)), Vector256.Create<double>(_draw.AsSpan(j + 4, 4))).CopyTo(single[j..]);
+            }
+        }
+
+        for (; j < single.Length; j++)
+        {
+            single[j] = (float)_draw[j];
         }
 
         return T.CreateChecked(y);

@@ -102,6 +102,30 @@ public sealed class SgdStepperTests
     }
 
     [Fact]
+    public void AFloat32FirstLayerStoredInPairedRowsGivesTheBitsOfRowMajorOnOneTwoAndThreeThreadsAndAcrossRestarts()
+    {
+        // d = 40 in float32: the first layer is stored with odd rows rotated (PairedRows) where AVX-512 runs.
+        SweepSpec spec = WithPrecision(TestSpecs.Small(model: TestSpecs.Model(Presets.MmnIsotropic, ActivationKinds.Ramp, bias: true), d: 40, horizon: 0.02), Precisions.Float32);
+        PointSpec point = TestSpecs.Point(spec, width: 1203, stepSize: 0.0001);
+
+        SgdRun rowMajor = RunToEnd(spec, point, new SgdStepperOptions { PairedRows = false });
+        Assert.Equal(rowMajor.Network.Theta, RunToEnd(spec, point, null).Network.Theta);
+        Assert.Equal(rowMajor.Network.Theta, RunToEnd(spec, point, new SgdStepperOptions { Threads = 2, ParallelMinWidth = 1, RowBlock = 64 }).Network.Theta);
+        Assert.Equal(rowMajor.Network.Theta, RunToEnd(spec, point, new SgdStepperOptions { Threads = 3, ParallelMinWidth = 1, RowBlock = 333 }).Network.Theta);
+
+        var (data, testSet) = TestSpecs.DataOf(spec);
+        var chunked = new SgdRun(spec, point, data, testSet);
+        while (chunked.Status == RunStatus.Running)
+        {
+            chunked.Advance(37);
+            chunked = new SgdRun(spec, point, data, testSet, chunked.Capture());
+        }
+
+        Assert.Equal(rowMajor.Network.Theta, chunked.Network.Theta);
+        Assert.Equal(rowMajor.Risk, chunked.Risk);
+    }
+
+    [Fact]
     public void ParallelPassesOfANarrowerDeepNetAreBitIdenticalWhenTheThresholdIsLowered()
     {
         SweepSpec spec = TestSpecs.Small(model: TestSpecs.Model(Presets.ThreeLayer, ActivationKinds.Tanh, bias: true), d: 7, ridge: 0.02, horizon: 0.2);
