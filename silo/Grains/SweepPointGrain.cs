@@ -42,6 +42,7 @@ public sealed partial class SweepPointGrain(
     private PointProgress? _progress;
     private Task? _work;
     private IGrainTimer? _keepAlive;
+    private bool _resumed; // this activation resumed a lost point by itself and no start request has asked since
 
     /// <inheritdoc/>
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -49,21 +50,21 @@ public sealed partial class SweepPointGrain(
         // A point that was assigned and never finished resumes as soon as it is activated again.
         if (state.State.Stored is not null && state.State.Result is null && !state.State.CancelRequested)
         {
-            StartWork(state.State.Stored);
+            _resumed = StartWork(state.State.Stored);
         }
 
         return Task.CompletedTask;
     }
 
     /// <inheritdoc/>
-    public async Task Start(PointAssignment assignment)
+    public async Task<bool> Start(PointAssignment assignment)
     {
         ArgumentNullException.ThrowIfNull(assignment);
         if (state.State.Result is { } finished)
         {
             // Reported before; report again (idempotent) in case the coordinator lost it.
             await GrainFactory.GetGrain<ISweepGrain>(assignment.SweepId).ReportResult(finished);
-            return;
+            return false;
         }
 
         if (state.State.Stored is null)
@@ -75,12 +76,19 @@ public sealed partial class SweepPointGrain(
 
         if (!state.State.CancelRequested)
         {
-            StartWork(state.State.Stored, assignment);
+            // An activation that resumed a lost point by itself (on activation or by its reminder) answers the
+            // first start request with true: the point had been lost and started again.
+            bool started = StartWork(state.State.Stored, assignment) || _resumed;
+            _resumed = false;
+            return started;
         }
-        else if (_work is null)
+
+        if (_work is null)
         {
             await Finish(state.State.Stored, Mapping.ToResult(assignment.Index, PointState.Cancelled, null, null, 0), state.State.Checkpoint?.Step ?? 0);
         }
+
+        return false;
     }
 
     /// <inheritdoc/>
@@ -134,21 +142,23 @@ public sealed partial class SweepPointGrain(
         }
         else if (state.State.Stored is { } assignment && !state.State.CancelRequested)
         {
-            StartWork(assignment);
+            _resumed |= StartWork(assignment);
         }
     }
 
     // Starts the work unless it runs; a timer with KeepAlive holds the activation meanwhile, whatever the idle age.
-    private void StartWork(StoredAssignment assignment, PointAssignment? sent = null)
+    // True when an attempt started; false when one is already under way on this activation.
+    private bool StartWork(StoredAssignment assignment, PointAssignment? sent = null)
     {
         if (_work is not null)
         {
-            return;
+            return false;
         }
 
         _progress = Progress(PointState.Pending);
         _keepAlive = this.RegisterGrainTimer(static () => Task.CompletedTask, new GrainTimerCreationOptions(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1)) { KeepAlive = true });
         _work = RunAsync(assignment, sent);
+        return true;
     }
 
     private async Task RunAsync(StoredAssignment assignment, PointAssignment? sent)
