@@ -18,10 +18,7 @@ namespace MeanFieldCluster.Silo.Grains;
 /// <remarks>
 /// A finished point is kept in memory only while it is used: reading its result ends the activation, and
 /// any activation idle for <see cref="IdleMinutes"/> minutes is collected (a running point keeps itself alive).
-/// Points are placed in proportion to the silos' worker slots (<see cref="WorkerSlotPlacement"/>): Orleans' default
-/// (resource-optimized, preferring the caller's silo when loads look alike) put every point of a sweep on its
-/// coordinator's silo, and activation-count placement, which reads statistics published every few seconds, put
-/// 49 of a burst of 64 on one of two silos.
+/// Points are placed in proportion to the silos' worker slots (<see cref="WorkerSlotPlacement"/> says why).
 /// </remarks>
 [CollectionAgeLimit(Minutes = IdleMinutes)]
 [WorkerSlotPlacement]
@@ -76,8 +73,7 @@ public sealed partial class SweepPointGrain(
 
         if (!state.State.CancelRequested)
         {
-            // An activation that resumed a lost point by itself (on activation or by its reminder) answers the
-            // first start request with true: the point had been lost and started again.
+            // An activation that resumed a lost point by itself answers the first request with true.
             bool started = StartWork(state.State.Stored, assignment) || _resumed;
             _resumed = false;
             return started;
@@ -167,8 +163,8 @@ public sealed partial class SweepPointGrain(
         using Activity? activity = PointRunner.Trace(assignment);
         AttemptOutcome outcome = await runner.Run(assignment, sent, state.State, Persist, (pointState, done) =>
         {
-            _progress = Progress(pointState, done);
-            _ = ReportProgress(sweep, _progress);
+            PointProgress progress = _progress = Progress(pointState, done);
+            _ = BestEffort(() => sweep.ReportProgress(progress), progress.Index);
         }, activity, _cancellation.Token);
         try
         {
@@ -197,14 +193,7 @@ public sealed partial class SweepPointGrain(
     private async Task StoppedByStorage(ISweepGrain sweep, StoredAssignment assignment, StorageFault fault)
     {
         LogStorageRefused(logger, assignment.SweepId, assignment.Index, fault.ToString());
-        try
-        {
-            await sweep.ReportStorageFault(fault.ToString());
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            LogReportFailed(logger, ex, assignment.Index);
-        }
+        await BestEffort(() => sweep.ReportStorageFault(fault.ToString()), assignment.Index);
 
         _keepAlive?.Dispose();
         DeactivateOnIdle();
@@ -225,16 +214,16 @@ public sealed partial class SweepPointGrain(
     // Storage may be briefly unreachable (a Redis restart): keep trying rather than fail the point.
     private Task Persist() => Durable.Write(state, time, logger);
 
-    // Progress is best effort: the coordinator re-reads state after a reconnect.
-    private async Task ReportProgress(ISweepGrain sweep, PointProgress progress)
+    // Progress and storage-fault reports are best effort: the coordinator re-reads state after a reconnect.
+    private async Task BestEffort(Func<Task> report, int index)
     {
         try
         {
-            await sweep.ReportProgress(progress);
+            await report();
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogReportFailed(logger, ex, progress.Index);
+            LogReportFailed(logger, ex, index);
         }
     }
 
