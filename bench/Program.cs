@@ -74,11 +74,12 @@ foreach (BenchCase c in cases)
 {
     EngineTimer.Result ours = EngineTimer.Measure(c, timing.Warm, timing.Repeat, timing.Repeats);
     int size = c.Dtype == Precisions.Float32 ? 4 : 8;
-    long first = (long)c.Width * c.D, hidden = c.Layers == 2 ? (long)c.Width * c.Width : 0;
+    long first = (long)c.Width * c.D, matrix = (long)c.Width * c.Width, hidden = (c.Layers - 1) * matrix;
 
-    // Bytes a fused step reads and writes: the first layer read once and its updated rows written once, an
-    // inner matrix read and written once, and the length-N vectors of the step's passes (BenchCase.VectorPasses).
-    double bytes = size * ((first * (1 + ours.RowsWrittenFraction)) + (2.0 * hidden) + ((double)c.VectorPasses * c.Width));
+    // Bytes a fused step reads and writes: the first layer read once and its updated rows written once, each
+    // inner matrix read and written once (BenchCase.InnerMatrixPasses), and the length-N vectors of the
+    // step's passes (BenchCase.VectorPasses).
+    double bytes = size * ((first * (1 + ours.RowsWrittenFraction)) + ((double)c.InnerMatrixPasses * matrix) + ((double)c.VectorPasses * c.Width));
     long workingSet = size * (first + hidden + ((long)c.VectorPasses * c.Width / 2));
     double roofline = Triad.Gbps(workingSet, timing.Triad, timing.Repeats);
     double streaming = Triad.StreamingGbps(workingSet, timing.Triad, timing.Repeats);
@@ -177,12 +178,19 @@ internal static class Targets
         yield return Ratio(byName, "mmn-isotropic-N20000-f64", "ratio_vs_native8", 1.5);
         yield return Ratio(byName, "mmn-isotropic-N800-f64", "cpu_ratio_vs_native8", 2);
         yield return Ratio(byName, "mmn-isotropic-N20000-f64", "cpu_ratio_vs_native8", 1.5);
-        foreach (Dictionary<string, object?> o in cases.Where(o => o["width"] is int n && n >= 4000))
+        foreach (Dictionary<string, object?> o in cases.Where(o => o["width"] is int n && n >= 4000 && o["model"] is string m && m != Presets.ThreeLayer && m != Presets.DeepFixedEnds))
         {
             yield return Ratio(byName, (string)o["name"]!, "roofline_fraction", 0.6);
         }
 
         yield return Stretch(byName, "mmn-isotropic-N800-f64", 2.5);
+        foreach (string model in new[] { Presets.ThreeLayer, Presets.DeepFixedEnds })
+        {
+            yield return Ratio(byName, $"{model}-N256-f64", "ratio_vs_torch", 5);
+            yield return Ratio(byName, $"{model}-N1024-f64", "roofline_fraction", 0.6);
+            yield return Ratio(byName, $"{model}-N4096-f64", "roofline_fraction", 0.6);
+        }
+
         foreach ((int width, int d) in LdReplicas.Shapes)
         {
             yield return Ratio(byName, LdReplicas.CaseName(width, d), "ratio_vs_numpy", 10);
