@@ -3,7 +3,7 @@
 Each reference script implements the same SGD step as MeanFieldCluster's engine (docs/performance.md):
 one fresh sample per step, step size eps, mean-field scaling (1/N sums, multipliers N), no ridge, no noise.
 A case is a JSON object written by the bench: name, model, width, d, dtype, eps, delta, and for the
-teacher-student data of the three-layer case the teacher width and noise.
+teacher-student data of the three-layer and deep-fixed-ends cases the teacher width and noise.
 """
 import json
 import os
@@ -23,7 +23,7 @@ def load_json(path):
 
 
 def shapes(case):
-    """The parameter arrays of a case, in the engine's names: w (N x d), b1, W1 (N x N), c."""
+    """The parameter arrays of a case, in the engine's names: w (N x d), b1, W1 and W2 (N x N), c."""
     n, d = case["width"], case["d"]
     if case["model"] == "mmn-isotropic":
         return {"w": (n, d)}
@@ -31,6 +31,8 @@ def shapes(case):
         return {"w": (n, d), "b1": (n,), "c": (n,)}
     if case["model"] == "three-layer":
         return {"w": (n, d), "W1": (n, n), "c": (n,)}
+    if case["model"] == "deep-fixed-ends":
+        return {"w": (n, d), "W1": (n, n), "W2": (n, n), "c": (n,)}
     raise ValueError("unknown model " + case["model"])
 
 
@@ -44,9 +46,16 @@ def initial_parameters(case, rng):
         p["w"] = rng.standard_normal((n, d)) * (1.0 / np.sqrt(d))
         p["b1"] = rng.standard_normal(n) * 0.1
         p["c"] = 1.0 + 0.5 * rng.standard_normal(n)
-    else:
+    elif case["model"] == "three-layer":
         p["w"] = rng.standard_normal((n, d)) * (1.0 / np.sqrt(d))
         p["W1"] = rng.standard_normal((n, n))
+        p["c"] = rng.standard_normal(n)
+    else:
+        # deep-fixed-ends: W^l = 2 a^{l+1} (a^l)^T + N(0, 1) noise (init.hidden_structure = 2), a^l standard normal.
+        p["w"] = rng.standard_normal((n, d)) * (1.0 / np.sqrt(d))
+        a = [rng.standard_normal(n) for _ in range(3)]
+        p["W1"] = rng.standard_normal((n, n)) + 2.0 * np.outer(a[1], a[0])
+        p["W2"] = rng.standard_normal((n, n)) + 2.0 * np.outer(a[2], a[1])
         p["c"] = rng.standard_normal(n)
     return p
 
@@ -57,14 +66,14 @@ class Sampler:
     def __init__(self, case, rng):
         self.case, self.rng = case, rng
         d = case["d"]
-        if case["model"] == "three-layer":
+        if case["model"] in ("three-layer", "deep-fixed-ends"):
             k = case["teacher_width"]
             self.u = rng.standard_normal((k, d)) / np.sqrt(d)
             self.a = rng.standard_normal(k)
 
     def block(self, count):
         c, rng, d = self.case, self.rng, self.case["d"]
-        if c["model"] == "three-layer":
+        if c["model"] in ("three-layer", "deep-fixed-ends"):
             x = rng.standard_normal((count, d))
             y = np.tanh(x @ self.u.T) @ self.a / len(self.a) + c["noise"] * rng.standard_normal(count)
         else:

@@ -79,7 +79,36 @@ def make_runner(case, params, dtype=None):
         np.multiply.outer(g1 * coef, x, out=outer)
         np.add(w, outer, out=w)
 
-    step = {"mmn-isotropic": step_isotropic, "mmn-relu": step_relu, "three-layer": step_three_layer}[model]
+    W2 = p.get("W2")
+    h3, g3 = (np.empty(n, dtype=dtype) for _ in range(2))
+
+    def step_deep_fixed_ends(x, y):
+        # w and c fixed, no biases: only W1 and W2 train, so no backward product below layer 2.
+        c = p["c"]
+        np.dot(w, x, out=u)
+        np.tanh(u, out=h)
+        np.dot(W1, h, out=h2)
+        np.divide(h2, n, out=h2)
+        np.tanh(h2, out=h2)
+        np.dot(W2, h2, out=h3)
+        np.divide(h3, n, out=h3)
+        np.tanh(h3, out=h3)
+        r = y - np.dot(c, h3) / n
+        coef = dtype(2.0 * eps * r)
+        np.multiply(h3, h3, out=g3)
+        np.subtract(1.0, g3, out=g3)
+        np.multiply(g3, c, out=g3)                             # c_j σ'(u3_j)
+        np.dot(W2.T, g3, out=g2)
+        np.multiply(h2, h2, out=dh)
+        np.subtract(1.0, dh, out=dh)
+        np.multiply(g2, dh, out=g2)
+        np.divide(g2, n, out=g2)                             # σ'(u2_i) Σ_j W2_ji c_j σ'(u3_j) / N
+        np.multiply.outer(g3 * coef, h2, out=outer2)
+        np.add(W2, outer2, out=W2)
+        np.multiply.outer(g2 * coef, h, out=outer2)
+        np.add(W1, outer2, out=W1)
+
+    step = {"mmn-isotropic": step_isotropic, "mmn-relu": step_relu, "three-layer": step_three_layer, "deep-fixed-ends": step_deep_fixed_ends}[model]
 
     def run(xs, ys):
         xs = np.ascontiguousarray(xs, dtype=dtype)

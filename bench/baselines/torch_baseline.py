@@ -69,7 +69,29 @@ def make_runner(case, params, dtype=None):
         W1.addr_(g2, h, alpha=coef)
         w.addr_(g1, x, alpha=coef)
 
-    step = {"mmn-isotropic": step_isotropic, "mmn-relu": step_relu, "three-layer": step_three_layer}[model]
+    W2, h3, g3 = p.get("W2"), torch.empty(n, dtype=dtype), torch.empty(n, dtype=dtype)
+
+    def step_deep_fixed_ends(x, y):
+        # w and c fixed, no biases: only W1 and W2 train, so no backward product below layer 2.
+        c = p["c"]
+        torch.mv(w, x, out=u)
+        torch.tanh(u, out=h)
+        torch.mv(W1, h, out=h2)
+        h2.div_(n).tanh_()
+        torch.mv(W2, h2, out=h3)
+        h3.div_(n).tanh_()
+        r = y - float(torch.dot(c, h3)) / n
+        coef = 2.0 * eps * r
+        torch.mul(h3, h3, out=g3)
+        g3.neg_().add_(1.0).mul_(c)          # c_j σ'(u3_j)
+        torch.mv(W2.t(), g3, out=g2)
+        torch.mul(h2, h2, out=dh)
+        dh.neg_().add_(1.0)
+        g2.mul_(dh).div_(n)                  # σ'(u2_i) Σ_j W2_ji c_j σ'(u3_j) / N
+        W2.addr_(g3, h2, alpha=coef)
+        W1.addr_(g2, h, alpha=coef)
+
+    step = {"mmn-isotropic": step_isotropic, "mmn-relu": step_relu, "three-layer": step_three_layer, "deep-fixed-ends": step_deep_fixed_ends}[model]
 
     def run(xs, ys):
         with torch.inference_mode():
