@@ -187,8 +187,11 @@ internal static class Targets
         foreach (string model in new[] { Presets.ThreeLayer, Presets.DeepFixedEnds })
         {
             yield return Ratio(byName, $"{model}-N256-f64", "ratio_vs_torch", 5);
+            yield return Ratio(byName, $"{model}-N256-f64", "cpu_ratio_vs_torch", 5);
             yield return Ratio(byName, $"{model}-N1024-f64", "roofline_fraction", 0.6);
+            yield return Ratio(byName, $"{model}-N1024-f64", "cpu_roofline_fraction", 0.6);
             yield return Ratio(byName, $"{model}-N4096-f64", "roofline_fraction", 0.6);
+            yield return Ratio(byName, $"{model}-N4096-f64", "cpu_roofline_fraction", 0.6);
         }
 
         foreach ((int width, int d) in LdReplicas.Shapes)
@@ -260,7 +263,7 @@ internal sealed record Row(BenchCase Case, EngineTimer.Result Ours, double Bytes
         double? numpy = timings.TryGetValue("numpy", out var n) && n.TryGetValue(Case.Name, out double nv) ? nv : null;
         double? native = timings.TryGetValue("native", out var c) && c.TryGetValue(Case.Name, out double cv) ? cv : null;
         double? native8 = timings.TryGetValue("native8", out var c8) && c8.TryGetValue(Case.Name, out double cv8) ? cv8 : null;
-        double? NativeCpu(string library) => references.FirstOrDefault(r => r.Library == library) is { } r && r.CpuTimes.TryGetValue(Case.Name, out double v) ? v : null;
+        double? ReferenceCpu(string library) => references.FirstOrDefault(r => r.Library == library) is { } r && r.CpuTimes.TryGetValue(Case.Name, out double v) ? v : null;
         checks.TryGetValue(Case.Model, out Dictionary<string, double>? check);
         return new Dictionary<string, object?>
         {
@@ -278,14 +281,19 @@ internal sealed record Row(BenchCase Case, EngineTimer.Result Ours, double Bytes
             ["ratio_vs_numpy"] = Round(numpy / Ours.UsPerStep),
             ["ratio_vs_native"] = Round(native / Ours.UsPerStep),
             ["ratio_vs_native8"] = Round(native8 / Ours.UsPerStep),
-            ["native_cpu_us_per_step"] = Round(NativeCpu("native")),
-            ["native8_cpu_us_per_step"] = Round(NativeCpu("native8")),
-            ["cpu_ratio_vs_native"] = Round(NativeCpu("native") / Ours.CpuUsPerStep),
-            ["cpu_ratio_vs_native8"] = Round(NativeCpu("native8") / Ours.CpuUsPerStep),
+            ["native_cpu_us_per_step"] = Round(ReferenceCpu("native")),
+            ["native8_cpu_us_per_step"] = Round(ReferenceCpu("native8")),
+            ["cpu_ratio_vs_native"] = Round(ReferenceCpu("native") / Ours.CpuUsPerStep),
+            ["torch_cpu_us_per_step"] = Round(ReferenceCpu("torch")),
+            ["numpy_cpu_us_per_step"] = Round(ReferenceCpu("numpy")),
+            ["cpu_ratio_vs_torch"] = Round(ReferenceCpu("torch") / Ours.CpuUsPerStep),
+            ["cpu_ratio_vs_numpy"] = Round(ReferenceCpu("numpy") / Ours.CpuUsPerStep),
+            ["cpu_ratio_vs_native8"] = Round(ReferenceCpu("native8") / Ours.CpuUsPerStep),
             ["bytes_per_step"] = Math.Round(Bytes),
             ["achieved_gbps"] = Round(Achieved),
             ["roofline_gbps"] = Round(Roofline),
             ["roofline_fraction"] = Round(Achieved / Roofline),
+            ["cpu_roofline_fraction"] = Round(Bytes / (Ours.CpuUsPerStep * 1e-6) / 1e9 / Roofline),
             ["working_set_bytes"] = WorkingSet,
             ["triad_streaming_gbps"] = Round(StreamingTriad),
             ["read_gbps"] = Round(ReadOnly),

@@ -83,7 +83,8 @@ class Sampler:
 
 
 def time_case(make_runner, case, seconds, repeats):
-    """Median microseconds per step over `repeats` timed runs of about `seconds` each, after a warm-up.
+    """Median microseconds per step over `repeats` timed runs of about `seconds` each, after a warm-up, and
+    the median processor time of the process per step over the same runs (the sturdier figure on a busy machine).
 
     make_runner(case) returns run(x_block, y_block): it takes one step per row, sampling included in
     the amortized cost because blocks are drawn inside the timed region.
@@ -105,12 +106,13 @@ def time_case(make_runner, case, seconds, repeats):
     per_step = max((time.perf_counter() - start) / 64, 1e-7)
     count = max(64, int(seconds / per_step))
     steps(min(count, 4 * BLOCK))  # warm-up
-    times = []
+    times, cpu = [], []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         steps(count)
         times.append((time.perf_counter() - t0) / count * 1e6)
-    return statistics.median(times), count
+        cpu.append((time.process_time() - c0) / count * 1e6)
+    return statistics.median(times), count, statistics.median(cpu)
 
 
 def main(name, version, make_runner, verify_runner):
@@ -127,8 +129,8 @@ def main(name, version, make_runner, verify_runner):
     repeats = int(args[args.index("--repeats") + 1]) if "--repeats" in args else 5
     results = []
     for case in cases:
-        us, count = time_case(make_runner, case, seconds, repeats)
-        results.append({"name": case["name"], "us_per_step": us, "steps_per_repeat": count})
+        us, count, cpu = time_case(make_runner, case, seconds, repeats)
+        results.append({"name": case["name"], "us_per_step": us, "cpu_us_per_step": cpu, "steps_per_repeat": count})
         print(json.dumps({"progress": case["name"], "us_per_step": us}), file=sys.stderr, flush=True)
     print(json.dumps({"library": name, "version": version, "results": results}))
 
