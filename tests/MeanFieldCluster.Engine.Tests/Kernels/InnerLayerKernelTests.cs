@@ -12,19 +12,8 @@ public sealed class InnerLayerKernelTests
 {
     private const int Rows = 15;
 
-    public static TheoryData<SimdWidth> Widths()
-    {
-        var data = new TheoryData<SimdWidth>();
-        foreach (SimdWidth width in Simd.Supported)
-        {
-            data.Add(width);
-        }
-
-        return data;
-    }
-
     [Theory]
-    [MemberData(nameof(Widths))]
+    [MemberData(nameof(DotTests.Widths), MemberType = typeof(DotTests))]
     public void TheFusedUpdateAndForwardGivesTheBitsOfTheOneRowScalarCode(SimdWidth width)
     {
         for (int cols = 1; cols <= 40; cols++)
@@ -35,7 +24,7 @@ public sealed class InnerLayerKernelTests
     }
 
     [Theory]
-    [MemberData(nameof(Widths))]
+    [MemberData(nameof(DotTests.Widths), MemberType = typeof(DotTests))]
     public void TheFourRowColumnSumsGiveTheBitsOfTheOneRowScalarCode(SimdWidth width)
     {
         for (int cols = 1; cols <= 40; cols++)
