@@ -559,8 +559,8 @@ internal sealed class SgdStepper<T> : SgdStepper
         (long)cols * System.Runtime.CompilerServices.Unsafe.SizeOf<T>() * RowBlockOfLastLayer <= 128 * 1024 ? RowBlockOfLastLayer : RowBlockOfLastLayer / 2;
 
     // Whether each layer's δ_ℓ is used: by its trained bias, by the trained weights into it (w for layer 1,
-    // W^{ℓ-1} for ℓ ≥ 2), or to compute δ_{ℓ-1} when that one is used. Frozen ends (deep-fixed-ends: w and c fixed, no biases)
-    // need no δ_1, so the backward pass stops above it and (W^1)ᵀ δ_2 is never computed.
+    // W^{ℓ-1} for ℓ ≥ 2), or to compute δ_{ℓ-1} when that one is used. Frozen ends (deep-fixed-ends: w and c
+    // fixed, no biases) need no δ_1, so the backward pass stops above it and (W^1)ᵀ δ_2 is never computed.
     private static bool[] NeededDeltas(bool trainFirst, bool[] trainBias, bool[] trainHidden)
     {
         var need = new bool[trainBias.Length];
