@@ -76,11 +76,12 @@ IReadOnlyList<EngineTimer.Result> measured = EngineTimer.Interleaved(cases, timi
 foreach ((BenchCase c, EngineTimer.Result ours) in cases.Zip(measured))
 {
     int size = c.Dtype == Precisions.Float32 ? 4 : 8;
-    long first = (long)c.Width * c.D, hidden = c.Layers == 2 ? (long)c.Width * c.Width : 0;
+    long first = (long)c.Width * c.D, matrix = (long)c.Width * c.Width, hidden = (c.Layers - 1) * matrix;
 
-    // Bytes a fused step reads and writes: the first layer read once and its updated rows written once, an
-    // inner matrix read and written once, and the length-N vectors of the step's passes (BenchCase.VectorPasses).
-    double bytes = size * ((first * (1 + ours.RowsWrittenFraction)) + (2.0 * hidden) + ((double)c.VectorPasses * c.Width));
+    // Bytes a fused step reads and writes: the first layer read once and its updated rows written once, each
+    // inner matrix read and written once (BenchCase.InnerMatrixPasses), and the length-N vectors of the
+    // step's passes (BenchCase.VectorPasses).
+    double bytes = size * ((first * (1 + ours.RowsWrittenFraction)) + ((double)c.InnerMatrixPasses * matrix) + ((double)c.VectorPasses * c.Width));
     long workingSet = size * (first + hidden + ((long)c.VectorPasses * c.Width / 2));
     double roofline = Triad.Gbps(workingSet, timing.Triad, timing.Repeats);
     double streaming = Triad.StreamingGbps(workingSet, timing.Triad, timing.Repeats);
@@ -179,7 +180,7 @@ internal static class Targets
         yield return Ratio(byName, "mmn-isotropic-N20000-f64", "ratio_vs_native8", 1.5);
         yield return Ratio(byName, "mmn-isotropic-N800-f64", "cpu_ratio_vs_native8", 2);
         yield return Ratio(byName, "mmn-isotropic-N20000-f64", "cpu_ratio_vs_native8", 1.5);
-        foreach (Dictionary<string, object?> o in cases.Where(o => o["width"] is int n && n >= 4000))
+        foreach (Dictionary<string, object?> o in cases.Where(o => o["width"] is int n && n >= 4000 && o["model"] is string m && m != Presets.ThreeLayer && m != Presets.DeepFixedEnds))
         {
             yield return Ratio(byName, (string)o["name"]!, "roofline_fraction", 0.6);
         }
@@ -189,6 +190,16 @@ internal static class Targets
         {
             yield return Float32Gain(byName, width, "us_per_step", target);
             yield return Float32Gain(byName, width, "cpu_us_per_step", target);
+        }
+
+        foreach (string model in new[] { Presets.ThreeLayer, Presets.DeepFixedEnds })
+        {
+            yield return Ratio(byName, $"{model}-N256-f64", "ratio_vs_torch", 5);
+            yield return Ratio(byName, $"{model}-N256-f64", "cpu_ratio_vs_torch", 5);
+            yield return Ratio(byName, $"{model}-N1024-f64", "roofline_fraction", 0.6);
+            yield return Ratio(byName, $"{model}-N1024-f64", "cpu_roofline_fraction", 0.6);
+            yield return Ratio(byName, $"{model}-N4096-f64", "roofline_fraction", 0.6);
+            yield return Ratio(byName, $"{model}-N4096-f64", "cpu_roofline_fraction", 0.6);
         }
 
         foreach ((int width, int d) in LdReplicas.Shapes)
@@ -273,7 +284,7 @@ internal sealed record Row(BenchCase Case, EngineTimer.Result Ours, double Bytes
         double? numpy = timings.TryGetValue("numpy", out var n) && n.TryGetValue(Case.Name, out double nv) ? nv : null;
         double? native = timings.TryGetValue("native", out var c) && c.TryGetValue(Case.Name, out double cv) ? cv : null;
         double? native8 = timings.TryGetValue("native8", out var c8) && c8.TryGetValue(Case.Name, out double cv8) ? cv8 : null;
-        double? NativeCpu(string library) => references.FirstOrDefault(r => r.Library == library) is { } r && r.CpuTimes.TryGetValue(Case.Name, out double v) ? v : null;
+        double? ReferenceCpu(string library) => references.FirstOrDefault(r => r.Library == library) is { } r && r.CpuTimes.TryGetValue(Case.Name, out double v) ? v : null;
         checks.TryGetValue(Case.Model, out Dictionary<string, double>? check);
         return new Dictionary<string, object?>
         {
@@ -291,14 +302,19 @@ internal sealed record Row(BenchCase Case, EngineTimer.Result Ours, double Bytes
             ["ratio_vs_numpy"] = Round(numpy / Ours.UsPerStep),
             ["ratio_vs_native"] = Round(native / Ours.UsPerStep),
             ["ratio_vs_native8"] = Round(native8 / Ours.UsPerStep),
-            ["native_cpu_us_per_step"] = Round(NativeCpu("native")),
-            ["native8_cpu_us_per_step"] = Round(NativeCpu("native8")),
-            ["cpu_ratio_vs_native"] = Round(NativeCpu("native") / Ours.CpuUsPerStep),
-            ["cpu_ratio_vs_native8"] = Round(NativeCpu("native8") / Ours.CpuUsPerStep),
+            ["native_cpu_us_per_step"] = Round(ReferenceCpu("native")),
+            ["native8_cpu_us_per_step"] = Round(ReferenceCpu("native8")),
+            ["cpu_ratio_vs_native"] = Round(ReferenceCpu("native") / Ours.CpuUsPerStep),
+            ["torch_cpu_us_per_step"] = Round(ReferenceCpu("torch")),
+            ["numpy_cpu_us_per_step"] = Round(ReferenceCpu("numpy")),
+            ["cpu_ratio_vs_torch"] = Round(ReferenceCpu("torch") / Ours.CpuUsPerStep),
+            ["cpu_ratio_vs_numpy"] = Round(ReferenceCpu("numpy") / Ours.CpuUsPerStep),
+            ["cpu_ratio_vs_native8"] = Round(ReferenceCpu("native8") / Ours.CpuUsPerStep),
             ["bytes_per_step"] = Math.Round(Bytes),
             ["achieved_gbps"] = Round(Achieved),
             ["roofline_gbps"] = Round(Roofline),
             ["roofline_fraction"] = Round(Achieved / Roofline),
+            ["cpu_roofline_fraction"] = Round(Bytes / (Ours.CpuUsPerStep * 1e-6) / 1e9 / Roofline),
             ["working_set_bytes"] = WorkingSet,
             ["triad_streaming_gbps"] = Round(StreamingTriad),
             ["read_gbps"] = Round(ReadOnly),

@@ -71,6 +71,7 @@ internal static class Verification
         {
             Presets.MmnIsotropic => ["w"],
             Presets.MmnRelu => ["w", "b1", "c"],
+            Presets.DeepFixedEnds => ["w", "W1", "W2", "c"],
             _ => ["w", "W1", "c"],
         };
         foreach (string block in blocks)

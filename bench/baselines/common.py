@@ -3,7 +3,7 @@
 Each reference script implements the same SGD step as MeanFieldCluster's engine (docs/performance.md):
 one fresh sample per step, step size eps, mean-field scaling (1/N sums, multipliers N), no ridge, no noise.
 A case is a JSON object written by the bench: name, model, width, d, dtype, eps, delta, and for the
-teacher-student data of the three-layer case the teacher width and noise.
+teacher-student data of the three-layer and deep-fixed-ends cases the teacher width and noise.
 """
 import json
 import os
@@ -23,7 +23,7 @@ def load_json(path):
 
 
 def shapes(case):
-    """The parameter arrays of a case, in the engine's names: w (N x d), b1, W1 (N x N), c."""
+    """The parameter arrays of a case, in the engine's names: w (N x d), b1, W1 and W2 (N x N), c."""
     n, d = case["width"], case["d"]
     if case["model"] == "mmn-isotropic":
         return {"w": (n, d)}
@@ -31,6 +31,8 @@ def shapes(case):
         return {"w": (n, d), "b1": (n,), "c": (n,)}
     if case["model"] == "three-layer":
         return {"w": (n, d), "W1": (n, n), "c": (n,)}
+    if case["model"] == "deep-fixed-ends":
+        return {"w": (n, d), "W1": (n, n), "W2": (n, n), "c": (n,)}
     raise ValueError("unknown model " + case["model"])
 
 
@@ -44,9 +46,16 @@ def initial_parameters(case, rng):
         p["w"] = rng.standard_normal((n, d)) * (1.0 / np.sqrt(d))
         p["b1"] = rng.standard_normal(n) * 0.1
         p["c"] = 1.0 + 0.5 * rng.standard_normal(n)
-    else:
+    elif case["model"] == "three-layer":
         p["w"] = rng.standard_normal((n, d)) * (1.0 / np.sqrt(d))
         p["W1"] = rng.standard_normal((n, n))
+        p["c"] = rng.standard_normal(n)
+    else:
+        # deep-fixed-ends: W^l = 2 a^{l+1} (a^l)^T + N(0, 1) noise (init.hidden_structure = 2), a^l standard normal.
+        p["w"] = rng.standard_normal((n, d)) * (1.0 / np.sqrt(d))
+        a = [rng.standard_normal(n) for _ in range(3)]
+        p["W1"] = rng.standard_normal((n, n)) + 2.0 * np.outer(a[1], a[0])
+        p["W2"] = rng.standard_normal((n, n)) + 2.0 * np.outer(a[2], a[1])
         p["c"] = rng.standard_normal(n)
     return p
 
@@ -57,14 +66,14 @@ class Sampler:
     def __init__(self, case, rng):
         self.case, self.rng = case, rng
         d = case["d"]
-        if case["model"] == "three-layer":
+        if case["model"] in ("three-layer", "deep-fixed-ends"):
             k = case["teacher_width"]
             self.u = rng.standard_normal((k, d)) / np.sqrt(d)
             self.a = rng.standard_normal(k)
 
     def block(self, count):
         c, rng, d = self.case, self.rng, self.case["d"]
-        if c["model"] == "three-layer":
+        if c["model"] in ("three-layer", "deep-fixed-ends"):
             x = rng.standard_normal((count, d))
             y = np.tanh(x @ self.u.T) @ self.a / len(self.a) + c["noise"] * rng.standard_normal(count)
         else:
@@ -74,7 +83,8 @@ class Sampler:
 
 
 def time_case(make_runner, case, seconds, repeats):
-    """Median microseconds per step over `repeats` timed runs of about `seconds` each, after a warm-up.
+    """Median microseconds per step over `repeats` timed runs of about `seconds` each, after a warm-up, and
+    the median processor time of the process per step over the same runs (the sturdier figure on a busy machine).
 
     make_runner(case) returns run(x_block, y_block): it takes one step per row, sampling included in
     the amortized cost because blocks are drawn inside the timed region.
@@ -96,12 +106,13 @@ def time_case(make_runner, case, seconds, repeats):
     per_step = max((time.perf_counter() - start) / 64, 1e-7)
     count = max(64, int(seconds / per_step))
     steps(min(count, 4 * BLOCK))  # warm-up
-    times = []
+    times, cpu = [], []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         steps(count)
         times.append((time.perf_counter() - t0) / count * 1e6)
-    return statistics.median(times), count
+        cpu.append((time.process_time() - c0) / count * 1e6)
+    return statistics.median(times), count, statistics.median(cpu)
 
 
 def main(name, version, make_runner, verify_runner):
@@ -118,8 +129,8 @@ def main(name, version, make_runner, verify_runner):
     repeats = int(args[args.index("--repeats") + 1]) if "--repeats" in args else 5
     results = []
     for case in cases:
-        us, count = time_case(make_runner, case, seconds, repeats)
-        results.append({"name": case["name"], "us_per_step": us, "steps_per_repeat": count})
+        us, count, cpu = time_case(make_runner, case, seconds, repeats)
+        results.append({"name": case["name"], "us_per_step": us, "cpu_us_per_step": cpu, "steps_per_repeat": count})
         print(json.dumps({"progress": case["name"], "us_per_step": us}), file=sys.stderr, flush=True)
     print(json.dumps({"library": name, "version": version, "results": results}))
 

@@ -56,30 +56,57 @@ def make_runner(case, params, dtype=None):
     h2, g2, g1 = (np.empty(n, dtype=dtype) for _ in range(3))
     outer2 = np.empty_like(W1) if W1 is not None else None
 
+    def hidden(W, h_in, out):
+        np.dot(W, h_in, out=out)                               # out = tanh(W h_in / N)
+        np.divide(out, n, out=out)
+        np.tanh(out, out=out)
+
+    def output_signal(h_last, out):
+        np.multiply(h_last, h_last, out=out)
+        np.subtract(1.0, out, out=out)
+        np.multiply(out, p["c"], out=out)                      # c_j σ'(u_L,j)
+
+    def backward(W, g_above, h_below, out):
+        np.dot(W.T, g_above, out=out)
+        np.multiply(h_below, h_below, out=dh)
+        np.subtract(1.0, dh, out=dh)
+        np.multiply(out, dh, out=out)
+        np.divide(out, n, out=out)                             # σ'(u_i) Σ_j W_ji g_j / N
+
     def step_three_layer(x, y):
         c = p["c"]
         np.dot(w, x, out=u)
         np.tanh(u, out=h)
-        np.dot(W1, h, out=h2)
-        np.divide(h2, n, out=h2)
-        np.tanh(h2, out=h2)
+        hidden(W1, h, h2)
         r = y - np.dot(c, h2) / n
         coef = dtype(2.0 * eps * r)
-        np.multiply(h2, h2, out=g2)
-        np.subtract(1.0, g2, out=g2)
-        np.multiply(g2, c, out=g2)                             # c_j σ'(u2_j)
-        np.dot(W1.T, g2, out=g1)
-        np.multiply(h, h, out=dh)
-        np.subtract(1.0, dh, out=dh)
-        np.multiply(g1, dh, out=g1)
-        np.divide(g1, n, out=g1)                             # σ'(u1_i) Σ_j W_ji c_j σ'(u2_j) / N2
+        output_signal(h2, g2)
+        backward(W1, g2, h, g1)
         c += coef * h2
         np.multiply.outer(g2 * coef, h, out=outer2)
         np.add(W1, outer2, out=W1)
         np.multiply.outer(g1 * coef, x, out=outer)
         np.add(w, outer, out=w)
 
-    step = {"mmn-isotropic": step_isotropic, "mmn-relu": step_relu, "three-layer": step_three_layer}[model]
+    W2 = p.get("W2")
+    h3, g3 = (np.empty(n, dtype=dtype) for _ in range(2))
+
+    def step_deep_fixed_ends(x, y):
+        # w and c fixed, no biases: only W1 and W2 train, so no backward product below layer 2.
+        np.dot(w, x, out=u)
+        np.tanh(u, out=h)
+        hidden(W1, h, h2)
+        hidden(W2, h2, h3)
+        r = y - np.dot(p["c"], h3) / n
+        coef = dtype(2.0 * eps * r)
+        output_signal(h3, g3)
+        backward(W2, g3, h2, g2)
+        np.multiply.outer(g3 * coef, h2, out=outer2)
+        np.add(W2, outer2, out=W2)
+        np.multiply.outer(g2 * coef, h, out=outer2)
+        np.add(W1, outer2, out=W1)
+
+    step = {"mmn-isotropic": step_isotropic, "mmn-relu": step_relu, "three-layer": step_three_layer, "deep-fixed-ends": step_deep_fixed_ends}[model]
 
     def run(xs, ys):
         xs = np.ascontiguousarray(xs, dtype=dtype)

@@ -51,25 +51,49 @@ def make_runner(case, params, dtype=None):
 
     W1, h2, g2, g1 = p.get("W1"), torch.empty(n, dtype=dtype), torch.empty(n, dtype=dtype), torch.empty(n, dtype=dtype)
 
+    def hidden(W, h_in, out):
+        torch.mv(W, h_in, out=out)           # out = tanh(W h_in / N)
+        out.div_(n).tanh_()
+
+    def output_signal(h_last, out):
+        torch.mul(h_last, h_last, out=out)
+        out.neg_().add_(1.0).mul_(p["c"])    # c_j σ'(u_L,j)
+
+    def backward(W, g_above, h_below, out):
+        torch.mv(W.t(), g_above, out=out)
+        torch.mul(h_below, h_below, out=dh)
+        dh.neg_().add_(1.0)
+        out.mul_(dh).div_(n)                 # σ'(u_i) Σ_j W_ji g_j / N
+
     def step_three_layer(x, y):
         c = p["c"]
         torch.mv(w, x, out=u)
         torch.tanh(u, out=h)
-        torch.mv(W1, h, out=h2)
-        h2.div_(n).tanh_()
+        hidden(W1, h, h2)
         r = y - float(torch.dot(c, h2)) / n
         coef = 2.0 * eps * r
-        torch.mul(h2, h2, out=g2)
-        g2.neg_().add_(1.0).mul_(c)          # c_j σ'(u2_j)
-        torch.mv(W1.t(), g2, out=g1)
-        torch.mul(h, h, out=dh)
-        dh.neg_().add_(1.0)
-        g1.mul_(dh).div_(n)                  # σ'(u1_i) Σ_j W_ji c_j σ'(u2_j) / N2
+        output_signal(h2, g2)
+        backward(W1, g2, h, g1)
         c.add_(h2, alpha=coef)
         W1.addr_(g2, h, alpha=coef)
         w.addr_(g1, x, alpha=coef)
 
-    step = {"mmn-isotropic": step_isotropic, "mmn-relu": step_relu, "three-layer": step_three_layer}[model]
+    W2, h3, g3 = p.get("W2"), torch.empty(n, dtype=dtype), torch.empty(n, dtype=dtype)
+
+    def step_deep_fixed_ends(x, y):
+        # w and c fixed, no biases: only W1 and W2 train, so no backward product below layer 2.
+        torch.mv(w, x, out=u)
+        torch.tanh(u, out=h)
+        hidden(W1, h, h2)
+        hidden(W2, h2, h3)
+        r = y - float(torch.dot(p["c"], h3)) / n
+        coef = 2.0 * eps * r
+        output_signal(h3, g3)
+        backward(W2, g3, h2, g2)
+        W2.addr_(g3, h2, alpha=coef)
+        W1.addr_(g2, h, alpha=coef)
+
+    step = {"mmn-isotropic": step_isotropic, "mmn-relu": step_relu, "three-layer": step_three_layer, "deep-fixed-ends": step_deep_fixed_ends}[model]
 
     def run(xs, ys):
         with torch.inference_mode():

@@ -11,7 +11,7 @@ namespace MeanFieldCluster.Engine.Kernels;
 /// row still gets exactly the operations of the one-row code (<see cref="RowKernels"/>, the order of
 /// <see cref="Dot"/>), so grouping never changes a bit.
 /// </summary>
-internal static class RowGroups
+internal static partial class RowGroups
 {
     /// <summary>Inner products &lt;row_r, next&gt; of four consecutive rows starting at <paramref name="row0"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

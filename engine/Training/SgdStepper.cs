@@ -130,6 +130,7 @@ internal sealed class SgdStepper<T> : SgdStepper
     private readonly T[] _multiplierBias, _multiplierHidden;
     private readonly bool _trainFirst, _trainOutput;
     private readonly bool[] _trainBias, _trainHidden;
+    private readonly bool[] _needDelta;  // per layer: whether a trained block uses δ_ℓ (skipped otherwise)
     private readonly ActivationKernel<T> _sigma;
     private readonly int _batch;
     private readonly T _ridge;
@@ -228,6 +229,7 @@ internal sealed class SgdStepper<T> : SgdStepper
             }
         }
 
+        _needDelta = NeededDeltas(_trainFirst, _trainBias, _trainHidden);
         _trained = [.. network.Blocks.Select((b, index) => (b, index)).Where(p => p.b.Trainable).Select(p => (_start[p.index], p.b.Length))];
         _sigma = new ActivationKernel<T>(spec.Model.Activation);
         _batch = spec.Training.BatchSize;
@@ -247,7 +249,7 @@ internal sealed class SgdStepper<T> : SgdStepper
         }
     }
 
-    private const int RowBlockOfLastLayer = 32;
+    private const int RowBlockOfLastLayer = 16;
 
     private enum PassKind
     {
@@ -379,7 +381,7 @@ internal sealed class SgdStepper<T> : SgdStepper
 
             if (train && _options.Fused)
             {
-                RowKernels.UpdateForward(weights, cols, 0, rows, s.H[l - 1], s.Delta[l], scale, shrink, n.H[l - 1], _normalizer[l - 1], bias, n.U[l], _width);
+                InnerLayerKernels.UpdateForward(weights, cols, 0, rows, s.H[l - 1], s.Delta[l], scale, shrink, n.H[l - 1], _normalizer[l - 1], bias, n.U[l], _width);
             }
             else
             {
@@ -515,39 +517,49 @@ internal sealed class SgdStepper<T> : SgdStepper
             RowKernels.MultiplyScaled<T>(Output, s.DH[last], _normalizer[last], s.Delta[last], _width);
         }
 
-        for (int l = last - 1; l >= 0; l--)
+        for (int l = last - 1; l >= 0 && _needDelta[l]; l--)
         {
             Span<T> delta = s.Delta[l];
             if (!s.Started || l != last - 1)
             {
                 delta.Clear();
-                RowKernels.AccumulateRows(Hidden(l + 1), _n[l], _n[l + 1], s.Delta[l + 1], delta, _width);
+                if (_options.Fused)
+                {
+                    InnerLayerKernels.AccumulateRows(Hidden(l + 1), _n[l], 0, _n[l + 1], s.Delta[l + 1], delta, _width);
+                }
+                else
+                {
+                    RowKernels.AccumulateRows(Hidden(l + 1), _n[l], _n[l + 1], s.Delta[l + 1], delta, _width);
+                }
             }
 
             System.Numerics.Tensors.TensorPrimitives.Multiply(delta, s.DH[l], delta);
-                System.Numerics.Tensors.TensorPrimitives.Multiply(delta, _normalizer[l], delta);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(delta, _normalizer[l], delta);
         }
 
         s.Started = false;
     }
 
     // The last inner matrix W^ℓ (ℓ = L-1) in blocks of rows: the fused update and forward of the block, σ of
-    // the block, δ_L of the block, and its rows' share of (W^ℓ)ᵀ δ_L, in row order, as the backward pass of
-    // the next step would compute them. Blocks hold at least RowBlockOfLastLayer rows (the last one up to
-    // twice that), so σ is never applied to a very short span.
+    // the block, δ_L of the block, and (when a trained block below uses δ_{L-1}) its rows' share of
+    // (W^ℓ)ᵀ δ_L, in row order, as the backward pass of the next step would compute them, while the block is
+    // in cache: one read and one write of each weight per step (docs/performance.md, "Deep networks"). Blocks
+    // hold at least 8 rows (the last one up to twice the block), so σ is never applied to a very short span.
     private void LastLayerPass(int l, bool train, Layer s, Layer n, T scale, T shrink)
     {
         Span<T> weights = Hidden(l);
         int cols = _n[l - 1], rows = _n[l], last = _layers - 1;
+        int block = RowsPerBlock(cols);
+        bool backward = _needDelta[l - 1];
         ReadOnlySpan<T> bias = Bias(l + 1);
         Span<T> accumulated = n.Delta[l - 1];
         accumulated.Clear();
         for (int first = 0; first < rows;)
         {
-            int end = rows - first < 2 * RowBlockOfLastLayer ? rows : first + RowBlockOfLastLayer;
+            int end = rows - first < 2 * block ? rows : first + block;
             if (train)
             {
-                RowKernels.UpdateForward(weights, cols, first, end, s.H[l - 1], s.Delta[l], scale, shrink, n.H[l - 1], _normalizer[l - 1], bias, n.U[l], _width);
+                InnerLayerKernels.UpdateForward(weights, cols, first, end, s.H[l - 1], s.Delta[l], scale, shrink, n.H[l - 1], _normalizer[l - 1], bias, n.U[l], _width);
             }
             else
             {
@@ -558,11 +570,35 @@ internal sealed class SgdStepper<T> : SgdStepper
             _sigma.Apply(n.U[l].AsSpan(first, count), n.H[l].AsSpan(first, count), n.DH[l].AsSpan(first, count), _width);
             Span<T> delta = n.Delta[last].AsSpan(first, count);
             RowKernels.MultiplyScaled<T>(Output.Slice(first, count), n.DH[last].AsSpan(first, count), _normalizer[last], delta, _width);
-            RowKernels.AccumulateRows<T>(weights.Slice(first * cols, count * cols), cols, count, delta, accumulated, _width);
+            if (backward)
+            {
+                InnerLayerKernels.AccumulateRows<T>(weights, cols, first, end, n.Delta[last], accumulated, _width);
+            }
+
             first = end;
         }
 
         n.Started = true;
+    }
+
+    // Rows per block of the last inner matrix's pass: 16 rows while that is at most 128 KB (so the block is
+    // still in L2 when its column sums are taken), else 8 (never fewer, so σ never runs on a very short span).
+    // Measured at N = 256, 1024 and 4096 in double against 4, 8, 16 and 32 rows.
+    private static int RowsPerBlock(int cols) =>
+        (long)cols * System.Runtime.CompilerServices.Unsafe.SizeOf<T>() * RowBlockOfLastLayer <= 128 * 1024 ? RowBlockOfLastLayer : RowBlockOfLastLayer / 2;
+
+    // Whether each layer's δ_ℓ is used: by its trained bias, by the trained weights into it (w for layer 1,
+    // W^{ℓ-1} for ℓ ≥ 2), or to compute δ_{ℓ-1} when that one is used. Frozen ends (deep-fixed-ends: w and c
+    // fixed, no biases) need no δ_1, so the backward pass stops above it and (W^1)ᵀ δ_2 is never computed.
+    private static bool[] NeededDeltas(bool trainFirst, bool[] trainBias, bool[] trainHidden)
+    {
+        var need = new bool[trainBias.Length];
+        for (int l = 0; l < need.Length; l++)
+        {
+            need[l] = trainBias[l] || (l == 0 ? trainFirst : trainHidden[l - 1] || need[l - 1]);
+        }
+
+        return need;
     }
 
     // One pass over the first layer, split into blocks of rows (in parallel for wide points).

@@ -71,6 +71,39 @@ public sealed class SgdStepperTests
         Assert.Equal(unfused.Network.Theta, fused.Network.Theta);
     }
 
+    public static TheoryData<string, bool, int, string> DeepModels() => new()
+    {
+        // w trained: the last inner matrix's pass also takes (W^{L-1})ᵀ δ_L.
+        { Presets.ThreeLayer, false, 2, Precisions.Float64 },
+        { Presets.ThreeLayer, false, 2, Precisions.Float32 },
+
+        // Three inner layers, everything trained: W^1's Wᵀδ is a pass of its own (four-row column sums).
+        { Presets.ThreeLayer, true, 3, Precisions.Float64 },
+
+        // Frozen ends, no biases: no δ_1; with biases: δ_1 again.
+        { Presets.DeepFixedEnds, false, 3, Precisions.Float64 },
+        { Presets.DeepFixedEnds, true, 3, Precisions.Float32 },
+    };
+
+    [Theory]
+    [MemberData(nameof(DeepModels))]
+    public void TheDeepFusedPassesGiveTheBitsOfTheStraightforwardPassesAtEveryRemainderOfTheVectorWidth(string preset, bool bias, int layers, string precision)
+    {
+        // Rows of N_1 = 8..15 elements (every remainder of 8 doubles; 8..15 of 16 floats) into 37 and 34
+        // neurons: several blocks of the last inner matrix, groups of four rows and rows left over.
+        SweepSpec spec = WithPrecision(TestSpecs.Small(model: TestSpecs.Model(preset, ActivationKinds.Tanh, bias: bias), d: 5, horizon: 0.2), precision);
+        for (int first = 8; first < 16; first++)
+        {
+            int[] widths = layers == 2 ? [first, 37] : [first, 37, 34];
+            PointSpec point = TestSpecs.Point(spec, widths, stepSize: 0.001);
+
+            double[] straightforward = RunToEnd(spec, point, new SgdStepperOptions { Fused = false }).Network.Theta;
+            double[] fused = RunToEnd(spec, point, new SgdStepperOptions { Fused = true }).Network.Theta;
+
+            Assert.Equal(straightforward, fused);
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Models))]
     public void EveryKernelWidthGivesBitIdenticalWeights(string preset, string activation, int layers)
