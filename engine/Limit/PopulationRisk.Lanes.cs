@@ -1,115 +1,130 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace MeanFieldCluster.Engine.Limit;
 
 /// <summary>
-/// The isotropic pair loop of <see cref="PopulationRisk"/> with the Mehler series of several pairs (i, j),
-/// (i, j + 1), ... summed at once, one pair per vector lane. Each lane does exactly the scalar series'
-/// operations in the same order (multiplies and adds, no fused multiply-add), stops at the same order,
-/// and the pairs' sums are added to the total in the scalar loop's order, so the result has the same bits
-/// as the scalar loop (PopulationRiskTests); only the time changes.
+/// The isotropic pair loop of <see cref="PopulationRisk"/>, row by row, with the Mehler series of the pairs
+/// (i, j), (i, j + 1), ... summed at once, one pair per vector lane, and both classes (τ = 1 ± Δ) in the same
+/// pass (they share the powers c^n). Each lane does exactly the scalar series' operations in the same order
+/// (multiplies and adds, no fused multiply-add) and stops at the same order, so each pair's sum, bound and
+/// order have the scalar loop's bits. The lanes keep going until every lane of the group has stopped, with
+/// the stopped lanes' results held by masks (no branch per lane: a mispredicted branch at each lane's stop
+/// cost more than the masked work). A row's results are stored and then added to the total in the scalar
+/// loop's order (j, then the two classes), so the risk, its bound and the pair counts have the bits of the
+/// scalar loop (PopulationRiskLanesTests); only the time changes.
 /// </summary>
 public static partial class PopulationRisk
 {
-    private static void AddPairsInLanes(ReadOnlySpan<double> weights, int width, int dimension, double[] norms, NeuronTable[] tables, RampGaussian gauss, PairSums pairs, double tolerance)
+    private static void AddPairsByRow(ReadOnlySpan<double> weights, int width, int dimension, double[] norms, NeuronTable[] tables, RampGaussian gauss, PairSums pairs, double tolerance)
     {
-        int lanes = Vector<double>.Count;
-        var c = new double[lanes];
-        var sums = new double[2 * lanes];
-        var bounds = new double[2 * lanes];
-        var orders = new long[2 * lanes];
-        for (int i = 0; i < width; i++)
+        int lanes = Vector<double>.Count, stride = tables[0].Order + 1, pitch = tables[0].Pitch;
+        var correlations = new double[width + lanes];
+        var sums = new double[2 * (width + lanes)];
+        var bounds = new double[2 * (width + lanes)];
+        var orders = new long[2 * (width + lanes)];
+        Span<long> ok0 = stackalloc long[lanes], ok1 = stackalloc long[lanes];
+        ref double a0 = ref MemoryMarshal.GetArrayDataReference(tables[0].AlphaByOrder), a1 = ref MemoryMarshal.GetArrayDataReference(tables[1].AlphaByOrder);
+        ref double r0 = ref MemoryMarshal.GetArrayDataReference(tables[0].TailByOrder), r1 = ref MemoryMarshal.GetArrayDataReference(tables[1].TailByOrder);
+        var tol = Vector.Create(tolerance);
+        var one = Vector.Create(1.0);
+        var safe0 = Vector.Create(tables[0].Safe);
+        var safe1 = Vector.Create(tables[1].Safe);
+        Vector<long> laneIndex = Vector.Create<long>([.. Enumerable.Range(0, lanes).Select(l => (long)l)]);
+        for (int i = 0; i < width - 1; i++)
         {
             ReadOnlySpan<double> wi = weights.Slice(i * dimension, dimension);
-            int j = i + 1;
-            for (; j + lanes <= width; j += lanes)
+            for (int j = i + 1; j < width; j++)
             {
-                for (int l = 0; l < lanes; l++)
-                {
-                    c[l] = Correlation(weights, dimension, norms, wi, i, j + l);
-                }
+                correlations[j] = Correlation(weights, dimension, norms, wi, i, j);
+            }
 
-                for (int s = 0; s < 2; s++)
+            ReadOnlySpan<double> ai0 = tables[0].Alpha.AsSpan(i * stride, stride), ti0 = tables[0].TailRoot.AsSpan(i * stride, stride);
+            ReadOnlySpan<double> ai1 = tables[1].Alpha.AsSpan(i * stride, stride), ti1 = tables[1].TailRoot.AsSpan(i * stride, stride);
+            for (int j0 = i + 1; j0 < width; j0 += lanes)
+            {
+                var cv = Vector.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(correlations), (nuint)j0);
+                Vector<long> valid = Vector.LessThan(laneIndex, Vector.Create((long)(width - j0)));
+                Vector<double> absC = Vector.Abs(cv);
+                Vector<long> below = Vector.LessThan(absC, one) & valid;
+                Vector<long> active0 = Vector.LessThanOrEqual(absC, safe0) & below, active1 = Vector.LessThanOrEqual(absC, safe1) & below;
+                if (active0 != below || active1 != below)
                 {
-                    Series(tables[s], i, j, c, tolerance, sums.AsSpan(s * lanes, lanes), bounds.AsSpan(s * lanes, lanes), orders.AsSpan(s * lanes, lanes));
-                }
-
-                for (int l = 0; l < lanes; l++)
-                {
-                    for (int s = 0; s < 2; s++)
+                    // Lanes above Safe take PairSums.Add's feasibility test itself.
+                    for (int l = 0; l < lanes && j0 + l < width; l++)
                     {
-                        int k = (s * lanes) + l;
-                        if (orders[k] >= 0)
+                        double c = Math.Abs(correlations[j0 + l]);
+                        int j = j0 + l;
+                        ok0[l] = c < 1 && (c <= tables[0].Safe || Math.Pow(c, stride) * ti0[^1] * tables[0].TailRoot[(j * stride) + stride - 1] <= tolerance) ? -1L : 0L;
+                        ok1[l] = c < 1 && (c <= tables[1].Safe || Math.Pow(c, stride) * ti1[^1] * tables[1].TailRoot[(j * stride) + stride - 1] <= tolerance) ? -1L : 0L;
+                    }
+
+                    for (int l = width - j0; l < lanes; l++)
+                    {
+                        ok0[l] = 0;
+                        ok1[l] = 0;
+                    }
+
+                    active0 = Vector.Create<long>(ok0);
+                    active1 = Vector.Create<long>(ok1);
+                }
+
+                Vector<double> sum0 = Vector<double>.Zero, sum1 = Vector<double>.Zero, power = Vector<double>.One;
+                Vector<double> sumAt0 = Vector<double>.Zero, sumAt1 = Vector<double>.Zero, boundAt0 = Vector<double>.Zero, boundAt1 = Vector<double>.Zero;
+                Vector<long> orderAt0 = Vector.Create(-1L), orderAt1 = Vector.Create(-1L);
+                if ((active0 | active1) != Vector<long>.Zero)
+                {
+                    nuint at = (nuint)j0;
+                    Vector<long> order = Vector<long>.Zero;
+                    for (int n = 0; n < stride; n++, at += (nuint)pitch)
+                    {
+                        // The scalar loop's sum += power * ai[n] * aj[n]; power *= c; bound = |power| * ti[n] * tj[n], for both classes.
+                        sum0 += power * Vector.Create(ai0[n]) * Vector.LoadUnsafe(ref a0, at);
+                        sum1 += power * Vector.Create(ai1[n]) * Vector.LoadUnsafe(ref a1, at);
+                        power *= cv;
+                        Vector<double> magnitude = Vector.Abs(power);
+                        Vector<double> bound0 = magnitude * Vector.Create(ti0[n]) * Vector.LoadUnsafe(ref r0, at);
+                        Vector<double> bound1 = magnitude * Vector.Create(ti1[n]) * Vector.LoadUnsafe(ref r1, at);
+                        Vector<long> done0 = Vector.LessThanOrEqual(bound0, tol) & active0, done1 = Vector.LessThanOrEqual(bound1, tol) & active1;
+                        sumAt0 = Vector.ConditionalSelect(done0, sum0, sumAt0);
+                        boundAt0 = Vector.ConditionalSelect(done0, bound0, boundAt0);
+                        sumAt1 = Vector.ConditionalSelect(done1, sum1, sumAt1);
+                        boundAt1 = Vector.ConditionalSelect(done1, bound1, boundAt1);
+                        orderAt0 = Vector.ConditionalSelect(done0, order, orderAt0);
+                        orderAt1 = Vector.ConditionalSelect(done1, order, orderAt1);
+                        order += Vector<long>.One;
+                        active0 = Vector.AndNot(active0, done0);
+                        active1 = Vector.AndNot(active1, done1);
+                        if ((active0 | active1) == Vector<long>.Zero)
                         {
-                            pairs.AddSeries(sums[k], bounds[k], (int)orders[k]);
-                        }
-                        else
-                        {
-                            pairs.AddExact(gauss.ProductMoment(tables[s].Scale[i], tables[s].Scale[j + l], c[l]));
+                            break;
                         }
                     }
                 }
+
+                sumAt0.StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(sums), (nuint)j0);
+                sumAt1.StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(sums), (nuint)(width + lanes + j0));
+                boundAt0.StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(bounds), (nuint)j0);
+                boundAt1.StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(bounds), (nuint)(width + lanes + j0));
+                orderAt0.StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(orders), (nuint)j0);
+                orderAt1.StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(orders), (nuint)(width + lanes + j0));
             }
-
-            for (; j < width; j++)
+            // The row's pairs in the scalar loop's order.
+            for (int j = i + 1; j < width; j++)
             {
-                double cij = Correlation(weights, dimension, norms, wi, i, j);
-                pairs.Add(tables[0], gauss, i, j, cij, tolerance);
-                pairs.Add(tables[1], gauss, i, j, cij, tolerance);
-            }
-        }
-    }
-
-    // The series of the pairs (i, j0 + l), l < lanes, of one class: for each lane its sum, its bound and the
-    // order it stopped at, or order -1 when the pair needs the exact formula (as PairSums.Add decides).
-    private static void Series(NeuronTable table, int i, int j0, double[] correlations, double tolerance, Span<double> sums, Span<double> bounds, Span<long> orders)
-    {
-        int lanes = Vector<double>.Count, stride = table.Order + 1, width = table.Scale.Length;
-        ReadOnlySpan<double> ai = table.Alpha.AsSpan(i * stride, stride), ti = table.TailRoot.AsSpan(i * stride, stride);
-        Span<long> feasible = stackalloc long[lanes];
-        bool any = false;
-        for (int l = 0; l < lanes; l++)
-        {
-            // PairSums.Add's feasibility test, lane by lane.
-            double absC = Math.Abs(correlations[l]);
-            bool ok = absC < 1 && (absC <= table.Safe || Math.Pow(absC, stride) * ti[^1] * table.TailRoot[((j0 + l) * stride) + table.Order] <= tolerance);
-            feasible[l] = ok ? -1L : 0L;
-            any |= ok;
-        }
-
-        orders.Fill(-1);
-        if (!any)
-        {
-            return;
-        }
-
-        var cv = new Vector<double>(correlations);
-        var active = new Vector<long>(feasible);
-        var tol = new Vector<double>(tolerance);
-        Vector<double> sum = Vector<double>.Zero, power = Vector<double>.One, sumAt = Vector<double>.Zero, boundAt = Vector<double>.Zero;
-        Vector<long> orderAt = new(-1L);
-        for (int n = 0; n < stride; n++)
-        {
-            // The scalar loop's sum += power * ai[n] * aj[n]; power *= c; bound = |power| * ti[n] * tj[n].
-            sum += power * new Vector<double>(ai[n]) * new Vector<double>(table.AlphaByOrder, (n * width) + j0);
-            power *= cv;
-            Vector<double> bound = Vector.Abs(power) * new Vector<double>(ti[n]) * new Vector<double>(table.TailByOrder, (n * width) + j0);
-            Vector<long> done = Vector.LessThanOrEqual(bound, tol) & active;
-            if (done != Vector<long>.Zero)
-            {
-                sumAt = Vector.ConditionalSelect(done, sum, sumAt);
-                boundAt = Vector.ConditionalSelect(done, bound, boundAt);
-                orderAt = Vector.ConditionalSelect(done, new Vector<long>(n), orderAt);
-                active = Vector.AndNot(active, done);
-                if (active == Vector<long>.Zero)
+                for (int s = 0; s < 2; s++)
                 {
-                    break;
+                    int k = (s * (width + lanes)) + j;
+                    if (orders[k] >= 0)
+                    {
+                        pairs.AddSeries(sums[k], bounds[k], (int)orders[k]);
+                    }
+                    else
+                    {
+                        pairs.AddExact(gauss.ProductMoment(tables[s].Scale[i], tables[s].Scale[j], correlations[j]));
+                    }
                 }
             }
         }
-
-        sumAt.CopyTo(sums);
-        boundAt.CopyTo(bounds);
-        orderAt.CopyTo(orders);
     }
 }

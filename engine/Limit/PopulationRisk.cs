@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace MeanFieldCluster.Engine.Limit;
@@ -69,7 +70,7 @@ public static partial class PopulationRisk
         }
 
         double[] tau = [1.0 + delta, 1.0 - delta];
-        NeuronTable[] tables = [.. tau.Select(t => new NeuronTable(gauss, [.. inner.Select((q, i) => Math.Sqrt((t * t * q) + outer[i]))], DefaultMaxOrder, shortcut ? pairTolerance : null))];
+        NeuronTable[] tables = [.. tau.Select((t, s) => new NeuronTable(gauss, [.. inner.Select((q, i) => Math.Sqrt((t * t * q) + outer[i]))], DefaultMaxOrder, shortcut ? pairTolerance : null, s))];
         var pairs = new PairSums();
         for (int i = 0; i < width; i++)
         {
@@ -107,11 +108,11 @@ public static partial class PopulationRisk
 
         double[] tau = [1.0 + delta, 1.0 - delta];
         double? safe = shortcut ? pairTolerance : null;
-        NeuronTable[] tables = [new NeuronTable(gauss, [.. norms.Select(r => tau[0] * r)], maxOrder, safe), new NeuronTable(gauss, [.. norms.Select(r => tau[1] * r)], maxOrder, safe)];
+        NeuronTable[] tables = [new NeuronTable(gauss, [.. norms.Select(r => tau[0] * r)], maxOrder, safe, 0), new NeuronTable(gauss, [.. norms.Select(r => tau[1] * r)], maxOrder, safe, 1)];
         var pairs = new PairSums();
         if (shortcut)
         {
-            AddPairsInLanes(weights, width, dimension, norms, tables, gauss, pairs, pairTolerance);
+            AddPairsByRow(weights, width, dimension, norms, tables, gauss, pairs, pairTolerance);
             return Total(tables, width, pairs);
         }
 
@@ -185,13 +186,18 @@ public static partial class PopulationRisk
     // E σ(a_i G)²; and √(T_i(n)) with the padding.
     private sealed class NeuronTable
     {
-        public NeuronTable(RampGaussian gauss, double[] scales, int maxOrder, double? safeTolerance)
+        // Slot: which of the two tables alive at once (one per class) this is, for the thread's reused arrays.
+        public NeuronTable(RampGaussian gauss, double[] scales, int maxOrder, double? safeTolerance, int slot)
         {
             double tailMax = 0;
             Order = maxOrder;
             int stride = maxOrder + 1;
-            Alpha = new double[scales.Length * stride];
-            TailRoot = new double[scales.Length * stride];
+            Pitch = scales.Length + Vector<double>.Count;
+            TableArrays arrays = TableArrays.For(slot, scales.Length * stride, stride * Pitch);
+            Alpha = arrays.Alpha;
+            TailRoot = arrays.TailRoot;
+            AlphaByOrder = arrays.AlphaByOrder;
+            TailByOrder = arrays.TailByOrder;
             Second = new double[scales.Length];
             Scale = scales;
             for (int i = 0; i < scales.Length; i++)
@@ -215,19 +221,32 @@ public static partial class PopulationRisk
             // computed; a pair above Safe takes the test itself. The decisions, and so the bits, are those of
             // the test alone (PopulationRiskTests). Safe = 0 turns the shortcut off.
             Safe = safeTolerance is not { } tol ? 0.0 : tailMax > 0 ? Math.Pow(tol / (4 * tailMax * tailMax), 1.0 / stride) : 1.0;
-
-            // By order, neurons contiguous (element n·width + i), for the series of several pairs in lanes.
-            AlphaByOrder = new double[Alpha.Length];
-            TailByOrder = new double[Alpha.Length];
-            for (int i = 0; i < scales.Length; i++)
+            // By order, neurons contiguous (element n·Pitch + i, zeros past the last neuron), for the series of
+            // several pairs in vector lanes.
+            // Eight orders at a time: each neuron's cache line of its row is read once, and the eight order rows
+            // are written in sequence.
+            for (int n0 = 0; n0 < stride; n0 += 8)
             {
-                for (int n = 0; n < stride; n++)
+                int n1 = Math.Min(stride, n0 + 8);
+                for (int i = 0; i < scales.Length; i++)
                 {
-                    AlphaByOrder[(n * scales.Length) + i] = Alpha[(i * stride) + n];
-                    TailByOrder[(n * scales.Length) + i] = TailRoot[(i * stride) + n];
+                    for (int n = n0; n < n1; n++)
+                    {
+                        AlphaByOrder[(n * Pitch) + i] = Alpha[(i * stride) + n];
+                        TailByOrder[(n * Pitch) + i] = TailRoot[(i * stride) + n];
+                    }
                 }
             }
+
+            for (int n = 0; n < stride; n++)
+            {
+                AlphaByOrder.AsSpan((n * Pitch) + scales.Length, Pitch - scales.Length).Clear();
+                TailByOrder.AsSpan((n * Pitch) + scales.Length, Pitch - scales.Length).Clear();
+            }
         }
+
+        /// <summary>The distance between consecutive orders in <see cref="AlphaByOrder"/> and <see cref="TailByOrder"/>.</summary>
+        public int Pitch { get; }
 
         public double[] AlphaByOrder { get; }
 
@@ -247,6 +266,44 @@ public static partial class PopulationRisk
         public double[] Scale { get; }
 
         public double Mean(int i) => Alpha[i * (Order + 1)];
+    }
+
+    // The large arrays of the two tables of an evaluation, kept per thread and reused: fresh arrays of this size
+    // cost more in allocation, zeroing and page faults than filling them (every element is written before it
+    // is read). Each array is at least the length asked for; the tables index them by row and never use Length.
+    private sealed class TableArrays
+    {
+        [ThreadStatic]
+        private static TableArrays?[]? t_slots;
+
+        private TableArrays(int rows, int byOrder)
+        {
+            Alpha = new double[rows];
+            TailRoot = new double[rows];
+            AlphaByOrder = new double[byOrder];
+            TailByOrder = new double[byOrder];
+        }
+
+        public double[] Alpha { get; }
+
+        public double[] TailRoot { get; }
+
+        public double[] AlphaByOrder { get; }
+
+        public double[] TailByOrder { get; }
+
+        public static TableArrays For(int slot, int rows, int byOrder)
+        {
+            t_slots ??= new TableArrays?[2];
+            TableArrays? arrays = t_slots[slot];
+            if (arrays is null || arrays.Alpha.Length < rows || arrays.AlphaByOrder.Length < byOrder)
+            {
+                arrays = new TableArrays(rows, byOrder);
+                t_slots[slot] = arrays;
+            }
+
+            return arrays;
+        }
     }
 
     // Σ over ordered pairs i ≠ j and classes of (1/2) E[σ σ], with the truncation bounds.

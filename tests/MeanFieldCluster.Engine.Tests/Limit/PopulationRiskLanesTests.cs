@@ -51,6 +51,24 @@ public sealed class PopulationRiskLanesTests
         Assert.Equal((scalar.MaxOrder, scalar.SeriesPairs, scalar.ExactPairs), (fast.MaxOrder, fast.SeriesPairs, fast.ExactPairs));
     }
 
+    /// <summary>
+    /// The tables' arrays are kept per thread and reused: a wide evaluation, then a narrower one (whose padding
+    /// lanes sit where the wide one's neurons were), then the wide one again, each with the scalar loop's bits.
+    /// </summary>
+    [Fact]
+    public void ReusedTablesGiveTheBitsOfTheScalarLoopAfterAWiderAndANarrowerEvaluation()
+    {
+        foreach ((int width, ulong seed) in new[] { (45, 5UL), (9, 6UL), (45, 7UL), (6, 8UL) })
+        {
+            double[] w = PopulationRiskTests.RandomWeights(width, 40, seed);
+            PopulationRiskEstimate lanes = PopulationRisk.Compute(w, width, 40, 0.8, Mmn);
+            PopulationRiskEstimate scalar = PopulationRisk.Compute(w, width, 40, 0.8, Mmn, PopulationRisk.DefaultPairTolerance, PopulationRisk.DefaultMaxOrder, shortcut: false);
+            Assert.Equal(BitConverter.DoubleToInt64Bits(scalar.Risk), BitConverter.DoubleToInt64Bits(lanes.Risk));
+            Assert.Equal(BitConverter.DoubleToInt64Bits(scalar.TruncationBound), BitConverter.DoubleToInt64Bits(lanes.TruncationBound));
+            Assert.Equal((scalar.MaxOrder, scalar.SeriesPairs, scalar.ExactPairs), (lanes.MaxOrder, lanes.SeriesPairs, lanes.ExactPairs));
+        }
+    }
+
     // The rows of w, then (from width 3 on) a copy of row 0, row 1 negated, row 2 slightly turned and a zero row.
     private static double[] Special(double[] w, int width, int d)
     {
