@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace MeanFieldCluster.Engine.Limit;
@@ -16,16 +17,16 @@ namespace MeanFieldCluster.Engine.Limit;
 /// </summary>
 public static partial class PopulationRisk
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AddPairsByRow(ReadOnlySpan<double> weights, int width, int dimension, double[] norms, NeuronTable[] tables, RampGaussian gauss, PairSums pairs, double tolerance)
     {
-        int lanes = Vector<double>.Count, stride = tables[0].Order + 1, pitch = tables[0].Pitch;
+        int lanes = Vector<double>.Count, stride = tables[0].Order + 1, block = 4 * lanes;
         var correlations = new double[width + lanes];
         var sums = new double[2 * (width + lanes)];
         var bounds = new double[2 * (width + lanes)];
         var orders = new long[2 * (width + lanes)];
         Span<long> ok0 = stackalloc long[lanes], ok1 = stackalloc long[lanes];
-        ref double a0 = ref MemoryMarshal.GetArrayDataReference(tables[0].AlphaByOrder), a1 = ref MemoryMarshal.GetArrayDataReference(tables[1].AlphaByOrder);
-        ref double r0 = ref MemoryMarshal.GetArrayDataReference(tables[0].TailByOrder), r1 = ref MemoryMarshal.GetArrayDataReference(tables[1].TailByOrder);
+        ref double packed = ref MemoryMarshal.GetArrayDataReference(Pack(tables, lanes));
         var tol = Vector.Create(tolerance);
         var one = Vector.Create(1.0);
         var safe0 = Vector.Create(tables[0].Safe);
@@ -41,28 +42,24 @@ public static partial class PopulationRisk
 
             ReadOnlySpan<double> ai0 = tables[0].Alpha.AsSpan(i * stride, stride), ti0 = tables[0].TailRoot.AsSpan(i * stride, stride);
             ReadOnlySpan<double> ai1 = tables[1].Alpha.AsSpan(i * stride, stride), ti1 = tables[1].TailRoot.AsSpan(i * stride, stride);
-            for (int j0 = i + 1; j0 < width; j0 += lanes)
+            for (int j0 = (i + 1) / lanes * lanes; j0 < width; j0 += lanes)
             {
+                // Lane l holds the pair (i, j0 + l) when i < j0 + l < N; the other lanes are masked off.
                 var cv = Vector.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(correlations), (nuint)j0);
-                Vector<long> valid = Vector.LessThan(laneIndex, Vector.Create((long)(width - j0)));
+                Vector<long> valid = Vector.GreaterThan(laneIndex, Vector.Create((long)(i - j0))) & Vector.LessThan(laneIndex, Vector.Create((long)(width - j0)));
                 Vector<double> absC = Vector.Abs(cv);
                 Vector<long> below = Vector.LessThan(absC, one) & valid;
                 Vector<long> active0 = Vector.LessThanOrEqual(absC, safe0) & below, active1 = Vector.LessThanOrEqual(absC, safe1) & below;
                 if (active0 != below || active1 != below)
                 {
                     // Lanes above Safe take PairSums.Add's feasibility test itself.
-                    for (int l = 0; l < lanes && j0 + l < width; l++)
+                    for (int l = 0; l < lanes; l++)
                     {
-                        double c = Math.Abs(correlations[j0 + l]);
                         int j = j0 + l;
-                        ok0[l] = c < 1 && (c <= tables[0].Safe || Math.Pow(c, stride) * ti0[^1] * tables[0].TailRoot[(j * stride) + stride - 1] <= tolerance) ? -1L : 0L;
-                        ok1[l] = c < 1 && (c <= tables[1].Safe || Math.Pow(c, stride) * ti1[^1] * tables[1].TailRoot[(j * stride) + stride - 1] <= tolerance) ? -1L : 0L;
-                    }
-
-                    for (int l = width - j0; l < lanes; l++)
-                    {
-                        ok0[l] = 0;
-                        ok1[l] = 0;
+                        double c = Math.Abs(correlations[j]);
+                        bool pair = j > i && j < width;
+                        ok0[l] = pair && c < 1 && (c <= tables[0].Safe || Math.Pow(c, stride) * ti0[^1] * tables[0].TailRoot[(j * stride) + stride - 1] <= tolerance) ? -1L : 0L;
+                        ok1[l] = pair && c < 1 && (c <= tables[1].Safe || Math.Pow(c, stride) * ti1[^1] * tables[1].TailRoot[(j * stride) + stride - 1] <= tolerance) ? -1L : 0L;
                     }
 
                     active0 = Vector.Create<long>(ok0);
@@ -74,17 +71,17 @@ public static partial class PopulationRisk
                 Vector<long> orderAt0 = Vector.Create(-1L), orderAt1 = Vector.Create(-1L);
                 if ((active0 | active1) != Vector<long>.Zero)
                 {
-                    nuint at = (nuint)j0;
+                    nuint at = (nuint)(j0 / lanes * stride * block);
                     Vector<long> order = Vector<long>.Zero;
-                    for (int n = 0; n < stride; n++, at += (nuint)pitch)
+                    for (int n = 0; n < stride; n++, at += (nuint)block)
                     {
                         // The scalar loop's sum += power * ai[n] * aj[n]; power *= c; bound = |power| * ti[n] * tj[n], for both classes.
-                        sum0 += power * Vector.Create(ai0[n]) * Vector.LoadUnsafe(ref a0, at);
-                        sum1 += power * Vector.Create(ai1[n]) * Vector.LoadUnsafe(ref a1, at);
+                        sum0 += power * Vector.Create(ai0[n]) * Vector.LoadUnsafe(ref packed, at);
+                        sum1 += power * Vector.Create(ai1[n]) * Vector.LoadUnsafe(ref packed, at + (nuint)(2 * lanes));
                         power *= cv;
                         Vector<double> magnitude = Vector.Abs(power);
-                        Vector<double> bound0 = magnitude * Vector.Create(ti0[n]) * Vector.LoadUnsafe(ref r0, at);
-                        Vector<double> bound1 = magnitude * Vector.Create(ti1[n]) * Vector.LoadUnsafe(ref r1, at);
+                        Vector<double> bound0 = magnitude * Vector.Create(ti0[n]) * Vector.LoadUnsafe(ref packed, at + (nuint)lanes);
+                        Vector<double> bound1 = magnitude * Vector.Create(ti1[n]) * Vector.LoadUnsafe(ref packed, at + (nuint)(3 * lanes));
                         Vector<long> done0 = Vector.LessThanOrEqual(bound0, tol) & active0, done1 = Vector.LessThanOrEqual(bound1, tol) & active1;
                         sumAt0 = Vector.ConditionalSelect(done0, sum0, sumAt0);
                         boundAt0 = Vector.ConditionalSelect(done0, bound0, boundAt0);
@@ -126,5 +123,52 @@ public static partial class PopulationRisk
                 }
             }
         }
+    }
+
+    // Both classes' tables by lane group and order, for the series of the pairs (i, g·lanes + l): for group g
+    // and order n, one block of α_n(τ_+ r_j) for the group's neurons j = g·lanes + l, then their √T(n), then
+    // the same for τ_-; zeros past the last neuron. A group's series reads consecutive blocks. The array is
+    // kept per thread and reused (every element the pair loop can read is written first).
+    [ThreadStatic]
+    private static double[]? t_packed;
+
+    private static double[] Pack(NeuronTable[] tables, int lanes)
+    {
+        int width = tables[0].Scale.Length, stride = tables[0].Order + 1, groups = (width + lanes - 1) / lanes, block = 4 * lanes;
+        int length = groups * stride * block;
+        if (t_packed is null || t_packed.Length < length)
+        {
+            t_packed = new double[length];
+        }
+
+        double[] packed = t_packed;
+        for (int g = 0; g < groups; g++)
+        {
+            for (int l = 0; l < lanes; l++)
+            {
+                int j = (g * lanes) + l, at = (g * stride * block) + l;
+                if (j >= width)
+                {
+                    for (int n = 0; n < stride; n++, at += block)
+                    {
+                        packed[at] = packed[at + lanes] = packed[at + (2 * lanes)] = packed[at + (3 * lanes)] = 0.0;
+                    }
+
+                    continue;
+                }
+
+                ReadOnlySpan<double> a0 = tables[0].Alpha.AsSpan(j * stride, stride), t0 = tables[0].TailRoot.AsSpan(j * stride, stride);
+                ReadOnlySpan<double> a1 = tables[1].Alpha.AsSpan(j * stride, stride), t1 = tables[1].TailRoot.AsSpan(j * stride, stride);
+                for (int n = 0; n < stride; n++, at += block)
+                {
+                    packed[at] = a0[n];
+                    packed[at + lanes] = t0[n];
+                    packed[at + (2 * lanes)] = a1[n];
+                    packed[at + (3 * lanes)] = t1[n];
+                }
+            }
+        }
+
+        return packed;
     }
 }

@@ -1,4 +1,3 @@
-using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace MeanFieldCluster.Engine.Limit;
@@ -192,12 +191,9 @@ public static partial class PopulationRisk
             double tailMax = 0;
             Order = maxOrder;
             int stride = maxOrder + 1;
-            Pitch = scales.Length + Vector<double>.Count;
-            TableArrays arrays = TableArrays.For(slot, scales.Length * stride, stride * Pitch);
+            TableArrays arrays = TableArrays.For(slot, scales.Length * stride);
             Alpha = arrays.Alpha;
             TailRoot = arrays.TailRoot;
-            AlphaByOrder = arrays.AlphaByOrder;
-            TailByOrder = arrays.TailByOrder;
             Second = new double[scales.Length];
             Scale = scales;
             for (int i = 0; i < scales.Length; i++)
@@ -221,36 +217,7 @@ public static partial class PopulationRisk
             // computed; a pair above Safe takes the test itself. The decisions, and so the bits, are those of
             // the test alone (PopulationRiskTests). Safe = 0 turns the shortcut off.
             Safe = safeTolerance is not { } tol ? 0.0 : tailMax > 0 ? Math.Pow(tol / (4 * tailMax * tailMax), 1.0 / stride) : 1.0;
-            // By order, neurons contiguous (element n·Pitch + i, zeros past the last neuron), for the series of
-            // several pairs in vector lanes.
-            // Eight orders at a time: each neuron's cache line of its row is read once, and the eight order rows
-            // are written in sequence.
-            for (int n0 = 0; n0 < stride; n0 += 8)
-            {
-                int n1 = Math.Min(stride, n0 + 8);
-                for (int i = 0; i < scales.Length; i++)
-                {
-                    for (int n = n0; n < n1; n++)
-                    {
-                        AlphaByOrder[(n * Pitch) + i] = Alpha[(i * stride) + n];
-                        TailByOrder[(n * Pitch) + i] = TailRoot[(i * stride) + n];
-                    }
-                }
-            }
-
-            for (int n = 0; n < stride; n++)
-            {
-                AlphaByOrder.AsSpan((n * Pitch) + scales.Length, Pitch - scales.Length).Clear();
-                TailByOrder.AsSpan((n * Pitch) + scales.Length, Pitch - scales.Length).Clear();
-            }
         }
-
-        /// <summary>The distance between consecutive orders in <see cref="AlphaByOrder"/> and <see cref="TailByOrder"/>.</summary>
-        public int Pitch { get; }
-
-        public double[] AlphaByOrder { get; }
-
-        public double[] TailByOrder { get; }
 
         /// <summary>A correlation at or below which a pair passes the feasibility test (see the constructor).</summary>
         public double Safe { get; }
@@ -276,29 +243,23 @@ public static partial class PopulationRisk
         [ThreadStatic]
         private static TableArrays?[]? t_slots;
 
-        private TableArrays(int rows, int byOrder)
+        private TableArrays(int length)
         {
-            Alpha = new double[rows];
-            TailRoot = new double[rows];
-            AlphaByOrder = new double[byOrder];
-            TailByOrder = new double[byOrder];
+            Alpha = new double[length];
+            TailRoot = new double[length];
         }
 
         public double[] Alpha { get; }
 
         public double[] TailRoot { get; }
 
-        public double[] AlphaByOrder { get; }
-
-        public double[] TailByOrder { get; }
-
-        public static TableArrays For(int slot, int rows, int byOrder)
+        public static TableArrays For(int slot, int length)
         {
             t_slots ??= new TableArrays?[2];
             TableArrays? arrays = t_slots[slot];
-            if (arrays is null || arrays.Alpha.Length < rows || arrays.AlphaByOrder.Length < byOrder)
+            if (arrays is null || arrays.Alpha.Length < length)
             {
-                arrays = new TableArrays(rows, byOrder);
+                arrays = new TableArrays(length);
                 t_slots[slot] = arrays;
             }
 
