@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace MeanFieldCluster.Engine.Limit;
 
@@ -186,6 +187,7 @@ public static partial class PopulationRisk
     private sealed class NeuronTable
     {
         // Slot: which of the two tables alive at once (one per class) this is, for the thread's reused arrays.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public NeuronTable(RampGaussian gauss, double[] scales, int maxOrder, double? safeTolerance, int slot)
         {
             double tailMax = 0;
