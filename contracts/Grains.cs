@@ -63,8 +63,12 @@ public interface ISweepGrain : IGrainWithStringKey
 /// <summary>One grid point (key: "{sweep id}/{index}"). Runs SGD off the grain scheduler in chunks.</summary>
 public interface ISweepPointGrain : IGrainWithStringKey
 {
-    /// <summary>Starts the work and returns at once; a second call is ignored.</summary>
-    Task Start(PointAssignment assignment);
+    /// <summary>
+    /// Starts the work and returns at once; a second call is ignored. True when this call started an attempt
+    /// (a new point, or one whose activation had been lost), false when the point was already running,
+    /// waiting for a worker slot, finished or cancelled.
+    /// </summary>
+    Task<bool> Start(PointAssignment assignment);
 
     /// <summary>Current progress.</summary>
     Task<PointProgress> GetProgress();

@@ -190,9 +190,10 @@ public sealed record PointRecord(int Index, long Step, bool Finished, RiskRow[] 
 /// <param name="Activations">Times the coordinator was activated (1 when its silo never failed).</param>
 /// <param name="Starts">Points the coordinator started as others finished or at submission (the watchdog's restarts not counted).</param>
 /// <param name="StartSeconds">Wall-clock seconds from asking a point to start to its acknowledgement, summed over <paramref name="Starts"/>.</param>
-/// <param name="Restarts">Points the watchdog asked to start again because they stopped reporting (a running point ignores it).</param>
+/// <param name="Restarts">Of the points the watchdog asked, those that started again: their activation had been lost (a point that is running or waiting for a worker slot ignores the request and is not counted).</param>
+/// <param name="SilentAsked">Requests the watchdog sent to points silent for <c>PointWatchdog.StallAfter</c> (a point waiting for a worker slot is silent too).</param>
 [GenerateSerializer, Immutable]
-public sealed record CoordinatorStats(long Calls, double CallSeconds, long StateWrites, int Activations, long Starts = 0, double StartSeconds = 0, long Restarts = 0);
+public sealed record CoordinatorStats(long Calls, double CallSeconds, long StateWrites, int Activations, long Starts = 0, double StartSeconds = 0, long Restarts = 0, long SilentAsked = 0);
 
 /// <summary>
 /// A sweep's progress as the coordinator streams it (<see cref="ISweepGrain.WatchProgress"/>): the counts

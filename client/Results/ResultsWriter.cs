@@ -371,6 +371,7 @@ internal static class ResultsWriter
             ["state_writes"] = stats.StateWrites,
             ["activations"] = stats.Activations,
             ["watchdog_restarts"] = stats.Restarts,
+            ["watchdog_requests"] = stats.SilentAsked,
             ["calls_per_point"] = Math.Round((double)stats.Calls / n, 3),
             ["call_ms_per_point"] = Math.Round(stats.CallSeconds * 1000 / n, 4),
             ["state_writes_per_point"] = Math.Round((double)stats.StateWrites / n, 3),

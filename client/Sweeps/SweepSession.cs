@@ -157,7 +157,7 @@ internal static class SweepSession
     {
         ArgumentNullException.ThrowIfNull(c);
         int n = Math.Max(1, points);
-        return string.Create(CultureInfo.InvariantCulture, $"coordinator: {c.CallSeconds * 1000 / n:0.###} ms and {(double)c.Calls / n:0.##} calls per point ({c.Calls:N0} calls, {c.CallSeconds:F1} s in calls, {c.StateWrites:N0} state writes for {points:N0} points{(c.Restarts > 0 ? $"; the watchdog restarted {c.Restarts:N0} silent points" : "")})");
+        return string.Create(CultureInfo.InvariantCulture, $"coordinator: {c.CallSeconds * 1000 / n:0.###} ms and {(double)c.Calls / n:0.##} calls per point ({c.Calls:N0} calls, {c.CallSeconds:F1} s in calls, {c.StateWrites:N0} state writes for {points:N0} points{(c.Restarts > 0 ? $"; {c.Restarts:N0} lost point(s) started again" : "")})");
     }
 
     /// <summary>Prints the closing lines of a run and returns its exit code.</summary>

@@ -16,13 +16,14 @@ internal sealed class CoordinatorCost(TimeProvider time)
     private long _writes;
     private int _activations;
     private long _restarts;
+    private long _silentAsked;
 
     /// <summary>Continues from the stored figures (none for a new sweep) and counts this activation.</summary>
     public void Activated(CoordinatorStats? stored)
     {
         if (stored is not null)
         {
-            (_calls, _callSeconds, _writes, _activations, _starts, _startSeconds, _restarts) = (stored.Calls, stored.CallSeconds, stored.StateWrites, stored.Activations, stored.Starts, stored.StartSeconds, stored.Restarts);
+            (_calls, _callSeconds, _writes, _activations, _starts, _startSeconds, _restarts, _silentAsked) = (stored.Calls, stored.CallSeconds, stored.StateWrites, stored.Activations, stored.Starts, stored.StartSeconds, stored.Restarts, stored.SilentAsked);
         }
 
         _activations++;
@@ -44,21 +45,23 @@ internal sealed class CoordinatorCost(TimeProvider time)
         }
     }
 
-    /// <summary>Runs one start of a point; when <paramref name="counted"/> and it succeeds, it counts with its time.</summary>
-    public async Task Start(Func<Task> start, bool counted)
+    /// <summary>Runs one start of a point; when <paramref name="counted"/> and it succeeds, it counts with its time. Returns what the point answered (whether it started an attempt).</summary>
+    public async Task<bool> Start(Func<Task<bool>> start, bool counted)
     {
         ArgumentNullException.ThrowIfNull(start);
         long began = time.GetTimestamp();
-        await start();
+        bool started = await start();
         if (counted)
         {
             _starts++;
             _startSeconds += time.GetElapsedTime(began).TotalSeconds;
         }
+
+        return started;
     }
 
-    /// <summary>Counts <paramref name="points"/> points the watchdog asked to start again.</summary>
-    public void Restarted(int points) => _restarts += points;
+    /// <summary>Counts <paramref name="asked"/> silent points the watchdog asked to start again, of which <paramref name="started"/> did (they had been lost).</summary>
+    public void Restarted(int asked, int started) => (_silentAsked, _restarts) = (_silentAsked + asked, _restarts + started);
 
     /// <summary>Counts a state write; returns the figures to store with it.</summary>
     public CoordinatorStats Written()
@@ -68,5 +71,5 @@ internal sealed class CoordinatorCost(TimeProvider time)
     }
 
     /// <summary>The figures so far.</summary>
-    public CoordinatorStats Snapshot() => new(_calls, _callSeconds, _writes, _activations, _starts, _startSeconds, _restarts);
+    public CoordinatorStats Snapshot() => new(_calls, _callSeconds, _writes, _activations, _starts, _startSeconds, _restarts, _silentAsked);
 }

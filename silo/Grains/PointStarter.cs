@@ -7,16 +7,17 @@ namespace MeanFieldCluster.Silo.Grains;
 /// <summary>
 /// Asks a sweep's point grains to start (a no-op for a point already running). A failed call is logged and
 /// left to the watchdog, which starts the point again. Starts by the dispatch count in the coordinator's
-/// cost figures, the watchdog's restarts do not.
+/// cost figures; of the watchdog's requests, only those that really started an attempt count as restarts (a
+/// point that is running or waiting for a worker slot ignores the request).
 /// </summary>
 internal sealed partial class PointStarter(IGrainFactory grains, string sweepId, CoordinatorCost cost, ILogger logger)
 {
-    /// <summary>Asks the watchdog's <paramref name="stalled"/> points to start again, counting them as restarts.</summary>
-    public Task Restart(IReadOnlyCollection<PointSpec> stalled, string specJson)
-    {
-        cost.Restarted(stalled.Count);
-        return Start(stalled, specJson, counted: false);
-    }
+    /// <summary>
+    /// Asks the watchdog's <paramref name="stalled"/> points to start again; those that did (their activation
+    /// had been lost) count as restarts.
+    /// </summary>
+    public async Task Restart(IReadOnlyCollection<PointSpec> stalled, string specJson) =>
+        cost.Restarted(stalled.Count, await Start(stalled, ResolvedSpecs.Parse(specJson), counted: false));
 
     /// <summary>
     /// Starts <paramref name="points"/> of the sweep running <paramref name="specJson"/>, all at once. Each is
@@ -25,19 +26,24 @@ internal sealed partial class PointStarter(IGrainFactory grains, string sweepId,
     /// </summary>
     public Task Start(IEnumerable<PointSpec> points, string specJson, bool counted) => Start(points, ResolvedSpecs.Parse(specJson), counted);
 
-    private Task Start(IEnumerable<PointSpec> points, SweepSpec spec, bool counted) =>
-        Task.WhenAll(points.Select(async p =>
+    // How many of the points started an attempt on this call.
+    private async Task<int> Start(IEnumerable<PointSpec> points, SweepSpec spec, bool counted)
+    {
+        bool[] started = await Task.WhenAll(points.Select(async p =>
         {
             try
             {
                 ISweepPointGrain point = grains.GetGrain<ISweepPointGrain>(GrainKeys.Point(sweepId, p.Index));
-                await cost.Start(() => point.Start(Mapping.ToAssignment(sweepId, spec, p)), counted);
+                return await cost.Start(() => point.Start(Mapping.ToAssignment(sweepId, spec, p)), counted);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 LogStartFailed(logger, ex, sweepId, p.Index);
+                return false;
             }
         }));
+        return started.Count(s => s);
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Restarting point {Index} of sweep {SweepId} failed; the watchdog tries again")]
     private static partial void LogStartFailed(ILogger logger, Exception exception, string sweepId, int index);

@@ -18,10 +18,7 @@ namespace MeanFieldCluster.Silo.Grains;
 /// <remarks>
 /// A finished point is kept in memory only while it is used: reading its result ends the activation, and
 /// any activation idle for <see cref="IdleMinutes"/> minutes is collected (a running point keeps itself alive).
-/// Points are placed in proportion to the silos' worker slots (<see cref="WorkerSlotPlacement"/>): Orleans' default
-/// (resource-optimized, preferring the caller's silo when loads look alike) put every point of a sweep on its
-/// coordinator's silo, and activation-count placement, which reads statistics published every few seconds, put
-/// 49 of a burst of 64 on one of two silos.
+/// Points are placed in proportion to the silos' worker slots (<see cref="WorkerSlotPlacement"/> says why).
 /// </remarks>
 [CollectionAgeLimit(Minutes = IdleMinutes)]
 [WorkerSlotPlacement]
@@ -42,6 +39,7 @@ public sealed partial class SweepPointGrain(
     private PointProgress? _progress;
     private Task? _work;
     private IGrainTimer? _keepAlive;
+    private bool _resumed; // this activation resumed a lost point by itself and no start request has asked since
 
     /// <inheritdoc/>
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -49,21 +47,21 @@ public sealed partial class SweepPointGrain(
         // A point that was assigned and never finished resumes as soon as it is activated again.
         if (state.State.Stored is not null && state.State.Result is null && !state.State.CancelRequested)
         {
-            StartWork(state.State.Stored);
+            _resumed = StartWork(state.State.Stored);
         }
 
         return Task.CompletedTask;
     }
 
     /// <inheritdoc/>
-    public async Task Start(PointAssignment assignment)
+    public async Task<bool> Start(PointAssignment assignment)
     {
         ArgumentNullException.ThrowIfNull(assignment);
         if (state.State.Result is { } finished)
         {
             // Reported before; report again (idempotent) in case the coordinator lost it.
             await GrainFactory.GetGrain<ISweepGrain>(assignment.SweepId).ReportResult(finished);
-            return;
+            return false;
         }
 
         if (state.State.Stored is null)
@@ -75,12 +73,18 @@ public sealed partial class SweepPointGrain(
 
         if (!state.State.CancelRequested)
         {
-            StartWork(state.State.Stored, assignment);
+            // An activation that resumed a lost point by itself answers the first request with true.
+            bool started = StartWork(state.State.Stored, assignment) || _resumed;
+            _resumed = false;
+            return started;
         }
-        else if (_work is null)
+
+        if (_work is null)
         {
             await Finish(state.State.Stored, Mapping.ToResult(assignment.Index, PointState.Cancelled, null, null, 0), state.State.Checkpoint?.Step ?? 0);
         }
+
+        return false;
     }
 
     /// <inheritdoc/>
@@ -134,21 +138,23 @@ public sealed partial class SweepPointGrain(
         }
         else if (state.State.Stored is { } assignment && !state.State.CancelRequested)
         {
-            StartWork(assignment);
+            _resumed |= StartWork(assignment);
         }
     }
 
     // Starts the work unless it runs; a timer with KeepAlive holds the activation meanwhile, whatever the idle age.
-    private void StartWork(StoredAssignment assignment, PointAssignment? sent = null)
+    // True when an attempt started; false when one is already under way on this activation.
+    private bool StartWork(StoredAssignment assignment, PointAssignment? sent = null)
     {
         if (_work is not null)
         {
-            return;
+            return false;
         }
 
         _progress = Progress(PointState.Pending);
         _keepAlive = this.RegisterGrainTimer(static () => Task.CompletedTask, new GrainTimerCreationOptions(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1)) { KeepAlive = true });
         _work = RunAsync(assignment, sent);
+        return true;
     }
 
     private async Task RunAsync(StoredAssignment assignment, PointAssignment? sent)
@@ -157,8 +163,8 @@ public sealed partial class SweepPointGrain(
         using Activity? activity = PointRunner.Trace(assignment);
         AttemptOutcome outcome = await runner.Run(assignment, sent, state.State, Persist, (pointState, done) =>
         {
-            _progress = Progress(pointState, done);
-            _ = ReportProgress(sweep, _progress);
+            PointProgress progress = _progress = Progress(pointState, done);
+            _ = BestEffort(() => sweep.ReportProgress(progress), progress.Index);
         }, activity, _cancellation.Token);
         try
         {
@@ -187,14 +193,7 @@ public sealed partial class SweepPointGrain(
     private async Task StoppedByStorage(ISweepGrain sweep, StoredAssignment assignment, StorageFault fault)
     {
         LogStorageRefused(logger, assignment.SweepId, assignment.Index, fault.ToString());
-        try
-        {
-            await sweep.ReportStorageFault(fault.ToString());
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            LogReportFailed(logger, ex, assignment.Index);
-        }
+        await BestEffort(() => sweep.ReportStorageFault(fault.ToString()), assignment.Index);
 
         _keepAlive?.Dispose();
         DeactivateOnIdle();
@@ -215,16 +214,16 @@ public sealed partial class SweepPointGrain(
     // Storage may be briefly unreachable (a Redis restart): keep trying rather than fail the point.
     private Task Persist() => Durable.Write(state, time, logger);
 
-    // Progress is best effort: the coordinator re-reads state after a reconnect.
-    private async Task ReportProgress(ISweepGrain sweep, PointProgress progress)
+    // Progress and storage-fault reports are best effort: the coordinator re-reads state after a reconnect.
+    private async Task BestEffort(Func<Task> report, int index)
     {
         try
         {
-            await sweep.ReportProgress(progress);
+            await report();
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogReportFailed(logger, ex, progress.Index);
+            LogReportFailed(logger, ex, index);
         }
     }
 

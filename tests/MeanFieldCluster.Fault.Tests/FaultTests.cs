@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using MeanFieldCluster.Client;
 
 namespace MeanFieldCluster.Fault.Tests;
@@ -59,6 +60,13 @@ public sealed class FaultTests
         using (var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "cluster", "summary.json"))))
         {
             Assert.Equal(2, summary.RootElement.GetProperty("points")[lost].GetProperty("attempts").GetInt32());
+
+            // A restart counts only when the point really started again (each one is an extra attempt); the
+            // points that waited for a worker slot were silent too, and the watchdog's requests to them are not restarts.
+            int extraAttempts = summary.RootElement.GetProperty("points").EnumerateArray().Sum(p => p.GetProperty("attempts").GetInt32() - 1);
+            JsonElement coordinator = summary.RootElement.GetProperty("coordinator");
+            Assert.InRange(coordinator.GetProperty("watchdog_restarts").GetInt64(), 0, extraAttempts);
+            Assert.True(coordinator.GetProperty("watchdog_requests").GetInt64() >= coordinator.GetProperty("watchdog_restarts").GetInt64());
         }
 
         var embedded = await Mfc(["run", spec, "--out", Path.Combine(dir, "embedded"), "--sweep-id", "fault-1"]);

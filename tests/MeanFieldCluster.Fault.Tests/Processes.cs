@@ -30,7 +30,11 @@ internal static class Env
         return File.Exists(path) ? path : throw new FileNotFoundException($"{path} is not built; build the solution first.");
     }
 
-    /// <summary>A free loopback port (see <see cref="FreePorts"/>).</summary>
+    /// <summary>
+    /// A free loopback port (see <see cref="FreePorts"/>). Scripts take the ports after a base for their
+    /// further silos (deploy/slurm, deploy/local: base + i), so the next <see cref="Stride"/> - 1 ports are
+    /// checked too and never handed out by a later call of this process.
+    /// </summary>
     public static int FreePort() => FreePorts(1);
 
     /// <summary>
@@ -47,10 +51,11 @@ internal static class Env
             int span = EphemeralLow - PortFloor;
             for (int attempt = 0; attempt < span; attempt++)
             {
-                int first = PortFloor + (int)((_nextPort + (long)attempt) % (span - count));
-                if (Enumerable.Range(first, count).All(IsFree))
+                int block = Math.Max(count, Stride);
+                int first = PortFloor + (int)((_nextPort + (long)attempt) % (span - block));
+                if (Enumerable.Range(first, block).All(IsFree))
                 {
-                    _nextPort = first - PortFloor + count;
+                    _nextPort = first - PortFloor + block;
                     return first;
                 }
             }
@@ -59,6 +64,8 @@ internal static class Env
         }
     }
 
+    // Ports reserved per call: a base and the ports scripts derive from it (one per silo of a test cluster).
+    private const int Stride = 8;
     private const int PortFloor = 10000;
     private static readonly object PortLock = new();
     private static readonly int EphemeralLow = ReadEphemeralLow();
