@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -18,10 +19,14 @@ namespace MeanFieldCluster.Engine.Limit;
 public static partial class PopulationRisk
 {
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void AddPairsByRow(ReadOnlySpan<double> weights, int width, int dimension, double[] norms, NeuronTable[] tables, RampGaussian gauss, PairSums pairs, double tolerance)
+    // informative = dimension: the isotropic risk (norms are the rows' norms; one correlation for both classes).
+    // Otherwise the anisotropic risk (norms unused): each class has its own correlation, as in the scalar loop.
+    private static void AddPairsByRow(ReadOnlySpan<double> weights, int width, int dimension, int informative, double[] tau, double[] norms, NeuronTable[] tables, RampGaussian gauss, PairSums pairs, double tolerance)
     {
         int lanes = Vector<double>.Count, stride = tables[0].Order + 1, block = 4 * lanes;
+        bool isotropic = informative == dimension;
         var correlations = new double[width + lanes];
+        double[] correlations1 = isotropic ? correlations : new double[width + lanes];
         var sums = new double[2 * (width + lanes)];
         var bounds = new double[2 * (width + lanes)];
         var orders = new long[2 * (width + lanes)];
@@ -35,9 +40,23 @@ public static partial class PopulationRisk
         for (int i = 0; i < width - 1; i++)
         {
             ReadOnlySpan<double> wi = weights.Slice(i * dimension, dimension);
-            for (int j = i + 1; j < width; j++)
+            if (isotropic)
             {
-                correlations[j] = Correlation(weights, dimension, norms, wi, i, j);
+                for (int j = i + 1; j < width; j++)
+                {
+                    correlations[j] = Correlation(weights, dimension, norms, wi, i, j);
+                }
+            }
+            else
+            {
+                for (int j = i + 1; j < width; j++)
+                {
+                    // The anisotropic loop's class correlations (τ² <w_i,1, w_j,1> + <w_i,2, w_j,2>)/(a_i a_j).
+                    ReadOnlySpan<double> wj = weights.Slice(j * dimension, dimension);
+                    double dot1 = TensorPrimitives.Dot(wi[..informative], wj[..informative]), dot2 = TensorPrimitives.Dot(wi[informative..], wj[informative..]);
+                    correlations[j] = ClassCorrelation(tables[0], tau[0], i, j, dot1, dot2);
+                    correlations1[j] = ClassCorrelation(tables[1], tau[1], i, j, dot1, dot2);
+                }
             }
 
             ReadOnlySpan<double> ai0 = tables[0].Alpha.AsSpan(i * stride, stride), ti0 = tables[0].TailRoot.AsSpan(i * stride, stride);
@@ -46,27 +65,28 @@ public static partial class PopulationRisk
             {
                 // Lane l holds the pair (i, j0 + l) when i < j0 + l < N; the other lanes are masked off.
                 var cv = Vector.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(correlations), (nuint)j0);
+                var cv1 = Vector.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(correlations1), (nuint)j0);
                 Vector<long> valid = Vector.GreaterThan(laneIndex, Vector.Create((long)(i - j0))) & Vector.LessThan(laneIndex, Vector.Create((long)(width - j0)));
-                Vector<double> absC = Vector.Abs(cv);
-                Vector<long> below = Vector.LessThan(absC, one) & valid;
-                Vector<long> active0 = Vector.LessThanOrEqual(absC, safe0) & below, active1 = Vector.LessThanOrEqual(absC, safe1) & below;
-                if (active0 != below || active1 != below)
+                Vector<double> absC = Vector.Abs(cv), absC1 = Vector.Abs(cv1);
+                Vector<long> below = Vector.LessThan(absC, one) & valid, below1 = Vector.LessThan(absC1, one) & valid;
+                Vector<long> active0 = Vector.LessThanOrEqual(absC, safe0) & below, active1 = Vector.LessThanOrEqual(absC1, safe1) & below1;
+                if (active0 != below || active1 != below1)
                 {
                     // Lanes above Safe take PairSums.Add's feasibility test itself.
                     for (int l = 0; l < lanes; l++)
                     {
                         int j = j0 + l;
-                        double c = Math.Abs(correlations[j]);
+                        double c = Math.Abs(correlations[j]), c1 = Math.Abs(correlations1[j]);
                         bool pair = j > i && j < width;
                         ok0[l] = pair && c < 1 && (c <= tables[0].Safe || Math.Pow(c, stride) * ti0[^1] * tables[0].TailRoot[(j * stride) + stride - 1] <= tolerance) ? -1L : 0L;
-                        ok1[l] = pair && c < 1 && (c <= tables[1].Safe || Math.Pow(c, stride) * ti1[^1] * tables[1].TailRoot[(j * stride) + stride - 1] <= tolerance) ? -1L : 0L;
+                        ok1[l] = pair && c1 < 1 && (c1 <= tables[1].Safe || Math.Pow(c1, stride) * ti1[^1] * tables[1].TailRoot[(j * stride) + stride - 1] <= tolerance) ? -1L : 0L;
                     }
 
                     active0 = Vector.Create<long>(ok0);
                     active1 = Vector.Create<long>(ok1);
                 }
 
-                Vector<double> sum0 = Vector<double>.Zero, sum1 = Vector<double>.Zero, power = Vector<double>.One;
+                Vector<double> sum0 = Vector<double>.Zero, sum1 = Vector<double>.Zero, power = Vector<double>.One, power1 = Vector<double>.One;
                 Vector<double> sumAt0 = Vector<double>.Zero, sumAt1 = Vector<double>.Zero, boundAt0 = Vector<double>.Zero, boundAt1 = Vector<double>.Zero;
                 Vector<long> orderAt0 = Vector.Create(-1L), orderAt1 = Vector.Create(-1L);
                 if ((active0 | active1) != Vector<long>.Zero)
@@ -77,11 +97,11 @@ public static partial class PopulationRisk
                     {
                         // The scalar loop's sum += power * ai[n] * aj[n]; power *= c; bound = |power| * ti[n] * tj[n], for both classes.
                         sum0 += power * Vector.Create(ai0[n]) * Vector.LoadUnsafe(ref packed, at);
-                        sum1 += power * Vector.Create(ai1[n]) * Vector.LoadUnsafe(ref packed, at + (nuint)(2 * lanes));
+                        sum1 += power1 * Vector.Create(ai1[n]) * Vector.LoadUnsafe(ref packed, at + (nuint)(2 * lanes));
                         power *= cv;
-                        Vector<double> magnitude = Vector.Abs(power);
-                        Vector<double> bound0 = magnitude * Vector.Create(ti0[n]) * Vector.LoadUnsafe(ref packed, at + (nuint)lanes);
-                        Vector<double> bound1 = magnitude * Vector.Create(ti1[n]) * Vector.LoadUnsafe(ref packed, at + (nuint)(3 * lanes));
+                        power1 *= cv1;
+                        Vector<double> bound0 = Vector.Abs(power) * Vector.Create(ti0[n]) * Vector.LoadUnsafe(ref packed, at + (nuint)lanes);
+                        Vector<double> bound1 = Vector.Abs(power1) * Vector.Create(ti1[n]) * Vector.LoadUnsafe(ref packed, at + (nuint)(3 * lanes));
                         Vector<long> done0 = Vector.LessThanOrEqual(bound0, tol) & active0, done1 = Vector.LessThanOrEqual(bound1, tol) & active1;
                         sumAt0 = Vector.ConditionalSelect(done0, sum0, sumAt0);
                         boundAt0 = Vector.ConditionalSelect(done0, bound0, boundAt0);
@@ -118,7 +138,7 @@ public static partial class PopulationRisk
                     }
                     else
                     {
-                        pairs.AddExact(gauss.ProductMoment(tables[s].Scale[i], tables[s].Scale[j], correlations[j]));
+                        pairs.AddExact(gauss.ProductMoment(tables[s].Scale[i], tables[s].Scale[j], s == 0 ? correlations[j] : correlations1[j]));
                     }
                 }
             }

@@ -72,6 +72,12 @@ public static partial class PopulationRisk
         double[] tau = [1.0 + delta, 1.0 - delta];
         NeuronTable[] tables = [.. tau.Select((t, s) => new NeuronTable(gauss, [.. inner.Select((q, i) => Math.Sqrt((t * t * q) + outer[i]))], DefaultMaxOrder, shortcut ? pairTolerance : null, s))];
         var pairs = new PairSums();
+        if (shortcut)
+        {
+            AddPairsByRow(weights, width, dimension, informative, tau, inner, tables, gauss, pairs, pairTolerance);
+            return Total(tables, width, pairs);
+        }
+
         for (int i = 0; i < width; i++)
         {
             ReadOnlySpan<double> wi = weights.Slice(i * dimension, dimension);
@@ -81,14 +87,19 @@ public static partial class PopulationRisk
                 double dot1 = TensorPrimitives.Dot(wi[..informative], wj[..informative]), dot2 = TensorPrimitives.Dot(wi[informative..], wj[informative..]);
                 for (int s = 0; s < 2; s++)
                 {
-                    double ai = tables[s].Scale[i], aj = tables[s].Scale[j];
-                    double c = ai > 0 && aj > 0 ? Math.Clamp(((tau[s] * tau[s] * dot1) + dot2) / (ai * aj), -1.0, 1.0) : 0.0;
-                    pairs.Add(tables[s], gauss, i, j, c, pairTolerance);
+                    pairs.Add(tables[s], gauss, i, j, ClassCorrelation(tables[s], tau[s], i, j, dot1, dot2), pairTolerance);
                 }
             }
         }
 
         return Total(tables, width, pairs);
+    }
+
+    // The anisotropic correlation of class s: (τ² dot1 + dot2)/(a_i a_j), clamped to [-1, 1]; 0 when a scale is 0.
+    private static double ClassCorrelation(NeuronTable table, double tau, int i, int j, double dot1, double dot2)
+    {
+        double ai = table.Scale[i], aj = table.Scale[j];
+        return ai > 0 && aj > 0 ? Math.Clamp(((tau * tau * dot1) + dot2) / (ai * aj), -1.0, 1.0) : 0.0;
     }
 
     /// <summary>
@@ -112,7 +123,7 @@ public static partial class PopulationRisk
         var pairs = new PairSums();
         if (shortcut)
         {
-            AddPairsByRow(weights, width, dimension, norms, tables, gauss, pairs, pairTolerance);
+            AddPairsByRow(weights, width, dimension, dimension, tau, norms, tables, gauss, pairs, pairTolerance);
             return Total(tables, width, pairs);
         }
 

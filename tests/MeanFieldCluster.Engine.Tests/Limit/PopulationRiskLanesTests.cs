@@ -38,14 +38,20 @@ public sealed class PopulationRiskLanesTests
         }
     }
 
-    /// <summary>The anisotropic risk (s0 &lt; d) with and without the feasibility shortcut.</summary>
-    [Fact]
-    public void TheAnisotropicRiskKeepsItsBitsWithTheShortcut()
+    /// <summary>
+    /// The anisotropic risk (s0 &lt; d, a correlation per class) in the row loop against the scalar loop that
+    /// tests every pair, with the special rows (exact pairs) and at widths that leave several lane remainders.
+    /// </summary>
+    [Theory]
+    [InlineData(23, 6, 2)]
+    [InlineData(10, 40, 5)]
+    [InlineData(3, 40, 39)]
+    [InlineData(32, 3, 1)]
+    public void TheAnisotropicRiskKeepsItsBitsWithTheShortcut(int width, int d, int informative)
     {
-        const int width = 23, d = 6;
-        double[] w = Special(PopulationRiskTests.RandomWeights(width, d, 77), width, d);
-        PopulationRiskEstimate scalar = PopulationRisk.Compute(w, width + 4, d, 2, 0.8, Mmn, PopulationRisk.DefaultPairTolerance, shortcut: false);
-        PopulationRiskEstimate fast = PopulationRisk.Compute(w, width + 4, d, 2, 0.8, Mmn, PopulationRisk.DefaultPairTolerance, shortcut: true);
+        double[] w = Special(PopulationRiskTests.RandomWeights(width, d, (ulong)(77 + width)), width, d);
+        PopulationRiskEstimate scalar = PopulationRisk.Compute(w, width + 4, d, informative, 0.8, Mmn, PopulationRisk.DefaultPairTolerance, shortcut: false);
+        PopulationRiskEstimate fast = PopulationRisk.Compute(w, width + 4, d, informative, 0.8, Mmn, PopulationRisk.DefaultPairTolerance, shortcut: true);
         Assert.Equal(BitConverter.DoubleToInt64Bits(scalar.Risk), BitConverter.DoubleToInt64Bits(fast.Risk));
         Assert.Equal(BitConverter.DoubleToInt64Bits(scalar.TruncationBound), BitConverter.DoubleToInt64Bits(fast.TruncationBound));
         Assert.Equal((scalar.MaxOrder, scalar.SeriesPairs, scalar.ExactPairs), (fast.MaxOrder, fast.SeriesPairs, fast.ExactPairs));
