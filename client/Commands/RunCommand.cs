@@ -180,7 +180,7 @@ internal static class RunCommand
             // Apart from the line above: the dependence measured at each point's final step (worker time) and the
             // sweep's aggregation with its distance correlations and permutation tests (after the last point).
             double finalStep = (DiagnosticsClock.FinalStepTime - finalStepBefore).TotalSeconds, aggregation = (DiagnosticsClock.AggregationTime - aggregationBefore).TotalSeconds;
-            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"end-of-run diagnostics: final-step dependence {100 * finalStep / slotSeconds:F1} % of worker time, aggregation (fits, distance correlations, permutation tests) {aggregation:F2} s"));
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"end-of-run diagnostics: final-step dependence {100 * finalStep / slotSeconds:F1} % of worker time, sweep aggregation (limit solves, fits, distance correlations, permutation tests) {aggregation:F2} s"));
         }
 
         if (interrupted)

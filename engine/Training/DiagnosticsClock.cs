@@ -5,9 +5,9 @@ namespace MeanFieldCluster.Engine.Training;
 /// <summary>
 /// Wall time of the end-of-run diagnostics in this process, apart from the steps and in-run observations of
 /// <see cref="SgdRun.ProcessAdvanceTime"/>: the cross-layer dependence measured at a point's final step
-/// (<see cref="DependenceProbe"/>, on the worker) and the sweep's aggregation (the chaos test's distance
-/// correlations and permutation p-values, the edge-structure and rate fits; on the coordinator, once every
-/// point has finished). <c>mfc run</c> prints them on a line of their own (docs/performance.md).
+/// (<see cref="DependenceProbe"/>, on the worker) and the sweep's aggregation (the limit's solves, the fits,
+/// the chaos test's distance correlations and permutation p-values; on the coordinator, once every point has
+/// finished). <c>mfc run</c> prints them on a line of their own (docs/performance.md).
 /// </summary>
 public static class DiagnosticsClock
 {
@@ -16,7 +16,7 @@ public static class DiagnosticsClock
     /// <summary>Time spent measuring the cross-layer dependence at the final step of points, summed over threads.</summary>
     public static TimeSpan FinalStepTime => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref s_finalStepTicks));
 
-    /// <summary>Time spent aggregating sweeps (pooling, fits, distance correlations and permutation tests).</summary>
+    /// <summary>Time spent aggregating sweeps (pooling, limit solves, fits, distance correlations and permutation tests).</summary>
     public static TimeSpan AggregationTime => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref s_aggregationTicks));
 
     /// <summary>Runs <paramref name="aggregate"/> and counts its time in <see cref="AggregationTime"/>.</summary>
