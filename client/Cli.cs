@@ -154,14 +154,28 @@ internal static class Cli
             Description = "The cluster's CA certificate (PEM): gateways must present a certificate it signed (default: $MFC_TLS_CA).",
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable("MFC_TLS_CA"),
         };
+        var connectTimeoutOption = new Option<string>("--connect-timeout")
+        {
+            Description = $"Seconds to wait for the cluster (Redis and a gateway silo) before giving up with exit code 2 (default: $MFC_CONNECT_TIMEOUT or {ConnectionSettings.DefaultConnectTimeout.TotalSeconds:0}).",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("MFC_CONNECT_TIMEOUT") ?? FormattableString.Invariant($"{ConnectionSettings.DefaultConnectTimeout.TotalSeconds:0}"),
+        };
+        connectTimeoutOption.Validators.Add(r =>
+        {
+            string value = r.GetValueOrDefault<string>();
+            if (ConnectTimeoutSeconds(value) is null)
+            {
+                r.AddError($"--connect-timeout: '{value}' is not allowed; expected seconds from 1 to 3600 (from the option or $MFC_CONNECT_TIMEOUT).");
+            }
+        });
         ConnectionSettings Connection(ParseResult p) => new(p.GetValue(redisOption), p.GetValue(clusterIdOption)!, p.GetValue(serviceIdOption)!)
         {
             Tls = new() { Certificate = p.GetValue(tlsCertOption), Key = p.GetValue(tlsKeyOption), Authority = p.GetValue(tlsCaOption), Password = Environment.GetEnvironmentVariable("MFC_TLS_PASSWORD") },
+            ConnectTimeout = TimeSpan.FromSeconds(ConnectTimeoutSeconds(p.GetValue(connectTimeoutOption)) ?? ConnectionSettings.DefaultConnectTimeout.TotalSeconds),
         };
         Command ClusterCommand(string name, string description, params Symbol[] symbols)
         {
             var command = new Command(name, description);
-            foreach (Symbol s in symbols.Concat([redisOption, clusterIdOption, serviceIdOption, tlsCertOption, tlsKeyOption, tlsCaOption]))
+            foreach (Symbol s in symbols.Concat([redisOption, clusterIdOption, serviceIdOption, tlsCertOption, tlsKeyOption, tlsCaOption, connectTimeoutOption]))
             {
                 switch (s)
                 {
@@ -199,4 +213,8 @@ internal static class Cli
 
         return new RootCommand("mfc: mean-field SGD sweeps on an Orleans cluster (MeanFieldCluster).") { run, validate, pde, plot, runs, diff, submit, watch, status, list, cancel, results };
     }
+
+    // --connect-timeout's seconds (1 to 3600), or null when the text is not such a number.
+    private static double? ConnectTimeoutSeconds(string? text) =>
+        double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double s) && s >= 1 && s <= 3600 ? s : null;
 }

@@ -19,8 +19,11 @@ internal sealed record ConnectionSettings(string? Redis, string ClusterId, strin
     /// <summary>The client's certificate, key and the cluster's CA (docs/security.md); TLS is off when none is set.</summary>
     public TlsOptions Tls { get; init; } = new();
 
-    /// <summary>How long connecting may take before the command gives up with exit code 2.</summary>
-    public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(20);
+    /// <summary>How long connecting may take by default before the command gives up with exit code 2.</summary>
+    public static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(20);
+
+    /// <summary>How long connecting may take before the command gives up with exit code 2 (--connect-timeout).</summary>
+    public TimeSpan ConnectTimeout { get; init; } = DefaultConnectTimeout;
 }
 
 /// <summary>A client connected to a cluster-mode cluster through its Redis gateway list.</summary>
@@ -77,7 +80,7 @@ internal sealed class ClusterConnection : IAsyncDisposable
 
         IHost host = builder.Build();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(ConnectionSettings.ConnectTimeout);
+        timeout.CancelAfter(settings.ConnectTimeout);
         try
         {
             await host.StartAsync(timeout.Token);
@@ -87,7 +90,7 @@ internal sealed class ClusterConnection : IAsyncDisposable
         {
             host.Dispose();
             tls?.Dispose();
-            string why = ex is OperationCanceledException ? $"no answer within {ConnectionSettings.ConnectTimeout.TotalSeconds:0} s" : ex.GetBaseException().Message;
+            string why = ex is OperationCanceledException ? $"no answer within {settings.ConnectTimeout.TotalSeconds:0.#} s (--connect-timeout)" : ex.GetBaseException().Message;
             if (MeanFieldCluster.Silo.Hosting.StorageFaults.Describe(ex) is { } refused)
             {
                 // Redis is up but refuses writes (joining writes to it): the cure is on the Redis side.

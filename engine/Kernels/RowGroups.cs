@@ -175,7 +175,7 @@ internal static class RowGroups
 
     // Block k of x when the row has more than k whole blocks (zero otherwise, never used).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<T> Held<T>(ref T x, int k, int blocks)
+    internal static Vector512<T> Held<T>(ref T x, int k, int blocks)
         where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
         blocks > k ? Vector512.LoadUnsafe(ref x, (nuint)(k * Vector512<T>.Count)) : default;
 
@@ -203,7 +203,7 @@ internal static class RowGroups
 
     // The lanes of <row, x> over 1 to 4 whole blocks held in registers, in the order of Accumulate.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<T> Row<T>(ref T row, int blocks, Vector512<T> x0, Vector512<T> x1, Vector512<T> x2, Vector512<T> x3)
+    internal static Vector512<T> Row<T>(ref T row, int blocks, Vector512<T> x0, Vector512<T> x1, Vector512<T> x2, Vector512<T> x3)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         Vector512<T> a = Fma.Of(Vector512.LoadUnsafe(ref row), x0, Vector512<T>.Zero);
@@ -347,11 +347,7 @@ internal static class RowGroups
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Reduce8Single(Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3, Vector512<float> a4, Vector512<float> a5, Vector512<float> a6, Vector512<float> a7, ref float row0, int cols, ref float next, int j, int rest)
     {
-        // Lane i + i+8: s01 = [row0's 8 lanes | row1's 8 lanes], ...
-        Vector512<float> s01 = Avx512F.Shuffle4x128(a0, a1, 0b01_00_01_00) + Avx512F.Shuffle4x128(a0, a1, 0b11_10_11_10);
-        Vector512<float> s23 = Avx512F.Shuffle4x128(a2, a3, 0b01_00_01_00) + Avx512F.Shuffle4x128(a2, a3, 0b11_10_11_10);
-        Vector512<float> s45 = Avx512F.Shuffle4x128(a4, a5, 0b01_00_01_00) + Avx512F.Shuffle4x128(a4, a5, 0b11_10_11_10);
-        Vector512<float> s67 = Avx512F.Shuffle4x128(a6, a7, 0b01_00_01_00) + Avx512F.Shuffle4x128(a6, a7, 0b11_10_11_10);
+        (Vector512<float> s01, Vector512<float> s23, Vector512<float> s45, Vector512<float> s67) = Halves8(a0, a1, a2, a3, a4, a5, a6, a7);
         if (rest >= 8)
         {
             Vector256<float> n = Vector256.LoadUnsafe(ref next, (nuint)j);
@@ -364,9 +360,7 @@ internal static class RowGroups
             rest -= 8;
         }
 
-        // Lane i + i+4: t0123 = [row0's 4 lanes | row1's | row2's | row3's], t4567 likewise.
-        Vector512<float> t0123 = Avx512F.Shuffle4x128(s01, s23, 0b10_00_10_00) + Avx512F.Shuffle4x128(s01, s23, 0b11_01_11_01);
-        Vector512<float> t4567 = Avx512F.Shuffle4x128(s45, s67, 0b10_00_10_00) + Avx512F.Shuffle4x128(s45, s67, 0b11_01_11_01);
+        (Vector512<float> t0123, Vector512<float> t4567) = Quarters8(s01, s23, s45, s67);
         if (rest >= 4)
         {
             Vector128<float> n = Vector128.LoadUnsafe(ref next, (nuint)j);
@@ -377,16 +371,54 @@ internal static class RowGroups
             rest -= 4;
         }
 
-        // Lane i + i+2 of both: block k of v = [row k's two lanes, row k+4's two lanes]; then lane 0 + lane 1.
-        Vector512<float> v = Avx512F.Shuffle(t0123, t4567, 0b01_00_01_00) + Avx512F.Shuffle(t0123, t4567, 0b11_10_11_10);
-        Vector512<float> z = v + Avx512F.Shuffle(v, v, 0b10_11_00_01);
-        Vector256<float> d = Avx512F.PermuteVar16x32(z, Vector512.Create(0, 4, 8, 12, 2, 6, 10, 14, 0, 0, 0, 0, 0, 0, 0, 0)).GetLower();
+        Vector256<float> d = Ones8(t0123, t4567);
         if (rest >= 1)
         {
             d = Fma.Of(Column8(ref row0, cols, j), Vector256.Create(Unsafe.Add(ref next, j)), d);
         }
 
         return d;
+    }
+
+    /// <summary>
+    /// The reduction of <see cref="Reduce8Single"/> for rows whose left-over after the whole blocks is exactly 8
+    /// elements, given those 8 elements of rows 2r and 2r+1 as one vector <c>t(2r)(2r+1)</c> and the input's 8
+    /// elements twice in <paramref name="nn"/> (the layout of <see cref="PairedRows"/>): the same operations on
+    /// the same values. Returns [d0 .. d7].
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> Reduce8SingleTails(Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3, Vector512<float> a4, Vector512<float> a5, Vector512<float> a6, Vector512<float> a7, Vector512<float> t01, Vector512<float> t23, Vector512<float> t45, Vector512<float> t67, Vector512<float> nn)
+    {
+        (Vector512<float> s01, Vector512<float> s23, Vector512<float> s45, Vector512<float> s67) = Halves8(a0, a1, a2, a3, a4, a5, a6, a7);
+        s01 = Fma.Of(t01, nn, s01);
+        s23 = Fma.Of(t23, nn, s23);
+        s45 = Fma.Of(t45, nn, s45);
+        s67 = Fma.Of(t67, nn, s67);
+        (Vector512<float> t0123, Vector512<float> t4567) = Quarters8(s01, s23, s45, s67);
+        return Ones8(t0123, t4567);
+    }
+
+    // Lane i + i+8 of eight rows: s01 = [row0's 8 lanes | row1's 8 lanes], ...
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<float>, Vector512<float>, Vector512<float>, Vector512<float>) Halves8(Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3, Vector512<float> a4, Vector512<float> a5, Vector512<float> a6, Vector512<float> a7) =>
+        (Avx512F.Shuffle4x128(a0, a1, 0b01_00_01_00) + Avx512F.Shuffle4x128(a0, a1, 0b11_10_11_10),
+         Avx512F.Shuffle4x128(a2, a3, 0b01_00_01_00) + Avx512F.Shuffle4x128(a2, a3, 0b11_10_11_10),
+         Avx512F.Shuffle4x128(a4, a5, 0b01_00_01_00) + Avx512F.Shuffle4x128(a4, a5, 0b11_10_11_10),
+         Avx512F.Shuffle4x128(a6, a7, 0b01_00_01_00) + Avx512F.Shuffle4x128(a6, a7, 0b11_10_11_10));
+
+    // Lane i + i+4: t0123 = [row0's 4 lanes | row1's | row2's | row3's], t4567 likewise.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<float>, Vector512<float>) Quarters8(Vector512<float> s01, Vector512<float> s23, Vector512<float> s45, Vector512<float> s67) =>
+        (Avx512F.Shuffle4x128(s01, s23, 0b10_00_10_00) + Avx512F.Shuffle4x128(s01, s23, 0b11_01_11_01),
+         Avx512F.Shuffle4x128(s45, s67, 0b10_00_10_00) + Avx512F.Shuffle4x128(s45, s67, 0b11_01_11_01));
+
+    // Lane i + i+2 of both: block k of v = [row k's two lanes, row k+4's two lanes]; then lane 0 + lane 1; [d0 .. d7].
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Ones8(Vector512<float> t0123, Vector512<float> t4567)
+    {
+        Vector512<float> v = Avx512F.Shuffle(t0123, t4567, 0b01_00_01_00) + Avx512F.Shuffle(t0123, t4567, 0b11_10_11_10);
+        Vector512<float> z = v + Avx512F.Shuffle(v, v, 0b10_11_00_01);
+        return Avx512F.PermuteVar16x32(z, Vector512.Create(0, 4, 8, 12, 2, 6, 10, 14, 0, 0, 0, 0, 0, 0, 0, 0)).GetLower();
     }
 
     // [row r's 256 bits at j | row r+1's 256 bits at j].

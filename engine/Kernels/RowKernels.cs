@@ -349,13 +349,13 @@ public static class RowKernels
     // as fast as 512 or 1024 and faster than 32 to 128 (each block costs a mispredicted loop exit or two).
     // Updating first when more than a quarter of a block is written was measured best for relu (~45%
     // written) and tanh (all) against a half or never.
-    private const int Block = 256;
+    internal const int Block = 256;
 
     // Writes the indices r < count (count a multiple of 4) of the rows that are written into list, in
     // order, and returns how many: scale·coef[r] ≠ 0 (the same IEEE multiplications as k_r = scale·coef_r)
     // or shrinking. Vector compression, no branch per row.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static int WrittenRows<T>(T scale, bool shrinking, ref T coef, int count, Span<int> list)
+    internal static int WrittenRows<T>(T scale, bool shrinking, ref T coef, int count, Span<int> list)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         ref int l = ref MemoryMarshal.GetReference(list);
@@ -400,7 +400,7 @@ public static class RowKernels
         return n;
     }
 
-    private static void Check(int matrixLength, int cols, int first, int end, int vectorLength, int perRowLength)
+    internal static void Check(int matrixLength, int cols, int first, int end, int vectorLength, int perRowLength)
     {
         if (cols < 1 || first < 0 || end < first || (long)end * cols > matrixLength)
         {

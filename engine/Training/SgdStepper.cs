@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.Intrinsics;
 using MeanFieldCluster.Engine.Data;
 using MeanFieldCluster.Engine.Kernels;
 using MeanFieldCluster.Engine.Networks;
@@ -33,6 +34,12 @@ public sealed record SgdStepperOptions
 
     /// <summary>Counts the first-layer rows written per step (<see cref="SgdStepper.RowsWritten"/>), for benchmarks.</summary>
     public bool TrackWrittenRows { get; init; }
+
+    /// <summary>
+    /// Whether a float32 first layer whose rows fit <see cref="Kernels.PairedRows"/> is stored in that layout
+    /// (default true; false keeps it row-major: a reference for tests and benchmarks, same bits).
+    /// </summary>
+    internal bool PairedRows { get; init; } = true;
 
     /// <summary>The serial defaults.</summary>
     public static SgdStepperOptions Default { get; } = new();
@@ -133,6 +140,7 @@ internal sealed class SgdStepper<T> : SgdStepper
     private readonly T[] _ys;
     private readonly double[] _draw;
     private readonly RowTeam? _team;
+    private readonly bool _paired;      // float, one sample per step, no noise: the first layer in the layout of PairedRows
     private readonly int _blocks;
     private Layer _next;
     private T[] _xNext;
@@ -173,6 +181,17 @@ internal sealed class SgdStepper<T> : SgdStepper
         _layers = _n.Length;
         _normalizer = [.. Enumerable.Range(0, _layers).Select(l => T.CreateChecked(Math.Pow(_n[l], -network.Gamma[l])))];
         (_theta, _start) = AlignedCopy(network);
+        _paired = typeof(T) == typeof(float)
+            && spec.Training.BatchSize == 1
+            && double.IsPositiveInfinity(spec.Training.Beta ?? double.PositiveInfinity)
+            && options.PairedRows
+            && PairedRows.Applies(_d, _width);
+        if (_paired)
+        {
+            int first = Enumerable.Range(0, network.Blocks.Count).First(index => network.Blocks[index].Kind == BlockKind.First);
+            PairedRows.Pack(System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(_theta.AsSpan(_start[first], _n[0] * _d)), _n[0], _d);
+        }
+
         if (typeof(T) != typeof(double))
         {
             Publish();
@@ -261,7 +280,17 @@ internal sealed class SgdStepper<T> : SgdStepper
         {
             ParameterBlock block = _network.Blocks[index];
             ReadOnlySpan<T> values = _theta.AsSpan(_start[index], block.Length);
-            if (typeof(T) == typeof(double))
+            if (_paired && block.Kind == BlockKind.First)
+            {
+                for (int i = 0; i < _n[0]; i++)
+                {
+                    for (int j = 0; j < _d; j++)
+                    {
+                        target[block.Offset + (i * _d) + j] = double.CreateChecked(values[(i * _d) + PairedRows.Position(i, j, _d)]);
+                    }
+                }
+            }
+            else if (typeof(T) == typeof(double))
             {
                 System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(values).CopyTo(target.AsSpan(block.Offset, block.Length));
             }
@@ -566,6 +595,12 @@ internal sealed class SgdStepper<T> : SgdStepper
 
     private void RunFirstLayerRows(int first, int end)
     {
+        if (_paired)
+        {
+            RunPairedRows(first, end);
+            return;
+        }
+
         Span<T> w = First;
         ReadOnlySpan<T> bias = Bias(1);
         switch (_pass)
@@ -578,6 +613,30 @@ internal sealed class SgdStepper<T> : SgdStepper
                 break;
             default:
                 RowKernels.UpdateForward<T>(w, _d, first, end, _passInput, _passCurrent.Delta[0], _passScale, _passShrink, _passNext, T.One, bias, _passTarget.U[0], _width);
+                break;
+        }
+    }
+
+    // The first layer's pass in float when it is stored as PairedRows lays it out (the bits of RowKernels).
+    private void RunPairedRows(int first, int end)
+    {
+        Span<float> w = System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(First);
+        ReadOnlySpan<float> bias = System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(Bias(1));
+        ReadOnlySpan<float> next = System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(_passNext.AsSpan());
+        Span<float> u = System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(_passTarget.U[0].AsSpan());
+        ReadOnlySpan<float> input = System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(_passInput.AsSpan());
+        ReadOnlySpan<float> delta = System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(_passCurrent.Delta[0].AsSpan());
+        float scale = float.CreateTruncating(_passScale), shrink = float.CreateTruncating(_passShrink);
+        switch (_pass)
+        {
+            case PassKind.Forward:
+                PairedRows.Forward(w, _d, first, end, next, 1f, bias, u);
+                break;
+            case PassKind.Update:
+                PairedRows.Update(w, _d, first, end, input, delta, scale, shrink);
+                break;
+            default:
+                PairedRows.UpdateForward(w, _d, first, end, input, delta, scale, shrink, next, 1f, bias, u);
                 break;
         }
     }
@@ -650,10 +709,21 @@ internal sealed class SgdStepper<T> : SgdStepper
             return T.CreateTruncating(_data.Sample(ref _rng, ((double[])(object)x).AsSpan()));
         }
 
+        // float: the double sample rounded to nearest, eight at a time (the same rounding as one at a time).
         double y = _data.Sample(ref _rng, _draw);
-        for (int j = 0; j < x.Length; j++)
+        Span<float> single = System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(x.AsSpan());
+        int j = 0;
+        if (Vector256.IsHardwareAccelerated)
         {
-            x[j] = T.CreateChecked(_draw[j]);
+            for (; j <= single.Length - 8; j += 8)
+            {
+                Vector256.Narrow(Vector256.Create<double>(_draw.AsSpan(j, 4)), Vector256.Create<double>(_draw.AsSpan(j + 4, 4))).CopyTo(single[j..]);
+            }
+        }
+
+        for (; j < single.Length; j++)
+        {
+            single[j] = (float)_draw[j];
         }
 
         return T.CreateChecked(y);

@@ -115,6 +115,19 @@ public sealed class ValidationTests
     }
 
     [Theory]
+    [InlineData("0")]
+    [InlineData("abc")]
+    [InlineData("7200")]
+    public async Task AConnectTimeoutOutsideOneSecondToAnHourIsBadInputNamingTheOption(string seconds)
+    {
+        // Refused while parsing, before any connection is tried (the Redis address goes nowhere).
+        var (code, _, error) = await CliHarness.Run("list", "--redis", "127.0.0.1:1", "--connect-timeout", seconds);
+
+        Assert.Equal(2, code);
+        Assert.Contains($"--connect-timeout: '{seconds}' is not allowed; expected seconds from 1 to 3600", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("model.init.kapa=0.5,0.8", "grid.model.init.kapa", "nearest: model.init.kappa")]
     [InlineData("seed=1,2", "grid.seed", "cannot vary per point")]
     [InlineData("data.delta", "--sweep", "is malformed")]

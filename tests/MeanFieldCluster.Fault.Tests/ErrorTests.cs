@@ -30,10 +30,11 @@ public sealed class ErrorTests
     {
         using var redis = new RedisServer();
         var clock = Stopwatch.StartNew();
-        var (code, _, error) = await FaultTests.Mfc(["list", "--redis", redis.Connection, "--cluster-id", "nobody-here"]);
+        var (code, _, error) = await FaultTests.Mfc(["list", "--redis", redis.Connection, "--cluster-id", "nobody-here", "--connect-timeout", "20"]);
 
         Assert.Equal(2, code);
         Assert.Contains("cannot reach", error, StringComparison.Ordinal);
+        Assert.Contains("no answer within 20 s (--connect-timeout)", error, StringComparison.Ordinal);
         Assert.True(clock.Elapsed < Limit, $"took {clock.Elapsed}");
     }
 

@@ -102,6 +102,23 @@ public sealed class SgdStepperTests
     }
 
     [Fact]
+    public void AFloat32FirstLayerStoredInPairedRowsGivesTheBitsOfRowMajorOnOneTwoAndThreeThreadsAndAcrossRestarts()
+    {
+        // d = 40 in float32: the first layer is stored with odd rows rotated (PairedRows) where AVX-512 runs.
+        SweepSpec spec = WithPrecision(TestSpecs.Small(model: TestSpecs.Model(Presets.MmnIsotropic, ActivationKinds.Ramp, bias: true), d: 40, horizon: 0.02), Precisions.Float32);
+        PointSpec point = TestSpecs.Point(spec, width: 1203, stepSize: 0.0001);
+
+        SgdRun rowMajor = RunToEnd(spec, point, new SgdStepperOptions { PairedRows = false });
+        Assert.Equal(rowMajor.Network.Theta, RunToEnd(spec, point, null).Network.Theta);
+        Assert.Equal(rowMajor.Network.Theta, RunToEnd(spec, point, new SgdStepperOptions { Threads = 2, ParallelMinWidth = 1, RowBlock = 64 }).Network.Theta);
+        Assert.Equal(rowMajor.Network.Theta, RunToEnd(spec, point, new SgdStepperOptions { Threads = 3, ParallelMinWidth = 1, RowBlock = 333 }).Network.Theta);
+
+        SgdRun chunked = RunCapturedAndRestored(spec, point, 37);
+        Assert.Equal(rowMajor.Network.Theta, chunked.Network.Theta);
+        Assert.Equal(rowMajor.Risk, chunked.Risk);
+    }
+
+    [Fact]
     public void ParallelPassesOfANarrowerDeepNetAreBitIdenticalWhenTheThresholdIsLowered()
     {
         SweepSpec spec = TestSpecs.Small(model: TestSpecs.Model(Presets.ThreeLayer, ActivationKinds.Tanh, bias: true), d: 7, ridge: 0.02, horizon: 0.2);
@@ -190,14 +207,7 @@ public sealed class SgdStepperTests
         PointSpec point = TestSpecs.Point(spec, width: 12, stepSize: 0.005, layers: 2);
         SgdRun straight = RunToEnd(spec, point, null);
 
-        var (data, testSet) = TestSpecs.DataOf(spec);
-        var chunked = new SgdRun(spec, point, data, testSet);
-        while (chunked.Status == RunStatus.Running)
-        {
-            chunked.Advance(37);
-            chunked = new SgdRun(spec, point, data, testSet, chunked.Capture());
-        }
-
+        SgdRun chunked = RunCapturedAndRestored(spec, point, 37);
         Assert.Equal(straight.Network.Theta, chunked.Network.Theta);
         Assert.Equal(straight.Risk, chunked.Risk);
     }
@@ -276,6 +286,20 @@ public sealed class SgdStepperTests
         var run = new SgdRun(spec, point, data, testSet, null, options);
         run.Advance(long.MaxValue);
         Assert.Equal(RunStatus.Completed, run.Status);
+        return run;
+    }
+
+    // Runs the point to its end in chunks of `chunk` steps, each on a new run restored from the previous one's capture.
+    private static SgdRun RunCapturedAndRestored(SweepSpec spec, PointSpec point, long chunk)
+    {
+        var (data, testSet) = TestSpecs.DataOf(spec);
+        var run = new SgdRun(spec, point, data, testSet);
+        while (run.Status == RunStatus.Running)
+        {
+            run.Advance(chunk);
+            run = new SgdRun(spec, point, data, testSet, run.Capture());
+        }
+
         return run;
     }
 
