@@ -139,6 +139,8 @@ internal static class RunCommand
         using Activity? activity = MeanFieldTelemetry.StartClientActivity(MeanFieldTelemetry.RunActivity, sweepId);
         ISweepGrain sweep = cluster.Client.GetGrain<ISweepGrain>(sweepId);
         TimeSpan stepTimeBefore = SgdRun.ProcessStepTime, advanceTimeBefore = SgdRun.ProcessAdvanceTime;
+        TimeSpan finalStepBefore = DiagnosticsClock.FinalStepTime, aggregationBefore = DiagnosticsClock.AggregationTime;
+        double? workerSeconds = null;
         await sweep.Start(specJson);
 
         // A storage failure that retrying does not cure (full disk, read-only folder) ends the run at once.
@@ -158,7 +160,9 @@ internal static class RunCommand
             double wall = (finished - status.StartedUtc).TotalSeconds, slots = settings.Workers;
             double steps = (SgdRun.ProcessStepTime - stepTimeBefore).TotalSeconds, runs = (SgdRun.ProcessAdvanceTime - advanceTimeBefore).TotalSeconds;
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"worker time: SGD steps {100 * steps / (slots * wall):F1} %, steps and in-run observations {100 * runs / (slots * wall):F1} % of {slots} slot(s) x {wall:F1} s"));
+            workerSeconds = slots * wall;
         }
+
         SweepOutcome outcome;
         try
         {
@@ -169,6 +173,14 @@ internal static class RunCommand
             // The checkpoints are still in place: --resume writes the tables again once there is space.
             await cluster.DisposeAsync();
             return await StorageFailedAsync(new StorageFault(directory, reason), settings, directory, error);
+        }
+
+        if (workerSeconds is { } slotSeconds)
+        {
+            // Apart from the line above: the dependence measured at each point's final step (worker time) and the
+            // sweep's aggregation with its distance correlations and permutation tests (after the last point).
+            double finalStep = (DiagnosticsClock.FinalStepTime - finalStepBefore).TotalSeconds, aggregation = (DiagnosticsClock.AggregationTime - aggregationBefore).TotalSeconds;
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"end-of-run diagnostics: final-step dependence {100 * finalStep / slotSeconds:F1} % of worker time, sweep aggregation (limit solves, fits, distance correlations, permutation tests) {aggregation:F2} s"));
         }
 
         if (interrupted)

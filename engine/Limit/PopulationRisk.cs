@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace MeanFieldCluster.Engine.Limit;
 
@@ -69,8 +70,14 @@ public static partial class PopulationRisk
         }
 
         double[] tau = [1.0 + delta, 1.0 - delta];
-        NeuronTable[] tables = [.. tau.Select(t => new NeuronTable(gauss, [.. inner.Select((q, i) => Math.Sqrt((t * t * q) + outer[i]))], DefaultMaxOrder, shortcut ? pairTolerance : null))];
+        NeuronTable[] tables = [.. tau.Select((t, s) => new NeuronTable(gauss, [.. inner.Select((q, i) => Math.Sqrt((t * t * q) + outer[i]))], DefaultMaxOrder, shortcut ? pairTolerance : null, s))];
         var pairs = new PairSums();
+        if (shortcut)
+        {
+            AddPairsByRow(weights, width, dimension, informative, tau, inner, tables, gauss, pairs, pairTolerance);
+            return Total(tables, width, pairs);
+        }
+
         for (int i = 0; i < width; i++)
         {
             ReadOnlySpan<double> wi = weights.Slice(i * dimension, dimension);
@@ -80,14 +87,19 @@ public static partial class PopulationRisk
                 double dot1 = TensorPrimitives.Dot(wi[..informative], wj[..informative]), dot2 = TensorPrimitives.Dot(wi[informative..], wj[informative..]);
                 for (int s = 0; s < 2; s++)
                 {
-                    double ai = tables[s].Scale[i], aj = tables[s].Scale[j];
-                    double c = ai > 0 && aj > 0 ? Math.Clamp(((tau[s] * tau[s] * dot1) + dot2) / (ai * aj), -1.0, 1.0) : 0.0;
-                    pairs.Add(tables[s], gauss, i, j, c, pairTolerance);
+                    pairs.Add(tables[s], gauss, i, j, ClassCorrelation(tables[s], tau[s], i, j, dot1, dot2), pairTolerance);
                 }
             }
         }
 
         return Total(tables, width, pairs);
+    }
+
+    // The anisotropic correlation of class s: (τ² dot1 + dot2)/(a_i a_j), clamped to [-1, 1]; 0 when a scale is 0.
+    private static double ClassCorrelation(NeuronTable table, double tau, int i, int j, double dot1, double dot2)
+    {
+        double ai = table.Scale[i], aj = table.Scale[j];
+        return ai > 0 && aj > 0 ? Math.Clamp(((tau * tau * dot1) + dot2) / (ai * aj), -1.0, 1.0) : 0.0;
     }
 
     /// <summary>
@@ -107,11 +119,11 @@ public static partial class PopulationRisk
 
         double[] tau = [1.0 + delta, 1.0 - delta];
         double? safe = shortcut ? pairTolerance : null;
-        NeuronTable[] tables = [new NeuronTable(gauss, [.. norms.Select(r => tau[0] * r)], maxOrder, safe), new NeuronTable(gauss, [.. norms.Select(r => tau[1] * r)], maxOrder, safe)];
+        NeuronTable[] tables = [new NeuronTable(gauss, [.. norms.Select(r => tau[0] * r)], maxOrder, safe, 0), new NeuronTable(gauss, [.. norms.Select(r => tau[1] * r)], maxOrder, safe, 1)];
         var pairs = new PairSums();
         if (shortcut)
         {
-            AddPairsInLanes(weights, width, dimension, norms, tables, gauss, pairs, pairTolerance);
+            AddPairsByRow(weights, width, dimension, dimension, tau, norms, tables, gauss, pairs, pairTolerance);
             return Total(tables, width, pairs);
         }
 
@@ -185,13 +197,16 @@ public static partial class PopulationRisk
     // E σ(a_i G)²; and √(T_i(n)) with the padding.
     private sealed class NeuronTable
     {
-        public NeuronTable(RampGaussian gauss, double[] scales, int maxOrder, double? safeTolerance)
+        // Slot: which of the two tables alive at once (one per class) this is, for the thread's reused arrays.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public NeuronTable(RampGaussian gauss, double[] scales, int maxOrder, double? safeTolerance, int slot)
         {
             double tailMax = 0;
             Order = maxOrder;
             int stride = maxOrder + 1;
-            Alpha = new double[scales.Length * stride];
-            TailRoot = new double[scales.Length * stride];
+            TableArrays arrays = TableArrays.For(slot, scales.Length * stride);
+            Alpha = arrays.Alpha;
+            TailRoot = arrays.TailRoot;
             Second = new double[scales.Length];
             Scale = scales;
             for (int i = 0; i < scales.Length; i++)
@@ -215,23 +230,7 @@ public static partial class PopulationRisk
             // computed; a pair above Safe takes the test itself. The decisions, and so the bits, are those of
             // the test alone (PopulationRiskTests). Safe = 0 turns the shortcut off.
             Safe = safeTolerance is not { } tol ? 0.0 : tailMax > 0 ? Math.Pow(tol / (4 * tailMax * tailMax), 1.0 / stride) : 1.0;
-
-            // By order, neurons contiguous (element n·width + i), for the series of several pairs in lanes.
-            AlphaByOrder = new double[Alpha.Length];
-            TailByOrder = new double[Alpha.Length];
-            for (int i = 0; i < scales.Length; i++)
-            {
-                for (int n = 0; n < stride; n++)
-                {
-                    AlphaByOrder[(n * scales.Length) + i] = Alpha[(i * stride) + n];
-                    TailByOrder[(n * scales.Length) + i] = TailRoot[(i * stride) + n];
-                }
-            }
         }
-
-        public double[] AlphaByOrder { get; }
-
-        public double[] TailByOrder { get; }
 
         /// <summary>A correlation at or below which a pair passes the feasibility test (see the constructor).</summary>
         public double Safe { get; }
@@ -247,6 +246,38 @@ public static partial class PopulationRisk
         public double[] Scale { get; }
 
         public double Mean(int i) => Alpha[i * (Order + 1)];
+    }
+
+    // The large arrays of the two tables of an evaluation, kept per thread and reused: fresh arrays of this size
+    // cost more in allocation, zeroing and page faults than filling them (every element is written before it
+    // is read). Each array is at least the length asked for; the tables index them by row and never use Length.
+    private sealed class TableArrays
+    {
+        [ThreadStatic]
+        private static TableArrays?[]? t_slots;
+
+        private TableArrays(int length)
+        {
+            Alpha = new double[length];
+            TailRoot = new double[length];
+        }
+
+        public double[] Alpha { get; }
+
+        public double[] TailRoot { get; }
+
+        public static TableArrays For(int slot, int length)
+        {
+            t_slots ??= new TableArrays?[2];
+            TableArrays? arrays = t_slots[slot];
+            if (arrays is null || arrays.Alpha.Length < length)
+            {
+                arrays = new TableArrays(length);
+                t_slots[slot] = arrays;
+            }
+
+            return arrays;
+        }
     }
 
     // Σ over ordered pairs i ≠ j and classes of (1/2) E[σ σ], with the truncation bounds.

@@ -74,7 +74,7 @@ public sealed class SgdRun
     private readonly List<RawDump> _raw = [];
     private static long s_processStepTicks;
     private static long s_processAdvanceTicks;
-    private long _stepTicks;
+    private long _stepTicks, _diagnosticTicks;
     private int _nextRisk;
     private int _nextSnapshot;
     private int _nextRaw;
@@ -181,14 +181,17 @@ public sealed class SgdRun
     public long Advance(long maxSteps, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxSteps);
-        long entered = Stopwatch.GetTimestamp(), ticksBefore = _stepTicks;
+        long entered = Stopwatch.GetTimestamp(), ticksBefore = _stepTicks, diagnosticsBefore = _diagnosticTicks;
         try
         {
             return AdvanceCore(maxSteps, cancellationToken);
         }
         finally
         {
-            AccountProcessTime(_stepTicks - ticksBefore, Stopwatch.GetTimestamp() - entered);
+            // The end-of-run diagnostics are counted apart (DiagnosticsClock), not as in-run observations.
+            long diagnostics = _diagnosticTicks - diagnosticsBefore;
+            AccountProcessTime(_stepTicks - ticksBefore, Stopwatch.GetTimestamp() - entered - diagnostics);
+            DiagnosticsClock.AccountFinalStep(diagnostics);
         }
     }
 
@@ -264,6 +267,9 @@ public sealed class SgdRun
 
     /// <summary>Wall time spent in SGD steps by this object (sampling and updates; observations and checkpoints excluded).</summary>
     public TimeSpan StepTime => Stopwatch.GetElapsedTime(0, _stepTicks);
+
+    /// <summary>Wall time spent by this object in end-of-run diagnostics (the cross-layer dependence at the final step).</summary>
+    public TimeSpan DiagnosticTime => Stopwatch.GetElapsedTime(0, _diagnosticTicks);
 
     /// <summary>The precision the steps run in.</summary>
     public string Precision => _stepper.Precision;
@@ -382,7 +388,9 @@ public sealed class SgdRun
         _stepper.Publish();
         if (_initialTheta is not null)
         {
+            long began = Stopwatch.GetTimestamp();
             Dependence = DependenceProbe.Measure(_network, _initialTheta, Step, _spec.Observe.Dependence ?? new DependenceSpec());
+            _diagnosticTicks += Stopwatch.GetTimestamp() - began;
         }
     }
 

@@ -47,7 +47,7 @@ public sealed class SweepAggregatorGrain : Grain, ISweepAggregatorGrain
                 batches.Add((p, r?.Samples));
             }
 
-            json = await Task.Run(() => LargeDeviationsAggregate.ToJson(spec, batches));
+            json = await Task.Run(() => DiagnosticsClock.Aggregation(() => LargeDeviationsAggregate.ToJson(spec, batches)));
         }
         else
         {
@@ -61,7 +61,7 @@ public sealed class SweepAggregatorGrain : Grain, ISweepAggregatorGrain
                 }
             }
 
-            json = await Task.Run(() => AggregateWriter.ToJson(SweepAggregator.Aggregate(spec, outcomes)));
+            json = await Task.Run(() => AggregateWriter.ToJson(DiagnosticsClock.Aggregation(() => SweepAggregator.Aggregate(spec, outcomes))));
         }
 
         DeactivateOnIdle();

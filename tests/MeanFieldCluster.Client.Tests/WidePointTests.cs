@@ -41,6 +41,7 @@ public sealed class WidePointTests
         Assert.Equal(0, run.ExitCode);
         // The step time is counted per process, and tests share one with other runs: the share may exceed 100 % here.
         Assert.Matches(@"worker time: SGD steps [0-9.]+ ?%, steps and in-run observations [0-9.]+ ?% of \d+ slot\(s\) x [0-9.]+ s", run.Output);
+        Assert.Matches(@"end-of-run diagnostics: final-step dependence [0-9.]+ ?% of worker time, sweep aggregation \(limit solves, fits, distance correlations, permutation tests\) [0-9.]+ s", run.Output);
     }
 
     [Fact]

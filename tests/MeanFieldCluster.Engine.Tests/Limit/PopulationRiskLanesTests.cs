@@ -38,17 +38,41 @@ public sealed class PopulationRiskLanesTests
         }
     }
 
-    /// <summary>The anisotropic risk (s0 &lt; d) with and without the feasibility shortcut.</summary>
-    [Fact]
-    public void TheAnisotropicRiskKeepsItsBitsWithTheShortcut()
+    /// <summary>
+    /// The anisotropic risk (s0 &lt; d, a correlation per class) in the row loop against the scalar loop that
+    /// tests every pair, with the special rows (exact pairs) and at widths that leave several lane remainders.
+    /// </summary>
+    [Theory]
+    [InlineData(23, 6, 2)]
+    [InlineData(10, 40, 5)]
+    [InlineData(3, 40, 39)]
+    [InlineData(32, 3, 1)]
+    public void TheAnisotropicRiskKeepsItsBitsWithTheShortcut(int width, int d, int informative)
     {
-        const int width = 23, d = 6;
-        double[] w = Special(PopulationRiskTests.RandomWeights(width, d, 77), width, d);
-        PopulationRiskEstimate scalar = PopulationRisk.Compute(w, width + 4, d, 2, 0.8, Mmn, PopulationRisk.DefaultPairTolerance, shortcut: false);
-        PopulationRiskEstimate fast = PopulationRisk.Compute(w, width + 4, d, 2, 0.8, Mmn, PopulationRisk.DefaultPairTolerance, shortcut: true);
+        double[] w = Special(PopulationRiskTests.RandomWeights(width, d, (ulong)(77 + width)), width, d);
+        PopulationRiskEstimate scalar = PopulationRisk.Compute(w, width + 4, d, informative, 0.8, Mmn, PopulationRisk.DefaultPairTolerance, shortcut: false);
+        PopulationRiskEstimate fast = PopulationRisk.Compute(w, width + 4, d, informative, 0.8, Mmn, PopulationRisk.DefaultPairTolerance, shortcut: true);
         Assert.Equal(BitConverter.DoubleToInt64Bits(scalar.Risk), BitConverter.DoubleToInt64Bits(fast.Risk));
         Assert.Equal(BitConverter.DoubleToInt64Bits(scalar.TruncationBound), BitConverter.DoubleToInt64Bits(fast.TruncationBound));
         Assert.Equal((scalar.MaxOrder, scalar.SeriesPairs, scalar.ExactPairs), (fast.MaxOrder, fast.SeriesPairs, fast.ExactPairs));
+    }
+
+    /// <summary>
+    /// The tables' arrays are kept per thread and reused: a wide evaluation, then a narrower one (whose padding
+    /// lanes sit where the wide one's neurons were), then the wide one again, each with the scalar loop's bits.
+    /// </summary>
+    [Fact]
+    public void ReusedTablesGiveTheBitsOfTheScalarLoopAfterAWiderAndANarrowerEvaluation()
+    {
+        foreach ((int width, ulong seed) in new[] { (45, 5UL), (9, 6UL), (45, 7UL), (6, 8UL) })
+        {
+            double[] w = PopulationRiskTests.RandomWeights(width, 40, seed);
+            PopulationRiskEstimate lanes = PopulationRisk.Compute(w, width, 40, 0.8, Mmn);
+            PopulationRiskEstimate scalar = PopulationRisk.Compute(w, width, 40, 0.8, Mmn, PopulationRisk.DefaultPairTolerance, PopulationRisk.DefaultMaxOrder, shortcut: false);
+            Assert.Equal(BitConverter.DoubleToInt64Bits(scalar.Risk), BitConverter.DoubleToInt64Bits(lanes.Risk));
+            Assert.Equal(BitConverter.DoubleToInt64Bits(scalar.TruncationBound), BitConverter.DoubleToInt64Bits(lanes.TruncationBound));
+            Assert.Equal((scalar.MaxOrder, scalar.SeriesPairs, scalar.ExactPairs), (lanes.MaxOrder, lanes.SeriesPairs, lanes.ExactPairs));
+        }
     }
 
     // The rows of w, then (from width 3 on) a copy of row 0, row 1 negated, row 2 slightly turned and a zero row.

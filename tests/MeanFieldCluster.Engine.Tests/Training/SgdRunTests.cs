@@ -93,6 +93,31 @@ public sealed class SgdRunTests
         Assert.Equal(point.Steps, run.Dependence.Step);
     }
 
+    /// <summary>
+    /// The dependence measured at the final step is an end-of-run diagnostic: its time is counted in
+    /// DiagnosticsClock (the line of its own in mfc run), not with the steps and in-run observations.
+    /// </summary>
+    [Fact]
+    public void TheFinalStepDependenceIsCountedAsAnEndOfRunDiagnostic()
+    {
+        SweepSpec layered = TestSpecs.Small(model: TestSpecs.Model(Presets.ThreeLayer));
+        SgdRun run = TestSpecs.Run(layered, TestSpecs.Point(layered, width: 9, stepSize: 0.01, layers: 2));
+        TimeSpan before = DiagnosticsClock.FinalStepTime;
+        run.Advance(long.MaxValue);
+        Assert.NotNull(run.Dependence);
+        Assert.True(run.DiagnosticTime > TimeSpan.Zero);
+
+        // Other tests may add to the process-wide clock meanwhile, never take from it.
+        Assert.True(DiagnosticsClock.FinalStepTime - before >= run.DiagnosticTime);
+
+        SweepSpec single = TestSpecs.Small();
+        SgdRun plain = TestSpecs.Run(single, TestSpecs.Point(single, width: 9, stepSize: 0.01));
+        plain.Advance(long.MaxValue);
+        Assert.Null(plain.Dependence);
+        Assert.Equal(TimeSpan.Zero, plain.DiagnosticTime);
+        Assert.Equal(42, DiagnosticsClock.Aggregation(() => 42));
+    }
+
     [Fact]
     public void TheSameSpecAndPointGiveTheSameNumbersAndAnotherSeedIndexGivesOthers()
     {
