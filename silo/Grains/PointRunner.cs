@@ -8,8 +8,8 @@ using Microsoft.Extensions.Logging;
 
 namespace MeanFieldCluster.Silo.Grains;
 
-/// <summary>How one attempt at a point ended: with a result, or stopped because the store refuses writes.</summary>
-/// <param name="Result">The point's result (completed, diverged, cancelled or failed); null when <paramref name="Fault"/> stopped it.</param>
+/// <summary>How one attempt at a point ended: with a result, stopped because the store refuses writes, or abandoned because Orleans deactivated its activation (both null).</summary>
+/// <param name="Result">The point's result (completed, diverged, cancelled or failed); null when <paramref name="Fault"/> stopped it or the activation is gone.</param>
 /// <param name="Fault">The storage fault that stopped the attempt, if any.</param>
 /// <param name="CheckpointSteps">Steps covered by the last checkpoint the attempt wrote.</param>
 public sealed record AttemptOutcome(PointResult? Result, StorageFault? Fault, long CheckpointSteps);
@@ -71,6 +71,13 @@ public sealed partial class PointRunner(WorkScheduler scheduler, MeanFieldMetric
             activity?.SetStatus(ActivityStatusCode.Error, fault.ToString());
             active?.Dispose();
             return new AttemptOutcome(null, fault, 0);
+        }
+        catch (Exception ex) when (Durable.ActivationGone(ex))
+        {
+            // Orleans deactivated this activation under the running work: stop at once and give up the worker
+            // slot; the point's next activation resumes from its last stored checkpoint (same numbers).
+            active?.Dispose();
+            return new AttemptOutcome(null, null, 0);
         }
         catch (Exception ex)
         {

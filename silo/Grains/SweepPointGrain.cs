@@ -16,9 +16,8 @@ namespace MeanFieldCluster.Silo.Grains;
 /// stored and delivered to the coordinator until it arrives.
 /// </summary>
 /// <remarks>
-/// A finished point is kept in memory only while it is used: reading its result ends the activation, and
-/// any activation idle for <see cref="IdleMinutes"/> minutes is collected (a running point keeps itself alive).
-/// Points are placed in proportion to the silos' worker slots (<see cref="WorkerSlotPlacement"/> says why).
+/// A finished point stays in memory only while used (reading its result ends the activation; an idle one goes after
+/// <see cref="IdleMinutes"/> minutes). Points are placed by worker slots (<see cref="WorkerSlotPlacement"/> says why).
 /// </remarks>
 [CollectionAgeLimit(Minutes = IdleMinutes)]
 [WorkerSlotPlacement]
@@ -94,8 +93,7 @@ public sealed partial class SweepPointGrain(
     /// <inheritdoc/>
     public Task<PointResult?> GetResult()
     {
-        // A finished point is read once or twice (aggregation, export) and then never again: its activation
-        // goes as soon as it is idle, so a large sweep's export does not fill the silo with finished points.
+        // A finished point is read once or twice (aggregation, export): its activation goes as soon as it is idle.
         if (state.State.Result is not null && (_work is null || _work.IsCompleted))
         {
             DeactivateOnIdle();
@@ -142,8 +140,7 @@ public sealed partial class SweepPointGrain(
         }
     }
 
-    // Starts the work unless it runs; a timer with KeepAlive holds the activation meanwhile, whatever the idle age.
-    // True when an attempt started; false when one is already under way on this activation.
+    // Starts the work unless it runs (true when it started); a KeepAlive timer holds the activation meanwhile.
     private bool StartWork(StoredAssignment assignment, PointAssignment? sent = null)
     {
         if (_work is not null)
@@ -166,6 +163,11 @@ public sealed partial class SweepPointGrain(
             PointProgress progress = _progress = Progress(pointState, done);
             _ = BestEffort(() => sweep.ReportProgress(progress), progress.Index);
         }, activity, _cancellation.Token);
+        if (outcome is { Result: null, Fault: null })
+        {
+            return; // this activation is gone (PointRunner): nothing more can be done from it
+        }
+
         try
         {
             if (outcome.Result is { } result)
@@ -188,8 +190,7 @@ public sealed partial class SweepPointGrain(
         DeactivateOnIdle();
     }
 
-    // One warning without a stack trace, the coordinator told (best effort), the activation dropped: its
-    // reminder and the coordinator's watchdog start it again from what was stored.
+    // One warning, the coordinator told (best effort), the activation dropped; its reminder and the watchdog restart it.
     private async Task StoppedByStorage(ISweepGrain sweep, StoredAssignment assignment, StorageFault fault)
     {
         LogStorageRefused(logger, assignment.SweepId, assignment.Index, fault.ToString());

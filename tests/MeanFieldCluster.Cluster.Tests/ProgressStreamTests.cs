@@ -65,6 +65,22 @@ public sealed class ProgressStreamTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task AWriteFromAnActivationOrleansInvalidatedIsNotRetried()
+    {
+        // Orleans' own message (GrainRuntime.CheckRuntimeContext), wrapped as a storage bridge may wrap it: one
+        // attempt, at once, however long the clock would allow; any other failure is still retried.
+        var time = new FakeTimeProvider();
+        int attempts = 0;
+        var gone = new InvalidOperationException($"{Durable.InvalidActivationMessage}: [Activation: S127.0.0.1:1:1/sweeppoint/x/1]");
+        Task retry = Durable.Retry(() => { attempts++; return Task.FromException(new OrleansException("write failed", gone)); }, time, NullLogger.Instance);
+        Exception thrown = await Assert.ThrowsAsync<OrleansException>(() => retry.WaitAsync(TimeSpan.FromMinutes(1)));
+        Assert.True(Durable.ActivationGone(thrown));
+        Assert.Equal(1, attempts);
+        Assert.False(Durable.ActivationGone(new InvalidOperationException("Activation access violation.")));
+        Assert.False(Durable.ActivationGone(new IOException(Durable.InvalidActivationMessage)));
+    }
+
+    [Fact]
     public void MessagesCarryTheChangesSinceTheLastOneWithExactCountsAndAtMostAFewHundredPoints()
     {
         (PointBook book, long perPoint) = Book(1000);
