@@ -32,26 +32,43 @@ public static partial class PopulationRisk
     // Otherwise the anisotropic risk: each class has its own correlation (τ² <w_i,1, w_j,1> + <w_i,2, w_j,2>)/(a_i a_j).
     private static void AddPairsByGroup(ReadOnlySpan<double> weights, int width, int dimension, int informative, double[] tau, GroupTables tables, RampGaussian gauss, PairSums pairs, double tolerance, SimdWidth lanes)
     {
+        // One instantiation per width and kind (isotropic or not), so a run compiles only the loop it takes.
+        bool isotropic = informative == dimension;
         switch (lanes)
         {
+            case SimdWidth.Vector512 when isotropic:
+                Rows<PairLanes512, SharedPower>(weights, width, dimension, informative, tau, tables, gauss, pairs, tolerance);
+                break;
             case SimdWidth.Vector512:
-                Rows<PairLanes512>(weights, width, dimension, informative, tau, tables, gauss, pairs, tolerance);
+                Rows<PairLanes512, PowerPerClass>(weights, width, dimension, informative, tau, tables, gauss, pairs, tolerance);
+                break;
+            case SimdWidth.Vector256 when isotropic:
+                Rows<PairLanes256, SharedPower>(weights, width, dimension, informative, tau, tables, gauss, pairs, tolerance);
                 break;
             case SimdWidth.Vector256:
-                Rows<PairLanes256>(weights, width, dimension, informative, tau, tables, gauss, pairs, tolerance);
+                Rows<PairLanes256, PowerPerClass>(weights, width, dimension, informative, tau, tables, gauss, pairs, tolerance);
                 break;
             default:
-                Rows<PairLanesScalar>(weights, width, dimension, informative, tau, tables, gauss, pairs, tolerance);
+                if (isotropic)
+                {
+                    Rows<PairLanesScalar, SharedPower>(weights, width, dimension, informative, tau, tables, gauss, pairs, tolerance);
+                }
+                else
+                {
+                    Rows<PairLanesScalar, PowerPerClass>(weights, width, dimension, informative, tau, tables, gauss, pairs, tolerance);
+                }
+
                 break;
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Rows<TL>(ReadOnlySpan<double> weights, int width, int dimension, int informative, double[] tau, GroupTables tables, RampGaussian gauss, PairSums pairs, double tolerance)
+    private static void Rows<TL, TPower>(ReadOnlySpan<double> weights, int width, int dimension, int informative, double[] tau, GroupTables tables, RampGaussian gauss, PairSums pairs, double tolerance)
         where TL : struct, IPairLanes<TL>
+        where TPower : struct, IPowerChains
     {
         int groups = tables.Groups, padded = groups * Lanes, stride = tables.Stride, maxOrder = stride - 1;
-        bool isotropic = informative == dimension;
+        bool isotropic = !TPower.PerClass;
         GroupScratch scratch = GroupScratch.For(padded, dimension, stride);
 
         // The weights transposed (coordinate-major, zero past the last neuron) and the inverse scales (0 for a
@@ -147,9 +164,7 @@ public static partial class PopulationRisk
                 {
                     ref double groupAlpha = ref Unsafe.Add(ref alpha, GroupTables.Index(g, 0, 0, stride));
                     ref double groupTail = ref Unsafe.Add(ref tail, GroupTables.Index(g, 0, 0, stride));
-                    bool passed = isotropic
-                        ? Series<TL, SharedPower>(ref groupAlpha, ref groupTail, ref rowAlpha, ref rowTail, stride, c0, c1, thr0, thr1, out TL s0, out TL s1, out TL b0, out TL b1, out int order)
-                        : Series<TL, PowerPerClass>(ref groupAlpha, ref groupTail, ref rowAlpha, ref rowTail, stride, c0, c1, thr0, thr1, out s0, out s1, out b0, out b1, out order);
+                    bool passed = Series<TL, TPower>(ref groupAlpha, ref groupTail, ref rowAlpha, ref rowTail, stride, c0, c1, thr0, thr1, out TL s0, out TL s1, out TL b0, out TL b1, out int order);
                     if (!passed)
                     {
                         // The highest order was reached with a lane's bound still above the tolerance (the

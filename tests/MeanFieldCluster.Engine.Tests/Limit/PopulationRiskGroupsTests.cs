@@ -110,6 +110,29 @@ public sealed class PopulationRiskGroupsTests
     }
 
     /// <summary>
+    /// The group tables' coefficients, eight neurons at a time in vector lanes, have the bits of
+    /// <see cref="RampGaussian.Coefficients"/> one neuron at a time (scales 0, tiny, ordinary and large).
+    /// </summary>
+    [Fact]
+    public void EightCoefficientRecurrencesAtOnceGiveTheBitsOfOneAtATime()
+    {
+        var gauss = new RampGaussian(Mmn);
+        double[] scales = [0.0, 1e-300, 0.05, 0.7, 1.3, 2.9, 6.2, 40.0];
+        const int count = PopulationRisk.DefaultMaxOrder + 1, step = 16;
+        var lanes = new double[count * step];
+        gauss.Coefficients8(scales, ref lanes[0], step, count);
+        var one = new double[count];
+        for (int l = 0; l < scales.Length; l++)
+        {
+            gauss.Coefficients(scales[l], one, []);
+            for (int n = 0; n < count; n++)
+            {
+                Assert.Equal(BitConverter.DoubleToInt64Bits(one[n]), BitConverter.DoubleToInt64Bits(lanes[(n * step) + l]));
+            }
+        }
+    }
+
+    /// <summary>
     /// The rounding bound of docs/limit.md for a loop that sums each pair's series with
     /// <paramref name="seriesRoundings"/> roundings and passes each pair
     /// value through at most <paramref name="additions"/> additions: with u = 2⁻⁵³, γ_k = k u / (1 - k u),
