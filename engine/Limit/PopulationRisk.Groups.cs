@@ -32,33 +32,31 @@ public static partial class PopulationRisk
     // Otherwise the anisotropic risk: each class has its own correlation (τ² <w_i,1, w_j,1> + <w_i,2, w_j,2>)/(a_i a_j).
     private static void AddPairsByGroup(ReadOnlySpan<double> weights, int width, int dimension, int informative, double[] tau, GroupTables tables, RampGaussian gauss, PairSums pairs, double tolerance, SimdWidth lanes)
     {
-        // One instantiation per width and kind (isotropic or not), so a run compiles only the loop it takes.
-        bool isotropic = informative == dimension;
         switch (lanes)
         {
-            case SimdWidth.Vector512 when isotropic:
-                Rows<PairLanes512, SharedPower>(weights, width, dimension, informative, tau, tables, gauss, pairs, tolerance);
-                break;
             case SimdWidth.Vector512:
-                Rows<PairLanes512, PowerPerClass>(weights, width, dimension, informative, tau, tables, gauss, pairs, tolerance);
-                break;
-            case SimdWidth.Vector256 when isotropic:
-                Rows<PairLanes256, SharedPower>(weights, width, dimension, informative, tau, tables, gauss, pairs, tolerance);
+                RowsOf<PairLanes512>(weights, width, dimension, informative, tau, tables, gauss, pairs, tolerance);
                 break;
             case SimdWidth.Vector256:
-                Rows<PairLanes256, PowerPerClass>(weights, width, dimension, informative, tau, tables, gauss, pairs, tolerance);
+                RowsOf<PairLanes256>(weights, width, dimension, informative, tau, tables, gauss, pairs, tolerance);
                 break;
             default:
-                if (isotropic)
-                {
-                    Rows<PairLanesScalar, SharedPower>(weights, width, dimension, informative, tau, tables, gauss, pairs, tolerance);
-                }
-                else
-                {
-                    Rows<PairLanesScalar, PowerPerClass>(weights, width, dimension, informative, tau, tables, gauss, pairs, tolerance);
-                }
-
+                RowsOf<PairLanesScalar>(weights, width, dimension, informative, tau, tables, gauss, pairs, tolerance);
                 break;
+        }
+    }
+
+    // One instantiation per width and kind (isotropic or not), so a run compiles only the loop it takes.
+    private static void RowsOf<TL>(ReadOnlySpan<double> weights, int width, int dimension, int informative, double[] tau, GroupTables tables, RampGaussian gauss, PairSums pairs, double tolerance)
+        where TL : struct, IPairLanes<TL>
+    {
+        if (informative == dimension)
+        {
+            Rows<TL, SharedPower>(weights, width, dimension, informative, tau, tables, gauss, pairs, tolerance);
+        }
+        else
+        {
+            Rows<TL, PowerPerClass>(weights, width, dimension, informative, tau, tables, gauss, pairs, tolerance);
         }
     }
 

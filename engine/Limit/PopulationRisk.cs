@@ -11,13 +11,14 @@ namespace MeanFieldCluster.Engine.Limit;
 /// R_N(W) = 1 + (2/N) Σ_i v(r_i) + (1/N²) Σ_{i,j} U_ij,   U_ij = (1/2) Σ_± E[σ(τ_± r_i G_i) σ(τ_± r_j G_j)]
 /// </code>
 /// with v as in <see cref="RadialField"/>. The diagonal is E σ(τ r G)² in closed form. Off the diagonal the
-/// Mehler series E[σ(a G_1) σ(b G_2)] = Σ_n c^n α_n(a) α_n(b) (odd orders included) is summed up to the
-/// first order K at which the Cauchy–Schwarz bound on the rest,
+/// Mehler series E[σ(a G_1) σ(b G_2)] = Σ_n c^n α_n(a) α_n(b) (odd orders included) is summed up to an
+/// order K at which the Cauchy–Schwarz bound on the rest (the first such order in the reference loop; in the
+/// group loop of PopulationRisk.Groups.cs the first tested order at which every pair of its group of eight has it),
 /// |Σ_{n&gt;K} c^n α_n(a) α_n(b)| ≤ |c|^{K+1} √(T_a(K) T_b(K)),   T_a(K) = E σ(aG)² - Σ_{n≤K} α_n(a)²,
 /// is below the pair tolerance (T_a is padded by the rounding error of the partial sums, so the bound is
 /// rigorous). Pairs that need more than the maximum order (|c| close to 1) are computed exactly with
 /// <see cref="RampGaussian.ProductMoment"/> (bivariate normal orthant probabilities, about 1e-14). Cost
-/// O(N² (d + K)), fine for N ≤ a few thousand.
+/// O(N² (d + K)), fine for N ≤ a few thousand. The rounding bound is in docs/limit.md ("Exact population risk").
 /// </summary>
 public static partial class PopulationRisk
 {
