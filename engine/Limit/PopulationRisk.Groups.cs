@@ -15,7 +15,7 @@ namespace MeanFieldCluster.Engine.Limit;
 /// lane sums at least as many orders as it needs and reports its bound at the order where it stopped. Pairs
 /// that cannot reach the tolerance by the highest order (|c| near 1) take the exact formula, as in the
 /// reference loop. Every lane does the same operations in the same order on every vector width, and the
-/// row's sums are reduced in one fixed order, so the result does not depend on the machine
+/// row's sums are reduced in one fixed order, so the result does not depend on the vector width
 /// (PopulationRiskGroupsTests); it differs from the reference loop's only by rounding and by the extra
 /// orders, within the documented bound.
 /// </summary>
