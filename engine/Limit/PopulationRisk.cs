@@ -1,5 +1,5 @@
 using System.Numerics.Tensors;
-using System.Runtime.CompilerServices;
+using MeanFieldCluster.Engine.Kernels;
 
 namespace MeanFieldCluster.Engine.Limit;
 
@@ -11,13 +11,14 @@ namespace MeanFieldCluster.Engine.Limit;
 /// R_N(W) = 1 + (2/N) Σ_i v(r_i) + (1/N²) Σ_{i,j} U_ij,   U_ij = (1/2) Σ_± E[σ(τ_± r_i G_i) σ(τ_± r_j G_j)]
 /// </code>
 /// with v as in <see cref="RadialField"/>. The diagonal is E σ(τ r G)² in closed form. Off the diagonal the
-/// Mehler series E[σ(a G_1) σ(b G_2)] = Σ_n c^n α_n(a) α_n(b) (odd orders included) is summed up to the
-/// first order K at which the Cauchy–Schwarz bound on the rest,
+/// Mehler series E[σ(a G_1) σ(b G_2)] = Σ_n c^n α_n(a) α_n(b) (odd orders included) is summed up to an
+/// order K at which the Cauchy–Schwarz bound on the rest (the first such order in the reference loop; in the
+/// group loop of PopulationRisk.Groups.cs the first tested order at which every pair of its group of eight has it),
 /// |Σ_{n&gt;K} c^n α_n(a) α_n(b)| ≤ |c|^{K+1} √(T_a(K) T_b(K)),   T_a(K) = E σ(aG)² - Σ_{n≤K} α_n(a)²,
 /// is below the pair tolerance (T_a is padded by the rounding error of the partial sums, so the bound is
 /// rigorous). Pairs that need more than the maximum order (|c| close to 1) are computed exactly with
 /// <see cref="RampGaussian.ProductMoment"/> (bivariate normal orthant probabilities, about 1e-14). Cost
-/// O(N² (d + K)), fine for N ≤ a few thousand.
+/// O(N² (d + K)), fine for N ≤ a few thousand. The rounding bound is in docs/limit.md ("Exact population risk").
 /// </summary>
 public static partial class PopulationRisk
 {
@@ -44,10 +45,14 @@ public static partial class PopulationRisk
     /// </summary>
     /// <exception cref="ArgumentException">The shapes or parameters are invalid.</exception>
     public static PopulationRiskEstimate Compute(ReadOnlySpan<double> weights, int width, int dimension, int informative, double delta, RampParameters ramp, double pairTolerance = DefaultPairTolerance) =>
-        Compute(weights, width, dimension, informative, delta, ramp, pairTolerance, shortcut: true);
+        Compute(weights, width, dimension, informative, delta, ramp, pairTolerance, reference: false);
 
-    /// <summary>The anisotropic risk; <paramref name="shortcut"/> as in the isotropic internal overload.</summary>
-    internal static PopulationRiskEstimate Compute(ReadOnlySpan<double> weights, int width, int dimension, int informative, double delta, RampParameters ramp, double pairTolerance, bool shortcut)
+    /// <summary>
+    /// The anisotropic risk; <paramref name="reference"/> takes the reference loop (one pair at a time, the
+    /// truncation tested at every order: the test oracle) instead of the group loop, and <paramref name="lanes"/>
+    /// the group loop's vector width (the fastest this machine runs when null; every width gives the same bits).
+    /// </summary>
+    internal static PopulationRiskEstimate Compute(ReadOnlySpan<double> weights, int width, int dimension, int informative, double delta, RampParameters ramp, double pairTolerance, bool reference, SimdWidth? lanes = null)
     {
         if (informative < 1 || informative > dimension)
         {
@@ -56,7 +61,7 @@ public static partial class PopulationRisk
 
         if (informative == dimension)
         {
-            return Compute(weights, width, dimension, delta, ramp, pairTolerance, DefaultMaxOrder, shortcut);
+            return Compute(weights, width, dimension, delta, ramp, pairTolerance, DefaultMaxOrder, reference, lanes);
         }
 
         Validate(weights, width, dimension, delta, ramp, pairTolerance, DefaultMaxOrder);
@@ -70,14 +75,16 @@ public static partial class PopulationRisk
         }
 
         double[] tau = [1.0 + delta, 1.0 - delta];
-        NeuronTable[] tables = [.. tau.Select((t, s) => new NeuronTable(gauss, [.. inner.Select((q, i) => Math.Sqrt((t * t * q) + outer[i]))], DefaultMaxOrder, shortcut ? pairTolerance : null, s))];
+        double[][] scales = [.. tau.Select(t => inner.Select((q, i) => Math.Sqrt((t * t * q) + outer[i])).ToArray())];
         var pairs = new PairSums();
-        if (shortcut)
+        if (!reference)
         {
-            AddPairsByRow(weights, width, dimension, informative, tau, inner, tables, gauss, pairs, pairTolerance);
-            return Total(tables, width, pairs);
+            var groups = new GroupTables(gauss, scales, null, DefaultMaxOrder, pairTolerance);
+            AddPairsByGroup(weights, width, dimension, informative, tau, groups, gauss, pairs, pairTolerance, lanes ?? Simd.Best);
+            return Total(groups.Mean, groups.Second, width, pairs);
         }
 
+        NeuronTable[] tables = [.. scales.Select(a => new NeuronTable(gauss, a, DefaultMaxOrder))];
         for (int i = 0; i < width; i++)
         {
             ReadOnlySpan<double> wi = weights.Slice(i * dimension, dimension);
@@ -87,27 +94,33 @@ public static partial class PopulationRisk
                 double dot1 = TensorPrimitives.Dot(wi[..informative], wj[..informative]), dot2 = TensorPrimitives.Dot(wi[informative..], wj[informative..]);
                 for (int s = 0; s < 2; s++)
                 {
-                    pairs.Add(tables[s], gauss, i, j, ClassCorrelation(tables[s], tau[s], i, j, dot1, dot2), pairTolerance);
+                    pairs.Add(tables[s], gauss, i, j, ClassCorrelation(tables[s].Scale[i], tables[s].Scale[j], tau[s], dot1, dot2), pairTolerance);
                 }
             }
         }
 
-        return Total(tables, width, pairs);
+        return Total(Means(tables), Seconds(tables), width, pairs);
     }
 
     // The anisotropic correlation of class s: (τ² dot1 + dot2)/(a_i a_j), clamped to [-1, 1]; 0 when a scale is 0.
-    private static double ClassCorrelation(NeuronTable table, double tau, int i, int j, double dot1, double dot2)
+    private static double ClassCorrelation(double ai, double aj, double tau, double dot1, double dot2) =>
+        ai > 0 && aj > 0 ? Math.Clamp(((tau * tau * dot1) + dot2) / (ai * aj), -1.0, 1.0) : 0.0;
+
+    // The reference loop's correlation of the pair (i, j) in class s: the group loop's exact pairs take it, so
+    // that they get the reference loop's value (the exact formula is ill-conditioned as |c| → 1: docs/limit.md).
+    private static double ReferenceCorrelation(ReadOnlySpan<double> weights, int dimension, int informative, double[] tau, double[][] scales, double[]? norms, int s, int i, int j)
     {
-        double ai = table.Scale[i], aj = table.Scale[j];
-        return ai > 0 && aj > 0 ? Math.Clamp(((tau * tau * dot1) + dot2) / (ai * aj), -1.0, 1.0) : 0.0;
+        ReadOnlySpan<double> wi = weights.Slice(i * dimension, dimension), wj = weights.Slice(j * dimension, dimension);
+        return informative == dimension
+            ? Correlation(weights, dimension, norms!, wi, i, j)
+            : ClassCorrelation(scales[s][i], scales[s][j], tau[s], TensorPrimitives.Dot(wi[..informative], wj[..informative]), TensorPrimitives.Dot(wi[informative..], wj[informative..]));
     }
 
     /// <summary>
     /// As the public overload, with the highest series order (0 sends every off-diagonal pair to the exact
-    /// formula); <paramref name="shortcut"/> false takes the series' feasibility test on every pair (the same
-    /// bits, slower: for tests).
+    /// formula); <paramref name="reference"/> and <paramref name="lanes"/> as in the anisotropic overload.
     /// </summary>
-    internal static PopulationRiskEstimate Compute(ReadOnlySpan<double> weights, int width, int dimension, double delta, RampParameters ramp, double pairTolerance, int maxOrder, bool shortcut = true)
+    internal static PopulationRiskEstimate Compute(ReadOnlySpan<double> weights, int width, int dimension, double delta, RampParameters ramp, double pairTolerance, int maxOrder, bool reference = false, SimdWidth? lanes = null)
     {
         Validate(weights, width, dimension, delta, ramp, pairTolerance, maxOrder);
         var gauss = new RampGaussian(ramp);
@@ -118,15 +131,16 @@ public static partial class PopulationRisk
         }
 
         double[] tau = [1.0 + delta, 1.0 - delta];
-        double? safe = shortcut ? pairTolerance : null;
-        NeuronTable[] tables = [new NeuronTable(gauss, [.. norms.Select(r => tau[0] * r)], maxOrder, safe, 0), new NeuronTable(gauss, [.. norms.Select(r => tau[1] * r)], maxOrder, safe, 1)];
+        double[][] scales = [.. tau.Select(t => norms.Select(r => t * r).ToArray())];
         var pairs = new PairSums();
-        if (shortcut)
+        if (!reference)
         {
-            AddPairsByRow(weights, width, dimension, dimension, tau, norms, tables, gauss, pairs, pairTolerance);
-            return Total(tables, width, pairs);
+            var groups = new GroupTables(gauss, scales, norms, maxOrder, pairTolerance);
+            AddPairsByGroup(weights, width, dimension, dimension, tau, groups, gauss, pairs, pairTolerance, lanes ?? Simd.Best);
+            return Total(groups.Mean, groups.Second, width, pairs);
         }
 
+        NeuronTable[] tables = [.. scales.Select(a => new NeuronTable(gauss, a, maxOrder))];
         for (int i = 0; i < width; i++)
         {
             ReadOnlySpan<double> wi = weights.Slice(i * dimension, dimension);
@@ -138,21 +152,26 @@ public static partial class PopulationRisk
             }
         }
 
-        return Total(tables, width, pairs);
+        return Total(Means(tables), Seconds(tables), width, pairs);
     }
+
+    private static double[][] Means(NeuronTable[] tables) => [.. tables.Select(t => Enumerable.Range(0, t.Scale.Length).Select(t.Mean).ToArray())];
+
+    private static double[][] Seconds(NeuronTable[] tables) => [.. tables.Select(t => t.Second)];
 
     // cos(w_i, w_j), clamped to [-1, 1]; 0 when either row is zero.
     private static double Correlation(ReadOnlySpan<double> weights, int dimension, double[] norms, ReadOnlySpan<double> wi, int i, int j) =>
         norms[i] > 0 && norms[j] > 0 ? Math.Clamp(TensorPrimitives.Dot(wi, weights.Slice(j * dimension, dimension)) / (norms[i] * norms[j]), -1.0, 1.0) : 0.0;
 
-    // 1 + (2/N) Σ v + (1/N²) (Σ_i U_ii + Σ_{i≠j} U_ij) from the per-class tables and the pair sums.
-    private static PopulationRiskEstimate Total(NeuronTable[] tables, int width, PairSums pairs)
+    // 1 + (2/N) Σ v + (1/N²) (Σ_i U_ii + Σ_{i≠j} U_ij) from the per-class means α_0 = E σ(a_i G), second moments
+    // E σ(a_i G)² and the pair sums.
+    private static PopulationRiskEstimate Total(double[][] means, double[][] seconds, int width, PairSums pairs)
     {
         double linear = 0, diagonal = 0;
         for (int i = 0; i < width; i++)
         {
-            linear += -0.5 * (tables[0].Mean(i) - tables[1].Mean(i));
-            diagonal += 0.5 * (tables[0].Second[i] + tables[1].Second[i]);
+            linear += -0.5 * (means[0][i] - means[1][i]);
+            diagonal += 0.5 * (seconds[0][i] + seconds[1][i]);
         }
 
         // Each unordered pair counts twice in Σ_{i,j}, each class with weight 1/2.
@@ -160,6 +179,11 @@ public static partial class PopulationRisk
         double risk = 1.0 + (2.0 * linear / width) + ((diagonal + pairs.Value) / n2);
         return new PopulationRiskEstimate(risk, pairs.Bound / n2, pairs.MaxOrder, pairs.SeriesPairs, pairs.ExactPairs);
     }
+
+    // √T(n): the tail E σ(aG)² - Σ_{m≤n} α_m² (never below 0), padded by a bound on the rounding of the partial
+    // sum, so that the truncation bound is rigorous.
+    private static double TailRoot(double second, double partial, int n) =>
+        Math.Sqrt(Math.Max(second - partial, 0.0) + (4.0 * (n + 2) * 2.3e-16 * second));
 
     private static void Validate(ReadOnlySpan<double> weights, int width, int dimension, double delta, RampParameters ramp, double pairTolerance, int maxOrder)
     {
@@ -193,20 +217,16 @@ public static partial class PopulationRisk
         }
     }
 
-    // Per neuron, for one class: its pre-activation scale a_i (τ r_i when isotropic); α_n(a_i), n = 0..K;
-    // E σ(a_i G)²; and √(T_i(n)) with the padding.
+    // Per neuron, for one class (the reference loop's tables): its pre-activation scale a_i (τ r_i when
+    // isotropic); α_n(a_i), n = 0..K; E σ(a_i G)²; and √(T_i(n)) with the padding.
     private sealed class NeuronTable
     {
-        // Slot: which of the two tables alive at once (one per class) this is, for the thread's reused arrays.
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public NeuronTable(RampGaussian gauss, double[] scales, int maxOrder, double? safeTolerance, int slot)
+        public NeuronTable(RampGaussian gauss, double[] scales, int maxOrder)
         {
-            double tailMax = 0;
             Order = maxOrder;
             int stride = maxOrder + 1;
-            TableArrays arrays = TableArrays.For(slot, scales.Length * stride);
-            Alpha = arrays.Alpha;
-            TailRoot = arrays.TailRoot;
+            Alpha = new double[scales.Length * stride];
+            TailRoot = new double[scales.Length * stride];
             Second = new double[scales.Length];
             Scale = scales;
             for (int i = 0; i < scales.Length; i++)
@@ -218,22 +238,10 @@ public static partial class PopulationRisk
                 for (int n = 0; n <= maxOrder; n++)
                 {
                     partial += alpha[n] * alpha[n];
-                    double padding = 4.0 * (n + 2) * 2.3e-16 * second;
-                    TailRoot[(i * stride) + n] = Math.Sqrt(Math.Max(second - partial, 0.0) + padding);
+                    TailRoot[(i * stride) + n] = PopulationRisk.TailRoot(second, partial, n);
                 }
-
-                tailMax = Math.Max(tailMax, TailRoot[(i * stride) + maxOrder]);
             }
-
-            // Every pair with |c| ≤ Safe passes the series' feasibility test |c|^(K+1) √T_i(K) √T_j(K) ≤ tol
-            // (a factor 4 to spare for the rounding of the power and the products), so its power need not be
-            // computed; a pair above Safe takes the test itself. The decisions, and so the bits, are those of
-            // the test alone (PopulationRiskTests). Safe = 0 turns the shortcut off.
-            Safe = safeTolerance is not { } tol ? 0.0 : tailMax > 0 ? Math.Pow(tol / (4 * tailMax * tailMax), 1.0 / stride) : 1.0;
         }
-
-        /// <summary>A correlation at or below which a pair passes the feasibility test (see the constructor).</summary>
-        public double Safe { get; }
 
         public int Order { get; }
 
@@ -246,38 +254,6 @@ public static partial class PopulationRisk
         public double[] Scale { get; }
 
         public double Mean(int i) => Alpha[i * (Order + 1)];
-    }
-
-    // The large arrays of the two tables of an evaluation, kept per thread and reused: fresh arrays of this size
-    // cost more in allocation, zeroing and page faults than filling them (every element is written before it
-    // is read). Each array is at least the length asked for; the tables index them by row and never use Length.
-    private sealed class TableArrays
-    {
-        [ThreadStatic]
-        private static TableArrays?[]? t_slots;
-
-        private TableArrays(int length)
-        {
-            Alpha = new double[length];
-            TailRoot = new double[length];
-        }
-
-        public double[] Alpha { get; }
-
-        public double[] TailRoot { get; }
-
-        public static TableArrays For(int slot, int length)
-        {
-            t_slots ??= new TableArrays?[2];
-            TableArrays? arrays = t_slots[slot];
-            if (arrays is null || arrays.Alpha.Length < length)
-            {
-                arrays = new TableArrays(length);
-                t_slots[slot] = arrays;
-            }
-
-            return arrays;
-        }
     }
 
     // Σ over ordered pairs i ≠ j and classes of (1/2) E[σ σ], with the truncation bounds.
@@ -299,7 +275,7 @@ public static partial class PopulationRisk
             ReadOnlySpan<double> ai = table.Alpha.AsSpan(i * stride, stride), aj = table.Alpha.AsSpan(j * stride, stride);
             ReadOnlySpan<double> ti = table.TailRoot.AsSpan(i * stride, stride), tj = table.TailRoot.AsSpan(j * stride, stride);
             double absC = Math.Abs(c);
-            if (absC < 1 && (absC <= table.Safe || Math.Pow(absC, stride) * ti[^1] * tj[^1] <= tolerance))
+            if (absC < 1 && Math.Pow(absC, stride) * ti[^1] * tj[^1] <= tolerance)
             {
                 double sum = 0, power = 1;
                 for (int n = 0; n < stride; n++)
@@ -318,8 +294,18 @@ public static partial class PopulationRisk
             AddExact(gauss.ProductMoment(table.Scale[i], table.Scale[j], c));
         }
 
-        // A pair's series summed to order n with its truncation bound (as Add does).
-        public void AddSeries(double sum, double bound, int n)
+        // A row of the group loop: its series pairs' sum and bounds, then its exact pairs' sum.
+        public void AddRow(double series, double exact, double bound, int maxOrder, long seriesPairs, long exactPairs)
+        {
+            Value += series;
+            Value += exact;
+            Bound += bound;
+            MaxOrder = Math.Max(MaxOrder, maxOrder);
+            SeriesPairs += seriesPairs;
+            ExactPairs += exactPairs;
+        }
+
+        private void AddSeries(double sum, double bound, int n)
         {
             Value += sum;
             Bound += bound;
@@ -327,7 +313,7 @@ public static partial class PopulationRisk
             SeriesPairs++;
         }
 
-        public void AddExact(double value)
+        private void AddExact(double value)
         {
             Value += value;
             ExactPairs++;
