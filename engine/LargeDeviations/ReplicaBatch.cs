@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using MeanFieldCluster.Engine.Data;
+using MeanFieldCluster.Engine.Kernels;
 using MeanFieldCluster.Engine.Networks;
 using MeanFieldCluster.Engine.Randomness;
 using MeanFieldCluster.Engine.Specs;
@@ -38,6 +39,13 @@ public sealed class ReplicaBatch
     private Vector<double>[] _x, _xNext;
     private readonly double[] _draw, _scatter;
     private readonly Xoshiro256[] _rng;
+
+    // Gaussian data: each lane's sample and sign streams, and a block of samples' Gaussians ahead (lane-interleaved).
+    private readonly LaneSamples? _samples;
+    private readonly LaneStream[] _gaussians, _signs;
+    private readonly Vector<double>[] _block;
+    private int _blockSamples;
+    private long _sample;
 
     private ReplicaBatch(SweepSpec spec, MeanFieldNetwork shape, DataModel data)
     {
@@ -85,12 +93,29 @@ public sealed class ReplicaBatch
         }
 
         _delta = new Vector<double>[_n];
-        _x = new Vector<double>[_d];
-        _xNext = new Vector<double>[_d];
+        _samples = LaneSamples.For(data);
+        int perSample = Math.Max(_d, _samples?.Gaussians ?? 0);
+        _x = new Vector<double>[perSample];
+        _xNext = new Vector<double>[perSample];
         _draw = new double[_d];
         _scatter = new double[Lanes];
         _rng = new Xoshiro256[Lanes];
+        _gaussians = new LaneStream[Lanes];
+        _signs = new LaneStream[Lanes];
+        _block = new Vector<double>[MaxBlock * perSample];
     }
+
+    // Samples whose Gaussians are drawn at once (an even number, so a block starts on a whole Box–Muller pair).
+    private const int MaxBlock = 64;
+
+    /// <summary>The vector width the lane Gaussians are computed at (the same bits at every width; tests force each).</summary>
+    internal SimdWidth GaussianWidth { get; set; } = Simd.Best;
+
+    /// <summary>The stream of replica <paramref name="key"/>'s training Gaussians (docs/large-deviations.md, "The replicas' random numbers").</summary>
+    internal static LaneStream GaussianStream(ulong key) => LaneStream.For(key, 1);
+
+    /// <summary>The stream of replica <paramref name="key"/>'s sign words (the label of a Gaussian-mixture sample).</summary>
+    internal static LaneStream SignStream(ulong key) => LaneStream.For(key, 2);
 
     private enum Kind
     {
@@ -120,23 +145,27 @@ public sealed class ReplicaBatch
     public static int Width => Lanes;
 
     /// <summary>
-    /// Trains <paramref name="networks"/> (at most <see cref="Width"/>, each with its training stream in
-    /// <paramref name="streams"/>) for <paramref name="steps"/> steps of size <paramref name="stepSize"/>(k), and
-    /// writes their final parameters back. Returns, per network, whether every step's residual was finite
-    /// (false: the replica diverged, its parameters are not meaningful).
+    /// Trains <paramref name="networks"/> (at most <see cref="Width"/>, each with its training key in
+    /// <paramref name="keys"/>, <see cref="RandomStreams.Key"/> of (seed, training, point keys, replica)) for
+    /// <paramref name="steps"/> steps of size <paramref name="stepSize"/>(k), and writes their final parameters back.
+    /// Gaussian data draws from the key's lane streams (<see cref="LaneSamples"/>), other data from the
+    /// <see cref="Xoshiro256"/> of the key as the stepper does. Returns, per network, whether every step's residual
+    /// was finite (false: the replica diverged, its parameters are not meaningful).
     /// </summary>
-    public bool[] Train(IReadOnlyList<MeanFieldNetwork> networks, IReadOnlyList<Xoshiro256> streams, long steps, Func<long, double> stepSize)
+    public bool[] Train(IReadOnlyList<MeanFieldNetwork> networks, IReadOnlyList<ulong> keys, long steps, Func<long, double> stepSize)
     {
         ArgumentNullException.ThrowIfNull(networks);
-        ArgumentNullException.ThrowIfNull(streams);
+        ArgumentNullException.ThrowIfNull(keys);
         ArgumentNullException.ThrowIfNull(stepSize);
         int count = networks.Count;
-        if (count > Lanes || streams.Count != count)
+        if (count > Lanes || keys.Count != count)
         {
-            throw new ArgumentException($"Expected at most {Lanes} networks, each with one stream; got {count} and {streams.Count}.");
+            throw new ArgumentException($"Expected at most {Lanes} networks, each with one key; got {count} and {keys.Count}.");
         }
 
-        Load(networks, streams);
+        Load(networks, keys);
+        _sample = 0;
+        _blockSamples = (int)Math.Min(MaxBlock, (steps + 2) & ~1L);
         Vector<long> alive = Vector<long>.AllBitsSet;
         if (steps > 0)
         {
@@ -409,6 +438,37 @@ public sealed class ReplicaBatch
     // Draws one sample per lane from the lane's stream into x (lane-wise); returns the labels.
     private Vector<double> Draw(Vector<double>[] x, int count)
     {
+        if (_samples is { } samples)
+        {
+            int g = samples.Gaussians;
+            int slot = (int)(_sample % _blockSamples);
+            if (slot == 0)
+            {
+                Span<double> flat = MemoryMarshal.Cast<Vector<double>, double>(_block.AsSpan());
+                for (int r = 0; r < count; r++)
+                {
+                    LaneGaussians.Fill(_gaussians[r], _sample * g / 2, _blockSamples * g / 2, flat[r..], Lanes, GaussianWidth);
+                }
+            }
+
+            _block.AsSpan(slot * g, g).CopyTo(x);
+            Vector<double> signs = Vector<double>.Zero;
+            if (samples.Signed)
+            {
+                Span<double> words = _scatter;
+                words.Clear();
+                for (int r = 0; r < count; r++)
+                {
+                    words[r] = _signs[r].Sign(_sample);
+                }
+
+                signs = new Vector<double>(words);
+            }
+
+            _sample++;
+            return samples.Labels(x, signs, count);
+        }
+
         Span<double> xs = MemoryMarshal.Cast<Vector<double>, double>(x.AsSpan());
         Span<double> ys = _scatter;
         ys.Clear();
@@ -424,7 +484,7 @@ public sealed class ReplicaBatch
         return new Vector<double>(ys);
     }
 
-    private void Load(IReadOnlyList<MeanFieldNetwork> networks, IReadOnlyList<Xoshiro256> streams)
+    private void Load(IReadOnlyList<MeanFieldNetwork> networks, IReadOnlyList<ulong> keys)
     {
         Array.Clear(_w);
         Array.Clear(_b);
@@ -433,7 +493,9 @@ public sealed class ReplicaBatch
         Array.Clear(_xNext);
         for (int r = 0; r < networks.Count; r++)
         {
-            _rng[r] = streams[r];
+            _rng[r] = new Xoshiro256(keys[r]);
+            _gaussians[r] = GaussianStream(keys[r]);
+            _signs[r] = SignStream(keys[r]);
             MeanFieldNetwork network = networks[r];
             if (network.Widths.Length != 1 || network.Widths[0] != _n || network.Dimension != _d)
             {
