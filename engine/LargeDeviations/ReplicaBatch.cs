@@ -42,7 +42,8 @@ public sealed class ReplicaBatch
 
     // Gaussian data: each lane's sample and sign streams, and a block of samples' Gaussians ahead (lane-interleaved).
     private readonly LaneSamples? _samples;
-    private readonly LaneStream[] _gaussians, _signs;
+    private readonly LaneStream[] _signs;
+    private readonly ulong[] _seeds, _gammas;
     private readonly Vector<double>[] _block;
     private int _blockSamples;
     private long _sample;
@@ -100,7 +101,8 @@ public sealed class ReplicaBatch
         _draw = new double[_d];
         _scatter = new double[Lanes];
         _rng = new Xoshiro256[Lanes];
-        _gaussians = new LaneStream[Lanes];
+        _seeds = new ulong[Lanes];
+        _gammas = new ulong[Lanes];
         _signs = new LaneStream[Lanes];
         _block = new Vector<double>[MaxBlock * perSample];
     }
@@ -444,11 +446,8 @@ public sealed class ReplicaBatch
             int slot = (int)(_sample % _blockSamples);
             if (slot == 0)
             {
-                Span<double> flat = MemoryMarshal.Cast<Vector<double>, double>(_block.AsSpan());
-                for (int r = 0; r < count; r++)
-                {
-                    LaneGaussians.Fill(_gaussians[r], _sample * g / 2, _blockSamples * g / 2, flat[r..], Lanes, GaussianWidth);
-                }
+                // Every lane's stream at once (lanes past count hold an earlier replica's stream; their values are not used).
+                LaneGaussians.FillLanes(_seeds, _gammas, _sample * g / 2, _blockSamples * g / 2, MemoryMarshal.Cast<Vector<double>, double>(_block.AsSpan()), GaussianWidth);
             }
 
             _block.AsSpan(slot * g, g).CopyTo(x);
@@ -494,7 +493,7 @@ public sealed class ReplicaBatch
         for (int r = 0; r < networks.Count; r++)
         {
             _rng[r] = new Xoshiro256(keys[r]);
-            _gaussians[r] = GaussianStream(keys[r]);
+            (_seeds[r], _gammas[r]) = GaussianStream(keys[r]);
             _signs[r] = SignStream(keys[r]);
             MeanFieldNetwork network = networks[r];
             if (network.Widths.Length != 1 || network.Widths[0] != _n || network.Dimension != _d)

@@ -80,12 +80,80 @@ public static class LaneGaussians
         Pairs<ScalarLanes, double, ulong>(stream, firstPair, pairs, destination, stride, ref done);
     }
 
+    /// <summary>
+    /// Writes Gaussians 2·<paramref name="firstPair"/> + g, g = 0 .. 2·<paramref name="pairs"/> − 1, of L streams (lane r:
+    /// <paramref name="seeds"/>[r], <paramref name="gammas"/>[r]) lane-interleaved: to <paramref name="destination"/>[g·L + r].
+    /// Vectors run across the streams (lane r of a vector is stream r), so each lane is computed as by <see cref="Fill"/>:
+    /// the same bits at every width.
+    /// </summary>
+    public static void FillLanes(ReadOnlySpan<ulong> seeds, ReadOnlySpan<ulong> gammas, long firstPair, int pairs, Span<double> destination, SimdWidth width)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(firstPair);
+        ArgumentOutOfRangeException.ThrowIfNegative(pairs);
+        int lanes = seeds.Length;
+        if (gammas.Length != lanes || destination.Length < 2 * pairs * lanes)
+        {
+            throw new ArgumentException($"{lanes} seeds need as many increments (got {gammas.Length}) and room for {2 * pairs * lanes} values (got {destination.Length}).", nameof(destination));
+        }
+
+        int done = 0;
+        if (width == SimdWidth.Vector512 && Vector512.IsHardwareAccelerated)
+        {
+            AcrossLanes<Lanes512, Vector512<double>, Vector512<ulong>>(seeds, gammas, firstPair, pairs, destination, ref done);
+        }
+
+        if (width != SimdWidth.Scalar && Vector256.IsHardwareAccelerated)
+        {
+            AcrossLanes<Lanes256, Vector256<double>, Vector256<ulong>>(seeds, gammas, firstPair, pairs, destination, ref done);
+        }
+
+        AcrossLanes<ScalarLanes, double, ulong>(seeds, gammas, firstPair, pairs, destination, ref done);
+    }
+
     /// <summary>Gaussian <paramref name="index"/> of <paramref name="stream"/> (scalar; the values <see cref="Fill"/> writes).</summary>
     public static double At(LaneStream stream, long index)
     {
         Span<double> pair = stackalloc double[2];
         Fill(stream, index / 2, 1, pair, 1, SimdWidth.Scalar);
         return pair[(int)(index % 2)];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AcrossLanes<TOps, TD, TU>(ReadOnlySpan<ulong> seeds, ReadOnlySpan<ulong> gammas, long firstPair, int pairs, Span<double> destination, ref int done)
+        where TOps : ILaneOps<TD, TU>
+        where TD : struct
+        where TU : struct
+    {
+        int width = TOps.Count, lanes = seeds.Length;
+        for (; done + width <= lanes; done += width)
+        {
+            TU gamma = TOps.Load(gammas, done);
+            TU twice = TOps.Add(gamma, gamma);
+            TU state = TOps.Add(TOps.Load(seeds, done), TOps.Multiply(gamma, TOps.Word((ulong)((2 * firstPair) + 1))));
+            for (int p = 0; p < pairs; p++)
+            {
+                (TD first, TD second) = Pair<TOps, TD, TU>(state, TOps.Add(state, gamma));
+                state = TOps.Add(state, twice);
+                TOps.Store(first, destination, (2 * p * lanes) + done, 1);
+                TOps.Store(second, destination, (((2 * p) + 1) * lanes) + done, 1);
+            }
+        }
+    }
+
+    // Box–Muller of the words at the counters a (word 2p) and b (word 2p + 1): (ρ cos 2πu₂, ρ sin 2πu₂).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (TD First, TD Second) Pair<TOps, TD, TU>(TU a, TU b)
+        where TOps : ILaneOps<TD, TU>
+        where TD : struct
+        where TU : struct
+    {
+        a = Mix<TOps, TD, TU>(a);
+        b = Mix<TOps, TD, TU>(b);
+        TD u1 = TOps.Subtract(TOps.Constant(2.0), TOps.AsDouble(TOps.Or(TOps.ShiftRight(a, 12), TOps.Word(OneBits))));
+        TD u2 = TOps.Subtract(TOps.AsDouble(TOps.Or(TOps.ShiftRight(b, 12), TOps.Word(OneBits))), TOps.Constant(1.0));
+        TD radius = TOps.Sqrt(TOps.Multiply(TOps.Constant(-2.0), LaneMath.Log<TOps, TD, TU>(u1)));
+        (TD cos, TD sin) = LaneMath.CosSinOfTurn<TOps, TD, TU>(u2);
+        return (TOps.Multiply(radius, cos), TOps.Multiply(radius, sin));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -107,14 +175,10 @@ public static class LaneGaussians
         TU advance = TOps.Word(2 * (ulong)lanes * stream.Gamma);
         for (; done + lanes <= pairs; done += lanes)
         {
-            TU a = Mix<TOps, TD, TU>(first), b = Mix<TOps, TD, TU>(TOps.Add(first, gamma));
+            (TD cos, TD sin) = Pair<TOps, TD, TU>(first, TOps.Add(first, gamma));
             first = TOps.Add(first, advance);
-            TD u1 = TOps.Subtract(TOps.Constant(2.0), TOps.AsDouble(TOps.Or(TOps.ShiftRight(a, 12), TOps.Word(OneBits))));
-            TD u2 = TOps.Subtract(TOps.AsDouble(TOps.Or(TOps.ShiftRight(b, 12), TOps.Word(OneBits))), TOps.Constant(1.0));
-            TD radius = TOps.Sqrt(TOps.Multiply(TOps.Constant(-2.0), LaneMath.Log<TOps, TD, TU>(u1)));
-            (TD cos, TD sin) = LaneMath.CosSinOfTurn<TOps, TD, TU>(u2);
-            TOps.Store(TOps.Multiply(radius, cos), destination, 2 * done * stride, 2 * stride);
-            TOps.Store(TOps.Multiply(radius, sin), destination, ((2 * done) + 1) * stride, 2 * stride);
+            TOps.Store(cos, destination, 2 * done * stride, 2 * stride);
+            TOps.Store(sin, destination, ((2 * done) + 1) * stride, 2 * stride);
         }
     }
 

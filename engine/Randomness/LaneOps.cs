@@ -20,6 +20,9 @@ internal interface ILaneOps<TD, TU>
 
     static abstract TU Word(ulong value);
 
+    /// <summary>Words <paramref name="index"/> .. <paramref name="index"/> + Count − 1 of <paramref name="source"/>.</summary>
+    static abstract TU Load(ReadOnlySpan<ulong> source, int index);
+
     static abstract TU Iota(ulong step);
 
     static abstract TU Add(TU a, TU b);
@@ -64,6 +67,8 @@ internal readonly struct ScalarLanes : ILaneOps<double, ulong>
     public static int Count => 1;
 
     public static ulong Word(ulong value) => value;
+
+    public static ulong Load(ReadOnlySpan<ulong> source, int index) => source[index];
 
     public static ulong Iota(ulong step) => 0;
 
@@ -110,6 +115,8 @@ internal readonly struct Lanes256 : ILaneOps<Vector256<double>, Vector256<ulong>
 
     public static Vector256<ulong> Word(ulong value) => Vector256.Create(value);
 
+    public static Vector256<ulong> Load(ReadOnlySpan<ulong> source, int index) => Vector256.Create(source.Slice(index, 4));
+
     public static Vector256<ulong> Iota(ulong step) => Vector256.Create(0, step, 2 * step, 3 * step);
 
     public static Vector256<ulong> Add(Vector256<ulong> a, Vector256<ulong> b) => a + b;
@@ -153,9 +160,11 @@ internal readonly struct Lanes256 : ILaneOps<Vector256<double>, Vector256<ulong>
             return;
         }
 
-        for (int i = 0; i < 4; i++)
+        Span<double> lanes = stackalloc double[4];
+        value.CopyTo(lanes);
+        for (int i = 0; i < lanes.Length; i++)
         {
-            destination[offset + (i * stride)] = value.GetElement(i);
+            destination[offset + (i * stride)] = lanes[i];
         }
     }
 }
@@ -166,6 +175,8 @@ internal readonly struct Lanes512 : ILaneOps<Vector512<double>, Vector512<ulong>
     public static int Count => 8;
 
     public static Vector512<ulong> Word(ulong value) => Vector512.Create(value);
+
+    public static Vector512<ulong> Load(ReadOnlySpan<ulong> source, int index) => Vector512.Create(source.Slice(index, 8));
 
     public static Vector512<ulong> Iota(ulong step) => Vector512.Create(0, step, 2 * step, 3 * step, 4 * step, 5 * step, 6 * step, 7 * step);
 
@@ -210,9 +221,11 @@ internal readonly struct Lanes512 : ILaneOps<Vector512<double>, Vector512<ulong>
             return;
         }
 
-        for (int i = 0; i < 8; i++)
+        Span<double> lanes = stackalloc double[8];
+        value.CopyTo(lanes);
+        for (int i = 0; i < lanes.Length; i++)
         {
-            destination[offset + (i * stride)] = value.GetElement(i);
+            destination[offset + (i * stride)] = lanes[i];
         }
     }
 }

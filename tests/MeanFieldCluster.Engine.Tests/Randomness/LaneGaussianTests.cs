@@ -39,6 +39,32 @@ public sealed class LaneGaussianTests
         Assert.Equal(BitConverter.DoubleToInt64Bits(reference[11]), BitConverter.DoubleToInt64Bits(LaneGaussians.At(Stream, 6 + 11)));
     }
 
+    [Theory]
+    [InlineData(16)]
+    [InlineData(4)]
+    [InlineData(3)]
+    public void Streams_filled_across_lanes_have_each_streams_bits(int lanes)
+    {
+        // Lane r of the interleaved fill is stream r's own sequence, at every width (16 lanes: two 512-bit vectors).
+        LaneStream[] streams = [.. Enumerable.Range(0, lanes).Select(r => LaneStream.For(RandomStreams.Key(17, RandomStreams.Purpose.Training, [5, (ulong)r])))];
+        ulong[] seeds = [.. streams.Select(s => s.Seed)], gammas = [.. streams.Select(s => s.Gamma)];
+        const int pairs = 9, first = 4;
+        foreach (SimdWidth width in Simd.Supported)
+        {
+            var interleaved = new double[2 * pairs * lanes];
+            LaneGaussians.FillLanes(seeds, gammas, first, pairs, interleaved, width);
+            for (int r = 0; r < lanes; r++)
+            {
+                var own = new double[2 * pairs];
+                LaneGaussians.Fill(streams[r], first, pairs, own, 1, SimdWidth.Scalar);
+                for (int g = 0; g < 2 * pairs; g++)
+                {
+                    Assert.Equal(BitConverter.DoubleToInt64Bits(own[g]), BitConverter.DoubleToInt64Bits(interleaved[(g * lanes) + r]));
+                }
+            }
+        }
+    }
+
     [Fact]
     public void The_logarithm_is_within_one_ulp_of_Math_Log_on_the_unit_interval()
     {
