@@ -67,17 +67,18 @@ public static class LaneGaussians
         }
 
         int done = 0;
+        Span<double> scratch = stackalloc double[8];
         if (width == SimdWidth.Vector512 && Vector512.IsHardwareAccelerated)
         {
-            Pairs<Lanes512, Vector512<double>, Vector512<ulong>>(stream, firstPair, pairs, destination, stride, ref done);
+            Pairs<Lanes512, Vector512<double>, Vector512<ulong>>(stream, firstPair, pairs, destination, stride, scratch, ref done);
         }
 
         if (width != SimdWidth.Scalar && Vector256.IsHardwareAccelerated)
         {
-            Pairs<Lanes256, Vector256<double>, Vector256<ulong>>(stream, firstPair, pairs, destination, stride, ref done);
+            Pairs<Lanes256, Vector256<double>, Vector256<ulong>>(stream, firstPair, pairs, destination, stride, scratch, ref done);
         }
 
-        Pairs<ScalarLanes, double, ulong>(stream, firstPair, pairs, destination, stride, ref done);
+        Pairs<ScalarLanes, double, ulong>(stream, firstPair, pairs, destination, stride, scratch, ref done);
     }
 
     /// <summary>
@@ -118,7 +119,8 @@ public static class LaneGaussians
         return pair[(int)(index % 2)];
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    // Not inlined: each width is its own method, so the JIT keeps every vector in registers.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void AcrossLanes<TOps, TD, TU>(ReadOnlySpan<ulong> seeds, ReadOnlySpan<ulong> gammas, long firstPair, int pairs, Span<double> destination, ref int done)
         where TOps : ILaneOps<TD, TU>
         where TD : struct
@@ -134,8 +136,8 @@ public static class LaneGaussians
             {
                 (TD first, TD second) = Pair<TOps, TD, TU>(state, TOps.Add(state, gamma));
                 state = TOps.Add(state, twice);
-                TOps.Store(first, destination, (2 * p * lanes) + done, 1);
-                TOps.Store(second, destination, (((2 * p) + 1) * lanes) + done, 1);
+                TOps.Store(first, destination, (2 * p * lanes) + done, 1, default);
+                TOps.Store(second, destination, (((2 * p) + 1) * lanes) + done, 1, default);
             }
         }
     }
@@ -156,8 +158,9 @@ public static class LaneGaussians
         return (TOps.Multiply(radius, cos), TOps.Multiply(radius, sin));
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Pairs<TOps, TD, TU>(LaneStream stream, long firstPair, int pairs, Span<double> destination, int stride, ref int done)
+    // Not inlined: each width is its own method, so the JIT keeps every vector in registers.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Pairs<TOps, TD, TU>(LaneStream stream, long firstPair, int pairs, Span<double> destination, int stride, Span<double> scratch, ref int done)
         where TOps : ILaneOps<TD, TU>
         where TD : struct
         where TU : struct
@@ -177,8 +180,8 @@ public static class LaneGaussians
         {
             (TD cos, TD sin) = Pair<TOps, TD, TU>(first, TOps.Add(first, gamma));
             first = TOps.Add(first, advance);
-            TOps.Store(cos, destination, 2 * done * stride, 2 * stride);
-            TOps.Store(sin, destination, ((2 * done) + 1) * stride, 2 * stride);
+            TOps.Store(cos, destination, 2 * done * stride, 2 * stride, scratch);
+            TOps.Store(sin, destination, ((2 * done) + 1) * stride, 2 * stride, scratch);
         }
     }
 

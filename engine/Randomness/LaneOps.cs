@@ -57,8 +57,8 @@ internal interface ILaneOps<TD, TU>
 
     static abstract TD Sqrt(TD a);
 
-    /// <summary>Writes lane i to destination[offset + i·stride].</summary>
-    static abstract void Store(TD value, Span<double> destination, int offset, int stride);
+    /// <summary>Writes lane i to destination[offset + i·stride] (through <paramref name="scratch"/>, Count values, when the stride is not 1).</summary>
+    static abstract void Store(TD value, Span<double> destination, int offset, int stride, Span<double> scratch);
 }
 
 /// <summary>One lane: the scalar reference of the lane kernels.</summary>
@@ -105,7 +105,7 @@ internal readonly struct ScalarLanes : ILaneOps<double, ulong>
     public static double Sqrt(double a) => Math.Sqrt(a);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Store(double value, Span<double> destination, int offset, int stride) => destination[offset] = value;
+    public static void Store(double value, Span<double> destination, int offset, int stride, Span<double> scratch) => destination[offset] = value;
 }
 
 /// <summary>Four lanes (AVX2).</summary>
@@ -152,7 +152,7 @@ internal readonly struct Lanes256 : ILaneOps<Vector256<double>, Vector256<ulong>
     public static Vector256<double> Sqrt(Vector256<double> a) => Vector256.Sqrt(a);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Store(Vector256<double> value, Span<double> destination, int offset, int stride)
+    public static void Store(Vector256<double> value, Span<double> destination, int offset, int stride, Span<double> scratch)
     {
         if (stride == 1)
         {
@@ -160,11 +160,10 @@ internal readonly struct Lanes256 : ILaneOps<Vector256<double>, Vector256<ulong>
             return;
         }
 
-        Span<double> lanes = stackalloc double[4];
-        value.CopyTo(lanes);
-        for (int i = 0; i < lanes.Length; i++)
+        value.CopyTo(scratch);
+        for (int i = 0; i < 4; i++)
         {
-            destination[offset + (i * stride)] = lanes[i];
+            destination[offset + (i * stride)] = scratch[i];
         }
     }
 }
@@ -213,7 +212,7 @@ internal readonly struct Lanes512 : ILaneOps<Vector512<double>, Vector512<ulong>
     public static Vector512<double> Sqrt(Vector512<double> a) => Vector512.Sqrt(a);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Store(Vector512<double> value, Span<double> destination, int offset, int stride)
+    public static void Store(Vector512<double> value, Span<double> destination, int offset, int stride, Span<double> scratch)
     {
         if (stride == 1)
         {
@@ -221,11 +220,10 @@ internal readonly struct Lanes512 : ILaneOps<Vector512<double>, Vector512<ulong>
             return;
         }
 
-        Span<double> lanes = stackalloc double[8];
-        value.CopyTo(lanes);
-        for (int i = 0; i < lanes.Length; i++)
+        value.CopyTo(scratch);
+        for (int i = 0; i < 8; i++)
         {
-            destination[offset + (i * stride)] = lanes[i];
+            destination[offset + (i * stride)] = scratch[i];
         }
     }
 }
