@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
 using MeanFieldCluster.Engine.Data;
 using MeanFieldCluster.Engine.Randomness;
 
@@ -82,11 +83,11 @@ internal sealed class LaneSamples
     /// The labels of one sample of each lane, and x in place: <paramref name="x"/> holds the sample's Gaussians (G vectors,
     /// lane r = replica r) and becomes x (its first d vectors); <paramref name="signs"/> holds the sign words' ±1.
     /// </summary>
-    public Vector<double> Labels(Span<Vector<double>> x, Vector<double> signs, int count)
+    public Vector512<double> Labels(Span<Vector512<double>> x, Vector512<double> signs, int count)
     {
         if (_teacher is null)
         {
-            Vector<double> scale = Vector<double>.One + (signs * new Vector<double>(_delta));
+            Vector512<double> scale = Vector512<double>.One + (signs * Vector512.Create(_delta));
             for (int j = 0; j < _informative; j++)
             {
                 x[j] *= scale;
@@ -95,18 +96,18 @@ internal sealed class LaneSamples
             return signs;
         }
 
-        Vector<double> y;
+        Vector512<double> y;
         if (_theta is not null)
         {
-            y = new Vector<double>(_theta[0]) * x[0];
+            y = Vector512.Create(_theta[0]) * x[0];
             for (int j = 1; j < _d; j++)
             {
-                y += new Vector<double>(_theta[j]) * x[j];
+                y += Vector512.Create(_theta[j]) * x[j];
             }
         }
         else
         {
-            Span<double> labels = stackalloc double[Vector<double>.Count];
+            Span<double> labels = stackalloc double[Vector512<double>.Count];
             Span<double> row = stackalloc double[_d];
             for (int r = 0; r < count; r++)
             {
@@ -118,10 +119,10 @@ internal sealed class LaneSamples
                 labels[r] = _teacher.TeacherOutput(row);
             }
 
-            y = new Vector<double>(labels);
+            y = Vector512.Create(labels);
         }
 
-        return _noise > 0 ? y + (new Vector<double>(_noise) * x[_d]) : y;
+        return _noise > 0 ? y + (Vector512.Create(_noise) * x[_d]) : y;
     }
 
     private static double LinearTeacher(double[] theta, ReadOnlySpan<double> x)

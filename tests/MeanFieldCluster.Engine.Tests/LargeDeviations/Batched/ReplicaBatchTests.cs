@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using MeanFieldCluster.Engine.Data;
 using MeanFieldCluster.Engine.Kernels;
 using MeanFieldCluster.Engine.LargeDeviations;
@@ -153,11 +154,11 @@ public sealed class ReplicaBatchTests
     public void The_lane_inner_product_has_the_bits_of_the_fixed_order()
     {
         var rng = new Xoshiro256(11);
-        int lanes = Vector<double>.Count;
+        int lanes = Vector512<double>.Count;
         for (int n = 0; n <= 40; n++)
         {
-            var a = new Vector<double>[n];
-            var b = new Vector<double>[n];
+            var a = new Vector512<double>[n];
+            var b = new Vector512<double>[n];
             double[] flatA = new double[n * lanes], flatB = new double[n * lanes];
             for (int p = 0; p < flatA.Length; p++)
             {
@@ -166,9 +167,9 @@ public sealed class ReplicaBatchTests
                 flatB[p] = p % 5 == 1 ? 0.0 : rng.NextGaussian() * 1e3;
             }
 
-            MemoryMarshal.Cast<double, Vector<double>>(flatA).CopyTo(a);
-            MemoryMarshal.Cast<double, Vector<double>>(flatB).CopyTo(b);
-            Vector<double> dot = ReplicaBatch.Dot(a, 0, 1, b, 0, 1, n);
+            MemoryMarshal.Cast<double, Vector512<double>>(flatA).CopyTo(a);
+            MemoryMarshal.Cast<double, Vector512<double>>(flatB).CopyTo(b);
+            Vector512<double> dot = ReplicaBatch.Dot(a, 0, 1, b, 0, 1, n);
             for (int r = 0; r < lanes; r++)
             {
                 double[] ar = [.. Enumerable.Range(0, n).Select(j => flatA[(j * lanes) + r])];
