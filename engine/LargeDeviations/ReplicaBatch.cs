@@ -219,6 +219,29 @@ public sealed class ReplicaBatch
         return finite;
     }
 
+    /// <summary>Whether the trained networks are affine in x (the identity activation), so that <see cref="AffineCoefficients"/> applies.</summary>
+    public bool IsAffine => _activation == Kind.Identity;
+
+    /// <summary>
+    /// After <see cref="Train"/>, the affine map ŷ(x) = a + ⟨v, x⟩ of each lane's network (identity activation):
+    /// a = N^{-γ} Σ_i c_i b_i and v_k = N^{-γ} Σ_i c_i w_{ik}, the sums in the fixed order of the lane inner product.
+    /// Writes a of lane r to <paramref name="intercepts"/>[r] and v_k to <paramref name="slopes"/>[k·Width + r].
+    /// </summary>
+    public void AffineCoefficients(Span<double> intercepts, Span<double> slopes)
+    {
+        if (!IsAffine || intercepts.Length < Lanes || slopes.Length < _d * Lanes)
+        {
+            throw new InvalidOperationException($"Affine coefficients need the identity activation and room for {Lanes} intercepts and {_d * Lanes} slopes.");
+        }
+
+        var normalizer = Vector512.Create(_normalizer);
+        (normalizer * Dot(_c, 0, 1, _b, 0, 1, _n)).CopyTo(intercepts);
+        for (int k = 0; k < _d; k++)
+        {
+            (normalizer * Dot(_c, 0, 1, _w, k, _d, _n)).CopyTo(slopes[(k * Lanes)..]);
+        }
+    }
+
     // One step after the residuals: c, b, then w with the fused forward pass of x_{k+1} (SgdStepper.FastStep).
     private void Step(Vector512<double> residual, double stepSize)
     {

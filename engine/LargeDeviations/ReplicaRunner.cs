@@ -125,6 +125,11 @@ public sealed class ReplicaRunner
         MeanFieldNetwork[] lanesOf = [.. Enumerable.Range(0, width).Select(_ => InitialNetwork(from))];
         var networks = new List<MeanFieldNetwork>(width);
         var keys = new List<ulong>(width);
+
+        // The closed-form risk from the lanes' affine coefficients (docs/large-deviations.md, "The functional without a test-set pass").
+        bool affine = _affineRisk is not null && batch.IsAffine;
+        var intercepts = new double[width];
+        var slopes = new double[width * _data.Dimension];
         for (int first = 0; first < count; first += width)
         {
             long entered = Stopwatch.GetTimestamp();
@@ -155,15 +160,33 @@ public sealed class ReplicaRunner
             long began = Stopwatch.GetTimestamp();
             bool[] finite = batch.Train(networks, keys, _point.Steps, StepSize);
             long trained = Stopwatch.GetTimestamp();
+            if (affine)
+            {
+                batch.AffineCoefficients(intercepts, slopes);
+            }
+
             for (int lane = 0; lane < lanes; lane++)
             {
-                values[first + lane] = finite[lane] ? Functional(networks[lane]) : double.NaN;
+                values[first + lane] = !finite[lane] ? double.NaN
+                    : affine ? AffineRisk(intercepts[lane], slopes, lane, width)
+                    : Functional(networks[lane]);
             }
 
             SgdRun.AccountProcessTime(trained - began, Stopwatch.GetTimestamp() - entered);
         }
 
         return values;
+    }
+
+    private double AffineRisk(double intercept, double[] slopes, int lane, int width)
+    {
+        Span<double> slope = stackalloc double[_data.Dimension];
+        for (int k = 0; k < slope.Length; k++)
+        {
+            slope[k] = slopes[(k * width) + lane];
+        }
+
+        return _affineRisk!.Risk(intercept, slope);
     }
 
     private double StepSize(long k) => _point.StepSize * _xi.Value(k * _point.StepSize);

@@ -120,6 +120,22 @@ public sealed class ReplicaBatchTests
         }
     }
 
+    [Theory]
+    [InlineData("1,", "annealed")]
+    [InlineData("3,", "quenched")]
+    public void The_lanes_affine_risk_is_the_networks_risk_to_rounding(string d, string mode)
+    {
+        // Batched replicas read a and v off the lanes (Σ c_i b_i, Σ c_i w_i); Functional reads them by forward passes.
+        (ReplicaRunner runner, _, _, _) = Runner(Linear.Replace("D,", d, StringComparison.Ordinal).Replace("MODE", mode, StringComparison.Ordinal));
+        Assert.True(runner.ClosedFormRisk);
+        double[] batched = runner.RunMany(0, 10);
+        for (int r = 0; r < batched.Length; r++)
+        {
+            double viaNetwork = runner.Functional(runner.Train(r)!);
+            Assert.Equal(viaNetwork, batched[r], 1e-12 * viaNetwork);
+        }
+    }
+
     [Fact]
     public void An_annealed_replica_draws_its_initial_weights_from_its_lane_stream()
     {
