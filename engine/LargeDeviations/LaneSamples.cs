@@ -1,4 +1,4 @@
-using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using MeanFieldCluster.Engine.Data;
 using MeanFieldCluster.Engine.Randomness;
@@ -107,22 +107,29 @@ internal sealed class LaneSamples
         }
         else
         {
-            Span<double> labels = stackalloc double[Vector512<double>.Count];
-            Span<double> row = stackalloc double[_d];
-            for (int r = 0; r < count; r++)
-            {
-                for (int j = 0; j < _d; j++)
-                {
-                    row[j] = x[j][r];
-                }
-
-                labels[r] = _teacher.TeacherOutput(row);
-            }
-
-            y = Vector512.Create(labels);
+            y = TeacherLabels(x, count);
         }
 
         return _noise > 0 ? y + (Vector512.Create(_noise) * x[_d]) : y;
+    }
+
+    // A nonlinear teacher, lane by lane (kept out of Labels, so that the linear path has no stack buffers).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Vector512<double> TeacherLabels(Span<Vector512<double>> x, int count)
+    {
+        Span<double> labels = stackalloc double[Vector512<double>.Count];
+        Span<double> row = stackalloc double[_d];
+        for (int r = 0; r < count; r++)
+        {
+            for (int j = 0; j < _d; j++)
+            {
+                row[j] = x[j][r];
+            }
+
+            labels[r] = _teacher!.TeacherOutput(row);
+        }
+
+        return Vector512.Create(labels);
     }
 
     private static double LinearTeacher(double[] theta, ReadOnlySpan<double> x)

@@ -46,7 +46,7 @@ public sealed class ReplicaBatch
     private readonly LaneStream[] _signs;
     private readonly ulong[] _seeds, _gammas;
     private readonly Vector512<double>[] _block;
-    private int _blockSamples;
+    private int _blockSamples, _slot;
     private long _sample;
 
     private ReplicaBatch(SweepSpec spec, MeanFieldNetwork shape, DataModel data)
@@ -171,6 +171,7 @@ public sealed class ReplicaBatch
 
         Load(networks, keys);
         _sample = 0;
+        _slot = 0;
         _blockSamples = (int)Math.Min(MaxBlock, (steps + 2) & ~1L);
         Vector512<double> alive = Vector512<double>.AllBitsSet;
         if (steps > 0)
@@ -523,7 +524,8 @@ public sealed class ReplicaBatch
         if (_samples is { } samples)
         {
             int g = samples.Gaussians;
-            int slot = (int)(_sample % _blockSamples);
+            int slot = _slot == _blockSamples ? 0 : _slot;
+            _slot = slot + 1;
             if (slot == 0)
             {
                 // Every lane's stream at once (lanes past count hold an earlier replica's stream; their values are not used).
