@@ -34,7 +34,21 @@ up() {
   if [ -s "$pids" ]; then echo "error: a cluster from $dir is already up; run '$0 down' first" >&2; exit 2; fi
   command -v redis-server >/dev/null || { echo "error: redis-server not found; install it (apt-get install redis-server)" >&2; exit 2; }
   [[ "$tls" == 0 || "$tls" == 1 ]] || { echo "error: MFC_TLS: '$tls' is not allowed; expected 0 (off) or 1 (mutual TLS with a demo CA)" >&2; exit 2; }
-  for p in "$redis_port" $(seq "$silo_port" $((silo_port + n - 1))) $(seq "$gateway_port" $((gateway_port + n - 1))) $(seq "$http_port" $((http_port + n - 1))); do
+  # Each variable names a range (Redis one port, the others one per silo): each must be a valid port range,
+  # disjoint from the others, and free.
+  local -A owner=()
+  local range name base count p
+  for range in "MFC_REDIS_PORT $redis_port 1" "MFC_SILO_PORT $silo_port $n" "MFC_GATEWAY_PORT $gateway_port $n" "MFC_HTTP_PORT $http_port $n"; do
+    read -r name base count <<< "$range"
+    if ! [[ "$base" =~ ^[1-9][0-9]{0,4}$ ]] || (( base + count - 1 > 65535 )); then
+      echo "error: $name: '$base' is not allowed; expected a port from 1 to $((65536 - count)) (it starts a range of $count port(s))" >&2; exit 2
+    fi
+    for p in $(seq "$base" $((base + count - 1))); do
+      [ -z "${owner[$p]:-}" ] || { echo "error: port $p is in both ${owner[$p]}'s and $name's ranges ($name=$base, $count port(s)); set them apart" >&2; exit 2; }
+      owner[$p]=$name
+    done
+  done
+  for p in "${!owner[@]}"; do
     port_free "$p" || { echo "error: port $p on 127.0.0.1 is in use; set MFC_REDIS_PORT / MFC_SILO_PORT / MFC_GATEWAY_PORT / MFC_HTTP_PORT" >&2; exit 2; }
   done
   mkdir -p "$dir/redis" "$dir/logs"

@@ -100,6 +100,32 @@ public sealed class LocalClusterScriptTests
         }
     }
 
+    [Fact]
+    public async Task UpRefusesOverlappingOrInvalidPortRangesBeforeStartingAnything()
+    {
+        string root = Env.RepositoryRoot();
+        string script = Path.Combine(root, "deploy", "local", "cluster.sh");
+        int first = Env.FreePorts(4);
+        (string Variable, string Value, string Message)[] cases =
+        [
+            // Two silos: the silo ports are first and first + 1, and the gateways start at first + 1.
+            ("MFC_GATEWAY_PORT", $"{first + 1}", $"port {first + 1} is in both MFC_SILO_PORT's and MFC_GATEWAY_PORT's ranges"),
+            ("MFC_HTTP_PORT", "65535", "MFC_HTTP_PORT: '65535' is not allowed; expected a port from 1 to 65534"),
+            ("MFC_HTTP_PORT", "http", "MFC_HTTP_PORT: 'http' is not allowed"),
+        ];
+        foreach ((string variable, string value, string message) in cases)
+        {
+            string clusterDir = Env.TempDirectory();
+            Dictionary<string, string> environment = ClusterEnvironment(clusterDir, Env.FreePort(), Env.FreePorts(2));
+            environment["MFC_SILO_PORT"] = $"{first}";
+            environment[variable] = value;
+            using var up = new ChildProcess("bash", [script, "up", "2"], root, environment);
+            Assert.True(await up.WaitForExit(TimeSpan.FromMinutes(2)) == 2, up.Output);
+            Assert.Contains(message, up.Output, StringComparison.Ordinal);
+            Assert.False(File.Exists(Path.Combine(clusterDir, "pids")), "nothing is started");
+        }
+    }
+
     // cluster.sh's settings: its folder, free ports, one worker slot per silo.
     private static Dictionary<string, string> ClusterEnvironment(string clusterDir, int redisPort, int httpPort) => new()
     {
