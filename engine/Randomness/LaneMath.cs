@@ -22,6 +22,15 @@ internal static class LaneMath
     // The bits of (about) √2/2: mantissas are reduced to [√2/2, √2).
     private const ulong HalfSqrt2Bits = 0x3FE6A09E667F3BCDUL;
 
+    // 2/(2k + 1), k = 1..10: R/z of the logarithm's atanh series.
+    private static ReadOnlySpan<double> AtanhSeries => [2.0 / 3, 2.0 / 5, 2.0 / 7, 2.0 / 9, 2.0 / 11, 2.0 / 13, 2.0 / 15, 2.0 / 17, 2.0 / 19, 2.0 / 21];
+
+    // (−1)^{k+1}/(2k + 1)!, k = 1..8: (sin x − x)/x³ in powers of x².
+    private static ReadOnlySpan<double> SineSeries => [-1.0 / 6, 1.0 / 120, -1.0 / 5040, 1.0 / 362880, -1.0 / 39916800, 1.0 / 6227020800, -1.0 / 1307674368000, 1.0 / 355687428096000];
+
+    // (−1)^k/(2k + 4)!, k = 0..7: (cos x − 1 + x²/2)/x⁴ in powers of x².
+    private static ReadOnlySpan<double> CosineSeries => [1.0 / 24, -1.0 / 720, 1.0 / 40320, -1.0 / 3628800, 1.0 / 479001600, -1.0 / 87178291200, 1.0 / 20922789888000, -1.0 / 6402373705728000];
+
     /// <summary>
     /// ln x for a positive normal x ≤ 1 (exact form ln x = k ln 2 + ln(1 + f), m = 1 + f ∈ [√2/2, √2), then
     /// ln(1 + f) = 2 atanh(s) with s = f/(2 + f), written as f − (f²/2 − s(f²/2 + R)), R = Σ_{k=1..10} 2 s^{2k}/(2k + 1)
@@ -41,17 +50,7 @@ internal static class LaneMath
         TD f = TOps.Subtract(m, TOps.Constant(1.0));
         TD s = TOps.Divide(f, TOps.Add(TOps.Constant(2.0), f));
         TD z = TOps.Multiply(s, s);
-        TD p = TOps.Constant(2.0 / 21);
-        p = TOps.FusedMultiplyAdd(p, z, TOps.Constant(2.0 / 19));
-        p = TOps.FusedMultiplyAdd(p, z, TOps.Constant(2.0 / 17));
-        p = TOps.FusedMultiplyAdd(p, z, TOps.Constant(2.0 / 15));
-        p = TOps.FusedMultiplyAdd(p, z, TOps.Constant(2.0 / 13));
-        p = TOps.FusedMultiplyAdd(p, z, TOps.Constant(2.0 / 11));
-        p = TOps.FusedMultiplyAdd(p, z, TOps.Constant(2.0 / 9));
-        p = TOps.FusedMultiplyAdd(p, z, TOps.Constant(2.0 / 7));
-        p = TOps.FusedMultiplyAdd(p, z, TOps.Constant(2.0 / 5));
-        p = TOps.FusedMultiplyAdd(p, z, TOps.Constant(2.0 / 3));
-        TD r = TOps.Multiply(p, z);
+        TD r = TOps.Multiply(Horner<TOps, TD, TU>(z, AtanhSeries), z);
         TD halfSquare = TOps.Multiply(TOps.Multiply(TOps.Constant(0.5), f), f);
         TD log1p = TOps.Subtract(f, TOps.Subtract(halfSquare, TOps.Multiply(s, TOps.Add(halfSquare, r))));
         return TOps.Add(TOps.Multiply(k, TOps.Constant(Ln2High)), TOps.Add(log1p, TOps.Multiply(k, TOps.Constant(Ln2Low))));
@@ -91,25 +90,26 @@ internal static class LaneMath
         where TU : struct
     {
         TD x2 = TOps.Multiply(x, x);
-        TD s = TOps.Constant(1.0 / 355687428096000);
-        s = TOps.FusedMultiplyAdd(s, x2, TOps.Constant(-1.0 / 1307674368000));
-        s = TOps.FusedMultiplyAdd(s, x2, TOps.Constant(1.0 / 6227020800));
-        s = TOps.FusedMultiplyAdd(s, x2, TOps.Constant(-1.0 / 39916800));
-        s = TOps.FusedMultiplyAdd(s, x2, TOps.Constant(1.0 / 362880));
-        s = TOps.FusedMultiplyAdd(s, x2, TOps.Constant(-1.0 / 5040));
-        s = TOps.FusedMultiplyAdd(s, x2, TOps.Constant(1.0 / 120));
-        s = TOps.FusedMultiplyAdd(s, x2, TOps.Constant(-1.0 / 6));
-        TD sin = TOps.FusedMultiplyAdd(TOps.Multiply(x, x2), s, x);
-        TD c = TOps.Constant(-1.0 / 6402373705728000);
-        c = TOps.FusedMultiplyAdd(c, x2, TOps.Constant(1.0 / 20922789888000));
-        c = TOps.FusedMultiplyAdd(c, x2, TOps.Constant(-1.0 / 87178291200));
-        c = TOps.FusedMultiplyAdd(c, x2, TOps.Constant(1.0 / 479001600));
-        c = TOps.FusedMultiplyAdd(c, x2, TOps.Constant(-1.0 / 3628800));
-        c = TOps.FusedMultiplyAdd(c, x2, TOps.Constant(1.0 / 40320));
-        c = TOps.FusedMultiplyAdd(c, x2, TOps.Constant(-1.0 / 720));
-        c = TOps.FusedMultiplyAdd(c, x2, TOps.Constant(1.0 / 24));
+        TD sin = TOps.FusedMultiplyAdd(TOps.Multiply(x, x2), Horner<TOps, TD, TU>(x2, SineSeries), x);
+        TD c = Horner<TOps, TD, TU>(x2, CosineSeries);
         TD cos = TOps.Subtract(TOps.Constant(1.0), TOps.Subtract(TOps.Multiply(TOps.Constant(0.5), x2), TOps.Multiply(TOps.Multiply(x2, x2), c)));
         return (cos, sin);
+    }
+
+    // Σ_k c[k] z^k by Horner's rule, highest power first, one fused multiply-add per coefficient.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TD Horner<TOps, TD, TU>(TD z, ReadOnlySpan<double> c)
+        where TOps : ILaneOps<TD, TU>
+        where TD : struct
+        where TU : struct
+    {
+        TD p = TOps.Constant(c[^1]);
+        for (int k = c.Length - 2; k >= 0; k--)
+        {
+            p = TOps.FusedMultiplyAdd(p, z, TOps.Constant(c[k]));
+        }
+
+        return p;
     }
 
     /// <summary>The sign bit of a 64-bit word as a double's sign: bit 63 of <paramref name="word"/> moved onto 1.0 (±1).</summary>

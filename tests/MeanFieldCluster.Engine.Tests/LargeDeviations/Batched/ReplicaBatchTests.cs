@@ -108,7 +108,7 @@ public sealed class ReplicaBatchTests
 
             MeanFieldNetwork one = runner.InitialNetwork(r);
             var unused = new Xoshiro256(1);
-            SgdStepper stepper = SgdStepper.Create(spec, one, new Replay(x, y, d), unused, unused);
+            SgdStepper stepper = SgdStepper.Create(spec, one, new ReplayData(x, y, d), unused, unused);
             for (long k = 0; k < point.Steps; k++)
             {
                 Assert.True(double.IsFinite(stepper.Step(point.StepSize)));
@@ -209,20 +209,6 @@ public sealed class ReplicaBatchTests
         MeanFieldNetwork fresh = MeanFieldNetwork.Initialize(spec.Model, 3, [21], [1.0], ref second);
         Assert.Equal(fresh.Theta.Select(BitConverter.DoubleToInt64Bits), reused.Theta.Select(BitConverter.DoubleToInt64Bits));
         Assert.Equal(second.NextUInt64(), again.NextUInt64());
-    }
-
-    // Hands out recorded samples in order, whatever the stream.
-    private sealed class Replay(double[] x, double[] y, int dimension) : DataModel
-    {
-        private int _next;
-
-        public override int Dimension => dimension;
-
-        public override double Sample(ref Xoshiro256 rng, Span<double> sample)
-        {
-            x.AsSpan(_next * dimension, dimension).CopyTo(sample);
-            return y[_next++];
-        }
     }
 
     private static (ReplicaRunner Runner, SweepSpec Spec, PointSpec Point, DataModel Data) Runner(string yaml)
