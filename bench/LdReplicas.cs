@@ -138,7 +138,7 @@ internal static class LdReplicas
         json["replicas"] = count;
         json["steps"] = VerifySteps;
         File.WriteAllText(basePath + ".json", JsonSerializer.Serialize(json));
-        ReplicaBatch.For(spec, networks[0], new Verification.ReplayData(x, y, d)).Train(networks, [.. Enumerable.Range(0, count).Select(_ => new Xoshiro256(1))], VerifySteps, _ => point.StepSize);
+        ReplicaBatch.For(spec, networks[0], new ReplayData(x, y, d)).Train(networks, [.. Enumerable.Range(0, count).Select(_ => 1UL)], VerifySteps, _ => point.StepSize);
         script.RunScript(["--verify", folder]);
         double[] theirs = Verification.Read(basePath + ".numpy.w.bin");
         double[] ours = [.. networks.SelectMany(n => n.FirstLayer.ToArray())];

@@ -122,18 +122,4 @@ internal static class Verification
         Buffer.BlockCopy(bytes, 0, values, 0, bytes.Length);
         return values;
     }
-
-    /// <summary>Replays stored samples in order, whatever the generator says.</summary>
-    internal sealed class ReplayData(double[] x, double[] y, int dimension) : DataModel
-    {
-        private int _next;
-
-        public override int Dimension => dimension;
-
-        public override double Sample(ref Xoshiro256 rng, Span<double> sample)
-        {
-            x.AsSpan(_next * dimension, dimension).CopyTo(sample);
-            return y[_next++];
-        }
-    }
 }

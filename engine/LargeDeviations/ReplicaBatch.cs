@@ -1,7 +1,9 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using MeanFieldCluster.Engine.Data;
+using MeanFieldCluster.Engine.Kernels;
 using MeanFieldCluster.Engine.Networks;
 using MeanFieldCluster.Engine.Randomness;
 using MeanFieldCluster.Engine.Specs;
@@ -24,7 +26,7 @@ namespace MeanFieldCluster.Engine.LargeDeviations;
 /// </summary>
 public sealed class ReplicaBatch
 {
-    private static readonly int Lanes = Vector<double>.Count;
+    private static readonly int Lanes = Vector512<double>.Count;
 
     private readonly DataModel _data;
     private readonly int _n, _d;
@@ -34,10 +36,18 @@ public sealed class ReplicaBatch
     private readonly double _t1, _t2, _s1, _s2, _slope;
 
     // One vector chunk's state, lane r = replica r of the chunk: w (N×d, row-major), b, c, u, h, σ', δ, x, x_next.
-    private readonly Vector<double>[] _w, _b, _c, _u, _h, _dh, _delta;
-    private Vector<double>[] _x, _xNext;
+    private readonly Vector512<double>[] _w, _b, _c, _u, _h, _dh, _delta;
+    private Vector512<double>[] _x, _xNext;
     private readonly double[] _draw, _scatter;
     private readonly Xoshiro256[] _rng;
+
+    // Gaussian data: each lane's sample and sign streams, and a block of samples' Gaussians ahead (lane-interleaved).
+    private readonly LaneSamples? _samples;
+    private readonly LaneStream[] _signs;
+    private readonly ulong[] _seeds, _gammas;
+    private readonly Vector512<double>[] _block;
+    private int _blockSamples, _slot;
+    private long _sample;
 
     private ReplicaBatch(SweepSpec spec, MeanFieldNetwork shape, DataModel data)
     {
@@ -71,26 +81,44 @@ public sealed class ReplicaBatch
         };
         (_t1, _t2, _s1, _s2) = (a.T1, a.T2, a.S1, a.S2);
         _slope = (a.S2 - a.S1) / (a.T2 - a.T1);
-        _w = new Vector<double>[_n * _d];
-        _b = new Vector<double>[_n];
-        _c = new Vector<double>[_n];
-        _u = new Vector<double>[_n];
-        _dh = new Vector<double>[_n];
+        _w = new Vector512<double>[_n * _d];
+        _b = new Vector512<double>[_n];
+        _c = new Vector512<double>[_n];
+        _u = new Vector512<double>[_n];
+        _dh = new Vector512<double>[_n];
 
         // With the identity h is u (one array) and σ′ ≡ 1 for good.
-        _h = _activation == Kind.Identity ? _u : new Vector<double>[_n];
+        _h = _activation == Kind.Identity ? _u : new Vector512<double>[_n];
         if (_activation == Kind.Identity)
         {
-            _dh.AsSpan().Fill(Vector<double>.One);
+            _dh.AsSpan().Fill(Vector512<double>.One);
         }
 
-        _delta = new Vector<double>[_n];
-        _x = new Vector<double>[_d];
-        _xNext = new Vector<double>[_d];
+        _delta = new Vector512<double>[_n];
+        _samples = LaneSamples.For(data);
+        int perSample = Math.Max(_d, _samples?.Gaussians ?? 0);
+        _x = new Vector512<double>[perSample];
+        _xNext = new Vector512<double>[perSample];
         _draw = new double[_d];
         _scatter = new double[Lanes];
         _rng = new Xoshiro256[Lanes];
+        _seeds = new ulong[Lanes];
+        _gammas = new ulong[Lanes];
+        _signs = new LaneStream[Lanes];
+        _block = new Vector512<double>[MaxBlock * perSample];
     }
+
+    // Samples whose Gaussians are drawn at once (an even number, so a block starts on a whole Box–Muller pair).
+    private const int MaxBlock = 64;
+
+    /// <summary>The vector width the lane Gaussians are computed at (the same bits at every width; tests force each).</summary>
+    internal SimdWidth GaussianWidth { get; set; } = Simd.Best;
+
+    /// <summary>The stream of replica <paramref name="key"/>'s training Gaussians (docs/large-deviations.md, "The replicas' random numbers").</summary>
+    internal static LaneStream GaussianStream(ulong key) => LaneStream.For(key, 1);
+
+    /// <summary>The stream of replica <paramref name="key"/>'s sign words (the label of a Gaussian-mixture sample).</summary>
+    internal static LaneStream SignStream(ulong key) => LaneStream.For(key, 2);
 
     private enum Kind
     {
@@ -99,7 +127,11 @@ public sealed class ReplicaBatch
         Ramp,
     }
 
-    /// <summary>Whether the replicas of <paramref name="spec"/>'s point <paramref name="point"/> can train in lanes (otherwise they train one at a time).</summary>
+    /// <summary>
+    /// Whether the replicas of <paramref name="spec"/>'s point <paramref name="point"/> train in lanes (otherwise one at a time
+    /// with the stepper). Decided by the model alone, never by the machine: the two paths draw different random numbers.
+    /// Without AVX-512 the 512-bit lanes run as pairs of 256-bit vectors (or in software), with the same bits.
+    /// </summary>
     public static bool Supports(SweepSpec spec, PointSpec point)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -109,8 +141,7 @@ public sealed class ReplicaBatch
             && spec.Training.BatchSize == 1
             && spec.Training.Beta is null or double.PositiveInfinity
             && spec.Training.Precision == Precisions.Float64
-            && (kind == ActivationKinds.Identity || kind == ActivationKinds.Relu || (kind == ActivationKinds.Ramp && spec.Model.Activation.T2 > spec.Model.Activation.T1))
-            && Vector.IsHardwareAccelerated;
+            && (kind == ActivationKinds.Identity || kind == ActivationKinds.Relu || (kind == ActivationKinds.Ramp && spec.Model.Activation.T2 > spec.Model.Activation.T1));
     }
 
     /// <summary>The batch for networks shaped like <paramref name="shape"/> (blocks, multipliers, widths).</summary>
@@ -120,38 +151,43 @@ public sealed class ReplicaBatch
     public static int Width => Lanes;
 
     /// <summary>
-    /// Trains <paramref name="networks"/> (at most <see cref="Width"/>, each with its training stream in
-    /// <paramref name="streams"/>) for <paramref name="steps"/> steps of size <paramref name="stepSize"/>(k), and
-    /// writes their final parameters back. Returns, per network, whether every step's residual was finite
-    /// (false: the replica diverged, its parameters are not meaningful).
+    /// Trains <paramref name="networks"/> (at most <see cref="Width"/>, each with its training key in
+    /// <paramref name="keys"/>, <see cref="RandomStreams.Key"/> of (seed, training, point keys, replica)) for
+    /// <paramref name="steps"/> steps of size <paramref name="stepSize"/>(k), and writes their final parameters back.
+    /// Gaussian data draws from the key's lane streams (<see cref="LaneSamples"/>), other data from the
+    /// <see cref="Xoshiro256"/> of the key as the stepper does. Returns, per network, whether every step's residual
+    /// was finite (false: the replica diverged, its parameters are not meaningful).
     /// </summary>
-    public bool[] Train(IReadOnlyList<MeanFieldNetwork> networks, IReadOnlyList<Xoshiro256> streams, long steps, Func<long, double> stepSize)
+    public bool[] Train(IReadOnlyList<MeanFieldNetwork> networks, IReadOnlyList<ulong> keys, long steps, Func<long, double> stepSize)
     {
         ArgumentNullException.ThrowIfNull(networks);
-        ArgumentNullException.ThrowIfNull(streams);
+        ArgumentNullException.ThrowIfNull(keys);
         ArgumentNullException.ThrowIfNull(stepSize);
         int count = networks.Count;
-        if (count > Lanes || streams.Count != count)
+        if (count > Lanes || keys.Count != count)
         {
-            throw new ArgumentException($"Expected at most {Lanes} networks, each with one stream; got {count} and {streams.Count}.");
+            throw new ArgumentException($"Expected at most {Lanes} networks, each with one key; got {count} and {keys.Count}.");
         }
 
-        Load(networks, streams);
-        Vector<long> alive = Vector<long>.AllBitsSet;
+        Load(networks, keys);
+        _sample = 0;
+        _slot = 0;
+        _blockSamples = (int)Math.Min(MaxBlock, (steps + 2) & ~1L);
+        Vector512<double> alive = Vector512<double>.AllBitsSet;
         if (steps > 0)
         {
             // Priming: x_0 and the forward state at the initial parameters (not yet the fused state).
-            Vector<double> y = Draw(_x, count);
+            Vector512<double> y = Draw(_x, count);
             Forward(_x);
             Activate();
             bool started = false;
             for (long k = 0; k < steps; k++)
             {
                 double step = stepSize(k);
-                Vector<double> yNext = Draw(_xNext, count);
-                Vector<double> prediction = Dot(_c, 0, 1, _h, 0, 1, _n);
-                Vector<double> residual = y - (new Vector<double>(_normalizer) * prediction);
-                alive &= Vector.Equals(residual - residual, Vector<double>.Zero);
+                Vector512<double> yNext = Draw(_xNext, count);
+                Vector512<double> prediction = Dot(_c, 0, 1, _h, 0, 1, _n);
+                Vector512<double> residual = y - (Vector512.Create(_normalizer) * prediction);
+                alive &= Vector512.Equals(residual - residual, Vector512<double>.Zero);
                 if (!started)
                 {
                     // δ = (c ⊙ σ′)·N^{-γ}.
@@ -178,33 +214,56 @@ public sealed class ReplicaBatch
         var finite = new bool[count];
         for (int r = 0; r < count; r++)
         {
-            finite[r] = alive[r] != 0;
+            finite[r] = alive.AsInt64()[r] != 0;
         }
 
         return finite;
     }
 
-    // One step after the residuals: c, b, then w with the fused forward pass of x_{k+1} (SgdStepper.FastStep).
-    private void Step(Vector<double> residual, double stepSize)
+    /// <summary>Whether the trained networks are affine in x (the identity activation), so that <see cref="AffineCoefficients"/> applies.</summary>
+    public bool IsAffine => _activation == Kind.Identity;
+
+    /// <summary>
+    /// After <see cref="Train"/>, the affine map ŷ(x) = a + ⟨v, x⟩ of each lane's network (identity activation):
+    /// a = N^{-γ} Σ_i c_i b_i and v_k = N^{-γ} Σ_i c_i w_{ik}, the sums in the fixed order of the lane inner product.
+    /// Writes a of lane r to <paramref name="intercepts"/>[r] and v_k to <paramref name="slopes"/>[k·Width + r].
+    /// </summary>
+    public void AffineCoefficients(Span<double> intercepts, Span<double> slopes)
     {
-        Vector<double> coefficient = new Vector<double>(2.0 * stepSize) * residual;
+        if (!IsAffine || intercepts.Length < Lanes || slopes.Length < _d * Lanes)
+        {
+            throw new InvalidOperationException($"Affine coefficients need the identity activation and room for {Lanes} intercepts and {_d * Lanes} slopes.");
+        }
+
+        var normalizer = Vector512.Create(_normalizer);
+        (normalizer * Dot(_c, 0, 1, _b, 0, 1, _n)).CopyTo(intercepts);
+        for (int k = 0; k < _d; k++)
+        {
+            (normalizer * Dot(_c, 0, 1, _w, k, _d, _n)).CopyTo(slopes[(k * Lanes)..]);
+        }
+    }
+
+    // One step after the residuals: c, b, then w with the fused forward pass of x_{k+1} (SgdStepper.FastStep).
+    private void Step(Vector512<double> residual, double stepSize)
+    {
+        Vector512<double> coefficient = Vector512.Create(2.0 * stepSize) * residual;
         double shrinkScalar = 1.0 - (2.0 * _ridge * stepSize);
-        var shrink = new Vector<double>(shrinkScalar);
+        var shrink = Vector512.Create(shrinkScalar);
         if (_trainOutput)
         {
-            Vector<double> k = coefficient * new Vector<double>(_mOutput) * new Vector<double>(_normalizer);
+            Vector512<double> k = coefficient * Vector512.Create(_mOutput) * Vector512.Create(_normalizer);
             for (int i = 0; i < _n; i++)
             {
-                _c[i] = Vector.FusedMultiplyAdd(_h[i], k, _c[i] * shrink);
+                _c[i] = Vector512.FusedMultiplyAdd(_h[i], k, _c[i] * shrink);
             }
         }
 
         if (_trainBias)
         {
-            Vector<double> k = coefficient * new Vector<double>(_mBias);
+            Vector512<double> k = coefficient * Vector512.Create(_mBias);
             for (int i = 0; i < _n; i++)
             {
-                _b[i] = Vector.FusedMultiplyAdd(_delta[i], k, _b[i] * shrink);
+                _b[i] = Vector512.FusedMultiplyAdd(_delta[i], k, _b[i] * shrink);
             }
         }
 
@@ -214,35 +273,41 @@ public sealed class ReplicaBatch
             return;
         }
 
-        Vector<double> scale = coefficient * new Vector<double>(_mFirst);
+        Vector512<double> scale = coefficient * Vector512.Create(_mFirst);
         bool alwaysWrite = shrinkScalar != 1.0;
-        Span<Vector<double>> w = _w, x = _x, delta = _delta, u = _u, b = _b;
+        if (_d <= 3)
+        {
+            SmallRows(_n, _d, _w, _x, _xNext, _delta, _u, _b, scale, shrink, alwaysWrite);
+            return;
+        }
+
+        Span<Vector512<double>> w = _w, x = _x, delta = _delta, u = _u, b = _b;
         for (int i = 0; i < _n; i++)
         {
             // Row i ← fma(x_k, scale·δ_i, shrink·row) unless scale·δ_i = 0 and shrink = 1 (RowKernels.Update).
-            Vector<double> k = scale * delta[i];
-            Span<Vector<double>> row = w.Slice(i * _d, _d);
+            Vector512<double> k = scale * delta[i];
+            Span<Vector512<double>> row = w.Slice(i * _d, _d);
             if (alwaysWrite)
             {
                 for (int j = 0; j < row.Length; j++)
                 {
-                    row[j] = Vector.FusedMultiplyAdd(x[j], k, row[j] * shrink);
+                    row[j] = Vector512.FusedMultiplyAdd(x[j], k, row[j] * shrink);
                 }
             }
-            else if (!Vector.EqualsAny(k, Vector<double>.Zero))
+            else if (!Vector512.EqualsAny(k, Vector512<double>.Zero))
             {
                 // shrink = 1: row·1 is row exactly, so the product is left out.
                 for (int j = 0; j < row.Length; j++)
                 {
-                    row[j] = Vector.FusedMultiplyAdd(x[j], k, row[j]);
+                    row[j] = Vector512.FusedMultiplyAdd(x[j], k, row[j]);
                 }
             }
             else
             {
-                Vector<long> write = ~Vector.Equals(k, Vector<double>.Zero);
+                Vector512<double> write = ~Vector512.Equals(k, Vector512<double>.Zero);
                 for (int j = 0; j < row.Length; j++)
                 {
-                    row[j] = Vector.ConditionalSelect(write, Vector.FusedMultiplyAdd(x[j], k, row[j] * shrink), row[j]);
+                    row[j] = Vector512.ConditionalSelect(write, Vector512.FusedMultiplyAdd(x[j], k, row[j] * shrink), row[j]);
                 }
             }
 
@@ -250,8 +315,55 @@ public sealed class ReplicaBatch
         }
     }
 
+    // Step's pass over the rows for d ≤ 3, with x_k and x_{k+1} in registers: the same operations in the same
+    // order (the skip of a row whose coefficient is 0, when nothing shrinks, as a lane select: with shrink = 1,
+    // fma(x, k, row) is what the unskipped lanes compute; Dot's short cases for the inner product).
+    private static void SmallRows(int n, int d, Vector512<double>[] weights, Vector512<double>[] xs, Vector512<double>[] nexts, Vector512<double>[] deltas, Vector512<double>[] us, Vector512<double>[] biases, Vector512<double> scale, Vector512<double> shrink, bool alwaysWrite)
+    {
+        ref Vector512<double> w = ref MemoryMarshal.GetArrayDataReference(weights);
+        ref Vector512<double> delta = ref MemoryMarshal.GetArrayDataReference(deltas);
+        ref Vector512<double> u = ref MemoryMarshal.GetArrayDataReference(us);
+        ref Vector512<double> b = ref MemoryMarshal.GetArrayDataReference(biases);
+        if (weights.Length < n * d || deltas.Length < n || us.Length < n || biases.Length < n || xs.Length < d || nexts.Length < d)
+        {
+            throw new ArgumentException("The lane arrays are shorter than the network.");
+        }
+
+        Vector512<double> zero = Vector512<double>.Zero;
+        Vector512<double> x0 = xs[0], x1 = d > 1 ? xs[1] : zero, x2 = d > 2 ? xs[2] : zero;
+        Vector512<double> y0 = nexts[0], y1 = d > 1 ? nexts[1] : zero, y2 = d > 2 ? nexts[2] : zero;
+        for (int i = 0; i < n; i++)
+        {
+            Vector512<double> k = scale * Unsafe.Add(ref delta, i);
+            Vector512<double> write = alwaysWrite ? Vector512<double>.AllBitsSet : ~Vector512.Equals(k, zero);
+            ref Vector512<double> row = ref Unsafe.Add(ref w, i * d);
+            Vector512<double> w0 = row;
+            w0 = Vector512.ConditionalSelect(write, Vector512.FusedMultiplyAdd(x0, k, alwaysWrite ? w0 * shrink : w0), w0);
+            row = w0;
+            Vector512<double> dot = Vector512.FusedMultiplyAdd(w0, y0, zero);
+            if (d > 1)
+            {
+                ref Vector512<double> second = ref Unsafe.Add(ref row, 1);
+                Vector512<double> w1 = second;
+                w1 = Vector512.ConditionalSelect(write, Vector512.FusedMultiplyAdd(x1, k, alwaysWrite ? w1 * shrink : w1), w1);
+                second = w1;
+                dot += Vector512.FusedMultiplyAdd(w1, y1, zero);
+                if (d > 2)
+                {
+                    ref Vector512<double> third = ref Unsafe.Add(ref row, 2);
+                    Vector512<double> w2 = third;
+                    w2 = Vector512.ConditionalSelect(write, Vector512.FusedMultiplyAdd(x2, k, alwaysWrite ? w2 * shrink : w2), w2);
+                    third = w2;
+                    dot = Vector512.FusedMultiplyAdd(w2, y2, dot);
+                }
+            }
+
+            Unsafe.Add(ref u, i) = dot + Unsafe.Add(ref b, i);
+        }
+    }
+
     // u_i = <w_i, x> + b_i (the forward pass's 1·dot + b: the product by 1 is exact).
-    private void Forward(Vector<double>[] x)
+    private void Forward(Vector512<double>[] x)
     {
         for (int i = 0; i < _n; i++)
         {
@@ -266,7 +378,7 @@ public sealed class ReplicaBatch
             return;
         }
 
-        Span<Vector<double>> u = _u, h = _h, dh = _dh;
+        Span<Vector512<double>> u = _u, h = _h, dh = _dh;
 
         for (int i = 0; i < u.Length; i++)
         {
@@ -276,8 +388,8 @@ public sealed class ReplicaBatch
 
     private void Delta()
     {
-        var normalizer = new Vector<double>(_normalizer);
-        Span<Vector<double>> c = _c, dh = _dh, delta = _delta;
+        var normalizer = Vector512.Create(_normalizer);
+        Span<Vector512<double>> c = _c, dh = _dh, delta = _delta;
         for (int i = 0; i < delta.Length; i++)
         {
             delta[i] = c[i] * dh[i] * normalizer;
@@ -286,22 +398,22 @@ public sealed class ReplicaBatch
 
     // σ and σ′ as ActivationKernel computes them per element (ramp′ the slope strictly inside, relu′ 1 for z > 0).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private (Vector<double> Value, Vector<double> Derivative) Sigma(Vector<double> z)
+    private (Vector512<double> Value, Vector512<double> Derivative) Sigma(Vector512<double> z)
     {
         switch (_activation)
         {
             case Kind.Identity:
-                return (z, Vector<double>.One);
+                return (z, Vector512<double>.One);
             case Kind.Relu:
-                Vector<long> positive = Vector.GreaterThan(z, Vector<double>.Zero);
-                return (Vector.ConditionalSelect(positive, z, Vector<double>.Zero), Vector.ConditionalSelect(positive, Vector<double>.One, Vector<double>.Zero));
+                Vector512<double> positive = Vector512.GreaterThan(z, Vector512<double>.Zero);
+                return (Vector512.ConditionalSelect(positive, z, Vector512<double>.Zero), Vector512.ConditionalSelect(positive, Vector512<double>.One, Vector512<double>.Zero));
             default:
-                var t1 = new Vector<double>(_t1);
-                var s1 = new Vector<double>(_s1);
-                var slope = new Vector<double>(_slope);
-                Vector<long> inside = Vector.GreaterThan(z, t1) & Vector.LessThan(z, new Vector<double>(_t2));
-                Vector<double> outside = Vector.ConditionalSelect(Vector.LessThanOrEqual(z, t1), s1, new Vector<double>(_s2));
-                return (Vector.ConditionalSelect(inside, s1 + (slope * (z - t1)), outside), Vector.ConditionalSelect(inside, slope, Vector<double>.Zero));
+                var t1 = Vector512.Create(_t1);
+                var s1 = Vector512.Create(_s1);
+                var slope = Vector512.Create(_slope);
+                Vector512<double> inside = Vector512.GreaterThan(z, t1) & Vector512.LessThan(z, Vector512.Create(_t2));
+                Vector512<double> outside = Vector512.ConditionalSelect(Vector512.LessThanOrEqual(z, t1), s1, Vector512.Create(_s2));
+                return (Vector512.ConditionalSelect(inside, s1 + (slope * (z - t1)), outside), Vector512.ConditionalSelect(inside, slope, Vector512<double>.Zero));
         }
     }
 
@@ -311,21 +423,21 @@ public sealed class ReplicaBatch
     /// a[aStart + j·aStride]). Lanes never touched are +0 and are not added (+0 + +0 is +0 either way).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector<double> Dot(ReadOnlySpan<Vector<double>> a, int aStart, int aStride, ReadOnlySpan<Vector<double>> b, int bStart, int bStride, int n)
+    internal static Vector512<double> Dot(ReadOnlySpan<Vector512<double>> a, int aStart, int aStride, ReadOnlySpan<Vector512<double>> b, int bStart, int bStride, int n)
     {
         switch (n)
         {
             case 0:
-                return Vector<double>.Zero;
+                return Vector512<double>.Zero;
             case 1:
-                return Vector.FusedMultiplyAdd(a[aStart], b[bStart], Vector<double>.Zero);
+                return Vector512.FusedMultiplyAdd(a[aStart], b[bStart], Vector512<double>.Zero);
             case 2:
-                return Vector.FusedMultiplyAdd(a[aStart], b[bStart], Vector<double>.Zero) + Vector.FusedMultiplyAdd(a[aStart + aStride], b[bStart + bStride], Vector<double>.Zero);
+                return Vector512.FusedMultiplyAdd(a[aStart], b[bStart], Vector512<double>.Zero) + Vector512.FusedMultiplyAdd(a[aStart + aStride], b[bStart + bStride], Vector512<double>.Zero);
             case 3:
-                return Vector.FusedMultiplyAdd(
+                return Vector512.FusedMultiplyAdd(
                     a[aStart + (2 * aStride)],
                     b[bStart + (2 * bStride)],
-                    Vector.FusedMultiplyAdd(a[aStart], b[bStart], Vector<double>.Zero) + Vector.FusedMultiplyAdd(a[aStart + aStride], b[bStart + bStride], Vector<double>.Zero));
+                    Vector512.FusedMultiplyAdd(a[aStart], b[bStart], Vector512<double>.Zero) + Vector512.FusedMultiplyAdd(a[aStart + aStride], b[bStart + bStride], Vector512<double>.Zero));
         }
 
         return n % 8 == 0 && aStride == 1 && bStride == 1
@@ -335,10 +447,10 @@ public sealed class ReplicaBatch
 
     // The general emulation (its stack of eight logical lanes kept out of the short cases above).
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static Vector<double> DotOfAnyLength(ReadOnlySpan<Vector<double>> a, int aStart, int aStride, ReadOnlySpan<Vector<double>> b, int bStart, int bStride, int n)
+    private static Vector512<double> DotOfAnyLength(ReadOnlySpan<Vector512<double>> a, int aStart, int aStride, ReadOnlySpan<Vector512<double>> b, int bStart, int bStride, int n)
     {
         const int count = 8;
-        Span<Vector<double>> lane = stackalloc Vector<double>[count];
+        Span<Vector512<double>> lane = stackalloc Vector512<double>[count];
         lane.Clear();
         int touched = 0;
         int j = 0;
@@ -346,7 +458,7 @@ public sealed class ReplicaBatch
         {
             for (int i = 0; i < count; i++)
             {
-                lane[i] = Vector.FusedMultiplyAdd(a[aStart + ((j + i) * aStride)], b[bStart + ((j + i) * bStride)], lane[i]);
+                lane[i] = Vector512.FusedMultiplyAdd(a[aStart + ((j + i) * aStride)], b[bStart + ((j + i) * bStride)], lane[i]);
             }
 
             touched = (1 << count) - 1;
@@ -369,7 +481,7 @@ public sealed class ReplicaBatch
             {
                 for (int i = 0; i < m; i++)
                 {
-                    lane[i] = Vector.FusedMultiplyAdd(a[aStart + ((j + i) * aStride)], b[bStart + ((j + i) * bStride)], lane[i]);
+                    lane[i] = Vector512.FusedMultiplyAdd(a[aStart + ((j + i) * aStride)], b[bStart + ((j + i) * bStride)], lane[i]);
                     touched |= 1 << i;
                 }
 
@@ -382,19 +494,19 @@ public sealed class ReplicaBatch
     }
 
     // Dot's order when n is a multiple of 8: eight running sums, then three halvings (nothing left over).
-    private static Vector<double> DotOfBlocks(ReadOnlySpan<Vector<double>> a, ReadOnlySpan<Vector<double>> b)
+    private static Vector512<double> DotOfBlocks(ReadOnlySpan<Vector512<double>> a, ReadOnlySpan<Vector512<double>> b)
     {
-        Vector<double> s0 = Vector<double>.Zero, s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+        Vector512<double> s0 = Vector512<double>.Zero, s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
         for (int j = 0; j + 8 <= a.Length && j + 8 <= b.Length; j += 8)
         {
-            s0 = Vector.FusedMultiplyAdd(a[j], b[j], s0);
-            s1 = Vector.FusedMultiplyAdd(a[j + 1], b[j + 1], s1);
-            s2 = Vector.FusedMultiplyAdd(a[j + 2], b[j + 2], s2);
-            s3 = Vector.FusedMultiplyAdd(a[j + 3], b[j + 3], s3);
-            s4 = Vector.FusedMultiplyAdd(a[j + 4], b[j + 4], s4);
-            s5 = Vector.FusedMultiplyAdd(a[j + 5], b[j + 5], s5);
-            s6 = Vector.FusedMultiplyAdd(a[j + 6], b[j + 6], s6);
-            s7 = Vector.FusedMultiplyAdd(a[j + 7], b[j + 7], s7);
+            s0 = Vector512.FusedMultiplyAdd(a[j], b[j], s0);
+            s1 = Vector512.FusedMultiplyAdd(a[j + 1], b[j + 1], s1);
+            s2 = Vector512.FusedMultiplyAdd(a[j + 2], b[j + 2], s2);
+            s3 = Vector512.FusedMultiplyAdd(a[j + 3], b[j + 3], s3);
+            s4 = Vector512.FusedMultiplyAdd(a[j + 4], b[j + 4], s4);
+            s5 = Vector512.FusedMultiplyAdd(a[j + 5], b[j + 5], s5);
+            s6 = Vector512.FusedMultiplyAdd(a[j + 6], b[j + 6], s6);
+            s7 = Vector512.FusedMultiplyAdd(a[j + 7], b[j + 7], s7);
         }
 
         s0 += s4;
@@ -407,9 +519,38 @@ public sealed class ReplicaBatch
     }
 
     // Draws one sample per lane from the lane's stream into x (lane-wise); returns the labels.
-    private Vector<double> Draw(Vector<double>[] x, int count)
+    private Vector512<double> Draw(Vector512<double>[] x, int count)
     {
-        Span<double> xs = MemoryMarshal.Cast<Vector<double>, double>(x.AsSpan());
+        if (_samples is { } samples)
+        {
+            int g = samples.Gaussians;
+            int slot = _slot == _blockSamples ? 0 : _slot;
+            _slot = slot + 1;
+            if (slot == 0)
+            {
+                // Every lane's stream at once (lanes past count hold an earlier replica's stream; their values are not used).
+                LaneGaussians.FillLanes(_seeds, _gammas, _sample * g / 2, _blockSamples * g / 2, MemoryMarshal.Cast<Vector512<double>, double>(_block.AsSpan()), GaussianWidth);
+            }
+
+            _block.AsSpan(slot * g, g).CopyTo(x);
+            Vector512<double> signs = Vector512<double>.Zero;
+            if (samples.Signed)
+            {
+                Span<double> words = _scatter;
+                words.Clear();
+                for (int r = 0; r < count; r++)
+                {
+                    words[r] = _signs[r].Sign(_sample);
+                }
+
+                signs = Vector512.Create(words);
+            }
+
+            _sample++;
+            return samples.Labels(x, signs, count);
+        }
+
+        Span<double> xs = MemoryMarshal.Cast<Vector512<double>, double>(x.AsSpan());
         Span<double> ys = _scatter;
         ys.Clear();
         for (int r = 0; r < count; r++)
@@ -421,10 +562,10 @@ public sealed class ReplicaBatch
             }
         }
 
-        return new Vector<double>(ys);
+        return Vector512.Create(ys);
     }
 
-    private void Load(IReadOnlyList<MeanFieldNetwork> networks, IReadOnlyList<Xoshiro256> streams)
+    private void Load(IReadOnlyList<MeanFieldNetwork> networks, IReadOnlyList<ulong> keys)
     {
         Array.Clear(_w);
         Array.Clear(_b);
@@ -433,7 +574,9 @@ public sealed class ReplicaBatch
         Array.Clear(_xNext);
         for (int r = 0; r < networks.Count; r++)
         {
-            _rng[r] = streams[r];
+            _rng[r] = new Xoshiro256(keys[r]);
+            (_seeds[r], _gammas[r]) = GaussianStream(keys[r]);
+            _signs[r] = SignStream(keys[r]);
             MeanFieldNetwork network = networks[r];
             if (network.Widths.Length != 1 || network.Widths[0] != _n || network.Dimension != _d)
             {
@@ -457,18 +600,18 @@ public sealed class ReplicaBatch
         }
     }
 
-    private static void Scatter(ReadOnlySpan<double> values, Vector<double>[] lanes, int r)
+    private static void Scatter(ReadOnlySpan<double> values, Vector512<double>[] lanes, int r)
     {
-        Span<double> flat = MemoryMarshal.Cast<Vector<double>, double>(lanes.AsSpan());
+        Span<double> flat = MemoryMarshal.Cast<Vector512<double>, double>(lanes.AsSpan());
         for (int p = 0; p < values.Length; p++)
         {
             flat[(p * Lanes) + r] = values[p];
         }
     }
 
-    private static void Gather(Vector<double>[] lanes, Span<double> values, int r)
+    private static void Gather(Vector512<double>[] lanes, Span<double> values, int r)
     {
-        ReadOnlySpan<double> flat = MemoryMarshal.Cast<Vector<double>, double>(lanes.AsSpan());
+        ReadOnlySpan<double> flat = MemoryMarshal.Cast<Vector512<double>, double>(lanes.AsSpan());
         for (int p = 0; p < values.Length; p++)
         {
             values[p] = flat[(p * Lanes) + r];

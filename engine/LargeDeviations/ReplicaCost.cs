@@ -13,22 +13,25 @@ namespace MeanFieldCluster.Engine.LargeDeviations;
 /// <param name="PerStep">The fixed cost of one SGD step of a replica trained alone (the stepper's calls).</param>
 /// <param name="PerParameterStepInLanes">One parameter in one SGD step of a replica trained in vector lanes (<see cref="ReplicaBatch"/>).</param>
 /// <param name="PerParameterSample">One parameter in one forward pass (the functional's pass over a test set).</param>
+/// <param name="PerGaussianInLanes">One standard normal variate of a replica trained in lanes (the lane Gaussians, <see cref="Randomness.LaneGaussians"/>).</param>
 public sealed record ReplicaCostCalibration(
     double PerReplica,
     double PerGaussian,
     double PerParameterStep,
     double PerStep,
     double PerParameterStepInLanes,
-    double PerParameterSample)
+    double PerParameterSample,
+    double PerGaussianInLanes)
 {
     /// <summary>Measured on the reference machine of docs/performance.md (AMD EPYC, 2 cores, quiet).</summary>
     public static ReplicaCostCalibration Default { get; } = new(
-        PerReplica: 1.0e-6,
+        PerReplica: 0.3e-6,
         PerGaussian: 16e-9,
         PerParameterStep: 2.0e-9,
         PerStep: 60e-9,
-        PerParameterStepInLanes: 0.6e-9,
-        PerParameterSample: 1.0e-9);
+        PerParameterStepInLanes: 0.1e-9,
+        PerParameterSample: 1.0e-9,
+        PerGaussianInLanes: 1.5e-9);
 }
 
 /// <summary>
@@ -63,13 +66,13 @@ public static class ReplicaCost
         double steps = point.Steps;
         bool lanes = ReplicaBatch.Supports(spec, point);
         double step = lanes
-            ? batch * ((c.PerGaussian * (d + 1)) + (c.PerParameterStepInLanes * parameters))
+            ? batch * ((c.PerGaussianInLanes * (d + 1)) + (c.PerParameterStepInLanes * parameters))
             : c.PerStep + (batch * ((c.PerGaussian * (d + 1)) + (c.PerParameterStep * parameters)));
         bool risk = ld.Functional == LdFunctionals.Risk;
         bool pass = risk && spec.Observe.Risk == RiskKinds.Test && !AffineTestRisk.Applies(spec);
         bool population = risk && spec.Observe.Risk == RiskKinds.Population;
         double functional = c.PerParameterSample * parameters * (pass ? spec.Observe.TestSamples : population ? n[0] : d + 1);
-        double initial = c.PerGaussian * parameters;
+        double initial = (lanes ? c.PerGaussianInLanes : c.PerGaussian) * parameters;
         return point.ReplicaCount * (c.PerReplica + initial + (steps * step) + functional);
     }
 }

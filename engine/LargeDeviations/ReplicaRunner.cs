@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MeanFieldCluster.Engine.Data;
+using MeanFieldCluster.Engine.Kernels;
 using MeanFieldCluster.Engine.Limit;
 using MeanFieldCluster.Engine.Networks;
 using MeanFieldCluster.Engine.Observables;
@@ -26,8 +27,9 @@ public sealed class ReplicaRunner
     private readonly RadialPdeSnapshot? _reference;
     private readonly XiSchedule _xi;
     private readonly AffineTestRisk? _affineRisk;
-    private readonly bool _batched;
+    private readonly bool _batched, _laneInitialization;
     private readonly ulong[] _initialKeys, _trainingKeys;
+    private double[] _initialGaussians = [];
 
     /// <summary>Prepares the runner of a large-deviations batch point; <paramref name="reference"/> is the limit's law at T for w1-to-reference.</summary>
     public ReplicaRunner(SweepSpec spec, PointSpec point, DataModel data, TestSet? testSet, RadialPdeSnapshot? reference)
@@ -50,6 +52,7 @@ public sealed class ReplicaRunner
             ? AffineTestRisk.For(testSet)
             : null;
         _batched = ReplicaBatch.Supports(spec, point);
+        _laneInitialization = _batched && point.Mode != LdModes.Quenched && LaneInitialization.Applies(InitialModel);
         _initialKeys = [.. PointKeys.Of(point)];
         _trainingKeys = [.. PointKeys.WithStepSize(point)];
     }
@@ -57,8 +60,15 @@ public sealed class ReplicaRunner
     /// <summary>Whether the risk functional is the quadratic form of <see cref="AffineTestRisk"/> (no pass over the test set).</summary>
     public bool ClosedFormRisk => _affineRisk is not null;
 
-    /// <summary>Whether replicas train in vector lanes (<see cref="ReplicaBatch"/>) rather than one at a time.</summary>
+    /// <summary>
+    /// Whether replicas train in vector lanes (<see cref="ReplicaBatch"/>) rather than one at a time with the SGD
+    /// stepper. It is decided by the model alone (<see cref="ReplicaBatch.Supports"/>), and a batched model's single
+    /// replicas (<see cref="Run"/>, <see cref="Train"/>) run as a batch of one, so a replica's numbers never depend on the path.
+    /// </summary>
     public bool Batched => _batched;
+
+    /// <summary>The vector width of the lane Gaussians (the same bits at every width; tests force each).</summary>
+    internal SimdWidth GaussianWidth { get; init; } = Simd.Best;
 
     /// <summary>The limit's radial law at T, for <c>w1-to-reference</c> (null for other functionals or models).</summary>
     public static RadialPdeSnapshot? ReferenceFor(SweepSpec spec, PointSpec point)
@@ -78,6 +88,11 @@ public sealed class ReplicaRunner
     public double Run(int replica)
     {
         // Counted with the SGD runs' time (SgdRun.ProcessStepTime, ProcessAdvanceTime): the worker-time line of mfc run.
+        if (_batched)
+        {
+            return RunMany(replica, 1)[0];
+        }
+
         long entered = Stopwatch.GetTimestamp();
         double value = Train(replica) is { } network ? Functional(network) : double.NaN;
         SgdRun.AccountProcessTime(0, Stopwatch.GetTimestamp() - entered);
@@ -87,7 +102,7 @@ public sealed class ReplicaRunner
     /// <summary>
     /// F of replicas <paramref name="from"/> .. <paramref name="from"/> + <paramref name="count"/> − 1, in order:
     /// in vector lanes when <see cref="Batched"/>, otherwise one at a time. Either way each value has the
-    /// bits of <see cref="Run"/> for that replica.
+    /// bits of <see cref="Run"/> for that replica, whatever the block.
     /// </summary>
     public double[] RunMany(int from, int count)
     {
@@ -100,6 +115,7 @@ public sealed class ReplicaRunner
         var values = new double[count];
         MeanFieldNetwork start = InitialNetwork(from);
         ReplicaBatch batch = ReplicaBatch.For(_spec, start, _data);
+        batch.GaussianWidth = GaussianWidth;
         int width = ReplicaBatch.Width;
 
         // One network per lane, reused: quenched replicas copy the shared initial network into it, annealed
@@ -108,12 +124,17 @@ public sealed class ReplicaRunner
         ModelSpec model = InitialModel;
         MeanFieldNetwork[] lanesOf = [.. Enumerable.Range(0, width).Select(_ => InitialNetwork(from))];
         var networks = new List<MeanFieldNetwork>(width);
-        var streams = new List<Xoshiro256>(width);
+        var keys = new List<ulong>(width);
+
+        // The closed-form risk from the lanes' affine coefficients (docs/large-deviations.md, "The functional without a test-set pass").
+        bool affine = _affineRisk is not null && batch.IsAffine;
+        var intercepts = new double[width];
+        var slopes = new double[width * _data.Dimension];
         for (int first = 0; first < count; first += width)
         {
             long entered = Stopwatch.GetTimestamp();
             networks.Clear();
-            streams.Clear();
+            keys.Clear();
             int lanes = Math.Min(width, count - first);
             for (int r = from + first; r < from + first + lanes; r++)
             {
@@ -122,6 +143,10 @@ public sealed class ReplicaRunner
                 {
                     start.Theta.CopyTo(lane.Theta, 0);
                 }
+                else if (_laneInitialization)
+                {
+                    LaneInitialization.Draw(lane, model, Key(RandomStreams.Purpose.Initialization, _initialKeys, (ulong)r), GaussianWidth, ref _initialGaussians);
+                }
                 else
                 {
                     var init = InitialStream(r);
@@ -129,21 +154,39 @@ public sealed class ReplicaRunner
                 }
 
                 networks.Add(lane);
-                streams.Add(Stream(RandomStreams.Purpose.Training, _trainingKeys, (ulong)r));
+                keys.Add(Key(RandomStreams.Purpose.Training, _trainingKeys, (ulong)r));
             }
 
             long began = Stopwatch.GetTimestamp();
-            bool[] finite = batch.Train(networks, streams, _point.Steps, StepSize);
+            bool[] finite = batch.Train(networks, keys, _point.Steps, StepSize);
             long trained = Stopwatch.GetTimestamp();
+            if (affine)
+            {
+                batch.AffineCoefficients(intercepts, slopes);
+            }
+
             for (int lane = 0; lane < lanes; lane++)
             {
-                values[first + lane] = finite[lane] ? Functional(networks[lane]) : double.NaN;
+                values[first + lane] = !finite[lane] ? double.NaN
+                    : affine ? AffineRisk(intercepts[lane], slopes, lane, width)
+                    : Functional(networks[lane]);
             }
 
             SgdRun.AccountProcessTime(trained - began, Stopwatch.GetTimestamp() - entered);
         }
 
         return values;
+    }
+
+    private double AffineRisk(double intercept, double[] slopes, int lane, int width)
+    {
+        Span<double> slope = stackalloc double[_data.Dimension];
+        for (int k = 0; k < slope.Length; k++)
+        {
+            slope[k] = slopes[(k * width) + lane];
+        }
+
+        return _affineRisk!.Risk(intercept, slope);
     }
 
     private double StepSize(long k) => _point.StepSize * _xi.Value(k * _point.StepSize);
@@ -153,6 +196,13 @@ public sealed class ReplicaRunner
     {
         ulong r = (ulong)replica;
         MeanFieldNetwork network = InitialNetwork(replica);
+        if (_batched)
+        {
+            ReplicaBatch batch = ReplicaBatch.For(_spec, network, _data);
+            batch.GaussianWidth = GaussianWidth;
+            return batch.Train([network], [Key(RandomStreams.Purpose.Training, _trainingKeys, r)], _point.Steps, StepSize)[0] ? network : null;
+        }
+
         var rng = Stream(RandomStreams.Purpose.Training, _trainingKeys, r);
         var noise = Stream(RandomStreams.Purpose.Noise, _trainingKeys, r);
         SgdStepper stepper = SgdStepper.Create(_spec, network, _data, rng, noise);
@@ -186,7 +236,14 @@ public sealed class ReplicaRunner
     public MeanFieldNetwork InitialNetwork(int replica)
     {
         var init = InitialStream(replica);
-        return MeanFieldNetwork.Initialize(InitialModel, _data.Dimension, _point.Widths, _point.Gamma, ref init);
+        MeanFieldNetwork network = MeanFieldNetwork.Initialize(InitialModel, _data.Dimension, _point.Widths, _point.Gamma, ref init);
+        if (_laneInitialization)
+        {
+            var scratch = new double[1];
+            LaneInitialization.Draw(network, InitialModel, Key(RandomStreams.Purpose.Initialization, _initialKeys, (ulong)replica), GaussianWidth, ref scratch);
+        }
+
+        return network;
     }
 
     // The model the initial weights are drawn from: i.i.d. for annealed replicas (see InitialNetwork).
@@ -196,12 +253,15 @@ public sealed class ReplicaRunner
         Stream(RandomStreams.Purpose.Initialization, _initialKeys, _point.Mode == LdModes.Quenched ? ulong.MaxValue - (ulong)_point.Draw : (ulong)replica);
 
     // The stream (sweep seed, purpose, keys…, last).
-    private Xoshiro256 Stream(RandomStreams.Purpose purpose, ulong[] keys, ulong last)
+    private Xoshiro256 Stream(RandomStreams.Purpose purpose, ulong[] keys, ulong last) => new(Key(purpose, keys, last));
+
+    // The key of (sweep seed, purpose, keys…, last): the seed of that Xoshiro256 stream and of its lane streams.
+    private ulong Key(RandomStreams.Purpose purpose, ulong[] keys, ulong last)
     {
         Span<ulong> all = stackalloc ulong[keys.Length + 1];
         keys.CopyTo(all);
         all[^1] = last;
-        return RandomStreams.Create(_spec.Seed, purpose, all);
+        return RandomStreams.Key(_spec.Seed, purpose, all);
     }
 
     /// <summary>F of replica <paramref name="replica"/>'s initial network (t = 0); in quenched mode, the draw's initial value.</summary>

@@ -156,7 +156,10 @@ public static class RandomStreams
     }
 
     /// <summary>A generator for (seed, purpose, keys...).</summary>
-    public static Xoshiro256 Create(ulong seed, Purpose purpose, params ReadOnlySpan<ulong> keys)
+    public static Xoshiro256 Create(ulong seed, Purpose purpose, params ReadOnlySpan<ulong> keys) => new(Key(seed, purpose, keys));
+
+    /// <summary>The 64-bit key of (seed, purpose, keys...): the seed of <see cref="Create"/>'s generator, and of <see cref="LaneStream.For(ulong)"/>.</summary>
+    public static ulong Key(ulong seed, Purpose purpose, params ReadOnlySpan<ulong> keys)
     {
         ulong h = SplitMix64.Mix(seed ^ 0x6A09E667F3BCC909UL);
         h = SplitMix64.Mix(h ^ ((ulong)purpose * 0x9E3779B97F4A7C15UL));
@@ -165,6 +168,6 @@ public static class RandomStreams
             h = SplitMix64.Mix(h + 0x9E3779B97F4A7C15UL + SplitMix64.Mix(key));
         }
 
-        return new Xoshiro256(h);
+        return h;
     }
 }

@@ -32,7 +32,13 @@ internal static class QuenchedVsAnnealedExample
         bool InWindow(string[] r) => r[1] == "inf" && r[5].Length > 0 && r[6].Length > 0 && Math.Abs(D(r[2]) - typical) <= 0.5 * typical;
         string[][] quenchedInf = [.. rows.Where(r => r[0] == "quenched" && InWindow(r) && (r[3] != "tail" || 256 * Quenched(D(r[2])) >= 1))];
         Assert.True(quenchedInf.Length >= 20, $"only {quenchedInf.Length} extrapolated quenched rows");
-        Assert.All(quenchedInf, r => Assert.True(D(r[5]) <= Quenched(D(r[2])) && Quenched(D(r[2])) <= D(r[6]), $"quenched {r[3]} x = {r[2]}: [{r[5]}, {r[6]}] vs exact {Quenched(D(r[2]))}"));
+        // Each row's interval is a 95% interval, so a few of them miss by chance: this once asked all of them to hold
+        // the exact value, which one realization of the replicas' random numbers met and the lane Gaussian streams
+        // (docs/large-deviations.md, "The replicas' random numbers") miss at 2 of 33 rows, next to the interval's end.
+        // Allowed: the misses that n rows at 95% exceed with probability below 2.5% (binomial; 4 of 33).
+        string[] misses = [.. quenchedInf.Where(r => !(D(r[5]) <= Quenched(D(r[2])) && Quenched(D(r[2])) <= D(r[6])))
+            .Select(r => $"quenched {r[3]} x = {r[2]}: [{r[5]}, {r[6]}] vs exact {Quenched(D(r[2]))}")];
+        Assert.True(misses.Length <= AllowedMisses(quenchedInf.Length), string.Join("; ", misses));
 
         // Annealed: the Gärtner–Ellis N = ∞ rows are within 10% + 0.0005 of the exact annealed rate (measured: 7%
         // at x = 0.12, 0.00045 at x = 0.15 near the centre). Not within their
@@ -66,5 +72,32 @@ internal static class QuenchedVsAnnealedExample
         Assert.Equal(5, centres.Length);
         Assert.All(centres, c => Assert.InRange(c.GetProperty("centre").GetDouble(), 0.85 * typical, 1.05 * typical));
         Assert.All(centres, c => Assert.True(c.GetProperty("spread_over_draws").GetDouble() < 0.5 / c.GetProperty("width").GetDouble(), c.ToString()));
+    }
+
+    /// <summary>The fewest misses k such that more than k of n independent 95% intervals miss with probability below 2.5%.</summary>
+    internal static int AllowedMisses(int n)
+    {
+        double below = 0;
+        for (int k = 0; k <= n; k++)
+        {
+            below += Math.Exp(LogChoose(n, k) + (k * Math.Log(0.05)) + ((n - k) * Math.Log(0.95)));
+            if (1 - below < 0.025)
+            {
+                return k;
+            }
+        }
+
+        return n;
+    }
+
+    private static double LogChoose(int n, int k)
+    {
+        double sum = 0;
+        for (int i = 1; i <= k; i++)
+        {
+            sum += Math.Log(n - k + i) - Math.Log(i);
+        }
+
+        return sum;
     }
 }

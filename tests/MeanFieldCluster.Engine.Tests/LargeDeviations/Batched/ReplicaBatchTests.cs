@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using MeanFieldCluster.Engine.Data;
 using MeanFieldCluster.Engine.Kernels;
 using MeanFieldCluster.Engine.LargeDeviations;
@@ -12,8 +13,9 @@ using MeanFieldCluster.Engine.Training;
 namespace MeanFieldCluster.Engine.Tests.LargeDeviations.Batched;
 
 /// <summary>
-/// Replicas trained in vector lanes (<see cref="ReplicaBatch"/>) have the bits of replicas trained one at a
-/// time by the SGD stepper, whatever block they are in (docs/large-deviations.md, "Batched replicas").
+/// Replicas trained in vector lanes (<see cref="ReplicaBatch"/>) have the bits of the SGD stepper trained on the
+/// same samples, and a replica's numbers do not depend on its block, offset or the lane Gaussians' vector width
+/// (docs/large-deviations.md, "Batched replicas" and "The replicas' random numbers").
 /// </summary>
 public sealed class ReplicaBatchTests
 {
@@ -65,28 +67,89 @@ public sealed class ReplicaBatchTests
 
     [Theory]
     [MemberData(nameof(Specs))]
-    public void Lanes_have_the_bits_of_one_replica_at_a_time_whatever_the_block(string yaml)
+    public void A_replica_has_the_same_bits_whatever_the_block_offset_and_lane_width(string yaml)
     {
         (ReplicaRunner runner, SweepSpec spec, PointSpec point, DataModel data) = Runner(yaml);
         Assert.True(runner.Batched);
 
-        // The functional: a block of 11 replicas from 5 (lanes of several vectors and a partial one) against Run.
+        // A block of 11 replicas from 5 (several vectors and a partial one) against each alone and a block from 9.
         double[] batched = runner.RunMany(5, 11);
+        Assert.All(batched, v => Assert.True(double.IsFinite(v)));
         double[] alone = [.. Enumerable.Range(5, 11).Select(runner.Run)];
         Assert.Equal(alone.Select(BitConverter.DoubleToInt64Bits), batched.Select(BitConverter.DoubleToInt64Bits));
         Assert.Equal(batched.Skip(4).Take(3).Select(BitConverter.DoubleToInt64Bits), runner.RunMany(9, 3).Select(BitConverter.DoubleToInt64Bits));
 
-        // The parameters themselves, lane by lane, against the stepper's.
-        int[] replicas = [.. Enumerable.Range(40, Math.Min(ReplicaBatch.Width, 3))];
-        List<MeanFieldNetwork> networks = [.. replicas.Select(runner.InitialNetwork)];
-        List<Xoshiro256> streams = [.. replicas.Select(r => RandomStreams.Create(spec.Seed, RandomStreams.Purpose.Training, [.. PointKeys.WithStepSize(point), (ulong)r]))];
-        bool[] finite = ReplicaBatch.For(spec, networks[0], data).Train(networks, streams, point.Steps, k => point.StepSize);
-        for (int i = 0; i < replicas.Length; i++)
+        // The lane Gaussians computed at every width this machine runs (scalar, 256, 512 bits).
+        foreach (SimdWidth width in Simd.Supported)
         {
-            Assert.True(finite[i]);
-            MeanFieldNetwork one = runner.Train(replicas[i])!;
-            Assert.Equal(one.Theta.Select(BitConverter.DoubleToInt64Bits), networks[i].Theta.Select(BitConverter.DoubleToInt64Bits));
+            var forced = new ReplicaRunner(spec, point, data, TestSet.For(data, spec.Observe.TestSamples, spec.Seed), null) { GaussianWidth = width };
+            Assert.Equal(batched.Select(BitConverter.DoubleToInt64Bits), forced.RunMany(5, 11).Select(BitConverter.DoubleToInt64Bits));
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(Specs))]
+    public void Lanes_have_the_bits_of_the_stepper_fed_the_replicas_samples(string yaml)
+    {
+        // The independent check of the lanes' arithmetic: the SGD stepper trains replica r alone on the samples
+        // LaneSamples.Sample defines for it (one at a time, scalar), from the replica's initial network.
+        (ReplicaRunner runner, SweepSpec spec, PointSpec point, DataModel data) = Runner(yaml);
+        LaneSamples samples = LaneSamples.For(data)!;
+        foreach (int r in new[] { 40, 41, 47 })
+        {
+            ulong key = RandomStreams.Key(spec.Seed, RandomStreams.Purpose.Training, [.. PointKeys.WithStepSize(point), (ulong)r]);
+            int d = data.Dimension;
+            var x = new double[(point.Steps + 1) * d];
+            var y = new double[point.Steps + 1];
+            for (int s = 0; s <= point.Steps; s++)
+            {
+                y[s] = samples.Sample(ReplicaBatch.GaussianStream(key), ReplicaBatch.SignStream(key), s, x.AsSpan(s * d, d));
+            }
+
+            MeanFieldNetwork one = runner.InitialNetwork(r);
+            var unused = new Xoshiro256(1);
+            SgdStepper stepper = SgdStepper.Create(spec, one, new ReplayData(x, y, d), unused, unused);
+            for (long k = 0; k < point.Steps; k++)
+            {
+                Assert.True(double.IsFinite(stepper.Step(point.StepSize)));
+            }
+
+            stepper.Publish();
+            MeanFieldNetwork lanes = runner.Train(r)!;
+            Assert.Equal(one.Theta.Select(BitConverter.DoubleToInt64Bits), lanes.Theta.Select(BitConverter.DoubleToInt64Bits));
+        }
+    }
+
+    [Theory]
+    [InlineData("1,", "annealed")]
+    [InlineData("3,", "quenched")]
+    public void The_lanes_affine_risk_is_the_networks_risk_to_rounding(string d, string mode)
+    {
+        // Batched replicas read a and v off the lanes (Σ c_i b_i, Σ c_i w_i); Functional reads them by forward passes.
+        (ReplicaRunner runner, _, _, _) = Runner(Linear.Replace("D,", d, StringComparison.Ordinal).Replace("MODE", mode, StringComparison.Ordinal));
+        Assert.True(runner.ClosedFormRisk);
+        double[] batched = runner.RunMany(0, 10);
+        for (int r = 0; r < batched.Length; r++)
+        {
+            double viaNetwork = runner.Functional(runner.Train(r)!);
+            Assert.Equal(viaNetwork, batched[r], 1e-12 * viaNetwork);
+        }
+    }
+
+    [Fact]
+    public void An_annealed_replica_draws_its_initial_weights_from_its_lane_stream()
+    {
+        (ReplicaRunner runner, SweepSpec spec, PointSpec point, _) = Runner(Linear.Replace("D,", "3,", StringComparison.Ordinal).Replace("MODE", "annealed", StringComparison.Ordinal));
+        MeanFieldNetwork network = runner.InitialNetwork(12);
+        ulong key = RandomStreams.Key(spec.Seed, RandomStreams.Purpose.Initialization, [.. PointKeys.Of(point), 12]);
+        double std = spec.Model.Init.Kappa / Math.Sqrt(network.Dimension);
+        for (int p = 0; p < network.FirstLayer.Length; p++)
+        {
+            Assert.Equal(std * LaneGaussians.At(LaneStream.For(key, 1), p), network.FirstLayer[p]);
+        }
+
+        // The linear preset's output weights are deterministic (std 0): their mean, with no draw.
+        Assert.All(network.Output.ToArray(), c => Assert.Equal(spec.Model.Init.OutputMean, c));
     }
 
     [Fact]
@@ -107,11 +170,11 @@ public sealed class ReplicaBatchTests
     public void The_lane_inner_product_has_the_bits_of_the_fixed_order()
     {
         var rng = new Xoshiro256(11);
-        int lanes = Vector<double>.Count;
+        int lanes = Vector512<double>.Count;
         for (int n = 0; n <= 40; n++)
         {
-            var a = new Vector<double>[n];
-            var b = new Vector<double>[n];
+            var a = new Vector512<double>[n];
+            var b = new Vector512<double>[n];
             double[] flatA = new double[n * lanes], flatB = new double[n * lanes];
             for (int p = 0; p < flatA.Length; p++)
             {
@@ -120,9 +183,9 @@ public sealed class ReplicaBatchTests
                 flatB[p] = p % 5 == 1 ? 0.0 : rng.NextGaussian() * 1e3;
             }
 
-            MemoryMarshal.Cast<double, Vector<double>>(flatA).CopyTo(a);
-            MemoryMarshal.Cast<double, Vector<double>>(flatB).CopyTo(b);
-            Vector<double> dot = ReplicaBatch.Dot(a, 0, 1, b, 0, 1, n);
+            MemoryMarshal.Cast<double, Vector512<double>>(flatA).CopyTo(a);
+            MemoryMarshal.Cast<double, Vector512<double>>(flatB).CopyTo(b);
+            Vector512<double> dot = ReplicaBatch.Dot(a, 0, 1, b, 0, 1, n);
             for (int r = 0; r < lanes; r++)
             {
                 double[] ar = [.. Enumerable.Range(0, n).Select(j => flatA[(j * lanes) + r])];

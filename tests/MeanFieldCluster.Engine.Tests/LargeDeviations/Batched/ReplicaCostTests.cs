@@ -23,7 +23,7 @@ public sealed class ReplicaCostTests
 
     // Each piece at its own power of ten, so a piece counted twice or not at all changes a known digit.
     private static readonly ReplicaCostCalibration Unit = new(
-        PerReplica: 1e6, PerGaussian: 1e3, PerParameterStep: 1e1, PerStep: 1e5, PerParameterStepInLanes: 1, PerParameterSample: 1e-2);
+        PerReplica: 1e6, PerGaussian: 1e3, PerParameterStep: 1e1, PerStep: 1e5, PerParameterStepInLanes: 1, PerParameterSample: 1e-2, PerGaussianInLanes: 1e2);
 
     [Fact]
     public void Linear_neuron_in_lanes_with_the_closed_form_risk()
@@ -33,7 +33,7 @@ public sealed class ReplicaCostTests
 
         // N = 16, d = 3: P = N d + N + N = 80 parameters; K = T/ε = 0.5 / (0.25/16) = 32 steps.
         Assert.Equal(32, point.Steps);
-        double perReplica = 1e6 + (1e3 * 80) + (32 * ((1e3 * 4) + (1 * 80))) + (1e-2 * 80 * 4);
+        double perReplica = 1e6 + (1e2 * 80) + (32 * ((1e2 * 4) + (1 * 80))) + (1e-2 * 80 * 4);
         Assert.Equal(point.ReplicaCount * perReplica, ReplicaCost.Seconds(spec, point, Unit), 1e-9 * point.ReplicaCount * perReplica);
         Assert.Equal(ReplicaCost.Seconds(spec, point), ResourceEstimator.Estimate(spec, point).Seconds);
     }

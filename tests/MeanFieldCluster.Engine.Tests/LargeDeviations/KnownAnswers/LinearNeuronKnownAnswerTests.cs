@@ -54,7 +54,16 @@ public sealed class LinearNeuronKnownAnswerTests(ITestOutputHelper output)
             }
 
             Assert.True(rows.Length >= 5, $"{estimator}: only {rows.Length} extrapolated points");
-            Assert.All(rows, r => Assert.True(r.Low <= rate.RiskRate(r.X, 1) && rate.RiskRate(r.X, 1) <= r.High, $"{estimator} x = {r.X}: {r.Value} [{r.Low}, {r.High}] vs {rate.RiskRate(r.X, 1)}"));
+
+            // Each row's interval is a 95% interval, so some of the 13 may miss by chance. This test once asked all
+            // of them to hold the exact value, which held for one realization of the replicas' random numbers and
+            // not for others: over the spec seeds 3-10 it held for 4 of 8 with the old Xoshiro streams and for 2 of 8
+            // with the lane Gaussian streams (docs/large-deviations.md, "The replicas' random numbers"), most
+            // failures being one row. With 13 rows at 95%, 3 or more misses have probability ≈ 2.5% (binomial),
+            // so at most 2 may miss.
+            string[] misses = [.. rows.Where(r => !(r.Low <= rate.RiskRate(r.X, 1) && rate.RiskRate(r.X, 1) <= r.High))
+                .Select(r => $"{estimator} x = {r.X}: {r.Value} [{r.Low}, {r.High}] vs {rate.RiskRate(r.X, 1)}")];
+            Assert.True(misses.Length <= 2, string.Join("; ", misses));
         }
     }
 
