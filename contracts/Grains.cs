@@ -1,3 +1,4 @@
+using MeanFieldCluster.Engine.Specs;
 using Orleans.Concurrency;
 
 namespace MeanFieldCluster.Contracts;
@@ -31,8 +32,12 @@ public interface ISweepGrain : IGrainWithStringKey
     /// </summary>
     IAsyncEnumerable<SweepProgress> WatchProgress(TimeSpan interval, CancellationToken cancellationToken = default);
 
-    /// <summary>The resolved spec the sweep runs, or null when none was submitted.</summary>
-    Task<string?> GetSpecJson();
+    /// <summary>
+    /// The resolved spec the sweep runs, as the typed record its coordinator bound (null when none was
+    /// submitted): the caller neither binds it again nor reads its csv file; its canonical JSON is
+    /// <c>SpecWriter.ToJson</c> of it, the text the sweep was started with.
+    /// </summary>
+    Task<SweepSpec?> GetSpec();
 
     /// <summary>The final report of a point, or null while it is not finished.</summary>
     Task<PointResult?> GetResult(int index);

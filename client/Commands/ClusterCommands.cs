@@ -30,7 +30,7 @@ internal static class ClusterCommands
 
         using Activity? activity = MeanFieldTelemetry.StartClientActivity(MeanFieldTelemetry.SubmitActivity, sweepId);
         ISweepGrain sweep = cluster.Client.GetGrain<ISweepGrain>(sweepId);
-        bool existed = await Resilient.Call(() => sweep.GetSpecJson()) is not null;
+        bool existed = await Resilient.Call(() => sweep.GetSpec()) is not null;
         try
         {
             await Resilient.Call(() => sweep.Start(specJson));
@@ -149,13 +149,14 @@ internal static class ClusterCommands
             return SpecInput.BadInput;
         }
 
-        if (await Resilient.Call(() => cluster.Client.GetGrain<ISweepGrain>(sweepId).GetSpecJson()) is not { } specJson)
+        if (await Resilient.Call(() => cluster.Client.GetGrain<ISweepGrain>(sweepId).GetSpec()) is not { } spec)
         {
             await error.WriteLineAsync($"error: sweep id '{sweepId}' is unknown to cluster '{connection.ClusterId}'; 'mfc list' shows the sweeps.");
             return SpecInput.BadInput;
         }
 
-        SweepSpec spec = SpecLoader.Parse(specJson, SpecFormat.Json);
-        return await action(cluster, specJson, spec, SweepPlanner.Expand(spec));
+        // The typed spec arrives as the coordinator bound it (no csv file is read on this host); its canonical
+        // JSON is the text the sweep was started with (SpecWriter writes a bound spec back byte for byte).
+        return await action(cluster, SpecWriter.ToJson(spec), spec, SweepPlanner.Expand(spec));
     }
 }

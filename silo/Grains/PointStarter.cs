@@ -16,18 +16,15 @@ internal sealed partial class PointStarter(IGrainFactory grains, string sweepId,
     /// Asks the watchdog's <paramref name="stalled"/> points to start again; those that did (their activation
     /// had been lost) count as restarts.
     /// </summary>
-    public async Task Restart(IReadOnlyCollection<PointSpec> stalled, string specJson) =>
-        cost.Restarted(stalled.Count, await Start(stalled, ResolvedSpecs.Parse(specJson), counted: false));
+    public async Task Restart(IReadOnlyCollection<PointSpec> stalled, SweepSpec spec) =>
+        cost.Restarted(stalled.Count, await Start(stalled, spec, counted: false));
 
     /// <summary>
-    /// Starts <paramref name="points"/> of the sweep running <paramref name="specJson"/>, all at once. Each is
-    /// sent the spec as typed records: the one this process bound when it admitted or activated the sweep
-    /// (<see cref="ResolvedSpecs"/>), not its text.
+    /// Starts <paramref name="points"/> of the sweep running <paramref name="spec"/>, all at once, and answers how
+    /// many started an attempt. Each is sent the spec as typed records: the one the coordinator bound when it
+    /// admitted or activated the sweep, not its text.
     /// </summary>
-    public Task Start(IEnumerable<PointSpec> points, string specJson, bool counted) => Start(points, ResolvedSpecs.Parse(specJson), counted);
-
-    // How many of the points started an attempt on this call.
-    private async Task<int> Start(IEnumerable<PointSpec> points, SweepSpec spec, bool counted)
+    public async Task<int> Start(IEnumerable<PointSpec> points, SweepSpec spec, bool counted)
     {
         bool[] started = await Task.WhenAll(points.Select(async p =>
         {

@@ -63,7 +63,7 @@ public sealed class PointWatchdog
     /// to start again (<paramref name="starter"/>): a running point ignores it, a point whose activation was
     /// lost is activated on a live silo and resumes from its checkpoint. Traced in the sweep's submission trace.
     /// </summary>
-    internal async Task Restart(PointBook book, PointStarter starter, TimeSpan silence, string specJson, string sweepId, string? traceParent)
+    internal async Task Restart(PointBook book, PointStarter starter, TimeSpan silence, SweepSpec spec, string sweepId, string? traceParent)
     {
         PointSpec[] stalled = [.. Stalled(book.InFlightPoints(), silence).Select(i => book.Points[i])];
         if (stalled.Length == 0)
@@ -73,7 +73,7 @@ public sealed class PointWatchdog
 
         using Activity? activity = SweepTrace.Start(MeanFieldTelemetry.SweepRestartActivity, sweepId, traceParent);
         activity?.SetTag("mfc.points", stalled.Length);
-        await starter.Restart(stalled, specJson);
+        await starter.Restart(stalled, spec);
     }
 
     /// <summary>Registers the reminder that re-activates <paramref name="grain"/> should its silo die (once, for a new sweep).</summary>

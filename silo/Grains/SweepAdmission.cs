@@ -59,10 +59,11 @@ internal static class SweepAdmission
     }
 
     /// <summary>
-    /// The points of sweep <paramref name="sweepId"/> admitted earlier, from its stored spec; a spec stored with
+    /// The spec and points of sweep <paramref name="sweepId"/> admitted earlier, from its stored spec (bound once per
+    /// silo process, <see cref="ResolvedSpecs"/>); a spec stored with
     /// another spec format version (<paramref name="specVersion"/>, 0 when none was recorded) is refused by name.
     /// </summary>
-    public static PointSpec[] Plan(string specJson, int specVersion, string sweepId)
+    public static (SweepSpec Spec, PointSpec[] Points) Plan(string specJson, int specVersion, string sweepId)
     {
         if (SpecVersion.Check(specVersion == 0 ? null : specVersion, $"the stored state of sweep '{sweepId}'") is { } refused)
         {
@@ -71,7 +72,8 @@ internal static class SweepAdmission
 
         try
         {
-            return [.. SweepPlanner.Expand(ResolvedSpecs.Parse(specJson))];
+            SweepSpec spec = ResolvedSpecs.Parse(specJson);
+            return (spec, [.. SweepPlanner.Expand(spec)]);
         }
         catch (SpecException ex)
         {

@@ -13,14 +13,15 @@ internal sealed class SweepAggregate(IGrainFactory grains, string sweepId, IPers
     private Task<string>? _computing;
 
     /// <summary>The stored aggregate, computed first if the sweep has finished and it is not yet stored; null while the sweep runs.</summary>
-    public async Task<string?> Get()
+    /// <param name="spec">The sweep's spec as its coordinator bound it; null when none was submitted.</param>
+    public async Task<string?> Get(SweepSpec? spec)
     {
-        if (state.State.AggregateJson is not null || state.State.FinishedUtc is null || state.State.SpecJson is not { } specJson)
+        if (state.State.AggregateJson is not null || state.State.FinishedUtc is null || spec is null)
         {
             return state.State.AggregateJson;
         }
 
-        _computing ??= grains.GetGrain<ISweepAggregatorGrain>(sweepId).Aggregate(ResolvedSpecs.Parse(specJson), state.State.TraceParent);
+        _computing ??= grains.GetGrain<ISweepAggregatorGrain>(sweepId).Aggregate(spec, state.State.TraceParent);
         string json;
         try
         {

@@ -27,6 +27,7 @@ public sealed class SweepGrain(
     private readonly CoordinatorCost _cost = new(time);
     private PointBook _book = new([], new SweepGrainState());
     private PointWatchdog _watchdog = new(time, 0);
+    private SweepSpec? _spec; // bound once per activation: what the points, the aggregator and GetSpec receive
 
     private string SweepId => this.GetPrimaryKeyString();
 
@@ -73,7 +74,7 @@ public sealed class SweepGrain(
         using Activity? activity = SweepTrace.Start(MeanFieldTelemetry.SweepStartActivity, SweepId, null);
         activity?.SetTag("mfc.points", points.Length);
         SweepAdmission.Record(state.State, specJson, spec.Name, points.Length, time.GetUtcNow().UtcDateTime, Activity.Current?.Id);
-        Adopt(points);
+        Adopt((spec, points));
         await Store.Write();
         await GrainFactory.GetGrain<ISweepRegistryGrain>(GrainKeys.Registry).Register(new SweepEntry(SweepId, spec.Name, points.Length, state.State.StartedUtc));
         await PointWatchdog.Arm(this);
@@ -101,14 +102,14 @@ public sealed class SweepGrain(
     }
 
     /// <inheritdoc/>
-    public Task<string?> GetSpecJson() => Task.FromResult(state.State.SpecJson);
+    public Task<SweepSpec?> GetSpec() => Task.FromResult(_spec);
 
     /// <inheritdoc/>
     public Task<PointResult?> GetResult(int index) =>
         _book.InRange(index) ? PointGrain(index).GetResult() : Task.FromResult<PointResult?>(null);
 
     /// <inheritdoc/>
-    public Task<string?> GetAggregateJson() => Aggregate.Get();
+    public Task<string?> GetAggregateJson() => Aggregate.Get(_spec);
 
     /// <inheritdoc/>
     public Task ReportProgress(PointProgress progress)
@@ -190,11 +191,8 @@ public sealed class SweepGrain(
         return _cost.Call(context.Invoke);
     }
 
-    private void Adopt(PointSpec[] points)
-    {
-        _book = new PointBook(points, state.State);
-        _watchdog = new PointWatchdog(time, points.Length);
-    }
+    private void Adopt((SweepSpec Spec, PointSpec[] Points) sweep) =>
+        (_spec, _book, _watchdog) = (sweep.Spec, new PointBook(sweep.Points, state.State), new PointWatchdog(time, sweep.Points.Length));
 
     // Every point is final: the sweep is done.
     private async Task Complete()
@@ -209,14 +207,14 @@ public sealed class SweepGrain(
     // bounded number of point activations (and their assignments) at a time.
     private Task Dispatch()
     {
-        if (state.State.SpecJson is not { } specJson || IsFinished || state.State.Cancelled)
+        if (_spec is not { } spec || IsFinished || state.State.Cancelled)
         {
             return Task.CompletedTask;
         }
 
         List<PointSpec> batch = _book.Dispatch(policy.PointsInFlight);
         batch.ForEach(p => _watchdog.Heard(p.Index));
-        return Starter.Start(batch, specJson, counted: true);
+        return Starter.Start(batch, spec, counted: true);
     }
 
     // The store refuses writes: restarted points would only stop again.
@@ -233,12 +231,12 @@ public sealed class SweepGrain(
     // a point whose activation was lost is activated on a live silo and resumes from its checkpoint.
     private async Task RestartStalled(TimeSpan silence)
     {
-        if (state.State.SpecJson is not { } specJson || IsFinished)
+        if (_spec is not { } spec || IsFinished)
         {
             return;
         }
 
-        await _watchdog.Restart(_book, Starter, silence, specJson, SweepId, state.State.TraceParent);
+        await _watchdog.Restart(_book, Starter, silence, spec, SweepId, state.State.TraceParent);
         await Dispatch();
     }
 

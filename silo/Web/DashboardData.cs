@@ -455,13 +455,12 @@ internal sealed partial class DashboardData(IGrainFactory grains, ILogger<Dashbo
 
     private async Task<SweepCache?> LoadAsync(string id)
     {
-        string? specJson = await grains.GetGrain<ISweepGrain>(id).GetSpecJson();
-        if (specJson is null)
+        SweepSpec? spec = await grains.GetGrain<ISweepGrain>(id).GetSpec();
+        if (spec is null)
         {
             return null;
         }
 
-        SweepSpec spec = ResolvedSpecs.Parse(specJson);
         return new SweepCache(id, spec, [.. SweepPlanner.Expand(spec)]);
     }
 

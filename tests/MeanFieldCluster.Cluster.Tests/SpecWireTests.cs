@@ -104,7 +104,7 @@ public sealed class SpecWireTests
 
         Assert.Equal(SpecVersion.Current, state.SpecVersion);
         Assert.StartsWith($"the stored state of sweep 'old-sweep' was written with spec format version {SpecVersion.Current + 1}; this mfc reads spec format version {SpecVersion.Current};", ex.Message, StringComparison.Ordinal);
-        Assert.Equal(SweepPlanner.Expand(SpecLoader.Parse(EveryPart, SpecFormat.Yaml)).Count(), SweepAdmission.Plan(specJson, 0, "unversioned").Length);
+        Assert.Equal(SweepPlanner.Expand(SpecLoader.Parse(EveryPart, SpecFormat.Yaml)).Count(), SweepAdmission.Plan(specJson, 0, "unversioned").Points.Length);
     }
 
     [Fact]

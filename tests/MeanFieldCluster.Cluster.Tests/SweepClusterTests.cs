@@ -66,11 +66,14 @@ public sealed class SweepClusterTests : IAsyncLifetime
         SweepSpec spec = SpecLoader.Parse(EightPointSpec, SpecFormat.Yaml);
         string specJson = SpecWriter.ToJson(spec);
         ISweepGrain sweep = _cluster.Client.GetGrain<ISweepGrain>("idempotent-test");
+        Assert.Null(await sweep.GetSpec());
 
         SweepStatus first = await sweep.Start(specJson);
         SweepStatus second = await sweep.Start(specJson);
 
         Assert.Equal(first.StartedUtc, second.StartedUtc);
+        // The spec comes back typed, as the coordinator bound it: written again, it is the text the sweep started with.
+        Assert.Equal(specJson, SpecWriter.ToJson((await sweep.GetSpec())!));
         string other = SpecWriter.ToJson(spec with { Seed = 4 });
         await Assert.ThrowsAnyAsync<InvalidOperationException>(() => sweep.Start(other));
         await TestClusters.WaitForCompletion(sweep);
