@@ -135,18 +135,18 @@ internal static class SpecLimits
 /// <param name="FreeGamma">Whether γ may differ from 1 (and the γ grid axis may be used).</param>
 internal sealed record PresetRules(int MinLayers, int MaxLayers, TrainSpec Train, bool Bias, bool FreeGamma)
 {
-    private static readonly Dictionary<string, PresetRules> ByName = new(StringComparer.Ordinal)
-    {
-        [Presets.MmnIsotropic] = new(1, 1, new TrainSpec(First: true, Hidden: false, Output: false, Bias: false), Bias: false, FreeGamma: false),
-        [Presets.MmnRelu] = new(1, 1, new TrainSpec(First: true, Hidden: false, Output: true, Bias: true), Bias: true, FreeGamma: false),
-        [Presets.Linear] = new(1, 1, new TrainSpec(First: true, Hidden: false, Output: false, Bias: false), Bias: false, FreeGamma: false),
-        [Presets.ThreeLayer] = new(2, 2, new TrainSpec(First: true, Hidden: true, Output: true, Bias: true), Bias: false, FreeGamma: false),
-        [Presets.DeepFixedEnds] = new(2, 64, new TrainSpec(First: false, Hidden: true, Output: false, Bias: true), Bias: false, FreeGamma: false),
-        [Presets.Normalized] = new(1, 64, new TrainSpec(First: true, Hidden: true, Output: true, Bias: true), Bias: false, FreeGamma: true),
-    };
+    // The preset's structure and defaults are declared once, with the presets (Presets.LayerRange, Presets.Defaults).
+    private static readonly Dictionary<string, PresetRules> ByName = Presets.All.ToDictionary(p => p, Create, StringComparer.Ordinal);
 
     /// <summary>The rules of a known preset.</summary>
     public static PresetRules Of(string preset) => ByName[preset];
+
+    private static PresetRules Create(string preset)
+    {
+        (int min, int max) = Presets.LayerRange(preset);
+        (TrainSpec train, bool bias) = Presets.Defaults(preset);
+        return new PresetRules(min, max, train, bias, FreeGamma: preset == Presets.Normalized);
+    }
 
     /// <summary>"every layer count must be 1", "... must be 2", "... must be &gt;= 2", for error messages.</summary>
     public string LayerRule(string preset) => (MinLayers, MaxLayers) switch
