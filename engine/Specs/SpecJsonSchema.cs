@@ -103,6 +103,8 @@ public static class SpecJsonSchema
             {
                 obj["patternProperties"] = new JsonObject { [@"\."] = new JsonObject { ["description"] = "A field axis: a spec path (model.init.kappa) and its values (docs/spec.md, \"Any field is an axis\").", ["type"] = "array", ["minItems"] = 1 } };
             }
+
+            obj = KindForms(context.TypeInfo.Type, obj) ?? obj;
         }
 
         if (context.PropertyInfo is { } property)
@@ -148,12 +150,6 @@ public static class SpecJsonSchema
             field["description"] = $"When absent: {derived.Rule}.";
         }
 
-        if (parameter.GetCustomAttribute<ForKindsAttribute>() is { } forKinds)
-        {
-            string only = $"Only for kind {string.Join(", ", forKinds.Kinds)}.";
-            field["description"] = field["description"] is JsonNode rule ? $"{rule.GetValue<string>()} {only}" : only;
-        }
-
         object? fallback = parameter.GetCustomAttribute<SpecDefaultAttribute>() is { } d ? d.Value
             : parameter.HasDefaultValue ? parameter.DefaultValue
             : null;
@@ -161,6 +157,54 @@ public static class SpecJsonSchema
         {
             field["default"] = JsonSerializer.SerializeToNode(fallback, fallback.GetType(), Options);
         }
+    }
+
+    /// <summary>
+    /// A record whose fields depend on its kind (<see cref="ForKindsAttribute"/>: an activation, a schedule ξ, the
+    /// data), as the format reads it: one form per kind, with the kind as a constant (required, as the binder
+    /// requires it in a mapping) and only that kind's fields. A field of the kind without a default, or whose
+    /// default is null (the teacher, the csv file, s0, d), is required in the forms of its kinds. Null for other records.
+    /// </summary>
+    private static JsonObject? KindForms(Type type, JsonObject record)
+    {
+        var declared = RecordReader.Declared(type);
+        if (!declared.Any(m => m.Parameter.IsDefined(typeof(ForKindsAttribute))))
+        {
+            return null;
+        }
+
+        JsonObject properties = record["properties"]!.AsObject();
+        HashSet<string> required = [.. record["required"]!.AsArray().Select(n => n!.GetValue<string>()), SpecFields.Kind];
+        IReadOnlyList<string> kinds = declared.Single(m => m.Name == SpecFields.Kind).Parameter.GetCustomAttribute<ChoiceAttribute>()!.Allowed;
+        return new JsonObject { ["anyOf"] = new JsonArray([.. kinds.Select(kind => (JsonNode?)KindForm(declared, properties, required, kind))]) };
+    }
+
+    private static JsonObject KindForm(IReadOnlyList<(string Name, ParameterInfo Parameter, object? Default, bool HasDefault)> declared, JsonObject properties, HashSet<string> required, string kind)
+    {
+        var form = new JsonObject();
+        var own = new List<string>();
+        foreach (var m in declared.Where(m => m.Parameter.GetCustomAttribute<ForKindsAttribute>() is not { } f || f.Kinds.Contains(kind, StringComparer.Ordinal)))
+        {
+            JsonObject field = m.Name == SpecFields.Kind ? new JsonObject { ["const"] = kind } : properties[m.Name]!.DeepClone().AsObject();
+            if (required.Contains(m.Name) || (m.Parameter.IsDefined(typeof(ForKindsAttribute)) && (!m.HasDefault || m.Default is null)))
+            {
+                own.Add(m.Name);
+                field.Remove("default");
+                if (m.Parameter.IsDefined(typeof(DerivedAttribute)))
+                {
+                    field.Remove("description"); // its "when absent" rule is about the other kinds; in this form it is required
+                }
+
+                if (field["type"] is JsonArray types && types.Count == 2 && types.Any(t => t!.GetValue<string>() == "null"))
+                {
+                    field["type"] = types.Single(t => t!.GetValue<string>() != "null")!.GetValue<string>();
+                }
+            }
+
+            form[m.Name] = field;
+        }
+
+        return new JsonObject { ["type"] = "object", ["properties"] = form, ["required"] = new JsonArray([.. own.Select(n => (JsonNode?)n)]), ["additionalProperties"] = false };
     }
 
     /// <summary>
@@ -243,8 +287,9 @@ public static class SpecJsonSchema
             alternative.Remove("default");
         }
 
-        // anyOf, not oneOf: a per-layer width list is both one entry and a list of entries.
-        result["anyOf"] = new JsonArray([.. alternatives]);
+        // anyOf, not oneOf: a per-layer width list is both one entry and a list of entries. An alternative that is
+        // itself only a choice of forms (the kinds of a record, KindForms) contributes its forms.
+        result["anyOf"] = new JsonArray([.. alternatives.SelectMany(a => a.Count == 1 && a["anyOf"] is JsonArray forms ? forms.Select(f => f!.DeepClone()) : [a])]);
         return result;
     }
 

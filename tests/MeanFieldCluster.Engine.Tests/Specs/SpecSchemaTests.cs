@@ -44,6 +44,40 @@ public sealed class SpecSchemaTests
     }
 
     [Fact]
+    public void Each_kind_has_a_form_of_its_own_with_only_its_fields()
+    {
+        JsonNode root = JsonNode.Parse(SpecJsonSchema.Export())!;
+        Dictionary<string, JsonNode> data = Forms(root["properties"]!["data"]!);
+        Dictionary<string, JsonNode> activation = Forms(root["properties"]!["model"]!["properties"]!["activation"]!);
+        Dictionary<string, JsonNode> xi = Forms(root["properties"]!["training"]!["properties"]!["xi"]!);
+
+        Assert.Equal(DataKinds.All, data.Keys);
+        Assert.Equal(["kind", "d", "delta"], Fields(data[DataKinds.IsotropicGaussian]));
+        Assert.Equal(["kind", "d", "s0"], Required(data[DataKinds.AnisotropicGaussian]));
+        Assert.Equal(["kind", "d", "teacher", "noise"], Fields(data[DataKinds.TeacherStudent]));
+        Assert.Equal(["kind", "d", "teacher"], Required(data[DataKinds.TeacherStudent]));
+        Assert.Equal("object", data[DataKinds.TeacherStudent]["properties"]!["teacher"]!["type"]!.GetValue<string>());
+        Assert.Equal(["kind", "csv"], Required(data[DataKinds.Csv]));
+        Assert.False(data[DataKinds.Csv]["additionalProperties"]!.GetValue<bool>());
+        Assert.Equal(["kind", "t1", "t2", "s1", "s2"], Fields(activation[ActivationKinds.Ramp]));
+        Assert.Equal(["kind"], Fields(activation[ActivationKinds.Relu]));
+        Assert.Equal(0.5, activation[ActivationKinds.Ramp]["properties"]!["t1"]!["default"]!.GetValue<double>());
+        Assert.Equal(["kind", "t0", "alpha"], Fields(xi[Schedules.Power]));
+        Assert.Equal(["kind"], Required(xi[Schedules.Constant]));
+
+        // The kinds' names alone are a form of the shorthand fields too.
+        Assert.Contains(root["properties"]!["model"]!["properties"]!["activation"]!["anyOf"]!.AsArray(), f => f!["enum"] is not null);
+
+        static Dictionary<string, JsonNode> Forms(JsonNode field) => field["anyOf"]!.AsArray()
+            .Where(f => f!["properties"] is not null)
+            .ToDictionary(f => f!["properties"]!["kind"]!["const"]!.GetValue<string>(), f => f!);
+
+        static string[] Fields(JsonNode form) => [.. form["properties"]!.AsObject().Select(p => p.Key)];
+
+        static string[] Required(JsonNode form) => [.. form["required"]!.AsArray().Select(n => n!.GetValue<string>())];
+    }
+
+    [Fact]
     public void Every_field_of_a_canonical_spec_is_a_field_of_the_schema()
     {
         JsonNode schema = JsonNode.Parse(SpecJsonSchema.Export())!;
