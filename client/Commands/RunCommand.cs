@@ -112,6 +112,9 @@ internal static class RunCommand
         string directory = Path.GetFullPath(settings.OutputDirectory ?? Path.Combine("results", spec.Name));
         string stateDirectory = Path.Combine(directory, StateFolder);
         string specJson = SpecWriter.ToJson(spec);
+
+        // The embedded coordinator admits this binding instead of binding the text again in this process.
+        ResolvedSpecs.Remember(specJson, spec, SpecInput.DataRoot);
         string? sweepId;
         try
         {

@@ -19,7 +19,8 @@ internal static class SweepAdmission
         PointSpec[] points = [];
         try
         {
-            spec = SpecLoader.Parse(specJson, SpecFormat.Json, dataRoot: policy.DataRoot);
+            // An embedded run's client bound this text in this process already (with the same data root, or none set here).
+            spec = ResolvedSpecs.Find(specJson, policy.DataRoot) ?? SpecLoader.Parse(specJson, SpecFormat.Json, dataRoot: policy.DataRoot);
             points = [.. SweepPlanner.Expand(spec)];
             problems = [.. ResourceEstimator.Check(spec, points, policy.Budget).Select(m => $"grid: {m}")];
         }
@@ -34,7 +35,7 @@ internal static class SweepAdmission
         }
 
         // The points are sent this parse as typed records (PointStarter): it is not bound again in this process.
-        return (ResolvedSpecs.Remember(specJson, spec), points);
+        return (ResolvedSpecs.Remember(specJson, spec, policy.DataRoot), points);
     }
 
     /// <summary>Refuses a resubmission of sweep <paramref name="sweepId"/> whose spec differs from the <paramref name="stored"/> one.</summary>

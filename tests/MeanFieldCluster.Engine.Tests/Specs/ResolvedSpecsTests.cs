@@ -18,6 +18,22 @@ public sealed class ResolvedSpecsTests
     }
 
     [Fact]
+    public void A_remembered_binding_serves_its_data_root_and_callers_without_one_but_not_another_root()
+    {
+        SweepSpec spec = Yaml(FullYaml) with { Name = "remembered" };
+        string json = SpecWriter.ToJson(spec);
+        string root = Path.Combine(Path.GetTempPath(), "mfc-data-root");
+
+        Assert.Null(ResolvedSpecs.Find(json, null));
+        Assert.Same(spec, ResolvedSpecs.Remember(json, spec, root));
+
+        Assert.Same(spec, ResolvedSpecs.Find(json, null));
+        Assert.Same(spec, ResolvedSpecs.Find(json, root + Path.DirectorySeparatorChar));
+        Assert.Null(ResolvedSpecs.Find(json, Path.Combine(root, "other")));
+        Assert.Same(spec, ResolvedSpecs.Parse(json));
+    }
+
+    [Fact]
     public void An_invalid_text_is_refused_every_time_with_its_errors()
     {
         string json = SpecWriter.ToJson(Yaml(FullYaml)).Replace("\"kappa\": 0.8", "\"kappa\": -1", StringComparison.Ordinal);
