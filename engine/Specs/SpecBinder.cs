@@ -456,11 +456,11 @@ internal static partial class SpecBinder
         }
     }
 
-    private static CsvTable? ReadTable(NodeReader c, string fullPath)
+    private static CsvShape? ReadTable(NodeReader c, string fullPath)
     {
         try
         {
-            return CsvTable.Read(fullPath);
+            return CsvShape.Of(fullPath);
         }
         catch (CsvFormatException e)
         {
@@ -478,7 +478,7 @@ internal static partial class SpecBinder
         return null;
     }
 
-    private static CsvSpec? CheckColumns(NodeReader c, string fullPath, CsvTable table, string label, IReadOnlyList<string>? features, double testFraction, bool standardize)
+    private static CsvSpec? CheckColumns(NodeReader c, string fullPath, CsvShape table, string label, IReadOnlyList<string>? features, double testFraction, bool standardize)
     {
         var columns = new HashSet<string>(table.Columns, StringComparer.Ordinal);
         string available = $"expected one of its columns: {ColumnList(table.Columns)}";
@@ -512,7 +512,7 @@ internal static partial class SpecBinder
             ok = false;
         }
 
-        int rows = table.Rows.Count;
+        int rows = table.Rows;
         int testRows = CsvSplit.TestRows(rows, testFraction);
         if (rows - testRows < CsvSplit.MinTrainingRows)
         {

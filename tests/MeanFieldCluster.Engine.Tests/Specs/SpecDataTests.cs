@@ -108,6 +108,25 @@ public sealed class SpecDataTests
     }
 
     [Fact]
+    public void A_csv_file_is_read_once_per_version_however_many_axis_combinations_bind_it()
+    {
+        using var folder = new TempFolder();
+        string csv = folder.Write("t.csv", Table);
+        string spec = WithData($"{{kind: csv, csv: {{path: '{csv}', label: y}}}}");
+        Assert.Equal(3, Yaml(spec, "grid.model.init.kappa=[0.5, 0.6, 0.7]").Data.Dimension);
+
+        // Same length and write time: the version read before stands, the file is not read again.
+        DateTime written = File.GetLastWriteTimeUtc(csv);
+        File.WriteAllText(csv, Table.Replace("x3", "z3", StringComparison.Ordinal));
+        File.SetLastWriteTimeUtc(csv, written);
+        Assert.Equal(["x1", "x2", "x3"], Yaml(spec).Data.Csv!.Features);
+
+        // Another version is read again.
+        File.WriteAllText(csv, Table.Replace("x3", "x33", StringComparison.Ordinal));
+        Assert.Equal(["x1", "x2", "x33"], Yaml(spec).Data.Csv!.Features);
+    }
+
+    [Fact]
     public void Csv_data_keeps_the_listed_features_in_their_order()
     {
         using var folder = new TempFolder();
