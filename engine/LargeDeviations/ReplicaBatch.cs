@@ -298,6 +298,7 @@ public sealed class ReplicaBatch
     }
 
     // One step after the residuals: c, b, then w with the fused forward pass of x_{k+1} (SgdStepper.FastStep).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Step(Vector512<double> residual, double stepSize)
     {
         Vector512<double> coefficient = Vector512.Create(2.0 * stepSize) * residual;
@@ -661,6 +662,7 @@ public sealed class ReplicaBatch
     }
 
     // Draws one sample per lane from the lane's stream into x (lane-wise); returns the labels.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private Vector512<double> Draw(Vector512<double>[] x, int count)
     {
         if (_samples is { } samples)
