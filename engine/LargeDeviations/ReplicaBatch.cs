@@ -508,13 +508,7 @@ public sealed class ReplicaBatch
             s7 = Vector512.FusedMultiplyAdd(Unsafe.Add(ref c, i + 7), Row(ref Unsafe.Add(ref w, i + 7), Unsafe.Add(ref delta, i + 7), ref Unsafe.Add(ref u, i + 7), zeroBias ? Vector512<double>.Zero : Unsafe.Add(ref b, i + 7), x, next, scale, shrink, alwaysWrite, select, storeU), s7);
         }
 
-        s0 += s4;
-        s1 += s5;
-        s2 += s6;
-        s3 += s7;
-        s0 += s2;
-        s1 += s3;
-        return s0 + s1;
+        return Halvings(s0, s1, s2, s3, s4, s5, s6, s7);
     }
 
     // One row of SmallRows at d = 1 (the same operations): updates w_i and returns u_i = fma(w_i, x_{k+1}, 0) + b_i.
@@ -652,14 +646,13 @@ public sealed class ReplicaBatch
             s7 = Vector512.FusedMultiplyAdd(a[j + 7], b[j + 7], s7);
         }
 
-        s0 += s4;
-        s1 += s5;
-        s2 += s6;
-        s3 += s7;
-        s0 += s2;
-        s1 += s3;
-        return s0 + s1;
+        return Halvings(s0, s1, s2, s3, s4, s5, s6, s7);
     }
+
+    // The end of Dot's order: running sums j and j + 4, then j and j + 2, then 0 and 1.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<double> Halvings(Vector512<double> s0, Vector512<double> s1, Vector512<double> s2, Vector512<double> s3, Vector512<double> s4, Vector512<double> s5, Vector512<double> s6, Vector512<double> s7) =>
+        ((s0 + s4) + (s2 + s6)) + ((s1 + s5) + (s3 + s7));
 
     // Draws one sample per lane from the lane's stream into x (lane-wise); returns the labels.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
