@@ -187,6 +187,14 @@ internal static class SweepSession
             await error.WriteLineAsync($"error: ... and {failures.Count - shown} more failed points; summary.json has every error");
         }
 
-        return interrupted ? 130 : failed > 0 ? 1 : 0;
+        if (!interrupted && unfinished > 0)
+        {
+            // An ended sweep leaves every point completed, diverged, failed or cancelled; a point without a final
+            // report means its stored state was lost (e.g. the results folder, which holds the run's state, was
+            // removed or replaced during the run). Its rows are missing from the tables, so the run did not succeed.
+            await error.WriteLineAsync($"error: {unfinished} of {outcome.Lines.Count} points ended without a result although the sweep ended, so the tables lack their rows; was '{directory}' removed or changed during the run? Run the sweep again.");
+        }
+
+        return interrupted ? 130 : failed > 0 || unfinished > 0 ? 1 : 0;
     }
 }

@@ -83,6 +83,7 @@ internal sealed class LaneSamples
     /// The labels of one sample of each lane, and x in place: <paramref name="x"/> holds the sample's Gaussians (G vectors,
     /// lane r = replica r) and becomes x (its first d vectors); <paramref name="signs"/> holds the sign words' ±1.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector512<double> Labels(Span<Vector512<double>> x, Vector512<double> signs, int count)
     {
         if (_teacher is null)

@@ -45,8 +45,18 @@ public sealed class ReplicaBatch
     private readonly LaneSamples? _samples;
     private readonly LaneStream[] _signs;
     private readonly ulong[] _seeds, _gammas;
+
+    // The direct initial draw (TrainDrawn): each lane's initialization Gaussian and sign streams, and their Gaussians.
+    private readonly ulong[] _initialSeeds = new ulong[Lanes], _initialGammas = new ulong[Lanes];
+    private readonly LaneStream[] _initialSigns = new LaneStream[Lanes];
+    private Vector512<double>[] _initial = [];
     private readonly Vector512<double>[] _block;
     private int _blockSamples, _slot;
+
+    // The next step's prediction when FusedRows summed it; the least |δ_i| over lanes and rows (Delta).
+    private Vector512<double> _prediction;
+    private bool _hasPrediction, _zeroBias;
+    private double _minAbsDelta;
     private long _sample;
 
     private ReplicaBatch(SweepSpec spec, MeanFieldNetwork shape, DataModel data)
@@ -170,8 +180,52 @@ public sealed class ReplicaBatch
         }
 
         Load(networks, keys);
+        bool[] finite = Run(count, steps, stepSize);
+        Store(networks);
+        return finite;
+    }
+
+    /// <summary>
+    /// Trains <paramref name="keys"/>.Length replicas (at most <see cref="Width"/>) from the initial parameters that
+    /// <c>LaneInitialization.Draw</c> gives each from its initialization key (<paramref name="initialKeys"/>; two-layer
+    /// i.i.d. models, <c>LaneInitialization.Applies</c>), drawn here for all lanes at once and straight into them: the
+    /// same bits as drawing each into a network and training the networks with <see cref="Train"/>, without the
+    /// networks. <see cref="StoreInto"/> writes the final parameters out when the caller needs them.
+    /// </summary>
+    internal bool[] TrainDrawn(ModelSpec model, ReadOnlySpan<ulong> initialKeys, ReadOnlySpan<ulong> keys, long steps, Func<long, double> stepSize)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(stepSize);
+        int count = keys.Length;
+        if (count > Lanes || initialKeys.Length != count)
+        {
+            throw new ArgumentException($"Expected at most {Lanes} replicas, each with an initialization and a training key; got {initialKeys.Length} and {count}.");
+        }
+
+        Clear();
+        DrawInitial(model, initialKeys);
+        for (int r = 0; r < count; r++)
+        {
+            SetKey(r, keys[r]);
+        }
+
+        return Run(count, steps, stepSize);
+    }
+
+    /// <summary>Writes the parameters of lanes 0 .. <paramref name="networks"/>.Count − 1 to those networks (after <see cref="TrainDrawn"/>).</summary>
+    internal void StoreInto(IReadOnlyList<MeanFieldNetwork> networks)
+    {
+        ArgumentNullException.ThrowIfNull(networks);
+        Store(networks);
+    }
+
+    // The training loop over the loaded lanes; returns, per lane below count, whether every residual was finite.
+    private bool[] Run(int count, long steps, Func<long, double> stepSize)
+    {
         _sample = 0;
         _slot = 0;
+        _hasPrediction = false;
+        _zeroBias = !_trainBias && Array.TrueForAll(_b, v => v.AsUInt64() == Vector512<ulong>.Zero);
         _blockSamples = (int)Math.Min(MaxBlock, (steps + 2) & ~1L);
         Vector512<double> alive = Vector512<double>.AllBitsSet;
         if (steps > 0)
@@ -185,7 +239,8 @@ public sealed class ReplicaBatch
             {
                 double step = stepSize(k);
                 Vector512<double> yNext = Draw(_xNext, count);
-                Vector512<double> prediction = Dot(_c, 0, 1, _h, 0, 1, _n);
+                Vector512<double> prediction = _hasPrediction ? _prediction : Dot(_c, 0, 1, _h, 0, 1, _n);
+                _hasPrediction = false;
                 Vector512<double> residual = y - (Vector512.Create(_normalizer) * prediction);
                 alive &= Vector512.Equals(residual - residual, Vector512<double>.Zero);
                 if (!started)
@@ -210,7 +265,6 @@ public sealed class ReplicaBatch
             }
         }
 
-        Store(networks);
         var finite = new bool[count];
         for (int r = 0; r < count; r++)
         {
@@ -244,6 +298,7 @@ public sealed class ReplicaBatch
     }
 
     // One step after the residuals: c, b, then w with the fused forward pass of x_{k+1} (SgdStepper.FastStep).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Step(Vector512<double> residual, double stepSize)
     {
         Vector512<double> coefficient = Vector512.Create(2.0 * stepSize) * residual;
@@ -277,6 +332,15 @@ public sealed class ReplicaBatch
         bool alwaysWrite = shrinkScalar != 1.0;
         if (_d <= 3)
         {
+            if (_d == 1 && _activation == Kind.Identity && _n % 8 == 0)
+            {
+                // k_i = scale·δ_i is 0 in no lane when round(min|scale| · min|δ|) > 0 (rounding is monotone): then no row is skipped.
+                bool select = !alwaysWrite && !(MinAbs(scale) * _minAbsDelta > 0);
+                _prediction = FusedRows(_n, _w, _x[0], _xNext[0], _delta, _u, _b, _c, scale, shrink, alwaysWrite, select, _trainOutput, _zeroBias);
+                _hasPrediction = true;
+                return;
+            }
+
             SmallRows(_n, _d, _w, _x, _xNext, _delta, _u, _b, scale, shrink, alwaysWrite);
             return;
         }
@@ -390,10 +454,83 @@ public sealed class ReplicaBatch
     {
         var normalizer = Vector512.Create(_normalizer);
         Span<Vector512<double>> c = _c, dh = _dh, delta = _delta;
+        Vector512<double> least = Vector512.Create(double.PositiveInfinity);
         for (int i = 0; i < delta.Length; i++)
         {
             delta[i] = c[i] * dh[i] * normalizer;
+            least = Vector512.Min(least, Vector512.Abs(delta[i]));
         }
+
+        _minAbsDelta = MinAbs(least);
+    }
+
+    // The least |v_r| over the lanes; NaN when a lane is NaN (so that a comparison with it fails).
+    private static double MinAbs(Vector512<double> v)
+    {
+        Vector512<double> a = Vector512.Abs(v);
+        if (!Vector512.EqualsAll(a, a))
+        {
+            return double.NaN;
+        }
+
+        Vector256<double> four = Vector256.Min(a.GetLower(), a.GetUpper());
+        Vector128<double> two = Vector128.Min(four.GetLower(), four.GetUpper());
+        return Math.Min(two.ToScalar(), two.GetElement(1));
+    }
+
+    // SmallRows for d = 1 and the identity (h = u) with N a multiple of 8, also summing the next step's prediction
+    // Σ c_i u_i in Dot's order for such N (DotOfBlocks: row i into running sum i mod 8, then the halvings): the same bits
+    // as SmallRows followed by Dot(c, u). Rows are skipped lane-wise only when select is set (SmallRows' rule; otherwise
+    // no coefficient is 0 in any lane). u is stored only when storeU (the output update reads it; with c frozen nothing
+    // does), and with zeroBias (every bias +0 in every lane) u + b adds a +0 register instead of loading b: the same sum.
+    private static Vector512<double> FusedRows(int n, Vector512<double>[] weights, Vector512<double> x, Vector512<double> next, Vector512<double>[] deltas, Vector512<double>[] us, Vector512<double>[] biases, Vector512<double>[] outputs, Vector512<double> scale, Vector512<double> shrink, bool alwaysWrite, bool select, bool storeU, bool zeroBias)
+    {
+        if (n % 8 != 0 || weights.Length < n || deltas.Length < n || us.Length < n || biases.Length < n || outputs.Length < n)
+        {
+            throw new ArgumentException("The lane arrays are shorter than the network, or N is not a multiple of 8.");
+        }
+
+        ref Vector512<double> w = ref MemoryMarshal.GetArrayDataReference(weights);
+        ref Vector512<double> delta = ref MemoryMarshal.GetArrayDataReference(deltas);
+        ref Vector512<double> u = ref MemoryMarshal.GetArrayDataReference(us);
+        ref Vector512<double> b = ref MemoryMarshal.GetArrayDataReference(biases);
+        ref Vector512<double> c = ref MemoryMarshal.GetArrayDataReference(outputs);
+        Vector512<double> s0 = Vector512<double>.Zero, s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+        for (int i = 0; i < n; i += 8)
+        {
+            s0 = Vector512.FusedMultiplyAdd(Unsafe.Add(ref c, i), Row(ref Unsafe.Add(ref w, i), Unsafe.Add(ref delta, i), ref Unsafe.Add(ref u, i), zeroBias ? Vector512<double>.Zero : Unsafe.Add(ref b, i), x, next, scale, shrink, alwaysWrite, select, storeU), s0);
+            s1 = Vector512.FusedMultiplyAdd(Unsafe.Add(ref c, i + 1), Row(ref Unsafe.Add(ref w, i + 1), Unsafe.Add(ref delta, i + 1), ref Unsafe.Add(ref u, i + 1), zeroBias ? Vector512<double>.Zero : Unsafe.Add(ref b, i + 1), x, next, scale, shrink, alwaysWrite, select, storeU), s1);
+            s2 = Vector512.FusedMultiplyAdd(Unsafe.Add(ref c, i + 2), Row(ref Unsafe.Add(ref w, i + 2), Unsafe.Add(ref delta, i + 2), ref Unsafe.Add(ref u, i + 2), zeroBias ? Vector512<double>.Zero : Unsafe.Add(ref b, i + 2), x, next, scale, shrink, alwaysWrite, select, storeU), s2);
+            s3 = Vector512.FusedMultiplyAdd(Unsafe.Add(ref c, i + 3), Row(ref Unsafe.Add(ref w, i + 3), Unsafe.Add(ref delta, i + 3), ref Unsafe.Add(ref u, i + 3), zeroBias ? Vector512<double>.Zero : Unsafe.Add(ref b, i + 3), x, next, scale, shrink, alwaysWrite, select, storeU), s3);
+            s4 = Vector512.FusedMultiplyAdd(Unsafe.Add(ref c, i + 4), Row(ref Unsafe.Add(ref w, i + 4), Unsafe.Add(ref delta, i + 4), ref Unsafe.Add(ref u, i + 4), zeroBias ? Vector512<double>.Zero : Unsafe.Add(ref b, i + 4), x, next, scale, shrink, alwaysWrite, select, storeU), s4);
+            s5 = Vector512.FusedMultiplyAdd(Unsafe.Add(ref c, i + 5), Row(ref Unsafe.Add(ref w, i + 5), Unsafe.Add(ref delta, i + 5), ref Unsafe.Add(ref u, i + 5), zeroBias ? Vector512<double>.Zero : Unsafe.Add(ref b, i + 5), x, next, scale, shrink, alwaysWrite, select, storeU), s5);
+            s6 = Vector512.FusedMultiplyAdd(Unsafe.Add(ref c, i + 6), Row(ref Unsafe.Add(ref w, i + 6), Unsafe.Add(ref delta, i + 6), ref Unsafe.Add(ref u, i + 6), zeroBias ? Vector512<double>.Zero : Unsafe.Add(ref b, i + 6), x, next, scale, shrink, alwaysWrite, select, storeU), s6);
+            s7 = Vector512.FusedMultiplyAdd(Unsafe.Add(ref c, i + 7), Row(ref Unsafe.Add(ref w, i + 7), Unsafe.Add(ref delta, i + 7), ref Unsafe.Add(ref u, i + 7), zeroBias ? Vector512<double>.Zero : Unsafe.Add(ref b, i + 7), x, next, scale, shrink, alwaysWrite, select, storeU), s7);
+        }
+
+        return Halvings(s0, s1, s2, s3, s4, s5, s6, s7);
+    }
+
+    // One row of SmallRows at d = 1 (the same operations): updates w_i and returns u_i = fma(w_i, x_{k+1}, 0) + b_i.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<double> Row(ref Vector512<double> w, Vector512<double> delta, ref Vector512<double> u, Vector512<double> b, Vector512<double> x, Vector512<double> next, Vector512<double> scale, Vector512<double> shrink, bool alwaysWrite, bool select, bool storeU)
+    {
+        Vector512<double> k = scale * delta;
+        Vector512<double> old = w;
+        Vector512<double> updated = Vector512.FusedMultiplyAdd(x, k, alwaysWrite ? old * shrink : old);
+        if (select)
+        {
+            updated = Vector512.ConditionalSelect(~Vector512.Equals(k, Vector512<double>.Zero), updated, old);
+        }
+
+        w = updated;
+        Vector512<double> value = Vector512.FusedMultiplyAdd(updated, next, Vector512<double>.Zero) + b;
+        if (storeU)
+        {
+            u = value;
+        }
+
+        return value;
     }
 
     // σ and σ′ as ActivationKernel computes them per element (ramp′ the slope strictly inside, relu′ 1 for z > 0).
@@ -509,16 +646,16 @@ public sealed class ReplicaBatch
             s7 = Vector512.FusedMultiplyAdd(a[j + 7], b[j + 7], s7);
         }
 
-        s0 += s4;
-        s1 += s5;
-        s2 += s6;
-        s3 += s7;
-        s0 += s2;
-        s1 += s3;
-        return s0 + s1;
+        return Halvings(s0, s1, s2, s3, s4, s5, s6, s7);
     }
 
+    // The end of Dot's order: running sums j and j + 4, then j and j + 2, then 0 and 1.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<double> Halvings(Vector512<double> s0, Vector512<double> s1, Vector512<double> s2, Vector512<double> s3, Vector512<double> s4, Vector512<double> s5, Vector512<double> s6, Vector512<double> s7) =>
+        ((s0 + s4) + (s2 + s6)) + ((s1 + s5) + (s3 + s7));
+
     // Draws one sample per lane from the lane's stream into x (lane-wise); returns the labels.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private Vector512<double> Draw(Vector512<double>[] x, int count)
     {
         if (_samples is { } samples)
@@ -565,18 +702,97 @@ public sealed class ReplicaBatch
         return Vector512.Create(ys);
     }
 
-    private void Load(IReadOnlyList<MeanFieldNetwork> networks, IReadOnlyList<ulong> keys)
+    private void Clear()
     {
         Array.Clear(_w);
         Array.Clear(_b);
         Array.Clear(_c);
         Array.Clear(_x);
         Array.Clear(_xNext);
+    }
+
+    // Lane r's training streams from its key.
+    private void SetKey(int r, ulong key)
+    {
+        _rng[r] = new Xoshiro256(key);
+        (_seeds[r], _gammas[r]) = GaussianStream(key);
+        _signs[r] = SignStream(key);
+    }
+
+    // LaneInitialization.Draw for every lane at once: Gaussian g of lane r's initialization stream is element g·Width + r of
+    // FillLanes' output, which is vector g here. w = κ/√d · g (row by row), then b = mean + std·g with biases, then c (a
+    // Gaussian law with std ≠ 0: mean + std·g; Rademacher: mean + std·sign of word i of the sign stream; otherwise the mean).
+    // The same products and sums as the scalar draw (no fused multiply-adds), so the same bits.
+    private void DrawInitial(ModelSpec model, ReadOnlySpan<ulong> initialKeys)
+    {
+        InitSpec init = model.Init;
+        bool gaussianOutput = init.OutputLaw != OutputLaws.Rademacher && init.OutputStd != 0;
+        int count = (_n * _d) + (model.Bias ? _n : 0) + (gaussianOutput ? _n : 0);
+        int pairs = (count + 1) / 2;
+        if (_initial.Length < 2 * pairs)
+        {
+            _initial = new Vector512<double>[2 * pairs];
+        }
+
+        for (int r = 0; r < initialKeys.Length; r++)
+        {
+            (_initialSeeds[r], _initialGammas[r]) = LaneStream.For(initialKeys[r], 1);
+        }
+
+        LaneGaussians.FillLanes(_initialSeeds, _initialGammas, 0, pairs, MemoryMarshal.Cast<Vector512<double>, double>(_initial.AsSpan()), GaussianWidth);
+        int next = 0;
+        var std = Vector512.Create(init.Kappa / Math.Sqrt(_d));
+        for (int p = 0; p < _n * _d; p++)
+        {
+            _w[p] = std * _initial[next++];
+        }
+
+        if (model.Bias)
+        {
+            var mean = Vector512.Create(init.BiasMean);
+            var spread = Vector512.Create(init.BiasStd);
+            for (int i = 0; i < _n; i++)
+            {
+                _b[i] = mean + (spread * _initial[next++]);
+            }
+        }
+
+        var outputMean = Vector512.Create(init.OutputMean);
+        var outputStd = Vector512.Create(init.OutputStd);
+        if (init.OutputLaw == OutputLaws.Rademacher)
+        {
+            Span<double> signs = _scatter;
+            for (int r = 0; r < initialKeys.Length; r++)
+            {
+                _initialSigns[r] = LaneStream.For(initialKeys[r], 2);
+            }
+
+            for (int i = 0; i < _n; i++)
+            {
+                signs.Clear();
+                for (int r = 0; r < initialKeys.Length; r++)
+                {
+                    signs[r] = _initialSigns[r].Sign(i);
+                }
+
+                _c[i] = outputMean + (outputStd * Vector512.Create((ReadOnlySpan<double>)signs));
+            }
+        }
+        else
+        {
+            for (int i = 0; i < _n; i++)
+            {
+                _c[i] = gaussianOutput ? outputMean + (outputStd * _initial[next++]) : outputMean;
+            }
+        }
+    }
+
+    private void Load(IReadOnlyList<MeanFieldNetwork> networks, IReadOnlyList<ulong> keys)
+    {
+        Clear();
         for (int r = 0; r < networks.Count; r++)
         {
-            _rng[r] = new Xoshiro256(keys[r]);
-            (_seeds[r], _gammas[r]) = GaussianStream(keys[r]);
-            _signs[r] = SignStream(keys[r]);
+            SetKey(r, keys[r]);
             MeanFieldNetwork network = networks[r];
             if (network.Widths.Length != 1 || network.Widths[0] != _n || network.Dimension != _d)
             {

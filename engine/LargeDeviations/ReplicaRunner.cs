@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MeanFieldCluster.Engine.Activations;
 using MeanFieldCluster.Engine.Data;
 using MeanFieldCluster.Engine.Kernels;
 using MeanFieldCluster.Engine.Limit;
@@ -29,7 +30,8 @@ public sealed class ReplicaRunner
     private readonly AffineTestRisk? _affineRisk;
     private readonly bool _batched, _laneInitialization;
     private readonly ulong[] _initialKeys, _trainingKeys;
-    private double[] _initialGaussians = [];
+    private readonly ulong _initialPrefix, _trainingPrefix;
+    private readonly ModelSpec _initialModel;
 
     /// <summary>Prepares the runner of a large-deviations batch point; <paramref name="reference"/> is the limit's law at T for w1-to-reference.</summary>
     public ReplicaRunner(SweepSpec spec, PointSpec point, DataModel data, TestSet? testSet, RadialPdeSnapshot? reference)
@@ -52,9 +54,14 @@ public sealed class ReplicaRunner
             ? AffineTestRisk.For(testSet)
             : null;
         _batched = ReplicaBatch.Supports(spec, point);
-        _laneInitialization = _batched && point.Mode != LdModes.Quenched && LaneInitialization.Applies(InitialModel);
+
+        // The model the initial weights are drawn from: i.i.d. for annealed replicas (see InitialNetwork).
+        _initialModel = point.Mode == LdModes.Quenched ? spec.Model : spec.Model with { Init = spec.Model.Init with { Sampling = InitSamplings.Iid } };
+        _laneInitialization = _batched && point.Mode != LdModes.Quenched && LaneInitialization.Applies(_initialModel);
         _initialKeys = [.. PointKeys.Of(point)];
         _trainingKeys = [.. PointKeys.WithStepSize(point)];
+        _initialPrefix = RandomStreams.Key(spec.Seed, RandomStreams.Purpose.Initialization, _initialKeys);
+        _trainingPrefix = RandomStreams.Key(spec.Seed, RandomStreams.Purpose.Training, _trainingKeys);
     }
 
     /// <summary>Whether the risk functional is the quadratic form of <see cref="AffineTestRisk"/> (no pass over the test set).</summary>
@@ -113,52 +120,62 @@ public sealed class ReplicaRunner
         }
 
         var values = new double[count];
-        MeanFieldNetwork start = InitialNetwork(from);
-        ReplicaBatch batch = ReplicaBatch.For(_spec, start, _data);
-        batch.GaussianWidth = GaussianWidth;
         int width = ReplicaBatch.Width;
-
-        // One network per lane, reused: quenched replicas copy the shared initial network into it, annealed
-        // ones redraw it from their own stream (the values InitialNetwork gives).
         bool quenched = _point.Mode == LdModes.Quenched;
-        ModelSpec model = InitialModel;
-        MeanFieldNetwork[] lanesOf = [.. Enumerable.Range(0, width).Select(_ => InitialNetwork(from))];
-        var networks = new List<MeanFieldNetwork>(width);
-        var keys = new List<ulong>(width);
+
+        // Quenched replicas all start from the draw's network; annealed ones from their own streams: with lane
+        // initialization drawn by the batch straight into its lanes, otherwise into a network per lane (the values
+        // InitialNetwork gives either way).
+        MeanFieldNetwork? start = quenched ? InitialNetwork(from) : null;
+        ReplicaBatch batch = ReplicaBatch.For(_spec, start ?? NewNetwork(), _data);
+        batch.GaussianWidth = GaussianWidth;
+        Func<long, double> stepSize = StepSize;
 
         // The closed-form risk from the lanes' affine coefficients (docs/large-deviations.md, "The functional without a test-set pass").
         bool affine = _affineRisk is not null && batch.IsAffine;
         var intercepts = new double[width];
         var slopes = new double[width * _data.Dimension];
+
+        // Networks per lane only where parameters pass through one: drawn or copied into it, or read by the functional.
+        MeanFieldNetwork[] lanesOf = _laneInitialization && affine ? [] : [.. Enumerable.Range(0, width).Select(_ => NewNetwork())];
+        var initialKeys = new ulong[width];
+        var trainingKeys = new ulong[width];
         for (int first = 0; first < count; first += width)
         {
             long entered = Stopwatch.GetTimestamp();
-            networks.Clear();
-            keys.Clear();
             int lanes = Math.Min(width, count - first);
-            for (int r = from + first; r < from + first + lanes; r++)
+            for (int lane = 0; lane < lanes; lane++)
             {
-                MeanFieldNetwork lane = lanesOf[r - from - first];
-                if (quenched)
+                int r = from + first + lane;
+                trainingKeys[lane] = TrainingKey(r);
+                if (_laneInitialization)
                 {
-                    start.Theta.CopyTo(lane.Theta, 0);
+                    initialKeys[lane] = InitialKey(r);
                 }
-                else if (_laneInitialization)
+                else if (start is not null)
                 {
-                    LaneInitialization.Draw(lane, model, Key(RandomStreams.Purpose.Initialization, _initialKeys, (ulong)r), GaussianWidth, ref _initialGaussians);
+                    start.Theta.CopyTo(lanesOf[lane].Theta, 0);
                 }
                 else
                 {
                     var init = InitialStream(r);
-                    lane.Redraw(model, ref init);
+                    lanesOf[lane].Redraw(_initialModel, ref init);
                 }
-
-                networks.Add(lane);
-                keys.Add(Key(RandomStreams.Purpose.Training, _trainingKeys, (ulong)r));
             }
 
             long began = Stopwatch.GetTimestamp();
-            bool[] finite = batch.Train(networks, keys, _point.Steps, StepSize);
+            var networks = new ArraySegment<MeanFieldNetwork>(lanesOf, 0, lanesOf.Length == 0 ? 0 : lanes);
+            bool[] finite;
+            if (_laneInitialization)
+            {
+                finite = batch.TrainDrawn(_initialModel, initialKeys.AsSpan(0, lanes), trainingKeys.AsSpan(0, lanes), _point.Steps, stepSize);
+                batch.StoreInto(networks);
+            }
+            else
+            {
+                finite = batch.Train(networks, new ArraySegment<ulong>(trainingKeys, 0, lanes), _point.Steps, stepSize);
+            }
+
             long trained = Stopwatch.GetTimestamp();
             if (affine)
             {
@@ -169,7 +186,7 @@ public sealed class ReplicaRunner
             {
                 values[first + lane] = !finite[lane] ? double.NaN
                     : affine ? AffineRisk(intercepts[lane], slopes, lane, width)
-                    : Functional(networks[lane]);
+                    : Functional(lanesOf[lane]);
             }
 
             SgdRun.AccountProcessTime(trained - began, Stopwatch.GetTimestamp() - entered);
@@ -200,7 +217,7 @@ public sealed class ReplicaRunner
         {
             ReplicaBatch batch = ReplicaBatch.For(_spec, network, _data);
             batch.GaussianWidth = GaussianWidth;
-            return batch.Train([network], [Key(RandomStreams.Purpose.Training, _trainingKeys, r)], _point.Steps, StepSize)[0] ? network : null;
+            return batch.Train([network], [TrainingKey(replica)], _point.Steps, StepSize)[0] ? network : null;
         }
 
         var rng = Stream(RandomStreams.Purpose.Training, _trainingKeys, r);
@@ -235,19 +252,29 @@ public sealed class ReplicaRunner
     /// </summary>
     public MeanFieldNetwork InitialNetwork(int replica)
     {
-        var init = InitialStream(replica);
-        MeanFieldNetwork network = MeanFieldNetwork.Initialize(InitialModel, _data.Dimension, _point.Widths, _point.Gamma, ref init);
+        MeanFieldNetwork network = NewNetwork();
         if (_laneInitialization)
         {
-            var scratch = new double[1];
-            LaneInitialization.Draw(network, InitialModel, Key(RandomStreams.Purpose.Initialization, _initialKeys, (ulong)replica), GaussianWidth, ref scratch);
+            double[] scratch = [];
+            LaneInitialization.Draw(network, _initialModel, InitialKey(replica), GaussianWidth, ref scratch);
+        }
+        else
+        {
+            var init = InitialStream(replica);
+            network.Redraw(_initialModel, ref init);
         }
 
         return network;
     }
 
-    // The model the initial weights are drawn from: i.i.d. for annealed replicas (see InitialNetwork).
-    private ModelSpec InitialModel => _point.Mode == LdModes.Quenched ? _spec.Model : _spec.Model with { Init = _spec.Model.Init with { Sampling = InitSamplings.Iid } };
+    // A network of the point's shape, its parameters not drawn yet (MeanFieldNetwork.Initialize without the draw).
+    private MeanFieldNetwork NewNetwork() =>
+        new(Activation.Create(_initialModel.Activation), _data.Dimension, _point.Widths, _point.Gamma, _initialModel.Bias, _initialModel.Train, _initialModel.MeanFieldScaling);
+
+    // The keys of replica r's initialization and training streams (RandomStreams.Key of (seed, purpose, point keys, r)).
+    private ulong InitialKey(int replica) => RandomStreams.Extend(_initialPrefix, (ulong)replica);
+
+    private ulong TrainingKey(int replica) => RandomStreams.Extend(_trainingPrefix, (ulong)replica);
 
     private Xoshiro256 InitialStream(int replica) =>
         Stream(RandomStreams.Purpose.Initialization, _initialKeys, _point.Mode == LdModes.Quenched ? ulong.MaxValue - (ulong)_point.Draw : (ulong)replica);

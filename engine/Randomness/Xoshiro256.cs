@@ -165,9 +165,15 @@ public static class RandomStreams
         h = SplitMix64.Mix(h ^ ((ulong)purpose * 0x9E3779B97F4A7C15UL));
         foreach (ulong key in keys)
         {
-            h = SplitMix64.Mix(h + 0x9E3779B97F4A7C15UL + SplitMix64.Mix(key));
+            h = Extend(h, key);
         }
 
         return h;
     }
+
+    /// <summary>
+    /// The key of (seed, purpose, keys…, <paramref name="last"/>) from <paramref name="prefix"/>, the <see cref="Key"/> of
+    /// (seed, purpose, keys…): the same value as <see cref="Key"/> of all of them, for many last keys (replicas) at one fold each.
+    /// </summary>
+    public static ulong Extend(ulong prefix, ulong last) => SplitMix64.Mix(prefix + 0x9E3779B97F4A7C15UL + SplitMix64.Mix(last));
 }

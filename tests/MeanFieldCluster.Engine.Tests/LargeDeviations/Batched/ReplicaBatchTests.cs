@@ -56,8 +56,26 @@ public sealed class ReplicaBatchTests
         large_deviations: {functional: mean-sq-norm, replicas: 100, batch_size: 100, modes: [annealed], x_grid: [0.1], k_grid: [-1, 0, 1]}
         """;
 
+    /// <summary>
+    /// The identity at d = 1 with N a multiple of 8 (the fused rows of ReplicaBatch.FusedRows) where c and b are trained:
+    /// u is read by the output update and the biases are not +0. OUTPUT sets c's initial law; with mean 0 and std 0 every
+    /// δ_i is 0 at the first step, so the rows are skipped lane-wise there.
+    /// </summary>
+    private const string Identity = """
+        name: ld-batch-identity
+        seed: 9
+        task: large-deviations
+        model: {preset: mmn-relu, activation: identity, init: {kappa: 1.0, OUTPUT, bias_std: 0.3}}
+        data: {kind: isotropic-gaussian, d: 1}
+        training: {horizon: 0.5}
+        grid: {width: [16], step_size: ["0.5/N"]}
+        large_deviations: {functional: mean-sq-norm, replicas: 100, batch_size: 100, modes: [annealed], x_grid: [0.1], k_grid: [-1, 0, 1]}
+        """;
+
     public static TheoryData<string> Specs => new()
     {
+        Identity.Replace("OUTPUT", "output_mean: 0.5, output_std: 1.0", StringComparison.Ordinal),
+        Identity.Replace("OUTPUT", "output_mean: 0, output_std: 0", StringComparison.Ordinal),
         Linear.Replace("D,", "1,", StringComparison.Ordinal).Replace("MODE", "annealed", StringComparison.Ordinal),
         Linear.Replace("D,", "1,", StringComparison.Ordinal).Replace("MODE", "quenched", StringComparison.Ordinal),
         Linear.Replace("D,", "3,", StringComparison.Ordinal).Replace("MODE", "annealed", StringComparison.Ordinal),
@@ -133,6 +151,45 @@ public sealed class ReplicaBatchTests
         {
             double viaNetwork = runner.Functional(runner.Train(r)!);
             Assert.Equal(viaNetwork, batched[r], 1e-12 * viaNetwork);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Specs))]
+    public void Lanes_drawn_in_place_have_the_bits_of_networks_drawn_then_loaded(string yaml)
+    {
+        // RunMany draws annealed replicas' initial weights straight into the lanes (TrainDrawn); Train(r) draws them
+        // into a network (InitialNetwork) and loads it. Both must give the same trained parameters, bit for bit.
+        (ReplicaRunner runner, SweepSpec spec, PointSpec point, DataModel data) = Runner(yaml);
+        if (point.Mode != LdModes.Annealed)
+        {
+            return;
+        }
+
+        ModelSpec iid = spec.Model with { Init = spec.Model.Init with { Sampling = InitSamplings.Iid } };
+        int[] replicas = [3, 4, 5, 6, 7, 8, 9];
+        ulong[] initial = [.. replicas.Select(r => RandomStreams.Key(spec.Seed, RandomStreams.Purpose.Initialization, [.. PointKeys.Of(point), (ulong)r]))];
+        ulong[] training = [.. replicas.Select(r => RandomStreams.Key(spec.Seed, RandomStreams.Purpose.Training, [.. PointKeys.WithStepSize(point), (ulong)r]))];
+        MeanFieldNetwork[] drawn = [.. replicas.Select(runner.InitialNetwork)];
+        ReplicaBatch batch = ReplicaBatch.For(spec, drawn[0], data);
+        bool[] finite = batch.TrainDrawn(iid, initial, training, point.Steps, _ => point.StepSize);
+        batch.StoreInto(drawn);
+        Assert.All(finite, Assert.True);
+        foreach ((int r, MeanFieldNetwork lanes) in replicas.Zip(drawn))
+        {
+            MeanFieldNetwork alone = runner.Train(r)!;
+            Assert.Equal(alone.Theta.Select(BitConverter.DoubleToInt64Bits), lanes.Theta.Select(BitConverter.DoubleToInt64Bits));
+        }
+    }
+
+    [Fact]
+    public void The_key_of_a_replica_extends_the_key_of_its_point()
+    {
+        ulong[] keys = [4, 1600, 1];
+        ulong prefix = RandomStreams.Key(12, RandomStreams.Purpose.Training, keys);
+        foreach (ulong r in new ulong[] { 0, 1, 77, ulong.MaxValue })
+        {
+            Assert.Equal(RandomStreams.Key(12, RandomStreams.Purpose.Training, [.. keys, r]), RandomStreams.Extend(prefix, r));
         }
     }
 
