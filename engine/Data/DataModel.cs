@@ -50,7 +50,7 @@ public abstract class DataModel
 
     private static CsvData CreateCsv(DataSpec spec, ulong sweepSeed)
     {
-        var data = new CsvData(spec.Csv ?? throw new ArgumentException("csv data needs a csv section.", nameof(spec)), sweepSeed);
+        CsvData data = CsvDataCache.Get(spec.Csv ?? throw new ArgumentException("csv data needs a csv section.", nameof(spec)), sweepSeed);
 
         // The binder resolves d from the file; 0 means "not resolved" and is accepted.
         if (spec.Dimension > 0 && spec.Dimension != data.Dimension)

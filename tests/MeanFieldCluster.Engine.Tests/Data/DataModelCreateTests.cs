@@ -47,6 +47,24 @@ public sealed class DataModelCreateTests
     }
 
     [Fact]
+    public void ThePointsOfACsvSweepShareOneDataSetUntilTheFileChanges()
+    {
+        // Every point builds its data: the file is read and standardized once per (section, seed, version of the file).
+        using var file = TempCsv.Twenty();
+        var spec = new DataSpec(DataKinds.Csv, 3, Csv: new CsvSpec(file.FilePath, "y", ["a", "b", "c"]));
+        var first = (CsvData)DataModel.Create(spec, 9);
+        Assert.Same(first, DataModel.Create(spec, 9));
+        Assert.NotSame(first, DataModel.Create(spec, 10));
+        Assert.NotSame(first, DataModel.Create(spec with { Dimension = 2, Csv = spec.Csv! with { Features = ["a", "b"] } }, 9));
+
+        // Another version of the file (one row fewer) is read again.
+        File.WriteAllLines(file.FilePath, File.ReadAllLines(file.FilePath)[..^1]);
+        var changed = (CsvData)DataModel.Create(spec, 9);
+        Assert.NotSame(first, changed);
+        Assert.Equal(first.TrainRowIndices.Count + first.TestRowIndices.Count - 1, changed.TrainRowIndices.Count + changed.TestRowIndices.Count);
+    }
+
+    [Fact]
     public void MissingKindSettingsAndADimensionThatDisagreesWithTheFileAreRejected()
     {
         Assert.Throws<ArgumentException>(() => DataModel.Create(new DataSpec(DataKinds.AnisotropicGaussian, 6, 0.5), 1));
