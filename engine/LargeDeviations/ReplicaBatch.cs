@@ -714,9 +714,18 @@ public sealed class ReplicaBatch
     // Lane r's training streams from its key.
     private void SetKey(int r, ulong key)
     {
-        _rng[r] = new Xoshiro256(key);
+        if (_samples is null)
+        {
+            // Data other than Gaussian samples draws from the key's Xoshiro256 stream, as the stepper does.
+            _rng[r] = new Xoshiro256(key);
+            return;
+        }
+
         (_seeds[r], _gammas[r]) = GaussianStream(key);
-        _signs[r] = SignStream(key);
+        if (_samples.Signed)
+        {
+            _signs[r] = SignStream(key);
+        }
     }
 
     // LaneInitialization.Draw for every lane at once: Gaussian g of lane r's initialization stream is element g·Width + r of
