@@ -186,11 +186,10 @@ public sealed class ReplicaBatch
     }
 
     /// <summary>
-    /// Trains <paramref name="keys"/>.Length replicas (at most <see cref="Width"/>) from the initial parameters that
-    /// <c>LaneInitialization.Draw</c> gives each from its initialization key (<paramref name="initialKeys"/>; two-layer
-    /// i.i.d. models, <c>LaneInitialization.Applies</c>), drawn here for all lanes at once and straight into them: the
-    /// same bits as drawing each into a network and training the networks with <see cref="Train"/>, without the
-    /// networks. <see cref="StoreInto"/> writes the final parameters out when the caller needs them.
+    /// Trains <paramref name="keys"/>.Length replicas (at most <see cref="Width"/>) from the initial parameters of the
+    /// lane-stream law (<c>LaneInitialization</c>) of their initialization keys (<paramref name="initialKeys"/>), drawn
+    /// for all lanes at once and straight into them: no networks in between. <see cref="Store"/> writes the final
+    /// parameters out when the caller needs them; with 0 steps, that is a replica's initial network.
     /// </summary>
     internal bool[] TrainDrawn(ModelSpec model, ReadOnlySpan<ulong> initialKeys, ReadOnlySpan<ulong> keys, long steps, Func<long, double> stepSize)
     {
@@ -210,13 +209,6 @@ public sealed class ReplicaBatch
         }
 
         return Run(count, steps, stepSize);
-    }
-
-    /// <summary>Writes the parameters of lanes 0 .. <paramref name="networks"/>.Count − 1 to those networks (after <see cref="TrainDrawn"/>).</summary>
-    internal void StoreInto(IReadOnlyList<MeanFieldNetwork> networks)
-    {
-        ArgumentNullException.ThrowIfNull(networks);
-        Store(networks);
     }
 
     // The training loop over the loaded lanes; returns, per lane below count, whether every residual was finite.
@@ -728,10 +720,10 @@ public sealed class ReplicaBatch
         }
     }
 
-    // LaneInitialization.Draw for every lane at once: Gaussian g of lane r's initialization stream is element g·Width + r of
-    // FillLanes' output, which is vector g here. w = κ/√d · g (row by row), then b = mean + std·g with biases, then c (a
-    // Gaussian law with std ≠ 0: mean + std·g; Rademacher: mean + std·sign of word i of the sign stream; otherwise the mean).
-    // The same products and sums as the scalar draw (no fused multiply-adds), so the same bits.
+    // The lane-stream initial law (LaneInitialization) for every lane at once: Gaussian g of lane r's initialization stream
+    // is element g·Width + r of FillLanes' output, which is vector g here. w = κ/√d · g (row by row), then b = mean + std·g
+    // with biases, then c (a Gaussian law with std ≠ 0: mean + std·g; Rademacher: mean + std·sign of word i of the sign
+    // stream; otherwise the mean). Plain products and sums (no fused multiply-adds).
     private void DrawInitial(ModelSpec model, ReadOnlySpan<ulong> initialKeys)
     {
         InitSpec init = model.Init;
@@ -814,8 +806,10 @@ public sealed class ReplicaBatch
         }
     }
 
-    private void Store(IReadOnlyList<MeanFieldNetwork> networks)
+    /// <summary>Writes the parameters of lanes 0 .. <paramref name="networks"/>.Count − 1 to those networks.</summary>
+    internal void Store(IReadOnlyList<MeanFieldNetwork> networks)
     {
+        ArgumentNullException.ThrowIfNull(networks);
         for (int r = 0; r < networks.Count; r++)
         {
             MeanFieldNetwork network = networks[r];

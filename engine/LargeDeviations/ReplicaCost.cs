@@ -72,9 +72,7 @@ public static class ReplicaCost
         bool pass = risk && spec.Observe.Risk == RiskKinds.Test && !AffineTestRisk.Applies(spec);
         bool population = risk && spec.Observe.Risk == RiskKinds.Population;
         double functional = c.PerParameterSample * parameters * (pass ? spec.Observe.TestSamples : population ? n[0] : d + 1);
-        // Batched annealed replicas of i.i.d. two-layer models draw their initial weights in lanes (ReplicaRunner); others from Xoshiro256.
-        bool laneInitial = lanes && point.Mode != LdModes.Quenched && LaneInitialization.Applies(spec.Model with { Init = spec.Model.Init with { Sampling = Networks.InitSamplings.Iid } });
-        double initial = (laneInitial ? c.PerGaussianInLanes : c.PerGaussian) * parameters;
+        double initial = (LaneInitialization.Applies(spec, point) ? c.PerGaussianInLanes : c.PerGaussian) * parameters;
         return point.ReplicaCount * (c.PerReplica + initial + (steps * step) + functional);
     }
 }

@@ -57,7 +57,7 @@ public sealed class ReplicaRunner
 
         // The model the initial weights are drawn from: i.i.d. for annealed replicas (see InitialNetwork).
         _initialModel = point.Mode == LdModes.Quenched ? spec.Model : spec.Model with { Init = spec.Model.Init with { Sampling = InitSamplings.Iid } };
-        _laneInitialization = _batched && point.Mode != LdModes.Quenched && LaneInitialization.Applies(_initialModel);
+        _laneInitialization = LaneInitialization.Applies(spec, point);
         _initialKeys = [.. PointKeys.Of(point)];
         _trainingKeys = [.. PointKeys.WithStepSize(point)];
         _initialPrefix = RandomStreams.Key(spec.Seed, RandomStreams.Purpose.Initialization, _initialKeys);
@@ -169,7 +169,7 @@ public sealed class ReplicaRunner
             if (_laneInitialization)
             {
                 finite = batch.TrainDrawn(_initialModel, initialKeys.AsSpan(0, lanes), trainingKeys.AsSpan(0, lanes), _point.Steps, stepSize);
-                batch.StoreInto(networks);
+                batch.Store(networks);
             }
             else
             {
@@ -255,8 +255,11 @@ public sealed class ReplicaRunner
         MeanFieldNetwork network = NewNetwork();
         if (_laneInitialization)
         {
-            double[] scratch = [];
-            LaneInitialization.Draw(network, _initialModel, InitialKey(replica), GaussianWidth, ref scratch);
+            // The batch's own draw, for one network: the replica's lanes of RunMany start from the same bits.
+            ReplicaBatch batch = ReplicaBatch.For(_spec, network, _data);
+            batch.GaussianWidth = GaussianWidth;
+            batch.TrainDrawn(_initialModel, [InitialKey(replica)], [TrainingKey(replica)], 0, StepSize);
+            batch.Store([network]);
         }
         else
         {

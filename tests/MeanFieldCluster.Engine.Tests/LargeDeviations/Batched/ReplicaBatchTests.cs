@@ -173,7 +173,7 @@ public sealed class ReplicaBatchTests
         MeanFieldNetwork[] drawn = [.. replicas.Select(runner.InitialNetwork)];
         ReplicaBatch batch = ReplicaBatch.For(spec, drawn[0], data);
         bool[] finite = batch.TrainDrawn(iid, initial, training, point.Steps, _ => point.StepSize);
-        batch.StoreInto(drawn);
+        batch.Store(drawn);
         Assert.All(finite, Assert.True);
         foreach ((int r, MeanFieldNetwork lanes) in replicas.Zip(drawn))
         {
@@ -207,6 +207,27 @@ public sealed class ReplicaBatchTests
 
         // The linear preset's output weights are deterministic (std 0): their mean, with no draw.
         Assert.All(network.Output.ToArray(), c => Assert.Equal(spec.Model.Init.OutputMean, c));
+    }
+
+    [Fact]
+    public void An_annealed_replica_with_biases_and_a_Gaussian_output_law_draws_w_then_b_then_c_from_its_lane_stream()
+    {
+        // MMN relu (N = 21, d = 3): Gaussians 0..62 give w, 63..83 the biases, 84..104 the output weights.
+        (ReplicaRunner runner, SweepSpec spec, PointSpec point, _) = Runner(Relu);
+        MeanFieldNetwork network = runner.InitialNetwork(5);
+        LaneStream stream = LaneStream.For(RandomStreams.Key(spec.Seed, RandomStreams.Purpose.Initialization, [.. PointKeys.Of(point), 5]), 1);
+        InitSpec init = spec.Model.Init;
+        int n = network.Widths[0], d = network.Dimension;
+        for (int p = 0; p < n * d; p++)
+        {
+            Assert.Equal(init.Kappa / Math.Sqrt(d) * LaneGaussians.At(stream, p), network.FirstLayer[p]);
+        }
+
+        for (int i = 0; i < n; i++)
+        {
+            Assert.Equal(init.BiasMean + (init.BiasStd * LaneGaussians.At(stream, (n * d) + i)), network.Bias(1)[i]);
+            Assert.Equal(init.OutputMean + (init.OutputStd * LaneGaussians.At(stream, (n * d) + n + i)), network.Output[i]);
+        }
     }
 
     [Fact]
