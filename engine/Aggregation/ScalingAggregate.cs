@@ -1,5 +1,6 @@
 using System.Globalization;
 using MeanFieldCluster.Engine.Observables;
+using MeanFieldCluster.Engine.Randomness;
 using MeanFieldCluster.Engine.Specs;
 using MeanFieldCluster.Engine.Training;
 
@@ -44,7 +45,36 @@ public sealed record ScalingFamily(
 {
     /// <summary>The values of the field axes this family is at (docs/spec.md, "Any field is an axis"); null without field axes.</summary>
     public IReadOnlyList<AxisCoordinate>? Axes { get; init; }
+
+    /// <summary>
+    /// With <c>model.init.nested</c> only (seed s then shares its neurons and its sample path across widths):
+    /// per recorded time, the root mean square over seeds of the paired gap R_{N,s}(t) − R_{ref,s}(t) to the
+    /// largest width, and its decay in N (docs/models.md, "Sequential limit"); null otherwise.
+    /// </summary>
+    public IReadOnlyList<PairedRiskGap>? PairedRiskGap { get; init; }
 }
+
+/// <summary>
+/// The pathwise distance of one seed's risk curve to the largest width's, for coupled widths (nested neurons,
+/// one sample path per seed): per width, the root mean square over seeds of R_{N,s}(t) − R_{ref,s}(t).
+/// </summary>
+/// <param name="Time">t.</param>
+/// <param name="N">The varying width of every group but the reference (the largest).</param>
+/// <param name="Seeds">Seeds present at every width (the pairs).</param>
+/// <param name="Rms">The root mean square over seeds of the paired gap, per width.</param>
+/// <param name="MeanGap">The mean over seeds of the paired gap, per width (the bias part).</param>
+/// <param name="MeanGapStdErr">Its standard error over seeds.</param>
+/// <param name="Fit">
+/// Rms ≈ C N^{−a} by least squares on log-log axes; its interval is the 2.5–97.5% percentile interval of a
+/// over <see cref="ScalingAggregate.PairedBootstrapResamples"/> resamples of the seeds (pairs kept together),
+/// and its standard error their SD.
+/// </param>
+/// <param name="ExpectedExponent">
+/// The least-squares decay exponent of √(1/N − 1/N_ref) over the same widths: the gap of a network that shares
+/// its first N neurons with the reference is, to first order, a linear functional of the difference of two
+/// Monte Carlo averages over those neurons, whose variance is proportional to 1/N − 1/N_ref.
+/// </param>
+public sealed record PairedRiskGap(double Time, IReadOnlyList<int> N, int Seeds, IReadOnlyList<double> Rms, IReadOnlyList<double> MeanGap, IReadOnlyList<double> MeanGapStdErr, FitSummary? Fit, double ExpectedExponent);
 
 /// <summary>The seed-mean risk at one time per width, and the extrapolation fit.</summary>
 /// <param name="Time">t.</param>
@@ -188,8 +218,145 @@ public static class ScalingAggregate
             q < 0 ? [] : Laws(first.Layers, q, n, seeds))
         {
             Axes = first.FieldCoordinates.ToList() is { Count: > 0 } axes ? axes : null,
+            PairedRiskGap = spec.Model.Init.Nested ? PairedGaps(spec.Seed, n, seeds) : null,
         });
     }
+
+    /// <summary>Bootstrap resamples of the seeds behind <see cref="ScalingFamily.PairedRiskGap"/>'s interval.</summary>
+    public const int PairedBootstrapResamples = 2000;
+
+    /// <summary>
+    /// Per time present at every width, the paired gaps of the seeds present at every width to the largest
+    /// width (<see cref="PairedRiskGap"/>); null with fewer than 2 such seeds or fewer than 2 non-reference widths.
+    /// </summary>
+    public static IReadOnlyList<PairedRiskGap>? PairedGaps(ulong sweepSeed, IReadOnlyList<int> n, IReadOnlyList<IReadOnlyList<PointOutcome>> seeds)
+    {
+        ArgumentNullException.ThrowIfNull(n);
+        ArgumentNullException.ThrowIfNull(seeds);
+        int[] common = [.. seeds.Select(g => g.Select(o => o.Point.Seed)).Aggregate((a, b) => a.Intersect(b)).Order()];
+        int widths = n.Count - 1;
+        if (common.Length < 2 || widths < 2)
+        {
+            return null;
+        }
+
+        var bySeed = seeds.Select(g => g.GroupBy(o => o.Point.Seed).ToDictionary(x => x.Key, x => x.First())).ToArray();
+        double[] logN = [.. n.Take(widths).Select(v => Math.Log(v))];
+        double[] shape = [.. n.Take(widths).Select(v => Math.Sqrt((1.0 / v) - (1.0 / n[^1])))];
+        double expected = -Slope(logN, [.. shape.Select(v => Math.Log(v))]);
+        List<PairedRiskGap> result = [];
+        foreach (double time in bySeed[^1][common[0]].Risk.Select(r => r.Time))
+        {
+            // gap[g][k]: width g's seed common[k] minus the reference's.
+            double[][] gap = new double[widths][];
+            for (int g = 0; g < widths && gap is not null; g++)
+            {
+                gap[g] = new double[common.Length];
+                for (int k = 0; k < common.Length; k++)
+                {
+                    double? here = RiskAt(bySeed[g][common[k]], time), reference = RiskAt(bySeed[^1][common[k]], time);
+                    if (here is not double a || reference is not double b)
+                    {
+                        gap = null!;
+                        break;
+                    }
+
+                    gap[g][k] = a - b;
+                }
+            }
+
+            if (gap is null)
+            {
+                continue;
+            }
+
+            double[] rms = [.. gap.Select(d => Math.Sqrt(d.Average(v => v * v)))];
+            var meanAndSe = gap.Select(MeanAndStdErr).ToArray();
+            result.Add(new PairedRiskGap(time, [.. n.Take(widths)], common.Length, rms, [.. meanAndSe.Select(m => m.Mean)], [.. meanAndSe.Select(m => m.StdErr)], GapFit(sweepSeed, time, logN, gap, rms), expected));
+        }
+
+        return result;
+    }
+
+    // a = −slope of log rms on log N; the interval resamples the seeds (the same resampled seeds at every width).
+    private static FitSummary? GapFit(ulong sweepSeed, double time, double[] logN, double[][] gap, double[] rms)
+    {
+        if (rms.Any(r => !(r > 0)))
+        {
+            return null;
+        }
+
+        double[] logRms = [.. rms.Select(v => Math.Log(v))];
+        double slope = Slope(logN, logRms);
+        double intercept = logRms.Average() - (slope * logN.Average());
+        double mean = logRms.Average();
+        double total = logRms.Sum(y => (y - mean) * (y - mean));
+        double residual = logRms.Select((y, i) => y - intercept - (slope * logN[i])).Sum(e => e * e);
+        int seeds = gap[0].Length;
+        var rng = RandomStreams.Create(sweepSeed, RandomStreams.Purpose.Observation, [ObservationTags.PairedGapBootstrap, BitConverter.DoubleToUInt64Bits(time)]);
+        var exponents = new List<double>(PairedBootstrapResamples);
+        var pick = new int[seeds];
+        var y = new double[logN.Length];
+        for (int b = 0; b < PairedBootstrapResamples; b++)
+        {
+            for (int k = 0; k < seeds; k++)
+            {
+                pick[k] = Data.RandomIndex.Next(ref rng, seeds);
+            }
+
+            bool usable = true;
+            for (int g = 0; g < logN.Length; g++)
+            {
+                double sum = 0;
+                foreach (int k in pick)
+                {
+                    sum += gap[g][k] * gap[g][k];
+                }
+
+                usable &= sum > 0;
+                y[g] = 0.5 * Math.Log(sum / seeds);
+            }
+
+            if (usable)
+            {
+                exponents.Add(-Slope(logN, y));
+            }
+        }
+
+        if (exponents.Count < PairedBootstrapResamples / 2)
+        {
+            return new FitSummary(-slope, null, null, Math.Exp(intercept), logN.Length, total > 0 ? 1 - (residual / total) : null);
+        }
+
+        exponents.Sort();
+        double m = exponents.Average();
+        double sd = Math.Sqrt(exponents.Sum(e => (e - m) * (e - m)) / (exponents.Count - 1));
+        return new FitSummary(-slope, sd, [Quantile(exponents, 0.025), Quantile(exponents, 0.975)], Math.Exp(intercept), logN.Length, total > 0 ? 1 - (residual / total) : null);
+    }
+
+    private static double Quantile(List<double> sorted, double level)
+    {
+        double position = level * (sorted.Count - 1);
+        int low = (int)Math.Floor(position);
+        int high = Math.Min(low + 1, sorted.Count - 1);
+        return sorted[low] + ((position - low) * (sorted[high] - sorted[low]));
+    }
+
+    private static double Slope(double[] x, double[] y)
+    {
+        double mx = x.Average(), my = y.Average();
+        double sxy = 0, sxx = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            sxy += (x[i] - mx) * (y[i] - my);
+            sxx += (x[i] - mx) * (x[i] - mx);
+        }
+
+        return sxy / sxx;
+    }
+
+    private static double? RiskAt(PointOutcome o, double time) =>
+        o.Risk.FirstOrDefault(r => Close(r.Time, time)) is { } r ? r.Risk : null;
 
     // Mean risk over seeds per time (times present in every width).
     private static List<(double Time, double[] Mean, double[] StdErr)> RiskTable(List<PointOutcome>[] seeds)

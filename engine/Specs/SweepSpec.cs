@@ -292,7 +292,8 @@ public static class ActivationKinds
 /// <param name="Nested">
 /// Whether every neuron's parameters come from its own stream keyed by (sweep seed, seed index, layer,
 /// neuron index) instead of the point's stream (default false): a narrower network's neurons, and the
-/// common columns of W^ℓ, are then those of a wider one (the sequential limit of docs/models.md).
+/// common columns of W^ℓ, are then those of a wider one, and a seed's training samples are the same at every
+/// width (the sequential limit of docs/models.md).
 /// </param>
 public sealed record InitSpec(
     [Limit(Min = 0, MinExclusive = true)] double Kappa = 0.8,

@@ -143,6 +143,18 @@ public static class PointKeys
         ArgumentNullException.ThrowIfNull(point);
         return [.. point.Widths.Select(n => (ulong)n), (ulong)point.Layers, BitConverter.DoubleToUInt64Bits(point.StepSize), (ulong)point.Seed];
     }
+
+    /// <summary>
+    /// The key of a point's training samples: (N_1..N_L, L, ε bits, seed index), or, when
+    /// <paramref name="nested"/> (<c>model.init.nested</c>), (L, ε bits, seed index) without the widths, so
+    /// that seed s draws the same sample path at every width. With the nested neurons this couples the widths
+    /// of one seed: their risk curves differ only through the neurons a wider network adds.
+    /// </summary>
+    public static ulong[] Samples(PointSpec point, bool nested)
+    {
+        ArgumentNullException.ThrowIfNull(point);
+        return nested ? [(ulong)point.Layers, BitConverter.DoubleToUInt64Bits(point.StepSize), (ulong)point.Seed] : WithStepSize(point);
+    }
 }
 
 /// <summary>Sub-keys of <see cref="RandomStreams.Purpose.Observation"/> streams.</summary>
@@ -156,4 +168,7 @@ public static class ObservationTags
 
     /// <summary>The permutations of a group's cross-layer chaos test.</summary>
     public const ulong Dependence = 3;
+
+    /// <summary>The seed resamples of a family's paired risk-gap interval (<c>scaling.families[].paired_risk_gap</c>).</summary>
+    public const ulong PairedGapBootstrap = 4;
 }

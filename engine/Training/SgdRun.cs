@@ -112,8 +112,9 @@ public sealed class SgdRun
 
         // θ(0), for the dependence checks at the end; drawn again (not stored) when resuming from a checkpoint.
         _initialTheta = _network.Layers >= 2 ? (double[])_network.Theta.Clone() : null;
-        var rng = RandomStreams.Create(spec.Seed, RandomStreams.Purpose.Training, PointKeys.WithStepSize(point));
-        var noise = RandomStreams.Create(spec.Seed, RandomStreams.Purpose.Noise, PointKeys.WithStepSize(point));
+        ulong[] sampleKey = PointKeys.Samples(point, spec.Model.Init.Nested);
+        var rng = RandomStreams.Create(spec.Seed, RandomStreams.Purpose.Training, sampleKey);
+        var noise = RandomStreams.Create(spec.Seed, RandomStreams.Purpose.Noise, sampleKey);
         _xi = XiSchedule.FromSpec(spec.Training.Xi);
         _featureScratch = new double[_features.MaxLength];
         if (checkpoint is not null)

@@ -52,6 +52,30 @@ public sealed class ExampleTests
         {
             AssertTheWidthExponentIsIdentifiedWhereTheTheorySaysItMustBe(aggregate);
         }
+
+        if (example == "sequential-limit.yaml")
+        {
+            AssertEachSeedConvergesInTheFirstWidthAtTheMonteCarloRate(aggregate);
+        }
+    }
+
+    // Sirignano-Spiliopoulos' first step (docs/models.md, "Sequential limit"): at N_2 = 16, seed s's risk curve at
+    // N_1 converges to its own run at N_1 = 2048. The RMS over the 32 seeds of the paired gap decays with an
+    // exponent whose seed-bootstrap interval lies above 0 and holds the Monte Carlo shape's 0.549, at every time.
+    private static void AssertEachSeedConvergesInTheFirstWidthAtTheMonteCarloRate(JsonDocument aggregate)
+    {
+        JsonElement family = aggregate.RootElement.GetProperty("scaling").GetProperty("families").EnumerateArray()
+            .Single(f => f.GetProperty("varies").GetString() == "N_1");
+        JsonElement[] times = [.. family.GetProperty("paired_risk_gap").EnumerateArray()];
+        Assert.Equal(6, times.Length);
+        foreach (JsonElement at in times)
+        {
+            Assert.Equal(32, at.GetProperty("seeds").GetInt32());
+            JsonElement ci = at.GetProperty("fit").GetProperty("exponent_ci95");
+            double expected = at.GetProperty("expected_exponent").GetDouble();
+            Assert.Equal(0.549, expected, 3);
+            Assert.True(ci[0].GetDouble() > 0 && ci[0].GetDouble() <= expected && expected <= ci[1].GetDouble(), $"t = {at.GetProperty("time")}: {at}");
+        }
     }
 
     // docs/models.md, "Identifying the exponent": at t = 0 the correction is the initial output's variance,
