@@ -29,6 +29,7 @@ public sealed class MeanFieldNetwork
 
     // Per-sample scratch: pre-activations u, activations h, derivatives σ'(u), and δ = ∂ŷ/∂u, per layer.
     private Scratch[] _scratch;
+    private BatchScratch? _batch;
 
     /// <summary>Creates a network with all parameters zero; see <see cref="Initialize"/>.</summary>
     public MeanFieldNetwork(Activation sigma, int dimension, IReadOnlyList<int> widths, IReadOnlyList<double> gamma, bool hasBias, TrainSpec train, bool meanFieldScaling)
@@ -282,6 +283,52 @@ public sealed class MeanFieldNetwork
     /// <summary>ŷ(x).</summary>
     public double Predict(ReadOnlySpan<double> x) => Forward(x, _scratch[0]);
 
+    /// <summary>
+    /// ŷ of every input in <paramref name="inputs"/> (row-major, one input of <see cref="Dimension"/> values per
+    /// output), a block of <see cref="BatchKernels.Block"/> inputs at a time, so that each weight is read once
+    /// per block. Each output equals <see cref="Predict"/>'s to rounding: the sums over a layer's inputs run in
+    /// ascending order with one fused rounding per term (<see cref="BatchKernels"/>), whatever the vector width.
+    /// </summary>
+    public void PredictMany(ReadOnlySpan<double> inputs, Span<double> outputs)
+    {
+        int d = Dimension;
+        if (inputs.Length != outputs.Length * d)
+        {
+            throw new ArgumentException($"{outputs.Length} outputs need {outputs.Length * d} input values; got {inputs.Length}.", nameof(inputs));
+        }
+
+        const int block = BatchKernels.Block;
+        BatchScratch b = _batch ??= new BatchScratch(Widths, d);
+        for (int start = 0; start < outputs.Length; start += block)
+        {
+            int n = Math.Min(block, outputs.Length - start);
+            if (n < block)
+            {
+                b.X.AsSpan().Clear();
+            }
+
+            for (int m = 0; m < n; m++)
+            {
+                ReadOnlySpan<double> x = inputs.Slice((start + m) * d, d);
+                for (int k = 0; k < d; k++)
+                {
+                    b.X[(k * block) + m] = x[k];
+                }
+            }
+
+            BatchKernels.Forward(FirstLayer, Widths[0], d, b.X, 1.0, Bias(1), b.U[0]);
+            _sigma.Apply(b.U[0], b.H[0], b.DH[0]);
+            for (int l = 1; l < Layers; l++)
+            {
+                BatchKernels.Forward(Hidden(l), Widths[l], Widths[l - 1], b.H[l - 1], _normalizer[l - 1], Bias(l + 1), b.U[l]);
+                _sigma.Apply(b.U[l], b.H[l], b.DH[l]);
+            }
+
+            BatchKernels.Output(Output, b.H[^1], _normalizer[^1], b.Y);
+            b.Y.AsSpan(0, n).CopyTo(outputs.Slice(start, n));
+        }
+    }
+
     /// <summary>Writes the first-layer pre-activations u_{1,i} = &lt;w_i, x&gt; + b_{1,i} into <paramref name="u"/>.</summary>
     public void FirstPreActivations(ReadOnlySpan<double> x, Span<double> u)
     {
@@ -526,6 +573,20 @@ public sealed class MeanFieldNetwork
         {
             values[k] = mean + (std * rng.NextGaussian());
         }
+    }
+
+    // One block of inputs through every layer (PredictMany): inputs d × Block, each layer N_ℓ × Block.
+    private sealed class BatchScratch(int[] widths, int dimension)
+    {
+        public double[] X { get; } = new double[dimension * BatchKernels.Block];
+
+        public double[][] U { get; } = [.. widths.Select(n => new double[n * BatchKernels.Block])];
+
+        public double[][] H { get; } = [.. widths.Select(n => new double[n * BatchKernels.Block])];
+
+        public double[][] DH { get; } = [.. widths.Select(n => new double[n * BatchKernels.Block])];
+
+        public double[] Y { get; } = new double[BatchKernels.Block];
     }
 
     private sealed class Scratch(int[] widths)

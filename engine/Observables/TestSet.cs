@@ -1,3 +1,4 @@
+using System.Buffers;
 using MeanFieldCluster.Engine.Data;
 using MeanFieldCluster.Engine.Networks;
 using MeanFieldCluster.Engine.Randomness;
@@ -73,11 +74,14 @@ public sealed class TestSet
     public RiskEstimate Risk(MeanFieldNetwork network)
     {
         ArgumentNullException.ThrowIfNull(network);
-        int d = Dimension;
+        // The test set is shared by the points running at once, so the predictions are the caller's own.
+        double[] rented = ArrayPool<double>.Shared.Rent(Count);
+        Span<double> predictions = rented.AsSpan(0, Count);
+        network.PredictMany(_x, predictions);
         double mean = 0, m2 = 0;
         for (int m = 0; m < Count; m++)
         {
-            double r = _y[m] - network.Predict(_x.AsSpan(m * d, d));
+            double r = _y[m] - predictions[m];
             double loss = r * r;
 
             // Welford's update: stable for large M.
@@ -86,6 +90,7 @@ public sealed class TestSet
             m2 += delta * (loss - mean);
         }
 
+        ArrayPool<double>.Shared.Return(rented);
         double variance = Count > 1 ? m2 / (Count - 1) : 0.0;
         return new RiskEstimate(mean, Math.Sqrt(variance / Count));
     }
