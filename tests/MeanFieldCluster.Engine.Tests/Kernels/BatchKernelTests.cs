@@ -13,14 +13,6 @@ namespace MeanFieldCluster.Engine.Tests.Kernels;
 /// </summary>
 public sealed class BatchKernelTests
 {
-    private static double[] Gaussians(int n, ulong seed)
-    {
-        var rng = new Xoshiro256(seed);
-        var values = new double[n];
-        rng.FillGaussian(values);
-        return values;
-    }
-
     [Theory]
     [InlineData(1, 1)]
     [InlineData(7, 5)]
@@ -29,7 +21,7 @@ public sealed class BatchKernelTests
     public void EachOutputIsTheSequentialFusedChainOfItsColumn(int rows, int cols)
     {
         const int block = BatchKernels.Block;
-        double[] matrix = Gaussians(rows * cols, 1), x = Gaussians(cols * block, 2), bias = Gaussians(rows, 3);
+        double[] matrix = TestRandom.Gaussians(1, rows * cols), x = TestRandom.Gaussians(2, cols * block), bias = TestRandom.Gaussians(3, rows);
         var u = new double[rows * block];
         BatchKernels.Forward(matrix, rows, cols, x, 0.37, bias, u);
         for (int i = 0; i < rows; i++)
@@ -73,7 +65,7 @@ public sealed class BatchKernelTests
         var network = MeanFieldNetwork.Initialize(model, d, widths, gamma, ref rng);
 
         // 75 inputs: two full blocks and a padded one.
-        double[] inputs = Gaussians(75 * d, 5);
+        double[] inputs = TestRandom.Gaussians(5, 75 * d);
         var outputs = new double[75];
         network.PredictMany(inputs, outputs);
         for (int m = 0; m < 75; m++)

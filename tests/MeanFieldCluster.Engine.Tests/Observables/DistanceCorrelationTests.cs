@@ -6,14 +6,6 @@ namespace MeanFieldCluster.Engine.Tests.Observables;
 
 public sealed class DistanceCorrelationTests
 {
-    private static double[] Gaussians(ulong seed, int count)
-    {
-        var rng = new Xoshiro256(seed);
-        var values = new double[count];
-        rng.FillGaussian(values);
-        return values;
-    }
-
     /// <summary>
     /// Székely and Rizzo (2014), written out independently of the engine's U-centred matrices: with
     /// a_ij = |x_i − x_j|, row sums a_i. and total a_.., the unbiased squared distance covariance is
@@ -90,8 +82,8 @@ public sealed class DistanceCorrelationTests
         for (ulong seed = 1; seed <= 20; seed++)
         {
             int n = 4 + (int)(seed % 9);
-            double[] x = Gaussians(seed, n * 3);
-            double[] y = [.. Gaussians(seed + 100, n * 2).Select((v, k) => v + (seed % 2 == 0 ? x[k / 2 * 3] : 0))];
+            double[] x = TestRandom.Gaussians(seed, n * 3);
+            double[] y = [.. TestRandom.Gaussians(seed + 100, n * 2).Select((v, k) => v + (seed % 2 == 0 ? x[k / 2 * 3] : 0))];
 
             Assert.Equal(ByRowSums(x, 3, y, 2), DistanceCorrelation.BiasCorrected(x, 3, y, 2), 10);
         }
@@ -100,7 +92,7 @@ public sealed class DistanceCorrelationTests
     [Fact]
     public void AVectorIsPerfectlyDistanceCorrelatedWithItself()
     {
-        double[] x = Gaussians(1, 100 * 3);
+        double[] x = TestRandom.Gaussians(1, 100 * 3);
 
         Assert.Equal(1.0, DistanceCorrelation.BiasCorrected(x, 3, x, 3), 12);
     }
@@ -108,7 +100,7 @@ public sealed class DistanceCorrelationTests
     [Fact]
     public void ALinearImageHasDistanceCorrelationOne()
     {
-        double[] x = Gaussians(2, 120);
+        double[] x = TestRandom.Gaussians(2, 120);
         double[] y = [.. x.Select(v => (-2 * v) + 3)];
 
         Assert.Equal(1.0, DistanceCorrelation.BiasCorrected(x, 1, y, 1), 12);
@@ -144,8 +136,8 @@ public sealed class DistanceCorrelationTests
     public void IndependentGaussiansGiveANonSignificantPValueAndANullSpreadNearSqrtTwoOverN()
     {
         const int n = 200;
-        double[] x = Gaussians(3, n * 2);
-        double[] y = Gaussians(4, n * 3);
+        double[] x = TestRandom.Gaussians(3, n * 2);
+        double[] y = TestRandom.Gaussians(4, n * 3);
         var rng = new Xoshiro256(5);
 
         DistanceCorrelationTest test = DistanceCorrelation.Test(x, 2, y, 3, 199, ref rng);
@@ -160,7 +152,7 @@ public sealed class DistanceCorrelationTests
     [Fact]
     public void ASquareIsUncorrelatedButDetectedAsDependent()
     {
-        double[] x = Gaussians(6, 300);
+        double[] x = TestRandom.Gaussians(6, 300);
         double[] y = [.. x.Select(v => v * v)];
         var rng = new Xoshiro256(7);
 
@@ -175,8 +167,8 @@ public sealed class DistanceCorrelationTests
         Gen.Select(Gen.Int[5, 40], Gen.ULong, Gen.Double[0, 2 * Math.PI], Gen.Double[0.1, 10], Gen.Double[-5, 5])
             .Sample((n, seed, angle, scale, shift) =>
             {
-                double[] x = Gaussians(seed, n * 2);
-                double[] y = [.. Gaussians(seed ^ 0x5555, n).Select((v, i) => v + Math.Sin(x[2 * i]))];
+                double[] x = TestRandom.Gaussians(seed, n * 2);
+                double[] y = [.. TestRandom.Gaussians(seed ^ 0x5555, n).Select((v, i) => v + Math.Sin(x[2 * i]))];
                 double[] rotated = new double[n * 2];
                 for (int i = 0; i < n; i++)
                 {
@@ -192,7 +184,7 @@ public sealed class DistanceCorrelationTests
     public void TheStatisticDoesNotDependOnTheOrderOfThePairs()
     {
         const int n = 80;
-        double[] x = Gaussians(8, n * 2);
+        double[] x = TestRandom.Gaussians(8, n * 2);
         double[] y = [.. Enumerable.Range(0, n).Select(i => Math.Sin(x[2 * i]) + (0.5 * x[(2 * i) + 1]))];
         int[] order = [.. Enumerable.Range(0, n).OrderBy(i => (i * 37) % n)];
         double[] xPermuted = [.. order.SelectMany(i => new[] { x[2 * i], x[(2 * i) + 1] })];
@@ -204,8 +196,8 @@ public sealed class DistanceCorrelationTests
     [Fact]
     public void TheTestReturnsTheSameStatisticAsBiasCorrected()
     {
-        double[] x = Gaussians(9, 60);
-        double[] y = Gaussians(10, 60);
+        double[] x = TestRandom.Gaussians(9, 60);
+        double[] y = TestRandom.Gaussians(10, 60);
         var rng = new Xoshiro256(11);
 
         Assert.Equal(DistanceCorrelation.BiasCorrected(x, 1, y, 1), DistanceCorrelation.Test(x, 1, y, 1, 9, ref rng).Estimate, 15);
@@ -240,7 +232,7 @@ public sealed class DistanceCorrelationTests
     {
         // x0, y0 independent; x1 = x0 + small noise; y1 = y0 + 0.3 x1: the change carries the dependence.
         const int n = 100;
-        double[] v = Gaussians(40, 3 * n);
+        double[] v = TestRandom.Gaussians(40, 3 * n);
         double[] x0 = v[..n], y0 = v[n..(2 * n)], e = v[(2 * n)..];
         double[] x1 = [.. x0.Select((v, i) => v + (0.1 * e[i]))];
         double[] y1 = [.. y0.Select((v, i) => v + (0.3 * x1[i]))];

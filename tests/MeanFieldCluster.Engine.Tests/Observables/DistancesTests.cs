@@ -6,20 +6,12 @@ namespace MeanFieldCluster.Engine.Tests.Observables;
 
 public sealed class DistancesTests
 {
-    private static double[] Gaussians(ulong seed, int count)
-    {
-        var rng = new Xoshiro256(seed);
-        var values = new double[count];
-        rng.FillGaussian(values);
-        return values;
-    }
-
     [Theory]
     [InlineData(0.7)]
     [InlineData(-1.25)]
     public void W1AndW2BetweenALawAndItsShiftByCEqualAbsC(double c)
     {
-        double[] q = Quantiles.Empirical(Gaussians(1, 200), 64);
+        double[] q = Quantiles.Empirical(TestRandom.Gaussians(1, 200), 64);
         double[] shifted = [.. q.Select(v => v + c)];
 
         Assert.Equal(Math.Abs(c), Distances.W1(q, shifted), 12);
@@ -47,8 +39,8 @@ public sealed class DistancesTests
     [Fact]
     public void W1IsSymmetricAndZeroOnIdenticalLaws()
     {
-        double[] a = Quantiles.Empirical(Gaussians(2, 100), 32);
-        double[] b = Quantiles.Empirical([.. Gaussians(3, 150).Select(v => (2 * v) + 0.3)], 32);
+        double[] a = Quantiles.Empirical(TestRandom.Gaussians(2, 100), 32);
+        double[] b = Quantiles.Empirical([.. TestRandom.Gaussians(3, 150).Select(v => (2 * v) + 0.3)], 32);
 
         Assert.Equal(Distances.W1(a, b), Distances.W1(b, a), 15);
         Assert.Equal(Distances.W2(a, b), Distances.W2(b, a), 15);
@@ -70,8 +62,8 @@ public sealed class DistancesTests
     [InlineData(7)]
     public void PooledQuantilesOfTwoSeedsEqualTheQuantilesOfTheConcatenatedSamples(int levels)
     {
-        double[] a = Gaussians(4, 50);
-        double[] b = [.. Gaussians(5, 50).Select(v => v + 1)];
+        double[] a = TestRandom.Gaussians(4, 50);
+        double[] b = [.. TestRandom.Gaussians(5, 50).Select(v => v + 1)];
 
         // n samples at n levels: each seed's quantiles are its sorted samples.
         double[] qa = Quantiles.Empirical(a, 50);
@@ -94,7 +86,7 @@ public sealed class DistancesTests
     [Fact]
     public void PooledQuantilesOfOneSeedAreItsOwnQuantiles()
     {
-        double[] q = Quantiles.Empirical(Gaussians(6, 64), 64);
+        double[] q = Quantiles.Empirical(TestRandom.Gaussians(6, 64), 64);
 
         Assert.Equal(q, Distances.PooledQuantiles([q], 64));
         Assert.Throws<ArgumentException>(() => Distances.PooledQuantiles([], 8));
@@ -131,7 +123,7 @@ public sealed class DistancesTests
     public void SlicedW2OfIdenticalCloudsIsZero()
     {
         var rng = new Xoshiro256(8);
-        double[] cloud = Gaussians(9, 100 * 4);
+        double[] cloud = TestRandom.Gaussians(9, 100 * 4);
         List<IReadOnlyList<double>> projections = Project(cloud, 4, Distances.SphereDirections(16, 4, ref rng), 100);
 
         Assert.Equal(0.0, Distances.SlicedW2(projections, projections));
@@ -143,7 +135,7 @@ public sealed class DistancesTests
         // Projections shift by <u, v>, so SW2² = mean_k <u_k, v>² → E<u, v>² = |v|²/d for uniform u.
         const int n = 200, d = 5, directionCount = 4000;
         double[] v = [0.3, -1.2, 0.5, 2.0, 0.1];
-        double[] cloud = Gaussians(10, n * d);
+        double[] cloud = TestRandom.Gaussians(10, n * d);
         double[] shifted = [.. cloud.Select((x, i) => x + v[i % d])];
         var rng = new Xoshiro256(11);
         double[] directions = Distances.SphereDirections(directionCount, d, ref rng);
