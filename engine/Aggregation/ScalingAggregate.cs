@@ -1,4 +1,5 @@
 using System.Globalization;
+using MeanFieldCluster.Engine.LargeDeviations;
 using MeanFieldCluster.Engine.Observables;
 using MeanFieldCluster.Engine.Randomness;
 using MeanFieldCluster.Engine.Specs;
@@ -241,62 +242,58 @@ public static class ScalingAggregate
         }
 
         var bySeed = seeds.Select(g => g.GroupBy(o => o.Point.Seed).ToDictionary(x => x.Key, x => x.First())).ToArray();
-        double[] logN = [.. n.Take(widths).Select(v => Math.Log(v))];
-        double[] shape = [.. n.Take(widths).Select(v => Math.Sqrt((1.0 / v) - (1.0 / n[^1])))];
-        double expected = -Slope(logN, [.. shape.Select(v => Math.Log(v))]);
+        double[] widthsFitted = [.. n.Take(widths).Select(v => (double)v)];
+        double expected = PowerLawFit.Fit(widthsFitted, [.. widthsFitted.Select(v => Math.Sqrt((1.0 / v) - (1.0 / n[^1])))])!.Exponent;
         List<PairedRiskGap> result = [];
         foreach (double time in bySeed[^1][common[0]].Risk.Select(r => r.Time))
         {
-            // gap[g][k]: width g's seed common[k] minus the reference's.
-            double[][] gap = new double[widths][];
-            for (int g = 0; g < widths && gap is not null; g++)
-            {
-                gap[g] = new double[common.Length];
-                for (int k = 0; k < common.Length; k++)
-                {
-                    double? here = RiskAt(bySeed[g][common[k]], time), reference = RiskAt(bySeed[^1][common[k]], time);
-                    if (here is not double a || reference is not double b)
-                    {
-                        gap = null!;
-                        break;
-                    }
-
-                    gap[g][k] = a - b;
-                }
-            }
-
-            if (gap is null)
+            if (Gaps(bySeed, common, time) is not { } gap)
             {
                 continue;
             }
 
             double[] rms = [.. gap.Select(d => Math.Sqrt(d.Average(v => v * v)))];
             var meanAndSe = gap.Select(MeanAndStdErr).ToArray();
-            result.Add(new PairedRiskGap(time, [.. n.Take(widths)], common.Length, rms, [.. meanAndSe.Select(m => m.Mean)], [.. meanAndSe.Select(m => m.StdErr)], GapFit(sweepSeed, time, logN, gap, rms), expected));
+            result.Add(new PairedRiskGap(time, [.. n.Take(widths)], common.Length, rms, [.. meanAndSe.Select(m => m.Mean)], [.. meanAndSe.Select(m => m.StdErr)], GapFit(sweepSeed, time, widthsFitted, gap, rms), expected));
         }
 
         return result;
     }
 
-    // a = −slope of log rms on log N; the interval resamples the seeds (the same resampled seeds at every width).
-    private static FitSummary? GapFit(ulong sweepSeed, double time, double[] logN, double[][] gap, double[] rms)
+    // gap[g][k]: width g's run of seed common[k] minus the reference's (the last width) at time; null when a run lacks it.
+    private static double[][]? Gaps(Dictionary<int, PointOutcome>[] bySeed, int[] common, double time)
     {
-        if (rms.Any(r => !(r > 0)))
+        var gap = new double[bySeed.Length - 1][];
+        for (int g = 0; g < gap.Length; g++)
+        {
+            gap[g] = new double[common.Length];
+            for (int k = 0; k < common.Length; k++)
+            {
+                if (RiskAt(bySeed[g][common[k]], time) is not double here || RiskAt(bySeed[^1][common[k]], time) is not double reference)
+                {
+                    return null;
+                }
+
+                gap[g][k] = here - reference;
+            }
+        }
+
+        return gap;
+    }
+
+    // The power-law fit of rms in N; the interval refits resamples of the seeds (the same resampled seeds at every width).
+    private static FitSummary? GapFit(ulong sweepSeed, double time, double[] n, double[][] gap, double[] rms)
+    {
+        if (rms.Any(r => !(r > 0)) || PowerLawFit.Fit(n, rms) is not { } fit)
         {
             return null;
         }
 
-        double[] logRms = [.. rms.Select(v => Math.Log(v))];
-        double slope = Slope(logN, logRms);
-        double intercept = logRms.Average() - (slope * logN.Average());
-        double mean = logRms.Average();
-        double total = logRms.Sum(y => (y - mean) * (y - mean));
-        double residual = logRms.Select((y, i) => y - intercept - (slope * logN[i])).Sum(e => e * e);
         int seeds = gap[0].Length;
         var rng = RandomStreams.Create(sweepSeed, RandomStreams.Purpose.Observation, [ObservationTags.PairedGapBootstrap, BitConverter.DoubleToUInt64Bits(time)]);
         var exponents = new List<double>(PairedBootstrapResamples);
         var pick = new int[seeds];
-        var y = new double[logN.Length];
+        var resampled = new double[n.Length];
         for (int b = 0; b < PairedBootstrapResamples; b++)
         {
             for (int k = 0; k < seeds; k++)
@@ -304,55 +301,27 @@ public static class ScalingAggregate
                 pick[k] = Data.RandomIndex.Next(ref rng, seeds);
             }
 
-            bool usable = true;
-            for (int g = 0; g < logN.Length; g++)
+            for (int g = 0; g < n.Length; g++)
             {
-                double sum = 0;
-                foreach (int k in pick)
-                {
-                    sum += gap[g][k] * gap[g][k];
-                }
-
-                usable &= sum > 0;
-                y[g] = 0.5 * Math.Log(sum / seeds);
+                resampled[g] = Math.Sqrt(pick.Sum(k => gap[g][k] * gap[g][k]) / seeds);
             }
 
-            if (usable)
+            if (resampled.All(r => r > 0))
             {
-                exponents.Add(-Slope(logN, y));
+                exponents.Add(PowerLawFit.Fit(n, resampled)!.Exponent);
             }
         }
 
         if (exponents.Count < PairedBootstrapResamples / 2)
         {
-            return new FitSummary(-slope, null, null, Math.Exp(intercept), logN.Length, total > 0 ? 1 - (residual / total) : null);
+            return new FitSummary(fit.Exponent, null, null, fit.Prefactor, fit.Points, fit.RSquared);
         }
 
         exponents.Sort();
-        double m = exponents.Average();
-        double sd = Math.Sqrt(exponents.Sum(e => (e - m) * (e - m)) / (exponents.Count - 1));
-        return new FitSummary(-slope, sd, [Quantile(exponents, 0.025), Quantile(exponents, 0.975)], Math.Exp(intercept), logN.Length, total > 0 ? 1 - (residual / total) : null);
-    }
-
-    private static double Quantile(List<double> sorted, double level)
-    {
-        double position = level * (sorted.Count - 1);
-        int low = (int)Math.Floor(position);
-        int high = Math.Min(low + 1, sorted.Count - 1);
-        return sorted[low] + ((position - low) * (sorted[high] - sorted[low]));
-    }
-
-    private static double Slope(double[] x, double[] y)
-    {
-        double mx = x.Average(), my = y.Average();
-        double sxy = 0, sxx = 0;
-        for (int i = 0; i < x.Length; i++)
-        {
-            sxy += (x[i] - mx) * (y[i] - my);
-            sxx += (x[i] - mx) * (x[i] - mx);
-        }
-
-        return sxy / sxx;
+        double mean = exponents.Average();
+        double sd = Math.Sqrt(exponents.Sum(e => (e - mean) * (e - mean)) / (exponents.Count - 1));
+        double[] sorted = [.. exponents];
+        return new FitSummary(fit.Exponent, sd, [Bootstrap.Percentile(sorted, 0.025), Bootstrap.Percentile(sorted, 0.975)], fit.Prefactor, fit.Points, fit.RSquared);
     }
 
     private static double? RiskAt(PointOutcome o, double time) =>
@@ -369,7 +338,7 @@ public static class ScalingAggregate
             bool complete = true;
             for (int g = 0; g < seeds.Length && complete; g++)
             {
-                double[] values = [.. seeds[g].Select(o => o.Risk.FirstOrDefault(r => Close(r.Time, time))).OfType<RiskPoint>().Select(r => r.Risk)];
+                double[] values = [.. seeds[g].Select(o => RiskAt(o, time)).OfType<double>()];
                 complete = values.Length > 0;
                 if (complete)
                 {
