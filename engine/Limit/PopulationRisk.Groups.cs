@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using MeanFieldCluster.Engine.Kernels;
 
 namespace MeanFieldCluster.Engine.Limit;
@@ -24,6 +25,9 @@ public static partial class PopulationRisk
     // The logical lanes of a group, and how often (in orders) the group tests its truncation bounds.
     private const int Lanes = 8;
     private const int TestEvery = 4;
+
+    // The rows whose anisotropic correlations are computed together.
+    private const int RowBlock = 4;
 
     // Whether the group tests its bounds after order n (every TestEvery orders, and at the highest order).
     private static bool IsTestOrder(int n, int maxOrder) => n % TestEvery == TestEvery - 1 || n == maxOrder;
@@ -94,8 +98,6 @@ public static partial class PopulationRisk
         ref double tail = ref MemoryMarshal.GetArrayDataReference(tables.Tail);
         ref double c0Row = ref MemoryMarshal.GetArrayDataReference(scratch.Correlation0);
         ref double c1Row = ref MemoryMarshal.GetArrayDataReference(isotropic ? scratch.Correlation0 : scratch.Correlation1);
-        ref double rowAlpha = ref MemoryMarshal.GetArrayDataReference(scratch.RowAlpha);
-        ref double rowTail = ref MemoryMarshal.GetArrayDataReference(scratch.RowTail);
         ref double buffer = ref MemoryMarshal.GetArrayDataReference(scratch.Buffer);
         TL tol = TL.Create(tolerance), one = TL.Create(1.0), zero = TL.Create(0.0);
         for (int i = 0; i < width - 1; i++)
@@ -107,20 +109,22 @@ public static partial class PopulationRisk
             }
             else
             {
-                ReadOnlySpan<double> wi = weights.Slice(i * dimension, dimension);
-                AnisotropicCorrelations<TL>(wi, transposed, padded, first, groups, informative, tau, inverse0[i], inverse1[i], inverse0, inverse1, scratch.Correlation0, scratch.Correlation1);
+                // Rows i..i+3 at once (each reads the transposed weights once for all four); row i + r's
+                // correlations are at r·padded.
+                int r = i % RowBlock;
+                if (r == 0)
+                {
+                    AnisotropicCorrelations<TL>(weights, i, width, dimension, transposed, padded, first, groups, informative, tau, inverse0, inverse1, scratch.Correlation0, scratch.Correlation1);
+                }
+
+                c0Row = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(scratch.Correlation0), r * padded);
+                c1Row = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(scratch.Correlation1), r * padded);
             }
 
-            // Row i's own coefficients and tails, by order then class.
-            for (int n = 0; n < stride; n++)
-            {
-                for (int s = 0; s < 2; s++)
-                {
-                    int at = GroupTables.Index(gi, n, s, stride) + li;
-                    Unsafe.Add(ref rowAlpha, (2 * n) + s) = Unsafe.Add(ref alpha, at);
-                    Unsafe.Add(ref rowTail, (2 * n) + s) = IsTestOrder(n, maxOrder) ? Unsafe.Add(ref tail, at) : 0.0;
-                }
-            }
+            // Row i's own coefficients and tails, read in place: order n, class s at (2n + s)·8 from these (the
+            // group tables' layout), the tails at the tested orders only.
+            ref double rowAlpha = ref Unsafe.Add(ref alpha, GroupTables.Index(gi, 0, 0, stride) + li);
+            ref double rowTail = ref Unsafe.Add(ref tail, GroupTables.Index(gi, 0, 0, stride) + li);
 
             TL rowSum = zero, rowBound = zero;
             double exact = 0;
@@ -145,7 +149,7 @@ public static partial class PopulationRisk
                         {
                             double c = Math.Abs(Unsafe.Add(ref s == 0 ? ref c0Row : ref c1Row, j));
                             bool feasible = j > i && j < width && c < 1 && (c <= tables.Safe[s] ||
-                                Math.Pow(c, stride) * Unsafe.Add(ref rowTail, (2 * maxOrder) + s) * Unsafe.Add(ref tail, GroupTables.Index(g, maxOrder, s, stride) + l) <= tolerance);
+                                Math.Pow(c, stride) * Unsafe.Add(ref rowTail, (((2 * maxOrder) + s) * Lanes)) * Unsafe.Add(ref tail, GroupTables.Index(g, maxOrder, s, stride) + l) <= tolerance);
                             Unsafe.Add(ref buffer, (s * Lanes) + l) = feasible ? 1.0 : 0.0;
                             Unsafe.Add(ref buffer, ((2 + s) * Lanes) + l) = feasible ? tolerance : double.PositiveInfinity;
                             series += feasible ? 1 : 0;
@@ -228,6 +232,7 @@ public static partial class PopulationRisk
 
     // Both classes' series of a group, from order 0 until a tested order at which every lane's bound is within
     // its threshold (true), or to the highest order (false). s: the sums to that order; b: the bounds there.
+    // rowAlpha and rowTail are row i's own lane of its group's tables (order n, class s at (2n + s)·8).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Series<TL, TPower>(ref double alpha, ref double tail, ref double rowAlpha, ref double rowTail, int stride, TL c0, TL c1, TL thr0, TL thr1, out TL s0, out TL s1, out TL b0, out TL b1, out int order)
         where TL : struct, IPairLanes<TL>
@@ -244,17 +249,17 @@ public static partial class PopulationRisk
             {
                 // Term n: c^n α_n(a_i) α_n(a_j); then the power moves to c^(n+1).
                 int at = 2 * Lanes * n;
-                s0 = TL.MultiplyAdd(TL.Multiply(p0, TL.Create(Unsafe.Add(ref rowAlpha, 2 * n))), TL.Load(ref Unsafe.Add(ref alpha, at)), s0);
-                s1 = TL.MultiplyAdd(TL.Multiply(p1, TL.Create(Unsafe.Add(ref rowAlpha, (2 * n) + 1))), TL.Load(ref Unsafe.Add(ref alpha, at + Lanes)), s1);
+                s0 = TL.MultiplyAdd(TL.Multiply(p0, TL.Create(Unsafe.Add(ref rowAlpha, at))), TL.Load(ref Unsafe.Add(ref alpha, at)), s0);
+                s1 = TL.MultiplyAdd(TL.Multiply(p1, TL.Create(Unsafe.Add(ref rowAlpha, at + Lanes))), TL.Load(ref Unsafe.Add(ref alpha, at + Lanes)), s1);
                 p0 = TL.Multiply(p0, c0);
                 p1 = TPower.PerClass ? TL.Multiply(p1, c1) : p0;
             }
 
             // The tail bound after order t = end - 1: |c|^(t+1) √T_i(t) √T_j(t).
-            int t = end - 1, bt = 2 * Lanes * t;
-            b0 = TL.Multiply(TL.Multiply(TL.Abs(p0), TL.Create(Unsafe.Add(ref rowTail, 2 * t))), TL.Load(ref Unsafe.Add(ref tail, bt)));
-            b1 = TL.Multiply(TL.Multiply(TL.Abs(p1), TL.Create(Unsafe.Add(ref rowTail, (2 * t) + 1))), TL.Load(ref Unsafe.Add(ref tail, bt + Lanes)));
-            order = t;
+            int bt = 2 * Lanes * (end - 1);
+            b0 = TL.Multiply(TL.Multiply(TL.Abs(p0), TL.Create(Unsafe.Add(ref rowTail, bt))), TL.Load(ref Unsafe.Add(ref tail, bt)));
+            b1 = TL.Multiply(TL.Multiply(TL.Abs(p1), TL.Create(Unsafe.Add(ref rowTail, bt + Lanes))), TL.Load(ref Unsafe.Add(ref tail, bt + Lanes)));
+            order = end - 1;
             if (TL.AllAtMost(b0, thr0) && TL.AllAtMost(b1, thr1))
             {
                 return true;
@@ -315,35 +320,79 @@ public static partial class PopulationRisk
         }
     }
 
-    // The anisotropic class correlations (τ_s² <w_i,1, w_j,1> + <w_i,2, w_j,2>) / (a_si a_sj), clamped to [-1, 1]:
-    // per lane one multiply-add chain over each block of coordinates, then fma(τ_s², dot1, dot2) and two products.
+    // The anisotropic class correlations (τ_s² <w_i,1, w_j,1> + <w_i,2, w_j,2>) / (a_si a_sj), clamped to [-1, 1],
+    // of the rows i0..i0+3 (RowBlock; a row past the last is computed as the last and not read) with the neurons of
+    // groups first..groups-1: per lane one multiply-add chain over each block of coordinates, then
+    // fma(τ_s², dot1, dot2) and two products. Two groups of four rows at a time share each load of the
+    // transposed weights; each lane's chains are those of one row and one group alone.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AnisotropicCorrelations<TL>(ReadOnlySpan<double> wi, double[] transposed, int padded, int first, int groups, int informative, double[] tau, double inverse0I, double inverse1I, double[] inverse0, double[] inverse1, double[] output0, double[] output1)
+    private static void AnisotropicCorrelations<TL>(ReadOnlySpan<double> weights, int i0, int width, int dimension, double[] transposed, int padded, int first, int groups, int informative, double[] tau, double[] inverse0, double[] inverse1, double[] output0, double[] output1)
         where TL : struct, IPairLanes<TL>
     {
         ref double wt = ref MemoryMarshal.GetArrayDataReference(transposed);
-        ref double w = ref MemoryMarshal.GetReference(wi);
-        TL tau0 = TL.Create(tau[0] * tau[0]), tau1 = TL.Create(tau[1] * tau[1]), i0 = TL.Create(inverse0I), i1 = TL.Create(inverse1I);
-        for (int g = first; g < groups; g++)
+        ref double w0 = ref MemoryMarshal.GetReference(weights.Slice(Math.Min(i0, width - 1) * dimension, dimension));
+        ref double w1 = ref MemoryMarshal.GetReference(weights.Slice(Math.Min(i0 + 1, width - 1) * dimension, dimension));
+        ref double w2 = ref MemoryMarshal.GetReference(weights.Slice(Math.Min(i0 + 2, width - 1) * dimension, dimension));
+        ref double w3 = ref MemoryMarshal.GetReference(weights.Slice(Math.Min(i0 + 3, width - 1) * dimension, dimension));
+        TL tau0 = TL.Create(tau[0] * tau[0]), tau1 = TL.Create(tau[1] * tau[1]);
+        int g = first;
+        for (; g < groups; g += 2)
         {
-            TL dot1 = TL.Create(0.0), dot2 = dot1;
-            ref double col = ref Unsafe.Add(ref wt, g * Lanes);
-            for (int k = 0; k < wi.Length; k++, col = ref Unsafe.Add(ref col, padded))
+            // When the count of groups is odd the last pair is that group twice (the same values stored twice).
+            int h = Math.Min(g + 1, groups - 1);
+            TL xa0 = TL.Create(0.0), xa1 = xa0, xa2 = xa0, xa3 = xa0, xb0 = xa0, xb1 = xa0, xb2 = xa0, xb3 = xa0;
+            ref double colA = ref Unsafe.Add(ref wt, g * Lanes);
+            ref double colB = ref Unsafe.Add(ref wt, h * Lanes);
+            int k = 0;
+            for (; k < informative; k++, colA = ref Unsafe.Add(ref colA, padded), colB = ref Unsafe.Add(ref colB, padded))
             {
-                if (k < informative)
-                {
-                    dot1 = TL.MultiplyAdd(TL.Create(Unsafe.Add(ref w, k)), TL.Load(ref col), dot1);
-                }
-                else
-                {
-                    dot2 = TL.MultiplyAdd(TL.Create(Unsafe.Add(ref w, k)), TL.Load(ref col), dot2);
-                }
+                TL a = TL.Load(ref colA), b = TL.Load(ref colB);
+                TL v0 = TL.Create(Unsafe.Add(ref w0, k)), v1 = TL.Create(Unsafe.Add(ref w1, k)), v2 = TL.Create(Unsafe.Add(ref w2, k)), v3 = TL.Create(Unsafe.Add(ref w3, k));
+                xa0 = TL.MultiplyAdd(v0, a, xa0);
+                xa1 = TL.MultiplyAdd(v1, a, xa1);
+                xa2 = TL.MultiplyAdd(v2, a, xa2);
+                xa3 = TL.MultiplyAdd(v3, a, xa3);
+                xb0 = TL.MultiplyAdd(v0, b, xb0);
+                xb1 = TL.MultiplyAdd(v1, b, xb1);
+                xb2 = TL.MultiplyAdd(v2, b, xb2);
+                xb3 = TL.MultiplyAdd(v3, b, xb3);
             }
 
-            int at = g * Lanes;
-            TL.Store(TL.ClampUnit(TL.Multiply(TL.Multiply(TL.MultiplyAdd(tau0, dot1, dot2), i0), TL.Load(ref inverse0[at]))), ref output0[at]);
-            TL.Store(TL.ClampUnit(TL.Multiply(TL.Multiply(TL.MultiplyAdd(tau1, dot1, dot2), i1), TL.Load(ref inverse1[at]))), ref output1[at]);
+            TL ya0 = TL.Create(0.0), ya1 = ya0, ya2 = ya0, ya3 = ya0, yb0 = ya0, yb1 = ya0, yb2 = ya0, yb3 = ya0;
+            for (; k < dimension; k++, colA = ref Unsafe.Add(ref colA, padded), colB = ref Unsafe.Add(ref colB, padded))
+            {
+                TL a = TL.Load(ref colA), b = TL.Load(ref colB);
+                TL v0 = TL.Create(Unsafe.Add(ref w0, k)), v1 = TL.Create(Unsafe.Add(ref w1, k)), v2 = TL.Create(Unsafe.Add(ref w2, k)), v3 = TL.Create(Unsafe.Add(ref w3, k));
+                ya0 = TL.MultiplyAdd(v0, a, ya0);
+                ya1 = TL.MultiplyAdd(v1, a, ya1);
+                ya2 = TL.MultiplyAdd(v2, a, ya2);
+                ya3 = TL.MultiplyAdd(v3, a, ya3);
+                yb0 = TL.MultiplyAdd(v0, b, yb0);
+                yb1 = TL.MultiplyAdd(v1, b, yb1);
+                yb2 = TL.MultiplyAdd(v2, b, yb2);
+                yb3 = TL.MultiplyAdd(v3, b, yb3);
+            }
+
+            StoreClassCorrelations(xa0, ya0, tau0, tau1, i0, width, 0, inverse0, inverse1, output0, output1, padded, g * Lanes);
+            StoreClassCorrelations(xa1, ya1, tau0, tau1, i0, width, 1, inverse0, inverse1, output0, output1, padded, g * Lanes);
+            StoreClassCorrelations(xa2, ya2, tau0, tau1, i0, width, 2, inverse0, inverse1, output0, output1, padded, g * Lanes);
+            StoreClassCorrelations(xa3, ya3, tau0, tau1, i0, width, 3, inverse0, inverse1, output0, output1, padded, g * Lanes);
+            StoreClassCorrelations(xb0, yb0, tau0, tau1, i0, width, 0, inverse0, inverse1, output0, output1, padded, h * Lanes);
+            StoreClassCorrelations(xb1, yb1, tau0, tau1, i0, width, 1, inverse0, inverse1, output0, output1, padded, h * Lanes);
+            StoreClassCorrelations(xb2, yb2, tau0, tau1, i0, width, 2, inverse0, inverse1, output0, output1, padded, h * Lanes);
+            StoreClassCorrelations(xb3, yb3, tau0, tau1, i0, width, 3, inverse0, inverse1, output0, output1, padded, h * Lanes);
         }
+    }
+
+    // Row i0 + r's two class correlations with one group, from their block inner products:
+    // clamp((τ_s² dot1 + dot2) · (1/a_si) · (1/a_sj)), stored at r·padded + at.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreClassCorrelations<TL>(TL dot1, TL dot2, TL tau0, TL tau1, int i0, int width, int r, double[] inverse0, double[] inverse1, double[] output0, double[] output1, int padded, int at)
+        where TL : struct, IPairLanes<TL>
+    {
+        int i = Math.Min(i0 + r, width - 1), to = (r * padded) + at;
+        TL.Store(TL.ClampUnit(TL.Multiply(TL.Multiply(TL.MultiplyAdd(tau0, dot1, dot2), TL.Create(inverse0[i])), TL.Load(ref inverse0[at]))), ref output0[to]);
+        TL.Store(TL.ClampUnit(TL.Multiply(TL.Multiply(TL.MultiplyAdd(tau1, dot1, dot2), TL.Create(inverse1[i])), TL.Load(ref inverse1[at]))), ref output1[to]);
     }
 
     // Whether the two classes' series have their own power chains (anisotropic) or share c^n (isotropic).
@@ -392,7 +441,7 @@ public static partial class PopulationRisk
 
             Alpha = t_alpha;
             Tail = t_tail!;
-            Span<double> scale8 = stackalloc double[Lanes];
+            Span<double> scale8 = stackalloc double[Lanes], second8 = stackalloc double[Lanes];
             for (int s = 0; s < 2; s++)
             {
                 Mean[s] = new double[width];
@@ -410,30 +459,40 @@ public static partial class PopulationRisk
                     gauss.Coefficients8(scale8, ref Alpha[Index(g, 0, s, Stride)], 2 * Lanes, Stride);
                     for (int l = 0; l < Lanes; l++)
                     {
-                        int j = (g * Lanes) + l, at = Index(g, 0, s, Stride) + l;
+                        int j = (g * Lanes) + l;
+                        second8[l] = j < width ? gauss.SecondMoment(scales[s][j]) : 0.0;
+                    }
+
+                    // The tails of the eight lanes at once: per lane the partial sum Σ α_m² in order (a product
+                    // and a sum per order, as one neuron at a time would) and √T at the tested orders.
+                    Vector512<double> second = Vector512.Create<double>(second8), partial = Vector512<double>.Zero;
+                    int at = Index(g, 0, s, Stride);
+                    for (int n = 0; n < Stride; n++, at += 2 * Lanes)
+                    {
+                        Vector512<double> a = Vector512.LoadUnsafe(ref Alpha[at]);
+                        partial += a * a;
+                        if (IsTestOrder(n, maxOrder))
+                        {
+                            Vector512.Sqrt(Vector512.Max(second - partial, Vector512<double>.Zero) + (Vector512.Create(4.0 * (n + 2) * 2.3e-16) * second)).StoreUnsafe(ref Tail[at]);
+                        }
+                    }
+
+                    for (int l = 0; l < Lanes; l++)
+                    {
+                        int j = (g * Lanes) + l;
                         if (j >= width)
                         {
-                            for (int n = 0; n < Stride; n++, at += 2 * Lanes)
+                            for (int n = 0, z = Index(g, 0, s, Stride) + l; n < Stride; n++, z += 2 * Lanes)
                             {
-                                Alpha[at] = Tail[at] = 0.0;
+                                Alpha[z] = Tail[z] = 0.0;
                             }
 
                             continue;
                         }
 
-                        double second = gauss.SecondMoment(scales[s][j]), partial = 0;
-                        Mean[s][j] = Alpha[at];
-                        Second[s][j] = second;
-                        for (int n = 0; n < Stride; n++, at += 2 * Lanes)
-                        {
-                            partial += Alpha[at] * Alpha[at];
-                            if (IsTestOrder(n, maxOrder))
-                            {
-                                Tail[at] = TailRoot(second, partial, n);
-                            }
-                        }
-
-                        tailMax = Math.Max(tailMax, Tail[at - (2 * Lanes)]);
+                        Mean[s][j] = Alpha[Index(g, 0, s, Stride) + l];
+                        Second[s][j] = second8[l];
+                        tailMax = Math.Max(tailMax, Tail[Index(g, maxOrder, s, Stride) + l]);
                     }
                 }
 
@@ -479,10 +538,8 @@ public static partial class PopulationRisk
             Transposed = new double[padded * dimension];
             Inverse0 = new double[padded];
             Inverse1 = new double[padded];
-            Correlation0 = new double[padded];
-            Correlation1 = new double[padded];
-            RowAlpha = new double[2 * stride];
-            RowTail = new double[2 * stride];
+            Correlation0 = new double[RowBlock * padded];
+            Correlation1 = new double[RowBlock * padded];
             Buffer = new double[6 * Lanes];
         }
 
@@ -501,10 +558,6 @@ public static partial class PopulationRisk
         public double[] Correlation0 { get; }
 
         public double[] Correlation1 { get; }
-
-        public double[] RowAlpha { get; }
-
-        public double[] RowTail { get; }
 
         // Lane buffers: weights and thresholds of both classes, then bounds or row sums.
         public double[] Buffer { get; }
