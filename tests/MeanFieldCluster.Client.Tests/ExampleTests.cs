@@ -48,6 +48,11 @@ public sealed class ExampleTests
             AssertSgdApproachesTheAnisotropicLimitLikeOneOverN(aggregate);
         }
 
+        if (example == "mmn-plateau.yaml")
+        {
+            AssertBiasAndFluctuationKeepTheirExponentsThroughThePlateau(aggregate);
+        }
+
         if (example == "normalization-gamma.yaml")
         {
             AssertTheWidthExponentIsIdentifiedWhereTheTheorySaysItMustBe(aggregate);
@@ -109,6 +114,33 @@ public sealed class ExampleTests
                 }
             }
         }
+    }
+
+    // docs/limit.md, "The end of the plateau with 64 seeds": at every fitted time t = 1 ... 5 (t = 0 is the exact
+    // C/N, checked on its own), with the step-size part fitted as one offset per step size, the bias exponent's
+    // 95% profile interval contains 1 and the SD exponent's contains 1/2; at the highlight times (t = 4 and 5) so
+    // do the seed-bootstrap intervals. With 8 seeds (examples/mmn-fig1.yaml) the bias interval at t = 4.85 was
+    // [1.15, 2.20].
+    private static void AssertBiasAndFluctuationKeepTheirExponentsThroughThePlateau(JsonDocument aggregate)
+    {
+        JsonElement[] fits = [.. aggregate.RootElement.GetProperty("pde_comparison").GetProperty("errors").GetProperty("fits").EnumerateArray()];
+        Assert.Equal(6, fits.Length);
+        foreach (JsonElement fit in fits)
+        {
+            string at = $"t = {fit.GetProperty("time").GetDouble():R}: {fit}";
+            Assert.Equal(15, fit.GetProperty("cells").GetInt32());
+            JsonElement offsets = fit.GetProperty("bias_free_exponent_step_offsets");
+            Assert.True(offsets.GetProperty("exponent_low95").GetDouble() <= 1 && 1 <= offsets.GetProperty("exponent_high95").GetDouble(), at);
+            Assert.True(fit.GetProperty("sd_exponent_low95").GetDouble() <= 0.5 && 0.5 <= fit.GetProperty("sd_exponent_high95").GetDouble(), at);
+            if (fit.GetProperty("seed_bootstrap").ValueKind == JsonValueKind.Object)
+            {
+                JsonElement boot = fit.GetProperty("seed_bootstrap");
+                Assert.True(boot.GetProperty("bias_step_offset_exponent95")[0].GetDouble() <= 1 && 1 <= boot.GetProperty("bias_step_offset_exponent95")[1].GetDouble(), at);
+                Assert.True(boot.GetProperty("sd_exponent95")[0].GetDouble() <= 0.5 && 0.5 <= boot.GetProperty("sd_exponent95")[1].GetDouble(), at);
+            }
+        }
+
+        Assert.Equal(2, fits.Count(f => f.GetProperty("seed_bootstrap").ValueKind == JsonValueKind.Object));
     }
 
     // MMN example 2 against its (r1, r2) limit (docs/limit.md, "The anisotropic reduction"): the t = 0 means agree
