@@ -340,37 +340,33 @@ public static partial class PopulationRisk
         {
             // When the count of groups is odd the last pair is that group twice (the same values stored twice).
             int h = Math.Min(g + 1, groups - 1);
-            TL xa0 = TL.Create(0.0), xa1 = xa0, xa2 = xa0, xa3 = xa0, xb0 = xa0, xb1 = xa0, xb2 = xa0, xb3 = xa0;
+            // Two blocks of coordinates (the first s0, then the rest), each with its own eight chains; the first
+            // block's are kept in x, the second's end in y.
+            TL zero = TL.Create(0.0), xa0 = zero, xa1 = zero, xa2 = zero, xa3 = zero, xb0 = zero, xb1 = zero, xb2 = zero, xb3 = zero;
+            TL ya0 = zero, ya1 = zero, ya2 = zero, ya3 = zero, yb0 = zero, yb1 = zero, yb2 = zero, yb3 = zero;
             ref double colA = ref Unsafe.Add(ref wt, g * Lanes);
             ref double colB = ref Unsafe.Add(ref wt, h * Lanes);
-            int k = 0;
-            for (; k < informative; k++, colA = ref Unsafe.Add(ref colA, padded), colB = ref Unsafe.Add(ref colB, padded))
+            for (int block = 0, k = 0; block < 2; block++)
             {
-                TL a = TL.Load(ref colA), b = TL.Load(ref colB);
-                TL v0 = TL.Create(Unsafe.Add(ref w0, k)), v1 = TL.Create(Unsafe.Add(ref w1, k)), v2 = TL.Create(Unsafe.Add(ref w2, k)), v3 = TL.Create(Unsafe.Add(ref w3, k));
-                xa0 = TL.MultiplyAdd(v0, a, xa0);
-                xa1 = TL.MultiplyAdd(v1, a, xa1);
-                xa2 = TL.MultiplyAdd(v2, a, xa2);
-                xa3 = TL.MultiplyAdd(v3, a, xa3);
-                xb0 = TL.MultiplyAdd(v0, b, xb0);
-                xb1 = TL.MultiplyAdd(v1, b, xb1);
-                xb2 = TL.MultiplyAdd(v2, b, xb2);
-                xb3 = TL.MultiplyAdd(v3, b, xb3);
-            }
+                if (block == 1)
+                {
+                    (xa0, xa1, xa2, xa3, xb0, xb1, xb2, xb3) = (ya0, ya1, ya2, ya3, yb0, yb1, yb2, yb3);
+                    (ya0, ya1, ya2, ya3, yb0, yb1, yb2, yb3) = (zero, zero, zero, zero, zero, zero, zero, zero);
+                }
 
-            TL ya0 = TL.Create(0.0), ya1 = ya0, ya2 = ya0, ya3 = ya0, yb0 = ya0, yb1 = ya0, yb2 = ya0, yb3 = ya0;
-            for (; k < dimension; k++, colA = ref Unsafe.Add(ref colA, padded), colB = ref Unsafe.Add(ref colB, padded))
-            {
-                TL a = TL.Load(ref colA), b = TL.Load(ref colB);
-                TL v0 = TL.Create(Unsafe.Add(ref w0, k)), v1 = TL.Create(Unsafe.Add(ref w1, k)), v2 = TL.Create(Unsafe.Add(ref w2, k)), v3 = TL.Create(Unsafe.Add(ref w3, k));
-                ya0 = TL.MultiplyAdd(v0, a, ya0);
-                ya1 = TL.MultiplyAdd(v1, a, ya1);
-                ya2 = TL.MultiplyAdd(v2, a, ya2);
-                ya3 = TL.MultiplyAdd(v3, a, ya3);
-                yb0 = TL.MultiplyAdd(v0, b, yb0);
-                yb1 = TL.MultiplyAdd(v1, b, yb1);
-                yb2 = TL.MultiplyAdd(v2, b, yb2);
-                yb3 = TL.MultiplyAdd(v3, b, yb3);
+                for (int end = block == 0 ? informative : dimension; k < end; k++, colA = ref Unsafe.Add(ref colA, padded), colB = ref Unsafe.Add(ref colB, padded))
+                {
+                    TL a = TL.Load(ref colA), b = TL.Load(ref colB);
+                    TL v0 = TL.Create(Unsafe.Add(ref w0, k)), v1 = TL.Create(Unsafe.Add(ref w1, k)), v2 = TL.Create(Unsafe.Add(ref w2, k)), v3 = TL.Create(Unsafe.Add(ref w3, k));
+                    ya0 = TL.MultiplyAdd(v0, a, ya0);
+                    ya1 = TL.MultiplyAdd(v1, a, ya1);
+                    ya2 = TL.MultiplyAdd(v2, a, ya2);
+                    ya3 = TL.MultiplyAdd(v3, a, ya3);
+                    yb0 = TL.MultiplyAdd(v0, b, yb0);
+                    yb1 = TL.MultiplyAdd(v1, b, yb1);
+                    yb2 = TL.MultiplyAdd(v2, b, yb2);
+                    yb3 = TL.MultiplyAdd(v3, b, yb3);
+                }
             }
 
             StoreClassCorrelations(xa0, ya0, tau0, tau1, i0, width, 0, inverse0, inverse1, output0, output1, padded, g * Lanes);
