@@ -215,13 +215,6 @@ public static class PdeErrorsRobust
         }
 
         double[] sorted = [.. values.Order()];
-        return [At(sorted, 0.025), At(sorted, 0.975)];
-    }
-
-    private static double At(double[] sorted, double q)
-    {
-        double h = (sorted.Length - 1) * q;
-        int i = (int)Math.Floor(h);
-        return i + 1 < sorted.Length ? sorted[i] + ((h - i) * (sorted[i + 1] - sorted[i])) : sorted[i];
+        return [LargeDeviations.Bootstrap.Percentile(sorted, 0.025), LargeDeviations.Bootstrap.Percentile(sorted, 0.975)];
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using MeanFieldCluster.Engine.LargeDeviations;
 using MeanFieldCluster.Engine.Observables;
 using MeanFieldCluster.Engine.Randomness;
@@ -320,7 +321,7 @@ public static class ScalingAggregate
         exponents.Sort();
         double mean = exponents.Average();
         double sd = Math.Sqrt(exponents.Sum(e => (e - mean) * (e - mean)) / (exponents.Count - 1));
-        double[] sorted = [.. exponents];
+        ReadOnlySpan<double> sorted = CollectionsMarshal.AsSpan(exponents);
         return new FitSummary(fit.Exponent, sd, [Bootstrap.Percentile(sorted, 0.025), Bootstrap.Percentile(sorted, 0.975)], fit.Prefactor, fit.Points, fit.RSquared);
     }
 
