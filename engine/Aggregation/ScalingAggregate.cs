@@ -88,6 +88,26 @@ public sealed record RiskAtTime(double Time, IReadOnlyList<int> N, IReadOnlyList
 {
     /// <summary>Whether the correction is resolved and p identified, beside the expected p (<see cref="WidthCorrections"/>).</summary>
     public WidthCorrection? Correction { get; init; }
+
+    /// <summary>
+    /// The same expectation estimated with the initial output's control variates (<see cref="OutputControls"/>),
+    /// and the same fit and verdict on it; null when the output weights' mean is not 0 or a seed lacks them.
+    /// </summary>
+    public ControlledRisk? Controlled { get; init; }
+}
+
+/// <summary>
+/// E R_N(t) per width estimated by regressing each seed's risk on its controls Z_1, Z_2 (mean exactly 0) and
+/// taking the intercept (docs/models.md, "Control variates of the initial output").
+/// </summary>
+/// <param name="Mean">The intercept per width: the seed mean of R less β̂ times the seed mean of Z.</param>
+/// <param name="StdErr">Its standard error from the regression (residual variance on n − 3 degrees of freedom).</param>
+/// <param name="VarianceRatio">StdErr² over the plain seed mean's squared standard error, per width (below 1 when the controls help).</param>
+/// <param name="Fit">R_N(t) ≈ R_∞(t) + a(t) N^{−p(t)} on these means and errors.</param>
+public sealed record ControlledRisk(IReadOnlyList<double> Mean, IReadOnlyList<double> StdErr, IReadOnlyList<double> VarianceRatio, WidthExtrapolationResult? Fit)
+{
+    /// <summary>The verdict on <see cref="Fit"/> (<see cref="WidthCorrections"/>).</summary>
+    public WidthCorrection? Correction { get; init; }
 }
 
 /// <summary>Distances of a curve (or law) to the largest width, per width, with the fit d ≈ C N^{−a}.</summary>
@@ -362,11 +382,42 @@ public static class ScalingAggregate
         return [.. RiskTable(seeds).Select(row =>
         {
             WidthExtrapolationResult? fit = WidthExtrapolationFit.Fit(widths, row.Mean, row.StdErr);
+            var expected = WidthCorrections.Expected(spec, point, q, row.Time);
             return new RiskAtTime(row.Time, n, row.Mean, row.StdErr, fit)
             {
-                Correction = WidthCorrections.Classify(widths, row.Mean, row.StdErr, fit, WidthCorrections.Expected(spec, point, q, row.Time)),
+                Correction = WidthCorrections.Classify(widths, row.Mean, row.StdErr, fit, expected),
+                Controlled = Controlled(widths, seeds, row.Time, row.StdErr, expected),
             };
         })];
+    }
+
+    /// <summary>Fewest seeds per width for the controlled estimate (three regression parameters).</summary>
+    public const int MinControlledSeeds = 8;
+
+    private static ControlledRisk? Controlled(double[] widths, List<PointOutcome>[] seeds, double time, double[] plainStdErr, (double? P, string? Basis) expected)
+    {
+        var mean = new double[seeds.Length];
+        var se = new double[seeds.Length];
+        var ratio = new double[seeds.Length];
+        for (int g = 0; g < seeds.Length; g++)
+        {
+            var rows = seeds[g].Select(o => (Risk: RiskAt(o, time), Z: Probe(o, FeatureNames.OutputControls, 0.0))).ToList();
+            if (rows.Count < MinControlledSeeds || rows.Any(r => r.Risk is null || r.Z is not { Count: 2 }))
+            {
+                return null;
+            }
+
+            if (ControlVariates.Intercept([.. rows.Select(r => r.Risk!.Value)], [.. rows.Select(r => r.Z![0])], [.. rows.Select(r => r.Z![1])]) is not { } estimate)
+            {
+                return null;
+            }
+
+            (mean[g], se[g]) = estimate;
+            ratio[g] = plainStdErr[g] > 0 ? se[g] * se[g] / (plainStdErr[g] * plainStdErr[g]) : double.NaN;
+        }
+
+        WidthExtrapolationResult? fit = WidthExtrapolationFit.Fit(widths, mean, se);
+        return new ControlledRisk(mean, se, ratio, fit) { Correction = WidthCorrections.Classify(widths, mean, se, fit, expected) };
     }
 
     private static CurveDistance? RiskDistance(int[] n, List<PointOutcome>[] seeds)

@@ -289,9 +289,21 @@ public sealed class MeanFieldNetwork
     /// per block. Each output equals <see cref="Predict"/>'s to rounding: the sums over a layer's inputs run in
     /// ascending order with one fused rounding per term (<see cref="BatchKernels"/>), whatever the vector width.
     /// </summary>
-    public void PredictMany(ReadOnlySpan<double> inputs, Span<double> outputs)
+    public void PredictMany(ReadOnlySpan<double> inputs, Span<double> outputs) => PredictMany(inputs, outputs, []);
+
+    /// <summary>
+    /// <see cref="PredictMany(ReadOnlySpan{double}, Span{double})"/>, and also, per input, the sum over the top
+    /// layer's neurons of their squared activations Σ_j h_{L,j}(x)² (summed in ascending j) into
+    /// <paramref name="topSquares"/>, which must then hold one value per output (or be empty, to skip them).
+    /// </summary>
+    public void PredictMany(ReadOnlySpan<double> inputs, Span<double> outputs, Span<double> topSquares)
     {
         int d = Dimension;
+        if (!topSquares.IsEmpty && topSquares.Length != outputs.Length)
+        {
+            throw new ArgumentException($"{outputs.Length} outputs need as many feature sums; got {topSquares.Length}.", nameof(topSquares));
+        }
+
         if (inputs.Length != outputs.Length * d)
         {
             throw new ArgumentException($"{outputs.Length} outputs need {outputs.Length * d} input values; got {inputs.Length}.", nameof(inputs));
@@ -326,6 +338,17 @@ public sealed class MeanFieldNetwork
 
             BatchKernels.Output(Output, b.H[^1], _normalizer[^1], b.Y);
             b.Y.AsSpan(0, n).CopyTo(outputs.Slice(start, n));
+            for (int m = 0; m < n && !topSquares.IsEmpty; m++)
+            {
+                double sum = 0;
+                for (int j = 0; j < Widths[^1]; j++)
+                {
+                    double h = b.H[^1][(j * block) + m];
+                    sum += h * h;
+                }
+
+                topSquares[start + m] = sum;
+            }
         }
     }
 

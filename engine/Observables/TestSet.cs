@@ -35,6 +35,9 @@ public sealed class TestSet
     /// <summary>Input dimension d.</summary>
     public int Dimension { get; }
 
+    /// <summary>Every input, row-major: x_m is the m-th run of <see cref="Dimension"/> values.</summary>
+    public ReadOnlySpan<double> Inputs => _x;
+
     /// <summary>Input x_m of sample <paramref name="m"/>.</summary>
     public ReadOnlySpan<double> Input(int m) => _x.AsSpan(m * Dimension, Dimension);
 

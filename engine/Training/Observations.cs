@@ -98,6 +98,12 @@ public static class FeatureNames
     /// <summary>ŷ(x_k) on the probe inputs.</summary>
     public const string OutputProbe = "probe_output";
 
+    /// <summary>
+    /// [Z_1, Z_2] of <see cref="Observables.OutputControls"/> on the whole test set, at step 0 only (not a value per probe
+    /// input): recorded whenever the output weights' mean is 0 (<see cref="Observables.OutputControls.Apply"/>).
+    /// </summary>
+    public const string OutputControls = "probe_output_controls";
+
     /// <summary>SD over j of u_{ℓ,j}(x_k), the spread of layer ℓ's pre-activations, on the probe inputs.</summary>
     public static string Spread(int layer) => $"probe_spread_u{layer}";
 

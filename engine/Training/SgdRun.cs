@@ -139,6 +139,12 @@ public sealed class SgdRun
             _nextRaw = CountDone(point.RawSteps, _raw.Select(r => r.Step));
         }
 
+        else if (OutputControls.Apply(spec.Model.Init))
+        {
+            // The initial output's control variates (docs/models.md), from θ(0) before any step.
+            _snapshots.Add(new MeasureSnapshot(0, 0.0, FeatureNames.OutputControls, OutputControls.Measure(_network, testSet, spec.Model.Init.OutputStd)));
+        }
+
         _stepper = SgdStepper.Create(spec, _network, data, rng, noise, options);
     }
 
@@ -216,7 +222,8 @@ public sealed class SgdRun
     private long AdvanceCore(long maxSteps, CancellationToken cancellationToken)
     {
         long start = Step;
-        long stop = Math.Min(TotalSteps, Step + maxSteps);
+        // Not Step + maxSteps, which overflows for maxSteps = long.MaxValue once a step is done.
+        long stop = maxSteps >= TotalSteps - Step ? TotalSteps : Step + maxSteps;
         while (Status == RunStatus.Running)
         {
             if (Step % DivergenceCheckInterval == 0 && ExceedsBound())

@@ -62,6 +62,47 @@ public sealed class ScalingAggregateTests
         Assert.Empty(family.Laws);
     }
 
+    // Each seed's risk is 0.2 + 0.5/N + 0.3 Z_1 − 0.2 Z_2 + noise 0.002, with controls Z ~ N(0, 0.1²) recorded at
+    // step 0: the plain seed mean carries the controls' spread (SE about 0.036/8), the controlled one only the
+    // noise's (about 0.002/8), so the variance ratio is about 0.003 and the controlled fit pins p = 1.
+    [Fact]
+    public void TheControlledEstimateRemovesTheControlsSpreadAndKeepsTheMean()
+    {
+        SweepSpec spec = Spec(Widths, [new StepSizeSpec(0.01)], seeds: 64) with { Model = Spec(Widths, [new StepSizeSpec(0.01)]).Model with { Init = new InitSpec(OutputMean: 0, OutputStd: 1) } };
+        var rng = new Xoshiro256(5);
+        List<PointOutcome> outcomes = [];
+        for (int w = 0; w < Widths.Length; w++)
+        {
+            int n = Widths[w];
+            for (int s = 0; s < 64; s++)
+            {
+                PointSpec point = Point(w, n, 0.01, s, 64);
+                double z1 = 0.1 * rng.NextGaussian(), z2 = 0.1 * rng.NextGaussian();
+                double[] risks = [.. point.RiskSteps.Select(_ => 0.2 + (0.5 / n) + (0.3 * z1) - (0.2 * z2) + (0.002 * rng.NextGaussian()))];
+                outcomes.Add(Outcome(point, [new(0, 0.0, FeatureNames.OutputControls, [z1, z2])], risks));
+            }
+        }
+
+        ScalingFamily family = Assert.Single(ScalingAggregate.Compute(spec, outcomes)!.Families);
+        Assert.All(family.RiskExtrapolation, r =>
+        {
+            ControlledRisk c = r.Controlled!;
+            for (int g = 0; g < Widths.Length; g++)
+            {
+                Assert.InRange(c.VarianceRatio[g], 0.0005, 0.02);
+                Assert.True(Math.Abs(c.Mean[g] - (0.2 + (0.5 / Widths[g]))) < 4 * c.StdErr[g], $"N = {Widths[g]}: {c.Mean[g]} ± {c.StdErr[g]}");
+                Assert.True(Math.Abs(c.Mean[g] - r.Mean[g]) < 4 * r.StdErr[g]);
+            }
+
+            Assert.Equal("identified", c.Correction!.Status);
+            Assert.True(c.Fit!.PCi95[0] <= 1 && 1 <= c.Fit.PCi95[1] && c.Fit.PCi95[1] - c.Fit.PCi95[0] < 0.5, $"p interval [{c.Fit.PCi95[0]}, {c.Fit.PCi95[1]}]");
+        });
+
+        // Without the controls (or with a seed lacking them) there is no controlled estimate.
+        List<PointOutcome> partial = [.. outcomes.Select((o, i) => i == 3 ? o with { Snapshots = [] } : o)];
+        Assert.All(Assert.Single(ScalingAggregate.Compute(spec, partial)!.Families).RiskExtrapolation, r => Assert.Null(r.Controlled));
+    }
+
     [Fact]
     public void FitsAcrossWidthRunWithinEachValueOfAFieldAxis()
     {

@@ -1,3 +1,7 @@
+using MeanFieldCluster.Engine.Data;
+using MeanFieldCluster.Engine.Networks;
+using MeanFieldCluster.Engine.Observables;
+using MeanFieldCluster.Engine.Randomness;
 using MeanFieldCluster.Engine.Specs;
 using MeanFieldCluster.Engine.Training;
 
@@ -179,6 +183,39 @@ public sealed class SgdRunTests
 
         Assert.Equal(1.0, run.Xi(0), 15);
         Assert.Equal(Math.Pow(3.0, -0.5), run.Xi(4.0), 15);
+    }
+
+    // Mean-zero output weights: the controls are recorded once, at step 0, from θ(0) (they equal a direct
+    // measurement of the initial network), and a run resumed from a checkpoint keeps them without recording again.
+    [Fact]
+    public void MeanZeroOutputWeightsRecordTheInitialOutputControlsOnceAtStepZero()
+    {
+        var init = new InitSpec(Kappa: 1.0, OutputMean: 0.0, OutputStd: 1.0, HiddenStd: 1.0);
+        SweepSpec spec = TestSpecs.Small(model: TestSpecs.Model(Presets.Normalized, ActivationKinds.Tanh, init: init, gamma: [0.75]));
+        PointSpec point = TestSpecs.Point(spec, 12, 0.01);
+        (DataModel data, TestSet testSet) = TestSpecs.DataOf(spec);
+
+        var first = new SgdRun(spec, point, data, testSet);
+        first.Advance(point.Steps / 3);
+        var resumed = new SgdRun(spec, point, data, testSet, first.Capture());
+        resumed.Advance(long.MaxValue);
+
+        // A run advanced part way, then to the end in one call (long.MaxValue once overflowed Step + maxSteps).
+        first.Advance(long.MaxValue);
+        Assert.Equal(RunStatus.Completed, first.Status);
+        Assert.Equal(resumed.Network.Theta, first.Network.Theta);
+
+        MeasureSnapshot controls = Assert.Single(resumed.Snapshots, s => s.Feature == FeatureNames.OutputControls);
+        Assert.Equal(0, controls.Step);
+        var rng = RandomStreams.Create(spec.Seed, RandomStreams.Purpose.Initialization, PointKeys.Of(point));
+        MeanFieldNetwork initial = MeanFieldNetwork.Initialize(spec.Model, data.Dimension, point.Widths, point.Gamma, ref rng, MeanFieldNetwork.NeuronKey(spec.Seed, point.Seed));
+        Assert.Equal(OutputControls.Measure(initial, testSet, 1.0), controls.Values);
+
+        // Output weights with mean 1 (TestSpecs.Small's): none.
+        SweepSpec shifted = TestSpecs.Small();
+        SgdRun plain = TestSpecs.Run(shifted, TestSpecs.Point(shifted, 12, 0.01));
+        plain.Advance(long.MaxValue);
+        Assert.DoesNotContain(plain.Snapshots, s => s.Feature == FeatureNames.OutputControls);
     }
 
     private static IEnumerable<string> Flatten(IEnumerable<MeasureSnapshot> snapshots) =>
