@@ -112,7 +112,7 @@ public static class WidthCorrections
             {
                 return (-s, point.Layers == 1
                     ? "t = 0: E R_N(0) − E y² = Var ŷ_0, exactly proportional to N^(1−2γ)"
-                    : "t = 0: E R_N(0) − E y² = Var ŷ_0, to leading order proportional to N^(expected variance slope)");
+                    : "t = 0: E R_N(0) − E y² = Var ŷ_0, to leading order proportional to N^(expected variance slope); the next order (−2v² in E tanh(u_2)², v the variance of u_2) lowers the exponent seen over finite widths (docs/models.md, \"Control variates of the initial output\")");
             }
 
             return (null, point.Layers == 1 && s == 0

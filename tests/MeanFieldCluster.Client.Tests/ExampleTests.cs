@@ -56,6 +56,13 @@ public sealed class ExampleTests
         if (example == "normalization-gamma.yaml")
         {
             AssertTheWidthExponentIsIdentifiedWhereTheTheorySaysItMustBe(aggregate);
+            AssertTheControlledEstimatesAgreeAndPinTheInitialExponent(aggregate);
+        }
+
+        if (example == "normalization-gamma-deep.yaml")
+        {
+            AssertTheControlledEstimatesAgreeAndPinTheInitialExponent(aggregate);
+            AssertTheDeepControlledFitsIdentifyTheExponent(aggregate);
         }
 
         if (example == "sequential-limit.yaml")
@@ -111,6 +118,73 @@ public sealed class ExampleTests
                 else if ((gamma == 1 || time == 0) && gamma > 0.5)
                 {
                     Assert.True(status == "identified" && correction.GetProperty("expected_p_in_ci").GetBoolean(), $"gamma {gamma}, t = {time}: {correction}");
+                }
+            }
+        }
+    }
+
+    // docs/models.md, "Control variates of the initial output": the controlled means estimate the same E R_N(t) as
+    // the plain seed means (E Z = 0), so at every width and time they differ by less than 4 plain SEs, with an SE
+    // no larger beyond 10% (the regression's n - 3 degrees of freedom). At t = 0 they are exact up to D's spread:
+    // L = 1 gives p(0) = 2 gamma - 1 to 0.02 for gamma > 1/2, and at gamma = 1/2 no width dependence (the
+    // constant fit's p-value above 0.01). L = 2, gamma = 1 gives the derived 2 inside its interval.
+    private static void AssertTheControlledEstimatesAgreeAndPinTheInitialExponent(JsonDocument aggregate)
+    {
+        foreach (JsonElement family in aggregate.RootElement.GetProperty("scaling").GetProperty("families").EnumerateArray())
+        {
+            double gamma = family.GetProperty("gamma")[0].GetDouble();
+            int layers = family.GetProperty("layers").GetInt32();
+            foreach (JsonElement at in family.GetProperty("risk_extrapolation").EnumerateArray())
+            {
+                JsonElement controlled = at.GetProperty("controlled");
+                double[] mean = [.. at.GetProperty("mean").EnumerateArray().Select(v => v.GetDouble())];
+                double[] se = [.. at.GetProperty("std_err").EnumerateArray().Select(v => v.GetDouble())];
+                double[] cMean = [.. controlled.GetProperty("mean").EnumerateArray().Select(v => v.GetDouble())];
+                double[] ratio = [.. controlled.GetProperty("variance_ratio").EnumerateArray().Select(v => v.GetDouble())];
+                for (int g = 0; g < mean.Length; g++)
+                {
+                    Assert.True(Math.Abs(cMean[g] - mean[g]) < 4 * se[g], $"L = {layers}, gamma {gamma}, t = {at.GetProperty("time")}, width {g}: {cMean[g]} against {mean[g]} +- {se[g]}");
+                    Assert.True(ratio[g] < 1.2, $"L = {layers}, gamma {gamma}, t = {at.GetProperty("time")}, width {g}: variance ratio {ratio[g]}");
+                }
+
+                if (at.GetProperty("time").GetDouble() != 0)
+                {
+                    continue;
+                }
+
+                JsonElement correction = controlled.GetProperty("correction");
+                double p = controlled.GetProperty("fit").GetProperty("p").GetDouble();
+                if (gamma == 0.5)
+                {
+                    Assert.True(correction.GetProperty("width_dependence_p_value").GetDouble() > 0.01, $"L = {layers}, gamma 1/2, t = 0: {correction}");
+                }
+                else if (layers == 1)
+                {
+                    Assert.True(correction.GetProperty("status").GetString() == "identified" && Math.Abs(p - ((2 * gamma) - 1)) < 0.02, $"gamma {gamma}, t = 0: {controlled}");
+                }
+                else if (gamma == 1)
+                {
+                    Assert.True(correction.GetProperty("status").GetString() == "identified" && correction.GetProperty("expected_p_in_ci").GetBoolean(), $"L = 2, gamma 1, t = 0: {controlled}");
+                }
+            }
+        }
+    }
+
+    // docs/models.md, "Identifying the exponent": with the controls, L = 2 identifies p at every time for gamma = 3/4,
+    // and for gamma = 1 at every time but t = 0.1 (where the positive t = 0 correction and the negative one of
+    // learning cross), t = 2 included.
+    private static void AssertTheDeepControlledFitsIdentifyTheExponent(JsonDocument aggregate)
+    {
+        foreach (JsonElement family in aggregate.RootElement.GetProperty("scaling").GetProperty("families").EnumerateArray())
+        {
+            double gamma = family.GetProperty("gamma")[0].GetDouble();
+            foreach (JsonElement at in family.GetProperty("risk_extrapolation").EnumerateArray())
+            {
+                double time = at.GetProperty("time").GetDouble();
+                string status = at.GetProperty("controlled").GetProperty("correction").GetProperty("status").GetString()!;
+                if (gamma == 0.75 || (gamma == 1 && time != 0.1))
+                {
+                    Assert.True(status == "identified", $"L = 2, gamma {gamma}, t = {time}: {at.GetProperty("controlled")}");
                 }
             }
         }
