@@ -127,7 +127,7 @@ public sealed class ExampleTests
     // the plain seed means (E Z = 0), so at every width and time they differ by less than 4 plain SEs, with an SE
     // no larger beyond 10% (the regression's n - 3 degrees of freedom). At t = 0 they are exact up to D's spread:
     // L = 1 gives p(0) = 2 gamma - 1 to 0.02 for gamma > 1/2, and at gamma = 1/2 no width dependence (the
-    // constant fit's p-value above 0.01). L = 2, gamma = 1 gives the derived 2 inside its interval.
+    // constant fit's p-value above 0.01). L = 2, gamma = 1 gives 2 less the next order's 0.02 (docs/models.md).
     private static void AssertTheControlledEstimatesAgreeAndPinTheInitialExponent(JsonDocument aggregate)
     {
         foreach (JsonElement family in aggregate.RootElement.GetProperty("scaling").GetProperty("families").EnumerateArray())
@@ -164,7 +164,9 @@ public sealed class ExampleTests
                 }
                 else if (gamma == 1)
                 {
-                    Assert.True(correction.GetProperty("status").GetString() == "identified" && correction.GetProperty("expected_p_in_ci").GetBoolean(), $"L = 2, gamma 1, t = 0: {controlled}");
+                    // 2 to leading order; the next order (1 - 2 v_N, v_N = 0.36/N) lowers it by about 0.02 over 8 ... 512.
+                    JsonElement ci = controlled.GetProperty("fit").GetProperty("p_ci95");
+                    Assert.True(correction.GetProperty("status").GetString() == "identified" && ci[0].GetDouble() > 1.95 && ci[1].GetDouble() < 2.05 && Math.Abs(p - 1.98) < 0.02, $"L = 2, gamma 1, t = 0: {controlled}");
                 }
             }
         }
