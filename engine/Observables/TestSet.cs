@@ -79,21 +79,26 @@ public sealed class TestSet
         ArgumentNullException.ThrowIfNull(network);
         // The test set is shared by the points running at once, so the predictions are the caller's own.
         double[] rented = ArrayPool<double>.Shared.Rent(Count);
-        Span<double> predictions = rented.AsSpan(0, Count);
-        network.PredictMany(_x, predictions);
         double mean = 0, m2 = 0;
-        for (int m = 0; m < Count; m++)
+        try
         {
-            double r = _y[m] - predictions[m];
-            double loss = r * r;
+            Span<double> predictions = rented.AsSpan(0, Count);
+            network.PredictMany(_x, predictions);
+            for (int m = 0; m < Count; m++)
+            {
+                double r = _y[m] - predictions[m];
+                double loss = r * r;
 
-            // Welford's update: stable for large M.
-            double delta = loss - mean;
-            mean += delta / (m + 1);
-            m2 += delta * (loss - mean);
+                // Welford's update: stable for large M.
+                double delta = loss - mean;
+                mean += delta / (m + 1);
+                m2 += delta * (loss - mean);
+            }
         }
-
-        ArrayPool<double>.Shared.Return(rented);
+        finally
+        {
+            ArrayPool<double>.Shared.Return(rented);
+        }
         double variance = Count > 1 ? m2 / (Count - 1) : 0.0;
         return new RiskEstimate(mean, Math.Sqrt(variance / Count));
     }

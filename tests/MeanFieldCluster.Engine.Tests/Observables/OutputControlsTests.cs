@@ -75,6 +75,58 @@ public class OutputControlsTests
         Assert.Equal(z2 / testSet.Count, z[1], 1e-13);
     }
 
+    // End to end against the exact answer (docs/models.md): for L = 1 with mean-zero output weights of variance
+    // σ_c² and w ~ N(0, κ²/d I) without bias, E R_N(0) = (1/M) Σ y_m² + N^{1−2γ} σ_c² (1/M) Σ_m E tanh(<w, x_m>)²,
+    // where <w, x_m> ~ N(0, κ² |x_m|²/d) (MathNet's double-exponential quadrature over ±12 SD). The controlled estimate over 128 seeds' runs
+    // (SgdRun's risk at step 0 and its recorded controls) must hold it within 4 of its standard errors, which are
+    // at least 5× below the plain seed mean's (what is left is the spread of D = s² σ_c² (1/M) Σ_m Σ_j h_j(x_m)², an
+    // average over N neurons); the plain mean must hold it within 4 of its own.
+    [Theory]
+    [InlineData(16, 0.75)]
+    [InlineData(9, 0.5)]
+    [InlineData(40, 1.0)]
+    public void TheControlledInitialRiskMatchesItsExactExpectation(int width, double gamma)
+    {
+        const double kappa = 1.3, sigma = 0.8;
+        var init = new InitSpec(Kappa: kappa, OutputMean: 0.0, OutputStd: sigma, HiddenStd: 1.0);
+        SweepSpec spec = TestSpecs.Small(model: TestSpecs.Model(Presets.Normalized, ActivationKinds.Tanh, bias: false, init: init, gamma: [gamma]), horizon: 0.02);
+        (DataModel data, TestSet testSet) = TestSpecs.DataOf(spec);
+        int d = testSet.Dimension;
+
+        double expected = 0;
+        for (int m = 0; m < testSet.Count; m++)
+        {
+            double x2 = 0;
+            foreach (double v in testSet.Input(m))
+            {
+                x2 += v * v;
+            }
+
+            double sd = kappa * Math.Sqrt(x2 / d);
+            double meanTanh2 = MathNet.Numerics.Integrate.OnClosedInterval(z => Math.Pow(Math.Tanh(sd * z), 2) * MathNet.Numerics.Distributions.Normal.PDF(0, 1, z), -12, 12, 1e-13);
+
+            expected += (testSet.Label(m) * testSet.Label(m)) + (Math.Pow(width, 1 - (2 * gamma)) * sigma * sigma * meanTanh2);
+        }
+
+        expected /= testSet.Count;
+        List<double> risk = [], z1 = [], z2 = [];
+        for (int seed = 0; seed < 128; seed++)
+        {
+            var run = new SgdRun(spec, TestSpecs.Point(spec, width, 0.01, seed), data, testSet);
+            run.Advance(1);
+            risk.Add(run.Risk[0].Risk);
+            double[] z = [.. run.Snapshots.Single(s => s.Feature == FeatureNames.OutputControls).Values];
+            z1.Add(z[0]);
+            z2.Add(z[1]);
+        }
+
+        (double controlled, double se) = ControlVariates.Intercept(risk, z1, z2)!.Value;
+        double plain = risk.Average(), plainSe = Math.Sqrt(risk.Sum(r => (r - plain) * (r - plain)) / (risk.Count - 1) / risk.Count);
+        Assert.True(Math.Abs(controlled - expected) < 4 * se, $"controlled {controlled} ± {se} against exact {expected}");
+        Assert.True(Math.Abs(plain - expected) < 4 * plainSe, $"plain {plain} ± {plainSe} against exact {expected}");
+        Assert.True(se < plainSe / 5, $"SE {se} against the plain {plainSe}");
+    }
+
     [Fact]
     public void ControlsApplyOnlyToIidMeanZeroOutputWeights()
     {
