@@ -8,14 +8,15 @@ namespace MeanFieldCluster.Client.Results;
 /// What aggregate.json holds, also written as tidy tables (one observation per row, docs/results.md):
 /// agg_risk_curves (seed-averaged risk per group and step), agg_law_distances (W1, W2 and sliced W2 of the
 /// weight laws to the reference width), agg_fits (every power-law fit in N), agg_pde (the mean-field
-/// limit's risk curve), agg_pde_gaps (SGD against the limit per width) and, for large deviations,
+/// limit's risk curve), agg_pde_gaps (SGD against the limit per width), agg_width_extrapolation (the scaling
+/// section's fits R_N(t) ≈ R_∞(t) + a N^(−p), plain and controlled, per width) and, for large deviations,
 /// rate_functions. Each table is written only when aggregate.json has its section; every row starts with
 /// sweep_id and the group's coordinates (the point coordinates but the seed).
 /// </summary>
 internal static class AggregateTables
 {
     /// <summary>The tables, in the order they are written.</summary>
-    public static readonly IReadOnlyList<string> Tables = ["agg_risk_curves", "agg_law_distances", "agg_fits", "agg_pde", "agg_pde_gaps", "rate_functions"];
+    public static readonly IReadOnlyList<string> Tables = ["agg_risk_curves", "agg_law_distances", "agg_fits", "agg_pde", "agg_pde_gaps", "agg_width_extrapolation", "rate_functions"];
 
     private static readonly TableColumn[] RateFunctionColumns =
     [
@@ -49,10 +50,52 @@ internal static class AggregateTables
             await writer.WriteAsync("agg_fits", FitColumns(writer), fits);
         }
 
+        List<Action<ResultTable>> extrapolation = [.. ExtrapolationRows(root, writer)];
+        if (extrapolation.Count > 0)
+        {
+            await writer.WriteAsync("agg_width_extrapolation", ExtrapolationColumns(writer), extrapolation);
+        }
+
         if (root["pde_comparison"] is JsonObject pde)
         {
             await writer.WriteAsync("agg_pde", [new("sweep_id", ColumnType.String), new("t", ColumnType.Double), new("risk", ColumnType.OptionalDouble)], PdeRows(pde, writer.SweepId));
             await writer.WriteAsync("agg_pde_gaps", Writer.Parse(["sweep_id:s", "step_size_value", "step_size_per_width:b", "width:i", "quantity:s", "t:?", "seed_count:i", "mean:?", "stderr:?"]), PdeGapRows(pde, writer.SweepId));
+        }
+    }
+
+    private static TableColumn[] ExtrapolationColumns(Writer w) =>
+        w.Columns(Group.Family, ["varies:s", "t", "estimate:s", "width:i", "mean", "stderr:?", "p:?", "p_ci95_low:?", "p_ci95_high:?", "r_infinity:?", "r_infinity_stderr:?", "a:?", "status:s", "width_dependence_p_value:?", "expected_p:?", "expected_p_in_ci:s"]);
+
+    // One row per family, time, estimate (plain, controlled) and width of the family's varying width: the mean and
+    // SE there, and the fit over all its widths repeated on each row (so that one filter gives a curve and its fit).
+    private static IEnumerable<Action<ResultTable>> ExtrapolationRows(JsonNode root, Writer w)
+    {
+        foreach (JsonNode? family in Array(root["scaling"]?["families"]))
+        {
+            string varies = family!["varies"]?.GetValue<string>() ?? "";
+            foreach (JsonNode? at in Array(family["risk_extrapolation"]))
+            {
+                foreach ((string estimate, JsonNode? block) in new[] { ("plain", at), ("controlled", at!["controlled"]) })
+                {
+                    if (block is not JsonObject b)
+                    {
+                        continue;
+                    }
+
+                    JsonNode? fit = b["fit"], correction = b["correction"];
+                    JsonArray widths = Array(at!["n"]), mean = Array(b["mean"]), se = Array(b["std_err"]);
+                    JsonArray ci = Array(fit?["p_ci95"]);
+                    string inCi = correction?["expected_p_in_ci"] is JsonValue v && v.TryGetValue(out bool flag) ? (flag ? "true" : "false") : "";
+                    for (int g = 0; g < widths.Count; g++)
+                    {
+                        int k = g;
+                        yield return t => w.Key(t, Group.Family, family).Text(varies).Num(Double(at["time"])).Text(estimate).Int(Long(widths[k]))
+                            .Num(Double(mean[k])).Num(Optional(se[k])).Num(Optional(fit?["p"])).Num(ci.Count == 2 ? Optional(ci[0]) : null).Num(ci.Count == 2 ? Optional(ci[1]) : null)
+                            .Num(Optional(fit?["r_infinity"])).Num(Optional(fit?["r_infinity_std_err"])).Num(Optional(fit?["a"]))
+                            .Text(correction?["status"]?.GetValue<string>() ?? "").Num(Optional(correction?["width_dependence_p_value"])).Num(Optional(correction?["expected_p"])).Text(inCi).EndRow();
+                    }
+                }
+            }
         }
     }
 

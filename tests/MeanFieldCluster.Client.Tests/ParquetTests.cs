@@ -18,7 +18,7 @@ public sealed class ParquetTests
         RunOutcome run = await SharedRuns.Example("mmn-fig1-small.yaml");
         Assert.True(run.ExitCode == 0, run.Output + run.Error);
 
-        foreach (string table in new[] { "points", "curves", "measures", "histograms", "agg_risk_curves", "agg_law_distances", "agg_fits", "agg_pde", "agg_pde_gaps" })
+        foreach (string table in new[] { "points", "curves", "measures", "histograms", "agg_risk_curves", "agg_law_distances", "agg_fits", "agg_pde", "agg_pde_gaps", "agg_width_extrapolation" })
         {
             AssertParquetEqualsCsv(Path.Combine(run.Directory, table));
         }
@@ -29,7 +29,8 @@ public sealed class ParquetTests
             [
                 "points.csv", "points.parquet", "curves.csv", "curves.parquet", "measures.csv", "measures.parquet", "histograms.csv", "histograms.parquet",
                 "agg_risk_curves.csv", "agg_risk_curves.parquet", "agg_law_distances.csv", "agg_law_distances.parquet", "agg_fits.csv", "agg_fits.parquet",
-                "agg_pde.csv", "agg_pde.parquet", "agg_pde_gaps.csv", "agg_pde_gaps.parquet", "aggregate.json", "summary.json",
+                "agg_pde.csv", "agg_pde.parquet", "agg_pde_gaps.csv", "agg_pde_gaps.parquet", "agg_width_extrapolation.csv", "agg_width_extrapolation.parquet",
+                "aggregate.json", "summary.json",
             ],
             files);
     }

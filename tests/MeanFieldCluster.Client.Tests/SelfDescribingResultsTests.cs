@@ -110,6 +110,16 @@ public sealed partial class SelfDescribingResultsTests
         Dictionary<string, string> row = Assert.Single(distances, d => d["feature"] == feature["feature"]!.GetValue<string>() && d["metric"] == "w1"
             && d["t"] == atLast["time"]!.GetValue<double>().ToString("R", CultureInfo.InvariantCulture) && d["width_1"] == widest["widths"]![0]!.ToString());
         Assert.Equal(widest["w1"]!.GetValue<double>().ToString("R", CultureInfo.InvariantCulture), row["value"]);
+
+        // The scaling section's risk fits: one row per family, time, estimate and width, with the fit on each.
+        List<Dictionary<string, string>> extrapolation = CliHarness.ReadCsv(Path.Combine(run.Directory, "agg_width_extrapolation.csv"));
+        JsonNode fitted = aggregate["scaling"]!["families"]![0]!["risk_extrapolation"]!.AsArray().First(at => at!["fit"] is JsonObject)!;
+        string time = fitted["time"]!.GetValue<double>().ToString("R", CultureInfo.InvariantCulture);
+        List<Dictionary<string, string>> rows = [.. extrapolation.Where(r => r["t"] == time && r["estimate"] == "plain")];
+        Assert.Equal(fitted["n"]!.AsArray().Select(n => n!.ToString()), rows.Select(r => r["width"]));
+        Assert.Equal(fitted["mean"]!.AsArray().Select(m => m!.GetValue<double>().ToString("R", CultureInfo.InvariantCulture)), rows.Select(r => r["mean"]));
+        Assert.All(rows, r => Assert.Equal(fitted["fit"]!["p"]!.GetValue<double>().ToString("R", CultureInfo.InvariantCulture), r["p"]));
+        Assert.All(rows, r => Assert.Equal(fitted["correction"]!["status"]!.GetValue<string>(), r["status"]));
     }
 
     [Fact]
