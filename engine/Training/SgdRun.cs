@@ -69,6 +69,7 @@ public sealed class SgdRun
     private readonly double[]? _initialTheta;
     private readonly XiSchedule _xi;
     private readonly List<RiskPoint> _risk = [];
+    private bool _controlsPending;
     private readonly List<MeasureSnapshot> _snapshots = [];
     private readonly List<HistogramSnapshot> _histograms = [];
     private readonly List<RawDump> _raw = [];
@@ -139,12 +140,10 @@ public sealed class SgdRun
             _nextRaw = CountDone(point.RawSteps, _raw.Select(r => r.Step));
         }
 
-        else if (OutputControls.Apply(spec.Model.Init))
-        {
-            // The initial output's control variates (docs/models.md), from θ(0) before any step.
-            _snapshots.Add(new MeasureSnapshot(0, 0.0, FeatureNames.OutputControls, OutputControls.Measure(_network, testSet, spec.Model.Init.OutputStd)));
-        }
 
+        // The initial output's control variates (docs/models.md), from θ(0), measured at the first Advance so that
+        // their cost counts as an observation; a checkpoint taken at step 0 before that still gets them.
+        _controlsPending = Step == 0 && OutputControls.Apply(spec.Model.Init) && !_snapshots.Any(s => s.Feature == FeatureNames.OutputControls);
         _stepper = SgdStepper.Create(spec, _network, data, rng, noise, options);
     }
 
@@ -222,6 +221,13 @@ public sealed class SgdRun
     private long AdvanceCore(long maxSteps, CancellationToken cancellationToken)
     {
         long start = Step;
+        if (_controlsPending)
+        {
+            _controlsPending = false;
+            _stepper.Publish();
+            _snapshots.Insert(0, new MeasureSnapshot(0, 0.0, FeatureNames.OutputControls, OutputControls.Measure(_network, _testSet, _spec.Model.Init.OutputStd)));
+        }
+
         // Not Step + maxSteps, which overflows for maxSteps = long.MaxValue once a step is done.
         long stop = maxSteps >= TotalSteps - Step ? TotalSteps : Step + maxSteps;
         while (Status == RunStatus.Running)

@@ -211,6 +211,12 @@ public sealed class SgdRunTests
         MeanFieldNetwork initial = MeanFieldNetwork.Initialize(spec.Model, data.Dimension, point.Widths, point.Gamma, ref rng, MeanFieldNetwork.NeuronKey(spec.Seed, point.Seed));
         Assert.Equal(OutputControls.Measure(initial, testSet, 1.0), controls.Values);
 
+        // A checkpoint taken at step 0, before the first Advance (which measures them), still leads to them.
+        var early = new SgdRun(spec, point, data, testSet, new SgdRun(spec, point, data, testSet).Capture());
+        early.Advance(long.MaxValue);
+        Assert.Equal(controls.Values, Assert.Single(early.Snapshots, s => s.Feature == FeatureNames.OutputControls).Values);
+        Assert.Equal(Flatten(resumed.Snapshots), Flatten(early.Snapshots));
+
         // Output weights with mean 1 (TestSpecs.Small's): none.
         SweepSpec shifted = TestSpecs.Small();
         SgdRun plain = TestSpecs.Run(shifted, TestSpecs.Point(shifted, 12, 0.01));
