@@ -11,7 +11,7 @@ namespace MeanFieldCluster.Client.Results;
 /// limit's risk curve), agg_pde_gaps (SGD against the limit per width), agg_width_extrapolation (the scaling
 /// section's fits R_N(t) ≈ R_∞(t) + a N^(−p), plain and controlled, per width) and, for large deviations,
 /// rate_functions. Each table is written only when aggregate.json has its section; every row starts with
-/// sweep_id and the group's coordinates (the point coordinates but the seed).
+/// sweep_id and the group's coordinates (the point coordinates but the seed, the field axes' values included).
 /// </summary>
 internal static class AggregateTables
 {
@@ -31,7 +31,7 @@ internal static class AggregateTables
         ArgumentNullException.ThrowIfNull(export);
         ArgumentNullException.ThrowIfNull(coordinates);
         JsonNode root = JsonNode.Parse(export.AggregateJson ?? throw new ArgumentException("the export has no aggregate", nameof(export)))!;
-        var writer = new Writer(directory, export.SweepId, coordinates.MaxLayers, metadata, cancellationToken);
+        var writer = new Writer(directory, export.SweepId, coordinates.MaxLayers, [.. FieldAxisColumn.Of(export.Spec)], metadata, cancellationToken);
         if (export.Spec.LargeDeviations is not null)
         {
             await writer.WriteAsync("rate_functions", RateFunctionColumns, RateFunctionRows(export.AggregateJson!, export.SweepId));
@@ -244,7 +244,7 @@ internal static class AggregateTables
     private static double? ParseNumber(string text) => text.Length == 0 ? null : double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
 
     /// <summary>Opens, fills and completes the tables, with the sweep's widest layer count for the width and γ columns.</summary>
-    private sealed class Writer(string directory, string sweepId, int maxLayers, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
+    private sealed class Writer(string directory, string sweepId, int maxLayers, IReadOnlyList<FieldAxisColumn> axes, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
     {
         public string SweepId => sweepId;
 
@@ -275,7 +275,8 @@ internal static class AggregateTables
             string[] key = group == Group.Resolved
                 ? ["layers:i", .. WidthColumns, "step_size", .. GammaColumns()]
                 : ["layers:I", "step_size_value", "step_size_per_width:b", .. GammaColumns()];
-            return Parse(["sweep_id:s", .. key, .. rest]);
+            TableColumn[] head = Parse(["sweep_id:s", .. key]), tail = Parse(rest);
+            return [.. head, .. axes.Select(a => a.Column), .. tail];
         }
 
         /// <summary>Starts a row with sweep_id and the coordinates of <paramref name="node"/>.</summary>
@@ -295,6 +296,14 @@ internal static class AggregateTables
             for (int k = 0; k < maxLayers; k++)
             {
                 t.Num(k < gamma.Count ? Optional(gamma[k]) : null);
+            }
+
+            // The group's values on the field axes (its "axes" in aggregate.json), one typed cell per axis.
+            JsonArray values = Array(node["axes"]);
+            foreach (FieldAxisColumn axis in axes)
+            {
+                JsonNode? entry = values.FirstOrDefault(v => v?["axis"]?.GetValue<string>() == axis.Path);
+                axis.Write(t, entry is null ? null : Engine.Specs.AxisValue.Of(entry["value"]));
             }
 
             return t;

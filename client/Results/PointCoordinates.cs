@@ -10,8 +10,8 @@ internal sealed record CoordinateColumn(TableColumn Column, Action<ResultTable, 
 /// <summary>
 /// The point's coordinates as typed columns, written into every per-point table after <c>sweep_id</c> and
 /// <c>point</c> (docs/results.md, "Coordinates"): layers, width_1..width_L, step_size (resolved ε),
-/// step_size_value and step_size_per_width (the grid's entry: c of c/N, or ε), gamma_1..gamma_L, seed, and for
-/// large deviations mode and draw. L is the largest layer count of the sweep; a point with fewer layers
+/// step_size_value and step_size_per_width (the grid's entry: c of c/N, or ε), gamma_1..gamma_L, one column per
+/// field axis named by its spec path (e.g. <c>data.delta</c>), seed, and for large deviations mode and draw. L is the largest layer count of the sweep; a point with fewer layers
 /// leaves the extra width and gamma cells empty. Every coordinate of a point comes from
 /// <see cref="Values"/>, the one place that knows where a point sits in the grid.
 /// </summary>
@@ -63,6 +63,12 @@ internal sealed class PointCoordinates
             columns.Add(new(new($"gamma_{layer + 1}", ColumnType.OptionalDouble), (t, p) => t.Num(layer < V(p).Gamma.Count ? V(p).Gamma[layer] : null)));
         }
 
+        // One typed column per field axis, named by its spec path (docs/results.md, "Coordinates").
+        foreach (FieldAxisColumn axis in FieldAxisColumn.Of(spec))
+        {
+            columns.Add(new(axis.Column, (t, p) => axis.Write(t, p.CoordinateOf(axis.Path))));
+        }
+
         columns.Add(new(new("seed", ColumnType.Int64), (t, p) => t.Int(V(p).Seed)));
         if (spec.LargeDeviations is not null)
         {
@@ -107,3 +113,47 @@ internal sealed class PointCoordinates
 /// <param name="Mode">Large deviations: quenched or annealed; null otherwise.</param>
 /// <param name="Draw">Large deviations, quenched: the draw of the initial weights.</param>
 internal sealed record AxisValues(int Layers, IReadOnlyList<int> Widths, double StepSize, StepSizeSpec GridStep, IReadOnlyList<double> Gamma, int Seed, string? Mode, int Draw);
+
+/// <summary>
+/// The column of one field axis (docs/spec.md, "Any field is an axis"): named by its spec path, typed from its
+/// values (integers, numbers, booleans, otherwise text: strings as written, lists and mappings as JSON).
+/// </summary>
+/// <param name="Path">The axis's spec path.</param>
+/// <param name="Column">The column.</param>
+internal sealed record FieldAxisColumn(string Path, TableColumn Column)
+{
+    /// <summary>The field axes' columns of <paramref name="spec"/>, in grid order.</summary>
+    public static IEnumerable<FieldAxisColumn> Of(SweepSpec spec) =>
+        spec.Grid.Axes.Select(axis => new FieldAxisColumn(axis.Path, new TableColumn(axis.Path, TypeOf(axis.Values))));
+
+    /// <summary>Writes <paramref name="value"/> (a point's or a group's value on this axis; null: missing) as this column's cell.</summary>
+    public void Write(ResultTable table, AxisValue? value)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        object? typed = value?.Value;
+        switch (Column.Type)
+        {
+            case ColumnType.OptionalInt64:
+                table.Int(typed is long l ? l : null);
+                break;
+            case ColumnType.OptionalDouble:
+                table.Num(value?.Number);
+                break;
+            case ColumnType.Boolean:
+                table.Flag(typed is true);
+                break;
+            default:
+                table.Text(value?.ToString() ?? "");
+                break;
+        }
+    }
+
+    private static ColumnType TypeOf(IReadOnlyList<AxisValue> values)
+    {
+        object[] typed = [.. values.Select(v => v.Value)];
+        return typed.All(v => v is long) ? ColumnType.OptionalInt64
+            : typed.All(v => v is long or double) ? ColumnType.OptionalDouble
+            : typed.All(v => v is bool) ? ColumnType.Boolean
+            : ColumnType.String;
+    }
+}

@@ -145,7 +145,7 @@ public sealed class ParquetTests
 
     // Same column names in the same order, the same number of rows, and every cell equal: integers and
     // strings as text, numbers bit for bit (the CSV holds the shortest round-trip text), empty cells as nulls.
-    private static void AssertParquetEqualsCsv(string tablePath)
+    internal static void AssertParquetEqualsCsv(string tablePath)
     {
         string[] lines = File.ReadAllLines(tablePath + ".csv");
         string[] header = lines[0].Split(',');

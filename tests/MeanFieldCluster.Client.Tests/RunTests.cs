@@ -84,6 +84,22 @@ public sealed class RunTests
 
         // Same streams, different κ: the initial risks differ (the weights are scaled by κ).
         Assert.NotEqual(curves[0].GetProperty("curve")[0].GetProperty("mean").GetDouble(), curves[1].GetProperty("curve")[0].GetProperty("mean").GetDouble());
+
+        // Every per-point and aggregate table has a typed column for the axis, named by its path, so rows of the
+        // two values are told apart without a join; the Parquet files hold the same.
+        List<Dictionary<string, string>> points = CliHarness.ReadCsv(Path.Combine(outDir, "points.csv"));
+        Assert.Equal(["0.5", "2"], points.Select(p => p["model.init.kappa"]));
+        List<Dictionary<string, string>> curveRows = CliHarness.ReadCsv(Path.Combine(outDir, "curves.csv"));
+        Assert.All(curveRows, r => Assert.Equal(points.Single(p => p["point"] == r["point"])["model.init.kappa"], r["model.init.kappa"]));
+        List<Dictionary<string, string>> aggregateRows = CliHarness.ReadCsv(Path.Combine(outDir, "agg_risk_curves.csv"));
+        Assert.Equal(["0.5", "2"], aggregateRows.Select(r => r["model.init.kappa"]).Distinct());
+        Assert.Equal(
+            curves[1].GetProperty("curve")[0].GetProperty("mean").GetDouble().ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+            aggregateRows.First(r => r["model.init.kappa"] == "2")["risk_mean"]);
+        foreach (string table in new[] { "points", "curves", "measures", "agg_risk_curves" })
+        {
+            ParquetTests.AssertParquetEqualsCsv(Path.Combine(outDir, table));
+        }
     }
 
     [Fact]
