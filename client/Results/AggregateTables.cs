@@ -56,10 +56,12 @@ internal static class AggregateTables
             await writer.WriteAsync("agg_width_extrapolation", ExtrapolationColumns(writer), extrapolation);
         }
 
-        if (root["pde_comparison"] is JsonObject pde)
+        // One PDE comparison, or with field axes one per combination of their values (each with its "axes").
+        JsonObject[] pdes = Pdes(root);
+        if (pdes.Length > 0)
         {
-            await writer.WriteAsync("agg_pde", [new("sweep_id", ColumnType.String), new("t", ColumnType.Double), new("risk", ColumnType.OptionalDouble)], PdeRows(pde, writer.SweepId));
-            await writer.WriteAsync("agg_pde_gaps", Writer.Parse(["sweep_id:s", "step_size_value", "step_size_per_width:b", "width:i", "quantity:s", "t:?", "seed_count:i", "mean:?", "stderr:?"]), PdeGapRows(pde, writer.SweepId));
+            await writer.WriteAsync("agg_pde", writer.WithAxes(["sweep_id:s"], ["t", "risk:?"]), pdes.SelectMany(pde => PdeRows(pde, writer)));
+            await writer.WriteAsync("agg_pde_gaps", writer.WithAxes(["sweep_id:s"], ["step_size_value", "step_size_per_width:b", "width:i", "quantity:s", "t:?", "seed_count:i", "mean:?", "stderr:?"]), pdes.SelectMany(pde => PdeGapRows(pde, writer)));
         }
     }
 
@@ -157,11 +159,11 @@ internal static class AggregateTables
 
     private static IEnumerable<Action<ResultTable>> FitRows(JsonNode root, Writer w)
     {
-        Action<ResultTable>? Fit(JsonNode? group, string quantity, string feature, double? time, JsonNode? fit) =>
+        Action<ResultTable>? Fit(JsonNode? group, string quantity, string feature, double? time, JsonNode? fit, JsonNode? axesFrom = null) =>
             fit is not JsonObject f ? null : t =>
             {
                 JsonArray? ci = f["exponent_ci95"] as JsonArray;
-                w.Key(t, Group.Family, group).Text(quantity).Text(feature).Num(time)
+                w.Key(t, Group.Family, group, axesFrom).Text(quantity).Text(feature).Num(time)
                     .Num(Optional(f["exponent"])).Num(Optional(f["exponent_std_err"])).Num(Optional(ci?[0])).Num(Optional(ci?[1]))
                     .Num(Optional(f["prefactor"])).Int(Long(f["points"])).Num(Optional(f["r_squared"])).EndRow();
             };
@@ -189,20 +191,27 @@ internal static class AggregateTables
             rows.Add(Fit(family, "edge_rank1_share", "", null, family["rank_one_share_fit"]));
             rows.Add(Fit(family, "edge_feature_share", "", null, family["feature_share_fit"]));
         }
-        foreach (JsonNode? family in Array(root["pde_comparison"]?["families"]))
+        foreach (JsonObject pde in Pdes(root))
         {
-            rows.Add(Fit(family, "pde_risk_gap", "", null, family!["risk_gap_fit"]));
-            rows.AddRange(Array(family["w1_fits"]).Select(at => Fit(family, "pde_w1", "w_norm", Double(at!["time"]), at["fit"])));
+            foreach (JsonNode? family in Array(pde["families"]))
+            {
+                rows.Add(Fit(family, "pde_risk_gap", "", null, family!["risk_gap_fit"], pde));
+                rows.AddRange(Array(family["w1_fits"]).Select(at => Fit(family, "pde_w1", "w_norm", Double(at!["time"]), at["fit"], pde)));
+            }
         }
 
         return rows.OfType<Action<ResultTable>>();
     }
 
-    private static IEnumerable<Action<ResultTable>> PdeRows(JsonObject pde, string sweepId) =>
-        Array(pde["times"]).Zip(Array(pde["risk"]), (time, risk) => (Action<ResultTable>)(t => t.Text(sweepId).Num(Double(time)).Num(Optional(risk)).EndRow()));
+    private static JsonObject[] Pdes(JsonNode root) =>
+        root["pde_comparison"] is JsonObject one ? [one] : [.. Array(root["pde_comparisons"]).OfType<JsonObject>()];
 
-    private static IEnumerable<Action<ResultTable>> PdeGapRows(JsonObject pde, string sweepId)
+    private static IEnumerable<Action<ResultTable>> PdeRows(JsonObject pde, Writer w) =>
+        Array(pde["times"]).Zip(Array(pde["risk"]), (time, risk) => (Action<ResultTable>)(t => w.AxisCells(t.Text(w.SweepId), pde).Num(Double(time)).Num(Optional(risk)).EndRow()));
+
+    private static IEnumerable<Action<ResultTable>> PdeGapRows(JsonObject pde, Writer w)
     {
+        string sweepId = w.SweepId;
         foreach (JsonNode? family in Array(pde["families"]))
         {
             double step = Double(family!["step_size"]);
@@ -210,11 +219,11 @@ internal static class AggregateTables
             foreach (JsonNode? width in Array(family["widths"]))
             {
                 long n = Long(width!["width"]);
-                yield return t => t.Text(sweepId).Num(step).Flag(perWidth).Int(n).Text("risk_gap").Num((double?)null)
+                yield return t => w.AxisCells(t.Text(sweepId), pde).Num(step).Flag(perWidth).Int(n).Text("risk_gap").Num((double?)null)
                     .Int(Long(width["seeds"])).Num(Optional(width["risk_gap_mean"])).Num(Optional(width["risk_gap_std_err"])).EndRow();
                 foreach (JsonNode? at in Array(width["w1"]))
                 {
-                    yield return t => t.Text(sweepId).Num(step).Flag(perWidth).Int(n).Text("w1_w_norm").Num(Optional(at!["time"]))
+                    yield return t => w.AxisCells(t.Text(sweepId), pde).Num(step).Flag(perWidth).Int(n).Text("w1_w_norm").Num(Optional(at!["time"]))
                         .Int(Long(at["seeds"])).Num(Optional(at["mean"])).Num(Optional(at["std_err"])).EndRow();
                 }
             }
@@ -279,8 +288,27 @@ internal static class AggregateTables
             return [.. head, .. axes.Select(a => a.Column), .. tail];
         }
 
-        /// <summary>Starts a row with sweep_id and the coordinates of <paramref name="node"/>.</summary>
-        public ResultTable Key(ResultTable t, Group group, JsonNode? node)
+        /// <summary><paramref name="head"/>, the field axes' columns, then <paramref name="rest"/> ("name:type" specifications).</summary>
+        public TableColumn[] WithAxes(IEnumerable<string> head, IEnumerable<string> rest) => [.. Parse(head), .. axes.Select(a => a.Column), .. Parse(rest)];
+
+        /// <summary>The field axes' cells of the group <paramref name="node"/> (from its "axes"; empty where it has none).</summary>
+        public ResultTable AxisCells(ResultTable t, JsonNode? node)
+        {
+            JsonArray values = Array(node?["axes"]);
+            foreach (FieldAxisColumn axis in axes)
+            {
+                JsonNode? entry = values.FirstOrDefault(v => v?["axis"]?.GetValue<string>() == axis.Path);
+                axis.Write(t, entry is null ? null : Engine.Specs.AxisValue.Of(entry["value"]));
+            }
+
+            return t;
+        }
+
+        /// <summary>
+        /// Starts a row with sweep_id and the coordinates of <paramref name="node"/>; the field axes' values come
+        /// from <paramref name="axesFrom"/> when given (a PDE family's comparison), else from the node.
+        /// </summary>
+        public ResultTable Key(ResultTable t, Group group, JsonNode? node, JsonNode? axesFrom = null)
         {
             t.Text(sweepId);
             if (group == Group.Resolved)
@@ -299,14 +327,7 @@ internal static class AggregateTables
             }
 
             // The group's values on the field axes (its "axes" in aggregate.json), one typed cell per axis.
-            JsonArray values = Array(node["axes"]);
-            foreach (FieldAxisColumn axis in axes)
-            {
-                JsonNode? entry = values.FirstOrDefault(v => v?["axis"]?.GetValue<string>() == axis.Path);
-                axis.Write(t, entry is null ? null : Engine.Specs.AxisValue.Of(entry["value"]));
-            }
-
-            return t;
+            return AxisCells(t, axesFrom ?? node);
         }
 
         /// <summary>The width_1..width_L cells from a list of widths.</summary>

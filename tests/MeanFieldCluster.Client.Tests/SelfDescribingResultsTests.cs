@@ -76,6 +76,34 @@ public sealed partial class SelfDescribingResultsTests
         }
     }
 
+    // With a field axis the PDE comparison is one per value (aggregate.json's pde_comparisons, each with its axes):
+    // agg_pde, agg_pde_gaps and the PDE fits of agg_fits hold every one of them, told apart by the axis's column.
+    [Fact]
+    [Trait("Category", "Slow")]
+    public async Task WithAFieldAxisThePdeTablesHoldOneComparisonPerValue()
+    {
+        string outDir = Path.Combine(CliHarness.TempDirectory(), "out");
+        var (code, _, error) = await CliHarness.Run("run", Path.Combine(CliHarness.RepositoryRoot(), "examples", "mmn-fig1-small.yaml"), "--out", outDir, "--sweep", "data.delta=0.2,0.5");
+        Assert.True(code == 0, error);
+        JsonNode aggregate = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "aggregate.json")))!;
+        JsonArray pdes = aggregate["pde_comparisons"]!.AsArray();
+        Assert.Equal(2, pdes.Count);
+
+        List<Dictionary<string, string>> pde = CliHarness.ReadCsv(Path.Combine(outDir, "agg_pde.csv"));
+        List<Dictionary<string, string>> gaps = CliHarness.ReadCsv(Path.Combine(outDir, "agg_pde_gaps.csv"));
+        List<Dictionary<string, string>> fits = CliHarness.ReadCsv(Path.Combine(outDir, "agg_fits.csv"));
+        foreach (JsonNode? comparison in pdes)
+        {
+            string delta = comparison!["axes"]![0]!["value"]!.GetValue<double>().ToString("R", CultureInfo.InvariantCulture);
+            Assert.Equal(
+                comparison["risk"]!.AsArray().Select(r => r!.GetValue<double>().ToString("R", CultureInfo.InvariantCulture)),
+                pde.Where(r => r["data.delta"] == delta).Select(r => r["risk"]));
+            Assert.Equal(["100", "200", "400"], gaps.Where(g => g["data.delta"] == delta && g["quantity"] == "risk_gap").Select(g => g["width"]));
+            Dictionary<string, string> gapFit = Assert.Single(fits, r => r["quantity"] == "pde_risk_gap" && r["data.delta"] == delta);
+            Assert.Equal(comparison["families"]![0]!["risk_gap_fit"]!["exponent"]!.GetValue<double>().ToString("R", CultureInfo.InvariantCulture), gapFit["exponent"]);
+        }
+    }
+
     [Fact]
     public async Task TheTidyAggregateTablesHoldWhatAggregateJsonHolds()
     {
