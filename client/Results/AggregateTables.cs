@@ -284,8 +284,7 @@ internal static class AggregateTables
             string[] key = group == Group.Resolved
                 ? ["layers:i", .. WidthColumns, "step_size", .. GammaColumns()]
                 : ["layers:I", "step_size_value", "step_size_per_width:b", .. GammaColumns()];
-            TableColumn[] head = Parse(["sweep_id:s", .. key]), tail = Parse(rest);
-            return [.. head, .. axes.Select(a => a.Column), .. tail];
+            return WithAxes(["sweep_id:s", .. key], rest);
         }
 
         /// <summary><paramref name="head"/>, the field axes' columns, then <paramref name="rest"/> ("name:type" specifications).</summary>

@@ -84,6 +84,9 @@ public sealed class MeanFieldNetwork
     /// <summary>Hidden widths N_1..N_L.</summary>
     public int[] Widths { get; }
 
+    /// <summary>The output's normalizer N_L^{−γ_L}: ŷ = N_L^{−γ_L} Σ_j c_j h_{L,j}.</summary>
+    public double OutputNormalizer => _normalizer[^1];
+
     /// <summary>Normalization exponents γ_1..γ_L.</summary>
     public double[] Gamma { get; }
 

@@ -37,7 +37,7 @@ public static class OutputControls
         var predictions = new double[count];
         var squares = new double[count];
         network.PredictMany(testSet.Inputs, predictions, squares);
-        double s = Math.Pow(network.Widths[^1], -network.Gamma[^1]);
+        double s = network.OutputNormalizer;
         double conditional = s * s * outputStd * outputStd;
         double cross = 0, excess = 0;
         for (int m = 0; m < count; m++)

@@ -140,7 +140,6 @@ public sealed class SgdRun
             _nextRaw = CountDone(point.RawSteps, _raw.Select(r => r.Step));
         }
 
-
         // The initial output's control variates (docs/models.md), from θ(0), measured at the first Advance so that
         // their cost counts as an observation; a checkpoint taken at step 0 before that still gets them.
         _controlsPending = Step == 0 && OutputControls.Apply(spec.Model.Init) && !_snapshots.Any(s => s.Feature == FeatureNames.OutputControls);
