@@ -66,23 +66,41 @@ internal static class LdReplicas
         ["replicas"] = Replicas,
     };
 
-    /// <summary>The engine's median replica-steps per second over <paramref name="repeats"/> batches of <see cref="Replicas"/> (after a warm-up batch).</summary>
-    public static (double PerSecond, double CpuPerSecond, long Steps, bool Batched, bool ClosedForm, double EstimatedSeconds) Measure(int width, int d, int repeats)
+    /// <summary>
+    /// The engine's median replica-steps per second over <paramref name="repeats"/> timed runs of about
+    /// <paramref name="repeatSeconds"/> each (whole batches of <see cref="Replicas"/>), after batches for
+    /// <paramref name="warmupSeconds"/> (at least one): long enough for tiered compilation to settle, as for the step cases
+    /// (a point grain runs its replicas for seconds, in code compiled by then).
+    /// </summary>
+    public static (double PerSecond, double CpuPerSecond, long Steps, bool Batched, bool ClosedForm, double EstimatedSeconds) Measure(int width, int d, double warmupSeconds, double repeatSeconds, int repeats)
     {
         SweepSpec spec = Spec(width, d);
         PointSpec point = SweepPlanner.Expand(spec)[0];
         DataModel data = DataModel.Create(spec.Data, spec.Seed);
         var runner = new ReplicaRunner(spec, point, data, TestSet.For(data, spec.Observe.TestSamples, spec.Seed), null);
-        runner.RunMany(0, Replicas);
+        var warm = Stopwatch.StartNew();
+        int batch = 0;
+        do
+        {
+            runner.RunMany(batch++ * Replicas, Replicas);
+        }
+        while (warm.Elapsed.TotalSeconds < warmupSeconds);
+
+        int perRun = Math.Max(1, (int)(repeatSeconds / (warm.Elapsed.TotalSeconds / batch)));
         var rates = new List<double>();
         var cpu = new List<double>();
-        for (int r = 1; r <= repeats; r++)
+        for (int r = 0; r < repeats; r++)
         {
             long start = Stopwatch.GetTimestamp();
             TimeSpan cpuStart = ThreadCpu.Now();
-            runner.RunMany(r * Replicas, Replicas);
-            rates.Add((double)Replicas * point.Steps / Stopwatch.GetElapsedTime(start).TotalSeconds);
-            cpu.Add((double)Replicas * point.Steps / Math.Max(1e-9, (ThreadCpu.Now() - cpuStart).TotalSeconds));
+            for (int b = 0; b < perRun; b++)
+            {
+                runner.RunMany(batch++ * Replicas, Replicas);
+            }
+
+            double steps = (double)perRun * Replicas * point.Steps;
+            rates.Add(steps / Stopwatch.GetElapsedTime(start).TotalSeconds);
+            cpu.Add(steps / Math.Max(1e-9, (ThreadCpu.Now() - cpuStart).TotalSeconds));
         }
 
         rates.Sort();
@@ -160,9 +178,9 @@ internal static class LdReplicas
 /// <summary>Runs the ld-replicas cases, their NumPy reference and its check, prints them, and returns their rows for the JSON and the targets.</summary>
 internal static class LdReplicaRows
 {
-    public static List<Dictionary<string, object?>> Run(bool references, string work, int repeats, double refSeconds, int refRepeats, string cpu)
+    public static List<Dictionary<string, object?>> Run(bool references, string work, double warmupSeconds, double repeatSeconds, int repeats, double refSeconds, int refRepeats, string cpu)
     {
-        var measured = LdReplicas.Shapes.Select(s => (s.Width, s.D, Engine: LdReplicas.Measure(s.Width, s.D, repeats))).ToList();
+        var measured = LdReplicas.Shapes.Select(s => (s.Width, s.D, Engine: LdReplicas.Measure(s.Width, s.D, warmupSeconds, repeatSeconds, repeats))).ToList();
         Dictionary<string, (double Wall, double Cpu)> numpy = [];
         double? check = null;
         string? version = null;

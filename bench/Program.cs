@@ -131,7 +131,7 @@ if (references)
 
 Dictionary<string, Dictionary<string, double>> checks = found.Count > 0 && cases.Count > 0 ? Verification.Run(found, Path.Combine(work, "verify")) : [];
 var output = rows.Select(r => r.ToJson(timings, checks, found, cpu)).ToList();
-List<Dictionary<string, object?>> ldRows = ldReplicas ? LdReplicaRows.Run(references, work, timing.Repeats, timing.RefSeconds, timing.RefRepeats, cpu) : [];
+List<Dictionary<string, object?>> ldRows = ldReplicas ? LdReplicaRows.Run(references, work, timing.Warm, timing.Repeat, timing.Repeats, timing.RefSeconds, timing.RefRepeats, cpu) : [];
 File.WriteAllText(json, JsonSerializer.Serialize(output.Concat(ldRows), new JsonSerializerOptions { WriteIndented = true }));
 Directory.Delete(work, recursive: true);
 

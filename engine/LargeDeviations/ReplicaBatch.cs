@@ -24,7 +24,7 @@ namespace MeanFieldCluster.Engine.LargeDeviations;
 /// whatever block, lane or vector width it runs in.
 /// </para>
 /// </summary>
-public sealed class ReplicaBatch
+public sealed unsafe class ReplicaBatch
 {
     private static readonly int Lanes = Vector512<double>.Count;
 
@@ -35,9 +35,14 @@ public sealed class ReplicaBatch
     private readonly Kind _activation;
     private readonly double _t1, _t2, _s1, _s2, _slope;
 
-    // One vector chunk's state, lane r = replica r of the chunk: w (N×d, row-major), b, c, u, h, σ', δ, x, x_next.
-    private readonly Vector512<double>[] _w, _b, _c, _u, _h, _dh, _delta;
-    private Vector512<double>[] _x, _xNext;
+    // One vector chunk's state, lane r = replica r of the chunk: w (N×d, row-major), b, c, u, h, σ', δ, x, x_next, and a
+    // block of samples' Gaussians ahead (lane-interleaved). They live in one pinned array (_store, never moved), each on a
+    // 64-byte boundary, so that every lane vector is one aligned load or store rather than two halves of cache lines, and
+    // at the same distances in every batch and process (LaneArrays).
+    private readonly double[] _store;
+    private readonly Vector512<double>* _w, _b, _c, _u, _h, _dh, _delta, _block;
+    private Vector512<double>* _x, _xNext;
+    private readonly int _perSample;
     private readonly double[] _draw, _scatter;
     private readonly Xoshiro256[] _rng;
 
@@ -50,7 +55,6 @@ public sealed class ReplicaBatch
     private readonly ulong[] _initialSeeds = new ulong[Lanes], _initialGammas = new ulong[Lanes];
     private readonly LaneStream[] _initialSigns = new LaneStream[Lanes];
     private Vector512<double>[] _initial = [];
-    private readonly Vector512<double>[] _block;
     private int _blockSamples, _slot;
 
     // The next step's prediction when FusedRows summed it; the least |δ_i| over lanes and rows (Delta).
@@ -91,32 +95,68 @@ public sealed class ReplicaBatch
         };
         (_t1, _t2, _s1, _s2) = (a.T1, a.T2, a.S1, a.S2);
         _slope = (a.S2 - a.S1) / (a.T2 - a.T1);
-        _w = new Vector512<double>[_n * _d];
-        _b = new Vector512<double>[_n];
-        _c = new Vector512<double>[_n];
-        _u = new Vector512<double>[_n];
-        _dh = new Vector512<double>[_n];
+        _samples = LaneSamples.For(data);
+        int perSample = _perSample = Math.Max(_d, _samples?.Gaussians ?? 0);
 
         // With the identity h is u (one array) and σ′ ≡ 1 for good.
-        _h = _activation == Kind.Identity ? _u : new Vector512<double>[_n];
-        if (_activation == Kind.Identity)
+        bool identity = _activation == Kind.Identity;
+        int[] lengths = [_n * _d, _n, _n, _n, identity ? 0 : _n, _n, _n, perSample, perSample, MaxBlock * perSample];
+        _store = LaneArrays(lengths, out Vector512<double>*[] at);
+        _w = at[0];
+        _b = at[1];
+        _c = at[2];
+        _u = at[3];
+        _h = identity ? at[3] : at[4];
+        _dh = at[5];
+        _delta = at[6];
+        _x = at[7];
+        _xNext = at[8];
+        _block = at[9];
+        if (identity)
         {
-            _dh.AsSpan().Fill(Vector512<double>.One);
+            LaneSpan(_dh, _n).Fill(Vector512<double>.One);
         }
 
-        _delta = new Vector512<double>[_n];
-        _samples = LaneSamples.For(data);
-        int perSample = Math.Max(_d, _samples?.Gaussians ?? 0);
-        _x = new Vector512<double>[perSample];
-        _xNext = new Vector512<double>[perSample];
         _draw = new double[_d];
         _scatter = new double[Lanes];
         _rng = new Xoshiro256[Lanes];
         _seeds = new ulong[Lanes];
         _gammas = new ulong[Lanes];
         _signs = new LaneStream[Lanes];
-        _block = new Vector512<double>[MaxBlock * perSample];
     }
+
+    // Arrays of lane vectors of the given lengths in one pinned array: each starts on a 64-byte boundary and is followed by a
+    // vector of padding (two when that would put the next array a multiple of 4 KB further, where loads of one could wait on
+    // stores to the other). Returns the array (to keep) and where each starts.
+    private static double[] LaneArrays(int[] lengths, out Vector512<double>*[] starts)
+    {
+        int lanes = Vector512<double>.Count;
+        var offsets = new int[lengths.Length];
+        int vectors = 0;
+        for (int a = 0; a < lengths.Length; a++)
+        {
+            offsets[a] = vectors;
+            int padding = (lengths[a] + 1) % 64 == 0 ? 2 : 1;
+            vectors += lengths[a] + padding;
+        }
+
+        double[] store = GC.AllocateArray<double>((vectors + 1) * lanes, pinned: true);
+        starts = new Vector512<double>*[lengths.Length];
+        fixed (double* p = store)
+        {
+            // The array is pinned (the pinned object heap never moves it), so the addresses stay valid while it is held.
+            var first = (Vector512<double>*)(((nint)p + 63) & ~(nint)63);
+            for (int a = 0; a < lengths.Length; a++)
+            {
+                starts[a] = first + offsets[a];
+            }
+        }
+
+        return store;
+    }
+
+    // The lane vectors at p, as a span of n.
+    private static Span<Vector512<double>> LaneSpan(Vector512<double>* p, int n) => new(p, n);
 
     // Samples whose Gaussians are drawn at once (an even number, so a block starts on a whole Box–Muller pair).
     private const int MaxBlock = 64;
@@ -217,7 +257,7 @@ public sealed class ReplicaBatch
         _sample = 0;
         _slot = 0;
         _hasPrediction = false;
-        _zeroBias = !_trainBias && Array.TrueForAll(_b, v => v.AsUInt64() == Vector512<ulong>.Zero);
+        _zeroBias = !_trainBias && AllZero(LaneSpan(_b, _n));
         _blockSamples = (int)Math.Min(MaxBlock, (steps + 2) & ~1L);
         Vector512<double> alive = Vector512<double>.AllBitsSet;
         if (steps > 0)
@@ -231,7 +271,7 @@ public sealed class ReplicaBatch
             {
                 double step = stepSize(k);
                 Vector512<double> yNext = Draw(_xNext, count);
-                Vector512<double> prediction = _hasPrediction ? _prediction : Dot(_c, 0, 1, _h, 0, 1, _n);
+                Vector512<double> prediction = _hasPrediction ? _prediction : Dot(LaneSpan(_c, _n), 0, 1, LaneSpan(_h, _n), 0, 1, _n);
                 _hasPrediction = false;
                 Vector512<double> residual = y - (Vector512.Create(_normalizer) * prediction);
                 alive &= Vector512.Equals(residual - residual, Vector512<double>.Zero);
@@ -252,7 +292,9 @@ public sealed class ReplicaBatch
                 }
 
                 started = true;
-                (_x, _xNext) = (_xNext, _x);
+                Vector512<double>* swap = _x;
+                _x = _xNext;
+                _xNext = swap;
                 y = yNext;
             }
         }
@@ -282,10 +324,10 @@ public sealed class ReplicaBatch
         }
 
         var normalizer = Vector512.Create(_normalizer);
-        (normalizer * Dot(_c, 0, 1, _b, 0, 1, _n)).CopyTo(intercepts);
+        (normalizer * Dot(LaneSpan(_c, _n), 0, 1, LaneSpan(_b, _n), 0, 1, _n)).CopyTo(intercepts);
         for (int k = 0; k < _d; k++)
         {
-            (normalizer * Dot(_c, 0, 1, _w, k, _d, _n)).CopyTo(slopes[(k * Lanes)..]);
+            (normalizer * Dot(LaneSpan(_c, _n), 0, 1, LaneSpan(_w, _n * _d), k, _d, _n)).CopyTo(slopes[(k * Lanes)..]);
         }
     }
 
@@ -328,16 +370,16 @@ public sealed class ReplicaBatch
             {
                 // k_i = scale·δ_i is 0 in no lane when round(min|scale| · min|δ|) > 0 (rounding is monotone): then no row is skipped.
                 bool select = !alwaysWrite && !(MinAbs(scale) * _minAbsDelta > 0);
-                _prediction = FusedRows(_n, _w, _x[0], _xNext[0], _delta, _u, _b, _c, scale, shrink, alwaysWrite, select, _trainOutput, _zeroBias);
+                _prediction = FusedRows(_n, LaneSpan(_w, _n), _x[0], _xNext[0], LaneSpan(_delta, _n), LaneSpan(_u, _n), LaneSpan(_b, _n), LaneSpan(_c, _n), scale, shrink, alwaysWrite, select, _trainOutput, _zeroBias);
                 _hasPrediction = true;
                 return;
             }
 
-            SmallRows(_n, _d, _w, _x, _xNext, _delta, _u, _b, scale, shrink, alwaysWrite);
+            SmallRows(_n, _d, LaneSpan(_w, _n * _d), LaneSpan(_x, _d), LaneSpan(_xNext, _d), LaneSpan(_delta, _n), LaneSpan(_u, _n), LaneSpan(_b, _n), scale, shrink, alwaysWrite);
             return;
         }
 
-        Span<Vector512<double>> w = _w, x = _x, delta = _delta, u = _u, b = _b;
+        Span<Vector512<double>> w = LaneSpan(_w, _n * _d), x = LaneSpan(_x, _d), delta = LaneSpan(_delta, _n), u = LaneSpan(_u, _n), b = LaneSpan(_b, _n);
         for (int i = 0; i < _n; i++)
         {
             // Row i ← fma(x_k, scale·δ_i, shrink·row) unless scale·δ_i = 0 and shrink = 1 (RowKernels.Update).
@@ -367,19 +409,19 @@ public sealed class ReplicaBatch
                 }
             }
 
-            u[i] = Dot(row, 0, 1, _xNext, 0, 1, _d) + b[i];
+            u[i] = Dot(row, 0, 1, LaneSpan(_xNext, _d), 0, 1, _d) + b[i];
         }
     }
 
     // Step's pass over the rows for d ≤ 3, with x_k and x_{k+1} in registers: the same operations in the same
     // order (the skip of a row whose coefficient is 0, when nothing shrinks, as a lane select: with shrink = 1,
     // fma(x, k, row) is what the unskipped lanes compute; Dot's short cases for the inner product).
-    private static void SmallRows(int n, int d, Vector512<double>[] weights, Vector512<double>[] xs, Vector512<double>[] nexts, Vector512<double>[] deltas, Vector512<double>[] us, Vector512<double>[] biases, Vector512<double> scale, Vector512<double> shrink, bool alwaysWrite)
+    private static void SmallRows(int n, int d, Span<Vector512<double>> weights, ReadOnlySpan<Vector512<double>> xs, ReadOnlySpan<Vector512<double>> nexts, ReadOnlySpan<Vector512<double>> deltas, Span<Vector512<double>> us, ReadOnlySpan<Vector512<double>> biases, Vector512<double> scale, Vector512<double> shrink, bool alwaysWrite)
     {
-        ref Vector512<double> w = ref MemoryMarshal.GetArrayDataReference(weights);
-        ref Vector512<double> delta = ref MemoryMarshal.GetArrayDataReference(deltas);
-        ref Vector512<double> u = ref MemoryMarshal.GetArrayDataReference(us);
-        ref Vector512<double> b = ref MemoryMarshal.GetArrayDataReference(biases);
+        ref Vector512<double> w = ref MemoryMarshal.GetReference(weights);
+        ref Vector512<double> delta = ref MemoryMarshal.GetReference(deltas);
+        ref Vector512<double> u = ref MemoryMarshal.GetReference(us);
+        ref Vector512<double> b = ref MemoryMarshal.GetReference(biases);
         if (weights.Length < n * d || deltas.Length < n || us.Length < n || biases.Length < n || xs.Length < d || nexts.Length < d)
         {
             throw new ArgumentException("The lane arrays are shorter than the network.");
@@ -419,11 +461,12 @@ public sealed class ReplicaBatch
     }
 
     // u_i = <w_i, x> + b_i (the forward pass's 1·dot + b: the product by 1 is exact).
-    private void Forward(Vector512<double>[] x)
+    private void Forward(Vector512<double>* x)
     {
+        Span<Vector512<double>> w = LaneSpan(_w, _n * _d), sample = LaneSpan(x, _d);
         for (int i = 0; i < _n; i++)
         {
-            _u[i] = Dot(_w, i * _d, 1, x, 0, 1, _d) + _b[i];
+            _u[i] = Dot(w, i * _d, 1, sample, 0, 1, _d) + _b[i];
         }
     }
 
@@ -434,7 +477,7 @@ public sealed class ReplicaBatch
             return;
         }
 
-        Span<Vector512<double>> u = _u, h = _h, dh = _dh;
+        Span<Vector512<double>> u = LaneSpan(_u, _n), h = LaneSpan(_h, _n), dh = LaneSpan(_dh, _n);
 
         for (int i = 0; i < u.Length; i++)
         {
@@ -445,7 +488,7 @@ public sealed class ReplicaBatch
     private void Delta()
     {
         var normalizer = Vector512.Create(_normalizer);
-        Span<Vector512<double>> c = _c, dh = _dh, delta = _delta;
+        Span<Vector512<double>> c = LaneSpan(_c, _n), dh = LaneSpan(_dh, _n), delta = LaneSpan(_delta, _n);
         Vector512<double> least = Vector512.Create(double.PositiveInfinity);
         for (int i = 0; i < delta.Length; i++)
         {
@@ -457,6 +500,20 @@ public sealed class ReplicaBatch
     }
 
     // The least |v_r| over the lanes; NaN when a lane is NaN (so that a comparison with it fails).
+    // Whether every lane of every vector is +0 (all bits clear).
+    private static bool AllZero(ReadOnlySpan<Vector512<double>> values)
+    {
+        foreach (Vector512<double> v in values)
+        {
+            if (v.AsUInt64() != Vector512<ulong>.Zero)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     private static double MinAbs(Vector512<double> v)
     {
         Vector512<double> a = Vector512.Abs(v);
@@ -475,18 +532,18 @@ public sealed class ReplicaBatch
     // as SmallRows followed by Dot(c, u). Rows are skipped lane-wise only when select is set (SmallRows' rule; otherwise
     // no coefficient is 0 in any lane). u is stored only when storeU (the output update reads it; with c frozen nothing
     // does), and with zeroBias (every bias +0 in every lane) u + b adds a +0 register instead of loading b: the same sum.
-    private static Vector512<double> FusedRows(int n, Vector512<double>[] weights, Vector512<double> x, Vector512<double> next, Vector512<double>[] deltas, Vector512<double>[] us, Vector512<double>[] biases, Vector512<double>[] outputs, Vector512<double> scale, Vector512<double> shrink, bool alwaysWrite, bool select, bool storeU, bool zeroBias)
+    private static Vector512<double> FusedRows(int n, Span<Vector512<double>> weights, Vector512<double> x, Vector512<double> next, ReadOnlySpan<Vector512<double>> deltas, Span<Vector512<double>> us, ReadOnlySpan<Vector512<double>> biases, ReadOnlySpan<Vector512<double>> outputs, Vector512<double> scale, Vector512<double> shrink, bool alwaysWrite, bool select, bool storeU, bool zeroBias)
     {
         if (n % 8 != 0 || weights.Length < n || deltas.Length < n || us.Length < n || biases.Length < n || outputs.Length < n)
         {
             throw new ArgumentException("The lane arrays are shorter than the network, or N is not a multiple of 8.");
         }
 
-        ref Vector512<double> w = ref MemoryMarshal.GetArrayDataReference(weights);
-        ref Vector512<double> delta = ref MemoryMarshal.GetArrayDataReference(deltas);
-        ref Vector512<double> u = ref MemoryMarshal.GetArrayDataReference(us);
-        ref Vector512<double> b = ref MemoryMarshal.GetArrayDataReference(biases);
-        ref Vector512<double> c = ref MemoryMarshal.GetArrayDataReference(outputs);
+        ref Vector512<double> w = ref MemoryMarshal.GetReference(weights);
+        ref Vector512<double> delta = ref MemoryMarshal.GetReference(deltas);
+        ref Vector512<double> u = ref MemoryMarshal.GetReference(us);
+        ref Vector512<double> b = ref MemoryMarshal.GetReference(biases);
+        ref Vector512<double> c = ref MemoryMarshal.GetReference(outputs);
         Vector512<double> s0 = Vector512<double>.Zero, s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
         for (int i = 0; i < n; i += 8)
         {
@@ -648,7 +705,7 @@ public sealed class ReplicaBatch
 
     // Draws one sample per lane from the lane's stream into x (lane-wise); returns the labels.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private Vector512<double> Draw(Vector512<double>[] x, int count)
+    private Vector512<double> Draw(Vector512<double>* at, int count)
     {
         if (_samples is { } samples)
         {
@@ -658,10 +715,11 @@ public sealed class ReplicaBatch
             if (slot == 0)
             {
                 // Every lane's stream at once (lanes past count hold an earlier replica's stream; their values are not used).
-                LaneGaussians.FillLanes(_seeds, _gammas, _sample * g / 2, _blockSamples * g / 2, MemoryMarshal.Cast<Vector512<double>, double>(_block.AsSpan()), GaussianWidth);
+                LaneGaussians.FillLanes(_seeds, _gammas, _sample * g / 2, _blockSamples * g / 2, MemoryMarshal.Cast<Vector512<double>, double>(LaneSpan(_block, MaxBlock * _perSample)), GaussianWidth);
             }
 
-            _block.AsSpan(slot * g, g).CopyTo(x);
+            Span<Vector512<double>> x = LaneSpan(at, _perSample);
+            LaneSpan(_block + (slot * g), g).CopyTo(x);
             Vector512<double> signs = Vector512<double>.Zero;
             if (samples.Signed)
             {
@@ -679,7 +737,7 @@ public sealed class ReplicaBatch
             return samples.Labels(x, signs, count);
         }
 
-        Span<double> xs = MemoryMarshal.Cast<Vector512<double>, double>(x.AsSpan());
+        Span<double> xs = MemoryMarshal.Cast<Vector512<double>, double>(LaneSpan(at, _perSample));
         Span<double> ys = _scatter;
         ys.Clear();
         for (int r = 0; r < count; r++)
@@ -696,11 +754,11 @@ public sealed class ReplicaBatch
 
     private void Clear()
     {
-        Array.Clear(_w);
-        Array.Clear(_b);
-        Array.Clear(_c);
-        Array.Clear(_x);
-        Array.Clear(_xNext);
+        LaneSpan(_w, _n * _d).Clear();
+        LaneSpan(_b, _n).Clear();
+        LaneSpan(_c, _n).Clear();
+        LaneSpan(_x, _perSample).Clear();
+        LaneSpan(_xNext, _perSample).Clear();
     }
 
     // Lane r's training streams from its key.
@@ -800,9 +858,9 @@ public sealed class ReplicaBatch
                 throw new ArgumentException("Every network of a batch must have the batch's shape.", nameof(networks));
             }
 
-            Scatter(network.FirstLayer, _w, r);
-            Scatter(network.Bias(1), _b, r);
-            Scatter(network.Output, _c, r);
+            Scatter(network.FirstLayer, LaneSpan(_w, _n * _d), r);
+            Scatter(network.Bias(1), LaneSpan(_b, _n), r);
+            Scatter(network.Output, LaneSpan(_c, _n), r);
         }
     }
 
@@ -813,24 +871,24 @@ public sealed class ReplicaBatch
         for (int r = 0; r < networks.Count; r++)
         {
             MeanFieldNetwork network = networks[r];
-            Gather(_w, network.FirstLayer, r);
-            Gather(_b, network.Bias(1), r);
-            Gather(_c, network.Output, r);
+            Gather(LaneSpan(_w, _n * _d), network.FirstLayer, r);
+            Gather(LaneSpan(_b, _n), network.Bias(1), r);
+            Gather(LaneSpan(_c, _n), network.Output, r);
         }
     }
 
-    private static void Scatter(ReadOnlySpan<double> values, Vector512<double>[] lanes, int r)
+    private static void Scatter(ReadOnlySpan<double> values, Span<Vector512<double>> lanes, int r)
     {
-        Span<double> flat = MemoryMarshal.Cast<Vector512<double>, double>(lanes.AsSpan());
+        Span<double> flat = MemoryMarshal.Cast<Vector512<double>, double>(lanes);
         for (int p = 0; p < values.Length; p++)
         {
             flat[(p * Lanes) + r] = values[p];
         }
     }
 
-    private static void Gather(Vector512<double>[] lanes, Span<double> values, int r)
+    private static void Gather(ReadOnlySpan<Vector512<double>> lanes, Span<double> values, int r)
     {
-        ReadOnlySpan<double> flat = MemoryMarshal.Cast<Vector512<double>, double>(lanes.AsSpan());
+        ReadOnlySpan<double> flat = MemoryMarshal.Cast<Vector512<double>, double>(lanes);
         for (int p = 0; p < values.Length; p++)
         {
             values[p] = flat[(p * Lanes) + r];

@@ -25,13 +25,13 @@ public sealed record ReplicaCostCalibration(
 {
     /// <summary>Measured on the reference machine of docs/performance.md (AMD EPYC, 2 cores, quiet).</summary>
     public static ReplicaCostCalibration Default { get; } = new(
-        PerReplica: 0.3e-6,
+        PerReplica: 0.1e-6,
         PerGaussian: 16e-9,
         PerParameterStep: 2.0e-9,
         PerStep: 60e-9,
-        PerParameterStepInLanes: 0.1e-9,
+        PerParameterStepInLanes: 0.05e-9,
         PerParameterSample: 1.0e-9,
-        PerGaussianInLanes: 1.5e-9);
+        PerGaussianInLanes: 1.0e-9);
 }
 
 /// <summary>
