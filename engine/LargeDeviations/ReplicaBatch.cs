@@ -155,6 +155,23 @@ public sealed unsafe class ReplicaBatch
         return store;
     }
 
+    /// <summary>
+    /// The byte ranges of the lane arrays (w, b, c, u, h, σ', δ, x, x_next, the Gaussian block), for the tests of their layout:
+    /// each starts on a 64-byte boundary and lies in the pinned store.
+    /// </summary>
+    internal IReadOnlyList<(nint Start, nint End, nint StoreStart, nint StoreEnd)> LaneLayout()
+    {
+        fixed (double* p = _store)
+        {
+            nint low = (nint)p, high = (nint)(p + _store.Length);
+            return [.. new (nint Start, int Length)[]
+            {
+                ((nint)_w, _n * _d), ((nint)_b, _n), ((nint)_c, _n), ((nint)_u, _n), ((nint)_h, _n), ((nint)_dh, _n), ((nint)_delta, _n),
+                ((nint)_x, _perSample), ((nint)_xNext, _perSample), ((nint)_block, MaxBlock * _perSample),
+            }.Select(a => (a.Start, a.Start + (a.Length * sizeof(Vector512<double>)), low, high))];
+        }
+    }
+
     // The lane vectors at p, as a span of n.
     private static Span<Vector512<double>> LaneSpan(Vector512<double>* p, int n) => new(p, n);
 

@@ -182,6 +182,27 @@ public sealed class ReplicaBatchTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Specs))]
+    public void Every_lane_array_starts_on_a_cache_line_inside_the_pinned_store(string yaml)
+    {
+        // A 512-bit lane vector that straddles two cache lines costs two loads: every array must start on a 64-byte
+        // boundary (then every vector of it does), whatever address the allocator gave the store.
+        (ReplicaRunner runner, SweepSpec spec, _, DataModel data) = Runner(yaml);
+        for (int attempt = 0; attempt < 8; attempt++)
+        {
+            // Allocations of odd sizes in between move the next store's address.
+            GC.KeepAlive(new byte[(attempt * 24) + 8]);
+            ReplicaBatch batch = ReplicaBatch.For(spec, runner.InitialNetwork(0), data);
+            foreach ((nint start, nint end, nint storeStart, nint storeEnd) in batch.LaneLayout())
+            {
+                Assert.Equal(0, start % 64);
+                Assert.InRange(start, storeStart, storeEnd);
+                Assert.InRange(end, start, storeEnd);
+            }
+        }
+    }
+
     [Fact]
     public void The_key_of_a_replica_extends_the_key_of_its_point()
     {
