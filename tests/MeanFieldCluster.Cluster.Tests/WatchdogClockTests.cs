@@ -44,7 +44,19 @@ public sealed class WatchdogClockTests : IAsyncLifetime
         await sweep.Start(specJson);
 
         // The point holds at its first chunk boundary and stops reporting; the watchdog's timer is armed for one period.
-        await ProgressStreamTests.Until(() => File.Exists(Path.Combine(_gate, "held-0")), "the point to hold at its first boundary");
+        // The point sends its report of that chunk before it holds, but the report reaches the coordinator on its own
+        // schedule: the clock must not move before it has (the coordinator would then have last heard the point one
+        // period late, and ask a period late).
+        string held = Path.Combine(_gate, "held-0");
+        await ProgressStreamTests.Until(() => File.Exists(held), "the point to hold at its first boundary");
+        long boundary = long.Parse((await File.ReadAllTextAsync(held)).Split(' ')[2], System.Globalization.CultureInfo.InvariantCulture);
+        DateTime deadline = DateTime.UtcNow.AddMinutes(2);
+        while ((await sweep.GetStatus()).Points[0].Step < boundary)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for the coordinator to hear the point's first chunk");
+            await Task.Delay(10);
+        }
+
         await ProgressStreamTests.Until(() => _clock.Armed >= 1, "the watchdog's timer to be armed");
 
         // The point was last heard at the clock's start. Each period of the clock runs exactly one check; the
