@@ -33,6 +33,11 @@ public sealed class ReplicaRunner
     private readonly ulong _initialPrefix, _trainingPrefix;
     private readonly ModelSpec _initialModel;
 
+    // A lane batch kept between calls: its lane store is a pinned array, which only a generation-2 collection frees, so a
+    // batch per call (a single replica's Run is one) would pile them up. Taken while in use, so that concurrent calls each
+    // get their own; every batch of this runner has the same shape.
+    private ReplicaBatch? _spare;
+
     /// <summary>Prepares the runner of a large-deviations batch point; <paramref name="reference"/> is the limit's law at T for w1-to-reference.</summary>
     public ReplicaRunner(SweepSpec spec, PointSpec point, DataModel data, TestSet? testSet, RadialPdeSnapshot? reference)
     {
@@ -127,7 +132,7 @@ public sealed class ReplicaRunner
         // initialization drawn by the batch straight into its lanes, otherwise into a network per lane (the values
         // InitialNetwork gives either way).
         MeanFieldNetwork? start = quenched ? InitialNetwork(from) : null;
-        ReplicaBatch batch = ReplicaBatch.For(_spec, start ?? NewNetwork(), _data);
+        ReplicaBatch batch = Interlocked.Exchange(ref _spare, null) ?? ReplicaBatch.For(_spec, start ?? NewNetwork(), _data);
         batch.GaussianWidth = GaussianWidth;
         Func<long, double> stepSize = StepSize;
 
@@ -192,6 +197,7 @@ public sealed class ReplicaRunner
             SgdRun.AccountProcessTime(trained - began, Stopwatch.GetTimestamp() - entered);
         }
 
+        _spare = batch;
         return values;
     }
 
@@ -215,9 +221,11 @@ public sealed class ReplicaRunner
         MeanFieldNetwork network = InitialNetwork(replica);
         if (_batched)
         {
-            ReplicaBatch batch = ReplicaBatch.For(_spec, network, _data);
+            ReplicaBatch batch = Interlocked.Exchange(ref _spare, null) ?? ReplicaBatch.For(_spec, network, _data);
             batch.GaussianWidth = GaussianWidth;
-            return batch.Train([network], [TrainingKey(replica)], _point.Steps, StepSize)[0] ? network : null;
+            bool finite = batch.Train([network], [TrainingKey(replica)], _point.Steps, StepSize)[0];
+            _spare = batch;
+            return finite ? network : null;
         }
 
         var rng = Stream(RandomStreams.Purpose.Training, _trainingKeys, r);
