@@ -61,9 +61,12 @@ export MFC_REDIS_PORT="${MFC_REDIS_PORT:-6471}" MFC_SILO_PORT="${MFC_SILO_PORT:-
 export MFC_GATEWAY_PORT="${MFC_GATEWAY_PORT:-30071}" MFC_HTTP_PORT="${MFC_HTTP_PORT:-8171}"
 export MFC_WORKERS=1
 cluster="$repo/deploy/local/cluster.sh"
-current=""
 cleanup() {
-  if [ -n "$current" ]; then MFC_CLUSTER_DIR="$current" "$cluster" down >/dev/null 2>&1 || true; fi
+  # Every cluster this run started (run() goes on in a subshell, so its $current is not seen here).
+  local d
+  for d in "$work"/cluster-*/; do
+    if [ -d "$d" ]; then MFC_CLUSTER_DIR="${d%/}" "$cluster" down >/dev/null 2>&1 || true; fi
+  done
   if [ "$keep" = 0 ]; then rm -rf "$work"; else echo "work folder kept: $work"; fi
 }
 trap cleanup EXIT
@@ -120,15 +123,17 @@ completed() {
 
 # Runs SPEC K times (K = $4, default 1) on a fresh cluster of N silos with one worker each; prints one line per
 # run, "points wall_seconds per_silo requests messages coordinator", and leaves the exports in
-# $work/results-TAG-RUN. The grain-call counters' differences are per run.
+# $work/results-TAG-RUN. The grain-call counters' differences are per run. The lines are printed once the
+# cluster is down: the caller reads them from a process substitution and may exit (deleting the work folder,
+# the cluster's pid file with it) as soon as it has them.
 run() {
   local n="$1" file="$2" tag="$3" times="${4:-1}" dir="$work/cluster-$3" k
   mkdir -p "$dir"
-  current="$dir"
   MFC_CLUSTER_DIR="$dir" "$cluster" up "$n" >"$work/up-$tag.log" 2>&1 || { cat "$work/up-$tag.log" >&2; exit 1; }
   MFC_REDIS="$(cat "$dir/mfc-redis")"
   export MFC_REDIS
   settle "$n"
+  local lines=""
   for k in $(seq "$times"); do
     local id="scale-$tag-$k" before_req before_msg before_done before_failed points i per_silo=""
     before_req="$(scrape "$n" orleans_app_requests_latency_milliseconds_count)"
@@ -152,10 +157,10 @@ run() {
     local summary="$work/results-$tag-$k/summary.json" bad
     bad="$(jq '[.points[] | select(.status != "completed")] | length' "$summary")"
     [ "$bad" = 0 ] || { echo "error: $bad point(s) of $tag run $k did not complete; see $summary" >&2; exit 1; }
-    echo "$(jq '.points | length' "$summary") $(jq '.wall_seconds' "$summary") $per_silo $((after_req - before_req)) $((after_msg - before_msg)) $(jq -c '.coordinator' "$summary")"
+    lines="$lines$(jq '.points | length' "$summary") $(jq '.wall_seconds' "$summary") $per_silo $((after_req - before_req)) $((after_msg - before_msg)) $(jq -c '.coordinator' "$summary")"$'\n'
   done
   MFC_CLUSTER_DIR="$dir" "$cluster" down >/dev/null 2>&1
-  current=""
+  printf '%s' "$lines"
 }
 
 echo "sweep: $spec ($runs run(s) on each fresh cluster)"
@@ -168,8 +173,9 @@ for n in $sizes; do
     r="$(awk -v p="$points" -v w="$wall" 'BEGIN { printf "%.3f", p / w }')"
     [ "$k" = 1 ] && cold[$n]="$r"
     rate[$n]="$r"
-    printf '  %s silo(s) x 1 worker, run %s: %s points in %s s = %s points/s; points run per silo so far %s (load average now %s)\n' "$n" "$k" "$points" "$wall" "$r" "$per_silo" "$(cut -d' ' -f1-3 /proc/loadavg)"
+    printf '  %s silo(s) x 1 worker, run %s: %s points in %s s = %s points/s; points run per silo so far %s\n' "$n" "$k" "$points" "$wall" "$r" "$per_silo"
   done < <(run "$n" "$spec" "$n-silos" "$runs")
+  [ "$k" = "$runs" ] || { echo "error: the sweep on $n silo(s) did not complete its $runs run(s) (see the messages above; --keep keeps the logs)" >&2; exit 1; }
   [ -n "$first" ] || first="$n"
   last="$n"
 done
@@ -185,7 +191,7 @@ fi
 
 if [ "$calls" = 1 ]; then
   echo "calls per point: $calls_spec on $last silo(s) x 1 worker"
-  read -r points wall per_silo requests messages coordinator < <(run "$last" "$calls_spec" "calls")
+  read -r points wall per_silo requests messages coordinator < <(run "$last" "$calls_spec" "calls") || { echo "error: the calls sweep did not complete (see the messages above; --keep keeps the logs)" >&2; exit 1; }
   echo "  $points points in $wall s ($(awk -v p="$points" -v w="$wall" 'BEGIN { printf "%.1f", p / w }') points/s); points run per silo $per_silo"
   echo "  grain-to-grain requests answered (Orleans meter, all silos): $requests = $(awk -v c="$requests" -v p="$points" 'BEGIN { printf "%.2f", c / p }') per point"
   echo "  messages received by the silos' dispatchers (Orleans meter: requests and responses, client included): $messages = $(awk -v c="$messages" -v p="$points" 'BEGIN { printf "%.2f", c / p }') per point"
