@@ -111,16 +111,6 @@ settle() {
   sleep 5
 }
 
-# The number of points the N silos have completed since they started (their mfc_points_completed_total).
-completed() {
-  local n="$1" i total=0 v
-  for i in $(seq 0 $((n - 1))); do
-    v="$(metric mfc_points_completed_total "$i")"
-    total=$((total + ${v:-0}))
-  done
-  echo "$total"
-}
-
 # Runs SPEC K times (K = $4, default 1) on a fresh cluster of N silos with one worker each; prints one line per
 # run, "points wall_seconds per_silo requests messages coordinator", and leaves the exports in
 # $work/results-TAG-RUN. The grain-call counters' differences are per run. The lines are printed once the
@@ -138,7 +128,7 @@ run() {
     local id="scale-$tag-$k" before_req before_msg before_done before_failed points i per_silo=""
     before_req="$(scrape "$n" orleans_app_requests_latency_milliseconds_count)"
     before_msg="$(scrape "$n" orleans_messaging_processing_dispatcher_received_total)"
-    before_done="$(completed "$n")"
+    before_done="$(scrape "$n" mfc_points_completed_total)"
     before_failed="$(scrape "$n" mfc_points_failed_total)"
     echo "  $tag run $k: $n silo(s) x 1 worker, load average $(cut -d' ' -f1-3 /proc/loadavg) before" >&2
     mfc submit "$file" --sweep-id "$id" >"$work/submit-$tag-$k.out" 2>"$work/submit-$tag-$k.log" || { cat "$work/submit-$tag-$k.log" >&2; exit 1; }
@@ -146,7 +136,7 @@ run() {
     # reports it), by the silos' counters.
     points="$(sed -n 's/^\([0-9][0-9,]*\) points.*/\1/p' "$work/submit-$tag-$k.out" | head -1 | tr -d ,)"
     if [[ "$points" =~ ^[0-9]+$ ]]; then
-      while [ "$(( $(completed "$n") - before_done ))" -lt "$points" ] && [ "$(scrape "$n" mfc_points_failed_total)" = "$before_failed" ]; do sleep 0.5; done
+      while [ "$(( $(scrape "$n" mfc_points_completed_total) - before_done ))" -lt "$points" ] && [ "$(scrape "$n" mfc_points_failed_total)" = "$before_failed" ]; do sleep 0.5; done
     fi
     mfc watch "$id" >"$work/watch-$tag-$k.log" 2>&1 || { tail -5 "$work/watch-$tag-$k.log" >&2; exit 1; }
     local after_req after_msg

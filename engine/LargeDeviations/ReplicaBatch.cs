@@ -114,7 +114,7 @@ public sealed unsafe class ReplicaBatch
         _block = at[9];
         if (identity)
         {
-            LaneSpan(_dh, _n).Fill(Vector512<double>.One);
+            Neurons(_dh).Fill(Vector512<double>.One);
         }
 
         _draw = new double[_d];
@@ -174,6 +174,11 @@ public sealed unsafe class ReplicaBatch
 
     // The lane vectors at p, as a span of n.
     private static Span<Vector512<double>> LaneSpan(Vector512<double>* p, int n) => new(p, n);
+
+    // The first layer's lane vectors (N×d), and a per-neuron lane array (b, c, u, h, σ', δ) at p, as spans.
+    private Span<Vector512<double>> W => LaneSpan(_w, _n * _d);
+
+    private Span<Vector512<double>> Neurons(Vector512<double>* p) => LaneSpan(p, _n);
 
     // Samples whose Gaussians are drawn at once (an even number, so a block starts on a whole Box–Muller pair).
     private const int MaxBlock = 64;
@@ -274,7 +279,7 @@ public sealed unsafe class ReplicaBatch
         _sample = 0;
         _slot = 0;
         _hasPrediction = false;
-        _zeroBias = !_trainBias && AllZero(LaneSpan(_b, _n));
+        _zeroBias = !_trainBias && !MemoryMarshal.AsBytes(Neurons(_b)).ContainsAnyExcept((byte)0);
         _blockSamples = (int)Math.Min(MaxBlock, (steps + 2) & ~1L);
         Vector512<double> alive = Vector512<double>.AllBitsSet;
         if (steps > 0)
@@ -288,7 +293,7 @@ public sealed unsafe class ReplicaBatch
             {
                 double step = stepSize(k);
                 Vector512<double> yNext = Draw(_xNext, count);
-                Vector512<double> prediction = _hasPrediction ? _prediction : Dot(LaneSpan(_c, _n), 0, 1, LaneSpan(_h, _n), 0, 1, _n);
+                Vector512<double> prediction = _hasPrediction ? _prediction : Dot(Neurons(_c), 0, 1, Neurons(_h), 0, 1, _n);
                 _hasPrediction = false;
                 Vector512<double> residual = y - (Vector512.Create(_normalizer) * prediction);
                 alive &= Vector512.Equals(residual - residual, Vector512<double>.Zero);
@@ -341,10 +346,10 @@ public sealed unsafe class ReplicaBatch
         }
 
         var normalizer = Vector512.Create(_normalizer);
-        (normalizer * Dot(LaneSpan(_c, _n), 0, 1, LaneSpan(_b, _n), 0, 1, _n)).CopyTo(intercepts);
+        (normalizer * Dot(Neurons(_c), 0, 1, Neurons(_b), 0, 1, _n)).CopyTo(intercepts);
         for (int k = 0; k < _d; k++)
         {
-            (normalizer * Dot(LaneSpan(_c, _n), 0, 1, LaneSpan(_w, _n * _d), k, _d, _n)).CopyTo(slopes[(k * Lanes)..]);
+            (normalizer * Dot(Neurons(_c), 0, 1, W, k, _d, _n)).CopyTo(slopes[(k * Lanes)..]);
         }
     }
 
@@ -387,16 +392,16 @@ public sealed unsafe class ReplicaBatch
             {
                 // k_i = scale·δ_i is 0 in no lane when round(min|scale| · min|δ|) > 0 (rounding is monotone): then no row is skipped.
                 bool select = !alwaysWrite && !(MinAbs(scale) * _minAbsDelta > 0);
-                _prediction = FusedRows(_n, LaneSpan(_w, _n), _x[0], _xNext[0], LaneSpan(_delta, _n), LaneSpan(_u, _n), LaneSpan(_b, _n), LaneSpan(_c, _n), scale, shrink, alwaysWrite, select, _trainOutput, _zeroBias);
+                _prediction = FusedRows(_n, W, _x[0], _xNext[0], Neurons(_delta), Neurons(_u), Neurons(_b), Neurons(_c), scale, shrink, alwaysWrite, select, _trainOutput, _zeroBias);
                 _hasPrediction = true;
                 return;
             }
 
-            SmallRows(_n, _d, LaneSpan(_w, _n * _d), LaneSpan(_x, _d), LaneSpan(_xNext, _d), LaneSpan(_delta, _n), LaneSpan(_u, _n), LaneSpan(_b, _n), scale, shrink, alwaysWrite);
+            SmallRows(_n, _d, W, LaneSpan(_x, _d), LaneSpan(_xNext, _d), Neurons(_delta), Neurons(_u), Neurons(_b), scale, shrink, alwaysWrite);
             return;
         }
 
-        Span<Vector512<double>> w = LaneSpan(_w, _n * _d), x = LaneSpan(_x, _d), delta = LaneSpan(_delta, _n), u = LaneSpan(_u, _n), b = LaneSpan(_b, _n);
+        Span<Vector512<double>> w = W, x = LaneSpan(_x, _d), delta = Neurons(_delta), u = Neurons(_u), b = Neurons(_b);
         for (int i = 0; i < _n; i++)
         {
             // Row i ← fma(x_k, scale·δ_i, shrink·row) unless scale·δ_i = 0 and shrink = 1 (RowKernels.Update).
@@ -480,7 +485,7 @@ public sealed unsafe class ReplicaBatch
     // u_i = <w_i, x> + b_i (the forward pass's 1·dot + b: the product by 1 is exact).
     private void Forward(Vector512<double>* x)
     {
-        Span<Vector512<double>> w = LaneSpan(_w, _n * _d), sample = LaneSpan(x, _d);
+        Span<Vector512<double>> w = W, sample = LaneSpan(x, _d);
         for (int i = 0; i < _n; i++)
         {
             _u[i] = Dot(w, i * _d, 1, sample, 0, 1, _d) + _b[i];
@@ -494,7 +499,7 @@ public sealed unsafe class ReplicaBatch
             return;
         }
 
-        Span<Vector512<double>> u = LaneSpan(_u, _n), h = LaneSpan(_h, _n), dh = LaneSpan(_dh, _n);
+        Span<Vector512<double>> u = Neurons(_u), h = Neurons(_h), dh = Neurons(_dh);
 
         for (int i = 0; i < u.Length; i++)
         {
@@ -505,7 +510,7 @@ public sealed unsafe class ReplicaBatch
     private void Delta()
     {
         var normalizer = Vector512.Create(_normalizer);
-        Span<Vector512<double>> c = LaneSpan(_c, _n), dh = LaneSpan(_dh, _n), delta = LaneSpan(_delta, _n);
+        Span<Vector512<double>> c = Neurons(_c), dh = Neurons(_dh), delta = Neurons(_delta);
         Vector512<double> least = Vector512.Create(double.PositiveInfinity);
         for (int i = 0; i < delta.Length; i++)
         {
@@ -517,20 +522,6 @@ public sealed unsafe class ReplicaBatch
     }
 
     // The least |v_r| over the lanes; NaN when a lane is NaN (so that a comparison with it fails).
-    // Whether every lane of every vector is +0 (all bits clear).
-    private static bool AllZero(ReadOnlySpan<Vector512<double>> values)
-    {
-        foreach (Vector512<double> v in values)
-        {
-            if (v.AsUInt64() != Vector512<ulong>.Zero)
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
     private static double MinAbs(Vector512<double> v)
     {
         Vector512<double> a = Vector512.Abs(v);
@@ -771,9 +762,9 @@ public sealed unsafe class ReplicaBatch
 
     private void Clear()
     {
-        LaneSpan(_w, _n * _d).Clear();
-        LaneSpan(_b, _n).Clear();
-        LaneSpan(_c, _n).Clear();
+        W.Clear();
+        Neurons(_b).Clear();
+        Neurons(_c).Clear();
         LaneSpan(_x, _perSample).Clear();
         LaneSpan(_xNext, _perSample).Clear();
     }
@@ -875,9 +866,9 @@ public sealed unsafe class ReplicaBatch
                 throw new ArgumentException("Every network of a batch must have the batch's shape.", nameof(networks));
             }
 
-            Scatter(network.FirstLayer, LaneSpan(_w, _n * _d), r);
-            Scatter(network.Bias(1), LaneSpan(_b, _n), r);
-            Scatter(network.Output, LaneSpan(_c, _n), r);
+            Scatter(network.FirstLayer, W, r);
+            Scatter(network.Bias(1), Neurons(_b), r);
+            Scatter(network.Output, Neurons(_c), r);
         }
     }
 
@@ -888,9 +879,9 @@ public sealed unsafe class ReplicaBatch
         for (int r = 0; r < networks.Count; r++)
         {
             MeanFieldNetwork network = networks[r];
-            Gather(LaneSpan(_w, _n * _d), network.FirstLayer, r);
-            Gather(LaneSpan(_b, _n), network.Bias(1), r);
-            Gather(LaneSpan(_c, _n), network.Output, r);
+            Gather(W, network.FirstLayer, r);
+            Gather(Neurons(_b), network.Bias(1), r);
+            Gather(Neurons(_c), network.Output, r);
         }
     }
 

@@ -225,10 +225,13 @@ public sealed class ProgressStreamTests(ITestOutputHelper output)
     }
 
     /// <summary>Waits until <paramref name="condition"/> holds (at most two minutes); on timeout the failure names <paramref name="what"/>.</summary>
-    internal static async Task Until(Func<bool> condition, string what = "the condition")
+    internal static Task Until(Func<bool> condition, string what = "the condition") => Until(() => Task.FromResult(condition()), what);
+
+    /// <summary>Waits until the asynchronous <paramref name="condition"/> holds (at most two minutes), as <see cref="Until(Func{bool}, string)"/>.</summary>
+    internal static async Task Until(Func<Task<bool>> condition, string what = "the condition")
     {
         DateTime deadline = DateTime.UtcNow.AddMinutes(2);
-        while (!condition())
+        while (!await condition())
         {
             Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
             await Task.Delay(10);

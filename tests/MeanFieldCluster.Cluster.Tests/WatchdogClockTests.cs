@@ -50,12 +50,7 @@ public sealed class WatchdogClockTests : IAsyncLifetime
         string held = Path.Combine(_gate, "held-0");
         await ProgressStreamTests.Until(() => File.Exists(held), "the point to hold at its first boundary");
         long boundary = long.Parse((await File.ReadAllTextAsync(held)).Split(' ')[2], System.Globalization.CultureInfo.InvariantCulture);
-        DateTime deadline = DateTime.UtcNow.AddMinutes(2);
-        while ((await sweep.GetStatus()).Points[0].Step < boundary)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for the coordinator to hear the point's first chunk");
-            await Task.Delay(10);
-        }
+        await ProgressStreamTests.Until(async () => (await sweep.GetStatus()).Points[0].Step >= boundary, "the coordinator to hear the point's first chunk");
 
         await ProgressStreamTests.Until(() => _clock.Armed >= 1, "the watchdog's timer to be armed");
 
