@@ -66,7 +66,7 @@ internal static class AggregateTables
     }
 
     private static TableColumn[] ExtrapolationColumns(Writer w) =>
-        w.Columns(Group.Family, ["varies:s", "t", "estimate:s", "width:i", "mean", "stderr:?", "p:?", "p_ci95_low:?", "p_ci95_high:?", "r_infinity:?", "r_infinity_stderr:?", "a:?", "status:s", "width_dependence_p_value:?", "expected_p:?", "expected_p_in_ci:s"]);
+        w.Columns(Group.Family, ["varies:s", "t", "estimate:s", "width:i", "mean", "stderr:?", "p:?", "p_ci95_low:?", "p_ci95_high:?", "r_infinity:?", "r_infinity_stderr:?", "a:?", "status:s", "width_dependence_p_value:?", "expected_p:?", "expected_p_in_ci:s", "expected_p_leading_order:?", "expected_curve:?", "expected_curve_p_value:?"]);
 
     // One row per family, time, estimate (plain, controlled) and width of the family's varying width: the mean and
     // SE there, and the fit over all its widths repeated on each row (so that one filter gives a curve and its fit).
@@ -86,7 +86,7 @@ internal static class AggregateTables
 
                     JsonNode? fit = b["fit"], correction = b["correction"];
                     JsonArray widths = Array(at!["n"]), mean = Array(b["mean"]), se = Array(b["std_err"]);
-                    JsonArray ci = Array(fit?["p_ci95"]);
+                    JsonArray ci = Array(fit?["p_ci95"]), curve = Array(correction?["expected_curve"]);
                     string inCi = correction?["expected_p_in_ci"] is JsonValue v && v.TryGetValue(out bool flag) ? (flag ? "true" : "false") : "";
                     for (int g = 0; g < widths.Count; g++)
                     {
@@ -94,7 +94,8 @@ internal static class AggregateTables
                         yield return t => w.Key(t, Group.Family, family).Text(varies).Num(Double(at["time"])).Text(estimate).Int(Long(widths[k]))
                             .Num(Double(mean[k])).Num(Optional(se[k])).Num(Optional(fit?["p"])).Num(ci.Count == 2 ? Optional(ci[0]) : null).Num(ci.Count == 2 ? Optional(ci[1]) : null)
                             .Num(Optional(fit?["r_infinity"])).Num(Optional(fit?["r_infinity_std_err"])).Num(Optional(fit?["a"]))
-                            .Text(correction?["status"]?.GetValue<string>() ?? "").Num(Optional(correction?["width_dependence_p_value"])).Num(Optional(correction?["expected_p"])).Text(inCi).EndRow();
+                            .Text(correction?["status"]?.GetValue<string>() ?? "").Num(Optional(correction?["width_dependence_p_value"])).Num(Optional(correction?["expected_p"])).Text(inCi)
+                            .Num(Optional(correction?["expected_p_leading_order"])).Num(curve.Count == widths.Count ? Optional(curve[k]) : null).Num(Optional(correction?["expected_curve_p_value"])).EndRow();
                     }
                 }
             }

@@ -226,6 +226,8 @@ public static class ScalingAggregate
         int[] n = [.. members.Select(m => Varying(m.Point))];
         List<PointOutcome>[] seeds = [.. members.Select(m => m.Seeds.Values.ToList())];
         PointSpec first = members[0].Point;
+        // The family's own spec: a field axis (model.init.output_mean, model.activation.kind, ...) changes what is expected.
+        SweepSpec at = first.FieldCoordinates.Any() ? SpecAxes.At(spec, [.. first.FieldCoordinates]) : spec;
         families.Add(new ScalingFamily(
             varies,
             first.Layers,
@@ -233,9 +235,9 @@ public static class ScalingAggregate
             members[0].Step.Value,
             members[0].Step.DividedByWidth,
             [.. members.Select(m => m.Point.Widths)],
-            RiskFits(spec, first, q, n, seeds),
+            RiskFits(at, first, q, n, [.. members.Select(m => m.Point.Widths)], seeds),
             RiskDistance(n, seeds),
-            InitialVariance(spec, first, q, n, seeds),
+            InitialVariance(at, first, q, n, seeds),
             Spreads(first.Layers, n, seeds),
             q < 0 ? [] : Laws(first.Layers, q, n, seeds))
         {
@@ -376,13 +378,13 @@ public static class ScalingAggregate
         return rows;
     }
 
-    private static List<RiskAtTime> RiskFits(SweepSpec spec, PointSpec point, int q, int[] n, List<PointOutcome>[] seeds)
+    private static List<RiskAtTime> RiskFits(SweepSpec spec, PointSpec point, int q, int[] n, IReadOnlyList<IReadOnlyList<int>> groupWidths, List<PointOutcome>[] seeds)
     {
         double[] widths = [.. n.Select(v => (double)v)];
         return [.. RiskTable(seeds).Select(row =>
         {
             WidthExtrapolationResult? fit = WidthExtrapolationFit.Fit(widths, row.Mean, row.StdErr);
-            var expected = WidthCorrections.Expected(spec, point, q, row.Time);
+            ExpectedCorrection expected = WidthCorrections.Expected(spec, point, q, row.Time, groupWidths);
             return new RiskAtTime(row.Time, n, row.Mean, row.StdErr, fit)
             {
                 Correction = WidthCorrections.Classify(widths, row.Mean, row.StdErr, fit, expected),
@@ -394,7 +396,7 @@ public static class ScalingAggregate
     /// <summary>Fewest seeds per width for the controlled estimate (three regression parameters).</summary>
     public const int MinControlledSeeds = 8;
 
-    private static ControlledRisk? Controlled(double[] widths, List<PointOutcome>[] seeds, double time, double[] plainStdErr, (double? P, string? Basis) expected)
+    private static ControlledRisk? Controlled(double[] widths, List<PointOutcome>[] seeds, double time, double[] plainStdErr, ExpectedCorrection expected)
     {
         var mean = new double[seeds.Length];
         var se = new double[seeds.Length];

@@ -1,5 +1,7 @@
 using MathNet.Numerics.LinearAlgebra;
+using MeanFieldCluster.Engine.Activations;
 using MeanFieldCluster.Engine.Data;
+using MeanFieldCluster.Engine.Limit;
 using MeanFieldCluster.Engine.Networks;
 using MeanFieldCluster.Engine.Observables;
 using MeanFieldCluster.Engine.Randomness;
@@ -125,6 +127,41 @@ public class OutputControlsTests
         Assert.True(Math.Abs(controlled - expected) < 4 * se, $"controlled {controlled} ± {se} against exact {expected}");
         Assert.True(Math.Abs(plain - expected) < 4 * plainSe, $"plain {plain} ± {plainSe} against exact {expected}");
         Assert.True(se < plainSe / 5, $"SE {se} against the plain {plainSe}");
+    }
+
+    // Two hidden layers (docs/models.md, the next order at L = 2): E R_N(0) = (1/M) Σ y_m² + E ŷ_0², with E ŷ_0² =
+    // σ_c² N_2^{1−2γ_2} E g(σ_W² N_1^{1−2γ_1} q_N) to next order (TwoLayerInitialOutput). At N_1 = N_2 = 4, γ = 1 the
+    // next order is large (1 − 2v ≈ 0.8 with v = σ_W² q̄/4): 1024 real runs' controlled t = 0 estimate must hold it
+    // within 4 SE, and must reject the leading order σ_c² σ_W² q̄ N_2^{1−2γ_2} N_1^{1−2γ_1} by more than 4 SE (a
+    // check that the next order is seen, not only allowed).
+    [Fact]
+    public void TheControlledTwoLayerInitialRiskMatchesItsNextOrderExpectation()
+    {
+        const double kappa = 1.2, sigma = 1.0, sigmaW = 1.0;
+        const int width = 4;
+        var init = new InitSpec(Kappa: kappa, OutputMean: 0.0, OutputStd: sigma, HiddenMean: 0.0, HiddenStd: sigmaW);
+        SweepSpec spec = TestSpecs.Small(model: TestSpecs.Model(Presets.Normalized, ActivationKinds.Tanh, bias: false, init: init, gamma: [1.0, 1.0]), horizon: 0.02);
+        (DataModel data, TestSet testSet) = TestSpecs.DataOf(spec);
+        double[] norms = [.. Enumerable.Range(0, testSet.Count).Select(m => testSet.Input(m).ToArray().Sum(v => v * v))];
+        var output = new TwoLayerInitialOutput(new Tanh(), kappa, sigmaW, sigma, testSet.Dimension, norms);
+        double labels = Enumerable.Range(0, testSet.Count).Average(m => testSet.Label(m) * testSet.Label(m));
+        double expected = labels + output.MeanSquaredOutput(width, width, 1.0, 1.0);
+        double leading = labels + (sigma * sigma * sigmaW * sigmaW * output.MeanSquare.Average() / (width * width));
+
+        List<double> risk = [], z1 = [], z2 = [];
+        for (int seed = 0; seed < 1024; seed++)
+        {
+            var run = new SgdRun(spec, TestSpecs.Point(spec, width, 0.01, seed, layers: 2), data, testSet);
+            run.Advance(1);
+            risk.Add(run.Risk[0].Risk);
+            double[] z = [.. run.Snapshots.Single(s => s.Feature == FeatureNames.OutputControls).Values];
+            z1.Add(z[0]);
+            z2.Add(z[1]);
+        }
+
+        (double controlled, double se) = ControlVariates.Intercept(risk, z1, z2)!.Value;
+        Assert.True(Math.Abs(controlled - expected) < 4 * se, $"controlled {controlled} ± {se} against the next order {expected}");
+        Assert.True(Math.Abs(controlled - leading) > 4 * se, $"controlled {controlled} ± {se} does not tell the next order {expected} from the leading {leading}");
     }
 
     [Fact]

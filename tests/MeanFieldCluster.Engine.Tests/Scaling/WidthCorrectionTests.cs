@@ -36,7 +36,7 @@ public sealed class WidthCorrectionTests
             {
                 (double[] mean, double[] se) = Synthetic(rng, 0.5, p, s, q);
                 WidthExtrapolationResult fit = WidthExtrapolationFit.Fit(N, mean, se)!;
-                WidthCorrection verdict = WidthCorrections.Classify(N, mean, se, fit, (p, "synthetic"))!;
+                WidthCorrection verdict = WidthCorrections.Classify(N, mean, se, fit, new ExpectedCorrection(p, "synthetic"))!;
                 covered += verdict.ExpectedPInCi == true ? 1 : 0;
                 identified += verdict.Status == WidthCorrections.Identified ? 1 : 0;
                 Assert.True(verdict.WidthDependencePValue < 1e-3, $"p = {p}: constant-fit p-value {verdict.WidthDependencePValue}");
@@ -59,7 +59,7 @@ public sealed class WidthCorrectionTests
         for (int t = 0; t < trials; t++)
         {
             (double[] mean, double[] se) = Synthetic(rng, 0.0, 1.0, 0.27, 0.5);
-            WidthCorrection verdict = WidthCorrections.Classify(N, mean, se, WidthExtrapolationFit.Fit(N, mean, se), (null, null))!;
+            WidthCorrection verdict = WidthCorrections.Classify(N, mean, se, WidthExtrapolationFit.Fit(N, mean, se), ExpectedCorrection.None)!;
             unresolved += verdict.Status == WidthCorrections.Unresolved ? 1 : 0;
             rejected += verdict.WidthDependencePValue < 0.05 ? 1 : 0;
             Assert.Null(verdict.ExpectedPInCi);
@@ -93,7 +93,7 @@ public sealed class WidthCorrectionTests
             Model = spec.Model with { Preset = Presets.Normalized, Activation = new ActivationSpec(ActivationKinds.Tanh), Init = new InitSpec(OutputMean: 0, OutputStd: 1) },
         };
         PointSpec point = Point(0, 16, 0.01, 0) with { Layers = layers, Widths = [.. Enumerable.Repeat(16, layers)], Gamma = [.. Enumerable.Repeat(gamma, layers)] };
-        (double? p, string? basis) = WidthCorrections.Expected(spec, point, -1, time);
+        (double? p, string? basis, _) = WidthCorrections.Expected(spec, point, -1, time);
         Assert.Equal(expected, p);
         if (layers == 1 && gamma == 0.5)
         {
