@@ -132,6 +132,25 @@ public sealed class ScalingAggregateTests
     }
 
     [Fact]
+    public void TheExpectedExponentIsTakenAtTheFamilysOwnFieldCoordinates()
+    {
+        // A sweep over model.init.output_mean with mean-zero output weights in the spec itself: at output_mean 0 the
+        // t = 0 correction is Var ŷ_0 ∝ N^(1−2γ) (expected p = 1 at γ = 1); at output_mean 1 the term −2 E[y ŷ_0]
+        // enters and nothing is derived. Taking the sweep's spec for both families would claim p = 1 for the second.
+        SweepSpec spec = Spec(Widths, [new StepSizeSpec(0.01)], seeds: 16) with { Model = Spec(Widths, [new StepSizeSpec(0.01)]).Model with { Init = new InitSpec(OutputMean: 0, OutputStd: 1) } };
+        List<PointOutcome> outcomes = [];
+        foreach (string mean in new[] { "0", "1" })
+        {
+            outcomes.AddRange(Outcomes(16).Select(o => o with { Point = o.Point with { Coordinates = [.. o.Point.Coordinates, new AxisCoordinate("model.init.output_mean", new AxisValue(mean))] } }));
+        }
+
+        ScalingReport report = ScalingAggregate.Compute(spec, outcomes)!;
+        Assert.Equal(["0", "1"], report.Families.Select(f => Assert.Single(f.Axes!).Value.Json));
+        Assert.Equal(1.0, report.Families[0].RiskExtrapolation.Single(r => r.Time == 0).Correction!.ExpectedP);
+        Assert.Null(report.Families[1].RiskExtrapolation.Single(r => r.Time == 0).Correction!.ExpectedP);
+    }
+
+    [Fact]
     public void FewerThanThreeWidthsGiveNoScalingSection()
     {
         SweepSpec spec = Spec(Widths, [new StepSizeSpec(0.01)], seeds: 2);
