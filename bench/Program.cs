@@ -8,14 +8,23 @@ using MeanFieldCluster.Engine.Specs;
 
 // dotnet run -c Release --project bench -- --json FILE [--quick] [--no-references] [--case NAME]...
 // dotnet run -c Release --project bench -- kernels [BenchmarkDotNet arguments, e.g. --filter '*']
+// dotnet run -c Release --project bench -- cores
 if (args.Length > 0 && args[0] == "kernels")
 {
     BenchmarkSwitcher.FromAssembly(typeof(KernelBenchmarks).Assembly).Run(args[1..]);
     return 0;
 }
 
+if (args.Length == 1 && args[0] == "cores")
+{
+    // One line for scripts (bench/scale-out.sh): every core's relative speed, or nothing where it cannot be measured.
+    Console.WriteLine(Cores.Describe(Cores.Measure()));
+    return 0;
+}
+
 string? json = null;
 bool quick = false, references = true;
+int? pinned = null;
 var only = new List<string>();
 for (int i = 0; i < args.Length; i++)
 {
@@ -32,6 +41,15 @@ for (int i = 0; i < args.Length; i++)
             break;
         case "--case" when i + 1 < args.Length:
             only.Add(args[++i]);
+            break;
+        case "--cpu" when i + 1 < args.Length:
+            if (!int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out int core) || !Cores.Allowed().Contains(core))
+            {
+                Console.Error.WriteLine($"--cpu: '{args[i]}' is not a core this process may run on; allowed: {string.Join(", ", Cores.Allowed())}.");
+                return 2;
+            }
+
+            pinned = core;
             break;
         case "--help" or "-h":
             Console.WriteLine(Usage.Text);
@@ -63,6 +81,21 @@ if (json is null)
 var clock = System.Diagnostics.Stopwatch.StartNew();
 string cpu = Machine.CpuModel();
 Console.WriteLine($"Machine: {cpu}, {Environment.ProcessorCount} cores, kernels at {Simd.Best}, {RuntimeInformation.FrameworkDescription}, load average {Machine.LoadAverage()}");
+
+// Every timing of this run, and the references it starts, on one core (bench/Cores.cs): the fastest by the probe
+// unless --cpu names one.
+IReadOnlyList<int> allowedCores = Cores.Allowed();
+IReadOnlyList<(int Core, double Speed)> speeds = Cores.Measure();
+pinned ??= speeds.Count > 0 ? speeds.MaxBy(s => s.Speed).Core : null;
+bool Hold() => pinned is { } core && Cores.Hold(core, allowedCores);
+if (!Hold())
+{
+    pinned = null;
+}
+
+Console.WriteLine(speeds.Count > 0
+    ? $"Cores (relative speed by a fixed probe): {Cores.Describe(speeds)}; timings and references pinned to cpu{pinned}{(speeds.Min(s => s.Speed) < 0.9 ? " (the cores differ: an unpinned timing would depend on which one the scheduler picked)" : "")}"
+    : pinned is { } only1 ? $"Timings and references pinned to cpu{only1}" : "Timings not pinned to a core");
 Console.WriteLine(quick ? "Mode: --quick (short timings)" : "Mode: full timings");
 
 (double Warm, double Repeat, int Repeats, double Triad, double RefSeconds, int RefRepeats) timing = quick
@@ -97,6 +130,7 @@ var timings = new Dictionary<string, Dictionary<string, double>>();
 var found = new List<Reference>();
 if (references)
 {
+    Hold();
     foreach (string library in new[] { "torch", "numpy" })
     {
         if (Reference.Find(library) is { } reference)
@@ -131,7 +165,18 @@ if (references)
 
 Dictionary<string, Dictionary<string, double>> checks = found.Count > 0 && cases.Count > 0 ? Verification.Run(found, Path.Combine(work, "verify")) : [];
 var output = rows.Select(r => r.ToJson(timings, checks, found, cpu)).ToList();
+Hold();
 List<Dictionary<string, object?>> ldRows = ldReplicas ? LdReplicaRows.Run(references, work, timing.Warm, timing.Repeat, timing.Repeats, timing.RefSeconds, timing.RefRepeats, cpu) : [];
+// The probe again: the cores' speeds change over minutes here (the slow core moves), so a run whose speeds changed
+// between start and end may have been timed on a core that was slowed for part of it.
+IReadOnlyList<(int Core, double Speed)> speedsAtEnd = Cores.Measure();
+foreach (Dictionary<string, object?> o in output.Concat(ldRows))
+{
+    o["pinned_cpu"] = pinned;
+    o["core_speeds"] = speeds.Count > 0 ? speeds.ToDictionary(s => $"cpu{s.Core}", s => Math.Round(s.Speed, 3)) : null;
+    o["core_speeds_at_end"] = speedsAtEnd.Count > 0 ? speedsAtEnd.ToDictionary(s => $"cpu{s.Core}", s => Math.Round(s.Speed, 3)) : null;
+}
+
 File.WriteAllText(json, JsonSerializer.Serialize(output.Concat(ldRows), new JsonSerializerOptions { WriteIndented = true }));
 Directory.Delete(work, recursive: true);
 
@@ -157,6 +202,11 @@ Console.WriteLine();
 foreach (string line in Targets.Check([.. output, .. ldRows]))
 {
     Console.WriteLine(line);
+}
+
+if (speedsAtEnd.Count > 0)
+{
+    Console.WriteLine($"Cores at the end: {Cores.Describe(speedsAtEnd)} (at the start: {Cores.Describe(speeds)}; timings on cpu{pinned})");
 }
 
 Console.WriteLine($"Wrote {json} in {clock.Elapsed.TotalSeconds:F0} s.");
@@ -263,11 +313,14 @@ internal static class Targets
 internal static class Usage
 {
     public const string Text = """
-        Usage: mfc-bench --json FILE [--quick] [--no-references] [--case NAME]...
+        Usage: mfc-bench --json FILE [--quick] [--no-references] [--cpu K] [--case NAME]...
                mfc-bench kernels [BenchmarkDotNet arguments, e.g. --filter '*']
+               mfc-bench cores   (prints every core's speed relative to the fastest, by a short probe)
           --json FILE       where the results go (a JSON array, one object per case)
           --quick           short timings (under a minute in all)
           --no-references   skip the PyTorch, NumPy and native (C++) references
+          --cpu K           time on core K (default: the fastest core by a short probe; the references
+                            started by the bench run on the same core)
           --case NAME       run only this case (repeatable), e.g. --case mmn-isotropic-N20000-f64;
                             --case ld-replicas runs the large-deviation replica cases (N = 16, 64; d = 1, 3)
         """;

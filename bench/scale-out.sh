@@ -74,7 +74,16 @@ trap cleanup EXIT
 echo "building silo and client (Release)..."
 dotnet build "$repo/silo" -c Release -nologo -v quiet >/dev/null
 dotnet build "$repo/client" -c Release -nologo -v quiet >/dev/null
+dotnet build "$repo/bench" -c Release -nologo -v quiet >/dev/null
 mfc() { dotnet "$repo/client/bin/Release/net10.0/mfc.dll" "$@"; }
+
+# Every core's speed relative to the fastest, by the bench's short probe ("cpu0 1.00, cpu1 0.71"): on the
+# virtual machines of this workplace one core at a time can be slowed to 0.55-0.8 by the host, and which one
+# changes over minutes (docs/performance.md), which bounds what 2 workers on 2 cores can reach. Run between
+# sweeps only (it pins itself to each core in turn for about 0.1 s).
+cores() { dotnet "$repo/bench/bin/Release/net10.0/MeanFieldCluster.Bench.dll" cores 2>/dev/null || true; }
+# The sum of the speeds of one or more "cores" lines (their mean per core when given several lines).
+speed_sum() { printf '%s\n' "$@" | tr ',' '\n' | awk -v lines="$#" '{ for (i = 1; i <= NF; i++) if ($i ~ /^[0-9.]+$/) s += $i } /cpu/ { n++ } END { if (n > 0) printf "%.2f", s / lines }'; }
 
 # The value of a metric (the sum of its series whose labels contain $3, if given) on silo $2 (0-based).
 metric() {
@@ -130,7 +139,9 @@ run() {
     before_msg="$(scrape "$n" orleans_messaging_processing_dispatcher_received_total)"
     before_done="$(scrape "$n" mfc_points_completed_total)"
     before_failed="$(scrape "$n" mfc_points_failed_total)"
-    echo "  $tag run $k: $n silo(s) x 1 worker, load average $(cut -d' ' -f1-3 /proc/loadavg) before" >&2
+    local cores_before cores_after
+    cores_before="$(cores)"
+    echo "  $tag run $k: $n silo(s) x 1 worker, load average $(cut -d' ' -f1-3 /proc/loadavg) before; cores before: ${cores_before:-not measured}" >&2
     mfc submit "$file" --sweep-id "$id" >"$work/submit-$tag-$k.out" 2>"$work/submit-$tag-$k.log" || { cat "$work/submit-$tag-$k.log" >&2; exit 1; }
     # submit prints "64 points, ...": until that many have completed (or one has failed: mfc watch below then
     # reports it), by the silos' counters.
@@ -139,6 +150,9 @@ run() {
       while [ "$(( $(scrape "$n" mfc_points_completed_total) - before_done ))" -lt "$points" ] && [ "$(scrape "$n" mfc_points_failed_total)" = "$before_failed" ]; do sleep 0.5; done
     fi
     mfc watch "$id" >"$work/watch-$tag-$k.log" 2>&1 || { tail -5 "$work/watch-$tag-$k.log" >&2; exit 1; }
+    cores_after="$(cores)"
+    echo "  $tag run $k: cores after: ${cores_after:-not measured}" >&2
+    printf '%s\n%s\n' "$cores_before" "$cores_after" >"$work/cores-$tag-$k"
     local after_req after_msg
     after_req="$(scrape "$n" orleans_app_requests_latency_milliseconds_count)"
     after_msg="$(scrape "$n" orleans_messaging_processing_dispatcher_received_total)"
@@ -177,6 +191,13 @@ if [ "$first" != "$last" ]; then
   ratio="$(awk -v a="${rate[$last]}" -v b="${rate[$first]}" 'BEGIN { printf "%.2f", a / b }')"
   verdict="$(awk -v r="$ratio" -v t="$target" 'BEGIN { print (r >= t ? "met" : "MISSED") }')"
   echo "scale-out: $last silos / $first silo = $ratio x the points per second, run $runs of each (target >= $target: $verdict)"
+  # What the cores allowed: with the 1-silo run's worker on a core of speed 1, n workers on n cores of relative
+  # speeds s_i can reach at most sum s_i times its rate (the mean of the probes before and after the run).
+  if [ -s "$work/cores-$last-silos-$runs" ]; then
+    mapfile -t probes <"$work/cores-$last-silos-$runs"
+    ceiling="$(speed_sum "${probes[@]}")"
+    [ -n "$ceiling" ] && echo "  the cores' speeds around that $last-silo run sum to $ceiling (probes: ${probes[0]:-?} / ${probes[1]:-?}): with the $first-silo run on a full-speed core, no placement could give more than about $ceiling x"
+  fi
 fi
 
 if [ "$calls" = 1 ]; then
