@@ -84,7 +84,7 @@ internal static partial class Cores
     /// Each core's speed relative to the fastest (1.0), from the probe's best of five runs pinned to it; the calling
     /// thread's affinity is restored afterwards. Empty with one allowed core, more than 16, or no affinity.
     /// </summary>
-    public static IReadOnlyList<(int Core, double Speed)> Measure()
+    public static IReadOnlyList<(int Core, double Speed, double Milliseconds)> Measure()
     {
         IReadOnlyList<int> allowed = Allowed();
         if (allowed.Count < 2 || allowed.Count > 16)
@@ -120,14 +120,14 @@ internal static partial class Cores
         }
 
         double fastest = seconds.Min(s => s.Seconds);
-        return [.. seconds.Select(s => (s.Core, fastest / s.Seconds))];
+        return [.. seconds.Select(s => (s.Core, fastest / s.Seconds, s.Seconds * 1e3))];
     }
 
-    /// <summary>One line: every core's relative speed.</summary>
-    public static string Describe(IReadOnlyList<(int Core, double Speed)> speeds) =>
-        string.Join(", ", speeds.Select(s => string.Create(CultureInfo.InvariantCulture, $"cpu{s.Core} {s.Speed:F2}")));
+    /// <summary>One line: every core's relative speed, with the probe's time (the same work on every machine, so the times compare across runs of one machine; both cores can be slowed at once).</summary>
+    public static string Describe(IReadOnlyList<(int Core, double Speed, double Milliseconds)> speeds) =>
+        string.Join(", ", speeds.Select(s => string.Create(CultureInfo.InvariantCulture, $"cpu{s.Core} {s.Speed:F2} ({s.Milliseconds:F1} ms)")));
 
-    // About 20 ms: multiply-adds streamed through a 16 KB block (a load, a fused multiply-add and a store per
+    // About 10 ms: multiply-adds streamed through a 16 KB block (a load, a fused multiply-add and a store per
     // vector, independent across elements), the throughput-bound work of the kernels. A dependent latency chain or a
     // pointer chase does not show the difference between the cores of these machines; a stream does (0.68 here).
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
@@ -136,7 +136,7 @@ internal static partial class Cores
         Span<Vector256<double>> block = stackalloc Vector256<double>[512];
         block.Clear();
         Vector256<double> k = Vector256.Create(1.0000001);
-        for (int r = 0; r < 1024; r++)
+        for (int r = 0; r < 65_536; r++)
         {
             for (int j = 0; j < block.Length; j++)
             {

@@ -85,7 +85,7 @@ Console.WriteLine($"Machine: {cpu}, {Environment.ProcessorCount} cores, kernels 
 // Every timing of this run, and the references it starts, on one core (bench/Cores.cs): the fastest by the probe
 // unless --cpu names one.
 IReadOnlyList<int> allowedCores = Cores.Allowed();
-IReadOnlyList<(int Core, double Speed)> speeds = Cores.Measure();
+IReadOnlyList<(int Core, double Speed, double Milliseconds)> speeds = Cores.Measure();
 pinned ??= speeds.Count > 0 ? speeds.MaxBy(s => s.Speed).Core : null;
 bool Hold() => pinned is { } core && Cores.Hold(core, allowedCores);
 if (!Hold())
@@ -169,7 +169,7 @@ Hold();
 List<Dictionary<string, object?>> ldRows = ldReplicas ? LdReplicaRows.Run(references, work, timing.Warm, timing.Repeat, timing.Repeats, timing.RefSeconds, timing.RefRepeats, cpu) : [];
 // The probe again: the cores' speeds change over minutes here (the slow core moves), so a run whose speeds changed
 // between start and end may have been timed on a core that was slowed for part of it.
-IReadOnlyList<(int Core, double Speed)> speedsAtEnd = Cores.Measure();
+IReadOnlyList<(int Core, double Speed, double Milliseconds)> speedsAtEnd = Cores.Measure();
 foreach (Dictionary<string, object?> o in output.Concat(ldRows))
 {
     o["pinned_cpu"] = pinned;

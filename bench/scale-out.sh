@@ -91,6 +91,12 @@ metric() {
     | awk -v name="$1" -v labels="${3:-}" '$1 ~ "^"name"(\\{|$)" && index($1, labels) { s += $NF } END { printf "%.0f", s + 0 }'
 }
 
+# As metric, with the fraction kept (seconds).
+metric_sum() {
+  curl -fsS "http://127.0.0.1:$((MFC_HTTP_PORT + $2))/metrics" 2>/dev/null \
+    | awk -v name="$1" '$1 ~ "^"name"(\\{|$)" { s += $NF } END { printf "%.6f", s + 0 }'
+}
+
 # The sum of a metric over the N silos of the cluster up now. The Orleans meter's grain-call counters:
 # orleans_app_requests_latency_milliseconds_count (requests a silo sent to a grain and got answered:
 # grain-to-grain calls, the client's calls excluded) and orleans_messaging_processing_dispatcher_received_total
@@ -139,6 +145,10 @@ run() {
     before_msg="$(scrape "$n" orleans_messaging_processing_dispatcher_received_total)"
     before_done="$(scrape "$n" mfc_points_completed_total)"
     before_failed="$(scrape "$n" mfc_points_failed_total)"
+    # Each silo's point seconds and count so far (mfc_point_duration_seconds): per run, each silo's mean time per
+    # point, which shows a silo whose worker ran on a slowed core.
+    local before_secs=() before_count=()
+    for i in $(seq 0 $((n - 1))); do before_secs[i]="$(metric_sum mfc_point_duration_seconds_sum "$i")"; before_count[i]="$(metric mfc_point_duration_seconds_count "$i")"; done
     local cores_before cores_after
     cores_before="$(cores)"
     echo "  $tag run $k: $n silo(s) x 1 worker, load average $(cut -d' ' -f1-3 /proc/loadavg) before; cores before: ${cores_before:-not measured}" >&2
@@ -157,6 +167,11 @@ run() {
     after_req="$(scrape "$n" orleans_app_requests_latency_milliseconds_count)"
     after_msg="$(scrape "$n" orleans_messaging_processing_dispatcher_received_total)"
     for i in $(seq 0 $((n - 1))); do per_silo="$per_silo${per_silo:+/}$(metric mfc_points_completed_total "$i" 'kind="sgd"')"; done
+    local mean_point=""
+    for i in $(seq 0 $((n - 1))); do
+      mean_point="$mean_point${mean_point:+ / }$(awk -v s1="$(metric_sum mfc_point_duration_seconds_sum "$i")" -v s0="${before_secs[i]}" -v c1="$(metric mfc_point_duration_seconds_count "$i")" -v c0="${before_count[i]}" 'BEGIN { if (c1 > c0) printf "%.3f s", (s1 - s0) / (c1 - c0); else printf "-" }')"
+    done
+    echo "  $tag run $k: mean seconds per point on each silo: $mean_point" >&2
     mfc results "$id" --out "$work/results-$tag-$k" >"$work/results-$tag-$k.log" 2>&1 || { cat "$work/results-$tag-$k.log" >&2; exit 1; }
     local summary="$work/results-$tag-$k/summary.json" bad
     bad="$(jq '[.points[] | select(.status != "completed")] | length' "$summary")"
