@@ -82,11 +82,13 @@ internal static partial class Cores
 
     /// <summary>
     /// Each core's speed relative to the fastest (1.0), from the probe's best of five runs pinned to it; the calling
-    /// thread's affinity is restored afterwards. Empty with one allowed core, more than 16, or no affinity.
+    /// thread's affinity is restored afterwards. Empty with fewer than 2 cores, more than 16, or no affinity.
     /// </summary>
-    public static IReadOnlyList<(int Core, double Speed, double Milliseconds)> Measure()
+    /// <param name="cores">The cores to measure (default: those the calling thread may run on now).</param>
+    public static IReadOnlyList<(int Core, double Speed, double Milliseconds)> Measure(IReadOnlyList<int>? cores = null)
     {
-        IReadOnlyList<int> allowed = Allowed();
+        IReadOnlyList<int> allowed = cores ?? Allowed();
+        IReadOnlyList<int> restore = Allowed();
         if (allowed.Count < 2 || allowed.Count > 16)
         {
             return [];
@@ -116,7 +118,7 @@ internal static partial class Cores
         }
         finally
         {
-            Pin(allowed);
+            Pin(restore);
         }
 
         double fastest = seconds.Min(s => s.Seconds);

@@ -169,7 +169,7 @@ Hold();
 List<Dictionary<string, object?>> ldRows = ldReplicas ? LdReplicaRows.Run(references, work, timing.Warm, timing.Repeat, timing.Repeats, timing.RefSeconds, timing.RefRepeats, cpu) : [];
 // The probe again: the cores' speeds change over minutes here (the slow core moves), so a run whose speeds changed
 // between start and end may have been timed on a core that was slowed for part of it.
-IReadOnlyList<(int Core, double Speed, double Milliseconds)> speedsAtEnd = Cores.Measure();
+IReadOnlyList<(int Core, double Speed, double Milliseconds)> speedsAtEnd = Cores.Measure(allowedCores);
 foreach (Dictionary<string, object?> o in output.Concat(ldRows))
 {
     o["pinned_cpu"] = pinned;

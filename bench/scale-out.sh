@@ -110,6 +110,14 @@ scrape() {
   echo "$total"
 }
 
+# "completed failed": the points completed and failed so far over the N silos, one scrape of each silo.
+progress() {
+  local n="$1" i
+  for i in $(seq 0 $((n - 1))); do
+    curl -fsS "http://127.0.0.1:$((MFC_HTTP_PORT + i))/metrics" 2>/dev/null || true
+  done | awk '$1 ~ /^mfc_points_completed_total(\{|$)/ { c += $NF } $1 ~ /^mfc_points_failed_total(\{|$)/ { f += $NF } END { printf "%.0f %.0f", c + 0, f + 0 }'
+}
+
 # Waits until every one of the N silos sees N silos in its ring, then 5 s more: Orleans publishes each
 # silo's activation count to the others every second, and until a silo has heard from the others the
 # activation-count placement puts every new point on itself (measured: 49 of 64 points on the
@@ -157,7 +165,16 @@ run() {
     # reports it), by the silos' counters.
     points="$(sed -n 's/^\([0-9][0-9,]*\) points.*/\1/p' "$work/submit-$tag-$k.out" | head -1 | tr -d ,)"
     if [[ "$points" =~ ^[0-9]+$ ]]; then
-      while [ "$(( $(scrape "$n" mfc_points_completed_total) - before_done ))" -lt "$points" ] && [ "$(scrape "$n" mfc_points_failed_total)" = "$before_failed" ]; do sleep 0.5; done
+      # Every 3 s, one scrape per silo for both counters: the wait is not timed (wall_seconds is the coordinator's),
+      # and each scrape costs processor time (a curl, an awk, and the silo rendering its whole /metrics page) that
+      # on this 2-core machine is taken from the workers once both cores compute (every 0.5 s with two scrapes per
+      # silo it was several per cent of a core).
+      local done_failed
+      while :; do
+        done_failed="$(progress "$n")"
+        [ "$(( ${done_failed% *} - before_done ))" -lt "$points" ] && [ "${done_failed#* }" = "$before_failed" ] || break
+        sleep 3
+      done
     fi
     mfc watch "$id" >"$work/watch-$tag-$k.log" 2>&1 || { tail -5 "$work/watch-$tag-$k.log" >&2; exit 1; }
     cores_after="$(cores)"
