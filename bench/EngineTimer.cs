@@ -36,10 +36,15 @@ internal sealed class EngineTimer
     public static Result Measure(BenchCase benchCase, double warmupSeconds, double repeatSeconds, int repeats) =>
         Interleaved([benchCase], warmupSeconds, repeatSeconds, repeats)[0];
 
-    /// <summary>Warms every case up, then runs timed run r of every case before timed run r + 1 of any.</summary>
-    public static IReadOnlyList<Result> Interleaved(IReadOnlyList<BenchCase> cases, double warmupSeconds, double repeatSeconds, int repeats)
+    /// <summary>
+    /// Warms every case up, then runs timed run r of every case before timed run r + 1 of any. <paramref name="beforeTiming"/>
+    /// runs between the warm-ups and the timed runs (Program: the core pinning's release of the runtime's threads
+    /// that the warm-up's compilation started on the pinned core).
+    /// </summary>
+    public static IReadOnlyList<Result> Interleaved(IReadOnlyList<BenchCase> cases, double warmupSeconds, double repeatSeconds, int repeats, Action? beforeTiming = null)
     {
         List<EngineTimer> timers = [.. cases.Select(c => Start(c, warmupSeconds, repeatSeconds))];
+        beforeTiming?.Invoke();
         for (int r = 0; r < repeats; r++)
         {
             foreach (EngineTimer timer in timers)

@@ -105,7 +105,7 @@ Console.WriteLine(quick ? "Mode: --quick (short timings)" : "Mode: full timings"
 // The timed runs of all cases are interleaved (run r of every case before run r + 1 of any), so ratios between
 // cases of this run (float64 over float32) compare the same moments of the machine's load.
 var rows = new List<Row>();
-IReadOnlyList<EngineTimer.Result> measured = EngineTimer.Interleaved(cases, timing.Warm, timing.Repeat, timing.Repeats);
+IReadOnlyList<EngineTimer.Result> measured = EngineTimer.Interleaved(cases, timing.Warm, timing.Repeat, timing.Repeats, () => Hold());
 foreach ((BenchCase c, EngineTimer.Result ours) in cases.Zip(measured))
 {
     int size = c.Dtype == Precisions.Float32 ? 4 : 8;

@@ -111,17 +111,7 @@ public class OutputControlsTests
         }
 
         expected /= testSet.Count;
-        List<double> risk = [], z1 = [], z2 = [];
-        for (int seed = 0; seed < 128; seed++)
-        {
-            var run = new SgdRun(spec, TestSpecs.Point(spec, width, 0.01, seed), data, testSet);
-            run.Advance(1);
-            risk.Add(run.Risk[0].Risk);
-            double[] z = [.. run.Snapshots.Single(s => s.Feature == FeatureNames.OutputControls).Values];
-            z1.Add(z[0]);
-            z2.Add(z[1]);
-        }
-
+        (List<double> risk, List<double> z1, List<double> z2) = InitialRisks(spec, data, testSet, width, layers: 1, seeds: 128);
         (double controlled, double se) = ControlVariates.Intercept(risk, z1, z2)!.Value;
         double plain = risk.Average(), plainSe = Math.Sqrt(risk.Sum(r => (r - plain) * (r - plain)) / (risk.Count - 1) / risk.Count);
         Assert.True(Math.Abs(controlled - expected) < 4 * se, $"controlled {controlled} ± {se} against exact {expected}");
@@ -148,10 +138,19 @@ public class OutputControlsTests
         double expected = labels + output.MeanSquaredOutput(width, width, 1.0, 1.0);
         double leading = labels + (sigma * sigma * sigmaW * sigmaW * output.MeanSquare.Average() / (width * width));
 
+        (List<double> risk, List<double> z1, List<double> z2) = InitialRisks(spec, data, testSet, width, layers: 2, seeds: 1024);
+        (double controlled, double se) = ControlVariates.Intercept(risk, z1, z2)!.Value;
+        Assert.True(Math.Abs(controlled - expected) < 4 * se, $"controlled {controlled} ± {se} against the next order {expected}");
+        Assert.True(Math.Abs(controlled - leading) > 4 * se, $"controlled {controlled} ± {se} does not tell the next order {expected} from the leading {leading}");
+    }
+
+    // Each seed's test risk at step 0 and its two recorded controls (one SgdRun per seed, advanced by one step).
+    private static (List<double> Risk, List<double> Z1, List<double> Z2) InitialRisks(SweepSpec spec, DataModel data, TestSet testSet, int width, int layers, int seeds)
+    {
         List<double> risk = [], z1 = [], z2 = [];
-        for (int seed = 0; seed < 1024; seed++)
+        for (int seed = 0; seed < seeds; seed++)
         {
-            var run = new SgdRun(spec, TestSpecs.Point(spec, width, 0.01, seed, layers: 2), data, testSet);
+            var run = new SgdRun(spec, TestSpecs.Point(spec, width, 0.01, seed, layers: layers), data, testSet);
             run.Advance(1);
             risk.Add(run.Risk[0].Risk);
             double[] z = [.. run.Snapshots.Single(s => s.Feature == FeatureNames.OutputControls).Values];
@@ -159,9 +158,7 @@ public class OutputControlsTests
             z2.Add(z[1]);
         }
 
-        (double controlled, double se) = ControlVariates.Intercept(risk, z1, z2)!.Value;
-        Assert.True(Math.Abs(controlled - expected) < 4 * se, $"controlled {controlled} ± {se} against the next order {expected}");
-        Assert.True(Math.Abs(controlled - leading) > 4 * se, $"controlled {controlled} ± {se} does not tell the next order {expected} from the leading {leading}");
+        return (risk, z1, z2);
     }
 
     [Fact]
