@@ -17,6 +17,8 @@
 #     --points-in-flight N  the silos' PointsInFlight (points a coordinator starts at a time; default the
 #                         silo's, 1024): with N = the cluster's worker slots, points are placed as others end
 #     --keep              keep the work folder (logs, results) instead of deleting it
+#     --pin               pin every thread of silo i to core i mod (cores) (taskset): workers never migrate
+#                         between cores, and each silo's own threads share its worker's core
 # Points per second = points / wall_seconds of summary.json: from the sweep's submission to its last
 # point's end, by the coordinator's clock (client start-up and the export are not counted). While a sweep
 # runs, the script waits by reading the silos' /metrics with curl, not with a .NET client (mfc watch): on
@@ -35,6 +37,7 @@ calls_spec="$repo/bench/scale-out-10k-points.yaml"
 sizes="1 2"
 calls=0
 keep=0
+pin=0
 runs=2
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -47,7 +50,8 @@ while [ $# -gt 0 ]; do
     --points-in-flight) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || { echo "error: --points-in-flight: '${2:-}' is not allowed; expected a whole number >= 1" >&2; exit 2; }
       export MFC_Silo__PointsInFlight="$2"; shift 2 ;;
     --keep) keep=1; shift ;;
-    -h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --pin) pin=1; shift ;;
+    -h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "error: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -145,6 +149,15 @@ run() {
   MFC_CLUSTER_DIR="$dir" "$cluster" up "$n" >"$work/up-$tag.log" 2>&1 || { cat "$work/up-$tag.log" >&2; exit 1; }
   MFC_REDIS="$(cat "$dir/mfc-redis")"
   export MFC_REDIS
+  if [ "$pin" = 1 ]; then
+    # Every thread of silo i on core i mod (cores): its worker never migrates, its own threads share its core.
+    local i pid cores_n
+    cores_n="$(nproc)"
+    for i in $(seq 0 $((n - 1))); do
+      pid="$(sed -n "s/^silo-$i //p" "$dir/pids")"
+      taskset -a -p -c "$((i % cores_n))" "$pid" >/dev/null
+    done
+  fi
   settle "$n"
   local lines=""
   for k in $(seq "$times"); do
