@@ -31,6 +31,7 @@ internal static partial class FigureCatalog
         Add(figures, RiskGap(folder));
         Add(figures, W1ToPde(folder));
         figures.AddRange(ErrorFigures(folder));
+        Add(figures, InitialRiskNextOrder(folder));
         figures.AddRange(W1ToLargestWidth(folder));
         figures.AddRange(Quantiles(folder));
         figures.AddRange(RateFunctions(folder));
@@ -141,6 +142,55 @@ internal static partial class FigureCatalog
             XTicks = [.. widths.Distinct().Order()],
             Legend = LegendCorner.Below,
             Note = "bars: ±1 standard error over seeds; dashed: least-squares fit C·N^−a on log-log axes, a with its standard error and 95% interval",
+        };
+    }
+
+    // E R_N(0) against N where the aggregation derived it beyond its leading power (two hidden layers, docs/models.md,
+    // "The next order at L = 2"): per family the t = 0 means (controlled where present), moved by the constant that
+    // best puts them on the derived curve (their weighted mean difference: the curve holds E ŷ_0², the means add
+    // E y²), with ±1 standard error, and the derived curve dashed in the same colour.
+    private static Figure? InitialRiskNextOrder(ResultsFolder folder)
+    {
+        JsonArray families = folder.Aggregate?["scaling"]?["families"]?.AsArray() ?? [];
+        List<FigureSeries> series = [];
+        List<double> widths = [];
+        foreach (JsonNode? family in families)
+        {
+            JsonNode? at = family?["risk_extrapolation"]?.AsArray().FirstOrDefault(r => D(r?["time"]) == 0);
+            (string estimate, JsonNode? block) = at?["controlled"]?["correction"]?["expected_curve"] is JsonArray ? ("controlled", at["controlled"]) : ("plain", at);
+            if (at is null || block?["correction"] is not JsonObject correction || correction["expected_curve"] is not JsonArray curveNode)
+            {
+                continue;
+            }
+
+            double[] n = [.. at["n"]!.AsArray().Select(v => D(v)!.Value)];
+            double[] mean = [.. block["mean"]!.AsArray().Select(v => D(v)!.Value)];
+            double[] se = [.. block["std_err"]!.AsArray().Select(v => D(v) ?? double.NaN)];
+            double[] curve = [.. curveNode.Select(v => D(v)!.Value)];
+            double[] weight = [.. se.Select(e => e > 0 ? 1 / (e * e) : 0)];
+            double total = weight.Sum();
+            double shift = total > 0 ? mean.Select((m, i) => weight[i] * (m - curve[i])).Sum() / total : mean.Zip(curve, (m, c) => m - c).Average();
+            double[] moved = [.. mean.Select(m => m - shift)];
+            string color = Color(series.Count / 2);
+            string label = $"L = {family!["layers"]}, γ = {string.Join(", ", family["gamma"]!.AsArray().Select(g => Num(D(g)!.Value)).Distinct())}";
+            series.Add(new FigureSeries(Join(label, $"{estimate} means − {Num(shift)}"), SeriesKind.Points, n, moved, color)
+            {
+                Low = [.. moved.Zip(se, (m, e) => m - e)],
+                High = [.. moved.Zip(se, (m, e) => m + e)],
+                Band = "±1 standard error over seeds",
+            });
+            string p = D(correction["expected_p"]) is { } effective ? $"p {Fixed(effective)}" : "";
+            string leading = D(correction["expected_p_leading_order"]) is { } lead ? $" (leading {Fixed(lead)})" : "";
+            string fit = D(correction["expected_curve_p_value"]) is { } pv ? $", fit p-value {pv.ToString("F2", CultureInfo.InvariantCulture)}" : "";
+            series.Add(new FigureSeries($"derived: {p}{leading}{fit}", SeriesKind.Fit, n, curve, color));
+            widths.AddRange(n);
+        }
+
+        return series.Count == 0 ? null : new Figure("initial_risk_next_order", $"{folder.Name}: E R_N(0) against N, and its derived next order", WidthAxis, "E R_N(0) − E y² (derived: E ŷ₀²)", LogX: true, LogY: true, series)
+        {
+            XTicks = [.. widths.Distinct().Order()],
+            Legend = LegendCorner.Below,
+            Note = "points: t = 0 means over seeds moved by the constant that best puts them on the derived curve, bars ±1 standard error; dashed: E ŷ₀² = σ_c² N₂^(1−2γ₂) E g(σ_W² N₁^(1−2γ₁) q_N) to next order (docs/models.md)",
         };
     }
 

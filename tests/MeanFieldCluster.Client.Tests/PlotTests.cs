@@ -174,6 +174,33 @@ public sealed class PlotTests
         }
     }
 
+    // docs/models.md, "The next order at L = 2": the t = 0 controlled means against N with ±1 SE bars, moved by one
+    // constant onto the derived curve, and the curve itself dashed in the same colour with the effective and leading
+    // exponents and the fit's p-value of aggregate.json in its legend.
+    [Fact]
+    [Trait("Category", "Slow")]
+    public async Task PlotDrawsTheTwoLayerInitialRiskOnItsDerivedNextOrderCurve()
+    {
+        string dir = await PlottedCopyOf("normalization-gamma-deep-lazy.yaml");
+        using JsonDocument index = ReadIndex(dir);
+        using JsonDocument aggregate = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "aggregate.json")));
+        JsonElement correction = aggregate.RootElement.GetProperty("scaling").GetProperty("families")[0].GetProperty("risk_extrapolation")[0].GetProperty("controlled").GetProperty("correction");
+        JsonElement figure = Figure(index, "initial_risk_next_order.svg");
+        JsonElement[] series = [.. figure.GetProperty("series").EnumerateArray()];
+
+        Assert.Equal(("log", "log"), (figure.GetProperty("x_scale").GetString(), figure.GetProperty("y_scale").GetString()));
+        Assert.Equal(2, series.Length);
+        Assert.Equal(("points", 5), (series[0].GetProperty("kind").GetString(), series[0].GetProperty("points").GetInt32()));
+        Assert.StartsWith("L = 2, γ = 0.5: controlled means − ", series[0].GetProperty("name").GetString(), StringComparison.Ordinal);
+        Assert.Equal("fit", series[1].GetProperty("kind").GetString());
+        Assert.Equal(series[0].GetProperty("color").GetString(), series[1].GetProperty("color").GetString());
+        string F2(string field) => correction.GetProperty(field).GetDouble().ToString("F2", CultureInfo.InvariantCulture);
+        Assert.Equal($"derived: p {F2("expected_p")} (leading {F2("expected_p_leading_order")}), fit p-value {F2("expected_curve_p_value")}", series[1].GetProperty("name").GetString());
+        XDocument svg = LoadSvg(dir, "initial_risk_next_order.svg");
+        Assert.Equal(SeriesColors(figure), DataColors(svg));
+        Assert.Contains(Strokes(svg, series[1].GetProperty("color").GetString()!), e => e.Attribute("stroke-dasharray") is not null);
+    }
+
     [Fact]
     public async Task PlotDrawsTheRateFunctionsWithTheirBandsAndNoOtherFigureForALargeDeviationRun()
     {
