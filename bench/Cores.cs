@@ -39,16 +39,7 @@ internal static partial class Cores
     }
 
     /// <summary>Restricts the calling thread (and the processes it starts from now on) to <paramref name="cores"/>.</summary>
-    public static bool Pin(IEnumerable<int> cores)
-    {
-        var mask = new ulong[MaskWords];
-        foreach (int c in cores)
-        {
-            mask[c / 64] |= 1UL << (c % 64);
-        }
-
-        return OperatingSystem.IsLinux() && SchedSetAffinity(0, MaskWords * sizeof(ulong), mask) == 0;
-    }
+    public static bool Pin(IEnumerable<int> cores) => OperatingSystem.IsLinux() && SetAffinity(0, cores);
 
     /// <summary>
     /// Pins the calling thread to <paramref name="core"/> and gives every other thread of the process all of
@@ -62,22 +53,28 @@ internal static partial class Cores
             return false;
         }
 
-        var mask = new ulong[MaskWords];
-        foreach (int c in allowed)
-        {
-            mask[c / 64] |= 1UL << (c % 64);
-        }
-
         int self = GetTid();
         foreach (string task in Directory.EnumerateDirectories("/proc/self/task"))
         {
             if (int.TryParse(Path.GetFileName(task), NumberStyles.None, CultureInfo.InvariantCulture, out int tid) && tid != self)
             {
-                _ = SchedSetAffinity(tid, MaskWords * sizeof(ulong), mask);
+                _ = SetAffinity(tid, allowed);
             }
         }
 
         return true;
+    }
+
+    // sched_setaffinity of thread tid (0: the calling thread) to the cores.
+    private static bool SetAffinity(int tid, IEnumerable<int> cores)
+    {
+        var mask = new ulong[MaskWords];
+        foreach (int c in cores)
+        {
+            mask[c / 64] |= 1UL << (c % 64);
+        }
+
+        return SchedSetAffinity(tid, MaskWords * sizeof(ulong), mask) == 0;
     }
 
     /// <summary>
@@ -87,8 +84,8 @@ internal static partial class Cores
     /// <param name="cores">The cores to measure (default: those the calling thread may run on now).</param>
     public static IReadOnlyList<(int Core, double Speed, double Milliseconds)> Measure(IReadOnlyList<int>? cores = null)
     {
-        IReadOnlyList<int> allowed = cores ?? Allowed();
         IReadOnlyList<int> restore = Allowed();
+        IReadOnlyList<int> allowed = cores ?? restore;
         if (allowed.Count < 2 || allowed.Count > 16)
         {
             return [];

@@ -90,16 +90,14 @@ cores() { dotnet "$repo/bench/bin/Release/net10.0/MeanFieldCluster.Bench.dll" co
 speed_sum() { printf '%s\n' "$@" | tr ',' '\n' | awk -v lines="$#" '{ for (i = 1; i <= NF; i++) if ($i ~ /^[0-9.]+$/) s += $i } /cpu/ { n++ } END { if (n > 0) printf "%.2f", s / lines }'; }
 
 # The value of a metric (the sum of its series whose labels contain $3, if given) on silo $2 (0-based).
-metric() {
-  curl -fsS "http://127.0.0.1:$((MFC_HTTP_PORT + $2))/metrics" 2>/dev/null \
-    | awk -v name="$1" -v labels="${3:-}" '$1 ~ "^"name"(\\{|$)" && index($1, labels) { s += $NF } END { printf "%.0f", s + 0 }'
-}
-
-# As metric, with the fraction kept (seconds).
 metric_sum() {
   curl -fsS "http://127.0.0.1:$((MFC_HTTP_PORT + $2))/metrics" 2>/dev/null \
-    | awk -v name="$1" '$1 ~ "^"name"(\\{|$)" { s += $NF } END { printf "%.6f", s + 0 }'
+    | awk -v name="$1" -v labels="${3:-}" '$1 ~ "^"name"(\\{|$)" && index($1, labels) { s += $NF } END { printf "%.6f", s + 0 }'
 }
+
+# As metric_sum, rounded to a whole number (counters).
+metric() { printf '%.0f' "$(metric_sum "$@")"; }
+
 
 # The sum of a metric over the N silos of the cluster up now. The Orleans meter's grain-call counters:
 # orleans_app_requests_latency_milliseconds_count (requests a silo sent to a grain and got answered:

@@ -172,7 +172,7 @@ public static class WidthCorrections
                 }
 
                 return NextOrderCurve(spec, point, groupWidths) is { } curve
-                    ? new(-s, "t = 0: E R_N(0) − E y² = Var ŷ_0 = σ_c² N_2^(1−2γ_2) E g(σ_W² N_1^(1−2γ_1) q_N), g(v) = E σ(√v z)², to next order on the test set; expected_p is that curve's effective exponent over these widths with the data's weights, expected_p_leading_order the leading power (docs/models.md, \"Control variates of the initial output\")", curve)
+                    ? new(-s, "t = 0: E R_N(0) − E y² = Var ŷ_0 = σ_c² N_2^(1−2γ_2) E g(σ_W² N_1^(1−2γ_1) q_N), g(v) = E σ(√v z)², to next order on the test set; expected_p is that curve's effective exponent over these widths with the data's weights, expected_p_leading_order the leading power (docs/models.md, \"The next order at L = 2\")", curve)
                     : new(-s, "t = 0: E R_N(0) − E y² = Var ŷ_0, to leading order proportional to N^(expected variance slope); the next order (−2v² in E tanh(u_2)², v the variance of u_2) lowers the exponent seen over finite widths (docs/models.md, \"Control variates of the initial output\")");
             }
 
@@ -180,7 +180,7 @@ public static class WidthCorrections
             // so E g(σ_W² N_1^{1−2γ_1} q_N) carries a ½ g'' σ_W⁴ τ²/N_1 correction (γ_1 = 1/2).
             if (point.Layers == 2 && s == 0 && varying <= 0 && NextOrderCurve(spec, point, groupWidths) is { } flat)
             {
-                return new(1.0, "t = 0, L = 2, slope 0 (γ = 1/2 where N varies): the leading power is N^0, and the fluctuation of the first layer's mean square q_N, of variance τ²/N_1, lowers E g(σ_W² q_N) by about ½ |g''| σ_W⁴ τ²/N_1 (docs/models.md, \"Control variates of the initial output\")", flat);
+                return new(1.0, "t = 0, L = 2, slope 0 (γ = 1/2 where N varies): the leading power is N^0, and the fluctuation of the first layer's mean square q_N, of variance τ²/N_1, lowers E g(σ_W² q_N) by about ½ |g''| σ_W⁴ τ²/N_1 (docs/models.md, \"The next order at L = 2\")", flat);
             }
 
             return new(null, s == 0 && (point.Layers == 1 || varying == 1)

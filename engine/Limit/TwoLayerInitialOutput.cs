@@ -126,10 +126,10 @@ public sealed class TwoLayerInitialOutput
         }
 
         double[] sorted = [.. cuts.Distinct().Order()];
-        double norm = 1.0 / Math.Sqrt(2 * Math.PI), sum = 0;
+        double sum = 0;
         for (int i = 0; i + 1 < sorted.Length; i++)
         {
-            sum += DoubleExponentialTransformation.Integrate(z => f(z) * norm * Math.Exp(-0.5 * z * z), sorted[i], sorted[i + 1], Accuracy);
+            sum += DoubleExponentialTransformation.Integrate(z => f(z) * StandardNormal.Pdf(z), sorted[i], sorted[i + 1], Accuracy);
         }
 
         return sum;
