@@ -43,14 +43,10 @@ public sealed class AnisotropicGaussianData : DataModel
         double y = rng.NextSign();
         double scale = 1.0 + (y * Delta);
         int s0 = InformativeDimensions;
+        rng.FillGaussian(x);
         for (int j = 0; j < s0; j++)
         {
-            x[j] = scale * rng.NextGaussian();
-        }
-
-        for (int j = s0; j < x.Length; j++)
-        {
-            x[j] = rng.NextGaussian();
+            x[j] = scale * x[j];
         }
 
         return y;

@@ -100,9 +100,10 @@ public sealed class IsotropicGaussianData : DataModel
         CheckLength(x);
         double y = rng.NextSign();
         double scale = 1.0 + (y * Delta);
+        rng.FillGaussian(x);
         for (int j = 0; j < x.Length; j++)
         {
-            x[j] = scale * rng.NextGaussian();
+            x[j] = scale * x[j];
         }
 
         return y;

@@ -151,10 +151,7 @@ public sealed class TeacherStudentData : DataModel
     public override double Sample(ref Xoshiro256 rng, Span<double> x)
     {
         CheckLength(x);
-        for (int i = 0; i < x.Length; i++)
-        {
-            x[i] = rng.NextGaussian();
-        }
+        rng.FillGaussian(x);
 
         double y = TeacherOutput(x);
         if (Noise > 0)

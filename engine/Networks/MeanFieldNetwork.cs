@@ -595,9 +595,10 @@ public sealed class MeanFieldNetwork
 
     private static void FillGaussian(Span<double> values, double mean, double std, ref Xoshiro256 rng)
     {
+        rng.FillGaussian(values);
         for (int k = 0; k < values.Length; k++)
         {
-            values[k] = mean + (std * rng.NextGaussian());
+            values[k] = mean + (std * values[k]);
         }
     }
 

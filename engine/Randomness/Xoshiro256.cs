@@ -1,11 +1,17 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using MeanFieldCluster.Engine.Kernels;
 
 namespace MeanFieldCluster.Engine.Randomness;
 
 /// <summary>
 /// xoshiro256** (Blackman and Vigna, 2018): a small, fast generator whose whole state is four 64-bit words
 /// plus one cached Gaussian, so a run can be checkpointed and resumed bit for bit. Streams are keyed by
-/// <see cref="RandomStreams"/>; the generator is a mutable struct, pass it by <c>ref</c>.
+/// <see cref="RandomStreams"/>; the generator is a mutable struct, pass it by <c>ref</c>. Gaussians are Box–Muller
+/// pairs with the logarithm and sine-cosine of <see cref="LaneMath"/> (correctly rounded IEEE operations only), so
+/// they have the same bits on every machine, whatever its C library or vector width (docs/models.md, "Randomness
+/// and reproducibility").
 /// </summary>
 public struct Xoshiro256
 {
@@ -73,22 +79,97 @@ public struct Xoshiro256
             return _spareGaussian;
         }
 
-        // u1 in (0, 1] so that the logarithm is finite.
-        double u1 = ((NextUInt64() >> 11) + 1) * (1.0 / (1UL << 53));
+        double u1 = NextOpenUnit();
         double u2 = NextDouble();
-        double radius = Math.Sqrt(-2.0 * Math.Log(u1));
-        (double sin, double cos) = Math.SinCos(2.0 * Math.PI * u2);
+        double radius = Math.Sqrt(-2.0 * LaneMath.Log<ScalarLanes, double, ulong>(u1));
+        (double cos, double sin) = LaneMath.CosSinOfTurn<ScalarLanes, double, ulong>(u2);
         _spareGaussian = radius * sin;
         _hasSpare = true;
         return radius * cos;
     }
 
-    /// <summary>Fills <paramref name="destination"/> with standard normal variates.</summary>
-    public void FillGaussian(Span<double> destination)
+    /// <summary>
+    /// Fills <paramref name="destination"/> with standard normal variates: exactly the values that as many calls of
+    /// <see cref="NextGaussian"/> would return, leaving the same state, computed many at a time in vector lanes.
+    /// </summary>
+    public void FillGaussian(Span<double> destination) => FillGaussian(destination, Simd.Best);
+
+    /// <summary><see cref="FillGaussian(Span{double})"/> at a given vector width (the same bits at every width).</summary>
+    internal void FillGaussian(Span<double> destination, SimdWidth width)
     {
-        for (int i = 0; i < destination.Length; i++)
+        int i = 0;
+        if (_hasSpare && destination.Length > 0)
+        {
+            destination[0] = _spareGaussian;
+            _hasSpare = false;
+            i = 1;
+        }
+
+        Span<double> u1 = stackalloc double[PairBlock];
+        Span<double> u2 = stackalloc double[PairBlock];
+        Span<double> cos = stackalloc double[PairBlock];
+        Span<double> sin = stackalloc double[PairBlock];
+        for (int pairs = (destination.Length - i) / 2; pairs > 0;)
+        {
+            int n = Math.Min(pairs, PairBlock);
+
+            // The words in NextGaussian's order: u1 then u2 for each pair.
+            for (int p = 0; p < n; p++)
+            {
+                u1[p] = NextOpenUnit();
+                u2[p] = NextDouble();
+            }
+
+            int done = 0;
+            if (width == SimdWidth.Vector512 && Vector512.IsHardwareAccelerated)
+            {
+                BoxMuller<Lanes512, Vector512<double>, Vector512<ulong>>(u1[..n], u2[..n], cos, sin, ref done);
+            }
+
+            if (width != SimdWidth.Scalar && Vector256.IsHardwareAccelerated)
+            {
+                BoxMuller<Lanes256, Vector256<double>, Vector256<ulong>>(u1[..n], u2[..n], cos, sin, ref done);
+            }
+
+            BoxMuller<ScalarLanes, double, ulong>(u1[..n], u2[..n], cos, sin, ref done);
+            for (int p = 0; p < n; p++)
+            {
+                destination[i + (2 * p)] = cos[p];
+                destination[i + (2 * p) + 1] = sin[p];
+            }
+
+            i += 2 * n;
+            pairs -= n;
+
+            // As NextGaussian leaves it: the last pair's sine, already used.
+            _spareGaussian = sin[n - 1];
+        }
+
+        if (i < destination.Length)
         {
             destination[i] = NextGaussian();
+        }
+    }
+
+    // Pairs drawn per block of FillGaussian (on the stack).
+    private const int PairBlock = 32;
+
+    /// <summary>A uniform double in (0, 1] with 53 random bits: Box–Muller's u₁, whose logarithm is finite.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private double NextOpenUnit() => ((NextUInt64() >> 11) + 1) * (1.0 / (1UL << 53));
+
+    /// <summary>ρ cos 2πu₂ and ρ sin 2πu₂ with ρ = √(−2 ln u₁), for pairs done.. in whole vectors of TOps.</summary>
+    private static void BoxMuller<TOps, TD, TU>(ReadOnlySpan<double> u1, ReadOnlySpan<double> u2, Span<double> cos, Span<double> sin, ref int done)
+        where TOps : ILaneOps<TD, TU>
+        where TD : struct
+        where TU : struct
+    {
+        for (; done + TOps.Count <= u1.Length; done += TOps.Count)
+        {
+            TD radius = TOps.Sqrt(TOps.Multiply(TOps.Constant(-2.0), LaneMath.Log<TOps, TD, TU>(TOps.AsDouble(TOps.Load(MemoryMarshal.Cast<double, ulong>(u1), done)))));
+            (TD c, TD s) = LaneMath.CosSinOfTurn<TOps, TD, TU>(TOps.AsDouble(TOps.Load(MemoryMarshal.Cast<double, ulong>(u2), done)));
+            TOps.Store(TOps.Multiply(radius, c), cos, done, 1, default);
+            TOps.Store(TOps.Multiply(radius, s), sin, done, 1, default);
         }
     }
 }
