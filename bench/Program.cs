@@ -317,7 +317,7 @@ internal static class Usage
                mfc-bench kernels [BenchmarkDotNet arguments, e.g. --filter '*']
                mfc-bench cores   (prints every core's speed relative to the fastest, by a short probe)
           --json FILE       where the results go (a JSON array, one object per case)
-          --quick           short timings (under a minute in all)
+          --quick           short timings (about 3 minutes with every reference, against about 8 for a full run)
           --no-references   skip the PyTorch, NumPy and native (C++) references
           --cpu K           time on core K (default: the fastest core by a short probe; the references
                             started by the bench run on the same core)
