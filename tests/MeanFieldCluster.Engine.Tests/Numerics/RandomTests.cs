@@ -1,6 +1,6 @@
-using MathNet.Numerics.Distributions;
 using MeanFieldCluster.Engine.Kernels;
 using MeanFieldCluster.Engine.Randomness;
+using MeanFieldCluster.Engine.Tests.Randomness;
 
 namespace MeanFieldCluster.Engine.Tests.Numerics;
 
@@ -141,26 +141,6 @@ public sealed class RandomTests
         var z = new double[n];
         RandomStreams.Create(13, RandomStreams.Purpose.Training).FillGaussian(z);
 
-        // Kolmogorov–Smirnov: √n·D below 1.95 (the 0.1 % critical value); the tails beyond 3σ within 5 binomial
-        // standard errors; the two members of a pair uncorrelated within 5 standard errors.
-        double[] sorted = [.. z.Order()];
-        double d = 0;
-        for (int i = 0; i < n; i++)
-        {
-            double f = Normal.CDF(0, 1, sorted[i]);
-            d = Math.Max(d, Math.Max(((i + 1.0) / n) - f, f - ((double)i / n)));
-        }
-
-        Assert.True(Math.Sqrt(n) * d < 1.95, $"KS statistic √n·D = {Math.Sqrt(n) * d:F3}");
-        double p3 = 2 * Normal.CDF(0, 1, -3);
-        int beyond = z.Count(v => Math.Abs(v) > 3);
-        Assert.InRange(beyond, (n * p3) - (5 * Math.Sqrt(n * p3)), (n * p3) + (5 * Math.Sqrt(n * p3)));
-        double pairs = 0;
-        for (int i = 0; i < n; i += 2)
-        {
-            pairs += z[i] * z[i + 1];
-        }
-
-        Assert.InRange(pairs / (n / 2), -5 / Math.Sqrt(n / 2), 5 / Math.Sqrt(n / 2));
+        StandardNormalLaw.Check(z);
     }
 }

@@ -1,4 +1,3 @@
-using MathNet.Numerics.Distributions;
 using MeanFieldCluster.Engine.Kernels;
 using MeanFieldCluster.Engine.Randomness;
 
@@ -127,36 +126,9 @@ public sealed class LaneGaussianTests
         var z = new double[n];
         LaneGaussians.Fill(Stream, 0, n / 2, z, 1, Simd.Best);
 
-        // Mean and variance: 5 standard errors (1/√n and √(2/n)).
-        double mean = z.Average();
-        double variance = z.Sum(v => (v - mean) * (v - mean)) / (n - 1);
-        Assert.InRange(mean, -5 / Math.Sqrt(n), 5 / Math.Sqrt(n));
-        Assert.InRange(variance - 1, -5 * Math.Sqrt(2.0 / n), 5 * Math.Sqrt(2.0 / n));
+        StandardNormalLaw.Check(z);
 
-        // Kolmogorov–Smirnov: √n·D below 1.95 (the 0.1 % critical value).
-        double[] sorted = [.. z.Order()];
-        double d = 0;
-        for (int i = 0; i < n; i++)
-        {
-            double f = Normal.CDF(0, 1, sorted[i]);
-            d = Math.Max(d, Math.Max(((i + 1.0) / n) - f, f - ((double)i / n)));
-        }
-
-        Assert.True(Math.Sqrt(n) * d < 1.95, $"KS statistic √n·D = {Math.Sqrt(n) * d:F3}");
-
-        // The tails beyond 3σ (Box–Muller reaches 8.5σ with u₁ ≥ 2⁻⁵²): 5 standard errors of a binomial count.
-        double p3 = 2 * Normal.CDF(0, 1, -3);
-        int beyond = z.Count(v => Math.Abs(v) > 3);
-        Assert.InRange(beyond, (n * p3) - (5 * Math.Sqrt(n * p3)), (n * p3) + (5 * Math.Sqrt(n * p3)));
-
-        // The two members of a pair, and neighbouring streams, are uncorrelated: 5 standard errors of a correlation.
-        double pairs = 0;
-        for (int i = 0; i < n; i += 2)
-        {
-            pairs += z[i] * z[i + 1];
-        }
-
-        Assert.InRange(pairs / (n / 2), -5 / Math.Sqrt(n / 2), 5 / Math.Sqrt(n / 2));
+        // Neighbouring streams are uncorrelated: 5 standard errors of a correlation.
         var other = new double[n];
         LaneGaussians.Fill(LaneStream.For(RandomStreams.Key(17, RandomStreams.Purpose.Training, [5, 10])), 0, n / 2, other, 1, Simd.Best);
         Assert.InRange(z.Zip(other, (a, b) => a * b).Average(), -5 / Math.Sqrt(n), 5 / Math.Sqrt(n));
