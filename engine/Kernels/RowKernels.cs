@@ -326,12 +326,48 @@ public static class RowKernels
     private static void UpdateDotListed<T>(ref T m, int cols, int g, ReadOnlySpan<int> rows, ref T x, ref T coef, T scale, T shrink, ref T xn, T s, ref T bias, ref T u)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        foreach (int r in rows)
+        // Two rows at a time, so that one row's inner product and reduction overlap the other's: each row's
+        // operations and their order are those of the one-row code.
+        int q = 0;
+        for (; q + 1 < rows.Length; q += 2)
         {
-            int i = g + r;
+            int i0 = g + rows[q], i1 = g + rows[q + 1];
+            (T dot0, T dot1) = UpdateDot512Pair(
+                ref Unsafe.Add(ref m, (nint)i0 * cols), ref Unsafe.Add(ref m, (nint)i1 * cols), ref x, ref xn, cols, scale * Unsafe.Add(ref coef, i0), scale * Unsafe.Add(ref coef, i1), shrink);
+            Unsafe.Add(ref u, i0) = (s * dot0) + Unsafe.Add(ref bias, i0);
+            Unsafe.Add(ref u, i1) = (s * dot1) + Unsafe.Add(ref bias, i1);
+        }
+
+        if (q < rows.Length)
+        {
+            int i = g + rows[q];
             T dot = UpdateDot512(ref Unsafe.Add(ref m, (nint)i * cols), ref x, ref xn, cols, scale * Unsafe.Add(ref coef, i), shrink);
             Unsafe.Add(ref u, i) = (s * dot) + Unsafe.Add(ref bias, i);
         }
+    }
+
+    // UpdateDot512 of two rows, interleaved (the same operations per row).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (T Dot0, T Dot1) UpdateDot512Pair<T>(ref T row0, ref T row1, ref T v, ref T next, int n, T k0, T k1, T shrink)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        Vector512<T> vk0 = Vector512.Create(k0), vk1 = Vector512.Create(k1), vs = Vector512.Create(shrink);
+        Vector512<T> acc0 = Vector512<T>.Zero, acc1 = Vector512<T>.Zero;
+        int j = 0;
+        for (; j <= n - Vector512<T>.Count; j += Vector512<T>.Count)
+        {
+            Vector512<T> xj = Vector512.LoadUnsafe(ref v, (nuint)j), nj = Vector512.LoadUnsafe(ref next, (nuint)j);
+            Vector512<T> w0 = Fma.Of(xj, vk0, Vector512.LoadUnsafe(ref row0, (nuint)j) * vs);
+            Vector512<T> w1 = Fma.Of(xj, vk1, Vector512.LoadUnsafe(ref row1, (nuint)j) * vs);
+            w0.StoreUnsafe(ref row0, (nuint)j);
+            w1.StoreUnsafe(ref row1, (nuint)j);
+            acc0 = Fma.Of(w0, nj, acc0);
+            acc1 = Fma.Of(w1, nj, acc1);
+        }
+
+        RowGroups.UpdateTail(ref row0, ref v, j, n, k0, shrink);
+        RowGroups.UpdateTail(ref row1, ref v, j, n, k1, shrink);
+        return (Dot.Tail(acc0.GetLower() + acc0.GetUpper(), ref row0, ref next, j, n - j), Dot.Tail(acc1.GetLower() + acc1.GetUpper(), ref row1, ref next, j, n - j));
     }
 
     // row_r ← fma(x, scale·coef_r, shrink·row_r) for the listed rows r.
