@@ -98,7 +98,6 @@ metric_sum() {
 # As metric_sum, rounded to a whole number (counters).
 metric() { printf '%.0f' "$(metric_sum "$@")"; }
 
-
 # The sum of a metric over the N silos of the cluster up now. The Orleans meter's grain-call counters:
 # orleans_app_requests_latency_milliseconds_count (requests a silo sent to a grain and got answered:
 # grain-to-grain calls, the client's calls excluded) and orleans_messaging_processing_dispatcher_received_total

@@ -153,9 +153,7 @@ public static class LaneGaussians
         b = Mix<TOps, TD, TU>(b);
         TD u1 = TOps.Subtract(TOps.Constant(2.0), TOps.AsDouble(TOps.Or(TOps.ShiftRight(a, 12), TOps.Word(OneBits))));
         TD u2 = TOps.Subtract(TOps.AsDouble(TOps.Or(TOps.ShiftRight(b, 12), TOps.Word(OneBits))), TOps.Constant(1.0));
-        TD radius = TOps.Sqrt(TOps.Multiply(TOps.Constant(-2.0), LaneMath.Log<TOps, TD, TU>(u1)));
-        (TD cos, TD sin) = LaneMath.CosSinOfTurn<TOps, TD, TU>(u2);
-        return (TOps.Multiply(radius, cos), TOps.Multiply(radius, sin));
+        return LaneMath.BoxMuller<TOps, TD, TU>(u1, u2);
     }
 
     // Not inlined: each width is its own method, so the JIT keeps every vector in registers.

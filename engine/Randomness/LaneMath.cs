@@ -57,7 +57,7 @@ internal static class LaneMath
     }
 
     /// <summary>
-    /// cos(2πu) and sin(2πu) for u ∈ [0, 1) a multiple of 2⁻⁵²: 4u = q + t exactly (q the nearest integer,
+    /// cos(2πu) and sin(2πu) for u ∈ [0, 1) a multiple of 2⁻⁵³: 4u = q + t exactly (q the nearest integer,
     /// |t| ≤ 1/2), x = (π/2)t ∈ [−π/4, π/4], the Taylor polynomials of sin x (to x¹⁷) and cos x (to x¹⁸), whose
     /// remainders are below 10⁻¹⁸, then the quarter turns q by swapping and sign flips (exact).
     /// </summary>
@@ -80,6 +80,21 @@ internal static class LaneMath
         TU cosFlip = TOps.ShiftLeft(TOps.And(TOps.Add(q, TOps.Word(1)), TOps.Word(2)), 62);
         TU sinFlip = TOps.ShiftLeft(TOps.And(q, TOps.Word(2)), 62);
         return (TOps.AsDouble(TOps.Xor(TOps.Xor(cosBits, exchanged), cosFlip)), TOps.AsDouble(TOps.Xor(TOps.Xor(sinBits, exchanged), sinFlip)));
+    }
+
+    /// <summary>
+    /// Box–Muller: (ρ cos 2πu₂, ρ sin 2πu₂) with ρ = √(−2 ln u₁), for u₁ ∈ (0, 1] a positive normal number and u₂ ∈ [0, 1) a
+    /// multiple of 2⁻⁵³, with <see cref="Log"/> and <see cref="CosSinOfTurn"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (TD Cos, TD Sin) BoxMuller<TOps, TD, TU>(TD u1, TD u2)
+        where TOps : ILaneOps<TD, TU>
+        where TD : struct
+        where TU : struct
+    {
+        TD radius = TOps.Sqrt(TOps.Multiply(TOps.Constant(-2.0), Log<TOps, TD, TU>(u1)));
+        (TD cos, TD sin) = CosSinOfTurn<TOps, TD, TU>(u2);
+        return (TOps.Multiply(radius, cos), TOps.Multiply(radius, sin));
     }
 
     /// <summary>cos x and sin x for |x| ≤ π/4 (the Taylor polynomials of <see cref="CosSinOfTurn"/>).</summary>

@@ -81,11 +81,10 @@ public struct Xoshiro256
 
         double u1 = NextOpenUnit();
         double u2 = NextDouble();
-        double radius = Math.Sqrt(-2.0 * LaneMath.Log<ScalarLanes, double, ulong>(u1));
-        (double cos, double sin) = LaneMath.CosSinOfTurn<ScalarLanes, double, ulong>(u2);
-        _spareGaussian = radius * sin;
+        (double cos, double sin) = LaneMath.BoxMuller<ScalarLanes, double, ulong>(u1, u2);
+        _spareGaussian = sin;
         _hasSpare = true;
-        return radius * cos;
+        return cos;
     }
 
     /// <summary>
@@ -107,8 +106,7 @@ public struct Xoshiro256
 
         Span<double> u1 = stackalloc double[PairBlock];
         Span<double> u2 = stackalloc double[PairBlock];
-        Span<double> cos = stackalloc double[PairBlock];
-        Span<double> sin = stackalloc double[PairBlock];
+        Span<double> scratch = stackalloc double[8];
         for (int pairs = (destination.Length - i) / 2; pairs > 0;)
         {
             int n = Math.Min(pairs, PairBlock);
@@ -120,29 +118,24 @@ public struct Xoshiro256
                 u2[p] = NextDouble();
             }
 
+            Span<double> block = destination.Slice(i, 2 * n);
             int done = 0;
             if (width == SimdWidth.Vector512 && Vector512.IsHardwareAccelerated)
             {
-                BoxMuller<Lanes512, Vector512<double>, Vector512<ulong>>(u1[..n], u2[..n], cos, sin, ref done);
+                BoxMuller<Lanes512, Vector512<double>, Vector512<ulong>>(u1[..n], u2[..n], block, scratch, ref done);
             }
 
             if (width != SimdWidth.Scalar && Vector256.IsHardwareAccelerated)
             {
-                BoxMuller<Lanes256, Vector256<double>, Vector256<ulong>>(u1[..n], u2[..n], cos, sin, ref done);
+                BoxMuller<Lanes256, Vector256<double>, Vector256<ulong>>(u1[..n], u2[..n], block, scratch, ref done);
             }
 
-            BoxMuller<ScalarLanes, double, ulong>(u1[..n], u2[..n], cos, sin, ref done);
-            for (int p = 0; p < n; p++)
-            {
-                destination[i + (2 * p)] = cos[p];
-                destination[i + (2 * p) + 1] = sin[p];
-            }
-
+            BoxMuller<ScalarLanes, double, ulong>(u1[..n], u2[..n], block, scratch, ref done);
             i += 2 * n;
             pairs -= n;
 
             // As NextGaussian leaves it: the last pair's sine, already used.
-            _spareGaussian = sin[n - 1];
+            _spareGaussian = block[^1];
         }
 
         if (i < destination.Length)
@@ -158,18 +151,21 @@ public struct Xoshiro256
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private double NextOpenUnit() => ((NextUInt64() >> 11) + 1) * (1.0 / (1UL << 53));
 
-    /// <summary>ρ cos 2πu₂ and ρ sin 2πu₂ with ρ = √(−2 ln u₁), for pairs done.. in whole vectors of TOps.</summary>
-    private static void BoxMuller<TOps, TD, TU>(ReadOnlySpan<double> u1, ReadOnlySpan<double> u2, Span<double> cos, Span<double> sin, ref int done)
+    /// <summary>
+    /// Pairs done.. in whole vectors of TOps: Box–Muller of (u1[p], u2[p]) to pairs[2p] (the cosine) and pairs[2p + 1]
+    /// (the sine).
+    /// </summary>
+    private static void BoxMuller<TOps, TD, TU>(ReadOnlySpan<double> u1, ReadOnlySpan<double> u2, Span<double> pairs, Span<double> scratch, ref int done)
         where TOps : ILaneOps<TD, TU>
         where TD : struct
         where TU : struct
     {
         for (; done + TOps.Count <= u1.Length; done += TOps.Count)
         {
-            TD radius = TOps.Sqrt(TOps.Multiply(TOps.Constant(-2.0), LaneMath.Log<TOps, TD, TU>(TOps.AsDouble(TOps.Load(MemoryMarshal.Cast<double, ulong>(u1), done)))));
-            (TD c, TD s) = LaneMath.CosSinOfTurn<TOps, TD, TU>(TOps.AsDouble(TOps.Load(MemoryMarshal.Cast<double, ulong>(u2), done)));
-            TOps.Store(TOps.Multiply(radius, c), cos, done, 1, default);
-            TOps.Store(TOps.Multiply(radius, s), sin, done, 1, default);
+            (TD cos, TD sin) = LaneMath.BoxMuller<TOps, TD, TU>(
+                TOps.AsDouble(TOps.Load(MemoryMarshal.Cast<double, ulong>(u1), done)), TOps.AsDouble(TOps.Load(MemoryMarshal.Cast<double, ulong>(u2), done)));
+            TOps.Store(cos, pairs, 2 * done, 2, scratch);
+            TOps.Store(sin, pairs, (2 * done) + 1, 2, scratch);
         }
     }
 }
