@@ -9,6 +9,7 @@ using MeanFieldCluster.Engine.Specs;
 // dotnet run -c Release --project bench -- --json FILE [--quick] [--no-references] [--case NAME]...
 // dotnet run -c Release --project bench -- kernels [BenchmarkDotNet arguments, e.g. --filter '*']
 // dotnet run -c Release --project bench -- cores
+// dotnet run -c Release --project bench -- together [SPEC] [SECONDS]
 if (args.Length > 0 && args[0] == "kernels")
 {
     BenchmarkSwitcher.FromAssembly(typeof(KernelBenchmarks).Assembly).Run(args[1..]);
@@ -19,6 +20,27 @@ if (args.Length == 1 && args[0] == "cores")
 {
     // One line for scripts (bench/scale-out.sh): every core's relative speed, or nothing where it cannot be measured.
     Console.WriteLine(Cores.Describe(Cores.Measure()));
+    return 0;
+}
+
+if (args.Length is >= 1 and <= 3 && args[0] == "together")
+{
+    // One line for scripts (bench/scale-out.sh): the sweep's point alone on each core and on all at once.
+    string specPath = args.Length > 1 ? args[1] : "examples/bench-64-points.yaml";
+    double seconds = 1;
+    if (args.Length > 2 && (!double.TryParse(args[2], NumberStyles.Float, CultureInfo.InvariantCulture, out seconds) || !(seconds is > 0 and <= 60)))
+    {
+        Console.Error.WriteLine($"together: SECONDS '{args[2]}' is not allowed; expected a number of seconds per phase from 0 to 60.");
+        return 2;
+    }
+
+    if (!File.Exists(specPath))
+    {
+        Console.Error.WriteLine($"together: SPEC '{specPath}' does not exist.");
+        return 2;
+    }
+
+    Console.WriteLine(Together.Measure(specPath, seconds) ?? "");
     return 0;
 }
 
@@ -316,6 +338,9 @@ internal static class Usage
         Usage: mfc-bench --json FILE [--quick] [--no-references] [--cpu K] [--case NAME]...
                mfc-bench kernels [BenchmarkDotNet arguments, e.g. --filter '*']
                mfc-bench cores   (prints every core's speed relative to the fastest, by a short probe)
+               mfc-bench together [SPEC] [SECONDS]   (SPEC's first point alone on each core, then on all cores
+                                 at once, SECONDS per phase, default examples/bench-64-points.yaml and 1: the
+                                 ceiling that bench/scale-out.sh's ratio is read against)
           --json FILE       where the results go (a JSON array, one object per case)
           --quick           short timings (about 3 minutes with every reference, against about 8 for a full run)
           --no-references   skip the PyTorch, NumPy and native (C++) references

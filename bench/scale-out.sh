@@ -81,13 +81,15 @@ dotnet build "$repo/client" -c Release -nologo -v quiet >/dev/null
 dotnet build "$repo/bench" -c Release -nologo -v quiet >/dev/null
 mfc() { dotnet "$repo/client/bin/Release/net10.0/mfc.dll" "$@"; }
 
-# Every core's speed relative to the fastest, by the bench's short probe ("cpu0 1.00, cpu1 0.71"): on the
-# virtual machines of this workplace one core at a time can be slowed to 0.55-0.8 by the host, and which one
-# changes over minutes (docs/performance.md), which bounds what 2 workers on 2 cores can reach. Run between
-# sweeps only (it pins itself to each core in turn for about 0.1 s).
-cores() { dotnet "$repo/bench/bin/Release/net10.0/MeanFieldCluster.Bench.dll" cores 2>/dev/null || true; }
-# The sum of the speeds of one or more "cores" lines (their mean per core when given several lines).
-speed_sum() { printf '%s\n' "$@" | tr ',' '\n' | awk -v lines="$#" '{ for (i = 1; i <= NF; i++) if ($i ~ /^[0-9.]+$/) s += $i } /cpu/ { n++ } END { if (n > 0) printf "%.2f", s / lines }'; }
+# The sweep's own point as bare threads (bench 'together': no Orleans, no storage): its SGD loop alone on each
+# core, then on every core at once, 1 s per phase, one line ("steps/s alone: cpu0 A, cpu1 B; together: cpu0 C,
+# cpu1 D; together / fastest alone = R"). R is what n workers on these cores can reach against one, whatever the
+# cluster does: on the virtual machines of this workplace the host slows one core or both, and two loops at once
+# run 0-20% slower than alone, varying over minutes (docs/performance.md, "Scale-out"). Run between sweeps only.
+together() { dotnet "$repo/bench/bin/Release/net10.0/MeanFieldCluster.Bench.dll" together "$spec" 1 2>/dev/null || true; }
+# From one or more 'together' lines: the fastest core's steps per second alone, and R (means over the lines).
+fastest_alone() { printf '%s\n' "$@" | awk '{ sub(/; together.*/, ""); best = 0; for (i = 1; i <= NF; i++) { v = $i; sub(/,$/, "", v); if ($(i - 1) ~ /^cpu/ && v + 0 > best) best = v + 0 } if (best > 0) { s += best; n++ } } END { if (n > 0) printf "%.0f", s / n }'; }
+together_ratio() { printf '%s\n' "$@" | awk '/= [0-9.]+$/ { s += $NF; n++ } END { if (n > 0) printf "%.2f", s / n }'; }
 
 # The value of a metric (the sum of its series whose labels contain $3, if given) on silo $2 (0-based).
 metric_sum() {
@@ -167,9 +169,9 @@ run() {
     # point, which shows a silo whose worker ran on a slowed core.
     local before_secs=() before_count=()
     for i in $(seq 0 $((n - 1))); do before_secs[i]="$(metric_sum mfc_point_duration_seconds_sum "$i")"; before_count[i]="$(metric mfc_point_duration_seconds_count "$i")"; done
-    local cores_before cores_after
-    cores_before="$(cores)"
-    echo "  $tag run $k: $n silo(s) x 1 worker, load average $(cut -d' ' -f1-3 /proc/loadavg) before; cores before: ${cores_before:-not measured}" >&2
+    local probe_before probe_after
+    probe_before="$(together)"
+    echo "  $tag run $k: $n silo(s) x 1 worker, load average $(cut -d' ' -f1-3 /proc/loadavg) before; bare loops before: ${probe_before:-not measured}" >&2
     mfc submit "$file" --sweep-id "$id" >"$work/submit-$tag-$k.out" 2>"$work/submit-$tag-$k.log" || { cat "$work/submit-$tag-$k.log" >&2; exit 1; }
     # submit prints "64 points, ...": until that many have completed (or one has failed: mfc watch below then
     # reports it), by the silos' counters.
@@ -187,9 +189,9 @@ run() {
       done
     fi
     mfc watch "$id" >"$work/watch-$tag-$k.log" 2>&1 || { tail -5 "$work/watch-$tag-$k.log" >&2; exit 1; }
-    cores_after="$(cores)"
-    echo "  $tag run $k: cores after: ${cores_after:-not measured}" >&2
-    printf '%s\n%s\n' "$cores_before" "$cores_after" >"$work/cores-$tag-$k"
+    probe_after="$(together)"
+    echo "  $tag run $k: bare loops after: ${probe_after:-not measured}" >&2
+    printf '%s\n%s\n' "$probe_before" "$probe_after" >"$work/probe-$tag-$k"
     local after_req after_msg
     after_req="$(scrape "$n" orleans_app_requests_latency_milliseconds_count)"
     after_msg="$(scrape "$n" orleans_messaging_processing_dispatcher_received_total)"
@@ -233,12 +235,18 @@ if [ "$first" != "$last" ]; then
   ratio="$(awk -v a="${rate[$last]}" -v b="${rate[$first]}" 'BEGIN { printf "%.2f", a / b }')"
   verdict="$(awk -v r="$ratio" -v t="$target" 'BEGIN { print (r >= t ? "met" : "MISSED") }')"
   echo "scale-out: $last silos / $first silo = $ratio x the points per second, run $runs of each (target >= $target: $verdict)"
-  # What the cores allowed: with the 1-silo run's worker on a core of speed 1, n workers on n cores of relative
-  # speeds s_i can reach at most sum s_i times its rate (the mean of the probes before and after the run).
-  if [ -s "$work/cores-$last-silos-$runs" ]; then
-    mapfile -t probes <"$work/cores-$last-silos-$runs"
-    ceiling="$(speed_sum "${probes[@]}")"
-    [ -n "$ceiling" ] && echo "  the cores' speeds around that $last-silo run sum to $ceiling (probes: ${probes[0]:-?} / ${probes[1]:-?}): with the $first-silo run on a full-speed core, no placement could give more than about $ceiling x"
+  # What the cores allowed around the last runs: bare loops on all cores at once against the fastest alone (R), and
+  # the ratio with each run's points per second divided by the fastest core's bare speed measured around it (the
+  # machine's speed drifts between the runs of the two cluster sizes by as much as 10-40% here).
+  if [ -s "$work/probe-$last-silos-$runs" ] && [ -s "$work/probe-$first-silos-$runs" ]; then
+    mapfile -t probes_last <"$work/probe-$last-silos-$runs"
+    mapfile -t probes_first <"$work/probe-$first-silos-$runs"
+    bare="$(together_ratio "${probes_last[@]}")"
+    speed_last="$(fastest_alone "${probes_last[@]}")" speed_first="$(fastest_alone "${probes_first[@]}")"
+    if [ -n "$bare" ] && [ -n "$speed_last" ] && [ -n "$speed_first" ]; then
+      echo "  bare loops of the same point on all $(nproc) cores at once, around that $last-silo run: $bare x one alone on the fastest core (no cluster can do better on these cores)"
+      echo "  the fastest core's bare speed: $speed_first steps/s around the $first-silo run, $speed_last around the $last-silo run; each run's points per second divided by it: $last silos / $first silo = $(awk -v a="${rate[$last]}" -v b="${rate[$first]}" -v sa="$speed_last" -v sb="$speed_first" 'BEGIN { printf "%.2f", (a / sa) / (b / sb) }') x, which is $(awk -v a="${rate[$last]}" -v b="${rate[$first]}" -v sa="$speed_last" -v sb="$speed_first" -v r="$bare" 'BEGIN { printf "%.0f", 100 * (a / sa) / (b / sb) / r }') % of the bare loops' $bare"
+    fi
   fi
 fi
 

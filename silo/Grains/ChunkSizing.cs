@@ -14,6 +14,12 @@ public interface IChunkSizer
     /// <summary>Steps of the next chunk after one of <paramref name="chunk"/> steps that did <paramref name="done"/> steps from <paramref name="startedAt"/> (a timestamp of the time provider).</summary>
     long NextSteps(string shape, long chunk, long done, long startedAt);
 
+    /// <summary>
+    /// The steps to run now when <paramref name="chunk"/> are planned and <paramref name="remaining"/> are left in
+    /// the point: the planned chunk, or all that is left when the rest would be a short chunk of its own.
+    /// </summary>
+    long Fit(long chunk, long remaining);
+
     /// <summary>Replicas of a large-deviations batch's first chunk.</summary>
     int FirstReplicas();
 
@@ -27,6 +33,9 @@ public interface IChunkSizer
 /// 5·10^7 multiply-adds before any measurement; each next chunk is scaled to the last one's measured
 /// speed, growing at most fourfold. Learning per shape means a sweep of many short points of one shape
 /// does not ramp chunk lengths up, with a checkpoint and a progress report each time, for every point.
+/// A point's last chunk takes in what is left when that is under half a chunk: a point of about half a second
+/// runs as one chunk instead of a chunk and a short tail (a second hand-over to the thread pool and back, a
+/// checkpoint written and a progress report for a few per cent of the steps).
 /// </summary>
 public sealed class AdaptiveChunkSizer(TimeProvider time) : IChunkSizer
 {
@@ -65,6 +74,9 @@ public sealed class AdaptiveChunkSizer(TimeProvider time) : IChunkSizer
     }
 
     /// <inheritdoc/>
+    public long Fit(long chunk, long remaining) => remaining - chunk < chunk / 2 ? Math.Max(chunk, remaining) : chunk;
+
+    /// <inheritdoc/>
     public int FirstReplicas() => 1;
 
     /// <inheritdoc/>
@@ -82,6 +94,9 @@ public sealed class FixedChunkSizer(long steps) : IChunkSizer
 
     /// <inheritdoc/>
     public long NextSteps(string shape, long chunk, long done, long startedAt) => steps;
+
+    /// <inheritdoc/>
+    public long Fit(long chunk, long remaining) => chunk;
 
     /// <inheritdoc/>
     public int FirstReplicas() => 1;

@@ -8,6 +8,7 @@ using Orleans.Clustering.Redis;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Persistence;
+using Orleans.Serialization;
 using Orleans.Storage;
 using Orleans.Configuration;
 using StackExchange.Redis;
@@ -50,6 +51,7 @@ public static class ClusterSetup
         {
             o.ConfigurationOptions = ConfigurationOptions.Parse(s.Value.Redis!);
             o.GrainStorageSerializer = new ChecksummedStorageSerializer(
+                new OrleansGrainStorageSerializer(services.GetRequiredService<Serializer>()),
                 services.GetRequiredService<IGrainStorageSerializer>(),
                 services.GetRequiredService<ILogger<ChecksummedStorageSerializer>>());
         });

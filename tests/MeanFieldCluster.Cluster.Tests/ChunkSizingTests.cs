@@ -41,11 +41,26 @@ public sealed class ChunkSizingTests
     }
 
     [Fact]
+    public void ALastChunkTakesInWhatIsLeftWhenThatIsUnderHalfAChunk()
+    {
+        var sizer = new AdaptiveChunkSizer(new FakeTimeProvider());
+
+        // 1000 planned: with 1499 left the point ends in this chunk; with 1500 left, 500 stay for a chunk of their own.
+        Assert.Equal(1499, sizer.Fit(1000, 1499));
+        Assert.Equal(1000, sizer.Fit(1000, 1500));
+        Assert.Equal(1000, sizer.Fit(1000, 10_000));
+
+        // Fewer left than planned: the chunk is as planned (the run stops at its end).
+        Assert.Equal(1000, sizer.Fit(1000, 300));
+    }
+
+    [Fact]
     public void TheFixedSizerIgnoresTime()
     {
         var sizer = new FixedChunkSizer(7);
         Assert.Equal(7, sizer.FirstSteps("a", 1e9));
         Assert.Equal(7, sizer.NextSteps("a", 7, 7, 0));
+        Assert.Equal(7, sizer.Fit(7, 8));
         Assert.Equal(1, sizer.NextReplicas(5, 0));
     }
 
