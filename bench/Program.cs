@@ -40,7 +40,16 @@ if (args.Length is >= 1 and <= 3 && args[0] == "together")
         return 2;
     }
 
-    Console.WriteLine(Together.Measure(specPath, seconds) ?? "");
+    try
+    {
+        Console.WriteLine(Together.Measure(specPath, seconds) ?? "");
+    }
+    catch (SpecException ex)
+    {
+        Console.Error.WriteLine($"together: SPEC '{specPath}': {ex.Message}");
+        return 2;
+    }
+
     return 0;
 }
 

@@ -32,6 +32,11 @@ internal static class Together
         }
 
         SweepSpec spec = SpecLoader.LoadFile(specPath);
+        if (spec.LargeDeviations is not null)
+        {
+            throw new SpecException([new SpecError("large_deviations", "a large-deviations sweep; this probe runs an SGD point (bench/scale-out.sh's sweeps are SGD sweeps)")]);
+        }
+
         PointSpec point = SweepPlanner.Expand(spec)[0];
         SweepSpec pointSpec = spec.ForPoint(point);
 
