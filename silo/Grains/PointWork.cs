@@ -61,11 +61,9 @@ internal abstract class PointWork
 internal sealed class SgdWork : PointWork
 {
     private readonly SgdRun _run;
-    private readonly long _steps;
 
     public SgdWork(SweepSpec spec, PointSpec point, CheckpointData? checkpoint, SgdStepperOptions stepper)
     {
-        _steps = point.Steps;
         DataModel data = DataModel.Create(spec.Data, spec.Seed);
         TestSet testSet = TestSet.For(data, spec.Observe.TestSamples, spec.Seed);
         _run = new SgdRun(spec, point, data, testSet, checkpoint?.ToEngine(), stepper);
@@ -94,9 +92,9 @@ internal sealed class SgdWork : PointWork
 
     public override long CheckpointSteps => _run.Step;
 
-    public override long FirstChunk(IChunkSizer sizer) => sizer.Fit(sizer.FirstSteps(Shape, MultiplyAddsPerStep), _steps - _run.Step);
+    public override long FirstChunk(IChunkSizer sizer) => sizer.Fit(sizer.FirstSteps(Shape, MultiplyAddsPerStep), _run.TotalSteps - _run.Step);
 
-    public override long NextChunk(IChunkSizer sizer, long chunk, long advanced, long startedAt) => sizer.Fit(sizer.NextSteps(Shape, chunk, advanced, startedAt), _steps - _run.Step);
+    public override long NextChunk(IChunkSizer sizer, long chunk, long advanced, long startedAt) => sizer.Fit(sizer.NextSteps(Shape, chunk, advanced, startedAt), _run.TotalSteps - _run.Step);
 
     public override async Task<long> Advance(long chunk, MeanFieldMetrics metrics, Activity? activity, CancellationToken cancellationToken)
     {

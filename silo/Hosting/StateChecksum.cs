@@ -18,13 +18,20 @@ public static partial class StateChecksum
     private const int HeaderLength = 11 + 64 + 1;
 
     /// <summary>The stored form of <paramref name="payload"/>: header, then the payload unchanged.</summary>
-    public static byte[] Seal(ReadOnlySpan<byte> payload)
+    public static byte[] Seal(ReadOnlySpan<byte> payload) => Seal([], payload);
+
+    /// <summary>
+    /// The stored form of the payload <paramref name="prefix"/> followed by <paramref name="body"/>: header, then
+    /// both, without first copying them into one buffer.
+    /// </summary>
+    public static byte[] Seal(ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> body)
     {
-        byte[] sealedBytes = new byte[HeaderLength + payload.Length];
+        byte[] sealedBytes = new byte[HeaderLength + prefix.Length + body.Length];
+        prefix.CopyTo(sealedBytes.AsSpan(HeaderLength));
+        body.CopyTo(sealedBytes.AsSpan(HeaderLength + prefix.Length));
         Encoding.ASCII.GetBytes(Prefix, sealedBytes);
-        Encoding.ASCII.GetBytes(Convert.ToHexStringLower(SHA256.HashData(payload)), sealedBytes.AsSpan(Prefix.Length));
+        Encoding.ASCII.GetBytes(Convert.ToHexStringLower(SHA256.HashData(sealedBytes.AsSpan(HeaderLength))), sealedBytes.AsSpan(Prefix.Length));
         sealedBytes[HeaderLength - 1] = (byte)'\n';
-        payload.CopyTo(sealedBytes.AsSpan(HeaderLength));
         return sealedBytes;
     }
 
@@ -77,14 +84,7 @@ public sealed class ChecksummedStorageSerializer(IGrainStorageSerializer binary,
     private static ReadOnlySpan<byte> BinaryMarker => "mfc-binary\n"u8;
 
     /// <inheritdoc/>
-    public BinaryData Serialize<T>(T? input)
-    {
-        ReadOnlySpan<byte> body = binary.Serialize(input).ToMemory().Span;
-        byte[] payload = new byte[BinaryMarker.Length + body.Length];
-        BinaryMarker.CopyTo(payload);
-        body.CopyTo(payload.AsSpan(BinaryMarker.Length));
-        return new(StateChecksum.Seal(payload));
-    }
+    public BinaryData Serialize<T>(T? input) => new(StateChecksum.Seal(BinaryMarker, binary.Serialize(input).ToMemory().Span));
 
     /// <inheritdoc/>
     public T Deserialize<T>(BinaryData input)
