@@ -23,6 +23,7 @@ var switches = new Dictionary<string, string>
     ["--threads-per-wide-point"] = "Silo:ThreadsPerWidePoint",
     ["--points-in-flight"] = "Silo:PointsInFlight",
     ["--fast-failure-detection"] = "Silo:FastFailureDetection",
+    ["--shutdown-timeout"] = "Silo:ShutdownTimeout",
     ["--http-address"] = "Silo:HttpAddress",
     ["--http-port"] = "Silo:HttpPort",
     ["--data-root"] = "Silo:DataRoot",
@@ -76,12 +77,25 @@ catch (InvalidOperationException ex)
     return SiloStart.BadSetting(ex);
 }
 
+// The stop's bounds (--shutdown-timeout) go into the host's options before it is built; the value is checked with
+// the other settings below.
+int shutdownTimeout;
+try
+{
+    shutdownTimeout = section.GetValue(nameof(SiloOptions.ShutdownTimeout), SiloOptions.DefaultShutdownTimeout);
+}
+catch (InvalidOperationException ex)
+{
+    return SiloStart.BadSetting(ex);
+}
+
 string? logFile = section["LogFile"];
 WebApplicationBuilder? webBuilder = web.Enabled ? WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] }).AddSiloWeb(section) : null;
 IHostApplicationBuilder builder = webBuilder ?? (IHostApplicationBuilder)Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
 builder.Configuration.AddConfiguration(configuration);
 builder.Services.AddOptions<WorkerOptions>().Bind(section);
 builder.Services.AddOptions<SweepPolicy>().Bind(section);
+builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = new SiloOptions { ShutdownTimeout = Math.Max(1, shutdownTimeout) }.GracefulStop);
 builder.Logging.AddMfcLogging(logFile);
 bool otlp = builder.AddMeanFieldTelemetry("mfc-silo");
 builder.UseOrleans(silo => silo
@@ -117,6 +131,13 @@ WorkerOptions workers = host.Services.GetRequiredService<IOptions<WorkerOptions>
 TlsOptions tls = host.Services.GetRequiredService<IOptions<TlsOptions>>().Value;
 string workerSource = SiloStart.WorkerSource(section["Workers"] is not null);
 Console.WriteLine($"mfc-silo: cluster '{options.ClusterId}', silo {options.AdvertisedAddress}:{options.SiloPort}, gateway {options.GatewayPort}, {workers.Slots} worker slot(s) ({workerSource}), Redis {SiloOptions.Redact(options.Redis!)}, TLS {tls.Describe()}, http {(web.Enabled ? web.BaseUrl : "off")}, metrics {(web.Enabled ? web.BaseUrl + TelemetrySetup.MetricsPath : "off")}{(otlp ? $", OTLP {builder.Configuration[TelemetrySetup.OtlpEndpointVariable]}" : "")}{(logFile is null ? "" : $", log {logFile}")}");
+// A stop that hangs (Redis gone: Orleans waits a minute at each of two stages) ends after --shutdown-timeout seconds.
+using var watchdog = new ShutdownWatchdog(
+    host.Services.GetRequiredService<IHostApplicationLifetime>(),
+    TimeSpan.FromSeconds(options.ShutdownTimeout),
+    TimeProvider.System,
+    message => Console.Error.WriteLine(message),
+    Environment.Exit);
 await host.WaitForShutdownAsync();
 host.Dispose();
 return 0;

@@ -29,6 +29,12 @@ public sealed class SiloOptions
     /// <summary>Default HTTP port (dashboard and metrics).</summary>
     public const int DefaultHttpPort = Web.WebEndpointOptions.DefaultPort;
 
+    /// <summary>Default <see cref="ShutdownTimeout"/>: under Kubernetes' 60 s grace period (deploy/k8s/silo.yaml).</summary>
+    public const int DefaultShutdownTimeout = 45;
+
+    /// <summary>The largest <see cref="ShutdownTimeout"/>.</summary>
+    public const int MaxShutdownTimeout = 3600;
+
     /// <summary>Cluster id: silos and clients with the same cluster id form one cluster.</summary>
     public string ClusterId { get; set; } = DefaultClusterId;
 
@@ -52,6 +58,16 @@ public sealed class SiloOptions
 
     /// <summary>Client gateway port.</summary>
     public int GatewayPort { get; set; } = DefaultGatewayPort;
+
+    /// <summary>
+    /// Seconds a stop request (SIGTERM, Ctrl+C) may take before the process ends without leaving the cluster
+    /// cleanly (<see cref="ShutdownWatchdog"/>). The graceful part (Orleans leaving the membership table, points
+    /// stopping at a chunk boundary) gets two thirds of it, at most 30 s.
+    /// </summary>
+    public int ShutdownTimeout { get; set; } = DefaultShutdownTimeout;
+
+    /// <summary>How long the host's graceful stop may take: two thirds of <see cref="ShutdownTimeout"/>, at most 30 s (.NET's default).</summary>
+    public TimeSpan GracefulStop => TimeSpan.FromSeconds(Math.Min(30.0, ShutdownTimeout * 2.0 / 3.0));
 
     /// <summary>Declare a silo dead after about 3 s of silence instead of Orleans' default (for tests and small local clusters).</summary>
     public bool FastFailureDetection { get; set; }
@@ -90,6 +106,7 @@ public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
             errors.Add("--service-id: must not be empty");
         }
 
+        OptionChecks.Range(errors, "--shutdown-timeout", options.ShutdownTimeout, SiloOptions.MaxShutdownTimeout, unit: " (seconds)");
         OptionChecks.Address(errors, "--advertised-address", options.AdvertisedAddress);
         if (options.ListenAddress is not null)
         {
@@ -136,11 +153,11 @@ internal static class OptionChecks
         }
     }
 
-    public static void Range(List<string> errors, string name, int value, int max)
+    public static void Range(List<string> errors, string name, int value, int max, string unit = "")
     {
         if (value < 1 || value > max)
         {
-            errors.Add($"{name}: {value} is not allowed; expected an integer from 1 to {max}");
+            errors.Add($"{name}: {value} is not allowed; expected an integer from 1 to {max}{unit}");
         }
     }
 }

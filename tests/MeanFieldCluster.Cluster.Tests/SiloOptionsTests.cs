@@ -48,6 +48,7 @@ public sealed class SiloOptionsTests
             ["Silo:Workers"] = "0",
             ["Silo:MaxPointHours"] = "-1",
             ["Silo:HttpAddress"] = "somewhere",
+            ["Silo:ShutdownTimeout"] = "0",
         });
         IReadOnlyList<string> errors = SiloStart.Validate(services, web: true);
         Assert.Contains(errors, e => e.StartsWith("--redis: required", StringComparison.Ordinal));
@@ -55,7 +56,8 @@ public sealed class SiloOptionsTests
         Assert.Contains("--workers: 0 is not allowed; expected an integer from 1 to 1024", errors);
         Assert.Contains("--max-point-hours: -1 is not allowed; expected a number of hours > 0", errors);
         Assert.Contains("--http-address: 'somewhere' is not an IP address; expected e.g. 127.0.0.1 or 10.0.0.5", errors);
-        Assert.Equal(5, errors.Count);
+        Assert.Contains("--shutdown-timeout: 0 is not allowed; expected an integer from 1 to 3600 (seconds)", errors);
+        Assert.Equal(6, errors.Count);
     }
 
     [Fact]
@@ -72,6 +74,13 @@ public sealed class SiloOptionsTests
         IReadOnlyList<string> errors = SiloStart.Validate(services, web: false);
         Assert.Equal(["--threads-per-wide-point: 'many' is not allowed; expected an integer", "--max-point-hours: 'soon' is not allowed; expected a number"], errors);
     }
+
+    [Theory]
+    [InlineData(45, 30.0)]
+    [InlineData(30, 20.0)]
+    [InlineData(3, 2.0)]
+    public void TheGracefulStopGetsTwoThirdsOfTheShutdownTimeoutAtMostThirtySeconds(int timeout, double graceful) =>
+        Assert.Equal(TimeSpan.FromSeconds(graceful), new SiloOptions { ShutdownTimeout = timeout }.GracefulStop);
 
     [Fact]
     public void AnExplicitWorkerCountSaysSo() => Assert.Equal("set by --workers", SiloStart.WorkerSource(explicitSetting: true));

@@ -355,6 +355,9 @@ internal sealed class SiloProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>Waits for the process to exit and returns its exit code; throws when <paramref name="timeout"/> passes first.</summary>
+    public Task<int> WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout);
+
     public void Kill() => _process.Kill();
 
     public void Dispose() => _process.Dispose();
