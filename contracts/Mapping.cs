@@ -14,7 +14,7 @@ public static class Mapping
     {
         ArgumentNullException.ThrowIfNull(a);
         PointSpec p = a.Point;
-        return new StoredAssignment(a.SweepId, SpecWriter.ToJson(a.Spec), p.Index, [.. p.Widths], p.StepSize, p.Layers, [.. p.Gamma], p.Seed, p.Steps, [.. p.RiskSteps], [.. p.SnapshotSteps], [.. p.RawSteps], p.Mode, p.ReplicaStart, p.ReplicaCount, p.Draw, [.. p.Coordinates.Select(c => c.Axis)], [.. p.Coordinates.Select(c => c.Value.Json)], SpecVersion.Current);
+        return new StoredAssignment(a.SweepId, SpecWriter.ToJson(a.Spec), p.Index, [.. p.Widths], p.StepSize, p.Layers, [.. p.Gamma], p.Seed, p.Steps, [.. p.RiskSteps], [.. p.SnapshotSteps], [.. p.RawSteps], p.Mode, p.ReplicaStart, p.ReplicaCount, p.Draw, [.. p.Coordinates.Select(c => c.Axis)], [.. p.Coordinates.Select(c => c.Value.Json)], SpecVersion.Current, NumericsVersion.Current);
     }
 
     /// <summary>
@@ -35,7 +35,8 @@ public static class Mapping
     public static PointAssignment Resolve(StoredAssignment s, PointAssignment? sent)
     {
         ArgumentNullException.ThrowIfNull(s);
-        if (SpecVersion.Check(s.SpecVersion == 0 ? null : s.SpecVersion, $"the stored state of point {s.Index} of sweep '{s.SweepId}'") is { } refused)
+        string where = $"the stored state of point {s.Index} of sweep '{s.SweepId}'";
+        if ((SpecVersion.Check(s.SpecVersion == 0 ? null : s.SpecVersion, where) ?? NumericsVersion.Check(s.NumericsVersion == 0 ? null : s.NumericsVersion, where)) is { } refused)
         {
             throw new InvalidOperationException(refused);
         }

@@ -113,8 +113,9 @@ public sealed class PointGrainState
 /// <param name="AxisNames">The point's grid coordinates: axis names; null in assignments stored before coordinates existed.</param>
 /// <param name="AxisValues">The coordinates' values as JSON, aligned with <paramref name="AxisNames"/>.</param>
 /// <param name="SpecVersion">The spec format version of <paramref name="SpecJson"/>; 0 when stored before it was recorded (version 1).</param>
+/// <param name="NumericsVersion">The engine numerics version its checkpoints were computed with (<see cref="Engine.Training.NumericsVersion"/>); 0 when stored before it was recorded (version 1).</param>
 [GenerateSerializer, Immutable]
-public sealed record StoredAssignment(string SweepId, string SpecJson, int Index, int[] Widths, double StepSize, int Layers, double[] Gamma, int Seed, long Steps, long[] RiskSteps, long[] SnapshotSteps, long[] RawSteps, string? Mode = null, int ReplicaStart = 0, int ReplicaCount = 0, int Draw = 0, string[]? AxisNames = null, string[]? AxisValues = null, int SpecVersion = 0);
+public sealed record StoredAssignment(string SweepId, string SpecJson, int Index, int[] Widths, double StepSize, int Layers, double[] Gamma, int Seed, long Steps, long[] RiskSteps, long[] SnapshotSteps, long[] RawSteps, string? Mode = null, int ReplicaStart = 0, int ReplicaCount = 0, int Draw = 0, string[]? AxisNames = null, string[]? AxisValues = null, int SpecVersion = 0, int NumericsVersion = 0);
 
 /// <summary>What a sweep grain keeps in grain storage.</summary>
 [GenerateSerializer]
@@ -169,6 +170,13 @@ public sealed class SweepGrainState
     /// </summary>
     [Id(10)]
     public int SpecVersion { get; set; }
+
+    /// <summary>
+    /// The engine numerics version its points are computed with (<see cref="Engine.Training.NumericsVersion"/>); 0 for a
+    /// state written before the version was recorded (version 1).
+    /// </summary>
+    [Id(11)]
+    public int NumericsVersion { get; set; }
 }
 
 /// <summary>One entry of the sweep registry.</summary>

@@ -233,7 +233,8 @@ internal static class RunCommand
             }
 
             RunMarker? previous = JsonSerializer.Deserialize<RunMarker>(File.ReadAllText(marker));
-            if (previous is not null && SpecVersion.Check(previous.SpecVersion, $"--resume: the unfinished run in '{directory}'") is { } versionError)
+            string resuming = $"--resume: the unfinished run in '{directory}'";
+            if (previous is not null && (SpecVersion.Check(previous.SpecVersion, resuming) ?? NumericsVersion.Check(previous.NumericsVersion, resuming)) is { } versionError)
             {
                 error.WriteLine($"error: {versionError}; pass --force to start over.");
                 return null;
@@ -272,10 +273,10 @@ internal static class RunCommand
         string sweepId = settings.SweepId ?? SpecInput.NewSweepId(name);
         Directory.CreateDirectory(stateDirectory);
         string temporary = marker + ".partial";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(new RunMarker(sweepId, specJson, SpecVersion.Current)));
+        File.WriteAllText(temporary, JsonSerializer.Serialize(new RunMarker(sweepId, specJson, SpecVersion.Current, NumericsVersion.Current)));
         File.Move(temporary, marker, overwrite: true);
         return sweepId;
     }
 
-    private sealed record RunMarker(string SweepId, string SpecJson, int? SpecVersion = null);
+    private sealed record RunMarker(string SweepId, string SpecJson, int? SpecVersion = null, int? NumericsVersion = null);
 }

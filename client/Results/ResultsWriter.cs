@@ -324,6 +324,7 @@ internal static class ResultsWriter
             ["files"] = new JsonArray([.. files.Select(f => (JsonNode)f)]),
             ["spec_hash"] = Provenance.SpecHash(export.SpecJson),
             ["spec_version"] = SpecVersion.Current,
+            ["numerics_version"] = NumericsVersion.Current,
             ["spec"] = JsonNode.Parse(export.SpecJson),
             ["points"] = points,
         };

@@ -1,5 +1,6 @@
 using MeanFieldCluster.Contracts;
 using MeanFieldCluster.Engine.Specs;
+using MeanFieldCluster.Engine.Training;
 using MeanFieldCluster.Silo.Hosting;
 
 namespace MeanFieldCluster.Silo.Grains;
@@ -53,6 +54,7 @@ internal static class SweepAdmission
         state.TraceParent = traceParent;
         state.SpecJson = specJson;
         state.SpecVersion = SpecVersion.Current;
+        state.NumericsVersion = NumericsVersion.Current;
         state.Name = name;
         state.StartedUtc = startedUtc;
         state.Final = [.. Enumerable.Repeat(PointState.Pending, points)];
@@ -62,11 +64,13 @@ internal static class SweepAdmission
     /// <summary>
     /// The spec and points of sweep <paramref name="sweepId"/> admitted earlier, from its stored spec (bound once per
     /// silo process, <see cref="ResolvedSpecs"/>); a spec stored with
-    /// another spec format version (<paramref name="specVersion"/>, 0 when none was recorded) is refused by name.
+    /// another spec format version (<paramref name="specVersion"/>, 0 when none was recorded), or begun by an engine of
+    /// another numerics version (<paramref name="numericsVersion"/>, 0 when none was recorded), is refused by name.
     /// </summary>
-    public static (SweepSpec Spec, PointSpec[] Points) Plan(string specJson, int specVersion, string sweepId)
+    public static (SweepSpec Spec, PointSpec[] Points) Plan(string specJson, int specVersion, int numericsVersion, string sweepId)
     {
-        if (SpecVersion.Check(specVersion == 0 ? null : specVersion, $"the stored state of sweep '{sweepId}'") is { } refused)
+        string where = $"the stored state of sweep '{sweepId}'";
+        if ((SpecVersion.Check(specVersion == 0 ? null : specVersion, where) ?? NumericsVersion.Check(numericsVersion == 0 ? null : numericsVersion, where)) is { } refused)
         {
             throw new InvalidOperationException(refused);
         }

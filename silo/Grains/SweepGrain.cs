@@ -48,7 +48,7 @@ public sealed class SweepGrain(
         _cost.Activated(state.State.Coordinator);
         if (state.State.SpecJson is { } specJson)
         {
-            Adopt(SweepAdmission.Plan(specJson, state.State.SpecVersion, SweepId));
+            Adopt(SweepAdmission.Plan(specJson, state.State.SpecVersion, state.State.NumericsVersion, SweepId));
             if (!IsFinished)
             {
                 _watchdog.Start(this, WatchdogTick);

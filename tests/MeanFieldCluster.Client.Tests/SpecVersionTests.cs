@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using MeanFieldCluster.Engine.Specs;
+using MeanFieldCluster.Engine.Training;
 
 namespace MeanFieldCluster.Client.Tests;
 
@@ -51,5 +52,39 @@ public sealed class SpecVersionTests
 
         Assert.True(code == 2, output + error);
         Assert.Contains($"error: --resume: the unfinished run in '{outDir}' was written with spec format version {SpecVersion.Current + 1}; this mfc reads spec format version {SpecVersion.Current}", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Resuming_a_run_begun_by_an_engine_of_another_numerics_version_is_refused_naming_both_versions()
+    {
+        string dir = CliHarness.TempDirectory();
+        string spec = CliHarness.WriteSpec(dir, Spec, "a.yaml");
+        string outDir = Path.Combine(dir, "out");
+        string state = Directory.CreateDirectory(Path.Combine(outDir, MeanFieldCluster.Client.Commands.RunCommand.StateFolder)).FullName;
+        string specJson = SpecWriter.ToJson(SpecLoader.LoadFile(spec));
+        File.WriteAllText(Path.Combine(state, "run.json"), new JsonObject { ["SweepId"] = "v-1", ["SpecJson"] = specJson, ["SpecVersion"] = SpecVersion.Current, ["NumericsVersion"] = NumericsVersion.Current + 1 }.ToJsonString());
+
+        var (code, output, error) = await CliHarness.Run("run", spec, "--out", outDir, "--resume");
+
+        Assert.True(code == 2, output + error);
+        Assert.Contains($"error: --resume: the unfinished run in '{outDir}' was computed with engine numerics version {NumericsVersion.Current + 1}; this mfc computes with numerics version {NumericsVersion.Current},", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_finished_run_records_the_numerics_version_and_its_marker_resumes_without_one()
+    {
+        string dir = CliHarness.TempDirectory();
+        string spec = CliHarness.WriteSpec(dir, Spec, "a.yaml");
+        string outDir = Path.Combine(dir, "out");
+        string state = Directory.CreateDirectory(Path.Combine(outDir, MeanFieldCluster.Client.Commands.RunCommand.StateFolder)).FullName;
+        string specJson = SpecWriter.ToJson(SpecLoader.LoadFile(spec));
+
+        // A marker written before the versions were recorded: version 1 of both.
+        File.WriteAllText(Path.Combine(state, "run.json"), new JsonObject { ["SweepId"] = "v-1", ["SpecJson"] = specJson }.ToJsonString());
+        var (code, output, error) = await CliHarness.Run("run", spec, "--out", outDir, "--resume");
+
+        Assert.True(code == 0, output + error);
+        JsonNode summary = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "summary.json")))!;
+        Assert.Equal(NumericsVersion.Current, summary["numerics_version"]!.GetValue<int>());
     }
 }

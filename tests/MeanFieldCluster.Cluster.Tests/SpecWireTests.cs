@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using MeanFieldCluster.Contracts;
 using MeanFieldCluster.Engine.Specs;
+using MeanFieldCluster.Engine.Training;
 using MeanFieldCluster.Silo.Grains;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -100,11 +101,33 @@ public sealed class SpecWireTests
         var state = new SweepGrainState();
         SweepAdmission.Record(state, specJson, "every-part", 1, DateTime.UnixEpoch, null);
 
-        var ex = Assert.Throws<InvalidOperationException>(() => SweepAdmission.Plan(specJson, SpecVersion.Current + 1, "old-sweep"));
+        var ex = Assert.Throws<InvalidOperationException>(() => SweepAdmission.Plan(specJson, SpecVersion.Current + 1, NumericsVersion.Current, "old-sweep"));
 
         Assert.Equal(SpecVersion.Current, state.SpecVersion);
         Assert.StartsWith($"the stored state of sweep 'old-sweep' was written with spec format version {SpecVersion.Current + 1}; this mfc reads spec format version {SpecVersion.Current};", ex.Message, StringComparison.Ordinal);
-        Assert.Equal(SweepPlanner.Expand(SpecLoader.Parse(EveryPart, SpecFormat.Yaml)).Count(), SweepAdmission.Plan(specJson, 0, "unversioned").Points.Length);
+        Assert.Equal(SweepPlanner.Expand(SpecLoader.Parse(EveryPart, SpecFormat.Yaml)).Count(), SweepAdmission.Plan(specJson, 0, 0, "unversioned").Points.Length);
+    }
+
+    [Fact]
+    public void A_coordinator_or_point_state_begun_by_an_engine_of_another_numerics_version_is_refused_naming_both_versions()
+    {
+        SweepSpec spec = SpecLoader.Parse(EveryPart, SpecFormat.Yaml);
+        string specJson = SpecWriter.ToJson(spec);
+        var state = new SweepGrainState();
+        SweepAdmission.Record(state, specJson, "every-part", 1, DateTime.UnixEpoch, null);
+        Assert.Equal(NumericsVersion.Current, state.NumericsVersion);
+        string expected = $"was computed with engine numerics version {NumericsVersion.Current + 1}; this mfc computes with numerics version {NumericsVersion.Current},";
+
+        var sweep = Assert.Throws<InvalidOperationException>(() => SweepAdmission.Plan(specJson, SpecVersion.Current, NumericsVersion.Current + 1, "older"));
+        Assert.StartsWith($"the stored state of sweep 'older' {expected}", sweep.Message, StringComparison.Ordinal);
+
+        StoredAssignment stored = Mapping.ToStored(Mapping.ToAssignment("older", spec, SweepPlanner.Expand(spec).First()));
+        Assert.Equal(NumericsVersion.Current, stored.NumericsVersion);
+        var point = Assert.Throws<InvalidOperationException>(() => Mapping.FromStored(stored with { NumericsVersion = NumericsVersion.Current + 1 }));
+        Assert.StartsWith($"the stored state of point 0 of sweep 'older' {expected}", point.Message, StringComparison.Ordinal);
+
+        // States stored before the version was recorded (0) count as version 1.
+        Assert.Equal(stored.Index, Mapping.FromStored(stored with { NumericsVersion = 0 }).Point.Index);
     }
 
     [Fact]

@@ -1,0 +1,68 @@
+using System.Security.Cryptography;
+using MeanFieldCluster.Engine.Specs;
+using MeanFieldCluster.Engine.Training;
+
+namespace MeanFieldCluster.Engine.Tests.Training;
+
+/// <summary>
+/// The engine's numbers, pinned to <see cref="NumericsVersion.Current"/>: short runs of a two-layer, a three-layer
+/// and a noisy network (ramp activation: the same bits on every x64 machine and vector width, docs/models.md),
+/// hashed over their final parameters and risk curves. A change to the engine that changes any of these numbers
+/// fails here: if the change is meant, raise <see cref="NumericsVersion.Current"/> and put the new fingerprints
+/// beside the new version (an unfinished run of the old version is then refused on resume instead of being
+/// continued with other numbers).
+/// </summary>
+public sealed class NumericsFingerprintTests
+{
+    /// <summary>The fingerprints of each numerics version (the current one is checked).</summary>
+    private static readonly Dictionary<int, Dictionary<string, string>> Fingerprints = new()
+    {
+        [1] = new()
+        {
+            ["two-layer"] = "100:F13A2E46C41F52B8",
+            ["three-layer"] = "100:E653B3B42AA7C992",
+            ["noisy"] = "100:3F5E2ACC7FE4FB0C",
+        },
+    };
+
+    public static TheoryData<string> Runs => ["two-layer", "three-layer", "noisy"];
+
+    [Theory]
+    [MemberData(nameof(Runs))]
+    public void TheNumbersOfThisVersionAreTheOnesItsFingerprintPins(string run)
+    {
+        string actual = Fingerprint(run);
+        Assert.True(Fingerprints.TryGetValue(NumericsVersion.Current, out Dictionary<string, string>? pinned), $"no fingerprints for numerics version {NumericsVersion.Current}");
+        Assert.True(
+            pinned[run] == actual,
+            $"run '{run}': fingerprint {actual}, but numerics version {NumericsVersion.Current} pins {pinned[run]}. The engine's numbers changed: if that is meant, raise NumericsVersion.Current and pin the new fingerprints under it.");
+    }
+
+    private static string Fingerprint(string run)
+    {
+        SweepSpec spec = run switch
+        {
+            "two-layer" => TestSpecs.Small(),
+            "three-layer" => TestSpecs.Small(model: TestSpecs.Model(Presets.ThreeLayer, ActivationKinds.Ramp)),
+            "noisy" => TestSpecs.Small(ridge: 0.01, beta: 50.0),
+            _ => throw new ArgumentOutOfRangeException(nameof(run), run, null),
+        };
+        int layers = run == "three-layer" ? 2 : 1;
+        SgdRun sgd = TestSpecs.Run(spec, TestSpecs.Point(spec, 12, 0.01, seed: 3, layers: layers));
+        sgd.Advance(long.MaxValue);
+        SgdCheckpoint end = sgd.Capture();
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (double p in end.Parameters)
+        {
+            hash.AppendData(BitConverter.GetBytes(p));
+        }
+
+        foreach (RiskPoint r in end.Risk)
+        {
+            hash.AppendData(BitConverter.GetBytes(r.Step));
+            hash.AppendData(BitConverter.GetBytes(r.Risk));
+        }
+
+        return $"{end.Step}:{Convert.ToHexString(hash.GetHashAndReset())[..16]}";
+    }
+}
