@@ -41,14 +41,7 @@ public sealed class SpecVersionTests
     [Fact]
     public async Task Resuming_a_run_of_another_spec_format_version_is_refused_naming_both_versions()
     {
-        string dir = CliHarness.TempDirectory();
-        string spec = CliHarness.WriteSpec(dir, Spec, "a.yaml");
-        string outDir = Path.Combine(dir, "out");
-        string state = Directory.CreateDirectory(Path.Combine(outDir, MeanFieldCluster.Client.Commands.RunCommand.StateFolder)).FullName;
-        string specJson = SpecWriter.ToJson(SpecLoader.LoadFile(spec));
-        File.WriteAllText(Path.Combine(state, "run.json"), new JsonObject { ["SweepId"] = "v-1", ["SpecJson"] = specJson, ["SpecVersion"] = SpecVersion.Current + 1 }.ToJsonString());
-
-        var (code, output, error) = await CliHarness.Run("run", spec, "--out", outDir, "--resume");
+        var (code, output, error, outDir) = await ResumeWithMarker(specJson => new JsonObject { ["SweepId"] = "v-1", ["SpecJson"] = specJson, ["SpecVersion"] = SpecVersion.Current + 1 });
 
         Assert.True(code == 2, output + error);
         Assert.Contains($"error: --resume: the unfinished run in '{outDir}' was written with spec format version {SpecVersion.Current + 1}; this mfc reads spec format version {SpecVersion.Current}", error, StringComparison.Ordinal);
@@ -57,14 +50,7 @@ public sealed class SpecVersionTests
     [Fact]
     public async Task Resuming_a_run_begun_by_an_engine_of_another_numerics_version_is_refused_naming_both_versions()
     {
-        string dir = CliHarness.TempDirectory();
-        string spec = CliHarness.WriteSpec(dir, Spec, "a.yaml");
-        string outDir = Path.Combine(dir, "out");
-        string state = Directory.CreateDirectory(Path.Combine(outDir, MeanFieldCluster.Client.Commands.RunCommand.StateFolder)).FullName;
-        string specJson = SpecWriter.ToJson(SpecLoader.LoadFile(spec));
-        File.WriteAllText(Path.Combine(state, "run.json"), new JsonObject { ["SweepId"] = "v-1", ["SpecJson"] = specJson, ["SpecVersion"] = SpecVersion.Current, ["NumericsVersion"] = NumericsVersion.Current + 1 }.ToJsonString());
-
-        var (code, output, error) = await CliHarness.Run("run", spec, "--out", outDir, "--resume");
+        var (code, output, error, outDir) = await ResumeWithMarker(specJson => new JsonObject { ["SweepId"] = "v-1", ["SpecJson"] = specJson, ["SpecVersion"] = SpecVersion.Current, ["NumericsVersion"] = NumericsVersion.Current + 1 });
 
         Assert.True(code == 2, output + error);
         Assert.Contains($"error: --resume: the unfinished run in '{outDir}' was computed with engine numerics version {NumericsVersion.Current + 1}; this mfc computes with numerics version {NumericsVersion.Current},", error, StringComparison.Ordinal);
@@ -73,18 +59,23 @@ public sealed class SpecVersionTests
     [Fact]
     public async Task A_finished_run_records_the_numerics_version_and_its_marker_resumes_without_one()
     {
-        string dir = CliHarness.TempDirectory();
-        string spec = CliHarness.WriteSpec(dir, Spec, "a.yaml");
-        string outDir = Path.Combine(dir, "out");
-        string state = Directory.CreateDirectory(Path.Combine(outDir, MeanFieldCluster.Client.Commands.RunCommand.StateFolder)).FullName;
-        string specJson = SpecWriter.ToJson(SpecLoader.LoadFile(spec));
-
         // A marker written before the versions were recorded: version 1 of both.
-        File.WriteAllText(Path.Combine(state, "run.json"), new JsonObject { ["SweepId"] = "v-1", ["SpecJson"] = specJson }.ToJsonString());
-        var (code, output, error) = await CliHarness.Run("run", spec, "--out", outDir, "--resume");
+        var (code, output, error, outDir) = await ResumeWithMarker(specJson => new JsonObject { ["SweepId"] = "v-1", ["SpecJson"] = specJson });
 
         Assert.True(code == 0, output + error);
         JsonNode summary = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "summary.json")))!;
         Assert.Equal(NumericsVersion.Current, summary["numerics_version"]!.GetValue<int>());
+    }
+
+    /// <summary>Runs <c>mfc run --resume</c> on a folder whose unfinished-run marker is <paramref name="marker"/> (given the resolved spec).</summary>
+    private static async Task<(int Code, string Output, string Error, string OutDir)> ResumeWithMarker(Func<string, JsonObject> marker)
+    {
+        string dir = CliHarness.TempDirectory();
+        string spec = CliHarness.WriteSpec(dir, Spec, "a.yaml");
+        string outDir = Path.Combine(dir, "out");
+        string state = Directory.CreateDirectory(Path.Combine(outDir, MeanFieldCluster.Client.Commands.RunCommand.StateFolder)).FullName;
+        File.WriteAllText(Path.Combine(state, "run.json"), marker(SpecWriter.ToJson(SpecLoader.LoadFile(spec))).ToJsonString());
+        var (code, output, error) = await CliHarness.Run("run", spec, "--out", outDir, "--resume");
+        return (code, output, error, outDir);
     }
 }
