@@ -71,6 +71,11 @@ internal static class RunsCommand
             }
         }
 
+        if (left.NumericsVersion is { } vx && right.NumericsVersion is { } vy && vx != vy)
+        {
+            lines.Add($"(engine) numerics_version: {vx} | {vy} (the engines compute different numbers: the same spec does not give the same bits)");
+        }
+
         await output.WriteLineAsync($"A: {left.Label}");
         await output.WriteLineAsync($"B: {right.Label}");
         if (lines.Count == 0)
@@ -88,8 +93,11 @@ internal static class RunsCommand
         return 0;
     }
 
-    /// <summary>A run's spec and provenance, from a results folder, its summary.json, or a spec file.</summary>
-    private sealed record RunSpec(string Label, JsonNode Spec, JsonNode? Provenance);
+    /// <summary>
+    /// A run's spec, provenance and engine numerics version (1 for a folder written before it was recorded; null for
+    /// a spec file), from a results folder, its summary.json, or a spec file.
+    /// </summary>
+    private sealed record RunSpec(string Label, JsonNode Spec, JsonNode? Provenance, int? NumericsVersion = null);
 
     private static RunSpec? Load(string path, string which, TextWriter error)
     {
@@ -138,7 +146,8 @@ internal static class RunsCommand
             }
 
             string folder = Path.GetDirectoryName(summary)!;
-            return new RunSpec($"{folder} (sweep {node["sweep_id"]?.GetValue<string>() ?? "?"})", spec, node["provenance"]);
+            int numerics = node["numerics_version"]?.GetValue<int>() ?? Engine.Training.NumericsVersion.Unversioned;
+            return new RunSpec($"{folder} (sweep {node["sweep_id"]?.GetValue<string>() ?? "?"})", spec, node["provenance"], numerics);
         }
         catch (JsonException ex)
         {

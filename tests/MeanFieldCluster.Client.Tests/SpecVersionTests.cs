@@ -67,6 +67,25 @@ public sealed class SpecVersionTests
         Assert.Equal(NumericsVersion.Current, summary["numerics_version"]!.GetValue<int>());
     }
 
+    [Fact]
+    public async Task Diff_names_results_folders_computed_with_different_numerics_versions()
+    {
+        string dir = CliHarness.TempDirectory();
+        string spec = CliHarness.WriteSpec(dir, Spec, "a.yaml");
+        JsonNode resolved = JsonNode.Parse(SpecWriter.ToJson(SpecLoader.LoadFile(spec)))!;
+        string newer = Directory.CreateDirectory(Path.Combine(dir, "newer")).FullName;
+        string unversioned = Directory.CreateDirectory(Path.Combine(dir, "unversioned")).FullName;
+        File.WriteAllText(Path.Combine(newer, "summary.json"), new JsonObject { ["numerics_version"] = NumericsVersion.Current + 1, ["spec"] = resolved.DeepClone() }.ToJsonString());
+        File.WriteAllText(Path.Combine(unversioned, "summary.json"), new JsonObject { ["spec"] = resolved.DeepClone() }.ToJsonString());
+
+        var (code, output, error) = await CliHarness.Run("diff", unversioned, newer);
+        var againstSpec = await CliHarness.Run("diff", newer, spec);
+
+        Assert.True(code == 0, output + error);
+        Assert.Contains($"(engine) numerics_version: {NumericsVersion.Unversioned} | {NumericsVersion.Current + 1} (the engines compute different numbers", output, StringComparison.Ordinal);
+        Assert.Contains("the specs are the same", againstSpec.Output, StringComparison.Ordinal);
+    }
+
     /// <summary>Runs <c>mfc run --resume</c> on a folder whose unfinished-run marker is <paramref name="marker"/> (given the resolved spec).</summary>
     private static async Task<(int Code, string Output, string Error, string OutDir)> ResumeWithMarker(Func<string, JsonObject> marker)
     {
