@@ -232,15 +232,31 @@ internal static class RunCommand
                 return null;
             }
 
-            RunMarker? previous = JsonSerializer.Deserialize<RunMarker>(File.ReadAllText(marker));
+            RunMarker? previous;
+            try
+            {
+                previous = JsonSerializer.Deserialize<RunMarker>(File.ReadAllText(marker));
+            }
+            catch (Exception ex) when (ex is JsonException or IOException or UnauthorizedAccessException)
+            {
+                error.WriteLine($"error: --resume: the marker of the unfinished run in '{directory}' ('{marker}') cannot be read: {ex.Message}; pass --force to start over (its stored points are then computed again).");
+                return null;
+            }
+
+            if (previous is null || string.IsNullOrEmpty(previous.SweepId) || previous.SpecJson is null)
+            {
+                error.WriteLine($"error: --resume: the marker of the unfinished run in '{directory}' ('{marker}') is damaged: it names no sweep id and spec; pass --force to start over (its stored points are then computed again).");
+                return null;
+            }
+
             string resuming = $"--resume: the unfinished run in '{directory}'";
-            if (previous is not null && (SpecVersion.Check(previous.SpecVersion, resuming) ?? NumericsVersion.Check(previous.NumericsVersion, resuming)) is { } versionError)
+            if ((SpecVersion.Check(previous.SpecVersion, resuming) ?? NumericsVersion.Check(previous.NumericsVersion, resuming)) is { } versionError)
             {
                 error.WriteLine($"error: {versionError}; pass --force to start over.");
                 return null;
             }
 
-            if (previous is null || previous.SpecJson != specJson)
+            if (previous.SpecJson != specJson)
             {
                 error.WriteLine($"error: --resume: the spec (with its --set overrides) differs from the one of the unfinished run in '{directory}'; resume with the same spec, or pass --force to start over.");
                 return null;

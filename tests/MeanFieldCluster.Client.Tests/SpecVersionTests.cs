@@ -67,6 +67,27 @@ public sealed class SpecVersionTests
         Assert.Equal(NumericsVersion.Current, summary["numerics_version"]!.GetValue<int>());
     }
 
+    [Theory]
+    [InlineData("{\"SweepId\": \"v-1\", \"SpecJson\": ", "cannot be read: ")]
+    [InlineData("{\"SweepId\": \"v-1\", \"SpecJson\": \"{}\", \"NumericsVersion\": \"two\"}", "cannot be read: ")]
+    [InlineData("null", "is damaged: it names no sweep id and spec")]
+    [InlineData("{}", "is damaged: it names no sweep id and spec")]
+    public async Task A_damaged_resume_marker_is_an_error_naming_it_not_a_crash(string marker, string reason)
+    {
+        string dir = CliHarness.TempDirectory();
+        string spec = CliHarness.WriteSpec(dir, Spec, "a.yaml");
+        string outDir = Path.Combine(dir, "out");
+        string file = Path.Combine(Directory.CreateDirectory(Path.Combine(outDir, MeanFieldCluster.Client.Commands.RunCommand.StateFolder)).FullName, "run.json");
+        File.WriteAllText(file, marker);
+
+        var (code, output, error) = await CliHarness.Run("run", spec, "--out", outDir, "--resume");
+
+        Assert.True(code == 2, output + error);
+        Assert.StartsWith($"error: --resume: the marker of the unfinished run in '{outDir}' ('{file}') {reason}", error, StringComparison.Ordinal);
+        Assert.Contains("pass --force to start over", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Diff_names_results_folders_computed_with_different_numerics_versions()
     {
