@@ -132,29 +132,42 @@ internal static class RunsCommand
 
         try
         {
-            JsonNode? node = JsonNode.Parse(File.ReadAllText(summary));
-            if (node?["spec"] is not JsonObject spec)
+            if (JsonNode.Parse(File.ReadAllText(summary)) is not JsonObject node || node["spec"] is not JsonObject spec)
             {
                 error.WriteLine($"error: {which}: '{summary}' holds no spec; expected the summary.json of a results folder.");
                 return null;
             }
 
-            if (SpecVersion.Check(node["spec_version"]?.GetValue<int>(), $"'{summary}'") is { } versionError)
+            if (SpecVersion.Check(IntegerField(node, "spec_version"), $"'{summary}'") is { } versionError)
             {
                 error.WriteLine($"error: {which}: {versionError}.");
                 return null;
             }
 
             string folder = Path.GetDirectoryName(summary)!;
-            int numerics = node["numerics_version"]?.GetValue<int>() ?? Engine.Training.NumericsVersion.Unversioned;
-            return new RunSpec($"{folder} (sweep {node["sweep_id"]?.GetValue<string>() ?? "?"})", spec, node["provenance"], numerics);
+            int numerics = IntegerField(node, "numerics_version") ?? Engine.Training.NumericsVersion.Unversioned;
+            return new RunSpec($"{folder} (sweep {(node["sweep_id"] is JsonValue id && id.TryGetValue(out string? sweepId) ? sweepId : "?")})", spec, node["provenance"], numerics);
         }
         catch (JsonException ex)
         {
             error.WriteLine($"error: {which}: '{summary}' is not valid JSON: {ex.Message}");
             return null;
         }
+        catch (Exception ex) when (ex is InvalidOperationException or InvalidDataException)
+        {
+            // Valid JSON of another shape: not an object, or a field of the wrong type.
+            error.WriteLine($"error: {which}: '{summary}' is not the summary.json of a results folder: {ex.Message}");
+            return null;
+        }
     }
+
+    /// <summary>An integer field of summary.json; null when absent; a field of another type is named.</summary>
+    private static int? IntegerField(JsonNode node, string field) => node[field] switch
+    {
+        null => null,
+        JsonValue value when value.TryGetValue(out int number) => number,
+        JsonNode other => throw new InvalidDataException($"field {field}: {other.ToJsonString()} is not allowed; expected an integer"),
+    };
 
     // Objects are compared field by field, lists of objects of equal length item by item; anything else as a whole.
     private static void Compare(string path, JsonNode? x, JsonNode? y, List<string> lines)

@@ -88,6 +88,23 @@ public sealed class SpecVersionTests
         Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("{\"spec\": {\"name\": \"x\"}, \"spec_version\": \"one\"}", "is not the summary.json of a results folder: field spec_version: \"one\" is not allowed; expected an integer")]
+    [InlineData("{\"spec\": {\"name\": \"x\"}, \"numerics_version\": 2.5}", "is not the summary.json of a results folder: field numerics_version: 2.5 is not allowed; expected an integer")]
+    [InlineData("[1, 2]", "holds no spec; expected the summary.json of a results folder")]
+    public async Task Diff_of_a_damaged_summary_is_an_error_naming_it_not_a_crash(string summary, string reason)
+    {
+        string dir = CliHarness.TempDirectory();
+        string spec = CliHarness.WriteSpec(dir, Spec, "a.yaml");
+        string folder = Directory.CreateDirectory(Path.Combine(dir, "damaged")).FullName;
+        File.WriteAllText(Path.Combine(folder, "summary.json"), summary);
+
+        var (code, output, error) = await CliHarness.Run("diff", folder, spec);
+
+        Assert.True(code == 2, output + error);
+        Assert.StartsWith($"error: A: '{Path.Combine(folder, "summary.json")}' {reason}", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Diff_names_results_folders_computed_with_different_numerics_versions()
     {
