@@ -123,6 +123,12 @@ internal static class ClusterCommands
         WithSweep(connection, sweepId, error, cancellationToken, async (cluster, specJson, spec, points) =>
         {
             string directory = Path.GetFullPath(outDirectory ?? Path.Combine("results", sweepId));
+            if (OutputFolder.Check(directory) is { } unusable)
+            {
+                await error.WriteLineAsync($"error: {unusable}.");
+                return SpecInput.BadInput;
+            }
+
             if (!force && ResultsWriter.Files.Any(f => File.Exists(Path.Combine(directory, f))))
             {
                 await error.WriteLineAsync($"error: --out: '{directory}' already holds results; pass --force to overwrite them or choose another folder.");

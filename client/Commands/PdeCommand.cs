@@ -28,6 +28,12 @@ internal static class PdeCommand
         }
 
         string directory = Path.GetFullPath(outDirectory ?? Path.Combine("results", spec.Name + "-pde"));
+        if (OutputFolder.Check(directory) is { } unusable)
+        {
+            await error.WriteLineAsync($"error: {unusable}.");
+            return SpecInput.BadInput;
+        }
+
         string file = Path.Combine(directory, "pde.csv");
         if (File.Exists(file) && !force)
         {

@@ -110,6 +110,12 @@ internal static class RunCommand
         }
 
         string directory = Path.GetFullPath(settings.OutputDirectory ?? Path.Combine("results", spec.Name));
+        if (OutputFolder.Check(directory) is { } unusable)
+        {
+            await error.WriteLineAsync($"error: {unusable}.");
+            return SpecInput.BadInput;
+        }
+
         string stateDirectory = Path.Combine(directory, StateFolder);
         string specJson = SpecWriter.ToJson(spec);
 
