@@ -44,27 +44,15 @@ internal static class Cli
         {
             Description = "Points computing at once (default: the number of cores).",
             DefaultValueFactory = _ => Environment.ProcessorCount,
+            CustomParser = IntegerOption.AtLeastOne("--workers", Environment.ProcessorCount),
         };
-        workersOption.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() < 1)
-            {
-                r.AddError($"--workers: {r.GetValueOrDefault<int>()} is not allowed; expected an integer >= 1.");
-            }
-        });
 
         var wideOption = new Option<int>("--threads-per-wide-point")
         {
             Description = "Worker slots (threads) a point with at least 20000 first-layer neurons takes (default 1); results are the same.",
             DefaultValueFactory = _ => 1,
+            CustomParser = IntegerOption.AtLeastOne("--threads-per-wide-point", 1),
         };
-        wideOption.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() < 1)
-            {
-                r.AddError($"--threads-per-wide-point: {r.GetValueOrDefault<int>()} is not allowed; expected an integer >= 1.");
-            }
-        });
 
         var sweepIdOption = new Option<string?>("--sweep-id") { Description = "Choose the sweep id (default: <name>-<time>-<random>); resubmitting the same spec under an id returns that sweep; every results table carries it." };
         sweepIdOption.Validators.Add(r =>

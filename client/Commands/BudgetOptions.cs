@@ -45,16 +45,7 @@ internal sealed class BudgetOptions
     {
         Description = $"Refuse sweeps with more points than this (default {ResourceBudget.DefaultMaxPoints}).",
         DefaultValueFactory = _ => ResourceBudget.DefaultMaxPoints,
-        Validators =
-        {
-            r =>
-            {
-                if (r.GetValueOrDefault<long>() < 1)
-                {
-                    r.AddError($"--max-points: {r.GetValueOrDefault<long>()} is not allowed; expected an integer >= 1");
-                }
-            },
-        },
+        CustomParser = IntegerOption.AtLeastOne("--max-points", ResourceBudget.DefaultMaxPoints, end: ""),
     };
 
     public Option<string?> Memory { get; }

@@ -51,3 +51,4 @@ public sealed class OutputFolderTests
         Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
     }
 }
+
