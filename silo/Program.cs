@@ -90,6 +90,12 @@ catch (InvalidOperationException ex)
 }
 
 string? logFile = section["LogFile"];
+if (logFile is not null && MfcLogging.CheckLogFile(logFile) is { } unwritable)
+{
+    Console.Error.WriteLine($"error: {unwritable}");
+    return SiloStart.BadInput;
+}
+
 WebApplicationBuilder? webBuilder = web.Enabled ? WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] }).AddSiloWeb(section) : null;
 IHostApplicationBuilder builder = webBuilder ?? (IHostApplicationBuilder)Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
 builder.Configuration.AddConfiguration(configuration);

@@ -116,6 +116,12 @@ internal static class RunCommand
             return SpecInput.BadInput;
         }
 
+        if (settings.LogFile is { } named && MfcLogging.CheckLogFile(named) is { } unwritable)
+        {
+            await error.WriteLineAsync($"error: {unwritable}.");
+            return SpecInput.BadInput;
+        }
+
         string stateDirectory = Path.Combine(directory, StateFolder);
         string specJson = SpecWriter.ToJson(spec);
 

@@ -42,6 +42,35 @@ public static class MfcLogging
         return logging;
     }
 
+    /// <summary>
+    /// Why <paramref name="logFile"/> (a --log-file the user named) cannot be written, or null when it can: its folder is
+    /// created and the file opened for appending once, so that a log that cannot be kept is an error at the start
+    /// (exit 2) rather than events silently lost (the file sink swallows its own write failures).
+    /// </summary>
+    public static string? CheckLogFile(string logFile)
+    {
+        ArgumentNullException.ThrowIfNull(logFile);
+        try
+        {
+            string full = Path.GetFullPath(logFile);
+            if (Directory.Exists(full))
+            {
+                return $"--log-file: '{full}' is a folder; expected a file path";
+            }
+
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            using (new FileStream(full, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
+            {
+            }
+
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+        {
+            return $"--log-file: '{logFile}' cannot be written ({ex.Message}); expected a file this user can create or append to";
+        }
+    }
+
     /// <summary>Writes "level: category: message (ExceptionType: message)" on one line, never a stack trace.</summary>
     private sealed class OneLineConsoleFormatter() : ConsoleFormatter(FormatterName)
     {

@@ -50,5 +50,18 @@ public sealed class OutputFolderTests
         Assert.StartsWith("error: --out: '/proc/mfc-results' cannot be written: no file can be created in '/proc' (", error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
     }
-}
 
+    [Fact]
+    public async Task ALogFileThatCannotBeWrittenIsRefusedBeforeTheRun()
+    {
+        string dir = CliHarness.TempDirectory();
+        string spec = CliHarness.WriteSpec(dir, Spec, "a.yaml");
+        string output = Path.Combine(dir, "out");
+
+        var (code, said, error) = await CliHarness.Run("run", spec, "--out", output, "--log-file", dir);
+
+        Assert.True(code == 2, said + error);
+        Assert.Equal($"error: --log-file: '{dir}' is a folder; expected a file path.", error.Trim());
+        Assert.False(Directory.Exists(output));
+    }
+}

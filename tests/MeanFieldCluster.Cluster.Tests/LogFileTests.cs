@@ -11,6 +11,32 @@ namespace MeanFieldCluster.Cluster.Tests;
 public sealed class LogFileTests
 {
     [Fact]
+    public void ALogFileThatCannotBeWrittenIsNamedAtTheStartAndOneThatCanIsCreated()
+    {
+        string directory = Path.Combine(Path.GetTempPath(), $"mfc-log-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(directory);
+        try
+        {
+            string file = Path.Combine(directory, "a-file");
+            File.WriteAllText(file, "kept");
+            Assert.Equal($"--log-file: '{directory}' is a folder; expected a file path", MfcLogging.CheckLogFile(directory));
+            string under = Path.Combine(file, "x.log");
+            Assert.StartsWith($"--log-file: '{under}' cannot be written (", MfcLogging.CheckLogFile(under), StringComparison.Ordinal);
+
+            // A writable one: its folder is made, the file exists (empty), and an existing file is appended to, not cut.
+            string fresh = Path.Combine(directory, "logs", "silo.log");
+            Assert.Null(MfcLogging.CheckLogFile(fresh));
+            Assert.Equal(0, new FileInfo(fresh).Length);
+            Assert.Null(MfcLogging.CheckLogFile(file));
+            Assert.Equal("kept", File.ReadAllText(file));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public void TheLogFileKeepsWarningsAndErrorsWithTheirStackTracesAndNothingBelow()
     {
         string directory = Path.Combine(Path.GetTempPath(), $"mfc-log-{Guid.NewGuid():N}");
