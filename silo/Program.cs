@@ -48,6 +48,12 @@ if (args.Contains("--help") || args.Contains("-h"))
     return 0;
 }
 
+if (SiloStart.CheckArguments(args, switches.Keys) is { } badArguments)
+{
+    Console.Error.WriteLine($"error: {badArguments}");
+    return SiloStart.BadInput;
+}
+
 // Settings are read before the host is built: whether the HTTP endpoint is on decides the kind of host.
 var configuration = new ConfigurationManager();
 configuration.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true);

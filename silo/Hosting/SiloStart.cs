@@ -48,6 +48,46 @@ public static class SiloStart
         return null;
     }
 
+    /// <summary>
+    /// Why the command line is not made of known options with their values ("--name value" or "--name=value"), or null
+    /// when it is: an unknown option (a typo such as --worker) is named with the nearest known ones instead of being
+    /// ignored, as the configuration's command-line source would do.
+    /// </summary>
+    public static string? CheckArguments(IReadOnlyList<string> args, IReadOnlyCollection<string> options)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(options);
+        for (int i = 0; i < args.Count; i++)
+        {
+            string arg = args[i];
+            if (!arg.StartsWith("--", StringComparison.Ordinal))
+            {
+                return $"'{arg}' is not allowed here; expected options of the form --name value (mfc-silo --help lists them)";
+            }
+
+            string name = arg.Split('=', 2)[0];
+            if (!options.Contains(name))
+            {
+                List<string> nearest = [.. options
+                    .Select(o => (Option: o, Shared: o.Zip(name).TakeWhile(p => p.First == p.Second).Count()))
+                    .Where(x => x.Shared > 2)
+                    .OrderByDescending(x => x.Shared)
+                    .ThenBy(x => x.Option, StringComparer.Ordinal)
+                    .Take(3)
+                    .Select(x => x.Option)];
+                string hint = nearest.Count > 0 ? $"nearest: {string.Join(", ", nearest)}; " : "";
+                return $"{name}: unknown option; {hint}mfc-silo --help lists the options";
+            }
+
+            if (!arg.Contains('=', StringComparison.Ordinal) && ++i >= args.Count)
+            {
+                return $"{name}: no value; expected {name} <value>";
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>A setting that cannot be read as its type (e.g. --workers many): one line, exit 2.</summary>
     public static int BadSetting(Exception exception)
     {

@@ -82,6 +82,20 @@ public sealed class SiloOptionsTests
     public void TheGracefulStopGetsTwoThirdsOfTheShutdownTimeoutAtMostThirtySeconds(int timeout, double graceful) =>
         Assert.Equal(TimeSpan.FromSeconds(graceful), new SiloOptions { ShutdownTimeout = timeout }.GracefulStop);
 
+    [Theory]
+    [InlineData(new[] { "--worker", "3" }, "--worker: unknown option; nearest: --workers; mfc-silo --help lists the options")]
+    [InlineData(new[] { "--redis", "r:1", "--bogus=2" }, "--bogus: unknown option; mfc-silo --help lists the options")]
+    [InlineData(new[] { "stray" }, "'stray' is not allowed here; expected options of the form --name value (mfc-silo --help lists them)")]
+    [InlineData(new[] { "--redis", "r:1", "--workers" }, "--workers: no value; expected --workers <value>")]
+    public void AnUnknownOptionOrAMissingValueIsNamedNotIgnored(string[] args, string expected) =>
+        Assert.Equal(expected, SiloStart.CheckArguments(args, Options));
+
+    [Fact]
+    public void KnownOptionsWithTheirValuesPass() =>
+        Assert.Null(SiloStart.CheckArguments(["--redis", "r:1", "--workers=2", "--shutdown-timeout", "10", "--workers", "-1"], Options));
+
+    private static readonly string[] Options = ["--redis", "--workers", "--shutdown-timeout", "--silo-port"];
+
     [Fact]
     public void AnExplicitWorkerCountSaysSo() => Assert.Equal("set by --workers", SiloStart.WorkerSource(explicitSetting: true));
 
