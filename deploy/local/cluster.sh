@@ -77,6 +77,7 @@ up() {
     [ "$tls" = 1 ] && certificates=(--tls-cert "$dir/tls/silo-$i.pem" --tls-key "$dir/tls/silo-$i.key" --tls-ca "$dir/tls/ca.pem")
     MFC_Silo__Redis="$connection" dotnet "$repo/silo/bin/Release/net10.0/mfc-silo.dll" \
       --silo-port $((silo_port + i)) --gateway-port $((gateway_port + i)) --http-port $((http_port + i)) --workers "$workers" \
+      --shutdown-timeout 25 \
       "${certificates[@]+"${certificates[@]}"}" </dev/null > "$dir/logs/silo-$i.log" 2>&1 &
     echo "silo-$i $!" >> "$pids"
   done
@@ -126,8 +127,9 @@ stop_matching() {
 
 down() {
   [ -s "$pids" ] || { echo "nothing to stop (no $pids)"; return 0; }
-  # Silos first (a silo leaves the membership table in Redis as it shuts down: up to 30 s), Redis last;
-  # each by the pid recorded at start.
+  # Silos first (a silo leaves the membership table in Redis as it shuts down, usually within a second; with Redis
+  # gone its own watchdog ends it after --shutdown-timeout 25 s, saying why in its log), Redis last; each by the
+  # pid recorded at start; a silo still there after 30 s is killed.
   stop_matching "silo-*" 300
   stop_matching "redis" 100
   rm -f "$pids"
