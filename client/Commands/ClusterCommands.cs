@@ -149,6 +149,13 @@ internal static class ClusterCommands
 
     private static async Task<int> WithSweep(ConnectionSettings connection, string sweepId, TextWriter error, CancellationToken cancellationToken, Func<ClusterConnection, string, SweepSpec, IReadOnlyList<PointSpec>, Task<int>> action)
     {
+        // An id no sweep can have is named before any connection is tried (which could take --connect-timeout).
+        if (!SpecInput.IsValidSweepId(sweepId))
+        {
+            await error.WriteLineAsync($"error: sweep id '{sweepId}' is not allowed; expected {SpecInput.SweepIdRule} ('mfc list' shows the sweeps).");
+            return SpecInput.BadInput;
+        }
+
         await using ClusterConnection? cluster = await ClusterConnection.ConnectAsync(connection, error, cancellationToken);
         if (cluster is null)
         {

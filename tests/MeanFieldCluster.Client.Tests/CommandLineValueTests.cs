@@ -1,11 +1,12 @@
 namespace MeanFieldCluster.Client.Tests;
 
 /// <summary>
-/// The integer options that must be at least 1 (--workers, --threads-per-wide-point, --max-points): a value below 1,
-/// not an integer, or too large is an error naming the option and the value, exit 2, never a crash (the library's
-/// conversion used to throw from the validators and abort the process).
+/// Values on the command line: the integer options that must be at least 1 (--workers, --threads-per-wide-point,
+/// --max-points) and sweep ids. A value below 1, not an integer, or too large is an error naming the option and the
+/// value, exit 2, never a crash (the library's conversion used to throw from the validators and abort the process);
+/// a sweep id no sweep can have is named before any connection to a cluster is tried.
 /// </summary>
-public sealed class IntegerOptionTests
+public sealed class CommandLineValueTests
 {
     [Theory]
     [InlineData("--workers", "abc", "error: --workers: 'abc' is not allowed; expected an integer from 1 to 2147483647.")]
@@ -30,5 +31,19 @@ public sealed class IntegerOptionTests
         Assert.True(code == 2, output + error);
         Assert.Equal(expected, error.Split('\n')[0].TrimEnd());
         Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("watch")]
+    [InlineData("status")]
+    [InlineData("cancel")]
+    [InlineData("results")]
+    public async Task ASweepIdNoSweepCanHaveIsNamedBeforeAnyConnection(string command)
+    {
+        // Port 1 on loopback answers nothing: the error must come from the id, not from the connection.
+        var (code, output, error) = await CliHarness.Run(command, "bad id", "--redis", "127.0.0.1:1", "--connect-timeout", "60");
+
+        Assert.True(code == 2, output + error);
+        Assert.Equal("error: sweep id 'bad id' is not allowed; expected 1 to 100 characters from A-Z, a-z, 0-9, '.', '_', '-' ('mfc list' shows the sweeps).", error.Trim());
     }
 }
