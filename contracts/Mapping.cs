@@ -6,6 +6,16 @@ namespace MeanFieldCluster.Contracts;
 /// <summary>Conversions between engine values and wire records.</summary>
 public static class Mapping
 {
+    /// <summary>
+    /// Why work stored with spec format version <paramref name="specVersion"/> and engine numerics version
+    /// <paramref name="numericsVersion"/> (each 0 when the record predates it: version 1) cannot be continued here, naming
+    /// <paramref name="where"/>; null when both are this build's. The one check of every stored record: a sweep's and a
+    /// point's state in grain storage, and an embedded run's resume marker.
+    /// </summary>
+    public static string? VersionRefusal(int specVersion, int numericsVersion, string where) =>
+        SpecVersion.Check(specVersion == 0 ? null : specVersion, where)
+        ?? NumericsVersion.Check(numericsVersion == 0 ? null : numericsVersion, where);
+
     /// <summary>The assignment of one planned point of the sweep running <paramref name="spec"/>.</summary>
     public static PointAssignment ToAssignment(string sweepId, SweepSpec spec, PointSpec p) => new(sweepId, spec, p);
 
@@ -35,8 +45,7 @@ public static class Mapping
     public static PointAssignment Resolve(StoredAssignment s, PointAssignment? sent)
     {
         ArgumentNullException.ThrowIfNull(s);
-        string where = $"the stored state of point {s.Index} of sweep '{s.SweepId}'";
-        if ((SpecVersion.Check(s.SpecVersion == 0 ? null : s.SpecVersion, where) ?? NumericsVersion.Check(s.NumericsVersion == 0 ? null : s.NumericsVersion, where)) is { } refused)
+        if (VersionRefusal(s.SpecVersion, s.NumericsVersion, $"the stored state of point {s.Index} of sweep '{s.SweepId}'") is { } refused)
         {
             throw new InvalidOperationException(refused);
         }

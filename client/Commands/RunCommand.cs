@@ -261,8 +261,7 @@ internal static class RunCommand
                 return null;
             }
 
-            string resuming = $"--resume: the unfinished run in '{directory}'";
-            if ((SpecVersion.Check(previous.SpecVersion, resuming) ?? NumericsVersion.Check(previous.NumericsVersion, resuming)) is { } versionError)
+            if (Mapping.VersionRefusal(previous.SpecVersion ?? 0, previous.NumericsVersion ?? 0, $"--resume: the unfinished run in '{directory}'") is { } versionError)
             {
                 error.WriteLine($"error: {versionError}; pass --force to start over.");
                 return null;

@@ -69,8 +69,7 @@ internal static class SweepAdmission
     /// </summary>
     public static (SweepSpec Spec, PointSpec[] Points) Plan(string specJson, int specVersion, int numericsVersion, string sweepId)
     {
-        string where = $"the stored state of sweep '{sweepId}'";
-        if ((SpecVersion.Check(specVersion == 0 ? null : specVersion, where) ?? NumericsVersion.Check(numericsVersion == 0 ? null : numericsVersion, where)) is { } refused)
+        if (Mapping.VersionRefusal(specVersion, numericsVersion, $"the stored state of sweep '{sweepId}'") is { } refused)
         {
             throw new InvalidOperationException(refused);
         }
