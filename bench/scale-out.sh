@@ -14,8 +14,10 @@
 #     --silos LIST        the cluster sizes, in order (default "1 2"); the ratio is last / first
 #     --calls             also run --calls-spec on the largest cluster and report calls per point
 #     --calls-spec SPEC   default bench/scale-out-10k-points.yaml (10,000 points of 200 steps at N = 16)
-#     --points-in-flight N  the silos' PointsInFlight (points a coordinator starts at a time; default the
-#                         silo's, 1024): with N = the cluster's worker slots, points are placed as others end
+#     --points-in-flight N  the silos' PointsInFlight (at most N points of a sweep unfinished at a time; default 1024)
+#     --points-queued-per-slot N  the silos' PointsQueuedPerSlot (points waiting behind each worker slot of each
+#                         silo; default 1): the coordinator starts each point on the least loaded silo with room,
+#                         so the next point goes where a slot has freed
 #     --keep              keep the work folder (logs, results) instead of deleting it
 #     --pin               pin every thread of silo i to core i mod (cores) (taskset): workers never migrate
 #                         between cores, and each silo's own threads share its worker's core
@@ -49,9 +51,11 @@ while [ $# -gt 0 ]; do
     --calls-spec) calls_spec="$(realpath "$2")"; calls=1; shift 2 ;;
     --points-in-flight) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || { echo "error: --points-in-flight: '${2:-}' is not allowed; expected a whole number >= 1" >&2; exit 2; }
       export MFC_Silo__PointsInFlight="$2"; shift 2 ;;
+    --points-queued-per-slot) [[ "${2:-}" =~ ^[0-9]+$ ]] || { echo "error: --points-queued-per-slot: '${2:-}' is not allowed; expected a whole number >= 0" >&2; exit 2; }
+      export MFC_Silo__PointsQueuedPerSlot="$2"; shift 2 ;;
     --keep) keep=1; shift ;;
     --pin) pin=1; shift ;;
-    -h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
     *) echo "error: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done

@@ -22,6 +22,7 @@ var switches = new Dictionary<string, string>
     ["--workers"] = "Silo:Workers",
     ["--threads-per-wide-point"] = "Silo:ThreadsPerWidePoint",
     ["--points-in-flight"] = "Silo:PointsInFlight",
+    ["--points-queued-per-slot"] = "Silo:PointsQueuedPerSlot",
     ["--fast-failure-detection"] = "Silo:FastFailureDetection",
     ["--shutdown-timeout"] = "Silo:ShutdownTimeout",
     ["--http-address"] = "Silo:HttpAddress",

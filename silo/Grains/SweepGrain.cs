@@ -10,9 +10,9 @@ using Orleans.Concurrency;
 namespace MeanFieldCluster.Silo.Grains;
 
 /// <summary>
-/// One job: coordinating one sweep. It admits the spec, dispatches the points to point grains (a bounded window
-/// at a time) and keeps the book of their progress and final states, which it streams to watchers. It stores the
-/// spec and every point's final state (the results stay with the point grains), so it survives the loss of its
+/// One job: coordinating one sweep. It admits the spec, dispatches the points to point grains (where worker slots
+/// free, see <see cref="DispatchLedger"/>; a bounded window at a time) and keeps the book of their progress and
+/// final states, which it streams to watchers. It stores the spec and every point's final state (the results stay with the point grains), so it survives the loss of its
 /// silo; its watchdog (<see cref="PointWatchdog"/>) restarts points that stop reporting. Reports are idempotent.
 /// Helpers do the rest: <see cref="SweepAggregate"/> (the aggregation, off this grain), <see cref="CoordinatorCost"/>,
 /// <see cref="SweepStore"/>, <see cref="PointStarter"/> and <see cref="SweepTrace"/>.
@@ -21,6 +21,7 @@ namespace MeanFieldCluster.Silo.Grains;
 public sealed class SweepGrain(
     [PersistentState("sweep", GrainKeys.Storage)] IPersistentState<SweepGrainState> state,
     SweepPolicy policy,
+    ClusterSlots slots,
     TimeProvider time,
     ILogger<SweepGrain> logger) : Grain, ISweepGrain, IRemindable, IIncomingGrainCallFilter
 {
@@ -28,6 +29,7 @@ public sealed class SweepGrain(
     private PointBook _book = new([], new SweepGrainState());
     private PointWatchdog _watchdog = new(time, 0);
     private SweepSpec? _spec; // bound once per activation: what the points, the aggregator and GetSpec receive
+    private DispatchLedger? _ledger;
 
     private string SweepId => this.GetPrimaryKeyString();
 
@@ -134,6 +136,7 @@ public sealed class SweepGrain(
         }
 
         _book.MarkFinal(result.Index, result.State, result.Steps);
+        _ledger?.Ended(result.Index);
         if (!_book.AllFinal)
         {
             Store.Changed();
@@ -203,8 +206,10 @@ public sealed class SweepGrain(
         await PointWatchdog.Disarm(this);
     }
 
-    // Starts points in index order until policy.PointsInFlight are unfinished: a sweep of any size holds a
-    // bounded number of point activations (and their assignments) at a time.
+    // Starts points in index order, each on the least loaded active silo with room (DispatchLedger): one running
+    // and policy.PointsQueuedPerSlot waiting per worker slot, so points go where slots free. At most
+    // policy.PointsInFlight are unfinished: a sweep of any size holds a bounded number of point activations (and
+    // their assignments) at a time. With no silo known, the window alone bounds the starts, placed unhinted.
     private Task Dispatch()
     {
         if (_spec is not { } spec || IsFinished || state.State.Cancelled)
@@ -212,8 +217,11 @@ public sealed class SweepGrain(
             return Task.CompletedTask;
         }
 
-        List<PointSpec> batch = _book.Dispatch(policy.PointsInFlight);
-        batch.ForEach(p => _watchdog.Heard(p.Index));
+        DispatchLedger ledger = _ledger ??= new DispatchLedger(policy.PointsQueuedPerSlot);
+        ledger.Refresh(slots.Active());
+        int limit = ledger.KnowsSilos ? Math.Min(policy.PointsInFlight, _book.InFlight + ledger.Free) : policy.PointsInFlight;
+        List<(PointSpec, SiloAddress?)> batch = [.. _book.Dispatch(limit).Select(p => (p, ledger.Place(p.Index)))];
+        batch.ForEach(p => _watchdog.Heard(p.Item1.Index));
         return Starter.Start(batch, spec, counted: true);
     }
 

@@ -67,6 +67,14 @@ public sealed class SweepPolicy
     /// </summary>
     public int PointsInFlight { get; set; } = DefaultPointsInFlight;
 
+    /// <summary>
+    /// Points of one sweep a coordinator keeps waiting per worker slot of a silo, beyond the one running in it
+    /// (default 1): each silo holds at most slots × (1 + this) of the sweep's unfinished points, and the next
+    /// point goes where a slot frees, so a faster silo runs more points. 0 starts a point only when a slot is
+    /// free (a slot then idles while its next point activates); more hides slower activations.
+    /// </summary>
+    public int PointsQueuedPerSlot { get; set; } = 1;
+
     /// <summary>The largest point admitted (from <see cref="MaxPointMemory"/> and <see cref="MaxPointHours"/>).</summary>
     public ResourceBudget Budget => ResourceBudget.From(MaxPointMemory, MaxPointHours);
 }
@@ -95,6 +103,11 @@ public sealed class SweepPolicyValidator : IValidateOptions<SweepPolicy>
         }
 
         OptionChecks.Range(errors, "--points-in-flight", options.PointsInFlight, 1_000_000);
+        if (options.PointsQueuedPerSlot is < 0 or > 1000)
+        {
+            errors.Add($"--points-queued-per-slot: {options.PointsQueuedPerSlot} is not allowed; expected an integer from 0 to 1000");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }
@@ -143,8 +156,9 @@ public static class SiloSetup
         // the value is filled from WorkerOptions when the metadata options are built (configure actions run in
         // registration order, so this one runs before UseSiloMetadata's, which reads the dictionary).
         var published = new Dictionary<string, string>();
-        silo.Services.AddOptions<SiloMetadata>().Configure<IOptions<WorkerOptions>>((_, w) => published[WorkerSlotPlacementDirector.SlotsKey] = w.Value.Slots.ToString(CultureInfo.InvariantCulture));
+        silo.Services.AddOptions<SiloMetadata>().Configure<IOptions<WorkerOptions>>((_, w) => published[ClusterSlots.SlotsKey] = w.Value.Slots.ToString(CultureInfo.InvariantCulture));
         silo.UseSiloMetadata(published);
+        silo.Services.AddSingleton<ClusterSlots>();
         silo.Services.AddPlacementDirector<WorkerSlotPlacement, WorkerSlotPlacementDirector>();
         silo.Services.AddMetrics();
         silo.Services.TryAddSingleton<MeanFieldMetrics>();

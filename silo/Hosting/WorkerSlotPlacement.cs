@@ -1,6 +1,5 @@
-// One job: placing the activations of point grains on the silos in proportion to their worker slots.
+// One job: placing the activations of point grains: on the silo a coordinator names, else in proportion to worker slots.
 using Orleans.Placement;
-using Orleans.Runtime.MembershipService.SiloMetadata;
 using Orleans.Runtime.Placement;
 
 namespace MeanFieldCluster.Silo.Hosting;
@@ -31,24 +30,23 @@ public sealed class WorkerSlotPlacementAttribute : PlacementAttribute
 }
 
 /// <summary>
-/// The director of <see cref="WorkerSlotPlacement"/>: smooth weighted round robin over the compatible silos,
-/// each weighted by the worker slots it publishes in its silo metadata (<see cref="SlotsKey"/>; 1 when absent).
-/// At every placement each silo's credit grows by its slots and the silo with the most credit (ties: the
-/// lowest address) is chosen and pays the slots of all; so over any run of placements each silo receives its
-/// share of slots to within one point, also in a burst that Orleans' activation statistics (published every
-/// few seconds) would not yet see. A silo that joins starts with no credit and receives its share at once.
-/// Placement never changes a number: a point's results depend on its spec only.
+/// The director of <see cref="WorkerSlotPlacement"/>. A placement hint (Orleans'
+/// <see cref="IPlacementDirector.PlacementHintKey"/> in the request context, a <see cref="SiloAddress"/>) naming a
+/// compatible silo wins: a coordinator names the silo where one of its points has just freed a slot. Otherwise,
+/// smooth weighted round robin over the compatible silos, each weighted by the worker slots it publishes
+/// (<see cref="ClusterSlots"/>): at every placement each silo's credit grows by its slots and the silo with the
+/// most credit (ties: the lowest address) is chosen and pays the slots of all; so over any run of placements each
+/// silo receives its share of slots to within one point, also in a burst that Orleans' activation statistics
+/// (published every few seconds) would not yet see. A silo that joins starts with no credit and receives its share
+/// at once. Placement never changes a number: a point's results depend on its spec only.
 /// </summary>
 /// <remarks>
 /// The director of the caller's silo decides, so a burst of points started by one coordinator is spread by one
-/// director. It balances the number of points placed, not their durations: points of very unequal length can
-/// still leave one silo idle while another has points waiting for a slot.
+/// director. Unhinted placements balance the number of points placed, not their durations; hints (see
+/// <c>DispatchLedger</c>) let a coordinator place each point where a slot has freed, so a faster silo runs more.
 /// </remarks>
-public sealed class WorkerSlotPlacementDirector(ISiloMetadataCache metadata) : IPlacementDirector
+public sealed class WorkerSlotPlacementDirector(ClusterSlots slots) : IPlacementDirector
 {
-    /// <summary>The silo metadata key that holds a silo's worker slots.</summary>
-    public const string SlotsKey = "mfc.worker-slots";
-
     private readonly Dictionary<SiloAddress, long> _credit = [];
     private readonly Lock _gate = new();
 
@@ -62,6 +60,11 @@ public sealed class WorkerSlotPlacementDirector(ISiloMetadataCache metadata) : I
             throw new OrleansException($"No compatible silo for {target.GrainIdentity}.");
         }
 
+        if (IPlacementDirector.GetPlacementHint(target.RequestContextData, silos) is { } hinted)
+        {
+            return Task.FromResult(hinted);
+        }
+
         lock (_gate)
         {
             foreach (SiloAddress gone in _credit.Keys.Except(silos).ToList())
@@ -73,9 +76,9 @@ public sealed class WorkerSlotPlacementDirector(ISiloMetadataCache metadata) : I
             SiloAddress? best = null;
             foreach (SiloAddress silo in silos.OrderBy(s => s))
             {
-                long slots = Slots(silo);
-                total += slots;
-                long credit = _credit[silo] = _credit.GetValueOrDefault(silo) + slots;
+                long weight = slots.Slots(silo);
+                total += weight;
+                long credit = _credit[silo] = _credit.GetValueOrDefault(silo) + weight;
                 if (best is null || credit > _credit[best])
                 {
                     best = silo;
@@ -86,8 +89,4 @@ public sealed class WorkerSlotPlacementDirector(ISiloMetadataCache metadata) : I
             return Task.FromResult(best!);
         }
     }
-
-    /// <summary>The worker slots <paramref name="silo"/> publishes (1 when it publishes none).</summary>
-    public long Slots(SiloAddress silo) =>
-        metadata.GetSiloMetadata(silo).Metadata.TryGetValue(SlotsKey, out string? text) && long.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out long slots) && slots > 0 ? slots : 1;
 }

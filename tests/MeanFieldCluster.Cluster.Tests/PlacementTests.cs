@@ -68,5 +68,5 @@ public sealed class PlacementTests : IAsyncLifetime
     }
 
     private static long Published(InProcessSiloHandle silo, SiloAddress about) =>
-        silo.ServiceProvider.GetRequiredService<ISiloMetadataCache>().GetSiloMetadata(about).Metadata.TryGetValue(WorkerSlotPlacementDirector.SlotsKey, out string? v) ? long.Parse(v, System.Globalization.CultureInfo.InvariantCulture) : -1;
+        silo.ServiceProvider.GetRequiredService<ISiloMetadataCache>().GetSiloMetadata(about).Metadata.TryGetValue(ClusterSlots.SlotsKey, out string? v) ? long.Parse(v, System.Globalization.CultureInfo.InvariantCulture) : -1;
 }

@@ -23,6 +23,7 @@ public sealed class SiloOptionsTests
             ["Silo:ThreadsPerWidePoint"] = "2",
             ["Silo:MaxPointHours"] = "2",
             ["Silo:PointsInFlight"] = "64",
+            ["Silo:PointsQueuedPerSlot"] = "0",
             ["Silo:HttpAddress"] = "0.0.0.0",
             ["Silo:HttpPort"] = "9090",
             ["Silo:DashboardToken"] = "t",
@@ -31,7 +32,7 @@ public sealed class SiloOptionsTests
         WorkerOptions workers = services.GetRequiredService<IOptions<WorkerOptions>>().Value;
         Assert.Equal((3, 2), (workers.Slots, workers.ThreadsPerWidePoint));
         SweepPolicy policy = services.GetRequiredService<IOptions<SweepPolicy>>().Value;
-        Assert.Equal(64, policy.PointsInFlight);
+        Assert.Equal((64, 0), (policy.PointsInFlight, policy.PointsQueuedPerSlot));
         Assert.Equal(2 * 3600.0, policy.Budget.MaxPointSeconds);
         WebEndpointOptions web = services.GetRequiredService<IOptions<WebEndpointOptions>>().Value;
         Assert.Equal(("0.0.0.0", 9090, "t"), (web.Address, web.Port, web.Token));
@@ -49,6 +50,7 @@ public sealed class SiloOptionsTests
             ["Silo:MaxPointHours"] = "-1",
             ["Silo:HttpAddress"] = "somewhere",
             ["Silo:ShutdownTimeout"] = "0",
+            ["Silo:PointsQueuedPerSlot"] = "-1",
         });
         IReadOnlyList<string> errors = SiloStart.Validate(services, web: true);
         Assert.Contains(errors, e => e.StartsWith("--redis: required", StringComparison.Ordinal));
@@ -57,7 +59,8 @@ public sealed class SiloOptionsTests
         Assert.Contains("--max-point-hours: -1 is not allowed; expected a number of hours > 0", errors);
         Assert.Contains("--http-address: 'somewhere' is not an IP address; expected e.g. 127.0.0.1 or 10.0.0.5", errors);
         Assert.Contains("--shutdown-timeout: 0 is not allowed; expected an integer from 1 to 3600 (seconds)", errors);
-        Assert.Equal(6, errors.Count);
+        Assert.Contains("--points-queued-per-slot: -1 is not allowed; expected an integer from 0 to 1000", errors);
+        Assert.Equal(7, errors.Count);
     }
 
     [Fact]

@@ -20,7 +20,7 @@ public sealed class SweepWindowTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _cluster = await TestClusters.DeployAsync(w => w.Slots = 1, hooks: WatchdogClockTests.Gated(_gate), policy: p => p.PointsInFlight = Window);
+        _cluster = await TestClusters.DeployAsync(w => w.Slots = 1, hooks: WatchdogClockTests.Gated(_gate), policy: p => (p.PointsInFlight, p.PointsQueuedPerSlot) = (Window, 10)); // the window, not the slots, binds
     }
 
     public async Task DisposeAsync()
