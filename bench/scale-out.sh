@@ -7,10 +7,12 @@
 #
 #   bench/scale-out.sh [--spec SPEC] [--silos "1 2"] [--runs K] [--calls] [--calls-spec SPEC]
 #     --spec SPEC         the sweep timed on each cluster size (default examples/bench-64-points.yaml)
-#     --runs K            run the sweep K times on each fresh cluster (default 2): the first run carries the
+#     --runs K            run the sweep K times on each fresh cluster (default 3): the first run carries the
 #                         silos' start-up (the JIT compiles and re-compiles thousands of methods the first
-#                         sweep reaches, on the cores the workers need); the ratio is taken on the last run,
-#                         a long-lived cluster's throughput, and the first run's ratio is printed too
+#                         sweep reaches, on the cores the workers need), and on 2 silos the second run's
+#                         coordinator often lands on the silo that has not coordinated yet, which then compiles
+#                         the coordinator's code (about 1,000 methods, measured); the ratio is taken on the
+#                         last run, a long-lived cluster's throughput, and the first run's ratio is printed too
 #     --silos LIST        the cluster sizes, in order (default "1 2"); the ratio is last / first
 #     --calls             also run --calls-spec on the largest cluster and report calls per point
 #     --calls-spec SPEC   default bench/scale-out-10k-points.yaml (10,000 points of 200 steps at N = 16)
@@ -40,7 +42,7 @@ sizes="1 2"
 calls=0
 keep=0
 pin=0
-runs=2
+runs=3
 while [ $# -gt 0 ]; do
   case "$1" in
     --spec) spec="$(realpath "$2")"; shift 2 ;;

@@ -73,7 +73,7 @@ internal static class Cli
         budget.AddTo(run);
         axes.AddTo(run);
         run.SetAction((parse, token) => RunCommand.ExecuteAsync(
-            new RunSettings(parse.GetValue(specArgument)!, axes.Overrides(parse, setOption), parse.GetValue(outOption), parse.GetValue(forceOption), parse.GetValue(resumeOption), parse.GetValue(workersOption), parse.GetValue(plotAfterRunOption), parse.GetValue(dashboardOption), parse.GetValue(wideOption)) { Budget = budget.Budget(parse), SweepId = parse.GetValue(sweepIdOption), LogFile = parse.GetValue(logFileOption) },
+            new RunSettings(parse.GetValue(specArgument)!, axes.Overrides(parse, setOption), parse.GetValue(outOption), parse.GetValue(forceOption), parse.GetValue(resumeOption), parse.GetValue(workersOption), parse.GetValue(plotAfterRunOption), parse.GetValue(dashboardOption), parse.GetValue(wideOption)) { Budget = budget.Budget(parse), SweepId = parse.GetValue(sweepIdOption), LogFile = parse.GetValue(logFileOption), ClusterRedis = Environment.GetEnvironmentVariable("MFC_REDIS") },
             output, error, interactive, token));
 
         var resultsDirArgument = new Argument<string>("dir") { Description = "A results folder written by 'mfc run' or 'mfc results'." };

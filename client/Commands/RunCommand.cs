@@ -35,6 +35,9 @@ internal sealed record RunSettings(string SpecPath, IReadOnlyList<string> Overri
 
     /// <summary>--log-file: where warnings and errors go in full, stack traces included (default &lt;out&gt;/mfc.log).</summary>
     public string? LogFile { get; init; }
+
+    /// <summary>A cluster's Redis named in the environment (MFC_REDIS), which mfc run does not use: it says so.</summary>
+    public string? ClusterRedis { get; init; }
 }
 
 /// <summary>
@@ -120,6 +123,12 @@ internal static class RunCommand
         {
             await error.WriteLineAsync($"error: {unwritable}.");
             return SpecInput.BadInput;
+        }
+
+        // A user with a cluster's Redis in the environment may expect this run to go there: say where it runs.
+        if (!string.IsNullOrWhiteSpace(settings.ClusterRedis))
+        {
+            await error.WriteLineAsync("note: MFC_REDIS is set, but mfc run always runs on an embedded silo in this process; to run on that cluster, use mfc submit SPEC, then mfc watch and mfc results");
         }
 
         string stateDirectory = Path.Combine(directory, StateFolder);

@@ -61,9 +61,9 @@ public sealed class SweepPolicy
     public double MaxPointHours { get; set; } = ResourceBudget.DefaultMaxPointSeconds / 3600;
 
     /// <summary>
-    /// Points of one sweep started at a time (running or waiting for a slot) when this silo hosts the sweep's
-    /// coordinator; the rest start as these finish. Bounds the activations a large sweep holds. It should exceed
-    /// the worker slots of the whole cluster.
+    /// At most this many points of one sweep unfinished at a time (running or waiting for a slot) when this silo
+    /// hosts the sweep's coordinator; the rest start as these finish. Bounds the activations a large sweep holds,
+    /// together with <see cref="PointsQueuedPerSlot"/>, which usually binds first.
     /// </summary>
     public int PointsInFlight { get; set; } = DefaultPointsInFlight;
 
