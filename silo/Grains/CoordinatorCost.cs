@@ -63,6 +63,9 @@ internal sealed class CoordinatorCost(TimeProvider time)
     /// <summary>Counts <paramref name="asked"/> silent points the watchdog asked to start again, of which <paramref name="started"/> did (they had been lost).</summary>
     public void Restarted(int asked, int started) => (_silentAsked, _restarts) = (_silentAsked + asked, _restarts + started);
 
+    /// <summary>The mean time a counted start took to be acknowledged, in seconds (0 before the first).</summary>
+    public double MeanStartSeconds => _starts == 0 ? 0 : _startSeconds / _starts;
+
     /// <summary>Counts a state write; returns the figures to store with it.</summary>
     public CoordinatorStats Written()
     {

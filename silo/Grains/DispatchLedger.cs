@@ -13,12 +13,24 @@ namespace MeanFieldCluster.Silo.Grains;
 /// with its points (the watchdog restarts them elsewhere); a silo that joins takes points at the next dispatch.
 /// Points whose silo the ledger does not know (started by an earlier activation, or restarted) are not counted
 /// against any silo; the sweep's window (<see cref="SweepPolicy.PointsInFlight"/>) bounds every point in flight.
-/// Soft state: placement never changes a number, only where and when a point runs.
+/// Short points need a deeper queue: a slot's next point must be started (the coordinator hears of an end, starts
+/// a point, the point activates and stores its assignment) before the points queued behind the slot have run.
+/// So the points queued per slot grow to 2 × (the mean time a start takes) / (the recent time a point holds its
+/// slot), never below the configured number: for points of a second or more that is the configured one, for
+/// points of milliseconds a few. Soft state: placement never changes a number, only where and when a point runs.
 /// </summary>
 internal sealed class DispatchLedger(int queuedPerSlot)
 {
+    /// <summary>The most points queued per slot that short points can raise the queue to.</summary>
+    public const int MaxQueuedPerSlot = 1000;
+
     private readonly SortedDictionary<SiloAddress, Load> _silos = [];
     private readonly Dictionary<int, SiloAddress> _placed = [];
+    private readonly int _minimum = queuedPerSlot;
+    private double _pointSeconds = double.NaN; // moving average of the slot time of the points that ended
+
+    /// <summary>Points queued behind each worker slot now: the configured number, or more for short points.</summary>
+    public int QueuedPerSlot { get; private set; } = queuedPerSlot;
 
     /// <summary>Whether any silo is known (else the coordinator dispatches by its window alone, unhinted).</summary>
     public bool KnowsSilos => _silos.Count > 0;
@@ -26,7 +38,8 @@ internal sealed class DispatchLedger(int queuedPerSlot)
     /// <summary>Takes the active silos and their slots: new silos start empty, silos gone are forgotten with their points.</summary>
     public void Refresh(IReadOnlyList<SiloSlots> active)
     {
-        foreach (SiloAddress gone in _silos.Keys.Where(s => !active.Any(a => a.Silo.Equals(s))).ToList())
+        var live = active.Select(a => a.Silo).ToHashSet();
+        foreach (SiloAddress gone in _silos.Keys.Where(s => !live.Contains(s)).ToList())
         {
             foreach (int point in _silos[gone].Points)
             {
@@ -81,6 +94,26 @@ internal sealed class DispatchLedger(int queuedPerSlot)
         return best;
     }
 
+    /// <summary>
+    /// Point <paramref name="index"/> is final after holding its slot for <paramref name="seconds"/> (0 when it never
+    /// ran), and a start now takes <paramref name="startSeconds"/> on average: the slot is free again, and the queue
+    /// per slot follows the points' length (a moving average over the last points, weight 1/5 each).
+    /// </summary>
+    public void Ended(int index, double seconds, double startSeconds)
+    {
+        Ended(index);
+        if (seconds > 0 && double.IsFinite(seconds))
+        {
+            _pointSeconds = double.IsNaN(_pointSeconds) ? seconds : _pointSeconds + ((seconds - _pointSeconds) / 5);
+        }
+
+        if (startSeconds > 0 && double.IsFinite(startSeconds) && _pointSeconds > 0)
+        {
+            double needed = Math.Ceiling(2 * startSeconds / _pointSeconds);
+            QueuedPerSlot = (int)Math.Clamp(needed, _minimum, Math.Max(_minimum, MaxQueuedPerSlot));
+        }
+    }
+
     /// <summary>Point <paramref name="index"/> is final: its silo's slot is free again.</summary>
     public void Ended(int index)
     {
@@ -90,7 +123,7 @@ internal sealed class DispatchLedger(int queuedPerSlot)
         }
     }
 
-    private int Cap(Load load) => (int)Math.Min(int.MaxValue, (long)load.Slots * (1 + queuedPerSlot));
+    private int Cap(Load load) => (int)Math.Min(int.MaxValue, (long)load.Slots * (1 + QueuedPerSlot));
 
     private sealed class Load(int slots)
     {

@@ -136,7 +136,7 @@ public sealed class SweepGrain(
         }
 
         _book.MarkFinal(result.Index, result.State, result.Steps);
-        _ledger?.Ended(result.Index);
+        _ledger?.Ended(result.Index, result.Seconds, _cost.MeanStartSeconds);
         if (!_book.AllFinal)
         {
             Store.Changed();

@@ -71,7 +71,8 @@ public sealed class SweepPolicy
     /// Points of one sweep a coordinator keeps waiting per worker slot of a silo, beyond the one running in it
     /// (default 1): each silo holds at most slots × (1 + this) of the sweep's unfinished points, and the next
     /// point goes where a slot frees, so a faster silo runs more points. 0 starts a point only when a slot is
-    /// free (a slot then idles while its next point activates); more hides slower activations.
+    /// free (a slot then idles while its next point activates); more hides slower activations. A minimum: points
+    /// shorter than a start raise it for the sweep (see <c>DispatchLedger</c>).
     /// </summary>
     public int PointsQueuedPerSlot { get; set; } = 1;
 

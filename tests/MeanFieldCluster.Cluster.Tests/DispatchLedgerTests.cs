@@ -79,6 +79,47 @@ public sealed class DispatchLedgerTests
         Assert.Equal("A A -", Names(Enumerable.Range(9, 3).Select(ledger.Place)));
     }
 
+    [Fact]
+    public void ShortPointsDeepenTheQueueSoThatASlotsNextPointIsStartedBeforeItIsNeeded()
+    {
+        var ledger = new DispatchLedger(queuedPerSlot: 1);
+        ledger.Refresh([new(A, 2)]);
+        Assert.Equal("A A A A -", Names(Enumerable.Range(0, 5).Select(ledger.Place)));
+
+        // Points of a second, starts of 10 ms: one queued per slot is plenty.
+        ledger.Ended(0, seconds: 1.0, startSeconds: 0.010);
+        Assert.Equal((1, 1), (ledger.QueuedPerSlot, ledger.Free));
+
+        // The average follows the points by fifths: 1 → 0.2 + 0.8 · 1 = 0.8016 after a 0.008 s point, ...
+        ledger.Ended(1, seconds: 0.008, startSeconds: 0.010);
+        Assert.Equal(1, ledger.QueuedPerSlot); // ceil(2 · 0.010 / 0.8016) = 1
+        for (int i = 2; i < 40; i++)
+        {
+            ledger.Ended(i, seconds: 0.008, startSeconds: 0.010);
+        }
+
+        // ... to about 8 ms: 2 · 10 / 8 = 2.5, so 3 queued per slot, 2 × (1 + 3) places.
+        Assert.Equal(3, ledger.QueuedPerSlot);
+        Assert.Equal(8 - ledger.On(A), ledger.Free);
+
+        // A point that never ran (0 s) leaves the average; a configured minimum is never undercut.
+        ledger.Ended(40, seconds: 0, startSeconds: 0.010);
+        Assert.Equal(3, ledger.QueuedPerSlot);
+        var deep = new DispatchLedger(queuedPerSlot: 5);
+        deep.Refresh([new(A, 1)]);
+        deep.Ended(0, seconds: 2.0, startSeconds: 0.010);
+        Assert.Equal(5, deep.QueuedPerSlot);
+
+        // Points that take no time at all raise it to the bound, not beyond.
+        deep.Ended(1, seconds: 1e-9, startSeconds: 1.0);
+        for (int i = 2; i < 200; i++)
+        {
+            deep.Ended(i, seconds: 1e-9, startSeconds: 1.0);
+        }
+
+        Assert.Equal(DispatchLedger.MaxQueuedPerSlot, deep.QueuedPerSlot);
+    }
+
     // The silos as letters, "-" for none.
     private static string Names(IEnumerable<SiloAddress?> silos) =>
         string.Join(' ', silos.Select(s => s is null ? "-" : s.Equals(A) ? "A" : s.Equals(B) ? "B" : s.Equals(C) ? "C" : "?"));

@@ -5,6 +5,8 @@ using MeanFieldCluster.Engine.Specs;
 using MeanFieldCluster.Engine.Training;
 using MeanFieldCluster.Silo.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Time.Testing;
 using Orleans.Runtime;
 using Orleans.TestingHost;
 
@@ -25,7 +27,13 @@ public sealed class SlotDispatchTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _cluster = await TestClusters.DeployAsync(w => w.Slots = 1, hooks: WatchdogClockTests.Gated(_gate));
+        // On an injected clock that never advances, starts and points take no time, so the queue per slot stays at
+        // its configured 1 (short points would deepen it: DispatchLedgerTests); Orleans' own loops keep real time.
+        _cluster = await TestClusters.DeployAsync(w => w.Slots = 1, hooks: WatchdogClockTests.Gated(_gate), silo: s =>
+        {
+            s.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(new FakeTimeProvider()));
+            s.Services.UseTimeProviderForBackgroundAreas(TimeProvider.System);
+        });
     }
 
     public async Task DisposeAsync()
