@@ -12,8 +12,9 @@ namespace MeanFieldCluster.Silo.Grains;
 /// <summary>
 /// One job: coordinating one sweep. It admits the spec, dispatches the points to point grains (where worker slots
 /// free, see <see cref="DispatchLedger"/>; a bounded window at a time) and keeps the book of their progress and
-/// final states, which it streams to watchers. It stores the spec and every point's final state (the results stay with the point grains), so it survives the loss of its
-/// silo; its watchdog (<see cref="PointWatchdog"/>) restarts points that stop reporting. Reports are idempotent.
+/// final states, which it streams to watchers. It stores the spec and every point's final state (the results stay
+/// with the point grains), so it survives the loss of its silo; its watchdog (<see cref="PointWatchdog"/>) restarts
+/// points that stop reporting. Reports are idempotent.
 /// Helpers do the rest: <see cref="SweepAggregate"/> (the aggregation, off this grain), <see cref="CoordinatorCost"/>,
 /// <see cref="SweepStore"/>, <see cref="PointStarter"/> and <see cref="SweepTrace"/>.
 /// </summary>

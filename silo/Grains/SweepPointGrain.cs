@@ -3,6 +3,7 @@ using MeanFieldCluster.Contracts;
 using MeanFieldCluster.Silo.Hosting;
 using MeanFieldCluster.Silo.Telemetry;
 using Microsoft.Extensions.Logging;
+using Orleans.Runtime.Placement;
 
 namespace MeanFieldCluster.Silo.Grains;
 
@@ -56,6 +57,10 @@ public sealed partial class SweepPointGrain(
     public async Task<bool> Start(PointAssignment assignment)
     {
         ArgumentNullException.ThrowIfNull(assignment);
+
+        // The coordinator's placement hint placed this activation; it must not travel on with this point's calls
+        // (its reports, and whatever they activate).
+        RequestContext.Remove(IPlacementDirector.PlacementHintKey);
         if (state.State.Result is { } finished)
         {
             // Reported before; report again (idempotent) in case the coordinator lost it.
