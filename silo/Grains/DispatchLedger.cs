@@ -16,14 +16,11 @@ namespace MeanFieldCluster.Silo.Grains;
 /// Short points need a deeper queue: a slot's next point must be started (the coordinator hears of an end, starts
 /// a point, the point activates and stores its assignment) before the points queued behind the slot have run.
 /// So the points queued per slot grow to 2 × (the mean time a start takes) / (the recent time a point holds its
-/// slot), never below the configured number: for points of a second or more that is the configured one, for
+/// slot), never below the configured number nor above <see cref="SweepPolicy.MaxPointsQueuedPerSlot"/>: for points of a second or more that is the configured one, for
 /// points of milliseconds a few. Soft state: placement never changes a number, only where and when a point runs.
 /// </summary>
 internal sealed class DispatchLedger(int queuedPerSlot)
 {
-    /// <summary>The most points queued per slot that short points can raise the queue to.</summary>
-    public const int MaxQueuedPerSlot = 1000;
-
     private readonly SortedDictionary<SiloAddress, Load> _silos = [];
     private readonly Dictionary<int, SiloAddress> _placed = [];
     private readonly int _minimum = queuedPerSlot;
@@ -110,7 +107,7 @@ internal sealed class DispatchLedger(int queuedPerSlot)
         if (startSeconds > 0 && double.IsFinite(startSeconds) && _pointSeconds > 0)
         {
             double needed = Math.Ceiling(2 * startSeconds / _pointSeconds);
-            QueuedPerSlot = (int)Math.Clamp(needed, _minimum, Math.Max(_minimum, MaxQueuedPerSlot));
+            QueuedPerSlot = (int)Math.Clamp(needed, _minimum, Math.Max(_minimum, SweepPolicy.MaxPointsQueuedPerSlot));
         }
     }
 

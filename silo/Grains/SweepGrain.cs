@@ -30,7 +30,7 @@ public sealed class SweepGrain(
     private PointBook _book = new([], new SweepGrainState());
     private PointWatchdog _watchdog = new(time, 0);
     private SweepSpec? _spec; // bound once per activation: what the points, the aggregator and GetSpec receive
-    private DispatchLedger? _ledger;
+    private readonly DispatchLedger _ledger = new(policy.PointsQueuedPerSlot);
 
     private string SweepId => this.GetPrimaryKeyString();
 
@@ -137,7 +137,7 @@ public sealed class SweepGrain(
         }
 
         _book.MarkFinal(result.Index, result.State, result.Steps);
-        _ledger?.Ended(result.Index, result.Seconds, _cost.MeanStartSeconds);
+        _ledger.Ended(result.Index, result.Seconds, _cost.MeanStartSeconds);
         if (!_book.AllFinal)
         {
             Store.Changed();
@@ -218,11 +218,10 @@ public sealed class SweepGrain(
             return Task.CompletedTask;
         }
 
-        DispatchLedger ledger = _ledger ??= new DispatchLedger(policy.PointsQueuedPerSlot);
-        ledger.Refresh(slots.Active());
-        int limit = ledger.KnowsSilos ? Math.Min(policy.PointsInFlight, _book.InFlight + ledger.Free) : policy.PointsInFlight;
-        List<(PointSpec, SiloAddress?)> batch = [.. _book.Dispatch(limit).Select(p => (p, ledger.Place(p.Index)))];
-        batch.ForEach(p => _watchdog.Heard(p.Item1.Index));
+        _ledger.Refresh(slots.Active());
+        int limit = _ledger.KnowsSilos ? Math.Min(policy.PointsInFlight, _book.InFlight + _ledger.Free) : policy.PointsInFlight;
+        List<(PointSpec Point, SiloAddress? Silo)> batch = [.. _book.Dispatch(limit).Select(p => (p, _ledger.Place(p.Index)))];
+        batch.ForEach(p => _watchdog.Heard(p.Point.Index));
         return Starter.Start(batch, spec, counted: true);
     }
 

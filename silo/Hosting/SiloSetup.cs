@@ -51,6 +51,9 @@ public sealed class SweepPolicy
     /// <summary>The default of <see cref="PointsInFlight"/>.</summary>
     public const int DefaultPointsInFlight = 1024;
 
+    /// <summary>The most points that may wait per worker slot: the largest <see cref="PointsQueuedPerSlot"/>, and the deepest short points make the queue.</summary>
+    public const int MaxPointsQueuedPerSlot = 1000;
+
     /// <summary>When set, csv data files of submitted specs must resolve (links followed) to files under this folder.</summary>
     public string? DataRoot { get; set; }
 
@@ -104,9 +107,9 @@ public sealed class SweepPolicyValidator : IValidateOptions<SweepPolicy>
         }
 
         OptionChecks.Range(errors, "--points-in-flight", options.PointsInFlight, 1_000_000);
-        if (options.PointsQueuedPerSlot is < 0 or > 1000)
+        if (options.PointsQueuedPerSlot is < 0 or > SweepPolicy.MaxPointsQueuedPerSlot)
         {
-            errors.Add($"--points-queued-per-slot: {options.PointsQueuedPerSlot} is not allowed; expected an integer from 0 to 1000");
+            errors.Add($"--points-queued-per-slot: {options.PointsQueuedPerSlot} is not allowed; expected an integer from 0 to {SweepPolicy.MaxPointsQueuedPerSlot}");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -6,7 +6,8 @@ namespace MeanFieldCluster.Client.Tests;
 /// </summary>
 public sealed class OutputFolderTests
 {
-    private const string Spec = """
+    /// <summary>A spec of one tiny point, for tests of what happens around a run.</summary>
+    internal const string Spec = """
         name: out-check
         model: {preset: mmn-isotropic, activation: {kind: ramp, t1: 0.5, t2: 1.5, s1: -2.5, s2: 7.5}, init: {kappa: 0.8}}
         data: {kind: isotropic-gaussian, d: 4, delta: 0.5}

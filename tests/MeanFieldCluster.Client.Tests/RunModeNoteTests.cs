@@ -9,14 +9,6 @@ namespace MeanFieldCluster.Client.Tests;
 /// </summary>
 public sealed class RunModeNoteTests
 {
-    private const string Spec = """
-        name: run-note
-        model: {preset: mmn-isotropic, activation: {kind: ramp, t1: 0.5, t2: 1.5, s1: -2.5, s2: 7.5}, init: {kappa: 0.8}}
-        data: {kind: isotropic-gaussian, d: 4, delta: 0.5}
-        training: {horizon: 1}
-        grid: {width: 6, step_size: 0.1}
-        """;
-
     private const string Note = "note: MFC_REDIS is set, but mfc run always runs on an embedded silo in this process; to run on that cluster, use mfc submit SPEC, then mfc watch and mfc results";
 
     [Theory]
@@ -26,7 +18,7 @@ public sealed class RunModeNoteTests
     public async Task WithARedisInTheEnvironmentTheRunSaysItRunsEmbedded(string? redis, bool noted)
     {
         string dir = CliHarness.TempDirectory();
-        string spec = CliHarness.WriteSpec(dir, Spec);
+        string spec = CliHarness.WriteSpec(dir, OutputFolderTests.Spec);
         var output = new StringWriter(CultureInfo.InvariantCulture);
         var error = new StringWriter(CultureInfo.InvariantCulture);
         var settings = new RunSettings(spec, [], Path.Combine(dir, "out"), Force: false, Resume: false, Workers: 1) { ClusterRedis = redis };

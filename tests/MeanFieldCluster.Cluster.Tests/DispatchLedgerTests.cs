@@ -117,7 +117,7 @@ public sealed class DispatchLedgerTests
             deep.Ended(i, seconds: 1e-9, startSeconds: 1.0);
         }
 
-        Assert.Equal(DispatchLedger.MaxQueuedPerSlot, deep.QueuedPerSlot);
+        Assert.Equal(SweepPolicy.MaxPointsQueuedPerSlot, deep.QueuedPerSlot);
     }
 
     // The silos as letters, "-" for none.
