@@ -24,7 +24,9 @@
 #     --pin               pin every thread of silo i to core i mod (cores) (taskset): workers never migrate
 #                         between cores, and each silo's own threads share its worker's core
 # Points per second = points / wall_seconds of summary.json: from the sweep's submission to its last
-# point's end, by the coordinator's clock (client start-up and the export are not counted). While a sweep
+# point's end, by the coordinator's clock (client start-up and the export are not counted). The summary splits
+# the ratio into what the cluster lost (the share of the run the worker slots computed, from the silos'
+# mfc_point_duration_seconds) and what the cores lost (a point's time on N silos against one). While a sweep
 # runs, the script waits by reading the silos' /metrics with curl, not with a .NET client (mfc watch): on
 # this machine a client process would take processor time from the workers (about 2 s of start-up and
 # polling per sweep), which on a real cluster runs on the user's machine; mfc watch is called once the
@@ -144,7 +146,7 @@ settle() {
 }
 
 # Runs SPEC K times (K = $4, default 1) on a fresh cluster of N silos with one worker each; prints one line per
-# run, "points wall_seconds per_silo requests messages coordinator", and leaves the exports in
+# run, "points wall_seconds per_silo mean_point_seconds requests messages coordinator", and leaves the exports in
 # $work/results-TAG-RUN. The grain-call counters' differences are per run. The lines are printed once the
 # cluster is down: the caller reads them from a process substitution and may exit (deleting the work folder,
 # the cluster's pid file with it) as soon as it has them.
@@ -207,26 +209,35 @@ run() {
       mean_point="$mean_point${mean_point:+ / }$(awk -v s1="$(metric_sum mfc_point_duration_seconds_sum "$i")" -v s0="${before_secs[i]}" -v c1="$(metric mfc_point_duration_seconds_count "$i")" -v c0="${before_count[i]}" 'BEGIN { if (c1 > c0) printf "%.3f s", (s1 - s0) / (c1 - c0); else printf "-" }')"
     done
     echo "  $tag run $k: mean seconds per point on each silo: $mean_point" >&2
+    # The mean over all silos: points / wall seconds x this / silos is the share of the run the worker slots computed.
+    local secs_all=0 count_all=0
+    for i in $(seq 0 $((n - 1))); do
+      secs_all="$(awk -v t="$secs_all" -v s1="$(metric_sum mfc_point_duration_seconds_sum "$i")" -v s0="${before_secs[i]}" 'BEGIN { printf "%.6f", t + s1 - s0 }')"
+      count_all=$((count_all + $(metric mfc_point_duration_seconds_count "$i") - before_count[i]))
+    done
+    local mean_all
+    mean_all="$(awk -v s="$secs_all" -v c="$count_all" 'BEGIN { if (c > 0) printf "%.4f", s / c; else printf "0" }')"
     mfc results "$id" --out "$work/results-$tag-$k" >"$work/results-$tag-$k.log" 2>&1 || { cat "$work/results-$tag-$k.log" >&2; exit 1; }
     local summary="$work/results-$tag-$k/summary.json" bad
     bad="$(jq '[.points[] | select(.status != "completed")] | length' "$summary")"
     [ "$bad" = 0 ] || { echo "error: $bad point(s) of $tag run $k did not complete; see $summary" >&2; exit 1; }
-    lines="$lines$(jq '.points | length' "$summary") $(jq '.wall_seconds' "$summary") $per_silo $((after_req - before_req)) $((after_msg - before_msg)) $(jq -c '.coordinator' "$summary")"$'\n'
+    lines="$lines$(jq '.points | length' "$summary") $(jq '.wall_seconds' "$summary") $per_silo $mean_all $((after_req - before_req)) $((after_msg - before_msg)) $(jq -c '.coordinator' "$summary")"$'\n'
   done
   MFC_CLUSTER_DIR="$dir" "$cluster" down >/dev/null 2>&1
   printf '%s' "$lines"
 }
 
 echo "sweep: $spec ($runs run(s) on each fresh cluster)"
-declare -A rate cold
+declare -A rate cold point_s
 first="" last=""
 for n in $sizes; do
   k=0
-  while read -r points wall per_silo _ _ _; do
+  while read -r points wall per_silo mean_point _ _ _; do
     k=$((k + 1))
     r="$(awk -v p="$points" -v w="$wall" 'BEGIN { printf "%.3f", p / w }')"
     [ "$k" = 1 ] && cold[$n]="$r"
     rate[$n]="$r"
+    point_s[$n]="$mean_point"
     printf '  %s silo(s) x 1 worker, run %s: %s points in %s s = %s points/s; points run per silo so far %s\n' "$n" "$k" "$points" "$wall" "$r" "$per_silo"
   done < <(run "$n" "$spec" "$n-silos" "$runs")
   [ "$k" = "$runs" ] || { echo "error: the sweep on $n silo(s) did not complete its $runs run(s) (see the messages above; --keep keeps the logs)" >&2; exit 1; }
@@ -251,6 +262,9 @@ if [ "$first" != "$last" ]; then
     speed_last="$(fastest_alone "${probes_last[@]}")" speed_first="$(fastest_alone "${probes_first[@]}")"
     if [ -n "$bare" ] && [ -n "$speed_last" ] && [ -n "$speed_first" ]; then
       echo "  bare loops of the same point on all $(nproc) cores at once, around that $last-silo run: $bare x one alone on the fastest core (no cluster can do better on these cores)"
+      # The ratio is (2 / the points' slowdown) x (busy share on N silos / busy share on 1): what the cores lost and
+      # what the cluster lost, apart. Busy share = points per second x mean seconds per point / worker slots.
+      echo "  worker slots busy: $(awk -v r="${rate[$first]}" -v m="${point_s[$first]}" -v n="$first" 'BEGIN { printf "%.1f", 100 * r * m / n }') % on $first silo(s), $(awk -v r="${rate[$last]}" -v m="${point_s[$last]}" -v n="$last" 'BEGIN { printf "%.1f", 100 * r * m / n }') % on $last (points per second x mean seconds per point / slots); a point took $(awk -v a="${point_s[$last]}" -v b="${point_s[$first]}" 'BEGIN { printf "%.3f", a / b }') x as long on $last silos as on $first, where the bare loops ran $(awk -v n="$last" -v f="$first" -v r="$bare" 'BEGIN { printf "%.3f", (n / f) / r }') x slower together than alone"
       echo "  the fastest core's bare speed: $speed_first steps/s around the $first-silo run, $speed_last around the $last-silo run; each run's points per second divided by it: $last silos / $first silo = $(awk -v a="${rate[$last]}" -v b="${rate[$first]}" -v sa="$speed_last" -v sb="$speed_first" 'BEGIN { printf "%.2f", (a / sa) / (b / sb) }') x, which is $(awk -v a="${rate[$last]}" -v b="${rate[$first]}" -v sa="$speed_last" -v sb="$speed_first" -v r="$bare" 'BEGIN { printf "%.0f", 100 * (a / sa) / (b / sb) / r }') % of the bare loops' $bare"
     fi
   fi
@@ -258,7 +272,7 @@ fi
 
 if [ "$calls" = 1 ]; then
   echo "calls per point: $calls_spec on $last silo(s) x 1 worker"
-  read -r points wall per_silo requests messages coordinator < <(run "$last" "$calls_spec" "calls") || { echo "error: the calls sweep did not complete (see the messages above; --keep keeps the logs)" >&2; exit 1; }
+  read -r points wall per_silo _ requests messages coordinator < <(run "$last" "$calls_spec" "calls") || { echo "error: the calls sweep did not complete (see the messages above; --keep keeps the logs)" >&2; exit 1; }
   echo "  $points points in $wall s ($(awk -v p="$points" -v w="$wall" 'BEGIN { printf "%.1f", p / w }') points/s); points run per silo $per_silo"
   echo "  grain-to-grain requests answered (Orleans meter, all silos): $requests = $(awk -v c="$requests" -v p="$points" 'BEGIN { printf "%.2f", c / p }') per point"
   echo "  messages received by the silos' dispatchers (Orleans meter: requests and responses, client included): $messages = $(awk -v c="$messages" -v p="$points" 'BEGIN { printf "%.2f", c / p }') per point"
