@@ -114,9 +114,16 @@ public static class SpecAxes
             return null;
         }
 
+        List<string> values = [.. SplitTopLevel(sweep[(eq + 1)..]).Select(v => v.Trim())];
+        if (values.FindIndex(v => v.Length == 0) is int empty and >= 0)
+        {
+            error = $"--sweep: {NodeText.Quote(sweep)} has an empty value (value {empty + 1} of {values.Count}); expected path=v1,v2,... with a value between every two commas, e.g. --sweep data.delta=0.2,0.5";
+            return null;
+        }
+
         error = null;
         string key = path.StartsWith(F.Grid + ".", StringComparison.Ordinal) ? path[(F.Grid.Length + 1)..] : path;
-        return $"{F.Grid}.{key}=[{string.Join(", ", SplitTopLevel(sweep[(eq + 1)..]).Select(v => v.Trim()))}]";
+        return $"{F.Grid}.{key}=[{string.Join(", ", values)}]";
     }
 
     /// <summary>

@@ -83,6 +83,16 @@ public sealed class GridAxesTests
         Assert.Null(error);
     }
 
+    [Theory]
+    [InlineData("data.delta=0.1,,0.2", "value 2 of 3")]
+    [InlineData("data.delta=0.1,", "value 2 of 2")]
+    [InlineData("width=,100", "value 1 of 2")]
+    public void A_sweep_item_with_an_empty_value_is_refused_naming_it(string sweep, string which)
+    {
+        Assert.Null(SpecAxes.ToOverride(sweep, out string? error));
+        Assert.Equal($"--sweep: '{sweep}' has an empty value ({which}); expected path=v1,v2,... with a value between every two commas, e.g. --sweep data.delta=0.2,0.5", error);
+    }
+
     [Fact]
     public void A_sweep_over_training_beta_gives_one_point_per_value()
     {
