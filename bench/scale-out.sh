@@ -204,17 +204,17 @@ run() {
     after_req="$(scrape "$n" orleans_app_requests_latency_milliseconds_count)"
     after_msg="$(scrape "$n" orleans_messaging_processing_dispatcher_received_total)"
     for i in $(seq 0 $((n - 1))); do per_silo="$per_silo${per_silo:+/}$(metric mfc_points_completed_total "$i" 'kind="sgd"')"; done
-    local mean_point=""
+    # Each silo's mean seconds per point in this run, and the mean over all silos (points / wall seconds x that /
+    # silos is the share of the run the worker slots computed): one scrape of each counter per silo.
+    local mean_point="" secs_all=0 count_all=0 ds dc
     for i in $(seq 0 $((n - 1))); do
-      mean_point="$mean_point${mean_point:+ / }$(awk -v s1="$(metric_sum mfc_point_duration_seconds_sum "$i")" -v s0="${before_secs[i]}" -v c1="$(metric mfc_point_duration_seconds_count "$i")" -v c0="${before_count[i]}" 'BEGIN { if (c1 > c0) printf "%.3f s", (s1 - s0) / (c1 - c0); else printf "-" }')"
+      ds="$(awk -v s1="$(metric_sum mfc_point_duration_seconds_sum "$i")" -v s0="${before_secs[i]}" 'BEGIN { printf "%.6f", s1 - s0 }')"
+      dc=$(($(metric mfc_point_duration_seconds_count "$i") - before_count[i]))
+      mean_point="$mean_point${mean_point:+ / }$(awk -v s="$ds" -v c="$dc" 'BEGIN { if (c > 0) printf "%.3f s", s / c; else printf "-" }')"
+      secs_all="$(awk -v t="$secs_all" -v s="$ds" 'BEGIN { printf "%.6f", t + s }')"
+      count_all=$((count_all + dc))
     done
     echo "  $tag run $k: mean seconds per point on each silo: $mean_point" >&2
-    # The mean over all silos: points / wall seconds x this / silos is the share of the run the worker slots computed.
-    local secs_all=0 count_all=0
-    for i in $(seq 0 $((n - 1))); do
-      secs_all="$(awk -v t="$secs_all" -v s1="$(metric_sum mfc_point_duration_seconds_sum "$i")" -v s0="${before_secs[i]}" 'BEGIN { printf "%.6f", t + s1 - s0 }')"
-      count_all=$((count_all + $(metric mfc_point_duration_seconds_count "$i") - before_count[i]))
-    done
     local mean_all
     mean_all="$(awk -v s="$secs_all" -v c="$count_all" 'BEGIN { if (c > 0) printf "%.4f", s / c; else printf "0" }')"
     mfc results "$id" --out "$work/results-$tag-$k" >"$work/results-$tag-$k.log" 2>&1 || { cat "$work/results-$tag-$k.log" >&2; exit 1; }

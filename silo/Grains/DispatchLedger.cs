@@ -16,8 +16,9 @@ namespace MeanFieldCluster.Silo.Grains;
 /// Short points need a deeper queue: a slot's next point must be started (the coordinator hears of an end, starts
 /// a point, the point activates and stores its assignment) before the points queued behind the slot have run.
 /// So the points queued per slot grow to 2 × (the mean time a start takes) / (the recent time a point holds its
-/// slot), never below the configured number nor above <see cref="SweepPolicy.MaxPointsQueuedPerSlot"/>: for points of a second or more that is the configured one, for
-/// points of milliseconds a few. Soft state: placement never changes a number, only where and when a point runs.
+/// slot), never below the configured number nor above <see cref="SweepPolicy.MaxPointsQueuedPerSlot"/>: for points
+/// of a second or more that is the configured one, for points of milliseconds a few. Soft state: placement never
+/// changes a number, only where and when a point runs.
 /// </summary>
 internal sealed class DispatchLedger(int queuedPerSlot)
 {
