@@ -28,6 +28,12 @@ public abstract class Activation
         }
     }
 
+    /// <summary>
+    /// The vectorized kernel whose per-element value is this activation's <see cref="Apply"/> bit for bit, for the
+    /// kinds that fuse σ into a layer's pass (ramp, relu); null for the others.
+    /// </summary>
+    internal virtual ActivationKernel<double>? FusableKernel => null;
+
     /// <summary>Builds the activation a spec names.</summary>
     public static Activation Create(ActivationSpec spec)
     {
@@ -79,6 +85,9 @@ public sealed class Ramp : Activation
     /// <inheritdoc/>
     public override void Apply(ReadOnlySpan<double> z, Span<double> value, Span<double> derivative) =>
         _kernel.Apply(z, value, derivative, Simd.Best); // the same operations per element, vectorized
+
+    /// <inheritdoc/>
+    internal override ActivationKernel<double> FusableKernel => _kernel;
 }
 
 /// <summary>max(0, z); derivative 1 for z &gt; 0, else 0.</summary>
@@ -96,6 +105,9 @@ public sealed class Relu : Activation
     /// <inheritdoc/>
     public override void Apply(ReadOnlySpan<double> z, Span<double> value, Span<double> derivative) =>
         Kernel.Apply(z, value, derivative, Simd.Best);
+
+    /// <inheritdoc/>
+    internal override ActivationKernel<double> FusableKernel => Kernel;
 
     private static ActivationKernel<double> Kernel { get; } = new(new ActivationSpec(ActivationKinds.Relu));
 }

@@ -19,6 +19,7 @@ public sealed class ActivationKernel<T>
     where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
     private readonly string _kind;
+    private readonly bool _isRamp;
     private readonly T _t1, _t2, _s1, _s2, _slope;
 
     /// <summary>The kernel of the activation a spec names.</summary>
@@ -31,6 +32,7 @@ public sealed class ActivationKernel<T>
         }
 
         _kind = spec.Kind;
+        _isRamp = _kind == ActivationKinds.Ramp;
         if (_kind == ActivationKinds.Ramp && !(spec.T2 > spec.T1))
         {
             throw new ArgumentException($"ramp needs t2 > t1, got t1 = {spec.T1}, t2 = {spec.T2}.", nameof(spec));
@@ -155,6 +157,13 @@ public sealed class ActivationKernel<T>
 
         return Dot.Tail(reduced, ref cr, ref vr, rest, n - rest);
     }
+
+    /// <summary>
+    /// σ of each lane of <paramref name="x"/>, the bits <see cref="Apply"/> writes for the same elements: ramp and
+    /// relu only (the kinds of <see cref="Activations.Activation.FusableKernel"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal Vector512<T> Value(Vector512<T> x) => _isRamp ? Ramp(x).Value : Relu(x).Value;
 
     private (T Value, T Derivative) Ramp(T x)
     {

@@ -314,6 +314,10 @@ public sealed class MeanFieldNetwork
 
         const int block = BatchKernels.Block;
         BatchScratch b = _batch ??= new BatchScratch(Widths, d);
+
+        // The last layer's σ and the output fused into its pass (the same bits) where σ has a vector kernel;
+        // not when the top layer's activations are wanted.
+        ActivationKernel<double>? fused = topSquares.IsEmpty && Simd.Best == SimdWidth.Vector512 ? _sigma.FusableKernel : null;
         for (int start = 0; start < outputs.Length; start += block)
         {
             int n = Math.Min(block, outputs.Length - start);
@@ -331,15 +335,26 @@ public sealed class MeanFieldNetwork
                 }
             }
 
-            BatchKernels.Forward(FirstLayer, Widths[0], d, b.X, 1.0, Bias(1), b.U[0]);
-            _sigma.Apply(b.U[0], b.H[0], b.DH[0]);
-            for (int l = 1; l < Layers; l++)
+            for (int l = 0; l < Layers; l++)
             {
-                BatchKernels.Forward(Hidden(l), Widths[l], Widths[l - 1], b.H[l - 1], _normalizer[l - 1], Bias(l + 1), b.U[l]);
+                ReadOnlySpan<double> weights = l == 0 ? FirstLayer : Hidden(l), layerInputs = l == 0 ? b.X : b.H[l - 1];
+                int fanIn = l == 0 ? d : Widths[l - 1];
+                double scale = l == 0 ? 1.0 : _normalizer[l - 1];
+                if (l == Layers - 1 && fused is not null)
+                {
+                    BatchKernels.ForwardToOutput(weights, Widths[l], fanIn, layerInputs, scale, Bias(l + 1), fused, Output, _normalizer[^1], b.Y);
+                    break;
+                }
+
+                BatchKernels.Forward(weights, Widths[l], fanIn, layerInputs, scale, Bias(l + 1), b.U[l]);
                 _sigma.Apply(b.U[l], b.H[l], b.DH[l]);
             }
 
-            BatchKernels.Output(Output, b.H[^1], _normalizer[^1], b.Y);
+            if (fused is null)
+            {
+                BatchKernels.Output(Output, b.H[^1], _normalizer[^1], b.Y);
+            }
+
             b.Y.AsSpan(0, n).CopyTo(outputs.Slice(start, n));
             for (int m = 0; m < n && !topSquares.IsEmpty; m++)
             {
@@ -367,6 +382,45 @@ public sealed class MeanFieldNetwork
     {
         Forward(x, _scratch[0]);
         return [.. _scratch[0].U.Select(u => (double[])u.Clone())];
+    }
+
+    /// <summary>
+    /// ŷ(x), and every layer's pre-activations written into <paramref name="preActivations"/> (element ℓ-1 of length
+    /// N_ℓ): the bits of <see cref="Predict"/> and <see cref="PreActivations"/>, in one pass, with one
+    /// <see cref="Dot"/> per neuron instead of the grouped row kernels (the same sums at every width). For a few
+    /// inputs now and then (probe observations), whose cost is the code compiled for them, not the arithmetic.
+    /// </summary>
+    public double PredictWithPreActivations(ReadOnlySpan<double> x, double[][] preActivations)
+    {
+        ArgumentNullException.ThrowIfNull(preActivations);
+        bool fits = x.Length == Dimension && preActivations.Length == Layers;
+        for (int l = 0; fits && l < Layers; l++)
+        {
+            fits = preActivations[l]?.Length == Widths[l];
+        }
+
+        if (!fits)
+        {
+            throw new ArgumentException($"an input of {Dimension} values and {Layers} arrays of the layers' widths ({string.Join(", ", Widths)}) are needed.", nameof(preActivations));
+        }
+
+        Scratch s = _scratch[0];
+        for (int l = 0; l < Layers; l++)
+        {
+            ReadOnlySpan<double> weights = l == 0 ? FirstLayer : Hidden(l), input = l == 0 ? x : s.H[l - 1];
+            ReadOnlySpan<double> bias = Bias(l + 1);
+            double scale = l == 0 ? 1.0 : _normalizer[l - 1];
+            int fanIn = input.Length;
+            double[] u = preActivations[l];
+            for (int i = 0; i < u.Length; i++)
+            {
+                u[i] = (scale * Dot.Compute(weights.Slice(i * fanIn, fanIn), input)) + bias[i];
+            }
+
+            _sigma.Apply(u, s.H[l], s.DH[l]);
+        }
+
+        return _normalizer[^1] * Dot.Compute<double>(Output, s.H[^1]);
     }
 
     /// <summary>The quadratic loss (y - ŷ(x))².</summary>

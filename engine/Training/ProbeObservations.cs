@@ -35,10 +35,10 @@ public sealed class ProbeObservations
 
         var output = new double[Count];
         double[][] spread = [.. Enumerable.Range(0, network.Layers).Select(_ => new double[Count])];
+        double[][] u = [.. network.Widths.Select(n => new double[n])];
         for (int k = 0; k < Count; k++)
         {
-            double[][] u = network.PreActivations(_inputs[k]);
-            output[k] = network.Predict(_inputs[k]);
+            output[k] = network.PredictWithPreActivations(_inputs[k], u);
             for (int l = 0; l < network.Layers; l++)
             {
                 spread[l][k] = PopulationSd(u[l]);

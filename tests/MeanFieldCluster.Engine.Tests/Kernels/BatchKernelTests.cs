@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using MeanFieldCluster.Engine.Data;
 using MeanFieldCluster.Engine.Kernels;
 using MeanFieldCluster.Engine.Networks;
@@ -23,6 +24,26 @@ public sealed class BatchKernelTests
         const int block = BatchKernels.Block;
         double[] matrix = TestRandom.Gaussians(1, rows * cols), x = TestRandom.Gaussians(2, cols * block), bias = TestRandom.Gaussians(3, rows);
         var u = new double[rows * block];
+        foreach (SimdWidth width in Simd.Supported)
+        {
+            // Every width: the 512-bit loop where the machine has it, the 256-bit one otherwise (emulated without AVX2).
+            Array.Fill(u, double.NaN);
+            BatchKernels.Forward(matrix, rows, cols, x, 0.37, bias, u, width);
+            for (int i = 0; i < rows; i++)
+            {
+                for (int m = 0; m < block; m++)
+                {
+                    double sum = 0;
+                    for (int k = 0; k < cols; k++)
+                    {
+                        sum = Math.FusedMultiplyAdd(matrix[(i * cols) + k], x[(k * block) + m], sum);
+                    }
+
+                    Assert.Equal((0.37 * sum) + bias[i], u[(i * block) + m]);
+                }
+            }
+        }
+
         BatchKernels.Forward(matrix, rows, cols, x, 0.37, bias, u);
         for (int i = 0; i < rows; i++)
         {
@@ -73,6 +94,116 @@ public sealed class BatchKernelTests
             double expected = network.Predict(inputs.AsSpan(m * d, d));
             Assert.True(Math.Abs(outputs[m] - expected) <= 1e-12 * (1 + Math.Abs(expected)), $"input {m}: {outputs[m]} against {expected}");
         }
+    }
+
+    [Theory]
+    [InlineData(ActivationKinds.Ramp, 1, 1)]
+    [InlineData(ActivationKinds.Ramp, 3, 7)]
+    [InlineData(ActivationKinds.Ramp, 4, 40)]
+    [InlineData(ActivationKinds.Ramp, 13, 40)]
+    [InlineData(ActivationKinds.Relu, 5, 33)]
+    [InlineData(ActivationKinds.Relu, 64, 16)]
+    public void TheFusedLastLayerGivesTheBitsOfTheForwardPassActivationAndOutput(string kind, int rows, int cols)
+    {
+        if (!Simd.IsSupported(SimdWidth.Vector512))
+        {
+            return; // the fused pass runs only with AVX-512 (PredictMany takes the three passes elsewhere)
+        }
+
+        const int block = BatchKernels.Block;
+        var spec = kind == ActivationKinds.Ramp ? new ActivationSpec(kind, 0.5, 1.5, -2.5, 7.5) : new ActivationSpec(kind);
+        var sigma = new ActivationKernel<double>(spec);
+
+        // Inputs of a scale that puts the pre-activations on both sides of every kink.
+        double[] matrix = TestRandom.Gaussians(11, rows * cols), x = TestRandom.Gaussians(12, cols * block), bias = TestRandom.Gaussians(13, rows);
+        double[] coef = TestRandom.Gaussians(14, rows);
+        var u = new double[rows * block];
+        var h = new double[rows * block];
+        var dh = new double[rows * block];
+        var expected = new double[block];
+        BatchKernels.Forward(matrix, rows, cols, x, 0.6, bias, u);
+        sigma.Apply(u, h, dh, SimdWidth.Vector512);
+        BatchKernels.Output(coef, h, 0.125, expected);
+
+        var fused = new double[block];
+        BatchKernels.ForwardToOutput(matrix, rows, cols, x, 0.6, bias, sigma, coef, 0.125, fused);
+        Assert.Equal(expected, fused);
+    }
+
+    [Theory]
+    [InlineData(ActivationKinds.Ramp)]
+    [InlineData(ActivationKinds.Relu)]
+    public void TheVectorActivationIsApplysValueAtTheKinksAndBeyond(string kind)
+    {
+        var spec = kind == ActivationKinds.Ramp ? new ActivationSpec(kind, 0.5, 1.5, -2.5, 7.5) : new ActivationSpec(kind);
+        var sigma = new ActivationKernel<double>(spec);
+        double[] z =
+        [
+            0.5, 1.5, Math.BitDecrement(0.5), Math.BitIncrement(0.5), Math.BitDecrement(1.5), Math.BitIncrement(1.5), 1.0, 0.0,
+            -0.0, double.Epsilon, -double.Epsilon, double.NaN, double.PositiveInfinity, double.NegativeInfinity, 1e300, -1e300,
+        ];
+        var value = new double[z.Length];
+        sigma.Apply(z, value, new double[z.Length], SimdWidth.Scalar);
+        for (int start = 0; start < z.Length; start += 8)
+        {
+            Vector512<double> v = sigma.Value(Vector512.Create(z.AsSpan(start, 8)));
+            for (int l = 0; l < 8; l++)
+            {
+                Assert.Equal(BitConverter.DoubleToInt64Bits(value[start + l]), BitConverter.DoubleToInt64Bits(v[l]));
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(Presets.MmnIsotropic, ActivationKinds.Ramp, new[] { 37 }, 40)]
+    [InlineData(Presets.Normalized, ActivationKinds.Relu, new[] { 64 }, 8)]
+    [InlineData(Presets.ThreeLayer, ActivationKinds.Relu, new[] { 16, 16, 9 }, 3)]
+    [InlineData(Presets.ThreeLayer, ActivationKinds.Tanh, new[] { 33, 6 }, 8)]
+    public void PredictManyGivesTheSameBitsWithAndWithoutTheTopLayersSquares(string preset, string activation, int[] widths, int d)
+    {
+        // With the squares wanted the last layer takes the three passes; without, the fused one (ramp and relu on
+        // AVX-512): the outputs must not tell them apart.
+        double[] gamma = [.. widths.Select(_ => 1.0)];
+        ModelSpec model = TestSpecs.Model(preset, activation, bias: true, gamma: gamma);
+        var rng = new Xoshiro256(21);
+        var network = MeanFieldNetwork.Initialize(model, d, widths, gamma, ref rng);
+        double[] inputs = TestRandom.Gaussians(22, 75 * d);
+        var fused = new double[75];
+        var passes = new double[75];
+        network.PredictMany(inputs, fused);
+        network.PredictMany(inputs, passes, new double[75]);
+        Assert.Equal(passes, fused);
+    }
+
+    [Theory]
+    [InlineData(Presets.MmnIsotropic, ActivationKinds.Ramp, new[] { 37 }, 40)]
+    [InlineData(Presets.MmnIsotropic, ActivationKinds.Ramp, new[] { 64 }, 33)]
+    [InlineData(Presets.Normalized, ActivationKinds.Tanh, new[] { 20 }, 130)]
+    [InlineData(Presets.ThreeLayer, ActivationKinds.Tanh, new[] { 64, 100 }, 8)]
+    [InlineData(Presets.ThreeLayer, ActivationKinds.Relu, new[] { 16, 40, 9 }, 3)]
+    public void TheProbesOnePassGivesPredictsAndPreActivationsBits(string preset, string activation, int[] widths, int d)
+    {
+        // Input widths of whole 64-byte groups (40, 64), with a rest (33), and too long to hold (130, 100): every
+        // path of the grouped row kernels that Predict takes, against one inner product per neuron.
+        double[] gamma = [.. widths.Select(_ => 1.0)];
+        ModelSpec model = TestSpecs.Model(preset, activation, bias: true, gamma: gamma);
+        var rng = new Xoshiro256(31);
+        var network = MeanFieldNetwork.Initialize(model, d, widths, gamma, ref rng);
+        double[][] u = [.. widths.Select(n => new double[n])];
+        for (int m = 0; m < 5; m++)
+        {
+            double[] x = TestRandom.Gaussians(32 + (ulong)m, d);
+            double output = network.PredictWithPreActivations(x, u);
+            Assert.Equal(BitConverter.DoubleToInt64Bits(network.Predict(x)), BitConverter.DoubleToInt64Bits(output));
+            double[][] expected = network.PreActivations(x);
+            for (int l = 0; l < widths.Length; l++)
+            {
+                Assert.Equal(expected[l], u[l]);
+            }
+        }
+
+        ArgumentException error = Assert.Throws<ArgumentException>(() => network.PredictWithPreActivations(new double[d], [.. widths.Select(n => new double[n + 1])]));
+        Assert.Contains("arrays of the layers' widths", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -7,7 +7,8 @@ namespace MeanFieldCluster.Engine.Tests.Training;
 /// <summary>
 /// The engine's numbers, pinned to <see cref="NumericsVersion.Current"/>: short runs of a two-layer, a three-layer
 /// and a noisy network (ramp activation: the same bits on every x64 machine and vector width, docs/models.md),
-/// hashed over their final parameters and risk curves. A change to the engine that changes any of these numbers
+/// hashed over their final parameters, risk curves and probe observations (the probes joined the hash in session
+/// 22; the new pins were computed on the builds before and after that session's kernel changes, which agree). A change to the engine that changes any of these numbers
 /// fails here: if the change is meant, raise <see cref="NumericsVersion.Current"/> and put the new fingerprints
 /// beside the new version (an unfinished run of the old version is then refused on resume instead of being
 /// continued with other numbers).
@@ -19,9 +20,9 @@ public sealed class NumericsFingerprintTests
     {
         [1] = new()
         {
-            ["two-layer"] = "100:F13A2E46C41F52B8",
-            ["three-layer"] = "100:E653B3B42AA7C992",
-            ["noisy"] = "100:3F5E2ACC7FE4FB0C",
+            ["two-layer"] = "100:55F37B0FE1F27819",
+            ["three-layer"] = "100:4726438250D0D2A8",
+            ["noisy"] = "100:3D969825BF163D08",
         },
     };
 
@@ -61,6 +62,18 @@ public sealed class NumericsFingerprintTests
         {
             hash.AppendData(BitConverter.GetBytes(r.Step));
             hash.AppendData(BitConverter.GetBytes(r.Risk));
+        }
+
+        // The probe observations too (ŷ and the layers' spreads on the probe inputs). Not the features' quantiles:
+        // ‖w_i‖ and the projections are summed by TensorPrimitives, whose order differs without SIMD intrinsics.
+        foreach (MeasureSnapshot s in end.Snapshots.Where(s => FeatureNames.IsProbe(s.Feature)))
+        {
+            hash.AppendData(System.Text.Encoding.UTF8.GetBytes(s.Feature));
+            hash.AppendData(BitConverter.GetBytes(s.Step));
+            foreach (double v in s.Values)
+            {
+                hash.AppendData(BitConverter.GetBytes(v));
+            }
         }
 
         return $"{end.Step}:{Convert.ToHexString(hash.GetHashAndReset())[..16]}";
