@@ -49,46 +49,13 @@ public static class BatchKernels
             throw new ArgumentException($"a {rows} x {cols} layer needs a matrix of {rows * cols}, inputs of {cols * Block}, {rows} biases and {rows * Block} outputs; got {matrix.Length}, {x.Length}, {bias.Length}, {u.Length}.");
         }
 
-        ref double m = ref MemoryMarshal.GetReference(matrix);
-        ref double xr = ref MemoryMarshal.GetReference(x);
-        ref double ur = ref MemoryMarshal.GetReference(u);
-        int i = 0;
         if (width == SimdWidth.Vector512)
         {
-            // The same rows and terms as below, 16 columns to a pair of vectors.
-            for (; i + 4 <= rows; i += 4)
-            {
-                for (int c = 0; c < Block; c += 16)
-                {
-                    FourRows512(ref Unsafe.Add(ref m, (nint)i * cols), cols, ref Unsafe.Add(ref xr, c), s, bias.Slice(i, 4), ref Unsafe.Add(ref ur, ((nint)i * Block) + c));
-                }
-            }
-
-            for (; i < rows; i++)
-            {
-                for (int c = 0; c < Block; c += 16)
-                {
-                    OneRow512(ref Unsafe.Add(ref m, (nint)i * cols), cols, ref Unsafe.Add(ref xr, c), s, bias[i], ref Unsafe.Add(ref ur, ((nint)i * Block) + c));
-                }
-            }
-
-            return;
+            Layer<Lanes512>(matrix, rows, cols, x, s, bias, u);
         }
-
-        for (; i + 4 <= rows; i += 4)
+        else
         {
-            for (int c = 0; c < Block; c += 8)
-            {
-                FourRows(ref Unsafe.Add(ref m, (nint)i * cols), cols, ref Unsafe.Add(ref xr, c), s, bias.Slice(i, 4), ref Unsafe.Add(ref ur, ((nint)i * Block) + c));
-            }
-        }
-
-        for (; i < rows; i++)
-        {
-            for (int c = 0; c < Block; c += 8)
-            {
-                OneRow(ref Unsafe.Add(ref m, (nint)i * cols), cols, ref Unsafe.Add(ref xr, c), s, bias[i], ref Unsafe.Add(ref ur, ((nint)i * Block) + c));
-            }
+            Layer<Lanes256>(matrix, rows, cols, x, s, bias, u);
         }
     }
 
@@ -106,43 +73,13 @@ public static class BatchKernels
             throw new ArgumentException($"{coef.Length} output weights need {coef.Length * Block} activations and {Block} outputs; got {h.Length} and {y.Length}.");
         }
 
-        ref double hr = ref MemoryMarshal.GetReference(h);
         if (Simd.Best == SimdWidth.Vector512)
         {
-            // The same chains, all 32 columns at once in four 512-bit accumulators.
-            Vector512<double> y0 = Vector512<double>.Zero, y1 = Vector512<double>.Zero, y2 = Vector512<double>.Zero, y3 = Vector512<double>.Zero;
-            for (int j = 0; j < coef.Length; j++)
-            {
-                var w = Vector512.Create(coef[j]);
-                ref double row = ref Unsafe.Add(ref hr, (nint)j * Block);
-                y0 = Fma.Of(w, Vector512.LoadUnsafe(ref row), y0);
-                y1 = Fma.Of(w, Vector512.LoadUnsafe(ref row, 8), y1);
-                y2 = Fma.Of(w, Vector512.LoadUnsafe(ref row, 16), y2);
-                y3 = Fma.Of(w, Vector512.LoadUnsafe(ref row, 24), y3);
-            }
-
-            var scale512 = Vector512.Create(s);
-            (y0 * scale512).CopyTo(y);
-            (y1 * scale512).CopyTo(y[8..]);
-            (y2 * scale512).CopyTo(y[16..]);
-            (y3 * scale512).CopyTo(y[24..]);
-            return;
+            Output<Lanes512>(coef, h, s, y);
         }
-
-        for (int c = 0; c < Block; c += 8)
+        else
         {
-            Vector256<double> a0 = Vector256<double>.Zero, a1 = Vector256<double>.Zero;
-            for (int j = 0; j < coef.Length; j++)
-            {
-                var w = Vector256.Create(coef[j]);
-                ref double row = ref Unsafe.Add(ref hr, ((nint)j * Block) + c);
-                a0 = Fma.Of(w, Vector256.LoadUnsafe(ref row), a0);
-                a1 = Fma.Of(w, Vector256.LoadUnsafe(ref row, 4), a1);
-            }
-
-            var scale = Vector256.Create(s);
-            (a0 * scale).CopyTo(y[c..]);
-            (a1 * scale).CopyTo(y[(c + 4)..]);
+            Output<Lanes256>(coef, h, s, y);
         }
     }
 
@@ -178,44 +115,29 @@ public static class BatchKernels
 
         // The four outputs' vectors (columns 0-7, 8-15, 16-23, 24-31) stay in registers over the whole pass.
         Vector512<double> y0 = Vector512<double>.Zero, y1 = Vector512<double>.Zero, y2 = Vector512<double>.Zero, y3 = Vector512<double>.Zero;
-        int i = 0;
-        for (; i + 4 <= rows; i += 4)
+        for (int i = 0; i < rows;)
         {
+            // Four rows at a time, then the last rows one by one; each against 16 columns at a time.
+            int count = rows - i >= 4 ? 4 : 1;
             ref double row = ref Unsafe.Add(ref m, (nint)i * cols);
             for (int half = 0; half < 2; half++)
             {
-                Vector512<double> a0 = Vector512<double>.Zero, a1 = Vector512<double>.Zero, b0 = Vector512<double>.Zero, b1 = Vector512<double>.Zero;
-                Vector512<double> c0 = Vector512<double>.Zero, c1 = Vector512<double>.Zero, d0 = Vector512<double>.Zero, d1 = Vector512<double>.Zero;
-                for (int k = 0; k < cols; k++)
+                ref double columns = ref Unsafe.Add(ref xr, 16 * half);
+                if (count == 4)
                 {
-                    ref double xk = ref Unsafe.Add(ref xr, ((nint)k * Block) + (16 * half));
-                    Vector512<double> x0 = Vector512.LoadUnsafe(ref xk), x1 = Vector512.LoadUnsafe(ref xk, 8);
-                    var w = Vector512.Create(Unsafe.Add(ref row, k));
-                    a0 = Fma.Of(w, x0, a0);
-                    a1 = Fma.Of(w, x1, a1);
-                    w = Vector512.Create(Unsafe.Add(ref row, cols + k));
-                    b0 = Fma.Of(w, x0, b0);
-                    b1 = Fma.Of(w, x1, b1);
-                    w = Vector512.Create(Unsafe.Add(ref row, (2 * cols) + k));
-                    c0 = Fma.Of(w, x0, c0);
-                    c1 = Fma.Of(w, x1, c1);
-                    w = Vector512.Create(Unsafe.Add(ref row, (3 * cols) + k));
-                    d0 = Fma.Of(w, x0, d0);
-                    d1 = Fma.Of(w, x1, d1);
+                    FourSums(ref row, cols, ref columns, out Lanes512 a0, out Lanes512 a1, out Lanes512 b0, out Lanes512 b1, out Lanes512 c0, out Lanes512 c1, out Lanes512 d0, out Lanes512 d1);
+                    (sums[0], sums[1], sums[2], sums[3], sums[4], sums[5], sums[6], sums[7]) = (a0.V, a1.V, b0.V, b1.V, c0.V, c1.V, d0.V, d1.V);
+                }
+                else
+                {
+                    OneSum(ref row, cols, ref columns, out Lanes512 a0, out Lanes512 a1);
+                    (sums[0], sums[1]) = (a0.V, a1.V);
                 }
 
-                // Rows i..i+3 in order: Store512's pre-activation, σ, then Output's fused term (one loop, so that σ's
-                // code is compiled once).
-                sums[0] = a0;
-                sums[1] = a1;
-                sums[2] = b0;
-                sums[3] = b1;
-                sums[4] = c0;
-                sums[5] = c1;
-                sums[6] = d0;
-                sums[7] = d1;
+                // The rows in order: Store's pre-activation, σ, then Output's fused term (one loop, so that σ's code
+                // is compiled once).
                 Vector512<double> lo = half == 0 ? y0 : y2, hi = half == 0 ? y1 : y3;
-                for (int r = 0; r < 4; r++)
+                for (int r = 0; r < count; r++)
                 {
                     var b = Vector512.Create(bias[i + r]);
                     var weight = Vector512.Create(coef[i + r]);
@@ -232,34 +154,8 @@ public static class BatchKernels
                     (y2, y3) = (lo, hi);
                 }
             }
-        }
 
-        for (; i < rows; i++)
-        {
-            ref double row = ref Unsafe.Add(ref m, (nint)i * cols);
-            Vector512<double> a0 = Vector512<double>.Zero, a1 = Vector512<double>.Zero, a2 = Vector512<double>.Zero, a3 = Vector512<double>.Zero;
-            for (int k = 0; k < cols; k++)
-            {
-                ref double xk = ref Unsafe.Add(ref xr, (nint)k * Block);
-                var w = Vector512.Create(Unsafe.Add(ref row, k));
-                a0 = Fma.Of(w, Vector512.LoadUnsafe(ref xk), a0);
-                a1 = Fma.Of(w, Vector512.LoadUnsafe(ref xk, 8), a1);
-                a2 = Fma.Of(w, Vector512.LoadUnsafe(ref xk, 16), a2);
-                a3 = Fma.Of(w, Vector512.LoadUnsafe(ref xk, 24), a3);
-            }
-
-            sums[0] = a0;
-            sums[1] = a1;
-            sums[2] = a2;
-            sums[3] = a3;
-            var b = Vector512.Create(bias[i]);
-            var weight = Vector512.Create(coef[i]);
-            for (int v = 0; v < 4; v++)
-            {
-                sums[4 + v] = Fma.Of(weight, sigma.Value((sums[v] * scale) + b), v switch { 0 => y0, 1 => y1, 2 => y2, _ => y3 });
-            }
-
-            (y0, y1, y2, y3) = (sums[4], sums[5], sums[6], sums[7]);
+            i += count;
         }
 
         var outputScale = Vector512.Create(t);
@@ -269,112 +165,172 @@ public static class BatchKernels
         (y3 * outputScale).CopyTo(y[24..]);
     }
 
-    // Rows i..i+3 against 8 columns: 8 accumulators, one broadcast per row and term.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void FourRows(ref double row, int cols, ref double x, double s, ReadOnlySpan<double> bias, ref double u)
+    // Every row against the block's columns, two vectors of columns at a time: rows in fours, then one by one.
+    private static void Layer<TL>(ReadOnlySpan<double> matrix, int rows, int cols, ReadOnlySpan<double> x, double s, ReadOnlySpan<double> bias, Span<double> u)
+        where TL : struct, IBlockLanes<TL>
     {
-        Vector256<double> a0 = Vector256<double>.Zero, a1 = Vector256<double>.Zero, b0 = Vector256<double>.Zero, b1 = Vector256<double>.Zero;
-        Vector256<double> c0 = Vector256<double>.Zero, c1 = Vector256<double>.Zero, d0 = Vector256<double>.Zero, d1 = Vector256<double>.Zero;
+        ref double m = ref MemoryMarshal.GetReference(matrix);
+        ref double xr = ref MemoryMarshal.GetReference(x);
+        ref double ur = ref MemoryMarshal.GetReference(u);
+        int i = 0;
+        for (; i + 4 <= rows; i += 4)
+        {
+            for (int c = 0; c < Block; c += 2 * TL.Count)
+            {
+                FourSums(ref Unsafe.Add(ref m, (nint)i * cols), cols, ref Unsafe.Add(ref xr, c), out TL a0, out TL a1, out TL b0, out TL b1, out TL c0, out TL c1, out TL d0, out TL d1);
+                ref double to = ref Unsafe.Add(ref ur, ((nint)i * Block) + c);
+                Store(a0, a1, s, bias[i], ref to);
+                Store(b0, b1, s, bias[i + 1], ref Unsafe.Add(ref to, Block));
+                Store(c0, c1, s, bias[i + 2], ref Unsafe.Add(ref to, 2 * Block));
+                Store(d0, d1, s, bias[i + 3], ref Unsafe.Add(ref to, 3 * Block));
+            }
+        }
+
+        for (; i < rows; i++)
+        {
+            for (int c = 0; c < Block; c += 2 * TL.Count)
+            {
+                OneSum(ref Unsafe.Add(ref m, (nint)i * cols), cols, ref Unsafe.Add(ref xr, c), out TL a0, out TL a1);
+                Store(a0, a1, s, bias[i], ref Unsafe.Add(ref ur, ((nint)i * Block) + c));
+            }
+        }
+    }
+
+    // The output's chains over the rows j, four vectors of columns at a time (four independent chains).
+    private static void Output<TL>(ReadOnlySpan<double> coef, ReadOnlySpan<double> h, double s, Span<double> y)
+        where TL : struct, IBlockLanes<TL>
+    {
+        ref double hr = ref MemoryMarshal.GetReference(h);
+        ref double yr = ref MemoryMarshal.GetReference(y);
+        int n = TL.Count;
+        for (int c = 0; c < Block; c += 4 * n)
+        {
+            TL a0 = TL.Create(0.0), a1 = a0, a2 = a0, a3 = a0;
+            for (int j = 0; j < coef.Length; j++)
+            {
+                TL w = TL.Create(coef[j]);
+                ref double row = ref Unsafe.Add(ref hr, ((nint)j * Block) + c);
+                a0 = TL.MultiplyAdd(w, TL.Load(ref row, 0), a0);
+                a1 = TL.MultiplyAdd(w, TL.Load(ref row, n), a1);
+                a2 = TL.MultiplyAdd(w, TL.Load(ref row, 2 * n), a2);
+                a3 = TL.MultiplyAdd(w, TL.Load(ref row, 3 * n), a3);
+            }
+
+            TL scale = TL.Create(s);
+            TL.Store(TL.Multiply(a0, scale), ref yr, c);
+            TL.Store(TL.Multiply(a1, scale), ref yr, c + n);
+            TL.Store(TL.Multiply(a2, scale), ref yr, c + (2 * n));
+            TL.Store(TL.Multiply(a3, scale), ref yr, c + (3 * n));
+        }
+    }
+
+    // Rows i..i+3 against two vectors of columns: 8 accumulators, one broadcast per row and term, each lane's
+    // chain the sequential fused Σ_k.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void FourSums<TL>(ref double row, int cols, ref double x, out TL a0, out TL a1, out TL b0, out TL b1, out TL c0, out TL c1, out TL d0, out TL d1)
+        where TL : struct, IBlockLanes<TL>
+    {
+        TL zero = TL.Create(0.0);
+        (a0, a1, b0, b1, c0, c1, d0, d1) = (zero, zero, zero, zero, zero, zero, zero, zero);
         for (int k = 0; k < cols; k++)
         {
             ref double xk = ref Unsafe.Add(ref x, (nint)k * Block);
-            Vector256<double> x0 = Vector256.LoadUnsafe(ref xk), x1 = Vector256.LoadUnsafe(ref xk, 4);
-            var w = Vector256.Create(Unsafe.Add(ref row, k));
-            a0 = Fma.Of(w, x0, a0);
-            a1 = Fma.Of(w, x1, a1);
-            w = Vector256.Create(Unsafe.Add(ref row, cols + k));
-            b0 = Fma.Of(w, x0, b0);
-            b1 = Fma.Of(w, x1, b1);
-            w = Vector256.Create(Unsafe.Add(ref row, (2 * cols) + k));
-            c0 = Fma.Of(w, x0, c0);
-            c1 = Fma.Of(w, x1, c1);
-            w = Vector256.Create(Unsafe.Add(ref row, (3 * cols) + k));
-            d0 = Fma.Of(w, x0, d0);
-            d1 = Fma.Of(w, x1, d1);
+            TL x0 = TL.Load(ref xk, 0), x1 = TL.Load(ref xk, TL.Count);
+            TL w = TL.Create(Unsafe.Add(ref row, k));
+            a0 = TL.MultiplyAdd(w, x0, a0);
+            a1 = TL.MultiplyAdd(w, x1, a1);
+            w = TL.Create(Unsafe.Add(ref row, cols + k));
+            b0 = TL.MultiplyAdd(w, x0, b0);
+            b1 = TL.MultiplyAdd(w, x1, b1);
+            w = TL.Create(Unsafe.Add(ref row, (2 * cols) + k));
+            c0 = TL.MultiplyAdd(w, x0, c0);
+            c1 = TL.MultiplyAdd(w, x1, c1);
+            w = TL.Create(Unsafe.Add(ref row, (3 * cols) + k));
+            d0 = TL.MultiplyAdd(w, x0, d0);
+            d1 = TL.MultiplyAdd(w, x1, d1);
         }
-
-        Store(a0, a1, s, bias[0], ref u);
-        Store(b0, b1, s, bias[1], ref Unsafe.Add(ref u, Block));
-        Store(c0, c1, s, bias[2], ref Unsafe.Add(ref u, 2 * Block));
-        Store(d0, d1, s, bias[3], ref Unsafe.Add(ref u, 3 * Block));
     }
 
+    // One row against two vectors of columns.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void OneRow(ref double row, int cols, ref double x, double s, double bias, ref double u)
+    private static void OneSum<TL>(ref double row, int cols, ref double x, out TL a0, out TL a1)
+        where TL : struct, IBlockLanes<TL>
     {
-        Vector256<double> a0 = Vector256<double>.Zero, a1 = Vector256<double>.Zero;
+        a0 = TL.Create(0.0);
+        a1 = a0;
         for (int k = 0; k < cols; k++)
         {
             ref double xk = ref Unsafe.Add(ref x, (nint)k * Block);
-            var w = Vector256.Create(Unsafe.Add(ref row, k));
-            a0 = Fma.Of(w, Vector256.LoadUnsafe(ref xk), a0);
-            a1 = Fma.Of(w, Vector256.LoadUnsafe(ref xk, 4), a1);
+            TL w = TL.Create(Unsafe.Add(ref row, k));
+            a0 = TL.MultiplyAdd(w, TL.Load(ref xk, 0), a0);
+            a1 = TL.MultiplyAdd(w, TL.Load(ref xk, TL.Count), a1);
         }
-
-        Store(a0, a1, s, bias, ref u);
-    }
-
-    // FourRows with 512-bit vectors: rows i..i+3 against 16 columns.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void FourRows512(ref double row, int cols, ref double x, double s, ReadOnlySpan<double> bias, ref double u)
-    {
-        Vector512<double> a0 = Vector512<double>.Zero, a1 = Vector512<double>.Zero, b0 = Vector512<double>.Zero, b1 = Vector512<double>.Zero;
-        Vector512<double> c0 = Vector512<double>.Zero, c1 = Vector512<double>.Zero, d0 = Vector512<double>.Zero, d1 = Vector512<double>.Zero;
-        for (int k = 0; k < cols; k++)
-        {
-            ref double xk = ref Unsafe.Add(ref x, (nint)k * Block);
-            Vector512<double> x0 = Vector512.LoadUnsafe(ref xk), x1 = Vector512.LoadUnsafe(ref xk, 8);
-            var w = Vector512.Create(Unsafe.Add(ref row, k));
-            a0 = Fma.Of(w, x0, a0);
-            a1 = Fma.Of(w, x1, a1);
-            w = Vector512.Create(Unsafe.Add(ref row, cols + k));
-            b0 = Fma.Of(w, x0, b0);
-            b1 = Fma.Of(w, x1, b1);
-            w = Vector512.Create(Unsafe.Add(ref row, (2 * cols) + k));
-            c0 = Fma.Of(w, x0, c0);
-            c1 = Fma.Of(w, x1, c1);
-            w = Vector512.Create(Unsafe.Add(ref row, (3 * cols) + k));
-            d0 = Fma.Of(w, x0, d0);
-            d1 = Fma.Of(w, x1, d1);
-        }
-
-        Store512(a0, a1, s, bias[0], ref u);
-        Store512(b0, b1, s, bias[1], ref Unsafe.Add(ref u, Block));
-        Store512(c0, c1, s, bias[2], ref Unsafe.Add(ref u, 2 * Block));
-        Store512(d0, d1, s, bias[3], ref Unsafe.Add(ref u, 3 * Block));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void OneRow512(ref double row, int cols, ref double x, double s, double bias, ref double u)
-    {
-        Vector512<double> a0 = Vector512<double>.Zero, a1 = Vector512<double>.Zero;
-        for (int k = 0; k < cols; k++)
-        {
-            ref double xk = ref Unsafe.Add(ref x, (nint)k * Block);
-            var w = Vector512.Create(Unsafe.Add(ref row, k));
-            a0 = Fma.Of(w, Vector512.LoadUnsafe(ref xk), a0);
-            a1 = Fma.Of(w, Vector512.LoadUnsafe(ref xk, 8), a1);
-        }
-
-        Store512(a0, a1, s, bias, ref u);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store512(Vector512<double> a0, Vector512<double> a1, double s, double bias, ref double u)
-    {
-        var scale = Vector512.Create(s);
-        var b = Vector512.Create(bias);
-        ((a0 * scale) + b).StoreUnsafe(ref u);
-        ((a1 * scale) + b).StoreUnsafe(ref u, 8);
     }
 
     // u = (s·sum) + bias: the product rounded, then the sum (the per-input kernels' order).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(Vector256<double> a0, Vector256<double> a1, double s, double bias, ref double u)
+    private static void Store<TL>(TL a0, TL a1, double s, double bias, ref double u)
+        where TL : struct, IBlockLanes<TL>
     {
-        var scale = Vector256.Create(s);
-        var b = Vector256.Create(bias);
-        ((a0 * scale) + b).StoreUnsafe(ref u);
-        ((a1 * scale) + b).StoreUnsafe(ref u, 4);
+        TL scale = TL.Create(s), b = TL.Create(bias);
+        TL.Store(TL.Add(TL.Multiply(a0, scale), b), ref u, 0);
+        TL.Store(TL.Add(TL.Multiply(a1, scale), b), ref u, TL.Count);
+    }
+
+    // The vector of a block loop: 256 or 512 bits of doubles, every multiply-add fused.
+    private interface IBlockLanes<TSelf>
+        where TSelf : struct, IBlockLanes<TSelf>
+    {
+        static abstract int Count { get; }
+
+        static abstract TSelf Load(ref double source, int offset);
+
+        static abstract TSelf Create(double value);
+
+        static abstract TSelf Multiply(TSelf a, TSelf b);
+
+        static abstract TSelf Add(TSelf a, TSelf b);
+
+        static abstract TSelf MultiplyAdd(TSelf a, TSelf b, TSelf c);
+
+        static abstract void Store(TSelf a, ref double destination, int offset);
+    }
+
+    private readonly struct Lanes256(Vector256<double> v) : IBlockLanes<Lanes256>
+    {
+        public static int Count => Vector256<double>.Count;
+
+        public Vector256<double> V { get; } = v;
+
+        public static Lanes256 Load(ref double source, int offset) => new(Vector256.LoadUnsafe(ref source, (nuint)offset));
+
+        public static Lanes256 Create(double value) => new(Vector256.Create(value));
+
+        public static Lanes256 Multiply(Lanes256 a, Lanes256 b) => new(a.V * b.V);
+
+        public static Lanes256 Add(Lanes256 a, Lanes256 b) => new(a.V + b.V);
+
+        public static Lanes256 MultiplyAdd(Lanes256 a, Lanes256 b, Lanes256 c) => new(Fma.Of(a.V, b.V, c.V));
+
+        public static void Store(Lanes256 a, ref double destination, int offset) => a.V.StoreUnsafe(ref destination, (nuint)offset);
+    }
+
+    private readonly struct Lanes512(Vector512<double> v) : IBlockLanes<Lanes512>
+    {
+        public static int Count => Vector512<double>.Count;
+
+        public Vector512<double> V { get; } = v;
+
+        public static Lanes512 Load(ref double source, int offset) => new(Vector512.LoadUnsafe(ref source, (nuint)offset));
+
+        public static Lanes512 Create(double value) => new(Vector512.Create(value));
+
+        public static Lanes512 Multiply(Lanes512 a, Lanes512 b) => new(a.V * b.V);
+
+        public static Lanes512 Add(Lanes512 a, Lanes512 b) => new(a.V + b.V);
+
+        public static Lanes512 MultiplyAdd(Lanes512 a, Lanes512 b, Lanes512 c) => new(Fma.Of(a.V, b.V, c.V));
+
+        public static void Store(Lanes512 a, ref double destination, int offset) => a.V.StoreUnsafe(ref destination, (nuint)offset);
     }
 }
