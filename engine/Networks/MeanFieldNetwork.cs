@@ -120,6 +120,11 @@ public sealed class MeanFieldNetwork
     /// <summary>W^ℓ for <paramref name="layer"/> = ℓ in 1..L-1: N_{ℓ+1}×N_ℓ row-major.</summary>
     public Span<double> Hidden(int layer) => Theta.AsSpan(_hiddenOffset[layer - 1], Widths[layer] * Widths[layer - 1]);
 
+    // The weights into layer l + 1 (0-based l: w for l = 0, else W^l) and the scale of their sums (1, else N_l^{-γ_l}).
+    private Span<double> WeightsInto(int l) => l == 0 ? FirstLayer : Hidden(l);
+
+    private double ScaleInto(int l) => l == 0 ? 1.0 : _normalizer[l - 1];
+
     /// <summary>
     /// Builds the network of a model at given widths and γ, drawing its parameters from
     /// <paramref name="rng"/> in layout order: w_i ~ N(0, κ²/d I_d); b ~ N(bias_mean, bias_std²) when the
@@ -337,9 +342,9 @@ public sealed class MeanFieldNetwork
 
             for (int l = 0; l < Layers; l++)
             {
-                ReadOnlySpan<double> weights = l == 0 ? FirstLayer : Hidden(l), layerInputs = l == 0 ? b.X : b.H[l - 1];
+                ReadOnlySpan<double> weights = WeightsInto(l), layerInputs = l == 0 ? b.X : b.H[l - 1];
                 int fanIn = l == 0 ? d : Widths[l - 1];
-                double scale = l == 0 ? 1.0 : _normalizer[l - 1];
+                double scale = ScaleInto(l);
                 if (l == Layers - 1 && fused is not null)
                 {
                     BatchKernels.ForwardToOutput(weights, Widths[l], fanIn, layerInputs, scale, Bias(l + 1), fused, Output, _normalizer[^1], b.Y);
@@ -407,9 +412,9 @@ public sealed class MeanFieldNetwork
         Scratch s = _scratch[0];
         for (int l = 0; l < Layers; l++)
         {
-            ReadOnlySpan<double> weights = l == 0 ? FirstLayer : Hidden(l), input = l == 0 ? x : s.H[l - 1];
+            ReadOnlySpan<double> weights = WeightsInto(l), input = l == 0 ? x : s.H[l - 1];
             ReadOnlySpan<double> bias = Bias(l + 1);
-            double scale = l == 0 ? 1.0 : _normalizer[l - 1];
+            double scale = ScaleInto(l);
             int fanIn = input.Length;
             double[] u = preActivations[l];
             for (int i = 0; i < u.Length; i++)

@@ -95,8 +95,7 @@ public sealed class BatchKernelTests
         }
 
         const int block = BatchKernels.Block;
-        var spec = kind == ActivationKinds.Ramp ? new ActivationSpec(kind, 0.5, 1.5, -2.5, 7.5) : new ActivationSpec(kind);
-        var sigma = new ActivationKernel<double>(spec);
+        ActivationKernel<double> sigma = Sigma(kind);
 
         // Inputs of a scale that puts the pre-activations on both sides of every kink.
         double[] matrix = TestRandom.Gaussians(11, rows * cols), x = TestRandom.Gaussians(12, cols * block), bias = TestRandom.Gaussians(13, rows);
@@ -119,8 +118,7 @@ public sealed class BatchKernelTests
     [InlineData(ActivationKinds.Relu)]
     public void TheVectorActivationIsApplysValueAtTheKinksAndBeyond(string kind)
     {
-        var spec = kind == ActivationKinds.Ramp ? new ActivationSpec(kind, 0.5, 1.5, -2.5, 7.5) : new ActivationSpec(kind);
-        var sigma = new ActivationKernel<double>(spec);
+        ActivationKernel<double> sigma = Sigma(kind);
         double[] z =
         [
             0.5, 1.5, Math.BitDecrement(0.5), Math.BitIncrement(0.5), Math.BitDecrement(1.5), Math.BitIncrement(1.5), 1.0, 0.0,
@@ -183,6 +181,10 @@ public sealed class BatchKernelTests
         ArgumentException error = Assert.Throws<ArgumentException>(() => network.PredictWithPreActivations(new double[d], [.. widths.Select(n => new double[n + 1])]));
         Assert.Contains("arrays of the layers' widths", error.Message, StringComparison.Ordinal);
     }
+
+    // The ramp of MMN (t1 = 0.5, t2 = 1.5, s1 = -2.5, s2 = 7.5) or relu.
+    private static ActivationKernel<double> Sigma(string kind) =>
+        new(kind == ActivationKinds.Ramp ? new ActivationSpec(kind, 0.5, 1.5, -2.5, 7.5) : new ActivationSpec(kind));
 
     // A network with biases and γ = 1 in every layer, drawn from its own stream.
     private static MeanFieldNetwork Network(string preset, string activation, int[] widths, int d, ulong seed)

@@ -8,10 +8,10 @@ namespace MeanFieldCluster.Engine.Tests.Training;
 /// The engine's numbers, pinned to <see cref="NumericsVersion.Current"/>: short runs of a two-layer, a three-layer
 /// and a noisy network (ramp activation: the same bits on every x64 machine and vector width, docs/models.md),
 /// hashed over their final parameters, risk curves and probe observations (the probes joined the hash in session
-/// 22; the new pins were computed on the builds before and after that session's kernel changes, which agree). A change to the engine that changes any of these numbers
-/// fails here: if the change is meant, raise <see cref="NumericsVersion.Current"/> and put the new fingerprints
-/// beside the new version (an unfinished run of the old version is then refused on resume instead of being
-/// continued with other numbers).
+/// 22; the new pins were computed on the builds before and after that session's kernel changes, which agree). A
+/// change to the engine that changes any of these numbers fails here: if the change is meant, raise
+/// <see cref="NumericsVersion.Current"/> and put the new fingerprints beside the new version (an unfinished run of
+/// the old version is then refused on resume instead of being continued with other numbers).
 /// </summary>
 public sealed class NumericsFingerprintTests
 {
