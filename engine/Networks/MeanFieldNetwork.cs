@@ -375,13 +375,6 @@ public sealed class MeanFieldNetwork
         }
     }
 
-    /// <summary>Writes the first-layer pre-activations u_{1,i} = &lt;w_i, x&gt; + b_{1,i} into <paramref name="u"/>.</summary>
-    public void FirstPreActivations(ReadOnlySpan<double> x, Span<double> u)
-    {
-        // The engine's fixed-order inner products (engine/Kernels), four neurons at a time.
-        RowKernels.Forward<double>(FirstLayer, Dimension, 0, Widths[0], x, 1.0, Bias(1), u, Simd.Best);
-    }
-
     /// <summary>Writes every layer's pre-activations for input <paramref name="x"/>: element ℓ-1 of the result has length N_ℓ.</summary>
     public double[][] PreActivations(ReadOnlySpan<double> x)
     {
@@ -391,9 +384,7 @@ public sealed class MeanFieldNetwork
 
     /// <summary>
     /// ŷ(x), and every layer's pre-activations written into <paramref name="preActivations"/> (element ℓ-1 of length
-    /// N_ℓ): the bits of <see cref="Predict"/> and <see cref="PreActivations"/>, in one pass, with one
-    /// <see cref="Dot"/> per neuron instead of the grouped row kernels (the same sums at every width). For a few
-    /// inputs now and then (probe observations), whose cost is the code compiled for them, not the arithmetic.
+    /// N_ℓ): <see cref="Predict"/> and <see cref="PreActivations"/> in one pass, without allocating (probe observations).
     /// </summary>
     public double PredictWithPreActivations(ReadOnlySpan<double> x, double[][] preActivations)
     {
@@ -409,23 +400,13 @@ public sealed class MeanFieldNetwork
             throw new ArgumentException($"an input of {Dimension} values and {Layers} arrays of the layers' widths ({string.Join(", ", Widths)}) are needed.", nameof(preActivations));
         }
 
-        Scratch s = _scratch[0];
+        double output = Forward(x, _scratch[0]);
         for (int l = 0; l < Layers; l++)
         {
-            ReadOnlySpan<double> weights = WeightsInto(l), input = l == 0 ? x : s.H[l - 1];
-            ReadOnlySpan<double> bias = Bias(l + 1);
-            double scale = ScaleInto(l);
-            int fanIn = input.Length;
-            double[] u = preActivations[l];
-            for (int i = 0; i < u.Length; i++)
-            {
-                u[i] = (scale * Dot.Compute(weights.Slice(i * fanIn, fanIn), input)) + bias[i];
-            }
-
-            _sigma.Apply(u, s.H[l], s.DH[l]);
+            _scratch[0].U[l].CopyTo(preActivations[l], 0);
         }
 
-        return _normalizer[^1] * Dot.Compute<double>(Output, s.H[^1]);
+        return output;
     }
 
     /// <summary>The quadratic loss (y - ŷ(x))².</summary>
@@ -537,14 +518,24 @@ public sealed class MeanFieldNetwork
         }
     }
 
+    // One input through every layer, one Dot per neuron: the sums of the step's grouped row kernels (the fixed lane
+    // order of engine/Kernels), which per-input evaluations, rare outside tests, need not compile (docs/performance.md,
+    // "Session 22").
     private double Forward(ReadOnlySpan<double> x, Scratch s)
     {
-        FirstPreActivations(x, s.U[0]);
-        _sigma.Apply(s.U[0], s.H[0], s.DH[0]);
-        for (int l = 1; l < Layers; l++)
+        for (int l = 0; l < Layers; l++)
         {
-            RowKernels.Forward<double>(Hidden(l), Widths[l - 1], 0, Widths[l], s.H[l - 1], _normalizer[l - 1], Bias(l + 1), s.U[l], Simd.Best);
-            _sigma.Apply(s.U[l], s.H[l], s.DH[l]);
+            ReadOnlySpan<double> weights = WeightsInto(l), input = l == 0 ? x : s.H[l - 1];
+            ReadOnlySpan<double> bias = Bias(l + 1);
+            double scale = ScaleInto(l);
+            int fanIn = input.Length;
+            double[] u = s.U[l];
+            for (int i = 0; i < u.Length; i++)
+            {
+                u[i] = (scale * Dot.Compute(weights.Slice(i * fanIn, fanIn), input)) + bias[i];
+            }
+
+            _sigma.Apply(u, s.H[l], s.DH[l]);
         }
 
         return _normalizer[^1] * Dot.Compute<double>(Output, s.H[^1]);

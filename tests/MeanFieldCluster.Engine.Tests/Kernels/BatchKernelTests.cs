@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using MeanFieldCluster.Engine.Activations;
 using MeanFieldCluster.Engine.Data;
 using MeanFieldCluster.Engine.Kernels;
 using MeanFieldCluster.Engine.Networks;
@@ -160,22 +161,34 @@ public sealed class BatchKernelTests
     [InlineData(Presets.Normalized, ActivationKinds.Tanh, new[] { 20 }, 130)]
     [InlineData(Presets.ThreeLayer, ActivationKinds.Tanh, new[] { 64, 100 }, 8)]
     [InlineData(Presets.ThreeLayer, ActivationKinds.Relu, new[] { 16, 40, 9 }, 3)]
-    public void TheProbesOnePassGivesPredictsAndPreActivationsBits(string preset, string activation, int[] widths, int d)
+    public void ThePerInputPassGivesTheGroupedRowKernelsBits(string preset, string activation, int[] widths, int d)
     {
         // Input widths of whole 64-byte groups (40, 64), with a rest (33), and too long to hold (130, 100): every
-        // path of the grouped row kernels that Predict takes, against one inner product per neuron.
+        // path of the grouped row kernels (the step's, and Predict's before session 22), against the per-input pass's
+        // one inner product per neuron.
         MeanFieldNetwork network = Network(preset, activation, widths, d, 31);
+        Activation sigma = Activation.Create(TestSpecs.Model(preset, activation).Activation);
         double[][] u = [.. widths.Select(n => new double[n])];
         for (int m = 0; m < 5; m++)
         {
             double[] x = TestRandom.Gaussians(32 + (ulong)m, d);
             double output = network.PredictWithPreActivations(x, u);
-            Assert.Equal(BitConverter.DoubleToInt64Bits(network.Predict(x)), BitConverter.DoubleToInt64Bits(output));
-            double[][] expected = network.PreActivations(x);
+            double[] h = x;
             for (int l = 0; l < widths.Length; l++)
             {
-                Assert.Equal(expected[l], u[l]);
+                var expected = new double[widths[l]];
+                Span<double> weights = l == 0 ? network.FirstLayer : network.Hidden(l);
+                double scale = l == 0 ? 1.0 : Math.Pow(widths[l - 1], -network.Gamma[l - 1]);
+                RowKernels.Forward<double>(weights, h.Length, 0, widths[l], h, scale, network.Bias(l + 1), expected, Simd.Best);
+                Assert.Equal(expected, u[l]);
+                Assert.Equal(expected, network.PreActivations(x)[l]);
+                h = new double[widths[l]];
+                sigma.Apply(expected, h, new double[widths[l]]);
             }
+
+            double top = Math.Pow(widths[^1], -network.Gamma[^1]) * Dot.Compute<double>(network.Output, h);
+            Assert.Equal(BitConverter.DoubleToInt64Bits(top), BitConverter.DoubleToInt64Bits(output));
+            Assert.Equal(BitConverter.DoubleToInt64Bits(top), BitConverter.DoubleToInt64Bits(network.Predict(x)));
         }
 
         ArgumentException error = Assert.Throws<ArgumentException>(() => network.PredictWithPreActivations(new double[d], [.. widths.Select(n => new double[n + 1])]));
