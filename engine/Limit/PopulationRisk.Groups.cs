@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -10,10 +11,14 @@ namespace MeanFieldCluster.Engine.Limit;
 /// risk"; the error bound in docs/limit.md, "The exact finite-N risk"). Row by row, the pairs (i, j) with
 /// j in a group of eight consecutive neurons run in the eight lanes of <see cref="IPairLanes{TSelf}"/>:
 /// their correlations from the transposed weights (one fused multiply-add chain over the coordinates per
-/// lane), then both classes' Mehler series (τ = 1 ± Δ) in one pass, with fused multiply-adds. The truncation
-/// test runs every <see cref="TestEvery"/> orders on the whole group: the group stops at the first tested order
-/// at which every lane's rigorous tail bound |c|^(n+1) √T_i(n) √T_j(n) is within the pair tolerance, so each
-/// lane sums at least as many orders as it needs and reports its bound at the order where it stopped. Pairs
+/// lane), then both classes' Mehler series (τ = 1 ± Δ). The truncation test comes first and runs every
+/// <see cref="TestEvery"/> orders on the whole group: the group stops at the first tested order at which every
+/// lane's rigorous tail bound |c|^(n+1) √T_i(n) √T_j(n) is within the pair tolerance, so each lane sums at least
+/// as many orders as it needs and reports its bound at the order where it stopped; then the series up to that
+/// order by Horner's rule in c², the even and the odd orders apart, with fused multiply-adds. At an even row the
+/// groups common to it and the next row run both rows in one series, each load of a group's coefficients
+/// serving both (the next row's results wait in the scratch until its turn, so each row adds its groups in
+/// order). Pairs
 /// that cannot reach the tolerance by the highest order (|c| near 1) take the exact formula, as in the
 /// reference loop. Every lane does the same operations in the same order on every vector width, and the
 /// row's sums are reduced in one fixed order, so the result does not depend on the vector width
@@ -24,7 +29,7 @@ public static partial class PopulationRisk
 {
     // The logical lanes of a group, and how often (in orders) the group tests its truncation bounds.
     private const int Lanes = 8;
-    private const int TestEvery = 4;
+    private const int TestEvery = 16;
 
     // The rows whose anisotropic correlations are computed together.
     private const int RowBlock = 4;
@@ -71,7 +76,7 @@ public static partial class PopulationRisk
     {
         int groups = tables.Groups, padded = groups * Lanes, stride = tables.Stride, maxOrder = stride - 1;
         bool isotropic = !TPower.PerClass;
-        GroupScratch scratch = GroupScratch.For(padded, dimension, stride);
+        GroupScratch scratch = GroupScratch.For(tables.Work, padded, dimension, stride);
 
         // The weights transposed (coordinate-major, zero past the last neuron) and the inverse scales (0 for a
         // zero scale, so its correlations are 0, as in the reference loop).
@@ -100,12 +105,28 @@ public static partial class PopulationRisk
         ref double c1Row = ref MemoryMarshal.GetArrayDataReference(isotropic ? scratch.Correlation0 : scratch.Correlation1);
         ref double buffer = ref MemoryMarshal.GetArrayDataReference(scratch.Buffer);
         TL tol = TL.Create(tolerance), one = TL.Create(1.0), zero = TL.Create(0.0);
+        ref double pendingSum = ref MemoryMarshal.GetArrayDataReference(scratch.PendingSum);
+        ref double pendingBound = ref MemoryMarshal.GetArrayDataReference(scratch.PendingBound);
+        int[] pendingOrder = scratch.PendingOrder;
+        bool[] pendingValid = scratch.PendingValid;
+        Array.Clear(pendingValid);
         for (int i = 0; i < width - 1; i++)
         {
             int first = (i + 1) / Lanes, gi = i / Lanes, li = i % Lanes;
             if (isotropic)
             {
-                Correlations<TL>(weights.Slice(i * dimension, dimension), transposed, padded, first, groups, inverse0[i], inverse0, scratch.Correlation0);
+                // Rows i and i + 1 at an even i (row i + 1's at padded), as the row pairs below need both.
+                if ((i & 1) == 0)
+                {
+                    Correlations<TL>(weights.Slice(i * dimension, dimension), transposed, padded, first, groups, inverse0[i], inverse0, scratch.Correlation0, 0);
+                    if (i + 1 < width - 1)
+                    {
+                        Correlations<TL>(weights.Slice((i + 1) * dimension, dimension), transposed, padded, (i + 2) / Lanes, groups, inverse0[i + 1], inverse0, scratch.Correlation0, padded);
+                    }
+                }
+
+                c0Row = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(scratch.Correlation0), (i & 1) * padded);
+                c1Row = ref c0Row;
             }
             else
             {
@@ -130,11 +151,49 @@ public static partial class PopulationRisk
             double exact = 0;
             long seriesCount = 0, exactCount = 0;
             int rowOrder = 0;
+
+            // At an even i, row i + 1 (if it is a row of the loop) runs its common groups with row i's: its
+            // correlations are the next row of the block, its own coefficients and tails its lane of its group.
+            bool pairRows = (i & 1) == 0 && i + 1 < width - 1;
+            ref double nextAlpha = ref Unsafe.Add(ref alpha, GroupTables.Index((i + 1) / Lanes, 0, 0, stride) + ((i + 1) % Lanes));
+            ref double nextTail = ref Unsafe.Add(ref tail, GroupTables.Index((i + 1) / Lanes, 0, 0, stride) + ((i + 1) % Lanes));
             for (int g = first; g < groups; g++)
             {
+                if ((i & 1) == 1 && pendingValid[g])
+                {
+                    // Computed with row i - 1: as the one-group path below with weights 1.
+                    pendingValid[g] = false;
+                    rowSum = TL.Add(rowSum, TL.Load(ref Unsafe.Add(ref pendingSum, g * Lanes)));
+                    rowBound = TL.Add(rowBound, TL.Load(ref Unsafe.Add(ref pendingBound, g * Lanes)));
+                    seriesCount += 2 * Lanes;
+                    rowOrder = Math.Max(rowOrder, pendingOrder[g]);
+                    continue;
+                }
+
                 TL c0 = TL.Load(ref Unsafe.Add(ref c0Row, g * Lanes)), c1 = TL.Load(ref Unsafe.Add(ref c1Row, g * Lanes));
                 TL w0 = one, w1 = one, thr0 = tol, thr1 = tol;
                 bool common = g * Lanes > i && (g + 1) * Lanes <= width && TL.AllAtMost(TL.Abs(c0), TL.Create(limit0)) && TL.AllAtMost(TL.Abs(c1), TL.Create(limit1));
+                if (common && pairRows && g * Lanes > i + 1)
+                {
+                    // Rows i and i + 1 with this group, both common: one series of both rows' pairs, stopped where
+                    // all their bounds pass. In the rare case that they do not by the highest order, each row takes
+                    // the one-group path (row i + 1 when its own turn comes).
+                    TL e0 = TL.Load(ref Unsafe.Add(ref c0Row, padded + (g * Lanes))), e1 = TL.Load(ref Unsafe.Add(ref c1Row, padded + (g * Lanes)));
+                    if (TL.AllAtMost(TL.Abs(e0), TL.Create(limit0)) && TL.AllAtMost(TL.Abs(e1), TL.Create(limit1)) &&
+                        SeriesTwoRows<TL, TPower>(ref Unsafe.Add(ref alpha, GroupTables.Index(g, 0, 0, stride)), ref Unsafe.Add(ref tail, GroupTables.Index(g, 0, 0, stride)), ref rowAlpha, ref rowTail, ref nextAlpha, ref nextTail, stride, c0, c1, e0, e1, tol, out TL sumA, out TL boundA, out TL sumB, out TL boundB, out int orderTwo))
+                    {
+                        rowSum = TL.Add(rowSum, sumA);
+                        rowBound = TL.Add(rowBound, boundA);
+                        seriesCount += 2 * Lanes;
+                        rowOrder = Math.Max(rowOrder, orderTwo);
+                        TL.Store(sumB, ref Unsafe.Add(ref pendingSum, g * Lanes));
+                        TL.Store(boundB, ref Unsafe.Add(ref pendingBound, g * Lanes));
+                        pendingOrder[g] = orderTwo;
+                        pendingValid[g] = true;
+                        continue;
+                    }
+                }
+
                 int series = 2 * Lanes;
                 if (!common)
                 {
@@ -230,58 +289,210 @@ public static partial class PopulationRisk
         ((lanes + Unsafe.Add(ref lanes, 1)) + (Unsafe.Add(ref lanes, 2) + Unsafe.Add(ref lanes, 3)))
         + ((Unsafe.Add(ref lanes, 4) + Unsafe.Add(ref lanes, 5)) + (Unsafe.Add(ref lanes, 6) + Unsafe.Add(ref lanes, 7)));
 
-    // Both classes' series of a group, from order 0 until a tested order at which every lane's bound is within
-    // its threshold (true), or to the highest order (false). s: the sums to that order; b: the bounds there.
-    // rowAlpha and rowTail are row i's own lane of its group's tables (order n, class s at (2n + s)·8).
+    // Both classes' series of a group. First the bounds: at the tested orders t (every TestEvery orders, and the
+    // highest) each lane's |c|^(t+1) √T_i(t) √T_j(t), the power advanced by c^TestEvery (from repeated squaring),
+    // up to the first t at which every lane's bound is within its threshold (true), or to the highest order
+    // (false). Then the sum to that order K by Horner's rule in c², the even and the odd orders apart (two
+    // independent chains per class), Σ_n c^n β_n = E(c²) + c O(c²) with β_n = α_n(a_i) α_n(a_j). s: the sums;
+    // b: the bounds at K. rowAlpha and rowTail are row i's own lane of its group's tables (order n, class s at
+    // (2n + s)·8).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Series<TL, TPower>(ref double alpha, ref double tail, ref double rowAlpha, ref double rowTail, int stride, TL c0, TL c1, TL thr0, TL thr1, out TL s0, out TL s1, out TL b0, out TL b1, out int order)
         where TL : struct, IPairLanes<TL>
         where TPower : struct, IPowerChains
     {
-        TL p0 = TL.Create(1.0), p1 = p0;
-        s0 = TL.Create(0.0);
-        s1 = s0;
-        int n = 0;
+        int maxOrder = stride - 1;
+        TL cc0 = TL.Multiply(c0, c0), cc1 = TPower.PerClass ? TL.Multiply(c1, c1) : cc0;
+        TL step0 = cc0, step1 = cc1;
+        for (int k = 2; k < TestEvery; k *= 2)
+        {
+            step0 = TL.Multiply(step0, step0);
+            step1 = TPower.PerClass ? TL.Multiply(step1, step1) : step0;
+        }
+
+        // q = c^(t+1) at the tested order t.
+        TL q0 = TL.Create(1.0), q1 = q0;
+        int t = -1;
+        bool passed;
         while (true)
         {
-            int end = Math.Min(n + TestEvery, stride);
-            for (; n < end; n++)
+            int next = Math.Min(t + TestEvery, maxOrder);
+            if (next - t == TestEvery)
             {
-                // Term n: c^n α_n(a_i) α_n(a_j); then the power moves to c^(n+1).
-                int at = 2 * Lanes * n;
-                s0 = TL.MultiplyAdd(TL.Multiply(p0, TL.Create(Unsafe.Add(ref rowAlpha, at))), TL.Load(ref Unsafe.Add(ref alpha, at)), s0);
-                s1 = TL.MultiplyAdd(TL.Multiply(p1, TL.Create(Unsafe.Add(ref rowAlpha, at + Lanes))), TL.Load(ref Unsafe.Add(ref alpha, at + Lanes)), s1);
-                p0 = TL.Multiply(p0, c0);
-                p1 = TPower.PerClass ? TL.Multiply(p1, c1) : p0;
+                q0 = TL.Multiply(q0, step0);
+                q1 = TPower.PerClass ? TL.Multiply(q1, step1) : q0;
+            }
+            else
+            {
+                // The last, shorter stretch up to the highest order.
+                for (int k = t; k < next; k++)
+                {
+                    q0 = TL.Multiply(q0, c0);
+                    q1 = TPower.PerClass ? TL.Multiply(q1, c1) : q0;
+                }
             }
 
-            // The tail bound after order t = end - 1: |c|^(t+1) √T_i(t) √T_j(t).
-            int bt = 2 * Lanes * (end - 1);
-            b0 = TL.Multiply(TL.Multiply(TL.Abs(p0), TL.Create(Unsafe.Add(ref rowTail, bt))), TL.Load(ref Unsafe.Add(ref tail, bt)));
-            b1 = TL.Multiply(TL.Multiply(TL.Abs(p1), TL.Create(Unsafe.Add(ref rowTail, bt + Lanes))), TL.Load(ref Unsafe.Add(ref tail, bt + Lanes)));
-            order = end - 1;
+            t = next;
+            int bt = 2 * Lanes * t;
+            b0 = TL.Multiply(TL.Multiply(TL.Abs(q0), TL.Create(Unsafe.Add(ref rowTail, bt))), TL.Load(ref Unsafe.Add(ref tail, bt)));
+            b1 = TL.Multiply(TL.Multiply(TL.Abs(q1), TL.Create(Unsafe.Add(ref rowTail, bt + Lanes))), TL.Load(ref Unsafe.Add(ref tail, bt + Lanes)));
             if (TL.AllAtMost(b0, thr0) && TL.AllAtMost(b1, thr1))
             {
-                return true;
+                passed = true;
+                break;
             }
 
-            if (end == stride)
+            if (t == maxOrder)
             {
-                return false;
+                passed = false;
+                break;
             }
         }
+
+        order = t;
+
+        // Horner from the top: e = Σ β_2m (c²)^m, o = Σ β_(2m+1) (c²)^m; an even top order starts e alone.
+        TL zero = TL.Create(0.0), e0 = zero, o0 = zero, e1 = zero, o1 = zero;
+        int n = t;
+        if ((n & 1) == 0)
+        {
+            int at = 2 * Lanes * n;
+            e0 = TL.Multiply(TL.Create(Unsafe.Add(ref rowAlpha, at)), TL.Load(ref Unsafe.Add(ref alpha, at)));
+            e1 = TL.Multiply(TL.Create(Unsafe.Add(ref rowAlpha, at + Lanes)), TL.Load(ref Unsafe.Add(ref alpha, at + Lanes)));
+            n--;
+        }
+
+        for (; n > 0; n -= 2)
+        {
+            // Orders n - 1 (even) and n (odd).
+            int at = 2 * Lanes * (n - 1);
+            e0 = TL.MultiplyAdd(e0, cc0, TL.Multiply(TL.Create(Unsafe.Add(ref rowAlpha, at)), TL.Load(ref Unsafe.Add(ref alpha, at))));
+            e1 = TL.MultiplyAdd(e1, cc1, TL.Multiply(TL.Create(Unsafe.Add(ref rowAlpha, at + Lanes)), TL.Load(ref Unsafe.Add(ref alpha, at + Lanes))));
+            o0 = TL.MultiplyAdd(o0, cc0, TL.Multiply(TL.Create(Unsafe.Add(ref rowAlpha, at + (2 * Lanes))), TL.Load(ref Unsafe.Add(ref alpha, at + (2 * Lanes)))));
+            o1 = TL.MultiplyAdd(o1, cc1, TL.Multiply(TL.Create(Unsafe.Add(ref rowAlpha, at + (3 * Lanes))), TL.Load(ref Unsafe.Add(ref alpha, at + (3 * Lanes)))));
+        }
+
+        s0 = TL.MultiplyAdd(c0, o0, e0);
+        s1 = TL.MultiplyAdd(c1, o1, e1);
+        return passed;
+    }
+
+    // Rows A (row i: rowAlphaA, rowTailA, correlations c0, c1) and B (row i + 1: rowAlphaB, rowTailB, e0, e1) with
+    // one group (alpha, tail), as Series does for one row, with one stopping order for both: the first tested
+    // order at which all their bounds (both rows, both classes, eight lanes) are within tol (true), or the highest
+    // order (false). Each load of the group's coefficients serves both rows. sumA: row A's two classes' sums
+    // added (s0 + s1), boundA likewise; the same for B.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool SeriesTwoRows<TL, TPower>(ref double alpha, ref double tail, ref double rowAlphaA, ref double rowTailA, ref double rowAlphaB, ref double rowTailB, int stride, TL c0, TL c1, TL e0, TL e1, TL tol, out TL sumA, out TL boundA, out TL sumB, out TL boundB, out int order)
+        where TL : struct, IPairLanes<TL>
+        where TPower : struct, IPowerChains
+    {
+        int maxOrder = stride - 1;
+        TL cc0 = TL.Multiply(c0, c0), cc1 = TPower.PerClass ? TL.Multiply(c1, c1) : cc0;
+        TL ee0 = TL.Multiply(e0, e0), ee1 = TPower.PerClass ? TL.Multiply(e1, e1) : ee0;
+        TL stepC0 = cc0, stepC1 = cc1, stepE0 = ee0, stepE1 = ee1;
+        for (int k = 2; k < TestEvery; k *= 2)
+        {
+            stepC0 = TL.Multiply(stepC0, stepC0);
+            stepC1 = TPower.PerClass ? TL.Multiply(stepC1, stepC1) : stepC0;
+            stepE0 = TL.Multiply(stepE0, stepE0);
+            stepE1 = TPower.PerClass ? TL.Multiply(stepE1, stepE1) : stepE0;
+        }
+
+        // q = c^(t+1) at the tested order t, per row and class.
+        TL qc0 = TL.Create(1.0), qc1 = qc0, qe0 = qc0, qe1 = qc0, bc0, bc1, be0, be1;
+        int t = -1;
+        bool passed;
+        while (true)
+        {
+            int next = Math.Min(t + TestEvery, maxOrder);
+            if (next - t == TestEvery)
+            {
+                qc0 = TL.Multiply(qc0, stepC0);
+                qc1 = TPower.PerClass ? TL.Multiply(qc1, stepC1) : qc0;
+                qe0 = TL.Multiply(qe0, stepE0);
+                qe1 = TPower.PerClass ? TL.Multiply(qe1, stepE1) : qe0;
+            }
+            else
+            {
+                for (int k = t; k < next; k++)
+                {
+                    qc0 = TL.Multiply(qc0, c0);
+                    qc1 = TPower.PerClass ? TL.Multiply(qc1, c1) : qc0;
+                    qe0 = TL.Multiply(qe0, e0);
+                    qe1 = TPower.PerClass ? TL.Multiply(qe1, e1) : qe0;
+                }
+            }
+
+            t = next;
+            int bt = 2 * Lanes * t;
+            TL tail0 = TL.Load(ref Unsafe.Add(ref tail, bt)), tail1 = TL.Load(ref Unsafe.Add(ref tail, bt + Lanes));
+            bc0 = TL.Multiply(TL.Multiply(TL.Abs(qc0), TL.Create(Unsafe.Add(ref rowTailA, bt))), tail0);
+            bc1 = TL.Multiply(TL.Multiply(TL.Abs(qc1), TL.Create(Unsafe.Add(ref rowTailA, bt + Lanes))), tail1);
+            be0 = TL.Multiply(TL.Multiply(TL.Abs(qe0), TL.Create(Unsafe.Add(ref rowTailB, bt))), tail0);
+            be1 = TL.Multiply(TL.Multiply(TL.Abs(qe1), TL.Create(Unsafe.Add(ref rowTailB, bt + Lanes))), tail1);
+            if (TL.AllAtMost(bc0, tol) && TL.AllAtMost(bc1, tol) && TL.AllAtMost(be0, tol) && TL.AllAtMost(be1, tol))
+            {
+                passed = true;
+                break;
+            }
+
+            if (t == maxOrder)
+            {
+                passed = false;
+                break;
+            }
+        }
+
+        // Horner from the top, as in Series, for both rows.
+        TL zero = TL.Create(0.0), xc0 = zero, yc0 = zero, xc1 = zero, yc1 = zero, xe0 = zero, ye0 = zero, xe1 = zero, ye1 = zero;
+        int n = t;
+        if ((n & 1) == 0)
+        {
+            int at = 2 * Lanes * n;
+            TL a0 = TL.Load(ref Unsafe.Add(ref alpha, at)), a1 = TL.Load(ref Unsafe.Add(ref alpha, at + Lanes));
+            xc0 = TL.Multiply(TL.Create(Unsafe.Add(ref rowAlphaA, at)), a0);
+            xc1 = TL.Multiply(TL.Create(Unsafe.Add(ref rowAlphaA, at + Lanes)), a1);
+            xe0 = TL.Multiply(TL.Create(Unsafe.Add(ref rowAlphaB, at)), a0);
+            xe1 = TL.Multiply(TL.Create(Unsafe.Add(ref rowAlphaB, at + Lanes)), a1);
+            n--;
+        }
+
+        for (; n > 0; n -= 2)
+        {
+            // Orders n - 1 (even: x) and n (odd: y).
+            int at = 2 * Lanes * (n - 1);
+            TL a0 = TL.Load(ref Unsafe.Add(ref alpha, at)), a1 = TL.Load(ref Unsafe.Add(ref alpha, at + Lanes));
+            TL a2 = TL.Load(ref Unsafe.Add(ref alpha, at + (2 * Lanes))), a3 = TL.Load(ref Unsafe.Add(ref alpha, at + (3 * Lanes)));
+            xc0 = TL.MultiplyAdd(xc0, cc0, TL.Multiply(TL.Create(Unsafe.Add(ref rowAlphaA, at)), a0));
+            xc1 = TL.MultiplyAdd(xc1, cc1, TL.Multiply(TL.Create(Unsafe.Add(ref rowAlphaA, at + Lanes)), a1));
+            yc0 = TL.MultiplyAdd(yc0, cc0, TL.Multiply(TL.Create(Unsafe.Add(ref rowAlphaA, at + (2 * Lanes))), a2));
+            yc1 = TL.MultiplyAdd(yc1, cc1, TL.Multiply(TL.Create(Unsafe.Add(ref rowAlphaA, at + (3 * Lanes))), a3));
+            xe0 = TL.MultiplyAdd(xe0, ee0, TL.Multiply(TL.Create(Unsafe.Add(ref rowAlphaB, at)), a0));
+            xe1 = TL.MultiplyAdd(xe1, ee1, TL.Multiply(TL.Create(Unsafe.Add(ref rowAlphaB, at + Lanes)), a1));
+            ye0 = TL.MultiplyAdd(ye0, ee0, TL.Multiply(TL.Create(Unsafe.Add(ref rowAlphaB, at + (2 * Lanes))), a2));
+            ye1 = TL.MultiplyAdd(ye1, ee1, TL.Multiply(TL.Create(Unsafe.Add(ref rowAlphaB, at + (3 * Lanes))), a3));
+        }
+
+        sumA = TL.Add(TL.MultiplyAdd(c0, yc0, xc0), TL.MultiplyAdd(c1, yc1, xc1));
+        sumB = TL.Add(TL.MultiplyAdd(e0, ye0, xe0), TL.MultiplyAdd(e1, ye1, xe1));
+        boundA = TL.Add(bc0, bc1);
+        boundB = TL.Add(be0, be1);
+        order = t;
+        return passed;
     }
 
     // Row i's correlations c_ij = <w_i, w_j> / (r_i r_j) for the neurons j of groups first..groups-1, clamped to
-    // [-1, 1]: per lane one fused multiply-add chain over the coordinates in order, then two products.
+    // [-1, 1]: per lane one fused multiply-add chain over the coordinates in order, then two products. Group g's
+    // go to output[outputOffset + 8g..].
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Correlations<TL>(ReadOnlySpan<double> wi, double[] transposed, int padded, int first, int groups, double inverseI, double[] inverse, double[] output)
+    private static void Correlations<TL>(ReadOnlySpan<double> wi, double[] transposed, int padded, int first, int groups, double inverseI, double[] inverse, double[] output, int outputOffset)
         where TL : struct, IPairLanes<TL>
     {
         int dimension = wi.Length;
         ref double wt = ref MemoryMarshal.GetArrayDataReference(transposed);
         ref double inv = ref MemoryMarshal.GetArrayDataReference(inverse);
-        ref double outRef = ref MemoryMarshal.GetArrayDataReference(output);
+        ref double outRef = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(output), outputOffset);
         ref double w = ref MemoryMarshal.GetReference(wi);
         TL ii = TL.Create(inverseI);
         int g = first;
@@ -411,32 +622,22 @@ public static partial class PopulationRisk
     // eight consecutive α_n(a_sj) (Alpha) and √T_sj(n) (Tail, written at the test orders only), zero past the
     // last neuron; a group's series reads consecutive memory. Also each neuron's scales, mean α_0 and second
     // moment, and per class the correlation Safe at or below which every pair passes the feasibility test.
-    // The two large arrays are kept per thread and reused (every element the loop reads is written first).
+    // The two large arrays and the loop's scratch come from a workspace (Workspace: reused, every element the
+    // loop reads is written first).
     private sealed class GroupTables
     {
-        [ThreadStatic]
-        private static double[]? t_alpha;
-
-        [ThreadStatic]
-        private static double[]? t_tail;
-
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public GroupTables(RampGaussian gauss, double[][] scales, double[]? norms, int maxOrder, double tolerance)
+        public GroupTables(RampGaussian gauss, double[][] scales, double[]? norms, int maxOrder, double tolerance, Workspace work)
         {
             int width = scales[0].Length;
             Groups = (width + Lanes - 1) / Lanes;
             Stride = maxOrder + 1;
             Norms = norms;
             Scale = scales;
-            int length = Groups * Stride * 2 * Lanes;
-            if (t_alpha is null || t_alpha.Length < length)
-            {
-                t_alpha = new double[length];
-                t_tail = new double[length];
-            }
-
-            Alpha = t_alpha;
-            Tail = t_tail!;
+            Work = work;
+            work.EnsureTables(Groups * Stride * 2 * Lanes);
+            Alpha = work.Alpha;
+            Tail = work.Tail;
             Span<double> scale8 = stackalloc double[Lanes], second8 = stackalloc double[Lanes];
             for (int s = 0; s < 2; s++)
             {
@@ -502,6 +703,8 @@ public static partial class PopulationRisk
 
         public int Stride { get; }
 
+        public Workspace Work { get; }
+
         public double[] Alpha { get; }
 
         public double[] Tail { get; }
@@ -520,12 +723,40 @@ public static partial class PopulationRisk
         public static int Index(int g, int n, int s, int stride) => ((((g * stride) + n) * 2) + s) * Lanes;
     }
 
-    // The per-evaluation arrays of the pair loop, kept per thread and reused (every element read is written first).
-    private sealed class GroupScratch
+    // The per-evaluation arrays of the pair loop: the scratch of its rows (the transposed weights, inverse scales,
+    // correlations and lane buffers) and the group tables' two large arrays. An evaluation rents one from a pool
+    // shared by all threads and returns it: the arrays grow to the largest shape seen and are reused, so an
+    // evaluation allocates and first-touches them only when it is the widest so far or more evaluations than ever
+    // run at once (a pool per thread would allocate them again on every new thread-pool thread that runs a point).
+    // Every element an evaluation reads is written by it first, so reuse does not change its bits.
+    internal sealed class Workspace
     {
-        [ThreadStatic]
-        private static GroupScratch? t_scratch;
+        private static readonly ConcurrentBag<Workspace> s_pool = [];
 
+        public double[] Alpha { get; private set; } = [];
+
+        public double[] Tail { get; private set; } = [];
+
+        public GroupScratch? Scratch { get; set; }
+
+        // A workspace from the pool, or a new one; fresh: always a new one (tests).
+        public static Workspace Rent(bool fresh = false) => !fresh && s_pool.TryTake(out Workspace? work) ? work : new Workspace();
+
+        public static void Return(Workspace work) => s_pool.Add(work);
+
+        public void EnsureTables(int length)
+        {
+            if (Alpha.Length < length)
+            {
+                Alpha = new double[length];
+                Tail = new double[length];
+            }
+        }
+    }
+
+    // The rows' scratch of a workspace.
+    internal sealed class GroupScratch
+    {
         private GroupScratch(int padded, int dimension, int stride)
         {
             Padded = padded;
@@ -537,6 +768,10 @@ public static partial class PopulationRisk
             Correlation0 = new double[RowBlock * padded];
             Correlation1 = new double[RowBlock * padded];
             Buffer = new double[6 * Lanes];
+            PendingSum = new double[padded];
+            PendingBound = new double[padded];
+            PendingOrder = new int[padded / Lanes];
+            PendingValid = new bool[padded / Lanes];
         }
 
         public int Padded { get; }
@@ -558,13 +793,23 @@ public static partial class PopulationRisk
         // Lane buffers: weights and thresholds of both classes, then bounds or row sums.
         public double[] Buffer { get; }
 
-        public static GroupScratch For(int padded, int dimension, int stride)
+        // Row i + 1's results for the groups it ran with row i (lane sums and bounds, the classes added; its
+        // stopping order; whether group g has them).
+        public double[] PendingSum { get; }
+
+        public double[] PendingBound { get; }
+
+        public int[] PendingOrder { get; }
+
+        public bool[] PendingValid { get; }
+
+        public static GroupScratch For(Workspace work, int padded, int dimension, int stride)
         {
-            GroupScratch? s = t_scratch;
+            GroupScratch? s = work.Scratch;
             if (s is null || s.Padded < padded || s.Padded * s.Dimension < padded * dimension || s.Stride < stride)
             {
                 s = new GroupScratch(Math.Max(padded, s?.Padded ?? 0), Math.Max(dimension, s?.Dimension ?? 0), Math.Max(stride, s?.Stride ?? 0));
-                t_scratch = s;
+                work.Scratch = s;
             }
 
             return s;

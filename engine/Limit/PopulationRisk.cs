@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using MeanFieldCluster.Engine.Kernels;
 
 namespace MeanFieldCluster.Engine.Limit;
@@ -50,9 +49,10 @@ public static partial class PopulationRisk
     /// <summary>
     /// The anisotropic risk; <paramref name="reference"/> takes the reference loop (one pair at a time, the
     /// truncation tested at every order: the test oracle) instead of the group loop, and <paramref name="lanes"/>
-    /// the group loop's vector width (the fastest this machine runs when null; every width gives the same bits).
+    /// the group loop's vector width (the fastest this machine runs when null; every width gives the same bits);
+    /// <paramref name="freshWorkspace"/> gives the group loop new arrays instead of pooled ones (tests).
     /// </summary>
-    internal static PopulationRiskEstimate Compute(ReadOnlySpan<double> weights, int width, int dimension, int informative, double delta, RampParameters ramp, double pairTolerance, bool reference, SimdWidth? lanes = null)
+    internal static PopulationRiskEstimate Compute(ReadOnlySpan<double> weights, int width, int dimension, int informative, double delta, RampParameters ramp, double pairTolerance, bool reference, SimdWidth? lanes = null, bool freshWorkspace = false)
     {
         if (informative < 1 || informative > dimension)
         {
@@ -61,7 +61,7 @@ public static partial class PopulationRisk
 
         if (informative == dimension)
         {
-            return Compute(weights, width, dimension, delta, ramp, pairTolerance, DefaultMaxOrder, reference, lanes);
+            return Compute(weights, width, dimension, delta, ramp, pairTolerance, DefaultMaxOrder, reference, lanes, freshWorkspace);
         }
 
         Validate(weights, width, dimension, delta, ramp, pairTolerance, DefaultMaxOrder);
@@ -70,8 +70,8 @@ public static partial class PopulationRisk
         for (int i = 0; i < width; i++)
         {
             ReadOnlySpan<double> w = weights.Slice(i * dimension, dimension);
-            inner[i] = TensorPrimitives.Dot(w[..informative], w[..informative]);
-            outer[i] = TensorPrimitives.Dot(w[informative..], w[informative..]);
+            inner[i] = Dot.Compute(w[..informative], w[..informative]);
+            outer[i] = Dot.Compute(w[informative..], w[informative..]);
         }
 
         double[] tau = [1.0 + delta, 1.0 - delta];
@@ -79,9 +79,17 @@ public static partial class PopulationRisk
         var pairs = new PairSums();
         if (!reference)
         {
-            var groups = new GroupTables(gauss, scales, null, DefaultMaxOrder, pairTolerance);
-            AddPairsByGroup(weights, width, dimension, informative, tau, groups, gauss, pairs, pairTolerance, lanes ?? Simd.Best);
-            return Total(groups.Mean, groups.Second, width, pairs);
+            Workspace work = Workspace.Rent(freshWorkspace);
+            try
+            {
+                var groups = new GroupTables(gauss, scales, null, DefaultMaxOrder, pairTolerance, work);
+                AddPairsByGroup(weights, width, dimension, informative, tau, groups, gauss, pairs, pairTolerance, lanes ?? Simd.Best);
+                return Total(groups.Mean, groups.Second, width, pairs);
+            }
+            finally
+            {
+                Workspace.Return(work);
+            }
         }
 
         NeuronTable[] tables = [.. scales.Select(a => new NeuronTable(gauss, a, DefaultMaxOrder))];
@@ -91,7 +99,7 @@ public static partial class PopulationRisk
             for (int j = i + 1; j < width; j++)
             {
                 ReadOnlySpan<double> wj = weights.Slice(j * dimension, dimension);
-                double dot1 = TensorPrimitives.Dot(wi[..informative], wj[..informative]), dot2 = TensorPrimitives.Dot(wi[informative..], wj[informative..]);
+                double dot1 = Dot.Compute(wi[..informative], wj[..informative]), dot2 = Dot.Compute(wi[informative..], wj[informative..]);
                 for (int s = 0; s < 2; s++)
                 {
                     pairs.Add(tables[s], gauss, i, j, ClassCorrelation(tables[s].Scale[i], tables[s].Scale[j], tau[s], dot1, dot2), pairTolerance);
@@ -113,21 +121,22 @@ public static partial class PopulationRisk
         ReadOnlySpan<double> wi = weights.Slice(i * dimension, dimension), wj = weights.Slice(j * dimension, dimension);
         return informative == dimension
             ? Correlation(weights, dimension, norms!, wi, i, j)
-            : ClassCorrelation(scales[s][i], scales[s][j], tau[s], TensorPrimitives.Dot(wi[..informative], wj[..informative]), TensorPrimitives.Dot(wi[informative..], wj[informative..]));
+            : ClassCorrelation(scales[s][i], scales[s][j], tau[s], Dot.Compute(wi[..informative], wj[..informative]), Dot.Compute(wi[informative..], wj[informative..]));
     }
 
     /// <summary>
     /// As the public overload, with the highest series order (0 sends every off-diagonal pair to the exact
-    /// formula); <paramref name="reference"/> and <paramref name="lanes"/> as in the anisotropic overload.
+    /// formula); <paramref name="reference"/>, <paramref name="lanes"/> and <paramref name="freshWorkspace"/> as in
+    /// the anisotropic overload.
     /// </summary>
-    internal static PopulationRiskEstimate Compute(ReadOnlySpan<double> weights, int width, int dimension, double delta, RampParameters ramp, double pairTolerance, int maxOrder, bool reference = false, SimdWidth? lanes = null)
+    internal static PopulationRiskEstimate Compute(ReadOnlySpan<double> weights, int width, int dimension, double delta, RampParameters ramp, double pairTolerance, int maxOrder, bool reference = false, SimdWidth? lanes = null, bool freshWorkspace = false)
     {
         Validate(weights, width, dimension, delta, ramp, pairTolerance, maxOrder);
         var gauss = new RampGaussian(ramp);
         double[] norms = new double[width];
         for (int i = 0; i < width; i++)
         {
-            norms[i] = TensorPrimitives.Norm(weights.Slice(i * dimension, dimension));
+            norms[i] = Math.Sqrt(Dot.Compute(weights.Slice(i * dimension, dimension), weights.Slice(i * dimension, dimension)));
         }
 
         double[] tau = [1.0 + delta, 1.0 - delta];
@@ -135,9 +144,17 @@ public static partial class PopulationRisk
         var pairs = new PairSums();
         if (!reference)
         {
-            var groups = new GroupTables(gauss, scales, norms, maxOrder, pairTolerance);
-            AddPairsByGroup(weights, width, dimension, dimension, tau, groups, gauss, pairs, pairTolerance, lanes ?? Simd.Best);
-            return Total(groups.Mean, groups.Second, width, pairs);
+            Workspace work = Workspace.Rent(freshWorkspace);
+            try
+            {
+                var groups = new GroupTables(gauss, scales, norms, maxOrder, pairTolerance, work);
+                AddPairsByGroup(weights, width, dimension, dimension, tau, groups, gauss, pairs, pairTolerance, lanes ?? Simd.Best);
+                return Total(groups.Mean, groups.Second, width, pairs);
+            }
+            finally
+            {
+                Workspace.Return(work);
+            }
         }
 
         NeuronTable[] tables = [.. scales.Select(a => new NeuronTable(gauss, a, maxOrder))];
@@ -161,7 +178,7 @@ public static partial class PopulationRisk
 
     // cos(w_i, w_j), clamped to [-1, 1]; 0 when either row is zero.
     private static double Correlation(ReadOnlySpan<double> weights, int dimension, double[] norms, ReadOnlySpan<double> wi, int i, int j) =>
-        norms[i] > 0 && norms[j] > 0 ? Math.Clamp(TensorPrimitives.Dot(wi, weights.Slice(j * dimension, dimension)) / (norms[i] * norms[j]), -1.0, 1.0) : 0.0;
+        norms[i] > 0 && norms[j] > 0 ? Math.Clamp(Dot.Compute(wi, weights.Slice(j * dimension, dimension)) / (norms[i] * norms[j]), -1.0, 1.0) : 0.0;
 
     // 1 + (2/N) Σ v + (1/N²) (Σ_i U_ii + Σ_{i≠j} U_ij) from the per-class means α_0 = E σ(a_i G), second moments
     // E σ(a_i G)² and the pair sums.

@@ -507,14 +507,15 @@ public sealed class MeanFieldNetwork
         return max;
     }
 
-    /// <summary>Writes ‖w_i‖ for every first-layer neuron into <paramref name="destination"/>.</summary>
+    /// <summary>Writes ‖w_i‖ for every first-layer neuron into <paramref name="destination"/> (the sums in the fixed order of <see cref="Dot"/>: the same bits at every vector width).</summary>
     public void WeightNorms(Span<double> destination)
     {
         int d = Dimension;
         ReadOnlySpan<double> w = FirstLayer;
         for (int i = 0; i < Widths[0]; i++)
         {
-            destination[i] = TensorPrimitives.Norm(w.Slice(i * d, d));
+            ReadOnlySpan<double> row = w.Slice(i * d, d);
+            destination[i] = Math.Sqrt(Dot.Compute(row, row));
         }
     }
 

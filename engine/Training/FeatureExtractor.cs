@@ -1,4 +1,4 @@
-using System.Numerics.Tensors;
+using MeanFieldCluster.Engine.Kernels;
 using MeanFieldCluster.Engine.Networks;
 using MeanFieldCluster.Engine.Observables;
 using MeanFieldCluster.Engine.Randomness;
@@ -10,7 +10,8 @@ namespace MeanFieldCluster.Engine.Training;
 /// The per-neuron scalar features of a network that snapshots record (MATH section 5), in a fixed order:
 /// ‖w_i‖; the projections &lt;w_i, u_k&gt; on the sweep's sliced-Wasserstein directions; b_ℓ per layer when the
 /// model has biases; for each inner layer the mean incoming weight of every neuron and a sample of its
-/// edge weights; and c_j unless the output weights are all fixed at one value.
+/// edge weights; and c_j unless the output weights are all fixed at one value. Every sum is taken in the fixed
+/// order of <see cref="Dot"/>, so the features have the same bits at every vector width.
 /// </summary>
 public sealed class FeatureExtractor
 {
@@ -18,6 +19,7 @@ public sealed class FeatureExtractor
     private readonly double[] _directions;
     private readonly int _directionCount;
     private readonly int[][] _edgeSamples;
+    private readonly double[] _ones;
     private readonly List<Feature> _features = [];
 
     /// <summary>Creates the extractor for one point's network.</summary>
@@ -33,6 +35,8 @@ public sealed class FeatureExtractor
         var edgeRng = RandomStreams.Create(spec.Seed, RandomStreams.Purpose.Observation, [ObservationTags.EdgeSample, .. PointKeys.Of(point)]);
         _edgeSamples = [.. Enumerable.Range(1, network.Layers - 1).Select(l => SampleIndices(network.Widths[l] * network.Widths[l - 1], spec.Observe.EdgeSample, ref edgeRng))];
 
+        _ones = new double[network.Widths.Max()];
+        Array.Fill(_ones, 1.0);
         _features.Add(new Feature(FeatureNames.WeightNorm, network.Widths[0], network.WeightNorms));
         for (int k = 0; k < _directionCount; k++)
         {
@@ -81,7 +85,7 @@ public sealed class FeatureExtractor
         ReadOnlySpan<double> w = _network.FirstLayer;
         for (int i = 0; i < _network.Widths[0]; i++)
         {
-            destination[i] = TensorPrimitives.Dot(w.Slice(i * d, d), u);
+            destination[i] = Dot.Compute(w.Slice(i * d, d), u);
         }
     }
 
@@ -91,7 +95,7 @@ public sealed class FeatureExtractor
         ReadOnlySpan<double> weights = _network.Hidden(layer);
         for (int j = 0; j < _network.Widths[layer]; j++)
         {
-            destination[j] = TensorPrimitives.Sum(weights.Slice(j * fanIn, fanIn)) / fanIn;
+            destination[j] = Dot.Compute(weights.Slice(j * fanIn, fanIn), _ones.AsSpan(0, fanIn)) / fanIn;
         }
     }
 

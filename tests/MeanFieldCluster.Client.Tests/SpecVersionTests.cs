@@ -57,14 +57,18 @@ public sealed class SpecVersionTests
     }
 
     [Fact]
-    public async Task A_finished_run_records_the_numerics_version_and_its_marker_resumes_without_one()
+    public async Task A_finished_run_records_the_numerics_version_and_a_marker_without_one_counts_as_version_1()
     {
-        // A marker written before the versions were recorded: version 1 of both.
-        var (code, output, error, outDir) = await ResumeWithMarker(specJson => new JsonObject { ["SweepId"] = "v-1", ["SpecJson"] = specJson });
+        var (code, output, error, outDir) = await ResumeWithMarker(specJson => new JsonObject { ["SweepId"] = "v-1", ["SpecJson"] = specJson, ["SpecVersion"] = SpecVersion.Current, ["NumericsVersion"] = NumericsVersion.Current });
 
         Assert.True(code == 0, output + error);
         JsonNode summary = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "summary.json")))!;
         Assert.Equal(NumericsVersion.Current, summary["numerics_version"]!.GetValue<int>());
+
+        // A marker written before the versions were recorded: version 1 of both, and version 1's numbers are not this engine's.
+        var (oldCode, _, oldError, _) = await ResumeWithMarker(specJson => new JsonObject { ["SweepId"] = "v-1", ["SpecJson"] = specJson });
+        Assert.Equal(2, oldCode);
+        Assert.Contains($"was computed with engine numerics version {NumericsVersion.Unversioned}; this mfc computes with numerics version {NumericsVersion.Current},", oldError, StringComparison.Ordinal);
     }
 
     [Theory]

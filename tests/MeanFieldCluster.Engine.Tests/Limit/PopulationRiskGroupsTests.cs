@@ -86,24 +86,30 @@ public sealed class PopulationRiskGroupsTests
     }
 
     /// <summary>
-    /// The tables' arrays are kept per thread and reused: a wide evaluation, then a narrower one (whose padding
-    /// lanes sit where the wide one's neurons were), then the wide one again, each within the bound of the
-    /// reference loop and with the bits of a first evaluation on a fresh thread.
+    /// The group loop's arrays come from a pool shared by all threads and are reused: a wide evaluation, then a
+    /// narrower one (whose padding lanes sit where the wide one's neurons were), then the wide one again, each
+    /// within the bound of the reference loop and with the bits of an evaluation with new arrays, on this thread
+    /// and on another one (which may take the arrays this one returned).
     /// </summary>
     [Fact]
-    public void ReusedTablesGiveTheBitsOfAFreshThreadAfterAWiderAndANarrowerEvaluation()
+    public void ReusedTablesGiveTheBitsOfNewOnesAfterAWiderAndANarrowerEvaluation()
     {
         foreach ((int width, ulong seed) in new[] { (45, 5UL), (9, 6UL), (45, 7UL), (6, 8UL) })
         {
             double[] w = PopulationRiskTests.RandomWeights(width, 40, seed);
             PopulationRiskEstimate reused = PopulationRisk.Compute(w, width, 40, Delta, Mmn);
-            PopulationRiskEstimate? fresh = null;
-            var thread = new Thread(() => fresh = PopulationRisk.Compute(w, width, 40, Delta, Mmn));
+            PopulationRiskEstimate fresh = PopulationRisk.Compute(w, width, 40, 40, Delta, Mmn, PopulationRisk.DefaultPairTolerance, reference: false, freshWorkspace: true);
+            PopulationRiskEstimate? otherThread = null;
+            var thread = new Thread(() => otherThread = PopulationRisk.Compute(w, width, 40, Delta, Mmn));
             thread.Start();
             thread.Join();
-            Assert.NotNull(fresh);
-            Assert.Equal(BitConverter.DoubleToInt64Bits(fresh.Risk), BitConverter.DoubleToInt64Bits(reused.Risk));
-            Assert.Equal(BitConverter.DoubleToInt64Bits(fresh.TruncationBound), BitConverter.DoubleToInt64Bits(reused.TruncationBound));
+            Assert.NotNull(otherThread);
+            foreach (PopulationRiskEstimate other in new[] { reused, otherThread })
+            {
+                Assert.Equal(BitConverter.DoubleToInt64Bits(fresh.Risk), BitConverter.DoubleToInt64Bits(other.Risk));
+                Assert.Equal(BitConverter.DoubleToInt64Bits(fresh.TruncationBound), BitConverter.DoubleToInt64Bits(other.TruncationBound));
+            }
+
             PopulationRiskEstimate reference = PopulationRisk.Compute(w, width, 40, Delta, Mmn, PopulationRisk.DefaultPairTolerance, PopulationRisk.DefaultMaxOrder, reference: true);
             AssertWithinBound(w, width, 40, 40, reference, reused);
         }

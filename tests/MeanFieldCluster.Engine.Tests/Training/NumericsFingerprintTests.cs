@@ -6,10 +6,12 @@ namespace MeanFieldCluster.Engine.Tests.Training;
 
 /// <summary>
 /// The engine's numbers, pinned to <see cref="NumericsVersion.Current"/>: short runs of a two-layer, a three-layer
-/// and a noisy network (ramp activation: the same bits on every x64 machine and vector width, docs/models.md),
-/// hashed over their final parameters, risk curves and probe observations (the probes joined the hash in session
-/// 22; the new pins were computed on the builds before and after that session's kernel changes, which agree). A
-/// change to the engine that changes any of these numbers fails here: if the change is meant, raise
+/// and a noisy network, and of an mmn-isotropic network on anisotropic data with the exact population risk (ramp
+/// activation: the same bits on every x64 machine and vector width, docs/models.md), hashed over their final
+/// parameters, risk curves and snapshots (features' quantiles and probe observations). Version 1's pins hashed the
+/// probes but not the features, whose sums then depended on the vector width; version 2's were computed with
+/// AVX-512, with AVX2 only (DOTNET_EnableAVX512F=0) and without SIMD intrinsics (DOTNET_EnableHWIntrinsic=0), which
+/// agree. A change to the engine that changes any of these numbers fails here: if the change is meant, raise
 /// <see cref="NumericsVersion.Current"/> and put the new fingerprints beside the new version (an unfinished run of
 /// the old version is then refused on resume instead of being continued with other numbers).
 /// </summary>
@@ -24,9 +26,28 @@ public sealed class NumericsFingerprintTests
             ["three-layer"] = "100:4726438250D0D2A8",
             ["noisy"] = "100:3D969825BF163D08",
         },
+        [2] = new()
+        {
+            ["two-layer"] = "100:0AB5F19C9192629D",
+            ["three-layer"] = "100:109BF850C4241F40",
+            ["noisy"] = "100:4E343D77B064660B",
+            ["population"] = "100:7E3CBCBF722F10F6",
+        },
     };
 
-    public static TheoryData<string> Runs => ["two-layer", "three-layer", "noisy"];
+    public static TheoryData<string> Runs => ["two-layer", "three-layer", "noisy", "population"];
+
+    // An mmn-isotropic run on anisotropic data with the exact population risk: width 40, so the pair loop's row
+    // pairs, whole and partial groups all take part.
+    private const string Population = """
+        name: population
+        seed: 5
+        model: {preset: mmn-isotropic, activation: ramp, init: {kappa: 0.8}}
+        data: {kind: anisotropic-gaussian, d: 10, s0: 3, delta: 0.8}
+        training: {horizon: 1}
+        observe: {risk: population, risk_times: {count: 5, spacing: linear}, snapshot_times: [0, 1], quantiles: 16, sliced_directions: 4}
+        grid: {width: [40], step_size: [0.01], seeds: 1}
+        """;
 
     [Theory]
     [MemberData(nameof(Runs))]
@@ -41,15 +62,25 @@ public sealed class NumericsFingerprintTests
 
     private static string Fingerprint(string run)
     {
-        SweepSpec spec = run switch
+        SgdRun sgd;
+        if (run == "population")
         {
-            "two-layer" => TestSpecs.Small(),
-            "three-layer" => TestSpecs.Small(model: TestSpecs.Model(Presets.ThreeLayer, ActivationKinds.Ramp)),
-            "noisy" => TestSpecs.Small(ridge: 0.01, beta: 50.0),
-            _ => throw new ArgumentOutOfRangeException(nameof(run), run, null),
-        };
-        int layers = run == "three-layer" ? 2 : 1;
-        SgdRun sgd = TestSpecs.Run(spec, TestSpecs.Point(spec, 12, 0.01, seed: 3, layers: layers));
+            SweepSpec population = SpecLoader.Parse(Population, SpecFormat.Yaml);
+            sgd = TestSpecs.Run(population, SweepPlanner.Expand(population)[0]);
+        }
+        else
+        {
+            SweepSpec spec = run switch
+            {
+                "two-layer" => TestSpecs.Small(),
+                "three-layer" => TestSpecs.Small(model: TestSpecs.Model(Presets.ThreeLayer, ActivationKinds.Ramp)),
+                "noisy" => TestSpecs.Small(ridge: 0.01, beta: 50.0),
+                _ => throw new ArgumentOutOfRangeException(nameof(run), run, null),
+            };
+            int layers = run == "three-layer" ? 2 : 1;
+            sgd = TestSpecs.Run(spec, TestSpecs.Point(spec, 12, 0.01, seed: 3, layers: layers));
+        }
+
         sgd.Advance(long.MaxValue);
         SgdCheckpoint end = sgd.Capture();
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -64,9 +95,8 @@ public sealed class NumericsFingerprintTests
             hash.AppendData(BitConverter.GetBytes(r.Risk));
         }
 
-        // The probe observations too (ŷ and the layers' spreads on the probe inputs). Not the features' quantiles:
-        // ‖w_i‖ and the projections are summed by TensorPrimitives, whose order differs without SIMD intrinsics.
-        foreach (MeasureSnapshot s in end.Snapshots.Where(s => FeatureNames.IsProbe(s.Feature)))
+        // Every snapshot too: the features' quantiles and the probe observations.
+        foreach (MeasureSnapshot s in end.Snapshots)
         {
             hash.AppendData(System.Text.Encoding.UTF8.GetBytes(s.Feature));
             hash.AppendData(BitConverter.GetBytes(s.Step));
