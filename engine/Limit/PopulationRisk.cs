@@ -76,21 +76,12 @@ public static partial class PopulationRisk
 
         double[] tau = [1.0 + delta, 1.0 - delta];
         double[][] scales = [.. tau.Select(t => inner.Select((q, i) => Math.Sqrt((t * t * q) + outer[i])).ToArray())];
-        var pairs = new PairSums();
         if (!reference)
         {
-            Workspace work = Workspace.Rent(freshWorkspace);
-            try
-            {
-                var groups = new GroupTables(gauss, scales, null, DefaultMaxOrder, pairTolerance, work);
-                AddPairsByGroup(weights, width, dimension, informative, tau, groups, gauss, pairs, pairTolerance, lanes ?? Simd.Best);
-                return Total(groups.Mean, groups.Second, width, pairs);
-            }
-            finally
-            {
-                Workspace.Return(work);
-            }
+            return ByGroups(weights, width, dimension, informative, tau, gauss, scales, null, DefaultMaxOrder, pairTolerance, lanes ?? Simd.Best, freshWorkspace);
         }
+
+        var pairs = new PairSums();
 
         NeuronTable[] tables = [.. scales.Select(a => new NeuronTable(gauss, a, DefaultMaxOrder))];
         for (int i = 0; i < width; i++)
@@ -141,21 +132,12 @@ public static partial class PopulationRisk
 
         double[] tau = [1.0 + delta, 1.0 - delta];
         double[][] scales = [.. tau.Select(t => norms.Select(r => t * r).ToArray())];
-        var pairs = new PairSums();
         if (!reference)
         {
-            Workspace work = Workspace.Rent(freshWorkspace);
-            try
-            {
-                var groups = new GroupTables(gauss, scales, norms, maxOrder, pairTolerance, work);
-                AddPairsByGroup(weights, width, dimension, dimension, tau, groups, gauss, pairs, pairTolerance, lanes ?? Simd.Best);
-                return Total(groups.Mean, groups.Second, width, pairs);
-            }
-            finally
-            {
-                Workspace.Return(work);
-            }
+            return ByGroups(weights, width, dimension, dimension, tau, gauss, scales, norms, maxOrder, pairTolerance, lanes ?? Simd.Best, freshWorkspace);
         }
+
+        var pairs = new PairSums();
 
         NeuronTable[] tables = [.. scales.Select(a => new NeuronTable(gauss, a, maxOrder))];
         for (int i = 0; i < width; i++)
@@ -170,6 +152,23 @@ public static partial class PopulationRisk
         }
 
         return Total(Means(tables), Seconds(tables), width, pairs);
+    }
+
+    // The group loop's risk (PopulationRisk.Groups.cs), with a workspace from the pool (or a new one) for its arrays.
+    private static PopulationRiskEstimate ByGroups(ReadOnlySpan<double> weights, int width, int dimension, int informative, double[] tau, RampGaussian gauss, double[][] scales, double[]? norms, int maxOrder, double pairTolerance, SimdWidth lanes, bool freshWorkspace)
+    {
+        Workspace work = Workspace.Rent(freshWorkspace);
+        try
+        {
+            var pairs = new PairSums();
+            var groups = new GroupTables(gauss, scales, norms, maxOrder, pairTolerance, work);
+            AddPairsByGroup(weights, width, dimension, informative, tau, groups, gauss, pairs, pairTolerance, lanes);
+            return Total(groups.Mean, groups.Second, width, pairs);
+        }
+        finally
+        {
+            Workspace.Return(work);
+        }
     }
 
     private static double[][] Means(NeuronTable[] tables) => [.. tables.Select(t => Enumerable.Range(0, t.Scale.Length).Select(t.Mean).ToArray())];
