@@ -485,7 +485,7 @@ public static partial class PopulationRisk
     // Row i's correlations c_ij = <w_i, w_j> / (r_i r_j) for the neurons j of groups first..groups-1, clamped to
     // [-1, 1]: per lane one fused multiply-add chain over the coordinates in order, then two products. Group g's
     // go to output[outputOffset + 8g..].
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Correlations<TL>(ReadOnlySpan<double> wi, double[] transposed, int padded, int first, int groups, double inverseI, double[] inverse, double[] output, int outputOffset)
         where TL : struct, IPairLanes<TL>
     {
@@ -536,7 +536,7 @@ public static partial class PopulationRisk
     // groups first..groups-1: per lane one multiply-add chain over each block of coordinates, then
     // fma(τ_s², dot1, dot2) and two products. Two groups of four rows at a time share each load of the
     // transposed weights; each lane's chains are those of one row and one group alone.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AnisotropicCorrelations<TL>(ReadOnlySpan<double> weights, int i0, int width, int dimension, double[] transposed, int padded, int first, int groups, int informative, double[] tau, double[] inverse0, double[] inverse1, double[] output0, double[] output1)
         where TL : struct, IPairLanes<TL>
     {
