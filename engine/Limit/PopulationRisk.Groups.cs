@@ -302,12 +302,11 @@ public static partial class PopulationRisk
         where TPower : struct, IPowerChains
     {
         int maxOrder = stride - 1;
-        TL cc0 = TL.Multiply(c0, c0), cc1 = TPower.PerClass ? TL.Multiply(c1, c1) : cc0;
-        TL step0 = cc0, step1 = cc1;
-        for (int k = 2; k < TestEvery; k *= 2)
+        Powers(c0, out TL cc0, out TL step0);
+        TL cc1 = cc0, step1 = step0;
+        if (TPower.PerClass)
         {
-            step0 = TL.Multiply(step0, step0);
-            step1 = TPower.PerClass ? TL.Multiply(step1, step1) : step0;
+            Powers(c1, out cc1, out step1);
         }
 
         // q = c^(t+1) at the tested order t.
@@ -317,25 +316,12 @@ public static partial class PopulationRisk
         while (true)
         {
             int next = Math.Min(t + TestEvery, maxOrder);
-            if (next - t == TestEvery)
-            {
-                q0 = TL.Multiply(q0, step0);
-                q1 = TPower.PerClass ? TL.Multiply(q1, step1) : q0;
-            }
-            else
-            {
-                // The last, shorter stretch up to the highest order.
-                for (int k = t; k < next; k++)
-                {
-                    q0 = TL.Multiply(q0, c0);
-                    q1 = TPower.PerClass ? TL.Multiply(q1, c1) : q0;
-                }
-            }
-
+            q0 = Advance(q0, c0, step0, t, next);
+            q1 = TPower.PerClass ? Advance(q1, c1, step1, t, next) : q0;
             t = next;
             int bt = 2 * Lanes * t;
-            b0 = TL.Multiply(TL.Multiply(TL.Abs(q0), TL.Create(Unsafe.Add(ref rowTail, bt))), TL.Load(ref Unsafe.Add(ref tail, bt)));
-            b1 = TL.Multiply(TL.Multiply(TL.Abs(q1), TL.Create(Unsafe.Add(ref rowTail, bt + Lanes))), TL.Load(ref Unsafe.Add(ref tail, bt + Lanes)));
+            b0 = Bound(q0, Unsafe.Add(ref rowTail, bt), TL.Load(ref Unsafe.Add(ref tail, bt)));
+            b1 = Bound(q1, Unsafe.Add(ref rowTail, bt + Lanes), TL.Load(ref Unsafe.Add(ref tail, bt + Lanes)));
             if (TL.AllAtMost(b0, thr0) && TL.AllAtMost(b1, thr1))
             {
                 passed = true;
@@ -388,15 +374,13 @@ public static partial class PopulationRisk
         where TPower : struct, IPowerChains
     {
         int maxOrder = stride - 1;
-        TL cc0 = TL.Multiply(c0, c0), cc1 = TPower.PerClass ? TL.Multiply(c1, c1) : cc0;
-        TL ee0 = TL.Multiply(e0, e0), ee1 = TPower.PerClass ? TL.Multiply(e1, e1) : ee0;
-        TL stepC0 = cc0, stepC1 = cc1, stepE0 = ee0, stepE1 = ee1;
-        for (int k = 2; k < TestEvery; k *= 2)
+        Powers(c0, out TL cc0, out TL stepC0);
+        Powers(e0, out TL ee0, out TL stepE0);
+        TL cc1 = cc0, stepC1 = stepC0, ee1 = ee0, stepE1 = stepE0;
+        if (TPower.PerClass)
         {
-            stepC0 = TL.Multiply(stepC0, stepC0);
-            stepC1 = TPower.PerClass ? TL.Multiply(stepC1, stepC1) : stepC0;
-            stepE0 = TL.Multiply(stepE0, stepE0);
-            stepE1 = TPower.PerClass ? TL.Multiply(stepE1, stepE1) : stepE0;
+            Powers(c1, out cc1, out stepC1);
+            Powers(e1, out ee1, out stepE1);
         }
 
         // q = c^(t+1) at the tested order t, per row and class.
@@ -406,31 +390,17 @@ public static partial class PopulationRisk
         while (true)
         {
             int next = Math.Min(t + TestEvery, maxOrder);
-            if (next - t == TestEvery)
-            {
-                qc0 = TL.Multiply(qc0, stepC0);
-                qc1 = TPower.PerClass ? TL.Multiply(qc1, stepC1) : qc0;
-                qe0 = TL.Multiply(qe0, stepE0);
-                qe1 = TPower.PerClass ? TL.Multiply(qe1, stepE1) : qe0;
-            }
-            else
-            {
-                for (int k = t; k < next; k++)
-                {
-                    qc0 = TL.Multiply(qc0, c0);
-                    qc1 = TPower.PerClass ? TL.Multiply(qc1, c1) : qc0;
-                    qe0 = TL.Multiply(qe0, e0);
-                    qe1 = TPower.PerClass ? TL.Multiply(qe1, e1) : qe0;
-                }
-            }
-
+            qc0 = Advance(qc0, c0, stepC0, t, next);
+            qc1 = TPower.PerClass ? Advance(qc1, c1, stepC1, t, next) : qc0;
+            qe0 = Advance(qe0, e0, stepE0, t, next);
+            qe1 = TPower.PerClass ? Advance(qe1, e1, stepE1, t, next) : qe0;
             t = next;
             int bt = 2 * Lanes * t;
             TL tail0 = TL.Load(ref Unsafe.Add(ref tail, bt)), tail1 = TL.Load(ref Unsafe.Add(ref tail, bt + Lanes));
-            bc0 = TL.Multiply(TL.Multiply(TL.Abs(qc0), TL.Create(Unsafe.Add(ref rowTailA, bt))), tail0);
-            bc1 = TL.Multiply(TL.Multiply(TL.Abs(qc1), TL.Create(Unsafe.Add(ref rowTailA, bt + Lanes))), tail1);
-            be0 = TL.Multiply(TL.Multiply(TL.Abs(qe0), TL.Create(Unsafe.Add(ref rowTailB, bt))), tail0);
-            be1 = TL.Multiply(TL.Multiply(TL.Abs(qe1), TL.Create(Unsafe.Add(ref rowTailB, bt + Lanes))), tail1);
+            bc0 = Bound(qc0, Unsafe.Add(ref rowTailA, bt), tail0);
+            bc1 = Bound(qc1, Unsafe.Add(ref rowTailA, bt + Lanes), tail1);
+            be0 = Bound(qe0, Unsafe.Add(ref rowTailB, bt), tail0);
+            be1 = Bound(qe1, Unsafe.Add(ref rowTailB, bt + Lanes), tail1);
             if (TL.AllAtMost(bc0, tol) && TL.AllAtMost(bc1, tol) && TL.AllAtMost(be0, tol) && TL.AllAtMost(be1, tol))
             {
                 passed = true;
@@ -481,6 +451,44 @@ public static partial class PopulationRisk
         order = t;
         return passed;
     }
+
+    // The bound scans' powers of one class's correlations: c² (Horner's variable) and c^TestEvery, by repeated
+    // squaring.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Powers<TL>(TL c, out TL square, out TL step)
+        where TL : struct, IPairLanes<TL>
+    {
+        square = TL.Multiply(c, c);
+        step = square;
+        for (int k = 2; k < TestEvery; k *= 2)
+        {
+            step = TL.Multiply(step, step);
+        }
+    }
+
+    // c^(from+1) → c^(to+1): one product by c^TestEvery for a whole stretch, else (the last, shorter stretch up to
+    // the highest order) one product by c per order.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TL Advance<TL>(TL q, TL c, TL step, int from, int to)
+        where TL : struct, IPairLanes<TL>
+    {
+        if (to - from == TestEvery)
+        {
+            return TL.Multiply(q, step);
+        }
+
+        for (int k = from; k < to; k++)
+        {
+            q = TL.Multiply(q, c);
+        }
+
+        return q;
+    }
+
+    // The tail bound |c|^(t+1) √T_i(t) √T_j(t) from q = c^(t+1), row i's √T_i(t) and the lanes' √T_j(t).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TL Bound<TL>(TL q, double rowTail, TL tail)
+        where TL : struct, IPairLanes<TL> => TL.Multiply(TL.Multiply(TL.Abs(q), TL.Create(rowTail)), tail);
 
     // Row i's correlations c_ij = <w_i, w_j> / (r_i r_j) for the neurons j of groups first..groups-1, clamped to
     // [-1, 1]: per lane one fused multiply-add chain over the coordinates in order, then two products. Group g's
