@@ -22,6 +22,20 @@ public static class Dot
     public static T Compute<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b)
         where T : unmanaged, IBinaryFloatingPointIeee754<T> => Compute(a, b, Simd.Best);
 
+    /// <summary>
+    /// The Euclidean norm of each row of the row-major matrix <paramref name="rows"/> (rows of
+    /// <paramref name="columns"/> values; one per element of <paramref name="destination"/>), each √(Σ_j x_j²) with the
+    /// sum in the fixed order: the same bits at every vector width.
+    /// </summary>
+    public static void RowNorms(ReadOnlySpan<double> rows, int columns, Span<double> destination)
+    {
+        for (int i = 0; i < destination.Length; i++)
+        {
+            ReadOnlySpan<double> row = rows.Slice(i * columns, columns);
+            destination[i] = Math.Sqrt(Compute(row, row));
+        }
+    }
+
     /// <summary>Σ_j a_j b_j in the fixed order, executed at <paramref name="width"/> (same bits at every width).</summary>
     public static T Compute<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, SimdWidth width)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>

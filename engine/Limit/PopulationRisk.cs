@@ -125,10 +125,7 @@ public static partial class PopulationRisk
         Validate(weights, width, dimension, delta, ramp, pairTolerance, maxOrder);
         var gauss = new RampGaussian(ramp);
         double[] norms = new double[width];
-        for (int i = 0; i < width; i++)
-        {
-            norms[i] = Math.Sqrt(Dot.Compute(weights.Slice(i * dimension, dimension), weights.Slice(i * dimension, dimension)));
-        }
+        Dot.RowNorms(weights, dimension, norms);
 
         double[] tau = [1.0 + delta, 1.0 - delta];
         double[][] scales = [.. tau.Select(t => norms.Select(r => t * r).ToArray())];

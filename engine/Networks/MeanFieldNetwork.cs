@@ -508,16 +508,7 @@ public sealed class MeanFieldNetwork
     }
 
     /// <summary>Writes ‖w_i‖ for every first-layer neuron into <paramref name="destination"/> (the sums in the fixed order of <see cref="Dot"/>: the same bits at every vector width).</summary>
-    public void WeightNorms(Span<double> destination)
-    {
-        int d = Dimension;
-        ReadOnlySpan<double> w = FirstLayer;
-        for (int i = 0; i < Widths[0]; i++)
-        {
-            ReadOnlySpan<double> row = w.Slice(i * d, d);
-            destination[i] = Math.Sqrt(Dot.Compute(row, row));
-        }
-    }
+    public void WeightNorms(Span<double> destination) => Dot.RowNorms(FirstLayer, Dimension, destination[..Widths[0]]);
 
     // One input through every layer, one Dot per neuron: the sums of the step's grouped row kernels (the fixed lane
     // order of engine/Kernels), which per-input evaluations, rare outside tests, need not compile (docs/performance.md,
