@@ -154,12 +154,17 @@ internal static class RunCommand
         string verb = settings.Resume ? "resuming sweep" : "sweep";
         await output.WriteLineAsync($"{verb} {sweepId}: {points.Count} points, {points.Sum(p => p.Steps):N0} SGD steps in all, {settings.Workers} worker slot(s)");
         string logFile = Path.GetFullPath(settings.LogFile ?? Path.Combine(directory, LogFileName));
+
+        // The run's kernels compile while the silo starts (on a core the start leaves idle), not in the workers'
+        // first observations, where every worker would wait for them (SgdRun.WarmUp).
+        Task warmUp = Task.Run(() => SgdRun.WarmUp(spec, points[0]), CancellationToken.None);
         await using EmbeddedCluster cluster = await EmbeddedCluster.StartAsync(settings.Workers, stateDirectory, web, CancellationToken.None, settings.ThreadsPerWidePoint, logFile: logFile);
         if (web is not null)
         {
             await output.WriteLineAsync($"dashboard: {web.BaseUrl}/ (Orleans dashboard: {web.BaseUrl}/dashboard); it closes when the run ends");
         }
 
+        await warmUp;
         using Activity? activity = MeanFieldTelemetry.StartClientActivity(MeanFieldTelemetry.RunActivity, sweepId);
         ISweepGrain sweep = cluster.Client.GetGrain<ISweepGrain>(sweepId);
         TimeSpan stepTimeBefore = SgdRun.ProcessStepTime, advanceTimeBefore = SgdRun.ProcessAdvanceTime;

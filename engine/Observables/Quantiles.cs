@@ -28,15 +28,29 @@ public static class Quantiles
             throw new ArgumentException("Cannot take quantiles of an empty sample.", nameof(values));
         }
 
-        double[] sorted = values.ToArray();
-        Array.Sort(sorted);
-        double[] levels = Levels(count);
+        return SortAndTake(values.ToArray(), count);
+    }
+
+    /// <summary>
+    /// <see cref="Empirical"/> without a copy: sorts <paramref name="values"/> in place (a snapshot's scratch,
+    /// overwritten by the next feature), then reads the quantiles off it.
+    /// </summary>
+    public static double[] SortAndTake(Span<double> values, int count)
+    {
+        if (values.IsEmpty)
+        {
+            throw new ArgumentException("Cannot take quantiles of an empty sample.", nameof(values));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        values.Sort();
         var result = new double[count];
-        int n = sorted.Length;
+        int n = values.Length;
         for (int j = 0; j < count; j++)
         {
-            int rank = (int)Math.Ceiling(levels[j] * n);
-            result[j] = sorted[Math.Clamp(rank - 1, 0, n - 1)];
+            // The level p_j = (j + 1/2)/count of Levels, computed in the same way.
+            int rank = (int)Math.Ceiling((j + 0.5) / count * n);
+            result[j] = values[Math.Clamp(rank - 1, 0, n - 1)];
         }
 
         return result;

@@ -57,6 +57,12 @@ public sealed class SgdRun
     /// <summary>Steps between two divergence checks of the parameter bound (a multiple of this never depends on chunking).</summary>
     public const long DivergenceCheckInterval = 1024;
 
+    /// <summary>The largest width of <see cref="WarmUp"/>'s small run (two groups of eight neurons, so every branch of the risk's pair loop runs).</summary>
+    public const int WarmUpWidth = 16;
+
+    /// <summary>The steps of <see cref="WarmUp"/>'s small run.</summary>
+    public const long WarmUpSteps = 32;
+
     private readonly SweepSpec _spec;
     private readonly PointSpec _point;
     private readonly TestSet _testSet;
@@ -144,6 +150,48 @@ public sealed class SgdRun
         // their cost counts as an observation; a checkpoint taken at step 0 before that still gets them.
         _controlsPending = Step == 0 && OutputControls.Apply(spec.Model.Init) && !_snapshots.Any(s => s.Feature == FeatureNames.OutputControls);
         _stepper = SgdStepper.Create(spec, _network, data, rng, noise, options);
+    }
+
+    /// <summary>
+    /// Compiles the code a run of <paramref name="spec"/> takes, by running a small copy of
+    /// <paramref name="point"/> (every width at most <see cref="WarmUpWidth"/>, <see cref="WarmUpSteps"/> steps, the
+    /// spec's kind of risk and its snapshots at both ends, a test set of at most <see cref="WarmUpWidth"/> samples)
+    /// and discarding it. A process compiles each kernel once, at its first call, and every worker that reaches that
+    /// call meanwhile waits: the exact population risk's kernels alone take about 50 ms on the machine of
+    /// docs/performance.md. <c>mfc run</c> calls this while its embedded silo starts, before the sweep (and its
+    /// worker time) begins. Nothing of it is recorded or counted in <see cref="ProcessStepTime"/> or
+    /// <see cref="ProcessAdvanceTime"/>; a large-deviations spec is left alone. Returns false (and does nothing
+    /// else) when the small copy cannot run, which only means that the run compiles as it goes.
+    /// </summary>
+    public static bool WarmUp(SweepSpec spec, PointSpec point)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(point);
+        if (spec.LargeDeviations is not null)
+        {
+            return false;
+        }
+
+        try
+        {
+            PointSpec small = point with
+            {
+                Widths = [.. point.Widths.Select(n => Math.Min(n, WarmUpWidth))],
+                Steps = WarmUpSteps,
+                RiskSteps = [0, WarmUpSteps],
+                SnapshotSteps = [0, WarmUpSteps],
+                RawSteps = [],
+            };
+            DataModel data = DataModel.Create(spec.Data, spec.Seed);
+            TestSet testSet = TestSet.For(data, Math.Min(spec.Observe.TestSamples, WarmUpWidth), spec.Seed);
+            new SgdRun(spec, small, data, testSet, null, null).AdvanceCore(long.MaxValue, CancellationToken.None);
+            return true;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Whatever stops the small copy stops or is reported by the real run in its own way.
+            return false;
+        }
     }
 
     /// <summary>Steps done so far.</summary>
@@ -355,7 +403,7 @@ public sealed class SgdRun
             {
                 Span<double> values = _featureScratch.AsSpan(0, feature.Length);
                 feature.Fill(values);
-                _snapshots.Add(new MeasureSnapshot(Step, time, feature.Name, Quantiles.Empirical(values, _spec.Observe.QuantileLevels)));
+                _snapshots.Add(new MeasureSnapshot(Step, time, feature.Name, Quantiles.SortAndTake(values, _spec.Observe.QuantileLevels)));
                 if (_spec.Observe.HistogramBins > 0)
                 {
                     (double low, double high, long[] counts) = Histogram.Compute(values, _spec.Observe.HistogramBins);

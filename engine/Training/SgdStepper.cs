@@ -306,8 +306,7 @@ internal sealed class SgdStepper<T> : SgdStepper
         }
     }
 
-    public override double MaxAbsParameter() =>
-        _theta.Length == 0 ? 0.0 : double.CreateChecked(T.Abs(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude<T>(_theta)));
+    public override double MaxAbsParameter() => MaxAbs.Of<T>(_theta);
 
     // β = ∞, B = 1: the fused pass (or, for tests, the same kernels in separate passes).
     private double FastStep(double stepSize)

@@ -47,4 +47,27 @@ public sealed class RiskTests
         // Levels 0.05, 0.15, ..., 0.95; Q(p) = x_(ceil(5p)).
         Assert.Equal([1, 1, 2, 2, 3, 3, 4, 4, 5, 5], q);
     }
+
+    [Theory]
+    [InlineData(1, 256)]
+    [InlineData(7, 3)]
+    [InlineData(50, 256)]
+    [InlineData(400, 256)]
+    [InlineData(401, 17)]
+    public void QuantilesTakenInPlaceAreTheDefinitionAtTheLevelsAndLeaveTheSampleSorted(int n, int count)
+    {
+        // Ties and signed zeros too: snapshots sort their scratch in place instead of a copy.
+        double[] values = [.. TestRandom.Gaussians((ulong)n, n).Select((v, i) => i % 5 == 0 ? Math.Round(v) : i % 7 == 0 ? -0.0 : v)];
+        double[] sorted = [.. values.Order()];
+        double[] levels = Quantiles.Levels(count);
+        double[] expected = [.. levels.Select(p => sorted[Math.Clamp((int)Math.Ceiling(p * n) - 1, 0, n - 1)])];
+
+        double[] scratch = (double[])values.Clone();
+        double[] inPlace = Quantiles.SortAndTake(scratch, count);
+
+        Assert.Equal(expected, inPlace);
+        Assert.Equal(expected, Quantiles.Empirical(values, count));
+        Assert.Equal(sorted, scratch);
+        Assert.Throws<ArgumentException>(() => Quantiles.SortAndTake(Span<double>.Empty, count));
+    }
 }
