@@ -113,34 +113,23 @@ public static partial class PopulationRisk
         for (int i = 0; i < width - 1; i++)
         {
             int first = (i + 1) / Lanes, gi = i / Lanes, li = i % Lanes;
-            if (isotropic)
+            // Rows i..i+3 at once (each load of the transposed weights serves all four); row i + r's correlations
+            // are at r·padded (the row pairs below need rows i and i + 1 at an even i: RowBlock is even).
+            int r = i % RowBlock;
+            if (r == 0)
             {
-                // Rows i and i + 1 at an even i (row i + 1's at padded), as the row pairs below need both.
-                if ((i & 1) == 0)
+                if (isotropic)
                 {
-                    Correlations<TL>(weights.Slice(i * dimension, dimension), transposed, padded, first, groups, inverse0[i], inverse0, scratch.Correlation0, 0);
-                    if (i + 1 < width - 1)
-                    {
-                        Correlations<TL>(weights.Slice((i + 1) * dimension, dimension), transposed, padded, (i + 2) / Lanes, groups, inverse0[i + 1], inverse0, scratch.Correlation0, padded);
-                    }
+                    Correlations<TL>(weights, i, width, dimension, transposed, padded, first, groups, inverse0, scratch.Correlation0);
                 }
-
-                c0Row = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(scratch.Correlation0), (i & 1) * padded);
-                c1Row = ref c0Row;
-            }
-            else
-            {
-                // Rows i..i+3 at once (each reads the transposed weights once for all four); row i + r's
-                // correlations are at r·padded.
-                int r = i % RowBlock;
-                if (r == 0)
+                else
                 {
                     AnisotropicCorrelations<TL>(weights, i, width, dimension, transposed, padded, first, groups, informative, tau, inverse0, inverse1, scratch.Correlation0, scratch.Correlation1);
                 }
-
-                c0Row = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(scratch.Correlation0), r * padded);
-                c1Row = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(scratch.Correlation1), r * padded);
             }
+
+            c0Row = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(scratch.Correlation0), r * padded);
+            c1Row = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(isotropic ? scratch.Correlation0 : scratch.Correlation1), r * padded);
 
             // Row i's own coefficients and tails, read in place: order n, class s at (2n + s)·8 from these (the
             // group tables' layout), the tails at the tested orders only.
@@ -490,54 +479,59 @@ public static partial class PopulationRisk
     private static TL Bound<TL>(TL q, double rowTail, TL tail)
         where TL : struct, IPairLanes<TL> => TL.Multiply(TL.Multiply(TL.Abs(q), TL.Create(rowTail)), tail);
 
-    // Row i's correlations c_ij = <w_i, w_j> / (r_i r_j) for the neurons j of groups first..groups-1, clamped to
-    // [-1, 1]: per lane one fused multiply-add chain over the coordinates in order, then two products. Group g's
-    // go to output[outputOffset + 8g..].
+    // The correlations c_ij = <w_i, w_j> / (r_i r_j), clamped to [-1, 1], of the rows i0..i0+3 (RowBlock; a row past
+    // the last is computed as the last and not read) with the neurons of groups first..groups-1: per lane one fused
+    // multiply-add chain over the coordinates in order, then two products, (c · 1/r_i) · 1/r_j. Two groups of four
+    // rows at a time share each load of the transposed weights (each load served one row before, which left the
+    // loop waiting on loads at large N); each lane's chain is that of one row and one group alone, so the values do
+    // not depend on the blocking. Row i0 + r's go to output[r·padded + 8g..].
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Correlations<TL>(ReadOnlySpan<double> wi, double[] transposed, int padded, int first, int groups, double inverseI, double[] inverse, double[] output, int outputOffset)
+    private static void Correlations<TL>(ReadOnlySpan<double> weights, int i0, int width, int dimension, double[] transposed, int padded, int first, int groups, double[] inverse, double[] output)
         where TL : struct, IPairLanes<TL>
     {
-        int dimension = wi.Length;
         ref double wt = ref MemoryMarshal.GetArrayDataReference(transposed);
-        ref double inv = ref MemoryMarshal.GetArrayDataReference(inverse);
-        ref double outRef = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(output), outputOffset);
-        ref double w = ref MemoryMarshal.GetReference(wi);
-        TL ii = TL.Create(inverseI);
-        int g = first;
-        for (; g + 4 <= groups; g += 4)
+        ref double w0 = ref MemoryMarshal.GetReference(weights.Slice(Math.Min(i0, width - 1) * dimension, dimension));
+        ref double w1 = ref MemoryMarshal.GetReference(weights.Slice(Math.Min(i0 + 1, width - 1) * dimension, dimension));
+        ref double w2 = ref MemoryMarshal.GetReference(weights.Slice(Math.Min(i0 + 2, width - 1) * dimension, dimension));
+        ref double w3 = ref MemoryMarshal.GetReference(weights.Slice(Math.Min(i0 + 3, width - 1) * dimension, dimension));
+        for (int g = first; g < groups; g += 2)
         {
-            // Four groups at once: four independent chains keep the multiply-add units busy.
-            TL a0 = TL.Create(0.0), a1 = a0, a2 = a0, a3 = a0;
-            ref double col = ref Unsafe.Add(ref wt, g * Lanes);
-            for (int k = 0; k < dimension; k++, col = ref Unsafe.Add(ref col, padded))
+            // When the count of groups is odd the last pair is that group twice (the same values stored twice).
+            int h = Math.Min(g + 1, groups - 1);
+            TL zero = TL.Create(0.0), xa0 = zero, xa1 = zero, xa2 = zero, xa3 = zero, xb0 = zero, xb1 = zero, xb2 = zero, xb3 = zero;
+            ref double colA = ref Unsafe.Add(ref wt, g * Lanes);
+            ref double colB = ref Unsafe.Add(ref wt, h * Lanes);
+            for (int k = 0; k < dimension; k++, colA = ref Unsafe.Add(ref colA, padded), colB = ref Unsafe.Add(ref colB, padded))
             {
-                TL wk = TL.Create(Unsafe.Add(ref w, k));
-                a0 = TL.MultiplyAdd(wk, TL.Load(ref col), a0);
-                a1 = TL.MultiplyAdd(wk, TL.Load(ref Unsafe.Add(ref col, Lanes)), a1);
-                a2 = TL.MultiplyAdd(wk, TL.Load(ref Unsafe.Add(ref col, 2 * Lanes)), a2);
-                a3 = TL.MultiplyAdd(wk, TL.Load(ref Unsafe.Add(ref col, 3 * Lanes)), a3);
+                TL a = TL.Load(ref colA), b = TL.Load(ref colB);
+                TL v0 = TL.Create(Unsafe.Add(ref w0, k)), v1 = TL.Create(Unsafe.Add(ref w1, k)), v2 = TL.Create(Unsafe.Add(ref w2, k)), v3 = TL.Create(Unsafe.Add(ref w3, k));
+                xa0 = TL.MultiplyAdd(v0, a, xa0);
+                xa1 = TL.MultiplyAdd(v1, a, xa1);
+                xa2 = TL.MultiplyAdd(v2, a, xa2);
+                xa3 = TL.MultiplyAdd(v3, a, xa3);
+                xb0 = TL.MultiplyAdd(v0, b, xb0);
+                xb1 = TL.MultiplyAdd(v1, b, xb1);
+                xb2 = TL.MultiplyAdd(v2, b, xb2);
+                xb3 = TL.MultiplyAdd(v3, b, xb3);
             }
 
-            int at = g * Lanes;
-            TL.Store(TL.ClampUnit(TL.Multiply(TL.Multiply(a0, ii), TL.Load(ref Unsafe.Add(ref inv, at)))), ref Unsafe.Add(ref outRef, at));
-            TL.Store(TL.ClampUnit(TL.Multiply(TL.Multiply(a1, ii), TL.Load(ref Unsafe.Add(ref inv, at + Lanes)))), ref Unsafe.Add(ref outRef, at + Lanes));
-            TL.Store(TL.ClampUnit(TL.Multiply(TL.Multiply(a2, ii), TL.Load(ref Unsafe.Add(ref inv, at + (2 * Lanes))))), ref Unsafe.Add(ref outRef, at + (2 * Lanes)));
-            TL.Store(TL.ClampUnit(TL.Multiply(TL.Multiply(a3, ii), TL.Load(ref Unsafe.Add(ref inv, at + (3 * Lanes))))), ref Unsafe.Add(ref outRef, at + (3 * Lanes)));
-        }
-
-        for (; g < groups; g++)
-        {
-            TL a = TL.Create(0.0);
-            ref double col = ref Unsafe.Add(ref wt, g * Lanes);
-            for (int k = 0; k < dimension; k++, col = ref Unsafe.Add(ref col, padded))
-            {
-                a = TL.MultiplyAdd(TL.Create(Unsafe.Add(ref w, k)), TL.Load(ref col), a);
-            }
-
-            int at = g * Lanes;
-            TL.Store(TL.ClampUnit(TL.Multiply(TL.Multiply(a, ii), TL.Load(ref Unsafe.Add(ref inv, at)))), ref Unsafe.Add(ref outRef, at));
+            StoreCorrelations(xa0, i0, width, 0, inverse, output, padded, g * Lanes);
+            StoreCorrelations(xa1, i0, width, 1, inverse, output, padded, g * Lanes);
+            StoreCorrelations(xa2, i0, width, 2, inverse, output, padded, g * Lanes);
+            StoreCorrelations(xa3, i0, width, 3, inverse, output, padded, g * Lanes);
+            StoreCorrelations(xb0, i0, width, 0, inverse, output, padded, h * Lanes);
+            StoreCorrelations(xb1, i0, width, 1, inverse, output, padded, h * Lanes);
+            StoreCorrelations(xb2, i0, width, 2, inverse, output, padded, h * Lanes);
+            StoreCorrelations(xb3, i0, width, 3, inverse, output, padded, h * Lanes);
         }
     }
+
+    // Row i0 + r's correlations with one group from their inner products: clamp((dot · 1/r_i) · 1/r_j), stored at
+    // r·padded + at.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreCorrelations<TL>(TL dot, int i0, int width, int r, double[] inverse, double[] output, int padded, int at)
+        where TL : struct, IPairLanes<TL> =>
+        TL.Store(TL.ClampUnit(TL.Multiply(TL.Multiply(dot, TL.Create(inverse[Math.Min(i0 + r, width - 1)])), TL.Load(ref inverse[at]))), ref output[(r * padded) + at]);
 
     // The anisotropic class correlations (τ_s² <w_i,1, w_j,1> + <w_i,2, w_j,2>) / (a_si a_sj), clamped to [-1, 1],
     // of the rows i0..i0+3 (RowBlock; a row past the last is computed as the last and not read) with the neurons of
