@@ -491,21 +491,7 @@ public sealed class MeanFieldNetwork
     public bool IsTrainable(int index) => _blocks.First(b => index >= b.Offset && index < b.Offset + b.Length).Trainable;
 
     /// <summary>The largest absolute parameter value (NaN when a parameter is NaN).</summary>
-    public double MaxAbsParameter()
-    {
-        double max = 0;
-        foreach (double v in Theta)
-        {
-            if (double.IsNaN(v))
-            {
-                return double.NaN;
-            }
-
-            max = Math.Max(max, Math.Abs(v));
-        }
-
-        return max;
-    }
+    public double MaxAbsParameter() => MaxAbs.Of<double>(Theta);
 
     /// <summary>Writes ‖w_i‖ for every first-layer neuron into <paramref name="destination"/> (the sums in the fixed order of <see cref="Dot"/>: the same bits at every vector width).</summary>
     public void WeightNorms(Span<double> destination) => Dot.RowNorms(FirstLayer, Dimension, destination[..Widths[0]]);

@@ -60,27 +60,29 @@ public sealed class NumericsFingerprintTests
             $"run '{run}': fingerprint {actual}, but numerics version {NumericsVersion.Current} pins {pinned[run]}. The engine's numbers changed: if that is meant, raise NumericsVersion.Current and pin the new fingerprints under it.");
     }
 
-    private static string Fingerprint(string run)
+    /// <summary>The spec and point of each fingerprint run (also the cases of <see cref="WarmUpTests"/>).</summary>
+    internal static (SweepSpec Spec, PointSpec Point) Case(string run)
     {
-        SgdRun sgd;
         if (run == "population")
         {
             SweepSpec population = SpecLoader.Parse(Population, SpecFormat.Yaml);
-            sgd = TestSpecs.Run(population, SweepPlanner.Expand(population)[0]);
-        }
-        else
-        {
-            SweepSpec spec = run switch
-            {
-                "two-layer" => TestSpecs.Small(),
-                "three-layer" => TestSpecs.Small(model: TestSpecs.Model(Presets.ThreeLayer, ActivationKinds.Ramp)),
-                "noisy" => TestSpecs.Small(ridge: 0.01, beta: 50.0),
-                _ => throw new ArgumentOutOfRangeException(nameof(run), run, null),
-            };
-            int layers = run == "three-layer" ? 2 : 1;
-            sgd = TestSpecs.Run(spec, TestSpecs.Point(spec, 12, 0.01, seed: 3, layers: layers));
+            return (population, SweepPlanner.Expand(population)[0]);
         }
 
+        SweepSpec spec = run switch
+        {
+            "two-layer" => TestSpecs.Small(),
+            "three-layer" => TestSpecs.Small(model: TestSpecs.Model(Presets.ThreeLayer, ActivationKinds.Ramp)),
+            "noisy" => TestSpecs.Small(ridge: 0.01, beta: 50.0),
+            _ => throw new ArgumentOutOfRangeException(nameof(run), run, null),
+        };
+        return (spec, TestSpecs.Point(spec, 12, 0.01, seed: 3, layers: run == "three-layer" ? 2 : 1));
+    }
+
+    private static string Fingerprint(string run)
+    {
+        (SweepSpec spec, PointSpec point) = Case(run);
+        SgdRun sgd = TestSpecs.Run(spec, point);
         sgd.Advance(long.MaxValue);
         SgdCheckpoint end = sgd.Capture();
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);

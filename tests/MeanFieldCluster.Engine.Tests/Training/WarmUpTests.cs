@@ -11,36 +11,9 @@ namespace MeanFieldCluster.Engine.Tests.Training;
 /// </summary>
 public sealed class WarmUpTests
 {
-    // The exact population risk on anisotropic data, at a width whose first point is wider than the warm-up's.
-    private const string Population = """
-        name: warm-population
-        seed: 5
-        model: {preset: mmn-isotropic, activation: ramp, init: {kappa: 0.8}}
-        data: {kind: anisotropic-gaussian, d: 10, s0: 3, delta: 0.8}
-        training: {horizon: 1}
-        observe: {risk: population, risk_times: {count: 5, spacing: linear}, snapshot_times: [0, 1], quantiles: 16, sliced_directions: 4}
-        grid: {width: [40], step_size: [0.01], seeds: 1}
-        """;
-
-    public static TheoryData<string> Kinds => ["population", "two-layer", "three-layer", "noisy"];
-
-    private static (SweepSpec Spec, PointSpec Point) Case(string kind)
-    {
-        if (kind == "population")
-        {
-            SweepSpec population = SpecLoader.Parse(Population, SpecFormat.Yaml);
-            return (population, SweepPlanner.Expand(population)[0]);
-        }
-
-        SweepSpec spec = kind switch
-        {
-            "two-layer" => TestSpecs.Small(),
-            "three-layer" => TestSpecs.Small(model: TestSpecs.Model(Presets.ThreeLayer, ActivationKinds.Ramp)),
-            "noisy" => TestSpecs.Small(ridge: 0.01, beta: 50.0),
-            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
-        };
-        return (spec, TestSpecs.Point(spec, 24, 0.01, seed: 3, layers: kind == "three-layer" ? 2 : 1));
-    }
+    // The fingerprint runs: the exact population risk on anisotropic data at width 40 (wider than the warm-up's
+    // copy), and the two-layer, three-layer and noisy runs at width 12.
+    public static TheoryData<string> Kinds => NumericsFingerprintTests.Runs;
 
     private static SgdCheckpoint RunToEnd(SweepSpec spec, PointSpec point)
     {
@@ -53,7 +26,7 @@ public sealed class WarmUpTests
     [MemberData(nameof(Kinds))]
     public void TheWarmUpRunsForEveryKindOfSgdSpecAndLeavesTheRunsNumbersAlone(string kind)
     {
-        (SweepSpec spec, PointSpec point) = Case(kind);
+        (SweepSpec spec, PointSpec point) = NumericsFingerprintTests.Case(kind);
         SgdCheckpoint before = RunToEnd(spec, point);
 
         Assert.True(SgdRun.WarmUp(spec, point));
