@@ -118,14 +118,7 @@ public static partial class PopulationRisk
             int r = i % RowBlock;
             if (r == 0)
             {
-                if (isotropic)
-                {
-                    Correlations<TL>(weights, i, width, dimension, transposed, padded, first, groups, inverse0, scratch.Correlation0);
-                }
-                else
-                {
-                    AnisotropicCorrelations<TL>(weights, i, width, dimension, transposed, padded, first, groups, informative, tau, inverse0, inverse1, scratch.Correlation0, scratch.Correlation1);
-                }
+                Correlations<TL>(weights, i, width, dimension, transposed, padded, first, groups, informative, tau, inverse0, inverse1, scratch.Correlation0, scratch.Correlation1);
             }
 
             c0Row = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(scratch.Correlation0), r * padded);
@@ -479,67 +472,15 @@ public static partial class PopulationRisk
     private static TL Bound<TL>(TL q, double rowTail, TL tail)
         where TL : struct, IPairLanes<TL> => TL.Multiply(TL.Multiply(TL.Abs(q), TL.Create(rowTail)), tail);
 
-    // The correlations c_ij = <w_i, w_j> / (r_i r_j), clamped to [-1, 1], of the rows i0..i0+3 (RowBlock; a row past
-    // the last is computed as the last and not read) with the neurons of groups first..groups-1: per lane one fused
-    // multiply-add chain over the coordinates in order, then two products, (c · 1/r_i) · 1/r_j. Two groups of four
-    // rows at a time share each load of the transposed weights (each load served one row before, which left the
-    // loop waiting on loads at large N); each lane's chain is that of one row and one group alone, so the values do
-    // not depend on the blocking. Row i0 + r's go to output[r·padded + 8g..].
+    // The correlations of the rows i0..i0+3 (RowBlock; a row past the last is computed as the last and not read) with
+    // the neurons of groups first..groups-1, clamped to [-1, 1]; row i0 + r's go to output[r·padded + 8g..]. Per lane
+    // one fused multiply-add chain over each block of coordinates (the first s0 = informative, then the rest), then
+    // anisotropic: the class correlations fma(τ_s², dot1, dot2) · (1/a_si) · (1/a_sj) into output0 and output1;
+    // isotropic (s0 = d, the second block empty): <w_i, w_j> · (1/r_i) · (1/r_j) into output0, with inverse0 the
+    // norms' inverses. Two groups of four rows at a time share each load of the transposed weights; each lane's
+    // chains are those of one row and one group alone, so the values do not depend on the blocking.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Correlations<TL>(ReadOnlySpan<double> weights, int i0, int width, int dimension, double[] transposed, int padded, int first, int groups, double[] inverse, double[] output)
-        where TL : struct, IPairLanes<TL>
-    {
-        ref double wt = ref MemoryMarshal.GetArrayDataReference(transposed);
-        ref double w0 = ref MemoryMarshal.GetReference(weights.Slice(Math.Min(i0, width - 1) * dimension, dimension));
-        ref double w1 = ref MemoryMarshal.GetReference(weights.Slice(Math.Min(i0 + 1, width - 1) * dimension, dimension));
-        ref double w2 = ref MemoryMarshal.GetReference(weights.Slice(Math.Min(i0 + 2, width - 1) * dimension, dimension));
-        ref double w3 = ref MemoryMarshal.GetReference(weights.Slice(Math.Min(i0 + 3, width - 1) * dimension, dimension));
-        for (int g = first; g < groups; g += 2)
-        {
-            // When the count of groups is odd the last pair is that group twice (the same values stored twice).
-            int h = Math.Min(g + 1, groups - 1);
-            TL zero = TL.Create(0.0), xa0 = zero, xa1 = zero, xa2 = zero, xa3 = zero, xb0 = zero, xb1 = zero, xb2 = zero, xb3 = zero;
-            ref double colA = ref Unsafe.Add(ref wt, g * Lanes);
-            ref double colB = ref Unsafe.Add(ref wt, h * Lanes);
-            for (int k = 0; k < dimension; k++, colA = ref Unsafe.Add(ref colA, padded), colB = ref Unsafe.Add(ref colB, padded))
-            {
-                TL a = TL.Load(ref colA), b = TL.Load(ref colB);
-                TL v0 = TL.Create(Unsafe.Add(ref w0, k)), v1 = TL.Create(Unsafe.Add(ref w1, k)), v2 = TL.Create(Unsafe.Add(ref w2, k)), v3 = TL.Create(Unsafe.Add(ref w3, k));
-                xa0 = TL.MultiplyAdd(v0, a, xa0);
-                xa1 = TL.MultiplyAdd(v1, a, xa1);
-                xa2 = TL.MultiplyAdd(v2, a, xa2);
-                xa3 = TL.MultiplyAdd(v3, a, xa3);
-                xb0 = TL.MultiplyAdd(v0, b, xb0);
-                xb1 = TL.MultiplyAdd(v1, b, xb1);
-                xb2 = TL.MultiplyAdd(v2, b, xb2);
-                xb3 = TL.MultiplyAdd(v3, b, xb3);
-            }
-
-            StoreCorrelations(xa0, i0, width, 0, inverse, output, padded, g * Lanes);
-            StoreCorrelations(xa1, i0, width, 1, inverse, output, padded, g * Lanes);
-            StoreCorrelations(xa2, i0, width, 2, inverse, output, padded, g * Lanes);
-            StoreCorrelations(xa3, i0, width, 3, inverse, output, padded, g * Lanes);
-            StoreCorrelations(xb0, i0, width, 0, inverse, output, padded, h * Lanes);
-            StoreCorrelations(xb1, i0, width, 1, inverse, output, padded, h * Lanes);
-            StoreCorrelations(xb2, i0, width, 2, inverse, output, padded, h * Lanes);
-            StoreCorrelations(xb3, i0, width, 3, inverse, output, padded, h * Lanes);
-        }
-    }
-
-    // Row i0 + r's correlations with one group from their inner products: clamp((dot · 1/r_i) · 1/r_j), stored at
-    // r·padded + at.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreCorrelations<TL>(TL dot, int i0, int width, int r, double[] inverse, double[] output, int padded, int at)
-        where TL : struct, IPairLanes<TL> =>
-        TL.Store(TL.ClampUnit(TL.Multiply(TL.Multiply(dot, TL.Create(inverse[Math.Min(i0 + r, width - 1)])), TL.Load(ref inverse[at]))), ref output[(r * padded) + at]);
-
-    // The anisotropic class correlations (τ_s² <w_i,1, w_j,1> + <w_i,2, w_j,2>) / (a_si a_sj), clamped to [-1, 1],
-    // of the rows i0..i0+3 (RowBlock; a row past the last is computed as the last and not read) with the neurons of
-    // groups first..groups-1: per lane one multiply-add chain over each block of coordinates, then
-    // fma(τ_s², dot1, dot2) and two products. Two groups of four rows at a time share each load of the
-    // transposed weights; each lane's chains are those of one row and one group alone.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void AnisotropicCorrelations<TL>(ReadOnlySpan<double> weights, int i0, int width, int dimension, double[] transposed, int padded, int first, int groups, int informative, double[] tau, double[] inverse0, double[] inverse1, double[] output0, double[] output1)
+    private static void Correlations<TL>(ReadOnlySpan<double> weights, int i0, int width, int dimension, double[] transposed, int padded, int first, int groups, int informative, double[] tau, double[] inverse0, double[] inverse1, double[] output0, double[] output1)
         where TL : struct, IPairLanes<TL>
     {
         ref double wt = ref MemoryMarshal.GetArrayDataReference(transposed);
@@ -548,6 +489,7 @@ public static partial class PopulationRisk
         ref double w2 = ref MemoryMarshal.GetReference(weights.Slice(Math.Min(i0 + 2, width - 1) * dimension, dimension));
         ref double w3 = ref MemoryMarshal.GetReference(weights.Slice(Math.Min(i0 + 3, width - 1) * dimension, dimension));
         TL tau0 = TL.Create(tau[0] * tau[0]), tau1 = TL.Create(tau[1] * tau[1]);
+        bool isotropic = informative == dimension;
         int g = first;
         for (; g < groups; g += 2)
         {
@@ -582,6 +524,19 @@ public static partial class PopulationRisk
                 }
             }
 
+            if (isotropic)
+            {
+                StoreCorrelations(xa0, i0, width, 0, inverse0, output0, padded, g * Lanes);
+                StoreCorrelations(xa1, i0, width, 1, inverse0, output0, padded, g * Lanes);
+                StoreCorrelations(xa2, i0, width, 2, inverse0, output0, padded, g * Lanes);
+                StoreCorrelations(xa3, i0, width, 3, inverse0, output0, padded, g * Lanes);
+                StoreCorrelations(xb0, i0, width, 0, inverse0, output0, padded, h * Lanes);
+                StoreCorrelations(xb1, i0, width, 1, inverse0, output0, padded, h * Lanes);
+                StoreCorrelations(xb2, i0, width, 2, inverse0, output0, padded, h * Lanes);
+                StoreCorrelations(xb3, i0, width, 3, inverse0, output0, padded, h * Lanes);
+                continue;
+            }
+
             StoreClassCorrelations(xa0, ya0, tau0, tau1, i0, width, 0, inverse0, inverse1, output0, output1, padded, g * Lanes);
             StoreClassCorrelations(xa1, ya1, tau0, tau1, i0, width, 1, inverse0, inverse1, output0, output1, padded, g * Lanes);
             StoreClassCorrelations(xa2, ya2, tau0, tau1, i0, width, 2, inverse0, inverse1, output0, output1, padded, g * Lanes);
@@ -592,6 +547,13 @@ public static partial class PopulationRisk
             StoreClassCorrelations(xb3, yb3, tau0, tau1, i0, width, 3, inverse0, inverse1, output0, output1, padded, h * Lanes);
         }
     }
+
+    // Row i0 + r's correlations with one group from their inner products: clamp((dot · 1/r_i) · 1/r_j), stored at
+    // r·padded + at.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreCorrelations<TL>(TL dot, int i0, int width, int r, double[] inverse, double[] output, int padded, int at)
+        where TL : struct, IPairLanes<TL> =>
+        TL.Store(TL.ClampUnit(TL.Multiply(TL.Multiply(dot, TL.Create(inverse[Math.Min(i0 + r, width - 1)])), TL.Load(ref inverse[at]))), ref output[(r * padded) + at]);
 
     // Row i0 + r's two class correlations with one group, from their block inner products:
     // clamp((τ_s² dot1 + dot2) · (1/a_si) · (1/a_sj)), stored at r·padded + at.

@@ -10,7 +10,7 @@ public static class Quantiles
         var levels = new double[count];
         for (int j = 0; j < count; j++)
         {
-            levels[j] = (j + 0.5) / count;
+            levels[j] = Level(j, count);
         }
 
         return levels;
@@ -21,15 +21,7 @@ public static class Quantiles
     /// of <paramref name="values"/> at the levels of <see cref="Levels"/>. With it, W_p distances between
     /// empirical laws are integrals of |Q_1 - Q_2|^p over p.
     /// </summary>
-    public static double[] Empirical(ReadOnlySpan<double> values, int count)
-    {
-        if (values.IsEmpty)
-        {
-            throw new ArgumentException("Cannot take quantiles of an empty sample.", nameof(values));
-        }
-
-        return SortAndTake(values.ToArray(), count);
-    }
+    public static double[] Empirical(ReadOnlySpan<double> values, int count) => SortAndTake(values.ToArray(), count);
 
     /// <summary>
     /// <see cref="Empirical"/> without a copy: sorts <paramref name="values"/> in place (a snapshot's scratch,
@@ -48,11 +40,13 @@ public static class Quantiles
         int n = values.Length;
         for (int j = 0; j < count; j++)
         {
-            // The level p_j = (j + 1/2)/count of Levels, computed in the same way.
-            int rank = (int)Math.Ceiling((j + 0.5) / count * n);
+            int rank = (int)Math.Ceiling(Level(j, count) * n);
             result[j] = values[Math.Clamp(rank - 1, 0, n - 1)];
         }
 
         return result;
     }
+
+    // p_j = (j + 1/2)/count.
+    private static double Level(int j, int count) => (j + 0.5) / count;
 }
