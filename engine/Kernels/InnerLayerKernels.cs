@@ -7,12 +7,12 @@ namespace MeanFieldCluster.Engine.Kernels;
 /// <summary>
 /// The passes over an inner matrix W^ℓ of a deep network (N_{ℓ+1}×N_ℓ, row j = the weights into neuron j),
 /// whose rows are long (N_ℓ elements) and, for smooth activations, all written at every step
-/// (docs/performance.md, "Deep networks"). At 512 bits four rows go together, and each element is loaded
+/// (docs/performance.md, "Deep networks"). At 512 and 256 bits four rows go together, and each element is loaded
 /// and stored once per pass: the fused update and forward product read a row, update it and take its inner
 /// product with the next sample's activations in the same loop, and the column accumulation Wᵀδ reads and
 /// writes its accumulator once per four rows. Each row gets exactly the operations of the one-row code of
 /// <see cref="RowKernels"/> (<see cref="RowKernels.UpdateForward{T}"/>, <see cref="RowKernels.AccumulateRows{T}"/>),
-/// so every path and width gives the same bits. Other widths run the one-row code itself.
+/// so every path and width gives the same bits. Scalar code runs the one-row code itself.
 /// </summary>
 public static class InnerLayerKernels
 {
@@ -24,7 +24,7 @@ public static class InnerLayerKernels
     public static void UpdateForward<T>(Span<T> matrix, int cols, int first, int end, ReadOnlySpan<T> v, ReadOnlySpan<T> coef, T scale, T shrink, ReadOnlySpan<T> next, T s, ReadOnlySpan<T> bias, Span<T> u, SimdWidth width)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        if (width != SimdWidth.Vector512 || end - first < 4)
+        if (width == SimdWidth.Scalar || end - first < 4)
         {
             RowKernels.UpdateForward(matrix, cols, first, end, v, coef, scale, shrink, next, s, bias, u, width);
             return;
@@ -46,7 +46,16 @@ public static class InnerLayerKernels
                 continue;
             }
 
-            RowGroups.UpdateDot4(ref Unsafe.Add(ref m, (nint)i * cols), cols, ref x, k0, k1, k2, k3, shrink, ref xn, out T d0, out T d1, out T d2, out T d3);
+            T d0, d1, d2, d3;
+            if (width == SimdWidth.Vector512)
+            {
+                RowGroups.UpdateDot4(ref Unsafe.Add(ref m, (nint)i * cols), cols, ref x, k0, k1, k2, k3, shrink, ref xn, out d0, out d1, out d2, out d3);
+            }
+            else
+            {
+                RowGroups.UpdateDot4x256(ref Unsafe.Add(ref m, (nint)i * cols), cols, ref x, k0, k1, k2, k3, shrink, ref xn, out d0, out d1, out d2, out d3);
+            }
+
             u[i] = (s * d0) + bias[i];
             u[i + 1] = (s * d1) + bias[i + 1];
             u[i + 2] = (s * d2) + bias[i + 2];
@@ -68,7 +77,7 @@ public static class InnerLayerKernels
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         Check(matrix.Length, cols, first, end, acc.Length, cols, coef.Length);
-        if (width != SimdWidth.Vector512)
+        if (width == SimdWidth.Scalar)
         {
             RowKernels.AccumulateRows(matrix.Slice(first * cols, (end - first) * cols), cols, end - first, coef.Slice(first, end - first), acc, width);
             return;
@@ -87,7 +96,14 @@ public static class InnerLayerKernels
                 continue;
             }
 
-            RowGroups.Accumulate4(ref Unsafe.Add(ref m, (nint)j * cols), cols, c0, c1, c2, c3, ref a);
+            if (width == SimdWidth.Vector512)
+            {
+                RowGroups.Accumulate4(ref Unsafe.Add(ref m, (nint)j * cols), cols, c0, c1, c2, c3, ref a);
+            }
+            else
+            {
+                RowGroups.Accumulate4x256(ref Unsafe.Add(ref m, (nint)j * cols), cols, c0, c1, c2, c3, ref a);
+            }
         }
 
         if (j < end)

@@ -236,7 +236,7 @@ public static class RowKernels
             high = Fma.Of(w1, Vector256.LoadUnsafe(ref next, (nuint)(j + half)), high);
         }
 
-        ScaleAddScalar(ref Unsafe.Add(ref row, j), ref Unsafe.Add(ref v, j), n - j, k, shrink);
+        RowGroups.UpdateTail(ref row, ref v, j, n, k, shrink);
         return Dot.Tail(low + high, ref row, ref next, j, n - j);
     }
 
