@@ -53,75 +53,67 @@ internal static partial class RowGroups
     public static void UpdateDot4x256<T>(ref T row0, int cols, ref T v, T k0, T k1, T k2, T k3, T shrink, ref T next, out T d0, out T d1, out T d2, out T d3)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        ref T row1 = ref Unsafe.Add(ref row0, cols);
-        ref T row2 = ref Unsafe.Add(ref row1, cols);
-        ref T row3 = ref Unsafe.Add(ref row2, cols);
-        var k = new Four256<T>(Vector256.Create(k0), Vector256.Create(k1), Vector256.Create(k2), Vector256.Create(k3));
-        Four256<T> low = default, high = default;
-        int j = shrink == T.One
-            ? UpdateDotBlocks256<T, Unshrunk>(ref row0, cols, ref v, k, Vector256.Create(shrink), ref next, ref low, ref high)
-            : UpdateDotBlocks256<T, Shrunk>(ref row0, cols, ref v, k, Vector256.Create(shrink), ref next, ref low, ref high);
-        UpdateTail(ref row0, ref v, j, cols, k0, shrink);
-        UpdateTail(ref row1, ref v, j, cols, k1, shrink);
-        UpdateTail(ref row2, ref v, j, cols, k2, shrink);
-        UpdateTail(ref row3, ref v, j, cols, k3, shrink);
-        d0 = Dot.Tail(low.R0 + high.R0, ref row0, ref next, j, cols - j);
-        d1 = Dot.Tail(low.R1 + high.R1, ref row1, ref next, j, cols - j);
-        d2 = Dot.Tail(low.R2 + high.R2, ref row2, ref next, j, cols - j);
-        d3 = Dot.Tail(low.R3 + high.R3, ref row3, ref next, j, cols - j);
+        if (shrink == T.One)
+        {
+            UpdateDot4x256<T, Unshrunk>(ref row0, cols, ref v, k0, k1, k2, k3, shrink, ref next, out d0, out d1, out d2, out d3);
+        }
+        else
+        {
+            UpdateDot4x256<T, Shrunk>(ref row0, cols, ref v, k0, k1, k2, k3, shrink, ref next, out d0, out d1, out d2, out d3);
+        }
     }
 
-    // The whole 64-byte blocks of four rows in 256-bit halves: row_r ← fma(x, k_r, shrink·row_r), stored, and
-    // multiply-added with next into the row's low (first half) or high (second half) accumulator; returns the first
-    // element left.
+    // UpdateDot4x256 with shrink·row formed or not (TScale): the whole 64-byte blocks in two halves, the first
+    // half's products into the rows' low accumulators and the second's into their high ones, then each row's
+    // elements after the last block updated and its inner product finished by Dot.Tail.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int UpdateDotBlocks256<T, TScale>(ref T row0, int cols, ref T v, Four256<T> k, Vector256<T> shrink, ref T next, ref Four256<T> low, ref Four256<T> high)
+    private static void UpdateDot4x256<T, TScale>(ref T row0, int cols, ref T v, T k0, T k1, T k2, T k3, T shrink, ref T next, out T d0, out T d1, out T d2, out T d3)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TScale : struct, IRowScale
     {
         ref T row1 = ref Unsafe.Add(ref row0, cols);
         ref T row2 = ref Unsafe.Add(ref row1, cols);
         ref T row3 = ref Unsafe.Add(ref row2, cols);
+        Vector256<T> vk0 = Vector256.Create(k0), vk1 = Vector256.Create(k1), vk2 = Vector256.Create(k2), vk3 = Vector256.Create(k3);
+        Vector256<T> vs = Vector256.Create(shrink);
         int half = Vector256<T>.Count;
-        Vector256<T> l0 = low.R0, l1 = low.R1, l2 = low.R2, l3 = low.R3, h0 = high.R0, h1 = high.R1, h2 = high.R2, h3 = high.R3;
+        Vector256<T> l0 = Vector256<T>.Zero, l1 = l0, l2 = l0, l3 = l0, h0 = l0, h1 = l0, h2 = l0, h3 = l0;
         int j = 0;
         for (; j <= cols - (2 * half); j += 2 * half)
         {
-            Vector256<T> x = Vector256.LoadUnsafe(ref v, (nuint)j);
-            Vector256<T> n = Vector256.LoadUnsafe(ref next, (nuint)j);
-            Vector256<T> w = Fma.Of(x, k.R0, TScale.Apply(Vector256.LoadUnsafe(ref row0, (nuint)j), shrink));
-            w.StoreUnsafe(ref row0, (nuint)j);
-            l0 = Fma.Of(w, n, l0);
-            w = Fma.Of(x, k.R1, TScale.Apply(Vector256.LoadUnsafe(ref row1, (nuint)j), shrink));
-            w.StoreUnsafe(ref row1, (nuint)j);
-            l1 = Fma.Of(w, n, l1);
-            w = Fma.Of(x, k.R2, TScale.Apply(Vector256.LoadUnsafe(ref row2, (nuint)j), shrink));
-            w.StoreUnsafe(ref row2, (nuint)j);
-            l2 = Fma.Of(w, n, l2);
-            w = Fma.Of(x, k.R3, TScale.Apply(Vector256.LoadUnsafe(ref row3, (nuint)j), shrink));
-            w.StoreUnsafe(ref row3, (nuint)j);
-            l3 = Fma.Of(w, n, l3);
-
-            int jh = j + half;
-            x = Vector256.LoadUnsafe(ref v, (nuint)jh);
-            n = Vector256.LoadUnsafe(ref next, (nuint)jh);
-            w = Fma.Of(x, k.R0, TScale.Apply(Vector256.LoadUnsafe(ref row0, (nuint)jh), shrink));
-            w.StoreUnsafe(ref row0, (nuint)jh);
-            h0 = Fma.Of(w, n, h0);
-            w = Fma.Of(x, k.R1, TScale.Apply(Vector256.LoadUnsafe(ref row1, (nuint)jh), shrink));
-            w.StoreUnsafe(ref row1, (nuint)jh);
-            h1 = Fma.Of(w, n, h1);
-            w = Fma.Of(x, k.R2, TScale.Apply(Vector256.LoadUnsafe(ref row2, (nuint)jh), shrink));
-            w.StoreUnsafe(ref row2, (nuint)jh);
-            h2 = Fma.Of(w, n, h2);
-            w = Fma.Of(x, k.R3, TScale.Apply(Vector256.LoadUnsafe(ref row3, (nuint)jh), shrink));
-            w.StoreUnsafe(ref row3, (nuint)jh);
-            h3 = Fma.Of(w, n, h3);
+            nuint jl = (nuint)j, jh = (nuint)(j + half);
+            Vector256<T> x = Vector256.LoadUnsafe(ref v, jl), n = Vector256.LoadUnsafe(ref next, jl);
+            l0 = UpdateDotHalf<T, TScale>(ref row0, jl, x, vk0, vs, n, l0);
+            l1 = UpdateDotHalf<T, TScale>(ref row1, jl, x, vk1, vs, n, l1);
+            l2 = UpdateDotHalf<T, TScale>(ref row2, jl, x, vk2, vs, n, l2);
+            l3 = UpdateDotHalf<T, TScale>(ref row3, jl, x, vk3, vs, n, l3);
+            x = Vector256.LoadUnsafe(ref v, jh);
+            n = Vector256.LoadUnsafe(ref next, jh);
+            h0 = UpdateDotHalf<T, TScale>(ref row0, jh, x, vk0, vs, n, h0);
+            h1 = UpdateDotHalf<T, TScale>(ref row1, jh, x, vk1, vs, n, h1);
+            h2 = UpdateDotHalf<T, TScale>(ref row2, jh, x, vk2, vs, n, h2);
+            h3 = UpdateDotHalf<T, TScale>(ref row3, jh, x, vk3, vs, n, h3);
         }
 
-        low = new Four256<T>(l0, l1, l2, l3);
-        high = new Four256<T>(h0, h1, h2, h3);
-        return j;
+        UpdateTail(ref row0, ref v, j, cols, k0, shrink);
+        UpdateTail(ref row1, ref v, j, cols, k1, shrink);
+        UpdateTail(ref row2, ref v, j, cols, k2, shrink);
+        UpdateTail(ref row3, ref v, j, cols, k3, shrink);
+        d0 = Dot.Tail(l0 + h0, ref row0, ref next, j, cols - j);
+        d1 = Dot.Tail(l1 + h1, ref row1, ref next, j, cols - j);
+        d2 = Dot.Tail(l2 + h2, ref row2, ref next, j, cols - j);
+        d3 = Dot.Tail(l3 + h3, ref row3, ref next, j, cols - j);
+    }
+
+    // One vector of a row at j: row ← fma(x, k, shrink·row), stored; returns fma(row, n, acc) with the updated row.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<T> UpdateDotHalf<T, TScale>(ref T row, nuint j, Vector256<T> x, Vector256<T> k, Vector256<T> shrink, Vector256<T> n, Vector256<T> acc)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TScale : struct, IRowScale
+    {
+        Vector256<T> w = Fma.Of(x, k, TScale.Apply(Vector256.LoadUnsafe(ref row, j), shrink));
+        w.StoreUnsafe(ref row, j);
+        return Fma.Of(w, n, acc);
     }
 
     /// <summary><see cref="Accumulate4{T}"/> in 256-bit vectors (AVX2): the same element-wise chain, so the same bits.</summary>
@@ -159,8 +151,4 @@ internal static partial class RowGroups
             a = Fma.Of(Unsafe.Add(ref row3, j), c3, s);
         }
     }
-
-    // One 256-bit vector per row of a group of four.
-    private readonly record struct Four256<T>(Vector256<T> R0, Vector256<T> R1, Vector256<T> R2, Vector256<T> R3)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>;
 }

@@ -301,10 +301,7 @@ public static class RowKernels
 
         for (; i < end; i++)
         {
-            T k = scale * coef[i];
-            ref T row = ref Unsafe.Add(ref m, (nint)i * cols);
-            T dot = k != T.Zero || shrinking ? UpdateDot256(ref row, ref x, ref xn, cols, k, shrink) : Dot.Core256(ref row, ref xn, cols);
-            u[i] = (s * dot) + bias[i];
+            u[i] = (s * UpdateDotRow256(ref Unsafe.Add(ref m, (nint)i * cols), ref x, ref xn, cols, scale * coef[i], shrink)) + bias[i];
         }
     }
 
@@ -317,11 +314,18 @@ public static class RowKernels
         ref T row2 = ref Unsafe.Add(ref row1, cols);
         ref T row3 = ref Unsafe.Add(ref row2, cols);
         return (
-            k0 != T.Zero ? UpdateDot256(ref row0, ref x, ref xn, cols, k0, T.One) : Dot.Core256(ref row0, ref xn, cols),
-            k1 != T.Zero ? UpdateDot256(ref row1, ref x, ref xn, cols, k1, T.One) : Dot.Core256(ref row1, ref xn, cols),
-            k2 != T.Zero ? UpdateDot256(ref row2, ref x, ref xn, cols, k2, T.One) : Dot.Core256(ref row2, ref xn, cols),
-            k3 != T.Zero ? UpdateDot256(ref row3, ref x, ref xn, cols, k3, T.One) : Dot.Core256(ref row3, ref xn, cols));
+            UpdateDotRow256(ref row0, ref x, ref xn, cols, k0, T.One),
+            UpdateDotRow256(ref row1, ref x, ref xn, cols, k1, T.One),
+            UpdateDotRow256(ref row2, ref x, ref xn, cols, k2, T.One),
+            UpdateDotRow256(ref row3, ref x, ref xn, cols, k3, T.One));
     }
+
+    // The one-row 256-bit code of the fused pass: the row updated when k ≠ 0 or shrink ≠ 1, then its inner product
+    // with next.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T UpdateDotRow256<T>(ref T row, ref T x, ref T xn, int cols, T k, T shrink)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        k != T.Zero || shrink != T.One ? UpdateDot256(ref row, ref x, ref xn, cols, k, shrink) : Dot.Core256(ref row, ref xn, cols);
 
     // u_i = s·<row_i, x> + bias_i for rows first..end-1, end - first a multiple of 4 (kept out of the callers
     // so the register allocator sees only this loop).
