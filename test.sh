@@ -3,14 +3,20 @@
 # the totals line "N passed, N failed". Exit code 0 only when every test passed.
 # --fast leaves out the tests marked [Trait("Category", "Slow")] (real processes, browsers, large
 # sweeps): for development; CI runs everything (docs/testing.md).
+# The projects run in two lanes at once: the processor-bound ones (Client, Engine: examples and kernels)
+# at a lower priority (nice 10), and the ones that mostly wait on real processes and timeouts (Fault,
+# Cluster, Dashboard) at normal priority, so their silos, Redis and browsers get the processor first.
+# Each output line starts with its project's short name. --serial runs one project after another.
 set -uo pipefail
 cd "$(dirname "$0")"
 
 filter=()
+serial=0
 for arg in "$@"; do
   case "$arg" in
     --fast) filter=(--filter "Category!=Slow") ;;
-    *) echo "usage: ./test.sh [--fast]" >&2; exit 2 ;;
+    --serial) serial=1 ;;
+    *) echo "usage: ./test.sh [--fast] [--serial]" >&2; exit 2 ;;
   esac
 done
 
@@ -51,16 +57,56 @@ fi
 
 results_dir="$(pwd)/TestResults"
 rm -rf "$results_dir"
-status=0
-for project in tests/*/*.csproj; do
+
+# Runs one test project; every line of its output starts with the project's short name (Client, Fault...).
+# Returns dotnet test's exit code.
+run_project() {
+  local project="$1" name short
   name="$(basename "$project" .csproj)"
-  echo "== $name"
-  if ! dotnet test "$project" -c Release --no-build --nologo "${filter[@]}" \
+  short="${name#MeanFieldCluster.}"; short="${short%.Tests}"
+  echo "$short| == $name"
+  dotnet test "$project" -c Release --no-build --nologo "${filter[@]}" \
       --logger "console;verbosity=normal" --logger "trx;LogFileName=$name.trx" \
-      --results-directory "$results_dir"; then
-    status=1
-  fi
+      --results-directory "$results_dir" 2>&1 | sed -u "s/^/$short| /"
+  return "${PIPESTATUS[0]}"
+}
+
+# Runs the given projects one after another; fails when any of them failed.
+run_lane() {
+  local project lane_status=0
+  for project in "$@"; do
+    run_project "$project" || lane_status=1
+  done
+  return $lane_status
+}
+
+waiting=() processing=()
+for project in tests/*/*.csproj; do
+  case "$(basename "$project" .csproj)" in
+    *.Fault.Tests|*.Cluster.Tests|*.Dashboard.Tests) waiting+=("$project") ;;
+    *) processing+=("$project") ;;
+  esac
 done
+
+# Stops a process and everything it started (the waiting lane, when this script is interrupted).
+stop_tree() {
+  local child
+  for child in $(pgrep -P "$1" 2>/dev/null); do stop_tree "$child"; done
+  kill "$1" 2>/dev/null
+}
+
+status=0
+if [ "$serial" -eq 1 ]; then
+  run_lane tests/*/*.csproj || status=1
+else
+  run_lane "${waiting[@]}" &
+  waiting_pid=$!
+  trap 'stop_tree $waiting_pid; exit 130' INT TERM
+  # The lower priority applies to the whole lane: dotnet test, its test hosts and what they start.
+  ( renice -n 10 -p "$BASHPID" >/dev/null 2>&1; run_lane "${processing[@]}" ) || status=1
+  wait "$waiting_pid" || status=1
+  trap - INT TERM
+fi
 
 # A test that fails or is cut short must still stop the servers it started; report (and stop) any it left.
 # Only servers of test processes that have ended (/tmp/mfc-fault-tests/p<pid>/...): another run's are its own.
