@@ -183,8 +183,12 @@ public sealed unsafe class ReplicaBatch
     // Samples whose Gaussians are drawn at once (an even number, so a block starts on a whole Box–Muller pair).
     private const int MaxBlock = 64;
 
-    /// <summary>The vector width the lane Gaussians are computed at (the same bits at every width; tests force each).</summary>
-    internal SimdWidth GaussianWidth { get; set; } = Simd.Best;
+    /// <summary>
+    /// The vector width the lane Gaussians and the row passes are computed at (the same bits at every width; tests force
+    /// each): at <see cref="SimdWidth.Vector256"/> the row passes run each half of the lanes on its own (LaneHalves),
+    /// otherwise on whole 512-bit lane vectors.
+    /// </summary>
+    internal SimdWidth VectorWidth { get; set; } = Simd.Best;
 
     /// <summary>The stream of replica <paramref name="key"/>'s training Gaussians (docs/large-deviations.md, "The replicas' random numbers").</summary>
     internal static LaneStream GaussianStream(ulong key) => LaneStream.For(key, 1);
@@ -293,7 +297,7 @@ public sealed unsafe class ReplicaBatch
             {
                 double step = stepSize(k);
                 Vector512<double> yNext = Draw(_xNext, count);
-                Vector512<double> prediction = _hasPrediction ? _prediction : Dot(Neurons(_c), 0, 1, Neurons(_h), 0, 1, _n);
+                Vector512<double> prediction = _hasPrediction ? _prediction : Prediction();
                 _hasPrediction = false;
                 Vector512<double> residual = y - (Vector512.Create(_normalizer) * prediction);
                 alive &= Vector512.Equals(residual - residual, Vector512<double>.Zero);
@@ -392,12 +396,12 @@ public sealed unsafe class ReplicaBatch
             {
                 // k_i = scale·δ_i is 0 in no lane when round(min|scale| · min|δ|) > 0 (rounding is monotone): then no row is skipped.
                 bool select = !alwaysWrite && !(MinAbs(scale) * _minAbsDelta > 0);
-                _prediction = FusedRows(_n, W, _x[0], _xNext[0], Neurons(_delta), Neurons(_u), Neurons(_b), Neurons(_c), scale, shrink, alwaysWrite, select, _trainOutput, _zeroBias);
+                _prediction = FusedRows(W, _x[0], _xNext[0], Neurons(_delta), Neurons(_u), Neurons(_b), Neurons(_c), scale, shrink, alwaysWrite, select, _trainOutput, _zeroBias);
                 _hasPrediction = true;
                 return;
             }
 
-            SmallRows(_n, _d, W, LaneSpan(_x, _d), LaneSpan(_xNext, _d), Neurons(_delta), Neurons(_u), Neurons(_b), scale, shrink, alwaysWrite);
+            SmallRows(W, LaneSpan(_x, _d), LaneSpan(_xNext, _d), Neurons(_delta), Neurons(_u), Neurons(_b), scale, shrink, alwaysWrite);
             return;
         }
 
@@ -437,50 +441,124 @@ public sealed unsafe class ReplicaBatch
 
     // Step's pass over the rows for d ≤ 3, with x_k and x_{k+1} in registers: the same operations in the same
     // order (the skip of a row whose coefficient is 0, when nothing shrinks, as a lane select: with shrink = 1,
-    // fma(x, k, row) is what the unskipped lanes compute; Dot's short cases for the inner product).
-    private static void SmallRows(int n, int d, Span<Vector512<double>> weights, ReadOnlySpan<Vector512<double>> xs, ReadOnlySpan<Vector512<double>> nexts, ReadOnlySpan<Vector512<double>> deltas, Span<Vector512<double>> us, ReadOnlySpan<Vector512<double>> biases, Vector512<double> scale, Vector512<double> shrink, bool alwaysWrite)
+    // fma(x, k, row) is what the unskipped lanes compute; Dot's short cases for the inner product). At 256 bits
+    // the lanes' low and high halves make two passes of their own (LaneHalves).
+    private void SmallRows(Span<Vector512<double>> weights, ReadOnlySpan<Vector512<double>> xs, ReadOnlySpan<Vector512<double>> nexts, ReadOnlySpan<Vector512<double>> deltas, Span<Vector512<double>> us, ReadOnlySpan<Vector512<double>> biases, Vector512<double> scale, Vector512<double> shrink, bool alwaysWrite)
     {
-        ref Vector512<double> w = ref MemoryMarshal.GetReference(weights);
-        ref Vector512<double> delta = ref MemoryMarshal.GetReference(deltas);
-        ref Vector512<double> u = ref MemoryMarshal.GetReference(us);
-        ref Vector512<double> b = ref MemoryMarshal.GetReference(biases);
+        int n = _n, d = _d;
         if (weights.Length < n * d || deltas.Length < n || us.Length < n || biases.Length < n || xs.Length < d || nexts.Length < d)
         {
             throw new ArgumentException("The lane arrays are shorter than the network.");
         }
 
+        ref Vector512<double> w = ref MemoryMarshal.GetReference(weights);
+        ref Vector512<double> delta = ref MemoryMarshal.GetReference(deltas);
+        ref Vector512<double> u = ref MemoryMarshal.GetReference(us);
+        ref Vector512<double> b = ref MemoryMarshal.GetReference(biases);
         Vector512<double> zero = Vector512<double>.Zero;
         Vector512<double> x0 = xs[0], x1 = d > 1 ? xs[1] : zero, x2 = d > 2 ? xs[2] : zero;
         Vector512<double> y0 = nexts[0], y1 = d > 1 ? nexts[1] : zero, y2 = d > 2 ? nexts[2] : zero;
+        if (LaneHalves)
+        {
+            for (int half = 0; half < 2; half++)
+            {
+                SmallRowsLanes<Lanes256, Vector256<double>, Vector256<ulong>>(
+                    n, d, ref Half(ref w, half), ref Half(ref delta, half), ref Half(ref u, half), ref Half(ref b, half), 2,
+                    Half(x0, half), Half(x1, half), Half(x2, half), Half(y0, half), Half(y1, half), Half(y2, half), Half(scale, half), Half(shrink, half), alwaysWrite);
+            }
+
+            return;
+        }
+
+        SmallRowsLanes<Lanes512, Vector512<double>, Vector512<ulong>>(n, d, ref w, ref delta, ref u, ref b, 1, x0, x1, x2, y0, y1, y2, scale, shrink, alwaysWrite);
+    }
+
+    // SmallRows over lane vectors TD that are element stride apart (1: whole 512-bit lanes; 2: one half of each): one loop
+    // per (d, alwaysWrite), so that no row tests either.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void SmallRowsLanes<TOps, TD, TU>(int n, int d, ref TD w, ref TD delta, ref TD u, ref TD b, int stride, TD x0, TD x1, TD x2, TD y0, TD y1, TD y2, TD scale, TD shrink, bool alwaysWrite)
+        where TOps : ILaneOps<TD, TU>
+        where TD : struct
+        where TU : struct
+    {
+        switch (d, alwaysWrite)
+        {
+            case (1, false):
+                SmallRowsLoop<TOps, TD, TU>(n, 1, ref w, ref delta, ref u, ref b, stride, x0, x1, x2, y0, y1, y2, scale, shrink, false);
+                break;
+            case (1, true):
+                SmallRowsLoop<TOps, TD, TU>(n, 1, ref w, ref delta, ref u, ref b, stride, x0, x1, x2, y0, y1, y2, scale, shrink, true);
+                break;
+            case (2, false):
+                SmallRowsLoop<TOps, TD, TU>(n, 2, ref w, ref delta, ref u, ref b, stride, x0, x1, x2, y0, y1, y2, scale, shrink, false);
+                break;
+            case (2, true):
+                SmallRowsLoop<TOps, TD, TU>(n, 2, ref w, ref delta, ref u, ref b, stride, x0, x1, x2, y0, y1, y2, scale, shrink, true);
+                break;
+            case (3, false):
+                SmallRowsLoop<TOps, TD, TU>(n, 3, ref w, ref delta, ref u, ref b, stride, x0, x1, x2, y0, y1, y2, scale, shrink, false);
+                break;
+            default:
+                SmallRowsLoop<TOps, TD, TU>(n, 3, ref w, ref delta, ref u, ref b, stride, x0, x1, x2, y0, y1, y2, scale, shrink, true);
+                break;
+        }
+    }
+
+    // The rows of SmallRowsLanes, inlined with constant d and alwaysWrite.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SmallRowsLoop<TOps, TD, TU>(int n, int d, ref TD w, ref TD delta, ref TD u, ref TD b, int stride, TD x0, TD x1, TD x2, TD y0, TD y1, TD y2, TD scale, TD shrink, bool alwaysWrite)
+        where TOps : ILaneOps<TD, TU>
+        where TD : struct
+        where TU : struct
+    {
+        TD zero = TOps.Constant(0.0);
+        int rowStride = d * stride;
+        ref TD row = ref w;
         for (int i = 0; i < n; i++)
         {
-            Vector512<double> k = scale * Unsafe.Add(ref delta, i);
-            Vector512<double> write = alwaysWrite ? Vector512<double>.AllBitsSet : ~Vector512.Equals(k, zero);
-            ref Vector512<double> row = ref Unsafe.Add(ref w, i * d);
-            Vector512<double> w0 = row;
-            w0 = Vector512.ConditionalSelect(write, Vector512.FusedMultiplyAdd(x0, k, alwaysWrite ? w0 * shrink : w0), w0);
+            int at = i * stride;
+            TD k = TOps.Multiply(scale, Unsafe.Add(ref delta, at));
+            TD w0 = row;
+            TD updated = TOps.FusedMultiplyAdd(x0, k, alwaysWrite ? TOps.Multiply(w0, shrink) : w0);
+            w0 = alwaysWrite ? updated : TOps.SelectNonZero(k, updated, w0);
             row = w0;
-            Vector512<double> dot = Vector512.FusedMultiplyAdd(w0, y0, zero);
+            TD dot = TOps.FusedMultiplyAdd(w0, y0, zero);
             if (d > 1)
             {
-                ref Vector512<double> second = ref Unsafe.Add(ref row, 1);
-                Vector512<double> w1 = second;
-                w1 = Vector512.ConditionalSelect(write, Vector512.FusedMultiplyAdd(x1, k, alwaysWrite ? w1 * shrink : w1), w1);
+                ref TD second = ref Unsafe.Add(ref row, stride);
+                TD w1 = second;
+                updated = TOps.FusedMultiplyAdd(x1, k, alwaysWrite ? TOps.Multiply(w1, shrink) : w1);
+                w1 = alwaysWrite ? updated : TOps.SelectNonZero(k, updated, w1);
                 second = w1;
-                dot += Vector512.FusedMultiplyAdd(w1, y1, zero);
+                dot = TOps.Add(dot, TOps.FusedMultiplyAdd(w1, y1, zero));
                 if (d > 2)
                 {
-                    ref Vector512<double> third = ref Unsafe.Add(ref row, 2);
-                    Vector512<double> w2 = third;
-                    w2 = Vector512.ConditionalSelect(write, Vector512.FusedMultiplyAdd(x2, k, alwaysWrite ? w2 * shrink : w2), w2);
+                    ref TD third = ref Unsafe.Add(ref row, 2 * stride);
+                    TD w2 = third;
+                    updated = TOps.FusedMultiplyAdd(x2, k, alwaysWrite ? TOps.Multiply(w2, shrink) : w2);
+                    w2 = alwaysWrite ? updated : TOps.SelectNonZero(k, updated, w2);
                     third = w2;
-                    dot = Vector512.FusedMultiplyAdd(w2, y2, dot);
+                    dot = TOps.FusedMultiplyAdd(w2, y2, dot);
                 }
             }
 
-            Unsafe.Add(ref u, i) = dot + Unsafe.Add(ref b, i);
+            Unsafe.Add(ref u, at) = TOps.Add(dot, Unsafe.Add(ref b, at));
+            row = ref Unsafe.Add(ref row, rowStride);
         }
     }
+
+    // Whether the row passes run the lanes as two 256-bit halves (VectorWidth = Vector256): without AVX-512 a
+    // 512-bit lane vector is two ymm registers anyway, and a pass over one half at a time keeps its running sums
+    // in registers instead of spilling them. Lanes never mix, so the halves give the same bits.
+    private bool LaneHalves => VectorWidth == SimdWidth.Vector256;
+
+    // The half (0: lanes 0-3, 1: lanes 4-7) of the lane vector at p, as the first of 256-bit vectors two apart.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ref Vector256<double> Half(ref Vector512<double> p, int half) => ref Unsafe.Add(ref Unsafe.As<Vector512<double>, Vector256<double>>(ref p), half);
+
+    // The half (0: lanes 0-3, 1: lanes 4-7) of v.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> Half(Vector512<double> v, int half) => half == 0 ? v.GetLower() : v.GetUpper();
 
     // u_i = <w_i, x> + b_i (the forward pass's 1·dot + b: the product by 1 is exact).
     private void Forward(Vector512<double>* x)
@@ -540,8 +618,9 @@ public sealed unsafe class ReplicaBatch
     // as SmallRows followed by Dot(c, u). Rows are skipped lane-wise only when select is set (SmallRows' rule; otherwise
     // no coefficient is 0 in any lane). u is stored only when storeU (the output update reads it; with c frozen nothing
     // does), and with zeroBias (every bias +0 in every lane) u + b adds a +0 register instead of loading b: the same sum.
-    private static Vector512<double> FusedRows(int n, Span<Vector512<double>> weights, Vector512<double> x, Vector512<double> next, ReadOnlySpan<Vector512<double>> deltas, Span<Vector512<double>> us, ReadOnlySpan<Vector512<double>> biases, ReadOnlySpan<Vector512<double>> outputs, Vector512<double> scale, Vector512<double> shrink, bool alwaysWrite, bool select, bool storeU, bool zeroBias)
+    private Vector512<double> FusedRows(Span<Vector512<double>> weights, Vector512<double> x, Vector512<double> next, ReadOnlySpan<Vector512<double>> deltas, Span<Vector512<double>> us, ReadOnlySpan<Vector512<double>> biases, ReadOnlySpan<Vector512<double>> outputs, Vector512<double> scale, Vector512<double> shrink, bool alwaysWrite, bool select, bool storeU, bool zeroBias)
     {
+        int n = _n;
         if (n % 8 != 0 || weights.Length < n || deltas.Length < n || us.Length < n || biases.Length < n || outputs.Length < n)
         {
             throw new ArgumentException("The lane arrays are shorter than the network, or N is not a multiple of 8.");
@@ -552,42 +631,83 @@ public sealed unsafe class ReplicaBatch
         ref Vector512<double> u = ref MemoryMarshal.GetReference(us);
         ref Vector512<double> b = ref MemoryMarshal.GetReference(biases);
         ref Vector512<double> c = ref MemoryMarshal.GetReference(outputs);
-        Vector512<double> s0 = Vector512<double>.Zero, s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
-        for (int i = 0; i < n; i += 8)
+        if (LaneHalves)
         {
-            s0 = Vector512.FusedMultiplyAdd(Unsafe.Add(ref c, i), Row(ref Unsafe.Add(ref w, i), Unsafe.Add(ref delta, i), ref Unsafe.Add(ref u, i), zeroBias ? Vector512<double>.Zero : Unsafe.Add(ref b, i), x, next, scale, shrink, alwaysWrite, select, storeU), s0);
-            s1 = Vector512.FusedMultiplyAdd(Unsafe.Add(ref c, i + 1), Row(ref Unsafe.Add(ref w, i + 1), Unsafe.Add(ref delta, i + 1), ref Unsafe.Add(ref u, i + 1), zeroBias ? Vector512<double>.Zero : Unsafe.Add(ref b, i + 1), x, next, scale, shrink, alwaysWrite, select, storeU), s1);
-            s2 = Vector512.FusedMultiplyAdd(Unsafe.Add(ref c, i + 2), Row(ref Unsafe.Add(ref w, i + 2), Unsafe.Add(ref delta, i + 2), ref Unsafe.Add(ref u, i + 2), zeroBias ? Vector512<double>.Zero : Unsafe.Add(ref b, i + 2), x, next, scale, shrink, alwaysWrite, select, storeU), s2);
-            s3 = Vector512.FusedMultiplyAdd(Unsafe.Add(ref c, i + 3), Row(ref Unsafe.Add(ref w, i + 3), Unsafe.Add(ref delta, i + 3), ref Unsafe.Add(ref u, i + 3), zeroBias ? Vector512<double>.Zero : Unsafe.Add(ref b, i + 3), x, next, scale, shrink, alwaysWrite, select, storeU), s3);
-            s4 = Vector512.FusedMultiplyAdd(Unsafe.Add(ref c, i + 4), Row(ref Unsafe.Add(ref w, i + 4), Unsafe.Add(ref delta, i + 4), ref Unsafe.Add(ref u, i + 4), zeroBias ? Vector512<double>.Zero : Unsafe.Add(ref b, i + 4), x, next, scale, shrink, alwaysWrite, select, storeU), s4);
-            s5 = Vector512.FusedMultiplyAdd(Unsafe.Add(ref c, i + 5), Row(ref Unsafe.Add(ref w, i + 5), Unsafe.Add(ref delta, i + 5), ref Unsafe.Add(ref u, i + 5), zeroBias ? Vector512<double>.Zero : Unsafe.Add(ref b, i + 5), x, next, scale, shrink, alwaysWrite, select, storeU), s5);
-            s6 = Vector512.FusedMultiplyAdd(Unsafe.Add(ref c, i + 6), Row(ref Unsafe.Add(ref w, i + 6), Unsafe.Add(ref delta, i + 6), ref Unsafe.Add(ref u, i + 6), zeroBias ? Vector512<double>.Zero : Unsafe.Add(ref b, i + 6), x, next, scale, shrink, alwaysWrite, select, storeU), s6);
-            s7 = Vector512.FusedMultiplyAdd(Unsafe.Add(ref c, i + 7), Row(ref Unsafe.Add(ref w, i + 7), Unsafe.Add(ref delta, i + 7), ref Unsafe.Add(ref u, i + 7), zeroBias ? Vector512<double>.Zero : Unsafe.Add(ref b, i + 7), x, next, scale, shrink, alwaysWrite, select, storeU), s7);
+            Vector256<double> low = FusedRowsHalf(n, ref Half(ref w, 0), ref Half(ref delta, 0), ref Half(ref u, 0), ref Half(ref b, 0), ref Half(ref c, 0), x.GetLower(), next.GetLower(), scale.GetLower(), shrink.GetLower(), alwaysWrite, select);
+            Vector256<double> high = FusedRowsHalf(n, ref Half(ref w, 1), ref Half(ref delta, 1), ref Half(ref u, 1), ref Half(ref b, 1), ref Half(ref c, 1), x.GetUpper(), next.GetUpper(), scale.GetUpper(), shrink.GetUpper(), alwaysWrite, select);
+            return Vector512.Create(low, high);
         }
 
-        return Halvings(s0, s1, s2, s3, s4, s5, s6, s7);
+        return FusedRowsLanes<Lanes512, Vector512<double>, Vector512<ulong>>(n, ref w, ref delta, ref u, ref b, ref c, 1, x, next, scale, shrink, alwaysWrite, select, storeU, zeroBias);
     }
 
-    // One row of SmallRows at d = 1 (the same operations): updates w_i and returns u_i = fma(w_i, x_{k+1}, 0) + b_i.
+    // FusedRows over whole 512-bit lane vectors.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static TD FusedRowsLanes<TOps, TD, TU>(int n, ref TD w, ref TD delta, ref TD u, ref TD b, ref TD c, int stride, TD x, TD next, TD scale, TD shrink, bool alwaysWrite, bool select, bool storeU, bool zeroBias)
+        where TOps : ILaneOps<TD, TU>
+        where TD : struct
+        where TU : struct =>
+        FusedRowsLoop<TOps, TD, TU>(n, ref w, ref delta, ref u, ref b, ref c, stride, x, next, scale, shrink, alwaysWrite, select, storeU, zeroBias);
+
+    // FusedRows over one 256-bit half of the lanes (vectors two apart), one loop per case, so that no row tests a flag.
+    // u is always stored and b always loaded: storing u when nothing reads it, and adding the loaded biases when all are
+    // +0 (zeroBias) instead of a +0 register, give the same bits.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Vector256<double> FusedRowsHalf(int n, ref Vector256<double> w, ref Vector256<double> delta, ref Vector256<double> u, ref Vector256<double> b, ref Vector256<double> c, Vector256<double> x, Vector256<double> next, Vector256<double> scale, Vector256<double> shrink, bool alwaysWrite, bool select) =>
+        alwaysWrite ? FusedRowsLoop<Lanes256, Vector256<double>, Vector256<ulong>>(n, ref w, ref delta, ref u, ref b, ref c, 2, x, next, scale, shrink, true, false, true, false)
+        : select ? FusedRowsLoop<Lanes256, Vector256<double>, Vector256<ulong>>(n, ref w, ref delta, ref u, ref b, ref c, 2, x, next, scale, shrink, false, true, true, false)
+        : FusedRowsLoop<Lanes256, Vector256<double>, Vector256<ulong>>(n, ref w, ref delta, ref u, ref b, ref c, 2, x, next, scale, shrink, false, false, true, false);
+
+    // The rows of FusedRows over lane vectors TD that are element stride apart (1: whole 512-bit lanes; 2: one half of each).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<double> Row(ref Vector512<double> w, Vector512<double> delta, ref Vector512<double> u, Vector512<double> b, Vector512<double> x, Vector512<double> next, Vector512<double> scale, Vector512<double> shrink, bool alwaysWrite, bool select, bool storeU)
+    private static TD FusedRowsLoop<TOps, TD, TU>(int n, ref TD w, ref TD delta, ref TD u, ref TD b, ref TD c, int stride, TD x, TD next, TD scale, TD shrink, bool alwaysWrite, bool select, bool storeU, bool zeroBias)
+        where TOps : ILaneOps<TD, TU>
+        where TD : struct
+        where TU : struct
     {
-        Vector512<double> k = scale * delta;
-        Vector512<double> old = w;
-        Vector512<double> updated = Vector512.FusedMultiplyAdd(x, k, alwaysWrite ? old * shrink : old);
+        TD zero = TOps.Constant(0.0);
+        TD s0 = zero, s1 = zero, s2 = zero, s3 = zero, s4 = zero, s5 = zero, s6 = zero, s7 = zero;
+        for (int i = 0; i < n; i += 8)
+        {
+            s0 = RowTerm<TOps, TD, TU>(ref w, ref delta, ref u, ref b, ref c, (i + 0) * stride, x, next, scale, shrink, alwaysWrite, select, storeU, zeroBias, s0);
+            s1 = RowTerm<TOps, TD, TU>(ref w, ref delta, ref u, ref b, ref c, (i + 1) * stride, x, next, scale, shrink, alwaysWrite, select, storeU, zeroBias, s1);
+            s2 = RowTerm<TOps, TD, TU>(ref w, ref delta, ref u, ref b, ref c, (i + 2) * stride, x, next, scale, shrink, alwaysWrite, select, storeU, zeroBias, s2);
+            s3 = RowTerm<TOps, TD, TU>(ref w, ref delta, ref u, ref b, ref c, (i + 3) * stride, x, next, scale, shrink, alwaysWrite, select, storeU, zeroBias, s3);
+            s4 = RowTerm<TOps, TD, TU>(ref w, ref delta, ref u, ref b, ref c, (i + 4) * stride, x, next, scale, shrink, alwaysWrite, select, storeU, zeroBias, s4);
+            s5 = RowTerm<TOps, TD, TU>(ref w, ref delta, ref u, ref b, ref c, (i + 5) * stride, x, next, scale, shrink, alwaysWrite, select, storeU, zeroBias, s5);
+            s6 = RowTerm<TOps, TD, TU>(ref w, ref delta, ref u, ref b, ref c, (i + 6) * stride, x, next, scale, shrink, alwaysWrite, select, storeU, zeroBias, s6);
+            s7 = RowTerm<TOps, TD, TU>(ref w, ref delta, ref u, ref b, ref c, (i + 7) * stride, x, next, scale, shrink, alwaysWrite, select, storeU, zeroBias, s7);
+        }
+
+        return Halvings<TOps, TD, TU>(s0, s1, s2, s3, s4, s5, s6, s7);
+    }
+
+    // One row of SmallRows at d = 1 (the same operations), the row at element offset at of the lane arrays: updates w_i,
+    // computes u_i = fma(w_i, x_{k+1}, 0) + b_i, and returns fma(c_i, u_i, sum).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TD RowTerm<TOps, TD, TU>(ref TD w, ref TD delta, ref TD u, ref TD b, ref TD c, int at, TD x, TD next, TD scale, TD shrink, bool alwaysWrite, bool select, bool storeU, bool zeroBias, TD sum)
+        where TOps : ILaneOps<TD, TU>
+        where TD : struct
+        where TU : struct
+    {
+        TD zero = TOps.Constant(0.0);
+        TD k = TOps.Multiply(scale, Unsafe.Add(ref delta, at));
+        ref TD weight = ref Unsafe.Add(ref w, at);
+        TD old = weight;
+        TD updated = TOps.FusedMultiplyAdd(x, k, alwaysWrite ? TOps.Multiply(old, shrink) : old);
         if (select)
         {
-            updated = Vector512.ConditionalSelect(~Vector512.Equals(k, Vector512<double>.Zero), updated, old);
+            updated = TOps.SelectNonZero(k, updated, old);
         }
 
-        w = updated;
-        Vector512<double> value = Vector512.FusedMultiplyAdd(updated, next, Vector512<double>.Zero) + b;
+        weight = updated;
+        TD value = TOps.Add(TOps.FusedMultiplyAdd(updated, next, zero), zeroBias ? zero : Unsafe.Add(ref b, at));
         if (storeU)
         {
-            u = value;
+            Unsafe.Add(ref u, at) = value;
         }
 
-        return value;
+        return TOps.FusedMultiplyAdd(Unsafe.Add(ref c, at), value, sum);
     }
 
     // σ and σ′ as ActivationKernel computes them per element (ramp′ the slope strictly inside, relu′ 1 for z > 0).
@@ -711,6 +831,53 @@ public sealed unsafe class ReplicaBatch
     private static Vector512<double> Halvings(Vector512<double> s0, Vector512<double> s1, Vector512<double> s2, Vector512<double> s3, Vector512<double> s4, Vector512<double> s5, Vector512<double> s6, Vector512<double> s7) =>
         ((s0 + s4) + (s2 + s6)) + ((s1 + s5) + (s3 + s7));
 
+    // Halvings over lane vectors of any width (the same sums in the same order).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TD Halvings<TOps, TD, TU>(TD s0, TD s1, TD s2, TD s3, TD s4, TD s5, TD s6, TD s7)
+        where TOps : ILaneOps<TD, TU>
+        where TD : struct
+        where TU : struct =>
+        TOps.Add(TOps.Add(TOps.Add(s0, s4), TOps.Add(s2, s6)), TOps.Add(TOps.Add(s1, s5), TOps.Add(s3, s7)));
+
+    // DotOfBlocks over n lane vectors TD of a and b that are element stride apart (2: one half of each 512-bit lane vector).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static TD DotOfBlocksLanes<TOps, TD, TU>(int n, ref TD a, ref TD b, int stride)
+        where TOps : ILaneOps<TD, TU>
+        where TD : struct
+        where TU : struct
+    {
+        TD zero = TOps.Constant(0.0);
+        TD s0 = zero, s1 = zero, s2 = zero, s3 = zero, s4 = zero, s5 = zero, s6 = zero, s7 = zero;
+        for (int j = 0; j + 8 <= n; j += 8)
+        {
+            int at = j * stride;
+            s0 = TOps.FusedMultiplyAdd(Unsafe.Add(ref a, at), Unsafe.Add(ref b, at), s0);
+            s1 = TOps.FusedMultiplyAdd(Unsafe.Add(ref a, at + stride), Unsafe.Add(ref b, at + stride), s1);
+            s2 = TOps.FusedMultiplyAdd(Unsafe.Add(ref a, at + (2 * stride)), Unsafe.Add(ref b, at + (2 * stride)), s2);
+            s3 = TOps.FusedMultiplyAdd(Unsafe.Add(ref a, at + (3 * stride)), Unsafe.Add(ref b, at + (3 * stride)), s3);
+            s4 = TOps.FusedMultiplyAdd(Unsafe.Add(ref a, at + (4 * stride)), Unsafe.Add(ref b, at + (4 * stride)), s4);
+            s5 = TOps.FusedMultiplyAdd(Unsafe.Add(ref a, at + (5 * stride)), Unsafe.Add(ref b, at + (5 * stride)), s5);
+            s6 = TOps.FusedMultiplyAdd(Unsafe.Add(ref a, at + (6 * stride)), Unsafe.Add(ref b, at + (6 * stride)), s6);
+            s7 = TOps.FusedMultiplyAdd(Unsafe.Add(ref a, at + (7 * stride)), Unsafe.Add(ref b, at + (7 * stride)), s7);
+        }
+
+        return Halvings<TOps, TD, TU>(s0, s1, s2, s3, s4, s5, s6, s7);
+    }
+
+    // The next step's prediction Σ c_i h_i lane-wise in Dot's order, when FusedRows did not sum it. With N a multiple of 8
+    // at 256 bits, the lanes' halves are summed one at a time (DotOfBlocks' order, as in LaneHalves).
+    private Vector512<double> Prediction()
+    {
+        if (LaneHalves && _n >= 8 && _n % 8 == 0)
+        {
+            Vector256<double> low = DotOfBlocksLanes<Lanes256, Vector256<double>, Vector256<ulong>>(_n, ref Half(ref *_c, 0), ref Half(ref *_h, 0), 2);
+            Vector256<double> high = DotOfBlocksLanes<Lanes256, Vector256<double>, Vector256<ulong>>(_n, ref Half(ref *_c, 1), ref Half(ref *_h, 1), 2);
+            return Vector512.Create(low, high);
+        }
+
+        return Dot(Neurons(_c), 0, 1, Neurons(_h), 0, 1, _n);
+    }
+
     // Draws one sample per lane from the lane's stream into x (lane-wise); returns the labels.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private Vector512<double> Draw(Vector512<double>* at, int count)
@@ -723,7 +890,7 @@ public sealed unsafe class ReplicaBatch
             if (slot == 0)
             {
                 // Every lane's stream at once (lanes past count hold an earlier replica's stream; their values are not used).
-                LaneGaussians.FillLanes(_seeds, _gammas, _sample * g / 2, _blockSamples * g / 2, MemoryMarshal.Cast<Vector512<double>, double>(LaneSpan(_block, MaxBlock * _perSample)), GaussianWidth);
+                LaneGaussians.FillLanes(_seeds, _gammas, _sample * g / 2, _blockSamples * g / 2, MemoryMarshal.Cast<Vector512<double>, double>(LaneSpan(_block, MaxBlock * _perSample)), VectorWidth);
             }
 
             Span<Vector512<double>> x = LaneSpan(at, _perSample);
@@ -806,7 +973,7 @@ public sealed unsafe class ReplicaBatch
             (_initialSeeds[r], _initialGammas[r]) = LaneStream.For(initialKeys[r], 1);
         }
 
-        LaneGaussians.FillLanes(_initialSeeds, _initialGammas, 0, pairs, MemoryMarshal.Cast<Vector512<double>, double>(_initial.AsSpan()), GaussianWidth);
+        LaneGaussians.FillLanes(_initialSeeds, _initialGammas, 0, pairs, MemoryMarshal.Cast<Vector512<double>, double>(_initial.AsSpan()), VectorWidth);
         int next = 0;
         var std = Vector512.Create(init.Kappa / Math.Sqrt(_d));
         for (int p = 0; p < _n * _d; p++)

@@ -79,8 +79,8 @@ public sealed class ReplicaRunner
     /// </summary>
     public bool Batched => _batched;
 
-    /// <summary>The vector width of the lane Gaussians (the same bits at every width; tests force each).</summary>
-    internal SimdWidth GaussianWidth { get; init; } = Simd.Best;
+    /// <summary>The vector width of the lane Gaussians and the batch's row passes (the same bits at every width; tests force each).</summary>
+    internal SimdWidth VectorWidth { get; init; } = Simd.Best;
 
     /// <summary>The limit's radial law at T, for <c>w1-to-reference</c> (null for other functionals or models).</summary>
     public static RadialPdeSnapshot? ReferenceFor(SweepSpec spec, PointSpec point)
@@ -133,7 +133,7 @@ public sealed class ReplicaRunner
         // InitialNetwork gives either way).
         MeanFieldNetwork? start = quenched ? InitialNetwork(from) : null;
         ReplicaBatch batch = Interlocked.Exchange(ref _spare, null) ?? ReplicaBatch.For(_spec, start ?? NewNetwork(), _data);
-        batch.GaussianWidth = GaussianWidth;
+        batch.VectorWidth = VectorWidth;
         Func<long, double> stepSize = StepSize;
 
         // The closed-form risk from the lanes' affine coefficients (docs/large-deviations.md, "The functional without a test-set pass").
@@ -222,7 +222,7 @@ public sealed class ReplicaRunner
         if (_batched)
         {
             ReplicaBatch batch = Interlocked.Exchange(ref _spare, null) ?? ReplicaBatch.For(_spec, network, _data);
-            batch.GaussianWidth = GaussianWidth;
+            batch.VectorWidth = VectorWidth;
             bool finite = batch.Train([network], [TrainingKey(replica)], _point.Steps, StepSize)[0];
             _spare = batch;
             return finite ? network : null;
@@ -265,7 +265,7 @@ public sealed class ReplicaRunner
         {
             // The batch's own draw, for one network: the replica's lanes of RunMany start from the same bits.
             ReplicaBatch batch = ReplicaBatch.For(_spec, network, _data);
-            batch.GaussianWidth = GaussianWidth;
+            batch.VectorWidth = VectorWidth;
             batch.TrainDrawn(_initialModel, [InitialKey(replica)], [TrainingKey(replica)], 0, StepSize);
             batch.Store([network]);
         }

@@ -57,6 +57,9 @@ internal interface ILaneOps<TD, TU>
 
     static abstract TD Sqrt(TD a);
 
+    /// <summary>Lane-wise <paramref name="ifNonZero"/> where <paramref name="k"/> ≠ 0 (NaN included), <paramref name="otherwise"/> where k is ±0.</summary>
+    static abstract TD SelectNonZero(TD k, TD ifNonZero, TD otherwise);
+
     /// <summary>Writes lane i to destination[offset + i·stride] (through <paramref name="scratch"/>, Count values, when the stride is not 1).</summary>
     static abstract void Store(TD value, Span<double> destination, int offset, int stride, Span<double> scratch);
 }
@@ -104,6 +107,8 @@ internal readonly struct ScalarLanes : ILaneOps<double, ulong>
 
     public static double Sqrt(double a) => Math.Sqrt(a);
 
+    public static double SelectNonZero(double k, double ifNonZero, double otherwise) => k != 0 ? ifNonZero : otherwise;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(double value, Span<double> destination, int offset, int stride, Span<double> scratch) => destination[offset] = value;
 }
@@ -150,6 +155,9 @@ internal readonly struct Lanes256 : ILaneOps<Vector256<double>, Vector256<ulong>
     public static Vector256<double> FusedMultiplyAdd(Vector256<double> a, Vector256<double> b, Vector256<double> c) => Vector256.FusedMultiplyAdd(a, b, c);
 
     public static Vector256<double> Sqrt(Vector256<double> a) => Vector256.Sqrt(a);
+
+    public static Vector256<double> SelectNonZero(Vector256<double> k, Vector256<double> ifNonZero, Vector256<double> otherwise) =>
+        Vector256.ConditionalSelect(Vector256.Equals(k, Vector256<double>.Zero), otherwise, ifNonZero);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(Vector256<double> value, Span<double> destination, int offset, int stride, Span<double> scratch)
@@ -210,6 +218,9 @@ internal readonly struct Lanes512 : ILaneOps<Vector512<double>, Vector512<ulong>
     public static Vector512<double> FusedMultiplyAdd(Vector512<double> a, Vector512<double> b, Vector512<double> c) => Vector512.FusedMultiplyAdd(a, b, c);
 
     public static Vector512<double> Sqrt(Vector512<double> a) => Vector512.Sqrt(a);
+
+    public static Vector512<double> SelectNonZero(Vector512<double> k, Vector512<double> ifNonZero, Vector512<double> otherwise) =>
+        Vector512.ConditionalSelect(Vector512.Equals(k, Vector512<double>.Zero), otherwise, ifNonZero);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(Vector512<double> value, Span<double> destination, int offset, int stride, Span<double> scratch)

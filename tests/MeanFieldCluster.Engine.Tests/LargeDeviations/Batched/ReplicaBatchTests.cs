@@ -79,6 +79,10 @@ public sealed class ReplicaBatchTests
         Linear.Replace("D,", "1,", StringComparison.Ordinal).Replace("MODE", "annealed", StringComparison.Ordinal),
         Linear.Replace("D,", "1,", StringComparison.Ordinal).Replace("MODE", "quenched", StringComparison.Ordinal),
         Linear.Replace("D,", "3,", StringComparison.Ordinal).Replace("MODE", "annealed", StringComparison.Ordinal),
+
+        // d = 2 (the row pass's middle case), and the fused rows at d = 1 with ridge (every row written: shrink ≠ 1).
+        Linear.Replace("D,", "2,", StringComparison.Ordinal).Replace("MODE", "annealed", StringComparison.Ordinal),
+        Identity.Replace("OUTPUT", "output_mean: 0.5, output_std: 1.0", StringComparison.Ordinal).Replace("training: {horizon: 0.5}", "training: {horizon: 0.5, ridge: 0.1}", StringComparison.Ordinal),
         Relu,
         Ramp,
     };
@@ -97,10 +101,11 @@ public sealed class ReplicaBatchTests
         Assert.Equal(alone.Select(BitConverter.DoubleToInt64Bits), batched.Select(BitConverter.DoubleToInt64Bits));
         Assert.Equal(batched.Skip(4).Take(3).Select(BitConverter.DoubleToInt64Bits), runner.RunMany(9, 3).Select(BitConverter.DoubleToInt64Bits));
 
-        // The lane Gaussians computed at every width this machine runs (scalar, 256, 512 bits).
+        // The lane Gaussians and row passes computed at every width this machine runs (scalar, 256, 512 bits; the rows run as
+        // 256-bit halves at 256 bits and on whole 512-bit lanes otherwise).
         foreach (SimdWidth width in Simd.Supported)
         {
-            var forced = new ReplicaRunner(spec, point, data, TestSet.For(data, spec.Observe.TestSamples, spec.Seed), null) { GaussianWidth = width };
+            var forced = new ReplicaRunner(spec, point, data, TestSet.For(data, spec.Observe.TestSamples, spec.Seed), null) { VectorWidth = width };
             Assert.Equal(batched.Select(BitConverter.DoubleToInt64Bits), forced.RunMany(5, 11).Select(BitConverter.DoubleToInt64Bits));
         }
     }
