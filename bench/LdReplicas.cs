@@ -105,7 +105,7 @@ internal static class LdReplicas
 
         rates.Sort();
         cpu.Sort();
-        // validate's estimate of one replica (ReplicaCost with its default calibration), to compare with the processor time measured.
+        // validate's estimate of one replica (ReplicaCost with this machine's calibration, ReplicaCostCalibration.ThisMachine), to compare with the processor time measured.
         double estimated = ReplicaCost.Seconds(spec, point) / point.ReplicaCount;
         return (rates[rates.Count / 2], cpu[cpu.Count / 2], point.Steps, runner.Batched, runner.ClosedFormRisk, estimated);
     }

@@ -1,11 +1,13 @@
+using MeanFieldCluster.Engine.Kernels;
 using MeanFieldCluster.Engine.Specs;
 
 namespace MeanFieldCluster.Engine.LargeDeviations;
 
 /// <summary>
 /// Processor seconds of the pieces of one large-deviation replica (docs/performance.md, "Large-deviation
-/// replicas"), measured with <c>mfc-bench --case ld-replicas</c>'s processor times on the machine named in
-/// docs/performance.md. Tests inject their own values, so the form of the estimate is tested without timing.
+/// replicas"), measured with <c>mfc-bench --case ld-replicas</c>'s processor times on the machines named in
+/// docs/performance.md (<see cref="Default"/> with AVX-512, <see cref="For"/> the others). Tests inject their own
+/// values, so the form of the estimate is tested without timing.
 /// </summary>
 /// <param name="PerReplica">Fixed cost of a replica: its streams, its initial draw outside the Gaussians, the functional's set-up.</param>
 /// <param name="PerGaussian">One standard normal variate (initial weights, inputs, label noise).</param>
@@ -32,6 +34,33 @@ public sealed record ReplicaCostCalibration(
         PerParameterStepInLanes: 0.05e-9,
         PerParameterSample: 1.0e-9,
         PerGaussianInLanes: 1.0e-9);
+
+    /// <summary>
+    /// How much longer every piece takes on a machine whose widest vectors are 256 bits (AVX2, no AVX-512): the
+    /// geometric mean of <see cref="Default"/>'s estimate over the processor time measured for the four ld-replicas
+    /// cases in two bench runs on a 2-core AVX2-only Zen 3 VM (2026-12-07) was 0.33. There the 64-bit multiplies of
+    /// the lane Gaussians are emulated and the lanes run as 256-bit halves.
+    /// </summary>
+    public const double Without512BitFactor = 3.0;
+
+    /// <summary>The calibration of this machine: <see cref="For"/> its widest accelerated vectors (<see cref="Simd.Best"/>).</summary>
+    public static ReplicaCostCalibration ThisMachine { get; } = For(Simd.Best);
+
+    /// <summary>
+    /// The calibration for a machine whose widest accelerated vectors are <paramref name="width"/>: <see cref="Default"/> with
+    /// AVX-512, every piece <see cref="Without512BitFactor"/> times longer without it.
+    /// </summary>
+    public static ReplicaCostCalibration For(SimdWidth width) => width == SimdWidth.Vector512 ? Default : Default.Scaled(Without512BitFactor);
+
+    /// <summary>Every piece <paramref name="factor"/> times as long.</summary>
+    public ReplicaCostCalibration Scaled(double factor) => new(
+        PerReplica * factor,
+        PerGaussian * factor,
+        PerParameterStep * factor,
+        PerStep * factor,
+        PerParameterStepInLanes * factor,
+        PerParameterSample * factor,
+        PerGaussianInLanes * factor);
 }
 
 /// <summary>
@@ -43,12 +72,16 @@ public sealed record ReplicaCostCalibration(
 /// </summary>
 public static class ReplicaCost
 {
-    /// <summary>Seconds of one core for the replicas of <paramref name="point"/> (0 for a point without replicas).</summary>
+    /// <summary>
+    /// Seconds of one core for the replicas of <paramref name="point"/> (0 for a point without replicas), with
+    /// <paramref name="calibration"/> or else <see cref="ReplicaCostCalibration.ThisMachine"/>: the estimate is for a core
+    /// like this machine's, and a silo checking its budget estimates for its own.
+    /// </summary>
     public static double Seconds(SweepSpec spec, PointSpec point, ReplicaCostCalibration? calibration = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(point);
-        ReplicaCostCalibration c = calibration ?? ReplicaCostCalibration.Default;
+        ReplicaCostCalibration c = calibration ?? ReplicaCostCalibration.ThisMachine;
         if (point.ReplicaCount <= 0 || spec.LargeDeviations is not { } ld)
         {
             return 0;

@@ -1,3 +1,4 @@
+using MeanFieldCluster.Engine.Kernels;
 using MeanFieldCluster.Engine.LargeDeviations;
 using MeanFieldCluster.Engine.Specs;
 
@@ -46,6 +47,22 @@ public sealed class ReplicaCostTests
         PointSpec point = SweepPlanner.Expand(spec)[0];
         double perReplica = 1e6 + (1e3 * 80) + (32 * (1e5 + (1e3 * 4) + (1e1 * 80))) + (1e-2 * 80 * 2000);
         Assert.Equal(point.ReplicaCount * perReplica, ReplicaCost.Seconds(spec, point, Unit), 1e-9 * point.ReplicaCount * perReplica);
+    }
+
+    [Fact]
+    public void Without_AVX512_every_piece_takes_the_measured_factor_longer_and_the_default_is_this_machines()
+    {
+        Assert.Equal(ReplicaCostCalibration.Default, ReplicaCostCalibration.For(SimdWidth.Vector512));
+        ReplicaCostCalibration c = ReplicaCostCalibration.Default, slower = ReplicaCostCalibration.For(SimdWidth.Vector256);
+        double f = ReplicaCostCalibration.Without512BitFactor;
+        Assert.Equal(
+            [c.PerReplica * f, c.PerGaussian * f, c.PerParameterStep * f, c.PerStep * f, c.PerParameterStepInLanes * f, c.PerParameterSample * f, c.PerGaussianInLanes * f],
+            [slower.PerReplica, slower.PerGaussian, slower.PerParameterStep, slower.PerStep, slower.PerParameterStepInLanes, slower.PerParameterSample, slower.PerGaussianInLanes]);
+        Assert.Equal(ReplicaCostCalibration.For(SimdWidth.Scalar), slower);
+
+        SweepSpec spec = Parse(Presets.Linear, ActivationKinds.Identity);
+        PointSpec point = SweepPlanner.Expand(spec)[0];
+        Assert.Equal(ReplicaCost.Seconds(spec, point, ReplicaCostCalibration.For(Simd.Best)), ReplicaCost.Seconds(spec, point));
     }
 
     private static SweepSpec Parse(string preset, string activation) =>
