@@ -101,9 +101,12 @@ if [ "$serial" -eq 1 ]; then
 else
   run_lane "${waiting[@]}" &
   waiting_pid=$!
-  trap 'stop_tree $waiting_pid; exit 130' INT TERM
   # The lower priority applies to the whole lane: dotnet test, its test hosts and what they start.
-  ( renice -n 10 -p "$BASHPID" >/dev/null 2>&1; run_lane "${processing[@]}" ) || status=1
+  ( renice -n 10 -p "$BASHPID" >/dev/null 2>&1; run_lane "${processing[@]}" ) &
+  processing_pid=$!
+  # Both lanes run in the background so that an interrupt is handled at once (wait returns on a trapped signal).
+  trap 'stop_tree $processing_pid; stop_tree $waiting_pid; exit 130' INT TERM
+  wait "$processing_pid" || status=1
   wait "$waiting_pid" || status=1
   trap - INT TERM
 fi
