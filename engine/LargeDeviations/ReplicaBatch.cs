@@ -614,7 +614,7 @@ public sealed unsafe class ReplicaBatch
     }
 
     // SmallRows for d = 1 and the identity (h = u) with N a multiple of 8, also summing the next step's prediction
-    // Σ c_i u_i in Dot's order for such N (DotOfBlocks: row i into running sum i mod 8, then the halvings): the same bits
+    // Σ c_i u_i in Dot's order for such N (DotOfBlocksLanes: row i into running sum i mod 8, then the halvings): the same bits
     // as SmallRows followed by Dot(c, u). Rows are skipped lane-wise only when select is set (SmallRows' rule; otherwise
     // no coefficient is 0 in any lane). u is stored only when storeU (the output update reads it; with c frozen nothing
     // does), and with zeroBias (every bias +0 in every lane) u + b adds a +0 register instead of loading b: the same sum.
@@ -755,7 +755,7 @@ public sealed unsafe class ReplicaBatch
         }
 
         return n % 8 == 0 && aStride == 1 && bStride == 1
-            ? DotOfBlocks(a.Slice(aStart, n), b.Slice(bStart, n))
+            ? DotOfBlocksLanes<Lanes512, Vector512<double>, Vector512<ulong>>(n, ref MemoryMarshal.GetReference(a.Slice(aStart, n)), ref MemoryMarshal.GetReference(b.Slice(bStart, n)), 1)
             : DotOfAnyLength(a, aStart, aStride, b, bStart, bStride, n);
     }
 
@@ -807,31 +807,7 @@ public sealed unsafe class ReplicaBatch
         return lane[0];
     }
 
-    // Dot's order when n is a multiple of 8: eight running sums, then three halvings (nothing left over).
-    private static Vector512<double> DotOfBlocks(ReadOnlySpan<Vector512<double>> a, ReadOnlySpan<Vector512<double>> b)
-    {
-        Vector512<double> s0 = Vector512<double>.Zero, s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
-        for (int j = 0; j + 8 <= a.Length && j + 8 <= b.Length; j += 8)
-        {
-            s0 = Vector512.FusedMultiplyAdd(a[j], b[j], s0);
-            s1 = Vector512.FusedMultiplyAdd(a[j + 1], b[j + 1], s1);
-            s2 = Vector512.FusedMultiplyAdd(a[j + 2], b[j + 2], s2);
-            s3 = Vector512.FusedMultiplyAdd(a[j + 3], b[j + 3], s3);
-            s4 = Vector512.FusedMultiplyAdd(a[j + 4], b[j + 4], s4);
-            s5 = Vector512.FusedMultiplyAdd(a[j + 5], b[j + 5], s5);
-            s6 = Vector512.FusedMultiplyAdd(a[j + 6], b[j + 6], s6);
-            s7 = Vector512.FusedMultiplyAdd(a[j + 7], b[j + 7], s7);
-        }
-
-        return Halvings(s0, s1, s2, s3, s4, s5, s6, s7);
-    }
-
-    // The end of Dot's order: running sums j and j + 4, then j and j + 2, then 0 and 1.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<double> Halvings(Vector512<double> s0, Vector512<double> s1, Vector512<double> s2, Vector512<double> s3, Vector512<double> s4, Vector512<double> s5, Vector512<double> s6, Vector512<double> s7) =>
-        ((s0 + s4) + (s2 + s6)) + ((s1 + s5) + (s3 + s7));
-
-    // Halvings over lane vectors of any width (the same sums in the same order).
+    // The end of Dot's order: running sums j and j + 4, then j and j + 2, then 0 and 1 (at any lane width).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TD Halvings<TOps, TD, TU>(TD s0, TD s1, TD s2, TD s3, TD s4, TD s5, TD s6, TD s7)
         where TOps : ILaneOps<TD, TU>
@@ -839,7 +815,8 @@ public sealed unsafe class ReplicaBatch
         where TU : struct =>
         TOps.Add(TOps.Add(TOps.Add(s0, s4), TOps.Add(s2, s6)), TOps.Add(TOps.Add(s1, s5), TOps.Add(s3, s7)));
 
-    // DotOfBlocks over n lane vectors TD of a and b that are element stride apart (2: one half of each 512-bit lane vector).
+    // Dot's order when n is a multiple of 8: eight running sums, then three halvings (nothing left over), over n lane
+    // vectors TD of a and b that are element stride apart (1: whole 512-bit lanes; 2: one half of each).
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static TD DotOfBlocksLanes<TOps, TD, TU>(int n, ref TD a, ref TD b, int stride)
         where TOps : ILaneOps<TD, TU>
@@ -865,7 +842,7 @@ public sealed unsafe class ReplicaBatch
     }
 
     // The next step's prediction Σ c_i h_i lane-wise in Dot's order, when FusedRows did not sum it. With N a multiple of 8
-    // at 256 bits, the lanes' halves are summed one at a time (DotOfBlocks' order, as in LaneHalves).
+    // at 256 bits, the lanes' halves are summed one at a time (DotOfBlocksLanes' order, as in LaneHalves).
     private Vector512<double> Prediction()
     {
         if (LaneHalves && _n >= 8 && _n % 8 == 0)
