@@ -118,7 +118,7 @@ internal static class PairedRows
         Span<int> list = stackalloc int[RowKernels.Block + 16];
         for (int count; (count = Math.Min(RowKernels.Block, (end - g) & ~7)) > 0; g += count)
         {
-            int written = RowKernels.WrittenRows(scale, shrinking, ref Unsafe.Add(ref c, g), count, list);
+            int written = RowKernels.WrittenRows(scale, shrinking, ref Unsafe.Add(ref c, g), count, list, SimdWidth.Vector512);
             foreach (int r in list[..written])
             {
                 UpdateRow(ref m, cols, g + r, ref x, scale * Unsafe.Add(ref c, g + r), shrink);

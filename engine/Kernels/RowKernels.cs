@@ -264,68 +264,13 @@ public static class RowKernels
         return i;
     }
 
-    // The 256-bit fused pass, four rows at a time. A group whose rows are all written (every row when shrinking)
-    // is updated and multiplied in one pass (RowGroups.UpdateDot4x256), a group with none written takes its four
-    // inner products in one pass (RowGroups.Dot4x256), and a mixed group runs the one-row code row by row (with
-    // the ramp's 9% of rows written at random, 69% of the groups have none; with relu's half, most are mixed:
-    // updating a mixed group's written rows first and then taking the four products measured slower there).
-    // Each row gets exactly the operations of the one-row code: update, then the inner product of the updated row.
+    // The 256-bit fused pass: the 512-bit pass's blocks (UpdateForwardBlocked) with the 256-bit group kernels.
+    // Before (session 26) a group of four ran one of three kernels by its mix of written rows, and a mixed group
+    // the one-row code row by row: with the ramp's 9% of rows written at random, 31% of the groups were mixed,
+    // the branch per group mispredicted, and the mixed groups took 30% of the step.
     private static void UpdateForward256<T>(ref T m, int cols, int first, int end, ref T x, ReadOnlySpan<T> coef, T scale, T shrink, ref T xn, T s, ReadOnlySpan<T> bias, Span<T> u)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
-    {
-        bool shrinking = shrink != T.One;
-        int i = first;
-        for (; i <= end - 4; i += 4)
-        {
-            T k0 = scale * coef[i], k1 = scale * coef[i + 1], k2 = scale * coef[i + 2], k3 = scale * coef[i + 3];
-            ref T row0 = ref Unsafe.Add(ref m, (nint)i * cols);
-            T d0, d1, d2, d3;
-            if (shrinking || (k0 != T.Zero && k1 != T.Zero && k2 != T.Zero && k3 != T.Zero))
-            {
-                RowGroups.UpdateDot4x256(ref row0, cols, ref x, k0, k1, k2, k3, shrink, ref xn, out d0, out d1, out d2, out d3);
-            }
-            else if (k0 == T.Zero && k1 == T.Zero && k2 == T.Zero && k3 == T.Zero)
-            {
-                RowGroups.Dot4x256(ref row0, cols, ref xn, out d0, out d1, out d2, out d3);
-            }
-            else
-            {
-                (d0, d1, d2, d3) = UpdateDotMixed(ref row0, cols, ref x, ref xn, k0, k1, k2, k3);
-            }
-
-            u[i] = (s * d0) + bias[i];
-            u[i + 1] = (s * d1) + bias[i + 1];
-            u[i + 2] = (s * d2) + bias[i + 2];
-            u[i + 3] = (s * d3) + bias[i + 3];
-        }
-
-        for (; i < end; i++)
-        {
-            u[i] = (s * UpdateDotRow256(ref Unsafe.Add(ref m, (nint)i * cols), ref x, ref xn, cols, scale * coef[i], shrink)) + bias[i];
-        }
-    }
-
-    // A group of four of which some rows are written (shrink = 1): the one-row code, row by row.
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static (T, T, T, T) UpdateDotMixed<T>(ref T row0, int cols, ref T x, ref T xn, T k0, T k1, T k2, T k3)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
-    {
-        ref T row1 = ref Unsafe.Add(ref row0, cols);
-        ref T row2 = ref Unsafe.Add(ref row1, cols);
-        ref T row3 = ref Unsafe.Add(ref row2, cols);
-        return (
-            UpdateDotRow256(ref row0, ref x, ref xn, cols, k0, T.One),
-            UpdateDotRow256(ref row1, ref x, ref xn, cols, k1, T.One),
-            UpdateDotRow256(ref row2, ref x, ref xn, cols, k2, T.One),
-            UpdateDotRow256(ref row3, ref x, ref xn, cols, k3, T.One));
-    }
-
-    // The one-row 256-bit code of the fused pass: the row updated when k ≠ 0 or shrink ≠ 1, then its inner product
-    // with next.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static T UpdateDotRow256<T>(ref T row, ref T x, ref T xn, int cols, T k, T shrink)
         where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
-        k != T.Zero || shrink != T.One ? UpdateDot256(ref row, ref x, ref xn, cols, k, shrink) : Dot.Core256(ref row, ref xn, cols);
+        UpdateForwardBlocked(ref m, cols, first, end, ref x, coef, scale, shrink, ref xn, s, bias, u, SimdWidth.Vector256);
 
     // u_i = s·<row_i, x> + bias_i for rows first..end-1, end - first a multiple of 4 (kept out of the callers
     // so the register allocator sees only this loop).
@@ -357,15 +302,20 @@ public static class RowKernels
     }
 
     // The 512-bit fused pass in blocks of Block rows, with no branch per row or group to mispredict when the
-    // written rows are few and scattered (9% at random for the ramp): the block's written rows are listed by
-    // vector compression; the inner products of all the block's rows are computed with their current
+    // written rows are few and scattered (9% at random for the ramp): the block's written rows are listed
+    // without a branch per row (WrittenRows); the inner products of all the block's rows are computed with their current
     // values, streaming the block in address order; then each listed row is updated and its inner product
     // recomputed with the updated row (it is in L1/L2 now), replacing the first one. When more than a quarter
     // of the block's rows are written (every row when shrinking, most rows for tanh), the listed rows are
     // updated first, then all inner products computed once. Either way each row ends with exactly the
     // operations of the one-row code: update, then inner product of the updated row.
-    [SkipLocalsInit]
     private static void UpdateForward512<T>(ref T m, int cols, int first, int end, ref T x, ReadOnlySpan<T> coef, T scale, T shrink, ref T xn, T s, ReadOnlySpan<T> bias, Span<T> u)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        UpdateForwardBlocked(ref m, cols, first, end, ref x, coef, scale, shrink, ref xn, s, bias, u, SimdWidth.Vector512);
+
+    // The blocked fused pass at a vector width (Vector512 or Vector256): see UpdateForward512.
+    [SkipLocalsInit]
+    private static void UpdateForwardBlocked<T>(ref T m, int cols, int first, int end, ref T x, ReadOnlySpan<T> coef, T scale, T shrink, ref T xn, T s, ReadOnlySpan<T> bias, Span<T> u, SimdWidth width)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         ref T c = ref MemoryMarshal.GetReference(coef);
@@ -376,16 +326,23 @@ public static class RowKernels
         int g = first;
         for (int count; (count = Math.Min(Block, (end - g) & ~3)) > 0; g += count)
         {
-            int written = WrittenRows(scale, shrinking, ref Unsafe.Add(ref c, g), count, list);
+            int written = WrittenRows(scale, shrinking, ref Unsafe.Add(ref c, g), count, list, width);
             if (written * 4 > count)
             {
-                UpdateListed(ref Unsafe.Add(ref m, (nint)g * cols), cols, list[..written], ref x, ref Unsafe.Add(ref c, g), scale, shrink);
-                ForwardGroups(ref m, cols, g, g + count, ref xn, s, ref b, ref ur);
+                UpdateListed(ref Unsafe.Add(ref m, (nint)g * cols), cols, list[..written], ref x, ref Unsafe.Add(ref c, g), scale, shrink, width);
+                ForwardBlock(ref m, cols, g, g + count, ref xn, s, ref b, ref ur, width);
             }
             else
             {
-                ForwardGroups(ref m, cols, g, g + count, ref xn, s, ref b, ref ur);
-                UpdateDotListed(ref m, cols, g, list[..written], ref x, ref c, scale, shrink, ref xn, s, ref b, ref ur);
+                ForwardBlock(ref m, cols, g, g + count, ref xn, s, ref b, ref ur, width);
+                if (width == SimdWidth.Vector512)
+                {
+                    UpdateDotListed(ref m, cols, g, list[..written], ref x, ref c, scale, shrink, ref xn, s, ref b, ref ur);
+                }
+                else
+                {
+                    UpdateDotListed256(ref m, cols, g, list[..written], ref x, ref c, scale, shrink, ref xn, s, ref b, ref ur);
+                }
             }
         }
 
@@ -393,9 +350,98 @@ public static class RowKernels
         {
             T k = scale * coef[i];
             ref T row = ref Unsafe.Add(ref m, (nint)i * cols);
-            T dot = k != T.Zero || shrinking ? UpdateDot512(ref row, ref x, ref xn, cols, k, shrink) : Dot.Core512(ref row, ref xn, cols);
+            T dot = width == SimdWidth.Vector512
+                ? (k != T.Zero || shrinking ? UpdateDot512(ref row, ref x, ref xn, cols, k, shrink) : Dot.Core512(ref row, ref xn, cols))
+                : (k != T.Zero || shrinking ? UpdateDot256(ref row, ref x, ref xn, cols, k, shrink) : Dot.Core256(ref row, ref xn, cols));
             u[i] = (s * dot) + bias[i];
         }
+    }
+
+    // u_i = s·<row_i, x> + bias_i for the rows of a block, first..end-1 (end - first a multiple of 4), at the width.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ForwardBlock<T>(ref T m, int cols, int first, int end, ref T x, T s, ref T bias, ref T u, SimdWidth width)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (width == SimdWidth.Vector512)
+        {
+            ForwardGroups(ref m, cols, first, end, ref x, s, ref bias, ref u);
+        }
+        else
+        {
+            ForwardGroups256(ref m, cols, first, end, ref x, s, ref bias, ref u);
+        }
+    }
+
+    // ForwardGroups in 256-bit vectors: four rows per pass over x (RowGroups.Dot4x256), each with the one-row
+    // code's bits.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ForwardGroups256<T>(ref T m, int cols, int first, int end, ref T x, T s, ref T bias, ref T u)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        for (int i = first; i < end; i += 4)
+        {
+            RowGroups.Dot4x256(ref Unsafe.Add(ref m, (nint)i * cols), cols, ref x, out T d0, out T d1, out T d2, out T d3);
+            Unsafe.Add(ref u, i) = (s * d0) + Unsafe.Add(ref bias, i);
+            Unsafe.Add(ref u, i + 1) = (s * d1) + Unsafe.Add(ref bias, i + 1);
+            Unsafe.Add(ref u, i + 2) = (s * d2) + Unsafe.Add(ref bias, i + 2);
+            Unsafe.Add(ref u, i + 3) = (s * d3) + Unsafe.Add(ref bias, i + 3);
+        }
+    }
+
+    // UpdateDotListed in 256-bit vectors: the listed rows two at a time (UpdateDot256Pair), the one-row code's bits.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void UpdateDotListed256<T>(ref T m, int cols, int g, ReadOnlySpan<int> rows, ref T x, ref T coef, T scale, T shrink, ref T xn, T s, ref T bias, ref T u)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int q = 0;
+        for (; q + 1 < rows.Length; q += 2)
+        {
+            int i0 = g + rows[q], i1 = g + rows[q + 1];
+            (T dot0, T dot1) = UpdateDot256Pair(
+                ref Unsafe.Add(ref m, (nint)i0 * cols), ref Unsafe.Add(ref m, (nint)i1 * cols), ref x, ref xn, cols, scale * Unsafe.Add(ref coef, i0), scale * Unsafe.Add(ref coef, i1), shrink);
+            Unsafe.Add(ref u, i0) = (s * dot0) + Unsafe.Add(ref bias, i0);
+            Unsafe.Add(ref u, i1) = (s * dot1) + Unsafe.Add(ref bias, i1);
+        }
+
+        if (q < rows.Length)
+        {
+            int i = g + rows[q];
+            T dot = UpdateDot256(ref Unsafe.Add(ref m, (nint)i * cols), ref x, ref xn, cols, scale * Unsafe.Add(ref coef, i), shrink);
+            Unsafe.Add(ref u, i) = (s * dot) + Unsafe.Add(ref bias, i);
+        }
+    }
+
+    // UpdateDot256 of two rows, interleaved (the same operations per row).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (T Dot0, T Dot1) UpdateDot256Pair<T>(ref T row0, ref T row1, ref T v, ref T next, int n, T k0, T k1, T shrink)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int half = Vector256<T>.Count;
+        Vector256<T> vk0 = Vector256.Create(k0), vk1 = Vector256.Create(k1), vs = Vector256.Create(shrink);
+        Vector256<T> l0 = Vector256<T>.Zero, h0 = l0, l1 = l0, h1 = l0;
+        int j = 0;
+        for (; j <= n - (2 * half); j += 2 * half)
+        {
+            nuint jl = (nuint)j, jh = (nuint)(j + half);
+            Vector256<T> xl = Vector256.LoadUnsafe(ref v, jl), xh = Vector256.LoadUnsafe(ref v, jh);
+            Vector256<T> nl = Vector256.LoadUnsafe(ref next, jl), nh = Vector256.LoadUnsafe(ref next, jh);
+            Vector256<T> w0l = Fma.Of(xl, vk0, Vector256.LoadUnsafe(ref row0, jl) * vs);
+            Vector256<T> w0h = Fma.Of(xh, vk0, Vector256.LoadUnsafe(ref row0, jh) * vs);
+            Vector256<T> w1l = Fma.Of(xl, vk1, Vector256.LoadUnsafe(ref row1, jl) * vs);
+            Vector256<T> w1h = Fma.Of(xh, vk1, Vector256.LoadUnsafe(ref row1, jh) * vs);
+            w0l.StoreUnsafe(ref row0, jl);
+            w0h.StoreUnsafe(ref row0, jh);
+            w1l.StoreUnsafe(ref row1, jl);
+            w1h.StoreUnsafe(ref row1, jh);
+            l0 = Fma.Of(w0l, nl, l0);
+            h0 = Fma.Of(w0h, nh, h0);
+            l1 = Fma.Of(w1l, nl, l1);
+            h1 = Fma.Of(w1h, nh, h1);
+        }
+
+        RowGroups.UpdateTail(ref row0, ref v, j, n, k0, shrink);
+        RowGroups.UpdateTail(ref row1, ref v, j, n, k1, shrink);
+        return (Dot.Tail(l0 + h0, ref row0, ref next, j, n - j), Dot.Tail(l1 + h1, ref row1, ref next, j, n - j));
     }
 
     // For the listed rows r of the block at g: row ← fma(x, scale·coef, shrink·row), then u = s·<row, next> + bias
@@ -450,26 +496,48 @@ public static class RowKernels
 
     // row_r ← fma(x, scale·coef_r, shrink·row_r) for the listed rows r.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void UpdateListed<T>(ref T row0, int cols, ReadOnlySpan<int> rows, ref T x, ref T coef, T scale, T shrink)
+    private static void UpdateListed<T>(ref T row0, int cols, ReadOnlySpan<int> rows, ref T x, ref T coef, T scale, T shrink, SimdWidth width)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        foreach (int r in rows)
+        if (width == SimdWidth.Vector512)
         {
-            ScaleAdd(ref Unsafe.Add(ref row0, (nint)r * cols), ref x, cols, scale * Unsafe.Add(ref coef, r), shrink, SimdWidth.Vector512);
+            foreach (int r in rows)
+            {
+                ScaleAdd(ref Unsafe.Add(ref row0, (nint)r * cols), ref x, cols, scale * Unsafe.Add(ref coef, r), shrink, SimdWidth.Vector512);
+            }
+        }
+        else
+        {
+            foreach (int r in rows)
+            {
+                ScaleAdd(ref Unsafe.Add(ref row0, (nint)r * cols), ref x, cols, scale * Unsafe.Add(ref coef, r), shrink, SimdWidth.Vector256);
+            }
         }
     }
 
-    // Rows per block of the 512-bit fused pass (a multiple of 16): measured on Zen 4 at N = 20000, 256 is
-    // as fast as 512 or 1024 and faster than 32 to 128 (each block costs a mispredicted loop exit or two).
+    // Rows per block of the fused pass (a multiple of 16): measured on Zen 4 at N = 20000, 256 is
+    // as fast as 512 or 1024 and faster than 32 to 128 (each block costs a mispredicted loop exit or two); at
+    // 256 bits on Zen 3 (MMN N = 800), 64 to 256 measured the same and 32 slower.
     // Updating first when more than a quarter of a block is written was measured best for relu (~45%
     // written) and tanh (all) against a half or never.
     internal const int Block = 256;
 
+    // For each 4-bit mask, the positions of its set bits in increasing order, then zeros: 16 rows of 4.
+    private static ReadOnlySpan<int> LeftPacked =>
+    [
+        0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0,
+        2, 0, 0, 0, 0, 2, 0, 0, 1, 2, 0, 0, 0, 1, 2, 0,
+        3, 0, 0, 0, 0, 3, 0, 0, 1, 3, 0, 0, 0, 1, 3, 0,
+        2, 3, 0, 0, 0, 2, 3, 0, 1, 2, 3, 0, 0, 1, 2, 3,
+    ];
+
     // Writes the indices r < count (count a multiple of 4) of the rows that are written into list, in
     // order, and returns how many: scale·coef[r] ≠ 0 (the same IEEE multiplications as k_r = scale·coef_r)
-    // or shrinking. Vector compression, no branch per row.
+    // or shrinking. No branch per row: at 512 bits by vector compression (AVX-512), at 256 bits (or at 512
+    // without AVX-512 compression) by a table of left-packed offsets per four rows, otherwise one row at a
+    // time, counting with a comparison. list holds at least count elements (every store ends by count).
     [MethodImpl(MethodImplOptions.NoInlining)]
-    internal static int WrittenRows<T>(T scale, bool shrinking, ref T coef, int count, Span<int> list)
+    internal static int WrittenRows<T>(T scale, bool shrinking, ref T coef, int count, Span<int> list, SimdWidth width)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         ref int l = ref MemoryMarshal.GetReference(list);
@@ -484,22 +552,36 @@ public static class RowKernels
             return count;
         }
 
-        Vector512<T> sv = Vector512.Create(scale);
-        if (Avx512F.IsSupported && Unsafe.SizeOf<T>() == 8)
+        bool compress = width == SimdWidth.Vector512 && Avx512F.IsSupported;
+        if (!compress && width != SimdWidth.Scalar)
+        {
+            // Four rows at a time: the mask of written rows picks their offsets from a table of the 16
+            // left-packed patterns (4 ints each), stored at n; the next store overwrites what is past them.
+            ref int packs = ref MemoryMarshal.GetReference(LeftPacked);
+            for (; r <= count - 4; r += 4)
+            {
+                uint keep = Unsafe.SizeOf<T>() == 8
+                    ? (~Vector256.Equals(Vector256.LoadUnsafe(ref Unsafe.Add(ref coef, r)) * Vector256.Create(scale), Vector256<T>.Zero)).ExtractMostSignificantBits()
+                    : (~Vector128.Equals(Vector128.LoadUnsafe(ref Unsafe.Add(ref coef, r)) * Vector128.Create(scale), Vector128<T>.Zero)).ExtractMostSignificantBits();
+                (Vector128.LoadUnsafe(ref packs, keep * 4) + Vector128.Create(r)).StoreUnsafe(ref Unsafe.Add(ref l, n));
+                n += BitOperations.PopCount(keep);
+            }
+        }
+        else if (compress && Unsafe.SizeOf<T>() == 8)
         {
             for (; r <= count - 8; r += 8)
             {
-                Vector512<long> keep = (~Vector512.Equals(Vector512.LoadUnsafe(ref Unsafe.Add(ref coef, r)) * sv, Vector512<T>.Zero)).AsInt64();
+                Vector512<long> keep = (~Vector512.Equals(Vector512.LoadUnsafe(ref Unsafe.Add(ref coef, r)) * Vector512.Create(scale), Vector512<T>.Zero)).AsInt64();
                 Vector512<long> packed = Avx512F.Compress(Vector512<long>.Zero, keep, Vector512<long>.Indices + Vector512.Create((long)r));
                 Avx512F.ConvertToVector256Int32(packed).StoreUnsafe(ref Unsafe.Add(ref l, n));
                 n += BitOperations.PopCount(keep.ExtractMostSignificantBits());
             }
         }
-        else if (Avx512F.IsSupported)
+        else if (compress)
         {
             for (; r <= count - 16; r += 16)
             {
-                Vector512<int> keep = (~Vector512.Equals(Vector512.LoadUnsafe(ref Unsafe.Add(ref coef, r)) * sv, Vector512<T>.Zero)).AsInt32();
+                Vector512<int> keep = (~Vector512.Equals(Vector512.LoadUnsafe(ref Unsafe.Add(ref coef, r)) * Vector512.Create(scale), Vector512<T>.Zero)).AsInt32();
                 Avx512F.Compress(Vector512<int>.Zero, keep, Vector512<int>.Indices + Vector512.Create(r)).StoreUnsafe(ref Unsafe.Add(ref l, n));
                 n += BitOperations.PopCount(keep.ExtractMostSignificantBits());
             }

@@ -157,6 +157,48 @@ public sealed class RowKernelTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(WidthsAndColumns))]
+    public void TheListOfWrittenRowsHoldsExactlyTheRowsWithANonzeroCoefficientInOrder(SimdWidth width, int seed)
+    {
+        AssertWrittenRows<double>(width, seed);
+        AssertWrittenRows<float>(width, seed);
+    }
+
+    // 256 rows (a block of the fused pass) with every mix of written rows in the groups of four and eight, +0,
+    // -0 and NaN coefficients, and a scale that underflows some products to zero: the listed rows are those with
+    // scale·coef ≠ 0 (NaN included), in order; when shrinking, every row.
+    private static void AssertWrittenRows<T>(SimdWidth width, int seed)
+        where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T>
+    {
+        const int count = RowKernels.Block;
+        var rng = new Xoshiro256((ulong)(seed * 97));
+        T[] coef = new T[count];
+        for (int r = 0; r < count; r++)
+        {
+            double u = rng.NextDouble();
+            coef[r] = u < 0.4 ? T.Zero : u < 0.5 ? T.NegativeZero : u < 0.52 ? T.NaN : u < 0.55 ? T.Epsilon : T.CreateChecked(rng.NextGaussian());
+        }
+
+        for (int r = 0; r < 16; r++)
+        {
+            coef[r] = (r & 1) == 0 ? T.Zero : T.One; // the patterns 0101 and 1010 in the first groups
+        }
+
+        T scale = seed % 2 == 0 ? T.CreateChecked(-0.3) : T.CreateChecked(0.25);
+        int[] expected = [.. Enumerable.Range(0, count).Where(r => scale * coef[r] != T.Zero)];
+        Assert.Contains(expected, r => T.IsNaN(coef[r]));
+        Assert.Contains(coef, c => c == T.Epsilon); // its product with the scale underflows to +0 or -0: not written
+
+        int[] list = new int[count];
+        int written = RowKernels.WrittenRows(scale, false, ref coef[0], count, list, width);
+        Assert.Equal(expected, list[..written]);
+
+        Array.Clear(list);
+        Assert.Equal(count, RowKernels.WrittenRows(scale, true, ref coef[0], count, list, width));
+        Assert.Equal(Enumerable.Range(0, count), list);
+    }
+
     [Fact]
     public void ARowWithZeroCoefficientAndNoShrinkIsNotWritten()
     {
