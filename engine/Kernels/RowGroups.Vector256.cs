@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace MeanFieldCluster.Engine.Kernels;
 
@@ -38,10 +39,7 @@ internal static partial class RowGroups
             h3 = Fma.Of(Vector256.LoadUnsafe(ref row3, (nuint)jh), n, h3);
         }
 
-        d0 = Dot.Tail(l0 + h0, ref row0, ref next, j, cols - j);
-        d1 = Dot.Tail(l1 + h1, ref row1, ref next, j, cols - j);
-        d2 = Dot.Tail(l2 + h2, ref row2, ref next, j, cols - j);
-        d3 = Dot.Tail(l3 + h3, ref row3, ref next, j, cols - j);
+        Tail4x256(l0 + h0, l1 + h1, l2 + h2, l3 + h3, ref row0, ref row1, ref row2, ref row3, ref next, j, cols - j, out d0, out d1, out d2, out d3);
     }
 
     /// <summary>
@@ -99,10 +97,62 @@ internal static partial class RowGroups
         UpdateTail(ref row1, ref v, j, cols, k1, shrink);
         UpdateTail(ref row2, ref v, j, cols, k2, shrink);
         UpdateTail(ref row3, ref v, j, cols, k3, shrink);
-        d0 = Dot.Tail(l0 + h0, ref row0, ref next, j, cols - j);
-        d1 = Dot.Tail(l1 + h1, ref row1, ref next, j, cols - j);
-        d2 = Dot.Tail(l2 + h2, ref row2, ref next, j, cols - j);
-        d3 = Dot.Tail(l3 + h3, ref row3, ref next, j, cols - j);
+        Tail4x256(l0 + h0, l1 + h1, l2 + h2, l3 + h3, ref row0, ref row1, ref row2, ref row3, ref next, j, cols - j, out d0, out d1, out d2, out d3);
+    }
+
+    /// <summary>
+    /// <see cref="Dot.Tail{T}"/> of four rows from their 256-bit sums s_r, with the <paramref name="rest"/> elements
+    /// from <paramref name="j"/> left: when they are none or exactly one 256-bit vector (a row length that is a
+    /// multiple of 4 doubles or 8 floats), the halvings run transposed, two rows per vector, with the additions
+    /// of Dot.Tail (lower + upper half; then for doubles element 0 + element 1, for floats (0 + 2) + (1 + 3)),
+    /// so the same bits; otherwise Dot.Tail row by row.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Tail4x256<T>(Vector256<T> s0, Vector256<T> s1, Vector256<T> s2, Vector256<T> s3, ref T row0, ref T row1, ref T row2, ref T row3, ref T next, int j, int rest, out T d0, out T d1, out T d2, out T d3)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (!Avx.IsSupported || (rest != 0 && rest != Vector256<T>.Count))
+        {
+            d0 = Dot.Tail(s0, ref row0, ref next, j, rest);
+            d1 = Dot.Tail(s1, ref row1, ref next, j, rest);
+            d2 = Dot.Tail(s2, ref row2, ref next, j, rest);
+            d3 = Dot.Tail(s3, ref row3, ref next, j, rest);
+            return;
+        }
+
+        if (rest != 0)
+        {
+            Vector256<T> n = Vector256.LoadUnsafe(ref next, (nuint)j);
+            s0 = Fma.Of(Vector256.LoadUnsafe(ref row0, (nuint)j), n, s0);
+            s1 = Fma.Of(Vector256.LoadUnsafe(ref row1, (nuint)j), n, s1);
+            s2 = Fma.Of(Vector256.LoadUnsafe(ref row2, (nuint)j), n, s2);
+            s3 = Fma.Of(Vector256.LoadUnsafe(ref row3, (nuint)j), n, s3);
+        }
+
+        // q_r = lower(s_r) + upper(s_r), rows 0 and 1 in one vector, 2 and 3 in the other.
+        Vector256<double> a0 = s0.AsDouble(), a1 = s1.AsDouble(), a2 = s2.AsDouble(), a3 = s3.AsDouble();
+        Vector256<T> q01 = Avx.Permute2x128(a0, a1, 0x20).As<double, T>() + Avx.Permute2x128(a0, a1, 0x31).As<double, T>();
+        Vector256<T> q23 = Avx.Permute2x128(a2, a3, 0x20).As<double, T>() + Avx.Permute2x128(a2, a3, 0x31).As<double, T>();
+        if (Unsafe.SizeOf<T>() == 8)
+        {
+            // [q0(0) + q0(1), q2(0) + q2(1), q1(0) + q1(1), q3(0) + q3(1)]
+            Vector256<T> r = Avx.HorizontalAdd(q01.AsDouble(), q23.AsDouble()).As<double, T>();
+            d0 = r.GetElement(0);
+            d2 = r.GetElement(1);
+            d1 = r.GetElement(2);
+            d3 = r.GetElement(3);
+        }
+        else
+        {
+            // Pairs (t0, t1) = (q(0) + q(2), q(1) + q(3)) in the order q0, q2, q1, q3; then t0 + t1.
+            Vector256<double> p01 = q01.AsDouble(), p23 = q23.AsDouble();
+            Vector256<float> t = (Avx.UnpackLow(p01, p23).As<double, T>() + Avx.UnpackHigh(p01, p23).As<double, T>()).AsSingle();
+            Vector256<T> r = Avx.HorizontalAdd(t, t).As<float, T>();
+            d0 = r.GetElement(0);
+            d2 = r.GetElement(1);
+            d1 = r.GetElement(4);
+            d3 = r.GetElement(5);
+        }
     }
 
     // One vector of a row at j: row ← fma(x, k, shrink·row), stored; returns fma(row, n, acc) with the updated row.
