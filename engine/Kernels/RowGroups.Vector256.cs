@@ -155,6 +155,43 @@ internal static partial class RowGroups
         }
     }
 
+    /// <summary>
+    /// The one-row 256-bit update and inner product (row ← fma(v, k, shrink·row), then &lt;row, next&gt;) of two rows
+    /// anywhere, interleaved: each row gets the one-row code's operations, with shrink·row formed only when
+    /// shrink ≠ 1 (row·1 is row).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static (T Dot0, T Dot1) UpdateDot2x256<T>(ref T row0, ref T row1, int cols, ref T v, T k0, T k1, T shrink, ref T next)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        shrink == T.One
+            ? UpdateDot2x256<T, Unshrunk>(ref row0, ref row1, cols, ref v, k0, k1, shrink, ref next)
+            : UpdateDot2x256<T, Shrunk>(ref row0, ref row1, cols, ref v, k0, k1, shrink, ref next);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (T Dot0, T Dot1) UpdateDot2x256<T, TScale>(ref T row0, ref T row1, int cols, ref T v, T k0, T k1, T shrink, ref T next)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TScale : struct, IRowScale
+    {
+        int half = Vector256<T>.Count;
+        Vector256<T> vk0 = Vector256.Create(k0), vk1 = Vector256.Create(k1), vs = Vector256.Create(shrink);
+        Vector256<T> l0 = Vector256<T>.Zero, h0 = l0, l1 = l0, h1 = l0;
+        int j = 0;
+        for (; j <= cols - (2 * half); j += 2 * half)
+        {
+            nuint jl = (nuint)j, jh = (nuint)(j + half);
+            Vector256<T> xl = Vector256.LoadUnsafe(ref v, jl), nl = Vector256.LoadUnsafe(ref next, jl);
+            l0 = UpdateDotHalf<T, TScale>(ref row0, jl, xl, vk0, vs, nl, l0);
+            l1 = UpdateDotHalf<T, TScale>(ref row1, jl, xl, vk1, vs, nl, l1);
+            Vector256<T> xh = Vector256.LoadUnsafe(ref v, jh), nh = Vector256.LoadUnsafe(ref next, jh);
+            h0 = UpdateDotHalf<T, TScale>(ref row0, jh, xh, vk0, vs, nh, h0);
+            h1 = UpdateDotHalf<T, TScale>(ref row1, jh, xh, vk1, vs, nh, h1);
+        }
+
+        UpdateTail(ref row0, ref v, j, cols, k0, shrink);
+        UpdateTail(ref row1, ref v, j, cols, k1, shrink);
+        return (Dot.Tail(l0 + h0, ref row0, ref next, j, cols - j), Dot.Tail(l1 + h1, ref row1, ref next, j, cols - j));
+    }
+
     // One vector of a row at j: row ← fma(x, k, shrink·row), stored; returns fma(row, n, acc) with the updated row.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<T> UpdateDotHalf<T, TScale>(ref T row, nuint j, Vector256<T> x, Vector256<T> k, Vector256<T> shrink, Vector256<T> n, Vector256<T> acc)

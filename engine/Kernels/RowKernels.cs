@@ -388,7 +388,7 @@ public static class RowKernels
         }
     }
 
-    // UpdateDotListed in 256-bit vectors: the listed rows two at a time (UpdateDot256Pair), the one-row code's bits.
+    // UpdateDotListed in 256-bit vectors: the listed rows two at a time (RowGroups.UpdateDot2x256), the one-row code's bits.
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void UpdateDotListed256<T>(ref T m, int cols, int g, ReadOnlySpan<int> rows, ref T x, ref T coef, T scale, T shrink, ref T xn, T s, ref T bias, ref T u)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -397,8 +397,8 @@ public static class RowKernels
         for (; q + 1 < rows.Length; q += 2)
         {
             int i0 = g + rows[q], i1 = g + rows[q + 1];
-            (T dot0, T dot1) = UpdateDot256Pair(
-                ref Unsafe.Add(ref m, (nint)i0 * cols), ref Unsafe.Add(ref m, (nint)i1 * cols), ref x, ref xn, cols, scale * Unsafe.Add(ref coef, i0), scale * Unsafe.Add(ref coef, i1), shrink);
+            (T dot0, T dot1) = RowGroups.UpdateDot2x256(
+                ref Unsafe.Add(ref m, (nint)i0 * cols), ref Unsafe.Add(ref m, (nint)i1 * cols), cols, ref x, scale * Unsafe.Add(ref coef, i0), scale * Unsafe.Add(ref coef, i1), shrink, ref xn);
             Unsafe.Add(ref u, i0) = (s * dot0) + Unsafe.Add(ref bias, i0);
             Unsafe.Add(ref u, i1) = (s * dot1) + Unsafe.Add(ref bias, i1);
         }
@@ -409,39 +409,6 @@ public static class RowKernels
             T dot = UpdateDot256(ref Unsafe.Add(ref m, (nint)i * cols), ref x, ref xn, cols, scale * Unsafe.Add(ref coef, i), shrink);
             Unsafe.Add(ref u, i) = (s * dot) + Unsafe.Add(ref bias, i);
         }
-    }
-
-    // UpdateDot256 of two rows, interleaved (the same operations per row).
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (T Dot0, T Dot1) UpdateDot256Pair<T>(ref T row0, ref T row1, ref T v, ref T next, int n, T k0, T k1, T shrink)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
-    {
-        int half = Vector256<T>.Count;
-        Vector256<T> vk0 = Vector256.Create(k0), vk1 = Vector256.Create(k1), vs = Vector256.Create(shrink);
-        Vector256<T> l0 = Vector256<T>.Zero, h0 = l0, l1 = l0, h1 = l0;
-        int j = 0;
-        for (; j <= n - (2 * half); j += 2 * half)
-        {
-            nuint jl = (nuint)j, jh = (nuint)(j + half);
-            Vector256<T> xl = Vector256.LoadUnsafe(ref v, jl), xh = Vector256.LoadUnsafe(ref v, jh);
-            Vector256<T> nl = Vector256.LoadUnsafe(ref next, jl), nh = Vector256.LoadUnsafe(ref next, jh);
-            Vector256<T> w0l = Fma.Of(xl, vk0, Vector256.LoadUnsafe(ref row0, jl) * vs);
-            Vector256<T> w0h = Fma.Of(xh, vk0, Vector256.LoadUnsafe(ref row0, jh) * vs);
-            Vector256<T> w1l = Fma.Of(xl, vk1, Vector256.LoadUnsafe(ref row1, jl) * vs);
-            Vector256<T> w1h = Fma.Of(xh, vk1, Vector256.LoadUnsafe(ref row1, jh) * vs);
-            w0l.StoreUnsafe(ref row0, jl);
-            w0h.StoreUnsafe(ref row0, jh);
-            w1l.StoreUnsafe(ref row1, jl);
-            w1h.StoreUnsafe(ref row1, jh);
-            l0 = Fma.Of(w0l, nl, l0);
-            h0 = Fma.Of(w0h, nh, h0);
-            l1 = Fma.Of(w1l, nl, l1);
-            h1 = Fma.Of(w1h, nh, h1);
-        }
-
-        RowGroups.UpdateTail(ref row0, ref v, j, n, k0, shrink);
-        RowGroups.UpdateTail(ref row1, ref v, j, n, k1, shrink);
-        return (Dot.Tail(l0 + h0, ref row0, ref next, j, n - j), Dot.Tail(l1 + h1, ref row1, ref next, j, n - j));
     }
 
     // For the listed rows r of the block at g: row ← fma(x, scale·coef, shrink·row), then u = s·<row, next> + bias

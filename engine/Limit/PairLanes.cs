@@ -113,6 +113,44 @@ internal readonly struct PairLanes256 : IPairLanes<PairLanes256>
     }
 }
 
+/// <summary>
+/// Four of the eight lanes as one <see cref="Vector256{T}"/>: at 256 bits a loop whose eight-lane values would not fit the
+/// sixteen registers runs each half of the lanes on its own (the same operations per lane, so the same bits).
+/// </summary>
+internal readonly struct HalfLanes256 : IPairLanes<HalfLanes256>
+{
+    private readonly Vector256<double> _v;
+
+    private HalfLanes256(Vector256<double> v) => _v = v;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static HalfLanes256 Load(ref double source) => new(Vector256.LoadUnsafe(ref source));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static HalfLanes256 Create(double value) => new(Vector256.Create(value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static HalfLanes256 Multiply(HalfLanes256 a, HalfLanes256 b) => new(a._v * b._v);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static HalfLanes256 Add(HalfLanes256 a, HalfLanes256 b) => new(a._v + b._v);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static HalfLanes256 MultiplyAdd(HalfLanes256 a, HalfLanes256 b, HalfLanes256 c) => new(Vector256.FusedMultiplyAdd(a._v, b._v, c._v));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static HalfLanes256 Abs(HalfLanes256 a) => new(Vector256.Abs(a._v));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static HalfLanes256 ClampUnit(HalfLanes256 a) => new(Vector256.Min(Vector256.Max(a._v, Vector256.Create(-1.0)), Vector256<double>.One));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AllAtMost(HalfLanes256 a, HalfLanes256 limit) => Vector256.LessThanOrEqualAll(a._v, limit._v);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(HalfLanes256 a, ref double destination) => a._v.StoreUnsafe(ref destination);
+}
+
 /// <summary>The eight lanes one by one (the reference, and the path of machines without AVX2).</summary>
 internal struct PairLanesScalar : IPairLanes<PairLanesScalar>
 {

@@ -356,13 +356,13 @@ public static partial class PopulationRisk
         where TPower : struct, IPowerChains
     {
         int maxOrder = stride - 1;
-        Powers(c0, out TL cc0, out TL stepC0);
-        Powers(e0, out TL ee0, out TL stepE0);
-        TL cc1 = cc0, stepC1 = stepC0, ee1 = ee0, stepE1 = stepE0;
+        Powers(c0, out _, out TL stepC0);
+        Powers(e0, out _, out TL stepE0);
+        TL stepC1 = stepC0, stepE1 = stepE0;
         if (TPower.PerClass)
         {
-            Powers(c1, out cc1, out stepC1);
-            Powers(e1, out ee1, out stepE1);
+            Powers(c1, out _, out stepC1);
+            Powers(e1, out _, out stepE1);
         }
 
         // q = c^(t+1) at the tested order t, per row and class.
@@ -396,7 +396,50 @@ public static partial class PopulationRisk
             }
         }
 
-        // Horner from the top, as in Series, for both rows.
+        order = t;
+        boundA = TL.Add(bc0, bc1);
+        boundB = TL.Add(be0, be1);
+        if (typeof(TL) == typeof(PairLanes256))
+        {
+            // At 256 bits both rows' eight Horner chains per half of the lanes take the sixteen registers: each
+            // half runs on its own, with the same operations per lane.
+            Span<double> lanes = stackalloc double[4 * Lanes];
+            ref double l = ref MemoryMarshal.GetReference(lanes);
+            TL.Store(c0, ref l);
+            TL.Store(c1, ref Unsafe.Add(ref l, Lanes));
+            TL.Store(e0, ref Unsafe.Add(ref l, 2 * Lanes));
+            TL.Store(e1, ref Unsafe.Add(ref l, 3 * Lanes));
+            for (int half = 0; half < Lanes; half += 4)
+            {
+                HornerTwoRows<HalfLanes256, TPower>(
+                    ref Unsafe.Add(ref alpha, half), ref rowAlphaA, ref rowAlphaB, t,
+                    HalfLanes256.Load(ref Unsafe.Add(ref l, half)), HalfLanes256.Load(ref Unsafe.Add(ref l, Lanes + half)),
+                    HalfLanes256.Load(ref Unsafe.Add(ref l, (2 * Lanes) + half)), HalfLanes256.Load(ref Unsafe.Add(ref l, (3 * Lanes) + half)),
+                    out HalfLanes256 halfA, out HalfLanes256 halfB);
+                HalfLanes256.Store(halfA, ref Unsafe.Add(ref l, half));
+                HalfLanes256.Store(halfB, ref Unsafe.Add(ref l, Lanes + half));
+            }
+
+            sumA = TL.Load(ref l);
+            sumB = TL.Load(ref Unsafe.Add(ref l, Lanes));
+        }
+        else
+        {
+            HornerTwoRows<TL, TPower>(ref alpha, ref rowAlphaA, ref rowAlphaB, t, c0, c1, e0, e1, out sumA, out sumB);
+        }
+
+        return passed;
+    }
+
+    // The sums of SeriesTwoRows to order t for rows A (correlations c0, c1) and B (e0, e1): Horner from the top, as in
+    // Series, in c² (cc, as Powers forms it; shared by the classes when the power is).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void HornerTwoRows<TL, TPower>(ref double alpha, ref double rowAlphaA, ref double rowAlphaB, int t, TL c0, TL c1, TL e0, TL e1, out TL sumA, out TL sumB)
+        where TL : struct, IPairLanes<TL>
+        where TPower : struct, IPowerChains
+    {
+        TL cc0 = TL.Multiply(c0, c0), ee0 = TL.Multiply(e0, e0);
+        TL cc1 = TPower.PerClass ? TL.Multiply(c1, c1) : cc0, ee1 = TPower.PerClass ? TL.Multiply(e1, e1) : ee0;
         TL zero = TL.Create(0.0), xc0 = zero, yc0 = zero, xc1 = zero, yc1 = zero, xe0 = zero, ye0 = zero, xe1 = zero, ye1 = zero;
         int n = t;
         if ((n & 1) == 0)
@@ -428,10 +471,6 @@ public static partial class PopulationRisk
 
         sumA = TL.Add(TL.MultiplyAdd(c0, yc0, xc0), TL.MultiplyAdd(c1, yc1, xc1));
         sumB = TL.Add(TL.MultiplyAdd(e0, ye0, xe0), TL.MultiplyAdd(e1, ye1, xe1));
-        boundA = TL.Add(bc0, bc1);
-        boundB = TL.Add(be0, be1);
-        order = t;
-        return passed;
     }
 
     // The bound scans' powers of one class's correlations: c² (Horner's variable) and c^TestEvery, by repeated
