@@ -118,7 +118,17 @@ public static partial class PopulationRisk
             int r = i % RowBlock;
             if (r == 0)
             {
-                Correlations<TL>(weights, i, width, dimension, transposed, padded, first, groups, informative, tau, inverse0, inverse1, scratch.Correlation0, scratch.Correlation1);
+                if (typeof(TL) == typeof(PairLanes256))
+                {
+                    // At 256 bits the eight lanes' sixteen chains would not fit the registers: each half of the
+                    // lanes on its own, the same chain per lane.
+                    Correlations<HalfLanes256>(weights, i, width, dimension, transposed, padded, first, groups, informative, tau, inverse0, inverse1, scratch.Correlation0, scratch.Correlation1, 0);
+                    Correlations<HalfLanes256>(weights, i, width, dimension, transposed, padded, first, groups, informative, tau, inverse0, inverse1, scratch.Correlation0, scratch.Correlation1, 4);
+                }
+                else
+                {
+                    Correlations<TL>(weights, i, width, dimension, transposed, padded, first, groups, informative, tau, inverse0, inverse1, scratch.Correlation0, scratch.Correlation1, 0);
+                }
             }
 
             c0Row = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(scratch.Correlation0), r * padded);
@@ -517,9 +527,10 @@ public static partial class PopulationRisk
     // anisotropic: the class correlations fma(τ_s², dot1, dot2) · (1/a_si) · (1/a_sj) into output0 and output1;
     // isotropic (s0 = d, the second block empty): <w_i, w_j> · (1/r_i) · (1/r_j) into output0, with inverse0 the
     // norms' inverses. Two groups of four rows at a time share each load of the transposed weights; each lane's
-    // chains are those of one row and one group alone, so the values do not depend on the blocking.
+    // chains are those of one row and one group alone, so the values do not depend on the blocking. TL may hold
+    // fewer than eight lanes: then it covers the lanes lane..lane + (its count) - 1 of each group.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Correlations<TL>(ReadOnlySpan<double> weights, int i0, int width, int dimension, double[] transposed, int padded, int first, int groups, int informative, double[] tau, double[] inverse0, double[] inverse1, double[] output0, double[] output1)
+    private static void Correlations<TL>(ReadOnlySpan<double> weights, int i0, int width, int dimension, double[] transposed, int padded, int first, int groups, int informative, double[] tau, double[] inverse0, double[] inverse1, double[] output0, double[] output1, int lane)
         where TL : struct, IPairLanes<TL>
     {
         ref double wt = ref MemoryMarshal.GetArrayDataReference(transposed);
@@ -538,8 +549,9 @@ public static partial class PopulationRisk
             // block's are kept in x, the second's end in y.
             TL zero = TL.Create(0.0), xa0 = zero, xa1 = zero, xa2 = zero, xa3 = zero, xb0 = zero, xb1 = zero, xb2 = zero, xb3 = zero;
             TL ya0 = zero, ya1 = zero, ya2 = zero, ya3 = zero, yb0 = zero, yb1 = zero, yb2 = zero, yb3 = zero;
-            ref double colA = ref Unsafe.Add(ref wt, g * Lanes);
-            ref double colB = ref Unsafe.Add(ref wt, h * Lanes);
+            int atA = (g * Lanes) + lane, atB = (h * Lanes) + lane;
+            ref double colA = ref Unsafe.Add(ref wt, atA);
+            ref double colB = ref Unsafe.Add(ref wt, atB);
             for (int block = 0, k = 0; block < 2; block++)
             {
                 if (block == 1)
@@ -565,25 +577,25 @@ public static partial class PopulationRisk
 
             if (isotropic)
             {
-                StoreCorrelations(xa0, i0, width, 0, inverse0, output0, padded, g * Lanes);
-                StoreCorrelations(xa1, i0, width, 1, inverse0, output0, padded, g * Lanes);
-                StoreCorrelations(xa2, i0, width, 2, inverse0, output0, padded, g * Lanes);
-                StoreCorrelations(xa3, i0, width, 3, inverse0, output0, padded, g * Lanes);
-                StoreCorrelations(xb0, i0, width, 0, inverse0, output0, padded, h * Lanes);
-                StoreCorrelations(xb1, i0, width, 1, inverse0, output0, padded, h * Lanes);
-                StoreCorrelations(xb2, i0, width, 2, inverse0, output0, padded, h * Lanes);
-                StoreCorrelations(xb3, i0, width, 3, inverse0, output0, padded, h * Lanes);
+                StoreCorrelations(xa0, i0, width, 0, inverse0, output0, padded, atA);
+                StoreCorrelations(xa1, i0, width, 1, inverse0, output0, padded, atA);
+                StoreCorrelations(xa2, i0, width, 2, inverse0, output0, padded, atA);
+                StoreCorrelations(xa3, i0, width, 3, inverse0, output0, padded, atA);
+                StoreCorrelations(xb0, i0, width, 0, inverse0, output0, padded, atB);
+                StoreCorrelations(xb1, i0, width, 1, inverse0, output0, padded, atB);
+                StoreCorrelations(xb2, i0, width, 2, inverse0, output0, padded, atB);
+                StoreCorrelations(xb3, i0, width, 3, inverse0, output0, padded, atB);
                 continue;
             }
 
-            StoreClassCorrelations(xa0, ya0, tau0, tau1, i0, width, 0, inverse0, inverse1, output0, output1, padded, g * Lanes);
-            StoreClassCorrelations(xa1, ya1, tau0, tau1, i0, width, 1, inverse0, inverse1, output0, output1, padded, g * Lanes);
-            StoreClassCorrelations(xa2, ya2, tau0, tau1, i0, width, 2, inverse0, inverse1, output0, output1, padded, g * Lanes);
-            StoreClassCorrelations(xa3, ya3, tau0, tau1, i0, width, 3, inverse0, inverse1, output0, output1, padded, g * Lanes);
-            StoreClassCorrelations(xb0, yb0, tau0, tau1, i0, width, 0, inverse0, inverse1, output0, output1, padded, h * Lanes);
-            StoreClassCorrelations(xb1, yb1, tau0, tau1, i0, width, 1, inverse0, inverse1, output0, output1, padded, h * Lanes);
-            StoreClassCorrelations(xb2, yb2, tau0, tau1, i0, width, 2, inverse0, inverse1, output0, output1, padded, h * Lanes);
-            StoreClassCorrelations(xb3, yb3, tau0, tau1, i0, width, 3, inverse0, inverse1, output0, output1, padded, h * Lanes);
+            StoreClassCorrelations(xa0, ya0, tau0, tau1, i0, width, 0, inverse0, inverse1, output0, output1, padded, atA);
+            StoreClassCorrelations(xa1, ya1, tau0, tau1, i0, width, 1, inverse0, inverse1, output0, output1, padded, atA);
+            StoreClassCorrelations(xa2, ya2, tau0, tau1, i0, width, 2, inverse0, inverse1, output0, output1, padded, atA);
+            StoreClassCorrelations(xa3, ya3, tau0, tau1, i0, width, 3, inverse0, inverse1, output0, output1, padded, atA);
+            StoreClassCorrelations(xb0, yb0, tau0, tau1, i0, width, 0, inverse0, inverse1, output0, output1, padded, atB);
+            StoreClassCorrelations(xb1, yb1, tau0, tau1, i0, width, 1, inverse0, inverse1, output0, output1, padded, atB);
+            StoreClassCorrelations(xb2, yb2, tau0, tau1, i0, width, 2, inverse0, inverse1, output0, output1, padded, atB);
+            StoreClassCorrelations(xb3, yb3, tau0, tau1, i0, width, 3, inverse0, inverse1, output0, output1, padded, atB);
         }
     }
 
