@@ -123,14 +123,15 @@ public sealed class RampGaussian
     /// <summary>
     /// α_n(a_l), n = 0..<paramref name="count"/> - 1, for the eight scales a_l ≥ 0 of <paramref name="scales"/> at
     /// once: order n of scale l goes to destination[n · <paramref name="step"/> + l]. The recurrence runs in the
-    /// lanes of a 512-bit vector where the machine has one (the same operations in the same order as
-    /// <see cref="Coefficients"/>, no fused multiply-add), so each scale's coefficients have the bits of
-    /// <see cref="Coefficients"/>; elsewhere it calls <see cref="Coefficients"/> per scale.
+    /// lanes of a 512-bit vector where the machine has one, else in two 256-bit vectors of four (the same
+    /// operations in the same order as <see cref="Coefficients"/>, no fused multiply-add), so each scale's
+    /// coefficients have the bits of <see cref="Coefficients"/>; without either it calls <see cref="Coefficients"/>
+    /// per scale.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void Coefficients8(ReadOnlySpan<double> scales, ref double destination, int step, int count)
     {
-        if (!Vector512.IsHardwareAccelerated || count < 2 || count - 1 > MaxOrder || scales.Length != 8 || !(scales[0] >= 0 && scales[1] >= 0 && scales[2] >= 0 && scales[3] >= 0 && scales[4] >= 0 && scales[5] >= 0 && scales[6] >= 0 && scales[7] >= 0))
+        if (!(Vector512.IsHardwareAccelerated || Vector256.IsHardwareAccelerated) || count < 2 || count - 1 > MaxOrder || scales.Length != 8 || !(scales[0] >= 0 && scales[1] >= 0 && scales[2] >= 0 && scales[3] >= 0 && scales[4] >= 0 && scales[5] >= 0 && scales[6] >= 0 && scales[7] >= 0))
         {
             Span<double> one = stackalloc double[count];
             for (int l = 0; l < scales.Length; l++)
@@ -157,6 +158,13 @@ public sealed class RampGaussian
             (lanes[32 + l], lanes[40 + l], lanes[48 + l]) = (k2.URecurrence, k2.Pdf, k2.UPdf);
         }
 
+        if (!Vector512.IsHardwareAccelerated)
+        {
+            HigherOrders4(lanes, 0, ref destination, step, count);
+            HigherOrders4(lanes, 4, ref destination, step, count);
+            return;
+        }
+
         // HigherOrders, eight scales at a time.
         Vector512<double> xc = Vector512.Create<double>(lanes[..8]), u1 = Vector512.Create<double>(lanes[8..16]), u2 = Vector512.Create<double>(lanes[32..40]);
         Vector512<double> f1Prev = Vector512.Create<double>(lanes[16..24]), f1 = Vector512.Create<double>(lanes[24..32]);
@@ -168,6 +176,26 @@ public sealed class RampGaussian
             Vector512<double> f1Next = ((u1 * f1) - (root * f1Prev)) * inverse;
             Vector512<double> f2Next = ((u2 * f2) - (root * f2Prev)) * inverse;
             (xc * (f1Prev - f2Prev) * Vector512.Create(invSqrtFalling[n])).StoreUnsafe(ref destination, (nuint)(n * step));
+            (f1Prev, f1) = (f1, f1Next);
+            (f2Prev, f2) = (f2, f2Next);
+        }
+    }
+
+    // Coefficients8's recurrence for the four scales first..first+3 of its lanes in 256-bit vectors (AVX2): the
+    // same operations per scale.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void HigherOrders4(Span<double> lanes, int first, ref double destination, int step, int count)
+    {
+        Vector256<double> xc = Vector256.Create<double>(lanes.Slice(first, 4)), u1 = Vector256.Create<double>(lanes.Slice(8 + first, 4)), u2 = Vector256.Create<double>(lanes.Slice(32 + first, 4));
+        Vector256<double> f1Prev = Vector256.Create<double>(lanes.Slice(16 + first, 4)), f1 = Vector256.Create<double>(lanes.Slice(24 + first, 4));
+        Vector256<double> f2Prev = Vector256.Create<double>(lanes.Slice(40 + first, 4)), f2 = Vector256.Create<double>(lanes.Slice(48 + first, 4));
+        double[] sqrt = HermiteTables.Sqrt, invSqrt = HermiteTables.InvSqrt, invSqrtFalling = HermiteTables.InvSqrtFalling;
+        for (int n = 2; n < count; n++)
+        {
+            Vector256<double> root = Vector256.Create(sqrt[n - 1]), inverse = Vector256.Create(invSqrt[n]);
+            Vector256<double> f1Next = ((u1 * f1) - (root * f1Prev)) * inverse;
+            Vector256<double> f2Next = ((u2 * f2) - (root * f2Prev)) * inverse;
+            (xc * (f1Prev - f2Prev) * Vector256.Create(invSqrtFalling[n])).StoreUnsafe(ref destination, (nuint)((n * step) + first));
             (f1Prev, f1) = (f1, f1Next);
             (f2Prev, f2) = (f2, f2Next);
         }
