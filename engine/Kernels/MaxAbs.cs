@@ -39,6 +39,22 @@ internal static class MaxAbs
                 max = T.Max(max, acc[l]);
             }
         }
+        else if (Vector256.IsHardwareAccelerated && n >= Vector256<T>.Count)
+        {
+            Vector256<T> acc = Vector256<T>.Zero, unordered = Vector256<T>.Zero;
+            for (; j <= n - Vector256<T>.Count; j += Vector256<T>.Count)
+            {
+                Vector256<T> v = Vector256.LoadUnsafe(ref x, (nuint)j);
+                acc = Vector256.Max(acc, Vector256.Abs(v));
+                unordered |= ~Vector256.Equals(v, v);
+            }
+
+            nan = unordered != Vector256<T>.Zero;
+            for (int l = 0; l < Vector256<T>.Count; l++)
+            {
+                max = T.Max(max, acc[l]);
+            }
+        }
 
         for (; j < n; j++)
         {

@@ -251,17 +251,9 @@ public static class RowKernels
     private static int Forward256<T>(ref T m, int cols, int first, int end, ref T x, T s, ReadOnlySpan<T> bias, Span<T> u)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        int i = first;
-        for (; i <= end - 4; i += 4)
-        {
-            RowGroups.Dot4x256(ref Unsafe.Add(ref m, (nint)i * cols), cols, ref x, out T d0, out T d1, out T d2, out T d3);
-            u[i] = (s * d0) + bias[i];
-            u[i + 1] = (s * d1) + bias[i + 1];
-            u[i + 2] = (s * d2) + bias[i + 2];
-            u[i + 3] = (s * d3) + bias[i + 3];
-        }
-
-        return i;
+        int count = (end - first) & ~3;
+        ForwardGroups256(ref m, cols, first, first + count, ref x, s, ref MemoryMarshal.GetReference(bias), ref MemoryMarshal.GetReference(u));
+        return first + count;
     }
 
     // The 256-bit fused pass: the 512-bit pass's blocks (UpdateForwardBlocked) with the 256-bit group kernels.
