@@ -21,6 +21,16 @@ internal static partial class RowGroups
         ref T row1 = ref Unsafe.Add(ref row0, cols);
         ref T row2 = ref Unsafe.Add(ref row1, cols);
         ref T row3 = ref Unsafe.Add(ref row2, cols);
+        int j = Sums4x256(ref row0, ref row1, ref row2, ref row3, cols, ref next, out Vector256<T> s0, out Vector256<T> s1, out Vector256<T> s2, out Vector256<T> s3);
+        Tail4x256(s0, s1, s2, s3, ref row0, ref row1, ref row2, ref row3, ref next, j, cols - j, out d0, out d1, out d2, out d3);
+    }
+
+    // The whole 64-byte blocks of four rows' inner products with next, each row's low and high accumulators added
+    // (as Dot.Core256 adds them); returns the first element left.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Sums4x256<T>(ref T row0, ref T row1, ref T row2, ref T row3, int cols, ref T next, out Vector256<T> s0, out Vector256<T> s1, out Vector256<T> s2, out Vector256<T> s3)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
         int half = Vector256<T>.Count;
         Vector256<T> l0 = Vector256<T>.Zero, l1 = l0, l2 = l0, l3 = l0, h0 = l0, h1 = l0, h2 = l0, h3 = l0;
         int j = 0;
@@ -39,7 +49,8 @@ internal static partial class RowGroups
             h3 = Fma.Of(Vector256.LoadUnsafe(ref row3, (nuint)jh), n, h3);
         }
 
-        Tail4x256(l0 + h0, l1 + h1, l2 + h2, l3 + h3, ref row0, ref row1, ref row2, ref row3, ref next, j, cols - j, out d0, out d1, out d2, out d3);
+        (s0, s1, s2, s3) = (l0 + h0, l1 + h1, l2 + h2, l3 + h3);
+        return j;
     }
 
     /// <summary>
@@ -120,6 +131,70 @@ internal static partial class RowGroups
             return;
         }
 
+        Vector256<T> r = Reduce4(s0, s1, s2, s3, ref row0, ref row1, ref row2, ref row3, ref next, j, rest);
+        if (Unsafe.SizeOf<T>() == 8)
+        {
+            d0 = r.GetElement(0);
+            d2 = r.GetElement(1);
+            d1 = r.GetElement(2);
+            d3 = r.GetElement(3);
+        }
+        else
+        {
+            d0 = r.GetElement(0);
+            d2 = r.GetElement(1);
+            d1 = r.GetElement(4);
+            d3 = r.GetElement(5);
+        }
+    }
+
+    /// <summary>
+    /// u_r = s·&lt;row_r, next&gt; + bias_r for four consecutive rows of <paramref name="cols"/> elements, the inner
+    /// products as <see cref="Dot4x256{T}"/> computes them; when the reductions run transposed
+    /// (<see cref="Tail4x256{T}"/>), the four products by s and sums with the biases run in one vector (the same two
+    /// roundings per row).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Forward4x256<T>(ref T row0, int cols, ref T next, T s, ref T bias, ref T u)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        ref T row1 = ref Unsafe.Add(ref row0, cols);
+        ref T row2 = ref Unsafe.Add(ref row1, cols);
+        ref T row3 = ref Unsafe.Add(ref row2, cols);
+        int j = Sums4x256(ref row0, ref row1, ref row2, ref row3, cols, ref next, out Vector256<T> s0, out Vector256<T> s1, out Vector256<T> s2, out Vector256<T> s3);
+        int rest = cols - j;
+        if (!Avx2.IsSupported || (rest != 0 && rest != Vector256<T>.Count))
+        {
+            Tail4x256(s0, s1, s2, s3, ref row0, ref row1, ref row2, ref row3, ref next, j, rest, out T d0, out T d1, out T d2, out T d3);
+            u = (s * d0) + bias;
+            Unsafe.Add(ref u, 1) = (s * d1) + Unsafe.Add(ref bias, 1);
+            Unsafe.Add(ref u, 2) = (s * d2) + Unsafe.Add(ref bias, 2);
+            Unsafe.Add(ref u, 3) = (s * d3) + Unsafe.Add(ref bias, 3);
+            return;
+        }
+
+        Vector256<T> r = Reduce4(s0, s1, s2, s3, ref row0, ref row1, ref row2, ref row3, ref next, j, rest);
+        if (Unsafe.SizeOf<T>() == 8)
+        {
+            // [d0, d2, d1, d3] → [d0, d1, d2, d3]
+            Vector256<T> d = Avx2.Permute4x64(r.AsDouble(), 0b11_01_10_00).As<double, T>();
+            ((Vector256.Create(s) * d) + Vector256.LoadUnsafe(ref bias)).StoreUnsafe(ref u);
+        }
+        else
+        {
+            // lanes [d0, d2, ., . | d1, d3, ., .] → [d0, d1, d2, d3]
+            Vector128<T> d = Sse.UnpackLow(r.GetLower().AsSingle(), r.GetUpper().AsSingle()).As<float, T>();
+            ((Vector128.Create(s) * d) + Vector128.LoadUnsafe(ref bias)).StoreUnsafe(ref u);
+        }
+    }
+
+    // The rest of Tail4x256 when rest is 0 or one 256-bit vector: that vector multiply-added into each row's sum,
+    // then the halvings transposed. Doubles give [d0, d2, d1, d3]; floats give d0, d2 in lanes 0, 1 and d1, d3 in
+    // lanes 4, 5.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<T> Reduce4<T>(Vector256<T> s0, Vector256<T> s1, Vector256<T> s2, Vector256<T> s3, ref T row0, ref T row1, ref T row2, ref T row3, ref T next, int j, int rest)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
         if (rest != 0)
         {
             Vector256<T> n = Vector256.LoadUnsafe(ref next, (nuint)j);
@@ -136,23 +211,13 @@ internal static partial class RowGroups
         if (Unsafe.SizeOf<T>() == 8)
         {
             // [q0(0) + q0(1), q2(0) + q2(1), q1(0) + q1(1), q3(0) + q3(1)]
-            Vector256<T> r = Avx.HorizontalAdd(q01.AsDouble(), q23.AsDouble()).As<double, T>();
-            d0 = r.GetElement(0);
-            d2 = r.GetElement(1);
-            d1 = r.GetElement(2);
-            d3 = r.GetElement(3);
+            return Avx.HorizontalAdd(q01.AsDouble(), q23.AsDouble()).As<double, T>();
         }
-        else
-        {
-            // Pairs (t0, t1) = (q(0) + q(2), q(1) + q(3)) in the order q0, q2, q1, q3; then t0 + t1.
-            Vector256<double> p01 = q01.AsDouble(), p23 = q23.AsDouble();
-            Vector256<float> t = (Avx.UnpackLow(p01, p23).As<double, T>() + Avx.UnpackHigh(p01, p23).As<double, T>()).AsSingle();
-            Vector256<T> r = Avx.HorizontalAdd(t, t).As<float, T>();
-            d0 = r.GetElement(0);
-            d2 = r.GetElement(1);
-            d1 = r.GetElement(4);
-            d3 = r.GetElement(5);
-        }
+
+        // Pairs (t0, t1) = (q(0) + q(2), q(1) + q(3)) in the order q0, q2, q1, q3; then t0 + t1.
+        Vector256<double> p01 = q01.AsDouble(), p23 = q23.AsDouble();
+        Vector256<float> t = (Avx.UnpackLow(p01, p23).As<double, T>() + Avx.UnpackHigh(p01, p23).As<double, T>()).AsSingle();
+        return Avx.HorizontalAdd(t, t).As<float, T>();
     }
 
     /// <summary>

@@ -364,7 +364,7 @@ public static class RowKernels
         }
     }
 
-    // ForwardGroups in 256-bit vectors: four rows per pass over x (RowGroups.Dot4x256), each with the one-row
+    // ForwardGroups in 256-bit vectors: four rows per pass over x (RowGroups.Forward4x256), each with the one-row
     // code's bits.
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void ForwardGroups256<T>(ref T m, int cols, int first, int end, ref T x, T s, ref T bias, ref T u)
@@ -372,11 +372,7 @@ public static class RowKernels
     {
         for (int i = first; i < end; i += 4)
         {
-            RowGroups.Dot4x256(ref Unsafe.Add(ref m, (nint)i * cols), cols, ref x, out T d0, out T d1, out T d2, out T d3);
-            Unsafe.Add(ref u, i) = (s * d0) + Unsafe.Add(ref bias, i);
-            Unsafe.Add(ref u, i + 1) = (s * d1) + Unsafe.Add(ref bias, i + 1);
-            Unsafe.Add(ref u, i + 2) = (s * d2) + Unsafe.Add(ref bias, i + 2);
-            Unsafe.Add(ref u, i + 3) = (s * d3) + Unsafe.Add(ref bias, i + 3);
+            RowGroups.Forward4x256(ref Unsafe.Add(ref m, (nint)i * cols), cols, ref x, s, ref Unsafe.Add(ref bias, i), ref Unsafe.Add(ref u, i));
         }
     }
 
