@@ -327,14 +327,7 @@ public static class RowKernels
             else
             {
                 ForwardBlock(ref m, cols, g, g + count, ref xn, s, ref b, ref ur, width);
-                if (width == SimdWidth.Vector512)
-                {
-                    UpdateDotListed(ref m, cols, g, list[..written], ref x, ref c, scale, shrink, ref xn, s, ref b, ref ur);
-                }
-                else
-                {
-                    UpdateDotListed256(ref m, cols, g, list[..written], ref x, ref c, scale, shrink, ref xn, s, ref b, ref ur);
-                }
+                UpdateDotListed(ref m, cols, g, list[..written], ref x, ref c, scale, shrink, ref xn, s, ref b, ref ur, width);
             }
         }
 
@@ -376,43 +369,23 @@ public static class RowKernels
         }
     }
 
-    // UpdateDotListed in 256-bit vectors: the listed rows two at a time (RowGroups.UpdateDot2x256), the one-row code's bits.
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void UpdateDotListed256<T>(ref T m, int cols, int g, ReadOnlySpan<int> rows, ref T x, ref T coef, T scale, T shrink, ref T xn, T s, ref T bias, ref T u)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
-    {
-        int q = 0;
-        for (; q + 1 < rows.Length; q += 2)
-        {
-            int i0 = g + rows[q], i1 = g + rows[q + 1];
-            (T dot0, T dot1) = RowGroups.UpdateDot2x256(
-                ref Unsafe.Add(ref m, (nint)i0 * cols), ref Unsafe.Add(ref m, (nint)i1 * cols), cols, ref x, scale * Unsafe.Add(ref coef, i0), scale * Unsafe.Add(ref coef, i1), shrink, ref xn);
-            Unsafe.Add(ref u, i0) = (s * dot0) + Unsafe.Add(ref bias, i0);
-            Unsafe.Add(ref u, i1) = (s * dot1) + Unsafe.Add(ref bias, i1);
-        }
-
-        if (q < rows.Length)
-        {
-            int i = g + rows[q];
-            T dot = UpdateDot256(ref Unsafe.Add(ref m, (nint)i * cols), ref x, ref xn, cols, scale * Unsafe.Add(ref coef, i), shrink);
-            Unsafe.Add(ref u, i) = (s * dot) + Unsafe.Add(ref bias, i);
-        }
-    }
-
     // For the listed rows r of the block at g: row ← fma(x, scale·coef, shrink·row), then u = s·<row, next> + bias
-    // with the updated row (the one-row fused code), replacing the u computed before the update.
+    // with the updated row (the one-row fused code at the width), replacing the u computed before the update.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void UpdateDotListed<T>(ref T m, int cols, int g, ReadOnlySpan<int> rows, ref T x, ref T coef, T scale, T shrink, ref T xn, T s, ref T bias, ref T u)
+    private static void UpdateDotListed<T>(ref T m, int cols, int g, ReadOnlySpan<int> rows, ref T x, ref T coef, T scale, T shrink, ref T xn, T s, ref T bias, ref T u, SimdWidth width)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         // Two rows at a time, so that one row's inner product and reduction overlap the other's: each row's
-        // operations and their order are those of the one-row code.
+        // operations and their order are those of the one-row code at the width.
         int q = 0;
         for (; q + 1 < rows.Length; q += 2)
         {
             int i0 = g + rows[q], i1 = g + rows[q + 1];
-            (T dot0, T dot1) = UpdateDot512Pair(
-                ref Unsafe.Add(ref m, (nint)i0 * cols), ref Unsafe.Add(ref m, (nint)i1 * cols), ref x, ref xn, cols, scale * Unsafe.Add(ref coef, i0), scale * Unsafe.Add(ref coef, i1), shrink);
+            ref T row0 = ref Unsafe.Add(ref m, (nint)i0 * cols), row1 = ref Unsafe.Add(ref m, (nint)i1 * cols);
+            T k0 = scale * Unsafe.Add(ref coef, i0), k1 = scale * Unsafe.Add(ref coef, i1);
+            (T dot0, T dot1) = width == SimdWidth.Vector512
+                ? UpdateDot512Pair(ref row0, ref row1, ref x, ref xn, cols, k0, k1, shrink)
+                : RowGroups.UpdateDot2x256(ref row0, ref row1, cols, ref x, k0, k1, shrink, ref xn);
             Unsafe.Add(ref u, i0) = (s * dot0) + Unsafe.Add(ref bias, i0);
             Unsafe.Add(ref u, i1) = (s * dot1) + Unsafe.Add(ref bias, i1);
         }
@@ -420,7 +393,9 @@ public static class RowKernels
         if (q < rows.Length)
         {
             int i = g + rows[q];
-            T dot = UpdateDot512(ref Unsafe.Add(ref m, (nint)i * cols), ref x, ref xn, cols, scale * Unsafe.Add(ref coef, i), shrink);
+            ref T row = ref Unsafe.Add(ref m, (nint)i * cols);
+            T k = scale * Unsafe.Add(ref coef, i);
+            T dot = width == SimdWidth.Vector512 ? UpdateDot512(ref row, ref x, ref xn, cols, k, shrink) : UpdateDot256(ref row, ref x, ref xn, cols, k, shrink);
             Unsafe.Add(ref u, i) = (s * dot) + Unsafe.Add(ref bias, i);
         }
     }
