@@ -22,25 +22,10 @@ internal static class MaxAbs
         int n = values.Length, j = 0;
         T max = T.Zero;
         bool nan = false;
-        if (Vector512.IsHardwareAccelerated && n >= Vector512<T>.Count)
+        if (Vector256.IsHardwareAccelerated && n >= Vector256<T>.Count)
         {
-            // |x| by clearing the sign; NaN lanes are found by x != x, since Max may drop them.
-            Vector512<T> acc = Vector512<T>.Zero, unordered = Vector512<T>.Zero;
-            for (; j <= n - Vector512<T>.Count; j += Vector512<T>.Count)
-            {
-                Vector512<T> v = Vector512.LoadUnsafe(ref x, (nuint)j);
-                acc = Vector512.Max(acc, Vector512.Abs(v));
-                unordered |= ~Vector512.Equals(v, v);
-            }
-
-            nan = unordered != Vector512<T>.Zero;
-            for (int l = 0; l < Vector512<T>.Count; l++)
-            {
-                max = T.Max(max, acc[l]);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated && n >= Vector256<T>.Count)
-        {
+            // |x| by clearing the sign; NaN lanes are found by x != x, since Max may drop them. 256-bit vectors
+            // wherever there are vectors (also on AVX-512 machines: a check every 1024 steps does not need more).
             Vector256<T> acc = Vector256<T>.Zero, unordered = Vector256<T>.Zero;
             for (; j <= n - Vector256<T>.Count; j += Vector256<T>.Count)
             {

@@ -122,7 +122,7 @@ internal static partial class RowGroups
     internal static void Tail4x256<T>(Vector256<T> s0, Vector256<T> s1, Vector256<T> s2, Vector256<T> s3, ref T row0, ref T row1, ref T row2, ref T row3, ref T next, int j, int rest, out T d0, out T d1, out T d2, out T d3)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        if (!Avx.IsSupported || (rest != 0 && rest != Vector256<T>.Count))
+        if (!ReducesTransposed<T>(rest))
         {
             d0 = Dot.Tail(s0, ref row0, ref next, j, rest);
             d1 = Dot.Tail(s1, ref row1, ref next, j, rest);
@@ -131,22 +131,21 @@ internal static partial class RowGroups
             return;
         }
 
+        // Rows 0 and 2 in elements 0 and 1; rows 1 and 3 in the upper half's first two (elements 2, 3 of doubles,
+        // 4, 5 of floats).
         Vector256<T> r = Reduce4(s0, s1, s2, s3, ref row0, ref row1, ref row2, ref row3, ref next, j, rest);
-        if (Unsafe.SizeOf<T>() == 8)
-        {
-            d0 = r.GetElement(0);
-            d2 = r.GetElement(1);
-            d1 = r.GetElement(2);
-            d3 = r.GetElement(3);
-        }
-        else
-        {
-            d0 = r.GetElement(0);
-            d2 = r.GetElement(1);
-            d1 = r.GetElement(4);
-            d3 = r.GetElement(5);
-        }
+        int upper = Vector128<T>.Count;
+        d0 = r.GetElement(0);
+        d2 = r.GetElement(1);
+        d1 = r.GetElement(upper);
+        d3 = r.GetElement(upper + 1);
     }
+
+    // Whether Tail4x256 reduces the four rows transposed: the elements left are none or one 256-bit vector, and the
+    // machine has the AVX2 shuffles that Reduce4 and Forward4x256 use.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool ReducesTransposed<T>(int rest)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> => Avx2.IsSupported && (rest == 0 || rest == Vector256<T>.Count);
 
     /// <summary>
     /// u_r = s·&lt;row_r, next&gt; + bias_r for four consecutive rows of <paramref name="cols"/> elements, the inner
@@ -163,7 +162,7 @@ internal static partial class RowGroups
         ref T row3 = ref Unsafe.Add(ref row2, cols);
         int j = Sums4x256(ref row0, ref row1, ref row2, ref row3, cols, ref next, out Vector256<T> s0, out Vector256<T> s1, out Vector256<T> s2, out Vector256<T> s3);
         int rest = cols - j;
-        if (!Avx2.IsSupported || (rest != 0 && rest != Vector256<T>.Count))
+        if (!ReducesTransposed<T>(rest))
         {
             Tail4x256(s0, s1, s2, s3, ref row0, ref row1, ref row2, ref row3, ref next, j, rest, out T d0, out T d1, out T d2, out T d3);
             u = (s * d0) + bias;

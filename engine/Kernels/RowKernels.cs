@@ -71,11 +71,8 @@ public static class RowKernels
         ref T xn = ref MemoryMarshal.GetReference(next);
         switch (width)
         {
-            case SimdWidth.Vector512:
-                UpdateForward512(ref m, cols, first, end, ref x, coef, scale, shrink, ref xn, s, bias, u);
-                break;
-            case SimdWidth.Vector256:
-                UpdateForward256(ref m, cols, first, end, ref x, coef, scale, shrink, ref xn, s, bias, u);
+            case SimdWidth.Vector512 or SimdWidth.Vector256:
+                UpdateForwardBlocked(ref m, cols, first, end, ref x, coef, scale, shrink, ref xn, s, bias, u, width);
                 break;
             default:
                 for (int i = first; i < end; i++)
@@ -256,14 +253,6 @@ public static class RowKernels
         return first + count;
     }
 
-    // The 256-bit fused pass: the 512-bit pass's blocks (UpdateForwardBlocked) with the 256-bit group kernels.
-    // Before (session 26) a group of four ran one of three kernels by its mix of written rows, and a mixed group
-    // the one-row code row by row: with the ramp's 9% of rows written at random, 31% of the groups were mixed,
-    // the branch per group mispredicted, and the mixed groups took 30% of the step.
-    private static void UpdateForward256<T>(ref T m, int cols, int first, int end, ref T x, ReadOnlySpan<T> coef, T scale, T shrink, ref T xn, T s, ReadOnlySpan<T> bias, Span<T> u)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
-        UpdateForwardBlocked(ref m, cols, first, end, ref x, coef, scale, shrink, ref xn, s, bias, u, SimdWidth.Vector256);
-
     // u_i = s·<row_i, x> + bias_i for rows first..end-1, end - first a multiple of 4 (kept out of the callers
     // so the register allocator sees only this loop).
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -293,19 +282,16 @@ public static class RowKernels
         }
     }
 
-    // The 512-bit fused pass in blocks of Block rows, with no branch per row or group to mispredict when the
-    // written rows are few and scattered (9% at random for the ramp): the block's written rows are listed
-    // without a branch per row (WrittenRows); the inner products of all the block's rows are computed with their current
-    // values, streaming the block in address order; then each listed row is updated and its inner product
-    // recomputed with the updated row (it is in L1/L2 now), replacing the first one. When more than a quarter
-    // of the block's rows are written (every row when shrinking, most rows for tanh), the listed rows are
-    // updated first, then all inner products computed once. Either way each row ends with exactly the
-    // operations of the one-row code: update, then inner product of the updated row.
-    private static void UpdateForward512<T>(ref T m, int cols, int first, int end, ref T x, ReadOnlySpan<T> coef, T scale, T shrink, ref T xn, T s, ReadOnlySpan<T> bias, Span<T> u)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
-        UpdateForwardBlocked(ref m, cols, first, end, ref x, coef, scale, shrink, ref xn, s, bias, u, SimdWidth.Vector512);
-
-    // The blocked fused pass at a vector width (Vector512 or Vector256): see UpdateForward512.
+    // The fused pass at 512 or 256 bits, in blocks of Block rows, with no branch per row or group to mispredict
+    // when the written rows are few and scattered (9% at random for the ramp): the block's written rows are
+    // listed without a branch per row (WrittenRows); the inner products of all the block's rows are computed with
+    // their current values, streaming the block in address order, four rows at a time; then each listed row is
+    // updated and its inner product recomputed with the updated row (it is in L1/L2 now), replacing the first
+    // one. When more than a quarter of the block's rows are written (every row when shrinking, most rows for
+    // tanh), the listed rows are updated first, then all inner products computed once. Either way each row ends
+    // with exactly the operations of the one-row code at the width: update, then inner product of the updated
+    // row. (Until session 27 the 256-bit pass chose a kernel per group of four by its mix of written rows and ran
+    // a mixed group row by row: with the ramp, 31% of the groups, behind a mispredicted branch.)
     [SkipLocalsInit]
     private static void UpdateForwardBlocked<T>(ref T m, int cols, int first, int end, ref T x, ReadOnlySpan<T> coef, T scale, T shrink, ref T xn, T s, ReadOnlySpan<T> bias, Span<T> u, SimdWidth width)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -429,6 +415,7 @@ public static class RowKernels
     private static void UpdateListed<T>(ref T row0, int cols, ReadOnlySpan<int> rows, ref T x, ref T coef, T scale, T shrink, SimdWidth width)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
+        // One loop per width, so that each inlines ScaleAdd for a constant width (no width tests per row).
         if (width == SimdWidth.Vector512)
         {
             foreach (int r in rows)

@@ -131,7 +131,7 @@ public sealed class RampGaussian
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void Coefficients8(ReadOnlySpan<double> scales, ref double destination, int step, int count)
     {
-        if (!(Vector512.IsHardwareAccelerated || Vector256.IsHardwareAccelerated) || count < 2 || count - 1 > MaxOrder || scales.Length != 8 || !(scales[0] >= 0 && scales[1] >= 0 && scales[2] >= 0 && scales[3] >= 0 && scales[4] >= 0 && scales[5] >= 0 && scales[6] >= 0 && scales[7] >= 0))
+        if (!Vector256.IsHardwareAccelerated || count < 2 || count - 1 > MaxOrder || scales.Length != 8 || !(scales[0] >= 0 && scales[1] >= 0 && scales[2] >= 0 && scales[3] >= 0 && scales[4] >= 0 && scales[5] >= 0 && scales[6] >= 0 && scales[7] >= 0))
         {
             Span<double> one = stackalloc double[count];
             for (int l = 0; l < scales.Length; l++)

@@ -165,9 +165,10 @@ public sealed class RowKernelTests
         AssertWrittenRows<float>(width, seed);
     }
 
-    // 256 rows (a block of the fused pass) with every mix of written rows in the groups of four and eight, +0,
-    // -0 and NaN coefficients, and a scale that underflows some products to zero: the listed rows are those with
-    // scale·coef ≠ 0 (NaN included), in order; when shrinking, every row.
+    // 256 rows (a block of the fused pass): the first 64 hold each of the 16 mixes of written rows in a group of
+    // four (group p written where p has a bit set), the rest are random, with +0, -0 and NaN coefficients and a
+    // scale that underflows some products to zero. The listed rows are those with scale·coef ≠ 0 (NaN included),
+    // in order; when shrinking, every row.
     private static void AssertWrittenRows<T>(SimdWidth width, int seed)
         where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T>
     {
@@ -180,9 +181,9 @@ public sealed class RowKernelTests
             coef[r] = u < 0.4 ? T.Zero : u < 0.5 ? T.NegativeZero : u < 0.52 ? T.NaN : u < 0.55 ? T.Epsilon : T.CreateChecked(rng.NextGaussian());
         }
 
-        for (int r = 0; r < 16; r++)
+        for (int r = 0; r < 64; r++)
         {
-            coef[r] = (r & 1) == 0 ? T.Zero : T.One; // the patterns 0101 and 1010 in the first groups
+            coef[r] = ((r / 4) >> (r % 4) & 1) == 1 ? T.One : T.Zero;
         }
 
         T scale = seed % 2 == 0 ? T.CreateChecked(-0.3) : T.CreateChecked(0.25);
