@@ -28,8 +28,18 @@ internal interface IPairLanes<TSelf>
     // min(max(a, -1), 1).
     static abstract TSelf ClampUnit(TSelf a);
 
+    // The larger of a and b in each lane (exact; the values compared are never NaN or -0, so the native
+    // instruction's handling of those does not matter).
+    static abstract TSelf Max(TSelf a, TSelf b);
+
+    // The largest of the lanes (exact, so the order of the comparisons does not matter).
+    static abstract double MaxLane(TSelf a);
+
     // Whether a ≤ limit in every lane.
     static abstract bool AllAtMost(TSelf a, TSelf limit);
+
+    // Whether a, b, c and d are all ≤ limit in every lane (one test of the four comparisons' masks).
+    static abstract bool AllAtMost(TSelf a, TSelf b, TSelf c, TSelf d, TSelf limit);
 
     static abstract void Store(TSelf a, ref double destination);
 }
@@ -63,7 +73,17 @@ internal readonly struct PairLanes512 : IPairLanes<PairLanes512>
     public static PairLanes512 ClampUnit(PairLanes512 a) => new(Vector512.Min(Vector512.Max(a._v, Vector512.Create(-1.0)), Vector512<double>.One));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static PairLanes512 Max(PairLanes512 a, PairLanes512 b) => new(Vector512.MaxNative(a._v, b._v));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double MaxLane(PairLanes512 a) => HalfLanes256.MaxLane(new HalfLanes256(Vector256.MaxNative(a._v.GetLower(), a._v.GetUpper())));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool AllAtMost(PairLanes512 a, PairLanes512 limit) => Vector512.LessThanOrEqualAll(a._v, limit._v);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AllAtMost(PairLanes512 a, PairLanes512 b, PairLanes512 c, PairLanes512 d, PairLanes512 limit) =>
+        (Vector512.LessThanOrEqual(a._v, limit._v) & Vector512.LessThanOrEqual(b._v, limit._v) & Vector512.LessThanOrEqual(c._v, limit._v) & Vector512.LessThanOrEqual(d._v, limit._v)).ExtractMostSignificantBits() == 0xFF;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(PairLanes512 a, ref double destination) => a._v.StoreUnsafe(ref destination);
@@ -103,7 +123,29 @@ internal readonly struct PairLanes256 : IPairLanes<PairLanes256>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static PairLanes256 Max(PairLanes256 a, PairLanes256 b) => new(Vector256.MaxNative(a._lo, b._lo), Vector256.MaxNative(a._hi, b._hi));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double MaxLane(PairLanes256 a) => HalfLanes256.MaxLane(new HalfLanes256(Vector256.MaxNative(a._lo, a._hi)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool AllAtMost(PairLanes256 a, PairLanes256 limit) => Vector256.LessThanOrEqualAll(a._lo, limit._lo) && Vector256.LessThanOrEqualAll(a._hi, limit._hi);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AllAtMost(PairLanes256 a, PairLanes256 b, PairLanes256 c, PairLanes256 d, PairLanes256 limit)
+    {
+        Vector256<double> lo = Vector256.LessThanOrEqual(a._lo, limit._lo) & Vector256.LessThanOrEqual(b._lo, limit._lo) & Vector256.LessThanOrEqual(c._lo, limit._lo) & Vector256.LessThanOrEqual(d._lo, limit._lo);
+        Vector256<double> hi = Vector256.LessThanOrEqual(a._hi, limit._hi) & Vector256.LessThanOrEqual(b._hi, limit._hi) & Vector256.LessThanOrEqual(c._hi, limit._hi) & Vector256.LessThanOrEqual(d._hi, limit._hi);
+        return (lo & hi).ExtractMostSignificantBits() == 0xF;
+    }
+
+    // Lanes 0-3 and 4-7 as half-lane values, and the eight lanes from them.
+    public HalfLanes256 Lower => new(_lo);
+
+    public HalfLanes256 Upper => new(_hi);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static PairLanes256 Join(HalfLanes256 lower, HalfLanes256 upper) => new(lower.Vector, upper.Vector);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(PairLanes256 a, ref double destination)
@@ -121,7 +163,9 @@ internal readonly struct HalfLanes256 : IPairLanes<HalfLanes256>
 {
     private readonly Vector256<double> _v;
 
-    private HalfLanes256(Vector256<double> v) => _v = v;
+    internal HalfLanes256(Vector256<double> v) => _v = v;
+
+    internal Vector256<double> Vector => _v;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static HalfLanes256 Load(ref double source) => new(Vector256.LoadUnsafe(ref source));
@@ -145,7 +189,21 @@ internal readonly struct HalfLanes256 : IPairLanes<HalfLanes256>
     public static HalfLanes256 ClampUnit(HalfLanes256 a) => new(Vector256.Min(Vector256.Max(a._v, Vector256.Create(-1.0)), Vector256<double>.One));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static HalfLanes256 Max(HalfLanes256 a, HalfLanes256 b) => new(Vector256.MaxNative(a._v, b._v));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double MaxLane(HalfLanes256 a)
+    {
+        Vector128<double> two = Vector128.MaxNative(a._v.GetLower(), a._v.GetUpper());
+        return Math.Max(two.GetElement(0), two.GetElement(1));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool AllAtMost(HalfLanes256 a, HalfLanes256 limit) => Vector256.LessThanOrEqualAll(a._v, limit._v);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AllAtMost(HalfLanes256 a, HalfLanes256 b, HalfLanes256 c, HalfLanes256 d, HalfLanes256 limit) =>
+        (Vector256.LessThanOrEqual(a._v, limit._v) & Vector256.LessThanOrEqual(b._v, limit._v) & Vector256.LessThanOrEqual(c._v, limit._v) & Vector256.LessThanOrEqual(d._v, limit._v)).ExtractMostSignificantBits() == 0xF;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(HalfLanes256 a, ref double destination) => a._v.StoreUnsafe(ref destination);
@@ -193,6 +251,19 @@ internal struct PairLanesScalar : IPairLanes<PairLanesScalar>
 
     public static PairLanesScalar ClampUnit(PairLanesScalar a) => Map(a, a, static (x, _) => Math.Min(Math.Max(x, -1.0), 1.0));
 
+    public static PairLanesScalar Max(PairLanesScalar a, PairLanesScalar b) => Map(a, b, static (x, y) => Math.Max(x, y));
+
+    public static double MaxLane(PairLanesScalar a)
+    {
+        double m = a._e[0];
+        for (int l = 1; l < 8; l++)
+        {
+            m = Math.Max(m, a._e[l]);
+        }
+
+        return m;
+    }
+
     public static bool AllAtMost(PairLanesScalar a, PairLanesScalar limit)
     {
         for (int l = 0; l < 8; l++)
@@ -205,6 +276,9 @@ internal struct PairLanesScalar : IPairLanes<PairLanesScalar>
 
         return true;
     }
+
+    public static bool AllAtMost(PairLanesScalar a, PairLanesScalar b, PairLanesScalar c, PairLanesScalar d, PairLanesScalar limit) =>
+        AllAtMost(a, limit) & AllAtMost(b, limit) & AllAtMost(c, limit) & AllAtMost(d, limit);
 
     public static void Store(PairLanesScalar a, ref double destination)
     {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -10,20 +11,19 @@ namespace MeanFieldCluster.Engine.Limit;
 /// The pair loop of <see cref="PopulationRisk"/> (docs/performance.md, "Observation cost: the exact population
 /// risk"; the error bound in docs/limit.md, "The exact finite-N risk"). Row by row, the pairs (i, j) with
 /// j in a group of eight consecutive neurons run in the eight lanes of <see cref="IPairLanes{TSelf}"/>:
-/// their correlations from the transposed weights (one fused multiply-add chain over the coordinates per
-/// lane), then both classes' Mehler series (τ = 1 ± Δ). The truncation test comes first and runs every
-/// <see cref="TestEvery"/> orders on the whole group: the group stops at the first tested order at which every
-/// lane's rigorous tail bound |c|^(n+1) √T_i(n) √T_j(n) is within the pair tolerance, so each lane sums at least
-/// as many orders as it needs and reports its bound at the order where it stopped; then the series up to that
-/// order by Horner's rule in c², the even and the odd orders apart, with fused multiply-adds. At an even row the
-/// groups common to it and the next row run both rows in one series, each load of a group's coefficients
-/// serving both (the next row's results wait in the scratch until its turn, so each row adds its groups in
-/// order). Pairs
-/// that cannot reach the tolerance by the highest order (|c| near 1) take the exact formula, as in the
-/// reference loop. Every lane does the same operations in the same order on every vector width, and the
-/// row's sums are reduced in one fixed order, so the result does not depend on the vector width
-/// (PopulationRiskGroupsTests); it differs from the reference loop's only by rounding and by the extra
-/// orders, within the documented bound.
+/// their correlations from the weights transposed by group (one fused multiply-add chain over the coordinates
+/// per lane), then both classes' Mehler series (τ = 1 ± Δ), summed by Horner's rule in c², the even and the odd
+/// orders apart, with fused multiply-adds, to an order chosen first. At an even row the groups common to it and
+/// the next row run both rows in one series, each load of a group's coefficients serving both (the next row's
+/// results wait in the scratch until its turn, so each row adds its groups in order); such a row pair stops at
+/// the first order t at which one bound for all its 32 pairs and classes, m^(t+1) · max √T_row(t) · max √T_j(t)
+/// with m the largest |c|, is within the pair tolerance, and every pair reports that bound. A row's other
+/// groups (its own, partial ones) test each lane's rigorous tail bound |c|^(n+1) √T_i(n) √T_j(n) every
+/// <see cref="TestEvery"/> orders and stop where all pass. Pairs that cannot reach the tolerance by the highest
+/// order (|c| near 1) take the exact formula, as in the reference loop. Every lane does the same operations in
+/// the same order on every vector width, and the row's sums are reduced in one fixed order, so the result does
+/// not depend on the vector width (PopulationRiskGroupsTests); it differs from the reference loop's only by
+/// rounding and by the orders summed, within the documented bound.
 /// </summary>
 public static partial class PopulationRisk
 {
@@ -78,7 +78,8 @@ public static partial class PopulationRisk
         bool isotropic = !TPower.PerClass;
         GroupScratch scratch = GroupScratch.For(tables.Work, padded, dimension, stride);
 
-        // The weights transposed (coordinate-major, zero past the last neuron) and the inverse scales (0 for a
+        // The weights transposed by group (group g's coordinate k of its eight neurons at (g·d + k)·8, zero past
+        // the last neuron: a group's columns are consecutive memory) and the inverse scales (0 for a
         // zero scale, so its correlations are 0, as in the reference loop).
         double[] transposed = scratch.Transposed, inverse0 = scratch.Inverse0, inverse1 = scratch.Inverse1;
         Array.Clear(transposed, 0, dimension * padded);
@@ -86,7 +87,7 @@ public static partial class PopulationRisk
         {
             for (int k = 0; k < dimension; k++)
             {
-                transposed[(k * padded) + j] = weights[(j * dimension) + k];
+                transposed[((((j / Lanes) * dimension) + k) * Lanes) + (j % Lanes)] = weights[(j * dimension) + k];
             }
         }
 
@@ -101,6 +102,9 @@ public static partial class PopulationRisk
         double limit0 = Math.Min(tables.Safe[0], Math.BitDecrement(1.0)), limit1 = Math.Min(tables.Safe[1], Math.BitDecrement(1.0));
         ref double alpha = ref MemoryMarshal.GetArrayDataReference(tables.Alpha);
         ref double tail = ref MemoryMarshal.GetArrayDataReference(tables.Tail);
+        ref double groupMax = ref MemoryMarshal.GetArrayDataReference(tables.GroupMax);
+        int scanStride = tables.ScanStride;
+        ref double rowMaxTable = ref MemoryMarshal.GetArrayDataReference(scratch.RowMax);
         ref double c0Row = ref MemoryMarshal.GetArrayDataReference(scratch.Correlation0);
         ref double c1Row = ref MemoryMarshal.GetArrayDataReference(isotropic ? scratch.Correlation0 : scratch.Correlation1);
         ref double buffer = ref MemoryMarshal.GetArrayDataReference(scratch.Buffer);
@@ -149,6 +153,15 @@ public static partial class PopulationRisk
             bool pairRows = (i & 1) == 0 && i + 1 < width - 1;
             ref double nextAlpha = ref Unsafe.Add(ref alpha, GroupTables.Index((i + 1) / Lanes, 0, 0, stride) + ((i + 1) % Lanes));
             ref double nextTail = ref Unsafe.Add(ref tail, GroupTables.Index((i + 1) / Lanes, 0, 0, stride) + ((i + 1) % Lanes));
+            if (li == 0)
+            {
+                // Entering group gi: the scan tables of its rows (row i's at li · scanStride).
+                RowScanTables(ref Unsafe.Add(ref tail, GroupTables.Index(gi, 0, 0, stride)), ref rowMaxTable, stride, scanStride);
+            }
+
+            // Row i + 1 is in row i's group when i is even (Lanes is even).
+            ref double rowMax = ref Unsafe.Add(ref rowMaxTable, li * scanStride);
+            ref double nextMax = ref Unsafe.Add(ref rowMaxTable, ((li + 1) % Lanes) * scanStride);
             for (int g = first; g < groups; g++)
             {
                 if ((i & 1) == 1 && pendingValid[g])
@@ -170,16 +183,13 @@ public static partial class PopulationRisk
                     // Rows i and i + 1 with this group, both common: one series of both rows' pairs, stopped where
                     // all their bounds pass. In the rare case that they do not by the highest order, each row takes
                     // the one-group path (row i + 1 when its own turn comes).
-                    TL e0 = TL.Load(ref Unsafe.Add(ref c0Row, padded + (g * Lanes))), e1 = TL.Load(ref Unsafe.Add(ref c1Row, padded + (g * Lanes)));
-                    if (TL.AllAtMost(TL.Abs(e0), TL.Create(limit0)) && TL.AllAtMost(TL.Abs(e1), TL.Create(limit1)) &&
-                        SeriesTwoRows<TL, TPower>(ref Unsafe.Add(ref alpha, GroupTables.Index(g, 0, 0, stride)), ref Unsafe.Add(ref tail, GroupTables.Index(g, 0, 0, stride)), ref rowAlpha, ref rowTail, ref nextAlpha, ref nextTail, stride, c0, c1, e0, e1, tol, out TL sumA, out TL boundA, out TL sumB, out TL boundB, out int orderTwo))
+                    if (TL.AllAtMost(TL.Abs(TL.Load(ref Unsafe.Add(ref c0Row, padded + (g * Lanes)))), TL.Create(limit0)) && TL.AllAtMost(TL.Abs(TL.Load(ref Unsafe.Add(ref c1Row, padded + (g * Lanes)))), TL.Create(limit1)) &&
+                        SeriesTwoRows<TL, TPower>(ref Unsafe.Add(ref alpha, GroupTables.Index(g, 0, 0, stride)), ref Unsafe.Add(ref tail, GroupTables.Index(g, 0, 0, stride)), ref rowAlpha, ref rowTail, ref nextAlpha, ref nextTail, ref rowMax, ref nextMax, ref Unsafe.Add(ref groupMax, g * scanStride), stride, ref Unsafe.Add(ref c0Row, g * Lanes), ref Unsafe.Add(ref c1Row, g * Lanes), padded, tolerance, out TL sumA, out TL boundA, ref Unsafe.Add(ref pendingSum, g * Lanes), ref Unsafe.Add(ref pendingBound, g * Lanes), out int orderTwo))
                     {
                         rowSum = TL.Add(rowSum, sumA);
                         rowBound = TL.Add(rowBound, boundA);
                         seriesCount += 2 * Lanes;
                         rowOrder = Math.Max(rowOrder, orderTwo);
-                        TL.Store(sumB, ref Unsafe.Add(ref pendingSum, g * Lanes));
-                        TL.Store(boundB, ref Unsafe.Add(ref pendingBound, g * Lanes));
                         pendingOrder[g] = orderTwo;
                         pendingValid[g] = true;
                         continue;
@@ -356,89 +366,137 @@ public static partial class PopulationRisk
     }
 
     // Rows A (row i: rowAlphaA, rowTailA, correlations c0, c1) and B (row i + 1: rowAlphaB, rowTailB, e0, e1) with
-    // one group (alpha, tail), as Series does for one row, with one stopping order for both: the first tested
-    // order at which all their bounds (both rows, both classes, eight lanes) are within tol (true), or the highest
-    // order (false). Each load of the group's coefficients serves both rows. sumA: row A's two classes' sums
-    // added (s0 + s1), boundA likewise; the same for B.
+    // one group (alpha, tail), as Series does for one row, but with one stopping order for both rows, found order by
+    // order (docs/limit.md, "Exact population risk"): the first order t at which the group's bound
+    // S = m^(t+1) · max(√T_A(t), √T_B(t)) · max_j √T_j(t) is within tol, m the largest |c| of its 32 pairs and
+    // classes (FirstPassing), and every pair reports S (its own bound is at most S): true. When no order passes,
+    // each lane's own bound at the highest order decides (true when all are within tol, else false: the rows take
+    // the one-row path). Each load of the group's coefficients serves both rows. rowMaxA, rowMaxB and groupMax:
+    // the scan tables of the two rows (RowScanTables) and of the group (GroupTables).
+    // correlation0 and correlation1: row A's correlations with the group (classes 0 and 1), row B's padded further.
+    // sumA: row A's two classes' sums added (s0 + s1), boundA likewise; the same for B, stored at sumB and boundB.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static bool SeriesTwoRows<TL, TPower>(ref double alpha, ref double tail, ref double rowAlphaA, ref double rowTailA, ref double rowAlphaB, ref double rowTailB, int stride, TL c0, TL c1, TL e0, TL e1, TL tol, out TL sumA, out TL boundA, out TL sumB, out TL boundB, out int order)
+    private static bool SeriesTwoRows<TL, TPower>(ref double alpha, ref double tail, ref double rowAlphaA, ref double rowTailA, ref double rowAlphaB, ref double rowTailB, ref double rowMaxA, ref double rowMaxB, ref double groupMax, int stride, ref double correlation0, ref double correlation1, int padded, double tolerance, out TL sumA, out TL boundA, ref double sumB, ref double boundB, out int order)
         where TL : struct, IPairLanes<TL>
         where TPower : struct, IPowerChains
     {
         int maxOrder = stride - 1;
-        Powers(c0, out _, out TL stepC0);
-        Powers(e0, out _, out TL stepE0);
-        TL stepC1 = stepC0, stepE1 = stepE0;
-        if (TPower.PerClass)
+        TL c0 = TL.Load(ref correlation0), c1 = TL.Load(ref correlation1);
+        TL e0 = TL.Load(ref Unsafe.Add(ref correlation0, padded)), e1 = TL.Load(ref Unsafe.Add(ref correlation1, padded));
+        TL ac0 = TL.Abs(c0), ae0 = TL.Abs(e0);
+        TL ac1 = TPower.PerClass ? TL.Abs(c1) : ac0, ae1 = TPower.PerClass ? TL.Abs(e1) : ae0;
+        int t = FirstPassing(TL.MaxLane(TL.Max(TL.Max(ac0, ac1), TL.Max(ae0, ae1))), ref rowMaxA, ref rowMaxB, ref groupMax, maxOrder, tolerance, out double groupBound);
+        bool passed = groupBound <= tolerance;
+        if (passed)
         {
-            Powers(c1, out _, out stepC1);
-            Powers(e1, out _, out stepE1);
+            // Every pair and class of the group reports the group's bound (each class's own is at most it).
+            boundA = TL.Create(groupBound + groupBound);
+            TL.Store(boundA, ref boundB);
         }
-
-        // q = c^(t+1) at the tested order t, per row and class.
-        TL qc0 = TL.Create(1.0), qc1 = qc0, qe0 = qc0, qe1 = qc0, bc0, bc1, be0, be1;
-        int t = -1;
-        bool passed;
-        while (true)
+        else
         {
-            int next = Math.Min(t + TestEvery, maxOrder);
-            qc0 = Advance(qc0, c0, stepC0, t, next);
-            qc1 = TPower.PerClass ? Advance(qc1, c1, stepC1, t, next) : qc0;
-            qe0 = Advance(qe0, e0, stepE0, t, next);
-            qe1 = TPower.PerClass ? Advance(qe1, e1, stepE1, t, next) : qe0;
-            t = next;
+            // No order passed the group's bound: each lane's own bound at the highest order, q = |c|^(t+1).
+            TL qc0 = Power(ac0, t + 1), qe0 = Power(ae0, t + 1);
+            TL qc1 = TPower.PerClass ? Power(ac1, t + 1) : qc0, qe1 = TPower.PerClass ? Power(ae1, t + 1) : qe0;
             int bt = 2 * Lanes * t;
             TL tail0 = TL.Load(ref Unsafe.Add(ref tail, bt)), tail1 = TL.Load(ref Unsafe.Add(ref tail, bt + Lanes));
-            bc0 = Bound(qc0, Unsafe.Add(ref rowTailA, bt), tail0);
-            bc1 = Bound(qc1, Unsafe.Add(ref rowTailA, bt + Lanes), tail1);
-            be0 = Bound(qe0, Unsafe.Add(ref rowTailB, bt), tail0);
-            be1 = Bound(qe1, Unsafe.Add(ref rowTailB, bt + Lanes), tail1);
-            if (TL.AllAtMost(bc0, tol) && TL.AllAtMost(bc1, tol) && TL.AllAtMost(be0, tol) && TL.AllAtMost(be1, tol))
-            {
-                passed = true;
-                break;
-            }
-
-            if (t == maxOrder)
-            {
-                passed = false;
-                break;
-            }
+            TL bc0 = BoundOf(qc0, Unsafe.Add(ref rowTailA, bt), tail0), bc1 = BoundOf(qc1, Unsafe.Add(ref rowTailA, bt + Lanes), tail1);
+            TL be0 = BoundOf(qe0, Unsafe.Add(ref rowTailB, bt), tail0), be1 = BoundOf(qe1, Unsafe.Add(ref rowTailB, bt + Lanes), tail1);
+            passed = TL.AllAtMost(bc0, bc1, be0, be1, TL.Create(tolerance));
+            boundA = TL.Add(bc0, bc1);
+            TL.Store(TL.Add(be0, be1), ref boundB);
         }
 
         order = t;
-        boundA = TL.Add(bc0, bc1);
-        boundB = TL.Add(be0, be1);
         if (typeof(TL) == typeof(PairLanes256))
         {
             // At 256 bits both rows' eight Horner chains per half of the lanes take the sixteen registers: each
             // half runs on its own, with the same operations per lane.
-            Span<double> lanes = stackalloc double[4 * Lanes];
-            ref double l = ref MemoryMarshal.GetReference(lanes);
-            TL.Store(c0, ref l);
-            TL.Store(c1, ref Unsafe.Add(ref l, Lanes));
-            TL.Store(e0, ref Unsafe.Add(ref l, 2 * Lanes));
-            TL.Store(e1, ref Unsafe.Add(ref l, 3 * Lanes));
-            for (int half = 0; half < Lanes; half += 4)
-            {
-                HornerTwoRows<HalfLanes256, TPower>(
-                    ref Unsafe.Add(ref alpha, half), ref rowAlphaA, ref rowAlphaB, t,
-                    HalfLanes256.Load(ref Unsafe.Add(ref l, half)), HalfLanes256.Load(ref Unsafe.Add(ref l, Lanes + half)),
-                    HalfLanes256.Load(ref Unsafe.Add(ref l, (2 * Lanes) + half)), HalfLanes256.Load(ref Unsafe.Add(ref l, (3 * Lanes) + half)),
-                    out HalfLanes256 halfA, out HalfLanes256 halfB);
-                HalfLanes256.Store(halfA, ref Unsafe.Add(ref l, half));
-                HalfLanes256.Store(halfB, ref Unsafe.Add(ref l, Lanes + half));
-            }
-
-            sumA = TL.Load(ref l);
-            sumB = TL.Load(ref Unsafe.Add(ref l, Lanes));
+            PairLanes256 wc0 = (PairLanes256)(object)c0, wc1 = (PairLanes256)(object)c1, we0 = (PairLanes256)(object)e0, we1 = (PairLanes256)(object)e1;
+            HornerTwoRows<HalfLanes256, TPower>(ref alpha, ref rowAlphaA, ref rowAlphaB, t, wc0.Lower, wc1.Lower, we0.Lower, we1.Lower, out HalfLanes256 lowerA, out HalfLanes256 lowerB);
+            HornerTwoRows<HalfLanes256, TPower>(ref Unsafe.Add(ref alpha, 4), ref rowAlphaA, ref rowAlphaB, t, wc0.Upper, wc1.Upper, we0.Upper, we1.Upper, out HalfLanes256 upperA, out HalfLanes256 upperB);
+            sumA = (TL)(object)PairLanes256.Join(lowerA, upperA);
+            TL.Store((TL)(object)PairLanes256.Join(lowerB, upperB), ref sumB);
         }
         else
         {
-            HornerTwoRows<TL, TPower>(ref alpha, ref rowAlphaA, ref rowAlphaB, t, c0, c1, e0, e1, out sumA, out sumB);
+            HornerTwoRows<TL, TPower>(ref alpha, ref rowAlphaA, ref rowAlphaB, t, c0, c1, e0, e1, out sumA, out TL sumOfB);
+            TL.Store(sumOfB, ref sumB);
         }
 
         return passed;
+    }
+
+    // The scan tables of a group's eight rows for FirstPassing: lane l's at l · scanStride, the larger of its two
+    // classes' √T(n) at each order (groupTail: the group's tails), +∞ from the highest order + 1 to scanStride.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowScanTables(ref double groupTail, ref double tables, int stride, int scanStride)
+    {
+        Span<double> lanes = stackalloc double[Lanes];
+        ref double lane = ref MemoryMarshal.GetReference(lanes);
+        for (int n = 0; n < scanStride; n++)
+        {
+            if (n < stride)
+            {
+                ref double at = ref Unsafe.Add(ref groupTail, 2 * Lanes * n);
+                Vector512.MaxNative(Vector512.LoadUnsafe(ref at), Vector512.LoadUnsafe(ref at, Lanes)).StoreUnsafe(ref lane);
+            }
+            else
+            {
+                lanes.Fill(double.PositiveInfinity);
+            }
+
+            for (int l = 0; l < Lanes; l++)
+            {
+                Unsafe.Add(ref tables, (l * scanStride) + n) = Unsafe.Add(ref lane, l);
+            }
+        }
+    }
+
+    // The first order t ≤ maxOrder at which (q_t · max(rowMaxA[t], rowMaxB[t])) · groupMax[t] ≤ tolerance, else
+    // maxOrder; q_t = m^(t+1), formed four orders at a time as p_r · Q_k (t = 4k + r, p = (m, m², m³, m⁴),
+    // Q_0 = 1, Q_(k+1) = Q_k · m⁴), the same products on every machine. The tables are padded with +∞ to a
+    // multiple of four orders, which never passes.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int FirstPassing(double m, ref double rowMaxA, ref double rowMaxB, ref double groupMax, int maxOrder, double tolerance, out double bound)
+    {
+        double m2 = m * m, m4 = m2 * m2, q = 1.0;
+        Vector256<double> p = Vector256.Create(m, m2, m2 * m, m4), tol = Vector256.Create(tolerance);
+        for (int t = 0; t <= maxOrder; t += 4)
+        {
+            Vector256<double> rows = Vector256.MaxNative(Vector256.LoadUnsafe(ref rowMaxA, (nuint)t), Vector256.LoadUnsafe(ref rowMaxB, (nuint)t));
+            Vector256<double> bounds = p * Vector256.Create(q) * rows * Vector256.LoadUnsafe(ref groupMax, (nuint)t);
+            uint passing = Vector256.LessThanOrEqual(bounds, tol).ExtractMostSignificantBits();
+            if (passing != 0)
+            {
+                int first = BitOperations.TrailingZeroCount(passing);
+                bound = bounds.GetElement(first);
+                return t + first;
+            }
+
+            q *= m4;
+        }
+
+        bound = double.PositiveInfinity;
+        return maxOrder;
+    }
+
+    // x^e (e ≥ 1) by binary powering, the same products in every lane.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TL Power<TL>(TL x, int e)
+        where TL : struct, IPairLanes<TL>
+    {
+        TL result = x;
+        for (int bit = (1 << (31 - BitOperations.LeadingZeroCount((uint)e))) >> 1; bit > 0; bit >>= 1)
+        {
+            result = TL.Multiply(result, result);
+            if ((e & bit) != 0)
+            {
+                result = TL.Multiply(result, x);
+            }
+        }
+
+        return result;
     }
 
     // The sums of SeriesTwoRows to order t for rows A (correlations c0, c1) and B (e0, e1): Horner from the top, as in
@@ -519,7 +577,12 @@ public static partial class PopulationRisk
     // The tail bound |c|^(t+1) √T_i(t) √T_j(t) from q = c^(t+1), row i's √T_i(t) and the lanes' √T_j(t).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TL Bound<TL>(TL q, double rowTail, TL tail)
-        where TL : struct, IPairLanes<TL> => TL.Multiply(TL.Multiply(TL.Abs(q), TL.Create(rowTail)), tail);
+        where TL : struct, IPairLanes<TL> => BoundOf(TL.Abs(q), rowTail, tail);
+
+    // The same from q = |c|^(t+1).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TL BoundOf<TL>(TL q, double rowTail, TL tail)
+        where TL : struct, IPairLanes<TL> => TL.Multiply(TL.Multiply(q, TL.Create(rowTail)), tail);
 
     // The correlations of the rows i0..i0+3 (RowBlock; a row past the last is computed as the last and not read) with
     // the neurons of groups first..groups-1, clamped to [-1, 1]; row i0 + r's go to output[r·padded + 8g..]. Per lane
@@ -550,8 +613,8 @@ public static partial class PopulationRisk
             TL zero = TL.Create(0.0), xa0 = zero, xa1 = zero, xa2 = zero, xa3 = zero, xb0 = zero, xb1 = zero, xb2 = zero, xb3 = zero;
             TL ya0 = zero, ya1 = zero, ya2 = zero, ya3 = zero, yb0 = zero, yb1 = zero, yb2 = zero, yb3 = zero;
             int atA = (g * Lanes) + lane, atB = (h * Lanes) + lane;
-            ref double colA = ref Unsafe.Add(ref wt, atA);
-            ref double colB = ref Unsafe.Add(ref wt, atB);
+            ref double colA = ref Unsafe.Add(ref wt, (g * dimension * Lanes) + lane);
+            ref double colB = ref Unsafe.Add(ref wt, (h * dimension * Lanes) + lane);
             for (int block = 0, k = 0; block < 2; block++)
             {
                 if (block == 1)
@@ -560,7 +623,7 @@ public static partial class PopulationRisk
                     (ya0, ya1, ya2, ya3, yb0, yb1, yb2, yb3) = (zero, zero, zero, zero, zero, zero, zero, zero);
                 }
 
-                for (int end = block == 0 ? informative : dimension; k < end; k++, colA = ref Unsafe.Add(ref colA, padded), colB = ref Unsafe.Add(ref colB, padded))
+                for (int end = block == 0 ? informative : dimension; k < end; k++, colA = ref Unsafe.Add(ref colA, Lanes), colB = ref Unsafe.Add(ref colB, Lanes))
                 {
                     TL a = TL.Load(ref colA), b = TL.Load(ref colB);
                     TL v0 = TL.Create(Unsafe.Add(ref w0, k)), v1 = TL.Create(Unsafe.Add(ref w1, k)), v2 = TL.Create(Unsafe.Add(ref w2, k)), v3 = TL.Create(Unsafe.Add(ref w3, k));
@@ -634,7 +697,7 @@ public static partial class PopulationRisk
     }
 
     // Both classes' tables for the group loop, by lane group: for group g (neurons 8g..8g+7), order n and class s,
-    // eight consecutive α_n(a_sj) (Alpha) and √T_sj(n) (Tail, written at the test orders only), zero past the
+    // eight consecutive α_n(a_sj) (Alpha) and √T_sj(n) (Tail), zero past the
     // last neuron; a group's series reads consecutive memory. Also each neuron's scales, mean α_0 and second
     // moment, and per class the correlation Safe at or below which every pair passes the feasibility test.
     // The two large arrays and the loop's scratch come from a workspace (Workspace: reused, every element the
@@ -676,17 +739,14 @@ public static partial class PopulationRisk
                     }
 
                     // The tails of the eight lanes at once: per lane the partial sum Σ α_m² in order (a product
-                    // and a sum per order, as one neuron at a time would) and √T at the tested orders.
+                    // and a sum per order, as one neuron at a time would) and √T at every order.
                     Vector512<double> second = Vector512.Create<double>(second8), partial = Vector512<double>.Zero;
                     int at = Index(g, 0, s, Stride);
                     for (int n = 0; n < Stride; n++, at += 2 * Lanes)
                     {
                         Vector512<double> a = Vector512.LoadUnsafe(ref Alpha[at]);
                         partial += a * a;
-                        if (IsTestOrder(n, maxOrder))
-                        {
-                            Vector512.Sqrt(Vector512.Max(second - partial, Vector512<double>.Zero) + (Vector512.Create(4.0 * (n + 2) * 2.3e-16) * second)).StoreUnsafe(ref Tail[at]);
-                        }
+                        Vector512.Sqrt(Vector512.Max(second - partial, Vector512<double>.Zero) + (Vector512.Create(4.0 * (n + 2) * 2.3e-16) * second)).StoreUnsafe(ref Tail[at]);
                     }
 
                     for (int l = 0; l < Lanes; l++)
@@ -712,6 +772,28 @@ public static partial class PopulationRisk
                 // 4 to spare for the rounding of the power and the products), so its power need not be computed.
                 Safe[s] = tailMax > 0 ? Math.Pow(tolerance / (4 * tailMax * tailMax), 1.0 / Stride) : 1.0;
             }
+
+            // The scan table of the row pairs' stopping order (SeriesTwoRows): per group the largest √T over its
+            // lanes and classes at each order, padded with +∞ to ScanStride (the rows' own: RowScanTable).
+            ScanStride = (Stride + 3) & ~3;
+            work.EnsureScan(Groups * ScanStride);
+            GroupMax = work.GroupMax;
+            for (int g = 0; g < Groups; g++)
+            {
+                for (int n = 0; n < Stride; n++)
+                {
+                    int at = Index(g, n, 0, Stride);
+                    Vector512<double> lane = Vector512.MaxNative(Vector512.LoadUnsafe(ref Tail[at]), Vector512.LoadUnsafe(ref Tail[at + Lanes]));
+                    Vector256<double> half = Vector256.MaxNative(lane.GetLower(), lane.GetUpper());
+                    Vector128<double> quarter = Vector128.MaxNative(half.GetLower(), half.GetUpper());
+                    GroupMax[(g * ScanStride) + n] = Math.Max(quarter.GetElement(0), quarter.GetElement(1));
+                }
+
+                for (int n = Stride; n < ScanStride; n++)
+                {
+                    GroupMax[(g * ScanStride) + n] = double.PositiveInfinity;
+                }
+            }
         }
 
         public int Groups { get; }
@@ -723,6 +805,12 @@ public static partial class PopulationRisk
         public double[] Alpha { get; }
 
         public double[] Tail { get; }
+
+        // Orders per neuron or group in the scan tables (Stride rounded up to a multiple of four).
+        public int ScanStride { get; }
+
+        // Per group g, at (g · ScanStride + n): the largest √T(n) of its lanes and classes; +∞ past the highest order.
+        public double[] GroupMax { get; }
 
         public double[]? Norms { get; }
 
@@ -752,6 +840,8 @@ public static partial class PopulationRisk
 
         public double[] Tail { get; private set; } = [];
 
+        public double[] GroupMax { get; private set; } = [];
+
         public GroupScratch? Scratch { get; set; }
 
         // A workspace from the pool, or a new one; fresh: always a new one (tests).
@@ -765,6 +855,14 @@ public static partial class PopulationRisk
             {
                 Alpha = new double[length];
                 Tail = new double[length];
+            }
+        }
+
+        public void EnsureScan(int groups)
+        {
+            if (GroupMax.Length < groups)
+            {
+                GroupMax = new double[groups];
             }
         }
     }
@@ -787,6 +885,7 @@ public static partial class PopulationRisk
             PendingBound = new double[padded];
             PendingOrder = new int[padded / Lanes];
             PendingValid = new bool[padded / Lanes];
+            RowMax = new double[Lanes * ((stride + 3) & ~3)];
         }
 
         public int Padded { get; }
@@ -817,6 +916,9 @@ public static partial class PopulationRisk
         public int[] PendingOrder { get; }
 
         public bool[] PendingValid { get; }
+
+        // The scan tables of the rows of one group (RowScanTables).
+        public double[] RowMax { get; }
 
         public static GroupScratch For(Workspace work, int padded, int dimension, int stride)
         {

@@ -12,7 +12,7 @@ namespace MeanFieldCluster.Engine.Training;
 public static class NumericsVersion
 {
     /// <summary>The version of this build's numbers (docs/models.md, "The numerics version").</summary>
-    public const int Current = 2;
+    public const int Current = 3;
 
     /// <summary>The version of records written before the version was recorded.</summary>
     public const int Unversioned = 1;

@@ -5,10 +5,10 @@ namespace MeanFieldCluster.Engine.Tests.Limit;
 
 /// <summary>
 /// The group loop of the population risk (PopulationRisk.Groups.cs: eight pairs per group, fused multiply-adds,
-/// correlations from the transposed weights, the truncation tested every four orders) against the reference
-/// loop (one pair at a time, the truncation tested at every order), within the error bound of docs/limit.md
-/// ("The exact finite-N risk": both truncation bounds plus both rounding bounds); and the same bits on every
-/// vector width.
+/// correlations from the transposed weights, row pairs stopped at the first order where their group's bound
+/// passes, single rows tested every sixteen orders) against the reference loop (one pair at a time, the
+/// truncation tested at every order), within the error bound of docs/limit.md ("The exact finite-N risk": both
+/// truncation bounds plus both rounding bounds); and the same bits on every vector width.
 /// </summary>
 public sealed class PopulationRiskGroupsTests
 {
@@ -60,6 +60,29 @@ public sealed class PopulationRiskGroupsTests
         PopulationRiskEstimate reference = PopulationRisk.Compute(w, width + 4, d, informative, Delta, Mmn, PopulationRisk.DefaultPairTolerance, reference: true);
         PopulationRiskEstimate fast = PopulationRisk.Compute(w, width + 4, d, informative, Delta, Mmn);
         AssertWithinBound(w, width + 4, d, informative, reference, fast);
+    }
+
+    /// <summary>
+    /// With a loose pair tolerance (10⁻⁶) the series stop early and the truncation error is far above the
+    /// rounding: it must still be within the reported truncation bound (against the reference loop summed to
+    /// 10⁻¹⁵). A stopping order taken too early, or a group bound that misses a factor, fails here.
+    /// </summary>
+    [Theory]
+    [InlineData(37, 40, 40)]
+    [InlineData(45, 6, 6)]
+    [InlineData(23, 6, 2)]
+    public void WithALooseToleranceTheTruncationErrorIsWithinTheReportedBound(int width, int d, int informative)
+    {
+        const double loose = 1e-6;
+        double[] w = PopulationRiskTests.RandomWeights(width, d, (ulong)(300 + width));
+        PopulationRiskEstimate truncated = PopulationRisk.Compute(w, width, d, informative, Delta, Mmn, loose, reference: false);
+        PopulationRiskEstimate summed = PopulationRisk.Compute(w, width, d, informative, Delta, Mmn, 1e-15, reference: true);
+        double rounding = RoundingBound(w, width, d, informative, truncated.Risk, (2 * truncated.MaxOrder) + 2, width + ((width + 7) / 8) + 7)
+            + RoundingBound(w, width, d, informative, summed.Risk, (2 * summed.MaxOrder) + 3, ((long)width * (width - 1)) + 2);
+        double error = Math.Abs(truncated.Risk - summed.Risk);
+        Assert.True(truncated.TruncationBound > 1000 * (rounding + summed.TruncationBound), $"the truncation bound {truncated.TruncationBound:E3} should dominate the rounding {rounding:E3}");
+        Assert.True(error <= truncated.TruncationBound + summed.TruncationBound + rounding, $"truncated {truncated.Risk:R}, summed {summed.Risk:R}: error {error:E3} > bound {truncated.TruncationBound:E3} + {summed.TruncationBound:E3} + rounding {rounding:E3}");
+        Assert.True(truncated.TruncationBound <= truncated.SeriesPairs * loose / ((double)width * width));
     }
 
     /// <summary>

@@ -8,10 +8,13 @@ namespace MeanFieldCluster.Engine.Tests.Training;
 /// The engine's numbers, pinned to <see cref="NumericsVersion.Current"/>: short runs of a two-layer, a three-layer
 /// and a noisy network, and of an mmn-isotropic network on anisotropic data with the exact population risk (ramp
 /// activation: the same bits on every x64 machine and vector width, docs/models.md), hashed over their final
-/// parameters, risk curves and snapshots (features' quantiles and probe observations). Version 1's pins hashed the
-/// probes but not the features, whose sums then depended on the vector width; version 2's were computed with
-/// AVX-512, with AVX2 only (DOTNET_EnableAVX512F=0) and without SIMD intrinsics (DOTNET_EnableHWIntrinsic=0), which
-/// agree. A change to the engine that changes any of these numbers fails here: if the change is meant, raise
+/// parameters, risk curves (each point's risk and standard error: for the exact risk its truncation bound) and
+/// snapshots (features' quantiles and probe observations). Version 1's pins hashed the probes but not the features,
+/// whose sums then depended on the vector width; version 2's were computed with AVX-512, with AVX2 only
+/// (DOTNET_EnableAVX512F=0) and without SIMD intrinsics (DOTNET_EnableHWIntrinsic=0), which agree. Versions 1 and 2
+/// hashed the risk points without their standard errors; version 3's pins (the row pairs' new stopping rule of the
+/// exact risk, which moves its truncation bound) hash them too, and were computed with AVX2 and without SIMD
+/// intrinsics, which agree. A change to the engine that changes any of these numbers fails here: if the change is meant, raise
 /// <see cref="NumericsVersion.Current"/> and put the new fingerprints beside the new version (an unfinished run of
 /// the old version is then refused on resume instead of being continued with other numbers).
 /// </summary>
@@ -32,6 +35,13 @@ public sealed class NumericsFingerprintTests
             ["three-layer"] = "100:109BF850C4241F40",
             ["noisy"] = "100:4E343D77B064660B",
             ["population"] = "100:7E3CBCBF722F10F6",
+        },
+        [3] = new()
+        {
+            ["two-layer"] = "100:1A0D1353AFFFAA4D",
+            ["three-layer"] = "100:5D6807F24FC6CC63",
+            ["noisy"] = "100:9416110AF716595B",
+            ["population"] = "100:B558238DE27C8AEC",
         },
     };
 
@@ -95,6 +105,7 @@ public sealed class NumericsFingerprintTests
         {
             hash.AppendData(BitConverter.GetBytes(r.Step));
             hash.AppendData(BitConverter.GetBytes(r.Risk));
+            hash.AppendData(BitConverter.GetBytes(r.StdErr));
         }
 
         // Every snapshot too: the features' quantiles and the probe observations.
