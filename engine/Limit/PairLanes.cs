@@ -38,8 +38,9 @@ internal interface IPairLanes<TSelf>
     // Whether a ≤ limit in every lane.
     static abstract bool AllAtMost(TSelf a, TSelf limit);
 
-    // Whether a, b, c and d are all ≤ limit in every lane (one test of the four comparisons' masks).
-    static abstract bool AllAtMost(TSelf a, TSelf b, TSelf c, TSelf d, TSelf limit);
+    // Whether a and b are ≤ limitAB and c and d ≤ limitCD in every lane (one test of the four comparisons' masks;
+    // false for NaN).
+    static abstract bool AllAtMost(TSelf a, TSelf b, TSelf limitAB, TSelf c, TSelf d, TSelf limitCD);
 
     static abstract void Store(TSelf a, ref double destination);
 }
@@ -82,8 +83,8 @@ internal readonly struct PairLanes512 : IPairLanes<PairLanes512>
     public static bool AllAtMost(PairLanes512 a, PairLanes512 limit) => Vector512.LessThanOrEqualAll(a._v, limit._v);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool AllAtMost(PairLanes512 a, PairLanes512 b, PairLanes512 c, PairLanes512 d, PairLanes512 limit) =>
-        (Vector512.LessThanOrEqual(a._v, limit._v) & Vector512.LessThanOrEqual(b._v, limit._v) & Vector512.LessThanOrEqual(c._v, limit._v) & Vector512.LessThanOrEqual(d._v, limit._v)).ExtractMostSignificantBits() == 0xFF;
+    public static bool AllAtMost(PairLanes512 a, PairLanes512 b, PairLanes512 limitAB, PairLanes512 c, PairLanes512 d, PairLanes512 limitCD) =>
+        (Vector512.LessThanOrEqual(a._v, limitAB._v) & Vector512.LessThanOrEqual(b._v, limitAB._v) & Vector512.LessThanOrEqual(c._v, limitCD._v) & Vector512.LessThanOrEqual(d._v, limitCD._v)).ExtractMostSignificantBits() == 0xFF;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(PairLanes512 a, ref double destination) => a._v.StoreUnsafe(ref destination);
@@ -132,10 +133,10 @@ internal readonly struct PairLanes256 : IPairLanes<PairLanes256>
     public static bool AllAtMost(PairLanes256 a, PairLanes256 limit) => Vector256.LessThanOrEqualAll(a._lo, limit._lo) && Vector256.LessThanOrEqualAll(a._hi, limit._hi);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool AllAtMost(PairLanes256 a, PairLanes256 b, PairLanes256 c, PairLanes256 d, PairLanes256 limit)
+    public static bool AllAtMost(PairLanes256 a, PairLanes256 b, PairLanes256 limitAB, PairLanes256 c, PairLanes256 d, PairLanes256 limitCD)
     {
-        Vector256<double> lo = Vector256.LessThanOrEqual(a._lo, limit._lo) & Vector256.LessThanOrEqual(b._lo, limit._lo) & Vector256.LessThanOrEqual(c._lo, limit._lo) & Vector256.LessThanOrEqual(d._lo, limit._lo);
-        Vector256<double> hi = Vector256.LessThanOrEqual(a._hi, limit._hi) & Vector256.LessThanOrEqual(b._hi, limit._hi) & Vector256.LessThanOrEqual(c._hi, limit._hi) & Vector256.LessThanOrEqual(d._hi, limit._hi);
+        Vector256<double> lo = Vector256.LessThanOrEqual(a._lo, limitAB._lo) & Vector256.LessThanOrEqual(b._lo, limitAB._lo) & Vector256.LessThanOrEqual(c._lo, limitCD._lo) & Vector256.LessThanOrEqual(d._lo, limitCD._lo);
+        Vector256<double> hi = Vector256.LessThanOrEqual(a._hi, limitAB._hi) & Vector256.LessThanOrEqual(b._hi, limitAB._hi) & Vector256.LessThanOrEqual(c._hi, limitCD._hi) & Vector256.LessThanOrEqual(d._hi, limitCD._hi);
         return (lo & hi).ExtractMostSignificantBits() == 0xF;
     }
 
@@ -202,8 +203,8 @@ internal readonly struct HalfLanes256 : IPairLanes<HalfLanes256>
     public static bool AllAtMost(HalfLanes256 a, HalfLanes256 limit) => Vector256.LessThanOrEqualAll(a._v, limit._v);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool AllAtMost(HalfLanes256 a, HalfLanes256 b, HalfLanes256 c, HalfLanes256 d, HalfLanes256 limit) =>
-        (Vector256.LessThanOrEqual(a._v, limit._v) & Vector256.LessThanOrEqual(b._v, limit._v) & Vector256.LessThanOrEqual(c._v, limit._v) & Vector256.LessThanOrEqual(d._v, limit._v)).ExtractMostSignificantBits() == 0xF;
+    public static bool AllAtMost(HalfLanes256 a, HalfLanes256 b, HalfLanes256 limitAB, HalfLanes256 c, HalfLanes256 d, HalfLanes256 limitCD) =>
+        (Vector256.LessThanOrEqual(a._v, limitAB._v) & Vector256.LessThanOrEqual(b._v, limitAB._v) & Vector256.LessThanOrEqual(c._v, limitCD._v) & Vector256.LessThanOrEqual(d._v, limitCD._v)).ExtractMostSignificantBits() == 0xF;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(HalfLanes256 a, ref double destination) => a._v.StoreUnsafe(ref destination);
@@ -277,8 +278,8 @@ internal struct PairLanesScalar : IPairLanes<PairLanesScalar>
         return true;
     }
 
-    public static bool AllAtMost(PairLanesScalar a, PairLanesScalar b, PairLanesScalar c, PairLanesScalar d, PairLanesScalar limit) =>
-        AllAtMost(a, limit) & AllAtMost(b, limit) & AllAtMost(c, limit) & AllAtMost(d, limit);
+    public static bool AllAtMost(PairLanesScalar a, PairLanesScalar b, PairLanesScalar limitAB, PairLanesScalar c, PairLanesScalar d, PairLanesScalar limitCD) =>
+        AllAtMost(a, limitAB) & AllAtMost(b, limitAB) & AllAtMost(c, limitCD) & AllAtMost(d, limitCD);
 
     public static void Store(PairLanesScalar a, ref double destination)
     {

@@ -162,6 +162,7 @@ public static partial class PopulationRisk
             // Row i + 1 is in row i's group when i is even (Lanes is even).
             ref double rowMax = ref Unsafe.Add(ref rowMaxTable, li * scanStride);
             ref double nextMax = ref Unsafe.Add(ref rowMaxTable, ((li + 1) % Lanes) * scanStride);
+            int pairFrom = first;
             for (int g = first; g < groups; g++)
             {
                 if ((i & 1) == 1 && pendingValid[g])
@@ -175,27 +176,25 @@ public static partial class PopulationRisk
                     continue;
                 }
 
-                TL c0 = TL.Load(ref Unsafe.Add(ref c0Row, g * Lanes)), c1 = TL.Load(ref Unsafe.Add(ref c1Row, g * Lanes));
-                TL w0 = one, w1 = one, thr0 = tol, thr1 = tol;
-                bool common = g * Lanes > i && (g + 1) * Lanes <= width && TL.AllAtMost(TL.Abs(c0), TL.Create(limit0)) && TL.AllAtMost(TL.Abs(c1), TL.Create(limit1));
-                if (common && pairRows && g * Lanes > i + 1)
+                if (pairRows && g >= pairFrom && g * Lanes > i + 1)
                 {
-                    // Rows i and i + 1 with this group, both common: one series of both rows' pairs, stopped where
-                    // all their bounds pass. In the rare case that they do not by the highest order, each row takes
-                    // the one-group path (row i + 1 when its own turn comes).
-                    if (TL.AllAtMost(TL.Abs(TL.Load(ref Unsafe.Add(ref c0Row, padded + (g * Lanes)))), TL.Create(limit0)) && TL.AllAtMost(TL.Abs(TL.Load(ref Unsafe.Add(ref c1Row, padded + (g * Lanes)))), TL.Create(limit1)) &&
-                        SeriesTwoRows<TL, TPower>(ref Unsafe.Add(ref alpha, GroupTables.Index(g, 0, 0, stride)), ref Unsafe.Add(ref tail, GroupTables.Index(g, 0, 0, stride)), ref rowAlpha, ref rowTail, ref nextAlpha, ref nextTail, ref rowMax, ref nextMax, ref Unsafe.Add(ref groupMax, g * scanStride), stride, ref Unsafe.Add(ref c0Row, g * Lanes), ref Unsafe.Add(ref c1Row, g * Lanes), padded, tolerance, out TL sumA, out TL boundA, ref Unsafe.Add(ref pendingSum, g * Lanes), ref Unsafe.Add(ref pendingBound, g * Lanes), out int orderTwo))
+                    // Rows i and i + 1 with the common groups from g on (PairGroups): one series of both rows' pairs
+                    // per group. It stops at the first group that is not common to both, or whose series does not
+                    // pass by the highest order; that group takes the one-group path below (row i + 1's when its
+                    // own turn comes).
+                    int stop = PairGroups<TL, TPower>(g, width / Lanes, ref alpha, ref tail, ref groupMax, scanStride, stride, ref rowAlpha, ref rowTail, ref nextAlpha, ref nextTail, ref rowMax, ref nextMax, ref c0Row, ref c1Row, padded, limit0, limit1, tolerance, ref pendingSum, ref pendingBound, pendingOrder, pendingValid, ref rowSum, ref rowBound, ref rowOrder);
+                    seriesCount += (long)(stop - g) * 2 * Lanes;
+                    pairFrom = stop + 1;
+                    if (stop > g)
                     {
-                        rowSum = TL.Add(rowSum, sumA);
-                        rowBound = TL.Add(rowBound, boundA);
-                        seriesCount += 2 * Lanes;
-                        rowOrder = Math.Max(rowOrder, orderTwo);
-                        pendingOrder[g] = orderTwo;
-                        pendingValid[g] = true;
+                        g = stop - 1;
                         continue;
                     }
                 }
 
+                TL c0 = TL.Load(ref Unsafe.Add(ref c0Row, g * Lanes)), c1 = TL.Load(ref Unsafe.Add(ref c1Row, g * Lanes));
+                TL w0 = one, w1 = one, thr0 = tol, thr1 = tol;
+                bool common = g * Lanes > i && (g + 1) * Lanes <= width && TL.AllAtMost(TL.Abs(c0), TL.Create(limit0)) && TL.AllAtMost(TL.Abs(c1), TL.Create(limit1));
                 int series = 2 * Lanes;
                 if (!common)
                 {
@@ -365,6 +364,41 @@ public static partial class PopulationRisk
         return passed;
     }
 
+    // Rows A (row i) and B (row i + 1) with the whole groups g = from, from + 1, … (before fullGroups) while both rows'
+    // correlations with the group are within the limits (common) and their series passes (SeriesTwoRows): A's sums
+    // and bounds are added to rowSum and rowBound in order, B's wait in the pending arrays. Returns the first group
+    // not taken. A loop of its own, so that its registers are not those of the row loop's other paths.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int PairGroups<TL, TPower>(int from, int fullGroups, ref double alpha, ref double tail, ref double groupMax, int scanStride, int stride, ref double rowAlphaA, ref double rowTailA, ref double rowAlphaB, ref double rowTailB, ref double rowMaxA, ref double rowMaxB, ref double c0Row, ref double c1Row, int padded, double limit0, double limit1, double tolerance, ref double pendingSum, ref double pendingBound, int[] pendingOrder, bool[] pendingValid, ref TL rowSum, ref TL rowBound, ref int rowOrder)
+        where TL : struct, IPairLanes<TL>
+        where TPower : struct, IPowerChains
+    {
+        TL sum = rowSum, bound = rowBound;
+        int order = rowOrder, g = from;
+        for (; g < fullGroups; g++)
+        {
+            int at = g * Lanes;
+            TL c0 = TL.Load(ref Unsafe.Add(ref c0Row, at)), c1 = TL.Load(ref Unsafe.Add(ref c1Row, at));
+            TL e0 = TL.Load(ref Unsafe.Add(ref c0Row, padded + at)), e1 = TL.Load(ref Unsafe.Add(ref c1Row, padded + at));
+            if (!TL.AllAtMost(TL.Abs(c0), TL.Abs(e0), TL.Create(limit0), TL.Abs(c1), TL.Abs(e1), TL.Create(limit1)) ||
+                !SeriesTwoRows<TL, TPower>(ref Unsafe.Add(ref alpha, GroupTables.Index(g, 0, 0, stride)), ref Unsafe.Add(ref tail, GroupTables.Index(g, 0, 0, stride)), ref rowAlphaA, ref rowTailA, ref rowAlphaB, ref rowTailB, ref rowMaxA, ref rowMaxB, ref Unsafe.Add(ref groupMax, g * scanStride), stride, c0, c1, e0, e1, tolerance, out TL sumA, out TL boundA, ref Unsafe.Add(ref pendingSum, at), ref Unsafe.Add(ref pendingBound, at), out int orderTwo))
+            {
+                break;
+            }
+
+            sum = TL.Add(sum, sumA);
+            bound = TL.Add(bound, boundA);
+            order = Math.Max(order, orderTwo);
+            pendingOrder[g] = orderTwo;
+            pendingValid[g] = true;
+        }
+
+        rowSum = sum;
+        rowBound = bound;
+        rowOrder = order;
+        return g;
+    }
+
     // Rows A (row i: rowAlphaA, rowTailA, correlations c0, c1) and B (row i + 1: rowAlphaB, rowTailB, e0, e1) with
     // one group (alpha, tail), as Series does for one row, but with one stopping order for both rows, found order by
     // order (docs/limit.md, "Exact population risk"): the first order t at which the group's bound
@@ -373,16 +407,14 @@ public static partial class PopulationRisk
     // each lane's own bound at the highest order decides (true when all are within tol, else false: the rows take
     // the one-row path). Each load of the group's coefficients serves both rows. rowMaxA, rowMaxB and groupMax:
     // the scan tables of the two rows (RowScanTables) and of the group (GroupTables).
-    // correlation0 and correlation1: row A's correlations with the group (classes 0 and 1), row B's padded further.
+    // c0, c1: row A's correlations with the group (classes 0 and 1); e0, e1: row B's.
     // sumA: row A's two classes' sums added (s0 + s1), boundA likewise; the same for B, stored at sumB and boundB.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static bool SeriesTwoRows<TL, TPower>(ref double alpha, ref double tail, ref double rowAlphaA, ref double rowTailA, ref double rowAlphaB, ref double rowTailB, ref double rowMaxA, ref double rowMaxB, ref double groupMax, int stride, ref double correlation0, ref double correlation1, int padded, double tolerance, out TL sumA, out TL boundA, ref double sumB, ref double boundB, out int order)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool SeriesTwoRows<TL, TPower>(ref double alpha, ref double tail, ref double rowAlphaA, ref double rowTailA, ref double rowAlphaB, ref double rowTailB, ref double rowMaxA, ref double rowMaxB, ref double groupMax, int stride, TL c0, TL c1, TL e0, TL e1, double tolerance, out TL sumA, out TL boundA, ref double sumB, ref double boundB, out int order)
         where TL : struct, IPairLanes<TL>
         where TPower : struct, IPowerChains
     {
         int maxOrder = stride - 1;
-        TL c0 = TL.Load(ref correlation0), c1 = TL.Load(ref correlation1);
-        TL e0 = TL.Load(ref Unsafe.Add(ref correlation0, padded)), e1 = TL.Load(ref Unsafe.Add(ref correlation1, padded));
         TL ac0 = TL.Abs(c0), ae0 = TL.Abs(e0);
         TL ac1 = TPower.PerClass ? TL.Abs(c1) : ac0, ae1 = TPower.PerClass ? TL.Abs(e1) : ae0;
         int t = FirstPassing(TL.MaxLane(TL.Max(TL.Max(ac0, ac1), TL.Max(ae0, ae1))), ref rowMaxA, ref rowMaxB, ref groupMax, maxOrder, tolerance, out double groupBound);
@@ -402,7 +434,8 @@ public static partial class PopulationRisk
             TL tail0 = TL.Load(ref Unsafe.Add(ref tail, bt)), tail1 = TL.Load(ref Unsafe.Add(ref tail, bt + Lanes));
             TL bc0 = BoundOf(qc0, Unsafe.Add(ref rowTailA, bt), tail0), bc1 = BoundOf(qc1, Unsafe.Add(ref rowTailA, bt + Lanes), tail1);
             TL be0 = BoundOf(qe0, Unsafe.Add(ref rowTailB, bt), tail0), be1 = BoundOf(qe1, Unsafe.Add(ref rowTailB, bt + Lanes), tail1);
-            passed = TL.AllAtMost(bc0, bc1, be0, be1, TL.Create(tolerance));
+            TL tol = TL.Create(tolerance);
+            passed = TL.AllAtMost(bc0, bc1, tol, be0, be1, tol);
             boundA = TL.Add(bc0, bc1);
             TL.Store(TL.Add(be0, be1), ref boundB);
         }
