@@ -27,15 +27,12 @@ namespace MeanFieldCluster.Engine.Limit;
 /// </summary>
 public static partial class PopulationRisk
 {
-    // The logical lanes of a group, and how often (in orders) the group tests its truncation bounds.
+    // The logical lanes of a group, and how often (in orders) the one-row series (Series) tests its truncation bounds.
     private const int Lanes = 8;
     private const int TestEvery = 16;
 
     // The rows whose anisotropic correlations are computed together.
     private const int RowBlock = 4;
-
-    // Whether the group tests its bounds after order n (every TestEvery orders, and at the highest order).
-    private static bool IsTestOrder(int n, int maxOrder) => n % TestEvery == TestEvery - 1 || n == maxOrder;
 
     // informative = dimension: the isotropic risk (one correlation for both classes; scales τ_± r_i).
     // Otherwise the anisotropic risk: each class has its own correlation (τ² <w_i,1, w_j,1> + <w_i,2, w_j,2>)/(a_i a_j).
