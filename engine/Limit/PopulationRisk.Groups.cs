@@ -468,8 +468,7 @@ public static partial class PopulationRisk
         {
             if (n < stride)
             {
-                ref double at = ref Unsafe.Add(ref groupTail, 2 * Lanes * n);
-                Vector512.MaxNative(Vector512.LoadUnsafe(ref at), Vector512.LoadUnsafe(ref at, Lanes)).StoreUnsafe(ref lane);
+                ClassMax(ref Unsafe.Add(ref groupTail, 2 * Lanes * n)).StoreUnsafe(ref lane);
             }
             else
             {
@@ -482,6 +481,14 @@ public static partial class PopulationRisk
             }
         }
     }
+
+    // The larger of the two classes' √T(n) in each of a group's eight lanes (at: its order-n tails, class 0's eight
+    // then class 1's), for the scan tables.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<double> ClassMax(ref double at) => Vector512.MaxNative(Vector512.LoadUnsafe(ref at), Vector512.LoadUnsafe(ref at, Lanes));
+
+    // The orders of a scan table: stride rounded up to a multiple of four (FirstPassing reads four at a time).
+    private static int ScanLength(int stride) => (stride + 3) & ~3;
 
     // The first order t ≤ maxOrder at which (q_t · max(rowMaxA[t], rowMaxB[t])) · groupMax[t] ≤ tolerance, else
     // maxOrder; q_t = m^(t+1), formed four orders at a time as p_r · Q_k (t = 4k + r, p = (m, m², m³, m⁴),
@@ -730,8 +737,8 @@ public static partial class PopulationRisk
     // eight consecutive α_n(a_sj) (Alpha) and √T_sj(n) (Tail), zero past the
     // last neuron; a group's series reads consecutive memory. Also each neuron's scales, mean α_0 and second
     // moment, and per class the correlation Safe at or below which every pair passes the feasibility test.
-    // The two large arrays and the loop's scratch come from a workspace (Workspace: reused, every element the
-    // loop reads is written first).
+    // Its arrays (the two large ones and the scan table) and the loop's scratch come from a workspace (Workspace:
+    // reused, every element the loop reads is written first).
     private sealed class GroupTables
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -804,19 +811,16 @@ public static partial class PopulationRisk
             }
 
             // The scan table of the row pairs' stopping order (SeriesTwoRows): per group the largest √T over its
-            // lanes and classes at each order, padded with +∞ to ScanStride (the rows' own: RowScanTable).
-            ScanStride = (Stride + 3) & ~3;
+            // lanes and classes at each order, padded with +∞ to ScanStride (the rows' own: RowScanTables).
+            ScanStride = ScanLength(Stride);
             work.EnsureScan(Groups * ScanStride);
             GroupMax = work.GroupMax;
             for (int g = 0; g < Groups; g++)
             {
                 for (int n = 0; n < Stride; n++)
                 {
-                    int at = Index(g, n, 0, Stride);
-                    Vector512<double> lane = Vector512.MaxNative(Vector512.LoadUnsafe(ref Tail[at]), Vector512.LoadUnsafe(ref Tail[at + Lanes]));
-                    Vector256<double> half = Vector256.MaxNative(lane.GetLower(), lane.GetUpper());
-                    Vector128<double> quarter = Vector128.MaxNative(half.GetLower(), half.GetUpper());
-                    GroupMax[(g * ScanStride) + n] = Math.Max(quarter.GetElement(0), quarter.GetElement(1));
+                    Vector512<double> lanes = ClassMax(ref Tail[Index(g, n, 0, Stride)]);
+                    GroupMax[(g * ScanStride) + n] = HalfLanes256.MaxLane(new HalfLanes256(Vector256.MaxNative(lanes.GetLower(), lanes.GetUpper())));
                 }
 
                 for (int n = Stride; n < ScanStride; n++)
@@ -836,7 +840,7 @@ public static partial class PopulationRisk
 
         public double[] Tail { get; }
 
-        // Orders per neuron or group in the scan tables (Stride rounded up to a multiple of four).
+        // Orders per row or group in the scan tables (ScanLength of Stride).
         public int ScanStride { get; }
 
         // Per group g, at (g · ScanStride + n): the largest √T(n) of its lanes and classes; +∞ past the highest order.
@@ -915,7 +919,7 @@ public static partial class PopulationRisk
             PendingBound = new double[padded];
             PendingOrder = new int[padded / Lanes];
             PendingValid = new bool[padded / Lanes];
-            RowMax = new double[Lanes * ((stride + 3) & ~3)];
+            RowMax = new double[Lanes * ScanLength(stride)];
         }
 
         public int Padded { get; }
