@@ -132,6 +132,30 @@ public sealed class RowKernelTests
         }
     }
 
+    // Past RowKernels.UpdateFirstBytes the 256-bit pass takes the blocks' inner products first and then recomputes
+    // the written rows' (below it, as in the tests above, it updates the listed rows first): both orders give the
+    // scalar bits. 1203 rows beyond the threshold, so several blocks and a remainder of rows.
+    [Theory]
+    [MemberData(nameof(WidthsColumnsAndShrinks))]
+    public void AFusedPassOverMoreRowsThanTheUpdateFirstSizeGivesTheScalarBitsOfUpdateThenForward(SimdWidth width, int cols, double shrink)
+    {
+        int rowsOfDouble = (int)(RowKernels.UpdateFirstBytes / (cols * sizeof(double))) + 1203;
+        int rowsOfFloat = (int)(RowKernels.UpdateFirstBytes / (cols * sizeof(float))) + 1203;
+        Assert.True((long)rowsOfDouble * cols * sizeof(double) > RowKernels.UpdateFirstBytes);
+
+        (double[] original, double[] fused, double[] split, double[] uFused, double[] uSplit) = ManyRows<double>(width, cols, shrink, rowsOfDouble);
+        Assert.Equal(split, fused);
+        Assert.Equal(uSplit, uFused);
+        if (shrink == 1)
+        {
+            Assert.Equal(original.AsSpan(3 * cols, cols).ToArray(), fused.AsSpan(3 * cols, cols).ToArray());
+        }
+
+        (float[] _, float[] fusedF, float[] splitF, float[] uFusedF, float[] uSplitF) = ManyRows<float>(width, cols, shrink, rowsOfFloat);
+        Assert.Equal(splitF, fusedF);
+        Assert.Equal(uSplitF, uFusedF);
+    }
+
     [Fact]
     public void TheForwardPassAtEveryWidthGivesTheScalarBitsForEveryRowLengthUpToAHundredAndTwelveInDoubleAndFloat()
     {
@@ -293,10 +317,9 @@ public sealed class RowKernelTests
     // them written at random as for the ramp (all of them when shrinking), row 3 never written: the fused
     // pass at `width` (row 0, then rows 1..1202), and the scalar Update then Forward. Returns both matrices, both
     // u, and the matrix before (row 3 must be unchanged when shrink is 1).
-    private static (T[] Original, T[] Fused, T[] Split, T[] UFused, T[] USplit) ManyRows<T>(SimdWidth width, int cols, double shrink)
+    private static (T[] Original, T[] Fused, T[] Split, T[] UFused, T[] USplit) ManyRows<T>(SimdWidth width, int cols, double shrink, int rows = 1203)
         where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T>
     {
-        const int rows = 1203;
         var rng = new Xoshiro256((ulong)(cols * 41));
         T[] m = Cast<T>(Gaussians(ref rng, rows * cols)), x = Cast<T>(Gaussians(ref rng, cols)), next = Cast<T>(Gaussians(ref rng, cols));
         T[] bias = Cast<T>(Gaussians(ref rng, rows)), coef = new T[rows];
