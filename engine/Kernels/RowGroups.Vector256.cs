@@ -251,9 +251,52 @@ internal static partial class RowGroups
             h1 = UpdateDotHalf<T, TScale>(ref row1, jh, xh, vk1, vs, nh, h1);
         }
 
-        UpdateTail(ref row0, ref v, j, cols, k0, shrink);
-        UpdateTail(ref row1, ref v, j, cols, k1, shrink);
-        return (Dot.Tail(l0 + h0, ref row0, ref next, j, cols - j), Dot.Tail(l1 + h1, ref row1, ref next, j, cols - j));
+        int rest = cols - j;
+        if (!ReducesTransposed<T>(rest))
+        {
+            UpdateTail(ref row0, ref v, j, cols, k0, shrink);
+            UpdateTail(ref row1, ref v, j, cols, k1, shrink);
+            return (Dot.Tail(l0 + h0, ref row0, ref next, j, rest), Dot.Tail(l1 + h1, ref row1, ref next, j, rest));
+        }
+
+        // The elements left are none or one vector: that vector updated as UpdateTail does (shrink·row always
+        // formed) and multiply-added into the sums as Dot.Tail does, from the registers, then both halvings
+        // transposed (Reduce2): the same operations, so the same bits, with one reduction chain for the two rows.
+        Vector256<T> s0 = l0 + h0, s1 = l1 + h1;
+        if (rest != 0)
+        {
+            Vector256<T> x = Vector256.LoadUnsafe(ref v, (nuint)j), n = Vector256.LoadUnsafe(ref next, (nuint)j);
+            Vector256<T> w0 = Fma.Of(x, vk0, Vector256.LoadUnsafe(ref row0, (nuint)j) * vs);
+            Vector256<T> w1 = Fma.Of(x, vk1, Vector256.LoadUnsafe(ref row1, (nuint)j) * vs);
+            w0.StoreUnsafe(ref row0, (nuint)j);
+            w1.StoreUnsafe(ref row1, (nuint)j);
+            s0 = Fma.Of(w0, n, s0);
+            s1 = Fma.Of(w1, n, s1);
+        }
+
+        return Reduce2(s0, s1);
+    }
+
+    // Dot.Tail's halvings of two rows' 256-bit sums at once (Reduce4's for two rows): lower + upper half, then for
+    // doubles element 0 + element 1, for floats (0 + 2) + (1 + 3).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (T Dot0, T Dot1) Reduce2<T>(Vector256<T> s0, Vector256<T> s1)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        Vector256<double> a0 = s0.AsDouble(), a1 = s1.AsDouble();
+        Vector256<T> q = Avx.Permute2x128(a0, a1, 0x20).As<double, T>() + Avx.Permute2x128(a0, a1, 0x31).As<double, T>();
+        if (Unsafe.SizeOf<T>() == 8)
+        {
+            // [q0(0) + q0(1), (the same), q1(0) + q1(1), (the same)]
+            Vector256<T> d = Avx.HorizontalAdd(q.AsDouble(), q.AsDouble()).As<double, T>();
+            return (d.GetElement(0), d.GetElement(2));
+        }
+
+        // [q0(0) + q0(2), q0(1) + q0(3), (the same) | q1(0) + q1(2), q1(1) + q1(3), (the same)], then t0 + t1.
+        Vector256<double> p = q.AsDouble();
+        Vector256<float> t = (Avx.UnpackLow(p, p).As<double, T>() + Avx.UnpackHigh(p, p).As<double, T>()).AsSingle();
+        Vector256<T> r = Avx.HorizontalAdd(t, t).As<float, T>();
+        return (r.GetElement(0), r.GetElement(Vector128<T>.Count));
     }
 
     // One vector of a row at j: row ← fma(x, k, shrink·row), stored; returns fma(row, n, acc) with the updated row.
