@@ -289,10 +289,10 @@ public static class RowKernels
     // updated and its inner product recomputed with the updated row (it is in L1/L2 now), replacing the first
     // one. When more than a quarter of the block's rows are written (every row when shrinking, most rows for
     // tanh), or at 256 bits when the pass's rows fit UpdateFirstBytes, the listed rows are updated first, then all
-    // inner products computed once. Either way each row ends
-    // with exactly the operations of the one-row code at the width: update, then inner product of the updated
-    // row. (Until session 27 the 256-bit pass chose a kernel per group of four by its mix of written rows and ran
-    // a mixed group row by row: with the ramp, 31% of the groups, behind a mispredicted branch.)
+    // inner products computed once. Either way each row ends with exactly the operations of the one-row code at
+    // the width: update, then inner product of the updated row. (Until session 27 the 256-bit pass chose a kernel
+    // per group of four by its mix of written rows and ran a mixed group row by row: with the ramp, 31% of the
+    // groups, behind a mispredicted branch.)
     [SkipLocalsInit]
     private static void UpdateForwardBlocked<T>(ref T m, int cols, int first, int end, ref T x, ReadOnlySpan<T> coef, T scale, T shrink, ref T xn, T s, ReadOnlySpan<T> bias, Span<T> u, SimdWidth width)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
