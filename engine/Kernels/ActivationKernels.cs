@@ -127,19 +127,28 @@ public sealed class ActivationKernel<T>
         }
         else
         {
+            // One loop per kind, with the ramp's constants and the scale in registers: a loop testing the kind per
+            // vector reloaded the five constants from the fields for every vector (the JIT does not hoist them).
             int half = Vector256<T>.Count;
-            Vector256<T> low = Vector256<T>.Zero, high = Vector256<T>.Zero;
-            for (; i <= n - (2 * half); i += 2 * half)
+            Vector256<T> low = Vector256<T>.Zero, high = Vector256<T>.Zero, sv = Vector256.Create(scale);
+            if (ramp)
             {
-                Vector256<T> c0 = Vector256.LoadUnsafe(ref cr, (nuint)i), c1 = Vector256.LoadUnsafe(ref cr, (nuint)(i + half));
-                (Vector256<T> v0, Vector256<T> d0) = ramp ? Ramp(Vector256.LoadUnsafe(ref zr, (nuint)i)) : Relu(Vector256.LoadUnsafe(ref zr, (nuint)i));
-                (Vector256<T> v1, Vector256<T> d1) = ramp ? Ramp(Vector256.LoadUnsafe(ref zr, (nuint)(i + half))) : Relu(Vector256.LoadUnsafe(ref zr, (nuint)(i + half)));
-                v0.StoreUnsafe(ref vr, (nuint)i);
-                v1.StoreUnsafe(ref vr, (nuint)(i + half));
-                (c0 * d0 * Vector256.Create(scale)).StoreUnsafe(ref dr, (nuint)i);
-                (c1 * d1 * Vector256.Create(scale)).StoreUnsafe(ref dr, (nuint)(i + half));
-                low = Fma.Of(c0, v0, low);
-                high = Fma.Of(c1, v1, high);
+                Vector256<T> t1 = Vector256.Create(_t1), t2 = Vector256.Create(_t2), s1 = Vector256.Create(_s1), s2 = Vector256.Create(_s2), slope = Vector256.Create(_slope);
+                for (; i <= n - (2 * half); i += 2 * half)
+                {
+                    (Vector256<T> v0, Vector256<T> d0) = Ramp(Vector256.LoadUnsafe(ref zr, (nuint)i), t1, t2, s1, s2, slope);
+                    (Vector256<T> v1, Vector256<T> d1) = Ramp(Vector256.LoadUnsafe(ref zr, (nuint)(i + half)), t1, t2, s1, s2, slope);
+                    OutputLanes(ref cr, ref vr, ref dr, i, v0, d0, v1, d1, sv, ref low, ref high);
+                }
+            }
+            else
+            {
+                for (; i <= n - (2 * half); i += 2 * half)
+                {
+                    (Vector256<T> v0, Vector256<T> d0) = Relu(Vector256.LoadUnsafe(ref zr, (nuint)i));
+                    (Vector256<T> v1, Vector256<T> d1) = Relu(Vector256.LoadUnsafe(ref zr, (nuint)(i + half)));
+                    OutputLanes(ref cr, ref vr, ref dr, i, v0, d0, v1, d1, sv, ref low, ref high);
+                }
             }
 
             reduced = low + high;
@@ -183,12 +192,26 @@ public sealed class ActivationKernel<T>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private (Vector256<T> Value, Vector256<T> Derivative) Ramp(Vector256<T> x)
+    private static (Vector256<T> Value, Vector256<T> Derivative) Ramp(Vector256<T> x, Vector256<T> t1, Vector256<T> t2, Vector256<T> s1, Vector256<T> s2, Vector256<T> slope)
     {
-        Vector256<T> t1 = Vector256.Create(_t1), s1 = Vector256.Create(_s1), slope = Vector256.Create(_slope);
-        Vector256<T> inside = Vector256.GreaterThan(x, t1) & Vector256.LessThan(x, Vector256.Create(_t2));
-        Vector256<T> outside = Vector256.ConditionalSelect(Vector256.LessThanOrEqual(x, t1), s1, Vector256.Create(_s2));
+        Vector256<T> inside = Vector256.GreaterThan(x, t1) & Vector256.LessThan(x, t2);
+        Vector256<T> outside = Vector256.ConditionalSelect(Vector256.LessThanOrEqual(x, t1), s1, s2);
         return (Vector256.ConditionalSelect(inside, s1 + (slope * (x - t1)), outside), inside & slope);
+    }
+
+    // Two vectors of ApplyOutput's lanes at i and i + half from their values and derivatives: value stored,
+    // delta = (c·σ′)·scale stored, c·value multiply-added into the low and high sums.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void OutputLanes(ref T c, ref T value, ref T delta, int i, Vector256<T> v0, Vector256<T> d0, Vector256<T> v1, Vector256<T> d1, Vector256<T> scale, ref Vector256<T> low, ref Vector256<T> high)
+    {
+        int half = Vector256<T>.Count;
+        Vector256<T> c0 = Vector256.LoadUnsafe(ref c, (nuint)i), c1 = Vector256.LoadUnsafe(ref c, (nuint)(i + half));
+        v0.StoreUnsafe(ref value, (nuint)i);
+        v1.StoreUnsafe(ref value, (nuint)(i + half));
+        (c0 * d0 * scale).StoreUnsafe(ref delta, (nuint)i);
+        (c1 * d1 * scale).StoreUnsafe(ref delta, (nuint)(i + half));
+        low = Fma.Of(c0, v0, low);
+        high = Fma.Of(c1, v1, high);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
