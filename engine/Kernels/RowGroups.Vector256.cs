@@ -203,10 +203,24 @@ internal static partial class RowGroups
             s3 = Fma.Of(Vector256.LoadUnsafe(ref row3, (nuint)j), n, s3);
         }
 
-        // q_r = lower(s_r) + upper(s_r), rows 0 and 1 in one vector, 2 and 3 in the other.
-        Vector256<double> a0 = s0.AsDouble(), a1 = s1.AsDouble(), a2 = s2.AsDouble(), a3 = s3.AsDouble();
-        Vector256<T> q01 = Avx.Permute2x128(a0, a1, 0x20).As<double, T>() + Avx.Permute2x128(a0, a1, 0x31).As<double, T>();
-        Vector256<T> q23 = Avx.Permute2x128(a2, a3, 0x20).As<double, T>() + Avx.Permute2x128(a2, a3, 0x31).As<double, T>();
+        return Halvings(LowerPlusUpper(s0, s1), LowerPlusUpper(s2, s3));
+    }
+
+    // q_r = lower(s_r) + upper(s_r) of two rows' sums in one vector: [q_a | q_b].
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<T> LowerPlusUpper<T>(Vector256<T> sa, Vector256<T> sb)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        Vector256<double> a = sa.AsDouble(), b = sb.AsDouble();
+        return Avx.Permute2x128(a, b, 0x20).As<double, T>() + Avx.Permute2x128(a, b, 0x31).As<double, T>();
+    }
+
+    // The rest of Dot.Tail's halvings from q01 = [q0 | q1] and q23 = [q2 | q3]: for doubles element 0 + element 1,
+    // giving [d0, d2, d1, d3]; for floats (0 + 2) + (1 + 3), giving d0, d2 in lanes 0, 1 and d1, d3 in lanes 4, 5.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<T> Halvings<T>(Vector256<T> q01, Vector256<T> q23)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
         if (Unsafe.SizeOf<T>() == 8)
         {
             // [q0(0) + q0(1), q2(0) + q2(1), q1(0) + q1(1), q3(0) + q3(1)]
@@ -277,25 +291,14 @@ internal static partial class RowGroups
         return Reduce2(s0, s1);
     }
 
-    // Dot.Tail's halvings of two rows' 256-bit sums at once (Reduce4's for two rows): lower + upper half, then for
-    // doubles element 0 + element 1, for floats (0 + 2) + (1 + 3).
+    // Dot.Tail's halvings of two rows' 256-bit sums at once: Reduce4's with the second pair the first again, so row 0
+    // ends in element 0 and row 1 at the start of the upper half.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (T Dot0, T Dot1) Reduce2<T>(Vector256<T> s0, Vector256<T> s1)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        Vector256<double> a0 = s0.AsDouble(), a1 = s1.AsDouble();
-        Vector256<T> q = Avx.Permute2x128(a0, a1, 0x20).As<double, T>() + Avx.Permute2x128(a0, a1, 0x31).As<double, T>();
-        if (Unsafe.SizeOf<T>() == 8)
-        {
-            // [q0(0) + q0(1), (the same), q1(0) + q1(1), (the same)]
-            Vector256<T> d = Avx.HorizontalAdd(q.AsDouble(), q.AsDouble()).As<double, T>();
-            return (d.GetElement(0), d.GetElement(2));
-        }
-
-        // [q0(0) + q0(2), q0(1) + q0(3), (the same) | q1(0) + q1(2), q1(1) + q1(3), (the same)], then t0 + t1.
-        Vector256<double> p = q.AsDouble();
-        Vector256<float> t = (Avx.UnpackLow(p, p).As<double, T>() + Avx.UnpackHigh(p, p).As<double, T>()).AsSingle();
-        Vector256<T> r = Avx.HorizontalAdd(t, t).As<float, T>();
+        Vector256<T> q = LowerPlusUpper(s0, s1);
+        Vector256<T> r = Halvings(q, q);
         return (r.GetElement(0), r.GetElement(Vector128<T>.Count));
     }
 
