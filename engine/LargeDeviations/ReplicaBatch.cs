@@ -618,6 +618,8 @@ public sealed unsafe class ReplicaBatch
     // as SmallRows followed by Dot(c, u). Rows are skipped lane-wise only when select is set (SmallRows' rule; otherwise
     // no coefficient is 0 in any lane). u is stored only when storeU (the output update reads it; with c frozen nothing
     // does), and with zeroBias (every bias +0 in every lane) u + b adds a +0 register instead of loading b: the same sum.
+    // Inlined into the training loop: a call would copy its four lane vectors to the stack every step.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private Vector512<double> FusedRows(Span<Vector512<double>> weights, Vector512<double> x, Vector512<double> next, ReadOnlySpan<Vector512<double>> deltas, Span<Vector512<double>> us, ReadOnlySpan<Vector512<double>> biases, ReadOnlySpan<Vector512<double>> outputs, Vector512<double> scale, Vector512<double> shrink, bool alwaysWrite, bool select, bool storeU, bool zeroBias)
     {
         int n = _n;

@@ -98,8 +98,11 @@ public static class LaneGaussians
         }
 
         int done = 0;
-        if (width == SimdWidth.Vector512 && Vector512.IsHardwareAccelerated)
+        if ((width == SimdWidth.Vector512 && Vector512.IsHardwareAccelerated) || (width == SimdWidth.Vector256 && Vector256.IsHardwareAccelerated))
         {
+            // Eight streams at a time. Without AVX-512 the runtime computes a Vector512 as two 256-bit halves, operation by
+            // operation, so the halves' dependency chains (the polynomials, the division and the square root) overlap instead
+            // of running one group of four after the other: 5-15% of a replica batch at N = 16, d = 1 on AVX2.
             AcrossLanes<Lanes512, Vector512<double>, Vector512<ulong>>(seeds, gammas, firstPair, pairs, destination, ref done);
         }
 

@@ -27,6 +27,8 @@ internal interface ILaneOps<TD, TU>
 
     static abstract TU Add(TU a, TU b);
 
+    static abstract TU Subtract(TU a, TU b);
+
     static abstract TU Multiply(TU a, TU b);
 
     static abstract TU Xor(TU a, TU b);
@@ -77,6 +79,8 @@ internal readonly struct ScalarLanes : ILaneOps<double, ulong>
 
     public static ulong Add(ulong a, ulong b) => a + b;
 
+    public static ulong Subtract(ulong a, ulong b) => a - b;
+
     public static ulong Multiply(ulong a, ulong b) => a * b;
 
     public static ulong Xor(ulong a, ulong b) => a ^ b;
@@ -125,6 +129,8 @@ internal readonly struct Lanes256 : ILaneOps<Vector256<double>, Vector256<ulong>
     public static Vector256<ulong> Iota(ulong step) => Vector256.Create(0, step, 2 * step, 3 * step);
 
     public static Vector256<ulong> Add(Vector256<ulong> a, Vector256<ulong> b) => a + b;
+
+    public static Vector256<ulong> Subtract(Vector256<ulong> a, Vector256<ulong> b) => a - b;
 
     public static Vector256<ulong> Multiply(Vector256<ulong> a, Vector256<ulong> b) => a * b;
 
@@ -189,6 +195,8 @@ internal readonly struct Lanes512 : ILaneOps<Vector512<double>, Vector512<ulong>
 
     public static Vector512<ulong> Add(Vector512<ulong> a, Vector512<ulong> b) => a + b;
 
+    public static Vector512<ulong> Subtract(Vector512<ulong> a, Vector512<ulong> b) => a - b;
+
     public static Vector512<ulong> Multiply(Vector512<ulong> a, Vector512<ulong> b) => a * b;
 
     public static Vector512<ulong> Xor(Vector512<ulong> a, Vector512<ulong> b) => a ^ b;
@@ -238,3 +246,4 @@ internal readonly struct Lanes512 : ILaneOps<Vector512<double>, Vector512<ulong>
         }
     }
 }
+

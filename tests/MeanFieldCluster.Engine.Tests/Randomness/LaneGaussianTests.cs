@@ -40,11 +40,12 @@ public sealed class LaneGaussianTests
 
     [Theory]
     [InlineData(16)]
+    [InlineData(12)]
     [InlineData(4)]
     [InlineData(3)]
     public void Streams_filled_across_lanes_have_each_streams_bits(int lanes)
     {
-        // Lane r of the interleaved fill is stream r's own sequence, at every width (16 lanes: two 512-bit vectors).
+        // Lane r of the interleaved fill is stream r's own sequence, at every width (16 lanes: two groups of eight; 12: eight and four).
         LaneStream[] streams = [.. Enumerable.Range(0, lanes).Select(r => LaneStream.For(RandomStreams.Key(17, RandomStreams.Purpose.Training, [5, (ulong)r])))];
         ulong[] seeds = [.. streams.Select(s => s.Seed)], gammas = [.. streams.Select(s => s.Gamma)];
         const int pairs = 9, first = 4;
