@@ -83,6 +83,9 @@ public sealed class ReplicaBatchTests
         // d = 2 (the row pass's middle case), and the fused rows at d = 1 with ridge (every row written: shrink ≠ 1).
         Linear.Replace("D,", "2,", StringComparison.Ordinal).Replace("MODE", "annealed", StringComparison.Ordinal),
         Identity.Replace("OUTPUT", "output_mean: 0.5, output_std: 1.0", StringComparison.Ordinal).Replace("training: {horizon: 0.5}", "training: {horizon: 0.5, ridge: 0.1}", StringComparison.Ordinal),
+
+        // The linear neuron's fused rows with ridge: nothing reads u and every bias is +0 (FusedRowsHalfLean at 256 bits), every row shrinks.
+        Linear.Replace("D,", "1,", StringComparison.Ordinal).Replace("MODE", "annealed", StringComparison.Ordinal).Replace("training: {horizon: 0.5}", "training: {horizon: 0.5, ridge: 0.1}", StringComparison.Ordinal),
         Relu,
         Ramp,
     };
