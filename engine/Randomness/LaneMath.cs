@@ -73,7 +73,8 @@ internal static class LaneMath
         TD t = TOps.Subtract(y, TOps.Subtract(big, TOps.Constant(RoundingShift)));
         (TD cos, TD sin) = CosSin<TOps, TD, TU>(TOps.Multiply(t, TOps.Constant(Math.PI / 2)));
 
-        // Quarter turns: q odd swaps cos and sin (swap = −(q & 1), all ones then); cos changes sign for q ≡ 1, 2 and sin for q ≡ 2, 3 (mod 4).
+        // Quarter turns: q odd swaps cos and sin (swap = −(q & 1), all ones then); cos changes sign for q ≡ 1, 2 and
+        // sin for q ≡ 2, 3 (mod 4).
         TU swap = TOps.Subtract(TOps.Word(0), TOps.And(q, TOps.Word(1)));
         TU cosBits = TOps.AsWord(cos), sinBits = TOps.AsWord(sin);
         TU exchanged = TOps.And(TOps.Xor(cosBits, sinBits), swap);

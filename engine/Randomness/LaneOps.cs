@@ -246,4 +246,3 @@ internal readonly struct Lanes512 : ILaneOps<Vector512<double>, Vector512<ulong>
         }
     }
 }
-
