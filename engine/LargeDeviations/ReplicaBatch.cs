@@ -51,15 +51,14 @@ public sealed unsafe class ReplicaBatch
     private readonly LaneStream[] _signs;
     private readonly ulong[] _seeds, _gammas;
 
-    // Each lane's counter of the next Box–Muller pair of its sample stream, when the samples' Gaussians are computed a
-    // few steps ahead (InterleavedDraws).
-    private readonly ulong[] _counters = new ulong[Vector512<double>.Count];
-
     // The direct initial draw (TrainDrawn): each lane's initialization Gaussian and sign streams, and their Gaussians.
     private readonly ulong[] _initialSeeds = new ulong[Lanes], _initialGammas = new ulong[Lanes];
     private readonly LaneStream[] _initialSigns = new LaneStream[Lanes];
     private Vector512<double>[] _initial = [];
     private int _blockSamples, _slot;
+
+    // The samples a run draws (x_0 .. x_K).
+    private long _samplesNeeded;
 
     // The next step's prediction when FusedRows summed it; the least |δ_i| over lanes and rows (Delta).
     private Vector512<double> _prediction;
@@ -187,15 +186,6 @@ public sealed unsafe class ReplicaBatch
     // Samples whose Gaussians are drawn at once (an even number, so a block starts on a whole Box–Muller pair).
     private const int MaxBlock = 64;
 
-    // From this width on, at 256 bits, the samples' Gaussians are computed two samples at a time, two samples ahead
-    // (the block a ring of MaxBlock samples), instead of a block at a time: interleaved with the steps, the
-    // throughput-bound Box–Muller work fills the gaps of each step's latency-bound chain (residual, coefficient, rows,
-    // reduction). Measured on AVX2 (in-process A/B): N = 64 1.06-1.11× faster; at N = 16, where a step's chain is
-    // short, the fill's set-up per call made it 2-4% slower.
-    private const int InterleavedDrawsFrom = 64;
-
-    private bool InterleavedDraws => LaneHalves && _n >= InterleavedDrawsFrom;
-
     /// <summary>
     /// The vector width the lane Gaussians and the row passes are computed at (the same bits at every width; tests force
     /// each): at <see cref="SimdWidth.Vector256"/> the row passes run each half of the lanes on its own (LaneHalves),
@@ -298,6 +288,7 @@ public sealed unsafe class ReplicaBatch
         _hasPrediction = false;
         _zeroBias = !_trainBias && !MemoryMarshal.AsBytes(Neurons(_b)).ContainsAnyExcept((byte)0);
         _blockSamples = (int)Math.Min(MaxBlock, (steps + 2) & ~1L);
+        _samplesNeeded = steps + 1;
         Vector512<double> alive = Vector512<double>.AllBitsSet;
         if (steps > 0)
         {
@@ -895,36 +886,15 @@ public sealed unsafe class ReplicaBatch
         if (_samples is { } samples)
         {
             int g = samples.Gaussians;
-            int slot;
-            if (InterleavedDraws)
+            int slot = _slot == _blockSamples ? 0 : _slot;
+            _slot = slot + 1;
+            if (slot == 0)
             {
-                // Samples 0-3 at the start, then at every even sample s the two samples s + 2 and s + 3 (whole pairs
-                // whatever G is): the stream's Gaussians in order, as the block fill draws them.
-                slot = (int)(_sample % MaxBlock);
-                if (_sample == 0)
-                {
-                    for (int r = 0; r < Lanes; r++)
-                    {
-                        _counters[r] = _seeds[r] + _gammas[r];
-                    }
-
-                    LaneGaussians.NextPairs(_counters, _gammas, 2 * g, MemoryMarshal.Cast<Vector512<double>, double>(LaneSpan(_block, 4 * g)), VectorWidth);
-                }
-                else if ((_sample & 1) == 0)
-                {
-                    int ahead = (int)((_sample + 2) % MaxBlock);
-                    LaneGaussians.NextPairs(_counters, _gammas, g, MemoryMarshal.Cast<Vector512<double>, double>(LaneSpan(_block + (ahead * g), 2 * g)), VectorWidth);
-                }
-            }
-            else
-            {
-                slot = _slot == _blockSamples ? 0 : _slot;
-                _slot = slot + 1;
-                if (slot == 0)
-                {
-                    // Every lane's stream at once (lanes past count hold an earlier replica's stream; their values are not used).
-                    LaneGaussians.FillLanes(_seeds, _gammas, _sample * g / 2, _blockSamples * g / 2, MemoryMarshal.Cast<Vector512<double>, double>(LaneSpan(_block, MaxBlock * _perSample)), VectorWidth);
-                }
+                // Every lane's stream at once (lanes past count hold an earlier replica's stream; their values are not used),
+                // no further than the run's last sample, rounded up to an even count (whole pairs whatever G is): a run of
+                // K = 2N steps draws 2N + 1 samples, and a full last block would compute up to 63 samples it never uses.
+                int fill = (int)Math.Min(_blockSamples, (_samplesNeeded - _sample + 1) & ~1L);
+                LaneGaussians.FillLanes(_seeds, _gammas, _sample * g / 2, fill * g / 2, MemoryMarshal.Cast<Vector512<double>, double>(LaneSpan(_block, MaxBlock * _perSample)), VectorWidth);
             }
 
             Span<Vector512<double>> x = LaneSpan(at, _perSample);

@@ -114,50 +114,6 @@ public static class LaneGaussians
         AcrossLanes<ScalarLanes, double, ulong>(seeds, gammas, firstPair, pairs, destination, ref done);
     }
 
-    /// <summary>
-    /// The next <paramref name="pairs"/> Box–Muller pairs of eight streams, lane-interleaved as by <see cref="FillLanes"/>:
-    /// <paramref name="counters"/>[r] is stream r's counter of the next pair's first word (seed + (2p + 1)γ for pair p) and
-    /// is advanced past the pairs written. Without the set-up of <see cref="FillLanes"/>, for a few pairs at a time.
-    /// </summary>
-    internal static void NextPairs(Span<ulong> counters, ReadOnlySpan<ulong> gammas, int pairs, Span<double> destination, SimdWidth width)
-    {
-        if (counters.Length != 8 || gammas.Length != 8 || destination.Length < 16 * pairs)
-        {
-            throw new ArgumentException($"Eight counters and increments and room for {16 * pairs} values are needed (got {counters.Length}, {gammas.Length}, {destination.Length}).", nameof(destination));
-        }
-
-        if (width == SimdWidth.Scalar || !Vector256.IsHardwareAccelerated)
-        {
-            NextPairsOf<ScalarLanes, double, ulong>(counters, gammas, pairs, destination);
-            return;
-        }
-
-        NextPairsOf<Lanes512, Vector512<double>, Vector512<ulong>>(counters, gammas, pairs, destination);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void NextPairsOf<TOps, TD, TU>(Span<ulong> counters, ReadOnlySpan<ulong> gammas, int pairs, Span<double> destination)
-        where TOps : ILaneOps<TD, TU>
-        where TD : struct
-        where TU : struct
-    {
-        for (int done = 0; done < 8; done += TOps.Count)
-        {
-            TU gamma = TOps.Load(gammas, done);
-            TU twice = TOps.Add(gamma, gamma);
-            TU state = TOps.Load(counters, done);
-            for (int p = 0; p < pairs; p++)
-            {
-                (TD first, TD second) = Pair<TOps, TD, TU>(state, TOps.Add(state, gamma));
-                state = TOps.Add(state, twice);
-                TOps.Store(first, destination, (2 * p * 8) + done, 1, default);
-                TOps.Store(second, destination, (((2 * p) + 1) * 8) + done, 1, default);
-            }
-
-            TOps.StoreWords(state, counters, done);
-        }
-    }
-
     /// <summary>Gaussian <paramref name="index"/> of <paramref name="stream"/> (scalar; the values <see cref="Fill"/> writes).</summary>
     public static double At(LaneStream stream, long index)
     {

@@ -23,9 +23,6 @@ internal interface ILaneOps<TD, TU>
     /// <summary>Words <paramref name="index"/> .. <paramref name="index"/> + Count − 1 of <paramref name="source"/>.</summary>
     static abstract TU Load(ReadOnlySpan<ulong> source, int index);
 
-    /// <summary>Writes the words to <paramref name="destination"/>[index ..].</summary>
-    static abstract void StoreWords(TU words, Span<ulong> destination, int index);
-
     static abstract TU Iota(ulong step);
 
     static abstract TU Add(TU a, TU b);
@@ -78,8 +75,6 @@ internal readonly struct ScalarLanes : ILaneOps<double, ulong>
 
     public static ulong Load(ReadOnlySpan<ulong> source, int index) => source[index];
 
-    public static void StoreWords(ulong words, Span<ulong> destination, int index) => destination[index] = words;
-
     public static ulong Iota(ulong step) => 0;
 
     public static ulong Add(ulong a, ulong b) => a + b;
@@ -130,8 +125,6 @@ internal readonly struct Lanes256 : ILaneOps<Vector256<double>, Vector256<ulong>
     public static Vector256<ulong> Word(ulong value) => Vector256.Create(value);
 
     public static Vector256<ulong> Load(ReadOnlySpan<ulong> source, int index) => Vector256.Create(source.Slice(index, 4));
-
-    public static void StoreWords(Vector256<ulong> words, Span<ulong> destination, int index) => words.CopyTo(destination[index..]);
 
     public static Vector256<ulong> Iota(ulong step) => Vector256.Create(0, step, 2 * step, 3 * step);
 
@@ -197,8 +190,6 @@ internal readonly struct Lanes512 : ILaneOps<Vector512<double>, Vector512<ulong>
     public static Vector512<ulong> Word(ulong value) => Vector512.Create(value);
 
     public static Vector512<ulong> Load(ReadOnlySpan<ulong> source, int index) => Vector512.Create(source.Slice(index, 8));
-
-    public static void StoreWords(Vector512<ulong> words, Span<ulong> destination, int index) => words.CopyTo(destination[index..]);
 
     public static Vector512<ulong> Iota(ulong step) => Vector512.Create(0, step, 2 * step, 3 * step, 4 * step, 5 * step, 6 * step, 7 * step);
 

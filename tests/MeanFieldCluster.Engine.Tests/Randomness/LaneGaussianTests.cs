@@ -66,30 +66,6 @@ public sealed class LaneGaussianTests
     }
 
     [Fact]
-    public void Pairs_drawn_a_few_at_a_time_from_counters_continue_each_stream()
-    {
-        // NextPairs from each stream's counter gives the pairs FillLanes gives from the start, in order, at every width.
-        LaneStream[] streams = [.. Enumerable.Range(0, 8).Select(r => LaneStream.For(RandomStreams.Key(23, RandomStreams.Purpose.Training, [1, (ulong)r])))];
-        ulong[] seeds = [.. streams.Select(s => s.Seed)], gammas = [.. streams.Select(s => s.Gamma)];
-        var whole = new double[2 * 7 * 8];
-        LaneGaussians.FillLanes(seeds, gammas, 0, 7, whole, SimdWidth.Scalar);
-        foreach (SimdWidth width in Simd.Supported)
-        {
-            ulong[] counters = [.. streams.Select(s => s.Seed + s.Gamma)];
-            var drawn = new double[whole.Length];
-            int at = 0;
-            foreach (int pairs in new[] { 1, 4, 2 })
-            {
-                LaneGaussians.NextPairs(counters, gammas, pairs, drawn.AsSpan(at), width);
-                at += 2 * pairs * 8;
-            }
-
-            Assert.Equal(whole.Select(BitConverter.DoubleToInt64Bits), drawn.Select(BitConverter.DoubleToInt64Bits));
-            Assert.Equal(streams.Select(s => s.Seed + (15 * s.Gamma)), counters);
-        }
-    }
-
-    [Fact]
     public void The_logarithm_is_within_one_ulp_of_Math_Log_on_the_unit_interval()
     {
         var rng = new Xoshiro256(4);

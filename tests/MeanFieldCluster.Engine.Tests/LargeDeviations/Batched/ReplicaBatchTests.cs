@@ -87,7 +87,7 @@ public sealed class ReplicaBatchTests
         // The linear neuron's fused rows with ridge: nothing reads u and every bias is +0 (FusedRowsHalfLean at 256 bits), every row shrinks.
         Linear.Replace("D,", "1,", StringComparison.Ordinal).Replace("MODE", "annealed", StringComparison.Ordinal).Replace("training: {horizon: 0.5}", "training: {horizon: 0.5, ridge: 0.1}", StringComparison.Ordinal),
 
-        // N = 64: at 256 bits the samples' Gaussians are drawn two samples ahead (K = 128 steps: the ring of 64 samples wraps), at d = 1 and 3.
+        // N = 64 (K = 128 steps, 129 samples: two blocks of 64 samples' Gaussians, then a last block of two), at d = 1 and 3.
         Linear.Replace("D,", "1,", StringComparison.Ordinal).Replace("MODE", "annealed", StringComparison.Ordinal).Replace("width: [16]", "width: [64]", StringComparison.Ordinal),
         Linear.Replace("D,", "3,", StringComparison.Ordinal).Replace("MODE", "quenched", StringComparison.Ordinal).Replace("width: [16]", "width: [64]", StringComparison.Ordinal),
         Relu,
