@@ -55,7 +55,7 @@ public sealed unsafe class ReplicaBatch
     private readonly ulong[] _initialSeeds = new ulong[Lanes], _initialGammas = new ulong[Lanes];
     private readonly LaneStream[] _initialSigns = new LaneStream[Lanes];
     private Vector512<double>[] _initial = [];
-    private int _blockSamples, _slot;
+    private int _slot;
 
     // The samples a run draws (x_0 .. x_K).
     private long _samplesNeeded;
@@ -287,7 +287,6 @@ public sealed unsafe class ReplicaBatch
         _slot = 0;
         _hasPrediction = false;
         _zeroBias = !_trainBias && !MemoryMarshal.AsBytes(Neurons(_b)).ContainsAnyExcept((byte)0);
-        _blockSamples = (int)Math.Min(MaxBlock, (steps + 2) & ~1L);
         _samplesNeeded = steps + 1;
         Vector512<double> alive = Vector512<double>.AllBitsSet;
         if (steps > 0)
@@ -886,14 +885,14 @@ public sealed unsafe class ReplicaBatch
         if (_samples is { } samples)
         {
             int g = samples.Gaussians;
-            int slot = _slot == _blockSamples ? 0 : _slot;
+            int slot = _slot == MaxBlock ? 0 : _slot;
             _slot = slot + 1;
             if (slot == 0)
             {
                 // Every lane's stream at once (lanes past count hold an earlier replica's stream; their values are not used),
                 // no further than the run's last sample, rounded up to an even count (whole pairs whatever G is): a run of
                 // K = 2N steps draws 2N + 1 samples, and a full last block would compute up to 63 samples it never uses.
-                int fill = (int)Math.Min(_blockSamples, (_samplesNeeded - _sample + 1) & ~1L);
+                int fill = (int)Math.Min(MaxBlock, (_samplesNeeded - _sample + 1) & ~1L);
                 LaneGaussians.FillLanes(_seeds, _gammas, _sample * g / 2, fill * g / 2, MemoryMarshal.Cast<Vector512<double>, double>(LaneSpan(_block, MaxBlock * _perSample)), VectorWidth);
             }
 
