@@ -113,14 +113,25 @@ public sealed class ActivationKernel<T>
         Vector256<T> reduced;
         if (width == SimdWidth.Vector512)
         {
-            Vector512<T> acc = Vector512<T>.Zero;
-            for (; i <= n - Vector512<T>.Count; i += Vector512<T>.Count)
+            // One loop per kind, with the ramp's constants and the scale in registers (as at 256 bits below).
+            int count = Vector512<T>.Count;
+            Vector512<T> acc = Vector512<T>.Zero, sv = Vector512.Create(scale);
+            if (ramp)
             {
-                Vector512<T> cv = Vector512.LoadUnsafe(ref cr, (nuint)i);
-                (Vector512<T> v, Vector512<T> d) = ramp ? Ramp(Vector512.LoadUnsafe(ref zr, (nuint)i)) : Relu(Vector512.LoadUnsafe(ref zr, (nuint)i));
-                v.StoreUnsafe(ref vr, (nuint)i);
-                (cv * d * Vector512.Create(scale)).StoreUnsafe(ref dr, (nuint)i);
-                acc = Fma.Of(cv, v, acc);
+                Vector512<T> t1 = Vector512.Create(_t1), t2 = Vector512.Create(_t2), s1 = Vector512.Create(_s1), s2 = Vector512.Create(_s2), slope = Vector512.Create(_slope);
+                for (; i <= n - count; i += count)
+                {
+                    (Vector512<T> v, Vector512<T> d) = Ramp(Vector512.LoadUnsafe(ref zr, (nuint)i), t1, t2, s1, s2, slope);
+                    acc = OutputLanes(ref cr, ref vr, ref dr, i, v, d, sv, acc);
+                }
+            }
+            else
+            {
+                for (; i <= n - count; i += count)
+                {
+                    (Vector512<T> v, Vector512<T> d) = Relu(Vector512.LoadUnsafe(ref zr, (nuint)i));
+                    acc = OutputLanes(ref cr, ref vr, ref dr, i, v, d, sv, acc);
+                }
             }
 
             reduced = acc.GetLower() + acc.GetUpper();
@@ -189,6 +200,25 @@ public sealed class ActivationKernel<T>
         Vector512<T> inside = Vector512.GreaterThan(x, t1) & Vector512.LessThan(x, Vector512.Create(_t2));
         Vector512<T> outside = Vector512.ConditionalSelect(Vector512.LessThanOrEqual(x, t1), s1, Vector512.Create(_s2));
         return (Vector512.ConditionalSelect(inside, s1 + (slope * (x - t1)), outside), inside & slope);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<T> Value, Vector512<T> Derivative) Ramp(Vector512<T> x, Vector512<T> t1, Vector512<T> t2, Vector512<T> s1, Vector512<T> s2, Vector512<T> slope)
+    {
+        Vector512<T> inside = Vector512.GreaterThan(x, t1) & Vector512.LessThan(x, t2);
+        Vector512<T> outside = Vector512.ConditionalSelect(Vector512.LessThanOrEqual(x, t1), s1, s2);
+        return (Vector512.ConditionalSelect(inside, s1 + (slope * (x - t1)), outside), inside & slope);
+    }
+
+    // One vector of ApplyOutput's lanes at i from their values and derivatives: value stored, delta = (c·σ′)·scale
+    // stored; returns the sum with c·value multiply-added.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> OutputLanes(ref T c, ref T value, ref T delta, int i, Vector512<T> v, Vector512<T> d, Vector512<T> scale, Vector512<T> acc)
+    {
+        Vector512<T> cv = Vector512.LoadUnsafe(ref c, (nuint)i);
+        v.StoreUnsafe(ref value, (nuint)i);
+        (cv * d * scale).StoreUnsafe(ref delta, (nuint)i);
+        return Fma.Of(cv, v, acc);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -93,7 +94,19 @@ internal static partial class RowGroups
         int blocks = cols / 8, j = blocks * 8, rest = cols - j;
         if (rest == 0 && blocks <= 8)
         {
-            return ForwardHeldWhole(ref m, cols, first, end, ref x, s, ref bias, ref u);
+            // The block count as a type, so that each row's loads and multiply-adds are straight-line code: with
+            // the count a variable, every block of every row tested it and copied its accumulator.
+            return blocks switch
+            {
+                1 => ForwardHeldWhole<Blocks1>(ref m, cols, first, end, ref x, s, ref bias, ref u),
+                2 => ForwardHeldWhole<Blocks2>(ref m, cols, first, end, ref x, s, ref bias, ref u),
+                3 => ForwardHeldWhole<Blocks3>(ref m, cols, first, end, ref x, s, ref bias, ref u),
+                4 => ForwardHeldWhole<Blocks4>(ref m, cols, first, end, ref x, s, ref bias, ref u),
+                5 => ForwardHeldWhole<Blocks5>(ref m, cols, first, end, ref x, s, ref bias, ref u),
+                6 => ForwardHeldWhole<Blocks6>(ref m, cols, first, end, ref x, s, ref bias, ref u),
+                7 => ForwardHeldWhole<Blocks7>(ref m, cols, first, end, ref x, s, ref bias, ref u),
+                _ => ForwardHeldWhole<Blocks8>(ref m, cols, first, end, ref x, s, ref bias, ref u),
+            };
         }
 
         Vector512<double> x0 = Held(ref x, 0, blocks), x1 = Held(ref x, 1, blocks), x2 = Held(ref x, 2, blocks), x3 = Held(ref x, 3, blocks);
@@ -120,9 +133,10 @@ internal static partial class RowGroups
 
     // Rows of 1 to 8 whole blocks and nothing left over (d = 40, say): Reduce4Double reduces to lane
     // shuffles and the four u are computed together.
-    private static int ForwardHeldWhole(ref double m, int cols, int first, int end, ref double x, double s, ref double bias, ref double u)
+    private static int ForwardHeldWhole<TBlocks>(ref double m, int cols, int first, int end, ref double x, double s, ref double bias, ref double u)
+        where TBlocks : struct, IBlockCount
     {
-        int blocks = cols / 8;
+        int blocks = TBlocks.Value(cols / 8);
         Vector512<double> x0 = Held(ref x, 0, blocks), x1 = Held(ref x, 1, blocks), x2 = Held(ref x, 2, blocks), x3 = Held(ref x, 3, blocks);
         Vector512<double> x4 = Held(ref x, 4, blocks), x5 = Held(ref x, 5, blocks), x6 = Held(ref x, 6, blocks), x7 = Held(ref x, 7, blocks);
         Vector256<double> sv = Vector256.Create(s);
@@ -172,6 +186,88 @@ internal static partial class RowGroups
 
         return i;
     }
+
+    /// <summary>
+    /// row_r ← fma(x, scale·coef_r, shrink·row_r) for the listed rows r of the block at <paramref name="row0"/>
+    /// (element-wise, so the bits of <c>RowKernels.ScaleAdd</c> at any width), at 512 bits with x's blocks held in
+    /// registers, when a row is 1 to 8 whole 512-bit blocks; returns false (and does nothing) otherwise.
+    /// </summary>
+    public static bool UpdateListedHeld<T>(ref T row0, int cols, ReadOnlySpan<int> rows, ref T x, ref T coef, T scale, T shrink)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int blocks = cols / Vector512<T>.Count;
+        if (!Avx512F.IsSupported || blocks * Vector512<T>.Count != cols || blocks is < 1 or > 8)
+        {
+            return false;
+        }
+
+        ref int list = ref MemoryMarshal.GetReference(rows);
+        int count = rows.Length;
+        switch (blocks)
+        {
+            case 1: UpdateListedHeld<T, Blocks1>(ref row0, cols, ref list, count, ref x, ref coef, scale, shrink); break;
+            case 2: UpdateListedHeld<T, Blocks2>(ref row0, cols, ref list, count, ref x, ref coef, scale, shrink); break;
+            case 3: UpdateListedHeld<T, Blocks3>(ref row0, cols, ref list, count, ref x, ref coef, scale, shrink); break;
+            case 4: UpdateListedHeld<T, Blocks4>(ref row0, cols, ref list, count, ref x, ref coef, scale, shrink); break;
+            case 5: UpdateListedHeld<T, Blocks5>(ref row0, cols, ref list, count, ref x, ref coef, scale, shrink); break;
+            case 6: UpdateListedHeld<T, Blocks6>(ref row0, cols, ref list, count, ref x, ref coef, scale, shrink); break;
+            case 7: UpdateListedHeld<T, Blocks7>(ref row0, cols, ref list, count, ref x, ref coef, scale, shrink); break;
+            default: UpdateListedHeld<T, Blocks8>(ref row0, cols, ref list, count, ref x, ref coef, scale, shrink); break;
+        }
+
+        return true;
+    }
+
+    private static void UpdateListedHeld<T, TBlocks>(ref T row0, int cols, ref int list, int count, ref T x, ref T coef, T scale, T shrink)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TBlocks : struct, IBlockCount
+    {
+        int blocks = TBlocks.Value(0);
+        Vector512<T> x0 = Held(ref x, 0, blocks), x1 = Held(ref x, 1, blocks), x2 = Held(ref x, 2, blocks), x3 = Held(ref x, 3, blocks);
+        Vector512<T> x4 = Held(ref x, 4, blocks), x5 = Held(ref x, 5, blocks), x6 = Held(ref x, 6, blocks), x7 = Held(ref x, 7, blocks);
+        Vector512<T> vs = Vector512.Create(shrink);
+        for (int q = 0; q < count; q++)
+        {
+            int r = Unsafe.Add(ref list, q);
+            ref T row = ref Unsafe.Add(ref row0, (nint)r * cols);
+            Vector512<T> vk = Vector512.Create(scale * Unsafe.Add(ref coef, r));
+            UpdateBlock(ref row, 0, blocks, x0, vk, vs);
+            UpdateBlock(ref row, 1, blocks, x1, vk, vs);
+            UpdateBlock(ref row, 2, blocks, x2, vk, vs);
+            UpdateBlock(ref row, 3, blocks, x3, vk, vs);
+            UpdateBlock(ref row, 4, blocks, x4, vk, vs);
+            UpdateBlock(ref row, 5, blocks, x5, vk, vs);
+            UpdateBlock(ref row, 6, blocks, x6, vk, vs);
+            UpdateBlock(ref row, 7, blocks, x7, vk, vs);
+        }
+    }
+
+    // Block k of the row ← fma(x_k, k, shrink·block) when the row has more than k whole blocks.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void UpdateBlock<T>(ref T row, int k, int blocks, Vector512<T> xk, Vector512<T> vk, Vector512<T> vs)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (blocks > k)
+        {
+            Fma.Of(xk, vk, Vector512.LoadUnsafe(ref row, (nuint)(k * Vector512<T>.Count)) * vs).StoreUnsafe(ref row, (nuint)(k * Vector512<T>.Count));
+        }
+    }
+
+    // A row's count of whole 512-bit blocks as a type: a constant in the code of each instantiation.
+    internal interface IBlockCount
+    {
+        // The count (the argument, computed from the row length, is the same number).
+        static abstract int Value(int computed);
+    }
+
+    private readonly struct Blocks1 : IBlockCount { public static int Value(int computed) => 1; }
+    private readonly struct Blocks2 : IBlockCount { public static int Value(int computed) => 2; }
+    private readonly struct Blocks3 : IBlockCount { public static int Value(int computed) => 3; }
+    private readonly struct Blocks4 : IBlockCount { public static int Value(int computed) => 4; }
+    private readonly struct Blocks5 : IBlockCount { public static int Value(int computed) => 5; }
+    private readonly struct Blocks6 : IBlockCount { public static int Value(int computed) => 6; }
+    private readonly struct Blocks7 : IBlockCount { public static int Value(int computed) => 7; }
+    private readonly struct Blocks8 : IBlockCount { public static int Value(int computed) => 8; }
 
     // Block k of x when the row has more than k whole blocks (zero otherwise, never used).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

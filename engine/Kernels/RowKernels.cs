@@ -288,7 +288,7 @@ public static class RowKernels
     // their current values, streaming the block in address order, four rows at a time; then each listed row is
     // updated and its inner product recomputed with the updated row (it is in L1/L2 now), replacing the first
     // one. When more than a quarter of the block's rows are written (every row when shrinking, most rows for
-    // tanh), or at 256 bits when the pass's rows fit UpdateFirstBytes, the listed rows are updated first, then all
+    // tanh), or when the pass's rows fit UpdateFirstBytes, the listed rows are updated first, then all
     // inner products computed once. Either way each row ends with exactly the operations of the one-row code at
     // the width: update, then inner product of the updated row. (Until session 27 the 256-bit pass chose a kernel
     // per group of four by its mix of written rows and ran a mixed group row by row: with the ramp, 31% of the
@@ -302,7 +302,7 @@ public static class RowKernels
         ref T ur = ref MemoryMarshal.GetReference(u);
         bool shrinking = shrink != T.One;
         Span<int> list = stackalloc int[Block + 16];
-        bool updateFirst = width == SimdWidth.Vector256 && (long)(end - first) * cols * Unsafe.SizeOf<T>() <= UpdateFirstBytes;
+        bool updateFirst = (long)(end - first) * cols * Unsafe.SizeOf<T>() <= UpdateFirstBytes;
         int g = first;
         for (int count; (count = Math.Min(Block, (end - g) & ~3)) > 0; g += count)
         {
@@ -418,6 +418,11 @@ public static class RowKernels
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         // One loop per width, so that each inlines ScaleAdd for a constant width (no width tests per row).
+        if (width == SimdWidth.Vector512 && RowGroups.UpdateListedHeld(ref row0, cols, rows, ref x, ref coef, scale, shrink))
+        {
+            return;
+        }
+
         if (width == SimdWidth.Vector512)
         {
             foreach (int r in rows)
@@ -441,14 +446,15 @@ public static class RowKernels
     // written) and tanh (all) against a half or never.
     internal const int Block = 256;
 
-    // At 256 bits, the listed rows are updated first, whatever their share, when the pass's rows take at most
-    // this many bytes: they are then in L2 (or near it) when the block starts, and a pure update has no
+    // The listed rows are updated first, whatever their share, when the pass's rows take at most this many
+    // bytes: they are then in L2 (or near it) when the block starts, and a pure update has no
     // reduction chain, while recomputing a written row's inner product after the block's ends in one (the
     // recomputation is bound by its latency). Measured on Zen 3 (512 KB of L2; session 29, both orders
     // alternated in one process, the ramp's 9% of rows written): float32 N = 800 and 1600 7% faster, float64
     // N = 800 3% and N = 3200 (1 MB) 2-13%; from 2 MB to 4 MB the same within 2%; at 6.4 MB (float64
     // N = 20000) 5% slower and at N = 100000 19-31% slower, because the listed rows then come one by one from L3
-    // or memory instead of with the block's stream. Not measured at 512 bits, which keeps the share rule.
+    // or memory instead of with the block's stream. At 512 bits on Zen 5 (1 MB of L2; session 31, the same way):
+    // float64 N = 800 2.5-5% faster, N = 1600 2%, N = 3200 3%; float32 N = 800 to 6400 the same within 2%.
     internal const long UpdateFirstBytes = 1 << 20;
 
     // For each 4-bit mask, the positions of its set bits in increasing order, then zeros: 16 rows of 4.

@@ -132,8 +132,34 @@ public sealed class RowKernelTests
         }
     }
 
-    // Past RowKernels.UpdateFirstBytes the 256-bit pass takes the blocks' inner products first and then recomputes
-    // the written rows' (below it, as in the tests above, it updates the listed rows first): both orders give the
+    // Rows of 1 to 8 whole 512-bit blocks (8 to 64 doubles, 16 to 128 floats) take the 512-bit pass's code for
+    // each block count (x held in registers, in the inner products and in the update of the listed rows): the
+    // scalar bits at every count, with and without shrinking.
+    public static TheoryData<SimdWidth, int, double> WidthsWholeBlocksAndShrinks()
+    {
+        var data = new TheoryData<SimdWidth, int, double>();
+        foreach (SimdWidth width in Simd.Supported)
+        {
+            for (int blocks = 1; blocks <= 8; blocks++)
+            {
+                data.Add(width, blocks, 1.0);
+                data.Add(width, blocks, 0.99);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(WidthsWholeBlocksAndShrinks))]
+    public void AFusedPassOverRowsOfEveryCountOfWhole512BitBlocksGivesTheScalarBitsOfUpdateThenForward(SimdWidth width, int blocks, double shrink)
+    {
+        AssertFusedManyRows<double>(width, 8 * blocks, shrink, 301);
+        AssertFusedManyRows<float>(width, 16 * blocks, shrink, 301);
+    }
+
+    // Past RowKernels.UpdateFirstBytes the pass takes the blocks' inner products first and then recomputes the
+    // written rows' (below it, as in the tests above, it updates the listed rows first): both orders give the
     // scalar bits. 1203 rows beyond the threshold, so several blocks and a remainder of rows.
     [Theory]
     [MemberData(nameof(WidthsColumnsAndShrinks))]
@@ -285,20 +311,28 @@ public sealed class RowKernelTests
     [InlineData(ActivationKinds.Tanh)]
     public void TheOnePassOutputActivationGivesTheBitsOfActivationThenProductThenInnerProduct(string kind)
     {
-        var kernel = new ActivationKernel<float>(new ActivationSpec(kind));
+        AssertOnePassOutput<float>(kind);
+        AssertOnePassOutput<double>(kind);
+    }
+
+    private static void AssertOnePassOutput<T>(string kind)
+        where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T>
+    {
+        var kernel = new ActivationKernel<T>(new ActivationSpec(kind));
         var rng = new Xoshiro256(21);
+        T scale = T.CreateChecked(0.125);
         foreach (int n in new[] { 1, 7, 16, 33, 100, 803 })
         {
-            float[] z = [.. Gaussians(ref rng, n).Select(v => (float)(v + 0.8))], c = [.. Gaussians(ref rng, n).Select(v => (float)v)];
-            float[] value = new float[n], derivative = new float[n], delta = new float[n];
-            float[] value2 = new float[n], derivative2 = new float[n], delta2 = new float[n];
+            T[] z = Cast<T>([.. Gaussians(ref rng, n).Select(v => v + 0.8)]), c = Cast<T>(Gaussians(ref rng, n));
+            T[] value = new T[n], derivative = new T[n], delta = new T[n];
+            T[] value2 = new T[n], derivative2 = new T[n], delta2 = new T[n];
             foreach (SimdWidth width in Simd.Supported)
             {
-                float dot = kernel.ApplyOutput(z, value, derivative, c, 0.125f, delta, width);
+                T dot = kernel.ApplyOutput(z, value, derivative, c, scale, delta, width);
 
                 kernel.Apply(z, value2, derivative2, SimdWidth.Scalar);
-                RowKernels.MultiplyScaled<float>(c, derivative2, 0.125f, delta2, SimdWidth.Scalar);
-                Assert.Equal(Dot.Compute<float>(c, value2, SimdWidth.Scalar), dot);
+                RowKernels.MultiplyScaled<T>(c, derivative2, scale, delta2, SimdWidth.Scalar);
+                Assert.Equal(Dot.Compute<T>(c, value2, SimdWidth.Scalar), dot);
                 Assert.Equal(value2, value);
                 Assert.Equal(delta2, delta);
             }
