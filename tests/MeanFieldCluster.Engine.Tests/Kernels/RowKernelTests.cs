@@ -158,6 +158,33 @@ public sealed class RowKernelTests
         AssertFusedManyRows<float>(width, 16 * blocks, shrink, 301);
     }
 
+    // Below RowKernels.UpdateFirstBytes the 512-bit pass runs blocks of UpdateFirstBlock rows: two whole blocks
+    // and a partial one (rows of 7 and 8 elements: 246 KB and 281 KB in double), the scalar bits.
+    [Theory]
+    [MemberData(nameof(WidthsAndShrinks))]
+    public void AFusedPassOverSeveralBlocksOfTheUpdateFirstOrderGivesTheScalarBitsOfUpdateThenForward(SimdWidth width, double shrink)
+    {
+        int rows = (2 * RowKernels.UpdateFirstBlock) + 301;
+        foreach (int cols in new[] { 7, 8 })
+        {
+            Assert.True((long)rows * cols * sizeof(double) <= RowKernels.UpdateFirstBytes);
+            AssertFusedManyRows<double>(width, cols, shrink, rows);
+            AssertFusedManyRows<float>(width, cols, shrink, rows);
+        }
+    }
+
+    public static TheoryData<SimdWidth, double> WidthsAndShrinks()
+    {
+        var data = new TheoryData<SimdWidth, double>();
+        foreach (SimdWidth width in Simd.Supported)
+        {
+            data.Add(width, 1.0);
+            data.Add(width, 0.99);
+        }
+
+        return data;
+    }
+
     // Past RowKernels.UpdateFirstBytes the pass takes the blocks' inner products first and then recomputes the
     // written rows' (below it, as in the tests above, it updates the listed rows first): both orders give the
     // scalar bits. 1203 rows beyond the threshold, so several blocks and a remainder of rows.
