@@ -260,14 +260,14 @@ internal static partial class RowGroups
         static abstract int Value(int computed);
     }
 
-    private readonly struct Blocks1 : IBlockCount { public static int Value(int computed) => 1; }
-    private readonly struct Blocks2 : IBlockCount { public static int Value(int computed) => 2; }
-    private readonly struct Blocks3 : IBlockCount { public static int Value(int computed) => 3; }
-    private readonly struct Blocks4 : IBlockCount { public static int Value(int computed) => 4; }
-    private readonly struct Blocks5 : IBlockCount { public static int Value(int computed) => 5; }
-    private readonly struct Blocks6 : IBlockCount { public static int Value(int computed) => 6; }
-    private readonly struct Blocks7 : IBlockCount { public static int Value(int computed) => 7; }
-    private readonly struct Blocks8 : IBlockCount { public static int Value(int computed) => 8; }
+    internal readonly struct Blocks1 : IBlockCount { public static int Value(int computed) => 1; }
+    internal readonly struct Blocks2 : IBlockCount { public static int Value(int computed) => 2; }
+    internal readonly struct Blocks3 : IBlockCount { public static int Value(int computed) => 3; }
+    internal readonly struct Blocks4 : IBlockCount { public static int Value(int computed) => 4; }
+    internal readonly struct Blocks5 : IBlockCount { public static int Value(int computed) => 5; }
+    internal readonly struct Blocks6 : IBlockCount { public static int Value(int computed) => 6; }
+    internal readonly struct Blocks7 : IBlockCount { public static int Value(int computed) => 7; }
+    internal readonly struct Blocks8 : IBlockCount { public static int Value(int computed) => 8; }
 
     // Block k of x when the row has more than k whole blocks (zero otherwise, never used).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
