@@ -194,13 +194,8 @@ public sealed class ActivationKernel<T>
     private static (T Value, T Derivative) Relu(T x) => x > T.Zero ? (x, T.One) : (T.Zero, T.Zero);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private (Vector512<T> Value, Vector512<T> Derivative) Ramp(Vector512<T> x)
-    {
-        Vector512<T> t1 = Vector512.Create(_t1), s1 = Vector512.Create(_s1), slope = Vector512.Create(_slope);
-        Vector512<T> inside = Vector512.GreaterThan(x, t1) & Vector512.LessThan(x, Vector512.Create(_t2));
-        Vector512<T> outside = Vector512.ConditionalSelect(Vector512.LessThanOrEqual(x, t1), s1, Vector512.Create(_s2));
-        return (Vector512.ConditionalSelect(inside, s1 + (slope * (x - t1)), outside), inside & slope);
-    }
+    private (Vector512<T> Value, Vector512<T> Derivative) Ramp(Vector512<T> x) =>
+        Ramp(x, Vector512.Create(_t1), Vector512.Create(_t2), Vector512.Create(_s1), Vector512.Create(_s2), Vector512.Create(_slope));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (Vector512<T> Value, Vector512<T> Derivative) Ramp(Vector512<T> x, Vector512<T> t1, Vector512<T> t2, Vector512<T> s1, Vector512<T> s2, Vector512<T> slope)
