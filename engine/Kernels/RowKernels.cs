@@ -511,6 +511,17 @@ public static class RowKernels
         }
         else if (compress && Unsafe.SizeOf<T>() == 8)
         {
+            // Sixteen rows at a time: both halves' masks narrowed to one of 32-bit lanes, one compression (2-3% of
+            // MMN N = 800 float64 against eight at a time, session 31); then eight.
+            for (; r <= count - 16; r += 16)
+            {
+                Vector512<long> keep0 = (~Vector512.Equals(Vector512.LoadUnsafe(ref Unsafe.Add(ref coef, r)) * Vector512.Create(scale), Vector512<T>.Zero)).AsInt64();
+                Vector512<long> keep1 = (~Vector512.Equals(Vector512.LoadUnsafe(ref Unsafe.Add(ref coef, r + 8)) * Vector512.Create(scale), Vector512<T>.Zero)).AsInt64();
+                Vector512<int> keep = Vector512.Narrow(keep0, keep1);
+                Avx512F.Compress(Vector512<int>.Zero, keep, Vector512<int>.Indices + Vector512.Create(r)).StoreUnsafe(ref Unsafe.Add(ref l, n));
+                n += BitOperations.PopCount(keep.ExtractMostSignificantBits());
+            }
+
             for (; r <= count - 8; r += 8)
             {
                 Vector512<long> keep = (~Vector512.Equals(Vector512.LoadUnsafe(ref Unsafe.Add(ref coef, r)) * Vector512.Create(scale), Vector512<T>.Zero)).AsInt64();

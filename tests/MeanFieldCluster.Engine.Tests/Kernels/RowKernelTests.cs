@@ -234,7 +234,7 @@ public sealed class RowKernelTests
         AssertWrittenRows<float>(width, seed);
     }
 
-    // 256 rows (a block of the fused pass): the first 64 hold each of the 16 mixes of written rows in a group of
+    // 256 rows (a block of the fused pass), then the first 252 of them: the first 64 hold each of the 16 mixes of written rows in a group of
     // four (group p written where p has a bit set), the rest are random, with +0, -0 and NaN coefficients and a
     // scale that underflows some products to zero. The listed rows are those with scale·coef ≠ 0 (NaN included),
     // in order; when shrinking, every row.
@@ -267,6 +267,12 @@ public sealed class RowKernelTests
         Array.Clear(list);
         Assert.Equal(count, RowKernels.WrittenRows(scale, true, ref coef[0], count, list, width));
         Assert.Equal(Enumerable.Range(0, count), list);
+
+        // 252 rows: the vector loops' remainders (sixteen, eight or four rows at a time) as well.
+        const int shorter = count - 4;
+        Array.Clear(list);
+        written = RowKernels.WrittenRows(scale, false, ref coef[0], shorter, list, width);
+        Assert.Equal(expected.Where(r => r < shorter), list[..written]);
     }
 
     [Fact]
