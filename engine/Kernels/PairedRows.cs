@@ -147,7 +147,7 @@ internal static class PairedRows
     private static void UpdateListed<TBlocks>(ref float m, int cols, int g, ReadOnlySpan<int> rows, ref float x, ref float coef, float scale, float shrink)
         where TBlocks : struct, RowGroups.IBlockCount
     {
-        int blocks = TBlocks.Value(0), main = 16 * blocks;
+        int blocks = TBlocks.Count, main = 16 * blocks;
         Vector512<float> x0 = RowGroups.Held(ref x, 0, blocks), x1 = RowGroups.Held(ref x, 1, blocks), x2 = RowGroups.Held(ref x, 2, blocks), x3 = RowGroups.Held(ref x, 3, blocks);
         Vector256<float> tail = Vector256.LoadUnsafe(ref x, (nuint)main), vs256 = Vector256.Create(shrink);
         Vector512<float> vs = Vector512.Create(shrink);
@@ -157,22 +157,12 @@ internal static class PairedRows
             float k = scale * Unsafe.Add(ref coef, i);
             Vector512<float> vk = Vector512.Create(k);
             ref float row = ref Main(ref m, cols, i);
-            UpdateBlock(ref row, 0, blocks, x0, vk, vs);
-            UpdateBlock(ref row, 1, blocks, x1, vk, vs);
-            UpdateBlock(ref row, 2, blocks, x2, vk, vs);
-            UpdateBlock(ref row, 3, blocks, x3, vk, vs);
+            RowGroups.UpdateBlock(ref row, 0, blocks, x0, vk, vs);
+            RowGroups.UpdateBlock(ref row, 1, blocks, x1, vk, vs);
+            RowGroups.UpdateBlock(ref row, 2, blocks, x2, vk, vs);
+            RowGroups.UpdateBlock(ref row, 3, blocks, x3, vk, vs);
             ref float last = ref TailOf(ref m, cols, i);
             Fma.Of(tail, Vector256.Create(k), Vector256.LoadUnsafe(ref last) * vs256).StoreUnsafe(ref last);
-        }
-    }
-
-    // Block k of the row ← fma(x_k, k, shrink·block) when the row has more than k whole blocks.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void UpdateBlock(ref float row, int k, int blocks, Vector512<float> xk, Vector512<float> vk, Vector512<float> vs)
-    {
-        if (blocks > k)
-        {
-            Fma.Of(xk, vk, Vector512.LoadUnsafe(ref row, (nuint)(k * 16)) * vs).StoreUnsafe(ref row, (nuint)(k * 16));
         }
     }
 
@@ -191,7 +181,7 @@ internal static class PairedRows
     private static int Groups<TBlocks>(ref float m, int cols, int first, int end, ref float x, float s, ref float bias, ref float u)
         where TBlocks : struct, RowGroups.IBlockCount
     {
-        int blocks = TBlocks.Value(0), main = 16 * blocks;
+        int blocks = TBlocks.Count, main = 16 * blocks;
         Vector512<float> x0 = RowGroups.Held(ref x, 0, blocks), x1 = RowGroups.Held(ref x, 1, blocks), x2 = RowGroups.Held(ref x, 2, blocks), x3 = RowGroups.Held(ref x, 3, blocks);
         Vector256<float> tail = Vector256.LoadUnsafe(ref x, (nuint)main);
         Vector512<float> nn = Vector512.Create(tail, tail);

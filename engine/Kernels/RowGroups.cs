@@ -136,7 +136,7 @@ internal static partial class RowGroups
     private static int ForwardHeldWhole<TBlocks>(ref double m, int cols, int first, int end, ref double x, double s, ref double bias, ref double u)
         where TBlocks : struct, IBlockCount
     {
-        int blocks = TBlocks.Value(cols / 8);
+        int blocks = TBlocks.Count;
         Vector512<double> x0 = Held(ref x, 0, blocks), x1 = Held(ref x, 1, blocks), x2 = Held(ref x, 2, blocks), x3 = Held(ref x, 3, blocks);
         Vector512<double> x4 = Held(ref x, 4, blocks), x5 = Held(ref x, 5, blocks), x6 = Held(ref x, 6, blocks), x7 = Held(ref x, 7, blocks);
         Vector256<double> sv = Vector256.Create(s);
@@ -222,7 +222,7 @@ internal static partial class RowGroups
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TBlocks : struct, IBlockCount
     {
-        int blocks = TBlocks.Value(0);
+        int blocks = TBlocks.Count;
         Vector512<T> x0 = Held(ref x, 0, blocks), x1 = Held(ref x, 1, blocks), x2 = Held(ref x, 2, blocks), x3 = Held(ref x, 3, blocks);
         Vector512<T> x4 = Held(ref x, 4, blocks), x5 = Held(ref x, 5, blocks), x6 = Held(ref x, 6, blocks), x7 = Held(ref x, 7, blocks);
         Vector512<T> vs = Vector512.Create(shrink);
@@ -244,7 +244,7 @@ internal static partial class RowGroups
 
     // Block k of the row ← fma(x_k, k, shrink·block) when the row has more than k whole blocks.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void UpdateBlock<T>(ref T row, int k, int blocks, Vector512<T> xk, Vector512<T> vk, Vector512<T> vs)
+    internal static void UpdateBlock<T>(ref T row, int k, int blocks, Vector512<T> xk, Vector512<T> vk, Vector512<T> vs)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         if (blocks > k)
@@ -256,18 +256,18 @@ internal static partial class RowGroups
     // A row's count of whole 512-bit blocks as a type: a constant in the code of each instantiation.
     internal interface IBlockCount
     {
-        // The count (the argument, computed from the row length, is the same number).
-        static abstract int Value(int computed);
+        // The count.
+        static abstract int Count { get; }
     }
 
-    internal readonly struct Blocks1 : IBlockCount { public static int Value(int computed) => 1; }
-    internal readonly struct Blocks2 : IBlockCount { public static int Value(int computed) => 2; }
-    internal readonly struct Blocks3 : IBlockCount { public static int Value(int computed) => 3; }
-    internal readonly struct Blocks4 : IBlockCount { public static int Value(int computed) => 4; }
-    internal readonly struct Blocks5 : IBlockCount { public static int Value(int computed) => 5; }
-    internal readonly struct Blocks6 : IBlockCount { public static int Value(int computed) => 6; }
-    internal readonly struct Blocks7 : IBlockCount { public static int Value(int computed) => 7; }
-    internal readonly struct Blocks8 : IBlockCount { public static int Value(int computed) => 8; }
+    internal readonly struct Blocks1 : IBlockCount { public static int Count => 1; }
+    internal readonly struct Blocks2 : IBlockCount { public static int Count => 2; }
+    internal readonly struct Blocks3 : IBlockCount { public static int Count => 3; }
+    internal readonly struct Blocks4 : IBlockCount { public static int Count => 4; }
+    internal readonly struct Blocks5 : IBlockCount { public static int Count => 5; }
+    internal readonly struct Blocks6 : IBlockCount { public static int Count => 6; }
+    internal readonly struct Blocks7 : IBlockCount { public static int Count => 7; }
+    internal readonly struct Blocks8 : IBlockCount { public static int Count => 8; }
 
     // Block k of x when the row has more than k whole blocks (zero otherwise, never used).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
