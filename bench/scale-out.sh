@@ -181,9 +181,13 @@ run() {
     probe_before="$(together)"
     echo "  $tag run $k: $n silo(s) x 1 worker, load average $(cut -d' ' -f1-3 /proc/loadavg) before; bare loops before: ${probe_before:-not measured}" >&2
     mfc submit "$file" --sweep-id "$id" >"$work/submit-$tag-$k.out" 2>"$work/submit-$tag-$k.log" || { cat "$work/submit-$tag-$k.log" >&2; exit 1; }
-    # submit prints "64 points, ...": until that many have completed (or one has failed: mfc watch below then
-    # reports it), by the silos' counters.
-    points="$(sed -n 's/^\([0-9][0-9,]*\) points.*/\1/p' "$work/submit-$tag-$k.out" | head -1 | tr -d ,)"
+    # submit prints the sweep id on standard output and "64 points, ..." on standard error: wait until that many
+    # have completed (or one has failed: mfc watch below then reports it), by the silos' counters. Without the
+    # count the script stops: falling back to mfc watch for the whole sweep would put a client process on the
+    # workers' cores while the sweep is timed (until session 32 the count was read from standard output, where
+    # it is not, so every run so far timed its sweeps with mfc watch running).
+    points="$(sed -n 's/^\([0-9][0-9,]*\) points.*/\1/p' "$work/submit-$tag-$k.log" | head -1 | tr -d ,)"
+    [[ "$points" =~ ^[0-9]+$ ]] || { echo "error: no point count in mfc submit's output ($work/submit-$tag-$k.log):" >&2; cat "$work/submit-$tag-$k.log" >&2; exit 1; }
     if [[ "$points" =~ ^[0-9]+$ ]]; then
       # Every 3 s, one scrape per silo for both counters: the wait is not timed (wall_seconds is the coordinator's),
       # and each scrape costs processor time (a curl, an awk, and the silo rendering its whole /metrics page) that
