@@ -47,6 +47,8 @@ public sealed class LocalClusterScriptTests
             var submit = await FaultTests.Mfc(["submit", spec, "--sweep-id", "readme", .. connection]);
             Assert.True(submit.Code == 0, submit.Error);
             Assert.Equal("readme", submit.Output.Trim());
+            // The point count goes to standard error, where bench/scale-out.sh reads it to wait for the sweep.
+            Assert.Matches("(?m)^6 points, [0-9,]+ SGD steps; follow with: mfc watch readme$", submit.Error);
             var watch = await FaultTests.Mfc(["watch", "readme", .. connection]);
             Assert.True(watch.Code == 0, watch.Output + watch.Error);
             string outDir = Path.Combine(clusterDir, "results");
