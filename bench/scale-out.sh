@@ -188,18 +188,16 @@ run() {
     # it is not, so every run so far timed its sweeps with mfc watch running).
     points="$(sed -n 's/^\([0-9][0-9,]*\) points.*/\1/p' "$work/submit-$tag-$k.log" | head -1 | tr -d ,)"
     [[ "$points" =~ ^[0-9]+$ ]] || { echo "error: no point count in mfc submit's output ($work/submit-$tag-$k.log):" >&2; cat "$work/submit-$tag-$k.log" >&2; exit 1; }
-    if [[ "$points" =~ ^[0-9]+$ ]]; then
-      # Every 3 s, one scrape per silo for both counters: the wait is not timed (wall_seconds is the coordinator's),
-      # and each scrape costs processor time (a curl, an awk, and the silo rendering its whole /metrics page) that
-      # on this 2-core machine is taken from the workers once both cores compute (every 0.5 s with two scrapes per
-      # silo it was several per cent of a core).
-      local done_failed
-      while :; do
-        done_failed="$(progress "$n")"
-        [ "$(( ${done_failed% *} - before_done ))" -lt "$points" ] && [ "${done_failed#* }" = "$before_failed" ] || break
-        sleep 3
-      done
-    fi
+    # Every 3 s, one scrape per silo for both counters: the wait is not timed (wall_seconds is the coordinator's),
+    # and each scrape costs processor time (a curl, an awk, and the silo rendering its whole /metrics page) that
+    # on this 2-core machine is taken from the workers once both cores compute (every 0.5 s with two scrapes per
+    # silo it was several per cent of a core).
+    local done_failed
+    while :; do
+      done_failed="$(progress "$n")"
+      [ "$(( ${done_failed% *} - before_done ))" -lt "$points" ] && [ "${done_failed#* }" = "$before_failed" ] || break
+      sleep 3
+    done
     mfc watch "$id" >"$work/watch-$tag-$k.log" 2>&1 || { tail -5 "$work/watch-$tag-$k.log" >&2; exit 1; }
     probe_after="$(together)"
     echo "  $tag run $k: bare loops after: ${probe_after:-not measured}" >&2
