@@ -121,12 +121,13 @@ scrape() {
   echo "$total"
 }
 
-# "completed failed": the points completed and failed so far over the N silos, one scrape of each silo.
+# "completed failed answered": the points completed and failed so far over the N silos, one scrape of each silo,
+# and how many silos answered the scrape.
 progress() {
   local n="$1" i
   for i in $(seq 0 $((n - 1))); do
-    curl -fsS "http://127.0.0.1:$((MFC_HTTP_PORT + i))/metrics" 2>/dev/null || true
-  done | awk '$1 ~ /^mfc_points_completed_total(\{|$)/ { c += $NF } $1 ~ /^mfc_points_failed_total(\{|$)/ { f += $NF } END { printf "%.0f %.0f", c + 0, f + 0 }'
+    curl -fsS "http://127.0.0.1:$((MFC_HTTP_PORT + i))/metrics" 2>/dev/null && echo "mfc_scale_out_answered 1"
+  done | awk '$1 ~ /^mfc_points_completed_total(\{|$)/ { c += $NF } $1 ~ /^mfc_points_failed_total(\{|$)/ { f += $NF } $1 == "mfc_scale_out_answered" { a++ } END { printf "%.0f %.0f %d", c + 0, f + 0, a }'
 }
 
 # Waits until every one of the N silos sees N silos in its ring, then 5 s more: Orleans publishes each
@@ -192,12 +193,15 @@ run() {
     # and each scrape costs processor time (a curl, an awk, and the silo rendering its whole /metrics page) that
     # on this 2-core machine is taken from the workers once both cores compute (every 0.5 s with two scrapes per
     # silo it was several per cent of a core).
-    local done_failed
+    # A silo that stops answering (its counts would be missing from the sum, so the count would never be reached)
+    # ends the wait too: mfc watch below then waits for the sweep as the cluster sees it, and reports its end.
+    local completed failed answered
     while :; do
-      done_failed="$(progress "$n")"
-      [ "$(( ${done_failed% *} - before_done ))" -lt "$points" ] && [ "${done_failed#* }" = "$before_failed" ] || break
+      read -r completed failed answered <<<"$(progress "$n")"
+      [ "$((completed - before_done))" -lt "$points" ] && [ "$failed" = "$before_failed" ] && [ "$answered" = "$n" ] || break
       sleep 3
     done
+    [ "$answered" = "$n" ] || echo "  warning: $tag run $k: only $answered of $n silos answered /metrics during the sweep; a silo that left takes its counts with it, and this run's throughput is not a measure of $n silos" >&2
     mfc watch "$id" >"$work/watch-$tag-$k.log" 2>&1 || { tail -5 "$work/watch-$tag-$k.log" >&2; exit 1; }
     probe_after="$(together)"
     echo "  $tag run $k: bare loops after: ${probe_after:-not measured}" >&2
