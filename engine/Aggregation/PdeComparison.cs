@@ -7,7 +7,8 @@ namespace MeanFieldCluster.Engine.Aggregation;
 
 /// <summary>
 /// SGD measured against its mean-field limit (MATH section 4.1; the anisotropic reduction of docs/limit.md for
-/// anisotropic-gaussian data): the reduced PDE is solved once for the sweep (<see cref="ReducedLimit"/>), then per width the sup over recorded times of |risk_SGD(t) − risk_PDE(t)| and, at each snapshot,
+/// anisotropic-gaussian data): the reduced PDE is solved once for the sweep (<see cref="ReducedLimit"/>; while the
+/// sweep runs when the coordinator started it ahead, <see cref="LimitPrefetch"/>), then per width the sup over recorded times of |risk_SGD(t) − risk_PDE(t)| and, at each snapshot,
 /// W1 between the law of ‖w_i‖ and the PDE's law of ‖w‖, with means and standard errors over seeds and
 /// power-law fits in N.
 /// </summary>
@@ -46,7 +47,7 @@ public sealed record PdeComparison(string Reference, int Dimension, int Particle
         }
 
         double[] times = [.. done.SelectMany(o => o.Risk.Select(r => r.Time).Concat(o.Snapshots.Select(s => s.Time))).Distinct().Order()];
-        LimitCurve pde = ReducedLimit.Solve(spec, times);
+        LimitCurve pde = LimitPrefetch.Take(spec, times) ?? ReducedLimit.Solve(spec, times);
         var families = done
             .GroupBy(o => FamilyKey(o.Point))
             .OrderBy(g => g.Key.Value).ThenBy(g => g.Key.DividedByWidth)
@@ -57,6 +58,16 @@ public sealed record PdeComparison(string Reference, int Dimension, int Particle
             InitialRisk = PdeInitialRisk.Compute(spec, done),
             Errors = PdeErrors.Compute(spec, done, t => pde.At(t).Risk),
         };
+    }
+
+    /// <summary>
+    /// The times a sweep's comparison is made at when every point completes: each point's risk and snapshot steps
+    /// times its step size (the time a run records, step · ε), over all points, distinct and ascending.
+    /// </summary>
+    public static double[] PlannedTimes(SweepSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return [.. SweepPlanner.Expand(spec).SelectMany(p => p.RiskSteps.Concat(p.SnapshotSteps).Select(step => step * p.StepSize)).Distinct().Order()];
     }
 
     private static PdeFamily Family(StepSizeSpec step, PointOutcome[] outcomes, LimitCurve pde)

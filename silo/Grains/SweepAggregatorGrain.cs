@@ -18,10 +18,18 @@ public interface ISweepAggregatorGrain : IGrainWithStringKey
     /// </summary>
     [ResponseTimeout("1.00:00:00")]
     Task<string> Aggregate(SweepSpec spec, string? traceParent);
+
+    /// <summary>
+    /// Starts what the aggregation can compute before the points have finished, off the grain scheduler: the
+    /// sweep's mean-field limit at its planned times (<see cref="LimitPrefetch"/>). Called by the coordinator
+    /// when the sweep starts; one-way, so it never delays or fails the start.
+    /// </summary>
+    [Orleans.Concurrency.OneWay]
+    Task Prepare(SweepSpec spec);
 }
 
 /// <summary>
-/// One job: aggregating a finished sweep. Streams the points' results through the aggregator in point order
+/// One job: aggregating a finished sweep (and, from its start, solving its mean-field limit ahead). Streams the points' results through the aggregator in point order
 /// (keeping only what it pools), and runs the pooling, fits and large-deviation bootstrap and rare-event
 /// estimates on the thread pool, off the grain scheduler: the coordinator stays responsive meanwhile. The
 /// coordinator stores the JSON; this activation goes once it has answered.
@@ -66,6 +74,14 @@ public sealed class SweepAggregatorGrain : Grain, ISweepAggregatorGrain
 
         DeactivateOnIdle();
         return json;
+    }
+
+    /// <inheritdoc/>
+    public Task Prepare(SweepSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        LimitPrefetch.Start(spec);
+        return Task.CompletedTask;
     }
 
     // The points' results in point order, a few fetched ahead.

@@ -78,6 +78,8 @@ public sealed class SweepGrain(
         activity?.SetTag("mfc.points", points.Length);
         SweepAdmission.Record(state.State, specJson, spec.Name, points.Length, time.GetUtcNow().UtcDateTime, Activity.Current?.Id);
         Adopt((spec, points));
+        // The aggregator solves the sweep's mean-field limit while the points run (it waits for nothing here).
+        await GrainFactory.GetGrain<ISweepAggregatorGrain>(SweepId).Prepare(spec);
         await Store.Write();
         await GrainFactory.GetGrain<ISweepRegistryGrain>(GrainKeys.Registry).Register(new SweepEntry(SweepId, spec.Name, points.Length, state.State.StartedUtc));
         await PointWatchdog.Arm(this);

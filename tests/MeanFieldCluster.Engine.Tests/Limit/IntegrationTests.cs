@@ -43,6 +43,14 @@ public sealed class IntegrationTests
         Assert.Equal(expected.TruncationBound, run.Risk[0].StdErr);
     }
 
+    // Every point of the spec run to its end.
+    private static PointOutcome[] Completed(SweepSpec spec) => [.. SweepPlanner.Expand(spec).Select(p =>
+    {
+        SgdRun run = TestSpecs.Run(spec, p);
+        run.Advance(long.MaxValue);
+        return run.ToOutcome();
+    })];
+
     [Fact]
     public void TheAggregationOfAReducibleSweepComparesEveryWidthWithThePde()
     {
@@ -63,6 +71,54 @@ public sealed class IntegrationTests
         Assert.All(family.Widths, w => Assert.Equal([0.0, 1.0], w.W1.Select(p => p.Time)));
         Assert.Equal(comparison.Times.Count, comparison.Risk.Count);
         Assert.Contains("pde_comparison", AggregateWriter.ToJson(SweepAggregator.Aggregate(spec, outcomes)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ALimitSolvedAheadAtThePlannedTimesIsTakenByTheAggregationAndGivesTheSameNumbers()
+    {
+        SweepSpec spec = SpecLoader.Parse(Mmn.Replace("seed: 3", "seed: 31", StringComparison.Ordinal), SpecFormat.Yaml);
+        PointOutcome[] outcomes = Completed(spec);
+        Assert.Equal(outcomes.SelectMany(o => o.Risk.Select(r => r.Time).Concat(o.Snapshots.Select(s => s.Time))).Distinct().Order(), PdeComparison.PlannedTimes(spec));
+        string solved = AggregateWriter.ToJson(SweepAggregator.Aggregate(spec, outcomes));
+        long taken = LimitPrefetch.Taken;
+
+        Assert.True(LimitPrefetch.Start(spec));
+        Assert.False(LimitPrefetch.Start(spec));
+        string prefetched = AggregateWriter.ToJson(SweepAggregator.Aggregate(spec, outcomes));
+
+        Assert.Equal(taken + 1, LimitPrefetch.Taken);
+        Assert.False(LimitPrefetch.Holds(spec));
+        Assert.Equal(solved, prefetched);
+    }
+
+    [Fact]
+    public void ALimitSolvedAheadIsDroppedAndSolvedAgainWhenThePointsRecordedOtherTimes()
+    {
+        SweepSpec spec = SpecLoader.Parse(Mmn.Replace("seed: 3", "seed: 32", StringComparison.Ordinal), SpecFormat.Yaml);
+
+        // The risk at the middle time left out, as if no completed point had recorded it.
+        PointOutcome[] outcomes = [.. Completed(spec).Select(o => o with { Risk = [o.Risk[0], o.Risk[^1]] })];
+        string solved = AggregateWriter.ToJson(SweepAggregator.Aggregate(spec, outcomes));
+        long taken = LimitPrefetch.Taken;
+
+        Assert.True(LimitPrefetch.Start(spec));
+        string again = AggregateWriter.ToJson(SweepAggregator.Aggregate(spec, outcomes));
+
+        Assert.Equal(taken, LimitPrefetch.Taken);
+        Assert.False(LimitPrefetch.Holds(spec));
+        Assert.Equal(solved, again);
+    }
+
+    [Fact]
+    public void OnlySweepsWithAReducedLimitAndNoFieldAxesAreSolvedAheadAndAtMostKeptAreHeld()
+    {
+        Assert.False(LimitPrefetch.Start(TestSpecs.Small(model: TestSpecs.Model(Presets.ThreeLayer))));
+        SweepSpec[] specs = [.. Enumerable.Range(0, LimitPrefetch.Kept + 1).Select(k => SpecLoader.Parse(Mmn.Replace("seed: 3", $"seed: {40 + k}", StringComparison.Ordinal), SpecFormat.Yaml))];
+        Assert.All(specs, s => Assert.True(LimitPrefetch.Start(s)));
+
+        Assert.False(LimitPrefetch.Holds(specs[0]));
+        Assert.All(specs[1..], s => Assert.True(LimitPrefetch.Holds(s)));
+        Assert.All(specs[1..], s => Assert.NotNull(LimitPrefetch.Take(s, PdeComparison.PlannedTimes(s))));
     }
 
     [Fact]
