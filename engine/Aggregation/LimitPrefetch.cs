@@ -15,14 +15,14 @@ namespace MeanFieldCluster.Engine.Aggregation;
 public static class LimitPrefetch
 {
     /// <summary>Solutions kept at most, not yet taken.</summary>
-    public const int Kept = 4;
+    internal const int Kept = 4;
 
     private static readonly Lock Gate = new();
     private static readonly LinkedList<Entry> Entries = [];
     private static long s_taken;
 
     /// <summary>Solutions taken by an aggregation so far in this process (for tests and diagnostics).</summary>
-    public static long Taken => Interlocked.Read(ref s_taken);
+    internal static long Taken => Interlocked.Read(ref s_taken);
 
     /// <summary>
     /// Starts solving the limit of <paramref name="spec"/> at its planned times on the thread pool, unless the sweep
@@ -63,7 +63,7 @@ public static class LimitPrefetch
     }
 
     /// <summary>Whether a solution for <paramref name="spec"/> is held, not yet taken.</summary>
-    public static bool Holds(SweepSpec spec)
+    internal static bool Holds(SweepSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
         string key = SpecWriter.ToJson(spec);
