@@ -79,10 +79,16 @@ public static class LimitPrefetch
     /// </summary>
     internal static LimitCurve? Take(SweepSpec spec, double[] times)
     {
-        string key = SpecWriter.ToJson(spec);
         Entry? entry;
         lock (Gate)
         {
+            // Nothing held (every sweep with field axes, whose comparisons are one per combination): no key to write.
+            if (Entries.Count == 0)
+            {
+                return null;
+            }
+
+            string key = SpecWriter.ToJson(spec);
             LinkedListNode<Entry>? node = Entries.First;
             while (node is not null && node.Value.Key != key)
             {
